@@ -1,0 +1,466 @@
+/**
+ * The metadata language as TypeScript types. The JSON meta-schemas in metadata/schema/ are the
+ * authority for what a file may contain; these types describe a document that has passed them.
+ * Every metadata file is one document whose kind is named by its first key (`entity:`, `form:`, …).
+ */
+
+/** Label in every UI language. Both are required in shipped metadata. */
+export interface I18nText {
+  en: string;
+  zh: string;
+}
+
+/** A guard/visibility expression in the safe expression language (metadata/src/expression). */
+export type Expression = string;
+
+export type LogicalDatabase = 'core' | 'procurement' | 'maintenance' | 'log' | 'bi' | string;
+
+export type FieldType =
+  | 'string'
+  | 'text'
+  | 'integer'
+  | 'decimal'
+  | 'boolean'
+  | 'date'
+  | 'datetime'
+  | 'enum'
+  | 'json'
+  | 'relation'
+  | 'children'
+  | 'many'
+  | 'file'
+  | 'computed';
+
+export interface FieldPermissions {
+  /** Permission codes allowed to read the field; absent = anyone who may read the entity. */
+  read?: string[];
+  /** Permission codes allowed to write the field; absent = anyone who may write the entity. */
+  write?: string[];
+}
+
+interface FieldCommon {
+  type: FieldType;
+  label: I18nText;
+  description?: I18nText;
+  required?: boolean;
+  unique?: boolean;
+  index?: boolean;
+  default?: string | number | boolean | null;
+  readonly?: boolean;
+  /** Encrypted at rest (AES-256-GCM) and masked in lists. */
+  sensitive?: boolean;
+  /** How a sensitive value is masked: phone keeps the last 4, email the first 2 + domain. */
+  mask?: 'phone' | 'email' | 'all';
+  hidden?: boolean;
+  visibleWhen?: Expression;
+  requiredWhen?: Expression;
+  permissions?: FieldPermissions;
+  /** Previous name of this field, so migrations rename the column and keep its data. */
+  renamedFrom?: string;
+  /** Column name when it differs from the field name. */
+  column?: string;
+  /** Help text shown beside the input. */
+  help?: I18nText;
+}
+
+export interface StringField extends FieldCommon {
+  type: 'string';
+  length?: number;
+  minLength?: number;
+  pattern?: string;
+  format?: 'email' | 'uri' | 'phone' | 'uuid' | 'code';
+}
+export interface TextField extends FieldCommon {
+  type: 'text';
+  maxLength?: number;
+  minLength?: number;
+}
+export interface IntegerField extends FieldCommon {
+  type: 'integer';
+  min?: number;
+  max?: number;
+}
+export interface DecimalField extends FieldCommon {
+  type: 'decimal';
+  precision: number;
+  scale: number;
+  min?: number;
+  max?: number;
+  /** Exclusive lower bound, e.g. quantity > 0. */
+  exclusiveMin?: number;
+}
+export interface BooleanField extends FieldCommon {
+  type: 'boolean';
+}
+export interface DateField extends FieldCommon {
+  type: 'date' | 'datetime';
+  /** `future` / `past` relative to now at validation time. */
+  range?: 'future' | 'past';
+}
+export interface EnumValue {
+  value: string;
+  label: I18nText;
+  color?: string;
+}
+export interface EnumField extends FieldCommon {
+  type: 'enum';
+  values: (string | EnumValue)[];
+}
+export interface JsonField extends FieldCommon {
+  type: 'json';
+  /** Optional JSON Schema the value must satisfy. */
+  schema?: Record<string, unknown>;
+}
+export interface RelationField extends FieldCommon {
+  type: 'relation';
+  /** Target entity name (many-to-one). */
+  to: string;
+  /** Field of the target shown as the relation's label. Default: the target's `display`. */
+  display?: string;
+  onDelete?: 'restrict' | 'cascade' | 'setNull';
+}
+export interface ChildrenField extends FieldCommon {
+  type: 'children';
+  /** Child entity; owned rows written in the parent's transaction. */
+  to: string;
+  /** The relation field on the child pointing back to this entity. */
+  foreignKey: string;
+  orderBy?: string;
+  minItems?: number;
+  maxItems?: number;
+}
+export interface ManyField extends FieldCommon {
+  type: 'many';
+  to: string;
+  /** Link table name; default `<entity>_<field>`. */
+  through?: string;
+}
+export interface FileField extends FieldCommon {
+  type: 'file';
+  /** Bytes; default 10 MB (DOMAIN.md §4.3). */
+  maxSize?: number;
+  accept?: string[];
+  multiple?: boolean;
+}
+export interface ComputedField extends FieldCommon {
+  type: 'computed';
+  expression: Expression;
+  resultType: 'string' | 'integer' | 'decimal' | 'boolean' | 'date' | 'datetime';
+}
+
+export type FieldDef =
+  | StringField
+  | TextField
+  | IntegerField
+  | DecimalField
+  | BooleanField
+  | DateField
+  | EnumField
+  | JsonField
+  | RelationField
+  | ChildrenField
+  | ManyField
+  | FileField
+  | ComputedField;
+
+/**
+ * Identifier generation. Pattern tokens: literal text, `{YYYY}`, `{YYYYMM}`, `{YYYYMMDD}` (UTC date),
+ * `{TENANT}` (the tenant's code), `{<field>}` (value of a field of the row, or `{<relation>.<field>}` of a related row) and `{seq:N}`
+ * (the sequence, zero-padded to N). The sequence scope is every token before `{seq}`:
+ * `LOT-{YYYYMMDD}-{seq:3}` resets daily, `WO-{line.code}-{seq:4}` counts per line and never resets.
+ */
+export interface IdentifierDef {
+  field: string;
+  pattern: string;
+  /** Regex every generated value must match (from DOMAIN.md §3). */
+  regex?: string;
+}
+
+export interface IndexDef {
+  name?: string;
+  fields: string[];
+  unique?: boolean;
+}
+
+/** Sort spec: field name, `-` prefix for descending. */
+export type SortSpec = string;
+
+export interface ListViewDef {
+  label?: I18nText;
+  columns: string[];
+  defaultSort?: SortSpec | SortSpec[];
+  filters?: string[];
+  search?: string[];
+  pageSize?: number;
+}
+
+export interface ExtensionPolicy {
+  /** Whether analysts may add extension fields at runtime. */
+  allowed: boolean;
+  maxFields?: number;
+}
+
+export interface EntityEvents {
+  /** Event types emitted on CRUD; default `<entity>.created|updated|deleted`. */
+  created?: string;
+  updated?: string;
+  deleted?: string;
+}
+
+export interface EntityDef {
+  entity: string;
+  label: I18nText;
+  pluralLabel?: I18nText;
+  description?: I18nText;
+  module: string;
+  database?: LogicalDatabase;
+  table?: string;
+  /** URL segment when the kebab plural is wrong (`stock` → `stock`). */
+  path?: string;
+  renamedFrom?: string;
+  /** Field shown as a record's label in lookups and relations. */
+  display: string;
+  identifier?: IdentifierDef;
+  /** Field used by `/by-code/:code`; default identifier.field. */
+  businessKey?: string;
+  fields: Record<string, FieldDef>;
+  indexes?: IndexDef[];
+  list?: ListViewDef;
+  views?: Record<string, ListViewDef>;
+  form?: string;
+  workflow?: string;
+  extension?: ExtensionPolicy;
+  /** Rows are never updated or deleted (trace events, stock transactions, logs). */
+  appendOnly?: boolean;
+  /** Default true. */
+  softDelete?: boolean;
+  /** Default true: rows carry tenant_id and every query is scoped to it. */
+  tenantScoped?: boolean;
+  /** Child entity only reachable through its parent's `children` field. */
+  owned?: boolean;
+  events?: EntityEvents;
+  /** Extra permission actions beyond CRUD (e.g. `unmask`, `export`). */
+  actions?: string[];
+}
+
+export interface FormFieldRef {
+  field: string;
+  span?: number;
+  widget?: string;
+  placeholder?: I18nText;
+  help?: I18nText;
+  readonly?: boolean;
+  visibleWhen?: Expression;
+  requiredWhen?: Expression;
+}
+
+export interface FormSection {
+  title?: I18nText;
+  columns?: number;
+  fields: (string | FormFieldRef)[];
+  visibleWhen?: Expression;
+}
+
+export interface FormTab {
+  title: I18nText;
+  sections: FormSection[];
+}
+
+export interface FormDef {
+  form: string;
+  entity: string;
+  label?: I18nText;
+  /** One of sections or tabs. */
+  sections?: FormSection[];
+  tabs?: FormTab[];
+  overrides?: Record<string, Omit<FormFieldRef, 'field'>>;
+}
+
+export interface ApprovalDef {
+  /** n approvals needed ... */
+  required: number;
+  /** ... out of approvers holding one of these roles or permissions (m = how many hold it). */
+  approvers: string[];
+  /** The requester may never approve their own request (segregation of duties); default false. */
+  allowRequester?: boolean;
+  /** Approval applies only when this expression holds (e.g. `total_amount > 100000`). */
+  when?: Expression;
+}
+
+export interface WorkflowState {
+  label: I18nText;
+  final?: boolean;
+  color?: string;
+}
+
+/** Value for a field update on transition: a literal, `$now`, `$user`, `$today`, or `=<expression>`. */
+export type FieldUpdateValue = string | number | boolean | null;
+
+export interface TransitionDef {
+  action: string;
+  label: I18nText;
+  from: string[];
+  to: string;
+  /** Permission code required; default `<entity>:<action>`. */
+  permission?: string;
+  /** Roles allowed (in addition to holding the permission). */
+  roles?: string[];
+  guard?: Expression;
+  /** Message shown when the guard fails. */
+  guardMessage?: I18nText;
+  requiredFields?: string[];
+  set?: Record<string, FieldUpdateValue>;
+  reasonRequired?: boolean;
+  signature?: boolean;
+  approval?: ApprovalDef;
+  emits?: string[];
+}
+
+export interface WorkflowDef {
+  workflow: string;
+  entity: string;
+  /** The enum field holding the state; default `status`. */
+  field?: string;
+  version: number;
+  label: I18nText;
+  initial: string;
+  states: Record<string, WorkflowState>;
+  transitions: TransitionDef[];
+}
+
+export type WidgetType = 'card' | 'line' | 'bar' | 'pie' | 'table' | 'gauge' | 'gantt';
+
+export interface DashboardWidget {
+  id: string;
+  type: WidgetType;
+  title: I18nText;
+  entity: string;
+  measure?: { fn: 'count' | 'sum' | 'avg' | 'min' | 'max' | 'ratio'; field?: string; where?: Expression };
+  groupBy?: string | { field: string; bucket?: '5m' | 'hour' | 'day' | 'week' | 'month' };
+  filter?: Expression;
+  /** Columns for table widgets. */
+  columns?: string[];
+  limit?: number;
+  span?: number;
+  thresholds?: { warning?: number; critical?: number; direction?: 'below' | 'above' };
+}
+
+export interface DashboardDef {
+  dashboard: string;
+  label: I18nText;
+  module: string;
+  refreshSeconds?: number;
+  roles?: string[];
+  widgets: DashboardWidget[];
+}
+
+/**
+ * Data scope of a role: which rows it sees. `own` = created_by is the user; `department` = the
+ * user's department; `department_tree` = that department and below; `line` / `plant` = rows of the
+ * user's line or plant; `tenant` / `all`; or a filter expression.
+ */
+export type DataScope =
+  'own' | 'department' | 'department_tree' | 'line' | 'plant' | 'tenant' | 'all' | { filter: Expression };
+
+export interface RoleDef {
+  role: string;
+  label: I18nText;
+  description?: I18nText;
+  /** `<entity>:<action>` codes; `*` wildcards allowed (`work_order:*`, `*:read`). */
+  permissions: string[];
+  /** Field-level rules per entity. */
+  fields?: Record<string, { hidden?: string[]; readonly?: string[] }>;
+  dataScope?: DataScope;
+  /** Per-entity data scope overriding `dataScope`. */
+  dataScopes?: Record<string, DataScope>;
+  inherits?: string[];
+}
+
+export interface PermissionDef {
+  permission: string;
+  label: I18nText;
+  description?: I18nText;
+  module: string;
+}
+
+export interface MenuItem {
+  id: string;
+  label: I18nText;
+  icon?: string;
+  /** Opens the list screen of this entity; the required permission defaults to `<entity>:read`. */
+  entity?: string;
+  /** Or a UI route (dashboards, trace explorer, editor). */
+  route?: string;
+  permission?: string;
+  order?: number;
+  children?: MenuItem[];
+}
+
+export interface MenuDef {
+  menu: string;
+  label: I18nText;
+  module: string;
+  icon?: string;
+  order?: number;
+  items: MenuItem[];
+}
+
+export interface ModuleDef {
+  module: string;
+  label: I18nText;
+  description?: I18nText;
+  database?: LogicalDatabase;
+  dependsOn?: string[];
+  order?: number;
+}
+
+export interface PluginManifest {
+  plugin: string;
+  version: string;
+  label: I18nText;
+  description?: I18nText;
+  /** semver range of the platform engine this plugin supports. */
+  engine: string;
+  database: LogicalDatabase;
+  /** Other plugins required, name → semver range. */
+  dependencies?: Record<string, string>;
+  /** Built server entry exporting `register(api)`, relative to the plugin folder. */
+  server?: string;
+  migrations?: string;
+}
+
+export type MetadataDocument =
+  | EntityDef
+  | FormDef
+  | WorkflowDef
+  | DashboardDef
+  | RoleDef
+  | PermissionDef
+  | MenuDef
+  | ModuleDef
+  | PluginManifest;
+
+export type DocumentKind =
+  'entity' | 'form' | 'workflow' | 'dashboard' | 'role' | 'permission' | 'menu' | 'module' | 'plugin';
+
+/** Where a document came from: the core tree or a plugin, and its file. */
+export interface SourceRef {
+  file: string;
+  /** `core` or the plugin name. */
+  origin: string;
+}
+
+/** Every document of the platform after loading and validation, grouped by kind. */
+export interface MetadataSet {
+  modules: Map<string, ModuleDef>;
+  entities: Map<string, EntityDef>;
+  forms: Map<string, FormDef>;
+  workflows: Map<string, WorkflowDef>;
+  dashboards: Map<string, DashboardDef>;
+  roles: Map<string, RoleDef>;
+  permissions: Map<string, PermissionDef>;
+  menus: Map<string, MenuDef>;
+  plugins: Map<string, PluginManifest>;
+  /** Source of every document, keyed `<kind>:<name>`. */
+  sources: Map<string, SourceRef>;
+}
