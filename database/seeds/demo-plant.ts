@@ -1,0 +1,696 @@
+/**
+ * The demo plant: two plants, five lines, twenty workstations, a hundred items, twenty suppliers, 500
+ * work orders across every status with their lots, 5,000 serial numbers, inspections with their
+ * check items, stock with receipts, and genealogy (trace links, lot-material and serial maps, and the
+ * genealogy graph the trace API walks). Deterministic (seeded PRNG, fixed calendar). Every record goes
+ * through EntityService.bulk; the graph edges are those the domain hooks write for live transactions.
+ */
+import type { CompiledEntity } from '../../metadata/src/model';
+import type { EntityOperations, RequestContext } from '../../platform/src/crud/types';
+import type { SqlExecutor } from '../../platform/src/data/database';
+import { nodeKey, writeGenealogy, type GenealogyEdge } from '../../platform/src/trace/genealogy';
+import { ensureDemoDepartments } from '../../platform/src/security/demo-departments';
+import { SeededRandom } from './prng';
+import { SeedWriter, type SeedRow } from './seed-writer';
+
+export const DEMO_SEED = 20261125;
+const BASE_TIME = Date.UTC(2026, 8, 1, 6, 0, 0);
+const HOUR = 3_600_000;
+const SERIAL_TARGET = 5000;
+/** Edges per INSERT: 8 parameters each stays under SQLite's and MySQL's placeholder limits. */
+const GENEALOGY_CHUNK = 1000;
+
+/** Lot state by the state of its work order. */
+const LOT_STATUS: Record<string, string> = {
+  RELEASED: 'PLANNED',
+  IN_PROGRESS: 'IN_PROGRESS',
+  ON_HOLD: 'IN_PROGRESS',
+  COMPLETED: 'COMPLETED',
+};
+
+interface LotInfo {
+  lotId: number;
+  workOrderId: number;
+  item: number;
+  line: number;
+  quantity: number;
+  status: string;
+  start: number;
+}
+
+export interface SeedReport {
+  /** Rows written per entity. */
+  counts: Record<string, number>;
+  elapsedMs: number;
+}
+
+/** True when the database holds no plant and no work order for the tenant (nothing to protect). */
+export async function isDemoSeedNeeded(operations: EntityOperations, ctx: RequestContext): Promise<boolean> {
+  for (const entity of ['plant', 'work_order']) {
+    if (!ctx.model.entities.has(entity)) continue;
+    const query = operations.parseListQuery(
+      entity,
+      { pageSize: '1', count: 'none', includeDeleted: 'true' },
+      ctx.model,
+    );
+    const page = await operations.list(entity, query, ctx);
+    if (page.items.length > 0) return false;
+  }
+  return true;
+}
+
+export async function seedDemoPlant(
+  operations: EntityOperations,
+  sql: SqlExecutor,
+  ctx: RequestContext,
+  log: (message: string) => void,
+): Promise<SeedReport> {
+  const started = Date.now();
+  const random = new SeededRandom(DEMO_SEED);
+  const writer = new SeedWriter(operations, sql, ctx, random, log);
+  const at = (hours: number) => new Date(BASE_TIME + hours * HOUR).toISOString();
+  const enumOf = (entity: string, field: string, preferred: string) =>
+    enumValue(ctx.model.entities.get(entity), field, preferred);
+
+  await writer.insert('unit_of_measure', [
+    { uom_code: 'PCS', uom_name: 'Piece' },
+    { uom_code: 'KG', uom_name: 'Kilogram' },
+    { uom_code: 'M', uom_name: 'Metre' },
+    { uom_code: 'SET', uom_name: 'Set' },
+  ]);
+  const uoms = writer.idsOf('unit_of_measure');
+  const [site] = await writer.insert('site', [{ site_code: 'CN-EAST', site_name: 'East China campus' }]);
+  const departments = await ensureDemoDepartments(sql, ctx.tenantId, ctx.model);
+  // User codes follow DOMAIN.md §3, `<TENANT>-<DEPT>-NNNN`: every user belongs to a department.
+  const staffDepartments = ['PRD', 'PRD', 'PRD', 'QC', 'QC', 'LOG', 'ENG', 'MNT'];
+  const users = await writer.insert(
+    'user',
+    ['li.wei', 'zhang.min', 'wang.fang', 'chen.jie', 'liu.yang', 'zhao.lei', 'sun.hui', 'zhou.qiang'].map(
+      (username, i) => ({
+        username,
+        real_name: username.split('.').map(capitalise).join(' '),
+        email: `${username}@demo.btc-mes.local`,
+        employee_no: `E${1001 + i}`,
+        department: departments.get(staffDepartments[i]!),
+      }),
+    ),
+  );
+
+  const plants = await writer.insert('plant', [
+    {
+      plant_code: 'P100',
+      plant_name: 'Shanghai Electronics Plant',
+      site,
+      address: '88 Zhangjiang Rd, Shanghai',
+    },
+    { plant_code: 'P200', plant_name: 'Suzhou Assembly Plant', site, address: '18 Xinghu St, Suzhou' },
+  ]);
+  const lineSpecs = [
+    { code: 'A01', name: 'SMT line 1', type: 'SMT', plant: 0 },
+    { code: 'A02', name: 'DIP line 1', type: 'DIP', plant: 0 },
+    { code: 'A03', name: 'Final assembly 1', type: 'ASSEMBLY', plant: 0 },
+    { code: 'B01', name: 'Final assembly 2', type: 'ASSEMBLY', plant: 1 },
+    { code: 'B02', name: 'Test and packing', type: 'PACKING', plant: 1 },
+  ];
+  const lines = await writer.insert(
+    'production_line',
+    lineSpecs.map((l, i) => ({
+      line_code: l.code,
+      line_name: l.name,
+      plant: plants[l.plant],
+      line_type: enumOf('production_line', 'line_type', l.type),
+      supervisor: users[i % Math.max(users.length, 1)],
+      capacity_per_hour: 120 + i * 30,
+      takt_time_sec: 30 + i * 5,
+    })),
+  );
+
+  const locations = await writer.insert('location', [
+    ...plants.map((plant, i) => ({
+      location_name: `Raw material warehouse P${i + 1}00`,
+      location_type: 'WAREHOUSE',
+      site,
+      zone: `RM${i + 1}`,
+      plant,
+    })),
+    ...plants.map((plant, i) => ({
+      location_name: `Finished goods warehouse P${i + 1}00`,
+      location_type: 'WAREHOUSE',
+      site,
+      zone: `FG${i + 1}`,
+      plant,
+    })),
+    ...lines.map((line, i) => ({
+      location_name: `Line side ${lineSpecs[i].code}`,
+      location_type: enumOf('location', 'location_type', 'LINE_SIDE'),
+      site,
+      line,
+      zone: 'LS',
+    })),
+    {
+      location_name: 'Quality hold',
+      location_type: enumOf('location', 'location_type', 'QUALITY'),
+      site,
+      zone: 'QH',
+    },
+  ]);
+  const stationTypes = ['PRODUCTION', 'PRODUCTION', 'TEST', 'PACKING'];
+  const stations = await writer.insert(
+    'workstation',
+    lines.flatMap((line, l) =>
+      stationTypes.map((type, s) => ({
+        station_code: `${lineSpecs[l].code}-S${String(s + 1).padStart(2, '0')}`,
+        station_name: `${lineSpecs[l].name} station ${s + 1}`,
+        line,
+        station_type: enumOf('workstation', 'station_type', type),
+        op_code: `OP${(s + 1) * 10}`,
+        sequence: s + 1,
+        cycle_time_sec: random.decimal(20, 60),
+        location: locations[2 * plants.length + l],
+      })),
+    ),
+  );
+
+  const supplierNames = [
+    'Huaxin Electronics',
+    'Jiangnan Metals',
+    'Pearl River Plastics',
+    'Everbright PCB',
+    'Delta Passive Components',
+    'Sunrise Cables',
+    'Kunlun Fasteners',
+    'Baiyun Packaging',
+    'Yangtze Semiconductors',
+    'Harbin Precision Castings',
+    'Ningbo Molds',
+    'Shenzhen Connectors',
+    'Tianjin Batteries',
+    'Qingdao Rubber',
+    'Wuxi Sensors',
+    'Hefei Displays',
+    'Xiamen Magnetics',
+    'Chengdu Optics',
+    'Dalian Bearings',
+    'Foshan Adhesives',
+  ];
+  const supplierTypes = ['COMPONENT', 'MATERIAL', 'MATERIAL', 'COMPONENT', 'LOGISTICS'];
+  const suppliers = await writer.insert(
+    'supplier_master',
+    supplierNames.map((name, i) => ({
+      supplier_name: `${name} Co., Ltd.`,
+      short_name: name.split(' ')[0],
+      supplier_type: enumOf('supplier_master', 'supplier_type', supplierTypes[i % supplierTypes.length]),
+      contact_name: `Manager ${name.split(' ')[0]}`,
+      country: 'CN',
+      payment_terms: i % 3 === 0 ? 'NET60' : 'NET30',
+      quality_rating: random.decimal(3.2, 5),
+    })),
+  );
+
+  const itemKinds = [
+    ...Array.from({ length: 50 }, (_, i) => ({ type: 'RAW', name: `${pick(RAW_MATERIALS, i)} ${i + 1}`, i })),
+    ...Array.from({ length: 30 }, (_, i) => ({
+      type: 'COMPONENT',
+      name: `${pick(COMPONENTS, i)} ${i + 1}`,
+      i,
+    })),
+    ...Array.from({ length: 20 }, (_, i) => ({ type: 'FINISHED', name: `${pick(PRODUCTS, i)} ${i + 1}`, i })),
+  ];
+  const items = await writer.insert(
+    'item_master',
+    itemKinds.map((k) => ({
+      item_name: k.name,
+      item_type: k.type,
+      specification: `${k.type.toLowerCase()} spec rev ${String.fromCharCode(65 + (k.i % 5))}`,
+      uom: k.type === 'RAW' && k.i % 4 === 0 ? uoms[1] : uoms[0],
+      default_supplier: k.type === 'FINISHED' ? undefined : suppliers[k.i % suppliers.length],
+      serialized: k.type === 'FINISHED',
+      lot_controlled: true,
+      unit_cost:
+        k.type === 'RAW'
+          ? random.decimal(0.05, 20)
+          : k.type === 'COMPONENT'
+            ? random.decimal(5, 120)
+            : random.decimal(150, 2000),
+      lead_time_days: random.int(3, 45),
+      revision: 'A',
+    })),
+  );
+  const rawItems = items.slice(0, 50);
+  const finishedItems = items.slice(80);
+  const componentItems = items.slice(50, 80);
+
+  const statuses = enumValues(ctx.model.entities.get('work_order'), 'status');
+  const workOrderRows: SeedRow[] = [];
+  const workOrderMeta: { item: number; line: number; quantity: number; status: string; start: number }[] = [];
+  for (let i = 0; i < 500; i++) {
+    const line = lines[i % lines.length];
+    const finished = i % 10 < 7;
+    const item = finished
+      ? finishedItems[i % finishedItems.length]
+      : componentItems[i % componentItems.length];
+    const quantity = random.int(5, 50) * 10;
+    const status = statuses[i % statuses.length] ?? 'DRAFT';
+    const start = i * 3 - 600;
+    workOrderMeta.push({ item, line, quantity, status, start });
+    workOrderRows.push({
+      item,
+      line,
+      planned_quantity: quantity,
+      priority: enumOf('work_order', 'priority', pick(['NORMAL', 'NORMAL', 'HIGH', 'LOW', 'URGENT'], i)),
+      status,
+      planned_start: at(start),
+      planned_end: at(start + random.int(6, 30)),
+      cancel_reason: status === 'CANCELLED' ? 'Customer order withdrawn' : undefined,
+      remarks: i % 25 === 0 ? 'Expedite: key account' : undefined,
+    });
+  }
+  const workOrders = await writer.insert('work_order', workOrderRows);
+  await writer.backfillState(
+    'work_order',
+    workOrders.map((id, i) => {
+      const wo = workOrderMeta[i];
+      const started = wo.status === 'IN_PROGRESS' || wo.status === 'ON_HOLD' || wo.status === 'COMPLETED';
+      const done = wo.status === 'COMPLETED';
+      const actual = done ? Math.round(wo.quantity * 0.97) : started ? Math.round(wo.quantity * 0.4) : 0;
+      return {
+        id,
+        values: {
+          status: wo.status,
+          actual_quantity: actual,
+          scrap_quantity: done ? wo.quantity - actual : 0,
+          actual_start: started ? at(wo.start + 1) : undefined,
+          actual_end: done ? at(wo.start + 20) : undefined,
+          yield_rate: done ? 97 : undefined,
+        },
+      };
+    }),
+  );
+
+  const producing = new Set(['RELEASED', 'IN_PROGRESS', 'ON_HOLD', 'COMPLETED']);
+  const lotOrders = workOrderMeta
+    .map((wo, i) => ({ ...wo, workOrderId: workOrders[i] }))
+    .filter((wo) => wo.workOrderId !== undefined && producing.has(wo.status));
+  const lots = await writer.insert(
+    'production_lot',
+    lotOrders.map((wo) => ({
+      work_order: wo.workOrderId,
+      item: wo.item,
+      lot_quantity: wo.quantity,
+      remarks: wo.status === 'ON_HOLD' ? 'Held for material shortage' : undefined,
+    })),
+  );
+  const lotInfo = lots.map((lotId, i) => ({ ...lotOrders[i], lotId }));
+  await writer.backfillState(
+    'production_lot',
+    lotInfo.map((lot) => ({
+      id: lot.lotId,
+      values: {
+        status: LOT_STATUS[lot.status],
+        good_quantity: lot.status === 'COMPLETED' ? Math.round(lot.quantity * 0.97) : 0,
+        start_time: lot.status === 'RELEASED' ? undefined : at(lot.start + 1),
+        end_time: lot.status === 'COMPLETED' ? at(lot.start + 20) : undefined,
+      },
+    })),
+  );
+
+  // Serials round-robin over the lots of serialized products, five per lot per round, up to lot size.
+  const serialLots = lotInfo.filter((lot) => finishedItems.includes(lot.item));
+  const serialLotOf: LotInfo[] = [];
+  for (
+    let round = 0;
+    serialLotOf.length < SERIAL_TARGET && serialLots.some((l) => round * 5 < l.quantity);
+    round++
+  ) {
+    for (const lot of serialLots) {
+      for (let k = 0; k < 5 && round * 5 + k < lot.quantity && serialLotOf.length < SERIAL_TARGET; k++)
+        serialLotOf.push(lot);
+    }
+  }
+  const serialRows = serialLotOf.map((lot) => ({
+    lot: lot.lotId,
+    item: lot.item,
+    work_order: lot.workOrderId,
+  }));
+  const serials = await writer.insert('serial_number', serialRows);
+  await writer.backfillState(
+    'serial_number',
+    serials.map((id, i) => {
+      const lot = serialLotOf[i];
+      const done = lot.status === 'COMPLETED';
+      return {
+        id,
+        values: {
+          status: done ? 'COMPLETED' : 'IN_PROGRESS',
+          current_op_code: done ? 'OP40' : 'OP20',
+          completed_at: done ? at(lot.start + 18) : undefined,
+        },
+      };
+    }),
+  );
+
+  const lotNumbers = await codesOf(operations, ctx, 'production_lot', 'lotNo');
+  const woNumbers = await codesOf(operations, ctx, 'work_order', 'woNo');
+  const serialNumbers = await codesOf(operations, ctx, 'serial_number', 'sn');
+
+  const inspectionRows: SeedRow[] = [];
+  rawItems.slice(0, 40).forEach((item, i) => {
+    inspectionRows.push({
+      inspection_type: 'IQC',
+      ref_type: 'GRN',
+      ref_id: `GRN-2026-${String(1000 + i)}`,
+      item,
+      supplier: suppliers[i % suppliers.length],
+      supplier_lot: `SL${String(70000 + i * 7)}`,
+      lot_size: random.int(10, 100) * 100,
+      sample_size: random.pick([13, 20, 32, 50]),
+      aql_level: 'II',
+      defect_quantity: i % 9 === 0 ? random.int(1, 3) : 0,
+      inspector: random.pick(users),
+      inspection_date: at(-700 + i * 12),
+      items: checkItems(random, 'IQC', i),
+    });
+  });
+  lotInfo.forEach((lot, i) => {
+    if (lot.status !== 'COMPLETED' && i % 3 !== 0) return;
+    const type = lot.status === 'COMPLETED' ? 'OQC' : i % 2 === 0 ? 'FAI' : 'IPQC';
+    inspectionRows.push({
+      inspection_type: enumOf('inspection', 'inspection_type', type),
+      ref_type: 'LOT',
+      ref_id: lotNumbers.get(lot.lotId) ?? String(lot.lotId),
+      item: lot.item,
+      lot: lot.lotId,
+      work_order: lot.workOrderId,
+      workstation: stations[(lines.indexOf(lot.line) * 4 + 2) % stations.length],
+      lot_size: lot.quantity,
+      sample_size: Math.min(32, lot.quantity),
+      defect_quantity: i % 11 === 0 ? 1 : 0,
+      inspector: random.pick(users),
+      inspection_date: at(lot.start + 8),
+      items: checkItems(random, type, i),
+    });
+  });
+  const inspections = await writer.insert('inspection', inspectionRows);
+  await writer.backfillState(
+    'inspection',
+    inspections.map((id, i) => {
+      const failed = Number(inspectionRows[i].defect_quantity) > 0;
+      return {
+        id,
+        values: {
+          status: failed ? 'FAILED' : 'COMPLETED',
+          result: enumOf('inspection', 'result', failed ? 'FAIL' : 'PASS'),
+          started_at: inspectionRows[i].inspection_date,
+          completed_at: inspectionRows[i].inspection_date,
+        },
+      };
+    }),
+  );
+
+  const stockLocations = {
+    raw: locations.slice(0, plants.length),
+    finished: locations.slice(plants.length, 2 * plants.length),
+  };
+  const stockRows: SeedRow[] = [];
+  const receipts: SeedRow[] = [];
+  [...rawItems, ...componentItems].forEach((item, i) => {
+    const location = stockLocations.raw[i % stockLocations.raw.length];
+    const lotNo = `ML${String(240000 + i * 13)}`;
+    const quantity = random.int(5, 200) * 50;
+    stockRows.push({
+      item,
+      lot_no: lotNo,
+      location,
+      supplier: suppliers[i % suppliers.length],
+      uom: uoms[0],
+      unit_cost: random.decimal(0.1, 100),
+      status: enumOf('stock', 'status', 'AVAILABLE'),
+    });
+    receipts.push({
+      transaction_type: enumOf('stock_transaction', 'transaction_type', 'RECEIPT'),
+      item,
+      lot_no: lotNo,
+      to_location: location,
+      quantity,
+      reference_type: 'GRN',
+      reference_id: `GRN-2026-${String(1000 + (i % 40))}`,
+      operator: random.pick(users),
+      occurred_at: at(-720 + i * 5),
+    });
+  });
+  lotInfo
+    .filter((lot) => lot.status === 'COMPLETED')
+    .forEach((lot, i) => {
+      const location = stockLocations.finished[i % stockLocations.finished.length];
+      stockRows.push({
+        item: lot.item,
+        lot_no: lotNumbers.get(lot.lotId),
+        production_lot: lot.lotId,
+        location,
+        uom: uoms[0],
+        status: enumOf('stock', 'status', 'AVAILABLE'),
+      });
+      receipts.push({
+        transaction_type: enumOf('stock_transaction', 'transaction_type', 'PRODUCTION_RECEIPT'),
+        item: lot.item,
+        lot_no: lotNumbers.get(lot.lotId),
+        to_location: location,
+        quantity: lot.quantity,
+        reference_type: 'LOT',
+        reference_id: lotNumbers.get(lot.lotId),
+        occurred_at: at(lot.start + 24),
+      });
+    });
+  const stock = await writer.insert('stock', stockRows);
+  await writer.backfillState(
+    'stock',
+    stock.map((id, i) => ({
+      id,
+      values: {
+        quantity: receipts[i].quantity,
+        available_quantity: receipts[i].quantity,
+        total_cost:
+          Math.round(Number(receipts[i].quantity) * Number(stockRows[i].unit_cost ?? 0) * 100) / 100,
+        received_at: receipts[i].occurred_at,
+      },
+    })),
+  );
+  await writer.insert('stock_transaction', receipts);
+
+  const materialRows: SeedRow[] = [];
+  const linkRows: SeedRow[] = [];
+  const edges: GenealogyEdge[] = [];
+  const receivedLots = new Set<string>();
+  lotInfo.forEach((lot, i) => {
+    const lotNo = lotNumbers.get(lot.lotId) ?? String(lot.lotId);
+    const woNo = woNumbers.get(lot.workOrderId) ?? String(lot.workOrderId);
+    edges.push({
+      from: nodeKey('WO', woNo),
+      to: nodeKey('LOT', lotNo),
+      relation: 'PRODUCED',
+      quantity: lot.quantity,
+    });
+    linkRows.push({
+      parent_type: 'WO',
+      parent_id: woNo,
+      child_type: 'LOT',
+      child_id: lotNo,
+      relation_kind: 'PRODUCED_BY',
+      level: 'FINISHED',
+      item: lot.item,
+      qty: lot.quantity,
+      linked_at: at(lot.start),
+    });
+    for (let m = 0; m < 3; m++) {
+      const materialIndex = (i * 3 + m) % rawItems.length;
+      const material = rawItems[materialIndex];
+      const materialLot = `ML${String(240000 + materialIndex * 13)}`;
+      const qty = (random.int(1, 20) * lot.quantity) / 10;
+      // A supplier lot arrives on one receipt; its graph edge is written once.
+      const grnNo = `GRN-2026-${String(1000 + (materialIndex % 40))}`;
+      if (!receivedLots.has(materialLot)) {
+        receivedLots.add(materialLot);
+        edges.push({ from: nodeKey('GRN', grnNo), to: nodeKey('SLOT', materialLot), relation: 'RECEIVED' });
+      }
+      edges.push({
+        from: nodeKey('SLOT', materialLot),
+        to: nodeKey('WO', woNo),
+        relation: 'CONSUMED',
+        quantity: qty,
+      });
+      materialRows.push({
+        lot: lot.lotId,
+        item: material,
+        material_lot_no: materialLot,
+        supplier: suppliers[(i + m) % suppliers.length],
+        grn_no: grnNo,
+        qty_used: qty,
+        workstation: stations[(lines.indexOf(lot.line) * 4) % stations.length],
+        consumed_at: at(lot.start + 1),
+      });
+      linkRows.push({
+        parent_type: 'LOT',
+        parent_id: lotNo,
+        child_type: 'MATERIAL_LOT',
+        child_id: materialLot,
+        relation_kind: 'CONSUMED_INTO',
+        level: 'RAW',
+        item: material,
+        qty,
+        op_code: 'OP10',
+        linked_at: at(lot.start + 1),
+      });
+    }
+  });
+  const mapRows: SeedRow[] = [];
+  serials.forEach((serial, i) => {
+    const lot = serialLotOf[i];
+    const sn = serialNumbers.get(serial) ?? String(serial);
+    const lotNo = lotNumbers.get(lot.lotId) ?? String(lot.lotId);
+    const boxNo = `BX${String(Math.floor(i / 20) + 1).padStart(6, '0')}`;
+    const palletNo = `PL${String(Math.floor(i / 400) + 1).padStart(5, '0')}`;
+    edges.push(
+      { from: nodeKey('LOT', lotNo), to: nodeKey('SN', sn), relation: 'PRODUCED', quantity: 1 },
+      { from: nodeKey('SN', sn), to: nodeKey('BOX', boxNo), relation: 'PACKED', quantity: 1 },
+    );
+    if (i % 20 === 0)
+      edges.push({ from: nodeKey('BOX', boxNo), to: nodeKey('PLT', palletNo), relation: 'PACKED' });
+    mapRows.push({
+      sn,
+      serial_number: serial,
+      lot: lot.lotId,
+      work_order: lot.workOrderId,
+      item: lot.item,
+      box_no: boxNo,
+      pallet_no: palletNo,
+    });
+    linkRows.push({
+      parent_type: 'LOT',
+      parent_id: lotNo,
+      child_type: 'SN',
+      child_id: sn,
+      relation_kind: 'PRODUCED_BY',
+      level: 'FINISHED',
+      item: lot.item,
+      qty: 1,
+      op_code: 'OP40',
+      linked_at: at(lot.start + 2 + (i % 20) / 10),
+    });
+  });
+  await writer.insert('map_lot_material', materialRows);
+  await writer.insert('map_sn', mapRows);
+  await writer.insert('trace_link', linkRows);
+  for (let start = 0; start < edges.length; start += GENEALOGY_CHUNK)
+    await writeGenealogy(sql, ctx.tenantId, edges.slice(start, start + GENEALOGY_CHUNK));
+  writer.counts.set('trace_genealogy', edges.length);
+
+  return { counts: Object.fromEntries(writer.counts), elapsedMs: Date.now() - started };
+}
+
+/** id → business code, read back in keyset pages (codes are generated by the engine). */
+async function codesOf(
+  operations: EntityOperations,
+  ctx: RequestContext,
+  entity: string,
+  property: string,
+): Promise<Map<number, string>> {
+  const codes = new Map<number, string>();
+  if (!ctx.model.entities.has(entity)) return codes;
+  let cursor: string | null = '';
+  while (cursor !== null) {
+    const query = operations.parseListQuery(
+      entity,
+      { pageSize: '500', count: 'none', cursor, fields: `id,${property}` },
+      ctx.model,
+    );
+    const page = await operations.list(entity, query, ctx);
+    for (const row of page.items) codes.set(Number(row.id), String(row[property]));
+    cursor = page.nextCursor;
+  }
+  return codes;
+}
+
+function checkItems(random: SeededRandom, type: string, index: number): SeedRow[] {
+  const checks = type === 'IQC' ? IQC_CHECKS : type === 'OQC' ? OQC_CHECKS : PROCESS_CHECKS;
+  return checks.map((check, line) => ({
+    line_no: line + 1,
+    item_key: check.key,
+    item_name: check.name,
+    characteristic: check.lower === undefined ? 'ATTRIBUTE' : 'VARIABLE',
+    standard_value: check.standard,
+    lower_limit: check.lower,
+    upper_limit: check.upper,
+    actual_value:
+      check.lower === undefined ? 'OK' : String(random.decimal(check.lower, check.upper ?? check.lower, 3)),
+    unit: check.unit,
+    defect_count: index % 13 === line ? 1 : 0,
+  }));
+}
+
+function enumValues(entity: CompiledEntity | undefined, field: string): string[] {
+  return entity?.fieldsByName.get(field)?.enumValues ?? [];
+}
+
+/** The preferred enum value when the metadata still declares it, else the first declared one. */
+function enumValue(entity: CompiledEntity | undefined, field: string, preferred: string): string | undefined {
+  const values = enumValues(entity, field);
+  return values.includes(preferred) ? preferred : values[0];
+}
+
+function pick<T>(values: readonly T[], index: number): T {
+  return values[index % values.length];
+}
+
+function capitalise(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1);
+}
+
+const RAW_MATERIALS = [
+  'Copper sheet',
+  'ABS resin',
+  'Solder paste',
+  'FR4 laminate',
+  'Aluminium bar',
+  'Silicone gasket',
+  'Steel screw M3',
+  'Thermal paste',
+];
+const COMPONENTS = [
+  'Main PCB assembly',
+  'Power module',
+  'LCD panel',
+  'Battery pack',
+  'Motor unit',
+  'Sensor board',
+];
+const PRODUCTS = [
+  'Smart meter SM',
+  'Industrial gateway IG',
+  'EV charger EC',
+  'Servo drive SD',
+  'Inverter INV',
+];
+interface CheckSpec {
+  key: string;
+  name: string;
+  standard: string;
+  lower?: number;
+  upper?: number;
+  unit?: string;
+}
+const IQC_CHECKS: CheckSpec[] = [
+  { key: 'APPEARANCE', name: 'Appearance', standard: 'No scratches' },
+  { key: 'DIM_LENGTH', name: 'Length', standard: '25.00', lower: 24.95, upper: 25.05, unit: 'mm' },
+  { key: 'COC', name: 'Certificate of conformity', standard: 'Present' },
+];
+const PROCESS_CHECKS: CheckSpec[] = [
+  { key: 'SOLDER_JOINT', name: 'Solder joints', standard: 'IPC-A-610 class 2' },
+  { key: 'TORQUE', name: 'Screw torque', standard: '0.6', lower: 0.5, upper: 0.7, unit: 'N·m' },
+  { key: 'LABEL', name: 'Label position', standard: 'Per drawing' },
+  { key: 'VOLTAGE', name: 'Output voltage', standard: '24.0', lower: 23.5, upper: 24.5, unit: 'V' },
+];
+const OQC_CHECKS: CheckSpec[] = [
+  { key: 'FUNCTION', name: 'Functional test', standard: 'Pass' },
+  { key: 'HIPOT', name: 'Hi-pot leakage', standard: '< 5 mA', lower: 0, upper: 5, unit: 'mA' },
+  { key: 'PACKAGING', name: 'Packaging', standard: 'Per packing spec' },
+];
