@@ -1,0 +1,87 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { AppConfig } from './config/app-config';
+import { CrudDependenciesModule } from './crud/http/crud-dependencies.module';
+import { AbcAnalysisController, INVENTORY_DATABASE } from './domain/inventory/abc-analysis.controller';
+import { EntityController } from './crud/http/entity.controller';
+import type { EntityOperations } from './crud/types';
+import type { EngineDatabase } from './data/database';
+import { WEBHOOK_DATABASE, WebhookAdminController } from './events/http/webhook-admin.controller';
+import { GeneratedModule } from './generated/generated.module';
+import type { ModelRegistry } from './kernel/model-registry';
+import { MetaController } from './meta/meta.controller';
+import { HealthController, READINESS_CHECKS, type ReadinessCheck } from './ops/health.controller';
+import { extensionAdminControllers, extensionAdminProviders } from './plugins/admin-registration';
+import type { PluginManager } from './plugins/plugin-manager';
+import type { SecurityHttpOptions } from './security/http/register-security';
+import { FormSchemaController } from './ui/form-schema.controller';
+import { StaticAppRegistrar } from './ui/static-app.registrar';
+import { TRACE_DATABASE, TraceController } from './trace/http/trace.controller';
+import { WORKFLOW_SERVICE, WorkflowController } from './workflow/http/workflow.controller';
+import type { WorkflowService } from './workflow/workflow.service';
+
+/** What the HTTP shell is built around; the bootstrap creates these before Nest starts. */
+export interface AppDependencies {
+  config: AppConfig;
+  operations: EntityOperations;
+  models: ModelRegistry;
+  readinessChecks: ReadinessCheck[];
+  /** Runtime plugin lifecycle; without it the admin plugin API is not mounted. */
+  plugins?: PluginManager;
+  /** Authentication and hardening; without it requests are trusted and the tenant comes from X-Tenant-ID. */
+  security?: SecurityHttpOptions;
+  /** Workflow actions and history; without it the action routes are not mounted. */
+  workflows?: WorkflowService;
+  /**
+   * The database the trace queries, the inventory analyses and the webhook subscriptions use; without
+   * it those APIs are not mounted.
+   */
+  traceDatabase?: EngineDatabase;
+  /**
+   * Origins whose entities are served by their generated controllers; default `['core']`. Plugin
+   * entities never are: a plugin is enabled and disabled at runtime, and only the dynamic controller
+   * follows the current Model. `[]` serves every entity dynamically (the reference the route tests
+   * compare the generated controllers with).
+   */
+  generatedOrigins?: readonly string[];
+}
+
+const CORE_ORIGINS = ['core'];
+
+/**
+ * Core entities are served by their generated controllers (static routes such as `/api/work-orders`,
+ * which Fastify matches before `/api/:path`); the dynamic EntityController serves plugin entities and
+ * entities created at runtime, and the sub-routes a generated controller does not declare (workflow
+ * actions, history, audit), which Fastify reaches by backtracking to the parametric routes.
+ */
+@Module({})
+export class AppModule {
+  static register(deps: AppDependencies): DynamicModule {
+    const crud = CrudDependenciesModule.register(deps);
+    return {
+      module: AppModule,
+      imports: [crud, GeneratedModule.register(crud, deps.generatedOrigins ?? CORE_ORIGINS)],
+      controllers: [
+        ...extensionAdminControllers(deps.plugins),
+        HealthController,
+        MetaController,
+        EntityController,
+        FormSchemaController,
+        ...(deps.workflows ? [WorkflowController] : []),
+        ...(deps.traceDatabase ? [TraceController, AbcAnalysisController, WebhookAdminController] : []),
+      ],
+      providers: [
+        ...extensionAdminProviders(deps.plugins, deps.models),
+        ...(deps.workflows ? [{ provide: WORKFLOW_SERVICE, useValue: deps.workflows }] : []),
+        ...(deps.traceDatabase
+          ? [
+              { provide: TRACE_DATABASE, useValue: deps.traceDatabase },
+              { provide: INVENTORY_DATABASE, useValue: deps.traceDatabase },
+              { provide: WEBHOOK_DATABASE, useValue: deps.traceDatabase },
+            ]
+          : []),
+        StaticAppRegistrar,
+        { provide: READINESS_CHECKS, useValue: deps.readinessChecks },
+      ],
+    };
+  }
+}

@@ -1,0 +1,47 @@
+import type { SqlExecutor } from '../data/database';
+import { AUDIT_TABLE, parseJsonColumn } from './audit-record';
+
+export interface AuditHistoryEntry {
+  /** Chain position; null for the moment between commit and sealing. */
+  seq: number | null;
+  actorId: string;
+  actorName: string | null;
+  action: string;
+  transition: string | null;
+  changedFields: unknown;
+  diff: unknown;
+  reason: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  traceId: string | null;
+  occurredAt: string;
+}
+
+/** A record's audit history, oldest first (row order: a record's seq is set only once it is sealed). Callers authorize the record read first. */
+export async function auditHistory(
+  db: SqlExecutor,
+  tenantId: string,
+  entity: string,
+  recordId: string,
+): Promise<AuditHistoryEntry[]> {
+  const q = db.dialect.quote;
+  const rows = await db.query<Record<string, unknown>>(
+    `SELECT seq, actor_id, actor_name, ${q('action')}, transition, changed_fields, diff, reason, ip, user_agent, trace_id, occurred_at ` +
+      `FROM ${q(AUDIT_TABLE)} WHERE tenant_id = ? AND entity_name = ? AND record_id = ? ORDER BY id`,
+    [tenantId, entity, recordId],
+  );
+  return rows.map((row) => ({
+    seq: row.seq === null || row.seq === undefined ? null : Number(row.seq),
+    actorId: String(row.actor_id),
+    actorName: (row.actor_name as string | null) ?? null,
+    action: String(row.action),
+    transition: (row.transition as string | null) ?? null,
+    changedFields: parseJsonColumn(row.changed_fields),
+    diff: parseJsonColumn(row.diff),
+    reason: (row.reason as string | null) ?? null,
+    ip: (row.ip as string | null) ?? null,
+    userAgent: (row.user_agent as string | null) ?? null,
+    traceId: (row.trace_id as string | null) ?? null,
+    occurredAt: String(row.occurred_at),
+  }));
+}

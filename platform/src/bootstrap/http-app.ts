@@ -1,0 +1,70 @@
+/**
+ * Builds the Nest application on Fastify around already-created dependencies: trace ids, pino
+ * request logs, qs-style querystrings, body limits, CSV/XLSX import bodies and the API docs.
+ * Nest's own Fastify error and not-found handlers pass body-parsing failures and unknown routes to
+ * the global ApiExceptionFilter, so they get the same envelope. Used by `main.ts` and the tests.
+ */
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import qs from 'qs';
+import { AppModule, type AppDependencies } from '../app.module';
+import { ApiExceptionFilter, sendError } from '../crud/http/api-exception.filter';
+import { CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE } from '../crud/http/table-reader';
+import { registerApiDocs } from '../openapi/api-docs';
+import { PinoNestLogger } from '../ops/logger';
+import { registerSecurity } from '../security/http/register-security';
+import { TRACE_HEADER, traceIdFor } from '../ops/trace-id';
+
+/** Nest contexts that log one line per mapped controller and route at startup. */
+const ROUTE_TABLE_CONTEXTS = new Set(['RoutesResolver', 'RouterExplorer']);
+
+/**
+ * The route table is debug detail: with a generated controller per core entity it is several
+ * hundred lines, which would bury the startup steps at the default level.
+ */
+class ServerNestLogger extends PinoNestLogger {
+  override log(message: unknown, context?: string): void {
+    if (context !== undefined && ROUTE_TABLE_CONTEXTS.has(context)) this.debug(message, context);
+    else super.log(message, context);
+  }
+}
+
+/** Nested brackets deep enough for `filter[item.code][in]`, bounded so a querystring cannot explode. */
+const QUERY_LIMITS = { depth: 5, arrayLimit: 100, parameterLimit: 200 };
+
+export async function createHttpApp(deps: AppDependencies, logger: Logger): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    bodyLimit: deps.config.bodyLimit,
+    genReqId: traceIdFor,
+    logController: new LogController({ requestIdLogLabel: 'traceId' }),
+    routerOptions: { querystringParser: (query: string) => qs.parse(query, QUERY_LIMITS) },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(deps), adapter, {
+    logger: new ServerNestLogger(logger),
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  // Errors Fastify raises before a Nest handler runs (body parsing, content types) get the envelope.
+  // Set before any plugin registers routes so every route context inherits it; Nest sets its own
+  // later (Fastify warns FSTWRN004 once), which routes registered after that use — same mapping.
+  fastify.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) =>
+    sendError(error, request, reply),
+  );
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.header(TRACE_HEADER, request.id);
+    done();
+  });
+  fastify.addContentTypeParser(
+    [CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE],
+    { parseAs: 'buffer', bodyLimit: deps.config.importLimit },
+    (_request: FastifyRequest, body: Buffer, done: (error: Error | null, body?: Buffer) => void) =>
+      done(null, body),
+  );
+  if (deps.security) registerSecurity(fastify, deps.security);
+  registerApiDocs(fastify, deps.models);
+  app.useGlobalFilters(new ApiExceptionFilter());
+  await app.init();
+  return app;
+}

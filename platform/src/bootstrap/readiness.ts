@@ -1,0 +1,29 @@
+/** Readiness checks of the server's dependencies for `GET /health/ready`. */
+import Redis from 'ioredis';
+import type { DataSource } from 'typeorm';
+import type { ReadinessCheck } from '../ops/health.controller';
+
+export function databaseCheck(dataSource: DataSource): ReadinessCheck {
+  return {
+    name: 'database',
+    check: async () => {
+      await dataSource.query('SELECT 1');
+    },
+  };
+}
+
+/** One lazily connected client used only for PING; closed with `close()` on shutdown. */
+export function redisCheck(url: string): ReadinessCheck & { close(): Promise<void> } {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  client.on('error', () => undefined);
+  return {
+    name: 'redis',
+    check: async () => {
+      if (client.status === 'wait' || client.status === 'end') await client.connect();
+      await client.ping();
+    },
+    close: async () => {
+      client.disconnect();
+    },
+  };
+}

@@ -1,0 +1,259 @@
+/**
+ * Startup in order: configuration → DataSource → pending migrations → load and validate metadata →
+ * compile the Model → registry and EntityService → demo plant when the database is empty → HTTP app
+ * → listen. Each step logs its duration; any failure stops startup with a message naming the cause.
+ */
+import { basename, dirname, join, resolve } from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { DestinationStream, Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import { compileModel, type Model } from '../../../metadata/src/model';
+import { countErrors } from '../../../metadata/src/diagnostic';
+import { validateMetadata } from '../../../metadata/src/validator';
+import { isDemoSeedNeeded, seedDemoPlant } from '../../../database/seeds/demo-plant';
+import { AuditSealer } from '../audit/audit-sealer';
+import { loadAppConfig, type AppConfig } from '../config/app-config';
+import { EntityService } from '../crud/entity.service';
+import { createRequestContext } from '../crud/request-context';
+import { EngineDatabase } from '../data/database';
+import { createDataSource, describeDatabase, loadDatabaseConfig } from '../data/connection';
+import { migrationFilesGlob, runMigrations } from '../data/migrations/migration-runner';
+import { ModelRegistry } from '../kernel/model-registry';
+import { engineVersion, pluginCatalog } from '../plugins/engine-version';
+import { PluginManager } from '../plugins/plugin-manager';
+import { PluginRuntime } from '../plugins/plugin-runtime';
+import { pluginSettings } from '../plugins/plugin-settings';
+import { MetadataSync } from '../kernel/metadata-sync';
+import { createLogger } from '../ops/logger';
+import type { ReadinessCheck } from '../ops/health.controller';
+import { assertProductionSecrets } from '../security/production-secrets';
+import { bootstrapSecurity } from '../security/bootstrap-security';
+import { loadKeyRing } from '../security/crypto/key-ring';
+import { installSensitiveKeyRing } from '../security/crypto/sensitive-fields';
+import { startEventRuntime } from './event-runtime';
+import { createHttpApp } from './http-app';
+import { databaseCheck, redisCheck } from './readiness';
+import { wireWorkflowsAndEvents } from './workflow-runtime';
+
+/** The project root: core modules (metadata/modules) then the plugins, as `mes validate` reads them. */
+export const DEFAULT_METADATA_ROOTS = [projectRoot()];
+
+export interface StartOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Metadata files or folders; default the project's core modules and plugins. */
+  metadataRoots?: string[];
+  /** Listen on the configured port (default true); tests use `app.inject` instead. */
+  listen?: boolean;
+  /** Log destination (default stdout). */
+  logDestination?: DestinationStream;
+  /**
+   * Called after migrations with the compiled Model, before the app serves: tests use it to create
+   * the tables of a fixture Model that has no migration.
+   */
+  prepareSchema?: (dataSource: DataSource, model: Model) => Promise<void>;
+}
+
+export interface RunningServer {
+  app: NestFastifyApplication;
+  config: AppConfig;
+  dataSource: DataSource;
+  registry: ModelRegistry;
+  service: EntityService;
+  plugins: PluginManager;
+  logger: Logger;
+  /** Set when listening. */
+  url: string | null;
+  /** Stops accepting requests, waits for in-flight ones, then closes the database and Redis; idempotent. */
+  close(): Promise<void>;
+}
+
+export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const env = options.env ?? process.env;
+  assertProductionSecrets(env);
+  const config = loadAppConfig(env);
+  const databaseConfig = loadDatabaseConfig(env);
+  const logger = createLogger(config.logLevel, options.logDestination);
+  const step = stepLogger(logger);
+  // Before anything writes: sensitive fields are sealed with this ring (a key is generated on first start).
+  installSensitiveKeyRing(loadKeyRing(env, undefined, (message) => logger.warn(message)));
+
+  const dataSource = await step('database connected', () =>
+    createDataSource(databaseConfig, { migrations: [migrationFilesGlob()], createDatabase: true }),
+  );
+  const cleanups: (() => Promise<void>)[] = [() => dataSource.destroy()];
+  try {
+    const applied = await step('migrations applied', () => runMigrations(dataSource));
+    if (applied.length > 0) logger.info({ migrations: applied }, `${applied.length} migration(s) applied`);
+
+    // Core metadata plus the plugins enabled in ext_plugin; other plugins under the roots are only available.
+    const roots = options.metadataRoots ?? DEFAULT_METADATA_ROOTS;
+    const pluginConfig = pluginSettings(env, projectRoot());
+    const plugins = new PluginManager({
+      dataSource,
+      roots,
+      catalog: pluginCatalog(roots),
+      engineVersion: engineVersion(),
+      storeRoot: pluginConfig.storeRoot,
+      uploadLimit: pluginConfig.uploadLimit,
+    });
+    const model = await step('metadata compiled', () => plugins.initialModel());
+    logger.info({ entities: model.entities.size, modelHash: model.hash }, 'model ready');
+    if (options.prepareSchema) await options.prepareSchema(dataSource, model);
+    await warnAboutMissingTables(dataSource, model, logger);
+
+    const registry = new ModelRegistry(model);
+    plugins.bind(registry);
+    const database = new EngineDatabase(dataSource);
+    const service = new EntityService(database);
+    if (config.seedDemo) await seedIfEmpty(service, database, registry, config, logger);
+    const security = await bootstrapSecurity({
+      env,
+      service,
+      database,
+      registry,
+      defaultTenant: config.defaultTenant,
+      seedDemo: config.seedDemo,
+      logger,
+    });
+    const events = startEventRuntime(database, config.redisUrl, env, logger);
+    cleanups.push(() => events.stop());
+    const sealer = new AuditSealer(database, {
+      onError: (error) => logger.error({ err: error }, 'audit sealing failed'),
+    });
+    sealer.start();
+    cleanups.push(() => sealer.stop());
+    const workflows = wireWorkflowsAndEvents(service, database, () => {
+      events.notify();
+      sealer.notify();
+    });
+    // The server code of the enabled plugins: hooks, subscribers, routes and jobs.
+    const pluginRuntime = new PluginRuntime({
+      ...pluginConfig,
+      database,
+      service,
+      workflows,
+      consumers: events.consumers,
+      registry,
+      logger,
+      defaultTenant: config.defaultTenant,
+      codeRoot: join(pluginConfig.storeRoot, '.code'),
+    });
+    await step('plugin code started', () => plugins.attachRuntime(pluginRuntime));
+    cleanups.push(() => pluginRuntime.stop());
+
+    if (config.redisUrl) {
+      // A failed rebuild keeps the current Model; the next change message retries.
+      const sync = await MetadataSync.start(config.redisUrl, plugins, (error) =>
+        logger.warn({ err: error }, 'metadata sync'),
+      );
+      cleanups.push(() => sync.close());
+    }
+
+    const readinessChecks: ReadinessCheck[] = [databaseCheck(dataSource)];
+    if (config.redisUrl) {
+      const redis = redisCheck(config.redisUrl);
+      readinessChecks.push(redis);
+      cleanups.push(() => redis.close());
+    }
+    const app = await createHttpApp(
+      {
+        config,
+        operations: security.operations,
+        models: registry,
+        readinessChecks,
+        plugins,
+        security: security.http,
+        workflows,
+        traceDatabase: database,
+      },
+      logger,
+    );
+    let url: string | null = null;
+    if (options.listen ?? true) {
+      await app.listen({ port: config.port, host: config.host });
+      url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${boundPort(app) ?? config.port}`;
+      logger.info({ url, database: describeDatabase(databaseConfig) }, `BTC MES listening on ${url}`);
+    }
+    let closing: Promise<void> | null = null;
+    const close = () => {
+      closing ??= (async () => {
+        await app.close();
+        for (const cleanup of cleanups.reverse()) await cleanup();
+      })();
+      return closing;
+    };
+    return { app, config, dataSource, registry, service, plugins, logger, url, close };
+  } catch (error) {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Loads and validates metadata; any error-severity diagnostic stops startup, listed with file:line. */
+export function loadModel(roots: string[]): Model {
+  const { set, diagnostics } = validateMetadata(roots);
+  if (countErrors(diagnostics) > 0) {
+    const listed = diagnostics
+      .filter((d) => d.severity === 'error')
+      .slice(0, 20)
+      .map((d) => `  ${d.file}:${d.line}:${d.col} ${d.rule}: ${d.message}`)
+      .join('\n');
+    throw new Error(`Metadata has ${countErrors(diagnostics)} error(s):\n${listed}`);
+  }
+  return compileModel(set, { version: 1 });
+}
+
+/**
+ * Entities whose table does not exist (plugins whose migrations have not run, metadata ahead of the
+ * migrations) are listed at startup; requests to them answer 503 SERVICE_UNAVAILABLE.
+ */
+async function warnAboutMissingTables(dataSource: DataSource, model: Model, logger: Logger): Promise<void> {
+  const queryRunner = dataSource.createQueryRunner();
+  try {
+    const missing: string[] = [];
+    for (const entity of model.entities.values())
+      if (!(await queryRunner.hasTable(entity.table))) missing.push(entity.name);
+    if (missing.length > 0)
+      logger.warn({ entities: missing }, `${missing.length} entities have no table yet`);
+  } finally {
+    await queryRunner.release();
+  }
+}
+
+async function seedIfEmpty(
+  service: EntityService,
+  database: EngineDatabase,
+  registry: ModelRegistry,
+  config: AppConfig,
+  logger: Logger,
+): Promise<void> {
+  const ctx = createRequestContext(registry, {
+    tenantId: config.defaultTenant,
+    userId: 'seed',
+    traceId: 'seed-demo-plant',
+  });
+  if (!(await isDemoSeedNeeded(service, ctx))) return;
+  logger.info('empty database: seeding the demo plant');
+  const report = await seedDemoPlant(service, database.executor(), ctx, (message) => logger.info(message));
+  logger.info({ counts: report.counts, elapsedMs: report.elapsedMs }, 'demo plant seeded');
+}
+
+function stepLogger(logger: Logger) {
+  return async <T>(done: string, work: () => Promise<T>): Promise<T> => {
+    const started = Date.now();
+    const result = await work();
+    logger.info({ elapsedMs: Date.now() - started }, done);
+    return result;
+  };
+}
+
+/** Works from the sources (platform/src/bootstrap) and from the build (dist/platform/src/bootstrap). */
+function projectRoot(): string {
+  const root = resolve(__dirname, '..', '..', '..');
+  return basename(root) === 'dist' ? dirname(root) : root;
+}
+
+function boundPort(app: NestFastifyApplication): number | null {
+  const address = app.getHttpServer().address();
+  return address && typeof address === 'object' ? address.port : null;
+}

@@ -1,0 +1,82 @@
+/**
+ * Server configuration read once from the environment at startup. Every setting has a default so
+ * `npm start` with no configuration runs on an embedded SQLite file.
+ */
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  /** `sqlite:<path>`, `sqlite::memory:` or `mysql://user:pass@host:port/db`. */
+  databaseUrl: string;
+  /** Connection pool size for MySQL. */
+  dbPoolSize: number;
+  /** Optional; enables Redis-backed events and readiness checks. */
+  redisUrl: string | null;
+  logLevel: LogLevel;
+  /** Largest accepted JSON body in bytes. */
+  bodyLimit: number;
+  /** Largest accepted import file in bytes. */
+  importLimit: number;
+  /** Seed the demo plant when the database is empty. */
+  seedDemo: boolean;
+  /** Tenant used when a request carries no `X-Tenant-ID` (until JWT tenancy lands). */
+  defaultTenant: string;
+  /** Milliseconds to wait for in-flight requests on SIGTERM before exiting anyway. */
+  shutdownTimeoutMs: number;
+}
+
+export const DEFAULT_CONFIG: AppConfig = {
+  port: 8080,
+  host: '0.0.0.0',
+  databaseUrl: 'sqlite:./data/mes.sqlite',
+  dbPoolSize: 10,
+  redisUrl: null,
+  logLevel: 'info',
+  bodyLimit: 1024 * 1024,
+  importLimit: 20 * 1024 * 1024,
+  seedDemo: true,
+  defaultTenant: 'DEMO',
+  shutdownTimeoutMs: 10_000,
+};
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Reads the configuration; throws naming the variable when a value is present but invalid. */
+export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const logLevel = (env.LOG_LEVEL ?? DEFAULT_CONFIG.logLevel).toLowerCase();
+  if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
+    throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got '${env.LOG_LEVEL}'`);
+  }
+  return {
+    port: integer(env, 'PORT', DEFAULT_CONFIG.port, 0, 65535),
+    host: env.HOST?.trim() || DEFAULT_CONFIG.host,
+    databaseUrl: env.DATABASE_URL?.trim() || DEFAULT_CONFIG.databaseUrl,
+    dbPoolSize: integer(env, 'DB_POOL_SIZE', DEFAULT_CONFIG.dbPoolSize, 1, 1000),
+    redisUrl: env.REDIS_URL?.trim() || null,
+    logLevel: logLevel as LogLevel,
+    bodyLimit: integer(env, 'BODY_LIMIT', DEFAULT_CONFIG.bodyLimit, 1024, 1024 ** 3),
+    importLimit: integer(env, 'IMPORT_LIMIT', DEFAULT_CONFIG.importLimit, 1024, 1024 ** 3),
+    seedDemo: boolean(env, 'SEED_DEMO', DEFAULT_CONFIG.seedDemo),
+    defaultTenant: env.DEFAULT_TENANT?.trim() || DEFAULT_CONFIG.defaultTenant,
+    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', DEFAULT_CONFIG.shutdownTimeoutMs, 0, 600_000),
+  };
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be an integer between ${min} and ${max}; got '${raw}'`);
+  }
+  return value;
+}
+
+function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new Error(`${name} must be true or false; got '${env[name]}'`);
+}

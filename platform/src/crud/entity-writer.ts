@@ -1,0 +1,274 @@
+import type { CompiledEntity, CompiledField } from '../../../metadata/src/model';
+import { apiPropertyOf } from '../../../metadata/src/model/api-schema';
+import type { SqlExecutor } from '../data/database';
+import { RowStore, type DbRow } from '../data/row-store';
+import { SequenceService } from '../data/sequences';
+import { nowForDb, toDbValue } from '../data/values';
+import { runtimeOf, type EntityRuntime } from '../kernel/model-runtime';
+import { sealSensitive } from '../security/crypto/sensitive-fields';
+import { resolveDefault } from './dynamic-defaults';
+import { ValidationError } from './errors';
+import { parseExt } from './serializer';
+import type { EntityRecord, FieldError, RequestContext } from './types';
+
+/** Row index in the request → the field errors found for it. */
+export type RowErrors = Map<number, FieldError[]>;
+
+/**
+ * The statements of every write, always inside a caller's transaction: inserts with defaults,
+ * identifiers, owned children and many-links; updates of columns, ext values, children and links;
+ * reference checks. Validation of the body's shape has already happened (ajv).
+ */
+export class EntityWriter {
+  private readonly store: RowStore;
+  /** One timestamp for the whole write: parent, children and links carry the same time. */
+  private readonly now = nowForDb();
+
+  constructor(
+    private readonly tx: SqlExecutor,
+    private readonly ctx: RequestContext,
+  ) {
+    this.store = new RowStore(ctx.tenantId);
+  }
+
+  /**
+   * Checks that every relation and many target exists in the tenant (children rows recursively), in
+   * one statement per referenced entity. Returns errors per row index with JSON pointers under
+   * `pathOf(row)`.
+   */
+  async checkReferences(
+    rt: EntityRuntime,
+    bodies: readonly EntityRecord[],
+    pathOf: (row: number) => string,
+  ): Promise<RowErrors> {
+    const errors: RowErrors = new Map();
+    const add = (row: number, error: FieldError) => errors.set(row, [...(errors.get(row) ?? []), error]);
+    const wanted = new Map<
+      string,
+      { entity: CompiledEntity; refs: { row: number; id: number; path: string; field: string }[] }
+    >();
+    const collect = (entity: EntityRuntime, body: EntityRecord, row: number, base: string) => {
+      for (const field of entity.entity.fields) {
+        const property = apiPropertyOf(field);
+        const value = body[property];
+        if (field.relation && typeof value === 'number') {
+          const target = this.ctx.model.entities.get(field.relation.target);
+          if (target) want(target, { row, id: value, path: `${base}/${property}`, field: property });
+        } else if (field.many && Array.isArray(value)) {
+          const target = this.ctx.model.entities.get(field.many.target);
+          value.forEach((id, i) => {
+            if (target && typeof id === 'number')
+              want(target, { row, id, path: `${base}/${property}/${i}`, field: property });
+          });
+        } else if (field.children && Array.isArray(value)) {
+          const child = runtimeOf(this.ctx.model).entity(field.children.target);
+          value.forEach((item, i) => collect(child, item as EntityRecord, row, `${base}/${property}/${i}`));
+        }
+      }
+    };
+    const want = (entity: CompiledEntity, ref: { row: number; id: number; path: string; field: string }) => {
+      const entry = wanted.get(entity.name) ?? { entity, refs: [] };
+      entry.refs.push(ref);
+      wanted.set(entity.name, entry);
+    };
+    bodies.forEach((body, row) => collect(rt, body, row, pathOf(row)));
+    const found = await this.store.existingIds(
+      this.tx,
+      new Map([...wanted].map(([name, { entity, refs }]) => [name, { entity, ids: refs.map((r) => r.id) }])),
+    );
+    for (const { entity, refs } of wanted.values()) {
+      for (const ref of refs) {
+        if (found.get(entity.name)?.has(ref.id)) continue;
+        add(ref.row, {
+          field: ref.field,
+          path: ref.path,
+          rule: 'exists',
+          limit: entity.name,
+          message: `${entity.name} ${ref.id} does not exist`,
+        });
+      }
+    }
+    return errors;
+  }
+
+  /** Inserts validated create bodies (and their children and links); returns the new ids in order. */
+  async insert(rt: EntityRuntime, bodies: readonly EntityRecord[]): Promise<number[]> {
+    const started = new Date();
+    const withDefaults = bodies.map((body) => applyDefaults(rt, body, this.ctx, started));
+    await this.assignIdentifiers(rt, withDefaults);
+    const now = this.now;
+    const rows = withDefaults.map((body) => this.insertRow(rt, body, now));
+    const ids = await this.store.insert(this.tx, rt.entity, rows);
+    for (const field of rt.childrenFields) {
+      const children = field.children;
+      if (!children) continue;
+      const child = runtimeOf(this.ctx.model).entity(children.target);
+      const childBodies: EntityRecord[] = [];
+      withDefaults.forEach((body, i) => {
+        const items = body[field.apiName];
+        if (Array.isArray(items))
+          childBodies.push(...items.map((item) => withParent(child, children.foreignKey, item, ids[i])));
+      });
+      if (childBodies.length > 0) await this.insert(child, childBodies);
+    }
+    for (const field of rt.manyFields) {
+      for (let i = 0; i < withDefaults.length; i++) {
+        const targets = withDefaults[i][`${field.apiName}Ids`];
+        if (Array.isArray(targets) && targets.length > 0) {
+          await this.store.replaceLinks(this.tx, field, ids[i], targets as number[]);
+        }
+      }
+    }
+    return ids;
+  }
+
+  private async assignIdentifiers(rt: EntityRuntime, bodies: EntityRecord[]): Promise<void> {
+    const identifier = rt.entity.identifier;
+    const field = identifier ? rt.entity.fieldsByName.get(identifier.field) : undefined;
+    if (!field) return;
+    const missing = bodies.filter((b) => b[field.apiName] === undefined || b[field.apiName] === null);
+    if (missing.length === 0) return;
+    const codes = await new SequenceService(this.ctx.model).generate(
+      this.tx,
+      rt.entity,
+      this.ctx.tenantId,
+      missing,
+    );
+    missing.forEach((body, i) => (body[field.apiName] = codes[i]));
+  }
+
+  private insertRow(rt: EntityRuntime, body: EntityRecord, now: string): DbRow {
+    const row: DbRow = {};
+    if (rt.entity.tenantScoped) row.tenant_id = this.ctx.tenantId;
+    Object.assign(row, {
+      created_at: now,
+      created_by: this.ctx.userId,
+      updated_at: now,
+      updated_by: this.ctx.userId,
+      version: 1,
+    });
+    for (const field of rt.columnFields) {
+      if (field.column)
+        row[field.column] = sealSensitive(field, toDbValue(field.columnType, body[apiPropertyOf(field)]));
+    }
+    const ext = extValues(rt, body, {});
+    row.ext = Object.keys(ext).length > 0 ? JSON.stringify(ext) : null;
+    return row;
+  }
+
+  /**
+   * Applies a validated patch to a stored row guarded by `expectedVersion`; returns whether the
+   * row matched (false = stale version or gone). Children listed in the patch are merged: rows with
+   * `id` are updated, rows without are inserted, stored rows not listed are removed.
+   */
+  async update(
+    rt: EntityRuntime,
+    current: DbRow,
+    body: EntityRecord,
+    expectedVersion: number,
+  ): Promise<boolean> {
+    const values: DbRow = { updated_at: this.now, updated_by: this.ctx.userId };
+    for (const field of rt.columnFields) {
+      const property = apiPropertyOf(field);
+      if (field.column && property in body)
+        values[field.column] = sealSensitive(field, toDbValue(field.columnType, body[property]));
+    }
+    if (rt.extFields.some((f) => f.apiName in body)) {
+      values.ext = JSON.stringify(extValues(rt, body, parseExt(current.ext)));
+    }
+    const id = Number(current.id);
+    const affected = await this.store.update(this.tx, rt.entity, id, values, expectedVersion);
+    if (affected === 0) return false;
+    for (const field of rt.childrenFields) {
+      const items = body[field.apiName];
+      if (Array.isArray(items)) await this.mergeChildren(field, id, items as EntityRecord[]);
+    }
+    for (const field of rt.manyFields) {
+      const targets = body[`${field.apiName}Ids`];
+      if (Array.isArray(targets)) await this.store.replaceLinks(this.tx, field, id, targets as number[]);
+    }
+    return true;
+  }
+
+  private async mergeChildren(field: CompiledField, parentId: number, items: EntityRecord[]): Promise<void> {
+    const children = field.children;
+    if (!children) return;
+    const child = runtimeOf(this.ctx.model).entity(children.target);
+    const stored = await this.store.childrenOf(this.tx, child.entity, field, [parentId]);
+    const storedById = new Map(stored.map((row) => [Number(row.id), row]));
+    const errors: FieldError[] = [];
+    const kept = new Set<number>();
+    const inserts: EntityRecord[] = [];
+    for (const [i, item] of items.entries()) {
+      const body = withParent(child, children.foreignKey, item, parentId);
+      if (typeof item.id !== 'number') {
+        inserts.push(body);
+        continue;
+      }
+      const row = storedById.get(item.id);
+      if (!row) {
+        const path = `/${field.apiName}/${i}/id`;
+        errors.push({
+          field: `${field.apiName}.${i}.id`,
+          path,
+          rule: 'exists',
+          message: `No ${child.entity.name} ${item.id} under this record`,
+        });
+        continue;
+      }
+      kept.add(item.id);
+      const { id: _id, ...patch } = body;
+      await this.update(child, row, patch, Number(row.version));
+    }
+    if (errors.length > 0) throw new ValidationError(errors);
+    const removed = stored.map((row) => Number(row.id)).filter((id) => !kept.has(id));
+    if (child.entity.softDelete) {
+      for (const id of removed) {
+        await this.store.update(
+          this.tx,
+          child.entity,
+          id,
+          { deleted_at: this.now, updated_by: this.ctx.userId },
+          null,
+        );
+      }
+    } else {
+      await this.store.deleteByIds(this.tx, child.entity, removed);
+    }
+    if (inserts.length > 0) await this.insert(child, inserts);
+  }
+}
+
+/** Declared defaults for properties the body leaves out (a copy: the caller's body is not touched). */
+function applyDefaults(rt: EntityRuntime, body: EntityRecord, ctx: RequestContext, now: Date): EntityRecord {
+  const filled: EntityRecord = { ...body };
+  for (const field of [...rt.columnFields, ...rt.extFields]) {
+    const property = apiPropertyOf(field);
+    if (filled[property] === undefined && field.def.default !== undefined)
+      filled[property] = resolveDefault(field, ctx, now);
+  }
+  return filled;
+}
+
+/** A child body with its back reference pointing at the parent. */
+function withParent(child: EntityRuntime, foreignKey: string, item: unknown, parentId: number): EntityRecord {
+  const field = child.entity.fieldsByName.get(foreignKey);
+  const property = field ? apiPropertyOf(field) : foreignKey;
+  return { ...(item as EntityRecord), [property]: parentId };
+}
+
+/** Extension values of a body merged over the stored ones; datetimes normalised to ISO with `Z`. */
+function extValues(
+  rt: EntityRuntime,
+  body: EntityRecord,
+  stored: Record<string, unknown>,
+): Record<string, unknown> {
+  const ext = { ...stored };
+  for (const field of rt.extFields) {
+    if (!(field.apiName in body)) continue;
+    const value = body[field.apiName];
+    ext[field.name] =
+      field.type === 'datetime' && typeof value === 'string' ? new Date(value).toISOString() : value;
+  }
+  return ext;
+}

@@ -1,0 +1,26 @@
+import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { mapError } from './error-mapping';
+
+/**
+ * Every exception thrown in a Nest handler becomes an error envelope. Errors the caller caused are
+ * logged at info; unexpected ones at error with their stack, under the request's traceId.
+ */
+@Catch()
+export class ApiExceptionFilter implements ExceptionFilter {
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    sendError(exception, request, reply);
+  }
+}
+
+/** Shared with Fastify's error handler, which sees failures before Nest does (body parsing, routing). */
+export function sendError(exception: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const { status, body, unexpected } = mapError(exception, request.id);
+  if (unexpected) request.log.error({ err: exception }, 'request failed');
+  else request.log.info({ code: body.code, status }, body.message);
+  if (reply.sent) return;
+  void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
+}

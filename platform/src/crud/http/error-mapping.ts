@@ -1,0 +1,136 @@
+/**
+ * Maps anything thrown while serving a request to an HTTP status and an error envelope. One function
+ * serves the Nest exception filter and Fastify's own error handler (body parsing happens before Nest
+ * sees the request), so malformed JSON, oversize bodies and wrong content types get the same 4xx
+ * envelope as engine errors. Unexpected errors become 500 INTERNAL_ERROR without internals leaking.
+ */
+import { HttpException } from '@nestjs/common';
+import { ApiError } from '../errors';
+import type { ErrorEnvelope } from './envelope';
+
+export interface MappedError {
+  status: number;
+  body: ErrorEnvelope;
+  /** True for failures the caller could not have caused; they are logged with their stack. */
+  unexpected: boolean;
+}
+
+interface FastifyLikeError {
+  code?: string;
+  statusCode?: number;
+  message?: string;
+  validation?: unknown;
+}
+
+const FASTIFY_CODES: Record<string, { status: number; code: ErrorEnvelope['code'] }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'PAYLOAD_TOO_LARGE' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'BAD_REQUEST' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'BAD_REQUEST' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'BAD_REQUEST' },
+  FST_ERR_BAD_URL: { status: 400, code: 'BAD_REQUEST' },
+};
+
+export function mapError(error: unknown, traceId: string): MappedError {
+  const timestamp = new Date().toISOString();
+  if (error instanceof ApiError) {
+    const details = error.details ?? {};
+    const body: ErrorEnvelope = { code: error.code, message: error.message, timestamp, traceId };
+    if (details.errors) body.errors = details.errors;
+    if (details.rows) body.rows = details.rows;
+    if (details.currentVersion !== undefined) body.currentVersion = details.currentVersion;
+    return { status: error.httpStatus, body, unexpected: false };
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    return {
+      status,
+      body: { code: codeForStatus(status), message: error.message, timestamp, traceId },
+      unexpected: status >= 500,
+    };
+  }
+  const fastifyError = asFastifyError(error);
+  if (fastifyError) {
+    const known = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
+    const status = known?.status ?? fastifyError.statusCode ?? 500;
+    if (status < 500) {
+      const message = isJsonSyntaxError(error)
+        ? `Malformed JSON body: ${fastifyError.message}`
+        : (fastifyError.message ?? 'Bad request');
+      return {
+        status,
+        body: { code: known?.code ?? codeForStatus(status), message, timestamp, traceId },
+        unexpected: false,
+      };
+    }
+  }
+  if (isMissingTable(error)) {
+    return {
+      status: 503,
+      body: {
+        code: 'SERVICE_UNAVAILABLE',
+        message:
+          'A table this request needs does not exist yet: run the pending migrations or install the plugin',
+        timestamp,
+        traceId,
+      },
+      unexpected: true,
+    };
+  }
+  return {
+    status: 500,
+    body: {
+      code: 'INTERNAL_ERROR',
+      message: 'Internal server error; quote the traceId when reporting it',
+      timestamp,
+      traceId,
+    },
+    unexpected: true,
+  };
+}
+
+function asFastifyError(error: unknown): FastifyLikeError | null {
+  if (typeof error !== 'object' || error === null) return null;
+  const candidate = error as FastifyLikeError;
+  const hasStatus = typeof candidate.statusCode === 'number';
+  const hasFastifyCode = typeof candidate.code === 'string' && candidate.code.startsWith('FST_');
+  return hasStatus || hasFastifyCode || isJsonSyntaxError(error) ? candidate : null;
+}
+
+/** MySQL ER_NO_SUCH_TABLE or SQLite's "no such table", as TypeORM's QueryFailedError wraps them. */
+function isMissingTable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const driver = (error as { driverError?: { code?: unknown; errno?: unknown } }).driverError;
+  if (driver?.code === 'ER_NO_SUCH_TABLE' || driver?.errno === 1146) return true;
+  return error instanceof Error && /no such table/i.test(error.message);
+}
+
+/** Fastify's JSON parser rethrows JSON.parse's SyntaxError with statusCode 400. */
+function isJsonSyntaxError(error: unknown): boolean {
+  return error instanceof SyntaxError;
+}
+
+function codeForStatus(status: number): ErrorEnvelope['code'] {
+  switch (status) {
+    case 400:
+      return 'BAD_REQUEST';
+    case 403:
+      return 'FORBIDDEN';
+    case 404:
+      return 'NOT_FOUND';
+    case 405:
+      return 'METHOD_NOT_ALLOWED';
+    case 409:
+      return 'CONFLICT';
+    case 413:
+      return 'PAYLOAD_TOO_LARGE';
+    case 415:
+      return 'UNSUPPORTED_MEDIA_TYPE';
+    case 422:
+      return 'VALIDATION_FAILED';
+    case 503:
+      return 'SERVICE_UNAVAILABLE';
+    default:
+      return status < 500 ? 'BAD_REQUEST' : 'INTERNAL_ERROR';
+  }
+}

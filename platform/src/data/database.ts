@@ -1,0 +1,148 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { DataSource, QueryRunner } from 'typeorm';
+import { dialectFor, type Dialect } from './dialect';
+
+export interface ExecuteResult {
+  affected: number;
+  insertId: number;
+}
+
+/** Runs parameterised SQL, either on the pool (reads) or inside one transaction. */
+export interface SqlExecutor {
+  readonly dialect: Dialect;
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  execute(sql: string, params?: readonly unknown[]): Promise<ExecuteResult>;
+  /**
+   * Runs `callback` once what this executor wrote is committed: after the transaction's commit
+   * (never after a rollback or a retried attempt), or at once outside a transaction.
+   */
+  afterCommit(callback: () => void): void;
+}
+
+const MAX_ATTEMPTS = 5;
+
+export interface TransactionOptions {
+  /**
+   * MySQL only: READ COMMITTED takes no gap locks, so a long-running transaction that scans a
+   * queue table (the outbox relay) does not block other transactions' inserts into it.
+   */
+  isolation?: 'READ COMMITTED';
+}
+
+/**
+ * The engine's handle on a TypeORM DataSource (built by data/connection/). Statements go through
+ * TypeORM query runners, so the DataSource's logger and subscribers see every one of them.
+ *
+ * SQLite has one connection: a statement issued while another request's transaction is open would
+ * run inside that transaction (seeing its uncommitted rows, or a table halfway through a schema
+ * change). So on SQLite every statement and transaction is queued, one after the other; MySQL runs
+ * them in parallel on its pool.
+ */
+export class EngineDatabase {
+  readonly dialect: Dialect;
+  private readonly reader: SqlExecutor;
+  private serialQueue: Promise<unknown> = Promise.resolve();
+  /** Set inside queued work, so nested calls (a hook reading, a nested transaction) run in place. */
+  private readonly holdsQueue = new AsyncLocalStorage<boolean>();
+
+  constructor(readonly dataSource: DataSource) {
+    this.dialect = dialectFor(dataSource.options.type);
+    this.reader = {
+      dialect: this.dialect,
+      query: <T>(sql: string, params: readonly unknown[] = []) =>
+        this.serialized(() => this.withRetry(async () => (await dataSource.query(sql, [...params])) as T[])),
+      execute: (sql, params = []) =>
+        this.withQueryRunner((runner) => this.withRetry(() => executeOn(runner, this.dialect, sql, params))),
+      afterCommit: (callback) => callback(),
+    };
+  }
+
+  /** Executor outside any transaction (single statements, reads). */
+  executor(): SqlExecutor {
+    return this.reader;
+  }
+
+  /**
+   * Runs `work` in one transaction: commit on success, rollback on any error. Deadlocks are retried
+   * from the start (work must only touch the database through `tx`).
+   */
+  async transaction<T>(work: (tx: SqlExecutor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    return this.serialized(() => this.withRetry(() => this.runTransaction(work, options)));
+  }
+
+  /**
+   * A query runner of its own for work that manages its own transaction (runtime schema changes),
+   * queued with the engine's transactions on SQLite so the two never interleave on its connection.
+   */
+  async withQueryRunner<T>(work: (runner: QueryRunner) => Promise<T>): Promise<T> {
+    return this.serialized(async () => {
+      const runner = this.dataSource.createQueryRunner();
+      try {
+        return await work(runner);
+      } finally {
+        await runner.release();
+      }
+    });
+  }
+
+  /**
+   * SQLite: queue `work` behind everything already queued. Work nested inside queued work runs at
+   * once — waiting would deadlock — and, on SQLite's single connection, inside the outer
+   * transaction (a nested transaction becomes a savepoint).
+   */
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    if (!this.dialect.serialTransactions || this.holdsQueue.getStore()) return work();
+    const run = this.serialQueue.then(() => this.holdsQueue.run(true, work));
+    this.serialQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Runs `work` again after deadlocks and schema-change races, up to MAX_ATTEMPTS times in all. */
+  private async withRetry<T>(work: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work();
+      } catch (error) {
+        if (attempt >= MAX_ATTEMPTS || !this.dialect.isRetryable(error)) throw error;
+      }
+    }
+  }
+
+  private async runTransaction<T>(
+    work: (tx: SqlExecutor) => Promise<T>,
+    options: TransactionOptions,
+  ): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    const dialect = this.dialect;
+    const committed: (() => void)[] = [];
+    const tx: SqlExecutor = {
+      dialect,
+      query: async <R>(sql: string, params: readonly unknown[] = []) =>
+        (await runner.query(sql, [...params])) as R[],
+      execute: (sql, params = []) => executeOn(runner, dialect, sql, params),
+      afterCommit: (callback) => committed.push(callback),
+    };
+    try {
+      await runner.startTransaction(dialect.name === 'mysql' ? options.isolation : undefined);
+      const result = await work(tx);
+      await runner.commitTransaction();
+      for (const callback of committed) callback();
+      return result;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+}
+
+async function executeOn(
+  runner: QueryRunner,
+  dialect: Dialect,
+  sql: string,
+  params: readonly unknown[],
+): Promise<ExecuteResult> {
+  const result = await runner.query(sql, [...params], true);
+  return { affected: result.affected ?? 0, insertId: dialect.insertId(result.raw) };
+}

@@ -1,0 +1,3 @@
+export { applySchemaChanges } from './apply-schema';
+export { migrationFilesGlob, migrationStatus, revertLastMigration, runMigrations } from './migration-runner';
+export type { MigrationState } from './migration-runner';

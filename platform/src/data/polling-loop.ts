@@ -1,0 +1,60 @@
+/**
+ * Runs `round` over and over in the background: again at once while it reports more work, otherwise
+ * after `idleDelayMs` or as soon as notify() says there is new work. Errors go to `onError`; the
+ * loop keeps going. The outbox relay and the audit sealer are such loops.
+ */
+export class PollingLoop {
+  private running: Promise<void> | null = null;
+  private stopping = false;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    /** One round of work; resolves true when more is waiting. */
+    private readonly round: () => Promise<boolean>,
+    private readonly idleDelayMs: number,
+    private readonly onError: (error: unknown) => void = () => undefined,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.stopping = false;
+    this.running = this.loop();
+  }
+
+  /** Finishes the round in flight and stops. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.running;
+    this.running = null;
+  }
+
+  /** Wakes an idle loop, e.g. right after a commit that left work for it. */
+  notify(): void {
+    this.wake?.();
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      let more = false;
+      try {
+        more = await this.round();
+      } catch (error) {
+        this.onError(error);
+      }
+      if (!more && !this.stopping) await this.idle();
+    }
+  }
+
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, this.idleDelayMs);
+      this.wake = done;
+    });
+  }
+}

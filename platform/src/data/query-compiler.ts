@@ -1,0 +1,226 @@
+import type { CompiledEntity, Model } from '../../../metadata/src/model';
+import type { FilterCondition, FilterNode, ListQuery, SortTerm } from '../crud/types';
+import type { Dialect, JsonValueKind } from './dialect';
+import { resolveLeaf, resolvePath, type LeafRef } from './field-paths';
+
+export interface CompiledSql {
+  sql: string;
+  params: unknown[];
+}
+
+export interface CompiledList {
+  select: CompiledSql;
+  count: CompiledSql;
+  /** Aliases `_s0…` of the sort expressions in the select, in sort order (for keyset cursors). */
+  sortAliases: string[];
+  /** Rows fetched: pageSize + 1 when paging by cursor, to learn whether a next page exists. */
+  limit: number;
+}
+
+/** Values of the last row's sort keys, which the next keyset page starts after. */
+export type CursorValues = unknown[];
+
+const ROOT = 't';
+
+/** Builds SQL piece by piece with every value bound as a parameter. */
+class SqlBuilder {
+  readonly params: unknown[] = [];
+  private aliasCount = 0;
+
+  constructor(
+    readonly model: Model,
+    readonly dialect: Dialect,
+    readonly tenantId: string,
+  ) {}
+
+  bind(value: unknown): string {
+    this.params.push(value);
+    return '?';
+  }
+
+  nextAlias(): string {
+    this.aliasCount += 1;
+    return `r${this.aliasCount}`;
+  }
+
+  column(alias: string, column: string): string {
+    return `${alias}.${this.dialect.quote(column)}`;
+  }
+
+  leaf(alias: string, leaf: LeafRef): string {
+    if (leaf.storage === 'column') return this.column(alias, leaf.name);
+    if (leaf.generatedColumn) return this.column(alias, leaf.generatedColumn);
+    return this.dialect.jsonValue(this.column(alias, 'ext'), leaf.name, jsonKind(leaf));
+  }
+
+  table(entity: CompiledEntity): string {
+    return this.dialect.quote(entity.table);
+  }
+
+  /** Tenant and soft-delete scope of one table reference. */
+  scope(entity: CompiledEntity, alias: string, includeDeleted: boolean): string[] {
+    const parts: string[] = [];
+    if (entity.tenantScoped) parts.push(`${this.column(alias, 'tenant_id')} = ${this.bind(this.tenantId)}`);
+    if (entity.softDelete && !includeDeleted) parts.push(`${this.column(alias, 'deleted_at')} IS NULL`);
+    return parts;
+  }
+}
+
+export function jsonKind(leaf: Pick<LeafRef, 'columnType'>): JsonValueKind {
+  if (leaf.columnType === 'int' || leaf.columnType === 'decimal') return 'number';
+  if (leaf.columnType === 'boolean') return 'boolean';
+  return 'text';
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[!%_]/g, (c) => `!${c}`);
+}
+
+function compileNode(b: SqlBuilder, entity: CompiledEntity, alias: string, node: FilterNode): string {
+  if ('kind' in node) {
+    if (node.conditions.length === 0) return node.kind === 'and' ? '1=1' : '1=0';
+    const parts = node.conditions.map((c) => compileNode(b, entity, alias, c));
+    return `(${parts.join(node.kind === 'and' ? ' AND ' : ' OR ')})`;
+  }
+  return compileCondition(b, entity, alias, node);
+}
+
+function compileCondition(b: SqlBuilder, entity: CompiledEntity, alias: string, c: FilterCondition): string {
+  const path = resolvePath(b.model, entity, c.field);
+  if (!path) throw new Error(`Unresolved filter field '${c.field}' reached the compiler`);
+  if (path.relations.length === 0) return comparison(b, b.leaf(alias, path.leaf), c);
+  // Walk relations as nested `IN (subquery)`: no join fan-out, and each level is tenant-scoped.
+  const [first, ...rest] = path.relations;
+  const target = b.model.entities.get(first.relation?.target ?? '');
+  if (!target || !first.column) throw new Error(`Relation '${first.name}' has no target`);
+  const sub = b.nextAlias();
+  const restPath = [...rest.map((r) => r.apiName), c.field.split('.').pop() ?? ''].join('.');
+  const inner = [
+    ...b.scope(target, sub, false),
+    compileCondition(b, target, sub, { ...c, field: restPath }),
+  ].join(' AND ');
+  return `${b.column(alias, first.column)} IN (SELECT ${b.column(sub, 'id')} FROM ${b.table(target)} ${sub} WHERE ${inner})`;
+}
+
+function comparison(b: SqlBuilder, expr: string, c: FilterCondition): string {
+  const values = Array.isArray(c.value) ? c.value : [c.value];
+  switch (c.op) {
+    case 'eq':
+      return `${expr} = ${b.bind(c.value)}`;
+    case 'ne':
+      return `(${expr} <> ${b.bind(c.value)} OR ${expr} IS NULL)`;
+    case 'gt':
+      return `${expr} > ${b.bind(c.value)}`;
+    case 'gte':
+      return `${expr} >= ${b.bind(c.value)}`;
+    case 'lt':
+      return `${expr} < ${b.bind(c.value)}`;
+    case 'lte':
+      return `${expr} <= ${b.bind(c.value)}`;
+    case 'in':
+      return values.length === 0 ? '1=0' : `${expr} IN (${values.map((v) => b.bind(v)).join(', ')})`;
+    case 'nin':
+      return values.length === 0
+        ? '1=1'
+        : `(${expr} NOT IN (${values.map((v) => b.bind(v)).join(', ')}) OR ${expr} IS NULL)`;
+    case 'contains':
+      return `${expr} LIKE ${b.bind(`%${escapeLike(String(c.value))}%`)} ESCAPE '!'`;
+    case 'startsWith':
+      return `${expr} LIKE ${b.bind(`${escapeLike(String(c.value))}%`)} ESCAPE '!'`;
+    case 'between':
+      return `${expr} BETWEEN ${b.bind(values[0])} AND ${b.bind(values[1])}`;
+    case 'null':
+      return `${expr} IS NULL`;
+    case 'notNull':
+      return `${expr} IS NOT NULL`;
+  }
+}
+
+/** Search: OR of `contains` over the list view's search fields. */
+function compileSearch(b: SqlBuilder, entity: CompiledEntity, term: string): string {
+  const exprs = (entity.list.search ?? [])
+    .map((name) => entity.fieldsByName.get(name))
+    .map((field) => (field ? resolveLeaf(entity, field.apiName) : null))
+    .filter((leaf): leaf is LeafRef => leaf !== null)
+    .map((leaf) => b.leaf(ROOT, leaf));
+  if (exprs.length === 0) return '1=1';
+  const pattern = `%${escapeLike(term)}%`;
+  return `(${exprs.map((e) => `${e} LIKE ${b.bind(pattern)} ESCAPE '!'`).join(' OR ')})`;
+}
+
+/**
+ * Keyset condition "after the cursor row" for sort keys k1..kn: (k1 after v1) OR (k1 = v1 AND k2
+ * after v2) … Both dialects sort NULL first ascending and last descending, which the null cases follow.
+ */
+function compileKeyset(b: SqlBuilder, exprs: string[], sort: SortTerm[], values: CursorValues): string {
+  const ors: string[] = [];
+  for (let i = 0; i < sort.length; i++) {
+    const ands: string[] = [];
+    for (let j = 0; j < i; j++) {
+      ands.push(values[j] === null ? `${exprs[j]} IS NULL` : `${exprs[j]} = ${b.bind(values[j])}`);
+    }
+    ands.push(after(b, exprs[i], sort[i].direction, values[i]));
+    ors.push(`(${ands.join(' AND ')})`);
+  }
+  return `(${ors.join(' OR ')})`;
+}
+
+function after(b: SqlBuilder, expr: string, direction: 'asc' | 'desc', value: unknown): string {
+  if (direction === 'asc') return value === null ? `${expr} IS NOT NULL` : `${expr} > ${b.bind(value)}`;
+  return value === null ? '1=0' : `(${expr} < ${b.bind(value)} OR ${expr} IS NULL)`;
+}
+
+/** The root columns a page needs: all, or those behind the requested fields (plus id and version). */
+function selectedColumns(entity: CompiledEntity, fields: string[] | null, expand: string[]): Set<string> {
+  const all = new Set<string>(['id', 'created_at', 'created_by', 'updated_at', 'updated_by', 'version']);
+  if (entity.softDelete) all.add('deleted_at');
+  if (fields === null) {
+    for (const field of entity.fields) if (field.column) all.add(field.column);
+    all.add('ext');
+    return all;
+  }
+  const columns = new Set<string>(['id', 'version']);
+  for (const path of [...fields, ...expand]) {
+    const leaf = resolveLeaf(entity, path.split('.')[0]);
+    if (leaf) columns.add(leaf.storage === 'ext' ? 'ext' : leaf.name);
+  }
+  return columns;
+}
+
+export function compileList(
+  model: Model,
+  entity: CompiledEntity,
+  query: ListQuery,
+  tenantId: string,
+  dialect: Dialect,
+  cursorValues: CursorValues | null,
+): CompiledList {
+  const b = new SqlBuilder(model, dialect, tenantId);
+  const sortExprs = query.sort.map((term) => {
+    const leaf = resolveLeaf(entity, term.field);
+    if (!leaf) throw new Error(`Unresolved sort field '${term.field}' reached the compiler`);
+    return b.leaf(ROOT, leaf);
+  });
+  const columns = [...selectedColumns(entity, query.fields, query.expand)].map((c) => b.column(ROOT, c));
+  const sortAliases = sortExprs.map((_, i) => `_s${i}`);
+  const selectList = [...columns, ...sortExprs.map((e, i) => `${e} AS ${sortAliases[i]}`)].join(', ');
+
+  const where = [...b.scope(entity, ROOT, query.includeDeleted)];
+  if (query.filter.conditions.length > 0) where.push(compileNode(b, entity, ROOT, query.filter));
+  if (query.search) where.push(compileSearch(b, entity, query.search));
+  const from = `FROM ${b.table(entity)} ${ROOT}`;
+  const whereSql = where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '';
+  const count: CompiledSql = { sql: `SELECT COUNT(*) AS n ${from}${whereSql}`, params: [...b.params] };
+
+  let pageWhere = whereSql;
+  if (cursorValues) {
+    const keyset = compileKeyset(b, sortExprs, query.sort, cursorValues);
+    pageWhere = whereSql ? `${whereSql} AND ${keyset}` : ` WHERE ${keyset}`;
+  }
+  const orderBy = sortExprs.map((e, i) => `${e} ${query.sort[i].direction.toUpperCase()}`).join(', ');
+  const byCursor = query.cursor !== null;
+  const limit = byCursor ? query.pageSize + 1 : query.pageSize;
+  const offset = byCursor ? 0 : ((query.page ?? 1) - 1) * query.pageSize;
+  const sql = `SELECT ${selectList} ${from}${pageWhere} ORDER BY ${orderBy} LIMIT ${b.bind(limit)} OFFSET ${b.bind(offset)}`;
+  return { select: { sql, params: b.params }, count, sortAliases, limit };
+}

@@ -1,0 +1,162 @@
+import type { CompiledEntity, CompiledIdentifier, Model } from '../../../metadata/src/model';
+import { apiPropertyOf } from '../../../metadata/src/model/api-schema';
+import { ValidationError } from '../crud/errors';
+import { resolveLeaf } from './field-paths';
+import type { SqlExecutor } from './database';
+
+/** Table of every identifier sequence; created by database/migrations/1764000000000-platform-tables. */
+export const SEQUENCE_TABLE = 'sys_sequence';
+
+/** What a pattern's `{field}` / `{relation.field}` tokens read from the row being created. */
+export type RowValues = Readonly<Record<string, unknown>>;
+
+/**
+ * Identifier generation for every entity. The scope key is tenant + entity + every token before
+ * `{seq}` rendered, so `LOT-{YYYYMMDD}-{seq:3}` counts per day and `WO-{line.code}-{seq:4}` per line.
+ * Values are taken inside the creating transaction: the sequence row stays locked until commit, so
+ * concurrent creates get distinct values and a rolled-back create leaves no gap.
+ */
+export class SequenceService {
+  constructor(private readonly model: Model) {}
+
+  /**
+   * Renders identifiers for `rows` (API-shaped: `lineId`, `line`…), allocating one block per scope.
+   * `now` fixes the date tokens for the whole call.
+   */
+  async generate(
+    tx: SqlExecutor,
+    entity: CompiledEntity,
+    tenantId: string,
+    rows: readonly RowValues[],
+    now: Date = new Date(),
+  ): Promise<string[]> {
+    const identifier = entity.identifier;
+    if (!identifier) throw new Error(`${entity.name} has no identifier`);
+    const rendered = await Promise.all(
+      rows.map((row) => this.renderTokens(tx, entity, identifier, tenantId, row, now)),
+    );
+    const byScope = new Map<string, number[]>();
+    rendered.forEach((r, index) => {
+      const key = `${tenantId}:${entity.name}:${r.prefix}`;
+      byScope.set(key, [...(byScope.get(key) ?? []), index]);
+    });
+    const values = new Array<string>(rows.length);
+    for (const [scope, indexes] of byScope) {
+      const last = await nextValue(tx, scope, indexes.length);
+      indexes.forEach((rowIndex, i) => {
+        const seq = String(last - indexes.length + 1 + i).padStart(identifier.seqWidth, '0');
+        values[rowIndex] = rendered[rowIndex].prefix + seq + rendered[rowIndex].suffix;
+      });
+    }
+    return values;
+  }
+
+  private async renderTokens(
+    tx: SqlExecutor,
+    entity: CompiledEntity,
+    identifier: CompiledIdentifier,
+    tenantId: string,
+    row: RowValues,
+    now: Date,
+  ): Promise<{ prefix: string; suffix: string }> {
+    let prefix = '';
+    let suffix = '';
+    let afterSeq = false;
+    for (const token of identifier.tokens) {
+      if (token.kind === 'seq') {
+        afterSeq = true;
+        continue;
+      }
+      const text =
+        token.kind === 'literal'
+          ? token.value
+          : token.kind === 'date'
+            ? formatDate(now, token.value)
+            : token.kind === 'tenant'
+              ? tenantId
+              : await this.fieldToken(tx, entity, tenantId, token.value, row);
+      if (text === '') throw missingTokenValue(entity, identifier, token.value);
+      if (afterSeq) suffix += text;
+      else prefix += text;
+    }
+    return { prefix, suffix };
+  }
+
+  /** `{line}` reads the row's value; `{line.line_code}` reads the related row in the same tenant. */
+  private async fieldToken(
+    tx: SqlExecutor,
+    entity: CompiledEntity,
+    tenantId: string,
+    path: string,
+    row: RowValues,
+  ): Promise<string> {
+    const [head, ...rest] = path.split('.');
+    const field = entity.fieldsByName.get(head);
+    if (!field) throw new Error(`Identifier token {${path}} names no field of ${entity.name}`);
+    if (rest.length === 0)
+      return String(row[field.type === 'relation' ? `${field.apiName}Id` : field.apiName] ?? '');
+    const target = field.relation ? this.model.entities.get(field.relation.target) : undefined;
+    const leafField = target?.fieldsByName.get(rest.join('.'));
+    const leaf = target && leafField ? resolveLeaf(target, leafField.apiName) : null;
+    if (!target || !leaf || leaf.storage !== 'column') {
+      throw new Error(`Identifier token {${path}} of ${entity.name} does not resolve to a column`);
+    }
+    const q = tx.dialect.quote;
+    const tenantCondition = target.tenantScoped ? ` AND ${q('tenant_id')} = ?` : '';
+    const rows = await tx.query<{ v: unknown }>(
+      `SELECT ${q(leaf.name)} AS v FROM ${q(target.table)} WHERE ${q('id')} = ?${tenantCondition}`,
+      target.tenantScoped ? [row[`${field.apiName}Id`], tenantId] : [row[`${field.apiName}Id`]],
+    );
+    return String(rows[0]?.v ?? '');
+  }
+}
+
+/** `WO-{line.line_code}-{seq:4}` without a line would number `WO--0001`: refuse it, naming the field. */
+function missingTokenValue(
+  entity: CompiledEntity,
+  identifier: CompiledIdentifier,
+  path: string,
+): ValidationError {
+  const head = entity.fieldsByName.get(path.split('.')[0]!);
+  const property = head ? apiPropertyOf(head) : path;
+  return new ValidationError([
+    {
+      field: property,
+      path: `/${property}`,
+      rule: 'required',
+      limit: identifier.pattern,
+      message: `${property} is required: the identifier ${identifier.field} (${identifier.pattern}) is made from it`,
+    },
+  ]);
+}
+
+/** Advances a sequence by `count` and returns its new value, creating it at `count` when new. */
+export async function nextValue(tx: SqlExecutor, scope: string, count = 1): Promise<number> {
+  const q = tx.dialect.quote;
+  const table = q(SEQUENCE_TABLE);
+  if (tx.dialect.name === 'mysql') {
+    // LAST_INSERT_ID(expr) puts the new value into the OK packet's insert id: one round trip.
+    const result = await tx.execute(
+      `INSERT INTO ${table} (${q('seq_name')}, ${q('current_value')}) VALUES (?, LAST_INSERT_ID(?)) ` +
+        `ON DUPLICATE KEY UPDATE ${q('current_value')} = LAST_INSERT_ID(${q('current_value')} + ?)`,
+      [scope, count, count],
+    );
+    return result.insertId;
+  }
+  const rows = await tx.query<{ v: number }>(
+    `INSERT INTO ${table} (${q('seq_name')}, ${q('current_value')}) VALUES (?, ?) ` +
+      `ON CONFLICT(${q('seq_name')}) DO UPDATE SET ${q('current_value')} = ${q('current_value')} + ? ` +
+      `RETURNING ${q('current_value')} AS v`,
+    [scope, count, count],
+  );
+  return Number(rows[0].v);
+}
+
+function formatDate(now: Date, format: string): string {
+  const yyyy = String(now.getUTCFullYear());
+  const mm = String(now.getUTCMonth() + 1).padStart(2, '0');
+  const dd = String(now.getUTCDate()).padStart(2, '0');
+  if (format === 'YYYY') return yyyy;
+  if (format === 'YYYYMM') return yyyy + mm;
+  return yyyy + mm + dd;
+}

@@ -1,0 +1,84 @@
+import type { ColumnType } from '../../../metadata/src/model';
+
+/**
+ * Conversions between API values and what both drivers store and return. Datetimes are stored as
+ * UTC wall-clock text `YYYY-MM-DD HH:MM:SS.mmm` (portable between MySQL DATETIME(3) and SQLite TEXT,
+ * and ordered correctly as text); the API speaks ISO 8601 with `Z`.
+ */
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, '0');
+}
+
+export function nowForDb(): string {
+  return isoToDbDatetime(new Date().toISOString());
+}
+
+export function isoToDbDatetime(iso: string): string {
+  const date = new Date(iso);
+  return (
+    `${date.getUTCFullYear()}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())} ` +
+    `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}.` +
+    pad(date.getUTCMilliseconds(), 3)
+  );
+}
+
+/**
+ * mysql2 builds Date objects from DATETIME with local-time constructors; reading them back with
+ * local getters recovers the stored wall-clock exactly, whatever the process time zone.
+ */
+function dateToWallClock(date: Date, withTime: boolean): string {
+  const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  if (!withTime) return day;
+  const time = `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+  return `${day} ${time}.${pad(date.getMilliseconds(), 3)}`;
+}
+
+/** A stored value in the canonical text form used for cursors and comparisons. */
+export function canonicalDbValue(columnType: ColumnType | undefined, value: unknown): unknown {
+  if (value instanceof Date) return dateToWallClock(value, columnType !== 'date');
+  if (typeof value === 'bigint') return Number(value);
+  if (columnType === 'datetime' && typeof value === 'string') return value.replace('T', ' ');
+  return value;
+}
+
+/** API value → bound parameter for a column of this type. */
+export function toDbValue(columnType: ColumnType | undefined, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  switch (columnType) {
+    case 'datetime':
+      return isoToDbDatetime(String(value));
+    case 'date':
+      return String(value).slice(0, 10);
+    case 'boolean':
+      return value ? 1 : 0;
+    case 'json':
+      return JSON.stringify(value);
+    default:
+      return value;
+  }
+}
+
+/** Stored value → API value. */
+export function fromDbValue(columnType: ColumnType | undefined, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  switch (columnType) {
+    case 'datetime': {
+      const [date, time = '00:00:00'] = String(canonicalDbValue('datetime', value)).split(' ');
+      const [seconds, fraction = ''] = time.split('.');
+      return `${date}T${seconds}.${fraction.padEnd(3, '0').slice(0, 3)}Z`;
+    }
+    case 'date':
+      return String(canonicalDbValue('date', value)).slice(0, 10);
+    case 'boolean':
+      return value === true || value === 1 || value === '1';
+    case 'int':
+    case 'bigint':
+    case 'decimal':
+      return Number(value);
+    case 'json':
+      return typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+    default:
+      return value;
+  }
+}

@@ -1,0 +1,36 @@
+import { Body, Controller, HttpCode, Inject, Post, Req, UseInterceptors } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import type { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/tokens';
+import { EnvelopeInterceptor } from '../../crud/http/envelope.interceptor';
+import { requestContext } from '../../crud/http/request-context';
+import { MODEL_REGISTRY } from '../../crud/http/tokens';
+import type { EngineDatabase } from '../../data/database';
+import type { ModelRegistry } from '../../kernel/model-registry';
+import { requirePermission } from '../../security/authorization/access';
+import { parseAbcRequest, runAbcAnalysis, type AbcAnalysisResult } from './abc-analysis';
+
+/** Nest injection token for the EngineDatabase the inventory analyses run on. */
+export const INVENTORY_DATABASE = Symbol('InventoryDatabase');
+
+/** Writing the classes onto the items is an item update. */
+const REQUIRED_PERMISSION = 'item_master:update';
+
+/** `POST /api/inventory/abc-analysis` body `{from, to, aPercent?, bPercent?}` (docs/production.md). */
+@Controller('api/inventory')
+@UseInterceptors(EnvelopeInterceptor)
+export class AbcAnalysisController {
+  constructor(
+    @Inject(INVENTORY_DATABASE) private readonly db: EngineDatabase,
+    @Inject(MODEL_REGISTRY) private readonly models: ModelRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Post('abc-analysis')
+  @HttpCode(200)
+  analyse(@Body() body: unknown, @Req() request: FastifyRequest): Promise<AbcAnalysisResult> {
+    const ctx = requestContext(request, this.models, this.config.defaultTenant);
+    requirePermission(ctx, REQUIRED_PERMISSION);
+    return runAbcAnalysis(this.db, ctx, parseAbcRequest(body));
+  }
+}

@@ -1,0 +1,271 @@
+import { BadRequestError } from '../../crud/errors';
+import type { FieldError, RequestContext } from '../../crud/types';
+import type { EngineDatabase, SqlExecutor } from '../../data/database';
+import { RowStore } from '../../data/row-store';
+import { isoToDbDatetime, nowForDb } from '../../data/values';
+import { createEnvelope } from '../../events/envelope';
+import { writeOutbox } from '../../events/outbox';
+import { runtimeOf } from '../../kernel/model-runtime';
+
+/** Movements that consume stock: their quantity × the item's standard cost is its consumption value. */
+const CONSUMPTION_TYPES = ['ISSUE', 'CONSUME'] as const;
+const IN_LIST_CHUNK = 1000;
+
+export interface AbcAnalysisRequest {
+  /** Period start, inclusive (ISO date or datetime). */
+  from: string;
+  /** Period end, exclusive. */
+  to: string;
+  /** Cumulative share of consumption value (%) covered by class A; default 80. */
+  aPercent: number;
+  /** Cumulative share (%) covered by A and B together; default 95. */
+  bPercent: number;
+}
+
+export interface AbcItem {
+  itemId: number;
+  itemCode: string | null;
+  itemName: string | null;
+  issuedQuantity: number;
+  unitCost: number;
+  consumptionValue: number;
+  /** Share of the period's total consumption value, %. */
+  share: number;
+  /** Share of this item and every more valuable one, %. */
+  cumulativeShare: number;
+  abcClass: 'A' | 'B' | 'C';
+}
+
+export interface AbcAnalysisResult {
+  from: string;
+  to: string;
+  thresholds: { aPercent: number; bPercent: number };
+  totalValue: number;
+  /** Items per class, including the items without consumption in the period (class C). */
+  counts: { A: number; B: number; C: number };
+  /** Items consumed in the period, most valuable first. */
+  items: AbcItem[];
+}
+
+/** Reads and checks the request body; 400 naming the field, the rule and the path. */
+export function parseAbcRequest(raw: unknown): AbcAnalysisRequest {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw invalid([
+      { field: '', path: '', rule: 'type', limit: 'object', message: 'The body must be a JSON object' },
+    ]);
+  }
+  const body = raw as Record<string, unknown>;
+  const errors: FieldError[] = [];
+  for (const key of Object.keys(body)) {
+    if (!['from', 'to', 'aPercent', 'bPercent'].includes(key))
+      errors.push({ field: key, path: `/${key}`, rule: 'unknown', message: `Unknown field '${key}'` });
+  }
+  const time = (field: 'from' | 'to'): number => {
+    const value = body[field];
+    const parsed = typeof value === 'string' ? Date.parse(value) : NaN;
+    if (value === undefined || value === null || value === '')
+      errors.push({ field, path: `/${field}`, rule: 'required', message: `${field} is required` });
+    else if (Number.isNaN(parsed))
+      errors.push({
+        field,
+        path: `/${field}`,
+        rule: 'format',
+        limit: 'date-time',
+        message: `${field} must be an ISO date or date-time`,
+      });
+    return parsed;
+  };
+  const percent = (field: 'aPercent' | 'bPercent', fallback: number): number => {
+    const value = body[field];
+    if (value === undefined || value === null) return fallback;
+    if (typeof value !== 'number' || !(value > 0) || value > 100) {
+      errors.push({
+        field,
+        path: `/${field}`,
+        rule: 'range',
+        limit: [0, 100],
+        message: `${field} must be a number above 0 and at most 100`,
+      });
+      return fallback;
+    }
+    return value;
+  };
+  const from = time('from');
+  const to = time('to');
+  if (!Number.isNaN(from) && !Number.isNaN(to) && to <= from)
+    errors.push({ field: 'to', path: '/to', rule: 'after', limit: 'from', message: 'to must be after from' });
+  const aPercent = percent('aPercent', 80);
+  const bPercent = percent('bPercent', 95);
+  if (bPercent <= aPercent)
+    errors.push({
+      field: 'bPercent',
+      path: '/bPercent',
+      rule: 'greaterThan',
+      limit: 'aPercent',
+      message: 'bPercent must be greater than aPercent',
+    });
+  if (errors.length > 0) throw invalid(errors);
+  return {
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
+    aPercent,
+    bPercent,
+  };
+}
+
+function invalid(errors: FieldError[]): BadRequestError {
+  return new BadRequestError(`Invalid ABC analysis request: ${errors.map((e) => e.message).join('; ')}`, {
+    errors,
+  });
+}
+
+/**
+ * ABC analysis by consumption value (DOMAIN.md §4.6 usage reports): for the tenant and the period,
+ * each item's issued quantity (ISSUE and CONSUME movements) × its standard cost (`unit_cost`),
+ * ranked by value; an item is A while the more valuable items before it cover less than `aPercent`
+ * of the total, B below `bPercent`, else C — so the item that crosses a threshold still belongs to
+ * the higher class. Items without consumption in the period are C. The class is written onto
+ * `item_master.abc_class` (rows whose class changes get a new version) in one transaction with an
+ * `inventory.abc_analysis.completed` event.
+ */
+export async function runAbcAnalysis(
+  db: EngineDatabase,
+  ctx: RequestContext,
+  request: AbcAnalysisRequest,
+): Promise<AbcAnalysisResult> {
+  return db.transaction(async (tx) => {
+    const items = await consumptionByItem(tx, ctx, request);
+    const totalValue = items.reduce((sum, item) => sum + item.consumptionValue, 0);
+    let before = 0;
+    for (const item of items) {
+      const priorShare = totalValue > 0 ? (before / totalValue) * 100 : 100;
+      before += item.consumptionValue;
+      item.share = totalValue > 0 ? round((item.consumptionValue / totalValue) * 100, 4) : 0;
+      item.cumulativeShare = totalValue > 0 ? round((before / totalValue) * 100, 4) : 0;
+      item.abcClass = priorShare < request.aPercent ? 'A' : priorShare < request.bPercent ? 'B' : 'C';
+    }
+    await writeClasses(tx, ctx, request, items);
+    const counts = await classCounts(tx, ctx);
+    const result: AbcAnalysisResult = {
+      from: request.from,
+      to: request.to,
+      thresholds: { aPercent: request.aPercent, bPercent: request.bPercent },
+      totalValue: round(totalValue, 2),
+      counts,
+      items,
+    };
+    await writeOutbox(tx, [
+      createEnvelope({
+        type: 'inventory.abc_analysis.completed',
+        tenant: ctx.tenantId,
+        actor: ctx.userId,
+        traceId: ctx.traceId,
+        entity: 'item_master',
+        payload: { from: result.from, to: result.to, thresholds: result.thresholds, totalValue, counts },
+      }),
+    ]);
+    return result;
+  });
+}
+
+async function consumptionByItem(
+  tx: SqlExecutor,
+  ctx: RequestContext,
+  request: AbcAnalysisRequest,
+): Promise<AbcItem[]> {
+  const runtime = runtimeOf(ctx.model);
+  const movements = runtime.entity('stock_transaction').entity;
+  const itemEntity = runtime.entity('item_master').entity;
+  const q = tx.dialect.quote;
+  const issued = await tx.query<{ item_id: number; issued: number | string }>(
+    `SELECT item_id, SUM(quantity) AS issued FROM ${q(movements.table)}
+      WHERE tenant_id = ? AND transaction_type IN (${CONSUMPTION_TYPES.map(() => '?').join(', ')})
+        AND occurred_at >= ? AND occurred_at < ?
+      GROUP BY item_id`,
+    [ctx.tenantId, ...CONSUMPTION_TYPES, isoToDbDatetime(request.from), isoToDbDatetime(request.to)],
+  );
+  const rows = await new RowStore(ctx.tenantId).byIds(
+    tx,
+    itemEntity,
+    issued.map((row) => Number(row.item_id)),
+    true,
+  );
+  const byId = new Map(rows.map((row) => [Number(row.id), row]));
+  const items: AbcItem[] = [];
+  for (const row of issued) {
+    const item = byId.get(Number(row.item_id));
+    if (!item) continue;
+    const issuedQuantity = Number(row.issued);
+    const unitCost = Number(item.unit_cost ?? 0);
+    items.push({
+      itemId: Number(item.id),
+      itemCode: (item.item_code as string | null) ?? null,
+      itemName: (item.item_name as string | null) ?? null,
+      issuedQuantity,
+      unitCost,
+      consumptionValue: round(issuedQuantity * unitCost, 4),
+      share: 0,
+      cumulativeShare: 0,
+      abcClass: 'C',
+    });
+  }
+  return items.sort(
+    (a, b) => b.consumptionValue - a.consumptionValue || String(a.itemCode).localeCompare(String(b.itemCode)),
+  );
+}
+
+async function writeClasses(
+  tx: SqlExecutor,
+  ctx: RequestContext,
+  request: AbcAnalysisRequest,
+  items: readonly AbcItem[],
+): Promise<void> {
+  const runtime = runtimeOf(ctx.model);
+  const table = tx.dialect.quote(runtime.entity('item_master').entity.table);
+  const movements = tx.dialect.quote(runtime.entity('stock_transaction').entity.table);
+  const now = nowForDb();
+  const set = `SET abc_class = ?, version = version + 1, updated_at = ?, updated_by = ?`;
+  const changed = `(abc_class IS NULL OR abc_class <> ?)`;
+  for (const abcClass of ['A', 'B', 'C'] as const) {
+    const ids = items.filter((item) => item.abcClass === abcClass).map((item) => item.itemId);
+    for (let i = 0; i < ids.length; i += IN_LIST_CHUNK) {
+      const chunk = ids.slice(i, i + IN_LIST_CHUNK);
+      await tx.execute(
+        `UPDATE ${table} ${set} WHERE tenant_id = ? AND id IN (${chunk.map(() => '?').join(', ')}) AND ${changed}`,
+        [abcClass, now, ctx.userId, ctx.tenantId, ...chunk, abcClass],
+      );
+    }
+  }
+  await tx.execute(
+    `UPDATE ${table} ${set} WHERE tenant_id = ? AND deleted_at IS NULL AND ${changed}
+       AND id NOT IN (SELECT item_id FROM ${movements} WHERE tenant_id = ?
+         AND transaction_type IN (${CONSUMPTION_TYPES.map(() => '?').join(', ')}) AND occurred_at >= ? AND occurred_at < ?)`,
+    [
+      'C',
+      now,
+      ctx.userId,
+      ctx.tenantId,
+      'C',
+      ctx.tenantId,
+      ...CONSUMPTION_TYPES,
+      isoToDbDatetime(request.from),
+      isoToDbDatetime(request.to),
+    ],
+  );
+}
+
+async function classCounts(tx: SqlExecutor, ctx: RequestContext): Promise<AbcAnalysisResult['counts']> {
+  const table = tx.dialect.quote(runtimeOf(ctx.model).entity('item_master').entity.table);
+  const rows = await tx.query<{ abc_class: 'A' | 'B' | 'C'; n: number | string }>(
+    `SELECT abc_class, COUNT(*) AS n FROM ${table} WHERE tenant_id = ? AND deleted_at IS NULL GROUP BY abc_class`,
+    [ctx.tenantId],
+  );
+  const counts = { A: 0, B: 0, C: 0 };
+  for (const row of rows) if (row.abc_class in counts) counts[row.abc_class] = Number(row.n);
+  return counts;
+}
+
+function round(value: number, digits: number): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}

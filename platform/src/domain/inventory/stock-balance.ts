@@ -1,0 +1,229 @@
+import { BusinessRuleError, ValidationError } from '../../crud/errors';
+import { EntityWriter } from '../../crud/entity-writer';
+import type { EntityRecord, FieldError, RequestContext } from '../../crud/types';
+import type { SqlExecutor } from '../../data/database';
+import { RowStore } from '../../data/row-store';
+import { nowForDb } from '../../data/values';
+import { runtimeOf } from '../../kernel/model-runtime';
+import { booleanSetting, SETTINGS } from './tenant-settings';
+
+/** One balance change at one location: deltas of available and reserved stock (on hand = their sum). */
+interface BalanceChange {
+  location: 'fromLocationId' | 'toLocationId';
+  available: number;
+  reserved: number;
+}
+
+/** What each movement type does to the balances, for a positive quantity q. */
+const MOVEMENTS: Record<string, (q: number) => BalanceChange[]> = {
+  IN: (q) => [{ location: 'toLocationId', available: q, reserved: 0 }],
+  PRODUCTION_RECEIPT: (q) => [{ location: 'toLocationId', available: q, reserved: 0 }],
+  OUT: (q) => [{ location: 'fromLocationId', available: -q, reserved: 0 }],
+  ISSUE: (q) => [{ location: 'fromLocationId', available: -q, reserved: 0 }],
+  CONSUME: (q) => [{ location: 'fromLocationId', available: -q, reserved: 0 }],
+  SCRAP: (q) => [{ location: 'fromLocationId', available: -q, reserved: 0 }],
+  TRANSFER: (q) => [
+    { location: 'fromLocationId', available: -q, reserved: 0 },
+    { location: 'toLocationId', available: q, reserved: 0 },
+  ],
+  RESERVE: (q) => [{ location: 'fromLocationId', available: -q, reserved: q }],
+  UNRESERVE: (q) => [{ location: 'fromLocationId', available: q, reserved: -q }],
+};
+
+/** Tolerance of decimal(18,4) arithmetic in SQLite's floating point. */
+const EPSILON = 1e-9;
+
+/**
+ * The shape rules of a movement the metadata cannot express: the quantity is positive (ADJUST: signed,
+ * not zero) and a transfer goes somewhere else. 422 naming field, rule and path.
+ */
+export function movementErrors(movement: EntityRecord): FieldError[] {
+  const type = String(movement.transactionType);
+  const quantity = Number(movement.quantity);
+  const errors: FieldError[] = [];
+  if (type === 'ADJUST' && quantity === 0) {
+    errors.push({
+      field: 'quantity',
+      path: '/quantity',
+      rule: 'not',
+      limit: 0,
+      message: 'An adjustment needs a non-zero quantity (negative takes stock out)',
+    });
+  } else if (type !== 'ADJUST' && !(quantity > 0)) {
+    errors.push({
+      field: 'quantity',
+      path: '/quantity',
+      rule: 'exclusiveMinimum',
+      limit: 0,
+      message: `quantity must be greater than 0 for a ${type} movement`,
+    });
+  }
+  if (
+    type === 'TRANSFER' &&
+    movement.fromLocationId !== undefined &&
+    movement.fromLocationId !== null &&
+    movement.fromLocationId === movement.toLocationId
+  ) {
+    errors.push({
+      field: 'toLocationId',
+      path: '/toLocationId',
+      rule: 'different',
+      limit: 'fromLocationId',
+      message: 'A transfer needs a destination other than its source',
+    });
+  }
+  return errors;
+}
+
+export function assertValidMovement(movement: EntityRecord): void {
+  const errors = movementErrors(movement);
+  if (errors.length > 0) throw new ValidationError(errors);
+}
+
+/**
+ * Applies a stock transaction to the balances inside its transaction. Each balance change is one
+ * conditional UPDATE (`available_quantity + delta >= 0`, `reserved_quantity + delta >= 0`), so
+ * concurrent movements can neither lose an update nor take stock below zero: a movement larger than
+ * what is available fails with 422 and rolls back with everything else in the transaction. A
+ * transfer changes both balances in the same transaction. The tenant setting
+ * `inventory.allow_negative_stock` lifts the available-stock floor (never the reserved one). ADJUST
+ * applies its signed quantity at `to_location` (or `from_location`). Movements touch active
+ * locations only.
+ */
+export async function applyStockMovement(
+  tx: SqlExecutor,
+  ctx: RequestContext,
+  movement: EntityRecord,
+): Promise<void> {
+  const type = String(movement.transactionType);
+  const quantity = Number(movement.quantity);
+  const lotNo = typeof movement.lotNo === 'string' && movement.lotNo !== '' ? movement.lotNo : null;
+  const changes: BalanceChange[] =
+    type === 'ADJUST'
+      ? [
+          {
+            location: movement.toLocationId ? 'toLocationId' : 'fromLocationId',
+            available: quantity,
+            reserved: 0,
+          },
+        ]
+      : (MOVEMENTS[type]?.(quantity) ?? []);
+  if (changes.length === 0) return;
+  const allowNegative = await booleanSetting(tx, ctx, SETTINGS.allowNegativeStock, false);
+  for (const change of changes) {
+    const locationId = movement[change.location];
+    await assertActiveLocation(tx, ctx, change.location, locationId);
+    await changeBalance(tx, ctx, {
+      itemId: movement.itemId as number,
+      lotNo,
+      locationId: locationId as number,
+      available: change.available,
+      reserved: change.reserved,
+      allowNegative,
+    });
+  }
+}
+
+async function assertActiveLocation(
+  tx: SqlExecutor,
+  ctx: RequestContext,
+  field: string,
+  locationId: unknown,
+): Promise<void> {
+  if (typeof locationId !== 'number') {
+    throw new BusinessRuleError(`This movement needs ${field}`, {
+      errors: [
+        { field, path: `/${field}`, rule: 'required', message: `${field} is required for this movement` },
+      ],
+    });
+  }
+  const location = ctx.model.entities.get('location');
+  if (!location) return;
+  const [row] = await new RowStore(ctx.tenantId).byIds(tx, location, [locationId], true);
+  const status = row?.[location.fieldsByName.get('status')?.column ?? 'status'];
+  if (status !== undefined && status !== null && status !== 'ACTIVE') {
+    throw new BusinessRuleError(`Location ${locationId} is ${String(status)}: stock cannot move there`, {
+      rule: 'active-location',
+      errors: [
+        {
+          field,
+          path: `/${field}`,
+          rule: 'active-location',
+          message: `location ${locationId} is ${String(status)}`,
+        },
+      ],
+    });
+  }
+}
+
+async function changeBalance(
+  tx: SqlExecutor,
+  ctx: RequestContext,
+  change: {
+    itemId: number;
+    lotNo: string | null;
+    locationId: number;
+    available: number;
+    reserved: number;
+    allowNegative: boolean;
+  },
+): Promise<void> {
+  const stock = runtimeOf(ctx.model).entity('stock');
+  const q = tx.dialect.quote;
+  const onHand = change.available + change.reserved;
+  const availableFloor = change.allowNegative ? '' : ` AND available_quantity + ? >= ${-EPSILON}`;
+  const update = () =>
+    tx.execute(
+      `UPDATE ${q(stock.entity.table)} SET quantity = quantity + ?, available_quantity = available_quantity + ?,
+         reserved_quantity = reserved_quantity + ?, version = version + 1, updated_at = ?, updated_by = ?
+       WHERE tenant_id = ? AND item_id = ? AND location_id = ? AND (lot_no = ? OR (lot_no IS NULL AND ? IS NULL))
+         AND reserved_quantity + ? >= ${-EPSILON}${availableFloor} AND deleted_at IS NULL`,
+      [
+        onHand,
+        change.available,
+        change.reserved,
+        nowForDb(),
+        ctx.userId,
+        ctx.tenantId,
+        change.itemId,
+        change.locationId,
+        change.lotNo,
+        change.lotNo,
+        change.reserved,
+        ...(change.allowNegative ? [] : [change.available]),
+      ],
+    );
+  if ((await update()).affected === 1) return;
+  const exists = await tx.query(
+    `SELECT 1 AS hit FROM ${q(stock.entity.table)} WHERE tenant_id = ? AND item_id = ? AND location_id = ?
+       AND (lot_no = ? OR (lot_no IS NULL AND ? IS NULL)) AND deleted_at IS NULL`,
+    [ctx.tenantId, change.itemId, change.locationId, change.lotNo, change.lotNo],
+  );
+  const needsStock = change.reserved < 0 || (change.available < 0 && !change.allowNegative);
+  if (exists.length > 0 || needsStock) {
+    const what = change.reserved < 0 ? 'reserved' : 'available';
+    const wanted = change.reserved < 0 ? -change.reserved : -change.available;
+    throw new BusinessRuleError(
+      `Not enough ${what} stock of item ${change.itemId}${change.lotNo ? ` lot ${change.lotNo}` : ''} at location ${change.locationId} for ${wanted}`,
+      {
+        rule: 'no-negative-stock',
+        itemId: change.itemId,
+        lotNo: change.lotNo,
+        locationId: change.locationId,
+        errors: [
+          {
+            field: 'quantity',
+            path: '/quantity',
+            rule: 'no-negative-stock',
+            limit: what,
+            message: `more than the ${what} stock at location ${change.locationId}`,
+          },
+        ],
+      },
+    );
+  }
+  await new EntityWriter(tx, ctx).insert(stock, [
+    { itemId: change.itemId, lotNo: change.lotNo, locationId: change.locationId },
+  ]);
+  await update();
+}

@@ -1,0 +1,283 @@
+import { randomUUID } from 'node:crypto';
+import { BusinessRuleError, ValidationError } from '../../crud/errors';
+import { EntityWriter } from '../../crud/entity-writer';
+import type { EntityRecord, FieldError, RequestContext } from '../../crud/types';
+import type { SqlExecutor } from '../../data/database';
+import { RowStore, type DbRow } from '../../data/row-store';
+import { isoToDbDatetime, nowForDb } from '../../data/values';
+import { createEnvelope } from '../../events/envelope';
+import { writeOutbox } from '../../events/outbox';
+import { runtimeOf } from '../../kernel/model-runtime';
+import { nodeKey, writeGenealogy } from '../../trace/genealogy';
+import { numberSetting, SETTINGS } from '../inventory/tenant-settings';
+
+/** Tolerance of decimal(18,4) arithmetic in SQLite's floating point. */
+const EPSILON = 1e-9;
+
+/** The work order state in which work is reported (DOMAIN.md §5: WORK_ORDER_EXECUTE runs and reports). */
+const REPORTING_STATE = 'IN_PROGRESS';
+
+/**
+ * Books a work report inside its create transaction:
+ *
+ * 1. the work order must be in progress (checked by the conditional update that also books its
+ *    quantities, so a concurrent hold or completion cannot slip between check and booking);
+ * 2. the operation belongs to the order and is not cancelled; good + scrap is positive; the report
+ *    ends after it starts;
+ * 3. the operation's cumulative good + scrap stays within what the previous operation delivered as
+ *    good (the first: the planned quantity), plus the tenant's
+ *    `production.over_report_tolerance_percent` — one conditional UPDATE, so concurrent reports on
+ *    the same operation cannot overshoot together;
+ * 4. good output of the last operation is the order's and the lot's actual quantity; scrap of every
+ *    operation is theirs too;
+ * 5. genealogy `WO → OP:<report_no> → LOT` (the OP node is this execution: its operator, station and
+ *    times are the report's and its trace event's), a trace event (`trace.event.created`).
+ *
+ * Any refusal throws, and the report with everything it booked rolls back.
+ */
+export async function postWorkReport(
+  tx: SqlExecutor,
+  ctx: RequestContext,
+  report: EntityRecord,
+): Promise<void> {
+  const good = Number(report.goodQuantity ?? 0);
+  const scrap = Number(report.scrapQuantity ?? 0);
+  assertReportShape(report, good, scrap);
+  const tables = tablesOf(ctx);
+  const store = new RowStore(ctx.tenantId);
+  const q = tx.dialect.quote;
+  const now = nowForDb();
+
+  const [operation] = await store.byIds(tx, tables.woOperation, [report.woOperationId as number], true);
+  if (!operation || Number(operation.work_order_id) !== report.workOrderId) {
+    throw fieldRule(
+      'woOperationId',
+      'belongs-to',
+      `Operation ${String(report.woOperationId)} is not an operation of work order ${String(report.workOrderId)}`,
+    );
+  }
+  if (operation.status === 'CANCELLED') {
+    throw fieldRule('woOperationId', 'state', `Operation ${String(operation.op_name)} is cancelled`);
+  }
+  const sequence = await tx.query<{ id: number; op_seq: number; completed_quantity: number | string }>(
+    `SELECT id, op_seq, completed_quantity FROM ${q(tables.woOperation.table)}
+      WHERE tenant_id = ? AND work_order_id = ? AND status <> 'CANCELLED' AND deleted_at IS NULL ORDER BY op_seq`,
+    [ctx.tenantId, report.workOrderId],
+  );
+  const opSeq = Number(operation.op_seq);
+  const previous = sequence.filter((op) => Number(op.op_seq) < opSeq).pop();
+  const isLast = !sequence.some((op) => Number(op.op_seq) > opSeq);
+
+  const orderBooked = await tx.execute(
+    `UPDATE ${q(tables.workOrder.table)} SET actual_quantity = actual_quantity + ?, scrap_quantity = scrap_quantity + ?,
+       version = version + 1, updated_at = ?, updated_by = ?
+     WHERE tenant_id = ? AND id = ? AND status = ? AND deleted_at IS NULL`,
+    [isLast ? good : 0, scrap, now, ctx.userId, ctx.tenantId, report.workOrderId, REPORTING_STATE],
+  );
+  const [order] = await store.byIds(tx, tables.workOrder, [report.workOrderId as number], true);
+  if (orderBooked.affected !== 1) {
+    throw new BusinessRuleError(
+      `Work order ${String(order?.wo_no)} is ${String(order?.status)}: work is reported on an order ${REPORTING_STATE}`,
+      {
+        rule: 'work-order-state',
+        state: order?.status ?? null,
+        allowedStates: [REPORTING_STATE],
+        errors: [
+          {
+            field: 'workOrderId',
+            path: '/workOrderId',
+            rule: 'state',
+            limit: REPORTING_STATE,
+            message: `work order is ${String(order?.status)}`,
+          },
+        ],
+      },
+    );
+  }
+
+  const tolerance = await numberSetting(tx, ctx, SETTINGS.overReportTolerancePercent, 0);
+  const delivered = previous ? Number(previous.completed_quantity) : Number(order!.planned_quantity);
+  const limit = delivered * (1 + Math.max(0, tolerance) / 100);
+  const startAt = isoToDbDatetime(String(report.startTime));
+  const endAt = isoToDbDatetime(String(report.endTime));
+  // status and actual_end first: MySQL evaluates SET left to right with the new values, SQLite with the old.
+  const operationBooked = await tx.execute(
+    `UPDATE ${q(tables.woOperation.table)} SET
+       status = CASE WHEN completed_quantity + rejected_quantity + ? >= planned_quantity - ${EPSILON} THEN 'COMPLETED' ELSE 'IN_PROGRESS' END,
+       actual_end = CASE WHEN completed_quantity + rejected_quantity + ? >= planned_quantity - ${EPSILON} THEN ? ELSE actual_end END,
+       actual_start = COALESCE(actual_start, ?),
+       completed_quantity = completed_quantity + ?, rejected_quantity = rejected_quantity + ?,
+       version = version + 1, updated_at = ?, updated_by = ?
+     WHERE tenant_id = ? AND id = ? AND completed_quantity + rejected_quantity + ? <= ? + ${EPSILON}`,
+    [
+      good + scrap,
+      good + scrap,
+      endAt,
+      startAt,
+      good,
+      scrap,
+      now,
+      ctx.userId,
+      ctx.tenantId,
+      operation.id,
+      good + scrap,
+      limit,
+    ],
+  );
+  if (operationBooked.affected !== 1) {
+    const [current] = await store.byIds(tx, tables.woOperation, [Number(operation.id)], true);
+    const reported = Number(current?.completed_quantity ?? 0) + Number(current?.rejected_quantity ?? 0);
+    const source = previous ? `the previous operation delivered ${delivered}` : `${delivered} are planned`;
+    throw new BusinessRuleError(
+      `Over-report on ${String(operation.op_name)}: ${reported} reported + ${good + scrap} exceeds ${limit} (${source}${tolerance > 0 ? `, +${tolerance}%` : ''})`,
+      {
+        rule: 'over-report',
+        limit,
+        reported,
+        requested: good + scrap,
+        errors: [
+          {
+            field: 'goodQuantity',
+            path: '/goodQuantity',
+            rule: 'over-report',
+            limit: limit - reported,
+            message: `good + scrap may be at most ${limit - reported} on this operation`,
+          },
+        ],
+      },
+    );
+  }
+
+  const lot = await lotOfReport(tx, ctx, tables, report);
+  await tx.execute(
+    `UPDATE ${q(tables.productionLot.table)} SET good_quantity = good_quantity + ?, scrap_quantity = scrap_quantity + ?,
+       version = version + 1, updated_at = ?, updated_by = ?
+     WHERE tenant_id = ? AND id = ?`,
+    [isLast ? good : 0, scrap, now, ctx.userId, ctx.tenantId, lot.id],
+  );
+  if (report.lotId !== lot.id) {
+    await tx.execute(`UPDATE ${q(tables.workReport.table)} SET lot_id = ? WHERE tenant_id = ? AND id = ?`, [
+      lot.id,
+      ctx.tenantId,
+      report.id,
+    ]);
+  }
+
+  const reportNo = String(report.reportNo);
+  const woNo = String(order!.wo_no);
+  const ref = { refType: 'work_report', refId: reportNo };
+  await writeGenealogy(tx, ctx.tenantId, [
+    {
+      from: nodeKey('WO', woNo),
+      to: nodeKey('OP', reportNo),
+      relation: 'EXECUTED',
+      quantity: good + scrap,
+      ...ref,
+    },
+    {
+      from: nodeKey('OP', reportNo),
+      to: nodeKey('LOT', lot.lotNo),
+      relation: 'PROCESSED',
+      quantity: good,
+      ...ref,
+    },
+  ]);
+  await writeTraceEvent(tx, ctx, {
+    eventId: randomUUID(),
+    entityType: 'LOT',
+    entityId: lot.lotNo,
+    action: 'REPORT',
+    occurredAt: report.endTime,
+    opCode: operation.op_code,
+    opName: operation.op_name,
+    opStartAt: report.startTime,
+    opEndAt: report.endTime,
+    operatorId: report.operatorId ?? null,
+    workstationId: report.workstationId ?? operation.workstation_id ?? null,
+    result: good > 0 ? 'PASS' : 'FAIL',
+    refId: reportNo,
+    correlationId: woNo,
+    data: { woNo, opSeq, goodQuantity: good, scrapQuantity: scrap, lastOperation: isLast },
+  });
+}
+
+function assertReportShape(report: EntityRecord, good: number, scrap: number): void {
+  const errors: FieldError[] = [];
+  if (!(good + scrap > 0)) {
+    errors.push({
+      field: 'goodQuantity',
+      path: '/goodQuantity',
+      rule: 'positive-total',
+      limit: 0,
+      message: 'goodQuantity + scrapQuantity must be greater than 0',
+    });
+  }
+  if (Date.parse(String(report.endTime)) < Date.parse(String(report.startTime))) {
+    errors.push({
+      field: 'endTime',
+      path: '/endTime',
+      rule: 'after',
+      limit: 'startTime',
+      message: 'endTime must not be before startTime',
+    });
+  }
+  if (errors.length > 0) throw new ValidationError(errors);
+}
+
+function fieldRule(field: string, rule: string, message: string): BusinessRuleError {
+  return new BusinessRuleError(message, { rule, errors: [{ field, path: `/${field}`, rule, message }] });
+}
+
+function tablesOf(ctx: RequestContext) {
+  const runtime = runtimeOf(ctx.model);
+  return {
+    workOrder: runtime.entity('work_order').entity,
+    woOperation: runtime.entity('wo_operation').entity,
+    productionLot: runtime.entity('production_lot').entity,
+    workReport: runtime.entity('work_report').entity,
+  };
+}
+
+/** The report's lot (it must be one of the order's), else the order's first lot that is not cancelled. */
+async function lotOfReport(
+  tx: SqlExecutor,
+  ctx: RequestContext,
+  tables: ReturnType<typeof tablesOf>,
+  report: EntityRecord,
+): Promise<{ id: number; lotNo: string }> {
+  const q = tx.dialect.quote;
+  let row: DbRow | undefined;
+  if (typeof report.lotId === 'number') {
+    [row] = await new RowStore(ctx.tenantId).byIds(tx, tables.productionLot, [report.lotId], true);
+    if (!row || Number(row.work_order_id) !== report.workOrderId) {
+      throw fieldRule('lotId', 'belongs-to', `Lot ${report.lotId} is not a lot of this work order`);
+    }
+  } else {
+    [row] = await tx.query<DbRow>(
+      `SELECT id, lot_no FROM ${q(tables.productionLot.table)}
+        WHERE tenant_id = ? AND work_order_id = ? AND status <> 'CANCELLED' AND deleted_at IS NULL ORDER BY id LIMIT 1`,
+      [ctx.tenantId, report.workOrderId],
+    );
+    if (!row) {
+      throw fieldRule('lotId', 'required', 'The work order has no production lot to report into');
+    }
+  }
+  return { id: Number(row.id), lotNo: String(row.lot_no) };
+}
+
+/** A trace point (DOMAIN.md §9) and its `trace.event.created` event, in the report's transaction. */
+async function writeTraceEvent(tx: SqlExecutor, ctx: RequestContext, body: EntityRecord): Promise<void> {
+  const runtime = runtimeOf(ctx.model).entity('trace_event');
+  const [id] = await new EntityWriter(tx, ctx).insert(runtime, [body]);
+  await writeOutbox(tx, [
+    createEnvelope({
+      type: runtime.entity.events.created,
+      tenant: ctx.tenantId,
+      actor: ctx.userId,
+      traceId: ctx.traceId,
+      entity: 'trace_event',
+      entityId: id!,
+      payload: { id, ...body },
+    }),
+  ]);
+}

@@ -1,0 +1,172 @@
+import type { EntityRecord } from '../../crud/types';
+import type { TransitionHook, TransitionHookArgs } from '../../workflow/workflow.service';
+import { applyStockMovement } from '../inventory/stock-balance';
+import { endHold, setLotStockStatus, type HoldType } from './quality-hold';
+import {
+  column,
+  createRecord,
+  findIds,
+  readRecord,
+  ruleViolation,
+  table,
+  updateRecord,
+  type QualityWrite,
+} from './quality-records';
+
+type Disposition = 'USE_AS_IS' | 'REWORK' | 'SCRAP' | 'RETURN_TO_SUPPLIER';
+
+interface HeldRow {
+  id: number;
+  holdType: HoldType;
+  lotNo: string;
+  serialNumberId: number | null;
+}
+
+/** Only material bought from a supplier can go back to one. */
+export const ncrResolveChecksDisposition: TransitionHook = {
+  entity: 'ncr',
+  action: 'resolve',
+  run: async (args) => {
+    const write = writeOf(args);
+    if (args.after.disposition !== 'RETURN_TO_SUPPLIER') return;
+    const holds = await holdsOf(write, Number(args.after.id), 'ACTIVE');
+    const own = holds.filter((hold) => hold.holdType !== 'SUPPLIER_LOT');
+    if (args.after.supplierId == null || own.length > 0) {
+      throw ruleViolation(
+        'disposition',
+        'Only supplier lots of an NCR with a supplier can be returned to the supplier',
+        { field: 'disposition', path: '/fields/disposition' },
+        { lots: own.map((hold) => hold.lotNo) },
+      );
+    }
+  },
+};
+
+/**
+ * Closing an NCR carries out its disposition on what it holds, in the closing transaction:
+ * - USE_AS_IS: holds released, the lots' stock AVAILABLE again;
+ * - REWORK: as USE_AS_IS, but only once every held lot or serial has passed a re-inspection after the
+ *   failed one (rule `rework-reinspection`);
+ * - SCRAP: held lots' stock scrapped (SCRAP movements referencing the NCR, stock REJECTED), held
+ *   serials REJECTED;
+ * - RETURN_TO_SUPPLIER: held supplier lots' stock goes OUT to the supplier (stock REJECTED).
+ * Each hold ends with event `quality_hold.released|scrapped|returned`.
+ */
+export const ncrCloseAppliesDisposition: TransitionHook = {
+  entity: 'ncr',
+  action: 'close',
+  run: async (args) => {
+    const write = writeOf(args);
+    const ncr = args.after;
+    const disposition = ncr.disposition as Disposition;
+    const ncrNo = String(ncr.ncrNo);
+    const holds = await holdsOf(write, Number(ncr.id), 'ACTIVE');
+    if (disposition === 'REWORK') await assertReinspected(write, ncr, holds);
+    for (const hold of holds) {
+      if (disposition === 'USE_AS_IS' || disposition === 'REWORK') {
+        await endHold(write, hold.id, 'RELEASED', disposition, ncrNo);
+        if (hold.holdType !== 'SERIAL') await setLotStockStatus(write, hold.lotNo, 'AVAILABLE');
+        continue;
+      }
+      const status = disposition === 'SCRAP' ? 'SCRAPPED' : 'RETURNED';
+      await endHold(write, hold.id, status, disposition, ncrNo);
+      if (hold.holdType === 'SERIAL') {
+        await updateRecord(write, 'serial_number', hold.serialNumberId!, {
+          status: 'REJECTED',
+          rejectReason: `Scrapped by ${ncrNo}`,
+        });
+        continue;
+      }
+      await removeLotStock(write, hold.lotNo, disposition === 'SCRAP' ? 'SCRAP' : 'OUT', ncrNo);
+    }
+  },
+};
+
+/** Moves every unit of a lot out of stock (scrap or return) with movements referencing the NCR. */
+async function removeLotStock(write: QualityWrite, lotNo: string, type: 'SCRAP' | 'OUT', ncrNo: string) {
+  for (const stock of await setLotStockStatus(write, lotNo, 'REJECTED')) {
+    const quantity = Number(stock.availableQuantity ?? 0);
+    if (quantity <= 0) continue;
+    const movement = await createRecord(write, 'stock_transaction', {
+      transactionType: type,
+      itemId: stock.itemId,
+      lotNo,
+      fromLocationId: stock.locationId,
+      quantity,
+      referenceType: 'NCR',
+      referenceId: ncrNo,
+      reason: type === 'SCRAP' ? `Scrapped by ${ncrNo}` : `Returned to supplier by ${ncrNo}`,
+      occurredAt: new Date().toISOString(),
+    });
+    await applyStockMovement(write.tx, write.ctx, movement);
+  }
+}
+
+/**
+ * Rework is done when every held lot or serial passed an inspection of its own (same reference)
+ * opened after the failed inspection that raised the NCR.
+ */
+async function assertReinspected(
+  write: QualityWrite,
+  ncr: EntityRecord,
+  holds: readonly HeldRow[],
+): Promise<void> {
+  const after = typeof ncr.inspectionId === 'number' ? ncr.inspectionId : 0;
+  const i = (field: string) => column(write, 'inspection', field);
+  const missing: string[] = [];
+  for (const hold of holds) {
+    const reference =
+      hold.holdType === 'SERIAL'
+        ? {
+            where: `${i('ref_type')} = 'SN' AND ${i('ref_id')} = ?`,
+            key: await snOf(write, hold.serialNumberId!),
+          }
+        : hold.holdType === 'PRODUCTION_LOT'
+          ? { where: `${i('ref_type')} = 'LOT' AND ${i('ref_id')} = ?`, key: hold.lotNo }
+          : { where: `${i('ref_type')} = 'GRN' AND ${i('supplier_lot')} = ?`, key: hold.lotNo };
+    const passed = await findIds(
+      write,
+      'inspection',
+      `${reference.where} AND id > ? AND ${i('status')} = 'COMPLETED' AND ${i('result')} IN ('PASS', 'SPECIAL')`,
+      [reference.key, after],
+    );
+    if (passed.length === 0) missing.push(reference.key);
+  }
+  if (missing.length === 0) return;
+  throw ruleViolation(
+    'rework-reinspection',
+    `Rework needs a passed re-inspection of ${missing.join(', ')} before the NCR closes`,
+    { field: 'disposition', path: '/fields/disposition' },
+    { missing },
+  );
+}
+
+async function snOf(write: QualityWrite, serialId: number): Promise<string> {
+  const serial = await readRecord(write, 'serial_number', serialId);
+  return String(serial?.sn ?? serialId);
+}
+
+async function holdsOf(write: QualityWrite, ncrId: number, status: string): Promise<HeldRow[]> {
+  const h = (field: string) => column(write, 'quality_hold', field);
+  const rows = await write.tx.query<{
+    id: number | string;
+    hold_type: HoldType;
+    lot_no: string;
+    serial_id: number | string | null;
+  }>(
+    `SELECT id, ${h('hold_type')} AS hold_type, ${h('lot_no')} AS lot_no, ${h('serial_number')} AS serial_id
+     FROM ${table(write, 'quality_hold')}
+     WHERE tenant_id = ? AND deleted_at IS NULL AND ${h('ncr')} = ? AND ${h('status')} = ? ORDER BY id`,
+    [write.ctx.tenantId, ncrId, status],
+  );
+  return rows.map((row) => ({
+    id: Number(row.id),
+    holdType: row.hold_type,
+    lotNo: row.lot_no,
+    serialNumberId: row.serial_id === null ? null : Number(row.serial_id),
+  }));
+}
+
+function writeOf(args: TransitionHookArgs): QualityWrite {
+  return { tx: args.tx, ctx: args.ctx, actorId: args.actorId };
+}

@@ -1,0 +1,160 @@
+import { appendAudit } from '../../audit/audit-writer';
+import { BusinessRuleError, ConflictError, NotFoundError } from '../../crud/errors';
+import { EntityWriter } from '../../crud/entity-writer';
+import { serializeRow } from '../../crud/serializer';
+import type { EntityRecord, RequestContext } from '../../crud/types';
+import type { SqlExecutor } from '../../data/database';
+import { RowStore } from '../../data/row-store';
+import { createEnvelope } from '../../events/envelope';
+import { writeOutbox } from '../../events/outbox';
+import { runtimeOf } from '../../kernel/model-runtime';
+
+/**
+ * The transaction a quality rule writes in and who it acts for. Records the rules create or change
+ * themselves (NCRs, holds, judged results, scrap movements) get the same audit record and outbox event
+ * an API write would, in that transaction.
+ */
+export interface QualityWrite {
+  tx: SqlExecutor;
+  ctx: RequestContext;
+  actorId: string;
+}
+
+/** The column of a metadata field, quoted for the statement's dialect. */
+export function column(write: QualityWrite, entity: string, field: string): string {
+  const compiled = write.ctx.model.entities.get(entity)?.fieldsByName.get(field);
+  if (!compiled?.column) throw new Error(`${entity}.${field} has no column`);
+  return write.tx.dialect.quote(compiled.column);
+}
+
+export function table(write: QualityWrite, entity: string): string {
+  return write.tx.dialect.quote(runtimeOf(write.ctx.model).entity(entity).entity.table);
+}
+
+/** A live record in API shape, read in the transaction; null when it does not exist in the tenant. */
+export async function readRecord(
+  write: QualityWrite,
+  entity: string,
+  id: number,
+): Promise<EntityRecord | null> {
+  const rt = runtimeOf(write.ctx.model).entity(entity);
+  const [row] = await new RowStore(write.ctx.tenantId).byIds(write.tx, rt.entity, [id], true);
+  return row ? serializeRow(rt, row, write.ctx.tenantId) : null;
+}
+
+/** Ids of the live rows of an entity matching `where` (columns quoted by the caller) in the tenant. */
+export async function findIds(
+  write: QualityWrite,
+  entity: string,
+  where: string,
+  params: readonly unknown[],
+): Promise<number[]> {
+  const live = runtimeOf(write.ctx.model).entity(entity).entity.softDelete ? ' AND deleted_at IS NULL' : '';
+  const rows = await write.tx.query<{ id: number | string }>(
+    `SELECT id FROM ${table(write, entity)} WHERE tenant_id = ?${live} AND (${where}) ORDER BY id`,
+    [write.ctx.tenantId, ...params],
+  );
+  return rows.map((row) => Number(row.id));
+}
+
+/**
+ * Inserts a record (API names), audits it and emits its `created` event, whose payload is the record
+ * or what `payloadOf` makes of it (a catalog-shaped payload).
+ */
+export async function createRecord(
+  write: QualityWrite,
+  entity: string,
+  body: EntityRecord,
+  payloadOf: (record: EntityRecord) => Record<string, unknown> = (record) => record,
+): Promise<EntityRecord> {
+  const rt = runtimeOf(write.ctx.model).entity(entity);
+  const [id] = await new EntityWriter(write.tx, { ...write.ctx, userId: write.actorId }).insert(rt, [body]);
+  const record = (await readRecord(write, entity, id!))!;
+  await auditChange(write, entity, id!, 'CREATE', null, record);
+  await emit(write, rt.entity.events.created, entity, id!, payloadOf(record));
+  return record;
+}
+
+/**
+ * Applies a patch (API names) with the row's current version and audits it; returns the record after
+ * it. `announce: false` leaves the `<entity>.updated` event out when the caller emits its own.
+ */
+export async function updateRecord(
+  write: QualityWrite,
+  entity: string,
+  id: number,
+  patch: EntityRecord,
+  announce = true,
+): Promise<EntityRecord> {
+  const rt = runtimeOf(write.ctx.model).entity(entity);
+  const [row] = await new RowStore(write.ctx.tenantId).byIds(write.tx, rt.entity, [id], true);
+  if (!row) throw new NotFoundError(entity, id);
+  const before = serializeRow(rt, row, write.ctx.tenantId);
+  const writer = new EntityWriter(write.tx, { ...write.ctx, userId: write.actorId });
+  if (!(await writer.update(rt, row, patch, Number(row.version)))) {
+    throw new ConflictError(entity, id, Number(row.version), row.version);
+  }
+  const after = (await readRecord(write, entity, id))!;
+  await auditChange(write, entity, id, 'UPDATE', before, after);
+  if (announce) await emit(write, rt.entity.events.updated, entity, id, after);
+  return after;
+}
+
+/** Appends the audit record of a change the rules made (when the Model has the audit trail). */
+export async function auditChange(
+  write: QualityWrite,
+  entity: string,
+  id: number,
+  action: 'CREATE' | 'UPDATE',
+  before: EntityRecord | null,
+  after: EntityRecord,
+): Promise<void> {
+  if (!write.ctx.model.entities.has('audit_log')) return;
+  await appendAudit(write.tx, {
+    tenantId: write.ctx.tenantId,
+    actorId: write.actorId,
+    entity,
+    recordId: id,
+    action,
+    before,
+    after,
+    model: write.ctx.model,
+    traceId: write.ctx.traceId,
+  });
+}
+
+/** Writes one event to the outbox in the write's transaction. */
+export async function emit(
+  write: QualityWrite,
+  type: string,
+  entity: string,
+  entityId: number,
+  payload: Record<string, unknown>,
+): Promise<void> {
+  await writeOutbox(write.tx, [
+    createEnvelope({
+      type,
+      tenant: write.ctx.tenantId,
+      actor: write.actorId,
+      traceId: write.ctx.traceId,
+      entity,
+      entityId,
+      payload,
+    }),
+  ]);
+}
+
+/**
+ * A refusal by a quality rule: 422 BUSINESS_RULE whose `errors` entry names the rule, the field and
+ * its path (the HTTP error body carries `errors`), with `detail` for in-process callers.
+ */
+export function ruleViolation(
+  rule: string,
+  message: string,
+  at: { field?: string; path?: string } = {},
+  detail: Record<string, unknown> = {},
+): BusinessRuleError {
+  const field = at.field ?? '';
+  const path = at.path ?? (field ? `/${field}` : '');
+  return new BusinessRuleError(message, { rule, ...detail, errors: [{ field, path, rule, message }] });
+}

@@ -1,0 +1,104 @@
+import type { EngineDatabase, SqlExecutor } from '../data/database';
+import { typeMatches, type EventEnvelope } from './envelope';
+import { sqlTime } from '../data/sql';
+
+/**
+ * A subscriber to domain events. `handle` runs inside a transaction that also records the event as
+ * processed by this consumer, so its database effects happen exactly once however often the event is
+ * delivered; effects outside the database (HTTP calls) must be idempotent on their own.
+ */
+export interface EventConsumer {
+  /** Stable name; the idempotency key is (name, event id). */
+  name: string;
+  /** Event types or patterns (`work_order.*`, `*`). */
+  types: readonly string[];
+  handle(event: EventEnvelope, tx: SqlExecutor): Promise<void>;
+}
+
+export function consumersFor(consumers: readonly EventConsumer[], type: string): EventConsumer[] {
+  return consumers.filter((consumer) => consumer.types.some((pattern) => typeMatches(pattern, type)));
+}
+
+/**
+ * Runs one consumer on one event at most once: claims (consumer, event id) in evt_processed and
+ * handles the event in the same transaction. Returns false when the event had been processed before.
+ * A concurrent duplicate blocks on the claim until the first commits, then sees it and skips.
+ */
+export async function consumeOnce(
+  db: EngineDatabase,
+  consumer: EventConsumer,
+  event: EventEnvelope,
+): Promise<boolean> {
+  const claim = db.dialect.name === 'sqlite' ? 'INSERT OR IGNORE' : 'INSERT IGNORE';
+  return db.transaction(async (tx) => {
+    const { affected } = await tx.execute(
+      `${claim} INTO evt_processed (consumer, event_id, processed_at) VALUES (?, ?, ?)`,
+      [consumer.name, event.id, sqlTime(new Date())],
+    );
+    if (affected === 0) return false;
+    await consumer.handle(event, tx);
+    return true;
+  });
+}
+
+/**
+ * Runs one consumer on many events in one transaction: claims the ones it has not processed
+ * (locking existing claims on MySQL so a concurrent duplicate waits) and handles those. Returns how
+ * many were handled. Throws when any handler fails; nothing of the batch is then kept.
+ */
+export async function consumeBatchOnce(
+  db: EngineDatabase,
+  consumer: EventConsumer,
+  events: readonly EventEnvelope[],
+): Promise<number> {
+  const claim = db.dialect.name === 'sqlite' ? 'INSERT OR IGNORE' : 'INSERT IGNORE';
+  return db.transaction(async (tx) => {
+    const ids = events.map((event) => event.id);
+    const done = await tx.query<{ event_id: string }>(
+      `SELECT event_id FROM evt_processed WHERE consumer = ? AND event_id IN (${ids.map(() => '?').join(', ')})${db.dialect.name === 'mysql' ? ' FOR UPDATE' : ''}`,
+      [consumer.name, ...ids],
+    );
+    const processed = new Set(done.map((row) => row.event_id));
+    const fresh = events.filter(
+      (event, index) => !processed.has(event.id) && ids.indexOf(event.id) === index,
+    );
+    if (fresh.length === 0) return 0;
+    const now = sqlTime(new Date());
+    const { affected } = await tx.execute(
+      `${claim} INTO evt_processed (consumer, event_id, processed_at) VALUES ${fresh.map(() => '(?, ?, ?)').join(', ')}`,
+      fresh.flatMap((event) => [consumer.name, event.id, now]),
+    );
+    if (affected !== fresh.length)
+      throw new Error(`${consumer.name}: events claimed concurrently; retrying one by one`);
+    for (const event of fresh) await consumer.handle(event, tx);
+    return fresh.length;
+  });
+}
+
+/**
+ * Delivers a batch to every interested consumer: one transaction per consumer for the whole batch,
+ * and when that fails, event by event, so one bad event fails alone. Returns event id → error.
+ */
+export async function dispatchBatch(
+  db: EngineDatabase,
+  consumers: readonly EventConsumer[],
+  events: readonly EventEnvelope[],
+): Promise<Map<string, unknown>> {
+  const failed = new Map<string, unknown>();
+  for (const consumer of consumers) {
+    const mine = events.filter((event) => consumer.types.some((pattern) => typeMatches(pattern, event.type)));
+    if (mine.length === 0) continue;
+    try {
+      await consumeBatchOnce(db, consumer, mine);
+    } catch {
+      for (const event of mine) {
+        try {
+          await consumeOnce(db, consumer, event);
+        } catch (error) {
+          if (!failed.has(event.id)) failed.set(event.id, error);
+        }
+      }
+    }
+  }
+  return failed;
+}

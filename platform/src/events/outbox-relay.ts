@@ -1,0 +1,112 @@
+import type { EngineDatabase, SqlExecutor } from '../data/database';
+import { PollingLoop } from '../data/polling-loop';
+import type { EventEnvelope } from './envelope';
+import type { EventPublisher } from './publisher';
+import { placeholders, sqlTime } from '../data/sql';
+
+export interface OutboxRelayOptions {
+  /** Events claimed per round trip; default 200. */
+  batchSize?: number;
+  /** Poll interval when the outbox is empty; default 100 ms (notify() wakes the relay at once). */
+  idleDelayMs?: number;
+  /** Delivery attempts before an event is dead-lettered (dead_at set); default 3. */
+  maxAttempts?: number;
+  /** First retry delay, doubled each attempt; default 1000 ms. */
+  backoffMs?: number;
+  onError?: (error: unknown) => void;
+}
+
+interface OutboxRow {
+  id: number | string;
+  envelope: string;
+  attempts: number;
+}
+
+/**
+ * Moves committed outbox rows to a publisher, oldest first, and marks them published. Nothing is lost
+ * when the process dies between commit and publish (rows stay unpublished and go out on restart) or
+ * between publish and marking (they go out again; consumers are idempotent by event id). On MySQL
+ * several relays can run side by side: each batch is claimed with FOR UPDATE SKIP LOCKED.
+ */
+export class OutboxRelay {
+  private readonly batchSize: number;
+  private readonly maxAttempts: number;
+  private readonly backoffMs: number;
+  private readonly loop: PollingLoop;
+
+  constructor(
+    private readonly db: EngineDatabase,
+    private readonly publisher: EventPublisher,
+    options: OutboxRelayOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 200;
+    this.maxAttempts = options.maxAttempts ?? 3;
+    this.backoffMs = options.backoffMs ?? 1000;
+    this.loop = new PollingLoop(
+      async () => (await this.relayOnce()) >= this.batchSize,
+      options.idleDelayMs ?? 100,
+      options.onError,
+    );
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  /** Finishes the batch in flight and stops. */
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  /** Wakes an idle relay, e.g. right after a commit that wrote events. */
+  notify(): void {
+    this.loop.notify();
+  }
+
+  /** Relays one batch; returns how many events it handled. */
+  async relayOnce(): Promise<number> {
+    // SQLite has one writer and one connection: a transaction held across publishing would block
+    // the in-process consumers' own transactions, and a single relay needs no claim.
+    if (this.db.dialect.name === 'sqlite') return this.relayBatch(this.db.executor(), '');
+    // READ COMMITTED: no gap lock at the end of the outbox index while publishing, which would
+    // hold up every writer's outbox insert (and, with the pool exhausted, the in-process consumers).
+    return this.db.transaction((tx) => this.relayBatch(tx, ' FOR UPDATE SKIP LOCKED'), {
+      isolation: 'READ COMMITTED',
+    });
+  }
+
+  private async relayBatch(sql: SqlExecutor, lockClause: string): Promise<number> {
+    const rows = await sql.query<OutboxRow>(
+      `SELECT id, envelope, attempts FROM evt_outbox
+        WHERE published_at IS NULL AND dead_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+        ORDER BY id LIMIT ${this.batchSize}${lockClause}`,
+      [sqlTime(new Date())],
+    );
+    if (rows.length === 0) return 0;
+    const events = rows.map((row) => JSON.parse(row.envelope) as EventEnvelope);
+    const { failed } = await this.publisher.publish(events);
+    const now = new Date();
+    const published = rows.filter((_, i) => !failed.has(events[i]!.id)).map((row) => row.id);
+    if (published.length > 0) {
+      await sql.execute(
+        `UPDATE evt_outbox SET published_at = ? WHERE id IN ${placeholders(published.length)}`,
+        [sqlTime(now), ...published],
+      );
+    }
+    for (const [index, row] of rows.entries()) {
+      const error = failed.get(events[index]!.id);
+      if (error !== undefined) await this.recordFailure(sql, row, error, now);
+    }
+    return rows.length;
+  }
+
+  private async recordFailure(sql: SqlExecutor, row: OutboxRow, error: string, now: Date): Promise<void> {
+    const attempts = Number(row.attempts) + 1;
+    const dead = attempts >= this.maxAttempts;
+    const retryAt = new Date(now.getTime() + this.backoffMs * 2 ** (attempts - 1));
+    await sql.execute(
+      'UPDATE evt_outbox SET attempts = ?, last_error = ?, next_attempt_at = ?, dead_at = ? WHERE id = ?',
+      [attempts, error.slice(0, 1000), sqlTime(retryAt), dead ? sqlTime(now) : null, row.id],
+    );
+  }
+}

@@ -1,0 +1,233 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { BadRequestError } from '../crud/errors';
+import type { EngineDatabase, SqlExecutor } from '../data/database';
+import type { EventConsumer } from './consumer';
+import { typeMatches, type EventEnvelope } from './envelope';
+import { sqlTime } from '../data/sql';
+
+export const SIGNATURE_HEADER = 'x-mes-signature';
+
+export interface WebhookSubscription {
+  id: number;
+  tenant: string;
+  /** Event type or pattern (`work_order.*`, `*`). */
+  eventType: string;
+  url: string;
+  secret: string;
+  active: boolean;
+}
+
+/** `sha256=<hex HMAC-SHA256 of the raw body with the subscription's secret>`. */
+export function signBody(secret: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+/** Receiver-side check of a signature header, in constant time. */
+export function verifySignature(secret: string, body: string, header: string | undefined): boolean {
+  if (!header) return false;
+  const expected = Buffer.from(signBody(secret, body));
+  const given = Buffer.from(header);
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+export async function createWebhookSubscription(
+  db: EngineDatabase,
+  input: { tenant: string; eventType: string; url: string; secret: string; createdBy?: string | null },
+): Promise<number> {
+  if (!/^https?:\/\//.test(input.url)) {
+    throw new BadRequestError('url must be an http(s) URL', {
+      errors: [
+        { field: 'url', path: '/url', rule: 'format', message: 'url must start with http:// or https://' },
+      ],
+    });
+  }
+  if (input.secret.length < 16) {
+    throw new BadRequestError('secret must have at least 16 characters', {
+      errors: [
+        { field: 'secret', path: '/secret', rule: 'minLength', limit: 16, message: 'at least 16 characters' },
+      ],
+    });
+  }
+  const result = await db.executor().execute(
+    `INSERT INTO evt_webhook_subscription (tenant_id, event_type, url, secret, active, created_at, created_by)
+     VALUES (?, ?, ?, ?, 1, ?, ?)`,
+    [input.tenant, input.eventType, input.url, input.secret, sqlTime(new Date()), input.createdBy ?? null],
+  );
+  return result.insertId;
+}
+
+/** A subscription as the admin API shows it: the secret never leaves the server after creation. */
+export interface WebhookSubscriptionView {
+  id: number;
+  eventType: string;
+  url: string;
+  active: boolean;
+  createdAt: string;
+  createdBy: string | null;
+}
+
+export interface WebhookDelivery {
+  eventId: string;
+  status: string;
+  attempts: number;
+  responseStatus: number | null;
+  lastError: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+}
+
+/** Every subscription of the tenant, active or cancelled, newest first. */
+export async function listWebhookSubscriptions(
+  sql: SqlExecutor,
+  tenant: string,
+): Promise<WebhookSubscriptionView[]> {
+  const rows = await sql.query<Record<string, unknown>>(
+    'SELECT id, event_type, url, active, created_at, created_by FROM evt_webhook_subscription WHERE tenant_id = ? ORDER BY id DESC',
+    [tenant],
+  );
+  return rows.map((row) => ({
+    id: Number(row.id),
+    eventType: String(row.event_type),
+    url: String(row.url),
+    active: Boolean(Number(row.active)),
+    createdAt: isoTime(row.created_at),
+    createdBy: row.created_by === null ? null : String(row.created_by),
+  }));
+}
+
+/** Stops deliveries to a subscription and keeps its delivery history; false when the tenant has no such id. */
+export async function cancelWebhookSubscription(
+  sql: SqlExecutor,
+  tenant: string,
+  id: number,
+): Promise<boolean> {
+  const result = await sql.execute(
+    'UPDATE evt_webhook_subscription SET active = 0 WHERE tenant_id = ? AND id = ?',
+    [tenant, id],
+  );
+  return result.affected > 0;
+}
+
+/** The latest deliveries of one of the tenant's subscriptions, newest first. */
+export async function webhookDeliveries(
+  sql: SqlExecutor,
+  tenant: string,
+  subscriptionId: number,
+  limit: number,
+): Promise<WebhookDelivery[] | null> {
+  const owned = await sql.query('SELECT id FROM evt_webhook_subscription WHERE tenant_id = ? AND id = ?', [
+    tenant,
+    subscriptionId,
+  ]);
+  if (owned.length === 0) return null;
+  const rows = await sql.query<Record<string, unknown>>(
+    `SELECT event_id, status, attempts, response_status, last_error, created_at, delivered_at
+       FROM evt_webhook_delivery WHERE subscription_id = ? ORDER BY id DESC LIMIT ${limit}`,
+    [subscriptionId],
+  );
+  return rows.map((row) => ({
+    eventId: String(row.event_id),
+    status: String(row.status),
+    attempts: Number(row.attempts),
+    responseStatus: row.response_status === null ? null : Number(row.response_status),
+    lastError: row.last_error === null ? null : String(row.last_error),
+    createdAt: isoTime(row.created_at),
+    deliveredAt: row.delivered_at === null ? null : isoTime(row.delivered_at),
+  }));
+}
+
+function isoTime(value: unknown): string {
+  const date = value instanceof Date ? value : new Date(`${String(value).replace(' ', 'T')}Z`);
+  return date.toISOString();
+}
+
+export async function webhookSubscriptions(sql: SqlExecutor, tenant: string): Promise<WebhookSubscription[]> {
+  const rows = await sql.query<Record<string, unknown>>(
+    'SELECT id, tenant_id, event_type, url, secret, active FROM evt_webhook_subscription WHERE tenant_id = ? AND active = 1 ORDER BY id',
+    [tenant],
+  );
+  return rows.map((row) => ({
+    id: Number(row.id),
+    tenant: String(row.tenant_id),
+    eventType: String(row.event_type),
+    url: String(row.url),
+    secret: String(row.secret),
+    active: Boolean(Number(row.active)),
+  }));
+}
+
+export interface WebhookConsumerOptions {
+  /** Per request; default 5000 ms. */
+  timeoutMs?: number;
+}
+
+/**
+ * Posts each event to the tenant's matching subscriptions, signed with HMAC-SHA256, and records each
+ * delivery (evt_webhook_delivery) in the consumer's transaction. Any failure fails the event, which
+ * the transport retries (3 attempts, backoff) and then dead-letters; a retry skips subscriptions
+ * whose delivery was committed, and receivers deduplicate by `x-mes-event-id` (at-least-once).
+ */
+export function webhookConsumer(options: WebhookConsumerOptions = {}): EventConsumer {
+  return {
+    name: 'webhooks',
+    types: ['*'],
+    async handle(event: EventEnvelope, tx: SqlExecutor) {
+      const failures: string[] = [];
+      for (const subscription of await webhookSubscriptions(tx, event.tenant)) {
+        if (!typeMatches(subscription.eventType, event.type)) continue;
+        const error = await deliver(tx, subscription, event, options.timeoutMs ?? 5000);
+        if (error) failures.push(`${subscription.url}: ${error}`);
+      }
+      if (failures.length > 0) throw new Error(`webhook delivery failed: ${failures.join('; ')}`);
+    },
+  };
+}
+
+/** Sends one event to one subscription unless already delivered; returns the error, or null on success. */
+async function deliver(
+  sql: SqlExecutor,
+  subscription: WebhookSubscription,
+  event: EventEnvelope,
+  timeoutMs: number,
+): Promise<string | null> {
+  const [previous] = await sql.query<{ id: number; status: string }>(
+    'SELECT id, status FROM evt_webhook_delivery WHERE subscription_id = ? AND event_id = ?',
+    [subscription.id, event.id],
+  );
+  if (previous?.status === 'DELIVERED') return null;
+  const body = JSON.stringify(event);
+  let status: number | null = null;
+  let error: string | null = null;
+  try {
+    const response = await fetch(subscription.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-mes-event': event.type,
+        'x-mes-event-id': event.id,
+        [SIGNATURE_HEADER]: signBody(subscription.secret, body),
+      },
+      body,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    status = response.status;
+    if (!response.ok) error = `HTTP ${response.status}`;
+  } catch (cause) {
+    error = cause instanceof Error ? cause.message : String(cause);
+  }
+  const now = sqlTime(new Date());
+  const outcome = error ? 'FAILED' : 'DELIVERED';
+  if (previous) {
+    await sql.execute(
+      'UPDATE evt_webhook_delivery SET status = ?, attempts = attempts + 1, response_status = ?, last_error = ?, delivered_at = ? WHERE id = ?',
+      [outcome, status, error?.slice(0, 1000) ?? null, error ? null : now, previous.id],
+    );
+  } else {
+    await sql.execute(
+      `INSERT INTO evt_webhook_delivery (subscription_id, event_id, status, attempts, response_status, last_error, created_at, delivered_at)
+       VALUES (?, ?, ?, 1, ?, ?, ?, ?)`,
+      [subscription.id, event.id, outcome, status, error?.slice(0, 1000) ?? null, now, error ? null : now],
+    );
+  }
+  return error;
+}

@@ -1,0 +1,91 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Patch,
+  Post,
+  Req,
+  UseInterceptors,
+} from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { requireAdmin } from '../plugins/admin-access';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/tokens';
+import { EnvelopeInterceptor } from '../crud/http/envelope.interceptor';
+import { requestContext } from '../crud/http/request-context';
+import { MODEL_REGISTRY } from '../crud/http/tokens';
+import type { RequestContext } from '../crud/types';
+import type { ModelRegistry } from '../kernel/model-registry';
+import type { ExtensionFieldService, ExtensionFieldView } from './extension-field.service';
+import { EXTENSION_FIELDS } from './tokens';
+
+/** `/api/admin/extensions/<entity>/fields`: extension fields of the caller's tenant (docs/plugins.md). */
+@Controller('api/admin/extensions/:entity/fields')
+@UseInterceptors(EnvelopeInterceptor)
+export class ExtensionAdminController {
+  constructor(
+    @Inject(EXTENSION_FIELDS) private readonly fields: ExtensionFieldService,
+    @Inject(MODEL_REGISTRY) private readonly models: ModelRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Get()
+  list(@Param('entity') entity: string, @Req() request: FastifyRequest): Promise<ExtensionFieldView[]> {
+    return this.fields.list(this.context(request).tenantId, entity);
+  }
+
+  @Post()
+  @HttpCode(201)
+  add(
+    @Param('entity') entity: string,
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
+  ): Promise<ExtensionFieldView> {
+    const ctx = this.context(request);
+    return this.fields.add(ctx.tenantId, entity, body, ctx.userId);
+  }
+
+  /** Body `{ "name": "<new name>" }`: renames the field, moving its values. */
+  @Patch(':name')
+  rename(
+    @Param('entity') entity: string,
+    @Param('name') name: string,
+    @Body() body: { name?: unknown } | undefined,
+    @Req() request: FastifyRequest,
+  ): Promise<ExtensionFieldView> {
+    const ctx = this.context(request);
+    return this.fields.rename(ctx.tenantId, entity, name, body?.name, ctx.userId);
+  }
+
+  /** Adds an indexed generated column for the field; filters and sorts on it then use the index. */
+  @Post(':name/promote')
+  @HttpCode(200)
+  promote(
+    @Param('entity') entity: string,
+    @Param('name') name: string,
+    @Req() request: FastifyRequest,
+  ): Promise<ExtensionFieldView> {
+    const ctx = this.context(request);
+    return this.fields.promote(ctx.tenantId, entity, name, ctx.userId);
+  }
+
+  @Delete(':name')
+  @HttpCode(204)
+  async archive(
+    @Param('entity') entity: string,
+    @Param('name') name: string,
+    @Req() request: FastifyRequest,
+  ): Promise<void> {
+    const ctx = this.context(request);
+    await this.fields.archive(ctx.tenantId, entity, name, ctx.userId);
+  }
+
+  private context(request: FastifyRequest): RequestContext {
+    requireAdmin(request);
+    return requestContext(request, this.models, this.config.defaultTenant);
+  }
+}

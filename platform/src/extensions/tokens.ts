@@ -1,0 +1,2 @@
+/** Nest injection token for the ExtensionFieldService. */
+export const EXTENSION_FIELDS = Symbol('ExtensionFieldService');

@@ -1,0 +1,39 @@
+import { Controller, Get, Inject, Param, Req, UseInterceptors } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/tokens';
+import { NotFoundError } from '../crud/errors';
+import { EnvelopeInterceptor } from '../crud/http/envelope.interceptor';
+import { requestContext } from '../crud/http/request-context';
+import { MODEL_REGISTRY } from '../crud/http/tokens';
+import type { ModelRegistry } from '../kernel/model-registry';
+import { callerView } from './caller-view';
+import { entityMeta, entitySummaries, type EntityMeta, type EntitySummary } from './entity-meta';
+
+/**
+ * `GET /api/meta/entities[/:entity]`: the live Model for clients, as far as the caller may see it;
+ * `:entity` is a name or a path.
+ */
+@Controller('api/meta')
+@UseInterceptors(EnvelopeInterceptor)
+export class MetaController {
+  constructor(
+    @Inject(MODEL_REGISTRY) private readonly models: ModelRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Get('entities')
+  entities(@Req() request: FastifyRequest): { modelVersion: number; entities: EntitySummary[] } {
+    const ctx = requestContext(request, this.models, this.config.defaultTenant);
+    return { modelVersion: ctx.model.version, entities: entitySummaries(ctx.model, callerView(ctx)) };
+  }
+
+  @Get('entities/:entity')
+  entity(@Param('entity') name: string, @Req() request: FastifyRequest): EntityMeta {
+    const ctx = requestContext(request, this.models, this.config.defaultTenant);
+    const entity = ctx.model.entities.get(name) ?? ctx.model.entitiesByPath.get(name);
+    const view = callerView(ctx);
+    if (!entity || !view.canSee(entity)) throw new NotFoundError('entity', name);
+    return entityMeta(ctx.model, entity, ctx.tenantId, view);
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * `/api-docs` (Swagger UI from swagger-ui-dist) and `/api-docs/json` (the OpenAPI document of the
+ * current Model, built once per Model). Registered on Fastify directly: the document is not an API
+ * response, so it carries no envelope.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Model } from '../../../metadata/src/model';
+import type { JsonSchema } from '../../../metadata/src/model/api-schema';
+import type { ModelRegistry } from '../kernel/model-registry';
+import { buildOpenApiDocument } from './openapi-document';
+
+const ASSETS: Record<string, string> = {
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'application/javascript; charset=utf-8',
+  'swagger-ui-standalone-preset.js': 'application/javascript; charset=utf-8',
+};
+
+const INDEX_HTML = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>BTC MES API</title><link rel="stylesheet" href="/api-docs/assets/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/api-docs/assets/swagger-ui-bundle.js"></script>
+<script src="/api-docs/assets/swagger-ui-standalone-preset.js"></script>
+<script src="/api-docs/assets/init.js"></script>
+</body></html>`;
+
+const INIT_JS = `window.ui = SwaggerUIBundle({ url: '/api-docs/json', dom_id: '#swagger-ui', deepLinking: true,
+  presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], layout: 'StandaloneLayout' });`;
+
+export function registerApiDocs(fastify: FastifyInstance, models: ModelRegistry): void {
+  const assetDir = swaggerAssetDir();
+  const documents = new WeakMap<Model, JsonSchema>();
+  const documentFor = (model: Model) => {
+    let document = documents.get(model);
+    if (!document) {
+      document = buildOpenApiDocument(model);
+      documents.set(model, document);
+    }
+    return document;
+  };
+
+  fastify.get('/api-docs/json', async () => documentFor(models.current()));
+  fastify.get('/api-docs', async (_request, reply) =>
+    reply.type('text/html; charset=utf-8').send(INDEX_HTML),
+  );
+  fastify.get('/api-docs/assets/init.js', async (_request, reply) =>
+    reply.type(ASSETS['swagger-ui-bundle.js']).send(INIT_JS),
+  );
+  for (const [file, type] of Object.entries(ASSETS)) {
+    const content = readFileSync(join(assetDir, file));
+    fastify.get(`/api-docs/assets/${file}`, async (_request, reply) =>
+      reply.type(type).header('cache-control', 'public, max-age=86400').send(content),
+    );
+  }
+}
+
+function swaggerAssetDir(): string {
+  const { getAbsoluteFSPath } = require('swagger-ui-dist') as { getAbsoluteFSPath(): string };
+  return getAbsoluteFSPath();
+}

@@ -1,0 +1,157 @@
+import { statSync } from 'node:fs';
+import type { Diagnostic } from '../../../metadata/src/diagnostic';
+import {
+  discoverAll,
+  loadFile,
+  loadMetadata,
+  type LoadedDocument,
+  type LoadResult,
+} from '../../../metadata/src/loader';
+import { compileModel, type ExtensionFieldInput, type Model } from '../../../metadata/src/model';
+import type { PluginManifest } from '../../../metadata/src/types';
+import { validateDocuments, type ValidationResult } from '../../../metadata/src/validator';
+
+/** Metadata that does not validate; nothing was swapped in. */
+export class MetadataRejectedError extends Error {
+  constructor(readonly diagnostics: Diagnostic[]) {
+    super(
+      `Metadata has ${diagnostics.length} error(s):\n` +
+        diagnostics
+          .slice(0, 20)
+          .map((d) => `  ${d.file}:${d.line}:${d.col} ${d.rule}: ${d.message}`)
+          .join('\n'),
+    );
+    this.name = 'MetadataRejectedError';
+  }
+}
+
+export interface ModelSources {
+  /** Core metadata roots; bundled plugins found under them are only available, not served. */
+  roots: readonly string[];
+  /** Folders of the plugins to serve (enabled), by name. */
+  plugins: ReadonlyMap<string, string>;
+  extensionFields?: ExtensionFieldInput[];
+}
+
+/**
+ * Builds a Model from core metadata plus exactly the given plugins: documents of any other plugin
+ * found under the roots are left out, so a plugin's entities, forms, menus and roles exist only
+ * while it is enabled.
+ */
+export function composeModel(sources: ModelSources, version: number): Model {
+  const { documents, diagnostics } = loadParsed([...sources.roots, ...sources.plugins.values()]);
+  const served = (origin: string) => origin === 'core' || sources.plugins.has(origin);
+  const kept = documents.filter((d) => served(d.origin));
+  const result = validated(
+    kept,
+    diagnostics.filter((d) => !documents.some((doc) => doc.file === d.file && !served(doc.origin))),
+  );
+  const dormant = new Set(
+    documents.filter((d) => d.kind === 'entity' && !served(d.origin) && d.name).map((d) => d.name as string),
+  );
+  const errors = result.diagnostics.filter((d) => d.severity === 'error' && !isDormantGrant(d, dormant));
+  if (errors.length > 0) throw new MetadataRejectedError(errors);
+  return compileModel(result.set, { version, extensionFields: sources.extensionFields });
+}
+
+interface ParsedFile {
+  origin: string;
+  /** mtime, ctime, size and inode: a file is parsed again when any of them changed. */
+  stamp: string;
+  result: ReturnType<typeof loadFile>;
+}
+
+/**
+ * Parsed metadata files by path. Parsing YAML with positions is most of a composition's cost (a
+ * Model is recomposed on every plugin or extension field change, on every instance); files that did
+ * not change are not parsed again and keep their document objects, which lets `validated` see that
+ * nothing changed.
+ */
+const parsedFiles = new Map<string, ParsedFile>();
+
+function loadParsed(paths: readonly string[]): LoadResult {
+  const documents: LoadedDocument[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const { file, origin } of discoverAll(paths)) {
+    const stamp = fileStamp(file);
+    const cached = parsedFiles.get(file);
+    let result: ParsedFile['result'];
+    if (stamp !== null && cached?.origin === origin && cached.stamp === stamp) result = cached.result;
+    else {
+      result = loadFile(file, origin);
+      if (stamp === null) parsedFiles.delete(file);
+      else parsedFiles.set(file, { origin, stamp, result });
+    }
+    if (result.document) documents.push(result.document);
+    diagnostics.push(...result.diagnostics);
+  }
+  return { documents, diagnostics };
+}
+
+function fileStamp(file: string): string | null {
+  try {
+    const stat = statSync(file);
+    return `${stat.mtimeMs}:${stat.ctimeMs}:${stat.size}:${stat.ino}`;
+  } catch {
+    return null;
+  }
+}
+
+/** The last validation: reused while the very same documents (and load diagnostics) come in. */
+let lastValidation: {
+  documents: readonly LoadedDocument[];
+  diagnostics: readonly Diagnostic[];
+  result: ValidationResult;
+} | null = null;
+
+/**
+ * Validates the documents, or returns the previous result when they are the same parsed objects as
+ * last time: an extension field change or a change on another instance recomposes with unchanged
+ * files, and only the compilation (extension fields, version) has to run again.
+ */
+function validated(
+  documents: readonly LoadedDocument[],
+  diagnostics: readonly Diagnostic[],
+): ValidationResult {
+  const last = lastValidation;
+  if (last && sameItems(last.documents, documents) && sameItems(last.diagnostics, diagnostics))
+    return last.result;
+  const result = validateDocuments(documents, diagnostics);
+  lastValidation = { documents, diagnostics, result };
+  return result;
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((item, index) => item === b[index]);
+}
+
+/**
+ * A core role may grant permissions on an entity of a plugin (a warehouse clerk receives goods when
+ * procurement is on). While that plugin is not enabled the grant is dormant, not an error.
+ */
+function isDormantGrant(diagnostic: Diagnostic, dormantEntities: ReadonlySet<string>): boolean {
+  if (diagnostic.rule !== 'role-permission') return false;
+  const area = /permission `([a-z0-9_]+):/.exec(diagnostic.message)?.[1];
+  return area !== undefined && dormantEntities.has(area);
+}
+
+/** Reads and validates one plugin folder on its own: its manifest, and its documents' diagnostics. */
+export function readPluginFolder(dir: string): { manifest: PluginManifest; documents: LoadedDocument[] } {
+  const { documents, diagnostics } = loadMetadata([dir]);
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0) throw new MetadataRejectedError(errors);
+  const manifests = documents.filter((d) => d.kind === 'plugin');
+  if (manifests.length !== 1)
+    throw new MetadataRejectedError([
+      {
+        file: dir,
+        line: 1,
+        col: 1,
+        path: '',
+        severity: 'error',
+        rule: 'plugin-manifest',
+        message: `expected exactly one plugin.yaml in ${dir}, found ${manifests.length}`,
+      },
+    ]);
+  return { manifest: manifests[0].data as unknown as PluginManifest, documents };
+}

@@ -1,0 +1,129 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+  Req,
+  UseInterceptors,
+} from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { requireAdmin } from './admin-access';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/tokens';
+import { BadRequestError } from '../crud/errors';
+import { EnvelopeInterceptor } from '../crud/http/envelope.interceptor';
+import { requestContext } from '../crud/http/request-context';
+import { MODEL_REGISTRY } from '../crud/http/tokens';
+import type { ModelRegistry } from '../kernel/model-registry';
+import type { PluginInfo, PluginManager } from './plugin-manager';
+import { PLUGIN_MANAGER } from './tokens';
+
+interface InstallBody {
+  /** Catalog name (`procurement`) or absolute folder path. */
+  source?: unknown;
+  /** Enable at once after installing. */
+  enable?: unknown;
+}
+
+/** `/api/admin/plugins`: the plugin lifecycle at runtime (docs/plugins.md). */
+@Controller('api/admin/plugins')
+@UseInterceptors(EnvelopeInterceptor)
+export class PluginAdminController {
+  constructor(
+    @Inject(PLUGIN_MANAGER) private readonly plugins: PluginManager,
+    @Inject(MODEL_REGISTRY) private readonly models: ModelRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Get()
+  list(@Req() request: FastifyRequest): Promise<PluginInfo[]> {
+    requireAdmin(request);
+    return this.plugins.list();
+  }
+
+  @Get(':name')
+  get(@Param('name') name: string, @Req() request: FastifyRequest): Promise<PluginInfo> {
+    requireAdmin(request);
+    return this.plugins.get(name);
+  }
+
+  /**
+   * JSON `{ source, enable? }` installs from the catalog or a folder; a `.tgz` body
+   * (`application/gzip`, built by `mes plugin build`) installs the package, `?enable=true` enabling it.
+   */
+  @Post()
+  @HttpCode(201)
+  install(
+    @Body() body: InstallBody | Buffer | undefined,
+    @Query('enable') enableQuery: string | undefined,
+    @Req() request: FastifyRequest,
+  ): Promise<PluginInfo> {
+    const by = this.actor(request);
+    if (Buffer.isBuffer(body))
+      return this.plugins.installPackage(body, by, booleanQuery('enable', enableQuery));
+    const source = body?.source;
+    if (typeof source !== 'string' || source.length === 0)
+      throw new BadRequestError('source is required: a catalog plugin name or an absolute folder path', {
+        errors: [{ field: 'source', path: '/source', rule: 'required', message: 'source is required' }],
+      });
+    if (body?.enable !== undefined && typeof body.enable !== 'boolean')
+      throw new BadRequestError('enable must be a boolean', {
+        errors: [{ field: 'enable', path: '/enable', rule: 'type', message: 'enable must be a boolean' }],
+      });
+    return this.plugins.install(source, by, body?.enable === true);
+  }
+
+  @Post(':name/enable')
+  @HttpCode(200)
+  enable(@Param('name') name: string, @Req() request: FastifyRequest): Promise<PluginInfo> {
+    return this.plugins.enable(name, this.actor(request));
+  }
+
+  @Post(':name/disable')
+  @HttpCode(200)
+  disable(@Param('name') name: string, @Req() request: FastifyRequest): Promise<PluginInfo> {
+    return this.plugins.disable(name, this.actor(request));
+  }
+
+  @Post(':name/upgrade')
+  @HttpCode(200)
+  upgrade(
+    @Param('name') name: string,
+    @Body() body: InstallBody | Buffer | undefined,
+    @Req() request: FastifyRequest,
+  ): Promise<PluginInfo> {
+    const by = this.actor(request);
+    if (Buffer.isBuffer(body)) return this.plugins.upgradePackage(name, body, by);
+    const source = typeof body?.source === 'string' && body.source.length > 0 ? body.source : null;
+    return this.plugins.upgrade(name, source, by);
+  }
+
+  @Delete(':name')
+  @HttpCode(204)
+  async uninstall(
+    @Param('name') name: string,
+    @Query('dropData') dropData: string | undefined,
+    @Req() request: FastifyRequest,
+  ): Promise<void> {
+    const by = this.actor(request);
+    await this.plugins.uninstall(name, booleanQuery('dropData', dropData), by);
+  }
+
+  private actor(request: FastifyRequest): string | null {
+    requireAdmin(request);
+    return requestContext(request, this.models, this.config.defaultTenant).userId;
+  }
+}
+
+function booleanQuery(name: string, value: string | undefined): boolean {
+  if (value !== undefined && value !== 'true' && value !== 'false')
+    throw new BadRequestError(`${name} must be true or false`, {
+      errors: [{ field: name, path: `/query/${name}`, rule: 'enum', message: 'true or false' }],
+    });
+  return value === 'true';
+}

@@ -1,0 +1,620 @@
+import { existsSync, rmSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import semver from 'semver';
+import type { DataSource } from 'typeorm';
+import type { Model } from '../../../metadata/src/model';
+import {
+  DestructiveChangeError,
+  diffSnapshots,
+  inverseChanges,
+  type SchemaChange,
+} from '../../../metadata/src/model/schema-diff';
+import { emptySnapshot, toSnapshot, type SchemaSnapshot } from '../../../metadata/src/model/snapshot';
+import type { PluginManifest } from '../../../metadata/src/types';
+import { ExtensionFieldStore } from '../extensions/extension-field-store';
+import type { ModelRegistry } from '../kernel/model-registry';
+import { composeModel, MetadataRejectedError, readPluginFolder } from './model-composer';
+import { pluginChecksum } from './plugin-checksum';
+import { hasServerCode, PluginCodeError } from './plugin-code';
+import { PluginFaultError, PluginTimeoutError } from './plugin-isolation';
+import { unpackPluginPackage } from './plugin-package';
+import type { PluginCode, PluginInstance, PluginRuntime } from './plugin-runtime';
+import {
+  dialectOf,
+  pendingSqlMigrations,
+  runSqlMigrations,
+  SqlMigrationError,
+} from './plugin-sql-migrations';
+import { ArchiveRejectedError } from './plugin-tar';
+import { pluginMetadataRejected, pluginNotFound, pluginRejected, pluginStateConflict } from './plugin-errors';
+import { PluginStore, type PluginRecord } from './plugin-store';
+import { applyReversibly, SchemaStepError } from './schema-steps';
+
+export interface PluginManagerOptions {
+  dataSource: DataSource;
+  /** Core metadata roots (as `mes validate` reads them); plugins found there are only available. */
+  roots: readonly string[];
+  /** Folders holding plugin folders that may be installed by name (the project's `plugins/`). */
+  catalog: readonly string[];
+  /** This platform's version, checked against each plugin's `engine` range. */
+  engineVersion: string;
+  /** Where uploaded packages are unpacked (shared by the instances of a cluster); default `data/plugins`. */
+  storeRoot?: string;
+  /** Largest uploaded `.tgz` in bytes; default 20 MiB. */
+  uploadLimit?: number;
+}
+
+/** The view of a plugin the admin API answers with. */
+export interface PluginInfo {
+  name: string;
+  version: string;
+  status: PluginRecord['status'];
+  checksum: string;
+  engine: string;
+  dependencies: Record<string, string>;
+  installedAt: string;
+  installedBy: string | null;
+  updatedAt: string;
+  lastError?: string;
+  /** sha256 of the `.tgz` it was installed or upgraded from. */
+  packageSha256?: string;
+}
+
+/** Listens for Model rebuilds the manager made (cross-instance sync publishes them). */
+export type MetadataChangeListener = (reason: string) => void;
+
+/**
+ * Installs, enables, disables, upgrades and uninstalls plugins at runtime. Every change is checked
+ * first (manifest, engine and dependency ranges, metadata validated against core and the enabled
+ * plugins), then the plugin's tables are migrated from the schema snapshot diff, then the registry
+ * row is written and a new Model is swapped in. A failure at any step leaves the database and the
+ * served Model as they were. Mutations run one at a time.
+ */
+export class PluginManager {
+  private readonly store: PluginStore;
+  private registry: ModelRegistry | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly extensionFields: ExtensionFieldStore;
+  private readonly listeners = new Set<MetadataChangeListener>();
+  private pluginRuntime: PluginRuntime | null = null;
+
+  constructor(private readonly options: PluginManagerOptions) {
+    this.store = new PluginStore(options.dataSource);
+    this.extensionFields = new ExtensionFieldStore(options.dataSource);
+  }
+
+  get dataSource(): DataSource {
+    return this.options.dataSource;
+  }
+
+  /** The Model of core plus the enabled plugins and the extension fields, for startup. */
+  async initialModel(): Promise<Model> {
+    return this.compose(await this.enabledPlugins(), 1);
+  }
+
+  /** Attaches the registry the manager swaps Models into. */
+  bind(registry: ModelRegistry): void {
+    this.registry = registry;
+  }
+
+  /**
+   * Attaches the runtime that runs plugins' server code and starts the code of the enabled plugins;
+   * a plugin that trips on faults is marked `error`.
+   */
+  attachRuntime(runtime: PluginRuntime): Promise<void> {
+    this.pluginRuntime = runtime;
+    runtime.onTripped((name, reason) => {
+      this.markFailed(name, reason).catch((error: unknown) =>
+        runtime.logger.error({ err: error, plugin: name }, 'marking the plugin failed did not succeed'),
+      );
+    });
+    return this.serialized(async () => {
+      const failed = await this.syncRuntime();
+      if (failed.length > 0) await this.swapIn(`${failed.join(', ')} failed to load`);
+    });
+  }
+
+  /** The runtime of plugins' server code, once attached. */
+  get runtime(): PluginRuntime | null {
+    return this.pluginRuntime;
+  }
+
+  /** Where uploaded packages are unpacked; prepared server code lives in its `.code` folder. */
+  get storeRoot(): string {
+    return this.options.storeRoot ?? resolve('data', 'plugins');
+  }
+
+  get uploadLimit(): number {
+    return this.options.uploadLimit ?? 20 * 1024 * 1024;
+  }
+
+  onChange(listener: MetadataChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async list(): Promise<PluginInfo[]> {
+    return (await this.store.list()).filter((r) => r.status !== 'uninstalled').map(toInfo);
+  }
+
+  async get(name: string): Promise<PluginInfo> {
+    return toInfo(await this.requireInstalled(name));
+  }
+
+  /**
+   * Installs a plugin from a folder (absolute path) or by name from the catalog: migrates its tables
+   * and registers it `installed`, or `enabled` (served at once) when `enable` is set.
+   */
+  install(source: string, by: string | null, enable = false): Promise<PluginInfo> {
+    return this.serialized(() => this.installFrom(this.resolveSource(source), by, enable, undefined));
+  }
+
+  /**
+   * Installs an uploaded `.tgz` (built by `mes plugin build`): checked (safe paths, manifest) and
+   * unpacked into the plugin store, then installed like a folder. A refused package leaves no files.
+   */
+  async installPackage(archive: Buffer, by: string | null, enable = false): Promise<PluginInfo> {
+    const unpacked = this.unpack(archive);
+    return this.serialized(() => this.installFrom(unpacked.dir, by, enable, unpacked.sha256)).catch(
+      (error: unknown) => this.removeUnused(unpacked.dir).then(() => Promise.reject(error)),
+    );
+  }
+
+  /** Upgrades to the version in an uploaded `.tgz`. */
+  async upgradePackage(name: string, archive: Buffer, by: string | null): Promise<PluginInfo> {
+    const unpacked = this.unpack(archive);
+    return this.serialized(() => this.upgradeFrom(name, unpacked.dir, by, unpacked.sha256)).catch(
+      (error: unknown) => this.removeUnused(unpacked.dir).then(() => Promise.reject(error)),
+    );
+  }
+
+  private async installFrom(
+    dir: string,
+    by: string | null,
+    enable: boolean,
+    packageSha256: string | undefined,
+  ): Promise<PluginInfo> {
+    const manifest = this.readManifest(dir);
+    const name = manifest.plugin;
+    const existing = await this.store.find(name);
+    if (existing && existing.status !== 'uninstalled')
+      throw pluginStateConflict(name, `is already installed (${existing.status}); use upgrade`);
+    await this.checkRequirements(manifest);
+    const enabled = await this.enabledPlugins();
+    const model = this.composeFor(name, new Map([...enabled, [name, dir]]));
+    const checksum = pluginChecksum(dir);
+    // The code is loaded and registered before anything changes: a plugin whose code fails is refused.
+    const staged = await this.stageCode({ name, manifest, dir, checksum });
+    try {
+      const migrated = await this.migrate(
+        name,
+        existing?.schema ?? emptySnapshot(),
+        model,
+        dir,
+        manifest,
+        existing?.migrationsApplied ?? [],
+      );
+      await this.store.save(
+        {
+          name,
+          version: manifest.version,
+          status: enable ? 'enabled' : 'installed',
+          manifest,
+          dir,
+          checksum,
+          schema: migrated.schema,
+          migrationsApplied: migrated.migrationsApplied,
+          faults: 0,
+          ...(packageSha256 ? { packageSha256 } : {}),
+        },
+        by,
+      );
+    } catch (error) {
+      if (staged) this.pluginRuntime?.discard(staged);
+      throw error;
+    }
+    if (enable) await this.swapIn(`plugin ${name} installed and enabled`, true, staged);
+    else if (staged) this.pluginRuntime?.discard(staged);
+    return toInfo((await this.store.find(name)) ?? fail(name));
+  }
+
+  enable(name: string, by: string | null): Promise<PluginInfo> {
+    return this.serialized(async () => {
+      const record = await this.requireInstalled(name);
+      if (record.status === 'enabled') return toInfo(record);
+      await this.checkRequirements(record.manifest);
+      const enabled = await this.enabledPlugins();
+      this.composeFor(name, new Map([...enabled, [name, record.dir]]));
+      const staged = await this.stageCode(codeOf(record));
+      await this.store.save({ ...record, status: 'enabled', faults: 0, lastError: undefined }, by);
+      await this.swapIn(`plugin ${name} enabled`, true, staged);
+      return toInfo((await this.store.find(name)) ?? fail(name));
+    });
+  }
+
+  /** Takes the plugin out of the Model: its routes answer 404, its tables and rows stay. */
+  disable(name: string, by: string | null): Promise<PluginInfo> {
+    return this.serialized(async () => {
+      const record = await this.requireInstalled(name);
+      await this.checkNoDependents(name, (r) => r.status === 'enabled');
+      if (record.status !== 'enabled') return toInfo(record);
+      await this.store.save({ ...record, status: 'disabled' }, by);
+      await this.swapIn(`plugin ${name} disabled`);
+      return toInfo((await this.store.find(name)) ?? fail(name));
+    });
+  }
+
+  /** Moves the plugin to the version in `source` (default: its folder as it is now), migrating its tables. */
+  upgrade(name: string, source: string | null, by: string | null): Promise<PluginInfo> {
+    return this.serialized(async () => {
+      const record = await this.requireInstalled(name);
+      return this.upgradeFrom(name, source ? this.resolveSource(source) : record.dir, by, undefined);
+    });
+  }
+
+  private async upgradeFrom(
+    name: string,
+    dir: string,
+    by: string | null,
+    packageSha256: string | undefined,
+  ): Promise<PluginInfo> {
+    const record = await this.requireInstalled(name);
+    const manifest = this.readManifest(dir);
+    if (manifest.plugin !== name)
+      throw pluginRejected(name, `${dir} holds plugin ${manifest.plugin}`, 'name');
+    if (!semver.gt(manifest.version, record.version))
+      throw pluginStateConflict(name, `version ${manifest.version} is not newer than ${record.version}`);
+    await this.checkRequirements(manifest);
+    const enabled = await this.enabledPlugins();
+    const plugins = new Map(enabled);
+    plugins.set(name, dir);
+    const model = this.composeFor(name, plugins);
+    const checksum = pluginChecksum(dir);
+    const staged =
+      record.status === 'enabled' ? await this.stageCode({ name, manifest, dir, checksum }) : null;
+    try {
+      const migrated = await this.migrate(
+        name,
+        record.schema,
+        model,
+        dir,
+        manifest,
+        record.migrationsApplied ?? [],
+      );
+      const { packageSha256: _previousPackage, ...kept } = record;
+      await this.store.save(
+        {
+          ...kept,
+          version: manifest.version,
+          manifest,
+          dir,
+          checksum,
+          schema: migrated.schema,
+          migrationsApplied: migrated.migrationsApplied,
+          ...(packageSha256 ? { packageSha256 } : {}),
+        },
+        by,
+      );
+    } catch (error) {
+      if (staged) this.pluginRuntime?.discard(staged);
+      throw error;
+    }
+    if (record.status === 'enabled')
+      await this.swapIn(`plugin ${name} upgraded to ${manifest.version}`, true, staged);
+    return toInfo((await this.store.find(name)) ?? fail(name));
+  }
+
+  /**
+   * Removes the plugin from the Model and the registry. Its tables and rows stay (installing it
+   * again reattaches them) unless `dropData` is set.
+   */
+  uninstall(name: string, dropData: boolean, by: string | null): Promise<void> {
+    return this.serialized(async () => {
+      const record = await this.requireInstalled(name);
+      await this.checkNoDependents(name, () => true);
+      if (dropData) {
+        await this.applyChanges(name, dropTablesOf(record.schema));
+        await this.store.delete(name);
+      } else {
+        await this.store.save({ ...record, status: 'uninstalled' }, by);
+      }
+      if (record.status === 'enabled') await this.swapIn(`plugin ${name} uninstalled`);
+    });
+  }
+
+  /** Marks a plugin `error` and takes it out of the Model (repeated hook faults). */
+  markFailed(name: string, reason: string): Promise<void> {
+    return this.serialized(async () => {
+      const record = await this.store.find(name);
+      if (!record || record.status !== 'enabled') return;
+      await this.store.save({ ...record, status: 'error', lastError: reason }, record.installedBy);
+      await this.swapIn(`plugin ${name} failed: ${reason}`);
+    });
+  }
+
+  /** Recomposes the Model from the registry tables and swaps it in (extension fields, other instances). */
+  rebuild(reason: string, notify = true): Promise<Model> {
+    return this.serialized(() => this.swapIn(reason, notify));
+  }
+
+  private async swapIn(reason: string, notify = true, staged: PluginInstance | null = null): Promise<Model> {
+    const registry = this.registry;
+    if (!registry) throw new Error('PluginManager.bind(registry) must be called before changing plugins');
+    let model = await this.compose(await this.enabledPlugins(), registry.nextVersion());
+    registry.swap(model);
+    const failed = await this.syncRuntime(staged);
+    if (failed.length > 0) {
+      // Plugins whose code no longer loads were marked `error`: serve without them.
+      model = await this.compose(await this.enabledPlugins(), registry.nextVersion());
+      registry.swap(model);
+      reason = `${reason}; ${failed.join(', ')} failed to load`;
+      notify = true;
+    }
+    if (notify) for (const listener of this.listeners) listener(reason);
+    return model;
+  }
+
+  /**
+   * Makes the running plugin code follow the enabled plugins: code of plugins no longer enabled is
+   * detached, `staged` (prepared by the change being made) attached, and enabled plugins whose active
+   * code is missing or of another version or checksum (changed by another instance, or at startup)
+   * are loaded. Plugins whose code fails to load are marked `error`; their names are returned.
+   */
+  private async syncRuntime(staged: PluginInstance | null = null): Promise<string[]> {
+    const runtime = this.pluginRuntime;
+    if (!runtime) return [];
+    const enabled = (await this.store.list()).filter((r) => r.status === 'enabled');
+    const wanted = new Set(enabled.map((r) => r.name));
+    for (const name of runtime.active().keys()) if (!wanted.has(name)) await runtime.deactivate(name);
+    const failed: string[] = [];
+    for (const record of enabled) {
+      if (staged?.name === record.name) {
+        await runtime.activate(staged);
+        continue;
+      }
+      const active = runtime.active().get(record.name);
+      if (active && active.checksum === record.checksum && active.manifest.version === record.version)
+        continue;
+      if (!hasServerCode(record.dir, record.manifest)) {
+        await runtime.deactivate(record.name);
+        continue;
+      }
+      try {
+        await runtime.activate(await runtime.prepare(codeOf(record)));
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        runtime.logger.error(
+          { err: error, plugin: record.name },
+          `plugin ${record.name} code failed to load`,
+        );
+        await runtime.deactivate(record.name);
+        await this.store.save({ ...record, status: 'error', lastError: reason }, record.installedBy);
+        failed.push(record.name);
+      }
+    }
+    return failed;
+  }
+
+  /** Loads and registers the plugin's server code without attaching it; null when it has none. */
+  private async stageCode(code: PluginCode): Promise<PluginInstance | null> {
+    if (!this.pluginRuntime || !hasServerCode(code.dir, code.manifest)) return null;
+    try {
+      return await this.pluginRuntime.prepare(code);
+    } catch (error) {
+      if (error instanceof PluginCodeError) throw pluginRejected(code.name, error.message, 'server-code');
+      if (error instanceof PluginFaultError || error instanceof PluginTimeoutError)
+        throw pluginRejected(code.name, error.message, 'server-register');
+      throw error;
+    }
+  }
+
+  private unpack(archive: Buffer) {
+    try {
+      return unpackPluginPackage(archive, this.storeRoot);
+    } catch (error) {
+      if (error instanceof ArchiveRejectedError) throw pluginRejected('package', error.message, error.rule);
+      throw error;
+    }
+  }
+
+  /** Removes an unpacked package folder no registry row refers to (a refused install or upgrade). */
+  private async removeUnused(dir: string): Promise<void> {
+    if ((await this.store.list()).some((r) => r.dir === dir)) return;
+    rmSync(dirname(dir), { recursive: true, force: true });
+  }
+
+  private async compose(plugins: ReadonlyMap<string, string>, version: number): Promise<Model> {
+    return composeModel(
+      { roots: this.options.roots, plugins, extensionFields: await this.extensionFields.activeInputs() },
+      version,
+    );
+  }
+
+  /** Validates core + the given plugins together; a failure is reported against `name`. */
+  private composeFor(name: string, plugins: ReadonlyMap<string, string>): Model {
+    try {
+      return composeModel({ roots: this.options.roots, plugins }, this.registry?.nextVersion() ?? 1);
+    } catch (error) {
+      if (error instanceof MetadataRejectedError) throw pluginMetadataRejected(name, error.diagnostics);
+      throw error;
+    }
+  }
+
+  /**
+   * Migrates the plugin's tables from `previous` to what `model` needs, then runs its hand-written
+   * SQL migrations not run yet. If one of those fails, the table changes are undone too.
+   */
+  private async migrate(
+    name: string,
+    previous: PluginRecord['schema'],
+    model: Model,
+    dir: string,
+    manifest: PluginManifest,
+    applied: readonly string[],
+  ): Promise<{ schema: SchemaSnapshot; migrationsApplied: string[] }> {
+    const next = toSnapshot(model, { origin: name });
+    let changes;
+    try {
+      changes = diffSnapshots(previous, next);
+    } catch (error) {
+      if (error instanceof DestructiveChangeError)
+        throw pluginRejected(name, error.message, 'destructive-migration');
+      throw error;
+    }
+    const dataSource = this.options.dataSource;
+    let pending;
+    try {
+      pending = pendingSqlMigrations(
+        join(dir, manifest.migrations ?? 'migrations'),
+        dialectOf(dataSource),
+        applied,
+      );
+    } catch (error) {
+      if (error instanceof SqlMigrationError) throw pluginRejected(name, error.message, 'migration');
+      throw error;
+    }
+    await this.applyChanges(name, changes);
+    try {
+      const ran = await runSqlMigrations(dataSource, pending);
+      return { schema: next, migrationsApplied: [...applied, ...ran] };
+    } catch (error) {
+      if (!(error instanceof SqlMigrationError)) throw error;
+      await applyReversibly(dataSource, inverseChanges(changes));
+      throw pluginRejected(name, `${error.message}; the table changes were undone`, 'migration');
+    }
+  }
+
+  private async applyChanges(name: string, changes: Parameters<typeof applyReversibly>[1]): Promise<void> {
+    try {
+      await applyReversibly(this.options.dataSource, changes);
+    } catch (error) {
+      if (error instanceof SchemaStepError)
+        throw pluginRejected(name, `migration ${error.message}; earlier changes were undone`, 'migration');
+      throw error;
+    }
+  }
+
+  private async enabledPlugins(): Promise<Map<string, string>> {
+    const records = await this.store.list();
+    return new Map(records.filter((r) => r.status === 'enabled').map((r) => [r.name, r.dir]));
+  }
+
+  private async requireInstalled(name: string): Promise<PluginRecord> {
+    const record = await this.store.find(name);
+    if (!record || record.status === 'uninstalled') throw pluginNotFound(name);
+    return record;
+  }
+
+  private async checkRequirements(manifest: PluginManifest): Promise<void> {
+    const name = manifest.plugin;
+    if (!semver.validRange(manifest.engine) || !semver.satisfies(this.options.engineVersion, manifest.engine))
+      throw pluginRejected(
+        name,
+        `needs engine ${manifest.engine}; this platform is ${this.options.engineVersion}`,
+        'engine',
+      );
+    const records = new Map((await this.store.list()).map((r) => [r.name, r]));
+    for (const [dependency, range] of Object.entries(manifest.dependencies ?? {})) {
+      const installed = records.get(dependency);
+      if (!installed || installed.status !== 'enabled')
+        throw pluginRejected(name, `needs plugin ${dependency} ${range} enabled`, 'dependency');
+      if (!semver.satisfies(installed.version, range))
+        throw pluginRejected(
+          name,
+          `needs plugin ${dependency} ${range}; version ${installed.version} is installed`,
+          'dependency',
+        );
+    }
+  }
+
+  private async checkNoDependents(name: string, counts: (record: PluginRecord) => boolean): Promise<void> {
+    const dependents = (await this.store.list()).filter(
+      (r) => r.status !== 'uninstalled' && counts(r) && r.manifest.dependencies?.[name] !== undefined,
+    );
+    if (dependents.length > 0)
+      throw pluginStateConflict(name, `plugins ${dependents.map((r) => r.name).join(', ')} depend on it`);
+  }
+
+  private resolveSource(source: string): string {
+    if (isAbsolute(source)) {
+      if (existsSync(join(source, 'plugin.yaml'))) return resolve(source);
+      throw pluginRejected(basename(source), `no plugin.yaml in ${source}`, 'source');
+    }
+    if (!/^[a-z][a-z0-9_-]*$/.test(source))
+      throw pluginRejected(source, 'a plugin is installed by catalog name or absolute folder path', 'source');
+    for (const folder of this.options.catalog) {
+      const dir = resolve(folder, source);
+      if (existsSync(join(dir, 'plugin.yaml'))) return dir;
+    }
+    throw pluginRejected(
+      source,
+      `not found in the plugin catalog (${this.options.catalog.join(', ')})`,
+      'source',
+    );
+  }
+
+  private readManifest(dir: string): PluginManifest {
+    try {
+      const { manifest } = readPluginFolder(dir);
+      if (manifest.plugin !== basename(dir))
+        throw pluginRejected(
+          manifest.plugin,
+          `the folder must be named after the plugin, not ${basename(dir)}`,
+          'name',
+        );
+      return manifest;
+    } catch (error) {
+      if (error instanceof MetadataRejectedError)
+        throw pluginMetadataRejected(basename(dir), error.diagnostics);
+      throw error;
+    }
+  }
+
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function toInfo(record: PluginRecord): PluginInfo {
+  return {
+    name: record.name,
+    version: record.version,
+    status: record.status,
+    checksum: record.checksum,
+    engine: record.manifest.engine,
+    dependencies: record.manifest.dependencies ?? {},
+    installedAt: record.installedAt,
+    installedBy: record.installedBy,
+    updatedAt: record.updatedAt,
+    ...(record.lastError ? { lastError: record.lastError } : {}),
+    ...(record.packageSha256 ? { packageSha256: record.packageSha256 } : {}),
+  };
+}
+
+function codeOf(record: PluginRecord): PluginCode {
+  return { name: record.name, manifest: record.manifest, dir: record.dir, checksum: record.checksum };
+}
+
+/**
+ * Drops a plugin's tables: first every foreign key (the plugin's tables reference each other, and
+ * MySQL refuses to drop a table still referenced), then the tables.
+ */
+function dropTablesOf(schema: SchemaSnapshot): SchemaChange[] {
+  const tables = Object.values(schema.tables);
+  return [
+    ...tables.flatMap((table) =>
+      table.foreignKeys.map((foreignKey) => ({
+        kind: 'dropForeignKey' as const,
+        table: table.name,
+        foreignKey,
+      })),
+    ),
+    ...tables.map((table) => ({ kind: 'dropTable' as const, table: { ...table, foreignKeys: [] } })),
+  ];
+}
+
+function fail(name: string): never {
+  throw new Error(`plugin ${name} vanished from ext_plugin while it was being changed`);
+}

@@ -1,0 +1,125 @@
+import type { DataSource } from 'typeorm';
+import type { PluginManifest } from '../../../metadata/src/types';
+import type { SchemaSnapshot } from '../../../metadata/src/model/snapshot';
+import { nowForDb } from '../data/values';
+
+/**
+ * Lifecycle states of a plugin row in `ext_plugin`. `uninstalled` keeps the row (and the tables)
+ * after an uninstall without dropping data, so installing again reattaches the data.
+ */
+export type PluginStatus = 'installed' | 'enabled' | 'disabled' | 'error' | 'uninstalled';
+
+/** What the `manifest` JSON column holds besides the manifest itself. */
+export interface PluginRecordState {
+  manifest: PluginManifest;
+  /** Folder the plugin was installed from (or unpacked to). */
+  dir: string;
+  /** sha256 of the plugin's files (metadata, server, migrations) at install or upgrade. */
+  checksum: string;
+  /** The plugin's tables as last migrated; the next install or upgrade diffs against it. */
+  schema: SchemaSnapshot;
+  /** Consecutive hook faults; reset by enable. */
+  faults: number;
+  lastError?: string;
+  /** sha256 of the uploaded `.tgz` the plugin was installed or upgraded from. */
+  packageSha256?: string;
+  /** The hand-written SQL migrations (`migrations/*.sql`, by id) already run. */
+  migrationsApplied?: string[];
+}
+
+export interface PluginRecord extends PluginRecordState {
+  name: string;
+  version: string;
+  status: PluginStatus;
+  installedAt: string;
+  installedBy: string | null;
+  updatedAt: string;
+}
+
+interface PluginRow {
+  name: string;
+  version: string;
+  status: PluginStatus;
+  manifest: string | PluginRecordState;
+  installed_at: string | Date;
+  installed_by: string | null;
+  updated_at: string | Date;
+}
+
+const COLUMNS = 'name, version, status, manifest, installed_at, installed_by, updated_at';
+
+/** Reads and writes the plugin registry table `ext_plugin` with plain SQL both drivers accept. */
+export class PluginStore {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async list(): Promise<PluginRecord[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT ${COLUMNS} FROM ext_plugin ORDER BY name`,
+    )) as PluginRow[];
+    return rows.map(toRecord);
+  }
+
+  async find(name: string): Promise<PluginRecord | null> {
+    const rows = (await this.dataSource.query(`SELECT ${COLUMNS} FROM ext_plugin WHERE name = ?`, [
+      name,
+    ])) as PluginRow[];
+    return rows.length > 0 ? toRecord(rows[0]) : null;
+  }
+
+  /** Inserts the row or replaces every column of the existing one (reinstall after uninstall). */
+  async save(
+    record: Omit<PluginRecord, 'installedAt' | 'installedBy' | 'updatedAt'>,
+    by: string | null,
+  ): Promise<void> {
+    const state: PluginRecordState = {
+      manifest: record.manifest,
+      dir: record.dir,
+      checksum: record.checksum,
+      schema: record.schema,
+      faults: record.faults,
+      ...(record.lastError ? { lastError: record.lastError } : {}),
+      ...(record.packageSha256 ? { packageSha256: record.packageSha256 } : {}),
+      ...(record.migrationsApplied ? { migrationsApplied: record.migrationsApplied } : {}),
+    };
+    const now = nowForDb();
+    const existing = await this.find(record.name);
+    if (existing) {
+      await this.dataSource.query(
+        'UPDATE ext_plugin SET version = ?, status = ?, manifest = ?, installed_by = ?, updated_at = ? WHERE name = ?',
+        [record.version, record.status, JSON.stringify(state), by, now, record.name],
+      );
+    } else {
+      await this.dataSource.query(`INSERT INTO ext_plugin (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`, [
+        record.name,
+        record.version,
+        record.status,
+        JSON.stringify(state),
+        now,
+        by,
+        now,
+      ]);
+    }
+  }
+
+  async delete(name: string): Promise<void> {
+    await this.dataSource.query('DELETE FROM ext_plugin WHERE name = ?', [name]);
+  }
+}
+
+function toRecord(row: PluginRow): PluginRecord {
+  const state =
+    typeof row.manifest === 'string' ? (JSON.parse(row.manifest) as PluginRecordState) : row.manifest;
+  return {
+    ...state,
+    name: row.name,
+    version: row.version,
+    status: row.status,
+    installedAt: dbTime(row.installed_at),
+    installedBy: row.installed_by,
+    updatedAt: dbTime(row.updated_at),
+  };
+}
+
+function dbTime(value: string | Date): string {
+  return value instanceof Date ? value.toISOString() : `${value.replace(' ', 'T')}Z`;
+}

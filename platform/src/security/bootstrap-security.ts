@@ -1,0 +1,81 @@
+import type { Logger } from 'pino';
+import type { EntityService } from '../crud/entity.service';
+import type { EntityOperations } from '../crud/types';
+import type { EngineDatabase } from '../data/database';
+import type { ModelRegistry } from '../kernel/model-registry';
+import { registerAuditHooks } from '../audit/audit-hooks';
+import { registerPermissionAudit } from './audit/permission-audit';
+import { AuthService } from './auth/auth.service';
+import { seedDemoSecurity } from './demo-seed';
+import type { SecurityHttpOptions } from './http/register-security';
+import { loadJwtSecret } from './jwt-secret';
+import { SecureEntityOperations } from './secure-operations';
+import { unsealableSensitiveFields } from './crypto/sensitive-fields';
+
+export interface SecurityBootstrapInput {
+  env: NodeJS.ProcessEnv;
+  service: EntityService;
+  database: EngineDatabase;
+  registry: ModelRegistry;
+  defaultTenant: string;
+  seedDemo: boolean;
+  logger: Logger;
+}
+
+export interface SecurityBootstrap {
+  /** What the HTTP layer calls: the engine behind authorization and redaction. */
+  operations: EntityOperations;
+  /** Options for registerSecurity; undefined when authentication is switched off (MES_AUTH=off). */
+  http: SecurityHttpOptions | undefined;
+}
+
+/**
+ * Security at startup: audit every EntityService write and every permission change (when the Model
+ * has the audit_log entity),
+ * then, unless `MES_AUTH=off` (refused in production), wrap the engine in SecureEntityOperations, set
+ * up login, and seed the demo roles and users when demo data is wanted. A generated demo password
+ * is printed once.
+ */
+export async function bootstrapSecurity(input: SecurityBootstrapInput): Promise<SecurityBootstrap> {
+  const { env, service, database, registry, logger } = input;
+  const production = env.NODE_ENV === 'production';
+  const unsealable = unsealableSensitiveFields(registry.current());
+  if (unsealable.length > 0)
+    throw new Error(
+      `sensitive: true needs a string or text column to hold ciphertext; not possible for ${unsealable.join(', ')}`,
+    );
+  if (registry.current().entities.has('audit_log')) {
+    registerAuditHooks(service.hooks);
+    registerPermissionAudit(service.hooks);
+  }
+  if (env.MES_AUTH === 'off') {
+    if (production) throw new Error('MES_AUTH=off is not allowed with NODE_ENV=production');
+    logger.warn('MES_AUTH=off: requests are not authenticated; the tenant comes from X-Tenant-ID');
+    return { operations: service, http: undefined };
+  }
+  const auth = new AuthService(database, () => registry.current(), {
+    jwtSecret: loadJwtSecret(env, undefined, (message) => logger.warn(message)),
+  });
+  if (input.seedDemo && !production && registry.current().entities.has('user')) {
+    const seeded = await seedDemoSecurity(database, registry.current(), input.defaultTenant, env);
+    if (seeded.created.length > 0) logger.info({ users: seeded.created }, 'demo users created');
+    if (seeded.generatedPassword)
+      process.stdout.write(
+        `\nDemo users (${seeded.created.join(', ')}) password, shown once: ${seeded.generatedPassword}\n\n`,
+      );
+  }
+  const corsOrigins = (env.MES_CORS_ORIGINS ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin.length > 0);
+  const operations = new SecureEntityOperations(service);
+  return {
+    operations,
+    http: {
+      auth,
+      defaultTenant: input.defaultTenant,
+      corsOrigins,
+      records: { models: registry, operations, database },
+    },
+  };
+}

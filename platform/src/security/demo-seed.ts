@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import type { Model } from '../../../metadata/src/model';
+import type { EngineDatabase, SqlExecutor } from '../data/database';
+import { toSqlDateTime } from '../audit/audit-record';
+import { SequenceService } from '../data/sequences';
+import { hashPassword } from './auth/password';
+import { ensureDemoDepartments } from './demo-departments';
+
+/** Demo usernames, the role document each one holds (issue #5 item 7) and their department. */
+export const DEMO_USERS: readonly { username: string; realName: string; role: string; department: string }[] =
+  [
+    { username: 'admin', realName: 'Administrator', role: 'admin', department: 'IT' },
+    { username: 'planner', realName: 'Production planner', role: 'production_planner', department: 'PRD' },
+    { username: 'operator', realName: 'Line operator', role: 'operator', department: 'PRD' },
+    { username: 'inspector', realName: 'Quality inspector', role: 'quality_inspector', department: 'QC' },
+    { username: 'clerk', realName: 'Warehouse clerk', role: 'warehouse_clerk', department: 'LOG' },
+    { username: 'analyst', realName: 'Business analyst', role: 'business_analyst', department: 'ENG' },
+    { username: 'auditor', realName: 'Auditor', role: 'auditor', department: 'FIN' },
+  ];
+
+export interface DemoSeedResult {
+  /** Usernames created now (existing ones are left alone). */
+  created: string[];
+  /** The password, when it was generated here: print it once, it is stored nowhere in clear. */
+  generatedPassword: string | null;
+}
+
+/**
+ * Creates the role rows of every role document in the Model and the demo users with their roles, in
+ * one transaction. The password is `MES_DEMO_PASSWORD` when set, otherwise generated. Idempotent:
+ * existing roles and users are kept as they are. Never called when NODE_ENV=production.
+ */
+export async function seedDemoSecurity(
+  database: EngineDatabase,
+  model: Model,
+  tenantId: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<DemoSeedResult> {
+  if (env.NODE_ENV === 'production') throw new Error('Demo users are never seeded in production');
+  const password = env.MES_DEMO_PASSWORD?.trim() || null;
+  const generatedPassword = password ? null : `Demo-${randomBytes(9).toString('base64url')}`;
+  const passwordHash = await hashPassword(password ?? (generatedPassword as string));
+  const table = (entity: string, fallback: string) => model.entities.get(entity)?.table ?? fallback;
+  const t = {
+    user: table('user', 'sys_user'),
+    role: table('role', 'sys_role'),
+    userRole: table('user_role', 'sys_user_role'),
+  };
+  const created = await database.transaction(async (tx) => {
+    const now = toSqlDateTime(new Date());
+    const roleIds = new Map<string, number>();
+    for (const role of model.roles.values())
+      roleIds.set(role.role, await ensureRole(tx, t.role, tenantId, role.role, role.label.en, now));
+    const departments = await ensureDemoDepartments(tx, tenantId, model);
+    const userEntity = model.entities.get('user');
+    const made: string[] = [];
+    for (const user of DEMO_USERS) {
+      const existing = await tx.query<{ id: number }>(
+        `SELECT id FROM ${t.user} WHERE tenant_id = ? AND username = ?`,
+        [tenantId, user.username],
+      );
+      if (existing.length > 0) continue;
+      const departmentId = departments.get(user.department)!;
+      // The same sequence the engine numbers users with, so API-created users never collide.
+      const [userCode] = userEntity?.identifier
+        ? await new SequenceService(model).generate(tx, userEntity, tenantId, [{ departmentId }])
+        : [null];
+      const inserted = await tx.execute(
+        `INSERT INTO ${t.user} (tenant_id, user_code, username, real_name, department_id, password_hash, user_type, status, locale, login_count, failed_login_count, ` +
+          "password_changed_at, created_at, created_by, updated_at, updated_by, version) VALUES (?, ?, ?, ?, ?, ?, 'EMPLOYEE', 'ACTIVE', 'en', 0, 0, ?, ?, 'system', ?, 'system', 1)",
+        [tenantId, userCode, user.username, user.realName, departmentId, passwordHash, now, now, now],
+      );
+      const roleId = roleIds.get(user.role);
+      if (roleId !== undefined)
+        await tx.execute(
+          `INSERT INTO ${t.userRole} (tenant_id, user_id, role_id, from_position, created_at, created_by, updated_at, updated_by, version) VALUES (?, ?, ?, 0, ?, 'system', ?, 'system', 1)`,
+          [tenantId, inserted.insertId, roleId, now, now],
+        );
+      made.push(user.username);
+    }
+    return made;
+  });
+  return { created, generatedPassword: created.length > 0 ? generatedPassword : null };
+}
+
+async function ensureRole(
+  tx: SqlExecutor,
+  table: string,
+  tenantId: string,
+  code: string,
+  name: string,
+  now: string,
+): Promise<number> {
+  const found = await tx.query<{ id: number | string }>(
+    `SELECT id FROM ${table} WHERE tenant_id = ? AND role_code = ?`,
+    [tenantId, code],
+  );
+  if (found[0]) return Number(found[0].id);
+  const inserted = await tx.execute(
+    `INSERT INTO ${table} (tenant_id, role_code, role_name, role_type, role_level, data_scope, inherit_permissions, inherit_data_scope, status, created_at, created_by, updated_at, updated_by, version) ` +
+      "VALUES (?, ?, ?, 'SYSTEM', 0, 'ALL', 1, 0, 'ACTIVE', ?, 'system', ?, 'system', 1)",
+    [tenantId, code, name, now, now],
+  );
+  return inserted.insertId;
+}

@@ -1,0 +1,35 @@
+/**
+ * Serves the built browser app (ui-runtime/dist) at `/`. Unknown non-API GETs fall back to
+ * index.html so the client router owns deep links; `/api` stays with the API and its envelope.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+
+/** Repository root seen from both platform/src/ui (ts-jest) and dist/platform/src/ui (node). */
+function findRepoRoot(): string {
+  const fromSource = resolve(__dirname, '../../..');
+  return existsSync(join(fromSource, 'ui-runtime')) ? fromSource : resolve(__dirname, '../../../..');
+}
+
+export const REPO_ROOT = findRepoRoot();
+/** A missing file (`/assets/x.js`) is a 404, not the app page, so the browser reports it plainly. */
+const ASSET_PATH = /\/[^/]+\.[a-z0-9]+$/i;
+
+export const UI_DIST = join(REPO_ROOT, 'ui-runtime', 'dist');
+
+/** Registers static serving when the app was built; an API-only deployment just skips it. */
+export async function registerStaticApp(fastify: FastifyInstance, root = UI_DIST): Promise<boolean> {
+  if (!existsSync(join(root, 'index.html'))) return false;
+  await fastify.register(fastifyStatic, { root, wildcard: false, index: ['index.html'] });
+  fastify.get('/*', (request, reply) => {
+    const path = request.url.split('?')[0];
+    if (path === '/api' || path.startsWith('/api/') || ASSET_PATH.test(path)) {
+      reply.callNotFound();
+      return;
+    }
+    return reply.sendFile('index.html');
+  });
+  return true;
+}

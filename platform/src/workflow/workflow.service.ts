@@ -1,0 +1,567 @@
+import type { CompiledEntity } from '../../../metadata/src/model';
+import { apiPropertyOf } from '../../../metadata/src/model/api-schema';
+import { identifierNodes, parseExpression } from '../../../metadata/src/expression';
+import type { WorkflowDef } from '../../../metadata/src/types';
+import { appendAudit, type AuditEntry } from '../audit/audit-writer';
+import { ConflictError, ForbiddenError, NotFoundError, UnknownFieldError } from '../crud/errors';
+import { EntityWriter } from '../crud/entity-writer';
+import { serializeRow } from '../crud/serializer';
+import type { EntityRecord, RequestContext } from '../crud/types';
+import type { EngineDatabase, SqlExecutor } from '../data/database';
+import { RowStore, type DbRow } from '../data/row-store';
+import { createEnvelope } from '../events/envelope';
+import { writeOutbox } from '../events/outbox';
+import { runtimeOf } from '../kernel/model-runtime';
+import type { WorkflowActor } from './actor';
+import { castVote, mayVote, type ApprovalDecision } from './approval-rules';
+import {
+  actorMayFire,
+  currentState,
+  guardHolds,
+  planTransition,
+  type TransitionPlan,
+  type TransitionRequest,
+} from './transition-rules';
+import { WorkflowStore, type HistoryRow, type RecordRef } from './workflow-store';
+
+/** Body of `POST /api/<path>/:id/actions/<action>`. */
+export interface ActionBody {
+  reason?: string | null;
+  /** E-signature: the actor's password, re-entered. */
+  password?: string | null;
+  /** Field values in API names (e.g. `cancelReason`). */
+  fields?: Record<string, unknown>;
+  /** Optimistic lock: when given, must match the record's version. */
+  version?: number;
+  /** On a pending approval: the approver's vote (default approve). */
+  decision?: ApprovalDecision;
+  comment?: string | null;
+}
+
+export interface ActionResult {
+  status: 'APPLIED' | 'PENDING_APPROVAL' | 'REJECTED';
+  action: string;
+  from: string;
+  to: string;
+  record: EntityRecord;
+  approvals?: { approvals: number; required: number };
+}
+
+export interface AvailableAction {
+  action: string;
+  label: WorkflowDef['transitions'][number]['label'];
+  to: string;
+  reasonRequired: boolean;
+  signature: boolean;
+  requiredFields: string[];
+  /** True when the call would cast an approval vote rather than request the change. */
+  approvalVote: boolean;
+}
+
+/** What a transition hook sees: the applied transition and the record before and after, inside its transaction. */
+export interface TransitionHookArgs {
+  tx: SqlExecutor;
+  ctx: RequestContext;
+  entity: string;
+  action: string;
+  from: string;
+  to: string;
+  actorId: string;
+  before: EntityRecord;
+  after: EntityRecord;
+  /**
+   * Extra payload per event type the transition emits, merged over the generic payload: a hook adds
+   * what its event's catalogue entry carries beyond the record's changed fields.
+   */
+  eventData: Record<string, Record<string, unknown>>;
+}
+
+/**
+ * Domain behaviour of a transition (e.g. release creates lots); throwing rolls the transition back.
+ * `*` matches any entity or action.
+ */
+export interface TransitionHook {
+  entity: string;
+  action: string;
+  run(args: TransitionHookArgs): Promise<void>;
+}
+
+/** A transition that has committed, for hooks that act after it (plugins). */
+export interface CommittedTransition {
+  ctx: RequestContext;
+  entity: string;
+  id: number;
+  action: string;
+  from: string;
+  to: string;
+  record: EntityRecord;
+}
+
+/** Runs after an applied transition committed; its failure cannot undo the transition. */
+export type AfterTransitionHook = (transition: CommittedTransition) => Promise<void>;
+
+export interface WorkflowServiceOptions {
+  /** Domain behaviour run inside the transaction of matching transitions, in order. */
+  transitionHooks?: readonly TransitionHook[];
+  /** Checks an e-signature password (the security layer's verifier). */
+  verifyPassword: (ctx: RequestContext, userId: string, password: string) => Promise<boolean>;
+  /** Audit writer; default appendAudit into audit_log. */
+  audit?: (tx: SqlExecutor, entry: AuditEntry) => Promise<unknown>;
+  /** Called after a commit that wrote events (wakes the outbox relay). */
+  onEventsCommitted?: () => void;
+}
+
+/**
+ * Runs workflow actions on records: loads the record and the workflow versions it started with,
+ * checks the transition rules, collects approvals, and in one transaction updates the record through
+ * the engine's writer (optimistic version), records instance and history, appends the audit record
+ * and writes the declared events to the outbox.
+ */
+export class WorkflowService {
+  private readonly store = new WorkflowStore();
+  private readonly transitionHooks: TransitionHook[];
+  private readonly afterTransitionHooks: AfterTransitionHook[] = [];
+
+  /** `workflow@version` of the definitions known to be stored: pinning skips registering them. */
+  private readonly storedDefinitions = new Set<string>();
+
+  constructor(
+    private readonly db: EngineDatabase,
+    private readonly options: WorkflowServiceOptions,
+  ) {
+    this.transitionHooks = [...(options.transitionHooks ?? [])];
+  }
+
+  /** Adds a transition hook at runtime (plugins); returns the function that removes it. */
+  addTransitionHook(hook: TransitionHook): () => void {
+    return addRemovable(this.transitionHooks, hook);
+  }
+
+  /** Adds a hook run after each applied transition commits; returns the function that removes it. */
+  addAfterTransitionHook(hook: AfterTransitionHook): () => void {
+    return addRemovable(this.afterTransitionHooks, hook);
+  }
+
+  async fire(
+    ctx: RequestContext,
+    actor: WorkflowActor,
+    entity: string,
+    id: number,
+    action: string,
+    body: ActionBody,
+  ): Promise<ActionResult> {
+    const rt = runtimeOf(ctx.model).entity(entity);
+    const ref: RecordRef = { tenant: ctx.tenantId, entity, recordId: id };
+    const result = await this.db.transaction(async (tx) => {
+      const row = await this.liveRow(tx, rt.entity, ref);
+      if (body.version !== undefined && Number(row.version) !== body.version) {
+        throw new ConflictError(entity, id, Number(row.version), body.version);
+      }
+      const before = serializeRow(rt, row, ctx.tenantId);
+      await this.pin(tx, ctx, ref, this.toMetadata(rt.entity, before));
+      const { workflows } = await this.workflowsOf(tx, ctx, ref);
+      const pending = await this.store.pendingApproval(tx, ref, action);
+      if (pending) return this.vote(tx, ctx, actor, rt.entity, ref, row, before, workflows, pending, body);
+
+      const signed = await this.verifySignature(ctx, actor, workflows, action, body);
+      const request: TransitionRequest = {
+        action,
+        reason: body.reason ?? null,
+        fields: this.sentFields(rt.entity, body.fields ?? {}),
+        signed,
+      };
+      const plan = planTransition({
+        workflows,
+        record: await this.expressionRecord(tx, ctx, rt.entity, before, workflows),
+        actor,
+        request,
+        now: new Date(),
+        apiNameOf: (field) => this.apiNameOf(rt.entity, field),
+      });
+      if (plan.needsApproval) {
+        const required = plan.transition.approval!.required;
+        await this.store.requestApproval(tx, ref, {
+          def: plan.workflow,
+          action,
+          requester: actor.userId,
+          reason: request.reason ?? null,
+          fields: { ...request.fields },
+          required,
+        });
+        return {
+          status: 'PENDING_APPROVAL' as const,
+          action,
+          from: plan.from,
+          to: plan.to,
+          record: before,
+          approvals: { approvals: 0, required },
+        };
+      }
+      const record = await this.apply(tx, ctx, actor.userId, rt.entity, ref, row, before, plan, {
+        reason: request.reason ?? null,
+        signed,
+        approvalId: null,
+      });
+      return { status: 'APPLIED' as const, action, from: plan.from, to: plan.to, record };
+    });
+    if (result.status === 'APPLIED') {
+      this.options.onEventsCommitted?.();
+      const { action: applied, from, to, record } = result;
+      for (const hook of [...this.afterTransitionHooks])
+        await hook({ ctx, entity, id, action: applied, from, to, record });
+    }
+    return result;
+  }
+
+  /** What this actor may do on the record now: transitions from its state they may fire whose guard holds, and votes they may cast. */
+  async available(
+    ctx: RequestContext,
+    actor: WorkflowActor,
+    entity: string,
+    id: number,
+  ): Promise<AvailableAction[]> {
+    const rt = runtimeOf(ctx.model).entity(entity);
+    const ref: RecordRef = { tenant: ctx.tenantId, entity, recordId: id };
+    const sql = this.db.executor();
+    const row = await this.liveRow(sql, rt.entity, ref);
+    const { workflows } = await this.workflowsOf(sql, ctx, ref);
+    const record = await this.expressionRecord(
+      sql,
+      ctx,
+      rt.entity,
+      serializeRow(rt, row, ctx.tenantId),
+      workflows,
+    );
+    const actions: AvailableAction[] = [];
+    for (const workflow of workflows) {
+      const state = currentState(workflow, record);
+      for (const transition of workflow.transitions) {
+        if (!transition.from.includes(state)) continue;
+        const pending = transition.approval
+          ? await this.store.pendingApproval(sql, ref, transition.action)
+          : null;
+        const allowed = pending
+          ? mayVote(transition.approval!, pending, actor)
+          : actorMayFire(workflow, transition, actor) && guardHolds(transition, record);
+        if (!allowed) continue;
+        actions.push({
+          action: transition.action,
+          label: transition.label,
+          to: transition.to,
+          reasonRequired: Boolean(transition.reasonRequired),
+          signature: Boolean(transition.signature),
+          requiredFields: (transition.requiredFields ?? []).map((field) => this.apiNameOf(rt.entity, field)),
+          approvalVote: pending !== null,
+        });
+      }
+    }
+    return actions;
+  }
+
+  async history(ctx: RequestContext, entity: string, id: number): Promise<HistoryRow[]> {
+    const rt = runtimeOf(ctx.model).entity(entity);
+    const ref: RecordRef = { tenant: ctx.tenantId, entity, recordId: id };
+    const sql = this.db.executor();
+    await this.liveRow(sql, rt.entity, ref);
+    return this.store.history(sql, ref);
+  }
+
+  private async vote(
+    tx: SqlExecutor,
+    ctx: RequestContext,
+    actor: WorkflowActor,
+    entity: CompiledEntity,
+    ref: RecordRef,
+    row: DbRow,
+    before: EntityRecord,
+    workflows: WorkflowDef[],
+    pending: NonNullable<Awaited<ReturnType<WorkflowStore['pendingApproval']>>>,
+    body: ActionBody,
+  ): Promise<ActionResult> {
+    const workflow = workflows.find((w) => w.workflow === pending.workflow)!;
+    const transition = workflow.transitions.find((t) => t.action === pending.action)!;
+    const decision = body.decision ?? 'approve';
+    const outcome = castVote(transition.approval!, pending, actor, decision);
+    await this.store.recordVote(tx, pending.id, { approver: actor.userId, decision }, body.comment ?? null);
+    const from = currentState(workflow, this.toMetadata(entity, before));
+    const approvals = { approvals: outcome.approvals, required: outcome.required };
+    if (outcome.outcome === 'pending')
+      return {
+        status: 'PENDING_APPROVAL',
+        action: pending.action,
+        from,
+        to: transition.to,
+        record: before,
+        approvals,
+      };
+    if (outcome.outcome === 'rejected') {
+      await this.store.closeApproval(tx, pending.id, 'REJECTED');
+      return { status: 'REJECTED', action: pending.action, from, to: from, record: before, approvals };
+    }
+    await this.store.closeApproval(tx, pending.id, 'APPROVED');
+    // The requester's permission, reason and signature were checked when they asked; the rules are
+    // re-checked against the record as it is now, on the requester's behalf. The vote that completes
+    // the approval is what fires the transition, so `$user` in its field updates is that approver.
+    const requester: WorkflowActor = { userId: actor.userId, roles: [], hasPermission: () => true };
+    const plan = planTransition({
+      workflows: [workflow],
+      record: await this.expressionRecord(tx, ctx, entity, before, [workflow]),
+      actor: requester,
+      request: { action: pending.action, reason: pending.reason, fields: pending.fields, signed: true },
+      now: new Date(),
+      apiNameOf: (field) => this.apiNameOf(entity, field),
+    });
+    const record = await this.apply(tx, ctx, pending.requester, entity, ref, row, before, plan, {
+      reason: pending.reason,
+      signed: Boolean(transition.signature),
+      approvalId: pending.id,
+    });
+    return { status: 'APPLIED', action: pending.action, from: plan.from, to: plan.to, record, approvals };
+  }
+
+  private async apply(
+    tx: SqlExecutor,
+    ctx: RequestContext,
+    actorId: string,
+    entity: CompiledEntity,
+    ref: RecordRef,
+    row: DbRow,
+    before: EntityRecord,
+    plan: TransitionPlan,
+    meta: { reason: string | null; signed: boolean; approvalId: number | null },
+  ): Promise<EntityRecord> {
+    const rt = runtimeOf(ctx.model).entity(entity.name);
+    const writer = new EntityWriter(tx, { ...ctx, userId: actorId });
+    const patch = this.toApi(entity, plan.updates);
+    if (!(await writer.update(rt, row, patch, Number(row.version)))) {
+      const [now] = await new RowStore(ctx.tenantId).byIds(tx, entity, [ref.recordId], true);
+      throw new ConflictError(entity.name, ref.recordId, Number(now?.version), row.version);
+    }
+    const [updated] = await new RowStore(ctx.tenantId).byIds(tx, entity, [ref.recordId], true);
+    const after = serializeRow(rt, updated!, ctx.tenantId);
+    const eventData: Record<string, Record<string, unknown>> = {};
+    for (const hook of [...this.transitionHooks]) {
+      if (hook.entity !== '*' && hook.entity !== entity.name) continue;
+      if (hook.action !== '*' && hook.action !== plan.transition.action) continue;
+      await hook.run({
+        tx,
+        ctx,
+        entity: entity.name,
+        action: plan.transition.action,
+        from: plan.from,
+        to: plan.to,
+        actorId,
+        before,
+        after,
+        eventData,
+      });
+    }
+    await this.store.saveInstance(tx, ref, plan.workflow, plan.to, false);
+    await this.store.appendHistory(tx, ref, {
+      workflow: plan.workflow.workflow,
+      workflowVersion: plan.workflow.version,
+      action: plan.transition.action,
+      from: plan.from,
+      to: plan.to,
+      actor: actorId,
+      reason: meta.reason,
+      signed: meta.signed,
+      approvalId: meta.approvalId,
+      traceId: ctx.traceId,
+    });
+    await (this.options.audit ?? appendAudit)(tx, {
+      tenantId: ctx.tenantId,
+      actorId,
+      entity: entity.name,
+      recordId: ref.recordId,
+      action: 'TRANSITION',
+      transition: plan.transition.action,
+      before,
+      after,
+      model: ctx.model,
+      reason: meta.reason,
+      traceId: ctx.traceId,
+    });
+    const payload = {
+      ...plan.updates,
+      id: ref.recordId,
+      ...(entity.display ? { [entity.display]: after[entity.display] ?? null } : {}),
+      action: plan.transition.action,
+      from: plan.from,
+      to: plan.to,
+      reason: meta.reason,
+      by: actorId,
+    };
+    await writeOutbox(
+      tx,
+      plan.events.map((type) =>
+        createEnvelope({
+          type,
+          tenant: ctx.tenantId,
+          actor: actorId,
+          traceId: ctx.traceId,
+          entity: entity.name,
+          entityId: ref.recordId,
+          payload: { ...payload, ...eventData[type] },
+        }),
+      ),
+    );
+    return after;
+  }
+
+  /**
+   * Pins a record to the current version of each workflow of its entity it has not entered yet (at
+   * creation through `registerWorkflowHooks`, or at its first action for records created before).
+   * `created`: the record was inserted in this transaction, so it has entered no workflow yet.
+   */
+  async pin(
+    sql: SqlExecutor,
+    ctx: RequestContext,
+    ref: RecordRef,
+    record: Record<string, unknown>,
+    created = false,
+  ): Promise<void> {
+    const versions = created ? new Map<string, number>() : await this.store.instanceVersions(sql, ref);
+    for (const current of ctx.model.workflows.values()) {
+      if (current.entity !== ref.entity || versions.has(current.workflow)) continue;
+      await this.registerDefinition(sql, current);
+      await this.store.saveInstance(sql, ref, current, currentState(current, record), true);
+    }
+  }
+
+  /** Stores the definition version unless it is known stored: once committed, it is remembered. */
+  private async registerDefinition(sql: SqlExecutor, def: WorkflowDef): Promise<void> {
+    const key = `${def.workflow}@${def.version}`;
+    if (this.storedDefinitions.has(key)) return;
+    await this.store.registerDefinition(sql, def);
+    sql.afterCommit(() => this.storedDefinitions.add(key));
+  }
+
+  /**
+   * The entity's workflows at the version the record started with: the stored definition for
+   * workflows it has entered, the current Model's for those it has not.
+   */
+  private async workflowsOf(
+    sql: SqlExecutor,
+    ctx: RequestContext,
+    ref: RecordRef,
+  ): Promise<{ workflows: WorkflowDef[] }> {
+    const versions = await this.store.instanceVersions(sql, ref);
+    const workflows: WorkflowDef[] = [];
+    for (const current of ctx.model.workflows.values()) {
+      if (current.entity !== ref.entity) continue;
+      const started = versions.get(current.workflow);
+      const pinned =
+        started === undefined || started === current.version
+          ? null
+          : await this.store.definition(sql, current.workflow, started);
+      workflows.push(pinned ?? current);
+    }
+    if (workflows.length === 0) throw new NotFoundError('workflow for', ref.entity);
+    return { workflows };
+  }
+
+  private async verifySignature(
+    ctx: RequestContext,
+    actor: WorkflowActor,
+    workflows: readonly WorkflowDef[],
+    action: string,
+    body: ActionBody,
+  ): Promise<boolean> {
+    const needed = workflows.some((w) => w.transitions.some((t) => t.action === action && t.signature));
+    if (!needed || !body.password) return false;
+    if (!(await this.options.verifyPassword(ctx, actor.userId, body.password))) {
+      throw new ForbiddenError('E-signature failed: the password does not match', { rule: 'signature' });
+    }
+    return true;
+  }
+
+  private async liveRow(sql: SqlExecutor, entity: CompiledEntity, ref: RecordRef): Promise<DbRow> {
+    const [row] = await new RowStore(ref.tenant).byIds(sql, entity, [ref.recordId], true);
+    if (!row) throw new NotFoundError(entity.name, ref.recordId);
+    return row;
+  }
+
+  private apiNameOf(entity: CompiledEntity, field: string): string {
+    const compiled = entity.fieldsByName.get(field);
+    return compiled ? apiPropertyOf(compiled) : field;
+  }
+
+  /** API-shaped values → metadata names (relations by field name → id), for expressions and rules. */
+  /**
+   * The record as guards, approval conditions and computed updates read it: metadata names, and for
+   * every relation an expression reads through (`lot.fai_status`), the related row (same tenant),
+   * which still compares as its id.
+   */
+  private async expressionRecord(
+    sql: SqlExecutor,
+    ctx: RequestContext,
+    entity: CompiledEntity,
+    record: EntityRecord,
+    workflows: readonly WorkflowDef[],
+  ): Promise<Record<string, unknown>> {
+    const values = this.toMetadata(entity, record);
+    const store = new RowStore(ctx.tenantId);
+    for (const name of relationsReadThrough(workflows)) {
+      const field = entity.fieldsByName.get(name);
+      const target = field?.relation ? ctx.model.entities.get(field.relation.target) : undefined;
+      const id = values[name];
+      if (!target || typeof id !== 'number') continue;
+      const [row] = await store.byIds(sql, target, [id], true);
+      if (row)
+        values[name] = this.toMetadata(
+          target,
+          serializeRow(runtimeOf(ctx.model).entity(target.name), row, ctx.tenantId),
+        );
+    }
+    return values;
+  }
+
+  private toMetadata(entity: CompiledEntity, record: EntityRecord): Record<string, unknown> {
+    const values: Record<string, unknown> = {};
+    for (const field of entity.fields) {
+      const property = apiPropertyOf(field);
+      if (property in record) values[field.name] = record[property];
+    }
+    return values;
+  }
+
+  /** The action's `fields` in metadata names; a name the entity does not declare is 400. */
+  private sentFields(entity: CompiledEntity, fields: Record<string, unknown>): Record<string, unknown> {
+    const known = new Set(entity.fields.map((field) => apiPropertyOf(field)));
+    for (const name of Object.keys(fields)) if (!known.has(name)) throw new UnknownFieldError(name, 'fields');
+    return this.toMetadata(entity, fields);
+  }
+
+  private toApi(entity: CompiledEntity, values: Record<string, unknown>): EntityRecord {
+    const record: EntityRecord = {};
+    for (const [name, value] of Object.entries(values)) record[this.apiNameOf(entity, name)] = value;
+    return record;
+  }
+}
+
+/** Heads of the dot paths (`lot` of `lot.fai_status`) in the workflows' guards and conditions. */
+function relationsReadThrough(workflows: readonly WorkflowDef[]): Set<string> {
+  const heads = new Set<string>();
+  for (const workflow of workflows)
+    for (const transition of workflow.transitions) {
+      const sets = Object.values(transition.set ?? {}).filter(
+        (value): value is string => typeof value === 'string' && value.startsWith('='),
+      );
+      const sources = [transition.guard, transition.approval?.when, ...sets.map((value) => value.slice(1))];
+      for (const source of sources) {
+        if (!source) continue;
+        for (const node of identifierNodes(parseExpression(source)))
+          if (node.path.length > 1) heads.add(node.path[0]!);
+      }
+    }
+  return heads;
+}
+
+function addRemovable<T>(list: T[], item: T): () => void {
+  list.push(item);
+  return () => {
+    const index = list.indexOf(item);
+    if (index >= 0) list.splice(index, 1);
+  };
+}
