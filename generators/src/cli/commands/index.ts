@@ -1,0 +1,28 @@
+import type { Command } from 'commander';
+import * as audit from './audit';
+import * as generate from './generate';
+import * as keys from './keys';
+import * as metadata from './metadata';
+import * as migrate from './migrate';
+import * as newCommand from './new';
+import * as plugin from './plugin';
+import * as validate from './validate';
+import * as worker from './worker';
+
+/** A CLI command: one file per command under commands/, each exporting `register`. */
+export interface CommandModule {
+  register(program: Command): void;
+}
+
+/** Every command of `mes`; add a new command's module here. */
+export const COMMANDS: readonly CommandModule[] = [
+  validate,
+  metadata,
+  generate,
+  migrate,
+  newCommand,
+  worker,
+  audit,
+  keys,
+  plugin,
+];
