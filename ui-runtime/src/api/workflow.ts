@@ -1,0 +1,87 @@
+import { api } from './http';
+import type { EntityMeta, EntityRecord, I18nText } from './meta';
+
+/** One action the server says this user may take now (`GET /api/<path>/:id/actions`). */
+export interface AvailableAction {
+  action: string;
+  label?: I18nText;
+  to: string;
+  reasonRequired: boolean;
+  signature: boolean;
+  /** API names of fields the transition needs filled in (e.g. `cancelReason`). */
+  requiredFields?: string[];
+  /** True when firing casts an approval vote on a pending request instead of requesting the change. */
+  approvalVote?: boolean;
+}
+
+/** Body of `POST /api/<path>/:id/actions/<action>` (platform/src/workflow/workflow.service.ts `ActionBody`). */
+export interface ActionBody {
+  reason?: string;
+  password?: string;
+  comment?: string;
+  decision?: 'approve' | 'reject';
+  fields?: Record<string, unknown>;
+  version?: number;
+}
+
+export interface ActionResult {
+  status: 'APPLIED' | 'PENDING_APPROVAL' | 'REJECTED';
+  record: EntityRecord;
+  approvals?: { approvals: number; required: number };
+}
+
+export function availableActions(path: string, id: number): Promise<AvailableAction[]> {
+  return api<AvailableAction[]>('GET', `/api/${path}/${id}/actions`);
+}
+
+export function fireAction(
+  path: string,
+  id: number,
+  action: string,
+  body: ActionBody,
+): Promise<ActionResult> {
+  return api<ActionResult>('POST', `/api/${path}/${id}/actions/${encodeURIComponent(action)}`, body);
+}
+
+/** A workflow state as its definition labels and colours it (`DRAFT` → "Draft", grey). */
+export interface StateDisplay {
+  value: string;
+  label: I18nText;
+  color?: string;
+}
+
+interface WorkflowStates {
+  field?: string;
+  states?: Record<string, { label?: I18nText; color?: string }>;
+}
+
+export function stateField(meta: EntityMeta): string | null {
+  return meta.workflow ? (meta.workflow.field ?? 'status') : null;
+}
+
+export function stateOf(meta: EntityMeta, record: EntityRecord): StateDisplay | null {
+  const field = stateField(meta);
+  if (!field || !meta.workflow) return null;
+  const property = field.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  const value = String(record[property] ?? '');
+  const state = (meta.workflow as WorkflowStates).states?.[value];
+  return { value, label: state?.label ?? value, color: state?.color };
+}
+
+/** Element Plus tag type for a workflow colour name. */
+export function tagType(color: string | undefined): 'primary' | 'success' | 'warning' | 'danger' | 'info' {
+  switch (color) {
+    case 'green':
+      return 'success';
+    case 'orange':
+    case 'yellow':
+      return 'warning';
+    case 'red':
+      return 'danger';
+    case 'grey':
+    case 'gray':
+      return 'info';
+    default:
+      return 'primary';
+  }
+}

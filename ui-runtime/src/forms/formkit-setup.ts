@@ -1,0 +1,17 @@
+import { number, text } from '@formkit/inputs';
+import { createInput } from '@formkit/vue';
+import ChildrenInput from './ChildrenInput.vue';
+import JsonInput from './JsonInput.vue';
+import RelationInput from './RelationInput.vue';
+
+/** Inputs the served FormKit schemas name beyond FormKit's own (see the generator's form emitter). */
+export const formKitInputs = {
+  relation: createInput(RelationInput, { props: ['entity', 'path', 'display'] }),
+  children: createInput(ChildrenInput, { props: ['entity', 'columns'] }),
+  json: createInput(JsonInput),
+  scan: text,
+  'input-number': number,
+};
+
+/** Rules the generated forms name beyond FormKit's built-ins, emitted by `mes generate`. */
+export { customRules as formKitRules } from '../generated/formkit-rules';

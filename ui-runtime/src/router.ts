@@ -1,0 +1,30 @@
+import { createRouter, createWebHistory } from 'vue-router';
+import { useSession } from './stores/session';
+
+/** Each screen is its own chunk so the first load carries only the shell and the list. */
+export const router = createRouter({
+  history: createWebHistory(),
+  routes: [
+    { path: '/login', name: 'login', component: () => import('./views/LoginView.vue') },
+    {
+      path: '/',
+      component: () => import('./views/ShellLayout.vue'),
+      children: [
+        { path: '', name: 'home', component: () => import('./views/HomeView.vue') },
+        { path: 'e/:path', name: 'list', component: () => import('./views/ListView.vue') },
+        { path: 'e/:path/new', name: 'create', component: () => import('./views/FormView.vue') },
+        { path: 'e/:path/:id', name: 'detail', component: () => import('./views/DetailView.vue') },
+        { path: 'e/:path/:id/edit', name: 'edit', component: () => import('./views/FormView.vue') },
+        { path: 'trace', name: 'trace', component: () => import('./views/TraceView.vue') },
+        { path: 'shop-floor', name: 'shop-floor', component: () => import('./views/ShopFloorView.vue') },
+      ],
+    },
+  ],
+});
+
+router.beforeEach(async (to) => {
+  const session = useSession();
+  if (!session.loaded) await session.load();
+  if (to.name !== 'login' && !session.signedIn) return { name: 'login', query: { next: to.fullPath } };
+  return true;
+});

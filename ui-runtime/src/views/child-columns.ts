@@ -1,0 +1,26 @@
+import { entityMeta } from '../api/entity-meta';
+import type { EntityMeta, FieldMeta } from '../api/meta';
+
+/** A child table of a record: its `children` field and the child entity's fields to show as columns. */
+export interface ChildTable {
+  field: FieldMeta;
+  columns: FieldMeta[];
+}
+
+/**
+ * Columns of each child table from the child entity's metadata, labelled by its field labels: every
+ * visible scalar field except the foreign key back to the parent (the table sits inside the parent).
+ */
+export async function childColumns(meta: EntityMeta): Promise<ChildTable[]> {
+  const childFields = meta.fields.filter((f) => f.children);
+  return Promise.all(
+    childFields.map(async (field) => {
+      const child = await entityMeta(field.children!.target);
+      const foreignKey = field.children!.foreignKey;
+      const columns = child.fields.filter(
+        (f) => !f.hidden && !f.children && !f.many && f.name !== foreignKey && f.type !== 'json',
+      );
+      return { field, columns };
+    }),
+  );
+}
