@@ -1,0 +1,342 @@
+/**
+ * `npm run bench:crud`: our server against a hand-written ceiling (ceiling-server.ts) on the same
+ * MariaDB table of 100,000 work orders, four operations each, printed side by side with the ratio.
+ *
+ * 1. Creates `mes_bench_<pid>`, runs our migrations, seeds the demo plant, then adds 5,000 work
+ *    orders through EntityService.bulk (identifiers, validation and hooks apply), copies them in SQL
+ *    up to 100,000 rows, and spreads them over every workflow status (state the workflow engine
+ *    would have produced).
+ * 2. Starts our server (`dist/platform/src/main.js`) as a child process, runs autocannon per case
+ *    (BENCH_SECONDS each, default 10, BENCH_CONNECTIONS default 20), stops it; same for the ceiling.
+ * 3. Prints req/s, p50 and p99 latency for both, the ratio and the target; drops the database.
+ *
+ * Traffic goes only to 127.0.0.1. Env: TEST_MYSQL_URL (default mysql://root@127.0.0.1:3306);
+ * BENCH_PROFILE_DIR: run our server with `--cpu-prof` writing its profile there.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import autocannon from 'autocannon';
+import { createConnection } from 'mysql2/promise';
+import type { DataSource } from 'typeorm';
+import { startServer } from '../../platform/src/bootstrap/start-server';
+import { createRequestContext } from '../../platform/src/crud/request-context';
+import type { EntityRecord } from '../../platform/src/crud/types';
+
+const ROWS = 100_000;
+const BENCH_LINES = 25;
+/**
+ * Rows written through EntityService.bulk, with every hook (audit chain, outbox, workflow pin: about
+ * ten statements a row); the rest are SQL copies of them, so setup takes a minute, not half an hour.
+ */
+const ENGINE_ROWS = 5000;
+const CHUNK = 20_000;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
+const POOL_SIZE = '20';
+const MYSQL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+const DATABASE = `mes_bench_${process.pid}`;
+const DATABASE_URL = `${MYSQL}/${DATABASE}`;
+const STATUSES = ['DRAFT', 'RELEASED', 'IN_PROGRESS', 'ON_HOLD', 'COMPLETED', 'CANCELLED'];
+const TARGETS: Record<CaseName, number> = { list: 0.6, get: 0.6, create: 0.5, update: 0.5 };
+
+type CaseName = 'list' | 'get' | 'create' | 'update';
+
+interface Fixture {
+  /** Every work order id, ascending (the SQL copies leave gaps in the auto-increment range). */
+  ids: number[];
+  lineIds: number[];
+  itemId: number;
+}
+
+interface CaseResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  log(`preparing ${DATABASE} with ${ROWS.toLocaleString()} work orders…`);
+  const fixture = await prepareDatabase();
+  log(`prepared in ${Math.round((Date.now() - started) / 1000)} s`);
+  const halves = Math.floor(fixture.ids.length / 2);
+  try {
+    const profile = process.env.BENCH_PROFILE_DIR
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
+      : [];
+    const ours = await runServer('ours', [...profile, 'dist/platform/src/main.js'], 18181, fixture, 0);
+    const ceiling = await runServer(
+      'ceiling',
+      ['dist/tests/bench/ceiling-server.js'],
+      18182,
+      fixture,
+      halves,
+    );
+    report(ours, ceiling);
+  } finally {
+    await dropDatabase();
+  }
+}
+
+async function prepareDatabase(): Promise<Fixture> {
+  const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
+  const server = await startServer({
+    env: { DATABASE_URL, LOG_LEVEL: 'warn', DB_POOL_SIZE: POOL_SIZE, MES_AUTH: 'off' },
+    listen: false,
+    logDestination: quiet,
+  });
+  try {
+    const ctx = createRequestContext(server.registry, {
+      tenantId: 'DEMO',
+      userId: 'bench',
+      traceId: 'bench-setup',
+    });
+    const plants = await server.service.list(
+      'plant',
+      server.service.parseListQuery('plant', { pageSize: '1' }, ctx.model),
+      ctx,
+    );
+    const items = await server.service.list(
+      'item_master',
+      server.service.parseListQuery(
+        'item_master',
+        { pageSize: '1', filter: { itemType: { eq: 'FINISHED' } } },
+        ctx.model,
+      ),
+      ctx,
+    );
+    const lines = Array.from({ length: BENCH_LINES }, (_, i) => ({
+      lineCode: `BL${String(i).padStart(2, '0')}`,
+      lineName: `Bench line ${i}`,
+      plantId: plants.items[0].id,
+    }));
+    const { ids: lineIds } = await server.service.bulk(
+      'production_line',
+      { mode: 'create', rows: lines },
+      ctx,
+    );
+    const itemId = Number(items.items[0]?.id ?? 1);
+    const existing =
+      (
+        await server.service.list(
+          'work_order',
+          server.service.parseListQuery('work_order', { pageSize: '1' }, ctx.model),
+          ctx,
+        )
+      ).total ?? 0;
+    const engineRows = Math.max(0, Math.min(ENGINE_ROWS, ROWS) - existing);
+    const rows: EntityRecord[] = Array.from({ length: engineRows }, (_, i) => ({
+      itemId,
+      lineId: lineIds[(existing + i) % lineIds.length],
+      plannedQuantity: 10 + ((existing + i) % 490),
+      plannedStart: new Date(Date.UTC(2026, 0, 1) + (existing + i) * 600_000).toISOString(),
+    }));
+    if (rows.length > 0) await server.service.bulk('work_order', { mode: 'create', rows }, ctx);
+    await copyWorkOrders(server.dataSource, ROWS);
+    const cases = STATUSES.map((s, i) => `WHEN ${i} THEN '${s}'`).join(' ');
+    await server.dataSource.query(`UPDATE work_order SET status = CASE id % ${STATUSES.length} ${cases} END`);
+    const ids = (
+      (await server.dataSource.query('SELECT id FROM work_order ORDER BY id')) as { id: number }[]
+    ).map((row) => Number(row.id));
+    return { ids, lineIds, itemId };
+  } finally {
+    await server.close();
+  }
+}
+
+/**
+ * Fills work_order up to `target` rows with copies of the rows the engine wrote (own numbers
+ * `WO-COPY-<round>-<id>`, planned starts shifted so the sort keys stay spread), in a few INSERT … SELECTs.
+ */
+async function copyWorkOrders(dataSource: DataSource, target: number): Promise<void> {
+  const columns = (
+    (await dataSource.query(
+      `SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS
+        WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'work_order' AND COLUMN_NAME NOT IN ('id', 'wo_no', 'planned_start')
+        ORDER BY ORDINAL_POSITION`,
+    )) as { name: string }[]
+  ).map((c) => `\`${c.name}\``);
+  for (let round = 1; ; round++) {
+    const [{ n }] = (await dataSource.query('SELECT COUNT(*) AS n FROM work_order')) as { n: number }[];
+    const missing = target - Number(n);
+    if (missing <= 0) return;
+    await dataSource.query(
+      `INSERT INTO work_order (wo_no, planned_start, ${columns.join(', ')})
+       SELECT CONCAT('WO-COPY-', ?, '-', id), DATE_ADD(planned_start, INTERVAL ? MINUTE), ${columns.join(', ')}
+         FROM work_order ORDER BY id LIMIT ${Math.min(missing, CHUNK)}`,
+      [round, Number(n) * 10],
+    );
+  }
+}
+
+async function runServer(
+  name: string,
+  args: string[],
+  port: number,
+  fixture: Fixture,
+  firstUpdate: number,
+): Promise<Record<CaseName, CaseResult>> {
+  const child = spawn(process.execPath, args, {
+    cwd: join(__dirname, '..', '..', '..'),
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL,
+      DB_POOL_SIZE: POOL_SIZE,
+      LOG_LEVEL: 'warn',
+      SEED_DEMO: 'false',
+      // Without tokens: the ceiling authenticates nobody, and the API rate limit (1,200 requests per
+      // minute and client) would cap every case. Audit, events, validation and hooks all run.
+      MES_AUTH: 'off',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    await waitUntilUp(
+      name === 'ours' ? `${base}/health/ready` : `${base}/api/work-orders/${fixture.ids[0]}`,
+      child,
+    );
+    await measure(base, 'get', fixture, firstUpdate, 2);
+    const results = {} as Record<CaseName, CaseResult>;
+    let nextUpdate = firstUpdate;
+    for (const caseName of ['list', 'get', 'create', 'update'] as CaseName[]) {
+      const { result, usedIds } = await measure(base, caseName, fixture, nextUpdate, SECONDS);
+      results[caseName] = result;
+      nextUpdate += usedIds;
+      log(
+        `${caseName.padEnd(6)} ${name.padEnd(7)} ${result.rps.toFixed(0)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms${result.errors ? `  (${result.errors} non-2xx!)` : ''}`,
+      );
+    }
+    return results;
+  } finally {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
+}
+
+async function measure(
+  base: string,
+  name: CaseName,
+  fixture: Fixture,
+  firstUpdate: number,
+  seconds: number,
+): Promise<{ result: CaseResult; usedIds: number }> {
+  let updateIndex = firstUpdate;
+  let counter = 0;
+  const json = { 'content-type': 'application/json' };
+  const request: autocannon.Request =
+    name === 'list'
+      ? {
+          method: 'GET',
+          path: '/api/work-orders?filter[status][eq]=RELEASED&sort=-plannedStart&pageSize=20&page=1&count=exact',
+        }
+      : name === 'get'
+        ? {
+            method: 'GET',
+            setupRequest: (req) => ({
+              ...req,
+              path: `/api/work-orders/${fixture.ids[(counter++ * 7919) % fixture.ids.length]}`,
+            }),
+          }
+        : name === 'create'
+          ? {
+              method: 'POST',
+              headers: json,
+              setupRequest: (req) => ({
+                ...req,
+                path: '/api/work-orders',
+                body: JSON.stringify({
+                  itemId: fixture.itemId,
+                  lineId: fixture.lineIds[counter++ % fixture.lineIds.length],
+                  plannedQuantity: 100,
+                  plannedStart: '2027-01-01T08:00:00.000Z',
+                }),
+              }),
+            }
+          : {
+              method: 'PATCH',
+              headers: json,
+              setupRequest: (req) => ({
+                ...req,
+                path: `/api/work-orders/${fixture.ids[updateIndex++ % fixture.ids.length]}`,
+                body: JSON.stringify({ version: 1, remarks: 'bench' }),
+              }),
+            };
+  const result = await autocannon({
+    url: base,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [request],
+  });
+  return {
+    result: {
+      rps: result.requests.average,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      errors: result.non2xx + result.errors,
+    },
+    usedIds: updateIndex - firstUpdate,
+  };
+}
+
+function report(ours: Record<CaseName, CaseResult>, ceiling: Record<CaseName, CaseResult>): void {
+  const rows = (Object.keys(TARGETS) as CaseName[]).map((name) => {
+    const ratio = ours[name].rps / ceiling[name].rps;
+    return {
+      case: name,
+      'ours req/s': Math.round(ours[name].rps),
+      'ours p50/p99 ms': `${ours[name].p50}/${ours[name].p99}`,
+      'ceiling req/s': Math.round(ceiling[name].rps),
+      'ceiling p50/p99 ms': `${ceiling[name].p50}/${ceiling[name].p99}`,
+      ratio: `${(ratio * 100).toFixed(0)} %`,
+      target: `≥ ${TARGETS[name] * 100} % ${ratio >= TARGETS[name] ? 'met' : 'MISSED'}`,
+      'non-2xx': ours[name].errors + ceiling[name].errors,
+    };
+  });
+  console.table(rows);
+}
+
+async function waitUntilUp(url: string, child: ChildProcess): Promise<void> {
+  for (let attempt = 0; attempt < 600; attempt++) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+async function dropDatabase(): Promise<void> {
+  const url = new URL(MYSQL);
+  const connection = await createConnection({
+    host: url.hostname,
+    port: Number(url.port || 3306),
+    user: decodeURIComponent(url.username) || 'root',
+    password: decodeURIComponent(url.password),
+  });
+  try {
+    await connection.query(`DROP DATABASE IF EXISTS \`${DATABASE}\``);
+  } finally {
+    await connection.end();
+  }
+}
+
+function log(message: string): void {
+  process.stdout.write(`${message}\n`);
+}
+
+main().catch(async (error: unknown) => {
+  process.stderr.write(
+    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  await dropDatabase().catch(() => undefined);
+  process.exit(1);
+});

@@ -1,0 +1,171 @@
+/**
+ * Runs the real server (built dist, demo plant on a temp SQLite file, a free port) and Debian's
+ * Chromium through playwright-core, for browser tests of the UI it serves.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+/** The repository root, whether this runs from tests/e2e (jest) or dist/tests/e2e (the UI benchmark). */
+function findRoot(dir: string): string {
+  if (existsSync(join(dir, 'ui-runtime', 'vite.config.ts'))) return dir;
+  const parent = dirname(dir);
+  if (parent === dir) throw new Error('repository root not found');
+  return findRoot(parent);
+}
+
+const ROOT = findRoot(__dirname);
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = join(ROOT, 'tests', 'e2e', 'screenshots');
+export const DEMO_PASSWORD = 'e2e-Demo-Passw0rd!';
+
+export interface BrowserHarness {
+  baseUrl: string;
+  page: Page;
+  screenshot(name: string): Promise<void>;
+  /** `GET /api/...` as the demo admin, unwrapped from the envelope, to pick test data. */
+  apiGet<T>(path: string): Promise<T>;
+  /** `POST`/`PATCH`/`DELETE /api/...` with a JSON body as the demo admin, to set up test data. */
+  apiSend<T>(method: string, path: string, body?: unknown): Promise<T>;
+  close(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? done(address.port) : fail(new Error('no port')),
+      );
+    });
+  });
+}
+
+async function waitForHealth(url: string, server: ChildProcess, output: () => string): Promise<void> {
+  for (let attempt = 0; attempt < 240; attempt++) {
+    if (server.exitCode !== null) throw new Error(`server exited (${server.exitCode}):\n${output()}`);
+    try {
+      const response = await fetch(`${url}/health`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`server did not become healthy:\n${output()}`);
+}
+
+export async function startHarness(viewport = { width: 1366, height: 860 }): Promise<BrowserHarness> {
+  const workDir = mkdtempSync(join(tmpdir(), 'mes-e2e-'));
+  const port = await freePort();
+  let log = '';
+  const server = spawn(process.execPath, [join(ROOT, 'dist/platform/src/main.js')], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: `sqlite:${join(workDir, 'mes.sqlite')}`,
+      MES_DEMO_PASSWORD: DEMO_PASSWORD,
+      LOG_LEVEL: 'warn',
+      REDIS_URL: '',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  server.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  server.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  let context: BrowserContext;
+  try {
+    await waitForHealth(baseUrl, server, () => log);
+    context = await chromium.launchPersistentContext(join(workDir, 'chromium-profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  } catch (error) {
+    server.kill('SIGTERM');
+    throw error;
+  }
+  const browser = context;
+  const page = browser.pages()[0] ?? (await browser.newPage());
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const admin = adminClient(baseUrl);
+  return {
+    baseUrl,
+    page,
+    screenshot: async (name) => {
+      await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+    },
+    apiGet: <T>(path: string): Promise<T> => admin<T>('GET', path),
+    apiSend: <T>(method: string, path: string, body?: unknown): Promise<T> => admin<T>(method, path, body),
+    close: async () => {
+      await browser.close();
+      const exited = new Promise((r) => server.once('exit', r));
+      server.kill('SIGTERM');
+      await exited;
+      rmSync(workDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * API calls as the demo admin, unwrapped from the envelope. Signs in once and reuses the token (the
+ * login endpoint is rate limited), signing in again when it has expired; the API may also be open.
+ */
+function adminClient(baseUrl: string): <T>(method: string, path: string, body?: unknown) => Promise<T> {
+  let token: string | null = null;
+  const signIn = async (): Promise<void> => {
+    const login = await fetch(`${baseUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: DEMO_PASSWORD }),
+    });
+    token = login.ok ? ((await login.json()) as { data: { accessToken: string } }).data.accessToken : null;
+  };
+  const send = (method: string, path: string, body?: unknown): Promise<Response> => {
+    const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    return fetch(`${baseUrl}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  };
+  return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    if (token === null) await signIn();
+    let response = await send(method, path, body);
+    if (response.status === 401) {
+      await signIn();
+      response = await send(method, path, body);
+    }
+    const envelope = (await response.json()) as { data: T; message: string };
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${envelope.message}`);
+    return envelope.data;
+  };
+}
+
+/** Signs in through the login screen when the server has auth; otherwise the app opens directly. */
+export async function openApp(harness: BrowserHarness, path = '/'): Promise<void> {
+  await harness.page.goto(`${harness.baseUrl}${path}`);
+  await harness.page.waitForSelector('.mes-shell, .mes-login');
+  if (await harness.page.locator('.mes-login').count()) {
+    await harness.page.fill('#login-username', 'admin');
+    await harness.page.fill('#login-password', DEMO_PASSWORD);
+    await harness.page.click('.mes-login-submit');
+    await harness.page.waitForSelector('.mes-shell');
+  }
+}

@@ -1,0 +1,128 @@
+import type { Model } from '../../../metadata/src/model';
+import { BusinessRuleError } from '../../../platform/src/crud/errors';
+import { EntityService } from '../../../platform/src/crud/entity.service';
+import { HookRegistry, type AfterHookArgs } from '../../../platform/src/crud/hooks';
+import type { RequestContext } from '../../../platform/src/crud/types';
+import {
+  ENGINE_DIALECTS,
+  openEngineDatabase,
+  type EngineTestDatabase,
+} from '../../fixtures/engine/engine-database';
+import { engineModel } from '../../fixtures/engine/plant-metadata';
+
+describe.each(ENGINE_DIALECTS)('write hooks on %s', (dialect) => {
+  let database: EngineTestDatabase;
+  let model: Model;
+  let ctx: RequestContext;
+
+  beforeAll(async () => {
+    model = engineModel();
+    database = await openEngineDatabase(dialect, 'hooks', model);
+    ctx = { tenantId: 'T1', userId: 'u1', traceId: 't', model };
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('runs before, in-transaction and after hooks in order, for the selected entity and action', async () => {
+    const afterErrors: unknown[] = [];
+    const hooks = new HookRegistry((error) => afterErrors.push(error));
+    const service = new EntityService(database.db, hooks);
+    const seen: string[] = [];
+    hooks.on('before', { entity: 'tag', action: 'create' }, ({ body }) => {
+      seen.push('before');
+      body.name = String(body.name).toUpperCase();
+    });
+    hooks.on('inTransaction', { entity: '*', action: '*' }, async ({ tx, record, entity, action }) => {
+      seen.push(`inTransaction:${entity}:${action}`);
+      const rows = await tx.query<{ n: number }>(
+        `SELECT COUNT(*) AS n FROM ${tx.dialect.quote('tag')} WHERE id = ?`,
+        [record.id],
+      );
+      expect(Number(rows[0].n)).toBe(1);
+    });
+    const after: AfterHookArgs[] = [];
+    hooks.on('after', { entity: 'tag', action: '*' }, (args) => {
+      after.push(args);
+      throw new Error('notification service down');
+    });
+    hooks.on('before', { entity: 'item_type', action: '*' }, () => {
+      seen.push('never for tags');
+    });
+
+    const tag = await service.create('tag', { name: 'hot' }, ctx);
+    expect(tag.name).toBe('HOT');
+    expect(seen).toEqual(['before', 'inTransaction:tag:create']);
+    expect(after.map((a) => [a.action, a.record.id])).toEqual([['create', tag.id]]);
+    expect(afterErrors).toEqual([new Error('notification service down')]);
+
+    await service.update('tag', tag.id as number, { version: 1, name: 'warm' }, ctx);
+    expect(after.map((a) => a.action)).toEqual(['create', 'update']);
+    expect(after[1].previous).toMatchObject({ name: 'HOT' });
+  });
+
+  it('rolls the write back when a hook refuses it, and stops running once removed', async () => {
+    const hooks = new HookRegistry();
+    const service = new EntityService(database.db, hooks);
+    const remove = hooks.on('inTransaction', { entity: 'tag', action: 'create' }, () => {
+      throw new BusinessRuleError('tags are frozen');
+    });
+    await expect(service.create('tag', { name: 'frozen' }, ctx)).rejects.toMatchObject({
+      code: 'BUSINESS_RULE',
+    });
+    const query = service.parseListQuery('tag', { filter: { name: 'frozen' } }, model);
+    expect((await service.list('tag', query, ctx)).total).toBe(0);
+
+    const refuseBulk = hooks.on('before', { entity: 'tag', action: 'create' }, ({ body }) => {
+      if (body.name === 'bad') throw new BusinessRuleError('no bad tags');
+    });
+    await expect(
+      service.bulk('tag', { mode: 'create', rows: [{ name: 'fine' }, { name: 'bad' }] }, ctx),
+    ).rejects.toMatchObject({ code: 'BUSINESS_RULE' });
+    expect(
+      (await service.list('tag', service.parseListQuery('tag', { filter: { name: 'fine' } }, model), ctx))
+        .total,
+    ).toBe(0);
+
+    remove();
+    refuseBulk();
+    expect(hooks.has('inTransaction', 'tag', 'create')).toBe(false);
+    expect((await service.create('tag', { name: 'frozen' }, ctx)).name).toBe('frozen');
+  });
+
+  it('runs hooks registered with runLast after the others, whatever the registration order', async () => {
+    const hooks = new HookRegistry();
+    const service = new EntityService(database.db, hooks);
+    const seen: string[] = [];
+    const selector = { entity: 'tag', action: 'create' } as const;
+    hooks.on('inTransaction', selector, () => void seen.push('first'));
+    const removeLast = hooks.on('inTransaction', selector, () => void seen.push('last'), { runLast: true });
+    hooks.on('inTransaction', selector, () => void seen.push('second'));
+    await service.create('tag', { name: 'ordered' }, ctx);
+    expect(seen).toEqual(['first', 'second', 'last']);
+
+    removeLast();
+    hooks.on('inTransaction', selector, () => void seen.push('third'));
+    seen.length = 0;
+    await service.create('tag', { name: 'ordered-again' }, ctx);
+    expect(seen).toEqual(['first', 'second', 'third']);
+  });
+
+  it('lets hooks read and open nested transactions without deadlocking', async () => {
+    const hooks = new HookRegistry();
+    const service = new EntityService(database.db, hooks);
+    const counter = await service.create('tag', { name: 'counter' }, ctx);
+    const seen: number[] = [];
+    hooks.on('inTransaction', { entity: 'tag', action: 'create' }, async () => {
+      const rows = await database.db.executor().query<{ n: number }>('SELECT COUNT(*) AS n FROM tag');
+      seen.push(Number(rows[0].n));
+      await database.db.transaction((inner) =>
+        inner.execute('UPDATE tag SET name = ? WHERE id = ?', ['counted', counter.id]),
+      );
+    });
+    await service.create('tag', { name: 'outer' }, ctx);
+    expect(seen).toHaveLength(1);
+    expect((await service.get('tag', counter.id as number, ctx)).name).toBe('counted');
+  });
+});

@@ -1,0 +1,225 @@
+/**
+ * The real server on the core metadata and migrations, with the demo users signed in, on SQLite (temp
+ * file, in-process event dispatch) or MariaDB (a database of its own) + Redis (BullMQ transport under
+ * a queue prefix of its own). Tests drive it through Fastify's inject as the signed-in users.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import Redis from 'ioredis';
+import { createConnection } from 'mysql2/promise';
+import { startServer, type RunningServer } from '../../../platform/src/bootstrap/start-server';
+import { EngineDatabase } from '../../../platform/src/data/database';
+import {
+  createWebhookSubscription,
+  SIGNATURE_HEADER,
+  verifySignature,
+} from '../../../platform/src/events/webhooks';
+import { seedDemoSecurity } from '../../../platform/src/security/demo-seed';
+
+export type ScenarioDialect = 'sqlite' | 'mysql';
+export type Who = 'admin' | 'planner' | 'inspector' | 'clerk' | 'operator';
+
+export const PASSWORD = 'Demo-Passw0rd!';
+const USERS: Who[] = ['admin', 'planner', 'inspector', 'clerk', 'operator'];
+const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
+
+export interface Reply {
+  statusCode: number;
+  body: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  json(): any;
+}
+
+export interface MesServer {
+  server: RunningServer;
+  /** The user ids of the signed-in demo users. */
+  userIds: Record<Who, number>;
+  call(who: Who, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object): Promise<Reply>;
+  /** POSTs and returns `data`; throws with the response body when the status is not 201. */
+  create(who: Who, url: string, payload: object): Promise<Record<string, unknown>>;
+  /** Fires a workflow action and returns the result's record; throws unless it applied. */
+  act(who: Who, url: string, body?: object): Promise<Record<string, unknown>>;
+  get(who: Who, url: string): Promise<Record<string, unknown>>;
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  table(entity: string): string;
+  /** How many Redis keys the BullMQ `events` queue of this server has (0 without Redis). */
+  queueKeys(): Promise<number>;
+  /** Waits until every event in the outbox is published (BullMQ or in-process) and consumed. */
+  drained(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startMesServer(dialect: ScenarioDialect, suite: string): Promise<MesServer> {
+  const unique = `${suite}_${process.pid}_${Date.now() % 100000}`;
+  let dropDatabase: () => Promise<void>;
+  const env: Record<string, string> = {
+    SEED_DEMO: 'false',
+    LOG_LEVEL: 'warn',
+    MES_JWT_SECRET: 'jwt-secret-for-tests-0123456789abcdef',
+  };
+  if (dialect === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), `mes-${suite}-`));
+    env.DATABASE_URL = `sqlite:${join(dir, 'mes.sqlite')}`;
+    dropDatabase = () => Promise.resolve(rmSync(dir, { recursive: true, force: true }));
+  } else {
+    const name = `mes_test_${unique}`;
+    env.DATABASE_URL = `mysql://root@127.0.0.1:3306/${name}`;
+    env.REDIS_URL = 'redis://127.0.0.1:6379';
+    env.QUEUE_PREFIX = `mes_test_${unique}`;
+    dropDatabase = async () => {
+      const connection = await createConnection({ host: '127.0.0.1', port: 3306, user: 'root' });
+      await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      await connection.end();
+      await deleteRedisKeys(env.REDIS_URL!, `${env.QUEUE_PREFIX!}:*`);
+    };
+  }
+  const server = await startServer({ env, listen: false, logDestination: quiet });
+  await seedDemoSecurity(new EngineDatabase(server.dataSource), server.registry.current(), 'DEMO', {
+    MES_DEMO_PASSWORD: PASSWORD,
+  });
+  const tokens = new Map<Who, string>();
+  const userIds = {} as Record<Who, number>;
+  for (const username of USERS) {
+    const response = await server.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username, password: PASSWORD },
+    });
+    if (response.statusCode !== 200) throw new Error(`login ${username}: ${response.body}`);
+    const { accessToken } = response.json().data as { accessToken: string };
+    tokens.set(username, accessToken);
+    const me = await server.app.inject({
+      method: 'GET',
+      url: '/api/auth/me',
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    userIds[username] = Number((me.json().data as { user: { id: string } }).user.id);
+  }
+
+  const call: MesServer['call'] = async (who, method, url, payload) =>
+    (await server.app.inject({
+      method,
+      url,
+      payload,
+      headers: { authorization: `Bearer ${tokens.get(who) ?? ''}` },
+    })) as unknown as Reply;
+  const expectStatus = (response: Reply, status: number, what: string) => {
+    if (response.statusCode !== status) throw new Error(`${what}: ${response.statusCode} ${response.body}`);
+  };
+  const query = <T>(sql: string, params: unknown[] = []) =>
+    server.dataSource.query(sql, params) as Promise<T[]>;
+
+  return {
+    server,
+    userIds,
+    call,
+    create: async (who, url, payload) => {
+      const response = await call(who, 'POST', url, payload);
+      expectStatus(response, 201, `POST ${url}`);
+      return response.json().data as Record<string, unknown>;
+    },
+    act: async (who, url, body = {}) => {
+      const response = await call(who, 'POST', url, body);
+      expectStatus(response, 201, `POST ${url}`);
+      const result = response.json().data as { status: string; record: Record<string, unknown> };
+      if (result.status !== 'APPLIED') throw new Error(`POST ${url}: ${result.status}`);
+      return result.record;
+    },
+    get: async (who, url) => {
+      const response = await call(who, 'GET', url);
+      expectStatus(response, 200, `GET ${url}`);
+      return response.json().data as Record<string, unknown>;
+    },
+    query,
+    table: (entity) => server.registry.current().entities.get(entity)!.table,
+    queueKeys: async () =>
+      env.REDIS_URL ? (await scanKeys(env.REDIS_URL, `${env.QUEUE_PREFIX!}:events:*`)).length : 0,
+    drained: async () => {
+      for (let round = 0; round < 400; round++) {
+        const [pending] = await query<{ n: number | string }>(
+          `SELECT COUNT(*) AS n FROM evt_outbox o
+           WHERE o.published_at IS NULL
+              OR NOT EXISTS (SELECT 1 FROM evt_processed p WHERE p.event_id = o.event_id AND p.consumer = 'webhooks')`,
+        );
+        if (Number(pending!.n) === 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error('the outbox did not drain');
+    },
+    stop: async () => {
+      await server.close();
+      await dropDatabase();
+    },
+  };
+}
+
+/** A webhook receiver subscribed to every event: the test's own consumer, counting deliveries per event id. */
+export interface EventReceiver {
+  deliveries: Map<string, { type: string; count: number }>;
+  close(): Promise<void>;
+}
+
+export async function receiveEvents(mes: MesServer, tenant = 'DEMO'): Promise<EventReceiver> {
+  const secret = 'scenario-webhook-secret-0123456789';
+  const deliveries = new Map<string, { type: string; count: number }>();
+  const receiver = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      if (!verifySignature(secret, body, request.headers[SIGNATURE_HEADER] as string | undefined)) {
+        response.writeHead(401).end();
+        return;
+      }
+      const id = String(request.headers['x-mes-event-id']);
+      const seen = deliveries.get(id) ?? { type: String(request.headers['x-mes-event']), count: 0 };
+      seen.count += 1;
+      deliveries.set(id, seen);
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const { port } = receiver.address() as AddressInfo;
+  await createWebhookSubscription(new EngineDatabase(mes.server.dataSource), {
+    tenant,
+    eventType: '*',
+    url: `http://127.0.0.1:${port}/events`,
+    secret,
+  });
+  return {
+    deliveries,
+    close: () => new Promise<void>((resolve) => receiver.close(() => resolve())),
+  };
+}
+
+async function scanKeys(url: string, pattern: string): Promise<string[]> {
+  const redis = new Redis(url);
+  try {
+    const found: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      found.push(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    return found;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Removes the suite's BullMQ queues from the shared Redis. */
+async function deleteRedisKeys(url: string, pattern: string): Promise<void> {
+  const keys = await scanKeys(url, pattern);
+  if (keys.length === 0) return;
+  const redis = new Redis(url);
+  try {
+    await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
+}

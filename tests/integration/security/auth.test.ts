@@ -1,0 +1,105 @@
+import { expectIntactAuditChain } from '../../support/sealed-audit';
+import { AuthService } from '../../../platform/src/security/auth/auth.service';
+import { Lockout } from '../../../platform/src/security/auth/lockout';
+import { DEMO_USERS, seedDemoSecurity } from '../../../platform/src/security/demo-seed';
+import { coreModel } from '../../fixtures/security/core-model';
+import {
+  openSecurityDatabase,
+  type SecurityTestDatabase,
+  type TestDialect,
+} from '../../fixtures/security/database';
+
+const TABLES = [
+  'audit_log',
+  'sys_user',
+  'sys_user_lines',
+  'sys_user_plants',
+  'sys_user_role',
+  'sys_role',
+  'sys_role_permission',
+  'sys_permission',
+  'sys_dept',
+];
+const PASSWORD = 'Demo-Passw0rd!';
+const meta = { ip: '10.1.1.1', userAgent: 'jest', traceId: 'trace-auth' };
+
+describe.each<TestDialect>(['sqlite', 'mysql'])('authentication on %s', (dialect) => {
+  let database: SecurityTestDatabase;
+  let auth: AuthService;
+
+  beforeAll(async () => {
+    database = await openSecurityDatabase(dialect, 'auth', TABLES);
+    auth = new AuthService(database.db, coreModel, {
+      jwtSecret: 'jwt-secret-for-tests-0123456789abcdef',
+      lockout: new Lockout({ maxFailures: 3, lockSeconds: 600 }),
+    });
+    const seeded = await seedDemoSecurity(database.db, coreModel(), 'DEMO', { MES_DEMO_PASSWORD: PASSWORD });
+    expect(seeded).toEqual({ created: DEMO_USERS.map((u) => u.username), generatedPassword: null });
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it('seeding again changes nothing; a generated password is returned only when users were created', async () => {
+    expect(await seedDemoSecurity(database.db, coreModel(), 'DEMO', {})).toEqual({
+      created: [],
+      generatedPassword: null,
+    });
+    const other = await seedDemoSecurity(database.db, coreModel(), 'OTHER', {});
+    expect(other.generatedPassword).toMatch(/^Demo-/);
+    await expect(
+      auth.login('OTHER', 'admin', other.generatedPassword as string, meta),
+    ).resolves.toHaveProperty('accessToken');
+  });
+
+  it('logs in and carries the principal in the access token', async () => {
+    const pair = await auth.login('DEMO', 'operator', PASSWORD, meta);
+    expect(pair).toMatchObject({ tokenType: 'Bearer', expiresIn: 900 });
+    const principal = auth.authenticate(pair.accessToken);
+    expect(principal).toMatchObject({ username: 'operator', tenantId: 'DEMO', roles: ['operator'] });
+    const me = auth.me(principal);
+    expect(me.permissions).toEqual(expect.arrayContaining(['work_order:read', 'work_report:create']));
+    expect(me.permissions).not.toContain('work_order:delete');
+  });
+
+  it('refuses a wrong password with the same message as an unknown user, and the other tenant', async () => {
+    await expect(auth.login('DEMO', 'planner', 'wrong', meta)).rejects.toThrow(
+      'Invalid username or password',
+    );
+    await expect(auth.login('DEMO', 'nobody', PASSWORD, meta)).rejects.toThrow(
+      'Invalid username or password',
+    );
+    await expect(auth.login('ELSEWHERE', 'planner', PASSWORD, meta)).rejects.toThrow(
+      'Invalid username or password',
+    );
+  });
+
+  it('locks the username after repeated failures, even with the right password', async () => {
+    for (let i = 0; i < 3; i++)
+      await expect(auth.login('DEMO', 'clerk', 'wrong', meta)).rejects.toThrow('Invalid username');
+    await expect(auth.login('DEMO', 'clerk', PASSWORD, meta)).rejects.toThrow('Too many attempts');
+  });
+
+  it('rotates refresh tokens and revokes the family when a spent token is reused', async () => {
+    const first = await auth.login('DEMO', 'auditor', PASSWORD, meta);
+    const second = await auth.refresh(first.refreshToken, meta);
+    expect(second.refreshToken).not.toBe(first.refreshToken);
+    const third = await auth.refresh(second.refreshToken, meta);
+    await expect(auth.refresh(first.refreshToken, meta)).rejects.toThrow('reused');
+    await expect(auth.refresh(third.refreshToken, meta)).rejects.toThrow('revoked');
+  });
+
+  it('logout revokes the refresh token', async () => {
+    const pair = await auth.login('DEMO', 'analyst', PASSWORD, meta);
+    await auth.logout(pair.refreshToken, auth.authenticate(pair.accessToken), meta);
+    await expect(auth.refresh(pair.refreshToken, meta)).rejects.toThrow('revoked');
+  });
+
+  it('audits logins and failures in an intact chain', async () => {
+    const rows = await database.db
+      .executor()
+      .query<{ action: string }>("SELECT action FROM audit_log WHERE tenant_id = 'DEMO' ORDER BY id");
+    expect(new Set(rows.map((r) => r.action))).toEqual(new Set(['LOGIN', 'LOGIN_FAILED', 'LOGOUT']));
+    await expectIntactAuditChain(database.db);
+  });
+});

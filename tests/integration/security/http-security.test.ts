@@ -1,0 +1,101 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { AuthService } from '../../../platform/src/security/auth/auth.service';
+import { seedDemoSecurity } from '../../../platform/src/security/demo-seed';
+import { principalOfRequest, registerSecurity } from '../../../platform/src/security/http/register-security';
+import { coreModel } from '../../fixtures/security/core-model';
+import { openSecurityDatabase, type SecurityTestDatabase } from '../../fixtures/security/database';
+
+const TABLES = [
+  'audit_log',
+  'sys_user',
+  'sys_user_lines',
+  'sys_user_plants',
+  'sys_user_role',
+  'sys_role',
+  'sys_role_permission',
+  'sys_permission',
+  'sys_dept',
+];
+const PASSWORD = 'Demo-Passw0rd!';
+
+describe('HTTP authentication and hardening', () => {
+  let database: SecurityTestDatabase;
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    database = await openSecurityDatabase('sqlite', 'http', TABLES);
+    await seedDemoSecurity(database.db, coreModel(), 'DEMO', { MES_DEMO_PASSWORD: PASSWORD });
+    app = Fastify();
+    registerSecurity(app, {
+      auth: new AuthService(database.db, coreModel, { jwtSecret: 'jwt-secret-for-tests-0123456789abcdef' }),
+      defaultTenant: 'DEMO',
+      corsOrigins: ['https://mes.example.com'],
+      loginPerMinute: 5,
+    });
+    app.get('/api/work-orders', async (request) => ({ user: principalOfRequest(request)?.username }));
+    app.get('/api/health', async () => ({ ok: true }));
+    await app.ready();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await database?.close();
+  });
+
+  const login = (username: string, password = PASSWORD) =>
+    app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } });
+
+  it('refuses the API without a token, with a forged one and with alg none; health stays public', async () => {
+    const none = await app.inject({ url: '/api/work-orders' });
+    expect(none.statusCode).toBe(401);
+    expect(none.json()).toMatchObject({ code: 'UNAUTHORIZED' });
+    const forged = await app.inject({ url: '/api/work-orders', headers: { authorization: 'Bearer a.b.c' } });
+    expect(forged.statusCode).toBe(401);
+    const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"1","tid":"DEMO","exp":9999999999}').toString('base64url')}.`;
+    expect(
+      (await app.inject({ url: '/api/work-orders', headers: { authorization: `Bearer ${unsigned}` } }))
+        .statusCode,
+    ).toBe(401);
+    expect((await app.inject({ url: '/api/health' })).statusCode).toBe(200);
+  });
+
+  it('logs in, authenticates the API and answers /me', async () => {
+    const response = await login('planner');
+    expect(response.statusCode).toBe(200);
+    const { accessToken } = response.json().data as { accessToken: string };
+    const headers = { authorization: `Bearer ${accessToken}` };
+    expect((await app.inject({ url: '/api/work-orders', headers })).json()).toEqual({ user: 'planner' });
+    const me = (await app.inject({ url: '/api/auth/me', headers })).json().data as {
+      roles: string[];
+      permissions: string[];
+    };
+    expect(me.roles).toEqual(['production_planner']);
+    expect(me.permissions.length).toBeGreaterThan(0);
+  });
+
+  it('sets security headers and answers CORS only for allowed origins', async () => {
+    const response = await app.inject({ url: '/api/health', headers: { origin: 'https://mes.example.com' } });
+    expect(response.headers).toMatchObject({
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'access-control-allow-origin': 'https://mes.example.com',
+    });
+    const foreign = await app.inject({
+      method: 'OPTIONS',
+      url: '/api/work-orders',
+      headers: { origin: 'https://evil.example' },
+    });
+    expect(foreign.statusCode).toBe(403);
+    expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('rate-limits login attempts per client', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await login('nobody', 'wrong')).statusCode);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+  });
+
+  it('rejects a login body without credentials with 400', async () => {
+    const response = await app.inject({ method: 'POST', url: '/api/auth/refresh', payload: {} });
+    expect(response.statusCode).toBe(400);
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * The real server on the core metadata for the security suites, on SQLite (temp file) or MariaDB (a
+ * database of its own, dropped at the end), with the demo roles and users of tenant DEMO seeded.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createConnection } from 'mysql2/promise';
+import { startServer, type RunningServer } from '../../../platform/src/bootstrap/start-server';
+import { EngineDatabase } from '../../../platform/src/data/database';
+import { seedDemoSecurity } from '../../../platform/src/security/demo-seed';
+
+export type Dialect = 'sqlite' | 'mysql';
+export const PASSWORD = 'Demo-Passw0rd!';
+const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
+
+export interface Reply {
+  statusCode: number;
+  body: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  json(): any;
+}
+
+export interface SecurityServer {
+  server: RunningServer;
+  database: EngineDatabase;
+  /** Signs in (once) and returns the access token of a demo user. */
+  login(username: string): Promise<string>;
+  /** Forgets the cached token so the next call signs in again (after grants changed). */
+  forget(username: string): void;
+  call(username: string, method: string, url: string, payload?: object): Promise<Reply>;
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  stop(): Promise<void>;
+}
+
+export async function startSecurityServer(
+  dialect: Dialect,
+  suite: string,
+  extraEnv: Record<string, string> = {},
+): Promise<SecurityServer> {
+  const env: Record<string, string> = {
+    SEED_DEMO: 'false',
+    LOG_LEVEL: 'warn',
+    MES_JWT_SECRET: 'jwt-secret-for-tests-0123456789abcdef',
+    ...extraEnv,
+  };
+  let drop: () => Promise<void>;
+  if (dialect === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), `mes-${suite}-`));
+    env.DATABASE_URL = `sqlite:${join(dir, 'mes.sqlite')}`;
+    drop = () => Promise.resolve(rmSync(dir, { recursive: true, force: true }));
+  } else {
+    const name = `mes_test_${suite}_${process.pid}_${Date.now() % 100000}`;
+    env.DATABASE_URL = `mysql://root@127.0.0.1:3306/${name}`;
+    drop = async () => {
+      const connection = await createConnection({ host: '127.0.0.1', port: 3306, user: 'root' });
+      await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      await connection.end();
+    };
+  }
+  const server = await startServer({ env, listen: false, logDestination: quiet });
+  const database = new EngineDatabase(server.dataSource);
+  await seedDemoSecurity(database, server.registry.current(), 'DEMO', { MES_DEMO_PASSWORD: PASSWORD });
+  const tokens = new Map<string, string>();
+  const login = async (username: string): Promise<string> => {
+    const cached = tokens.get(username);
+    if (cached) return cached;
+    const response = await server.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username, password: PASSWORD },
+    });
+    if (response.statusCode !== 200) throw new Error(`login ${username}: ${response.body}`);
+    const token = (response.json().data as { accessToken: string }).accessToken;
+    tokens.set(username, token);
+    return token;
+  };
+  return {
+    server,
+    database,
+    login,
+    forget: (username) => tokens.delete(username),
+    call: async (username, method, url, payload) =>
+      (await server.app.inject({
+        method: method as 'GET',
+        url,
+        payload,
+        headers: { authorization: `Bearer ${await login(username)}` },
+      })) as unknown as Reply,
+    query: <T>(sql: string, params: unknown[] = []) => server.dataSource.query(sql, params) as Promise<T[]>,
+    stop: async () => {
+      await server.close();
+      await drop();
+    },
+  };
+}

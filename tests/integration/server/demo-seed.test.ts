@@ -1,0 +1,115 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { startServer, type RunningServer } from '../../../platform/src/bootstrap/start-server';
+
+const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
+
+/** The real startup on the real core metadata and migrations: an empty SQLite file gets the demo plant. */
+describe('demo plant seed', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mes-demo-'));
+  const env = { DATABASE_URL: `sqlite:${join(dir, 'mes.sqlite')}`, LOG_LEVEL: 'warn', MES_AUTH: 'off' };
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    server = await startServer({ env, listen: false, logDestination: quiet });
+  }, 120_000);
+  afterAll(async () => {
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const total = async (path: string, query = '') => {
+    const response = await server.app.inject({
+      method: 'GET',
+      url: `/api/${path}?count=exact&pageSize=1${query}`,
+    });
+    expect(response.statusCode).toBe(200);
+    return response.json<{ data: { total: number } }>().data.total;
+  };
+
+  it('seeds plants, lines, stations, items, suppliers, work orders, lots, serials, inspections, stock and genealogy', async () => {
+    expect(await total('plants')).toBeGreaterThanOrEqual(2);
+    expect(await total('production-lines')).toBeGreaterThanOrEqual(5);
+    expect(await total('workstations')).toBeGreaterThanOrEqual(20);
+    expect(await total('items')).toBeGreaterThanOrEqual(100);
+    expect(await total('suppliers')).toBeGreaterThanOrEqual(20);
+    expect(await total('work-orders')).toBeGreaterThanOrEqual(500);
+    expect(await total('production-lots')).toBeGreaterThan(0);
+    expect(await total('serial-numbers')).toBeGreaterThanOrEqual(5000);
+    expect(await total('inspections')).toBeGreaterThan(0);
+    expect(await total('stock')).toBeGreaterThan(0);
+    expect(await total('trace-links')).toBeGreaterThan(0);
+    expect(await total('map-sns')).toBeGreaterThanOrEqual(5000);
+  });
+
+  it('seeds the genealogy graph: a serial traces back to its lot, work order, supplier lots and receipts', async () => {
+    const serials = await server.app.inject({ method: 'GET', url: '/api/serial-numbers?pageSize=1&sort=id' });
+    const [serial] = serials.json<{ data: { items: { sn: string }[] } }>().data.items;
+    const trace = await server.app.inject({ method: 'GET', url: `/api/trace/reverse?sn=${serial!.sn}` });
+    expect(trace.statusCode).toBe(200);
+    const report = trace.json<{ data: Record<string, { key: string }[]> }>().data;
+    expect(report.lots).toHaveLength(1);
+    expect(report.workOrders).toHaveLength(1);
+    expect(report.supplierLots).toHaveLength(3);
+    expect(report.receipts.length).toBeGreaterThanOrEqual(1);
+    const forward = await server.app.inject({
+      method: 'GET',
+      url: `/api/trace/forward?lotId=${report.supplierLots[0]!.key}`,
+    });
+    expect(forward.statusCode).toBe(200);
+    const reached = forward.json<{ data: Record<string, { key: string }[]> }>().data;
+    expect(reached.serials.map((node) => node.key)).toContain(serial!.sn);
+    expect(reached.boxes.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('numbers users <TENANT>-<DEPT>-NNNN per department, and refuses a user without a department', async () => {
+    const users = await server.app.inject({
+      method: 'GET',
+      url: '/api/users?pageSize=100&fields=username,userCode',
+    });
+    const codes = Object.fromEntries(
+      users
+        .json<{ data: { items: { username: string; userCode: string }[] } }>()
+        .data.items.map((u) => [u.username, u.userCode]),
+    );
+    expect(codes['li.wei']).toBe('DEMO-PRD-0001');
+    expect(codes['chen.jie']).toBe('DEMO-QC-0001');
+    expect(Object.values(codes).every((code) => /^DEMO-[A-Z]+-[0-9]{4}$/.test(code))).toBe(true);
+
+    const homeless = await server.app.inject({
+      method: 'POST',
+      url: '/api/users',
+      payload: { username: 'no.dept', realName: 'No Department' },
+    });
+    expect(homeless.statusCode).toBe(422);
+    expect(homeless.json()).toMatchObject({
+      errors: [{ field: 'departmentId', path: '/departmentId', rule: 'required' }],
+    });
+  });
+
+  it('covers every work order status', async () => {
+    const meta = await server.app.inject({ method: 'GET', url: '/api/meta/entities/work_order' });
+    const status = meta
+      .json<{ data: { fields: { name: string; enumValues?: { value: string }[] }[] } }>()
+      .data.fields.find((f) => f.name === 'status');
+    const counts: Record<string, number> = {};
+    for (const { value } of status?.enumValues ?? [])
+      counts[value] = await total('work-orders', `&filter[status][eq]=${value}`);
+    expect(Object.values(counts).filter((n) => n === 0)).toEqual([]);
+    expect(Object.keys(counts).length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('generates identifiers through the engine (work order numbers follow the line)', async () => {
+    const response = await server.app.inject({ method: 'GET', url: '/api/work-orders/by-code/WO-A01-0001' });
+    expect(response.statusCode).toBe(200);
+  });
+
+  it('does not seed again when the database already holds data', async () => {
+    const before = await total('work-orders');
+    await server.close();
+    server = await startServer({ env, listen: false, logDestination: quiet });
+    expect(await total('work-orders')).toBe(before);
+  }, 120_000);
+});

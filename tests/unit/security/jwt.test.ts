@@ -1,0 +1,70 @@
+import { createHmac } from 'node:crypto';
+import { signJwt, verifyJwt } from '../../../platform/src/security/auth/jwt';
+import { assertProductionSecrets } from '../../../platform/src/security/production-secrets';
+import { passwordPolicyViolations } from '../../../platform/src/security/auth/password';
+
+const SECRET = 'test-secret-0123456789-0123456789-abcdef';
+const now = 1_800_000_000;
+const claims = { sub: '7', tid: 't1', iat: now, exp: now + 900 };
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+describe('access tokens', () => {
+  it('round-trips a signed token', () => {
+    expect(verifyJwt(signJwt(claims, SECRET), SECRET, now + 10)).toEqual(claims);
+  });
+
+  it('rejects an expired token', () => {
+    expect(() => verifyJwt(signJwt(claims, SECRET), SECRET, now + 900)).toThrow('Token expired');
+  });
+
+  it('rejects a token signed with another secret and a tampered payload', () => {
+    expect(() => verifyJwt(signJwt(claims, 'another-secret'), SECRET, now)).toThrow(
+      'Invalid token signature',
+    );
+    const [header, , signature] = signJwt(claims, SECRET).split('.');
+    const forged = `${header}.${b64({ ...claims, sub: '1' })}.${signature}`;
+    expect(() => verifyJwt(forged, SECRET, now)).toThrow('Invalid token signature');
+  });
+
+  it('rejects alg none and algorithm confusion', () => {
+    const unsigned = `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`;
+    expect(() => verifyJwt(unsigned, SECRET, now)).toThrow('Unsupported token algorithm');
+    const body = `${b64({ alg: 'HS512', typ: 'JWT' })}.${b64(claims)}`;
+    const hs512 = `${body}.${createHmac('sha512', SECRET).update(body).digest('base64url')}`;
+    expect(() => verifyJwt(hs512, SECRET, now)).toThrow('Unsupported token algorithm');
+  });
+
+  it('rejects malformed tokens and tokens without expiry', () => {
+    expect(() => verifyJwt('abc', SECRET, now)).toThrow('Malformed token');
+    const body = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: '7', tid: 't1' })}`;
+    const noExp = `${body}.${createHmac('sha256', SECRET).update(body).digest('base64url')}`;
+    expect(() => verifyJwt(noExp, SECRET, now)).toThrow('Malformed token claims');
+  });
+});
+
+describe('password policy', () => {
+  it('names each violated rule', () => {
+    expect(passwordPolicyViolations('short', 'li')).toEqual([
+      'at least 10 characters',
+      '3 of: lower case, upper case, digit, symbol',
+    ]);
+    expect(passwordPolicyViolations('Operator-2026!', 'operator')).toEqual(['must not contain the username']);
+    expect(passwordPolicyViolations('Blue-Cactus-42', 'li.wei')).toEqual([]);
+  });
+});
+
+describe('assertProductionSecrets', () => {
+  const strong = 'x'.repeat(32);
+  it('refuses production without the encryption key and JWT secret, naming them', () => {
+    expect(() => assertProductionSecrets({ NODE_ENV: 'production' })).toThrow(
+      'MES_ENCRYPTION_KEY and MES_JWT_SECRET',
+    );
+    expect(() =>
+      assertProductionSecrets({ NODE_ENV: 'production', MES_ENCRYPTION_KEY: strong, MES_JWT_SECRET: 'weak' }),
+    ).toThrow('requires MES_JWT_SECRET');
+    expect(() =>
+      assertProductionSecrets({ NODE_ENV: 'production', MES_ENCRYPTION_KEY: strong, MES_JWT_SECRET: strong }),
+    ).not.toThrow();
+    expect(() => assertProductionSecrets({ NODE_ENV: 'development' })).not.toThrow();
+  });
+});

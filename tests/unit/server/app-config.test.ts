@@ -1,0 +1,42 @@
+import { DEFAULT_CONFIG, loadAppConfig } from '../../../platform/src/config/app-config';
+
+describe('loadAppConfig', () => {
+  it('runs with no configuration at all', () => {
+    expect(loadAppConfig({})).toEqual(DEFAULT_CONFIG);
+    expect(DEFAULT_CONFIG).toMatchObject({
+      port: 8080,
+      databaseUrl: 'sqlite:./data/mes.sqlite',
+      redisUrl: null,
+      defaultTenant: 'DEMO',
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadAppConfig({
+      PORT: '9000',
+      DATABASE_URL: 'mysql://root@db:3306/mes',
+      DB_POOL_SIZE: '30',
+      REDIS_URL: 'redis://cache:6379',
+      LOG_LEVEL: 'WARN',
+      BODY_LIMIT: '2048',
+      SEED_DEMO: 'no',
+      DEFAULT_TENANT: 'ACME',
+    });
+    expect(config).toMatchObject({
+      port: 9000,
+      dbPoolSize: 30,
+      redisUrl: 'redis://cache:6379',
+      logLevel: 'warn',
+      bodyLimit: 2048,
+      seedDemo: false,
+      defaultTenant: 'ACME',
+    });
+  });
+
+  it('names the variable of an invalid value', () => {
+    expect(() => loadAppConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => loadAppConfig({ PORT: '70000' })).toThrow(/PORT/);
+    expect(() => loadAppConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+    expect(() => loadAppConfig({ SEED_DEMO: 'maybe' })).toThrow(/SEED_DEMO/);
+  });
+});
