@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateMetadata } from '../../../metadata/src/validator';
-import { buildProgram } from '../../../generators/src/cli/program';
+import { runMes } from '../../support/run-mes';
 import { parseFieldSpec, scaffoldEntity } from '../../../generators/src/scaffold/entity';
 import { scaffoldPlugin } from '../../../generators/src/scaffold/plugin';
 import { writeScaffold } from '../../../generators/src/scaffold/write';
@@ -107,21 +107,10 @@ describe('mes new', () => {
   });
 
   it('runs from the CLI with flags and --json, without prompting when stdin is not a terminal', async () => {
-    const cwd = process.cwd();
-    const written: string[] = [];
-    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    });
-    try {
-      process.chdir(root);
-      const args = ['new', 'entity', 'shop/tool', '--field', 'tool_code:string!', '--json'];
-      await buildProgram().parseAsync(args, { from: 'user' });
-    } finally {
-      process.chdir(cwd);
-      write.mockRestore();
-    }
-    expect(JSON.parse(written.join(''))).toEqual({
+    const args = ['new', 'entity', 'shop/tool', '--field', 'tool_code:string!', '--json'];
+    const { stdout, exitCode } = await runMes(args, { cwd: root });
+    expect(exitCode).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({
       files: ['metadata/modules/shop/entities/tool.yaml'],
       diagnostics: [],
     });

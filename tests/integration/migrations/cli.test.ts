@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildProgram } from '../../../generators/src/cli/program';
+import { runMes } from '../../support/run-mes';
 import { testDatabases } from './helpers';
 
 const committed = readdirSync(join(__dirname, '..', '..', '..', 'database', 'migrations')).filter((f) =>
@@ -9,24 +9,9 @@ const committed = readdirSync(join(__dirname, '..', '..', '..', 'database', 'mig
 
 /** Runs `mes <args>` in-process with DATABASE_URL set and returns what it printed to stdout. */
 async function mes(url: string, ...args: string[]): Promise<string> {
-  const previous = process.env.DATABASE_URL;
-  process.env.DATABASE_URL = url;
-  const chunks: string[] = [];
-  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    chunks.push(String(chunk));
-    return true;
-  });
-  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    await buildProgram()
-      .exitOverride()
-      .parseAsync(['node', 'mes', ...args]);
-    return chunks.join('');
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-    process.env.DATABASE_URL = previous;
-  }
+  const { stdout, exitCode } = await runMes(args, { env: { DATABASE_URL: url } });
+  if (exitCode !== 0) throw new Error(`mes ${args.join(' ')} exited ${exitCode}`);
+  return stdout;
 }
 
 describe.each(testDatabases('cli'))('mes migrate on $dialect with the committed migrations', (database) => {

@@ -1,42 +1,11 @@
-import { CommanderError } from 'commander';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { Diagnostic } from '../../../metadata/src/diagnostic';
-import { buildProgram } from '../../../generators/src/cli/program';
+import { runMes, type MesRun } from '../../support/run-mes';
 import { FIXTURES, REPO_ROOT } from './fixtures';
 
-/** Runs `mes <args>` in-process, capturing stdout, stderr and the exit code. */
-async function mes(...args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  const previousExitCode = process.exitCode;
-  process.exitCode = 0;
-  try {
-    let exitCode: number;
-    try {
-      await buildProgram()
-        .exitOverride()
-        .parseAsync(['node', 'mes', ...args]);
-      exitCode = Number(process.exitCode ?? 0);
-    } catch (error) {
-      // exitOverride turns commander's process.exit (after --help, on usage errors) into this error.
-      if (!(error instanceof CommanderError)) throw error;
-      exitCode = error.exitCode;
-    }
-    return { stdout, stderr, exitCode };
-  } finally {
-    process.exitCode = previousExitCode;
-    out.mockRestore();
-    err.mockRestore();
-  }
+function mes(...args: string[]): Promise<MesRun> {
+  return runMes(args);
 }
 
 describe('mes CLI', () => {
