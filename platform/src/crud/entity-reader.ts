@@ -147,7 +147,6 @@ export class EntityReader {
     opts: ReadOptions,
   ): Promise<{ row: DbRow; record: EntityRecord } | null> {
     const runtime = runtimeOf(ctx.model);
-    const flags = new Map<string, boolean>();
     const nested: NestedRows[] = [...rt.childrenFields, ...rt.manyFields].map((field, i) => ({
       alias: `_n${i}`,
       field,
@@ -156,18 +155,13 @@ export class EntityReader {
     const store = new RowStore(ctx.tenantId);
     const row = await store.document(exec, rt.entity, where, !opts.includeDeleted, nested);
     if (!row) return null;
-    for (const { alias } of nested) {
-      flags.set(alias, Number(row[alias]) === 1);
+    const present = nested.map(({ alias }) => {
+      const flag = Number(row[alias]) === 1;
       delete row[alias];
-    }
+      return flag;
+    });
     const record = serializeRow(rt, row, ctx.tenantId);
-    for (const { alias, field } of nested) {
-      if (flags.get(alias)) await this.expandField(exec, field, [record], ctx);
-      else {
-        record[field.apiName] = [];
-        if (field.many) record[`${field.apiName}Ids`] = [];
-      }
-    }
+    await this.completeNested(exec, rt, record, ctx, (_field, i) => present[i]);
     const expand = new Set(opts.expand ?? []);
     for (const path of opts.fields ?? []) if (path.includes('.')) expand.add(path.split('.')[0]);
     for (const name of expand) {
@@ -175,6 +169,49 @@ export class EntityReader {
       if (field?.relation) await this.expandField(exec, field, [record], ctx);
     }
     return { row, record: opts.fields ? pickFields(rt, record, opts.fields) : record };
+  }
+
+  /**
+   * The document after a write, from the row as stored (returned by the insert, or the row read
+   * before an update with the written values applied) instead of reading it again. Nested fields the
+   * write did not touch are copied from `unchanged` (the document before the write); touched ones
+   * are read, one statement each.
+   */
+  async afterWrite(
+    exec: SqlExecutor,
+    rt: EntityRuntime,
+    row: DbRow,
+    ctx: RequestContext,
+    unchanged: EntityRecord | null,
+    touched: (field: CompiledField) => boolean,
+  ): Promise<EntityRecord> {
+    const record = serializeRow(rt, row, ctx.tenantId);
+    await this.completeNested(exec, rt, record, ctx, touched, unchanged);
+    return record;
+  }
+
+  /**
+   * Fills a record's children and many fields: read where `read` says so, else copied from
+   * `unchanged` when given, else empty.
+   */
+  private async completeNested(
+    exec: SqlExecutor,
+    rt: EntityRuntime,
+    record: EntityRecord,
+    ctx: RequestContext,
+    read: (field: CompiledField, index: number) => boolean,
+    unchanged: EntityRecord | null = null,
+  ): Promise<void> {
+    for (const [i, field] of [...rt.childrenFields, ...rt.manyFields].entries()) {
+      if (read(field, i)) await this.expandField(exec, field, [record], ctx);
+      else if (unchanged) {
+        record[field.apiName] = (unchanged[field.apiName] as EntityRecord[]).map((item) => ({ ...item }));
+        if (field.many) record[`${field.apiName}Ids`] = [...(unchanged[`${field.apiName}Ids`] as number[])];
+      } else {
+        record[field.apiName] = [];
+        if (field.many) record[`${field.apiName}Ids`] = [];
+      }
+    }
   }
 
   /** Records of many ids in request order (reading back bulk writes for hooks). */

@@ -2,8 +2,8 @@ import type { CompiledEntity, CompiledField } from '../../../metadata/src/model'
 import { apiPropertyOf } from '../../../metadata/src/model/api-schema';
 import type { SqlExecutor } from '../data/database';
 import { RowStore, type DbRow } from '../data/row-store';
-import { SequenceService } from '../data/sequences';
-import { nowForDb, toDbValue } from '../data/values';
+import { identifierColumns, SequenceService, type KnownRows } from '../data/sequences';
+import { nowForDb, storedAsSent, toDbValue } from '../data/values';
 import { runtimeOf, type EntityRuntime } from '../kernel/model-runtime';
 import { sealSensitive } from '../security/crypto/sensitive-fields';
 import { resolveDefault } from './dynamic-defaults';
@@ -14,6 +14,13 @@ import type { EntityRecord, FieldError, RequestContext } from './types';
 /** Row index in the request → the field errors found for it. */
 export type RowErrors = Map<number, FieldError[]>;
 
+export interface UpdatedRow {
+  /** The stored row with the written values applied. */
+  row: DbRow;
+  /** Whether the database keeps every written value as sent, so `row` is what a read returns. */
+  exact: boolean;
+}
+
 /**
  * The statements of every write, always inside a caller's transaction: inserts with defaults,
  * identifiers, owned children and many-links; updates of columns, ext values, children and links;
@@ -23,6 +30,8 @@ export class EntityWriter {
   private readonly store: RowStore;
   /** One timestamp for the whole write: parent, children and links carry the same time. */
   private readonly now = nowForDb();
+  /** Rows the reference check read, with the columns identifier tokens need. */
+  private referenced: KnownRows = new Map();
 
   constructor(
     private readonly tx: SqlExecutor,
@@ -33,8 +42,8 @@ export class EntityWriter {
 
   /**
    * Checks that every relation and many target exists in the tenant (children rows recursively), in
-   * one statement per referenced entity. Returns errors per row index with JSON pointers under
-   * `pathOf(row)`.
+   * one statement for all referenced entities, reading along the related columns `rt`'s identifier
+   * is made of. Returns errors per row index with JSON pointers under `pathOf(row)`.
    */
   async checkReferences(
     rt: EntityRuntime,
@@ -72,13 +81,19 @@ export class EntityWriter {
       wanted.set(entity.name, entry);
     };
     bodies.forEach((body, row) => collect(rt, body, row, pathOf(row)));
-    const found = await this.store.existingIds(
+    const tokenColumns = identifierColumns(this.ctx.model, rt.entity);
+    this.referenced = await this.store.referencedRows(
       this.tx,
-      new Map([...wanted].map(([name, { entity, refs }]) => [name, { entity, ids: refs.map((r) => r.id) }])),
+      new Map(
+        [...wanted].map(([name, { entity, refs }]) => [
+          name,
+          { entity, ids: refs.map((r) => r.id), columns: tokenColumns.get(name) ?? [] },
+        ]),
+      ),
     );
     for (const { entity, refs } of wanted.values()) {
       for (const ref of refs) {
-        if (found.get(entity.name)?.has(ref.id)) continue;
+        if (this.referenced.get(entity.name)?.has(ref.id)) continue;
         add(ref.row, {
           field: ref.field,
           path: ref.path,
@@ -93,12 +108,29 @@ export class EntityWriter {
 
   /** Inserts validated create bodies (and their children and links); returns the new ids in order. */
   async insert(rt: EntityRuntime, bodies: readonly EntityRecord[]): Promise<number[]> {
+    return (await this.insertRows(rt, bodies, false)).ids;
+  }
+
+  /**
+   * Inserts one validated create body; `stored` is its row as stored when the database returns it
+   * with the insert (null: read it back).
+   */
+  async insertOne(rt: EntityRuntime, body: EntityRecord): Promise<{ id: number; stored: DbRow | null }> {
+    const { ids, stored } = await this.insertRows(rt, [body], true);
+    return { id: ids[0], stored: stored?.[0] ?? null };
+  }
+
+  private async insertRows(
+    rt: EntityRuntime,
+    bodies: readonly EntityRecord[],
+    returnRows: boolean,
+  ): Promise<{ ids: number[]; stored: DbRow[] | null }> {
     const started = new Date();
     const withDefaults = bodies.map((body) => applyDefaults(rt, body, this.ctx, started));
     await this.assignIdentifiers(rt, withDefaults);
     const now = this.now;
     const rows = withDefaults.map((body) => this.insertRow(rt, body, now));
-    const ids = await this.store.insert(this.tx, rt.entity, rows);
+    const { ids, stored } = await this.store.insert(this.tx, rt.entity, rows, returnRows);
     for (const field of rt.childrenFields) {
       const children = field.children;
       if (!children) continue;
@@ -119,7 +151,7 @@ export class EntityWriter {
         }
       }
     }
-    return ids;
+    return { ids, stored };
   }
 
   private async assignIdentifiers(rt: EntityRuntime, bodies: EntityRecord[]): Promise<void> {
@@ -128,7 +160,7 @@ export class EntityWriter {
     if (!field) return;
     const missing = bodies.filter((b) => b[field.apiName] === undefined || b[field.apiName] === null);
     if (missing.length === 0) return;
-    const codes = await new SequenceService(this.ctx.model).generate(
+    const codes = await new SequenceService(this.ctx.model, this.referenced).generate(
       this.tx,
       rt.entity,
       this.ctx.tenantId,
@@ -157,28 +189,33 @@ export class EntityWriter {
   }
 
   /**
-   * Applies a validated patch to a stored row guarded by `expectedVersion`; returns whether the
-   * row matched (false = stale version or gone). Children listed in the patch are merged: rows with
-   * `id` are updated, rows without are inserted, stored rows not listed are removed.
+   * Applies a validated patch to a stored row guarded by `expectedVersion`; returns the row after
+   * the update, or null when the row did not match (stale version or gone). Children listed in the
+   * patch are merged: rows with `id` are updated, rows without are inserted, stored rows not listed
+   * are removed.
    */
   async update(
     rt: EntityRuntime,
     current: DbRow,
     body: EntityRecord,
     expectedVersion: number,
-  ): Promise<boolean> {
+  ): Promise<UpdatedRow | null> {
     const values: DbRow = { updated_at: this.now, updated_by: this.ctx.userId };
+    let exact = true;
     for (const field of rt.columnFields) {
       const property = apiPropertyOf(field);
-      if (field.column && property in body)
-        values[field.column] = sealSensitive(field, toDbValue(field.columnType, body[property]));
+      if (!field.column || !(property in body)) continue;
+      const value = toDbValue(field.columnType, body[property]);
+      exact &&= storedAsSent(this.tx.dialect.name, field, value);
+      values[field.column] = sealSensitive(field, value);
     }
     if (rt.extFields.some((f) => f.apiName in body)) {
       values.ext = JSON.stringify(extValues(rt, body, parseExt(current.ext)));
+      exact &&= storedAsSent(this.tx.dialect.name, {}, values.ext);
     }
     const id = Number(current.id);
     const affected = await this.store.update(this.tx, rt.entity, id, values, expectedVersion);
-    if (affected === 0) return false;
+    if (affected === 0) return null;
     for (const field of rt.childrenFields) {
       const items = body[field.apiName];
       if (Array.isArray(items)) await this.mergeChildren(field, id, items as EntityRecord[]);
@@ -187,7 +224,7 @@ export class EntityWriter {
       const targets = body[`${field.apiName}Ids`];
       if (Array.isArray(targets)) await this.store.replaceLinks(this.tx, field, id, targets as number[]);
     }
-    return true;
+    return { row: { ...current, ...values, version: Number(current.version) + 1 }, exact };
   }
 
   private async mergeChildren(field: CompiledField, parentId: number, items: EntityRecord[]): Promise<void> {

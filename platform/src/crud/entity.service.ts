@@ -1,4 +1,4 @@
-import type { CompiledEntity, Model } from '../../../metadata/src/model';
+import type { CompiledEntity, CompiledField, Model } from '../../../metadata/src/model';
 import { apiPropertyOf } from '../../../metadata/src/model/api-schema';
 import type { EngineDatabase, SqlExecutor } from '../data/database';
 import { RowStore, type DbRow } from '../data/row-store';
@@ -77,8 +77,12 @@ export class EntityService implements EntityOperations {
       async (tx) => {
         const writer = new EntityWriter(tx, ctx);
         throwRowErrors(await writer.checkReferences(rt, [input], () => ''));
-        const [id] = await writer.insert(rt, [input]);
-        return this.readBack(tx, rt, id, 'create', ctx, null);
+        const { id, stored } = await writer.insertOne(rt, input);
+        if (!stored) return this.readBack(tx, rt, id, 'create', ctx, null);
+        const inserted = (field: CompiledField) => nestedValue(input, field).length > 0;
+        const record = await this.reader.afterWrite(tx, rt, stored, ctx, null, inserted);
+        await this.runInTransaction(tx, entity, 'create', ctx, record, null);
+        return record;
       },
       input,
     );
@@ -110,8 +114,13 @@ export class EntityService implements EntityOperations {
         const writer = new EntityWriter(tx, ctx);
         throwRowErrors(await writer.checkReferences(rt, [input], () => ''));
         const { version: _version, ...patch } = input;
-        if (!(await writer.update(rt, current, patch, sent))) await this.conflict(tx, rt, id, sent, ctx);
-        return this.readBack(tx, rt, id, 'update', ctx, previous);
+        const updated = await writer.update(rt, current, patch, sent);
+        if (!updated) return this.conflict(tx, rt, id, sent, ctx);
+        if (!updated.exact) return this.readBack(tx, rt, id, 'update', ctx, previous);
+        const merged = (field: CompiledField) => nestedProperty(field) in patch;
+        const record = await this.reader.afterWrite(tx, rt, updated.row, ctx, previous, merged);
+        await this.runInTransaction(tx, entity, 'update', ctx, record, previous);
+        return record;
       },
       stored,
     );
@@ -516,6 +525,16 @@ function toRowErrors(errors: RowErrors): RowError[] {
       message: list.map((e) => e.message).join('; '),
       errors: list,
     }));
+}
+
+/** The body property a children or many field is written through: `operations`, `toolsIds`. */
+function nestedProperty(field: CompiledField): string {
+  return field.many ? `${field.apiName}Ids` : field.apiName;
+}
+
+function nestedValue(body: EntityRecord, field: CompiledField): unknown[] {
+  const value = body[nestedProperty(field)];
+  return Array.isArray(value) ? value : [];
 }
 
 interface BulkPlan {

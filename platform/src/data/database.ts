@@ -46,7 +46,10 @@ export class EngineDatabase {
   private readonly holdsQueue = new AsyncLocalStorage<boolean>();
 
   constructor(readonly dataSource: DataSource) {
-    this.dialect = dialectFor(dataSource.options.type);
+    this.dialect = dialectFor(
+      dataSource.options.type,
+      dataSource.isInitialized && dataSource.driver.isReturningSqlSupported('insert'),
+    );
     this.reader = {
       dialect: this.dialect,
       query: <T>(sql: string, params: readonly unknown[] = []) =>

@@ -20,6 +20,11 @@ export interface Dialect {
   readonly name: DialectName;
   /** SQLite has one connection: transactions must run one at a time. */
   readonly serialTransactions: boolean;
+  /**
+   * `INSERT … RETURNING` (SQLite, MariaDB ≥ 10.5; not MySQL): the row as stored comes back with
+   * the insert, so a create needs no read-back.
+   */
+  readonly insertReturning: boolean;
   quote(identifier: string): string;
   /** SQL reading `$.<key>` of a JSON column, typed for comparison and ORDER BY. */
   jsonValue(columnSql: string, key: string, kind: JsonValueKind): string;
@@ -49,6 +54,7 @@ function driverError(error: unknown): Record<string, unknown> {
 export const mysqlDialect: Dialect = {
   name: 'mysql',
   serialTransactions: false,
+  insertReturning: false,
   quote: (identifier) => `\`${identifier.replace(/`/g, '``')}\``,
   jsonValue(columnSql, key, kind) {
     const path = `'$.${checkedKey(key)}'`;
@@ -76,9 +82,13 @@ export const mysqlDialect: Dialect = {
   },
 };
 
+/** MariaDB speaks MySQL's SQL; from 10.5 on it also returns inserted rows. */
+export const mariadbReturningDialect: Dialect = { ...mysqlDialect, insertReturning: true };
+
 export const sqliteDialect: Dialect = {
   name: 'sqlite',
   serialTransactions: true,
+  insertReturning: true,
   quote: (identifier) => `"${identifier.replace(/"/g, '""')}"`,
   jsonValue(columnSql, key, kind) {
     const extracted = `json_extract(${columnSql}, '$.${checkedKey(key)}')`;
@@ -100,8 +110,9 @@ export const sqliteDialect: Dialect = {
   },
 };
 
-export function dialectFor(type: string): Dialect {
-  if (type === 'mysql' || type === 'mariadb') return mysqlDialect;
+/** `insertReturning`: what the connected server supports (TypeORM reads it from its version). */
+export function dialectFor(type: string, insertReturning = false): Dialect {
+  if (type === 'mysql' || type === 'mariadb') return insertReturning ? mariadbReturningDialect : mysqlDialect;
   if (type === 'better-sqlite3' || type === 'sqlite') return sqliteDialect;
   throw new Error(`Unsupported database type '${type}'`);
 }

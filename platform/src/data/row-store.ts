@@ -80,34 +80,44 @@ export class RowStore {
   }
 
   /**
-   * Which of the given ids exist (live, in the tenant) in each table, in one UNION ALL statement:
-   * entity name → existing ids.
+   * Which of the given ids exist (live, in the tenant) in each table, in one UNION ALL statement,
+   * with the listed columns of each (what identifier tokens such as `{line.line_code}` need, so they
+   * are not read again): entity name → id → those columns.
    */
-  async existingIds(
+  async referencedRows(
     tx: SqlExecutor,
-    wanted: ReadonlyMap<string, { entity: CompiledEntity; ids: readonly number[] }>,
-  ): Promise<Map<string, Set<number>>> {
+    wanted: ReadonlyMap<
+      string,
+      { entity: CompiledEntity; ids: readonly number[]; columns: readonly string[] }
+    >,
+  ): Promise<Map<string, Map<number, DbRow>>> {
     const q = tx.dialect.quote;
+    const width = Math.max(0, ...[...wanted.values()].map((w) => w.columns.length));
     const parts: string[] = [];
     const params: unknown[] = [];
-    for (const [name, { entity, ids }] of wanted) {
+    for (const [name, { entity, ids, columns }] of wanted) {
       const unique = [...new Set(ids)];
       if (unique.length === 0) continue;
       const scope = this.scope(tx, entity);
       const live = entity.softDelete ? ` AND ${q('deleted_at')} IS NULL` : '';
+      const selected = Array.from(
+        { length: width },
+        (_, i) => `${i < columns.length ? q(columns[i]) : 'NULL'} AS ${q(`c${i}`)}`,
+      );
       parts.push(
-        `SELECT ? AS e, ${q('id')} AS id FROM ${q(entity.table)} ` +
+        `SELECT ? AS e, ${[`${q('id')} AS id`, ...selected].join(', ')} FROM ${q(entity.table)} ` +
           `WHERE ${q('id')} IN (${unique.map(() => '?').join(', ')})${scope.sql}${live}`,
       );
       params.push(name, ...unique, ...scope.params);
     }
-    const found = new Map<string, Set<number>>();
+    const found = new Map<string, Map<number, DbRow>>();
     if (parts.length === 0) return found;
-    const rows = await tx.query<{ e: string; id: number }>(parts.join(' UNION ALL '), params);
+    const rows = await tx.query<DbRow & { e: string; id: number }>(parts.join(' UNION ALL '), params);
     for (const row of rows) {
-      const ids = found.get(row.e) ?? new Set<number>();
-      ids.add(Number(row.id));
-      found.set(row.e, ids);
+      const columns = wanted.get(row.e)?.columns ?? [];
+      const byId = found.get(row.e) ?? new Map<number, DbRow>();
+      byId.set(Number(row.id), Object.fromEntries(columns.map((column, i) => [column, row[`c${i}`]])));
+      found.set(row.e, byId);
     }
     return found;
   }
@@ -224,29 +234,39 @@ export class RowStore {
    * Inserts rows (column → bound value; every row has the same columns) in multi-row batches and
    * returns their ids in order. MySQL reserves one block of consecutive auto-increment ids for a
    * multi-row INSERT … VALUES (a "simple insert": its row count is known up front), so the ids are
-   * insertId…insertId+n-1; SQLite returns them.
+   * insertId…insertId+n-1; SQLite returns them. With `returnRows`, where the dialect supports
+   * `INSERT … RETURNING`, `stored` holds the rows as stored (else null: read them back).
    */
-  async insert(tx: SqlExecutor, entity: CompiledEntity, rows: readonly DbRow[]): Promise<number[]> {
-    if (rows.length === 0) return [];
+  async insert(
+    tx: SqlExecutor,
+    entity: CompiledEntity,
+    rows: readonly DbRow[],
+    returnRows = false,
+  ): Promise<{ ids: number[]; stored: DbRow[] | null }> {
+    if (rows.length === 0) return { ids: [], stored: returnRows && tx.dialect.insertReturning ? [] : null };
     const q = tx.dialect.quote;
     const columns = Object.keys(rows[0]);
     const perBatch = Math.max(1, Math.floor(INSERT_BATCH_PARAMS / columns.length));
     const head = `INSERT INTO ${q(entity.table)} (${columns.map(q).join(', ')}) VALUES `;
     const tuple = `(${columns.map(() => '?').join(', ')})`;
     const ids: number[] = [];
+    const returning =
+      returnRows && tx.dialect.insertReturning ? '*' : tx.dialect.name === 'sqlite' ? q('id') : null;
+    const stored: DbRow[] | null = returning === '*' ? [] : null;
     for (let i = 0; i < rows.length; i += perBatch) {
       const batch = rows.slice(i, i + perBatch);
       const sql = head + batch.map(() => tuple).join(', ');
       const params = batch.flatMap((row) => columns.map((c) => row[c]));
-      if (tx.dialect.name === 'sqlite') {
-        const returned = await tx.query<{ id: number }>(`${sql} RETURNING ${q('id')} AS id`, params);
+      if (returning) {
+        const returned = await tx.query<DbRow>(`${sql} RETURNING ${returning}`, params);
         ids.push(...returned.map((r) => Number(r.id)));
+        stored?.push(...returned);
       } else {
         const result = await tx.execute(sql, params);
         for (let k = 0; k < batch.length; k++) ids.push(result.insertId + k);
       }
     }
-    return ids;
+    return { ids, stored };
   }
 
   /** `UPDATE … WHERE id = ? [AND version = ?]`; returns affected rows (0 = missing or stale). */

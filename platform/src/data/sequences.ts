@@ -1,14 +1,53 @@
-import type { CompiledEntity, CompiledIdentifier, Model } from '../../../metadata/src/model';
+import type { CompiledEntity, CompiledField, CompiledIdentifier, Model } from '../../../metadata/src/model';
 import { apiPropertyOf } from '../../../metadata/src/model/api-schema';
 import { ValidationError } from '../crud/errors';
 import { resolveLeaf } from './field-paths';
 import type { SqlExecutor } from './database';
+import type { DbRow } from './row-store';
 
 /** Table of every identifier sequence; created by database/migrations/1764000000000-platform-tables. */
 export const SEQUENCE_TABLE = 'sys_sequence';
 
 /** What a pattern's `{field}` / `{relation.field}` tokens read from the row being created. */
 export type RowValues = Readonly<Record<string, unknown>>;
+
+/** Related rows the caller has already read in this transaction: entity name → id → columns. */
+export type KnownRows = ReadonlyMap<string, ReadonlyMap<number, DbRow>>;
+
+/** A `{relation.field}` token resolved: the relation on the created entity, its target and column. */
+interface RelatedToken {
+  relation: CompiledField;
+  target: CompiledEntity;
+  column: string;
+}
+
+function relatedToken(model: Model, entity: CompiledEntity, path: string): RelatedToken {
+  const [head, ...rest] = path.split('.');
+  const relation = entity.fieldsByName.get(head);
+  const target = relation?.relation ? model.entities.get(relation.relation.target) : undefined;
+  const leafField = target?.fieldsByName.get(rest.join('.'));
+  const leaf = target && leafField ? resolveLeaf(target, leafField.apiName) : null;
+  if (!relation || !target || !leaf || leaf.storage !== 'column') {
+    throw new Error(`Identifier token {${path}} of ${entity.name} does not resolve to a column`);
+  }
+  return { relation, target, column: leaf.name };
+}
+
+/**
+ * The related columns an entity's identifier reads (`WO-{line.line_code}-…` → production_line:
+ * line_code), so a reference check can fetch them with the ids it verifies.
+ */
+export function identifierColumns(model: Model, entity: CompiledEntity): Map<string, string[]> {
+  const columns = new Map<string, string[]>();
+  for (const token of entity.identifier?.tokens ?? []) {
+    if (token.kind !== 'field' || !token.value.includes('.')) continue;
+    const { target, column } = relatedToken(model, entity, token.value);
+    const list = columns.get(target.name) ?? [];
+    if (!list.includes(column)) list.push(column);
+    columns.set(target.name, list);
+  }
+  return columns;
+}
 
 /**
  * Identifier generation for every entity. The scope key is tenant + entity + every token before
@@ -17,7 +56,10 @@ export type RowValues = Readonly<Record<string, unknown>>;
  * concurrent creates get distinct values and a rolled-back create leaves no gap.
  */
 export class SequenceService {
-  constructor(private readonly model: Model) {}
+  constructor(
+    private readonly model: Model,
+    private readonly known: KnownRows = new Map(),
+  ) {}
 
   /**
    * Renders identifiers for `rows` (API-shaped: `lineId`, `line`…), allocating one block per scope.
@@ -82,7 +124,10 @@ export class SequenceService {
     return { prefix, suffix };
   }
 
-  /** `{line}` reads the row's value; `{line.line_code}` reads the related row in the same tenant. */
+  /**
+   * `{line}` reads the row's value; `{line.line_code}` the related row in the same tenant, unless
+   * the caller already read it.
+   */
   private async fieldToken(
     tx: SqlExecutor,
     entity: CompiledEntity,
@@ -90,22 +135,20 @@ export class SequenceService {
     path: string,
     row: RowValues,
   ): Promise<string> {
-    const [head, ...rest] = path.split('.');
-    const field = entity.fieldsByName.get(head);
-    if (!field) throw new Error(`Identifier token {${path}} names no field of ${entity.name}`);
-    if (rest.length === 0)
+    if (!path.includes('.')) {
+      const field = entity.fieldsByName.get(path);
+      if (!field) throw new Error(`Identifier token {${path}} names no field of ${entity.name}`);
       return String(row[field.type === 'relation' ? `${field.apiName}Id` : field.apiName] ?? '');
-    const target = field.relation ? this.model.entities.get(field.relation.target) : undefined;
-    const leafField = target?.fieldsByName.get(rest.join('.'));
-    const leaf = target && leafField ? resolveLeaf(target, leafField.apiName) : null;
-    if (!target || !leaf || leaf.storage !== 'column') {
-      throw new Error(`Identifier token {${path}} of ${entity.name} does not resolve to a column`);
     }
+    const { relation, target, column } = relatedToken(this.model, entity, path);
+    const id = row[`${relation.apiName}Id`];
+    const known = this.known.get(target.name)?.get(Number(id));
+    if (known && column in known) return String(known[column] ?? '');
     const q = tx.dialect.quote;
     const tenantCondition = target.tenantScoped ? ` AND ${q('tenant_id')} = ?` : '';
     const rows = await tx.query<{ v: unknown }>(
-      `SELECT ${q(leaf.name)} AS v FROM ${q(target.table)} WHERE ${q('id')} = ?${tenantCondition}`,
-      target.tenantScoped ? [row[`${field.apiName}Id`], tenantId] : [row[`${field.apiName}Id`]],
+      `SELECT ${q(column)} AS v FROM ${q(target.table)} WHERE ${q('id')} = ?${tenantCondition}`,
+      target.tenantScoped ? [id, tenantId] : [id],
     );
     return String(rows[0]?.v ?? '');
   }

@@ -1,4 +1,5 @@
 import type { ColumnType } from '../../../metadata/src/model';
+import type { DialectName } from './dialect';
 
 /**
  * Conversions between API values and what both drivers store and return. Datetimes are stored as
@@ -40,6 +41,28 @@ export function canonicalDbValue(columnType: ColumnType | undefined, value: unkn
   if (typeof value === 'bigint') return Number(value);
   if (columnType === 'datetime' && typeof value === 'string') return value.replace('T', ' ');
   return value;
+}
+
+/** In a `u` regex a surrogate pair is one code point, so only unpaired halves match. */
+const UNPAIRED_SURROGATE = /\p{Surrogate}/u;
+
+/**
+ * Whether the database keeps a bound value exactly as sent, so that a row built from the written
+ * values equals what reading it back returns. Not so for unpaired UTF-16 surrogates (both drivers
+ * encode UTF-8 with replacement characters) and, on MySQL, decimals with more digits after the point
+ * than the column's scale (rounded). Everything else the engine binds is stored as is.
+ */
+export function storedAsSent(
+  dialect: DialectName,
+  column: { columnType?: ColumnType; scale?: number },
+  value: unknown,
+): boolean {
+  if (typeof value === 'string') return !UNPAIRED_SURROGATE.test(value);
+  if (typeof value === 'number' && column.columnType === 'decimal' && dialect === 'mysql') {
+    const digits = /^-?\d+(?:\.(\d+))?$/.exec(String(value));
+    return digits !== null && (digits[1]?.length ?? 0) <= (column.scale ?? 0);
+  }
+  return true;
 }
 
 /** API value → bound parameter for a column of this type. */
