@@ -168,12 +168,21 @@ export interface WebhookConsumerOptions {
  * whose delivery was committed, and receivers deduplicate by `x-mes-event-id` (at-least-once).
  */
 export function webhookConsumer(options: WebhookConsumerOptions = {}): EventConsumer {
+  // A batch of events is handled in one transaction: its tenants' subscriptions are read once.
+  const readInTransaction = new WeakMap<SqlExecutor, Map<string, Promise<WebhookSubscription[]>>>();
+  const subscriptionsOf = (tx: SqlExecutor, tenant: string): Promise<WebhookSubscription[]> => {
+    const byTenant = readInTransaction.get(tx) ?? new Map<string, Promise<WebhookSubscription[]>>();
+    readInTransaction.set(tx, byTenant);
+    const read = byTenant.get(tenant) ?? webhookSubscriptions(tx, tenant);
+    byTenant.set(tenant, read);
+    return read;
+  };
   return {
     name: 'webhooks',
     types: ['*'],
     async handle(event: EventEnvelope, tx: SqlExecutor) {
       const failures: string[] = [];
-      for (const subscription of await webhookSubscriptions(tx, event.tenant)) {
+      for (const subscription of await subscriptionsOf(tx, event.tenant)) {
         if (!typeMatches(subscription.eventType, event.type)) continue;
         const error = await deliver(tx, subscription, event, options.timeoutMs ?? 5000);
         if (error) failures.push(`${subscription.url}: ${error}`);

@@ -11,6 +11,7 @@ import {
   webhookConsumer,
 } from '../../../platform/src/events/webhooks';
 import { ApiError } from '../../../platform/src/crud/errors';
+import type { SqlExecutor } from '../../../platform/src/data/database';
 import { openPlatformDatabase, waitFor, type TestDatabase } from '../../support/platform-database';
 
 const SECRET = 'a-long-shared-secret';
@@ -90,5 +91,24 @@ describe.each(['sqlite', 'mysql'] as const)('webhooks on %s', (dialect) => {
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).details?.errors?.[0]).toMatchObject({ field: 'url', rule: 'format' });
+  });
+
+  it("reads a tenant's subscriptions once for a batch of events handled in one transaction", async () => {
+    const events = [1, 2, 3].map((n) =>
+      createEnvelope({ type: 'stock.adjusted', tenant: 't3', entity: 'stock', entityId: n }),
+    );
+    const reads: string[] = [];
+    await db.db.transaction(async (tx) => {
+      const counting: SqlExecutor = {
+        ...tx,
+        query: (sql, params) => {
+          reads.push(sql);
+          return tx.query(sql, params);
+        },
+      };
+      const consumer = webhookConsumer();
+      for (const event of events) await consumer.handle(event, counting);
+    });
+    expect(reads.filter((sql) => sql.includes('FROM evt_webhook_subscription'))).toHaveLength(1);
   });
 });
