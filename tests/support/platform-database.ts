@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import { createDataSource, loadDatabaseConfig } from '../../platform/src/data/connection';
 import { EngineDatabase } from '../../platform/src/data/database';
 import { WorkflowEventsTraceTables1764061200000 } from '../../database/migrations/1764061200000-workflow-events-trace-tables';
+import { WebhookSubscriptionTimePrecision1795620000000 } from '../../database/migrations/1795620000000-webhook-subscription-time-precision';
 import { dropMysqlDatabase, mysqlUrl } from '../integration/migrations/helpers';
 
 export type TestDialect = 'sqlite' | 'mysql';
@@ -27,7 +28,7 @@ export async function openPlatformDatabase(dialect: TestDialect, suite: string):
   const config = loadDatabaseConfig({ DATABASE_URL: url });
   const dataSource = await createDataSource(config, {
     createDatabase: true,
-    migrations: [WorkflowEventsTraceTables1764061200000],
+    migrations: [WorkflowEventsTraceTables1764061200000, WebhookSubscriptionTimePrecision1795620000000],
   });
   await dataSource.runMigrations();
   return {

@@ -15,6 +15,8 @@ export interface WebhookSubscription {
   url: string;
   secret: string;
   active: boolean;
+  /** ISO time: the subscription receives events that happened from then on. */
+  createdAt: string;
 }
 
 /** `sha256=<hex HMAC-SHA256 of the raw body with the subscription's secret>`. */
@@ -143,7 +145,7 @@ function isoTime(value: unknown): string {
 
 export async function webhookSubscriptions(sql: SqlExecutor, tenant: string): Promise<WebhookSubscription[]> {
   const rows = await sql.query<Record<string, unknown>>(
-    'SELECT id, tenant_id, event_type, url, secret, active FROM evt_webhook_subscription WHERE tenant_id = ? AND active = 1 ORDER BY id',
+    'SELECT id, tenant_id, event_type, url, secret, active, created_at FROM evt_webhook_subscription WHERE tenant_id = ? AND active = 1 ORDER BY id',
     [tenant],
   );
   return rows.map((row) => ({
@@ -153,6 +155,7 @@ export async function webhookSubscriptions(sql: SqlExecutor, tenant: string): Pr
     url: String(row.url),
     secret: String(row.secret),
     active: Boolean(Number(row.active)),
+    createdAt: isoTime(row.created_at),
   }));
 }
 
@@ -162,7 +165,7 @@ export interface WebhookConsumerOptions {
 }
 
 /**
- * Posts each event to the tenant's matching subscriptions, signed with HMAC-SHA256, and records each
+ * Posts each event to the tenant's matching subscriptions (those that existed when it happened), signed with HMAC-SHA256, and records each
  * delivery (evt_webhook_delivery) in the consumer's transaction. Any failure fails the event, which
  * the transport retries (3 attempts, backoff) and then dead-letters; a retry skips subscriptions
  * whose delivery was committed, and receivers deduplicate by `x-mes-event-id` (at-least-once).
@@ -183,7 +186,9 @@ export function webhookConsumer(options: WebhookConsumerOptions = {}): EventCons
     async handle(event: EventEnvelope, tx: SqlExecutor) {
       const failures: string[] = [];
       for (const subscription of await subscriptionsOf(tx, event.tenant)) {
-        if (!typeMatches(subscription.eventType, event.type)) continue;
+        // Events that happened before the subscription existed are not its business, however late
+        // the relay delivers them (a batch window, a backlog after an outage).
+        if (!typeMatches(subscription.eventType, event.type) || subscription.createdAt > event.time) continue;
         const error = await deliver(tx, subscription, event, options.timeoutMs ?? 5000);
         if (error) failures.push(`${subscription.url}: ${error}`);
       }

@@ -111,4 +111,19 @@ describe.each(['sqlite', 'mysql'] as const)('webhooks on %s', (dialect) => {
     });
     expect(reads.filter((sql) => sql.includes('FROM evt_webhook_subscription'))).toHaveLength(1);
   });
+
+  it('does not deliver events that happened before the subscription was created', async () => {
+    const earlier = createEnvelope({ type: 'lot.split', tenant: 't4', entity: 'lot', entityId: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await createWebhookSubscription(db.db, { tenant: 't4', eventType: 'lot.*', url, secret: SECRET });
+    const later = createEnvelope({ type: 'lot.merged', tenant: 't4', entity: 'lot', entityId: 2 });
+    const before = received.length;
+    const consumer = webhookConsumer();
+    await db.db.transaction(async (tx) => {
+      await consumer.handle(earlier, tx);
+      await consumer.handle(later, tx);
+    });
+    const types = received.slice(before).map((r) => (JSON.parse(r.body) as { type: string }).type);
+    expect(types).toEqual(['lot.merged']);
+  });
 });
