@@ -42,6 +42,9 @@ export async function sealAuditChains(
   return sealed;
 }
 
+/** Commits within this window after the first are sealed together. */
+const SEAL_WINDOW_MS = 50;
+
 /**
  * Seals in the background: shortly after each commit that wrote audit records (notify()) and every
  * `idleDelayMs` for records written by other instances or left by a crash. stop() seals what is
@@ -58,6 +61,7 @@ export class AuditSealer {
       async () => (await sealAuditChains(db)) >= BATCH,
       options.idleDelayMs ?? 200,
       options.onError,
+      SEAL_WINDOW_MS,
     );
   }
 

@@ -7,8 +7,10 @@ import { placeholders, sqlTime } from '../data/sql';
 export interface OutboxRelayOptions {
   /** Events claimed per round trip; default 200. */
   batchSize?: number;
-  /** Poll interval when the outbox is empty; default 100 ms (notify() wakes the relay at once). */
+  /** Poll interval when the outbox is empty; default 100 ms (notify() wakes the relay sooner). */
   idleDelayMs?: number;
+  /** How long after notify() the relay waits for more commits to join the batch; default 10 ms. */
+  batchWindowMs?: number;
   /** Delivery attempts before an event is dead-lettered (dead_at set); default 3. */
   maxAttempts?: number;
   /** First retry delay, doubled each attempt; default 1000 ms. */
@@ -46,6 +48,7 @@ export class OutboxRelay {
       async () => (await this.relayOnce()) >= this.batchSize,
       options.idleDelayMs ?? 100,
       options.onError,
+      options.batchWindowMs ?? 10,
     );
   }
 
