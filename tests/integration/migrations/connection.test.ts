@@ -48,4 +48,20 @@ describe('createDataSource on MariaDB', () => {
       await dataSource.destroy();
     }
   });
+
+  it('keeps one promise wrapper per pooled connection across queries', async () => {
+    const dataSource = await createDataSource(loadDatabaseConfig({ DATABASE_URL: mysqlUrl(database) }), {
+      createDatabase: true,
+    });
+    const runner = dataSource.createQueryRunner();
+    try {
+      const connection = (await runner.connect()) as { promise(): unknown };
+      const first = connection.promise();
+      await runner.query('SELECT 1');
+      expect(connection.promise()).toBe(first);
+    } finally {
+      await runner.release();
+      await dataSource.destroy();
+    }
+  });
 });
