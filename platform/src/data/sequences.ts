@@ -33,11 +33,16 @@ function relatedToken(model: Model, entity: CompiledEntity, path: string): Relat
   return { relation, target, column: leaf.name };
 }
 
+/** A compiled entity never changes (a new Model compiles new ones), so its answer can be kept. */
+const identifierColumnsCache = new WeakMap<CompiledEntity, ReadonlyMap<string, string[]>>();
+
 /**
  * The related columns an entity's identifier reads (`WO-{line.line_code}-…` → production_line:
  * line_code), so a reference check can fetch them with the ids it verifies.
  */
-export function identifierColumns(model: Model, entity: CompiledEntity): Map<string, string[]> {
+export function identifierColumns(model: Model, entity: CompiledEntity): ReadonlyMap<string, string[]> {
+  const cached = identifierColumnsCache.get(entity);
+  if (cached) return cached;
   const columns = new Map<string, string[]>();
   for (const token of entity.identifier?.tokens ?? []) {
     if (token.kind !== 'field' || !token.value.includes('.')) continue;
@@ -46,6 +51,7 @@ export function identifierColumns(model: Model, entity: CompiledEntity): Map<str
     if (!list.includes(column)) list.push(column);
     columns.set(target.name, list);
   }
+  identifierColumnsCache.set(entity, columns);
   return columns;
 }
 

@@ -45,7 +45,7 @@ export function fingerprintSensitive(
   entity: CompiledEntity,
   record: EntityRecord | null,
 ): EntityRecord | null {
-  if (record === null) return null;
+  if (record === null || !holdsSensitive(model, entity)) return record;
   const result: EntityRecord = { ...record };
   for (const field of entity.fields) {
     const value = record[field.apiName];
@@ -59,6 +59,21 @@ export function fingerprintSensitive(
       );
   }
   return result;
+}
+
+const holdsSensitiveCache = new WeakMap<CompiledEntity, boolean>();
+
+/** Whether an entity or its owned children (at any depth) have a sensitive field. */
+function holdsSensitive(model: Model, entity: CompiledEntity): boolean {
+  let holds = holdsSensitiveCache.get(entity);
+  if (holds === undefined) {
+    holds = entity.fields.some((field) => {
+      const child = field.children ? model.entities.get(field.children.target) : undefined;
+      return field.sensitive || (child !== undefined && child !== entity && holdsSensitive(model, child));
+    });
+    holdsSensitiveCache.set(entity, holds);
+  }
+  return holds;
 }
 
 function fingerprint(value: string): string {
