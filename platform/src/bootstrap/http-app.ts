@@ -1,8 +1,8 @@
 /**
  * Builds the Nest application on Fastify around already-created dependencies: trace ids, pino
  * request logs, qs-style querystrings, body limits, CSV/XLSX import bodies and the API docs.
- * Nest's own Fastify error and not-found handlers pass body-parsing failures and unknown routes to
- * the global ApiExceptionFilter, so they get the same envelope. Used by `main.ts` and the tests.
+ * Errors Fastify sees (body parsing, routes outside Nest) and Nest's not-found handler both answer
+ * with the same envelope as the global ApiExceptionFilter. Used by `main.ts` and the tests.
  */
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -31,11 +31,22 @@ class ServerNestLogger extends PinoNestLogger {
   }
 }
 
+/**
+ * Keeps the envelope's Fastify error handler, set before any route exists, for every route. Nest would
+ * install its own at init (the same mapping, through ApiExceptionFilter), replacing it for routes
+ * registered later, with a Fastify warning (FSTWRN004) on every start.
+ */
+class EnvelopeFastifyAdapter extends FastifyAdapter {
+  override setErrorHandler(): ReturnType<FastifyAdapter['setErrorHandler']> {
+    return this.getInstance();
+  }
+}
+
 /** Nested brackets deep enough for `filter[item.code][in]`, bounded so a querystring cannot explode. */
 const QUERY_LIMITS = { depth: 5, arrayLimit: 100, parameterLimit: 200 };
 
 export async function createHttpApp(deps: AppDependencies, logger: Logger): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({
+  const adapter = new EnvelopeFastifyAdapter({
     loggerInstance: logger,
     bodyLimit: deps.config.bodyLimit,
     genReqId: traceIdFor,
@@ -47,8 +58,7 @@ export async function createHttpApp(deps: AppDependencies, logger: Logger): Prom
   });
   const fastify = app.getHttpAdapter().getInstance();
   // Errors Fastify raises before a Nest handler runs (body parsing, content types) get the envelope.
-  // Set before any plugin registers routes so every route context inherits it; Nest sets its own
-  // later (Fastify warns FSTWRN004 once), which routes registered after that use — same mapping.
+  // Set before any plugin registers routes so every route context inherits it.
   fastify.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) =>
     sendError(error, request, reply),
   );
