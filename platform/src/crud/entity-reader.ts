@@ -172,10 +172,10 @@ export class EntityReader {
   }
 
   /**
-   * The document after a write, from the row as stored (returned by the insert, or the row read
-   * before an update with the written values applied) instead of reading it again. Nested fields the
-   * write did not touch are copied from `unchanged` (the document before the write); touched ones
-   * are read, one statement each.
+   * The document after a write without reading it again: from the row as stored (returned by the
+   * insert), or, after an update, from the document before it (`unchanged`) with the columns the
+   * update wrote (`row`). Nested fields the write did not touch are copied from `unchanged`;
+   * touched ones are read, one statement each.
    */
   async afterWrite(
     exec: SqlExecutor,
@@ -185,7 +185,9 @@ export class EntityReader {
     unchanged: EntityRecord | null,
     touched: (field: CompiledField) => boolean,
   ): Promise<EntityRecord> {
-    const record = serializeRow(rt, row, ctx.tenantId);
+    // serializeRow skips the columns a row lacks: the written ones replace their old values.
+    const written = serializeRow(rt, row, ctx.tenantId);
+    const record = unchanged ? Object.assign({ ...unchanged }, written) : written;
     await this.completeNested(exec, rt, record, ctx, touched, unchanged);
     return record;
   }

@@ -15,9 +15,9 @@ import type { EntityRecord, FieldError, RequestContext } from './types';
 export type RowErrors = Map<number, FieldError[]>;
 
 export interface UpdatedRow {
-  /** The stored row with the written values applied. */
-  row: DbRow;
-  /** Whether the database keeps every written value as sent, so `row` is what a read returns. */
+  /** The columns the update wrote, with the new version. */
+  written: DbRow;
+  /** Whether the database keeps every written value as sent, so `written` is what a read returns. */
   exact: boolean;
 }
 
@@ -189,8 +189,8 @@ export class EntityWriter {
   }
 
   /**
-   * Applies a validated patch to a stored row guarded by `expectedVersion`; returns the row after
-   * the update, or null when the row did not match (stale version or gone). Children listed in the
+   * Applies a validated patch to a stored row guarded by `expectedVersion`; returns what it wrote,
+   * or null when the row did not match (stale version or gone). Children listed in the
    * patch are merged: rows with `id` are updated, rows without are inserted, stored rows not listed
    * are removed.
    */
@@ -202,9 +202,10 @@ export class EntityWriter {
   ): Promise<UpdatedRow | null> {
     const values: DbRow = { updated_at: this.now, updated_by: this.ctx.userId };
     let exact = true;
-    for (const field of rt.columnFields) {
-      const property = apiPropertyOf(field);
-      if (!field.column || !(property in body)) continue;
+    // A patch names a few of the entity's fields: look those up rather than walk every field.
+    for (const property of Object.keys(body)) {
+      const field = rt.fieldsByProperty.get(property);
+      if (field?.storage !== 'column' || !field.column) continue;
       const value = toDbValue(field.columnType, body[property]);
       exact &&= storedAsSent(this.tx.dialect.name, field, value);
       values[field.column] = sealSensitive(field, value);
@@ -224,7 +225,7 @@ export class EntityWriter {
       const targets = body[`${field.apiName}Ids`];
       if (Array.isArray(targets)) await this.store.replaceLinks(this.tx, field, id, targets as number[]);
     }
-    return { row: { ...current, ...values, version: Number(current.version) + 1 }, exact };
+    return { written: { ...values, version: Number(current.version) + 1 }, exact };
   }
 
   private async mergeChildren(field: CompiledField, parentId: number, items: EntityRecord[]): Promise<void> {

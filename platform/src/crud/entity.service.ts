@@ -118,7 +118,7 @@ export class EntityService implements EntityOperations {
         if (!updated) return this.conflict(tx, rt, id, sent, ctx);
         if (!updated.exact) return this.readBack(tx, rt, id, 'update', ctx, previous);
         const merged = (field: CompiledField) => nestedProperty(field) in patch;
-        const record = await this.reader.afterWrite(tx, rt, updated.row, ctx, previous, merged);
+        const record = await this.reader.afterWrite(tx, rt, updated.written, ctx, previous, merged);
         await this.runInTransaction(tx, entity, 'update', ctx, record, previous);
         return record;
       },
