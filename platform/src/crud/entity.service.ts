@@ -117,7 +117,7 @@ export class EntityService implements EntityOperations {
         const updated = await writer.update(rt, current, patch, sent);
         if (!updated) return this.conflict(tx, rt, id, sent, ctx);
         if (!updated.exact) return this.readBack(tx, rt, id, 'update', ctx, previous);
-        const merged = (field: CompiledField) => nestedProperty(field) in patch;
+        const merged = (field: CompiledField) => apiPropertyOf(field) in patch;
         const record = await this.reader.afterWrite(tx, rt, updated.written, ctx, previous, merged);
         await this.runInTransaction(tx, entity, 'update', ctx, record, previous);
         return record;
@@ -527,13 +527,8 @@ function toRowErrors(errors: RowErrors): RowError[] {
     }));
 }
 
-/** The body property a children or many field is written through: `operations`, `toolsIds`. */
-function nestedProperty(field: CompiledField): string {
-  return field.many ? `${field.apiName}Ids` : field.apiName;
-}
-
 function nestedValue(body: EntityRecord, field: CompiledField): unknown[] {
-  const value = body[nestedProperty(field)];
+  const value = body[apiPropertyOf(field)];
   return Array.isArray(value) ? value : [];
 }
 
