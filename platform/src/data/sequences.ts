@@ -144,10 +144,10 @@ export class SequenceService {
     if (!path.includes('.')) {
       const field = entity.fieldsByName.get(path);
       if (!field) throw new Error(`Identifier token {${path}} names no field of ${entity.name}`);
-      return String(row[field.type === 'relation' ? `${field.apiName}Id` : field.apiName] ?? '');
+      return String(row[apiPropertyOf(field)] ?? '');
     }
     const { relation, target, column } = relatedToken(this.model, entity, path);
-    const id = row[`${relation.apiName}Id`];
+    const id = row[apiPropertyOf(relation)];
     const known = this.known.get(target.name)?.get(Number(id));
     if (known && column in known) return String(known[column] ?? '');
     const q = tx.dialect.quote;
