@@ -165,8 +165,9 @@ export interface WebhookConsumerOptions {
 }
 
 /**
- * Posts each event to the tenant's matching subscriptions (those that existed when it happened), signed with HMAC-SHA256, and records each
- * delivery (evt_webhook_delivery) in the consumer's transaction. Any failure fails the event, which
+ * Posts each event to the tenant's matching subscriptions (those that existed when it happened),
+ * signed with HMAC-SHA256, and records each delivery (evt_webhook_delivery) in the consumer's
+ * transaction. Any failure fails the event, which
  * the transport retries (3 attempts, backoff) and then dead-letters; a retry skips subscriptions
  * whose delivery was committed, and receivers deduplicate by `x-mes-event-id` (at-least-once).
  */
