@@ -27,8 +27,8 @@ export interface AppDependencies {
   readinessChecks: ReadinessCheck[];
   /** Runtime plugin lifecycle; without it the admin plugin API is not mounted. */
   plugins?: PluginManager;
-  /** Authentication and hardening; without it requests are trusted and the tenant comes from X-Tenant-ID. */
-  security?: SecurityHttpOptions;
+  /** Authentication and hardening: every route but those declared public needs a principal. */
+  security: SecurityHttpOptions;
   /** Workflow actions and history; without it the action routes are not mounted. */
   workflows?: WorkflowService;
   /**

@@ -72,7 +72,7 @@ export async function createHttpApp(deps: AppDependencies, logger: Logger): Prom
     (_request: FastifyRequest, body: Buffer, done: (error: Error | null, body?: Buffer) => void) =>
       done(null, body),
   );
-  if (deps.security) registerSecurity(fastify, deps.security);
+  registerSecurity(fastify, deps.security);
   registerApiDocs(fastify, deps.models);
   app.useGlobalFilters(new ApiExceptionFilter());
   await app.init();

@@ -28,6 +28,7 @@ import { createLogger } from '../ops/logger';
 import type { ReadinessCheck } from '../ops/health.controller';
 import { assertProductionSecrets } from '../security/production-secrets';
 import { bootstrapSecurity } from '../security/bootstrap-security';
+import type { SecurityHttpOptions } from '../security/http/register-security';
 import { loadKeyRing } from '../security/crypto/key-ring';
 import { installSensitiveKeyRing } from '../security/crypto/sensitive-fields';
 import { startEventRuntime } from './event-runtime';
@@ -60,6 +61,8 @@ export interface RunningServer {
   registry: ModelRegistry;
   service: EntityService;
   plugins: PluginManager;
+  /** Authentication and hardening of the HTTP app (the same options serve any further app on this engine). */
+  security: SecurityHttpOptions;
   logger: Logger;
   /** Set when listening. */
   url: string | null;
@@ -182,7 +185,18 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       })();
       return closing;
     };
-    return { app, config, dataSource, registry, service, plugins, logger, url, close };
+    return {
+      app,
+      config,
+      dataSource,
+      registry,
+      service,
+      plugins,
+      security: security.http,
+      logger,
+      url,
+      close,
+    };
   } catch (error) {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     throw error;

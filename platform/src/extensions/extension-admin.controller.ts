@@ -13,8 +13,6 @@ import {
 } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { requireAdmin } from '../plugins/admin-access';
-import type { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/tokens';
 import { EnvelopeInterceptor } from '../crud/http/envelope.interceptor';
 import { requestContext } from '../crud/http/request-context';
 import { MODEL_REGISTRY } from '../crud/http/tokens';
@@ -30,7 +28,6 @@ export class ExtensionAdminController {
   constructor(
     @Inject(EXTENSION_FIELDS) private readonly fields: ExtensionFieldService,
     @Inject(MODEL_REGISTRY) private readonly models: ModelRegistry,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Get()
@@ -86,6 +83,6 @@ export class ExtensionAdminController {
 
   private context(request: FastifyRequest): RequestContext {
     requireAdmin(request);
-    return requestContext(request, this.models, this.config.defaultTenant);
+    return requestContext(request, this.models);
   }
 }

@@ -1,11 +1,10 @@
 /**
  * What of the Model one caller may see: the meta API and the served form schemas show an
  * authenticated caller only the entities it may read, the fields it may read, the fields it may write
- * as editable, and the actions it holds. Without authentication (MES_AUTH=off) everything shows.
+ * as editable, and the actions it holds.
  */
 import type { CompiledEntity, CompiledField, Model } from '../../../metadata/src/model';
 import { apiPropertyOf } from '../../../metadata/src/model/api-schema';
-import type { RequestContext } from '../crud/types';
 import { accessTo, canReadField, canWriteField } from '../security/authorization/access';
 import type { Principal, SecureContext } from '../security/principal';
 
@@ -18,16 +17,8 @@ export interface CallerView {
   actions(entity: CompiledEntity): string[];
 }
 
-export const EVERYTHING: CallerView = {
-  canSee: () => true,
-  canRead: () => true,
-  canWrite: () => true,
-  actions: (entity) => entity.actions,
-};
-
-export function callerView(ctx: RequestContext): CallerView {
-  const principal = (ctx as Partial<SecureContext>).principal;
-  return principal ? principalView(principal, ctx.model) : EVERYTHING;
+export function callerView(ctx: SecureContext): CallerView {
+  return principalView(ctx.principal, ctx.model);
 }
 
 function principalView(principal: Principal, model: Model): CallerView {

@@ -6,7 +6,7 @@
 import type { CompiledEntity, CompiledField, Model } from '../../../metadata/src/model';
 import type { FormDef, I18nText, ListViewDef, WorkflowDef } from '../../../metadata/src/types';
 import { apiPropertyOf } from '../../../metadata/src/model/api-schema';
-import { EVERYTHING, type CallerView } from './caller-view';
+import type { CallerView } from './caller-view';
 
 export interface EntitySummary {
   name: string;
@@ -61,7 +61,7 @@ export interface EntityMeta extends EntitySummary {
 }
 
 /** Entities a client may address directly (owned children live inside their parent). */
-export function entitySummaries(model: Model, view: CallerView = EVERYTHING): EntitySummary[] {
+export function entitySummaries(model: Model, view: CallerView): EntitySummary[] {
   return [...model.entities.values()]
     .filter((e) => !e.owned && view.canSee(e))
     .map(summary)
@@ -72,7 +72,7 @@ export function entityMeta(
   model: Model,
   entity: CompiledEntity,
   tenantId: string,
-  view: CallerView = EVERYTHING,
+  view: CallerView,
 ): EntityMeta {
   return {
     ...summary(entity),

@@ -1,7 +1,5 @@
 import { Controller, Get, Inject, Param, Req, UseInterceptors } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/tokens';
 import { NotFoundError } from '../crud/errors';
 import { EnvelopeInterceptor } from '../crud/http/envelope.interceptor';
 import { requestContext } from '../crud/http/request-context';
@@ -17,20 +15,17 @@ import { entityMeta, entitySummaries, type EntityMeta, type EntitySummary } from
 @Controller('api/meta')
 @UseInterceptors(EnvelopeInterceptor)
 export class MetaController {
-  constructor(
-    @Inject(MODEL_REGISTRY) private readonly models: ModelRegistry,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  constructor(@Inject(MODEL_REGISTRY) private readonly models: ModelRegistry) {}
 
   @Get('entities')
   entities(@Req() request: FastifyRequest): { modelVersion: number; entities: EntitySummary[] } {
-    const ctx = requestContext(request, this.models, this.config.defaultTenant);
+    const ctx = requestContext(request, this.models);
     return { modelVersion: ctx.model.version, entities: entitySummaries(ctx.model, callerView(ctx)) };
   }
 
   @Get('entities/:entity')
   entity(@Param('entity') name: string, @Req() request: FastifyRequest): EntityMeta {
-    const ctx = requestContext(request, this.models, this.config.defaultTenant);
+    const ctx = requestContext(request, this.models);
     const entity = ctx.model.entities.get(name) ?? ctx.model.entitiesByPath.get(name);
     const view = callerView(ctx);
     if (!entity || !view.canSee(entity)) throw new NotFoundError('entity', name);

@@ -10,6 +10,7 @@ import type { Model } from '../../../metadata/src/model';
 import type { JsonSchema } from '../../../metadata/src/model/api-schema';
 import type { ModelRegistry } from '../kernel/model-registry';
 import { buildOpenApiDocument } from './openapi-document';
+import { PUBLIC_ROUTE } from '../security/http/route-access';
 
 const ASSETS: Record<string, string> = {
   'swagger-ui.css': 'text/css; charset=utf-8',
@@ -41,16 +42,16 @@ export function registerApiDocs(fastify: FastifyInstance, models: ModelRegistry)
     return document;
   };
 
-  fastify.get('/api-docs/json', async () => documentFor(models.current()));
-  fastify.get('/api-docs', async (_request, reply) =>
+  fastify.get('/api-docs/json', { config: PUBLIC_ROUTE }, async () => documentFor(models.current()));
+  fastify.get('/api-docs', { config: PUBLIC_ROUTE }, async (_request, reply) =>
     reply.type('text/html; charset=utf-8').send(INDEX_HTML),
   );
-  fastify.get('/api-docs/assets/init.js', async (_request, reply) =>
+  fastify.get('/api-docs/assets/init.js', { config: PUBLIC_ROUTE }, async (_request, reply) =>
     reply.type(ASSETS['swagger-ui-bundle.js']).send(INIT_JS),
   );
   for (const [file, type] of Object.entries(ASSETS)) {
     const content = readFileSync(join(assetDir, file));
-    fastify.get(`/api-docs/assets/${file}`, async (_request, reply) =>
+    fastify.get(`/api-docs/assets/${file}`, { config: PUBLIC_ROUTE }, async (_request, reply) =>
       reply.type(type).header('cache-control', 'public, max-age=86400').send(content),
     );
   }

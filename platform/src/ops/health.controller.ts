@@ -1,6 +1,8 @@
 import { Controller, Get, HttpCode, Inject, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import { successEnvelope } from '../crud/http/envelope';
+import { PUBLIC_ROUTE } from '../security/http/route-access';
 
 /** A dependency the server needs to serve traffic (database, Redis). */
 export interface ReadinessCheck {
@@ -20,6 +22,7 @@ export class HealthController {
   constructor(@Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[]) {}
 
   @Get()
+  @RouteConfig(PUBLIC_ROUTE)
   @HttpCode(200)
   live(@Req() request: FastifyRequest) {
     return successEnvelope(
@@ -29,6 +32,7 @@ export class HealthController {
   }
 
   @Get('ready')
+  @RouteConfig(PUBLIC_ROUTE)
   async ready(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const results = await Promise.all(this.checks.map((c) => runCheck(c)));
     const ready = results.every((r) => r.status === 'up');

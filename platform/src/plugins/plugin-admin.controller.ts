@@ -13,8 +13,6 @@ import {
 } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { requireAdmin } from './admin-access';
-import type { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/tokens';
 import { BadRequestError } from '../crud/errors';
 import { EnvelopeInterceptor } from '../crud/http/envelope.interceptor';
 import { requestContext } from '../crud/http/request-context';
@@ -37,7 +35,6 @@ export class PluginAdminController {
   constructor(
     @Inject(PLUGIN_MANAGER) private readonly plugins: PluginManager,
     @Inject(MODEL_REGISTRY) private readonly models: ModelRegistry,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Get()
@@ -116,7 +113,7 @@ export class PluginAdminController {
 
   private actor(request: FastifyRequest): string | null {
     requireAdmin(request);
-    return requestContext(request, this.models, this.config.defaultTenant).userId;
+    return requestContext(request, this.models).userId;
   }
 }
 

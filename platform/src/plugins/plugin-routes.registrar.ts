@@ -1,8 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/tokens';
 import { ApiError } from '../crud/errors';
 import { sendError } from '../crud/http/api-exception.filter';
 import { successEnvelope } from '../crud/http/envelope';
@@ -30,7 +28,6 @@ export class PluginRoutesRegistrar implements OnModuleInit {
     private readonly adapterHost: HttpAdapterHost,
     @Inject(PLUGIN_MANAGER) private readonly plugins: PluginManager,
     @Inject(MODEL_REGISTRY) private readonly models: ModelRegistry,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
@@ -67,7 +64,7 @@ export class PluginRoutesRegistrar implements OnModuleInit {
         query: request.query as Record<string, unknown>,
         body: request.body,
         headers: request.headers,
-        ctx: requestContext(request, this.models, this.config.defaultTenant),
+        ctx: requestContext(request, this.models),
         user: principal ? { id: principal.userId, roles: principal.roles } : null,
       };
       const data = await route.run((handle) => handle(pluginRequest));

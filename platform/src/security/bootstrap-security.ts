@@ -25,16 +25,16 @@ export interface SecurityBootstrapInput {
 export interface SecurityBootstrap {
   /** What the HTTP layer calls: the engine behind authorization and redaction. */
   operations: EntityOperations;
-  /** Options for registerSecurity; undefined when authentication is switched off (MES_AUTH=off). */
-  http: SecurityHttpOptions | undefined;
+  /** Options for registerSecurity. */
+  http: SecurityHttpOptions;
 }
 
 /**
  * Security at startup: audit every EntityService write and every permission change (when the Model
  * has the audit_log entity),
- * then, unless `MES_AUTH=off` (refused in production), wrap the engine in SecureEntityOperations, set
- * up login, and seed the demo roles and users when demo data is wanted. A generated demo password
- * is printed once.
+ * then wrap the engine in SecureEntityOperations, set up login, and seed the demo roles and users when
+ * demo data is wanted. A generated demo password is printed once. `MES_AUTH=off` (refused in
+ * production) lets requests without a token act as the development administrator.
  */
 export async function bootstrapSecurity(input: SecurityBootstrapInput): Promise<SecurityBootstrap> {
   const { env, service, database, registry, logger } = input;
@@ -48,10 +48,12 @@ export async function bootstrapSecurity(input: SecurityBootstrapInput): Promise<
     registerAuditHooks(service.hooks);
     registerPermissionAudit(service.hooks);
   }
-  if (env.MES_AUTH === 'off') {
+  const developmentAccess = env.MES_AUTH === 'off';
+  if (developmentAccess) {
     if (production) throw new Error('MES_AUTH=off is not allowed with NODE_ENV=production');
-    logger.warn('MES_AUTH=off: requests are not authenticated; the tenant comes from X-Tenant-ID');
-    return { operations: service, http: undefined };
+    logger.warn(
+      'MES_AUTH=off: requests without a token act as the development administrator in the tenant of X-Tenant-ID',
+    );
   }
   const auth = new AuthService(database, () => registry.current(), {
     jwtSecret: loadJwtSecret(env, undefined, (message) => logger.warn(message)),
@@ -73,9 +75,22 @@ export async function bootstrapSecurity(input: SecurityBootstrapInput): Promise<
     operations,
     http: {
       auth,
+      developmentAccess,
       defaultTenant: input.defaultTenant,
       corsOrigins,
+      apiPerMinute: perMinute(env, 'MES_RATE_LIMIT_API', 1200),
+      loginPerMinute: perMinute(env, 'MES_RATE_LIMIT_LOGIN', 10),
       records: { models: registry, operations, database },
     },
   };
+}
+
+/** A requests-per-minute setting: a positive integer, or the default when unset. */
+function perMinute(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new Error(`${name} must be a positive integer (requests per minute per client); got '${raw}'`);
+  return value;
 }

@@ -4,8 +4,6 @@ import type { FastifyRequest } from 'fastify';
 import { emitForms } from '../../../generators/src/codegen/emitters/form';
 import { TemplateRenderer } from '../../../generators/src/codegen/templates';
 import type { MetadataSet } from '../../../metadata/src/types';
-import type { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/tokens';
 import { NotFoundError } from '../crud/errors';
 import { EnvelopeInterceptor } from '../crud/http/envelope.interceptor';
 import { requestContext } from '../crud/http/request-context';
@@ -40,14 +38,11 @@ const NO_SOURCES: MetadataSet = {
 export class FormSchemaController {
   private readonly templates = new TemplateRenderer(TEMPLATE_DIR);
 
-  constructor(
-    @Inject(MODEL_REGISTRY) private readonly models: ModelRegistry,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  constructor(@Inject(MODEL_REGISTRY) private readonly models: ModelRegistry) {}
 
   @Get('forms/:entity')
   form(@Param('entity') name: string, @Req() request: FastifyRequest): unknown {
-    const ctx = requestContext(request, this.models, this.config.defaultTenant);
+    const ctx = requestContext(request, this.models);
     const model = ctx.model;
     const entity = model.entities.get(name) ?? model.entitiesByPath.get(name);
     const view = callerView(ctx);

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
+import { declarePublicRoutes } from '../security/http/route-access';
 
 /** Repository root seen from both platform/src/ui (ts-jest) and dist/platform/src/ui (node). */
 function findRepoRoot(): string {
@@ -19,17 +20,24 @@ const ASSET_PATH = /\/[^/]+\.[a-z0-9]+$/i;
 
 export const UI_DIST = join(REPO_ROOT, 'ui-runtime', 'dist');
 
-/** Registers static serving when the app was built; an API-only deployment just skips it. */
+/**
+ * Registers static serving when the app was built; an API-only deployment just skips it. The app's
+ * files and its deep-link fallback are public routes (they carry no data; the app signs in through
+ * the API).
+ */
 export async function registerStaticApp(fastify: FastifyInstance, root = UI_DIST): Promise<boolean> {
   if (!existsSync(join(root, 'index.html'))) return false;
-  await fastify.register(fastifyStatic, { root, wildcard: false, index: ['index.html'] });
-  fastify.get('/*', (request, reply) => {
-    const path = request.url.split('?')[0];
-    if (path === '/api' || path.startsWith('/api/') || ASSET_PATH.test(path)) {
-      reply.callNotFound();
-      return;
-    }
-    return reply.sendFile('index.html');
+  await fastify.register(async (scope) => {
+    declarePublicRoutes(scope);
+    await scope.register(fastifyStatic, { root, wildcard: false, index: ['index.html'] });
+    scope.get('/*', (request, reply) => {
+      const path = request.url.split('?')[0];
+      if (path === '/api' || path.startsWith('/api/') || ASSET_PATH.test(path)) {
+        reply.callNotFound();
+        return;
+      }
+      return reply.sendFile('index.html');
+    });
   });
   return true;
 }

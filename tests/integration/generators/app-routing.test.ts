@@ -114,6 +114,7 @@ describe('generated controllers mounted in the server (authentication off)', () 
           models: server.registry,
           readinessChecks: get<ReadinessCheck[]>(READINESS_CHECKS),
           plugins: server.plugins,
+          security: server.security,
           workflows: get<WorkflowService>(WORKFLOW_SERVICE),
           traceDatabase: get<EngineDatabase>(TRACE_DATABASE),
           generatedOrigins: [],

@@ -22,6 +22,11 @@ import type { DataSource } from 'typeorm';
 import { PlatformTables1764000000000 } from '../../../database/migrations/1764000000000-platform-tables';
 import { createDataSource, loadDatabaseConfig } from '../../../platform/src/data/connection';
 import { EngineDatabase } from '../../../platform/src/data/database';
+import { AuthService } from '../../../platform/src/security/auth/auth.service';
+import {
+  registerSecurity,
+  type SecurityHttpOptions,
+} from '../../../platform/src/security/http/register-security';
 import { dropMysqlDatabase, mysqlUrl } from '../migrations/helpers';
 import { createSchema } from '../server/server-harness';
 
@@ -63,11 +68,15 @@ let dataSource: DataSource | undefined;
 let generatedApp: NestFastifyApplication;
 let dynamicApp: NestFastifyApplication;
 
-async function createApp(module: DynamicModule): Promise<NestFastifyApplication> {
+async function createApp(
+  module: DynamicModule,
+  security: SecurityHttpOptions,
+): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     routerOptions: { querystringParser: (query: string) => qs.parse(query) },
   });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { logger: false });
+  registerSecurity(app.getHttpAdapter().getInstance(), security);
   app.useGlobalFilters(new ApiExceptionFilter());
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
@@ -86,18 +95,30 @@ beforeAll(async () => {
   });
   await dataSource.runMigrations();
   await createSchema(dataSource, model);
+  const database = new EngineDatabase(dataSource);
+  const models = new ModelRegistry(model);
+  // Both apps are called without a token as the development administrator (MES_AUTH=off).
+  const security: SecurityHttpOptions = {
+    auth: new AuthService(database, () => models.current(), {
+      jwtSecret: 'jwt-secret-for-generator-tests-0123456789',
+    }),
+    developmentAccess: true,
+    defaultTenant: 'DEMO',
+    corsOrigins: [],
+  };
   const deps = {
     config: loadAppConfig({ SEED_DEMO: 'false' }),
-    operations: new EntityService(new EngineDatabase(dataSource)),
-    models: new ModelRegistry(model),
+    operations: new EntityService(database),
+    models,
     readinessChecks: [],
+    security,
   };
   const crud = CrudDependenciesModule.register(deps);
   const generated = require(
     join(project.root, 'platform/src/generated/generated.module'),
   ) as GeneratedModuleExports;
-  generatedApp = await createApp(generated.GeneratedModule.register(crud));
-  dynamicApp = await createApp(AppModule.register({ ...deps, generatedOrigins: [] }));
+  generatedApp = await createApp(generated.GeneratedModule.register(crud), security);
+  dynamicApp = await createApp(AppModule.register({ ...deps, generatedOrigins: [] }), security);
 });
 
 afterAll(async () => {

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { AuthService } from '../../../platform/src/security/auth/auth.service';
 import { seedDemoSecurity } from '../../../platform/src/security/demo-seed';
 import { principalOfRequest, registerSecurity } from '../../../platform/src/security/http/register-security';
+import { PUBLIC_ROUTE } from '../../../platform/src/security/http/route-access';
 import { coreModel } from '../../fixtures/security/core-model';
 import { openSecurityDatabase, type SecurityTestDatabase } from '../../fixtures/security/database';
 
@@ -33,7 +34,8 @@ describe('HTTP authentication and hardening', () => {
       loginPerMinute: 5,
     });
     app.get('/api/work-orders', async (request) => ({ user: principalOfRequest(request)?.username }));
-    app.get('/api/health', async () => ({ ok: true }));
+    app.get('/health', { config: PUBLIC_ROUTE }, async () => ({ ok: true }));
+    app.get('/internal/report', async (request) => ({ user: principalOfRequest(request)?.username }));
     await app.ready();
   });
   afterAll(async () => {
@@ -55,7 +57,14 @@ describe('HTTP authentication and hardening', () => {
       (await app.inject({ url: '/api/work-orders', headers: { authorization: `Bearer ${unsigned}` } }))
         .statusCode,
     ).toBe(401);
-    expect((await app.inject({ url: '/api/health' })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/health' })).statusCode).toBe(200);
+  });
+
+  it('treats every route not declared public as private, wherever it lives and however it is spelled', async () => {
+    expect((await app.inject({ url: '/internal/report' })).statusCode).toBe(401);
+    expect((await app.inject({ url: '/%69nternal/report' })).statusCode).toBe(401);
+    expect((await app.inject({ url: '/%61pi/work-orders' })).statusCode).toBe(401);
+    expect((await app.inject({ url: '/ap%69/work-orders' })).statusCode).toBe(401);
   });
 
   it('logs in, authenticates the API and answers /me', async () => {
@@ -73,7 +82,7 @@ describe('HTTP authentication and hardening', () => {
   });
 
   it('sets security headers and answers CORS only for allowed origins', async () => {
-    const response = await app.inject({ url: '/api/health', headers: { origin: 'https://mes.example.com' } });
+    const response = await app.inject({ url: '/health', headers: { origin: 'https://mes.example.com' } });
     expect(response.headers).toMatchObject({
       'x-content-type-options': 'nosniff',
       'x-frame-options': 'DENY',

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../../../platform/src/crud/errors';
 import { requireAdmin } from '../../../platform/src/plugins/admin-access';
+import { AuthenticationError } from '../../../platform/src/security/auth/auth-errors';
 
 const requestOf = (roles: string[] | null) =>
   (roles ? { principal: { roles } } : {}) as unknown as FastifyRequest;
@@ -21,7 +22,7 @@ describe('requireAdmin', () => {
     expect(caught).toMatchObject({ code: 'FORBIDDEN', httpStatus: 403 });
   });
 
-  it('trusts requests when authentication is off (no principal)', () => {
-    expect(() => requireAdmin(requestOf(null))).not.toThrow();
+  it('refuses a request without a principal with 401, never trusting it', () => {
+    expect(() => requireAdmin(requestOf(null))).toThrow(AuthenticationError);
   });
 });

@@ -19,8 +19,6 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CompiledEntity } from '../../../../metadata/src/model';
-import type { AppConfig } from '../../config/app-config';
-import { APP_CONFIG } from '../../config/tokens';
 import { MAX_BULK_ROWS } from '../entity.service';
 import { BadRequestError, BulkValidationError, NotFoundError } from '../errors';
 import type {
@@ -65,7 +63,6 @@ export class EntityController {
   constructor(
     @Inject(ENTITY_OPERATIONS) private readonly operations: EntityOperations,
     @Inject(MODEL_REGISTRY) private readonly models: ModelRegistry,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Get(':path')
@@ -237,7 +234,7 @@ export class EntityController {
   }
 
   private context(request: FastifyRequest): RequestContext {
-    return requestContext(request, this.models, this.config.defaultTenant);
+    return requestContext(request, this.models);
   }
 
   /** Owned child entities are reachable only through their parent, never at their own path. */

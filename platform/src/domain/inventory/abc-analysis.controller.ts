@@ -1,7 +1,5 @@
 import { Body, Controller, HttpCode, Inject, Post, Req, UseInterceptors } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { AppConfig } from '../../config/app-config';
-import { APP_CONFIG } from '../../config/tokens';
 import { EnvelopeInterceptor } from '../../crud/http/envelope.interceptor';
 import { requestContext } from '../../crud/http/request-context';
 import { MODEL_REGISTRY } from '../../crud/http/tokens';
@@ -23,13 +21,12 @@ export class AbcAnalysisController {
   constructor(
     @Inject(INVENTORY_DATABASE) private readonly db: EngineDatabase,
     @Inject(MODEL_REGISTRY) private readonly models: ModelRegistry,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Post('abc-analysis')
   @HttpCode(200)
   analyse(@Body() body: unknown, @Req() request: FastifyRequest): Promise<AbcAnalysisResult> {
-    const ctx = requestContext(request, this.models, this.config.defaultTenant);
+    const ctx = requestContext(request, this.models);
     requirePermission(ctx, REQUIRED_PERMISSION);
     return runAbcAnalysis(this.db, ctx, parseAbcRequest(body));
   }

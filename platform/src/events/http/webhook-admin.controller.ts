@@ -12,8 +12,6 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { AppConfig } from '../../config/app-config';
-import { APP_CONFIG } from '../../config/tokens';
 import { BadRequestError, NotFoundError } from '../../crud/errors';
 import { EnvelopeInterceptor } from '../../crud/http/envelope.interceptor';
 import { requestContext } from '../../crud/http/request-context';
@@ -55,7 +53,6 @@ export class WebhookAdminController {
   constructor(
     @Inject(WEBHOOK_DATABASE) private readonly db: EngineDatabase,
     @Inject(MODEL_REGISTRY) private readonly models: ModelRegistry,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Get()
@@ -128,7 +125,7 @@ export class WebhookAdminController {
   }
 
   private authorized(request: FastifyRequest): RequestContext {
-    const ctx = requestContext(request, this.models, this.config.defaultTenant);
+    const ctx = requestContext(request, this.models);
     requirePermission(ctx, WEBHOOK_PERMISSION);
     return ctx;
   }

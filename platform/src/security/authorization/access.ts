@@ -1,6 +1,7 @@
 import type { CompiledEntity, CompiledField, Model } from '../../../../metadata/src/model';
 import { entityAccess, hasPermission, type EntityAccess } from '../../../../metadata/src/model/permissions';
 import { ForbiddenError, NotFoundError } from '../../crud/errors';
+import { AuthenticationError } from '../auth/auth-errors';
 import type { RequestContext } from '../../crud/types';
 import { effectivePermissions, matrixOf, type Principal, type SecureContext } from '../principal';
 
@@ -33,13 +34,11 @@ export function accessTo(
   return entityAccess(matrix, principal.roles, parent, action, principal.grantedPermissions, entity);
 }
 
-/**
- * 403 naming `code` unless the request's caller holds it; unauthenticated requests (MES_AUTH=off)
- * are trusted like everywhere else.
- */
+/** 401 without a caller; 403 naming `code` unless the caller holds it. */
 export function requirePermission(ctx: RequestContext, code: string): void {
   const principal = (ctx as Partial<SecureContext>).principal;
-  if (principal && !holds(principal, ctx.model, code))
+  if (!principal) throw new AuthenticationError('Authentication required');
+  if (!holds(principal, ctx.model, code))
     throw new ForbiddenError(`Permission '${code}' required`, { permission: code });
 }
 

@@ -5,6 +5,9 @@ import { AuthenticationError, TooManyAttemptsError } from '../auth/auth-errors';
 import type { AuthService, ClientMeta } from '../auth/auth.service';
 import type { Principal } from '../principal';
 import { RateLimiter } from './rate-limiter';
+import { isPublicRoute, PUBLIC_ROUTE, recordRoutes, routedPath } from './route-access';
+import { developmentPrincipal } from '../development-principal';
+import { tenantHeader } from './tenant-header';
 import type { EntityOperations } from '../../crud/types';
 import type { EngineDatabase } from '../../data/database';
 import type { ModelRegistry } from '../../kernel/model-registry';
@@ -24,6 +27,12 @@ import {
 
 export interface SecurityHttpOptions {
   auth: AuthService;
+  /**
+   * `MES_AUTH=off` (development and tests only, refused in production): a request without a bearer
+   * token acts as the development administrator in the tenant named by `X-Tenant-ID`. Every request
+   * still carries a principal; nothing is ever decided for a request without one.
+   */
+  developmentAccess?: boolean;
   /** Tenant of a login that names none. */
   defaultTenant: string;
   /** Origins allowed to call the API from a browser; empty = same origin only. */
@@ -48,8 +57,6 @@ export function principalOfRequest(request: FastifyRequest): Principal | undefin
   return (request as FastifyRequest & { principal?: Principal }).principal;
 }
 
-const PUBLIC_API = [/^\/api\/auth\/(login|refresh)$/, /^\/api\/health(\/|$)/];
-
 const SECURITY_HEADERS: Record<string, string> = {
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
@@ -62,13 +69,16 @@ const SECURITY_HEADERS: Record<string, string> = {
 
 /**
  * Hardening and authentication on the Fastify instance the server builds: security headers on every
- * response, a CORS allowlist, rate limits on login and on the API, bearer-token authentication of
- * every /api route but login, refresh and health, and the /api/auth routes.
+ * response, a CORS allowlist, rate limits on login and on the API, and the /api/auth routes.
+ * Authentication is deny by default and decided on the route the router matched: every route needs a
+ * bearer token unless its route config declares it public (login, refresh, health, the browser app,
+ * the API docs), however its URL is spelled. Register before any route so the route table is complete.
  */
 export function registerSecurity(fastify: FastifyInstance, options: SecurityHttpOptions): void {
   const loginLimiter = new RateLimiter(options.loginPerMinute ?? 10, 60_000);
   const apiLimiter = new RateLimiter(options.apiPerMinute ?? 1200, 60_000);
   const origins = new Set(options.corsOrigins);
+  recordRoutes(fastify);
 
   fastify.addHook('onRequest', async (request, reply) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
@@ -87,33 +97,32 @@ export function registerSecurity(fastify: FastifyInstance, options: SecurityHttp
       }
     } else if (origin && request.method === 'OPTIONS')
       return fail(request, reply, 403, 'FORBIDDEN', `Origin ${origin} is not allowed`);
-    const path = request.url.split('?')[0];
-    if (!path.startsWith('/api/')) return;
-    const limiter = path === '/api/auth/login' ? loginLimiter : apiLimiter;
-    const retryAfter = limiter.take(request.ip);
-    if (retryAfter > 0) {
-      reply.header('retry-after', String(retryAfter));
-      return fail(request, reply, 429, 'TOO_MANY_REQUESTS', `Too many requests; retry in ${retryAfter}s`);
+    if (isPublicRoute(request)) {
+      if (request.routeOptions.url === LOGIN_ROUTE) return throttle(request, reply, loginLimiter);
+      return;
     }
-    if (PUBLIC_API.some((pattern) => pattern.test(path))) return;
+    const limited = throttle(request, reply, apiLimiter);
+    if (limited) return limited;
     const header = request.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : '';
-    if (!token)
-      return fail(
-        request,
-        reply,
-        401,
-        'UNAUTHORIZED',
-        'Authentication required: send Authorization: Bearer <access token>',
-      );
     let principal: Principal;
     try {
-      principal = options.auth.authenticate(token);
+      if (token) principal = options.auth.authenticate(token);
+      else if (options.developmentAccess)
+        principal = developmentPrincipal(tenantHeader(request, options.defaultTenant));
+      else
+        return fail(
+          request,
+          reply,
+          401,
+          'UNAUTHORIZED',
+          'Authentication required: send Authorization: Bearer <access token>',
+        );
     } catch (error) {
       return sendError(request, reply, error);
     }
     (request as FastifyRequest & { principal?: Principal }).principal = principal;
-    const transfer = /^\/api\/([a-z0-9-]+)\/(export|import)$/.exec(path);
+    const transfer = /^\/api\/([a-z0-9-]+)\/(export|import)$/.exec(routedPath(request) ?? '');
     const entity = transfer && options.records?.models.current().entitiesByPath.get(transfer[1]);
     if (
       transfer &&
@@ -161,7 +170,7 @@ export function registerSecurity(fastify: FastifyInstance, options: SecurityHttp
       }
     });
 
-  fastify.post('/api/auth/login', async (request, reply) => {
+  fastify.post(LOGIN_ROUTE, { config: PUBLIC_ROUTE }, async (request, reply) => {
     const body = objectBody(request);
     const username = stringField(body, 'username');
     const password = stringField(body, 'password');
@@ -178,7 +187,7 @@ export function registerSecurity(fastify: FastifyInstance, options: SecurityHttp
     }
   });
 
-  fastify.post('/api/auth/refresh', async (request, reply) => {
+  fastify.post('/api/auth/refresh', { config: PUBLIC_ROUTE }, async (request, reply) => {
     const refreshToken = stringField(objectBody(request), 'refreshToken');
     if (!refreshToken) return fail(request, reply, 400, 'VALIDATION_FAILED', 'refreshToken is required');
     try {
@@ -217,8 +226,8 @@ const METADATA_ROUTE = /^\/api\/admin\/(extensions|plugins)(\/|$)/;
 function registerRecordGuards(fastify: FastifyInstance, records: RecordAccess): void {
   fastify.addHook('preHandler', async (request, reply) => {
     const principal = principalOfRequest(request);
-    if (!principal) return;
-    const path = request.url.split('?')[0];
+    const path = routedPath(request);
+    if (!principal || path === undefined) return;
     const model = records.models.current();
     try {
       if (TRACE_ROUTE.test(path)) {
@@ -244,7 +253,7 @@ function registerRecordGuards(fastify: FastifyInstance, records: RecordAccess): 
 
   fastify.addHook('preSerialization', async (request, _reply, payload: unknown) => {
     const principal = principalOfRequest(request);
-    if (!principal || !TRACE_ROUTE.test(request.url.split('?')[0])) return payload;
+    if (!principal || !TRACE_ROUTE.test(routedPath(request) ?? '')) return payload;
     const envelope = payload as { data?: unknown } | null;
     if (!envelope || typeof envelope.data !== 'object' || envelope.data === null) return payload;
     const model = records.models.current();
@@ -260,8 +269,14 @@ function registerRecordGuards(fastify: FastifyInstance, records: RecordAccess): 
   // onSend, not onResponse: the record is written before the client hears that the change is done.
   fastify.addHook('onSend', async (request, reply, payload) => {
     const principal = principalOfRequest(request);
-    const path = request.url.split('?')[0];
-    if (!principal || request.method === 'GET' || reply.statusCode >= 300 || !METADATA_ROUTE.test(path))
+    const path = routedPath(request);
+    if (
+      !principal ||
+      path === undefined ||
+      request.method === 'GET' ||
+      reply.statusCode >= 300 ||
+      !METADATA_ROUTE.test(path)
+    )
       return payload;
     try {
       await records.database.transaction((tx) =>
@@ -386,6 +401,20 @@ function objectBody(request: FastifyRequest): Record<string, unknown> {
 function stringField(body: Record<string, unknown>, name: string): string | undefined {
   const value = body[name];
   return typeof value === 'string' && value.length > 0 && value.length <= 4096 ? value : undefined;
+}
+
+const LOGIN_ROUTE = '/api/auth/login';
+
+/** Takes one request from the client's budget; answers 429 when it is spent. */
+function throttle(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  limiter: RateLimiter,
+): FastifyReply | undefined {
+  const retryAfter = limiter.take(request.ip);
+  if (retryAfter <= 0) return undefined;
+  reply.header('retry-after', String(retryAfter));
+  return fail(request, reply, 429, 'TOO_MANY_REQUESTS', `Too many requests; retry in ${retryAfter}s`);
 }
 
 function fail(

@@ -1,7 +1,5 @@
 import { Controller, Get, Inject, Query, Req, UseInterceptors } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { AppConfig } from '../../config/app-config';
-import { APP_CONFIG } from '../../config/tokens';
 import { EnvelopeInterceptor } from '../../crud/http/envelope.interceptor';
 import { requestContext } from '../../crud/http/request-context';
 import { MODEL_REGISTRY } from '../../crud/http/tokens';
@@ -19,7 +17,6 @@ export class TraceController {
   constructor(
     @Inject(TRACE_DATABASE) private readonly db: EngineDatabase,
     @Inject(MODEL_REGISTRY) private readonly models: ModelRegistry,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Get('reverse')
@@ -37,7 +34,7 @@ export class TraceController {
     query: Record<string, unknown>,
     request: FastifyRequest,
   ): Promise<TraceReport> {
-    const ctx = requestContext(request, this.models, this.config.defaultTenant);
+    const ctx = requestContext(request, this.models);
     return traceReport(this.db.executor(), { tenant: ctx.tenantId, direction, query });
   }
 }

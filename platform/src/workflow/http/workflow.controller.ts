@@ -12,8 +12,6 @@ import {
 import type { FastifyRequest } from 'fastify';
 import type { CompiledEntity } from '../../../../metadata/src/model';
 import { hasPermission } from '../../../../metadata/src/model/permissions';
-import type { AppConfig } from '../../config/app-config';
-import { APP_CONFIG } from '../../config/tokens';
 import { BadRequestError, ForbiddenError, NotFoundError } from '../../crud/errors';
 import { EnvelopeInterceptor } from '../../crud/http/envelope.interceptor';
 import { requestContext } from '../../crud/http/request-context';
@@ -38,7 +36,6 @@ export class WorkflowController {
   constructor(
     @Inject(WORKFLOW_SERVICE) private readonly workflows: WorkflowService,
     @Inject(MODEL_REGISTRY) private readonly models: ModelRegistry,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Post(':path/:id/actions/:action')
@@ -81,7 +78,7 @@ export class WorkflowController {
   }
 
   private context(request: AuthenticatedRequest): RequestContext {
-    const ctx = requestContext(request, this.models, this.config.defaultTenant);
+    const ctx = requestContext(request, this.models);
     return request.principal
       ? { ...ctx, tenantId: request.principal.tenantId, userId: request.principal.userId }
       : ctx;
