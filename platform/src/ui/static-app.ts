@@ -14,7 +14,7 @@ function findRepoRoot(): string {
   return existsSync(join(fromSource, 'ui-runtime')) ? fromSource : resolve(__dirname, '../../../..');
 }
 
-export const REPO_ROOT = findRepoRoot();
+const REPO_ROOT = findRepoRoot();
 /** A missing file (`/assets/x.js`) is a 404, not the app page, so the browser reports it plainly. */
 const ASSET_PATH = /\/[^/]+\.[a-z0-9]+$/i;
 

@@ -1,7 +1,7 @@
 import { compileModel, type CompiledEntity } from '../../../metadata/src/model';
 import { validateMetadata } from '../../../metadata/src/validator';
-import { formKitCondition } from '../../../generators/src/codegen/formkit/condition';
-import { fieldRules, serializeRules } from '../../../generators/src/codegen/formkit/rules';
+import { formKitCondition } from '../../../metadata/src/forms/condition';
+import { fieldRules, serializeRules } from '../../../metadata/src/forms/rules';
 import { withHeader } from '../../../generators/src/codegen/header';
 import { FIXTURE_PROJECT } from '../../fixtures/generators/fixture-project';
 

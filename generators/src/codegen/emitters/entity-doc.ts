@@ -1,7 +1,7 @@
 import type { CompiledEntity, CompiledField } from '../../../../metadata/src/model';
 import { apiPropertyOf, isRequiredOnCreate } from '../../../../metadata/src/model/api-schema';
 import { sourceOf, type EmitContext } from '../context';
-import { fieldRules, serializeRules } from '../formkit/rules';
+import { fieldRules, serializeRules } from '../../../../metadata/src/forms/rules';
 import { outputPaths } from '../paths';
 import type { DraftFile } from '../types';
 

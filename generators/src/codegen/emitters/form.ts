@@ -1,40 +1,17 @@
-import type { FormDef, FormFieldRef, FormSection, I18nText } from '../../../../metadata/src/types';
-import {
-  camelCase,
-  type CompiledEntity,
-  type CompiledField,
-  type Model,
-} from '../../../../metadata/src/model';
-import { apiPropertyOf, isWritableField } from '../../../../metadata/src/model/api-schema';
+import { formDocument } from '../../../../metadata/src/forms/form-document';
 import { sourceOf, type EmitContext } from '../context';
-import { enumOptions } from '../enum-options';
-import { formKitCondition, inputId } from '../formkit/condition';
-import { CUSTOM_RULES, fieldRules, serializeRules } from '../formkit/rules';
 import { outputPaths } from '../paths';
 import type { DraftFile } from '../types';
-
-/** A FormKit schema node; `{en, zh}` objects are I18nText the UI runtime resolves to the user's locale. */
-type SchemaNode = Record<string, unknown>;
-
-const DEFAULT_COLUMNS = 2;
 
 /** `ui-runtime/src/generated/forms/<entity>.form.json`: the create/edit form as a FormKit schema. */
 export function emitForms(ctx: EmitContext): DraftFile[] {
   const forms = ctx.entities.map((entity) => {
     const form = entity.form ? ctx.model.forms.get(entity.form) : undefined;
-    const source = form ? sourceOf(ctx, 'form', form.form) : sourceOf(ctx, 'entity', entity.name);
-    const document = {
-      entity: entity.name,
-      path: entity.path,
-      label: form?.label ?? entity.label,
-      customRules: [...CUSTOM_RULES],
-      schema: formSchema(ctx.model, entity, form),
-    };
     return {
       path: outputPaths.form(entity),
-      source,
+      source: form ? sourceOf(ctx, 'form', form.form) : sourceOf(ctx, 'entity', entity.name),
       entity: entity.name,
-      body: ctx.templates.render('ui/form.json', { document }),
+      body: ctx.templates.render('ui/form.json', { document: formDocument(ctx.model, entity) }),
     };
   });
   const customRules: DraftFile = {
@@ -43,152 +20,4 @@ export function emitForms(ctx: EmitContext): DraftFile[] {
     body: ctx.templates.render('ui/formkit-rules.ts', {}),
   };
   return [...forms, customRules];
-}
-
-function formSchema(model: Model, entity: CompiledEntity, form: FormDef | undefined): SchemaNode[] {
-  if (!form) return [section(model, entity, undefined, { fields: defaultFormFields(entity) })];
-  if (form.tabs) {
-    return [
-      {
-        $cmp: 'MesTabs',
-        children: form.tabs.map((tab) => ({
-          $cmp: 'MesTab',
-          props: { title: tab.title },
-          children: tab.sections.map((s) => section(model, entity, form, s)),
-        })),
-      },
-    ];
-  }
-  return (form.sections ?? []).map((s) => section(model, entity, form, s));
-}
-
-/** Without a form document: every field a user edits or reads, in declaration order. */
-function defaultFormFields(entity: CompiledEntity): string[] {
-  return entity.fields.filter((f) => f.storage !== 'computed' && !f.hidden).map((f) => f.name);
-}
-
-function section(
-  model: Model,
-  entity: CompiledEntity,
-  form: FormDef | undefined,
-  def: FormSection,
-): SchemaNode {
-  const columns = def.columns ?? DEFAULT_COLUMNS;
-  const children: SchemaNode[] = [];
-  if (def.title) children.push({ $el: 'legend', children: def.title });
-  for (const item of def.fields) {
-    const ref: FormFieldRef = typeof item === 'string' ? { field: item } : item;
-    const merged: FormFieldRef = { ...form?.overrides?.[ref.field], ...ref };
-    children.push(input(model, entity, merged));
-  }
-  const node: SchemaNode = {
-    $el: 'fieldset',
-    attrs: { class: `mes-form-section mes-columns-${columns}` },
-    children,
-  };
-  if (def.visibleWhen) node.if = formKitCondition(entity, def.visibleWhen);
-  return node;
-}
-
-function input(model: Model, entity: CompiledEntity, ref: FormFieldRef): SchemaNode {
-  const field = entity.fieldsByName.get(ref.field);
-  if (!field) throw new Error(`Form of ${entity.name} places unknown field '${ref.field}'`);
-  const property = apiPropertyOf(field);
-  const node: SchemaNode = {
-    ...inputType(model, field),
-    id: inputId(entity, property),
-    name: property,
-    label: field.label,
-  };
-  const help: I18nText | undefined = ref.help ?? field.def.help;
-  if (help) node.help = help;
-  if (ref.placeholder) node.placeholder = ref.placeholder;
-  if (ref.widget) node.$formkit = ref.widget;
-  if ((ref.span ?? 1) > 1) node.outerClass = `mes-span-${ref.span}`;
-  if (field.def.default !== undefined && field.def.default !== null) node.value = field.def.default;
-
-  const writable = isWritableField(field) && !ref.readonly;
-  if (!writable) node.disabled = true;
-  else addValidation(entity, field, ref, node);
-
-  const visibleWhen = [field.def.visibleWhen, ref.visibleWhen].filter((e): e is string => e !== undefined);
-  if (visibleWhen.length > 0) node.if = visibleWhen.map((e) => formKitCondition(entity, e)).join(' && ');
-  return node;
-}
-
-function addValidation(
-  entity: CompiledEntity,
-  field: CompiledField,
-  ref: FormFieldRef,
-  node: SchemaNode,
-): void {
-  const rules = fieldRules(entity, field);
-  const requiredWhen = ref.requiredWhen ?? field.def.requiredWhen;
-  if (requiredWhen && !rules.some(([name]) => name === 'required')) {
-    node.validation = {
-      if: formKitCondition(entity, requiredWhen),
-      then: serializeRules([['required'], ...rules]),
-      else: serializeRules(rules),
-    };
-  } else if (rules.length > 0) {
-    node.validation = serializeRules(rules);
-  }
-  if (rules.length > 0 || requiredWhen) node.validationLabel = field.label;
-}
-
-/** The FormKit input for a field type, with the props that input needs. */
-function inputType(model: Model, field: CompiledField): SchemaNode {
-  const def = field.def;
-  switch (def.type) {
-    case 'string':
-      return { $formkit: def.format === 'email' ? 'email' : def.format === 'uri' ? 'url' : 'text' };
-    case 'text':
-      return { $formkit: 'textarea' };
-    case 'integer':
-      return { $formkit: 'number', number: 'integer', step: '1' };
-    case 'decimal':
-      return {
-        $formkit: 'number',
-        number: 'float',
-        step: def.scale > 0 ? `0.${'0'.repeat(def.scale - 1)}1` : '1',
-      };
-    case 'boolean':
-      return { $formkit: 'checkbox' };
-    case 'date':
-      return { $formkit: 'date' };
-    case 'datetime':
-      return { $formkit: 'datetime-local' };
-    case 'enum':
-      return {
-        $formkit: 'select',
-        options: enumOptions(def),
-        ...(field.required ? {} : { placeholder: { en: '—', zh: '—' } }),
-      };
-    case 'relation':
-    case 'many':
-      return {
-        $formkit: 'relation',
-        ...lookupProps(model, field, def.to),
-        ...(def.type === 'many' ? { multiple: true } : {}),
-      };
-    case 'children':
-      return { $formkit: 'children', entity: def.to, foreignKey: def.foreignKey };
-    case 'file':
-      return {
-        $formkit: 'file',
-        ...(def.accept ? { accept: def.accept.join(',') } : {}),
-        multiple: def.multiple ?? false,
-      };
-    case 'json':
-      return { $formkit: 'json' };
-    case 'computed':
-      return { $formkit: 'text' };
-  }
-}
-
-/** The lookup of a relation or many field: the target entity, its API path and the field it shows. */
-function lookupProps(model: Model, field: CompiledField, target: string): SchemaNode {
-  const targetEntity = model.entities.get(target);
-  const display = field.relation?.display ?? targetEntity?.display ?? 'id';
-  return { entity: target, path: targetEntity?.path ?? target, display: camelCase(display) };
 }

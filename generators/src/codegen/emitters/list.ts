@@ -8,7 +8,7 @@ import {
 } from '../../../../metadata/src/model';
 import { apiPropertyOf } from '../../../../metadata/src/model/api-schema';
 import { sourceOf, type EmitContext } from '../context';
-import { enumOptions } from '../enum-options';
+import { enumOptions } from '../../../../metadata/src/forms/enum-options';
 import { outputPaths } from '../paths';
 import type { DraftFile } from '../types';
 

@@ -1,5 +1,5 @@
-import { isRequiredOnCreate } from '../../../../metadata/src/model/api-schema';
-import type { CompiledEntity, CompiledField } from '../../../../metadata/src/model';
+import { isRequiredOnCreate } from '../model/api-schema';
+import type { CompiledEntity, CompiledField } from '../model';
 
 /** One FormKit validation rule with its arguments, e.g. `['length', 0, 32]`. */
 export type FormKitRule = [name: string, ...args: (string | number)[]];

@@ -1,4 +1,4 @@
-import type { EnumField, I18nText } from '../../../metadata/src/types';
+import type { EnumField, I18nText } from '../types';
 
 /** Select options of an enum field; a bare value is its own label. */
 export function enumOptions(def: EnumField): { value: string; label: string | I18nText }[] {

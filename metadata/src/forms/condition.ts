@@ -1,6 +1,6 @@
-import { parseExpression, type ExpressionNode } from '../../../../metadata/src/expression';
-import { camelCase, type CompiledEntity } from '../../../../metadata/src/model';
-import { apiPropertyOf } from '../../../../metadata/src/model/api-schema';
+import { parseExpression, type ExpressionNode } from '../expression';
+import { camelCase, type CompiledEntity } from '../model';
+import { apiPropertyOf } from '../model/api-schema';
 
 /** FormKit node id of a field's input, so conditions can read it with `$get(id).value`. */
 export function inputId(entity: CompiledEntity, property: string): string {
