@@ -117,6 +117,41 @@ describe.each<Dialect>(['sqlite', 'mysql'])('events and webhooks on %s', (dialec
     });
   });
 
+  it('lets only a caller who may unmask every covered entity grant unmask', async () => {
+    const path = (entity: string) => `/api/${mes.server.registry.current().entities.get(entity)!.path}`;
+    const permission = await mes.call('admin', 'POST', path('permission'), {
+      permissionCode: 'webhook:manage',
+      permissionName: 'Manage webhooks',
+    });
+    expect(permission.statusCode).toBe(201);
+    const [role] = await mes.query<{ id: number; version: number }>(
+      "SELECT id, version FROM sys_role WHERE tenant_id = 'DEMO' AND role_code = 'production_planner'",
+    );
+    const granted = await mes.call('admin', 'PATCH', `${path('role')}/${role!.id}`, {
+      version: Number(role!.version),
+      permissions: [{ permissionId: permission.json().data.id as number }],
+    });
+    expect(granted.statusCode).toBe(200);
+    mes.forget('planner');
+
+    const masked = await mes.call('planner', 'POST', '/api/admin/webhooks', {
+      eventType: 'user.updated',
+      url: `${base}/planner-masked`,
+    });
+    expect(masked.statusCode).toBe(201);
+    const unmasked = await mes.call('planner', 'POST', '/api/admin/webhooks', {
+      eventType: 'user.updated',
+      url: `${base}/planner-clear`,
+      unmask: true,
+    });
+    expect(unmasked.statusCode).toBe(403);
+    expect(unmasked.json().message).toContain("'user:unmask'");
+    const stored = await mes.query(
+      "SELECT id FROM evt_webhook_subscription WHERE url LIKE '%/planner-clear'",
+    );
+    expect(stored).toEqual([]);
+  });
+
   it('refuses internal targets at subscription, naming the field and the rule', async () => {
     for (const url of [
       'http://169.254.169.254/latest/meta-data/',
@@ -202,13 +237,13 @@ describe.each<Dialect>(['sqlite', 'mysql'])('events and webhooks on %s', (dialec
         expect([method, url, response.statusCode]).toEqual([method, url, 401]);
       }
     }
-    const forbidden = await mes.call('planner', 'POST', '/api/admin/webhooks', {
+    const forbidden = await mes.call('operator', 'POST', '/api/admin/webhooks', {
       eventType: '*',
-      url: `${base}/planner`,
+      url: `${base}/operator`,
     });
     expect(forbidden.statusCode).toBe(403);
     const stored = await mes.query(
-      "SELECT id FROM evt_webhook_subscription WHERE url LIKE '%/anonymous' OR url LIKE '%/planner'",
+      "SELECT id FROM evt_webhook_subscription WHERE url LIKE '%/anonymous' OR url LIKE '%/operator'",
     );
     expect(stored).toEqual([]);
   });
