@@ -186,9 +186,10 @@ describe.each<Dialect>(['sqlite', 'mysql'])('events and webhooks on %s', (dialec
     expect(types.statusCode).toBe(200);
     expect(types.json().data).toEqual(
       expect.arrayContaining([
-        { type: 'user.updated', entity: 'user' },
-        { type: 'user.locked', entity: 'user' },
-        { type: 'inventory.abc_analysis.completed', entity: 'item_master' },
+        { type: 'user.updated', entities: ['user'] },
+        { type: 'user.locked', entities: ['user'] },
+        { type: 'inventory.abc_analysis.completed', entities: ['item_master'] },
+        { type: 'material.consumption', entities: ['map_lot_material', 'stock_transaction'] },
       ]),
     );
   });

@@ -16,23 +16,29 @@ const DOMAIN_EVENTS: Readonly<Record<string, string>> = {
   'inventory.abc_analysis.completed': 'item_master',
 };
 
-const catalogs = new WeakMap<Model, ReadonlyMap<string, string>>();
+const catalogs = new WeakMap<Model, ReadonlyMap<string, readonly string[]>>();
 
 /**
- * Every event type the platform emits under this Model → the entity it is about: each entity's CRUD
- * events (`events:`, default `<entity>.created|updated|deleted`), each workflow transition's `emits`,
- * and the domain events above.
+ * Every event type the platform emits under this Model → the entities it is about (one type may be
+ * emitted about several): each entity's CRUD events (`events:`, default
+ * `<entity>.created|updated|deleted`), each workflow transition's `emits`, and the domain events above.
  */
-export function eventCatalog(model: Model): ReadonlyMap<string, string> {
+export function eventCatalog(model: Model): ReadonlyMap<string, readonly string[]> {
   let catalog = catalogs.get(model);
   if (!catalog) {
-    const types = new Map<string, string>(Object.entries(DOMAIN_EVENTS));
+    const types = new Map<string, Set<string>>();
+    const add = (type: string, entity: string) => types.set(type, (types.get(type) ?? new Set()).add(entity));
+    for (const [type, entity] of Object.entries(DOMAIN_EVENTS)) add(type, entity);
     for (const entity of model.entities.values())
-      for (const type of Object.values(entity.events)) types.set(type, entity.name);
+      for (const type of Object.values(entity.events)) add(type, entity.name);
     for (const workflow of model.workflows.values())
       for (const transition of workflow.transitions)
-        for (const type of transition.emits ?? []) types.set(type, workflow.entity);
-    catalog = new Map([...types].sort(([a], [b]) => a.localeCompare(b)));
+        for (const type of transition.emits ?? []) add(type, workflow.entity);
+    catalog = new Map(
+      [...types]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([type, entities]) => [type, [...entities].sort()]),
+    );
     catalogs.set(model, catalog);
   }
   return catalog;

@@ -74,11 +74,11 @@ export class WebhookAdminController {
     return listWebhookSubscriptions(this.db.executor(), ctx.tenantId);
   }
 
-  /** Every event type a subscription may name, with the entity it is about. */
+  /** Every event type a subscription may name, with the entities it is about. */
   @Get('event-types')
-  eventTypes(@Req() request: FastifyRequest): { type: string; entity: string }[] {
+  eventTypes(@Req() request: FastifyRequest): { type: string; entities: readonly string[] }[] {
     const ctx = this.authorized(request);
-    return [...eventCatalog(ctx.model)].map(([type, entity]) => ({ type, entity }));
+    return [...eventCatalog(ctx.model)].map(([type, entities]) => ({ type, entities }));
   }
 
   /** The secret is returned once, here; without one, a random 32-byte secret is generated. */
@@ -171,7 +171,7 @@ function unknownEventType(ctx: SecureContext, eventType: string): BadRequestErro
 /** Unmasked deliveries need what an unmasked read needs: `<entity>:unmask` for each entity covered. */
 function requireUnmaskOf(ctx: SecureContext, types: readonly string[]): void {
   const catalog = eventCatalog(ctx.model);
-  const entities = [...new Set(types.map((type) => catalog.get(type)!))].sort();
+  const entities = [...new Set(types.flatMap((type) => catalog.get(type)!))].sort();
   const missing = entities.find((entity) => !holds(ctx.principal, ctx.model, `${entity}:unmask`));
   if (missing)
     throw new ForbiddenError(
