@@ -47,10 +47,11 @@ interface FieldCommon {
   index?: boolean;
   default?: string | number | boolean | null;
   readonly?: boolean;
-  /** Encrypted at rest (AES-256-GCM) and masked in lists. */
+  /** Encrypted at rest (AES-256-GCM); masked in API reads, events and webhooks unless unmasked. */
   sensitive?: boolean;
   /** How a sensitive value is masked: phone keeps the last 4, email the first 2 + domain. */
   mask?: 'phone' | 'email' | 'all';
+  /** Never leaves the server: not in forms, lists, API reads, exports, events or webhooks. */
   hidden?: boolean;
   visibleWhen?: Expression;
   requiredWhen?: Expression;

@@ -16,6 +16,9 @@ import type { EventConsumer } from '../../platform/src/events/consumer';
 import { createEnvelope } from '../../platform/src/events/envelope';
 import { writeOutbox } from '../../platform/src/events/outbox';
 import { OutboxRelay } from '../../platform/src/events/outbox-relay';
+import { resolve } from 'node:path';
+import { compileModel } from '../../metadata/src/model';
+import { validateMetadata } from '../../metadata/src/validator';
 import { openBenchDatabase, percentile, round } from './bench-database';
 
 const EVENTS = 20_000;
@@ -32,6 +35,10 @@ async function main(): Promise<void> {
     WORKER_CONCURRENCY + PRODUCERS + 4,
   );
   const settings = { redisUrl: REDIS_URL, prefix: `mes-bench-${process.pid}` };
+  // The core metadata: the outbox writer cuts each payload to what its entity lets leave the system.
+  const model = compileModel(validateMetadata([resolve(__dirname, '../../../metadata/modules')]).set, {
+    version: 1,
+  });
   const lags: number[] = [];
   let consumed = 0;
   let lastConsumedAt = 0;
@@ -65,7 +72,7 @@ async function main(): Promise<void> {
             payload: { good: 1 },
           }),
         );
-        await db.transaction((tx) => writeOutbox(tx, events));
+        await db.transaction((tx) => writeOutbox(tx, model, events));
       }
     };
     await Promise.all(Array.from({ length: PRODUCERS }, producer));

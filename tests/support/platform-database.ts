@@ -6,6 +6,7 @@ import { createDataSource, loadDatabaseConfig } from '../../platform/src/data/co
 import { EngineDatabase } from '../../platform/src/data/database';
 import { WorkflowEventsTraceTables1764061200000 } from '../../database/migrations/1764061200000-workflow-events-trace-tables';
 import { WebhookSubscriptionTimePrecision1795620000000 } from '../../database/migrations/1795620000000-webhook-subscription-time-precision';
+import { WebhookSubscriptionUnmask1796540952832 } from '../../database/migrations/1796540952832-webhook-subscription-unmask';
 import { dropMysqlDatabase, mysqlUrl } from '../integration/migrations/helpers';
 
 export type TestDialect = 'sqlite' | 'mysql';
@@ -28,7 +29,11 @@ export async function openPlatformDatabase(dialect: TestDialect, suite: string):
   const config = loadDatabaseConfig({ DATABASE_URL: url });
   const dataSource = await createDataSource(config, {
     createDatabase: true,
-    migrations: [WorkflowEventsTraceTables1764061200000, WebhookSubscriptionTimePrecision1795620000000],
+    migrations: [
+      WorkflowEventsTraceTables1764061200000,
+      WebhookSubscriptionTimePrecision1795620000000,
+      WebhookSubscriptionUnmask1796540952832,
+    ],
   });
   await dataSource.runMigrations();
   return {

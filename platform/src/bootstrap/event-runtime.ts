@@ -9,6 +9,7 @@ import { BullMqPublisher, EventWorker } from '../events/bullmq-transport';
 import type { EventConsumer } from '../events/consumer';
 import { OutboxRelay } from '../events/outbox-relay';
 import { InProcessPublisher, type EventPublisher } from '../events/publisher';
+import { WebhookTargetPolicy } from '../events/webhook-targets';
 import { webhookConsumer } from '../events/webhooks';
 
 export interface EventRuntime {
@@ -26,7 +27,7 @@ export function startEventRuntime(
   env: NodeJS.ProcessEnv,
   logger: Logger,
 ): EventRuntime {
-  const consumers: EventConsumer[] = [webhookConsumer()];
+  const consumers: EventConsumer[] = [webhookConsumer({ targets: WebhookTargetPolicy.fromEnv(env) })];
   const onError = (error: unknown) => logger.error({ err: error }, 'event delivery failed');
   const settings = redisUrl ? { redisUrl, prefix: env.QUEUE_PREFIX?.trim() || 'mes' } : null;
   const consumeHere = consumersRunHere(env);

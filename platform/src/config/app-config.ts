@@ -1,3 +1,5 @@
+import { WebhookTargetPolicy } from '../events/webhook-targets';
+
 /**
  * Server configuration read once from the environment at startup. Every setting has a default so
  * `npm start` with no configuration runs on an embedded SQLite file.
@@ -24,6 +26,8 @@ export interface AppConfig {
   defaultTenant: string;
   /** Milliseconds to wait for in-flight requests on SIGTERM before exiting anyway. */
   shutdownTimeoutMs: number;
+  /** Internal hosts, addresses or CIDR ranges webhooks may target (MES_WEBHOOK_ALLOW_HOSTS). */
+  webhookAllowHosts: readonly string[];
 }
 
 export const DEFAULT_CONFIG: AppConfig = {
@@ -38,6 +42,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   seedDemo: true,
   defaultTenant: 'DEMO',
   shutdownTimeoutMs: 10_000,
+  webhookAllowHosts: [],
 };
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -60,6 +65,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     seedDemo: boolean(env, 'SEED_DEMO', DEFAULT_CONFIG.seedDemo),
     defaultTenant: env.DEFAULT_TENANT?.trim() || DEFAULT_CONFIG.defaultTenant,
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', DEFAULT_CONFIG.shutdownTimeoutMs, 0, 600_000),
+    webhookAllowHosts: WebhookTargetPolicy.fromEnv(env).entries,
   };
 }
 

@@ -18,6 +18,11 @@ export interface EventEnvelope {
   entity: string | null;
   entityId: string | null;
   payload: Record<string, unknown>;
+  /**
+   * Clear values of the payload's sensitive fields, sealed with the field key ring, by JSON pointer
+   * into `payload` (where their masks stand). Set by the outbox writer; never delivered as such.
+   */
+  sealed?: Record<string, string>;
 }
 
 export interface NewEvent {

@@ -23,7 +23,7 @@ export function registerOutboxHooks(hooks: HookRegistry): () => void {
       const compiled = ctx.model.entities.get(entity);
       if (!kind || !compiled) return;
       const payload = action === 'delete' ? (previous ?? record) : record;
-      await writeOutbox(tx, [
+      await writeOutbox(tx, ctx.model, [
         createEnvelope({
           type: compiled.events[kind],
           tenant: ctx.tenantId,

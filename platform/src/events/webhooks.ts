@@ -1,8 +1,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { appendAudit, type AuditEntry } from '../audit/audit-writer';
 import { BadRequestError } from '../crud/errors';
 import type { EngineDatabase, SqlExecutor } from '../data/database';
 import type { EventConsumer } from './consumer';
 import { typeMatches, type EventEnvelope } from './envelope';
+import { deliverableEvent } from './event-payload';
+import { postWebhook } from './webhook-request';
+import { WebhookTargetRefused, type WebhookTargetPolicy } from './webhook-targets';
 import { sqlTime } from '../data/sql';
 
 export const SIGNATURE_HEADER = 'x-mes-signature';
@@ -15,8 +19,22 @@ export interface WebhookSubscription {
   url: string;
   secret: string;
   active: boolean;
+  /** Receives sensitive values in clear instead of masked. */
+  unmask: boolean;
   /** ISO time: the subscription receives events that happened from then on. */
   createdAt: string;
+}
+
+/** Who changes a subscription, from where: written to the audit trail with the change. */
+export type WebhookChangeActor = Pick<AuditEntry, 'actorId' | 'actorName' | 'ip' | 'userAgent' | 'traceId'>;
+
+export interface NewWebhookSubscription {
+  tenant: string;
+  eventType: string;
+  url: string;
+  secret: string;
+  /** Deliver sensitive values in clear; the caller has checked the actor may grant it. */
+  unmask?: boolean;
 }
 
 /** `sha256=<hex HMAC-SHA256 of the raw body with the subscription's secret>`. */
@@ -32,14 +50,22 @@ export function verifySignature(secret: string, body: string, header: string | u
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
 
+/**
+ * Subscribes a URL to events and audits the subscription (METADATA_CHANGE) in the same
+ * transaction. The URL must be http(s) and its host public or allowed by `targets`: an internal
+ * address is refused here and again at every delivery.
+ */
 export async function createWebhookSubscription(
   db: EngineDatabase,
-  input: { tenant: string; eventType: string; url: string; secret: string; createdBy?: string | null },
+  input: NewWebhookSubscription,
+  targets: WebhookTargetPolicy,
+  actor: WebhookChangeActor,
 ): Promise<number> {
-  if (!/^https?:\/\//.test(input.url)) {
+  const url = httpUrl(input.url);
+  if (!url) {
     throw new BadRequestError('url must be an http(s) URL', {
       errors: [
-        { field: 'url', path: '/url', rule: 'format', message: 'url must start with http:// or https://' },
+        { field: 'url', path: '/url', rule: 'format', message: 'url must be an http:// or https:// URL' },
       ],
     });
   }
@@ -50,12 +76,63 @@ export async function createWebhookSubscription(
       ],
     });
   }
-  const result = await db.executor().execute(
-    `INSERT INTO evt_webhook_subscription (tenant_id, event_type, url, secret, active, created_at, created_by)
-     VALUES (?, ?, ?, ?, 1, ?, ?)`,
-    [input.tenant, input.eventType, input.url, input.secret, sqlTime(new Date()), input.createdBy ?? null],
-  );
-  return result.insertId;
+  try {
+    await targets.resolve(url);
+  } catch (error) {
+    if (!(error instanceof WebhookTargetRefused)) throw error;
+    throw new BadRequestError(error.message, {
+      errors: [{ field: 'url', path: '/url', rule: error.rule, limit: error.host, message: error.message }],
+    });
+  }
+  const unmask = input.unmask ?? false;
+  return db.transaction(async (tx) => {
+    const result = await tx.execute(
+      `INSERT INTO evt_webhook_subscription (tenant_id, event_type, url, secret, active, unmask, created_at, created_by)
+       VALUES (?, ?, ?, ?, 1, ?, ?, ?)`,
+      [input.tenant, input.eventType, input.url, input.secret, unmask, sqlTime(new Date()), actor.actorId],
+    );
+    await auditChange(tx, input.tenant, result.insertId, actor, {
+      operation: 'create',
+      eventType: input.eventType,
+      url: withoutCredentials(url),
+      unmask,
+    });
+    return result.insertId;
+  });
+}
+
+/** A webhook subscription change in the audit trail: never the secret, nor credentials in the URL. */
+async function auditChange(
+  tx: SqlExecutor,
+  tenant: string,
+  id: number,
+  actor: WebhookChangeActor,
+  detail: Record<string, unknown>,
+): Promise<void> {
+  await appendAudit(tx, {
+    ...actor,
+    tenantId: tenant,
+    entity: 'webhook_subscription',
+    recordId: id,
+    action: 'METADATA_CHANGE',
+    detail,
+  });
+}
+
+function httpUrl(text: string): URL | null {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : null;
+  } catch {
+    return null;
+  }
+}
+
+function withoutCredentials(url: URL): string {
+  const shown = new URL(url);
+  shown.username = '';
+  shown.password = '';
+  return shown.toString();
 }
 
 /** A subscription as the admin API shows it: the secret never leaves the server after creation. */
@@ -64,6 +141,7 @@ export interface WebhookSubscriptionView {
   eventType: string;
   url: string;
   active: boolean;
+  unmask: boolean;
   createdAt: string;
   createdBy: string | null;
 }
@@ -84,7 +162,7 @@ export async function listWebhookSubscriptions(
   tenant: string,
 ): Promise<WebhookSubscriptionView[]> {
   const rows = await sql.query<Record<string, unknown>>(
-    'SELECT id, event_type, url, active, created_at, created_by FROM evt_webhook_subscription WHERE tenant_id = ? ORDER BY id DESC',
+    'SELECT id, event_type, url, active, unmask, created_at, created_by FROM evt_webhook_subscription WHERE tenant_id = ? ORDER BY id DESC',
     [tenant],
   );
   return rows.map((row) => ({
@@ -92,22 +170,39 @@ export async function listWebhookSubscriptions(
     eventType: String(row.event_type),
     url: String(row.url),
     active: Boolean(Number(row.active)),
+    unmask: Boolean(Number(row.unmask)),
     createdAt: isoTime(row.created_at),
     createdBy: row.created_by === null ? null : String(row.created_by),
   }));
 }
 
-/** Stops deliveries to a subscription and keeps its delivery history; false when the tenant has no such id. */
+/**
+ * Stops deliveries to a subscription and keeps its delivery history, audited (METADATA_CHANGE) in
+ * the same transaction; false when the tenant has no such active subscription.
+ */
 export async function cancelWebhookSubscription(
-  sql: SqlExecutor,
+  db: EngineDatabase,
   tenant: string,
   id: number,
+  actor: WebhookChangeActor,
 ): Promise<boolean> {
-  const result = await sql.execute(
-    'UPDATE evt_webhook_subscription SET active = 0 WHERE tenant_id = ? AND id = ?',
-    [tenant, id],
-  );
-  return result.affected > 0;
+  return db.transaction(async (tx) => {
+    const [subscription] = await tx.query<{ event_type: string; url: string }>(
+      'SELECT event_type, url FROM evt_webhook_subscription WHERE tenant_id = ? AND id = ? AND active = 1',
+      [tenant, id],
+    );
+    if (!subscription) return false;
+    await tx.execute('UPDATE evt_webhook_subscription SET active = 0 WHERE tenant_id = ? AND id = ?', [
+      tenant,
+      id,
+    ]);
+    await auditChange(tx, tenant, id, actor, {
+      operation: 'cancel',
+      eventType: subscription.event_type,
+      url: withoutCredentials(new URL(subscription.url)),
+    });
+    return true;
+  });
 }
 
 /** The latest deliveries of one of the tenant's subscriptions, newest first. */
@@ -145,7 +240,7 @@ function isoTime(value: unknown): string {
 
 export async function webhookSubscriptions(sql: SqlExecutor, tenant: string): Promise<WebhookSubscription[]> {
   const rows = await sql.query<Record<string, unknown>>(
-    'SELECT id, tenant_id, event_type, url, secret, active, created_at FROM evt_webhook_subscription WHERE tenant_id = ? AND active = 1 ORDER BY id',
+    'SELECT id, tenant_id, event_type, url, secret, active, unmask, created_at FROM evt_webhook_subscription WHERE tenant_id = ? AND active = 1 ORDER BY id',
     [tenant],
   );
   return rows.map((row) => ({
@@ -155,11 +250,14 @@ export async function webhookSubscriptions(sql: SqlExecutor, tenant: string): Pr
     url: String(row.url),
     secret: String(row.secret),
     active: Boolean(Number(row.active)),
+    unmask: Boolean(Number(row.unmask)),
     createdAt: isoTime(row.created_at),
   }));
 }
 
 export interface WebhookConsumerOptions {
+  /** Which hosts deliveries may connect to (checked again at every delivery). */
+  targets: WebhookTargetPolicy;
   /** Per request; default 5000 ms. */
   timeoutMs?: number;
 }
@@ -167,11 +265,13 @@ export interface WebhookConsumerOptions {
 /**
  * Posts each event to the tenant's matching subscriptions (those that existed when it happened),
  * signed with HMAC-SHA256, and records each delivery (evt_webhook_delivery) in the consumer's
- * transaction. Any failure fails the event, which
+ * transaction. Sensitive values go out masked unless the subscription was granted unmask; a host
+ * that resolves to an address the target policy refuses fails the delivery. Any failure fails the
+ * event, which
  * the transport retries (3 attempts, backoff) and then dead-letters; a retry skips subscriptions
  * whose delivery was committed, and receivers deduplicate by `x-mes-event-id` (at-least-once).
  */
-export function webhookConsumer(options: WebhookConsumerOptions = {}): EventConsumer {
+export function webhookConsumer(options: WebhookConsumerOptions): EventConsumer {
   // A batch of events is handled in one transaction: its tenants' subscriptions are read once.
   const readInTransaction = new WeakMap<SqlExecutor, Map<string, Promise<WebhookSubscription[]>>>();
   const subscriptionsOf = (tx: SqlExecutor, tenant: string): Promise<WebhookSubscription[]> => {
@@ -190,7 +290,7 @@ export function webhookConsumer(options: WebhookConsumerOptions = {}): EventCons
         // Events that happened before the subscription existed are not its business, however late
         // the relay delivers them (a batch window, a backlog after an outage).
         if (!typeMatches(subscription.eventType, event.type) || subscription.createdAt > event.time) continue;
-        const error = await deliver(tx, subscription, event, options.timeoutMs ?? 5000);
+        const error = await deliver(tx, subscription, event, options.timeoutMs ?? 5000, options.targets);
         if (error) failures.push(`${subscription.url}: ${error}`);
       }
       if (failures.length > 0) throw new Error(`webhook delivery failed: ${failures.join('; ')}`);
@@ -204,29 +304,25 @@ async function deliver(
   subscription: WebhookSubscription,
   event: EventEnvelope,
   timeoutMs: number,
+  targets: WebhookTargetPolicy,
 ): Promise<string | null> {
   const [previous] = await sql.query<{ id: number; status: string }>(
     'SELECT id, status FROM evt_webhook_delivery WHERE subscription_id = ? AND event_id = ?',
     [subscription.id, event.id],
   );
   if (previous?.status === 'DELIVERED') return null;
-  const body = JSON.stringify(event);
+  const body = JSON.stringify(deliverableEvent(event, subscription.unmask));
   let status: number | null = null;
   let error: string | null = null;
   try {
-    const response = await fetch(subscription.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-mes-event': event.type,
-        'x-mes-event-id': event.id,
-        [SIGNATURE_HEADER]: signBody(subscription.secret, body),
-      },
-      body,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    status = response.status;
-    if (!response.ok) error = `HTTP ${response.status}`;
+    const headers = {
+      'content-type': 'application/json',
+      'x-mes-event': event.type,
+      'x-mes-event-id': event.id,
+      [SIGNATURE_HEADER]: signBody(subscription.secret, body),
+    };
+    status = await postWebhook(subscription.url, headers, body, timeoutMs, targets);
+    if (status < 200 || status > 299) error = `HTTP ${status}`;
   } catch (cause) {
     error = cause instanceof Error ? cause.message : String(cause);
   }

@@ -394,6 +394,7 @@ export class WorkflowService {
     };
     await writeOutbox(
       tx,
+      ctx.model,
       plan.events.map((type) =>
         createEnvelope({
           type,

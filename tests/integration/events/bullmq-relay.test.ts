@@ -12,6 +12,7 @@ import {
 import type { EventConsumer } from '../../../platform/src/events/consumer';
 import { createEnvelope, type EventEnvelope } from '../../../platform/src/events/envelope';
 import { writeOutbox } from '../../../platform/src/events/outbox';
+import { coreModel } from '../../fixtures/security/core-model';
 import { OutboxRelay } from '../../../platform/src/events/outbox-relay';
 import { openPlatformDatabase, waitFor, type TestDatabase } from '../../support/platform-database';
 
@@ -57,7 +58,7 @@ describe('outbox relay through BullMQ on MariaDB + Redis', () => {
       createEnvelope({ type: 'work_order.completed', tenant: 't1', entity: 'work_order', entityId: i }),
     );
     for (let i = 0; i < events.length; i += 50) {
-      await db.db.transaction((tx) => writeOutbox(tx, events.slice(i, i + 50)));
+      await db.db.transaction((tx) => writeOutbox(tx, coreModel(), events.slice(i, i + 50)));
     }
 
     const killedPublisher = new BullMqPublisher(settings);

@@ -2,6 +2,7 @@ import type { SqlExecutor } from '../../../platform/src/data/database';
 import type { EventConsumer } from '../../../platform/src/events/consumer';
 import { createEnvelope, type EventEnvelope } from '../../../platform/src/events/envelope';
 import { writeOutbox } from '../../../platform/src/events/outbox';
+import { coreModel } from '../../fixtures/security/core-model';
 import { OutboxRelay } from '../../../platform/src/events/outbox-relay';
 import {
   InProcessPublisher,
@@ -34,7 +35,7 @@ function workOrderEvent(n: number): EventEnvelope {
 async function commitChange(db: TestDatabase, events: EventEnvelope[], fail = false): Promise<void> {
   const change = db.db.transaction(async (tx) => {
     await tx.execute('INSERT INTO business_row (label) VALUES (?)', ['change']);
-    await writeOutbox(tx, events);
+    await writeOutbox(tx, coreModel(), events);
     if (fail) throw new Error('validation failed after the writes');
   });
   if (fail) await expect(change).rejects.toThrow('validation failed');

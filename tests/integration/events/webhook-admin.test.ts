@@ -35,7 +35,8 @@ describe('webhook admin API', () => {
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks/mes`;
-    api = await startSecurityServer('sqlite', 'webhooks');
+    // The receiver is on loopback, which webhooks reach only when it is allowed.
+    api = await startSecurityServer('sqlite', 'webhooks', { MES_WEBHOOK_ALLOW_HOSTS: '127.0.0.1' });
   }, 120_000);
   afterAll(async () => {
     await api?.stop();

@@ -18,6 +18,7 @@ import {
   SIGNATURE_HEADER,
   verifySignature,
 } from '../../../platform/src/events/webhooks';
+import { WebhookTargetPolicy } from '../../../platform/src/events/webhook-targets';
 import { seedDemoSecurity } from '../../../platform/src/security/demo-seed';
 
 export type ScenarioDialect = 'sqlite' | 'mysql';
@@ -25,6 +26,7 @@ export type Who = 'admin' | 'planner' | 'inspector' | 'clerk' | 'operator';
 
 export const PASSWORD = 'Demo-Passw0rd!';
 const USERS: Who[] = ['admin', 'planner', 'inspector', 'clerk', 'operator'];
+const RECEIVER_HOST = '127.0.0.1';
 const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
 
 export interface Reply {
@@ -60,6 +62,8 @@ export async function startMesServer(dialect: ScenarioDialect, suite: string): P
     SEED_DEMO: 'false',
     LOG_LEVEL: 'warn',
     MES_JWT_SECRET: 'jwt-secret-for-tests-0123456789abcdef',
+    // The test's webhook receiver listens on loopback, which webhooks may only target when allowed.
+    MES_WEBHOOK_ALLOW_HOSTS: RECEIVER_HOST,
   };
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), `mes-${suite}-`));
@@ -182,14 +186,14 @@ export async function receiveEvents(mes: MesServer, tenant = 'DEMO'): Promise<Ev
       response.writeHead(204).end();
     });
   });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => receiver.listen(0, RECEIVER_HOST, resolve));
   const { port } = receiver.address() as AddressInfo;
-  await createWebhookSubscription(new EngineDatabase(mes.server.dataSource), {
-    tenant,
-    eventType: '*',
-    url: `http://127.0.0.1:${port}/events`,
-    secret,
-  });
+  await createWebhookSubscription(
+    new EngineDatabase(mes.server.dataSource),
+    { tenant, eventType: '*', url: `http://${RECEIVER_HOST}:${port}/events`, secret },
+    new WebhookTargetPolicy([RECEIVER_HOST]),
+    { actorId: 'scenario' },
+  );
   return {
     deliveries,
     close: () => new Promise<void>((resolve) => receiver.close(() => resolve())),

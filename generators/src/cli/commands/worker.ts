@@ -9,6 +9,7 @@ import { BullMqPublisher, EventWorker } from '../../../../platform/src/events/bu
 import { OutboxRelay } from '../../../../platform/src/events/outbox-relay';
 import type { EventPublisher } from '../../../../platform/src/events/publisher';
 import { InProcessPublisher } from '../../../../platform/src/events/publisher';
+import { WebhookTargetPolicy } from '../../../../platform/src/events/webhook-targets';
 import { webhookConsumer } from '../../../../platform/src/events/webhooks';
 
 interface WorkerOptions {
@@ -40,7 +41,7 @@ async function runWorker(options: WorkerOptions): Promise<void> {
     await dataSource.destroy();
     throw new Error(`${describeDatabase(config)} has no event tables: run \`mes migrate run\` first`);
   }
-  const consumers = [webhookConsumer()];
+  const consumers = [webhookConsumer({ targets: WebhookTargetPolicy.fromEnv(process.env) })];
   const redisUrl = process.env.REDIS_URL;
   const settings = redisUrl ? { redisUrl, prefix: process.env.QUEUE_PREFIX ?? 'mes' } : null;
   const log = (message: string) =>

@@ -154,7 +154,7 @@ export async function runAbcAnalysis(
       counts,
       items,
     };
-    await writeOutbox(tx, [
+    await writeOutbox(tx, ctx.model, [
       createEnvelope({
         type: 'inventory.abc_analysis.completed',
         tenant: ctx.tenantId,

@@ -49,7 +49,7 @@ export const hooks: EntityHooks = {
             quantity: Number(record.quantity),
             ...ref,
           });
-          await writeOutbox(tx, [
+          await writeOutbox(tx, ctx.model, [
             createEnvelope({
               type: 'material.consumption',
               tenant: ctx.tenantId,

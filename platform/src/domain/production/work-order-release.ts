@@ -84,7 +84,7 @@ async function createLotAndSerials({ tx, ctx, after, actorId }: TransitionHookAr
     }
   }
   await writeGenealogy(tx, ctx.tenantId, edges);
-  await writeOutbox(tx, events);
+  await writeOutbox(tx, ctx.model, events);
 }
 
 function event(

@@ -269,7 +269,7 @@ async function lotOfReport(
 async function writeTraceEvent(tx: SqlExecutor, ctx: RequestContext, body: EntityRecord): Promise<void> {
   const runtime = runtimeOf(ctx.model).entity('trace_event');
   const [id] = await new EntityWriter(tx, ctx).insert(runtime, [body]);
-  await writeOutbox(tx, [
+  await writeOutbox(tx, ctx.model, [
     createEnvelope({
       type: runtime.entity.events.created,
       tenant: ctx.tenantId,

@@ -131,7 +131,7 @@ export async function emit(
   entityId: number,
   payload: Record<string, unknown>,
 ): Promise<void> {
-  await writeOutbox(write.tx, [
+  await writeOutbox(write.tx, write.ctx.model, [
     createEnvelope({
       type,
       tenant: write.ctx.tenantId,
