@@ -22,7 +22,7 @@ export interface AppConfig {
   importLimit: number;
   /** Seed the demo plant when the database is empty. */
   seedDemo: boolean;
-  /** Tenant used when a request carries no `X-Tenant-ID` (until JWT tenancy lands). */
+  /** Tenant of a login that names none, and of development requests (`MES_AUTH=off`) without `X-Tenant-ID`. */
   defaultTenant: string;
   /** Milliseconds to wait for in-flight requests on SIGTERM before exiting anyway. */
   shutdownTimeoutMs: number;

@@ -380,7 +380,8 @@ function sharedParameters(): Record<string, JsonSchema> {
     TenantId: {
       name: 'x-tenant-id',
       in: 'header',
-      description: 'Tenant (default DEMO) until JWT tenancy lands',
+      description:
+        'Tenant of a request without a token when authentication is off for development (MES_AUTH=off); a signed-in request takes its tenant from its token',
       schema: { type: 'string' },
     },
     page: query('page', '1-based page (offset paging)', { type: 'integer', minimum: 1 }),

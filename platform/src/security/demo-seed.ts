@@ -6,7 +6,7 @@ import { SequenceService } from '../data/sequences';
 import { hashPassword } from './auth/password';
 import { ensureDemoDepartments } from './demo-departments';
 
-/** Demo usernames, the role document each one holds (issue #5 item 7) and their department. */
+/** Demo usernames, the role document each one holds and their department. */
 export const DEMO_USERS: readonly { username: string; realName: string; role: string; department: string }[] =
   [
     { username: 'admin', realName: 'Administrator', role: 'admin', department: 'IT' },

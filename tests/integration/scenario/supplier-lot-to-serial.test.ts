@@ -1,5 +1,5 @@
 /**
- * The end-to-end scenario of issue #6 through the HTTP API of the real server, on SQLite (events
+ * The supplier-lot-to-serial scenario end to end through the HTTP API of the real server, on SQLite (events
  * dispatched in-process) and on MariaDB + Redis (events through the outbox and BullMQ):
  *
  * item and supplier → supplier lot received, IQC passes → work order created, released (lot and
