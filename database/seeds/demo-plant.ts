@@ -8,6 +8,7 @@
 import type { CompiledEntity } from '../../metadata/src/model';
 import type { EntityOperations, RequestContext } from '../../platform/src/crud/types';
 import type { SqlExecutor } from '../../platform/src/data/database';
+import type { DemoPlant } from '../../platform/src/bootstrap/start-server';
 import { nodeKey, writeGenealogy, type GenealogyEdge } from '../../platform/src/trace/genealogy';
 import { ensureDemoDepartments } from '../../platform/src/security/demo-departments';
 import { SeededRandom } from './prng';
@@ -58,6 +59,9 @@ export async function isDemoSeedNeeded(operations: EntityOperations, ctx: Reques
   }
   return true;
 }
+
+/** The demo plant as `mes serve` injects it into the server. */
+export const DEMO_PLANT: DemoPlant = { isNeeded: isDemoSeedNeeded, seed: seedDemoPlant };
 
 export async function seedDemoPlant(
   operations: EntityOperations,

@@ -9,7 +9,7 @@
  *    orders through EntityService.bulk (identifiers, validation and hooks apply), copies them in SQL
  *    up to 100,000 rows, and spreads them over every workflow status (state the workflow engine
  *    would have produced).
- * 2. Starts our server (`dist/platform/src/main.js`) as a child process, signs in as `admin` and as
+ * 2. Starts our server (`mes serve`) as a child process, signs in as `admin` and as
  *    `operator` (a member of every bench line), runs autocannon per case (BENCH_SECONDS each,
  *    default 10, BENCH_CONNECTIONS default 32) while sampling the server's resident memory, stops it;
  *    same for the ceiling. The API rate limit is raised (MES_RATE_LIMIT_API): all load comes from one
@@ -29,6 +29,7 @@ import { createConnection } from 'mysql2/promise';
 import type { DataSource } from 'typeorm';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { DEMO_PLANT } from '../../database/seeds/demo-plant';
 import { loadAppConfig } from '../../platform/src/config/app-config';
 import { startServer, type RunningServer } from '../../platform/src/bootstrap/start-server';
 import { createRequestContext } from '../../platform/src/crud/request-context';
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
     const profile = process.env.BENCH_PROFILE_DIR
       ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
       : [];
-    const ours = await runServer('ours', [...profile, 'dist/platform/src/main.js'], 18181, fixture, 0);
+    const ours = await runServer('ours', [...profile, 'bin/mes.js', 'serve'], 18181, fixture, 0);
     const ceiling = await runServer(
       'ceiling',
       ['dist/tests/bench/ceiling-server.js'],
@@ -108,6 +109,7 @@ async function prepareDatabase(): Promise<Fixture> {
   const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
   const server = await startServer({
     env: { DATABASE_URL, LOG_LEVEL: 'warn', MES_JWT_SECRET: JWT_SECRET, MES_DEMO_PASSWORD: PASSWORD },
+    demoPlant: DEMO_PLANT,
     listen: false,
     logDestination: quiet,
   });

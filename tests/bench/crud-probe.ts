@@ -12,6 +12,7 @@ import { Writable } from 'node:stream';
 import autocannon from 'autocannon';
 import { createConnection } from 'mysql2/promise';
 import type { DataSource } from 'typeorm';
+import { DEMO_PLANT } from '../../database/seeds/demo-plant';
 import { startServer } from '../../platform/src/bootstrap/start-server';
 
 const MYSQL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
       HOST: '127.0.0.1',
     },
     logDestination: quiet,
+    demoPlant: DEMO_PLANT,
   });
   try {
     const url = server.url ?? '';

@@ -64,7 +64,7 @@ export async function startHarness(viewport = { width: 1366, height: 860 }): Pro
   const workDir = mkdtempSync(join(tmpdir(), 'mes-e2e-'));
   const port = await freePort();
   let log = '';
-  const server = spawn(process.execPath, [join(ROOT, 'dist/platform/src/main.js')], {
+  const server = spawn(process.execPath, [join(ROOT, 'bin/mes.js'), 'serve'], {
     cwd: ROOT,
     env: {
       ...process.env,

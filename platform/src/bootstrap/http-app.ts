@@ -2,7 +2,7 @@
  * Builds the Nest application on Fastify around already-created dependencies: trace ids, pino
  * request logs, qs-style querystrings, body limits, CSV/XLSX import bodies and the API docs.
  * Errors Fastify sees (body parsing, routes outside Nest) and Nest's not-found handler both answer
- * with the same envelope as the global ApiExceptionFilter. Used by `main.ts` and the tests.
+ * with the same envelope as the global ApiExceptionFilter. Used by `startServer` and the tests.
  */
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';

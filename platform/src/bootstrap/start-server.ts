@@ -10,12 +10,12 @@ import type { DataSource } from 'typeorm';
 import { compileModel, type Model } from '../../../metadata/src/model';
 import { countErrors } from '../../../metadata/src/diagnostic';
 import { validateMetadata } from '../../../metadata/src/validator';
-import { isDemoSeedNeeded, seedDemoPlant } from '../../../database/seeds/demo-plant';
 import { AuditSealer } from '../audit/audit-sealer';
 import { loadAppConfig, type AppConfig } from '../config/app-config';
 import { EntityService } from '../crud/entity.service';
 import { createRequestContext } from '../crud/request-context';
-import { EngineDatabase } from '../data/database';
+import { EngineDatabase, type SqlExecutor } from '../data/database';
+import type { EntityOperations, RequestContext } from '../crud/types';
 import { createDataSource, describeDatabase, loadDatabaseConfig } from '../data/connection';
 import { migrationFilesGlob, runMigrations } from '../data/migrations/migration-runner';
 import { ModelRegistry } from '../kernel/model-registry';
@@ -52,6 +52,23 @@ export interface StartOptions {
    * the tables of a fixture Model that has no migration.
    */
   prepareSchema?: (dataSource: DataSource, model: Model) => Promise<void>;
+  /**
+   * The demo plant seeded into an empty database when `SEED_DEMO` is on. Injected by the entry point
+   * (`mes serve`): the platform itself knows no seed data.
+   */
+  demoPlant?: DemoPlant;
+}
+
+/** Demo data for an empty database, written through the engine. */
+export interface DemoPlant {
+  /** Whether the tenant holds nothing the seed could disturb. */
+  isNeeded(operations: EntityOperations, ctx: RequestContext): Promise<boolean>;
+  seed(
+    operations: EntityOperations,
+    sql: SqlExecutor,
+    ctx: RequestContext,
+    log: (message: string) => void,
+  ): Promise<{ counts: Record<string, number>; elapsedMs: number }>;
 }
 
 export interface RunningServer {
@@ -108,7 +125,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     plugins.bind(registry);
     const database = new EngineDatabase(dataSource);
     const service = new EntityService(database);
-    if (config.seedDemo) await seedIfEmpty(service, database, registry, config, logger);
+    if (config.seedDemo && options.demoPlant)
+      await seedIfEmpty(options.demoPlant, service, database, registry, config, logger);
     const security = await bootstrapSecurity({
       env,
       service,
@@ -235,6 +253,7 @@ async function warnAboutMissingTables(dataSource: DataSource, model: Model, logg
 }
 
 async function seedIfEmpty(
+  demoPlant: DemoPlant,
   service: EntityService,
   database: EngineDatabase,
   registry: ModelRegistry,
@@ -246,9 +265,9 @@ async function seedIfEmpty(
     userId: 'seed',
     traceId: 'seed-demo-plant',
   });
-  if (!(await isDemoSeedNeeded(service, ctx))) return;
+  if (!(await demoPlant.isNeeded(service, ctx))) return;
   logger.info('empty database: seeding the demo plant');
-  const report = await seedDemoPlant(service, database.executor(), ctx, (message) => logger.info(message));
+  const report = await demoPlant.seed(service, database.executor(), ctx, (message) => logger.info(message));
   logger.info({ counts: report.counts, elapsedMs: report.elapsedMs }, 'demo plant seeded');
 }
 

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { DEMO_PLANT } from '../../../database/seeds/demo-plant';
 import { startServer, type RunningServer } from '../../../platform/src/bootstrap/start-server';
 
 const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
@@ -13,7 +14,7 @@ describe('demo plant seed', () => {
   let server: RunningServer;
 
   beforeAll(async () => {
-    server = await startServer({ env, listen: false, logDestination: quiet });
+    server = await startServer({ env, listen: false, logDestination: quiet, demoPlant: DEMO_PLANT });
   }, 120_000);
   afterAll(async () => {
     await server?.close();
@@ -109,7 +110,7 @@ describe('demo plant seed', () => {
   it('does not seed again when the database already holds data', async () => {
     const before = await total('work-orders');
     await server.close();
-    server = await startServer({ env, listen: false, logDestination: quiet });
+    server = await startServer({ env, listen: false, logDestination: quiet, demoPlant: DEMO_PLANT });
     expect(await total('work-orders')).toBe(before);
   }, 120_000);
 });

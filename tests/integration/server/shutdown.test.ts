@@ -1,6 +1,6 @@
 import { startTestServer, type TestServer } from './server-harness';
 
-/** What SIGTERM triggers in main.ts: close() stops listening and releases the database, once. */
+/** What SIGTERM triggers in `mes serve`: close() stops listening and releases the database, once. */
 describe('shutdown', () => {
   let test: TestServer;
 

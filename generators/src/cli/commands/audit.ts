@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { sealAuditChains } from '../../../../platform/src/audit/audit-sealer';
-import { verifyAuditChain } from '../../../../platform/src/audit/audit-verify';
-import { createDataSource, loadDatabaseConfig } from '../../../../platform/src/data/connection';
-import { EngineDatabase } from '../../../../platform/src/data/database';
+import {
+  EngineDatabase,
+  createDataSource,
+  loadDatabaseConfig,
+  sealAuditChains,
+  verifyAuditChain,
+} from '../../../../platform/src';
 
 interface VerifyOptions {
   tenant?: string;

@@ -6,6 +6,7 @@ import * as metadata from './metadata';
 import * as migrate from './migrate';
 import * as newCommand from './new';
 import * as plugin from './plugin';
+import * as serve from './serve';
 import * as validate from './validate';
 import * as worker from './worker';
 
@@ -16,6 +17,7 @@ export interface CommandModule {
 
 /** Every command of `mes`; add a new command's module here. */
 export const COMMANDS: readonly CommandModule[] = [
+  serve,
   validate,
   metadata,
   generate,

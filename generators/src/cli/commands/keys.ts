@@ -3,10 +3,14 @@ import type { Command } from 'commander';
 import pc from 'picocolors';
 import { compileModel } from '../../../../metadata/src/model/compile';
 import { validateMetadata } from '../../../../metadata/src/validator';
-import { createDataSource, loadDatabaseConfig } from '../../../../platform/src/data/connection';
-import { EngineDatabase } from '../../../../platform/src/data/database';
-import { generateKey, loadKeyRing } from '../../../../platform/src/security/crypto/key-ring';
-import { rotateSensitiveColumns } from '../../../../platform/src/security/crypto/rotate-keys';
+import {
+  EngineDatabase,
+  createDataSource,
+  generateKey,
+  loadDatabaseConfig,
+  loadKeyRing,
+  rotateSensitiveColumns,
+} from '../../../../platform/src';
 import { findRepoRoot } from '../repo-root';
 
 export function register(program: Command): void {

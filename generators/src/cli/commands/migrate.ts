@@ -12,13 +12,11 @@ import {
   createDataSource,
   describeDatabase,
   loadDatabaseConfig,
-} from '../../../../platform/src/data/connection';
-import {
   migrationFilesGlob,
   migrationStatus,
   revertLastMigration,
   runMigrations,
-} from '../../../../platform/src/data/migrations/migration-runner';
+} from '../../../../platform/src';
 import { generateMigration, MIGRATIONS_DIR, pendingSchemaChanges } from '../../migrations/generate-migration';
 import { assertMigrationName } from '../../migrations/render-migration';
 import { findRepoRoot } from '../repo-root';

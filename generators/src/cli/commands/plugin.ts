@@ -3,16 +3,18 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
+  MetadataSync,
+  ModelRegistry,
+  PluginManager,
+  buildPluginPackage,
   createDataSource,
   describeDatabase,
+  engineVersion,
   loadDatabaseConfig,
-} from '../../../../platform/src/data/connection';
-import { MetadataSync } from '../../../../platform/src/kernel/metadata-sync';
-import { ModelRegistry } from '../../../../platform/src/kernel/model-registry';
-import { engineVersion, pluginCatalog } from '../../../../platform/src/plugins/engine-version';
-import { PluginManager, type PluginInfo } from '../../../../platform/src/plugins/plugin-manager';
-import { buildPluginPackage } from '../../../../platform/src/plugins/plugin-package';
-import { pluginSettings } from '../../../../platform/src/plugins/plugin-settings';
+  pluginCatalog,
+  pluginSettings,
+  type PluginInfo,
+} from '../../../../platform/src';
 import { findRepoRoot } from '../repo-root';
 
 interface BuildOptions {

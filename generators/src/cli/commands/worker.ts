@@ -1,16 +1,17 @@
 import type { Command } from 'commander';
 import {
+  BullMqPublisher,
+  EngineDatabase,
+  EventWorker,
+  InProcessPublisher,
+  OutboxRelay,
+  WebhookTargetPolicy,
   createDataSource,
   describeDatabase,
   loadDatabaseConfig,
-} from '../../../../platform/src/data/connection';
-import { EngineDatabase } from '../../../../platform/src/data/database';
-import { BullMqPublisher, EventWorker } from '../../../../platform/src/events/bullmq-transport';
-import { OutboxRelay } from '../../../../platform/src/events/outbox-relay';
-import type { EventPublisher } from '../../../../platform/src/events/publisher';
-import { InProcessPublisher } from '../../../../platform/src/events/publisher';
-import { WebhookTargetPolicy } from '../../../../platform/src/events/webhook-targets';
-import { webhookConsumer } from '../../../../platform/src/events/webhooks';
+  webhookConsumer,
+  type EventPublisher,
+} from '../../../../platform/src';
 
 interface WorkerOptions {
   concurrency: string;

@@ -1,4 +1,4 @@
-import type { FilterOperator } from '../../../../platform/src/crud/types';
+import type { FilterOperator } from '../../../../platform/src';
 import type { ListViewDef } from '../../../../metadata/src/types';
 import {
   camelCase,

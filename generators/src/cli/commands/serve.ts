@@ -1,13 +1,23 @@
-/**
- * `npm start`: boots the server with configuration from the environment and shuts it down
- * gracefully on SIGTERM/SIGINT (stop accepting, finish in-flight requests, close the database),
- * exiting anyway after SHUTDOWN_TIMEOUT_MS.
- */
 import 'reflect-metadata';
-import { startServer } from './bootstrap/start-server';
+import type { Command } from 'commander';
+import { DEMO_PLANT } from '../../../../database/seeds/demo-plant';
+import { startServer } from '../../../../platform/src';
 
-async function main(): Promise<void> {
-  const server = await startServer();
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description(
+      'run the server with configuration from the environment (PORT, DATABASE_URL, REDIS_URL, …); an empty database gets the demo plant unless SEED_DEMO=false',
+    )
+    .action(() => serve());
+}
+
+/**
+ * Starts the server and shuts it down gracefully on SIGTERM/SIGINT (stop accepting, finish in-flight
+ * requests, close the database), exiting anyway after SHUTDOWN_TIMEOUT_MS.
+ */
+async function serve(): Promise<void> {
+  const server = await startServer({ demoPlant: DEMO_PLANT });
   process.stdout.write(`\nBTC MES is running at ${server.url}  (API docs: ${server.url}/api-docs)\n\n`);
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -33,10 +43,3 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
-
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `BTC MES failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
-  process.exit(1);
-});

@@ -1,0 +1,32 @@
+/**
+ * The platform's declared entry for tools (the `mes` CLI): everything outside the server that drives
+ * it — starting it, migrations, workers, plugins, keys, audit — imports from here, never from the
+ * platform's rooms directly.
+ */
+export { createDataSource, describeDatabase, loadDatabaseConfig } from './data/connection';
+export { EngineDatabase } from './data/database';
+export { BullMqPublisher, EventWorker } from './events/bullmq-transport';
+export { OutboxRelay } from './events/outbox-relay';
+export { InProcessPublisher } from './events/publisher';
+export type { EventPublisher } from './events/publisher';
+export { WebhookTargetPolicy } from './events/webhook-targets';
+export { webhookConsumer } from './events/webhooks';
+export { generateKey, loadKeyRing } from './security/crypto/key-ring';
+export { rotateSensitiveColumns } from './security/crypto/rotate-keys';
+export { sealAuditChains } from './audit/audit-sealer';
+export { verifyAuditChain } from './audit/audit-verify';
+export { MetadataSync } from './kernel/metadata-sync';
+export { ModelRegistry } from './kernel/model-registry';
+export { engineVersion, pluginCatalog } from './plugins/engine-version';
+export { PluginManager } from './plugins/plugin-manager';
+export type { PluginInfo } from './plugins/plugin-manager';
+export { buildPluginPackage } from './plugins/plugin-package';
+export { pluginSettings } from './plugins/plugin-settings';
+export {
+  migrationFilesGlob,
+  migrationStatus,
+  revertLastMigration,
+  runMigrations,
+} from './data/migrations/migration-runner';
+export type { FilterOperator } from './crud/types';
+export { startServer, type DemoPlant, type RunningServer, type StartOptions } from './bootstrap/start-server';
