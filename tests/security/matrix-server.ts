@@ -105,22 +105,51 @@ export async function startMatrixServer(
     return (JSON.parse(reply.body) as { data: T }).data;
   };
 
+  const stop = async () => {
+    await server.close();
+    await drop();
+  };
   const users = new Map<string, string>();
   roles.forEach((role, index) => addresses.set(role, `10.0.${index + 1}.1`));
-  tokens.set('admin', await login('admin'));
-  for (const role of roles) {
-    const demo = DEMO_USERS.find((user) => user.role === role);
-    const username = demo?.username ?? (await createRoleUser(role));
-    users.set(role, username);
-    tokens.set(role, await login(username));
+  try {
+    await signIn();
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  async function signIn(): Promise<void> {
+    tokens.set('admin', await login('admin'));
+    const firstLine = await firstId('production-lines');
+    for (const role of roles) {
+      const demo = DEMO_USERS.find((user) => user.role === role);
+      const username = demo?.username ?? (await createRoleUser(role));
+      // Everyone works on the first line (the line the fixtures are on), so line scopes reach rows.
+      const [user] = await query<{ id: number; version: number }>(
+        `SELECT id, version FROM sys_user WHERE tenant_id = 'DEMO' AND username = ?`,
+        [username],
+      );
+      await admin({
+        method: 'PATCH',
+        url: `/api/users/${user!.id}`,
+        payload: { linesIds: [firstLine], version: Number(user!.version) },
+      });
+      users.set(role, username);
+      tokens.set(role, await login(username));
+    }
+  }
+
+  async function firstId(path: string): Promise<number> {
+    const page = await admin<{ items: { id: number }[] }>({
+      method: 'GET',
+      url: `/api/${path}?pageSize=1&sort=id`,
+    });
+    return page.items[0]!.id;
   }
 
   /** A user holding only `role` (an external user of the first supplier for supplier roles). */
   async function createRoleUser(role: string): Promise<string> {
     const username = `matrix.${role}`;
-    const first = async (path: string) =>
-      (await admin<{ items: { id: number }[] }>({ method: 'GET', url: `/api/${path}?pageSize=1&sort=id` }))
-        .items[0]!.id;
     const [roleRow] = await query<{ id: number }>(
       `SELECT id FROM sys_role WHERE tenant_id = 'DEMO' AND role_code = ?`,
       [role],
@@ -132,9 +161,9 @@ export async function startMatrixServer(
       payload: {
         username,
         realName: `Matrix ${role}`,
-        departmentId: await first('departments'),
+        departmentId: await firstId('departments'),
         roles: [{ roleId: Number(roleRow!.id) }],
-        ...(external ? { userType: 'EXTERNAL', supplierId: await first('suppliers') } : {}),
+        ...(external ? { userType: 'EXTERNAL', supplierId: await firstId('suppliers') } : {}),
       },
     });
     // There is no password route: the hash is written the way the demo seed writes it.
@@ -151,9 +180,6 @@ export async function startMatrixServer(
     send: inject,
     admin,
     query,
-    stop: async () => {
-      await server.close();
-      await drop();
-    },
+    stop,
   };
 }

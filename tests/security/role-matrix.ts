@@ -140,6 +140,50 @@ export function buildCells(
   return cells;
 }
 
+/**
+ * Routes outside the entity API, with the codes their documentation names: plugin and extension-field
+ * administration (only the administrator holds these), webhooks, ABC analysis and trace.
+ */
+const PLATFORM_ROUTES: [string, string[], MatrixRequest][] = [
+  ['GET plugins', ['plugin:manage'], { method: 'GET', url: '/api/admin/plugins' }],
+  ['POST plugins', ['plugin:manage'], { method: 'POST', url: '/api/admin/plugins', payload: {} }],
+  [
+    'GET extension fields',
+    ['metadata:publish'],
+    { method: 'GET', url: '/api/admin/extensions/work_order/fields' },
+  ],
+  [
+    'POST extension fields',
+    ['metadata:publish'],
+    { method: 'POST', url: '/api/admin/extensions/work_order/fields', payload: {} },
+  ],
+  ['GET webhooks', ['webhook:manage'], { method: 'GET', url: '/api/admin/webhooks' }],
+  ['POST webhooks', ['webhook:manage'], { method: 'POST', url: '/api/admin/webhooks', payload: {} }],
+  [
+    'POST abc-analysis',
+    ['item_master:update'],
+    { method: 'POST', url: '/api/inventory/abc-analysis', payload: {} },
+  ],
+  [
+    'GET trace reverse',
+    ['serial_number:read', 'production_lot:read'],
+    { method: 'GET', url: '/api/trace/reverse?sn=MATRIX-NO-SUCH-SN' },
+  ],
+];
+
+/** Every role × every platform route. */
+export function platformCells(roles: string[]): Cell[] {
+  return roles.flatMap((role) =>
+    PLATFORM_ROUTES.map(([action, codes, request]) => ({
+      role,
+      entity: 'platform',
+      action,
+      need: { kind: 'route' as const, codes },
+      request,
+    })),
+  );
+}
+
 function crud(entity: CompiledEntity, action: 'list' | 'get' | 'create' | 'update' | 'delete'): Requirement {
   return { kind: 'crud', entity: entity.name, action };
 }

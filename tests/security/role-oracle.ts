@@ -19,7 +19,9 @@ interface RoleFile {
 export type Requirement =
   | { kind: 'crud'; entity: string; action: 'list' | 'get' | 'create' | 'update' | 'delete' }
   | { kind: 'export' | 'import'; entity: string }
-  | { kind: 'workflow'; entity: string; action: string; permission: string; roles: string[] };
+  | { kind: 'workflow'; entity: string; action: string; permission: string; roles: string[] }
+  /** A route outside the entity API that needs every one of `codes`. */
+  | { kind: 'route'; codes: string[] };
 
 export class RoleOracle {
   private readonly roles = new Map<string, RoleFile>();
@@ -59,6 +61,7 @@ export class RoleOracle {
    * record, the transition's permission and, when the transition names roles, one of them.
    */
   allows(role: string, need: Requirement): boolean {
+    if (need.kind === 'route') return need.codes.every((code) => this.grants(role, code));
     const can = (action: string) => this.grants(role, `${need.entity}:${action}`);
     switch (need.kind) {
       case 'crud':
