@@ -76,6 +76,7 @@ export async function prepareFixtures(
       for (const role of roles) {
         const id = ids[next++]!;
         const column = entity.fieldsByName.get(field)!.column!;
+        // Set directly: reaching a state through the API would need each entity's business inputs.
         await ms.query(`UPDATE ${entity.table} SET ${column} = ? WHERE id = ?`, [transition.from[0], id]);
         workflowRecord.set(`${entity.name}:${transition.action}:${role}`, id);
       }
