@@ -2,40 +2,23 @@
  * End to end through the real server and the core metadata: tokens on the API, permissions per demo
  * role, masking, tenant isolation by id, and the audit record of every write.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { toSnapshot } from '../../../metadata/src/model/snapshot';
 import { waitFor } from '../../support/platform-database';
 import { expectIntactAuditChain } from '../../support/sealed-audit';
-import { startServer, type RunningServer } from '../../../platform/src/bootstrap/start-server';
+import type { RunningServer } from '../../../platform/src/bootstrap/start-server';
 import { EngineDatabase } from '../../../platform/src/data/database';
 import { seedDemoSecurity } from '../../../platform/src/security/demo-seed';
+import { PASSWORD, startSecurityServer, type Dialect, type SecurityServer } from './security-server';
 
-const PASSWORD = 'Demo-Passw0rd!';
-const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
-
-describe('API security end to end', () => {
+describe.each<Dialect>(['sqlite', 'mysql'])('API security end to end on %s', (dialect) => {
+  let mes: SecurityServer;
   let server: RunningServer;
-  let dir: string;
   const tokens = new Map<string, string>();
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mes-api-security-'));
-    server = await startServer({
-      env: {
-        DATABASE_URL: `sqlite:${join(dir, 'mes.sqlite')}`,
-        SEED_DEMO: 'false',
-        LOG_LEVEL: 'warn',
-        MES_JWT_SECRET: 'jwt-secret-for-tests-0123456789abcdef',
-      },
-      listen: false,
-      logDestination: quiet,
-    });
-    const database = new EngineDatabase(server.dataSource);
-    for (const tenant of ['DEMO', 'OTHER'])
-      await seedDemoSecurity(database, server.registry.current(), tenant, { MES_DEMO_PASSWORD: PASSWORD });
+    mes = await startSecurityServer(dialect, 'api');
+    server = mes.server;
+    await seedDemoSecurity(mes.database, server.registry.current(), 'OTHER', { MES_DEMO_PASSWORD: PASSWORD });
     for (const [tenant, username] of [
       ['DEMO', 'admin'],
       ['DEMO', 'auditor'],
@@ -52,10 +35,7 @@ describe('API security end to end', () => {
       tokens.set(`${tenant}:${username}`, (response.json().data as { accessToken: string }).accessToken);
     }
   });
-  afterAll(async () => {
-    await server?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => mes?.stop());
 
   const call = (who: string, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
     server.app.inject({
@@ -146,36 +126,43 @@ describe('API security end to end', () => {
   it("answers 404 for another tenant's row of every entity on read, update and delete", async () => {
     const model = server.registry.current();
     const snapshot = toSnapshot(model);
-    await server.dataSource.query('PRAGMA foreign_keys = OFF');
+    // Raw rows without their referenced rows: foreign keys off on one connection of its own.
+    const runner = server.dataSource.createQueryRunner();
+    await runner.query(dialect === 'sqlite' ? 'PRAGMA foreign_keys = OFF' : 'SET FOREIGN_KEY_CHECKS = 0');
     const leaks: string[] = [];
     let placeholderSeq = 0;
-    for (const entity of model.entities.values()) {
-      const table = snapshot.tables[entity.table];
-      // A raw row in the audit chain would be (and be reported as) tampering.
-      if (!table || !entity.tenantScoped || entity.name === 'audit_log') continue;
-      const columns = table.columns.filter(
-        (c) => !c.nullable && c.default === undefined && !c.generated && c.name !== 'id',
-      );
-      const values = columns.map((c) =>
-        c.name === 'tenant_id'
-          ? 'OTHER'
-          : placeholder(c.type, c.length, 900_000 + leaks.length + placeholderSeq++),
-      );
-      const inserted = await server.dataSource.query(
-        `INSERT INTO ${entity.table} (${columns.map((c) => c.name).join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) RETURNING id`,
-        values,
-      );
-      const id = Number((inserted as { id: number }[])[0].id);
-      const url = `/api/${entity.path}/${id}`;
-      for (const method of ['GET', 'PATCH', 'DELETE'] as const) {
-        const response = await call(
-          'DEMO:admin',
-          method,
-          url,
-          method === 'PATCH' ? { version: 1 } : undefined,
+    try {
+      for (const entity of model.entities.values()) {
+        const table = snapshot.tables[entity.table];
+        // A raw row in the audit chain would be (and be reported as) tampering.
+        if (!table || !entity.tenantScoped || entity.name === 'audit_log') continue;
+        const columns = table.columns.filter(
+          (c) => !c.nullable && c.default === undefined && !c.generated && c.name !== 'id',
         );
-        if (response.statusCode !== 404) leaks.push(`${method} ${url}: ${response.statusCode}`);
+        const values = columns.map((c) =>
+          c.name === 'tenant_id'
+            ? 'OTHER'
+            : placeholder(c.type, c.length, 900_000 + leaks.length + placeholderSeq++),
+        );
+        const inserted = await runner.query(
+          `INSERT INTO ${entity.table} (${columns.map((c) => c.name).join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) RETURNING id`,
+          values,
+        );
+        const id = Number((inserted as { id: number }[])[0].id);
+        const url = `/api/${entity.path}/${id}`;
+        for (const method of ['GET', 'PATCH', 'DELETE'] as const) {
+          const response = await call(
+            'DEMO:admin',
+            method,
+            url,
+            method === 'PATCH' ? { version: 1 } : undefined,
+          );
+          if (response.statusCode !== 404) leaks.push(`${method} ${url}: ${response.statusCode}`);
+        }
       }
+    } finally {
+      await runner.query(dialect === 'sqlite' ? 'PRAGMA foreign_keys = ON' : 'SET FOREIGN_KEY_CHECKS = 1');
+      await runner.release();
     }
     expect(leaks).toEqual([]);
   });

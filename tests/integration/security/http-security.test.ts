@@ -4,7 +4,11 @@ import { seedDemoSecurity } from '../../../platform/src/security/demo-seed';
 import { principalOfRequest, registerSecurity } from '../../../platform/src/security/http/register-security';
 import { PUBLIC_ROUTE } from '../../../platform/src/security/http/route-access';
 import { coreModel } from '../../fixtures/security/core-model';
-import { openSecurityDatabase, type SecurityTestDatabase } from '../../fixtures/security/database';
+import {
+  openSecurityDatabase,
+  type SecurityTestDatabase,
+  type TestDialect,
+} from '../../fixtures/security/database';
 
 const TABLES = [
   'audit_log',
@@ -19,12 +23,12 @@ const TABLES = [
 ];
 const PASSWORD = 'Demo-Passw0rd!';
 
-describe('HTTP authentication and hardening', () => {
+describe.each<TestDialect>(['sqlite', 'mysql'])('HTTP authentication and hardening on %s', (dialect) => {
   let database: SecurityTestDatabase;
   let app: FastifyInstance;
 
   beforeAll(async () => {
-    database = await openSecurityDatabase('sqlite', 'http', TABLES);
+    database = await openSecurityDatabase(dialect, 'http', TABLES);
     await seedDemoSecurity(database.db, coreModel(), 'DEMO', { MES_DEMO_PASSWORD: PASSWORD });
     app = Fastify();
     registerSecurity(app, {

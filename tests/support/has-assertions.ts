@@ -1,0 +1,4 @@
+/** Every test must assert something: a test that runs no expect() cannot fail, so it fails here. */
+beforeEach(() => {
+  expect.hasAssertions();
+});
