@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createConnection } from 'mysql2/promise';
+import { DEMO_PLANT } from '../../database/seeds/demo-plant';
 import { startServer, type RunningServer } from '../../platform/src/bootstrap/start-server';
 import { hashPassword } from '../../platform/src/security/auth/password';
 import { DEMO_USERS } from '../../platform/src/security/demo-seed';
@@ -73,6 +74,7 @@ export async function startMatrixServer(
     env,
     listen: false,
     logDestination: quiet,
+    demoPlant: DEMO_PLANT,
     ...(metadataRoot ? { metadataRoots: [metadataRoot] } : {}),
   });
   const query = <T>(sql: string, params: unknown[] = []) =>

@@ -97,10 +97,16 @@ describe('workflow actions, trace and events through the server (SQLite)', () =>
   });
 
   it('refuses a transition the state does not allow with 422 and a role without the permission with 403', async () => {
-    const complete = await call('planner', 'POST', `/api/work-orders/${orderId}/actions/complete`, {});
-    expect(complete.statusCode).toBe(422);
+    const hold = await call('planner', 'POST', `/api/work-orders/${orderId}/actions/hold`, {});
+    expect(hold.statusCode).toBe(422);
     const operator = await call('operator', 'POST', `/api/work-orders/${orderId}/actions/release`, {});
     expect(operator.statusCode).toBe(403);
+    // Permission first: a caller without it learns nothing of the row's state, nor of its existence.
+    const complete = await call('planner', 'POST', `/api/work-orders/${orderId}/actions/complete`, {});
+    expect(complete.statusCode).toBe(403);
+    const absent = await call('planner', 'POST', '/api/work-orders/999999/actions/complete', {});
+    expect(absent.statusCode).toBe(403);
+    expect(absent.json()).toMatchObject({ code: 'FORBIDDEN' });
     const record = await call('planner', 'GET', `/api/work-orders/${orderId}`);
     expect((record.json().data as { status: string }).status).toBe('DRAFT');
   });

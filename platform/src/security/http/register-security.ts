@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ForbiddenError } from '../../crud/errors';
 import { mapError } from '../../crud/http/error-mapping';
 import { successEnvelope } from '../../crud/http/envelope';
 import { AuthenticationError, TooManyAttemptsError } from '../auth/auth-errors';
@@ -240,11 +241,16 @@ function registerRecordGuards(fastify: FastifyInstance, records: RecordAccess): 
       const ctx = secureContext(request, principal, model);
       const fired = request.method === 'POST' && route[3] === 'actions' && route[4] ? route[4] : null;
       const decision = fired !== null && 'decision' in objectBody(request);
+      const permission = fired === null || decision ? null : transitionPermission(model, entity.name, fired);
+      // Permission first: a caller who may not fire the action learns nothing of the row (not even
+      // whether it exists or which state it is in).
+      if (permission !== null && !holds(principal, model, permission))
+        throw new ForbiddenError(`Permission '${permission}' required`, { permission });
       await records.operations.authorizeRowRequest(
         entity.name,
         Number(route[2]),
         ctx,
-        fired === null || decision ? null : scopedActionOf(model, entity.name, entity.workflow, fired),
+        permission?.startsWith(`${entity.name}:`) ? permission.slice(entity.name.length + 1) : null,
       );
     } catch (error) {
       return sendError(request, reply, error);
@@ -342,20 +348,17 @@ async function traceNodesOutOfScope(
 }
 
 /**
- * The action whose grant scopes a workflow request: the transition's permission when it is
- * `<entity>:<action>` of this entity (the default), otherwise none beyond the read scope.
+ * The permission that governs firing `action` on the entity: the transition's own permission, or
+ * `<entity>:<action>` by default, looked up in every workflow bound to the entity. Null for an action
+ * no workflow declares (the workflow engine answers that one).
  */
-function scopedActionOf(
-  model: Model,
-  entity: string,
-  workflowName: string | undefined,
-  action: string,
-): string | null {
-  const workflow = workflowName ? model.workflows.get(workflowName) : undefined;
-  const transition = workflow?.transitions.find((t) => t.action === action);
-  if (!transition) return null;
-  const permission = transition.permission ?? `${entity}:${action}`;
-  return permission.startsWith(`${entity}:`) ? permission.slice(entity.length + 1) : null;
+function transitionPermission(model: Model, entity: string, action: string): string | null {
+  for (const workflow of model.workflows.values()) {
+    if (workflow.entity !== entity) continue;
+    const transition = workflow.transitions.find((t) => t.action === action);
+    if (transition) return transition.permission ?? `${entity}:${action}`;
+  }
+  return null;
 }
 
 function secureContext(request: FastifyRequest, principal: Principal, model: Model): SecureContext {
