@@ -187,3 +187,48 @@ describe('export', () => {
     expect(unknown.json()).toMatchObject({ code: 'UNKNOWN_FIELD' });
   });
 });
+
+describe('formula neutralisation', () => {
+  const formula = '=HYPERLINK("http://evil.example","open")';
+
+  beforeAll(async () => {
+    const response = await test.server.app.inject({
+      method: 'POST',
+      url: '/api/production-lines',
+      payload: { lineCode: 'F1', lineName: formula },
+    });
+    expect(response.statusCode).toBe(201);
+  });
+
+  it('prefixes formula-like text with an apostrophe in CSV, and the file imports back unchanged', async () => {
+    const response = await test.server.app.inject({
+      method: 'GET',
+      url: '/api/production-lines/export?format=csv&filter[lineCode][eq]=F1',
+    });
+    const [header, row] = parseCsv(response.body);
+    const exported = row[header.indexOf('lineName')];
+    expect(exported).toBe(`'${formula}`);
+    const text = `lineCode,lineName\r\nF2,"${exported.replace(/"/g, '""')}"\r\n`;
+    const { status } = await importFile(text, 'text/csv');
+    expect(status).toBe(200);
+    const read = await test.server.app.inject({
+      method: 'GET',
+      url: '/api/production-lines?filter[lineCode][eq]=F2',
+    });
+    expect(read.json<{ data: { items: { lineName: string }[] } }>().data.items[0].lineName).toBe(formula);
+  });
+
+  it('prefixes formula-like text cells in XLSX', async () => {
+    const response = await test.server.app.inject({
+      method: 'GET',
+      url: '/api/production-lines/export?format=xlsx&filter[lineCode][eq]=F1',
+    });
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(response.rawPayload as unknown as ArrayBuffer);
+    const sheet = workbook.worksheets[0];
+    const header = (sheet.getRow(1).values as unknown[]).slice(1);
+    const row = (sheet.getRow(2).values as unknown[]).slice(1);
+    expect(row[header.indexOf('lineName')]).toBe(`'${formula}`);
+    expect(typeof row[header.indexOf('id')]).toBe('number');
+  });
+});

@@ -1,22 +1,27 @@
 /**
- * RFC 4180 CSV: a line writer for streamed export and a parser for import. Fields containing a
- * comma, quote, CR or LF are quoted with quotes doubled; the parser accepts CRLF or LF line ends and
- * a leading UTF-8 byte order mark (Excel writes one); rows with no value (`,,,`) are skipped.
+ * RFC 4180 CSV through csv-stringify and csv-parse. Written files use CRLF line ends and quote fields
+ * containing a comma, quote, CR or LF; string cells that a spreadsheet would run as a formula are
+ * neutralised. Read files may use CRLF, LF or CR line ends and a leading UTF-8 byte order mark (Excel
+ * writes one); rows with no value (`,,,`) are skipped but keep their place in the row numbering.
  */
+import { CsvError, parse } from 'csv-parse/sync';
+import { stringify, type Options as StringifyOptions } from 'csv-stringify/sync';
+import { neutralizeFormula } from './formula-cells';
 
-export function csvLine(values: readonly unknown[]): string {
-  return `${values.map(csvField).join(',')}\r\n`;
-}
+const WRITE_OPTIONS: StringifyOptions = {
+  record_delimiter: 'windows',
+  quote_record_delimiter: true,
+  cast: {
+    string: neutralizeFormula,
+    boolean: (value) => (value ? 'true' : 'false'),
+    date: (value) => value.toISOString(),
+    object: (value) => JSON.stringify(value),
+  },
+};
 
-function csvField(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  const text =
-    value instanceof Date
-      ? value.toISOString()
-      : typeof value === 'object'
-        ? JSON.stringify(value)
-        : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+/** The CSV text of these rows, each ending in CRLF. */
+export function csvRows(rows: readonly (readonly unknown[])[]): string {
+  return rows.length === 0 ? '' : stringify(rows as unknown[][], WRITE_OPTIONS);
 }
 
 export class CsvSyntaxError extends Error {
@@ -41,57 +46,19 @@ export function parseCsv(input: string): string[][] {
 
 /** Like parseCsv, keeping each row's record number so errors can point at the right row. */
 export function parseCsvRecords(input: string): NumberedRow<string>[] {
-  const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
-  const rows: NumberedRow<string>[] = [];
-  let record = 1;
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  let line = 1;
-  let cellStarted = false;
-  const endRow = () => {
-    row.push(cell);
-    if (row.some((value) => value !== '')) rows.push({ number: record, cells: row });
-    record++;
-    row = [];
-    cell = '';
-    cellStarted = false;
-  };
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (ch === '"') {
-        quoted = false;
-        const next = text[i + 1];
-        if (next !== undefined && next !== ',' && next !== '\r' && next !== '\n') {
-          throw new CsvSyntaxError(line, 'unexpected character after a closing quote');
-        }
-      } else {
-        if (ch === '\n') line++;
-        cell += ch;
-      }
-      continue;
-    }
-    if (ch === '"' && !cellStarted) {
-      quoted = true;
-      cellStarted = true;
-    } else if (ch === ',') {
-      row.push(cell);
-      cell = '';
-      cellStarted = false;
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      endRow();
-      line++;
-    } else {
-      cell += ch;
-      cellStarted = true;
-    }
+  let records: { record: string[]; info: { records: number } }[];
+  try {
+    records = parse(input, {
+      bom: true,
+      info: true,
+      relax_column_count: true,
+      record_delimiter: ['\r\n', '\n', '\r'],
+    }) as unknown as typeof records;
+  } catch (error) {
+    if (error instanceof CsvError) throw new CsvSyntaxError(Number(error.lines), error.message);
+    throw error;
   }
-  if (quoted) throw new CsvSyntaxError(line, 'unterminated quoted field');
-  if (cell !== '' || row.length > 0) endRow();
-  return rows;
+  return records
+    .filter(({ record }) => record.some((value) => value !== ''))
+    .map(({ record, info }) => ({ number: info.records, cells: record }));
 }

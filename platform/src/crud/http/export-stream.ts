@@ -1,13 +1,15 @@
 /**
  * Streamed export: rows are fetched in keyset pages through the EntityService (so tenancy and
- * every read rule apply) and written as they arrive; a whole table is never held in memory.
+ * every read rule apply) and written as they arrive; a whole table is never held in memory. Text
+ * cells that a spreadsheet would run as a formula are neutralised in both formats.
  */
 import { PassThrough, Readable } from 'node:stream';
 import { once } from 'node:events';
 import ExcelJS from 'exceljs';
 import type { CompiledEntity } from '../../../../metadata/src/model';
 import type { EntityOperations, EntityRecord, ListQuery, RequestContext } from '../types';
-import { csvLine } from './csv';
+import { csvRows } from './csv';
+import { neutralizeFormula } from './formula-cells';
 import { exportColumns, type TabularColumn } from './tabular-columns';
 
 export const EXPORT_PAGE_SIZE = 500;
@@ -35,9 +37,8 @@ export function csvExport(entity: CompiledEntity, pages: AsyncIterable<EntityRec
   const columns = exportColumns(entity);
   return Readable.from(
     (async function* () {
-      yield csvLine(columns.map((c) => c.key));
-      for await (const page of pages)
-        yield page.map((record) => csvLine(rowValues(columns, record))).join('');
+      yield csvRows([columns.map((c) => c.key)]);
+      for await (const page of pages) yield csvRows(page.map((record) => rowValues(columns, record)));
     })(),
   );
 }
@@ -72,7 +73,8 @@ function rowValues(columns: TabularColumn[], record: EntityRecord): unknown[] {
 
 function xlsxCell(value: unknown): ExcelJS.CellValue {
   if (value === null || value === undefined) return null;
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  if (typeof value === 'string') return neutralizeFormula(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return value;
   if (value instanceof Date) return value.toISOString();
-  return JSON.stringify(value);
+  return neutralizeFormula(JSON.stringify(value));
 }

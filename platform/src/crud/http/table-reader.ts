@@ -1,10 +1,12 @@
 /**
  * Reads an uploaded CSV or XLSX file into rows of cells (first row = headers). XLSX cells keep
- * their native types (numbers, booleans, dates); formula cells yield their cached result.
+ * their native types (numbers, booleans, dates); formula cells yield their cached result. Text cells
+ * lose the apostrophe export puts before formula-like text, so an exported file imports back as is.
  */
 import ExcelJS from 'exceljs';
 import { BadRequestError } from '../errors';
 import { CsvSyntaxError, parseCsvRecords, type NumberedRow } from './csv';
+import { restoreFormulaText } from './formula-cells';
 import type { CellValue } from './tabular-columns';
 
 export type TableFormat = 'csv' | 'xlsx';
@@ -14,6 +16,14 @@ export const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.
 
 /** Rows with a value, each with its spreadsheet row number (the header is normally row 1). */
 export async function readTable(body: Buffer, format: TableFormat): Promise<NumberedRow<CellValue>[]> {
+  const rows = await readCells(body, format);
+  return rows.map(({ number, cells }) => ({
+    number,
+    cells: cells.map((cell) => (typeof cell === 'string' ? restoreFormulaText(cell) : cell)),
+  }));
+}
+
+async function readCells(body: Buffer, format: TableFormat): Promise<NumberedRow<CellValue>[]> {
   if (format === 'csv') {
     try {
       return parseCsvRecords(body.toString('utf8'));
