@@ -1,6 +1,7 @@
 /**
  * Builds the Nest application on Fastify around already-created dependencies: trace ids, pino
- * request logs, qs-style querystrings, body limits, CSV/XLSX import bodies and the API docs.
+ * request logs, qs-style querystrings, body limits, timeouts and a connection cap against slow
+ * clients, CSV/XLSX import bodies and the API docs.
  * Errors Fastify sees (body parsing, routes outside Nest) and Nest's not-found handler both answer
  * with the same envelope as the global ApiExceptionFilter. Used by `startServer` and the tests.
  */
@@ -10,6 +11,7 @@ import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import qs from 'qs';
 import { AppModule, type AppDependencies } from '../app.module';
+import type { HttpLimits } from '../config/app-config';
 import { ApiExceptionFilter, sendError } from '../crud/http/api-exception.filter';
 import { CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE } from '../crud/http/table-reader';
 import { registerApiDocs } from '../openapi/api-docs';
@@ -45,10 +47,29 @@ class EnvelopeFastifyAdapter extends FastifyAdapter {
 /** Nested brackets deep enough for `filter[item.code][in]`, bounded so a querystring cannot explode. */
 const QUERY_LIMITS = { depth: 5, arrayLimit: 100, parameterLimit: 200 };
 
+/**
+ * Node checks request and headers timeouts on a timer (30 s by default), so a short timeout would
+ * fire up to 30 s late; check a few times per shortest timeout instead.
+ */
+function timeoutCheckInterval(limits: HttpLimits): number {
+  const shortest = Math.min(limits.requestTimeoutMs, limits.headersTimeoutMs);
+  return Math.max(50, Math.min(30_000, Math.floor(shortest / 4)));
+}
+
 export async function createHttpApp(deps: AppDependencies, logger: Logger): Promise<NestFastifyApplication> {
+  const limits = deps.config.http;
   const adapter = new EnvelopeFastifyAdapter({
     loggerInstance: logger,
     bodyLimit: deps.config.bodyLimit,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionTimeout: limits.connectionTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    maxRequestsPerSocket: limits.maxRequestsPerSocket,
+    http: {
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: limits.headersTimeoutMs,
+      connectionsCheckingInterval: timeoutCheckInterval(limits),
+    },
     genReqId: traceIdFor,
     logController: new LogController({ requestIdLogLabel: 'traceId' }),
     routerOptions: { querystringParser: (query: string) => qs.parse(query, QUERY_LIMITS) },
@@ -57,6 +78,7 @@ export async function createHttpApp(deps: AppDependencies, logger: Logger): Prom
     logger: new ServerNestLogger(logger),
   });
   const fastify = app.getHttpAdapter().getInstance();
+  fastify.server.maxConnections = limits.maxConnections;
   // Errors Fastify raises before a Nest handler runs (body parsing, content types) get the envelope.
   // Set before any plugin registers routes so every route context inherits it.
   fastify.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) =>

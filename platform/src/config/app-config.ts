@@ -28,6 +28,23 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
   /** Internal hosts, addresses or CIDR ranges webhooks may target (MES_WEBHOOK_ALLOW_HOSTS). */
   webhookAllowHosts: readonly string[];
+  http: HttpLimits;
+}
+
+/** Bounds on slow or idle clients, so trickled requests cannot hold connections open. */
+export interface HttpLimits {
+  /** Milliseconds to receive a whole request, headers and body; then 408 and the connection closes. */
+  requestTimeoutMs: number;
+  /** Milliseconds to receive the request headers. */
+  headersTimeoutMs: number;
+  /** Milliseconds a socket may stay inactive (nothing received or sent) before it is closed. */
+  connectionTimeoutMs: number;
+  /** Milliseconds an idle keep-alive connection waits for its next request. */
+  keepAliveTimeoutMs: number;
+  /** Open connections per instance; further ones are closed as they arrive. */
+  maxConnections: number;
+  /** Requests served over one keep-alive connection before it is closed; 0 = no limit. */
+  maxRequestsPerSocket: number;
 }
 
 export const DEFAULT_CONFIG: AppConfig = {
@@ -43,6 +60,15 @@ export const DEFAULT_CONFIG: AppConfig = {
   defaultTenant: 'DEMO',
   shutdownTimeoutMs: 10_000,
   webhookAllowHosts: [],
+  http: {
+    requestTimeoutMs: 60_000,
+    headersTimeoutMs: 10_000,
+    connectionTimeoutMs: 120_000,
+    // Above the idle timeout of common load balancers (60 s), so they never reuse a closed connection.
+    keepAliveTimeoutMs: 72_000,
+    maxConnections: 10_000,
+    maxRequestsPerSocket: 1_000,
+  },
 };
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -66,7 +92,44 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     defaultTenant: env.DEFAULT_TENANT?.trim() || DEFAULT_CONFIG.defaultTenant,
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', DEFAULT_CONFIG.shutdownTimeoutMs, 0, 600_000),
     webhookAllowHosts: WebhookTargetPolicy.fromEnv(env).entries,
+    http: loadHttpLimits(env),
   };
+}
+
+function loadHttpLimits(env: NodeJS.ProcessEnv): HttpLimits {
+  const defaults = DEFAULT_CONFIG.http;
+  const limits: HttpLimits = {
+    requestTimeoutMs: integer(env, 'HTTP_REQUEST_TIMEOUT_MS', defaults.requestTimeoutMs, 100, 3_600_000),
+    headersTimeoutMs: integer(env, 'HTTP_HEADERS_TIMEOUT_MS', defaults.headersTimeoutMs, 100, 3_600_000),
+    connectionTimeoutMs: integer(
+      env,
+      'HTTP_CONNECTION_TIMEOUT_MS',
+      defaults.connectionTimeoutMs,
+      100,
+      3_600_000,
+    ),
+    keepAliveTimeoutMs: integer(
+      env,
+      'HTTP_KEEP_ALIVE_TIMEOUT_MS',
+      defaults.keepAliveTimeoutMs,
+      100,
+      3_600_000,
+    ),
+    maxConnections: integer(env, 'HTTP_MAX_CONNECTIONS', defaults.maxConnections, 1, 1_000_000),
+    maxRequestsPerSocket: integer(
+      env,
+      'HTTP_MAX_REQUESTS_PER_SOCKET',
+      defaults.maxRequestsPerSocket,
+      0,
+      1_000_000,
+    ),
+  };
+  // Node refuses a headers timeout longer than the request timeout.
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs)
+    throw new Error(
+      `HTTP_HEADERS_TIMEOUT_MS (${limits.headersTimeoutMs}) must not exceed HTTP_REQUEST_TIMEOUT_MS (${limits.requestTimeoutMs})`,
+    );
+  return limits;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

@@ -21,6 +21,20 @@ describe('loadAppConfig', () => {
       BODY_LIMIT: '2048',
       SEED_DEMO: 'no',
       DEFAULT_TENANT: 'ACME',
+      HTTP_REQUEST_TIMEOUT_MS: '30000',
+      HTTP_HEADERS_TIMEOUT_MS: '5000',
+      HTTP_CONNECTION_TIMEOUT_MS: '90000',
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: '65000',
+      HTTP_MAX_CONNECTIONS: '500',
+      HTTP_MAX_REQUESTS_PER_SOCKET: '0',
+    });
+    expect(config.http).toEqual({
+      requestTimeoutMs: 30_000,
+      headersTimeoutMs: 5_000,
+      connectionTimeoutMs: 90_000,
+      keepAliveTimeoutMs: 65_000,
+      maxConnections: 500,
+      maxRequestsPerSocket: 0,
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -38,5 +52,9 @@ describe('loadAppConfig', () => {
     expect(() => loadAppConfig({ PORT: '70000' })).toThrow(/PORT/);
     expect(() => loadAppConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
     expect(() => loadAppConfig({ SEED_DEMO: 'maybe' })).toThrow(/SEED_DEMO/);
+    expect(() => loadAppConfig({ HTTP_MAX_CONNECTIONS: '0' })).toThrow(/HTTP_MAX_CONNECTIONS/);
+    expect(() => loadAppConfig({ HTTP_REQUEST_TIMEOUT_MS: '5000', HTTP_HEADERS_TIMEOUT_MS: '6000' })).toThrow(
+      /HTTP_HEADERS_TIMEOUT_MS \(6000\) must not exceed HTTP_REQUEST_TIMEOUT_MS/,
+    );
   });
 });
