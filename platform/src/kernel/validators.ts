@@ -1,8 +1,9 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import type { Model } from '../../../metadata/src/model';
-import { entityApiSchema } from '../../../metadata/src/model/api-schema';
+import type { CompiledEntity, Model } from '../../../metadata/src/model';
+import { apiPropertyOf, entityApiSchema, type JsonSchema } from '../../../metadata/src/model/api-schema';
 import type { FieldError } from '../crud/types';
+import { numericBounds } from '../data/values';
 
 export type PayloadValidator = (body: unknown) => FieldError[];
 
@@ -21,11 +22,41 @@ export function compilePayloadValidator(
   mode: 'create' | 'patch',
   readonlyProperties: ReadonlySet<string>,
 ): PayloadValidator {
-  const validate: ValidateFunction = ajv.compile(entityApiSchema(model, entity, mode));
+  const schema = entityApiSchema(model, entity, mode);
+  const compiled = model.entities.get(entity);
+  if (compiled) boundNumbers(model, compiled, schema);
+  const validate: ValidateFunction = ajv.compile(schema);
   return (body) => {
     if (validate(body)) return [];
     return (validate.errors ?? []).map((error) => toFieldError(error, readonlyProperties));
   };
+}
+
+/**
+ * Adds the storable range of each numeric column (children included) to the payload schema, so a
+ * number the column cannot hold is a field error rather than a database failure. Declared bounds
+ * that are tighter stay in force.
+ */
+function boundNumbers(model: Model, entity: CompiledEntity, schema: JsonSchema): void {
+  const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
+  for (const field of entity.fields) {
+    const property = properties[apiPropertyOf(field)];
+    if (!property) continue;
+    const child = field.children && model.entities.get(field.children.target);
+    if (child && typeof property.items === 'object' && property.items !== null)
+      boundNumbers(model, child, property.items as JsonSchema);
+    const bounds = numericBounds(field);
+    if (bounds) tighten(property, bounds);
+  }
+}
+
+function tighten(property: JsonSchema, bounds: Record<string, number>): void {
+  for (const [keyword, limit] of Object.entries(bounds)) {
+    const declared = property[keyword];
+    const lower = keyword.endsWith('inimum');
+    property[keyword] =
+      typeof declared === 'number' ? (lower ? Math.max(declared, limit) : Math.min(declared, limit)) : limit;
+  }
 }
 
 function toFieldError(error: ErrorObject, readonlyProperties: ReadonlySet<string>): FieldError {

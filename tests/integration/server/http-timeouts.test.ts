@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { waitFor } from '../../support/platform-database';
 import { startTestServer, type TestServer } from './server-harness';
 
 /** Slow clients on a real listening server: trickled requests and surplus connections are cut off. */
@@ -95,7 +96,10 @@ describe('HTTP timeouts and connection cap', () => {
     expect(afterMs).toBeLessThan(HEADERS_TIMEOUT_MS);
 
     held[0].destroy();
-    await waitFor(async () => (await connectionCount()) < MAX_CONNECTIONS);
+    await waitFor(
+      'the released connection to close',
+      async () => (await connectionCount()) < MAX_CONNECTIONS,
+    );
     const response = await fetch(`${test.server.url}/health`);
     expect(response.status).toBe(200);
   });
@@ -106,12 +110,4 @@ function connectionCount(): Promise<number> {
   return new Promise((resolve, reject) =>
     server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
   );
-}
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }

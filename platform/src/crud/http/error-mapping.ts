@@ -64,6 +64,18 @@ export function mapError(error: unknown, traceId: string): MappedError {
       };
     }
   }
+  if (isDatabaseUnavailable(error)) {
+    return {
+      status: 503,
+      body: {
+        code: 'DATABASE_UNAVAILABLE',
+        message: 'The database cannot be reached or is busy; retry shortly',
+        timestamp,
+        traceId,
+      },
+      unexpected: true,
+    };
+  }
   if (isMissingTable(error)) {
     return {
       status: 503,
@@ -103,6 +115,42 @@ function isMissingTable(error: unknown): boolean {
   const driver = (error as { driverError?: { code?: unknown; errno?: unknown } }).driverError;
   if (driver?.code === 'ER_NO_SUCH_TABLE' || driver?.errno === 1146) return true;
   return error instanceof Error && /no such table/i.test(error.message);
+}
+
+/**
+ * Driver errors meaning the database is out of reach, not that the request is wrong: the server
+ * refused or dropped the connection, it is shutting down or has no free connection, or SQLite's
+ * file is locked by another writer past the busy timeout. mysql2 also marks every error that leaves
+ * a connection unusable as `fatal`, some of them without a code ("Can't add new command when
+ * connection is in closed state").
+ */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR',
+  'PROTOCOL_ENQUEUE_AFTER_QUIT',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'ER_LOCK_WAIT_TIMEOUT',
+  'SQLITE_BUSY',
+  'SQLITE_BUSY_SNAPSHOT',
+  'SQLITE_BUSY_RECOVERY',
+  'SQLITE_LOCKED',
+]);
+
+function isDatabaseUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const driver = (error as { driverError?: unknown }).driverError;
+  const cause = (driver ?? error) as { code?: unknown; fatal?: unknown };
+  return cause.fatal === true || (typeof cause.code === 'string' && UNAVAILABLE_CODES.has(cause.code));
 }
 
 /** Fastify's JSON parser rethrows JSON.parse's SyntaxError with statusCode 400. */
