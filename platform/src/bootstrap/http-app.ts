@@ -1,7 +1,7 @@
 /**
  * Builds the Nest application on Fastify around already-created dependencies: trace ids, pino
  * request logs, qs-style querystrings, body limits, timeouts and a connection cap against slow
- * clients, CSV/XLSX import bodies and the API docs.
+ * clients, response compression, JSON bodies (empty = `{}`), CSV/XLSX import bodies and the API docs.
  * Errors Fastify sees (body parsing, routes outside Nest) and Nest's not-found handler both answer
  * with the same envelope as the global ApiExceptionFilter. Used by `startServer` and the tests.
  */
@@ -18,6 +18,8 @@ import { registerApiDocs } from '../openapi/api-docs';
 import { PinoNestLogger } from '../ops/logger';
 import { registerSecurity } from '../security/http/register-security';
 import { TRACE_HEADER, traceIdFor } from '../ops/trace-id';
+import { registerCompression } from './compression';
+import { useJsonBody } from './json-body';
 
 /** Nest contexts that log one line per mapped controller and route at startup. */
 const ROUTE_TABLE_CONTEXTS = new Set(['RoutesResolver', 'RouterExplorer']);
@@ -88,6 +90,8 @@ export async function createHttpApp(deps: AppDependencies, logger: Logger): Prom
     reply.header(TRACE_HEADER, request.id);
     done();
   });
+  await registerCompression(fastify);
+  useJsonBody(app, deps.config.bodyLimit);
   fastify.addContentTypeParser(
     [CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE],
     { parseAs: 'buffer', bodyLimit: deps.config.importLimit },

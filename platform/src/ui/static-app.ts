@@ -1,9 +1,12 @@
 /**
  * Serves the built browser app (ui-runtime/dist) at `/`. Unknown non-API GETs fall back to
  * index.html so the client router owns deep links; `/api` stays with the API and its envelope.
+ * Vite names the built assets after a hash of their content (`/assets/ListView-BbE8dZRQ.js`), so
+ * they are cached for a year and never revalidated; every other file (index.html above all, which
+ * names the current assets) is revalidated on each use.
  */
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import { declarePublicRoutes } from '../security/http/route-access';
@@ -20,6 +23,17 @@ const ASSET_PATH = /\/[^/]+\.[a-z0-9]+$/i;
 
 export const UI_DIST = join(REPO_ROOT, 'ui-runtime', 'dist');
 
+/** `<name>-<content hash>.<ext>`, as Vite writes build output into `assets/`. */
+const HASHED_FILE = /^.+-[A-Za-z0-9_-]{8,}\.[a-z0-9]+$/i;
+export const IMMUTABLE = 'public, max-age=31536000, immutable';
+export const REVALIDATE = 'no-cache';
+
+function cacheControlFor(root: string, file: string): string {
+  return file.startsWith(join(root, 'assets') + sep) && HASHED_FILE.test(basename(file))
+    ? IMMUTABLE
+    : REVALIDATE;
+}
+
 /**
  * Registers static serving when the app was built; an API-only deployment just skips it. The app's
  * files and its deep-link fallback are public routes (they carry no data; the app signs in through
@@ -29,7 +43,13 @@ export async function registerStaticApp(fastify: FastifyInstance, root = UI_DIST
   if (!existsSync(join(root, 'index.html'))) return false;
   await fastify.register(async (scope) => {
     declarePublicRoutes(scope);
-    await scope.register(fastifyStatic, { root, wildcard: false, index: ['index.html'] });
+    await scope.register(fastifyStatic, {
+      root,
+      wildcard: false,
+      index: ['index.html'],
+      cacheControl: false,
+      setHeaders: (reply, file) => void reply.header('cache-control', cacheControlFor(root, file)),
+    });
     scope.get('/*', (request, reply) => {
       const path = request.url.split('?')[0];
       if (path === '/api' || path.startsWith('/api/') || ASSET_PATH.test(path)) {
