@@ -92,7 +92,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   assertProductionSecrets(env);
   const config = loadAppConfig(env);
   const databaseConfig = loadDatabaseConfig(env);
-  const logger = createLogger(config.logLevel, options.logDestination);
+  const logger = createLogger(config.logLevel, options.logDestination, config.logFormat);
   const step = stepLogger(logger);
   // Before anything writes: sensitive fields are sealed with this ring (a key is generated on first start).
   installSensitiveKeyRing(loadKeyRing(env, undefined, (message) => logger.warn(message)));

@@ -5,6 +5,8 @@ import { WebhookTargetPolicy } from '../events/webhook-targets';
  * `npm start` with no configuration runs on an embedded SQLite file.
  */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+/** `auto`: pretty-printed at a development terminal, JSON lines everywhere else. */
+export type LogFormat = 'auto' | 'json' | 'pretty';
 
 export interface AppConfig {
   port: number;
@@ -16,6 +18,7 @@ export interface AppConfig {
   /** Optional; enables Redis-backed events and readiness checks. */
   redisUrl: string | null;
   logLevel: LogLevel;
+  logFormat: LogFormat;
   /** Largest accepted JSON body in bytes. */
   bodyLimit: number;
   /** Largest accepted import file in bytes. */
@@ -54,6 +57,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   dbPoolSize: 10,
   redisUrl: null,
   logLevel: 'info',
+  logFormat: 'auto',
   bodyLimit: 1024 * 1024,
   importLimit: 20 * 1024 * 1024,
   seedDemo: true,
@@ -72,12 +76,17 @@ export const DEFAULT_CONFIG: AppConfig = {
 };
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const LOG_FORMATS: readonly LogFormat[] = ['auto', 'json', 'pretty'];
 
 /** Reads the configuration; throws naming the variable when a value is present but invalid. */
 export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const logLevel = (env.LOG_LEVEL ?? DEFAULT_CONFIG.logLevel).toLowerCase();
   if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
     throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got '${env.LOG_LEVEL}'`);
+  }
+  const logFormat = (env.LOG_FORMAT?.trim() || DEFAULT_CONFIG.logFormat).toLowerCase();
+  if (!LOG_FORMATS.includes(logFormat as LogFormat)) {
+    throw new Error(`LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}; got '${env.LOG_FORMAT}'`);
   }
   return {
     port: integer(env, 'PORT', DEFAULT_CONFIG.port, 0, 65535),
@@ -86,6 +95,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dbPoolSize: integer(env, 'DB_POOL_SIZE', DEFAULT_CONFIG.dbPoolSize, 1, 1000),
     redisUrl: env.REDIS_URL?.trim() || null,
     logLevel: logLevel as LogLevel,
+    logFormat: logFormat as LogFormat,
     bodyLimit: integer(env, 'BODY_LIMIT', DEFAULT_CONFIG.bodyLimit, 1024, 1024 ** 3),
     importLimit: integer(env, 'IMPORT_LIMIT', DEFAULT_CONFIG.importLimit, 1024, 1024 ** 3),
     seedDemo: boolean(env, 'SEED_DEMO', DEFAULT_CONFIG.seedDemo),

@@ -18,6 +18,7 @@ describe('loadAppConfig', () => {
       DB_POOL_SIZE: '30',
       REDIS_URL: 'redis://cache:6379',
       LOG_LEVEL: 'WARN',
+      LOG_FORMAT: 'json',
       BODY_LIMIT: '2048',
       SEED_DEMO: 'no',
       DEFAULT_TENANT: 'ACME',
@@ -41,6 +42,7 @@ describe('loadAppConfig', () => {
       dbPoolSize: 30,
       redisUrl: 'redis://cache:6379',
       logLevel: 'warn',
+      logFormat: 'json',
       bodyLimit: 2048,
       seedDemo: false,
       defaultTenant: 'ACME',
@@ -52,6 +54,7 @@ describe('loadAppConfig', () => {
     expect(() => loadAppConfig({ PORT: '70000' })).toThrow(/PORT/);
     expect(() => loadAppConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
     expect(() => loadAppConfig({ SEED_DEMO: 'maybe' })).toThrow(/SEED_DEMO/);
+    expect(() => loadAppConfig({ LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT/);
     expect(() => loadAppConfig({ HTTP_MAX_CONNECTIONS: '0' })).toThrow(/HTTP_MAX_CONNECTIONS/);
     expect(() => loadAppConfig({ HTTP_REQUEST_TIMEOUT_MS: '5000', HTTP_HEADERS_TIMEOUT_MS: '6000' })).toThrow(
       /HTTP_HEADERS_TIMEOUT_MS \(6000\) must not exceed HTTP_REQUEST_TIMEOUT_MS/,
