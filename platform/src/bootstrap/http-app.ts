@@ -11,7 +11,7 @@ import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import qs from 'qs';
 import { AppModule, type AppDependencies } from '../app.module';
-import type { HttpLimits } from '../config/app-config';
+import type { HttpLimits, TrustProxy } from '../config/app-config';
 import { ApiExceptionFilter, sendError } from '../crud/http/api-exception.filter';
 import { CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE } from '../crud/http/table-reader';
 import { registerApiDocs } from '../openapi/api-docs';
@@ -58,6 +58,11 @@ function timeoutCheckInterval(limits: HttpLimits): number {
   return Math.max(50, Math.min(30_000, Math.floor(shortest / 4)));
 }
 
+/** A hop count trusts that many proxies nearest to the server (proxy-addr counts hops from 0). */
+function proxyTrust(trust: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust;
+}
+
 export async function createHttpApp(deps: AppDependencies, logger: Logger): Promise<NestFastifyApplication> {
   const limits = deps.config.http;
   const adapter = new EnvelopeFastifyAdapter({
@@ -72,6 +77,7 @@ export async function createHttpApp(deps: AppDependencies, logger: Logger): Prom
       headersTimeout: limits.headersTimeoutMs,
       connectionsCheckingInterval: timeoutCheckInterval(limits),
     },
+    trustProxy: proxyTrust(deps.config.trustProxy),
     genReqId: traceIdFor,
     logController: new LogController({ requestIdLogLabel: 'traceId' }),
     routerOptions: { querystringParser: (query: string) => qs.parse(query, QUERY_LIMITS) },
@@ -98,7 +104,7 @@ export async function createHttpApp(deps: AppDependencies, logger: Logger): Prom
     (_request: FastifyRequest, body: Buffer, done: (error: Error | null, body?: Buffer) => void) =>
       done(null, body),
   );
-  registerSecurity(fastify, deps.security);
+  await registerSecurity(fastify, deps.security);
   registerApiDocs(fastify, deps.models);
   app.useGlobalFilters(new ApiExceptionFilter());
   await app.init();

@@ -32,7 +32,14 @@ export interface AppConfig {
   /** Internal hosts, addresses or CIDR ranges webhooks may target (MES_WEBHOOK_ALLOW_HOSTS). */
   webhookAllowHosts: readonly string[];
   http: HttpLimits;
+  /**
+   * Which proxies' `X-Forwarded-For` names the client (Fastify `trustProxy`): `false` none, `true`
+   * any, a number of hops, or addresses and CIDR ranges.
+   */
+  trustProxy: TrustProxy;
 }
+
+export type TrustProxy = boolean | number | string[];
 
 /** Bounds on slow or idle clients, so trickled requests cannot hold connections open. */
 export interface HttpLimits {
@@ -73,6 +80,7 @@ export const DEFAULT_CONFIG: AppConfig = {
     maxConnections: 10_000,
     maxRequestsPerSocket: 1_000,
   },
+  trustProxy: false,
 };
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -103,7 +111,24 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', DEFAULT_CONFIG.shutdownTimeoutMs, 0, 600_000),
     webhookAllowHosts: WebhookTargetPolicy.fromEnv(env).entries,
     http: loadHttpLimits(env),
+    trustProxy: trustProxy(env),
   };
+}
+
+/** TRUST_PROXY: `true`/`false`, a hop count, or a comma-separated list of addresses and CIDR ranges. */
+function trustProxy(env: NodeJS.ProcessEnv): TrustProxy {
+  const raw = env.TRUST_PROXY?.trim();
+  if (!raw) return DEFAULT_CONFIG.trustProxy;
+  const lower = raw.toLowerCase();
+  if (lower === 'true') return true;
+  if (lower === 'false') return false;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const entries = raw.split(',').map((entry) => entry.trim());
+  if (entries.some((entry) => !/^[0-9A-Fa-f.:]+(\/\d{1,3})?$/.test(entry)))
+    throw new Error(
+      `TRUST_PROXY must be true, false, a hop count or comma-separated addresses/CIDR ranges; got '${raw}'`,
+    );
+  return entries;
 }
 
 function loadHttpLimits(env: NodeJS.ProcessEnv): HttpLimits {

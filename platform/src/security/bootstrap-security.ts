@@ -78,6 +78,7 @@ export async function bootstrapSecurity(input: SecurityBootstrapInput): Promise<
       developmentAccess,
       defaultTenant: input.defaultTenant,
       corsOrigins,
+      redisUrl: env.REDIS_URL?.trim() || null,
       apiPerMinute: perMinute(env, 'MES_RATE_LIMIT_API', 1200),
       loginPerMinute: perMinute(env, 'MES_RATE_LIMIT_LOGIN', 10),
       records: { models: registry, operations, database },

@@ -76,7 +76,7 @@ async function createApp(
     routerOptions: { querystringParser: (query: string) => qs.parse(query) },
   });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { logger: false });
-  registerSecurity(app.getHttpAdapter().getInstance(), security);
+  await registerSecurity(app.getHttpAdapter().getInstance(), security);
   app.useGlobalFilters(new ApiExceptionFilter());
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

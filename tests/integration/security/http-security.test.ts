@@ -31,7 +31,7 @@ describe.each<TestDialect>(['sqlite', 'mysql'])('HTTP authentication and hardeni
     database = await openSecurityDatabase(dialect, 'http', TABLES);
     await seedDemoSecurity(database.db, coreModel(), 'DEMO', { MES_DEMO_PASSWORD: PASSWORD });
     app = Fastify();
-    registerSecurity(app, {
+    await registerSecurity(app, {
       auth: new AuthService(database.db, coreModel, { jwtSecret: 'jwt-secret-for-tests-0123456789abcdef' }),
       defaultTenant: 'DEMO',
       corsOrigins: ['https://mes.example.com'],
@@ -99,6 +99,59 @@ describe.each<TestDialect>(['sqlite', 'mysql'])('HTTP authentication and hardeni
     });
     expect(foreign.statusCode).toBe(403);
     expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('sends exactly the hardening headers: this CSP, permissions policy, no HSTS', async () => {
+    const response = await app.inject({ url: '/health' });
+    const directives = String(response.headers['content-security-policy'])
+      .split(';')
+      .map((directive) => directive.trim())
+      .sort();
+    expect(directives).toEqual([
+      "base-uri 'self'",
+      "default-src 'self'",
+      "frame-ancestors 'none'",
+      "img-src 'self' data:",
+      "script-src 'self'",
+      "style-src 'self' 'unsafe-inline'",
+    ]);
+    expect(response.headers).toMatchObject({
+      'referrer-policy': 'no-referrer',
+      'cross-origin-opener-policy': 'same-origin',
+      'permissions-policy': 'camera=(), microphone=(), geolocation=()',
+    });
+    expect(response.headers['strict-transport-security']).toBeUndefined();
+    expect(response.headers['cross-origin-resource-policy']).toBeUndefined();
+  });
+
+  it('answers an allowed preflight without a token and leaves foreign simple requests without CORS', async () => {
+    const preflight = await app.inject({
+      method: 'OPTIONS',
+      url: '/api/work-orders',
+      headers: { origin: 'https://mes.example.com', 'access-control-request-method': 'PATCH' },
+    });
+    expect(preflight.statusCode).toBe(204);
+    expect(preflight.headers).toMatchObject({
+      'access-control-allow-origin': 'https://mes.example.com',
+      'access-control-allow-credentials': 'true',
+      'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE',
+      'access-control-allow-headers': 'authorization, content-type, x-trace-id',
+      'access-control-max-age': '600',
+    });
+    expect(String(preflight.headers.vary)).toContain('Origin');
+    const foreign = await app.inject({ url: '/health', headers: { origin: 'https://evil.example' } });
+    expect(foreign.statusCode).toBe(200);
+    expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
+    const refused = await app.inject({
+      method: 'OPTIONS',
+      url: '/api/work-orders',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
+    });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toMatchObject({
+      code: 'FORBIDDEN',
+      message: 'Origin https://evil.example is not allowed',
+    });
   });
 
   it('rate-limits login attempts per client', async () => {

@@ -49,6 +49,18 @@ describe('loadAppConfig', () => {
     });
   });
 
+  it('reads TRUST_PROXY as a switch, a hop count or addresses', () => {
+    expect(loadAppConfig({}).trustProxy).toBe(false);
+    expect(loadAppConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadAppConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadAppConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1',
+      '::1',
+    ]);
+    expect(() => loadAppConfig({ TRUST_PROXY: 'proxy.local' })).toThrow(/TRUST_PROXY/);
+  });
+
   it('names the variable of an invalid value', () => {
     expect(() => loadAppConfig({ PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => loadAppConfig({ PORT: '70000' })).toThrow(/PORT/);

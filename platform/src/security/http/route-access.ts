@@ -6,6 +6,13 @@
  */
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Anyone may call the route; see PUBLIC_ROUTE. */
+    public?: boolean;
+  }
+}
+
 /** Route config of a route anyone may call: login, refresh, health, the browser app, the API docs. */
 export const PUBLIC_ROUTE = { public: true } as const;
 

@@ -1,0 +1,57 @@
+/**
+ * The sign-in routes: login and refresh (public, login on its own rate limit), logout and the
+ * caller's own profile.
+ */
+import type { FastifyInstance } from 'fastify';
+import { successEnvelope } from '../../crud/http/envelope';
+import { principalOfRequest } from './request-principal';
+import type { SecurityHttpOptions } from './register-security';
+import { clientMeta, fail, objectBody, sendError, stringField } from './replies';
+import { PUBLIC_ROUTE } from './route-access';
+
+export const LOGIN_ROUTE = '/api/auth/login';
+
+export function registerAuthRoutes(
+  fastify: FastifyInstance,
+  options: Pick<SecurityHttpOptions, 'auth' | 'defaultTenant'>,
+): void {
+  fastify.post(LOGIN_ROUTE, { config: PUBLIC_ROUTE }, async (request, reply) => {
+    const body = objectBody(request);
+    const username = stringField(body, 'username');
+    const password = stringField(body, 'password');
+    if (!username || !password)
+      return fail(request, reply, 400, 'VALIDATION_FAILED', 'username and password are required');
+    const tenant = stringField(body, 'tenant') ?? options.defaultTenant;
+    try {
+      return successEnvelope(
+        await options.auth.login(tenant, username, password, clientMeta(request)),
+        request.id,
+      );
+    } catch (error) {
+      return sendError(request, reply, error);
+    }
+  });
+
+  fastify.post('/api/auth/refresh', { config: PUBLIC_ROUTE }, async (request, reply) => {
+    const refreshToken = stringField(objectBody(request), 'refreshToken');
+    if (!refreshToken) return fail(request, reply, 400, 'VALIDATION_FAILED', 'refreshToken is required');
+    try {
+      return successEnvelope(await options.auth.refresh(refreshToken, clientMeta(request)), request.id);
+    } catch (error) {
+      return sendError(request, reply, error);
+    }
+  });
+
+  fastify.post('/api/auth/logout', async (request, reply) => {
+    const refreshToken = stringField(objectBody(request), 'refreshToken');
+    if (!refreshToken) return fail(request, reply, 400, 'VALIDATION_FAILED', 'refreshToken is required');
+    await options.auth.logout(refreshToken, principalOfRequest(request) ?? null, clientMeta(request));
+    return successEnvelope(null, request.id);
+  });
+
+  fastify.get('/api/auth/me', async (request, reply) => {
+    const principal = principalOfRequest(request);
+    if (!principal) return fail(request, reply, 401, 'UNAUTHORIZED', 'Authentication required');
+    return successEnvelope(options.auth.me(principal), request.id);
+  });
+}

@@ -1,0 +1,60 @@
+/**
+ * Authentication, deny by default and decided on the route the router matched: every route needs a
+ * bearer token unless its route config declares it public (login, refresh, health, the browser app,
+ * the API docs), however its URL is spelled. Login draws on the login budget, every authenticated
+ * request on the API budget, before its token is checked. Export and import also need their
+ * `<entity>:export|import` permission.
+ */
+import type { FastifyInstance } from 'fastify';
+import { holds } from '../authorization/access';
+import { developmentPrincipal } from '../development-principal';
+import type { Principal } from '../principal';
+import { LOGIN_ROUTE } from './auth-routes';
+import type { RateLimits } from './rate-limits';
+import type { SecurityHttpOptions } from './register-security';
+import { fail, sendError } from './replies';
+import { setPrincipal } from './request-principal';
+import { isPublicRoute, routedPath } from './route-access';
+import { tenantHeader } from './tenant-header';
+
+export function registerAuthentication(
+  fastify: FastifyInstance,
+  options: SecurityHttpOptions,
+  limits: RateLimits,
+): void {
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (isPublicRoute(request)) {
+      if (request.routeOptions.url === LOGIN_ROUTE) return limits.login(request, reply);
+      return;
+    }
+    const limited = await limits.api(request, reply);
+    if (limited) return limited;
+    const header = request.headers.authorization;
+    const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    let principal: Principal;
+    try {
+      if (token) principal = options.auth.authenticate(token);
+      else if (options.developmentAccess)
+        principal = developmentPrincipal(tenantHeader(request, options.defaultTenant));
+      else
+        return fail(
+          request,
+          reply,
+          401,
+          'UNAUTHORIZED',
+          'Authentication required: send Authorization: Bearer <access token>',
+        );
+    } catch (error) {
+      return sendError(request, reply, error);
+    }
+    setPrincipal(request, principal);
+    const transfer = /^\/api\/([a-z0-9-]+)\/(export|import)$/.exec(routedPath(request) ?? '');
+    const entity = transfer && options.records?.models.current().entitiesByPath.get(transfer[1]);
+    if (
+      transfer &&
+      entity &&
+      !holds(principal, options.records!.models.current(), `${entity.name}:${transfer[2]}`)
+    )
+      return fail(request, reply, 403, 'FORBIDDEN', `Permission '${entity.name}:${transfer[2]}' required`);
+  });
+}
