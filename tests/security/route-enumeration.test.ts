@@ -63,7 +63,11 @@ function concrete(url: string): string {
     plugin: 'procurement',
     field: 'x',
   };
-  return url.replace(/:([A-Za-z0-9_]+)/g, (_token, name: string) => values[name] ?? '1').replace(/\*/g, 'x');
+  const path = url
+    .replace(/:([A-Za-z0-9_]+)/g, (_token, name: string) => values[name] ?? '1')
+    .replace(/\*/g, 'x');
+  // A catch-all registered as `*` (the CORS preflight route) is reached at any absolute path.
+  return path.startsWith('/') ? path : `/${path}`;
 }
 
 /** Other spellings of one path that a lenient router or proxy could take for the same route. */
