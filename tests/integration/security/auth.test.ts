@@ -55,7 +55,7 @@ describe.each<TestDialect>(['sqlite', 'mysql'])('authentication on %s', (dialect
   it('logs in and carries the principal in the access token', async () => {
     const pair = await auth.login('DEMO', 'operator', PASSWORD, meta);
     expect(pair).toMatchObject({ tokenType: 'Bearer', expiresIn: 900 });
-    const principal = auth.authenticate(pair.accessToken);
+    const principal = await auth.authenticate(pair.accessToken);
     expect(principal).toMatchObject({ username: 'operator', tenantId: 'DEMO', roles: ['operator'] });
     const me = auth.me(principal);
     expect(me.permissions).toEqual(expect.arrayContaining(['work_order:read', 'work_report:create']));
@@ -91,7 +91,7 @@ describe.each<TestDialect>(['sqlite', 'mysql'])('authentication on %s', (dialect
 
   it('logout revokes the refresh token', async () => {
     const pair = await auth.login('DEMO', 'analyst', PASSWORD, meta);
-    await auth.logout(pair.refreshToken, auth.authenticate(pair.accessToken), meta);
+    await auth.logout(pair.refreshToken, await auth.authenticate(pair.accessToken), meta);
     await expect(auth.refresh(pair.refreshToken, meta)).rejects.toThrow('revoked');
   });
 

@@ -145,8 +145,8 @@ export class AuthService {
   }
 
   /** The principal of a valid access token; 401 for anything else. */
-  authenticate(accessToken: string): Principal {
-    const claims = verifyJwt(accessToken, this.options.jwtSecret);
+  async authenticate(accessToken: string): Promise<Principal> {
+    const claims = await verifyJwt(accessToken, this.options.jwtSecret);
     const principal = claims.principal as Principal | undefined;
     if (!principal || principal.userId !== claims.sub || principal.tenantId !== claims.tid)
       throw new AuthenticationError('Malformed token claims', 'malformed');
@@ -165,9 +165,9 @@ export class AuthService {
     };
   }
 
-  private pair(principal: Principal, refreshToken: string, refreshExpiresAt: Date): TokenPair {
+  private async pair(principal: Principal, refreshToken: string, refreshExpiresAt: Date): Promise<TokenPair> {
     const now = Math.floor(Date.now() / 1000);
-    const accessToken = signJwt(
+    const accessToken = await signJwt(
       { sub: principal.userId, tid: principal.tenantId, iat: now, exp: now + this.accessTtl, principal },
       this.options.jwtSecret,
     );
