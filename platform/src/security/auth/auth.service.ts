@@ -11,6 +11,7 @@ import { CredentialVerifier, type ClientMeta } from './credentials';
 import { signJwt, verifyJwt } from './jwt';
 import { LoginThrottle } from './login-throttle';
 import { SqlLoginThrottleStore } from './login-throttle-store';
+import { PasswordService } from './password-service';
 import { findAccount, loadPrincipal } from './principal-loader';
 import { RefreshTokenStore } from './refresh-tokens';
 
@@ -48,6 +49,7 @@ export class AuthService {
   private readonly accessTtl: number;
   private readonly refreshTokens: RefreshTokenStore;
   readonly credentials: CredentialVerifier;
+  readonly passwords: PasswordService;
 
   constructor(
     private readonly database: EngineDatabase,
@@ -59,6 +61,7 @@ export class AuthService {
     this.credentials =
       options.credentials ??
       new CredentialVerifier(database, model, new LoginThrottle(new SqlLoginThrottleStore(database)));
+    this.passwords = new PasswordService(database, model, this.credentials);
   }
 
   /** 400 naming `tenant` for a malformed tenant id; then the password check (throttled, audited). */

@@ -5,6 +5,7 @@ import { successEnvelope } from '../../crud/http/envelope';
 import { AuthenticationError, TooManyAttemptsError } from '../auth/auth-errors';
 import type { AuthService, ClientMeta } from '../auth/auth.service';
 import type { Principal } from '../principal';
+import { registerPasswordRoutes } from './password-routes';
 import { RateLimiter } from './rate-limiter';
 import { isPublicRoute, PUBLIC_ROUTE, recordRoutes, routedPath } from './route-access';
 import { developmentPrincipal } from '../development-principal';
@@ -204,6 +205,8 @@ export function registerSecurity(fastify: FastifyInstance, options: SecurityHttp
     await options.auth.logout(refreshToken, principalOfRequest(request) ?? null, clientMeta(request));
     return successEnvelope(null, request.id);
   });
+
+  registerPasswordRoutes(fastify, options);
 
   fastify.get('/api/auth/me', async (request, reply) => {
     const principal = principalOfRequest(request);
