@@ -6,6 +6,7 @@ import { appendAudit } from '../../audit/audit-writer';
 import { toSqlDateTime } from '../../audit/audit-record';
 import { effectivePermissions, type Principal } from '../principal';
 import { BadRequestError } from '../../crud/errors';
+import { TENANT_PATTERN } from '../http/tenant-header';
 import { AuthenticationError } from './auth-errors';
 import { CredentialVerifier, type ClientMeta } from './credentials';
 import { signJwt, verifyJwt } from './jwt';
@@ -36,8 +37,6 @@ export interface TokenPair {
 }
 
 const ACTIVE = 'ACTIVE';
-/** The tenant ids a login may name (as the `X-Tenant-ID` header and `tenant_id` columns). */
-export const TENANT_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
 const TENANT_MAX_LENGTH = 32;
 
 /**
