@@ -185,6 +185,7 @@ describe.each(SETUPS)('login throttle ($name)', ({ name, dialect, env }) => {
     const throttled = await activate(PASSWORD);
     expect(throttled.statusCode).toBe(429);
     expect(throttled.json()).toMatchObject({ code: 'TOO_MANY_REQUESTS' });
+    expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
     expect(await failedLogins('admin', 'e-signature')).toBe(before + 5);
     // The same counter: a sign-in from that client is throttled too, another client signs in.
     expect((await login('admin', PASSWORD, ip)).statusCode).toBe(429);
