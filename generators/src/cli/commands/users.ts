@@ -5,14 +5,13 @@ import type { Command } from 'commander';
 import pc from 'picocolors';
 import { compileModel } from '../../../../metadata/src/model/compile';
 import { validateMetadata } from '../../../../metadata/src/validator';
-import { loadAppConfig } from '../../../../platform/src/config/app-config';
-import { ApiError } from '../../../../platform/src/crud/errors';
-import { createDataSource, loadDatabaseConfig } from '../../../../platform/src/data/connection';
-import { EngineDatabase } from '../../../../platform/src/data/database';
-import { CredentialVerifier } from '../../../../platform/src/security/auth/credentials';
-import { LoginThrottle } from '../../../../platform/src/security/auth/login-throttle';
-import { SqlLoginThrottleStore } from '../../../../platform/src/security/auth/login-throttle-store';
-import { PasswordService } from '../../../../platform/src/security/auth/password-service';
+import {
+  EngineDatabase,
+  createDataSource,
+  loadAppConfig,
+  loadDatabaseConfig,
+  setPasswordByUsername,
+} from '../../../../platform/src';
 import { findRepoRoot } from '../repo-root';
 
 interface SetPasswordOptions {
@@ -40,18 +39,14 @@ async function setPassword(username: string, options: SetPasswordOptions): Promi
   const model = compileModel(set, { version: 1 });
   const dataSource = await createDataSource(loadDatabaseConfig());
   try {
-    const database = new EngineDatabase(dataSource);
-    const credentials = new CredentialVerifier(
-      database,
-      () => model,
-      new LoginThrottle(new SqlLoginThrottleStore(database)),
+    // A policy violation or an unknown username is the error's message, printed by the CLI.
+    const result = await setPasswordByUsername(
+      new EngineDatabase(dataSource),
+      model,
+      tenant,
+      username,
+      password,
     );
-    const result = await new PasswordService(database, () => model, credentials)
-      .setByUsername(tenant, username, password)
-      .catch((error: unknown) => {
-        // The policy's reasons and "not found" are the message; no stack for a mistyped name.
-        throw error instanceof ApiError ? new Error(error.message) : error;
-      });
     process.stdout.write(
       `${pc.green('✓')} password of ${result.username} (tenant ${tenant}) set; ` +
         `${result.refreshTokensRevoked} session(s) revoked\n`,

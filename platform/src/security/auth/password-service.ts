@@ -3,7 +3,9 @@ import type { EngineDatabase } from '../../data/database';
 import { NotFoundError } from '../../crud/errors';
 import { appendAudit } from '../../audit/audit-writer';
 import { storePasswordHash } from './account-store';
-import type { ClientMeta, CredentialVerifier } from './credentials';
+import { CredentialVerifier, type ClientMeta } from './credentials';
+import { LoginThrottle } from './login-throttle';
+import { SqlLoginThrottleStore } from './login-throttle-store';
 import { assertPasswordPolicy, hashPassword } from './password';
 import { findAccount, type UserAccount } from './principal-loader';
 import { RefreshTokenStore } from './refresh-tokens';
@@ -109,4 +111,20 @@ export class PasswordService {
       return { userId: account.id, username: account.username, refreshTokensRevoked };
     });
   }
+}
+
+/** `mes users set-password`: sets a user's password by username, as the operator of the installation. */
+export function setPasswordByUsername(
+  database: EngineDatabase,
+  model: Model,
+  tenantId: string,
+  username: string,
+  password: string,
+): Promise<PasswordSet> {
+  const credentials = new CredentialVerifier(
+    database,
+    () => model,
+    new LoginThrottle(new SqlLoginThrottleStore(database)),
+  );
+  return new PasswordService(database, () => model, credentials).setByUsername(tenantId, username, password);
 }
