@@ -13,6 +13,8 @@ export { WebhookTargetPolicy } from './events/webhook-targets';
 export { webhookConsumer } from './events/webhooks';
 export { generateKey, loadKeyRing } from './security/crypto/key-ring';
 export { rotateSensitiveColumns } from './security/crypto/rotate-keys';
+export { setPasswordByUsername } from './security/auth/password-service';
+export { loadAppConfig } from './config/app-config';
 export { sealAuditChains } from './audit/audit-sealer';
 export { verifyAuditChain } from './audit/audit-verify';
 export { MetadataSync } from './kernel/metadata-sync';

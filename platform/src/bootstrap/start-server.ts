@@ -136,6 +136,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       seedDemo: config.seedDemo,
       logger,
     });
+    cleanups.push(() => security.close());
     const events = startEventRuntime(database, config.redisUrl, env, logger);
     cleanups.push(() => events.stop());
     const sealer = new AuditSealer(database, {
@@ -143,10 +144,15 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     });
     sealer.start();
     cleanups.push(() => sealer.stop());
-    const workflows = wireWorkflowsAndEvents(service, database, () => {
-      events.notify();
-      sealer.notify();
-    });
+    const workflows = wireWorkflowsAndEvents(
+      service,
+      database,
+      () => {
+        events.notify();
+        sealer.notify();
+      },
+      security.credentials,
+    );
     // The server code of the enabled plugins: hooks, subscribers, routes and jobs.
     const pluginRuntime = new PluginRuntime({
       ...pluginConfig,

@@ -9,10 +9,10 @@ import { workOrderTransitionHooks } from '../domain/production/work-order-transi
 import { QUALITY_TRANSITION_HOOKS, registerQualityHoldGuards } from '../domain/quality/quality-rules';
 import { registerDomainHooks } from '../generated/domain-hook-registry';
 import { registerOutboxHooks } from '../events/register-outbox-hooks';
-import { verifyPassword } from '../security/auth/password';
-import { findAccount } from '../security/auth/principal-loader';
+import { AuthenticationError } from '../security/auth/auth-errors';
+import type { CredentialVerifier } from '../security/auth/credentials';
 import { registerWorkflowHooks } from '../workflow/register-workflow-hooks';
-import { WorkflowService } from '../workflow/workflow.service';
+import { WorkflowService, type SignatureClient } from '../workflow/workflow.service';
 
 /**
  * Registers the hooks on EntityService and returns the WorkflowService; `onCommitted` runs after each
@@ -22,10 +22,12 @@ export function wireWorkflowsAndEvents(
   service: EntityService,
   database: EngineDatabase,
   onCommitted: () => void,
+  credentials: CredentialVerifier,
 ): WorkflowService {
   const workflows = new WorkflowService(database, {
     transitionHooks: [...workOrderTransitionHooks(service.hooks), ...QUALITY_TRANSITION_HOOKS],
-    verifyPassword: (ctx, userId, password) => signatureMatches(database, ctx, userId, password),
+    verifyPassword: (ctx, userId, password, client) =>
+      signatureMatches(credentials, ctx, userId, password, client),
     onEventsCommitted: onCommitted,
   });
   // Before the domain hooks: a held lot is refused for its hold, not for whatever its movement would do.
@@ -37,13 +39,28 @@ export function wireWorkflowsAndEvents(
   return workflows;
 }
 
-/** E-signature: the password of the signed-in, active account, checked like a login. */
+/**
+ * E-signature: the password of the signed-in, active account, checked like a sign-in (same throttle,
+ * a failure audited as LOGIN_FAILED); 429 while the account is throttled for this client.
+ */
 async function signatureMatches(
-  database: EngineDatabase,
+  credentials: CredentialVerifier,
   ctx: RequestContext,
   userId: string,
   password: string,
+  client: SignatureClient,
 ): Promise<boolean> {
-  const account = await findAccount(database.executor(), ctx.model, ctx.tenantId, { id: userId });
-  return account !== null && account.status === 'ACTIVE' && verifyPassword(account.passwordHash, password);
+  try {
+    await credentials.verify(
+      ctx.tenantId,
+      { id: userId },
+      password,
+      { ...client, traceId: ctx.traceId },
+      'e-signature',
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof AuthenticationError) return false;
+    throw error;
+  }
 }

@@ -6,6 +6,10 @@ import type { ModelRegistry } from '../kernel/model-registry';
 import { registerAuditHooks } from '../audit/audit-hooks';
 import { registerPermissionAudit } from './audit/permission-audit';
 import { AuthService } from './auth/auth.service';
+import { CredentialVerifier } from './auth/credentials';
+import { LoginThrottle, loginThrottlePolicy } from './auth/login-throttle';
+import { SqlLoginThrottleStore } from './auth/login-throttle-store';
+import { RedisLoginThrottleStore } from './auth/redis-login-throttle-store';
 import { seedDemoSecurity } from './demo-seed';
 import type { SecurityHttpOptions } from './http/register-security';
 import { loadJwtSecret } from './jwt-secret';
@@ -27,6 +31,10 @@ export interface SecurityBootstrap {
   operations: EntityOperations;
   /** Options for registerSecurity. */
   http: SecurityHttpOptions;
+  /** The password check of sign-ins and e-signatures, behind one throttle. */
+  credentials: CredentialVerifier;
+  /** Releases the throttle's Redis connection, if any. */
+  close(): Promise<void>;
 }
 
 /**
@@ -55,9 +63,10 @@ export async function bootstrapSecurity(input: SecurityBootstrapInput): Promise<
       'MES_AUTH=off: requests without a token act as the development administrator in the tenant of X-Tenant-ID',
     );
   }
-  const auth = new AuthService(database, () => registry.current(), {
-    jwtSecret: loadJwtSecret(env, undefined, (message) => logger.warn(message)),
-  });
+  const policy = loginThrottlePolicy(env);
+  const apiPerMinute = perMinute(env, 'MES_RATE_LIMIT_API', 1200);
+  const loginPerMinute = perMinute(env, 'MES_RATE_LIMIT_LOGIN', 10);
+  const jwtSecret = loadJwtSecret(env, undefined, (message) => logger.warn(message));
   if (input.seedDemo && !production && registry.current().entities.has('user')) {
     const seeded = await seedDemoSecurity(database, registry.current(), input.defaultTenant, env);
     if (seeded.created.length > 0) logger.info({ users: seeded.created }, 'demo users created');
@@ -71,6 +80,17 @@ export async function bootstrapSecurity(input: SecurityBootstrapInput): Promise<
     .map((origin) => origin.trim())
     .filter((origin) => origin.length > 0);
   const operations = new SecureEntityOperations(service);
+  // Made last, once nothing else can fail: with REDIS_URL it holds a connection until close().
+  const redisUrl = env.REDIS_URL?.trim();
+  const store = redisUrl
+    ? new RedisLoginThrottleStore(redisUrl, env.QUEUE_PREFIX?.trim() || 'mes')
+    : new SqlLoginThrottleStore(database);
+  const credentials = new CredentialVerifier(
+    database,
+    () => registry.current(),
+    new LoginThrottle(store, policy),
+  );
+  const auth = new AuthService(database, () => registry.current(), { jwtSecret, credentials });
   return {
     operations,
     http: {
@@ -79,10 +99,12 @@ export async function bootstrapSecurity(input: SecurityBootstrapInput): Promise<
       defaultTenant: input.defaultTenant,
       corsOrigins,
       redisUrl: env.REDIS_URL?.trim() || null,
-      apiPerMinute: perMinute(env, 'MES_RATE_LIMIT_API', 1200),
-      loginPerMinute: perMinute(env, 'MES_RATE_LIMIT_LOGIN', 10),
+      apiPerMinute,
+      loginPerMinute,
       records: { models: registry, operations, database },
     },
+    credentials,
+    close: () => credentials.close(),
   };
 }
 

@@ -3,7 +3,7 @@ import type { Model } from '../../../metadata/src/model';
 import type { EngineDatabase, SqlExecutor } from '../data/database';
 import { toSqlDateTime } from '../audit/audit-record';
 import { SequenceService } from '../data/sequences';
-import { hashPassword } from './auth/password';
+import { hashPassword, passwordPolicyViolations } from './auth/password';
 import { ensureDemoDepartments } from './demo-departments';
 
 /** Demo usernames, the role document each one holds and their department. */
@@ -38,7 +38,12 @@ export async function seedDemoSecurity(
 ): Promise<DemoSeedResult> {
   if (env.NODE_ENV === 'production') throw new Error('Demo users are never seeded in production');
   const password = env.MES_DEMO_PASSWORD?.trim() || null;
-  const generatedPassword = password ? null : `Demo-${randomBytes(9).toString('base64url')}`;
+  if (password) {
+    const problems = policyProblems(password);
+    if (problems.length > 0)
+      throw new Error(`MES_DEMO_PASSWORD does not meet the password policy: ${problems.join('; ')}`);
+  }
+  const generatedPassword = password ? null : generatePassword();
   const passwordHash = await hashPassword(password ?? (generatedPassword as string));
   const table = (entity: string, fallback: string) => model.entities.get(entity)?.table ?? fallback;
   const t = {
@@ -81,6 +86,18 @@ export async function seedDemoSecurity(
     return made;
   });
   return { created, generatedPassword: created.length > 0 ? generatedPassword : null };
+}
+
+/** The policy's violations for any demo user (none may have their username in the password). */
+function policyProblems(password: string): string[] {
+  return [...new Set(DEMO_USERS.flatMap((user) => passwordPolicyViolations(password, user.username)))];
+}
+
+function generatePassword(): string {
+  for (;;) {
+    const candidate = `Demo-${randomBytes(9).toString('base64url')}`;
+    if (policyProblems(candidate).length === 0) return candidate;
+  }
 }
 
 async function ensureRole(

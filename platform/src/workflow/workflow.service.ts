@@ -38,6 +38,12 @@ export interface ActionBody {
   comment?: string | null;
 }
 
+/** The client that sent an e-signature, for throttling and the audit record of a failure. */
+export interface SignatureClient {
+  ip?: string | null;
+  userAgent?: string | null;
+}
+
 export interface ActionResult {
   status: 'APPLIED' | 'PENDING_APPROVAL' | 'REJECTED';
   action: string;
@@ -103,8 +109,16 @@ export type AfterTransitionHook = (transition: CommittedTransition) => Promise<v
 export interface WorkflowServiceOptions {
   /** Domain behaviour run inside the transaction of matching transitions, in order. */
   transitionHooks?: readonly TransitionHook[];
-  /** Checks an e-signature password (the security layer's verifier). */
-  verifyPassword: (ctx: RequestContext, userId: string, password: string) => Promise<boolean>;
+  /**
+   * Checks an e-signature password (the security layer's verifier, which throttles and audits
+   * failures like sign-ins and may throw 429).
+   */
+  verifyPassword: (
+    ctx: RequestContext,
+    userId: string,
+    password: string,
+    client: SignatureClient,
+  ) => Promise<boolean>;
   /** Audit writer; default appendAudit into audit_log. */
   audit?: (tx: SqlExecutor, entry: AuditEntry) => Promise<unknown>;
   /** Called after a commit that wrote events (wakes the outbox relay). */
@@ -149,9 +163,12 @@ export class WorkflowService {
     id: number,
     action: string,
     body: ActionBody,
+    client: SignatureClient = {},
   ): Promise<ActionResult> {
     const rt = runtimeOf(ctx.model).entity(entity);
     const ref: RecordRef = { tenant: ctx.tenantId, entity, recordId: id };
+    // Before the transaction: a failed signature is counted and audited, not rolled back with it.
+    const signed = await this.verifySignature(ctx, actor, ref, action, body, client);
     const result = await this.db.transaction(async (tx) => {
       const row = await this.liveRow(tx, rt.entity, ref);
       if (body.version !== undefined && Number(row.version) !== body.version) {
@@ -163,7 +180,6 @@ export class WorkflowService {
       const pending = await this.store.pendingApproval(tx, ref, action);
       if (pending) return this.vote(tx, ctx, actor, rt.entity, ref, row, before, workflows, pending, body);
 
-      const signed = await this.verifySignature(ctx, actor, workflows, action, body);
       const request: TransitionRequest = {
         action,
         reason: body.reason ?? null,
@@ -465,13 +481,16 @@ export class WorkflowService {
   private async verifySignature(
     ctx: RequestContext,
     actor: WorkflowActor,
-    workflows: readonly WorkflowDef[],
+    ref: RecordRef,
     action: string,
     body: ActionBody,
+    client: SignatureClient,
   ): Promise<boolean> {
+    if (!body.password) return false;
+    const { workflows } = await this.workflowsOf(this.db.executor(), ctx, ref);
     const needed = workflows.some((w) => w.transitions.some((t) => t.action === action && t.signature));
-    if (!needed || !body.password) return false;
-    if (!(await this.options.verifyPassword(ctx, actor.userId, body.password))) {
+    if (!needed) return false;
+    if (!(await this.options.verifyPassword(ctx, actor.userId, body.password, client))) {
       throw new ForbiddenError('E-signature failed: the password does not match', { rule: 'signature' });
     }
     return true;

@@ -1,6 +1,8 @@
 import { expectIntactAuditChain } from '../../support/sealed-audit';
 import { AuthService } from '../../../platform/src/security/auth/auth.service';
-import { Lockout } from '../../../platform/src/security/auth/lockout';
+import { CredentialVerifier } from '../../../platform/src/security/auth/credentials';
+import { LoginThrottle } from '../../../platform/src/security/auth/login-throttle';
+import { SqlLoginThrottleStore } from '../../../platform/src/security/auth/login-throttle-store';
 import { DEMO_USERS, seedDemoSecurity } from '../../../platform/src/security/demo-seed';
 import { coreModel } from '../../fixtures/security/core-model';
 import {
@@ -31,7 +33,16 @@ describe.each<TestDialect>(['sqlite', 'mysql'])('authentication on %s', (dialect
     database = await openSecurityDatabase(dialect, 'auth', TABLES);
     auth = new AuthService(database.db, coreModel, {
       jwtSecret: 'jwt-secret-for-tests-0123456789abcdef',
-      lockout: new Lockout({ maxFailures: 3, lockSeconds: 600 }),
+      credentials: new CredentialVerifier(
+        database.db,
+        coreModel,
+        new LoginThrottle(new SqlLoginThrottleStore(database.db), {
+          maxFailures: 3,
+          lockSeconds: 600,
+          accountFreeFailures: 3,
+          maxDelaySeconds: 30,
+        }),
+      ),
     });
     const seeded = await seedDemoSecurity(database.db, coreModel(), 'DEMO', { MES_DEMO_PASSWORD: PASSWORD });
     expect(seeded).toEqual({ created: DEMO_USERS.map((u) => u.username), generatedPassword: null });
@@ -55,7 +66,7 @@ describe.each<TestDialect>(['sqlite', 'mysql'])('authentication on %s', (dialect
   it('logs in and carries the principal in the access token', async () => {
     const pair = await auth.login('DEMO', 'operator', PASSWORD, meta);
     expect(pair).toMatchObject({ tokenType: 'Bearer', expiresIn: 900 });
-    const principal = auth.authenticate(pair.accessToken);
+    const principal = await auth.authenticate(pair.accessToken);
     expect(principal).toMatchObject({ username: 'operator', tenantId: 'DEMO', roles: ['operator'] });
     const me = auth.me(principal);
     expect(me.permissions).toEqual(expect.arrayContaining(['work_order:read', 'work_report:create']));
@@ -74,7 +85,7 @@ describe.each<TestDialect>(['sqlite', 'mysql'])('authentication on %s', (dialect
     );
   });
 
-  it('locks the username after repeated failures, even with the right password', async () => {
+  it('locks the username for the failing client after repeated failures, even with the right password', async () => {
     for (let i = 0; i < 3; i++)
       await expect(auth.login('DEMO', 'clerk', 'wrong', meta)).rejects.toThrow('Invalid username');
     await expect(auth.login('DEMO', 'clerk', PASSWORD, meta)).rejects.toThrow('Too many attempts');
@@ -91,7 +102,7 @@ describe.each<TestDialect>(['sqlite', 'mysql'])('authentication on %s', (dialect
 
   it('logout revokes the refresh token', async () => {
     const pair = await auth.login('DEMO', 'analyst', PASSWORD, meta);
-    await auth.logout(pair.refreshToken, auth.authenticate(pair.accessToken), meta);
+    await auth.logout(pair.refreshToken, await auth.authenticate(pair.accessToken), meta);
     await expect(auth.refresh(pair.refreshToken, meta)).rejects.toThrow('revoked');
   });
 

@@ -9,36 +9,38 @@ const claims = { sub: '7', tid: 't1', iat: now, exp: now + 900 };
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 describe('access tokens', () => {
-  it('round-trips a signed token', () => {
-    expect(verifyJwt(signJwt(claims, SECRET), SECRET, now + 10)).toEqual(claims);
+  it('round-trips a signed token', async () => {
+    await expect(verifyJwt(await signJwt(claims, SECRET), SECRET, now + 10)).resolves.toEqual(claims);
   });
 
-  it('rejects an expired token', () => {
-    expect(() => verifyJwt(signJwt(claims, SECRET), SECRET, now + 900)).toThrow('Token expired');
+  it('rejects an expired token', async () => {
+    await expect(verifyJwt(await signJwt(claims, SECRET), SECRET, now + 900)).rejects.toThrow(
+      'Token expired',
+    );
   });
 
-  it('rejects a token signed with another secret and a tampered payload', () => {
-    expect(() => verifyJwt(signJwt(claims, 'another-secret'), SECRET, now)).toThrow(
+  it('rejects a token signed with another secret and a tampered payload', async () => {
+    await expect(verifyJwt(await signJwt(claims, 'another-secret'), SECRET, now)).rejects.toThrow(
       'Invalid token signature',
     );
-    const [header, , signature] = signJwt(claims, SECRET).split('.');
+    const [header, , signature] = (await signJwt(claims, SECRET)).split('.');
     const forged = `${header}.${b64({ ...claims, sub: '1' })}.${signature}`;
-    expect(() => verifyJwt(forged, SECRET, now)).toThrow('Invalid token signature');
+    await expect(verifyJwt(forged, SECRET, now)).rejects.toThrow('Invalid token signature');
   });
 
-  it('rejects alg none and algorithm confusion', () => {
+  it('rejects alg none and algorithm confusion', async () => {
     const unsigned = `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`;
-    expect(() => verifyJwt(unsigned, SECRET, now)).toThrow('Unsupported token algorithm');
+    await expect(verifyJwt(unsigned, SECRET, now)).rejects.toThrow('Unsupported token algorithm');
     const body = `${b64({ alg: 'HS512', typ: 'JWT' })}.${b64(claims)}`;
     const hs512 = `${body}.${createHmac('sha512', SECRET).update(body).digest('base64url')}`;
-    expect(() => verifyJwt(hs512, SECRET, now)).toThrow('Unsupported token algorithm');
+    await expect(verifyJwt(hs512, SECRET, now)).rejects.toThrow('Unsupported token algorithm');
   });
 
-  it('rejects malformed tokens and tokens without expiry', () => {
-    expect(() => verifyJwt('abc', SECRET, now)).toThrow('Malformed token');
+  it('rejects malformed tokens and tokens without expiry', async () => {
+    await expect(verifyJwt('abc', SECRET, now)).rejects.toThrow('Malformed token');
     const body = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: '7', tid: 't1' })}`;
     const noExp = `${body}.${createHmac('sha256', SECRET).update(body).digest('base64url')}`;
-    expect(() => verifyJwt(noExp, SECRET, now)).toThrow('Malformed token claims');
+    await expect(verifyJwt(noExp, SECRET, now)).rejects.toThrow('Malformed token claims');
   });
 });
 

@@ -7,6 +7,7 @@ import * as migrate from './migrate';
 import * as newCommand from './new';
 import * as plugin from './plugin';
 import * as serve from './serve';
+import * as users from './users';
 import * as validate from './validate';
 import * as worker from './worker';
 
@@ -27,4 +28,5 @@ export const COMMANDS: readonly CommandModule[] = [
   audit,
   keys,
   plugin,
+  users,
 ];

@@ -1,5 +1,6 @@
 import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { TooManyAttemptsError } from '../../security/auth/auth-errors';
 import { mapError } from './error-mapping';
 
 /**
@@ -22,5 +23,7 @@ export function sendError(exception: unknown, request: FastifyRequest, reply: Fa
   if (unexpected) request.log.error({ err: exception }, 'request failed');
   else request.log.info({ code: body.code, status }, body.message);
   if (reply.sent) return;
+  if (exception instanceof TooManyAttemptsError)
+    reply.header('retry-after', String(exception.retryAfterSeconds));
   void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
 }

@@ -161,6 +161,8 @@ function codeForStatus(status: number): ErrorEnvelope['code'] {
   switch (status) {
     case 400:
       return 'BAD_REQUEST';
+    case 401:
+      return 'UNAUTHORIZED';
     case 403:
       return 'FORBIDDEN';
     case 404:
@@ -175,6 +177,8 @@ function codeForStatus(status: number): ErrorEnvelope['code'] {
       return 'UNSUPPORTED_MEDIA_TYPE';
     case 422:
       return 'VALIDATION_FAILED';
+    case 429:
+      return 'TOO_MANY_REQUESTS';
     case 503:
       return 'SERVICE_UNAVAILABLE';
     default:

@@ -5,12 +5,18 @@ import type { EngineDatabase } from '../../data/database';
 import { appendAudit } from '../../audit/audit-writer';
 import { toSqlDateTime } from '../../audit/audit-record';
 import { effectivePermissions, type Principal } from '../principal';
+import { BadRequestError } from '../../crud/errors';
+import { TENANT_PATTERN } from '../http/tenant-header';
 import { AuthenticationError } from './auth-errors';
+import { CredentialVerifier, type ClientMeta } from './credentials';
 import { signJwt, verifyJwt } from './jwt';
-import { Lockout } from './lockout';
-import { verifyPassword } from './password';
+import { LoginThrottle } from './login-throttle';
+import { SqlLoginThrottleStore } from './login-throttle-store';
+import { PasswordService } from './password-service';
 import { findAccount, loadPrincipal } from './principal-loader';
 import { RefreshTokenStore } from './refresh-tokens';
+
+export type { ClientMeta } from './credentials';
 
 export interface AuthOptions {
   jwtSecret: string;
@@ -18,13 +24,8 @@ export interface AuthOptions {
   accessTtlSeconds?: number;
   /** Default 14 days. */
   refreshTtlSeconds?: number;
-  lockout?: Lockout;
-}
-
-export interface ClientMeta {
-  ip?: string | null;
-  userAgent?: string | null;
-  traceId?: string | null;
+  /** Default: the database-backed throttle with the default policy. */
+  credentials?: CredentialVerifier;
 }
 
 export interface TokenPair {
@@ -36,8 +37,7 @@ export interface TokenPair {
 }
 
 const ACTIVE = 'ACTIVE';
-/** Same answer for unknown user, wrong password and inactive account: no username enumeration. */
-const BAD_CREDENTIALS = 'Invalid username or password';
+const TENANT_MAX_LENGTH = 32;
 
 /**
  * Login, refresh, logout and token verification. Access tokens are HS256 JWTs carrying the whole
@@ -47,44 +47,28 @@ const BAD_CREDENTIALS = 'Invalid username or password';
 export class AuthService {
   private readonly accessTtl: number;
   private readonly refreshTokens: RefreshTokenStore;
-  private readonly lockout: Lockout;
+  readonly credentials: CredentialVerifier;
+  readonly passwords: PasswordService;
 
   constructor(
     private readonly database: EngineDatabase,
-    private readonly model: () => Model,
+    readonly model: () => Model,
     private readonly options: AuthOptions,
   ) {
     this.accessTtl = options.accessTtlSeconds ?? 15 * 60;
     this.refreshTokens = new RefreshTokenStore(options.refreshTtlSeconds ?? 14 * 24 * 3600);
-    this.lockout = options.lockout ?? new Lockout();
+    this.credentials =
+      options.credentials ??
+      new CredentialVerifier(database, model, new LoginThrottle(new SqlLoginThrottleStore(database)));
+    this.passwords = new PasswordService(database, model, this.credentials);
   }
 
+  /** 400 naming `tenant` for a malformed tenant id; then the password check (throttled, audited). */
   async login(tenantId: string, username: string, password: string, meta: ClientMeta): Promise<TokenPair> {
+    if (!TENANT_PATTERN.test(tenantId)) throw tenantError(tenantId);
+    const account = await this.credentials.verify(tenantId, { username }, password, meta, 'login');
     const db = this.database.executor();
-    await this.lockout.assertNotLocked(db, tenantId, username);
     const model = this.model();
-    const account = await findAccount(db, model, tenantId, { username });
-    const valid =
-      account !== null && account.status === ACTIVE && (await verifyPassword(account.passwordHash, password));
-    if (!account || !valid) {
-      const locked = await this.lockout.recordFailure(db, tenantId, username);
-      await this.database.transaction((tx) =>
-        appendAudit(tx, {
-          tenantId,
-          actorId: account?.id ?? 'anonymous',
-          actorName: username.slice(0, 64),
-          entity: 'user',
-          recordId: account?.id ?? username.slice(0, 64),
-          action: 'LOGIN_FAILED',
-          detail: { locked },
-          ip: meta.ip,
-          userAgent: meta.userAgent,
-          traceId: meta.traceId,
-        }),
-      );
-      throw new AuthenticationError(BAD_CREDENTIALS, 'credentials');
-    }
-    await this.lockout.recordSuccess(db, tenantId, username);
     const principal = await loadPrincipal(db, model, tenantId, account);
     return this.database.transaction(async (tx) => {
       const userTable = model.entities.get('user')?.table ?? 'sys_user';
@@ -145,8 +129,8 @@ export class AuthService {
   }
 
   /** The principal of a valid access token; 401 for anything else. */
-  authenticate(accessToken: string): Principal {
-    const claims = verifyJwt(accessToken, this.options.jwtSecret);
+  async authenticate(accessToken: string): Promise<Principal> {
+    const claims = await verifyJwt(accessToken, this.options.jwtSecret);
     const principal = claims.principal as Principal | undefined;
     if (!principal || principal.userId !== claims.sub || principal.tenantId !== claims.tid)
       throw new AuthenticationError('Malformed token claims', 'malformed');
@@ -165,9 +149,9 @@ export class AuthService {
     };
   }
 
-  private pair(principal: Principal, refreshToken: string, refreshExpiresAt: Date): TokenPair {
+  private async pair(principal: Principal, refreshToken: string, refreshExpiresAt: Date): Promise<TokenPair> {
     const now = Math.floor(Date.now() / 1000);
-    const accessToken = signJwt(
+    const accessToken = await signJwt(
       { sub: principal.userId, tid: principal.tenantId, iat: now, exp: now + this.accessTtl, principal },
       this.options.jwtSecret,
     );
@@ -179,6 +163,22 @@ export class AuthService {
       refreshExpiresAt: refreshExpiresAt.toISOString(),
     };
   }
+}
+
+function tenantError(tenantId: string): BadRequestError {
+  const error =
+    tenantId.length > TENANT_MAX_LENGTH
+      ? {
+          rule: 'maxLength',
+          limit: TENANT_MAX_LENGTH,
+          message: `tenant must be at most ${TENANT_MAX_LENGTH} characters`,
+        }
+      : {
+          rule: 'pattern',
+          limit: TENANT_PATTERN.source,
+          message: `tenant must match ${TENANT_PATTERN.source}`,
+        };
+  return new BadRequestError(error.message, { errors: [{ field: 'tenant', path: '/tenant', ...error }] });
 }
 
 function visibleMenus(principal: Principal, model: Model): unknown[] {

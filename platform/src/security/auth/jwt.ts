@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { AuthenticationError } from './auth-errors';
 
 /** Claims of an access token. */
@@ -12,61 +12,49 @@ export interface AccessClaims {
   [claim: string]: unknown;
 }
 
-const HEADER = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+const ALGORITHM = 'HS256';
 
-/** Signs claims with HS256. */
-export function signJwt(claims: AccessClaims, secret: string): string {
-  const body = `${HEADER}.${base64url(JSON.stringify(claims))}`;
-  return `${body}.${signature(body, secret)}`;
+/** Signs claims with HS256 (`jose`); `iat` and `exp` are taken from the claims as given. */
+export function signJwt(claims: AccessClaims, secret: string): Promise<string> {
+  return new SignJWT(claims).setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' }).sign(keyOf(secret));
 }
 
 /**
- * Verifies an HS256 token: the header must name exactly HS256 (`none` and every other algorithm are
- * refused, so a token cannot choose how it is checked), the signature must match in constant time,
- * and `exp` must be in the future.
+ * Verifies an HS256 token: only HS256 is accepted (`none` and every other algorithm are refused, so a
+ * token cannot choose how it is checked), the signature must match, and `exp` must be in the future.
+ * jose's failures become 401s that name the failed check for the log, not for the client.
  */
-export function verifyJwt(
+export async function verifyJwt(
   token: string,
   secret: string,
   nowSeconds = Math.floor(Date.now() / 1000),
-): AccessClaims {
-  const parts = token.split('.');
-  if (parts.length !== 3) throw new AuthenticationError('Malformed token', 'malformed');
-  const [header, payload, sig] = parts;
-  const decodedHeader = parseJson(header);
-  if (decodedHeader?.alg !== 'HS256' || (decodedHeader.typ !== undefined && decodedHeader.typ !== 'JWT'))
-    throw new AuthenticationError('Unsupported token algorithm', 'algorithm');
-  const expected = Buffer.from(signature(`${header}.${payload}`, secret));
-  const given = Buffer.from(sig);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected))
-    throw new AuthenticationError('Invalid token signature', 'signature');
-  const claims = parseJson(payload);
-  if (
-    !claims ||
-    typeof claims.sub !== 'string' ||
-    typeof claims.tid !== 'string' ||
-    typeof claims.exp !== 'number'
-  )
-    throw new AuthenticationError('Malformed token claims', 'malformed');
-  if (claims.exp <= nowSeconds) throw new AuthenticationError('Token expired', 'expired');
-  return claims as AccessClaims;
-}
-
-function signature(data: string, secret: string): string {
-  return createHmac('sha256', secret).update(data).digest('base64url');
-}
-
-function base64url(text: string): string {
-  return Buffer.from(text).toString('base64url');
-}
-
-function parseJson(segment: string): Record<string, unknown> | null {
+): Promise<AccessClaims> {
+  let payload: JWTPayload;
   try {
-    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-    return value !== null && typeof value === 'object' && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : null;
-  } catch {
-    return null;
+    ({ payload } = await jwtVerify(token, keyOf(secret), {
+      algorithms: [ALGORITHM],
+      currentDate: new Date(nowSeconds * 1000),
+      requiredClaims: ['sub', 'exp'],
+    }));
+  } catch (error) {
+    throw authenticationErrorOf(error);
   }
+  if (typeof payload.sub !== 'string' || typeof payload.tid !== 'string')
+    throw new AuthenticationError('Malformed token claims', 'malformed');
+  return payload as AccessClaims;
+}
+
+function keyOf(secret: string): Uint8Array {
+  return new TextEncoder().encode(secret);
+}
+
+function authenticationErrorOf(error: unknown): AuthenticationError {
+  if (error instanceof errors.JWTExpired) return new AuthenticationError('Token expired', 'expired');
+  if (error instanceof errors.JWTClaimValidationFailed)
+    return new AuthenticationError('Malformed token claims', 'malformed');
+  if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported)
+    return new AuthenticationError('Unsupported token algorithm', 'algorithm');
+  if (error instanceof errors.JWSSignatureVerificationFailed)
+    return new AuthenticationError('Invalid token signature', 'signature');
+  return new AuthenticationError('Malformed token', 'malformed');
 }

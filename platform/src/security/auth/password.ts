@@ -1,18 +1,38 @@
+import { randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
+import { ValidationError } from '../../crud/errors';
 
 /** Argon2id with the library's defaults (64 MiB, 3 passes, 4 lanes): OWASP's recommended range. */
 export function hashPassword(password: string): Promise<string> {
   return argon2.hash(password, { type: argon2.argon2id });
 }
 
+export function isPasswordHash(hash: string | null | undefined): hash is string {
+  return typeof hash === 'string' && hash.startsWith('$argon2');
+}
+
 /** False for a wrong password and for a hash that is not an argon2 hash (never throws on bad input). */
 export async function verifyPassword(hash: string | null | undefined, password: string): Promise<boolean> {
-  if (!hash || !hash.startsWith('$argon2')) return false;
+  if (!isPasswordHash(hash)) return false;
   try {
     return await argon2.verify(hash, password);
   } catch {
     return false;
   }
+}
+
+let dummy: Promise<string> | null = null;
+
+/**
+ * Checks the password against the account's hash, or, when there is no account or it has no
+ * password, against a hash of a random secret made with the same parameters: every answer costs one
+ * argon2 verification, so the time taken does not tell which usernames exist.
+ */
+export async function verifyAgainst(hash: string | null | undefined, password: string): Promise<boolean> {
+  if (isPasswordHash(hash)) return verifyPassword(hash, password);
+  dummy ??= hashPassword(randomBytes(32).toString('base64url'));
+  await verifyPassword(await dummy, password);
+  return false;
 }
 
 export interface PasswordPolicy {
@@ -39,4 +59,12 @@ export function passwordPolicyViolations(
   if (username && password.toLowerCase().includes(username.toLowerCase()))
     violations.push('must not contain the username');
   return violations;
+}
+
+/** 422 naming the field and every violated rule when the password fails the policy. */
+export function assertPasswordPolicy(password: string, username: string, field = 'password'): void {
+  const violations = passwordPolicyViolations(password, username);
+  if (violations.length === 0) return;
+  const message = `${field} does not meet the password policy: ${violations.join('; ')}`;
+  throw new ValidationError([{ field, path: `/${field}`, rule: 'password-policy', message }], message);
 }

@@ -100,6 +100,15 @@ export class RefreshTokenStore {
     if (rows[0]) await this.revokeFamily(db, rows[0].family_id, reason);
   }
 
+  /** Revokes every live refresh token of a user (password changed or reset); returns how many. */
+  async revokeUser(db: SqlExecutor, owner: RefreshTokenOwner, reason: string): Promise<number> {
+    const revoked = await db.execute(
+      `UPDATE ${TABLE} SET revoked_at = ?, revoke_reason = ? WHERE tenant_id = ? AND user_id = ? AND used_at IS NULL AND revoked_at IS NULL`,
+      [toSqlDateTime(new Date()), reason, owner.tenantId, owner.userId],
+    );
+    return revoked.affected;
+  }
+
   async revokeFamily(db: SqlExecutor, familyId: string, reason: string): Promise<void> {
     await db.execute(
       `UPDATE ${TABLE} SET revoked_at = ?, revoke_reason = ? WHERE family_id = ? AND revoked_at IS NULL`,

@@ -33,7 +33,7 @@ export function registerAuthentication(
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : '';
     let principal: Principal;
     try {
-      if (token) principal = options.auth.authenticate(token);
+      if (token) principal = await options.auth.authenticate(token);
       else if (options.developmentAccess)
         principal = developmentPrincipal(tenantHeader(request, options.defaultTenant));
       else

@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AuthService } from '../auth/auth.service';
 import { registerAuthRoutes } from './auth-routes';
+import { registerPasswordRoutes } from './password-routes';
 import { registerAuthentication } from './authentication';
 import { registerCors, registerSecurityHeaders } from './headers-and-cors';
 import { registerRateLimits } from './rate-limits';
@@ -53,4 +54,5 @@ export async function registerSecurity(
   registerAuthentication(fastify, options, limits);
   if (options.records) registerRecordGuards(fastify, options.records);
   registerAuthRoutes(fastify, options);
+  registerPasswordRoutes(fastify, options);
 }

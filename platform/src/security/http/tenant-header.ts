@@ -2,7 +2,8 @@ import type { FastifyRequest } from 'fastify';
 import { BadRequestError } from '../../crud/errors';
 
 export const TENANT_HEADER = 'x-tenant-id';
-const TENANT_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+/** The tenant ids a request may name: as stored in every `tenant_id` column. */
+export const TENANT_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
 
 /**
  * The tenant a development request (`MES_AUTH=off`) names in `X-Tenant-ID`, or the default tenant.

@@ -54,6 +54,7 @@ export class WorkflowController {
       id,
       action,
       actionBody(body),
+      { ip: request.ip, userAgent: request.headers['user-agent'] ?? null },
     );
   }
 

@@ -1,0 +1,33 @@
+import type { Model } from '../../../../metadata/src/model';
+import type { SqlExecutor } from '../../data/database';
+import { toSqlDateTime } from '../../audit/audit-record';
+
+function userTable(model: Model): string {
+  return model.entities.get('user')?.table ?? 'sys_user';
+}
+
+/** A tenant is known when it has at least one user account: only such a tenant has anyone to sign in. */
+export async function tenantHasAccounts(db: SqlExecutor, model: Model, tenantId: string): Promise<boolean> {
+  const rows = await db.query(`SELECT 1 AS found FROM ${userTable(model)} WHERE tenant_id = ? LIMIT 1`, [
+    tenantId,
+  ]);
+  return rows.length > 0;
+}
+
+/** Stores a new password hash and when it was set; false when the account does not exist. */
+export async function storePasswordHash(
+  db: SqlExecutor,
+  model: Model,
+  tenantId: string,
+  userId: string,
+  passwordHash: string,
+  by: string,
+): Promise<boolean> {
+  const now = toSqlDateTime(new Date());
+  const updated = await db.execute(
+    `UPDATE ${userTable(model)} SET password_hash = ?, password_changed_at = ?, updated_at = ?, updated_by = ?, ` +
+      'version = version + 1 WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL',
+    [passwordHash, now, now, by.slice(0, 64), tenantId, Number(userId)],
+  );
+  return updated.affected === 1;
+}

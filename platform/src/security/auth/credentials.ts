@@ -1,0 +1,83 @@
+import type { Model } from '../../../../metadata/src/model';
+import type { EngineDatabase } from '../../data/database';
+import { appendAudit } from '../../audit/audit-writer';
+import { tenantHasAccounts } from './account-store';
+import { AuthenticationError } from './auth-errors';
+import type { LoginThrottle } from './login-throttle';
+import { verifyAgainst } from './password';
+import { findAccount, type UserAccount } from './principal-loader';
+
+export interface ClientMeta {
+  ip?: string | null;
+  userAgent?: string | null;
+  traceId?: string | null;
+}
+
+/** Why a password is being checked; recorded with a failure. */
+export type PasswordPurpose = 'login' | 'e-signature' | 'change-password';
+
+/** Same answer for unknown user, wrong password and inactive account: no username enumeration. */
+export const BAD_CREDENTIALS = 'Invalid username or password';
+
+const ACTIVE = 'ACTIVE';
+
+/**
+ * The one place a user's password is checked: sign-in, e-signatures on workflow actions and a
+ * change of one's own password all count toward the same throttle (`LoginThrottle`) and are audited
+ * alike. Every check costs one argon2 verification, whether or not the account exists.
+ */
+export class CredentialVerifier {
+  constructor(
+    private readonly database: EngineDatabase,
+    private readonly model: () => Model,
+    private readonly throttle: LoginThrottle,
+  ) {}
+
+  /**
+   * The account when the password is its own and the account is active. Otherwise 401 (a
+   * `LOGIN_FAILED` audit record in a tenant that exists), or 429 while throttled (the password is
+   * then not checked at all).
+   */
+  async verify(
+    tenantId: string,
+    who: { username: string } | { id: string },
+    password: string,
+    meta: ClientMeta,
+    purpose: PasswordPurpose,
+  ): Promise<UserAccount> {
+    const db = this.database.executor();
+    const model = this.model();
+    const byId = 'id' in who ? await findAccount(db, model, tenantId, who) : null;
+    if ('id' in who && !byId) throw new AuthenticationError(BAD_CREDENTIALS, 'credentials');
+    const username = byId?.username ?? (who as { username: string }).username;
+    await this.throttle.admit(tenantId, username, meta.ip);
+    const known = await tenantHasAccounts(db, model, tenantId);
+    const account = byId ?? (known ? await findAccount(db, model, tenantId, { username }) : null);
+    const matches = await verifyAgainst(account?.passwordHash, password);
+    if (account && matches && account.status === ACTIVE) {
+      await this.throttle.succeeded(tenantId, username, meta.ip);
+      return account;
+    }
+    // No chain for a tenant that does not exist: the failure is answered, not recorded.
+    if (known)
+      await this.database.transaction((tx) =>
+        appendAudit(tx, {
+          tenantId,
+          actorId: account?.id ?? 'anonymous',
+          actorName: username.slice(0, 64),
+          entity: 'user',
+          recordId: account?.id ?? username.slice(0, 64),
+          action: 'LOGIN_FAILED',
+          detail: { purpose },
+          ip: meta.ip,
+          userAgent: meta.userAgent,
+          traceId: meta.traceId,
+        }),
+      );
+    throw new AuthenticationError(BAD_CREDENTIALS, 'credentials');
+  }
+
+  close(): Promise<void> {
+    return this.throttle.close();
+  }
+}

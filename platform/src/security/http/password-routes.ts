@@ -1,0 +1,108 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { BadRequestError, ForbiddenError } from '../../crud/errors';
+import { successEnvelope } from '../../crud/http/envelope';
+import { AuthenticationError } from '../auth/auth-errors';
+import type { AuthService, ClientMeta } from '../auth/auth.service';
+import type { PasswordActor } from '../auth/password-service';
+import { holds } from '../authorization/access';
+import type { Principal, SecureContext } from '../principal';
+import type { RecordAccess } from './register-security';
+
+export interface PasswordRoutesOptions {
+  auth: AuthService;
+  /** The secured engine: a reset needs the target user inside the caller's row scope. */
+  records?: RecordAccess;
+}
+
+/** Permission of an administrator's password reset: the `reset_password` action of `user`. */
+export const RESET_PASSWORD_PERMISSION = 'user:reset_password';
+
+/**
+ * `POST /api/auth/change-password` `{currentPassword, newPassword}`: the signed-in user's own
+ * password; a wrong current password counts toward the login throttle. `POST /api/users/:id/password`
+ * `{newPassword}`: an administrator's reset, needing `user:reset_password` and the user inside the
+ * caller's row scope (404 otherwise). Both enforce the password policy and sign the user out of every
+ * session (refresh tokens revoked). Neither is public.
+ */
+export function registerPasswordRoutes(fastify: FastifyInstance, options: PasswordRoutesOptions): void {
+  fastify.post('/api/auth/change-password', async (request) => {
+    const principal = requirePrincipal(request);
+    const body = objectBody(request);
+    const result = await options.auth.passwords.changeOwn(
+      actorOf(principal),
+      requiredString(body, 'currentPassword'),
+      requiredString(body, 'newPassword'),
+      clientMeta(request),
+    );
+    return successEnvelope({ refreshTokensRevoked: result.refreshTokensRevoked }, request.id);
+  });
+
+  fastify.post<{ Params: { id: string } }>('/api/users/:id/password', async (request) => {
+    const principal = requirePrincipal(request);
+    const model = options.records?.models.current() ?? options.auth.model();
+    if (!holds(principal, model, RESET_PASSWORD_PERMISSION))
+      throw new ForbiddenError(`Permission '${RESET_PASSWORD_PERMISSION}' required`);
+    const id = Number(request.params.id);
+    if (!Number.isSafeInteger(id) || id <= 0)
+      throw new BadRequestError('id must be a positive integer', {
+        errors: [{ field: 'id', path: '/params/id', rule: 'type', message: 'id must be a positive integer' }],
+      });
+    const newPassword = requiredString(objectBody(request), 'newPassword');
+    if (options.records) {
+      const ctx: SecureContext = {
+        tenantId: principal.tenantId,
+        userId: principal.userId,
+        traceId: request.id,
+        model,
+        principal,
+      };
+      await options.records.operations.get('user', id, ctx, { fields: ['id'] });
+    }
+    const result = await options.auth.passwords.reset(
+      actorOf(principal),
+      String(id),
+      newPassword,
+      clientMeta(request),
+    );
+    return successEnvelope(
+      { userId: result.userId, username: result.username, refreshTokensRevoked: result.refreshTokensRevoked },
+      request.id,
+    );
+  });
+}
+
+function requirePrincipal(request: FastifyRequest): Principal {
+  const principal = (request as FastifyRequest & { principal?: Principal }).principal;
+  if (!principal) throw new AuthenticationError();
+  return principal;
+}
+
+function actorOf(principal: Principal): PasswordActor {
+  return { tenantId: principal.tenantId, userId: principal.userId, username: principal.username };
+}
+
+function clientMeta(request: FastifyRequest): ClientMeta {
+  const agent = request.headers['user-agent'];
+  return { ip: request.ip, userAgent: typeof agent === 'string' ? agent : null, traceId: request.id };
+}
+
+function objectBody(request: FastifyRequest): Record<string, unknown> {
+  const body = request.body;
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw new BadRequestError('The body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
+/** The password fields: present strings of at most 1024 characters (longer ones are refused unhashed). */
+function requiredString(body: Record<string, unknown>, field: string): string {
+  const value = body[field];
+  const problem =
+    typeof value !== 'string' || value.length === 0
+      ? { rule: 'required', message: `${field} is required (a string)` }
+      : value.length > 1024
+        ? { rule: 'maxLength', limit: 1024, message: `${field} must be at most 1024 characters` }
+        : null;
+  if (problem)
+    throw new BadRequestError(problem.message, { errors: [{ field, path: `/${field}`, ...problem }] });
+  return value as string;
+}
