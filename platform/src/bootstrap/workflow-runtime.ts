@@ -23,13 +23,12 @@ export function wireWorkflowsAndEvents(
   database: EngineDatabase,
   onCommitted: () => void,
 ): WorkflowService {
-  const workflows = new WorkflowService(database, {
-    transitionHooks: [...workOrderTransitionHooks(service.hooks), ...QUALITY_TRANSITION_HOOKS],
-    verifyPassword: (ctx, userId, password) => signatureMatches(database, ctx, userId, password),
-    onEventsCommitted: onCommitted,
-  });
   // Before the domain hooks: a held lot is refused for its hold, not for whatever its movement would do.
   registerQualityHoldGuards(service.hooks);
+  const workflows = new WorkflowService(database, service, {
+    transitionHooks: [...workOrderTransitionHooks(service), ...QUALITY_TRANSITION_HOOKS],
+    verifyPassword: (ctx, userId, password) => signatureMatches(database, ctx, userId, password),
+  });
   registerDomainHooks(service.hooks);
   registerOutboxHooks(service.hooks);
   registerWorkflowHooks(service.hooks, workflows);
