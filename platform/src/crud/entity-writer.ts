@@ -115,7 +115,7 @@ export class EntityWriter {
 
   /** The caller's read scope on a referenced entity as SQL: a record it cannot read is missing to it. */
   private readScope(entity: CompiledEntity): CompiledSql | null {
-    const scope = this.ctx.access?.rowScope(entity.name, 'read');
+    const scope = this.ctx.access?.referenceScope(entity.name);
     if (!scope) return null;
     return compileFilter(this.ctx.model, entity, scope, this.ctx.tenantId, this.tx.dialect);
   }

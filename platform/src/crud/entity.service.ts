@@ -18,7 +18,14 @@ import {
   NotFoundError,
   ValidationError,
 } from './errors';
-import { HookRegistry, type AfterHookArgs, type TransitionChange, type WriteAction } from './hooks';
+import {
+  HookRegistry,
+  type AfterHookArgs,
+  type Announcement,
+  type RecordChanges,
+  type TransitionChange,
+  type WriteAction,
+} from './hooks';
 import { parseListQuery } from './query-parser';
 import { serializeRow } from './serializer';
 import type {
@@ -43,7 +50,7 @@ export const MAX_BULK_ROWS = 10_000;
  * One service for every entity (ARCHITECTURE.md §5): parse → validate → hooks → one transaction
  * (row, children, links, in-transaction hooks) → after-commit hooks. Reads go to EntityReader.
  */
-export class EntityService implements EntityOperations {
+export class EntityService implements EntityOperations, RecordChanges {
   private readonly reader: EntityReader;
   /** The after hooks each open transaction of `transaction` owes once it commits. */
   private readonly committed = new WeakMap<SqlExecutor, AfterHookArgs[]>();
@@ -80,7 +87,6 @@ export class EntityService implements EntityOperations {
 
   async update(entity: string, id: number, body: EntityRecord, ctx: RequestContext): Promise<EntityRecord> {
     const rt = runtimeOf(ctx.model).entity(entity);
-    refuseAppendOnly(rt.entity, 'update');
     assertValidBody(rt, body, 'patch', ctx.tenantId);
     const input = { ...body };
     // The record as it would be stored: names the values of a violated unique rule.
@@ -91,6 +97,7 @@ export class EntityService implements EntityOperations {
         // The before image is the whole document, so the audit diff shows child rows and links
         // changed with the record.
         const current = await this.reader.current(tx, entity, id, ctx, 'update');
+        refuseAppendOnly(rt.entity, 'update');
         Object.assign(stored, current.record, input);
         const sent = input.version as number;
         if (Number(current.row.version) !== sent) throw await this.conflict(tx, rt, id, sent, ctx);
@@ -102,26 +109,29 @@ export class EntityService implements EntityOperations {
 
   async remove(entity: string, id: number, ctx: RequestContext): Promise<void> {
     const rt = runtimeOf(ctx.model).entity(entity);
-    refuseAppendOnly(rt.entity, 'delete');
     await this.write(rt, async (tx) => {
-      await this.deleteRow(tx, rt, await this.reader.current(tx, entity, id, ctx, 'delete'), ctx);
+      const current = await this.reader.current(tx, entity, id, ctx, 'delete');
+      // After the read: a row the caller cannot see is 404 whatever the entity allows.
+      refuseAppendOnly(rt.entity, 'delete');
+      await this.deleteRow(tx, rt, current, ctx);
     });
   }
 
   /**
-   * Creates a record inside the caller's transaction through the same path as `create` (validation,
-   * references, hooks, outbox, audit): for domain rules and workflow behaviour that create records
-   * as part of another change. The `after` hooks run once that transaction commits.
+   * Creates a record inside the caller's transaction through the same path as `create` (references,
+   * requiredWhen, hooks, outbox, audit): for domain rules and workflow behaviour that create records
+   * as part of another change. The body is the engine's own, not a client's: the client schema
+   * (readonly flags) does not apply. The `after` hooks run once that transaction commits.
    */
   async createIn(
     tx: SqlExecutor,
     entity: string,
     body: EntityRecord,
     ctx: RequestContext,
+    options: { announce?: Announcement } = {},
   ): Promise<EntityRecord> {
     const rt = runtimeOf(ctx.model).entity(entity);
-    assertValidBody(rt, body, 'create', ctx.tenantId);
-    return this.insertRecord(tx, rt, { ...body }, ctx);
+    return this.insertRecord(tx, rt, { ...body }, ctx, options.announce);
   }
 
   /**
@@ -138,12 +148,12 @@ export class EntityService implements EntityOperations {
     id: number,
     fields: EntityRecord,
     ctx: RequestContext,
-    options: { transition?: TransitionChange; current?: CurrentRecord; scopeAction?: string } = {},
+    options: UpdateOptions = {},
   ): Promise<EntityRecord> {
     const rt = runtimeOf(ctx.model).entity(entity);
     const scopeAction = options.scopeAction ?? 'update';
     const current = options.current ?? (await this.reader.current(tx, entity, id, ctx, scopeAction));
-    return this.updateRecord(tx, rt, current, { ...fields }, ctx, options.transition, scopeAction);
+    return this.updateRecord(tx, rt, current, { ...fields }, ctx, { ...options, scopeAction });
   }
 
   /** A record before a change, read in `tx` with the caller's row scope for `action` (404 outside it). */
@@ -185,6 +195,7 @@ export class EntityService implements EntityOperations {
     rt: EntityRuntime,
     input: EntityRecord,
     ctx: RequestContext,
+    announce?: Announcement,
   ): Promise<EntityRecord> {
     const entity = rt.entity.name;
     await this.hooks.run('before', {
@@ -205,7 +216,7 @@ export class EntityService implements EntityOperations {
       ? await this.reader.afterWrite(tx, rt, stored, ctx, null, inserted)
       : await this.reader.get(tx, entity, id, ctx);
     await this.keepInScope(tx, rt, id, ctx, 'create', input);
-    await this.changed(tx, { entity, action: 'create', ctx, record, previous: null });
+    await this.changed(tx, { entity, action: 'create', ctx, record, previous: null, announce });
     return record;
   }
 
@@ -216,8 +227,7 @@ export class EntityService implements EntityOperations {
     current: CurrentRecord,
     body: EntityRecord,
     ctx: RequestContext,
-    transition?: TransitionChange,
-    scopeAction = 'update',
+    { transition, announce, scopeAction = 'update' }: UpdateOptions = {},
   ): Promise<EntityRecord> {
     const entity = rt.entity.name;
     const id = Number(current.row.id);
@@ -236,7 +246,7 @@ export class EntityService implements EntityOperations {
       ? await this.reader.afterWrite(tx, rt, updated.written, ctx, previous, merged)
       : await this.reader.get(tx, entity, id, ctx);
     await this.keepInScope(tx, rt, id, ctx, scopeAction, patch);
-    await this.changed(tx, { entity, action, ctx, record, previous, transition });
+    await this.changed(tx, { entity, action, ctx, record, previous, transition, announce });
     return record;
   }
 
@@ -597,7 +607,7 @@ export class EntityService implements EntityOperations {
    */
   private async changed(tx: SqlExecutor, args: AfterHookArgs): Promise<void> {
     if (this.hooks.has('inTransaction', args.entity, args.action))
-      await this.hooks.run('inTransaction', { ...args, tx });
+      await this.hooks.run('inTransaction', { ...args, tx, records: this });
     if (!this.hooks.has('after', args.entity, args.action)) return;
     const committed = this.committed.get(tx);
     if (committed) committed.push(args);
@@ -666,6 +676,16 @@ interface BulkPlan {
   creates: { row: number; body: EntityRecord }[];
   updates: { row: number; body: EntityRecord; current: DbRow; previous: EntityRecord }[];
   errors: RowErrors;
+}
+
+export interface UpdateOptions {
+  /** Marks a workflow transition: hooks see action `transition`. */
+  transition?: TransitionChange;
+  announce?: Announcement;
+  /** The record as read in this transaction, when the caller already has it. */
+  current?: CurrentRecord;
+  /** The action whose row scope the record must stay in (default `update`). */
+  scopeAction?: string;
 }
 
 /** A record read in the write's transaction: the stored row and its document. */

@@ -39,12 +39,43 @@ export interface TransitionChange {
   eventData: Record<string, Record<string, unknown>>;
 }
 
+/**
+ * What the change announces beyond its record: by default a CRUD change emits its entity's
+ * `created|updated|deleted` event with the record as payload. `false`: no such event (the rule
+ * that made the change emits its own); a function: the payload of that event.
+ */
+export type Announcement = false | ((record: EntityRecord) => Record<string, unknown>);
+
 export interface HookBase {
   entity: string;
   action: WriteAction;
   ctx: RequestContext;
   /** Set for action `transition`. */
   transition?: TransitionChange;
+  /** Set when the change's author decides its event (see Announcement). */
+  announce?: Announcement;
+}
+
+/**
+ * The record-change path (EntityService), for hooks whose behaviour changes further records in
+ * the same transaction: those changes run their own hooks, outbox events and audit records.
+ */
+export interface RecordChanges {
+  createIn(
+    tx: SqlExecutor,
+    entity: string,
+    body: EntityRecord,
+    ctx: RequestContext,
+    options?: { announce?: Announcement },
+  ): Promise<EntityRecord>;
+  updateIn(
+    tx: SqlExecutor,
+    entity: string,
+    id: number,
+    fields: EntityRecord,
+    ctx: RequestContext,
+    options?: { announce?: Announcement },
+  ): Promise<EntityRecord>;
 }
 
 export interface BeforeHookArgs extends HookBase {
@@ -61,6 +92,8 @@ export interface InTransactionHookArgs extends HookBase {
   tx: SqlExecutor;
   record: EntityRecord;
   previous: EntityRecord | null;
+  /** For further changes the hook makes in the same transaction. */
+  records: RecordChanges;
 }
 
 export interface AfterHookArgs extends HookBase {

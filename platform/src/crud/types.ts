@@ -41,6 +41,13 @@ export interface WriteAccess {
    * filter that matches nothing: such rows answer like missing ones.
    */
   rowScope(entity: string, action: string): FilterNode | null;
+  /**
+   * The records of `entity` a write may refer to: the caller's read scope on it, so a record the
+   * caller cannot see is missing to it; null when every row of the tenant is allowed, or when the
+   * caller holds no read permission on the entity at all (a user picked as inspector), whose
+   * references are checked for existence only.
+   */
+  referenceScope(entity: string): FilterNode | null;
   /** Throws 403 naming the first field of `body` the caller may not write with `action`. */
   checkFields(entity: string, action: string, body: EntityRecord): void;
 }

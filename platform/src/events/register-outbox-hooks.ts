@@ -12,8 +12,9 @@ const EVENT_OF: Record<Exclude<WriteAction, 'transition'>, 'created' | 'updated'
 /**
  * The outbox events of every record change, inside its transaction. A CRUD write emits its entity's
  * event (`events:` in metadata, default `<entity>.created|updated|deleted`) whose payload is the
- * record after the write (before it, for deletes) in API shape; a workflow transition emits the
- * events it declares, with its payload and what its hooks added for each type.
+ * record after the write (before it, for deletes) in API shape, unless the change's author decides
+ * otherwise (`announce`: no event, or its payload); a workflow transition emits the events it
+ * declares, with its payload and what its hooks added for each type.
  */
 export function registerOutboxHooks(hooks: HookRegistry): () => void {
   return hooks.on(
@@ -35,6 +36,7 @@ function eventsOf({
   record,
   previous,
   transition,
+  announce,
 }: InTransactionHookArgs): EventEnvelope[] {
   const base = { tenant: ctx.tenantId, actor: ctx.userId, traceId: ctx.traceId, entity };
   const entityId = Number(record.id ?? previous?.id);
@@ -50,7 +52,7 @@ function eventsOf({
     );
   }
   const compiled = ctx.model.entities.get(entity);
-  if (!compiled) return [];
-  const payload = action === 'delete' ? (previous ?? record) : record;
+  if (!compiled || announce === false) return [];
+  const payload = announce ? announce(record) : action === 'delete' ? (previous ?? record) : record;
   return [createEnvelope({ ...base, type: compiled.events[EVENT_OF[action]], entityId, payload })];
 }

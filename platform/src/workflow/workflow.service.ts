@@ -10,7 +10,7 @@ import {
   UnknownFieldError,
 } from '../crud/errors';
 import type { CurrentRecord, EntityService } from '../crud/entity.service';
-import type { TransitionChange } from '../crud/hooks';
+import type { RecordChanges, TransitionChange } from '../crud/hooks';
 import { engineContext } from '../crud/request-context';
 import { serializeRow } from '../crud/serializer';
 import type { EntityRecord, FieldError, RequestContext } from '../crud/types';
@@ -82,6 +82,8 @@ export interface TransitionHookArgs {
    * what its event's catalogue entry carries beyond the record's changed fields.
    */
   eventData: Record<string, Record<string, unknown>>;
+  /** The record-change path, for the records the hook creates or changes in the transaction. */
+  records: RecordChanges;
 }
 
 /**
@@ -147,7 +149,7 @@ export class WorkflowService {
     return this.records.hooks.on(
       'inTransaction',
       { entity: hook.entity, action: 'transition' },
-      async ({ tx, ctx, entity, record, previous, transition }) => {
+      async ({ tx, ctx, entity, record, previous, transition, records }) => {
         if (!transition || (hook.action !== '*' && hook.action !== transition.action)) return;
         await hook.run({
           tx,
@@ -160,6 +162,7 @@ export class WorkflowService {
           before: previous ?? {},
           after: record,
           eventData: transition.eventData,
+          records,
         });
       },
     );

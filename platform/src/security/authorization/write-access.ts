@@ -20,6 +20,10 @@ export function writeAccessOf(principal: Principal, model: Model): WriteAccess {
       if (!access.allowed) return NO_ROWS;
       return scopeFilter(principal, model, entityOf(model, entity), access.scopes);
     },
+    referenceScope(entity) {
+      const access = accessTo(principal, model, entity, 'read');
+      return access.allowed ? scopeFilter(principal, model, entityOf(model, entity), access.scopes) : null;
+    },
     checkFields(entity, action, body) {
       authorizeWrite(principal, model, entity, action, body);
     },
