@@ -119,7 +119,7 @@ describe('field rules and row scope on writes through the server (SQLite)', () =
     },
   );
 
-  it('refuses a line the operator may not write even where the transition would take it', async () => {
+  it('refuses moving the order to another line through an action body', async () => {
     const response = await call('operator', 'POST', `/api/work-orders/${ownOrder}/actions/start`, {
       fields: { lineId: 1 },
     });

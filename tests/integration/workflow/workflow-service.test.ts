@@ -157,6 +157,52 @@ describe.each(ENGINE_DIALECTS)('workflow service on %s', (dialect) => {
     expect(await outboxTypes(id)).toEqual(['work_order.released']);
   });
 
+  it('runs the hooks registered on an entity for every change: create, update, bulk, transition, delete', async () => {
+    const seen: string[] = [];
+    const removers = (['before', 'inTransaction', 'after'] as const).map((phase) =>
+      hooks.on(phase, { entity: 'work_order', action: '*' }, (args) => {
+        seen.push(`${phase} ${args.action}${args.transition ? ` ${args.transition.action}` : ''}`);
+      }),
+    );
+    try {
+      const id = await newOrder();
+      const { version } = await entities.get('work_order', id, ctx);
+      await entities.update('work_order', id, { quantity: 12, version }, ctx);
+      await entities.bulk('work_order', { mode: 'update', rows: [{ id, quantity: 13, version: 2 }] }, ctx);
+      await workflows.fire(ctx, planner, 'work_order', id, 'release', {});
+      await entities.remove('work_order', id, ctx);
+      const phases = (action: string) => ['before', 'inTransaction', 'after'].map((p) => `${p} ${action}`);
+      expect(seen).toEqual([
+        ...phases('create'),
+        ...phases('update'),
+        ...phases('update'),
+        ...phases('transition release'),
+        ...phases('delete'),
+      ]);
+    } finally {
+      for (const remove of removers) remove();
+    }
+  });
+
+  it('takes only the declared inputs of a transition in the action body, validated like a PATCH', async () => {
+    const id = await newOrder();
+    const notInput = await failure(
+      workflows.fire(ctx, planner, 'work_order', id, 'release', { fields: { quantity: 500 } }),
+    );
+    expect(notInput).toMatchObject({ httpStatus: 400 });
+    expect(notInput.details).toMatchObject({
+      errors: [{ field: 'quantity', path: '/fields/quantity', rule: 'input', limit: ['plannedStart'] }],
+    });
+    const invalid = await failure(
+      workflows.fire(ctx, planner, 'work_order', id, 'release', { fields: { plannedStart: 'soon' } }),
+    );
+    expect(invalid).toMatchObject({ httpStatus: 422 });
+    expect(invalid.details).toMatchObject({
+      errors: [{ field: 'plannedStart', path: '/fields/plannedStart' }],
+    });
+    expect((await entities.get('work_order', id, ctx)).status).toBe('DRAFT');
+  });
+
   it('writes nothing when a rule refuses the action', async () => {
     const id = await newOrder(1);
     expect((await failure(workflows.fire(ctx, planner, 'work_order', id, 'release', {}))).code).toBe(
