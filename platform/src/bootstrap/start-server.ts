@@ -186,6 +186,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         security: security.http,
         workflows,
         traceDatabase: database,
+        records: service,
       },
       logger,
     );
