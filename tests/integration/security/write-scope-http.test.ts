@@ -159,6 +159,28 @@ describe('field rules and row scope on writes through the server (SQLite)', () =
     ]);
   });
 
+  it('leaves the fields a reader may not see out of a record’s audit history, names included', async () => {
+    const itemId = await created('admin', '/api/items', {
+      itemName: 'Costed',
+      itemType: 'RAW',
+      uomId: (await call('admin', 'GET', '/api/units').then((r) => r.json().data.items[0].id)) as number,
+    });
+    const item = (await call('admin', 'GET', `/api/items/${itemId}`)).json().data as Row;
+    const patched = await call('admin', 'PATCH', `/api/items/${itemId}`, {
+      unitCost: 12.5,
+      itemName: 'Costed twice',
+      version: item.version,
+    });
+    expect(patched.statusCode).toBe(200);
+    const history = await call('operator', 'GET', `/api/items/${itemId}/audit`);
+    expect(history.statusCode).toBe(200);
+    const update = (history.json().data as Row[]).find((entry) => entry.action === 'UPDATE')!;
+    expect(update.changedFields).toEqual(['itemName']);
+    expect(JSON.stringify(update)).not.toContain('unitCost');
+    const full = (await call('admin', 'GET', `/api/items/${itemId}/audit`)).json().data as Row[];
+    expect(full.find((entry) => entry.action === 'UPDATE')!.changedFields).toEqual(['itemName', 'unitCost']);
+  });
+
   it('records the actor name, IP and user agent with the audit record of a data change', async () => {
     const id = await created('admin', '/api/departments', { deptCode: 'WS_AUD', deptName: 'Audited' });
     const history = await call('admin', 'GET', `/api/departments/${id}/audit`);

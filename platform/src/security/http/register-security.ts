@@ -12,6 +12,7 @@ import { tenantHeader } from './tenant-header';
 import type { EntityOperations } from '../../crud/types';
 import type { EngineDatabase } from '../../data/database';
 import type { ModelRegistry } from '../../kernel/model-registry';
+import { changedFields, type AuditDiff } from '../../audit/audit-diff';
 import { auditHistory } from '../../audit/audit-history';
 import { holds } from '../authorization/access';
 import { redactRecord } from '../authorization/redact';
@@ -160,10 +161,12 @@ export function registerSecurity(fastify: FastifyInstance, options: SecurityHttp
           String(id),
         );
         return successEnvelope(
-          history.map((entry) => ({
-            ...entry,
-            diff: redactDiff(entry.diff, (values) => redactRecord(principal, model, entity.name, values)),
-          })),
+          history.map((entry) => {
+            const diff = redactDiff(entry.diff, (values) =>
+              redactRecord(principal, model, entity.name, values),
+            );
+            return { ...entry, diff, changedFields: visibleChangedFields(entry.changedFields, diff) };
+          }),
           request.id,
         );
       } catch (error) {
@@ -388,6 +391,13 @@ function redactDiff(diff: unknown, redact: Redact): unknown {
 }
 
 const PROBE = '\u0000probe';
+
+/** The changed field names the reader may know of: those left in the redacted diff. */
+function visibleChangedFields(names: unknown, redacted: unknown): unknown {
+  if (!Array.isArray(names) || redacted === null || typeof redacted !== 'object') return names;
+  const visible = new Set(changedFields(redacted as AuditDiff));
+  return names.filter((name) => visible.has(String(name)));
+}
 
 function clientMeta(request: FastifyRequest): ClientMeta {
   const agent = request.headers['user-agent'];
