@@ -221,7 +221,7 @@ export class WorkflowService {
       });
       // The caller's field rules and row scope are those of the grant that fires the transition.
       const grant = grantedAction(entity, permissionOf(workflow, transition));
-      ctx.access?.checkFields(entity, grant, sent);
+      if (Object.keys(sent).length > 0) ctx.access?.checkFields(entity, grant, sent);
       if (!(await this.records.inScope(tx, entity, id, ctx, grant))) throw new NotFoundError(entity, id);
       if (plan.needsApproval) {
         const required = plan.transition.approval!.required;
