@@ -276,7 +276,9 @@ export class PluginRuntime {
       entity: selector.entity ?? '*',
       action: selector.action ?? '*',
     });
-    const isPluginAction = (action: WriteAction) => action !== 'restore';
+    // Write hooks see creates, updates and deletes; transitions have hooks of their own.
+    const isPluginAction = (action: WriteAction) =>
+      action === 'create' || action === 'update' || action === 'delete';
 
     return {
       plugin: { name, version: instance.code.manifest.version },
