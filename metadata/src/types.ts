@@ -309,7 +309,10 @@ export interface TransitionDef {
   guard?: Expression;
   /** Message shown when the guard fails. */
   guardMessage?: I18nText;
+  /** Fields the caller must send with the action (unless the record already has a value). */
   requiredFields?: string[];
+  /** Further fields the caller may send with the action; no other field may be sent. */
+  optionalFields?: string[];
   set?: Record<string, FieldUpdateValue>;
   reasonRequired?: boolean;
   signature?: boolean;

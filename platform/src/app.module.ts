@@ -1,8 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { AppConfig } from './config/app-config';
 import { CrudDependenciesModule } from './crud/http/crud-dependencies.module';
-import { AbcAnalysisController, INVENTORY_DATABASE } from './domain/inventory/abc-analysis.controller';
+import { AbcAnalysisController, INVENTORY_RECORDS } from './domain/inventory/abc-analysis.controller';
 import { EntityController } from './crud/http/entity.controller';
+import type { EntityService } from './crud/entity.service';
 import type { EntityOperations } from './crud/types';
 import type { EngineDatabase } from './data/database';
 import { WEBHOOK_DATABASE, WebhookAdminController } from './events/http/webhook-admin.controller';
@@ -36,6 +37,8 @@ export interface AppDependencies {
    * it those APIs are not mounted.
    */
   traceDatabase?: EngineDatabase;
+  /** The record-change path for analyses that write records (ABC); without it they are not mounted. */
+  records?: EntityService;
   /**
    * Origins whose entities are served by their generated controllers; default `['core']`. Plugin
    * entities never are: a plugin is enabled and disabled at runtime, and only the dynamic controller
@@ -67,7 +70,8 @@ export class AppModule {
         EntityController,
         FormSchemaController,
         ...(deps.workflows ? [WorkflowController] : []),
-        ...(deps.traceDatabase ? [TraceController, AbcAnalysisController, WebhookAdminController] : []),
+        ...(deps.traceDatabase ? [TraceController, WebhookAdminController] : []),
+        ...(deps.records ? [AbcAnalysisController] : []),
       ],
       providers: [
         ...extensionAdminProviders(deps.plugins, deps.models),
@@ -75,10 +79,10 @@ export class AppModule {
         ...(deps.traceDatabase
           ? [
               { provide: TRACE_DATABASE, useValue: deps.traceDatabase },
-              { provide: INVENTORY_DATABASE, useValue: deps.traceDatabase },
               { provide: WEBHOOK_DATABASE, useValue: deps.traceDatabase },
             ]
           : []),
+        ...(deps.records ? [{ provide: INVENTORY_RECORDS, useValue: deps.records }] : []),
         StaticAppRegistrar,
         { provide: READINESS_CHECKS, useValue: deps.readinessChecks },
       ],

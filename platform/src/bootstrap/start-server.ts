@@ -192,6 +192,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         security: security.http,
         workflows,
         traceDatabase: database,
+        records: service,
       },
       logger,
     );

@@ -24,14 +24,13 @@ export function wireWorkflowsAndEvents(
   onCommitted: () => void,
   credentials: CredentialVerifier,
 ): WorkflowService {
-  const workflows = new WorkflowService(database, {
-    transitionHooks: [...workOrderTransitionHooks(service.hooks), ...QUALITY_TRANSITION_HOOKS],
-    verifyPassword: (ctx, userId, password, client) =>
-      signatureMatches(credentials, ctx, userId, password, client),
-    onEventsCommitted: onCommitted,
-  });
   // Before the domain hooks: a held lot is refused for its hold, not for whatever its movement would do.
   registerQualityHoldGuards(service.hooks);
+  const workflows = new WorkflowService(database, service, {
+    transitionHooks: [...workOrderTransitionHooks(service), ...QUALITY_TRANSITION_HOOKS],
+    verifyPassword: (ctx, userId, password, client) =>
+      signatureMatches(credentials, ctx, userId, password, client),
+  });
   registerDomainHooks(service.hooks);
   registerOutboxHooks(service.hooks);
   registerWorkflowHooks(service.hooks, workflows);

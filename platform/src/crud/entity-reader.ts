@@ -1,7 +1,7 @@
 import type { CompiledField } from '../../../metadata/src/model';
 import { estimateCount } from '../data/count-estimate';
 import type { EngineDatabase, SqlExecutor } from '../data/database';
-import { compileList } from '../data/query-compiler';
+import { compileFilter, compileList, type CompiledSql } from '../data/query-compiler';
 import { RowStore, type DbRow, type NestedRows } from '../data/row-store';
 import { canonicalDbValue } from '../data/values';
 import { resolveLeaf } from '../data/field-paths';
@@ -90,19 +90,54 @@ export class EntityReader {
   }
 
   /**
-   * A live record before a write: the stored row (version, ext) and the document hooks and the
-   * audit see as `previous`, from the same read.
+   * A record before a write, in one statement: the stored row (version, ext) and the document hooks
+   * and the audit see as `previous`, read with the caller's row scope for `action` compiled in, so a
+   * row outside it is missing (404) exactly like an absent one. Live rows only unless `includeDeleted`.
    */
   async current(
     exec: SqlExecutor,
     entityName: string,
     id: number,
     ctx: RequestContext,
+    action: string,
+    includeDeleted = false,
   ): Promise<{ row: DbRow; record: EntityRecord }> {
     const rt = runtimeOf(ctx.model).entity(entityName);
-    const read = await this.readDocument(exec, rt, { column: 'id', value: id }, ctx, {});
+    const read = await this.readDocument(
+      exec,
+      rt,
+      { column: 'id', value: id },
+      ctx,
+      { includeDeleted },
+      this.scopeOf(exec, rt, ctx, action),
+    );
     if (!read) throw new NotFoundError(entityName, id);
     return read;
+  }
+
+  /**
+   * Whether the stored row lies in the caller's row scope for `action`: one statement, only when
+   * the caller has a scope that depends on a field the write touched.
+   */
+  async inScope(
+    exec: SqlExecutor,
+    rt: EntityRuntime,
+    id: number,
+    ctx: RequestContext,
+    action: string,
+  ): Promise<boolean> {
+    const scope = this.scopeOf(exec, rt, ctx, action);
+    return !scope || new RowStore(ctx.tenantId).matches(exec, rt.entity, id, scope);
+  }
+
+  private scopeOf(
+    exec: SqlExecutor,
+    rt: EntityRuntime,
+    ctx: RequestContext,
+    action: string,
+  ): CompiledSql | null {
+    const scope = ctx.access?.rowScope(rt.entity.name, action);
+    return scope ? compileFilter(ctx.model, rt.entity, scope, ctx.tenantId, exec.dialect) : null;
   }
 
   async getByKey(
@@ -145,6 +180,7 @@ export class EntityReader {
     where: { column: string; value: unknown },
     ctx: RequestContext,
     opts: ReadOptions,
+    condition: CompiledSql | null = null,
   ): Promise<{ row: DbRow; record: EntityRecord } | null> {
     const runtime = runtimeOf(ctx.model);
     const nested: NestedRows[] = [...rt.childrenFields, ...rt.manyFields].map((field, i) => ({
@@ -153,7 +189,7 @@ export class EntityReader {
       target: runtime.entity(field.children?.target ?? field.many?.target ?? '').entity,
     }));
     const store = new RowStore(ctx.tenantId);
-    const row = await store.document(exec, rt.entity, where, !opts.includeDeleted, nested);
+    const row = await store.document(exec, rt.entity, where, !opts.includeDeleted, nested, condition);
     if (!row) return null;
     const present = nested.map(({ alias }) => {
       const flag = Number(row[alias]) === 1;

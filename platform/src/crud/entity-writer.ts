@@ -1,6 +1,7 @@
 import type { CompiledEntity, CompiledField } from '../../../metadata/src/model';
 import { apiPropertyOf } from '../../../metadata/src/model/api-schema';
 import type { SqlExecutor } from '../data/database';
+import { compileFilter, type CompiledSql } from '../data/query-compiler';
 import { RowStore, type DbRow } from '../data/row-store';
 import { identifierColumns, SequenceService, type KnownRows } from '../data/sequences';
 import { nowForDb, storedAsSent, toDbValue } from '../data/values';
@@ -41,9 +42,10 @@ export class EntityWriter {
   }
 
   /**
-   * Checks that every relation and many target exists in the tenant (children rows recursively), in
-   * one statement for all referenced entities, reading along the related columns `rt`'s identifier
-   * is made of. Returns errors per row index with JSON pointers under `pathOf(row)`.
+   * Checks that every relation and many target exists in the tenant and lies in the caller's read
+   * scope (children rows recursively), in one statement for all referenced entities, reading along
+   * the related columns `rt`'s identifier is made of. Returns errors per row index with JSON pointers
+   * under `pathOf(row)`; a record out of scope gets the same error as a missing one.
    */
   async checkReferences(
     rt: EntityRuntime,
@@ -87,7 +89,12 @@ export class EntityWriter {
       new Map(
         [...wanted].map(([name, { entity, refs }]) => [
           name,
-          { entity, ids: refs.map((r) => r.id), columns: tokenColumns.get(name) ?? [] },
+          {
+            entity,
+            ids: refs.map((r) => r.id),
+            columns: tokenColumns.get(name) ?? [],
+            condition: this.readScope(entity),
+          },
         ]),
       ),
     );
@@ -104,6 +111,13 @@ export class EntityWriter {
       }
     }
     return errors;
+  }
+
+  /** The caller's read scope on a referenced entity as SQL: a record it cannot read is missing to it. */
+  private readScope(entity: CompiledEntity): CompiledSql | null {
+    const scope = this.ctx.access?.referenceScope(entity.name);
+    if (!scope) return null;
+    return compileFilter(this.ctx.model, entity, scope, this.ctx.tenantId, this.tx.dialect);
   }
 
   /** Inserts validated create bodies (and their children and links); returns the new ids in order. */

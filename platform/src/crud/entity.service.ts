@@ -1,6 +1,7 @@
 import type { CompiledEntity, CompiledField, Model } from '../../../metadata/src/model';
 import { apiPropertyOf } from '../../../metadata/src/model/api-schema';
 import type { EngineDatabase, SqlExecutor } from '../data/database';
+import { compileFilter } from '../data/query-compiler';
 import { RowStore, type DbRow } from '../data/row-store';
 import { nowForDb } from '../data/values';
 import { runtimeOf, type EntityRuntime } from '../kernel/model-runtime';
@@ -13,10 +14,18 @@ import {
   BusinessRuleError,
   ConflictError,
   DuplicateValueError,
+  ForbiddenError,
   NotFoundError,
   ValidationError,
 } from './errors';
-import { HookRegistry, type WriteAction } from './hooks';
+import {
+  HookRegistry,
+  type AfterHookArgs,
+  type Announcement,
+  type RecordChanges,
+  type TransitionChange,
+  type WriteAction,
+} from './hooks';
 import { parseListQuery } from './query-parser';
 import { serializeRow } from './serializer';
 import type {
@@ -25,6 +34,7 @@ import type {
   EntityOperations,
   EntityRecord,
   FieldError,
+  FilterNode,
   ListQuery,
   ListResult,
   ReadOptions,
@@ -40,8 +50,10 @@ export const MAX_BULK_ROWS = 10_000;
  * One service for every entity (ARCHITECTURE.md §5): parse → validate → hooks → one transaction
  * (row, children, links, in-transaction hooks) → after-commit hooks. Reads go to EntityReader.
  */
-export class EntityService implements EntityOperations {
+export class EntityService implements EntityOperations, RecordChanges {
   private readonly reader: EntityReader;
+  /** The after hooks each open transaction of `transaction` owes once it commits. */
+  private readonly committed = new WeakMap<SqlExecutor, AfterHookArgs[]>();
 
   constructor(
     private readonly db: EngineDatabase,
@@ -70,88 +82,185 @@ export class EntityService implements EntityOperations {
     const rt = runtimeOf(ctx.model).entity(entity);
     assertValidBody(rt, body, 'create', ctx.tenantId);
     const input = { ...body };
-    await this.hooks.run('before', { entity, action: 'create', ctx, body: input, current: null, id: null });
-    throwFieldErrors(requiredWhenErrors(rt, input));
-    const record = await this.write(
-      rt,
-      async (tx) => {
-        const writer = new EntityWriter(tx, ctx);
-        throwRowErrors(await writer.checkReferences(rt, [input], () => ''));
-        const { id, stored } = await writer.insertOne(rt, input);
-        if (!stored) return this.readBack(tx, rt, id, 'create', ctx, null);
-        const inserted = (field: CompiledField) => nestedValue(input, field).length > 0;
-        const record = await this.reader.afterWrite(tx, rt, stored, ctx, null, inserted);
-        await this.runInTransaction(tx, entity, 'create', ctx, record, null);
-        return record;
-      },
-      input,
-    );
-    await this.hooks.run('after', { entity, action: 'create', ctx, record, previous: null });
-    return record;
+    return this.write(rt, (tx) => this.insertRecord(tx, rt, input, ctx), input);
   }
 
   async update(entity: string, id: number, body: EntityRecord, ctx: RequestContext): Promise<EntityRecord> {
     const rt = runtimeOf(ctx.model).entity(entity);
-    refuseAppendOnly(rt.entity, 'update');
     assertValidBody(rt, body, 'patch', ctx.tenantId);
     const input = { ...body };
-    let previous: EntityRecord | null = null;
     // The record as it would be stored: names the values of a violated unique rule.
     const stored: EntityRecord = { ...input };
-    const record = await this.write(
+    return this.write(
       rt,
       async (tx) => {
         // The before image is the whole document, so the audit diff shows child rows and links
         // changed with the record.
-        const { row: current, record: before } = await this.reader.current(tx, entity, id, ctx);
-        previous = before;
-        Object.assign(stored, previous, input);
+        const current = await this.reader.current(tx, entity, id, ctx, 'update');
+        refuseAppendOnly(rt.entity, 'update');
+        Object.assign(stored, current.record, input);
         const sent = input.version as number;
-        if (Number(current.version) !== sent)
-          throw new ConflictError(entity, id, Number(current.version), sent);
-        await this.hooks.run('before', { entity, action: 'update', ctx, body: input, current: previous, id });
-        throwFieldErrors(requiredWhenErrors(rt, { ...previous, ...input }));
-        const writer = new EntityWriter(tx, ctx);
-        throwRowErrors(await writer.checkReferences(rt, [input], () => ''));
-        const { version: _version, ...patch } = input;
-        const updated = await writer.update(rt, current, patch, sent);
-        if (!updated) return this.conflict(tx, rt, id, sent, ctx);
-        if (!updated.exact) return this.readBack(tx, rt, id, 'update', ctx, previous);
-        const merged = (field: CompiledField) => apiPropertyOf(field) in patch;
-        const record = await this.reader.afterWrite(tx, rt, updated.written, ctx, previous, merged);
-        await this.runInTransaction(tx, entity, 'update', ctx, record, previous);
-        return record;
+        if (Number(current.row.version) !== sent) throw await this.conflict(tx, rt, id, sent, ctx);
+        return this.updateRecord(tx, rt, current, input, ctx);
       },
       stored,
     );
-    await this.hooks.run('after', { entity, action: 'update', ctx, record, previous });
-    return record;
   }
 
   async remove(entity: string, id: number, ctx: RequestContext): Promise<void> {
     const rt = runtimeOf(ctx.model).entity(entity);
-    refuseAppendOnly(rt.entity, 'delete');
-    let previous: EntityRecord | null = null;
     await this.write(rt, async (tx) => {
-      const current = await this.reader.current(tx, entity, id, ctx);
-      previous = current.record;
+      const current = await this.reader.current(tx, entity, id, ctx, 'delete');
+      // After the read: a row the caller cannot see is 404 whatever the entity allows.
+      refuseAppendOnly(rt.entity, 'delete');
       await this.deleteRow(tx, rt, current, ctx);
     });
-    if (previous)
-      await this.hooks.run('after', { entity, action: 'delete', ctx, record: previous, previous });
+  }
+
+  /**
+   * Creates a record inside the caller's transaction through the same path as `create` (references,
+   * requiredWhen, hooks, outbox, audit): for domain rules and workflow behaviour that create records
+   * as part of another change. The body is the engine's own, not a client's: the client schema
+   * (readonly flags) does not apply. The `after` hooks run once that transaction commits.
+   */
+  async createIn(
+    tx: SqlExecutor,
+    entity: string,
+    body: EntityRecord,
+    ctx: RequestContext,
+    options: { announce?: Announcement } = {},
+  ): Promise<EntityRecord> {
+    const rt = runtimeOf(ctx.model).entity(entity);
+    return this.insertRecord(tx, rt, { ...body }, ctx, options.announce);
+  }
+
+  /**
+   * Changes a record inside the caller's transaction through the same path as `update`: `fields`
+   * are written by the engine on the caller's behalf (system-set values need not be writable by a
+   * client, so they are not validated against the client schema), with the record's current
+   * version. `transition` marks a workflow transition: hooks see action `transition`, and the
+   * outbox and audit writers record the transition instead of a plain update. `current` is the
+   * record read in this transaction when the caller already has it.
+   */
+  async updateIn(
+    tx: SqlExecutor,
+    entity: string,
+    id: number,
+    fields: EntityRecord,
+    ctx: RequestContext,
+    options: UpdateOptions = {},
+  ): Promise<EntityRecord> {
+    const rt = runtimeOf(ctx.model).entity(entity);
+    const scopeAction = options.scopeAction ?? 'update';
+    const current = options.current ?? (await this.reader.current(tx, entity, id, ctx, scopeAction));
+    return this.updateRecord(tx, rt, current, { ...fields }, ctx, { ...options, scopeAction });
+  }
+
+  /** A record before a change, read in `tx` with the caller's row scope for `action` (404 outside it). */
+  current(
+    tx: SqlExecutor,
+    entity: string,
+    id: number,
+    ctx: RequestContext,
+    action: string,
+  ): Promise<CurrentRecord> {
+    return this.reader.current(tx, entity, id, ctx, action);
+  }
+
+  /** Whether the stored record lies in the caller's row scope for `action` (no statement without one). */
+  inScope(
+    tx: SqlExecutor,
+    entity: string,
+    id: number,
+    ctx: RequestContext,
+    action: string,
+  ): Promise<boolean> {
+    return this.reader.inScope(tx, runtimeOf(ctx.model).entity(entity), id, ctx, action);
+  }
+
+  /** Runs `work` in one transaction; the `after` hooks of every change made in it run after commit. */
+  async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const committed: AfterHookArgs[] = [];
+    const result = await this.db.transaction(async (tx) => {
+      committed.length = 0;
+      this.committed.set(tx, committed);
+      return work(tx);
+    });
+    for (const args of committed) await this.hooks.run('after', args);
+    return result;
+  }
+
+  private async insertRecord(
+    tx: SqlExecutor,
+    rt: EntityRuntime,
+    input: EntityRecord,
+    ctx: RequestContext,
+    announce?: Announcement,
+  ): Promise<EntityRecord> {
+    const entity = rt.entity.name;
+    await this.hooks.run('before', {
+      entity,
+      action: 'create',
+      ctx,
+      tx,
+      body: input,
+      current: null,
+      id: null,
+    });
+    throwFieldErrors(requiredWhenErrors(rt, input));
+    const writer = new EntityWriter(tx, ctx);
+    throwRowErrors(await writer.checkReferences(rt, [input], () => ''));
+    const { id, stored } = await writer.insertOne(rt, input);
+    const inserted = (field: CompiledField) => nestedValue(input, field).length > 0;
+    const record = stored
+      ? await this.reader.afterWrite(tx, rt, stored, ctx, null, inserted)
+      : await this.reader.get(tx, entity, id, ctx);
+    await this.keepInScope(tx, rt, id, ctx, 'create', input);
+    await this.changed(tx, { entity, action: 'create', ctx, record, previous: null, announce });
+    return record;
+  }
+
+  /** The update path after the current record was read (with the caller's scope) in `tx`. */
+  private async updateRecord(
+    tx: SqlExecutor,
+    rt: EntityRuntime,
+    current: CurrentRecord,
+    body: EntityRecord,
+    ctx: RequestContext,
+    { transition, announce, scopeAction = 'update' }: UpdateOptions = {},
+  ): Promise<EntityRecord> {
+    const entity = rt.entity.name;
+    const id = Number(current.row.id);
+    const previous = current.record;
+    const action: WriteAction = transition ? 'transition' : 'update';
+    await this.hooks.run('before', { entity, action, ctx, tx, body, current: previous, id, transition });
+    throwFieldErrors(requiredWhenErrors(rt, { ...previous, ...body }));
+    const writer = new EntityWriter(tx, ctx);
+    throwRowErrors(await writer.checkReferences(rt, [body], () => ''));
+    const { version: _version, ...patch } = body;
+    const expected = Number(current.row.version);
+    const updated = await writer.update(rt, current.row, patch, expected);
+    if (!updated) throw await this.conflict(tx, rt, id, expected, ctx);
+    const merged = (field: CompiledField) => apiPropertyOf(field) in patch;
+    const record = updated.exact
+      ? await this.reader.afterWrite(tx, rt, updated.written, ctx, previous, merged)
+      : await this.reader.get(tx, entity, id, ctx);
+    await this.keepInScope(tx, rt, id, ctx, scopeAction, patch);
+    await this.changed(tx, { entity, action, ctx, record, previous, transition, announce });
+    return record;
   }
 
   /** Soft or hard delete of one live record read in this transaction, with its hooks. */
   private async deleteRow(
     tx: SqlExecutor,
     rt: EntityRuntime,
-    current: { row: DbRow; record: EntityRecord },
+    current: CurrentRecord,
     ctx: RequestContext,
   ): Promise<void> {
     const entity = rt.entity.name;
     const id = Number(current.row.id);
     const previous = current.record;
-    await this.hooks.run('before', { entity, action: 'delete', ctx, body: {}, current: previous, id });
+    await this.hooks.run('before', { entity, action: 'delete', ctx, tx, body: {}, current: previous, id });
     const store = new RowStore(ctx.tenantId);
     if (rt.entity.softDelete) {
       const changes = { deleted_at: nowForDb(), updated_at: nowForDb(), updated_by: ctx.userId };
@@ -160,26 +269,24 @@ export class EntityService implements EntityOperations {
       await this.deleteOwnedChildren(tx, rt, id, ctx);
       await store.deleteByIds(tx, rt.entity, [id]);
     }
-    await this.runInTransaction(tx, entity, 'delete', ctx, previous, previous);
+    await this.changed(tx, { entity, action: 'delete', ctx, record: previous, previous });
   }
 
   async restore(entity: string, id: number, ctx: RequestContext): Promise<EntityRecord> {
     const rt = runtimeOf(ctx.model).entity(entity);
     if (!rt.entity.softDelete)
       throw new BusinessRuleError(`${entity} is not soft-deleted, so it cannot be restored`);
-    let previous: EntityRecord | null = null;
-    const record = await this.write(rt, async (tx) => {
-      const rows = await new RowStore(ctx.tenantId).byIds(tx, rt.entity, [id]);
-      if (rows.length === 0) throw new NotFoundError(entity, id);
-      previous = serializeRow(rt, rows[0], ctx.tenantId);
-      if (rows[0].deleted_at === null) return this.reader.get(tx, entity, id, ctx);
-      await this.hooks.run('before', { entity, action: 'restore', ctx, body: {}, current: previous, id });
+    return this.write(rt, async (tx) => {
+      const current = await this.reader.current(tx, entity, id, ctx, 'restore', true);
+      if (current.row.deleted_at === null) return current.record;
+      const previous = current.record;
+      await this.hooks.run('before', { entity, action: 'restore', ctx, tx, body: {}, current: previous, id });
       const changes = { deleted_at: null, updated_at: nowForDb(), updated_by: ctx.userId };
-      await new RowStore(ctx.tenantId).update(tx, rt.entity, id, changes, Number(rows[0].version));
-      return this.readBack(tx, rt, id, 'restore', ctx, previous);
+      await new RowStore(ctx.tenantId).update(tx, rt.entity, id, changes, Number(current.row.version));
+      const record = await this.reader.get(tx, entity, id, ctx);
+      await this.changed(tx, { entity, action: 'restore', ctx, record, previous });
+      return record;
     });
-    await this.hooks.run('after', { entity, action: 'restore', ctx, record, previous });
-    return record;
   }
 
   /**
@@ -210,14 +317,29 @@ export class EntityService implements EntityOperations {
       for (const [k, errors] of references) addErrors(plan.errors, planned[k].row, errors);
       if (plan.errors.size > 0) throw new BulkValidationError(toRowErrors(plan.errors));
       for (const create of plan.creates) {
-        await this.hooks.run('before', {
+        const args = {
           entity,
-          action: 'create',
+          action: 'create' as const,
           ctx,
+          tx,
           body: create.body,
           current: null,
           id: null,
-        });
+        };
+        await this.hooks.run('before', args);
+      }
+      for (const update of plan.updates) {
+        const id = Number(update.current.id);
+        const args = {
+          entity,
+          action: 'update' as const,
+          ctx,
+          tx,
+          body: update.body,
+          current: update.previous,
+          id,
+        };
+        await this.hooks.run('before', args);
       }
       const ids = new Array<number>(rows.length);
       const created = await writer.insert(
@@ -242,7 +364,10 @@ export class EntityService implements EntityOperations {
         }
       }
       if (plan.errors.size > 0) throw new BulkValidationError(toRowErrors(plan.errors));
-      await this.bulkHooks(tx, rt, ids, new Set(plan.creates.map((c) => c.row)), ctx);
+      for (const c of plan.creates) await this.keepInScope(tx, rt, ids[c.row]!, ctx, 'create', c.body);
+      for (const u of plan.updates) await this.keepInScope(tx, rt, ids[u.row]!, ctx, 'update', u.body);
+      const previous = new Map(plan.updates.map((u) => [u.row, u.previous]));
+      await this.bulkHooks(tx, rt, ids, previous, ctx);
       return { created: plan.creates.length, updated: plan.updates.length, deleted: 0, errors: [], ids };
     });
   }
@@ -250,7 +375,7 @@ export class EntityService implements EntityOperations {
   /**
    * Deletes every row (`{id, version?}`) in one transaction: a row naming no live record, a stale
    * version, a repeated id or a refusing hook fails the request with each row's errors, and nothing
-   * is deleted. The after hooks run once all committed.
+   * is deleted. The after hooks run once all committed. Rows outside the caller's scope are missing.
    */
   private async bulkDelete(rt: EntityRuntime, rows: unknown[], ctx: RequestContext): Promise<BulkResult> {
     refuseAppendOnly(rt.entity, 'delete');
@@ -268,7 +393,7 @@ export class EntityService implements EntityOperations {
         const { id, version } = body as { id: number; version?: number };
         seen.add(id);
         try {
-          const current = await this.reader.current(tx, entity, id, ctx);
+          const current = await this.reader.current(tx, entity, id, ctx, 'delete');
           if (version !== undefined && Number(current.row.version) !== version)
             addErrors(errors, row, [
               {
@@ -296,8 +421,6 @@ export class EntityService implements EntityOperations {
       for (const target of targets) await this.deleteRow(tx, rt, target, ctx);
       return targets.map((target) => target.record);
     });
-    for (const previous of deleted)
-      await this.hooks.run('after', { entity, action: 'delete', ctx, record: previous, previous });
     return {
       created: 0,
       updated: 0,
@@ -335,7 +458,11 @@ export class EntityService implements EntityOperations {
     const targetOf = (r: EntityRecord | null): number | undefined =>
       typeof r?.id === 'number' ? r.id : keyed.get(keyOf(r))?.id;
     const targets = records.map(targetOf).filter((id): id is number => id !== undefined);
-    const stored = new Map((await store.byIds(tx, rt.entity, targets, true)).map((r) => [Number(r.id), r]));
+    const scope = ctx.access?.rowScope(rt.entity.name, 'update');
+    const condition = scope ? compileFilter(ctx.model, rt.entity, scope, ctx.tenantId, tx.dialect) : null;
+    const stored = new Map(
+      (await store.byIds(tx, rt.entity, targets, true, condition)).map((r) => [Number(r.id), r]),
+    );
 
     records.forEach((record, row) => {
       const prefix = (e: FieldError): FieldError => ({ ...e, path: `/rows/${row}${e.path}` });
@@ -366,32 +493,32 @@ export class EntityService implements EntityOperations {
           message: `${rt.entity.name} ${target} does not exist`,
         });
       }
-      if (current && errors.length === 0)
-        errors.push(
-          ...requiredWhenErrors(rt, { ...serializeRow(rt, current, ctx.tenantId), ...body }, `/rows/${row}`),
-        );
-      if (errors.length > 0 || !current) plan.errors.set(row, errors);
-      else plan.updates.push({ row, body, current });
+      const previous = current ? serializeRow(rt, current, ctx.tenantId) : null;
+      if (previous && errors.length === 0)
+        errors.push(...requiredWhenErrors(rt, { ...previous, ...body }, `/rows/${row}`));
+      if (errors.length > 0 || !current || !previous) plan.errors.set(row, errors);
+      else plan.updates.push({ row, body, current, previous });
     });
     return plan;
   }
 
+  /** The in-transaction and after hooks of bulk-written rows, read back once for all of them. */
   private async bulkHooks(
     tx: SqlExecutor,
     rt: EntityRuntime,
     ids: number[],
-    created: ReadonlySet<number>,
+    previous: ReadonlyMap<number, EntityRecord>,
     ctx: RequestContext,
   ): Promise<void> {
     const entity = rt.entity.name;
-    if (
-      !this.hooks.has('inTransaction', entity, 'create') &&
-      !this.hooks.has('inTransaction', entity, 'update')
-    )
-      return;
+    const hooked = (['inTransaction', 'after'] as const).some(
+      (phase) => this.hooks.has(phase, entity, 'create') || this.hooks.has(phase, entity, 'update'),
+    );
+    if (!hooked) return;
     const records = await this.reader.getMany(tx, entity, ids, ctx);
     for (const [i, record] of records.entries()) {
-      await this.runInTransaction(tx, entity, created.has(i) ? 'create' : 'update', ctx, record, null);
+      const before = previous.get(i) ?? null;
+      await this.changed(tx, { entity, action: before ? 'update' : 'create', ctx, record, previous: before });
     }
   }
 
@@ -405,7 +532,7 @@ export class EntityService implements EntityOperations {
     record?: EntityRecord,
   ): Promise<T> {
     try {
-      return await this.db.transaction(work);
+      return await this.transaction(work);
     } catch (error) {
       if (error instanceof ApiError) throw error;
       const duplicate = this.duplicateError(rt, error, record);
@@ -436,42 +563,55 @@ export class EntityService implements EntityOperations {
     );
   }
 
+  /**
+   * The 409 of a stale version, naming the version committed now: read with a locking read, since
+   * a plain read inside this transaction would return its snapshot, the very version that is stale.
+   */
   private async conflict(
     tx: SqlExecutor,
     rt: EntityRuntime,
     id: number,
     sent: number,
     ctx: RequestContext,
-  ): Promise<never> {
-    const rows = await new RowStore(ctx.tenantId).byIds(tx, rt.entity, [id], true);
-    if (rows.length === 0) throw new NotFoundError(rt.entity.name, id);
-    throw new ConflictError(rt.entity.name, id, Number(rows[0].version), sent);
+  ): Promise<ApiError> {
+    const version = await new RowStore(ctx.tenantId).committedVersion(tx, rt.entity, id);
+    if (version === null) return new NotFoundError(rt.entity.name, id);
+    return new ConflictError(rt.entity.name, id, version, sent);
   }
 
-  private async readBack(
+  /**
+   * Refuses a write that would leave the record outside the caller's row scope for `action` (moving
+   * a work order to a line the operator does not work on, a mold to another supplier). Checked
+   * with one statement, and only when the write touched a field the scope depends on.
+   */
+  private async keepInScope(
     tx: SqlExecutor,
     rt: EntityRuntime,
     id: number,
-    action: WriteAction,
     ctx: RequestContext,
-    previous: EntityRecord | null,
-  ): Promise<EntityRecord> {
-    const record = await this.reader.get(tx, rt.entity.name, id, ctx);
-    await this.runInTransaction(tx, rt.entity.name, action, ctx, record, previous);
-    return record;
+    action: string,
+    written: EntityRecord,
+  ): Promise<void> {
+    const scope = ctx.access?.rowScope(rt.entity.name, action);
+    if (!scope) return;
+    const touched = scopeProperties(scope).filter((property) => property in written);
+    if (touched.length === 0 || (await this.reader.inScope(tx, rt, id, ctx, action))) return;
+    const field = touched[0]!;
+    const message = `The change would put ${rt.entity.name} ${id} outside your data scope`;
+    throw new ForbiddenError(message, { errors: [{ field, path: `/${field}`, rule: 'scope', message }] });
   }
 
-  private async runInTransaction(
-    tx: SqlExecutor,
-    entity: string,
-    action: WriteAction,
-    ctx: RequestContext,
-    record: EntityRecord,
-    previous: EntityRecord | null,
-  ): Promise<void> {
-    if (this.hooks.has('inTransaction', entity, action)) {
-      await this.hooks.run('inTransaction', { entity, action, ctx, tx, record, previous });
-    }
+  /**
+   * A record changed: its in-transaction hooks run now, its after hooks once the transaction
+   * commits (in `transaction`; a transaction opened elsewhere runs them after its commit).
+   */
+  private async changed(tx: SqlExecutor, args: AfterHookArgs): Promise<void> {
+    if (this.hooks.has('inTransaction', args.entity, args.action))
+      await this.hooks.run('inTransaction', { ...args, tx, records: this });
+    if (!this.hooks.has('after', args.entity, args.action)) return;
+    const committed = this.committed.get(tx);
+    if (committed) committed.push(args);
+    else tx.afterCommit(() => void this.hooks.run('after', args));
   }
 
   /** Hard delete of a parent removes its owned children first. */
@@ -534,8 +674,34 @@ function nestedValue(body: EntityRecord, field: CompiledField): unknown[] {
 
 interface BulkPlan {
   creates: { row: number; body: EntityRecord }[];
-  updates: { row: number; body: EntityRecord; current: DbRow }[];
+  updates: { row: number; body: EntityRecord; current: DbRow; previous: EntityRecord }[];
   errors: RowErrors;
+}
+
+export interface UpdateOptions {
+  /** Marks a workflow transition: hooks see action `transition`. */
+  transition?: TransitionChange;
+  announce?: Announcement;
+  /** The record as read in this transaction, when the caller already has it. */
+  current?: CurrentRecord;
+  /** The action whose row scope the record must stay in (default `update`). */
+  scopeAction?: string;
+}
+
+/** A record read in the write's transaction: the stored row and its document. */
+export interface CurrentRecord {
+  row: DbRow;
+  record: EntityRecord;
+}
+
+/**
+ * The body properties a row-scope filter depends on: `lineId` for `lineId` and `line.plantId`,
+ * `supplierId` for `supplierId`; `createdBy` is never written by a client.
+ */
+function scopeProperties(node: FilterNode): string[] {
+  if ('kind' in node) return [...new Set(node.conditions.flatMap(scopeProperties))];
+  const [head, ...rest] = node.field.split('.');
+  return rest.length > 0 ? [`${head!}Id`] : [head!];
 }
 
 /** Shape errors of one bulk delete row: `{id, version?}`, ids once each. */

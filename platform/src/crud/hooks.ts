@@ -2,27 +2,87 @@ import type { SqlExecutor } from '../data/database';
 import type { EntityRecord, RequestContext } from './types';
 
 /**
- * Extension point of every write (ARCHITECTURE.md §5): workflow, domain behaviour, audit, outbox
- * and plugins register here; EntityService runs them in order of registration.
+ * Extension point of every change to a record (docs/architecture.md, "The record-change path"):
+ * CRUD, bulk, import, workflow transitions, domain rules, plugins and analyses all change records
+ * through EntityService, which runs these hooks for each changed record:
  *
- * - `before`: after validation, before the transaction. May change `body` or throw an ApiError.
- * - `inTransaction`: after the row is written, inside its transaction (audit rows, outbox events);
- *   throwing rolls the write back.
- * - `after`: after commit (notifications, caches). Errors are the hook's own business: the write has
- *   happened, so they are reported to `onAfterError` instead of failing the request.
+ * - `before`: inside the write's transaction, after the body is validated and the current record
+ *   read (with the caller's row scope), before anything is written. May change `body` or throw an
+ *   ApiError, which rolls the transaction back.
+ * - `inTransaction`: after the row is written, inside the same transaction (domain side effects,
+ *   then the outbox events and the audit record); throwing rolls the write back.
+ * - `after`: once the transaction committed (notifications, caches). Errors are the hook's own
+ *   business: the write has happened, so they are reported to `onAfterError` instead of failing
+ *   the request.
+ *
+ * Within a phase, hooks run in order of registration; those registered with `runLast` (the outbox
+ * and audit writers) after all others.
  */
-export type WriteAction = 'create' | 'update' | 'delete' | 'restore';
+export type WriteAction = 'create' | 'update' | 'delete' | 'restore' | 'transition';
+
+/** A workflow transition applied by the change (action `transition`). */
+export interface TransitionChange {
+  workflow: string;
+  /** The transition's action name (`release`). */
+  action: string;
+  from: string;
+  to: string;
+  reason: string | null;
+  /** The event types the transition declares (`emits`). */
+  events: readonly string[];
+  /** The payload every declared event carries. */
+  eventPayload: Record<string, unknown>;
+  /**
+   * Extra payload per event type, merged over `eventPayload`: an in-transaction hook adds what its
+   * event's catalogue entry carries beyond the record's changed fields.
+   */
+  eventData: Record<string, Record<string, unknown>>;
+}
+
+/**
+ * What the change announces beyond its record: by default a CRUD change emits its entity's
+ * `created|updated|deleted` event with the record as payload. `false`: no such event (the rule
+ * that made the change emits its own); a function: the payload of that event.
+ */
+export type Announcement = false | ((record: EntityRecord) => Record<string, unknown>);
 
 export interface HookBase {
   entity: string;
   action: WriteAction;
   ctx: RequestContext;
+  /** Set for action `transition`. */
+  transition?: TransitionChange;
+  /** Set when the change's author decides its event (see Announcement). */
+  announce?: Announcement;
+}
+
+/**
+ * The record-change path (EntityService), for hooks whose behaviour changes further records in
+ * the same transaction: those changes run their own hooks, outbox events and audit records.
+ */
+export interface RecordChanges {
+  createIn(
+    tx: SqlExecutor,
+    entity: string,
+    body: EntityRecord,
+    ctx: RequestContext,
+    options?: { announce?: Announcement },
+  ): Promise<EntityRecord>;
+  updateIn(
+    tx: SqlExecutor,
+    entity: string,
+    id: number,
+    fields: EntityRecord,
+    ctx: RequestContext,
+    options?: { announce?: Announcement },
+  ): Promise<EntityRecord>;
 }
 
 export interface BeforeHookArgs extends HookBase {
-  /** The validated request body (create/update); `{}` for delete and restore. */
+  tx: SqlExecutor;
+  /** The validated body (create/update) or the fields a transition writes; `{}` for delete and restore. */
   body: EntityRecord;
-  /** The stored record for update, delete and restore; null for create. */
+  /** The stored record for update, delete, restore and transition; null for create. */
   current: EntityRecord | null;
   /** The row's id; null for create. */
   id: number | null;
@@ -32,6 +92,8 @@ export interface InTransactionHookArgs extends HookBase {
   tx: SqlExecutor;
   record: EntityRecord;
   previous: EntityRecord | null;
+  /** For further changes the hook makes in the same transaction. */
+  records: RecordChanges;
 }
 
 export interface AfterHookArgs extends HookBase {
@@ -56,9 +118,8 @@ export interface HookSelector {
 
 export interface HookOptions {
   /**
-   * Run after the phase's other hooks. For in-transaction hooks that lock a row every write shares
-   * (the tenant's audit chain head): running last holds that lock for the fewest statements before
-   * commit, which bounds the throughput of all writes.
+   * Run after the phase's other hooks: the writers of the change's records (outbox events, audit),
+   * which must see what every other hook of the change did (e.g. a transition's `eventData`).
    */
   runLast?: boolean;
 }

@@ -17,3 +17,13 @@ export function createRequestContext(registry: ModelRegistry, input: ContextInpu
     model: registry.current(),
   };
 }
+
+/**
+ * The context of a change the engine makes itself on a request's behalf (records a domain rule or
+ * a transition creates): recorded for `actorId` with the request's trace and client, but not bound
+ * by the caller's row and field rules, which govern what the caller sends, not what the rules do.
+ */
+export function engineContext(ctx: RequestContext, actorId: string | null = ctx.userId): RequestContext {
+  const { access: _access, ...rest } = ctx;
+  return { ...rest, userId: actorId };
+}

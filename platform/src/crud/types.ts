@@ -15,6 +15,41 @@ export interface RequestContext {
   userId: string | null;
   traceId: string;
   model: Model;
+  /** Where the request came from, for the audit trail; absent for work nobody asked for over HTTP. */
+  client?: ClientInfo;
+  /**
+   * The caller's data rules, set by the security layer for an authenticated caller: the engine
+   * compiles them into the reads of every write. Absent: the engine trusts the caller (in-process
+   * system work).
+   */
+  access?: WriteAccess;
+}
+
+/** The client of a request as the audit trail records it. */
+export interface ClientInfo {
+  /** The caller's display name (user name) at the time of the request. */
+  actorName: string | null;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** The caller's row and field rules, as the write path applies them. */
+export interface WriteAccess {
+  /**
+   * The rows of `entity` the caller may touch with `action` (`read` for records a write refers to),
+   * as a filter; null when every row of the tenant is allowed. Without the permission at all, a
+   * filter that matches nothing: such rows answer like missing ones.
+   */
+  rowScope(entity: string, action: string): FilterNode | null;
+  /**
+   * The records of `entity` a write may refer to: the caller's read scope on it, so a record the
+   * caller cannot see is missing to it; null when every row of the tenant is allowed, or when the
+   * caller holds no read permission on the entity at all (a user picked as inspector), whose
+   * references are checked for existence only.
+   */
+  referenceScope(entity: string): FilterNode | null;
+  /** Throws 403 naming the first field of `body` the caller may not write with `action`. */
+  checkFields(entity: string, action: string, body: EntityRecord): void;
 }
 
 export type EntityRecord = Record<string, unknown>;

@@ -187,6 +187,23 @@ function selectedColumns(entity: CompiledEntity, fields: string[] | null, expand
   return columns;
 }
 
+/**
+ * A filter as a WHERE fragment over the table aliased `alias` (relations walked as tenant-scoped
+ * subqueries), for statements built elsewhere that must carry a caller's row scope.
+ */
+export function compileFilter(
+  model: Model,
+  entity: CompiledEntity,
+  filter: FilterNode,
+  tenantId: string,
+  dialect: Dialect,
+  alias: string = ROOT,
+): CompiledSql {
+  const b = new SqlBuilder(model, dialect, tenantId);
+  const sql = compileNode(b, entity, alias, filter);
+  return { sql, params: b.params };
+}
+
 export function compileList(
   model: Model,
   entity: CompiledEntity,

@@ -1,5 +1,6 @@
 import type { CompiledEntity, CompiledField } from '../../../metadata/src/model';
 import type { SqlExecutor } from './database';
+import type { CompiledSql } from './query-compiler';
 
 /** A row as the database returns it: column name → driver value. */
 export type DbRow = Record<string, unknown>;
@@ -33,22 +34,39 @@ export class RowStore {
     entity: CompiledEntity,
     ids: readonly number[],
     onlyLive = false,
+    condition: CompiledSql | null = null,
   ): Promise<DbRow[]> {
     const unique = [...new Set(ids)];
     const rows: DbRow[] = [];
     const q = tx.dialect.quote;
     const scope = this.scope(tx, entity);
     const live = onlyLive && entity.softDelete ? ` AND ${q('deleted_at')} IS NULL` : '';
+    const narrowed = condition ? ` AND ${condition.sql}` : '';
     for (let i = 0; i < unique.length; i += IN_LIST_CHUNK) {
       const chunk = unique.slice(i, i + IN_LIST_CHUNK);
       rows.push(
         ...(await tx.query<DbRow>(
-          `SELECT * FROM ${q(entity.table)} WHERE ${q('id')} IN (${chunk.map(() => '?').join(', ')})${scope.sql}${live}`,
-          [...chunk, ...scope.params],
+          `SELECT t.* FROM ${q(entity.table)} t WHERE ${q('id')} IN (${chunk.map(() => '?').join(', ')})${scope.sql}${live}${narrowed}`,
+          [...chunk, ...scope.params, ...(condition?.params ?? [])],
         )),
       );
     }
     return rows;
+  }
+
+  /**
+   * The version of a row as committed now (null: no such row): a locking read, which sees past the
+   * transaction's snapshot (REPEATABLE READ) on MySQL; SQLite writers are serialised anyway.
+   */
+  async committedVersion(tx: SqlExecutor, entity: CompiledEntity, id: number): Promise<number | null> {
+    const q = tx.dialect.quote;
+    const scope = this.scope(tx, entity);
+    const lock = tx.dialect.name === 'mysql' ? ' LOCK IN SHARE MODE' : '';
+    const rows = await tx.query<{ version: number | string }>(
+      `SELECT ${q('version')} FROM ${q(entity.table)} WHERE ${q('id')} = ?${scope.sql}${lock}`,
+      [id, ...scope.params],
+    );
+    return rows[0] ? Number(rows[0].version) : null;
   }
 
   /** Ids among `values` of `column` that exist (live) — for existence checks and upsert keys. */
@@ -88,14 +106,20 @@ export class RowStore {
     tx: SqlExecutor,
     wanted: ReadonlyMap<
       string,
-      { entity: CompiledEntity; ids: readonly number[]; columns: readonly string[] }
+      {
+        entity: CompiledEntity;
+        ids: readonly number[];
+        columns: readonly string[];
+        /** The rows the caller may refer to (a row scope over alias `t`); others read as absent. */
+        condition?: CompiledSql | null;
+      }
     >,
   ): Promise<Map<string, Map<number, DbRow>>> {
     const q = tx.dialect.quote;
     const width = Math.max(0, ...[...wanted.values()].map((w) => w.columns.length));
     const parts: string[] = [];
     const params: unknown[] = [];
-    for (const [name, { entity, ids, columns }] of wanted) {
+    for (const [name, { entity, ids, columns, condition }] of wanted) {
       const unique = [...new Set(ids)];
       if (unique.length === 0) continue;
       const scope = this.scope(tx, entity);
@@ -105,10 +129,11 @@ export class RowStore {
         (_, i) => `${i < columns.length ? q(columns[i]) : 'NULL'} AS ${q(`c${i}`)}`,
       );
       parts.push(
-        `SELECT ? AS e, ${[`${q('id')} AS id`, ...selected].join(', ')} FROM ${q(entity.table)} ` +
-          `WHERE ${q('id')} IN (${unique.map(() => '?').join(', ')})${scope.sql}${live}`,
+        `SELECT ? AS e, ${[`${q('id')} AS id`, ...selected].join(', ')} FROM ${q(entity.table)} t ` +
+          `WHERE ${q('id')} IN (${unique.map(() => '?').join(', ')})${scope.sql}${live}` +
+          (condition ? ` AND ${condition.sql}` : ''),
       );
-      params.push(name, ...unique, ...scope.params);
+      params.push(name, ...unique, ...scope.params, ...(condition?.params ?? []));
     }
     const found = new Map<string, Map<number, DbRow>>();
     if (parts.length === 0) return found;
@@ -122,12 +147,29 @@ export class RowStore {
     return found;
   }
 
+  /** Whether the row `id` (in the tenant) satisfies `condition` (over alias `t`). */
+  async matches(
+    tx: SqlExecutor,
+    entity: CompiledEntity,
+    id: number,
+    condition: CompiledSql,
+  ): Promise<boolean> {
+    const q = tx.dialect.quote;
+    const scope = this.scope(tx, entity, 't.');
+    const rows = await tx.query(
+      `SELECT t.${q('id')} FROM ${q(entity.table)} t WHERE t.${q('id')} = ?${scope.sql} AND ${condition.sql}`,
+      [id, ...scope.params, ...condition.params],
+    );
+    return rows.length > 0;
+  }
+
   /**
    * One row, with a flag per children or many field (column `nested[i].alias`, 1 or 0) telling
    * whether it has rows, so the caller reads nested rows only for the fields that have some. Not the
    * nested rows themselves as JSON aggregates: MariaDB resolves every aggregated column on each
    * execution, which cost 0.4 ms of server CPU per work order read (21 operation columns) whether
-   * or not it had operations — twice a plain row read.
+   * or not it had operations — twice a plain row read. `condition` (over alias `t`) narrows the
+   * read further: a caller's row scope.
    */
   async document(
     tx: SqlExecutor,
@@ -135,6 +177,7 @@ export class RowStore {
     where: { column: string; value: unknown },
     onlyLive: boolean,
     nested: readonly NestedRows[],
+    condition: CompiledSql | null = null,
   ): Promise<DbRow | null> {
     const q = tx.dialect.quote;
     const params: unknown[] = [];
@@ -160,8 +203,9 @@ export class RowStore {
     const scope = this.scope(tx, entity, 't.');
     const live = onlyLive && entity.softDelete ? ` AND t.${q('deleted_at')} IS NULL` : '';
     const rows = await tx.query<DbRow>(
-      `SELECT ${['t.*', ...selects].join(', ')} FROM ${q(entity.table)} t WHERE t.${q(where.column)} = ?${scope.sql}${live} LIMIT 1`,
-      [...params, where.value, ...scope.params],
+      `SELECT ${['t.*', ...selects].join(', ')} FROM ${q(entity.table)} t WHERE t.${q(where.column)} = ?${scope.sql}${live}` +
+        `${condition ? ` AND ${condition.sql}` : ''} LIMIT 1`,
+      [...params, where.value, ...scope.params, ...(condition?.params ?? [])],
     );
     return rows[0] ?? null;
   }

@@ -17,7 +17,7 @@ import {
   ValidationError,
 } from '../crud/errors';
 import type { HookSelector, WriteAction } from '../crud/hooks';
-import { createRequestContext } from '../crud/request-context';
+import { createRequestContext, engineContext } from '../crud/request-context';
 import type { RequestContext } from '../crud/types';
 import type { EngineDatabase } from '../data/database';
 import type { EventConsumer } from '../events/consumer';
@@ -276,7 +276,9 @@ export class PluginRuntime {
       entity: selector.entity ?? '*',
       action: selector.action ?? '*',
     });
-    const isPluginAction = (action: WriteAction) => action !== 'restore';
+    // Write hooks see creates, updates and deletes; transitions have hooks of their own.
+    const isPluginAction = (action: WriteAction) =>
+      action === 'create' || action === 'update' || action === 'delete';
 
     return {
       plugin: { name, version: instance.code.manifest.version },
@@ -376,22 +378,26 @@ export class PluginRuntime {
           instance.jobs.push(this.job(instance, schedule, run));
         },
       },
+      // The record-change path with the server's rights: a hook's context may carry the requesting
+      // user's row and field rules, which bind what that user sends, not what the plugin does.
       entities: {
         list: (entity, query, ctx) =>
           service.list(entity, service.parseListQuery(entity, query, ctx.model), ctx),
         get: (entity, id, ctx) => service.get(entity, id, ctx),
         getByKey: (entity, key, ctx) => service.getByKey(entity, key, ctx),
-        create: (entity, body, ctx) => service.create(entity, body, ctx),
-        update: (entity, id, body, ctx) => service.update(entity, id, body, ctx),
-        remove: (entity, id, ctx) => service.remove(entity, id, ctx),
-        bulk: (entity, request, ctx) => service.bulk(entity, request, ctx),
+        create: (entity, body, ctx) => service.create(entity, body, engineContext(ctx)),
+        update: (entity, id, body, ctx) => service.update(entity, id, body, engineContext(ctx)),
+        remove: (entity, id, ctx) => service.remove(entity, id, engineContext(ctx)),
+        bulk: (entity, request, ctx) => service.bulk(entity, request, engineContext(ctx)),
         listAll: (entity, filter, ctx) => listAll(service, entity, filter, ctx),
         setSystemFields,
       },
       workflows: {
         fire: async (ctx, entity, id, action, body = {}) => {
+          // The plugin acts with the server's rights on the user's behalf: not bound by that user's
+          // row and field rules, like its all-permission actor.
           const actor = { userId: ctx.userId ?? `plugin:${name}`, roles: [], hasPermission: () => true };
-          const result = await workflows.fire(ctx, actor, entity, id, action, body);
+          const result = await workflows.fire(engineContext(ctx), actor, entity, id, action, body);
           return { status: result.status, from: result.from, to: result.to, record: result.record };
         },
       },

@@ -14,6 +14,7 @@ import type { Model } from '../../../metadata/src/model';
 import { NotFoundError } from '../crud/errors';
 import { authorizeGet, authorizeRead, authorizeRowAction } from './authorization/authorize-read';
 import { authorizeWrite } from './authorization/authorize-write';
+import { writeAccessOf } from './authorization/write-access';
 import { accessTo, requireAccess } from './authorization/access';
 import { redactRecord, redactRecords } from './authorization/redact';
 import { AuthenticationError } from './auth/auth-errors';
@@ -22,8 +23,10 @@ import type { Principal, SecureContext } from './principal';
 /**
  * EntityOperations with the security steps of the pipeline around the engine's: every read is
  * rewritten by `authorizeRead` and serialized through `redactRecord`; every write passes
- * `authorizeWrite`, and a write to an existing row first reads it through the principal's scope, so
- * rows of another tenant or outside the scope are 404. A context without a principal is refused.
+ * `authorizeWrite` and reaches the engine with the principal's row scopes (`WriteAccess`), which the
+ * engine compiles into the one read of the row it changes, so rows of another tenant or outside the
+ * scope are 404, and into its reference checks and the check of the record as written. A context
+ * without a principal is refused.
  */
 export class SecureEntityOperations implements EntityOperations {
   constructor(private readonly inner: EntityOperations) {}
@@ -67,47 +70,41 @@ export class SecureEntityOperations implements EntityOperations {
   async create(entity: string, body: EntityRecord, ctx: RequestContext): Promise<EntityRecord> {
     const principal = principalOf(ctx);
     authorizeWrite(principal, ctx.model, entity, 'create', body);
-    return redactRecord(principal, ctx.model, entity, await this.inner.create(entity, body, ctx));
+    const created = await this.inner.create(entity, body, withAccess(ctx, principal));
+    return redactRecord(principal, ctx.model, entity, created);
   }
 
   async update(entity: string, id: number, body: EntityRecord, ctx: RequestContext): Promise<EntityRecord> {
     const principal = principalOf(ctx);
     authorizeWrite(principal, ctx.model, entity, 'update', body);
-    await this.readInScope(principal, entity, id, ctx, {}, 'update');
-    return redactRecord(principal, ctx.model, entity, await this.inner.update(entity, id, body, ctx));
+    const updated = await this.inner.update(entity, id, body, withAccess(ctx, principal));
+    return redactRecord(principal, ctx.model, entity, updated);
   }
 
   async remove(entity: string, id: number, ctx: RequestContext): Promise<void> {
     const principal = principalOf(ctx);
     authorizeWrite(principal, ctx.model, entity, 'delete');
-    await this.readInScope(principal, entity, id, ctx, {}, 'delete');
-    await this.inner.remove(entity, id, ctx);
+    await this.inner.remove(entity, id, withAccess(ctx, principal));
   }
 
   async restore(entity: string, id: number, ctx: RequestContext): Promise<EntityRecord> {
     const principal = principalOf(ctx);
     authorizeWrite(principal, ctx.model, entity, 'restore');
-    await this.readInScope(principal, entity, id, ctx, { includeDeleted: true }, 'restore');
-    return redactRecord(principal, ctx.model, entity, await this.inner.restore(entity, id, ctx));
+    const restored = await this.inner.restore(entity, id, withAccess(ctx, principal));
+    return redactRecord(principal, ctx.model, entity, restored);
   }
 
   async bulk(entity: string, request: BulkRequest, ctx: RequestContext): Promise<BulkResult> {
     const principal = principalOf(ctx);
     if (request.mode === 'delete') {
       authorizeWrite(principal, ctx.model, entity, 'delete');
-      for (const row of request.rows)
-        if (Number.isInteger(row.id))
-          await this.readInScope(principal, entity, Number(row.id), ctx, {}, 'delete');
-      return this.inner.bulk(entity, request, ctx);
+      return this.inner.bulk(entity, request, withAccess(ctx, principal));
     }
     const actions =
       request.mode === 'create' ? ['create'] : request.mode === 'update' ? ['update'] : ['create', 'update'];
     for (const row of request.rows)
       for (const action of actions) authorizeWrite(principal, ctx.model, entity, action, row);
-    for (const row of request.rows)
-      if (row.id !== undefined && row.id !== null)
-        await this.readInScope(principal, entity, Number(row.id), ctx, {}, 'update');
-    return this.inner.bulk(entity, request, ctx);
+    return this.inner.bulk(entity, request, withAccess(ctx, principal));
   }
 
   /**
@@ -169,6 +166,15 @@ function scopedById(
   const scope = authorizeRowAction(principal, model, entity, action);
   const byId: FilterNode = { field: 'id', op: 'eq', value: id };
   return { kind: 'and', conditions: scope ? [byId, scope] : [byId] };
+}
+
+/**
+ * The context the engine receives: the principal's row and field rules attached, so the write path
+ * compiles the row scope into its reads (the record before and after the write, and every record it
+ * refers to), and out-of-scope rows answer like missing ones.
+ */
+function withAccess(ctx: RequestContext, principal: Principal): RequestContext {
+  return ctx.access ? ctx : { ...ctx, access: writeAccessOf(principal, ctx.model) };
 }
 
 function principalOf(ctx: RequestContext): Principal {

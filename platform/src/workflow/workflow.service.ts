@@ -2,22 +2,30 @@ import type { CompiledEntity } from '../../../metadata/src/model';
 import { apiPropertyOf } from '../../../metadata/src/model/api-schema';
 import { identifierNodes, parseExpression } from '../../../metadata/src/expression';
 import type { WorkflowDef } from '../../../metadata/src/types';
-import { appendAudit, type AuditEntry } from '../audit/audit-writer';
-import { ConflictError, ForbiddenError, NotFoundError, UnknownFieldError } from '../crud/errors';
-import { EntityWriter } from '../crud/entity-writer';
+import {
+  BadRequestError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  UnknownFieldError,
+} from '../crud/errors';
+import type { CurrentRecord, EntityService } from '../crud/entity.service';
+import type { RecordChanges, TransitionChange } from '../crud/hooks';
+import { engineContext } from '../crud/request-context';
 import { serializeRow } from '../crud/serializer';
-import type { EntityRecord, RequestContext } from '../crud/types';
+import type { EntityRecord, FieldError, RequestContext } from '../crud/types';
+import { bodyErrors, throwFieldErrors } from '../crud/validation';
 import type { EngineDatabase, SqlExecutor } from '../data/database';
 import { RowStore, type DbRow } from '../data/row-store';
-import { createEnvelope } from '../events/envelope';
-import { writeOutbox } from '../events/outbox';
-import { runtimeOf } from '../kernel/model-runtime';
+import { runtimeOf, type EntityRuntime } from '../kernel/model-runtime';
 import type { WorkflowActor } from './actor';
 import { castVote, mayVote, type ApprovalDecision } from './approval-rules';
 import {
   actorMayFire,
   currentState,
+  findTransition,
   guardHolds,
+  permissionOf,
   planTransition,
   type TransitionPlan,
   type TransitionRequest,
@@ -80,6 +88,8 @@ export interface TransitionHookArgs {
    * what its event's catalogue entry carries beyond the record's changed fields.
    */
   eventData: Record<string, Record<string, unknown>>;
+  /** The record-change path, for the records the hook creates or changes in the transaction. */
+  records: RecordChanges;
 }
 
 /**
@@ -119,41 +129,70 @@ export interface WorkflowServiceOptions {
     password: string,
     client: SignatureClient,
   ) => Promise<boolean>;
-  /** Audit writer; default appendAudit into audit_log. */
-  audit?: (tx: SqlExecutor, entry: AuditEntry) => Promise<unknown>;
-  /** Called after a commit that wrote events (wakes the outbox relay). */
-  onEventsCommitted?: () => void;
 }
 
 /**
- * Runs workflow actions on records: loads the record and the workflow versions it started with,
- * checks the transition rules, collects approvals, and in one transaction updates the record through
- * the engine's writer (optimistic version), records instance and history, appends the audit record
- * and writes the declared events to the outbox.
+ * Runs workflow actions on records: loads the record (in the caller's row scope) and the workflow
+ * versions it started with, checks the transition rules and the fields the caller sends, collects
+ * approvals, and applies the transition as one change of EntityService's record-change path: the
+ * record's hooks see action `transition`, and the outbox and audit writers record its events and
+ * audit record. Instance and history rows are written in the same transaction.
  */
 export class WorkflowService {
   private readonly store = new WorkflowStore();
-  private readonly transitionHooks: TransitionHook[];
-  private readonly afterTransitionHooks: AfterTransitionHook[] = [];
 
   /** `workflow@version` of the definitions known to be stored: pinning skips registering them. */
   private readonly storedDefinitions = new Set<string>();
 
   constructor(
     private readonly db: EngineDatabase,
-    private readonly options: WorkflowServiceOptions,
+    private readonly records: EntityService,
+    options: WorkflowServiceOptions,
   ) {
-    this.transitionHooks = [...(options.transitionHooks ?? [])];
+    this.verifyPassword = options.verifyPassword;
+    for (const hook of options.transitionHooks ?? []) this.addTransitionHook(hook);
   }
 
-  /** Adds a transition hook at runtime (plugins); returns the function that removes it. */
+  private readonly verifyPassword: WorkflowServiceOptions['verifyPassword'];
+
+  /**
+   * Adds domain behaviour of matching transitions, run inside the transition's transaction as an
+   * in-transaction hook of the record (before its outbox and audit writers); returns its remover.
+   */
   addTransitionHook(hook: TransitionHook): () => void {
-    return addRemovable(this.transitionHooks, hook);
+    return this.records.hooks.on(
+      'inTransaction',
+      { entity: hook.entity, action: 'transition' },
+      async ({ tx, ctx, entity, record, previous, transition, records }) => {
+        if (!transition || (hook.action !== '*' && hook.action !== transition.action)) return;
+        await hook.run({
+          tx,
+          ctx,
+          entity,
+          action: transition.action,
+          from: transition.from,
+          to: transition.to,
+          actorId: ctx.userId ?? 'system',
+          before: previous ?? {},
+          after: record,
+          eventData: transition.eventData,
+          records,
+        });
+      },
+    );
   }
 
   /** Adds a hook run after each applied transition commits; returns the function that removes it. */
   addAfterTransitionHook(hook: AfterTransitionHook): () => void {
-    return addRemovable(this.afterTransitionHooks, hook);
+    return this.records.hooks.on(
+      'after',
+      { entity: '*', action: 'transition' },
+      async ({ ctx, entity, record, transition }) => {
+        if (!transition) return;
+        const { action, from, to } = transition;
+        await hook({ ctx, entity, id: Number(record.id), action, from, to, record });
+      },
+    );
   }
 
   async fire(
@@ -169,21 +208,23 @@ export class WorkflowService {
     const ref: RecordRef = { tenant: ctx.tenantId, entity, recordId: id };
     // Before the transaction: a failed signature is counted and audited, not rolled back with it.
     const signed = await this.verifySignature(ctx, actor, ref, action, body, client);
-    const result = await this.db.transaction(async (tx) => {
-      const row = await this.liveRow(tx, rt.entity, ref);
+    return this.records.transaction(async (tx) => {
+      const current = await this.records.current(tx, entity, id, ctx, 'read');
+      const { row, record: before } = current;
       if (body.version !== undefined && Number(row.version) !== body.version) {
         throw new ConflictError(entity, id, Number(row.version), body.version);
       }
-      const before = serializeRow(rt, row, ctx.tenantId);
       await this.pin(tx, ctx, ref, this.toMetadata(rt.entity, before));
       const { workflows } = await this.workflowsOf(tx, ctx, ref);
       const pending = await this.store.pendingApproval(tx, ref, action);
-      if (pending) return this.vote(tx, ctx, actor, rt.entity, ref, row, before, workflows, pending, body);
+      if (pending) return this.vote(tx, ctx, actor, rt.entity, ref, current, workflows, pending, body);
 
+      const { workflow, transition } = findTransition(workflows, action);
+      const sent = this.callerFields(rt, transition, body.fields ?? {}, Number(row.version), ctx);
       const request: TransitionRequest = {
         action,
         reason: body.reason ?? null,
-        fields: this.sentFields(rt.entity, body.fields ?? {}),
+        fields: this.toMetadata(rt.entity, sent),
         signed,
       };
       const plan = planTransition({
@@ -194,6 +235,10 @@ export class WorkflowService {
         now: new Date(),
         apiNameOf: (field) => this.apiNameOf(rt.entity, field),
       });
+      // The caller's field rules and row scope are those of the grant that fires the transition.
+      const grant = grantedAction(entity, permissionOf(workflow, transition));
+      if (Object.keys(sent).length > 0) ctx.access?.checkFields(entity, grant, sent);
+      if (!(await this.records.inScope(tx, entity, id, ctx, grant))) throw new NotFoundError(entity, id);
       if (plan.needsApproval) {
         const required = plan.transition.approval!.required;
         await this.store.requestApproval(tx, ref, {
@@ -213,20 +258,49 @@ export class WorkflowService {
           approvals: { approvals: 0, required },
         };
       }
-      const record = await this.apply(tx, ctx, actor.userId, rt.entity, ref, row, before, plan, {
+      const changeCtx = { ...ctx, userId: actor.userId };
+      const record = await this.apply(tx, changeCtx, rt.entity, ref, current, plan, {
         reason: request.reason ?? null,
         signed,
         approvalId: null,
+        scopeAction: grant,
       });
       return { status: 'APPLIED' as const, action, from: plan.from, to: plan.to, record };
     });
-    if (result.status === 'APPLIED') {
-      this.options.onEventsCommitted?.();
-      const { action: applied, from, to, record } = result;
-      for (const hook of [...this.afterTransitionHooks])
-        await hook({ ctx, entity, id, action: applied, from, to, record });
-    }
-    return result;
+  }
+
+  /**
+   * The fields a caller sends with an action, checked like a PATCH of them: only the inputs the
+   * transition declares (`requiredFields`, `optionalFields`) may be sent at all, since what its
+   * `set` block writes is the engine's, and their values pass the entity's validation, readonly
+   * flags included. Unknown names and fields that are no input of the transition are 400.
+   */
+  private callerFields(
+    rt: EntityRuntime,
+    transition: WorkflowDef['transitions'][number],
+    fields: Record<string, unknown>,
+    version: number,
+    ctx: RequestContext,
+  ): EntityRecord {
+    const entity = rt.entity;
+    const known = new Set(entity.fields.map((field) => apiPropertyOf(field)));
+    for (const name of Object.keys(fields)) if (!known.has(name)) throw new UnknownFieldError(name, 'fields');
+    const declared = [...(transition.requiredFields ?? []), ...(transition.optionalFields ?? [])];
+    const inputs = declared.map((field) => this.apiNameOf(entity, field));
+    const refused: FieldError[] = Object.keys(fields)
+      .filter((name) => !inputs.includes(name))
+      .map((name) => ({
+        field: name,
+        path: `/fields/${name}`,
+        rule: 'input',
+        limit: inputs,
+        message: `'${name}' is not an input of '${transition.action}', which takes ${inputs.join(', ') || 'no fields'}`,
+      }));
+    if (refused.length > 0)
+      throw new BadRequestError(refused.map((error) => error.message).join('; '), { errors: refused });
+    const errors = bodyErrors(rt, { ...fields, version }, 'patch', ctx.tenantId);
+    throwFieldErrors(errors.map((error) => ({ ...error, path: `/fields${error.path}` })));
+    return { ...fields };
   }
 
   /** What this actor may do on the record now: transitions from its state they may fire whose guard holds, and votes they may cast. */
@@ -288,12 +362,12 @@ export class WorkflowService {
     actor: WorkflowActor,
     entity: CompiledEntity,
     ref: RecordRef,
-    row: DbRow,
-    before: EntityRecord,
+    current: CurrentRecord,
     workflows: WorkflowDef[],
     pending: NonNullable<Awaited<ReturnType<WorkflowStore['pendingApproval']>>>,
     body: ActionBody,
   ): Promise<ActionResult> {
+    const before = current.record;
     const workflow = workflows.find((w) => w.workflow === pending.workflow)!;
     const transition = workflow.transitions.find((t) => t.action === pending.action)!;
     const decision = body.decision ?? 'approve';
@@ -327,51 +401,53 @@ export class WorkflowService {
       now: new Date(),
       apiNameOf: (field) => this.apiNameOf(entity, field),
     });
-    const record = await this.apply(tx, ctx, pending.requester, entity, ref, row, before, plan, {
+    // The change is the requester's, checked when they asked; the approver's own rules do not apply.
+    const record = await this.apply(tx, engineContext(ctx, pending.requester), entity, ref, current, plan, {
       reason: pending.reason,
       signed: Boolean(transition.signature),
       approvalId: pending.id,
+      scopeAction: 'update',
     });
     return { status: 'APPLIED', action: pending.action, from: plan.from, to: plan.to, record, approvals };
   }
 
+  /** Writes the transition through the record-change path, then its instance and history rows. */
   private async apply(
     tx: SqlExecutor,
     ctx: RequestContext,
-    actorId: string,
     entity: CompiledEntity,
     ref: RecordRef,
-    row: DbRow,
-    before: EntityRecord,
+    current: CurrentRecord,
     plan: TransitionPlan,
-    meta: { reason: string | null; signed: boolean; approvalId: number | null },
+    meta: { reason: string | null; signed: boolean; approvalId: number | null; scopeAction: string },
   ): Promise<EntityRecord> {
-    const rt = runtimeOf(ctx.model).entity(entity.name);
-    const writer = new EntityWriter(tx, { ...ctx, userId: actorId });
-    const patch = this.toApi(entity, plan.updates);
-    if (!(await writer.update(rt, row, patch, Number(row.version)))) {
-      const [now] = await new RowStore(ctx.tenantId).byIds(tx, entity, [ref.recordId], true);
-      throw new ConflictError(entity.name, ref.recordId, Number(now?.version), row.version);
-    }
-    const [updated] = await new RowStore(ctx.tenantId).byIds(tx, entity, [ref.recordId], true);
-    const after = serializeRow(rt, updated!, ctx.tenantId);
-    const eventData: Record<string, Record<string, unknown>> = {};
-    for (const hook of [...this.transitionHooks]) {
-      if (hook.entity !== '*' && hook.entity !== entity.name) continue;
-      if (hook.action !== '*' && hook.action !== plan.transition.action) continue;
-      await hook.run({
-        tx,
-        ctx,
-        entity: entity.name,
+    const actorId = ctx.userId ?? 'system';
+    const fields = this.toApi(entity, plan.updates);
+    const display = entity.display;
+    const transition: TransitionChange = {
+      workflow: plan.workflow.workflow,
+      action: plan.transition.action,
+      from: plan.from,
+      to: plan.to,
+      reason: meta.reason,
+      events: plan.events,
+      eventPayload: {
+        ...plan.updates,
+        id: ref.recordId,
+        ...(display ? { [display]: fields[display] ?? current.record[display] ?? null } : {}),
         action: plan.transition.action,
         from: plan.from,
         to: plan.to,
-        actorId,
-        before,
-        after,
-        eventData,
-      });
-    }
+        reason: meta.reason,
+        by: actorId,
+      },
+      eventData: {},
+    };
+    const after = await this.records.updateIn(tx, entity.name, ref.recordId, fields, ctx, {
+      current,
+      transition,
+      scopeAction: meta.scopeAction,
+    });
     await this.store.saveInstance(tx, ref, plan.workflow, plan.to, false);
     await this.store.appendHistory(tx, ref, {
       workflow: plan.workflow.workflow,
@@ -385,44 +461,6 @@ export class WorkflowService {
       approvalId: meta.approvalId,
       traceId: ctx.traceId,
     });
-    await (this.options.audit ?? appendAudit)(tx, {
-      tenantId: ctx.tenantId,
-      actorId,
-      entity: entity.name,
-      recordId: ref.recordId,
-      action: 'TRANSITION',
-      transition: plan.transition.action,
-      before,
-      after,
-      model: ctx.model,
-      reason: meta.reason,
-      traceId: ctx.traceId,
-    });
-    const payload = {
-      ...plan.updates,
-      id: ref.recordId,
-      ...(entity.display ? { [entity.display]: after[entity.display] ?? null } : {}),
-      action: plan.transition.action,
-      from: plan.from,
-      to: plan.to,
-      reason: meta.reason,
-      by: actorId,
-    };
-    await writeOutbox(
-      tx,
-      ctx.model,
-      plan.events.map((type) =>
-        createEnvelope({
-          type,
-          tenant: ctx.tenantId,
-          actor: actorId,
-          traceId: ctx.traceId,
-          entity: entity.name,
-          entityId: ref.recordId,
-          payload: { ...payload, ...eventData[type] },
-        }),
-      ),
-    );
     return after;
   }
 
@@ -490,7 +528,7 @@ export class WorkflowService {
     const { workflows } = await this.workflowsOf(this.db.executor(), ctx, ref);
     const needed = workflows.some((w) => w.transitions.some((t) => t.action === action && t.signature));
     if (!needed) return false;
-    if (!(await this.options.verifyPassword(ctx, actor.userId, body.password, client))) {
+    if (!(await this.verifyPassword(ctx, actor.userId, body.password, client))) {
       throw new ForbiddenError('E-signature failed: the password does not match', { rule: 'signature' });
     }
     return true;
@@ -546,13 +584,6 @@ export class WorkflowService {
     return values;
   }
 
-  /** The action's `fields` in metadata names; a name the entity does not declare is 400. */
-  private sentFields(entity: CompiledEntity, fields: Record<string, unknown>): Record<string, unknown> {
-    const known = new Set(entity.fields.map((field) => apiPropertyOf(field)));
-    for (const name of Object.keys(fields)) if (!known.has(name)) throw new UnknownFieldError(name, 'fields');
-    return this.toMetadata(entity, fields);
-  }
-
   private toApi(entity: CompiledEntity, values: Record<string, unknown>): EntityRecord {
     const record: EntityRecord = {};
     for (const [name, value] of Object.entries(values)) record[this.apiNameOf(entity, name)] = value;
@@ -578,10 +609,11 @@ function relationsReadThrough(workflows: readonly WorkflowDef[]): Set<string> {
   return heads;
 }
 
-function addRemovable<T>(list: T[], item: T): () => void {
-  list.push(item);
-  return () => {
-    const index = list.indexOf(item);
-    if (index >= 0) list.splice(index, 1);
-  };
+/**
+ * The action of `<entity>:<action>` whose grant governs the caller's field rules and row scope when
+ * firing a transition that needs `permission`; a permission of another domain (`quality:approve`)
+ * leaves the record's read rules.
+ */
+function grantedAction(entity: string, permission: string): string {
+  return permission.startsWith(`${entity}:`) ? permission.slice(entity.length + 1) : 'read';
 }

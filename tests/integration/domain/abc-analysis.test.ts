@@ -100,10 +100,22 @@ describe.each(ENGINE_DIALECTS)('ABC analysis by consumption value (%s)', (dialec
   afterAll(() => database?.drop());
 
   it('ranks the period’s consumption value and writes A/B/C onto the items', async () => {
+    const changed: unknown[] = [];
+    const remove = entities.hooks.on('inTransaction', { entity: 'item_master', action: 'update' }, (args) => {
+      changed.push([args.record.id, args.previous?.abcClass ?? null, args.record.abcClass]);
+    });
     const result = await runAbcAnalysis(
-      database.db,
+      entities,
       ctx,
       parseAbcRequest({ from: '2026-11-01', to: '2026-12-01' }),
+    ).finally(remove);
+    // Every class written is an item update through the record-change path, with its hooks.
+    expect(changed).toEqual(
+      Object.entries({ chip: 'A', screw: 'B', label: 'C', motor: 'C', spring: 'C' }).map(([name, abc]) => [
+        items[name],
+        null,
+        abc,
+      ]),
     );
     expect(result.totalValue).toBe(1000);
     expect(
@@ -129,7 +141,7 @@ describe.each(ENGINE_DIALECTS)('ABC analysis by consumption value (%s)', (dialec
 
   it('takes the thresholds and the period from the request', async () => {
     const result = await runAbcAnalysis(
-      database.db,
+      entities,
       ctx,
       parseAbcRequest({ from: '2026-10-01', to: '2026-12-01', aPercent: 40, bPercent: 90 }),
     );

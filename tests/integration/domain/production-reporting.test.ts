@@ -62,10 +62,9 @@ describe.each(ENGINE_DIALECTS)('work reports and completion on the core modules 
     registerEntityHooks(hooks, 'work_report', workReportHooks);
     registerOutboxHooks(hooks);
     entities = new EntityService(database.db, hooks);
-    workflows = new WorkflowService(database.db, {
+    workflows = new WorkflowService(database.db, entities, {
       verifyPassword: async () => false,
-      audit: async () => undefined,
-      transitionHooks: workOrderTransitionHooks(hooks),
+      transitionHooks: workOrderTransitionHooks(entities),
     });
     const create = async (entity: string, body: EntityRecord) =>
       (await entities.create(entity, body, ctx)).id as number;

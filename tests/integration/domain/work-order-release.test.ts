@@ -1,5 +1,5 @@
+import { registerOutboxHooks } from '../../../platform/src/events/register-outbox-hooks';
 import type { Model } from '../../../metadata/src/model';
-import type { AuditEntry } from '../../../platform/src/audit/audit-writer';
 import { EntityService } from '../../../platform/src/crud/entity.service';
 import type { RequestContext } from '../../../platform/src/crud/types';
 import { releaseCreatesLotAndSerials } from '../../../platform/src/domain/production/work-order-release';
@@ -22,7 +22,7 @@ describe.each(ENGINE_DIALECTS)('work order release on the core modules (%s)', (d
   let ctx: RequestContext;
   let entities: EntityService;
   let workflows: WorkflowService;
-  const audits: AuditEntry[] = [];
+  const audits: { action: string; transition?: string; recordId: unknown }[] = [];
   let uomId: unknown;
   let lineId: unknown;
 
@@ -32,12 +32,13 @@ describe.each(ENGINE_DIALECTS)('work order release on the core modules (%s)', (d
     await database.db.withQueryRunner((runner) => new WorkflowEventsTraceTables1764061200000().up(runner));
     ctx = { tenantId: 'T1', userId: 'planner', traceId: 'trace-release', model };
     entities = new EntityService(database.db);
-    workflows = new WorkflowService(database.db, {
+    workflows = new WorkflowService(database.db, entities, {
       verifyPassword: async () => false,
-      audit: async (_tx, entry) => {
-        audits.push(entry);
-      },
       transitionHooks: [releaseCreatesLotAndSerials],
+    });
+    registerOutboxHooks(entities.hooks);
+    entities.hooks.on('inTransaction', { entity: '*', action: 'transition' }, ({ transition, record }) => {
+      audits.push({ action: 'TRANSITION', transition: transition?.action, recordId: record.id });
     });
     uomId = (await entities.create('unit_of_measure', { uomCode: 'PCS', uomName: 'Pieces' }, ctx)).id;
     const plant = await entities.create('plant', { plantCode: 'P1', plantName: 'Plant 1' }, ctx);
@@ -92,7 +93,11 @@ describe.each(ENGINE_DIALECTS)('work order release on the core modules (%s)', (d
       query: { sn: forward.serials[0]!.key },
     });
     expect(reverse.workOrders.map((n) => n.key)).toEqual([order.woNo]);
-    const types = await sql.query<{ event_type: string }>('SELECT event_type FROM evt_outbox ORDER BY id');
+    // The events of the release's transaction (the setup's creates come before it).
+    const types = await sql.query<{ event_type: string }>(
+      'SELECT event_type FROM evt_outbox WHERE id > (SELECT MAX(id) FROM evt_outbox WHERE event_type = ?) ORDER BY id',
+      ['work_order.created'],
+    );
     expect(types.map((row) => row.event_type)).toEqual([
       'production_lot.created',
       'serial_number.created',

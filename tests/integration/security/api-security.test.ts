@@ -199,8 +199,24 @@ describe.each<Dialect>(['sqlite', 'mysql'])('API security end to end on %s', (di
     const refused = await call('DEMO:auditor', 'POST', '/api/departments/bulk', { mode: 'delete', rows });
     expect(refused.statusCode).toBe(403);
     expect(refused.json().message).toContain('department:delete');
+    // Rows of another tenant are rows that do not exist: each is named, and nothing is deleted.
     const foreign = await call('OTHER:admin', 'POST', '/api/departments/bulk', { mode: 'delete', rows });
-    expect(foreign.statusCode).toBe(404);
+    const absent = await call('OTHER:admin', 'POST', '/api/departments/bulk', {
+      mode: 'delete',
+      rows: [{ id: 999_999, version: 1 }],
+    });
+    expect(foreign.statusCode).toBe(422);
+    expect(absent.statusCode).toBe(422);
+    const rowErrors = (response: typeof foreign) =>
+      (response.json().rows as { errors: { path: string; message: string }[] }[]).map((row) =>
+        row.errors.map((e) => ({
+          ...e,
+          path: e.path.replace(/\d+/, '<row>'),
+          message: e.message.replace(/\d+/, '<id>'),
+        })),
+      );
+    expect(rowErrors(foreign)).toEqual([rowErrors(absent)[0], rowErrors(absent)[0]]);
+    expect(rowErrors(absent)[0]).toEqual([expect.objectContaining({ field: 'id', rule: 'exists' })]);
     const deleted = await call('DEMO:admin', 'POST', '/api/departments/bulk', { mode: 'delete', rows });
     expect(deleted.statusCode).toBe(200);
     expect(deleted.json().data).toMatchObject({ deleted: 2, ids });

@@ -1,10 +1,10 @@
 import { compileModel, type Model } from '../../../metadata/src/model';
 import type { WorkflowDef } from '../../../metadata/src/types';
-import type { AuditEntry } from '../../../platform/src/audit/audit-writer';
 import { ApiError } from '../../../platform/src/crud/errors';
 import { EntityService } from '../../../platform/src/crud/entity.service';
 import { HookRegistry } from '../../../platform/src/crud/hooks';
 import type { RequestContext } from '../../../platform/src/crud/types';
+import { registerOutboxHooks } from '../../../platform/src/events/register-outbox-hooks';
 import { registerWorkflowHooks } from '../../../platform/src/workflow/register-workflow-hooks';
 import { WorkflowService } from '../../../platform/src/workflow/workflow.service';
 import { WorkflowEventsTraceTables1764061200000 } from '../../../database/migrations/1764061200000-workflow-events-trace-tables';
@@ -92,7 +92,7 @@ describe.each(ENGINE_DIALECTS)('workflow service on %s', (dialect) => {
   let workflows: WorkflowService;
   let entities: EntityService;
   let hooks: HookRegistry;
-  const audits: AuditEntry[] = [];
+  const audits: { action: string; transition?: string; recordId: unknown }[] = [];
   let lineId: number;
   let itemId: number;
 
@@ -103,13 +103,14 @@ describe.each(ENGINE_DIALECTS)('workflow service on %s', (dialect) => {
     ctx = { tenantId: 'T1', userId: 'planner', traceId: 'trace-wf', model };
     hooks = new HookRegistry();
     entities = new EntityService(database.db, hooks);
-    workflows = new WorkflowService(database.db, {
+    workflows = new WorkflowService(database.db, entities, {
       verifyPassword: async (_ctx, userId, password) => userId === 'op-1' && password === 'correct horse',
-      audit: async (_tx, entry) => {
-        audits.push(entry);
-      },
+    });
+    hooks.on('inTransaction', { entity: '*', action: 'transition' }, ({ transition, record }) => {
+      audits.push({ action: 'TRANSITION', transition: transition?.action, recordId: record.id });
     });
     registerWorkflowHooks(hooks, workflows);
+    registerOutboxHooks(hooks);
     const type = await entities.create('item_type', { code: 'FG', name: 'Finished' }, ctx);
     itemId = (await entities.create('item_master', { name: 'Counter', itemTypeId: type.id }, ctx))
       .id as number;
@@ -130,9 +131,10 @@ describe.each(ENGINE_DIALECTS)('workflow service on %s', (dialect) => {
     (
       await database.db
         .executor()
-        .query<{ event_type: string }>('SELECT event_type FROM evt_outbox WHERE entity_id = ? ORDER BY id', [
-          String(id),
-        ])
+        .query<{ event_type: string }>(
+          "SELECT event_type FROM evt_outbox WHERE entity = 'work_order' AND entity_id = ? AND event_type <> ? ORDER BY id",
+          [String(id), 'work_order.created'],
+        )
     ).map((r) => r.event_type);
 
   it('applies a transition: state, computed fields, history, audit and outbox event in one go', async () => {
@@ -153,6 +155,52 @@ describe.each(ENGINE_DIALECTS)('workflow service on %s', (dialect) => {
     ]);
     expect(audits.at(-1)).toMatchObject({ action: 'TRANSITION', transition: 'release', recordId: id });
     expect(await outboxTypes(id)).toEqual(['work_order.released']);
+  });
+
+  it('runs the hooks registered on an entity for every change: create, update, bulk, transition, delete', async () => {
+    const seen: string[] = [];
+    const removers = (['before', 'inTransaction', 'after'] as const).map((phase) =>
+      hooks.on(phase, { entity: 'work_order', action: '*' }, (args) => {
+        seen.push(`${phase} ${args.action}${args.transition ? ` ${args.transition.action}` : ''}`);
+      }),
+    );
+    try {
+      const id = await newOrder();
+      const { version } = await entities.get('work_order', id, ctx);
+      await entities.update('work_order', id, { quantity: 12, version }, ctx);
+      await entities.bulk('work_order', { mode: 'update', rows: [{ id, quantity: 13, version: 2 }] }, ctx);
+      await workflows.fire(ctx, planner, 'work_order', id, 'release', {});
+      await entities.remove('work_order', id, ctx);
+      const phases = (action: string) => ['before', 'inTransaction', 'after'].map((p) => `${p} ${action}`);
+      expect(seen).toEqual([
+        ...phases('create'),
+        ...phases('update'),
+        ...phases('update'),
+        ...phases('transition release'),
+        ...phases('delete'),
+      ]);
+    } finally {
+      for (const remove of removers) remove();
+    }
+  });
+
+  it('takes only the declared inputs of a transition in the action body, validated like a PATCH', async () => {
+    const id = await newOrder();
+    const notInput = await failure(
+      workflows.fire(ctx, planner, 'work_order', id, 'release', { fields: { quantity: 500 } }),
+    );
+    expect(notInput).toMatchObject({ httpStatus: 400 });
+    expect(notInput.details).toMatchObject({
+      errors: [{ field: 'quantity', path: '/fields/quantity', rule: 'input', limit: ['plannedStart'] }],
+    });
+    const invalid = await failure(
+      workflows.fire(ctx, planner, 'work_order', id, 'release', { fields: { plannedStart: 'soon' } }),
+    );
+    expect(invalid).toMatchObject({ httpStatus: 422 });
+    expect(invalid.details).toMatchObject({
+      errors: [{ field: 'plannedStart', path: '/fields/plannedStart' }],
+    });
+    expect((await entities.get('work_order', id, ctx)).status).toBe('DRAFT');
   });
 
   it('writes nothing when a rule refuses the action', async () => {

@@ -108,6 +108,9 @@ function checkTransition(
   (transition.requiredFields ?? []).forEach((field, i) =>
     requireField(ctx, document, at('requiredFields', i), entity, field, 'workflow-field'),
   );
+  (transition.optionalFields ?? []).forEach((field, i) =>
+    requireField(ctx, document, at('optionalFields', i), entity, field, 'workflow-field'),
+  );
   for (const [field, value] of Object.entries(transition.set ?? {})) {
     if (!hasField(entity, field)) {
       ctx.report(

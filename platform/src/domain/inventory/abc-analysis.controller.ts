@@ -3,13 +3,13 @@ import type { FastifyRequest } from 'fastify';
 import { EnvelopeInterceptor } from '../../crud/http/envelope.interceptor';
 import { requestContext } from '../../crud/http/request-context';
 import { MODEL_REGISTRY } from '../../crud/http/tokens';
-import type { EngineDatabase } from '../../data/database';
+import type { EntityService } from '../../crud/entity.service';
 import type { ModelRegistry } from '../../kernel/model-registry';
 import { requirePermission } from '../../security/authorization/access';
 import { parseAbcRequest, runAbcAnalysis, type AbcAnalysisResult } from './abc-analysis';
 
-/** Nest injection token for the EngineDatabase the inventory analyses run on. */
-export const INVENTORY_DATABASE = Symbol('InventoryDatabase');
+/** Nest injection token for the record-change path the inventory analyses write through. */
+export const INVENTORY_RECORDS = Symbol('InventoryRecords');
 
 /** Writing the classes onto the items is an item update. */
 const REQUIRED_PERMISSION = 'item_master:update';
@@ -19,7 +19,7 @@ const REQUIRED_PERMISSION = 'item_master:update';
 @UseInterceptors(EnvelopeInterceptor)
 export class AbcAnalysisController {
   constructor(
-    @Inject(INVENTORY_DATABASE) private readonly db: EngineDatabase,
+    @Inject(INVENTORY_RECORDS) private readonly records: EntityService,
     @Inject(MODEL_REGISTRY) private readonly models: ModelRegistry,
   ) {}
 
@@ -28,6 +28,6 @@ export class AbcAnalysisController {
   analyse(@Body() body: unknown, @Req() request: FastifyRequest): Promise<AbcAnalysisResult> {
     const ctx = requestContext(request, this.models);
     requirePermission(ctx, REQUIRED_PERMISSION);
-    return runAbcAnalysis(this.db, ctx, parseAbcRequest(body));
+    return runAbcAnalysis(this.records, ctx, parseAbcRequest(body));
   }
 }

@@ -1,15 +1,16 @@
 import { BadRequestError } from '../../crud/errors';
 import type { FieldError, RequestContext } from '../../crud/types';
-import type { EngineDatabase, SqlExecutor } from '../../data/database';
+import type { EntityService } from '../../crud/entity.service';
+import { engineContext } from '../../crud/request-context';
+import type { SqlExecutor } from '../../data/database';
 import { RowStore } from '../../data/row-store';
-import { isoToDbDatetime, nowForDb } from '../../data/values';
+import { isoToDbDatetime } from '../../data/values';
 import { createEnvelope } from '../../events/envelope';
 import { writeOutbox } from '../../events/outbox';
 import { runtimeOf } from '../../kernel/model-runtime';
 
 /** Movements that consume stock: their quantity × the item's standard cost is its consumption value. */
 const CONSUMPTION_TYPES = ['ISSUE', 'CONSUME'] as const;
-const IN_LIST_CHUNK = 1000;
 
 export interface AbcAnalysisRequest {
   /** Period start, inclusive (ISO date or datetime). */
@@ -125,15 +126,15 @@ function invalid(errors: FieldError[]): BadRequestError {
  * ranked by value; an item is A while the more valuable items before it cover less than `aPercent`
  * of the total, B below `bPercent`, else C — so the item that crosses a threshold still belongs to
  * the higher class. Items without consumption in the period are C. The class is written onto
- * `item_master.abc_class` (rows whose class changes get a new version) in one transaction with an
- * `inventory.abc_analysis.completed` event.
+ * `item_master.abc_class` through the record-change path (each item whose class changes is an
+ * audited item update) in one transaction with an `inventory.abc_analysis.completed` event.
  */
 export async function runAbcAnalysis(
-  db: EngineDatabase,
+  records: EntityService,
   ctx: RequestContext,
   request: AbcAnalysisRequest,
 ): Promise<AbcAnalysisResult> {
-  return db.transaction(async (tx) => {
+  return records.transaction(async (tx) => {
     const items = await consumptionByItem(tx, ctx, request);
     const totalValue = items.reduce((sum, item) => sum + item.consumptionValue, 0);
     let before = 0;
@@ -144,7 +145,7 @@ export async function runAbcAnalysis(
       item.cumulativeShare = totalValue > 0 ? round((before / totalValue) * 100, 4) : 0;
       item.abcClass = priorShare < request.aPercent ? 'A' : priorShare < request.bPercent ? 'B' : 'C';
     }
-    await writeClasses(tx, ctx, request, items);
+    await writeClasses(records, tx, ctx, items);
     const counts = await classCounts(tx, ctx);
     const result: AbcAnalysisResult = {
       from: request.from,
@@ -214,44 +215,31 @@ async function consumptionByItem(
   );
 }
 
+/**
+ * Writes each item's new class through the record-change path, one change per item whose class
+ * differs: its hooks, audit record and `item_master.updated` event are those of any item update.
+ * Items without consumption in the period are C.
+ */
 async function writeClasses(
+  records: EntityService,
   tx: SqlExecutor,
   ctx: RequestContext,
-  request: AbcAnalysisRequest,
   items: readonly AbcItem[],
 ): Promise<void> {
-  const runtime = runtimeOf(ctx.model);
-  const table = tx.dialect.quote(runtime.entity('item_master').entity.table);
-  const movements = tx.dialect.quote(runtime.entity('stock_transaction').entity.table);
-  const now = nowForDb();
-  const set = `SET abc_class = ?, version = version + 1, updated_at = ?, updated_by = ?`;
-  const changed = `(abc_class IS NULL OR abc_class <> ?)`;
-  for (const abcClass of ['A', 'B', 'C'] as const) {
-    const ids = items.filter((item) => item.abcClass === abcClass).map((item) => item.itemId);
-    for (let i = 0; i < ids.length; i += IN_LIST_CHUNK) {
-      const chunk = ids.slice(i, i + IN_LIST_CHUNK);
-      await tx.execute(
-        `UPDATE ${table} ${set} WHERE tenant_id = ? AND id IN (${chunk.map(() => '?').join(', ')}) AND ${changed}`,
-        [abcClass, now, ctx.userId, ctx.tenantId, ...chunk, abcClass],
-      );
-    }
-  }
-  await tx.execute(
-    `UPDATE ${table} ${set} WHERE tenant_id = ? AND deleted_at IS NULL AND ${changed}
-       AND id NOT IN (SELECT item_id FROM ${movements} WHERE tenant_id = ?
-         AND transaction_type IN (${CONSUMPTION_TYPES.map(() => '?').join(', ')}) AND occurred_at >= ? AND occurred_at < ?)`,
-    [
-      'C',
-      now,
-      ctx.userId,
-      ctx.tenantId,
-      'C',
-      ctx.tenantId,
-      ...CONSUMPTION_TYPES,
-      isoToDbDatetime(request.from),
-      isoToDbDatetime(request.to),
-    ],
+  const entity = runtimeOf(ctx.model).entity('item_master').entity;
+  const q = tx.dialect.quote;
+  const stored = await tx.query<{ id: number | string; abc_class: string | null }>(
+    `SELECT id, abc_class FROM ${q(entity.table)} WHERE tenant_id = ? AND deleted_at IS NULL ORDER BY id`,
+    [ctx.tenantId],
   );
+  const classOf = new Map(items.map((item) => [item.itemId, item.abcClass]));
+  // The analysis writes the classes for the caller; the class is no field a client sends.
+  const analysis = engineContext(ctx);
+  for (const row of stored) {
+    const abcClass = classOf.get(Number(row.id)) ?? 'C';
+    if (row.abc_class !== abcClass)
+      await records.updateIn(tx, 'item_master', Number(row.id), { abcClass }, analysis);
+  }
 }
 
 async function classCounts(tx: SqlExecutor, ctx: RequestContext): Promise<AbcAnalysisResult['counts']> {

@@ -1,26 +1,26 @@
-import type { HookRegistry } from '../../crud/hooks';
+import type { EntityService } from '../../crud/entity.service';
+import { engineContext } from '../../crud/request-context';
 import { RowStore } from '../../data/row-store';
 import { runtimeOf } from '../../kernel/model-runtime';
 import type { TransitionHook, TransitionHookArgs } from '../../workflow/workflow.service';
-import { postStockTransaction } from '../inventory/post-stock-transaction';
 
 /**
  * Completing a work order receives its finished goods into stock: one PRODUCTION_RECEIPT stock
  * transaction per lot for the lot's good quantity, into the order's `receipt_location` (required by
- * the transition), posted through the engine's hooks of `stock_transaction` (`hooks`: EntityService's
- * registry), so the balance, the outbox event and the audit record are written in the completion's
- * transaction — a refused receipt (e.g. an inactive location) leaves the order in progress.
+ * the transition), created through the record-change path (`records`), so the balance, the outbox
+ * event and the audit record are written in the completion's transaction — a refused receipt (e.g.
+ * an inactive location) leaves the order in progress.
  */
-export function completionReceivesFinishedGoods(hooks: HookRegistry): TransitionHook {
+export function completionReceivesFinishedGoods(records: EntityService): TransitionHook {
   return {
     entity: 'work_order',
     action: 'complete',
-    run: (args) => receiveFinishedGoods(hooks, args),
+    run: (args) => receiveFinishedGoods(records, args),
   };
 }
 
 async function receiveFinishedGoods(
-  hooks: HookRegistry,
+  records: EntityService,
   { tx, ctx, after, actorId }: TransitionHookArgs,
 ): Promise<void> {
   const runtime = runtimeOf(ctx.model);
@@ -41,10 +41,9 @@ async function receiveFinishedGoods(
   const occurredAt = new Date().toISOString();
   for (const lot of received) {
     const quantity = Number(lot.good_quantity);
-    await postStockTransaction(
-      hooks,
+    await records.createIn(
       tx,
-      { ...ctx, userId: actorId },
+      'stock_transaction',
       {
         transactionType: 'PRODUCTION_RECEIPT',
         itemId: after.itemId,
@@ -58,6 +57,7 @@ async function receiveFinishedGoods(
         workOrderId: after.id,
         occurredAt,
       },
+      engineContext(ctx, actorId),
     );
   }
 }

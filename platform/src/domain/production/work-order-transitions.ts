@@ -1,4 +1,4 @@
-import type { HookRegistry } from '../../crud/hooks';
+import type { EntityService } from '../../crud/entity.service';
 import type { TransitionHook } from '../../workflow/workflow.service';
 import { completionReceivesFinishedGoods } from './work-order-completion';
 import { releaseCreatesLotAndSerials } from './work-order-release';
@@ -7,8 +7,8 @@ import { startSnapshotsRouting } from './work-order-start';
 /**
  * The work order's domain behaviour on its transitions, for WorkflowService's `transitionHooks`:
  * release creates lot and serials, start snapshots the routing, complete receives the finished goods
- * (through `hooks`, EntityService's registry, so stock transactions run their own hooks).
+ * (through `records`, the record-change path, so stock transactions run their own hooks).
  */
-export function workOrderTransitionHooks(hooks: HookRegistry): TransitionHook[] {
-  return [releaseCreatesLotAndSerials, startSnapshotsRouting, completionReceivesFinishedGoods(hooks)];
+export function workOrderTransitionHooks(records: EntityService): TransitionHook[] {
+  return [releaseCreatesLotAndSerials, startSnapshotsRouting, completionReceivesFinishedGoods(records)];
 }

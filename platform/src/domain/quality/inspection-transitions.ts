@@ -131,5 +131,5 @@ function inspectedEdges(inspection: EntityRecord, targets: readonly HoldTarget[]
 }
 
 function writeOf(args: TransitionHookArgs): QualityWrite {
-  return { tx: args.tx, ctx: args.ctx, actorId: args.actorId };
+  return { tx: args.tx, ctx: args.ctx, actorId: args.actorId, records: args.records };
 }

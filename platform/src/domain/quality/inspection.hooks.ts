@@ -41,14 +41,14 @@ export const hooks: EntityHooks = {
     },
   },
   inTransaction: {
-    create: async ({ tx, ctx, record }) => {
-      const write = { tx, ctx, actorId: ctx.userId ?? 'system' };
+    create: async ({ tx, ctx, record, records }) => {
+      const write = { tx, ctx, actorId: ctx.userId ?? 'system', records };
       await fromReferenceAndPlan(write, record);
     },
-    update: async ({ tx, ctx, record }) => {
+    update: async ({ tx, ctx, record, records }) => {
       // A closed inspection keeps its verdict (a concession's SPECIAL included) when other fields change.
       if (CLOSED_INSPECTION_STATES.has(String(record.status))) return;
-      await judgeInspection({ tx, ctx, actorId: ctx.userId ?? 'system' }, record);
+      await judgeInspection({ tx, ctx, actorId: ctx.userId ?? 'system', records }, record);
     },
   },
 };

@@ -1,6 +1,5 @@
 import type { EntityRecord } from '../../crud/types';
 import type { TransitionHook, TransitionHookArgs } from '../../workflow/workflow.service';
-import { applyStockMovement } from '../inventory/stock-balance';
 import { endHold, setLotStockStatus, type HoldType } from './quality-hold';
 import {
   column,
@@ -82,12 +81,12 @@ export const ncrCloseAppliesDisposition: TransitionHook = {
   },
 };
 
-/** Moves every unit of a lot out of stock (scrap or return) with movements referencing the NCR. */
+/** Moves every unit of a lot out of stock (scrap or return) with movements referencing the NCR, whose own hooks move the balances. */
 async function removeLotStock(write: QualityWrite, lotNo: string, type: 'SCRAP' | 'OUT', ncrNo: string) {
   for (const stock of await setLotStockStatus(write, lotNo, 'REJECTED')) {
     const quantity = Number(stock.availableQuantity ?? 0);
     if (quantity <= 0) continue;
-    const movement = await createRecord(write, 'stock_transaction', {
+    await createRecord(write, 'stock_transaction', {
       transactionType: type,
       itemId: stock.itemId,
       lotNo,
@@ -98,7 +97,6 @@ async function removeLotStock(write: QualityWrite, lotNo: string, type: 'SCRAP' 
       reason: type === 'SCRAP' ? `Scrapped by ${ncrNo}` : `Returned to supplier by ${ncrNo}`,
       occurredAt: new Date().toISOString(),
     });
-    await applyStockMovement(write.tx, write.ctx, movement);
   }
 }
 
@@ -168,5 +166,5 @@ async function holdsOf(write: QualityWrite, ncrId: number, status: string): Prom
 }
 
 function writeOf(args: TransitionHookArgs): QualityWrite {
-  return { tx: args.tx, ctx: args.ctx, actorId: args.actorId };
+  return { tx: args.tx, ctx: args.ctx, actorId: args.actorId, records: args.records };
 }

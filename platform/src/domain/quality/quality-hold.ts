@@ -203,11 +203,14 @@ export function registerQualityHoldGuards(hooks: HookRegistry): () => void {
   return hooks.on(
     'inTransaction',
     { entity: 'stock_transaction', action: 'create' },
-    async ({ tx, ctx, record }) => {
+    async ({ tx, ctx, record, records }) => {
       if (!RELEASING_MOVEMENTS.has(String(record.transactionType))) return;
       const lotNo = typeof record.lotNo === 'string' ? record.lotNo : '';
       if (!lotNo || !ctx.model.entities.has('quality_hold')) return;
-      const [hold] = await activeHolds({ tx, ctx, actorId: ctx.userId ?? 'system' }, { lotNos: [lotNo] });
+      const [hold] = await activeHolds(
+        { tx, ctx, actorId: ctx.userId ?? 'system', records },
+        { lotNos: [lotNo] },
+      );
       if (!hold) return;
       throw ruleViolation(
         'quality-hold',
@@ -223,8 +226,8 @@ export function registerQualityHoldGuards(hooks: HookRegistry): () => void {
 export const shipmentShipsNoHeldSerial: TransitionHook = {
   entity: 'shipment',
   action: 'ship',
-  run: async ({ tx, ctx, after, actorId }) => {
-    const write = { tx, ctx, actorId };
+  run: async ({ tx, ctx, after, actorId, records }) => {
+    const write = { tx, ctx, actorId, records };
     const s = (field: string) => `s.${column(write, 'serial_number', field)}`;
     const b = (field: string) => `b.${column(write, 'box', field)}`;
     const p = (field: string) => `p.${column(write, 'pallet', field)}`;

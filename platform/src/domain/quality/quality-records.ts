@@ -1,6 +1,7 @@
 import { appendAudit } from '../../audit/audit-writer';
-import { BusinessRuleError, ConflictError, NotFoundError } from '../../crud/errors';
-import { EntityWriter } from '../../crud/entity-writer';
+import { BusinessRuleError } from '../../crud/errors';
+import type { RecordChanges } from '../../crud/hooks';
+import { engineContext } from '../../crud/request-context';
 import { serializeRow } from '../../crud/serializer';
 import type { EntityRecord, RequestContext } from '../../crud/types';
 import type { SqlExecutor } from '../../data/database';
@@ -11,13 +12,15 @@ import { runtimeOf } from '../../kernel/model-runtime';
 
 /**
  * The transaction a quality rule writes in and who it acts for. Records the rules create or change
- * themselves (NCRs, holds, judged results, scrap movements) get the same audit record and outbox event
- * an API write would, in that transaction.
+ * (NCRs, holds, scrap movements) go through the record-change path: their hooks run, and they get
+ * the audit record and outbox event an API write would, in that transaction.
  */
 export interface QualityWrite {
   tx: SqlExecutor;
   ctx: RequestContext;
   actorId: string;
+  /** The record-change path the rules create and change records through. */
+  records: RecordChanges;
 }
 
 /** The column of a metadata field, quoted for the statement's dialect. */
@@ -58,26 +61,22 @@ export async function findIds(
 }
 
 /**
- * Inserts a record (API names), audits it and emits its `created` event, whose payload is the record
- * or what `payloadOf` makes of it (a catalog-shaped payload).
+ * Creates a record (API names) through the record-change path, so its hooks, audit record and
+ * `created` event are written as for an API write; the event's payload is the record or what
+ * `payloadOf` makes of it (a catalog-shaped payload).
  */
 export async function createRecord(
   write: QualityWrite,
   entity: string,
   body: EntityRecord,
-  payloadOf: (record: EntityRecord) => Record<string, unknown> = (record) => record,
+  payloadOf?: (record: EntityRecord) => Record<string, unknown>,
 ): Promise<EntityRecord> {
-  const rt = runtimeOf(write.ctx.model).entity(entity);
-  const [id] = await new EntityWriter(write.tx, { ...write.ctx, userId: write.actorId }).insert(rt, [body]);
-  const record = (await readRecord(write, entity, id!))!;
-  await auditChange(write, entity, id!, 'CREATE', null, record);
-  await emit(write, rt.entity.events.created, entity, id!, payloadOf(record));
-  return record;
+  return write.records.createIn(write.tx, entity, body, ruleContext(write), { announce: payloadOf });
 }
 
 /**
- * Applies a patch (API names) with the row's current version and audits it; returns the record after
- * it. `announce: false` leaves the `<entity>.updated` event out when the caller emits its own.
+ * Applies a patch (API names) through the record-change path; returns the record after it.
+ * `announce: false` leaves the `<entity>.updated` event out when the caller emits its own.
  */
 export async function updateRecord(
   write: QualityWrite,
@@ -86,18 +85,13 @@ export async function updateRecord(
   patch: EntityRecord,
   announce = true,
 ): Promise<EntityRecord> {
-  const rt = runtimeOf(write.ctx.model).entity(entity);
-  const [row] = await new RowStore(write.ctx.tenantId).byIds(write.tx, rt.entity, [id], true);
-  if (!row) throw new NotFoundError(entity, id);
-  const before = serializeRow(rt, row, write.ctx.tenantId);
-  const writer = new EntityWriter(write.tx, { ...write.ctx, userId: write.actorId });
-  if (!(await writer.update(rt, row, patch, Number(row.version)))) {
-    throw new ConflictError(entity, id, Number(row.version), row.version);
-  }
-  const after = (await readRecord(write, entity, id))!;
-  await auditChange(write, entity, id, 'UPDATE', before, after);
-  if (announce) await emit(write, rt.entity.events.updated, entity, id, after);
-  return after;
+  const options = announce ? {} : { announce: false as const };
+  return write.records.updateIn(write.tx, entity, id, patch, ruleContext(write), options);
+}
+
+/** The rules change records on the actor's behalf: the caller's own row and field rules do not bind them. */
+function ruleContext(write: QualityWrite): RequestContext {
+  return engineContext(write.ctx, write.actorId);
 }
 
 /** Appends the audit record of a change the rules made (when the Model has the audit trail). */

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Model } from '../../../../metadata/src/model';
+import { changedFields, type AuditDiff } from '../../audit/audit-diff';
 import { auditHistory } from '../../audit/audit-history';
 import { appendAudit } from '../../audit/audit-writer';
 import { ForbiddenError } from '../../crud/errors';
@@ -211,6 +212,13 @@ function redactDiff(diff: unknown, redact: Redact): unknown {
 
 const PROBE = '\u0000probe';
 
+/** The changed field names the reader may know of: those left in the redacted diff. */
+function visibleChangedFields(names: unknown, redacted: unknown): unknown {
+  if (!Array.isArray(names) || redacted === null || typeof redacted !== 'object') return names;
+  const visible = new Set(changedFields(redacted as AuditDiff));
+  return names.filter((name) => visible.has(String(name)));
+}
+
 /** A record's audit history, to whoever may read the record; fields the reader may not see are left out. */
 function registerAuditHistoryRoute(fastify: FastifyInstance, records: RecordAccess): void {
   fastify.get<{ Params: { path: string; id: string } }>('/api/:path/:id/audit', async (request, reply) => {
@@ -237,10 +245,12 @@ function registerAuditHistoryRoute(fastify: FastifyInstance, records: RecordAcce
         String(id),
       );
       return successEnvelope(
-        history.map((entry) => ({
-          ...entry,
-          diff: redactDiff(entry.diff, (values) => redactRecord(principal, model, entity.name, values)),
-        })),
+        history.map((entry) => {
+          const diff = redactDiff(entry.diff, (values) =>
+            redactRecord(principal, model, entity.name, values),
+          );
+          return { ...entry, diff, changedFields: visibleChangedFields(entry.changedFields, diff) };
+        }),
         request.id,
       );
     } catch (error) {

@@ -1,0 +1,195 @@
+/**
+ * Field rules and row scope on every write path, through the real server as non-admin roles: an
+ * operator's workflow action may send only the transition's inputs, an operator cannot write against
+ * an order outside its lines (the answer is that of a missing order), and the audit record of a
+ * write names the actor, its IP and user agent.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { startServer, type RunningServer } from '../../../platform/src/bootstrap/start-server';
+import { EngineDatabase } from '../../../platform/src/data/database';
+import { seedDemoSecurity } from '../../../platform/src/security/demo-seed';
+
+const PASSWORD = 'Demo-Passw0rd!';
+const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
+
+type Method = 'GET' | 'POST' | 'PATCH';
+type Row = Record<string, unknown>;
+
+describe('field rules and row scope on writes through the server (SQLite)', () => {
+  let server: RunningServer;
+  let dir: string;
+  const tokens = new Map<string, string>();
+  let ownOrder: number;
+  let otherOrder: number;
+
+  const call = (who: string, method: Method, url: string, payload?: object, headers: object = {}) =>
+    server.app.inject({
+      method,
+      url,
+      payload,
+      headers: { authorization: `Bearer ${tokens.get(who) ?? ''}`, ...headers },
+    });
+
+  async function created(who: string, url: string, payload: object): Promise<number> {
+    const response = await call(who, 'POST', url, payload);
+    if (response.statusCode !== 201) throw new Error(`${url}: ${response.statusCode} ${response.body}`);
+    return (response.json().data as { id: number }).id;
+  }
+
+  async function login(username: string): Promise<void> {
+    const response = await server.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username, password: PASSWORD },
+    });
+    expect(response.statusCode).toBe(200);
+    tokens.set(username, (response.json().data as { accessToken: string }).accessToken);
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mes-write-scope-'));
+    server = await startServer({
+      env: {
+        DATABASE_URL: `sqlite:${join(dir, 'mes.sqlite')}`,
+        SEED_DEMO: 'false',
+        LOG_LEVEL: 'warn',
+        MES_JWT_SECRET: 'jwt-secret-for-tests-0123456789abcdef',
+      },
+      listen: false,
+      logDestination: quiet,
+    });
+    await seedDemoSecurity(new EngineDatabase(server.dataSource), server.registry.current(), 'DEMO', {
+      MES_DEMO_PASSWORD: PASSWORD,
+    });
+    for (const username of ['admin', 'planner']) await login(username);
+    const uomId = await created('admin', '/api/units', { uomCode: 'WS-PCS', uomName: 'Pieces' });
+    const plantId = await created('admin', '/api/plants', { plantCode: 'WS-P1', plantName: 'Plant WS' });
+    const line = (code: string) =>
+      created('admin', '/api/production-lines', { lineCode: code, lineName: `Line ${code}`, plantId });
+    const ownLine = await line('WS01');
+    const otherLine = await line('WS02');
+    const itemId = await created('admin', '/api/items', { itemName: 'Counter', itemType: 'FINISHED', uomId });
+    const order = async (lineId: number) => {
+      const id = await created('planner', '/api/work-orders', {
+        itemId,
+        lineId,
+        plannedQuantity: 5,
+        plannedStart: '2026-12-01T08:00:00Z',
+      });
+      const released = await call('planner', 'POST', `/api/work-orders/${id}/actions/release`, {});
+      expect(released.statusCode).toBe(201);
+      return id;
+    };
+    ownOrder = await order(ownLine);
+    otherOrder = await order(otherLine);
+    const users = await call('admin', 'GET', '/api/users?filter[username][eq]=operator');
+    const operator = (users.json().data as { items: Row[] }).items[0]!;
+    const assigned = await call('admin', 'PATCH', `/api/users/${String(operator.id)}`, {
+      linesIds: [ownLine],
+      version: operator.version,
+    });
+    expect(assigned.statusCode).toBe(200);
+    await login('operator');
+  });
+  afterAll(async () => {
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['plannedQuantity', 999],
+    ['actualQuantity', 999],
+    ['yieldRate', 50],
+    ['woNo', 'WO-FORGED'],
+  ])(
+    'refuses %s in the body of an action that does not take it, naming the field and the rule',
+    async (field, value) => {
+      const response = await call('operator', 'POST', `/api/work-orders/${ownOrder}/actions/start`, {
+        fields: { [field]: value },
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({
+        errors: [{ field, path: `/fields/${field}`, rule: 'input' }],
+      });
+      const order = (await call('planner', 'GET', `/api/work-orders/${ownOrder}`)).json().data as Row;
+      expect(order).toMatchObject({ status: 'RELEASED', plannedQuantity: 5 });
+    },
+  );
+
+  it('refuses moving the order to another line through an action body', async () => {
+    const response = await call('operator', 'POST', `/api/work-orders/${ownOrder}/actions/start`, {
+      fields: { lineId: 1 },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ errors: [{ field: 'lineId', rule: 'input' }] });
+  });
+
+  it('starts the order when the body sends nothing but the action', async () => {
+    const response = await call('operator', 'POST', `/api/work-orders/${ownOrder}/actions/start`, {});
+    expect(response.statusCode).toBe(201);
+    expect((response.json().data as { record: Row }).record).toMatchObject({
+      status: 'IN_PROGRESS',
+      plannedQuantity: 5,
+    });
+  });
+
+  it('answers a write against an order outside the operator’s lines exactly like one against a missing order', async () => {
+    const report = (workOrderId: number) =>
+      call('operator', 'POST', '/api/work-reports', {
+        workOrderId,
+        woOperationId: 1,
+        goodQuantity: 1,
+        startTime: '2026-12-01T08:00:00Z',
+        endTime: '2026-12-01T09:00:00Z',
+      });
+    const outside = await report(otherOrder);
+    const missing = await report(999999);
+    expect(outside.statusCode).toBe(missing.statusCode);
+    expect(outside.statusCode).toBe(422);
+    const workOrderError = (response: typeof outside, id: number) =>
+      (response.json() as { errors: Row[] }).errors
+        .filter((error) => error.field === 'workOrderId')
+        .map((error) => ({ ...error, message: String(error.message).replace(String(id), '<id>') }));
+    expect(workOrderError(outside, otherOrder)).toEqual(workOrderError(missing, 999999));
+    expect(workOrderError(outside, otherOrder)).toEqual([
+      expect.objectContaining({ rule: 'exists', message: 'work_order <id> does not exist' }),
+    ]);
+  });
+
+  it('leaves the fields a reader may not see out of a record’s audit history, names included', async () => {
+    const itemId = await created('admin', '/api/items', {
+      itemName: 'Costed',
+      itemType: 'RAW',
+      uomId: (await call('admin', 'GET', '/api/units').then((r) => r.json().data.items[0].id)) as number,
+    });
+    const item = (await call('admin', 'GET', `/api/items/${itemId}`)).json().data as Row;
+    const patched = await call('admin', 'PATCH', `/api/items/${itemId}`, {
+      unitCost: 12.5,
+      itemName: 'Costed twice',
+      version: item.version,
+    });
+    expect(patched.statusCode).toBe(200);
+    const history = await call('operator', 'GET', `/api/items/${itemId}/audit`);
+    expect(history.statusCode).toBe(200);
+    const update = (history.json().data as Row[]).find((entry) => entry.action === 'UPDATE')!;
+    expect(update.changedFields).toEqual(['itemName']);
+    expect(JSON.stringify(update)).not.toContain('unitCost');
+    const full = (await call('admin', 'GET', `/api/items/${itemId}/audit`)).json().data as Row[];
+    expect(full.find((entry) => entry.action === 'UPDATE')!.changedFields).toEqual(['itemName', 'unitCost']);
+  });
+
+  it('records the actor name, IP and user agent with the audit record of a data change', async () => {
+    const id = await created('admin', '/api/departments', { deptCode: 'WS_AUD', deptName: 'Audited' });
+    const history = await call('admin', 'GET', `/api/departments/${id}/audit`);
+    expect(history.statusCode).toBe(200);
+    expect((history.json().data as Row[])[0]).toMatchObject({
+      action: 'CREATE',
+      actorName: 'admin',
+      ip: '127.0.0.1',
+      userAgent: 'lightMyRequest',
+    });
+  });
+});
