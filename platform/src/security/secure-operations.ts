@@ -102,6 +102,8 @@ export class SecureEntityOperations implements EntityOperations {
     }
     const actions =
       request.mode === 'create' ? ['create'] : request.mode === 'update' ? ['update'] : ['create', 'update'];
+    // The mode's permissions hold even for a request without rows, which then answers 403, not 200.
+    for (const action of actions) authorizeWrite(principal, ctx.model, entity, action);
     for (const row of request.rows)
       for (const action of actions) authorizeWrite(principal, ctx.model, entity, action, row);
     return this.inner.bulk(entity, request, withAccess(ctx, principal));

@@ -199,6 +199,10 @@ describe.each<Dialect>(['sqlite', 'mysql'])('API security end to end on %s', (di
     const refused = await call('DEMO:auditor', 'POST', '/api/departments/bulk', { mode: 'delete', rows });
     expect(refused.statusCode).toBe(403);
     expect(refused.json().message).toContain('department:delete');
+    // A request without rows needs the mode's permission all the same.
+    const empty = await call('DEMO:auditor', 'POST', '/api/departments/bulk', { mode: 'create', rows: [] });
+    expect(empty.statusCode).toBe(403);
+    expect(empty.json().message).toContain('department:create');
     // Rows of another tenant are rows that do not exist: each is named, and nothing is deleted.
     const foreign = await call('OTHER:admin', 'POST', '/api/departments/bulk', { mode: 'delete', rows });
     const absent = await call('OTHER:admin', 'POST', '/api/departments/bulk', {
