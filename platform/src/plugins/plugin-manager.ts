@@ -154,7 +154,7 @@ export class PluginManager {
    * unpacked into the plugin store, then installed like a folder. A refused package leaves no files.
    */
   async installPackage(archive: Buffer, by: string | null, enable = false): Promise<PluginInfo> {
-    const unpacked = this.unpack(archive);
+    const unpacked = await this.unpack(archive);
     return this.serialized(() => this.installFrom(unpacked.dir, by, enable, unpacked.sha256)).catch(
       (error: unknown) => this.removeUnused(unpacked.dir).then(() => Promise.reject(error)),
     );
@@ -162,7 +162,7 @@ export class PluginManager {
 
   /** Upgrades to the version in an uploaded `.tgz`. */
   async upgradePackage(name: string, archive: Buffer, by: string | null): Promise<PluginInfo> {
-    const unpacked = this.unpack(archive);
+    const unpacked = await this.unpack(archive);
     return this.serialized(() => this.upgradeFrom(name, unpacked.dir, by, unpacked.sha256)).catch(
       (error: unknown) => this.removeUnused(unpacked.dir).then(() => Promise.reject(error)),
     );
@@ -408,9 +408,9 @@ export class PluginManager {
     }
   }
 
-  private unpack(archive: Buffer) {
+  private async unpack(archive: Buffer) {
     try {
-      return unpackPluginPackage(archive, this.storeRoot);
+      return await unpackPluginPackage(archive, this.storeRoot);
     } catch (error) {
       if (error instanceof ArchiveRejectedError) throw pluginRejected('package', error.message, error.rule);
       throw error;

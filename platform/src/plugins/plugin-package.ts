@@ -48,7 +48,7 @@ export interface UnpackedPackage {
 }
 
 /** Builds the package of the plugin in `dir` into `outDir`. */
-export function buildPluginPackage(dir: string, outDir: string): BuiltPackage {
+export async function buildPluginPackage(dir: string, outDir: string): Promise<BuiltPackage> {
   const { manifest } = readPluginFolder(dir);
   const name = manifest.plugin;
   const staging = mkdtempSync(join(tmpdir(), `mes-plugin-${name}-`));
@@ -66,7 +66,7 @@ export function buildPluginPackage(dir: string, outDir: string): BuiltPackage {
       path: `${name}/${relative(root, file).split(sep).join('/')}`,
       content: readFileSync(file),
     }));
-    const archive = writeTarGz(files);
+    const archive = await writeTarGz(files);
     mkdirSync(outDir, { recursive: true });
     const file = join(outDir, `${name}-${manifest.version}.tgz`);
     writeFileSync(file, archive);
@@ -82,12 +82,12 @@ export function buildPluginPackage(dir: string, outDir: string): BuiltPackage {
  * Checks and unpacks an uploaded package into `storeRoot`: safe paths only, a `plugin.yaml` at the
  * root (or in the one top folder), a valid plugin name and version. Throws ArchiveRejectedError.
  */
-export function unpackPluginPackage(
+export async function unpackPluginPackage(
   archive: Buffer,
   storeRoot: string,
   limits: ReadLimits = DEFAULT_PACKAGE_LIMITS,
-): UnpackedPackage {
-  const files = withoutTopFolder(readTarGz(archive, limits));
+): Promise<UnpackedPackage> {
+  const files = withoutTopFolder(await readTarGz(archive, limits));
   const manifestFile = files.find((f) => f.path === 'plugin.yaml');
   if (!manifestFile) throw new ArchiveRejectedError('manifest', 'the package has no plugin.yaml');
   let manifest: { plugin?: unknown; version?: unknown };

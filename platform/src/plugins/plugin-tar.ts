@@ -1,10 +1,16 @@
 /**
- * The subset of the POSIX ustar format a plugin package needs: regular files and folders, written
- * reproducibly (sorted, mtime 0, no owner) and read with every entry checked, so an uploaded archive
- * can never write outside the folder it is unpacked into.
+ * Plugin packages are gzipped tar archives (tar-stream): written reproducibly (sorted, mtime 0, no
+ * owner) and read with every entry checked, so an uploaded archive can never write outside the
+ * folder it is unpacked into.
  */
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
+import { extract, pack } from 'tar-stream';
 
+const gzipped = promisify(gzip);
+const gunzipped = promisify(gunzip);
+
+/** Tar framing beyond the file contents: a header block per entry plus padding, then the end blocks. */
 const BLOCK = 512;
 
 export interface TarFile {
@@ -30,72 +36,75 @@ export interface ReadLimits {
   maxEntries: number;
 }
 
-/** A gzipped tar of the files (folders are implied by the paths). */
-export function writeTarGz(files: readonly TarFile[]): Buffer {
-  const blocks: Buffer[] = [];
-  for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
-    blocks.push(header(file.path, file.content.length));
-    blocks.push(file.content);
-    const padding = (BLOCK - (file.content.length % BLOCK)) % BLOCK;
-    if (padding > 0) blocks.push(Buffer.alloc(padding));
-  }
-  blocks.push(Buffer.alloc(BLOCK * 2));
-  return gzipSync(Buffer.concat(blocks), { level: 9 });
+/** A gzipped tar of the files (folders are implied by the paths); the same files give the same bytes. */
+export async function writeTarGz(files: readonly TarFile[]): Promise<Buffer> {
+  const archive = pack();
+  const chunks: Buffer[] = [];
+  const collected = (async () => {
+    for await (const chunk of archive) chunks.push(chunk as Buffer);
+  })();
+  for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)))
+    archive.entry(
+      { name: file.path, type: 'file', mode: 0o644, uid: 0, gid: 0, mtime: new Date(0) },
+      file.content,
+    );
+  archive.finalize();
+  await collected;
+  return gzipped(Buffer.concat(chunks), { level: 9 });
 }
 
 /**
- * Reads a gzipped tar: regular files only (folders skipped; links, devices and unknown entry types
+ * Reads a gzipped tar: regular files only (folders skipped; links, devices and other entry types
  * refused), each path relative, free of `..`, backslashes and NUL, within the limits.
  */
-export function readTarGz(archive: Buffer, limits: ReadLimits): TarFile[] {
+export async function readTarGz(archive: Buffer, limits: ReadLimits): Promise<TarFile[]> {
   let tar: Buffer;
   try {
-    // The tar framing adds at most a block per entry plus padding beyond the file contents.
-    tar = gunzipSync(archive, { maxOutputLength: limits.maxBytes + BLOCK * 2 * (limits.maxEntries + 2) });
+    tar = await gunzipped(archive, {
+      maxOutputLength: limits.maxBytes + BLOCK * 2 * (limits.maxEntries + 2),
+    });
   } catch (error) {
     throw new ArchiveRejectedError(
       'gzip',
       `not a gzip archive within ${limits.maxBytes} bytes unpacked: ${(error as Error).message}`,
     );
   }
+  const reader = extract();
+  const read = readEntries(reader, limits);
+  reader.end(tar);
+  try {
+    return await read;
+  } catch (error) {
+    if (error instanceof ArchiveRejectedError) throw error;
+    throw new ArchiveRejectedError('tar', `not a valid tar archive: ${(error as Error).message}`);
+  }
+}
+
+async function readEntries(reader: ReturnType<typeof extract>, limits: ReadLimits): Promise<TarFile[]> {
   const files: TarFile[] = [];
   let total = 0;
   let entries = 0;
-  let longName: string | null = null;
-  for (let offset = 0; offset + BLOCK <= tar.length;) {
-    const block = tar.subarray(offset, offset + BLOCK);
-    if (block.every((byte) => byte === 0)) break;
-    if (!checksumMatches(block))
-      throw new ArchiveRejectedError('tar', `corrupt tar header at byte ${offset}`);
-    const size = octal(block.subarray(124, 136));
-    const type = String.fromCharCode(block[156] || 48);
-    const dataStart = offset + BLOCK;
-    if (dataStart + size > tar.length)
-      throw new ArchiveRejectedError('tar', `truncated tar entry at byte ${offset}`);
-    const data = tar.subarray(dataStart, dataStart + size);
-    offset = dataStart + Math.ceil(size / BLOCK) * BLOCK;
+  for await (const entry of reader) {
+    const { name, type, size = 0 } = entry.header;
     if (++entries > limits.maxEntries)
       throw new ArchiveRejectedError('limit', `more than ${limits.maxEntries} entries`);
-    if (type === 'L') {
-      longName = data.toString('utf8').replace(/\0+$/, '');
+    if (type === 'directory') {
+      checkedPath(name);
+      entry.resume();
       continue;
     }
-    const path = longName ?? entryName(block);
-    longName = null;
-    if (type === '5') {
-      checkedPath(path);
-      continue;
-    }
-    if (type === 'x' || type === 'g') continue;
-    if (type !== '0' && type !== '7')
+    if (type !== 'file' && type !== 'contiguous-file')
       throw new ArchiveRejectedError(
         'entry-type',
-        `${path}: only files and folders are allowed (entry type ${type})`,
+        `${name}: only files and folders are allowed (entry type ${type ?? 'unknown'})`,
       );
+    const path = checkedPath(name);
     total += size;
     if (total > limits.maxBytes)
       throw new ArchiveRejectedError('limit', `unpacks to more than ${limits.maxBytes} bytes`);
-    files.push({ path: checkedPath(path), content: Buffer.from(data) });
+    const chunks: Buffer[] = [];
+    for await (const chunk of entry) chunks.push(chunk as Buffer);
+    files.push({ path, content: Buffer.concat(chunks) });
   }
   return files;
 }
@@ -114,54 +123,4 @@ function checkedPath(raw: string): string {
   )
     throw new ArchiveRejectedError('path-traversal', `unsafe path in archive: ${JSON.stringify(raw)}`);
   return path;
-}
-
-function header(path: string, size: number): Buffer {
-  const block = Buffer.alloc(BLOCK);
-  const bytes = Buffer.from(path, 'utf8');
-  if (bytes.length <= 100) bytes.copy(block, 0);
-  else {
-    const cut = path.lastIndexOf('/', 155);
-    if (cut <= 0 || Buffer.byteLength(path.slice(cut + 1)) > 100)
-      throw new Error(`path too long for a plugin package: ${path}`);
-    Buffer.from(path.slice(cut + 1)).copy(block, 0);
-    Buffer.from(path.slice(0, cut)).copy(block, 345);
-  }
-  block.write('0000644\0', 100, 'ascii');
-  block.write('0000000\0', 108, 'ascii');
-  block.write('0000000\0', 116, 'ascii');
-  block.write(size.toString(8).padStart(11, '0') + '\0', 124, 'ascii');
-  block.write('00000000000\0', 136, 'ascii');
-  block.write('        ', 148, 'ascii');
-  block.write('0', 156, 'ascii');
-  block.write('ustar\0', 257, 'ascii');
-  block.write('00', 263, 'ascii');
-  let sum = 0;
-  for (const byte of block) sum += byte;
-  block.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'ascii');
-  return block;
-}
-
-function entryName(block: Buffer): string {
-  const name = cString(block.subarray(0, 100));
-  const isUstar = block.subarray(257, 262).toString('ascii') === 'ustar';
-  const prefix = isUstar ? cString(block.subarray(345, 500)) : '';
-  return prefix ? `${prefix}/${name}` : name;
-}
-
-function checksumMatches(block: Buffer): boolean {
-  let sum = 0;
-  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : block[i];
-  return sum === octal(block.subarray(148, 156));
-}
-
-function octal(field: Buffer): number {
-  const text = cString(field).trim();
-  if (!/^[0-7]*$/.test(text)) throw new ArchiveRejectedError('tar', `bad number in tar header: ${text}`);
-  return text.length === 0 ? 0 : parseInt(text, 8);
-}
-
-function cString(field: Buffer): string {
-  const end = field.indexOf(0);
-  return field.subarray(0, end < 0 ? field.length : end).toString('utf8');
 }

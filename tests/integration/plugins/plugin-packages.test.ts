@@ -39,9 +39,9 @@ describe('mes plugin build', () => {
   let out: string;
   let built: BuiltPackage;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     out = mkdtempSync(join(tmpdir(), 'mes-pack-'));
-    built = buildPluginPackage(join(PLUGIN_FIXTURES, 'gadgets'), out);
+    built = await buildPluginPackage(join(PLUGIN_FIXTURES, 'gadgets'), out);
   });
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
@@ -52,8 +52,8 @@ describe('mes plugin build', () => {
     expect(readFileSync(`${built.file}.sha256`, 'utf8')).toBe(`${digest}  gadgets-1.0.0.tgz\n`);
   });
 
-  it('packs metadata, migrations and the compiled server code, not the TypeScript sources', () => {
-    const paths = readTarGz(readFileSync(built.file), LIMITS).map((f) => f.path);
+  it('packs metadata, migrations and the compiled server code, not the TypeScript sources', async () => {
+    const paths = (await readTarGz(readFileSync(built.file), LIMITS)).map((f) => f.path);
     expect(paths).toEqual(
       expect.arrayContaining([
         'gadgets/plugin.yaml',
@@ -66,10 +66,10 @@ describe('mes plugin build', () => {
     expect(paths.filter((p) => p.endsWith('.ts'))).toEqual([]);
   });
 
-  it('is reproducible: the same folder gives the same bytes', () => {
+  it('is reproducible: the same folder gives the same bytes', async () => {
     const again = mkdtempSync(join(tmpdir(), 'mes-pack-'));
     try {
-      expect(buildPluginPackage(join(PLUGIN_FIXTURES, 'gadgets'), again).sha256).toBe(built.sha256);
+      expect((await buildPluginPackage(join(PLUGIN_FIXTURES, 'gadgets'), again)).sha256).toBe(built.sha256);
     } finally {
       rmSync(again, { recursive: true, force: true });
     }
@@ -86,7 +86,7 @@ describe.each<TestDialect>(['sqlite', 'mysql'])('plugin packages uploaded on %s'
     database = testDatabase(dialect, 'plugpkg');
     server = await bootServer(database, { PLUGIN_UPLOAD_LIMIT: String(UPLOAD_LIMIT) });
     out = mkdtempSync(join(tmpdir(), 'mes-pack-'));
-    built = buildPluginPackage(join(PLUGIN_FIXTURES, 'gadgets'), out);
+    built = await buildPluginPackage(join(PLUGIN_FIXTURES, 'gadgets'), out);
   }, 180_000);
   afterAll(async () => {
     await server?.close();
@@ -104,7 +104,7 @@ describe.each<TestDialect>(['sqlite', 'mysql'])('plugin packages uploaded on %s'
   const storeRoot = () => database.env.PLUGIN_STORE_DIR;
 
   it('refuses an archive with a path escaping the package with 422 path-traversal; nothing is written', async () => {
-    const archive = writeTarGz([
+    const archive = await writeTarGz([
       { path: 'evil/plugin.yaml', content: MANIFEST },
       { path: 'evil/../../escaped.txt', content: Buffer.from('outside') },
     ]);
@@ -122,10 +122,10 @@ describe.each<TestDialect>(['sqlite', 'mysql'])('plugin packages uploaded on %s'
   });
 
   it('refuses absolute paths, archives without plugin.yaml and bodies that are not gzip with 422', async () => {
-    const absolute = await upload(writeTarGz([{ path: '/etc/evil.yaml', content: MANIFEST }]));
+    const absolute = await upload(await writeTarGz([{ path: '/etc/evil.yaml', content: MANIFEST }]));
     expect(absolute.json<ErrorEnvelope>().errors?.[0]).toMatchObject({ rule: 'path-traversal' });
     const noManifest = await upload(
-      writeTarGz([{ path: 'x/metadata/a.yaml', content: Buffer.from('a: 1') }]),
+      await writeTarGz([{ path: 'x/metadata/a.yaml', content: Buffer.from('a: 1') }]),
     );
     expect(noManifest.statusCode).toBe(422);
     expect(noManifest.json<ErrorEnvelope>().errors?.[0]).toMatchObject({ rule: 'manifest' });
@@ -175,7 +175,7 @@ describe.each<TestDialect>(['sqlite', 'mysql'])('plugin packages uploaded on %s'
     const manifest = join(source, 'plugin.yaml');
     writeFileSync(manifest, readFileSync(manifest, 'utf8').replace('version: 1.0.0', 'version: 1.1.0'));
     writeFileSync(join(source, 'server', 'behaviour.ts'), "export const BEHAVIOUR = 'v2';\n");
-    const v2 = buildPluginPackage(source, join(out, 'v2'));
+    const v2 = await buildPluginPackage(source, join(out, 'v2'));
     const upgraded = await upload(readFileSync(v2.file), '/api/admin/plugins/gadgets/upgrade');
     expect(upgraded.statusCode).toBe(200);
     expect(upgraded.json<Envelope<PluginView>>().data).toMatchObject({

@@ -55,8 +55,8 @@ export function register(program: Command): void {
     .action((path: string, options: InstallOptions) => install(path, options));
 }
 
-function build(dir: string, options: BuildOptions): void {
-  const built = buildPluginPackage(resolve(dir), resolve(options.out ?? '.'));
+async function build(dir: string, options: BuildOptions): Promise<void> {
+  const built = await buildPluginPackage(resolve(dir), resolve(options.out ?? '.'));
   if (options.json) process.stdout.write(`${JSON.stringify(built, null, 2)}\n`);
   else
     process.stdout.write(
@@ -80,7 +80,7 @@ async function installRemote(source: string, options: InstallOptions): Promise<P
   if (statSync(source).isDirectory()) {
     const out = mkdtempSync(join(tmpdir(), 'mes-plugin-install-'));
     try {
-      archive = readFileSync(buildPluginPackage(source, out).file);
+      archive = readFileSync((await buildPluginPackage(source, out)).file);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
