@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { resolve, sep } from 'node:path';
 import type { Diagnostic } from '../../../metadata/src/diagnostic';
 import {
   discoverAll,
@@ -34,20 +35,29 @@ export interface ModelSources {
 }
 
 /**
- * Builds a Model from core metadata plus exactly the given plugins: documents of any other plugin
- * found under the roots are left out, so a plugin's entities, forms, menus and roles exist only
- * while it is enabled.
+ * Builds a Model from core metadata plus exactly the given plugins, each read from the folder given
+ * for it: documents of any other plugin found under the roots are left out, so a plugin's entities,
+ * forms, menus and roles exist only while it is enabled; and so is another copy of a served plugin
+ * (the catalog's, while the plugin runs from an uploaded package or another folder).
  */
 export function composeModel(sources: ModelSources, version: number): Model {
   const { documents, diagnostics } = loadParsed([...sources.roots, ...sources.plugins.values()]);
-  const served = (origin: string) => origin === 'core' || sources.plugins.has(origin);
-  const kept = documents.filter((d) => served(d.origin));
+  const folders = new Map([...sources.plugins].map(([name, dir]) => [name, resolve(dir) + sep]));
+  const served = (document: LoadedDocument) => {
+    if (document.origin === 'core') return true;
+    const folder = folders.get(document.origin);
+    return folder !== undefined && resolve(document.file).startsWith(folder);
+  };
+  const kept = documents.filter(served);
   const result = validated(
     kept,
-    diagnostics.filter((d) => !documents.some((doc) => doc.file === d.file && !served(doc.origin))),
+    diagnostics.filter((d) => !documents.some((doc) => doc.file === d.file && !served(doc))),
   );
+  const servedEntities = new Set(kept.filter((d) => d.kind === 'entity').map((d) => d.name));
   const dormant = new Set(
-    documents.filter((d) => d.kind === 'entity' && !served(d.origin) && d.name).map((d) => d.name as string),
+    documents
+      .filter((d) => d.kind === 'entity' && !served(d) && d.name && !servedEntities.has(d.name))
+      .map((d) => d.name as string),
   );
   const errors = result.diagnostics.filter((d) => d.severity === 'error' && !isDormantGrant(d, dormant));
   if (errors.length > 0) throw new MetadataRejectedError(errors);

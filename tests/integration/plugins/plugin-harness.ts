@@ -6,8 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createConnection } from 'mysql2/promise';
 import { startServer, type RunningServer } from '../../../platform/src/bootstrap/start-server';
+import { EngineDatabase } from '../../../platform/src/data/database';
+import { seedDemoSecurity } from '../../../platform/src/security/demo-seed';
 
 export type TestDialect = 'sqlite' | 'mysql';
 
@@ -87,4 +90,68 @@ export async function tableNames(server: RunningServer): Promise<string[]> {
       : 'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()',
   )) as { name?: string; NAME?: string; TABLE_NAME?: string }[];
   return rows.map((row) => String(row.name ?? row.NAME ?? row.TABLE_NAME)).sort();
+}
+
+const DEMO_PASSWORD = 'Demo-Passw0rd!';
+
+/** A server with authentication on and the demo users of tenant DEMO; requests carry their tokens. */
+export interface SignedInServer {
+  server: RunningServer;
+  /** The engine's view of the database, for audit checks. */
+  database: EngineDatabase;
+  /** The access token of a demo user (signs in once). */
+  token(username: string): Promise<string>;
+  /** A request as `username`, or anonymous with `null`. */
+  call(username: string | null, options: InjectOptions): Promise<LightMyRequestResponse>;
+  query<T>(sql: string, params?: unknown[]): Promise<T[]>;
+}
+
+export async function bootSignedInServer(
+  database: PluginTestDatabase,
+  env: Record<string, string> = {},
+  options: { logDestination?: Writable; listen?: boolean } = {},
+): Promise<SignedInServer> {
+  const server = await startServer({
+    env: {
+      SEED_DEMO: 'false',
+      LOG_LEVEL: 'warn',
+      MES_JWT_SECRET: 'jwt-secret-for-plugin-tests-0123456789',
+      ...(options.listen ? { PORT: '0', HOST: '127.0.0.1' } : {}),
+      ...database.env,
+      ...env,
+    },
+    listen: options.listen ?? false,
+    logDestination: options.logDestination ?? quiet,
+  });
+  const engine = new EngineDatabase(server.dataSource);
+  // Seeding refuses production; the demo users are test fixtures whatever NODE_ENV the server runs with.
+  await seedDemoSecurity(engine, server.registry.current(), 'DEMO', { MES_DEMO_PASSWORD: DEMO_PASSWORD });
+  const tokens = new Map<string, string>();
+  const token = async (username: string): Promise<string> => {
+    const cached = tokens.get(username);
+    if (cached) return cached;
+    const response = await server.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username, password: DEMO_PASSWORD },
+    });
+    if (response.statusCode !== 200) throw new Error(`login ${username}: ${response.body}`);
+    const accessToken = response.json<{ data: { accessToken: string } }>().data.accessToken;
+    tokens.set(username, accessToken);
+    return accessToken;
+  };
+  return {
+    server,
+    database: engine,
+    token,
+    call: async (username, request) =>
+      server.app.inject({
+        ...request,
+        headers: {
+          ...request.headers,
+          ...(username ? { authorization: `Bearer ${await token(username)}` } : {}),
+        },
+      }),
+    query: <T>(sql: string, params: unknown[] = []) => server.dataSource.query(sql, params) as Promise<T[]>,
+  };
 }
