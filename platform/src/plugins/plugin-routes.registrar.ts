@@ -74,6 +74,9 @@ export class PluginRoutesRegistrar implements OnModuleInit {
         .send(successEnvelope(data ?? null, request.id));
     } catch (error) {
       sendError(error, request, reply);
+      // Resolve only once the answer is written: an async handler resolving earlier (while async
+      // onSend hooks still run) makes Fastify send again, failing with ERR_HTTP_HEADERS_SENT.
+      await reply;
     }
   }
 }
