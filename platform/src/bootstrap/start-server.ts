@@ -115,6 +115,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       engineVersion: engineVersion(),
       storeRoot: pluginConfig.storeRoot,
       uploadLimit: pluginConfig.uploadLimit,
+      uploads: pluginConfig.uploads,
+      trustedKeys: pluginConfig.trustedKeys,
     });
     const model = await step('metadata compiled', () => plugins.initialModel());
     logger.info({ entities: model.entities.size, modelHash: model.hash }, 'model ready');

@@ -3,6 +3,7 @@ import {
   Controller,
   Delete,
   Get,
+  Headers,
   HttpCode,
   Inject,
   Param,
@@ -13,12 +14,13 @@ import {
 } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { requireAdmin } from './admin-access';
-import { BadRequestError } from '../crud/errors';
+import { BadRequestError, ForbiddenError } from '../crud/errors';
 import { EnvelopeInterceptor } from '../crud/http/envelope.interceptor';
 import { requestContext } from '../crud/http/request-context';
 import { MODEL_REGISTRY } from '../crud/http/tokens';
 import type { ModelRegistry } from '../kernel/model-registry';
 import type { PluginInfo, PluginManager } from './plugin-manager';
+import { SIGNATURE_HEADER } from './plugin-signature';
 import { PLUGIN_MANAGER } from './tokens';
 
 interface InstallBody {
@@ -51,18 +53,25 @@ export class PluginAdminController {
 
   /**
    * JSON `{ source, enable? }` installs from the catalog or a folder; a `.tgz` body
-   * (`application/gzip`, built by `mes plugin build`) installs the package, `?enable=true` enabling it.
+   * (`application/gzip`, built by `mes plugin build`, its signature in X-Plugin-Signature) installs
+   * the package, `?enable=true` enabling it.
    */
   @Post()
   @HttpCode(201)
   install(
     @Body() body: InstallBody | Buffer | undefined,
     @Query('enable') enableQuery: string | undefined,
+    @Headers(SIGNATURE_HEADER) signature: string | undefined,
     @Req() request: FastifyRequest,
   ): Promise<PluginInfo> {
     const by = this.actor(request);
     if (Buffer.isBuffer(body))
-      return this.plugins.installPackage(body, by, booleanQuery('enable', enableQuery));
+      return this.plugins.installPackage(
+        this.uploaded(body),
+        by,
+        booleanQuery('enable', enableQuery),
+        signature,
+      );
     const source = body?.source;
     if (typeof source !== 'string' || source.length === 0)
       throw new BadRequestError('source is required: a catalog plugin name or an absolute folder path', {
@@ -92,10 +101,11 @@ export class PluginAdminController {
   upgrade(
     @Param('name') name: string,
     @Body() body: InstallBody | Buffer | undefined,
+    @Headers(SIGNATURE_HEADER) signature: string | undefined,
     @Req() request: FastifyRequest,
   ): Promise<PluginInfo> {
     const by = this.actor(request);
-    if (Buffer.isBuffer(body)) return this.plugins.upgradePackage(name, body, by);
+    if (Buffer.isBuffer(body)) return this.plugins.upgradePackage(name, this.uploaded(body), by, signature);
     const source = typeof body?.source === 'string' && body.source.length > 0 ? body.source : null;
     return this.plugins.upgrade(name, source, by);
   }
@@ -114,6 +124,16 @@ export class PluginAdminController {
   private actor(request: FastifyRequest): string | null {
     requireAdmin(request);
     return requestContext(request, this.models).userId;
+  }
+
+  /** An uploaded package, unless uploads are switched off (MES_PLUGIN_UPLOADS=off). */
+  private uploaded(archive: Buffer): Buffer {
+    if (!this.plugins.uploadsAllowed)
+      throw new ForbiddenError(
+        'Uploading plugin packages is switched off on this server (MES_PLUGIN_UPLOADS=off): install from the catalog or a folder on the server, or set MES_PLUGIN_UPLOADS=on',
+        { setting: 'MES_PLUGIN_UPLOADS' },
+      );
+    return archive;
   }
 }
 

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import semver from 'semver';
@@ -27,6 +28,7 @@ import {
 } from './plugin-sql-migrations';
 import { ArchiveRejectedError } from './plugin-tar';
 import { pluginMetadataRejected, pluginNotFound, pluginRejected, pluginStateConflict } from './plugin-errors';
+import { SignatureRejectedError, verifyPackageSignature } from './plugin-signature';
 import { PluginStore, type PluginRecord } from './plugin-store';
 import { applyReversibly, SchemaStepError } from './schema-steps';
 
@@ -42,6 +44,10 @@ export interface PluginManagerOptions {
   storeRoot?: string;
   /** Largest uploaded `.tgz` in bytes; default 20 MiB. */
   uploadLimit?: number;
+  /** Whether the admin API accepts uploaded packages; default true. */
+  uploads?: boolean;
+  /** Ed25519 public keys a package must be signed by; none = unsigned packages are accepted. */
+  trustedKeys?: readonly KeyObject[];
 }
 
 /** The view of a plugin the admin API answers with. */
@@ -128,6 +134,11 @@ export class PluginManager {
     return this.options.uploadLimit ?? 20 * 1024 * 1024;
   }
 
+  /** Whether packages may be uploaded through the admin API (MES_PLUGIN_UPLOADS). */
+  get uploadsAllowed(): boolean {
+    return this.options.uploads ?? true;
+  }
+
   onChange(listener: MetadataChangeListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -150,19 +161,30 @@ export class PluginManager {
   }
 
   /**
-   * Installs an uploaded `.tgz` (built by `mes plugin build`): checked (safe paths, manifest) and
-   * unpacked into the plugin store, then installed like a folder. A refused package leaves no files.
+   * Installs an uploaded `.tgz` (built by `mes plugin build`): its signature checked against the
+   * trusted keys (when configured), checked (safe paths, manifest) and unpacked into the plugin store,
+   * then installed like a folder. A refused package leaves no files.
    */
-  async installPackage(archive: Buffer, by: string | null, enable = false): Promise<PluginInfo> {
-    const unpacked = await this.unpack(archive);
+  async installPackage(
+    archive: Buffer,
+    by: string | null,
+    enable = false,
+    signature?: string,
+  ): Promise<PluginInfo> {
+    const unpacked = await this.unpack(archive, signature);
     return this.serialized(() => this.installFrom(unpacked.dir, by, enable, unpacked.sha256)).catch(
       (error: unknown) => this.removeUnused(unpacked.dir).then(() => Promise.reject(error)),
     );
   }
 
-  /** Upgrades to the version in an uploaded `.tgz`. */
-  async upgradePackage(name: string, archive: Buffer, by: string | null): Promise<PluginInfo> {
-    const unpacked = await this.unpack(archive);
+  /** Upgrades to the version in an uploaded `.tgz`, checked like an installed one. */
+  async upgradePackage(
+    name: string,
+    archive: Buffer,
+    by: string | null,
+    signature?: string,
+  ): Promise<PluginInfo> {
+    const unpacked = await this.unpack(archive, signature);
     return this.serialized(() => this.upgradeFrom(name, unpacked.dir, by, unpacked.sha256)).catch(
       (error: unknown) => this.removeUnused(unpacked.dir).then(() => Promise.reject(error)),
     );
@@ -408,11 +430,14 @@ export class PluginManager {
     }
   }
 
-  private async unpack(archive: Buffer) {
+  /** Checks the package's signature, then unpacks it; nothing of an unsigned package is unpacked. */
+  private async unpack(archive: Buffer, signature: string | undefined) {
     try {
+      verifyPackageSignature(archive, signature, this.options.trustedKeys ?? []);
       return await unpackPluginPackage(archive, this.storeRoot);
     } catch (error) {
-      if (error instanceof ArchiveRejectedError) throw pluginRejected('package', error.message, error.rule);
+      if (error instanceof ArchiveRejectedError || error instanceof SignatureRejectedError)
+        throw pluginRejected('package', error.message, error.rule);
       throw error;
     }
   }

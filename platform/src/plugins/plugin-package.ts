@@ -1,9 +1,10 @@
 /**
  * Plugin packages: `mes plugin build <dir>` packs `<name>-<version>.tgz` (the plugin's files with the
- * server code compiled to `server/dist`, without the TypeScript sources) and its sha256; an uploaded
- * package is checked and unpacked into the plugin store, one folder per name, version and digest.
+ * server code compiled to `server/dist`, without the TypeScript sources), its sha256 and, when given a
+ * signing key, its detached signature; an uploaded package is checked and unpacked into the plugin
+ * store, one folder per name, version and digest.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomUUID, type KeyObject } from 'node:crypto';
 import {
   cpSync,
   existsSync,
@@ -21,6 +22,7 @@ import { parse as parseYaml } from 'yaml';
 import { readPluginFolder } from './model-composer';
 import { BUILT_SERVER_DIR, buildServerCode } from './plugin-code';
 import { pluginChecksum } from './plugin-checksum';
+import { SIGNATURE_SUFFIX, signPackage } from './plugin-signature';
 import { ArchiveRejectedError, readTarGz, writeTarGz, type ReadLimits } from './plugin-tar';
 
 export const PLUGIN_NAME_PATTERN = /^[a-z][a-z0-9_-]*$/;
@@ -37,6 +39,8 @@ export interface BuiltPackage {
   sha256: string;
   /** The plugin's content checksum (ext_plugin `checksum` after installing the package). */
   checksum: string;
+  /** `<file>.sig`, the detached Ed25519 signature, when built with a signing key. */
+  signatureFile?: string;
 }
 
 export interface UnpackedPackage {
@@ -47,8 +51,12 @@ export interface UnpackedPackage {
   sha256: string;
 }
 
-/** Builds the package of the plugin in `dir` into `outDir`. */
-export async function buildPluginPackage(dir: string, outDir: string): Promise<BuiltPackage> {
+/** Builds the package of the plugin in `dir` into `outDir`, signed with `signingKey` when given. */
+export async function buildPluginPackage(
+  dir: string,
+  outDir: string,
+  signingKey?: KeyObject,
+): Promise<BuiltPackage> {
   const { manifest } = readPluginFolder(dir);
   const name = manifest.plugin;
   const staging = mkdtempSync(join(tmpdir(), `mes-plugin-${name}-`));
@@ -72,7 +80,17 @@ export async function buildPluginPackage(dir: string, outDir: string): Promise<B
     writeFileSync(file, archive);
     const sha256 = createHash('sha256').update(archive).digest('hex');
     writeFileSync(`${file}.sha256`, `${sha256}  ${name}-${manifest.version}.tgz\n`);
-    return { name, version: manifest.version, file, sha256, checksum: pluginChecksum(root) };
+    const built: BuiltPackage = {
+      name,
+      version: manifest.version,
+      file,
+      sha256,
+      checksum: pluginChecksum(root),
+    };
+    if (!signingKey) return built;
+    const signatureFile = `${file}${SIGNATURE_SUFFIX}`;
+    writeFileSync(signatureFile, `${signPackage(archive, signingKey)}\n`);
+    return { ...built, signatureFile };
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }

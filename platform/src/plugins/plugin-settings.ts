@@ -1,4 +1,6 @@
+import type { KeyObject } from 'node:crypto';
 import { isAbsolute, join, resolve } from 'node:path';
+import { parseTrustedKeys } from './plugin-signature';
 
 /** Plugin runtime settings from the environment (docs/plugins.md). */
 export interface PluginSettings {
@@ -12,6 +14,13 @@ export interface PluginSettings {
   maxFaults: number;
   /** PLUGIN_UPLOAD_LIMIT: largest `.tgz` accepted by POST /api/admin/plugins, bytes; default 20 MiB. */
   uploadLimit: number;
+  /**
+   * MES_PLUGIN_UPLOADS (`on`/`off`): whether POST /api/admin/plugins accepts package uploads; default
+   * off when NODE_ENV=production, on otherwise.
+   */
+  uploads: boolean;
+  /** MES_PLUGIN_TRUSTED_KEYS: Ed25519 public keys an uploaded package must be signed by; none = unsigned allowed. */
+  trustedKeys: KeyObject[];
 }
 
 export function pluginSettings(env: NodeJS.ProcessEnv, projectRoot: string): PluginSettings {
@@ -26,7 +35,17 @@ export function pluginSettings(env: NodeJS.ProcessEnv, projectRoot: string): Plu
     jobTimeoutMs: positiveInteger(env, 'PLUGIN_JOB_TIMEOUT_MS', 60_000),
     maxFaults: positiveInteger(env, 'PLUGIN_MAX_FAULTS', 3),
     uploadLimit: positiveInteger(env, 'PLUGIN_UPLOAD_LIMIT', 20 * 1024 * 1024),
+    uploads: onOff(env, 'MES_PLUGIN_UPLOADS', env.NODE_ENV !== 'production'),
+    trustedKeys: parseTrustedKeys(env.MES_PLUGIN_TRUSTED_KEYS ?? '', projectRoot),
   };
+}
+
+function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  if (raw === 'on') return true;
+  if (raw === 'off') return false;
+  throw new Error(`${name} must be on or off; got '${env[name]}'`);
 }
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

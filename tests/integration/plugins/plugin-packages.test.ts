@@ -1,10 +1,11 @@
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync, verify } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { RunningServer } from '../../../platform/src/bootstrap/start-server';
 import { buildPluginPackage, type BuiltPackage } from '../../../platform/src/plugins/plugin-package';
 import { readTarGz, writeTarGz } from '../../../platform/src/plugins/plugin-tar';
+import { runMes } from '../../support/run-mes';
 import {
   bootServer,
   PLUGIN_FIXTURES,
@@ -64,6 +65,38 @@ describe('mes plugin build', () => {
       ]),
     );
     expect(paths.filter((p) => p.endsWith('.ts'))).toEqual([]);
+  });
+
+  it('signs the package with --sign: <file>.sig verifies against the public key', async () => {
+    const keys = generateKeyPairSync('ed25519');
+    const keyFile = join(out, 'signing.pem');
+    writeFileSync(keyFile, keys.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const signedOut = join(out, 'signed');
+    const run = await runMes([
+      'plugin',
+      'build',
+      join(PLUGIN_FIXTURES, 'gadgets'),
+      '--out',
+      signedOut,
+      '--sign',
+      keyFile,
+      '--json',
+    ]);
+    expect(run.exitCode).toBe(0);
+    const result = JSON.parse(run.stdout) as BuiltPackage;
+    expect(result.signatureFile).toBe(join(signedOut, 'gadgets-1.0.0.tgz.sig'));
+    const signature = Buffer.from(readFileSync(result.signatureFile!, 'utf8').trim(), 'base64');
+    expect(verify(null, readFileSync(result.file), keys.publicKey, signature)).toBe(true);
+    expect(verify(null, Buffer.from('other bytes'), keys.publicKey, signature)).toBe(false);
+  }, 60_000);
+
+  it('refuses a signing key that is not Ed25519', async () => {
+    const keyFile = join(out, 'rsa.pem');
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey;
+    writeFileSync(keyFile, rsa.export({ type: 'pkcs8', format: 'pem' }));
+    await expect(
+      runMes(['plugin', 'build', join(PLUGIN_FIXTURES, 'gadgets'), '--out', out, '--sign', keyFile]),
+    ).rejects.toThrow('an Ed25519 private key is required, not rsa');
   });
 
   it('is reproducible: the same folder gives the same bytes', async () => {

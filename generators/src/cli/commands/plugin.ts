@@ -13,12 +13,16 @@ import {
   loadDatabaseConfig,
   pluginCatalog,
   pluginSettings,
+  readSigningKey,
+  SIGNATURE_HEADER,
+  SIGNATURE_SUFFIX,
   type PluginInfo,
 } from '../../../../platform/src';
 import { findRepoRoot } from '../repo-root';
 
 interface BuildOptions {
   out?: string;
+  sign?: string;
   json?: boolean;
 }
 
@@ -35,10 +39,12 @@ export function register(program: Command): void {
   plugin
     .command('build')
     .description(
-      'compile the server code and pack <dir> into <name>-<version>.tgz with its sha256 (<file>.sha256)',
+      'compile the server code and pack <dir> into <name>-<version>.tgz with its sha256 (<file>.sha256)' +
+        ' and, with --sign, its Ed25519 signature (<file>.sig)',
     )
     .argument('<dir>', 'the plugin folder (holding plugin.yaml)')
     .option('--out <dir>', 'where to write the package', '.')
+    .option('--sign <private-key.pem>', 'sign the package with this Ed25519 private key (PKCS#8 PEM)')
     .option('--json', 'print the result as JSON')
     .action((dir: string, options: BuildOptions) => build(dir, options));
 
@@ -47,7 +53,10 @@ export function register(program: Command): void {
     .description(
       'install a plugin folder or .tgz: into the database of DATABASE_URL, or through a running server with --server',
     )
-    .argument('<path>', 'a plugin folder or a package built by `mes plugin build`')
+    .argument(
+      '<path>',
+      'a plugin folder or a package built by `mes plugin build` (its <file>.sig is sent along when present)',
+    )
     .option('--server <url>', 'install through the admin API of this server (e.g. http://localhost:3000)')
     .option('--token <token>', 'bearer token of an admin for --server (default: MES_TOKEN)')
     .option('--enable', 'enable the plugin right after installing it')
@@ -56,11 +65,13 @@ export function register(program: Command): void {
 }
 
 async function build(dir: string, options: BuildOptions): Promise<void> {
-  const built = await buildPluginPackage(resolve(dir), resolve(options.out ?? '.'));
+  const signingKey = options.sign ? readSigningKey(resolve(options.sign)) : undefined;
+  const built = await buildPluginPackage(resolve(dir), resolve(options.out ?? '.'), signingKey);
   if (options.json) process.stdout.write(`${JSON.stringify(built, null, 2)}\n`);
   else
     process.stdout.write(
-      `${built.file}\n  sha256   ${built.sha256}\n  checksum ${built.checksum} (content, as ext_plugin records it)\n`,
+      `${built.file}\n  sha256   ${built.sha256}\n  checksum ${built.checksum} (content, as ext_plugin records it)\n` +
+        (built.signatureFile ? `  signed   ${built.signatureFile}\n` : ''),
     );
 }
 
@@ -77,6 +88,7 @@ async function install(path: string, options: InstallOptions): Promise<void> {
 async function installRemote(source: string, options: InstallOptions): Promise<PluginInfo> {
   const token = options.token ?? process.env.MES_TOKEN;
   let archive: Buffer;
+  let signature: string | undefined;
   if (statSync(source).isDirectory()) {
     const out = mkdtempSync(join(tmpdir(), 'mes-plugin-install-'));
     try {
@@ -84,12 +96,19 @@ async function installRemote(source: string, options: InstallOptions): Promise<P
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
-  } else archive = readFileSync(source);
+  } else {
+    archive = readFileSync(source);
+    signature = signatureBeside(source);
+  }
   const url = new URL('/api/admin/plugins', options.server);
   if (options.enable) url.searchParams.set('enable', 'true');
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/gzip', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      'content-type': 'application/gzip',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(signature ? { [SIGNATURE_HEADER]: signature } : {}),
+    },
     body: archive,
   });
   const body = (await response.json()) as { data?: PluginInfo; code?: string; message?: string };
@@ -110,12 +129,14 @@ async function installLocal(source: string, options: InstallOptions): Promise<Pl
     await dataSource.query('SELECT 1 FROM ext_plugin WHERE 1 = 0').catch(() => {
       throw new Error(`${describeDatabase(config)} has no ext_plugin table: run \`mes migrate run\` first`);
     });
+    const settings = pluginSettings(process.env, root);
     const plugins = new PluginManager({
       dataSource,
       roots: [root],
       catalog: pluginCatalog([root]),
       engineVersion: engineVersion(),
-      storeRoot: pluginSettings(process.env, root).storeRoot,
+      storeRoot: settings.storeRoot,
+      trustedKeys: settings.trustedKeys,
     });
     plugins.bind(new ModelRegistry(await plugins.initialModel()));
     const redisUrl = process.env.REDIS_URL;
@@ -128,11 +149,17 @@ async function installLocal(source: string, options: InstallOptions): Promise<Pl
       const enable = options.enable === true;
       return statSync(source).isDirectory()
         ? await plugins.install(source, 'mes-cli', enable)
-        : await plugins.installPackage(readFileSync(source), 'mes-cli', enable);
+        : await plugins.installPackage(readFileSync(source), 'mes-cli', enable, signatureBeside(source));
     } finally {
       await sync?.close();
     }
   } finally {
     await dataSource.destroy();
   }
+}
+
+/** The `.sig` file `mes plugin build --sign` wrote beside the package, if any. */
+function signatureBeside(file: string): string | undefined {
+  const signatureFile = `${file}${SIGNATURE_SUFFIX}`;
+  return existsSync(signatureFile) ? readFileSync(signatureFile, 'utf8').trim() : undefined;
 }
