@@ -2,16 +2,24 @@ import type { FastifyRequest } from 'fastify';
 import { ForbiddenError } from '../crud/errors';
 import { AuthenticationError } from '../security/auth/auth-errors';
 import { principalOfRequest } from '../security/http/register-security';
+import type { Principal } from '../security/principal';
 
 /** The role allowed to change plugins and extension fields. */
 export const PLATFORM_ADMIN_ROLE = 'admin';
 
-/** Runtime extensions change the system for everyone, so only signed-in administrators may make them. */
-export function requireAdmin(request: FastifyRequest): void {
+/**
+ * Runtime extensions change the system for everyone (plugin code runs with the server's rights), so
+ * only an authenticated administrator may make them: no principal is 401, another role 403.
+ */
+export function requireAdmin(request: FastifyRequest): Principal {
   const principal = principalOfRequest(request);
-  if (!principal) throw new AuthenticationError('Authentication required');
+  if (!principal)
+    throw new AuthenticationError(
+      'Authentication required: only a signed-in administrator may manage plugins and extension fields',
+    );
   if (!principal.roles.includes(PLATFORM_ADMIN_ROLE))
     throw new ForbiddenError(`Only the ${PLATFORM_ADMIN_ROLE} role may change plugins and extension fields`, {
       required: PLATFORM_ADMIN_ROLE,
     });
+  return principal;
 }
