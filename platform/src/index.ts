@@ -24,6 +24,7 @@ export { PluginManager } from './plugins/plugin-manager';
 export type { PluginInfo } from './plugins/plugin-manager';
 export { buildPluginPackage } from './plugins/plugin-package';
 export { pluginSettings } from './plugins/plugin-settings';
+export type { MetadataActor } from './plugins/metadata-change';
 export { readSigningKey, SIGNATURE_HEADER, SIGNATURE_SUFFIX } from './plugins/plugin-signature';
 export {
   migrationFilesGlob,

@@ -108,8 +108,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     // Core metadata plus the plugins enabled in ext_plugin; other plugins under the roots are only available.
     const roots = options.metadataRoots ?? DEFAULT_METADATA_ROOTS;
     const pluginConfig = pluginSettings(env, projectRoot());
+    const database = new EngineDatabase(dataSource);
     const plugins = new PluginManager({
-      dataSource,
+      database,
       roots,
       catalog: pluginCatalog(roots),
       engineVersion: engineVersion(),
@@ -125,7 +126,6 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
 
     const registry = new ModelRegistry(model);
     plugins.bind(registry);
-    const database = new EngineDatabase(dataSource);
     const service = new EntityService(database);
     if (config.seedDemo && options.demoPlant)
       await seedIfEmpty(options.demoPlant, service, database, registry, config, logger);

@@ -12,7 +12,7 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { requireAdmin } from '../plugins/admin-access';
+import { adminActor, requireAdmin } from '../plugins/admin-access';
 import { EnvelopeInterceptor } from '../crud/http/envelope.interceptor';
 import { requestContext } from '../crud/http/request-context';
 import { MODEL_REGISTRY } from '../crud/http/tokens';
@@ -42,8 +42,8 @@ export class ExtensionAdminController {
     @Body() body: unknown,
     @Req() request: FastifyRequest,
   ): Promise<ExtensionFieldView> {
-    const ctx = this.context(request);
-    return this.fields.add(ctx.tenantId, entity, body, ctx.userId);
+    const by = adminActor(request);
+    return this.fields.add(this.context(request).tenantId, entity, body, by);
   }
 
   /** Body `{ "name": "<new name>" }`: renames the field, moving its values. */
@@ -54,8 +54,8 @@ export class ExtensionAdminController {
     @Body() body: { name?: unknown } | undefined,
     @Req() request: FastifyRequest,
   ): Promise<ExtensionFieldView> {
-    const ctx = this.context(request);
-    return this.fields.rename(ctx.tenantId, entity, name, body?.name, ctx.userId);
+    const by = adminActor(request);
+    return this.fields.rename(this.context(request).tenantId, entity, name, body?.name, by);
   }
 
   /** Adds an indexed generated column for the field; filters and sorts on it then use the index. */
@@ -66,8 +66,8 @@ export class ExtensionAdminController {
     @Param('name') name: string,
     @Req() request: FastifyRequest,
   ): Promise<ExtensionFieldView> {
-    const ctx = this.context(request);
-    return this.fields.promote(ctx.tenantId, entity, name, ctx.userId);
+    const by = adminActor(request);
+    return this.fields.promote(this.context(request).tenantId, entity, name, by);
   }
 
   @Delete(':name')
@@ -77,8 +77,8 @@ export class ExtensionAdminController {
     @Param('name') name: string,
     @Req() request: FastifyRequest,
   ): Promise<void> {
-    const ctx = this.context(request);
-    await this.fields.archive(ctx.tenantId, entity, name, ctx.userId);
+    const by = adminActor(request);
+    await this.fields.archive(this.context(request).tenantId, entity, name, by);
   }
 
   private context(request: FastifyRequest): RequestContext {

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { SqlExecutor } from '../data/database';
 import type { ExtensionFieldInput } from '../../../metadata/src/model';
 import type { FieldDef } from '../../../metadata/src/types';
 import { nowForDb } from '../data/values';
@@ -57,9 +58,11 @@ export class ExtensionFieldStore {
     name: string,
     def: FieldDef,
     by: string | null,
+    tx?: SqlExecutor,
   ): Promise<void> {
     const now = nowForDb();
-    await this.dataSource.query(
+    await this.write(
+      tx,
       'INSERT INTO ext_field (tenant_id, entity, name, definition, status, created_at, created_by, updated_at, updated_by, version) ' +
         'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)',
       [tenantId, entity, name, JSON.stringify(def), 'active', now, by, now, by],
@@ -70,8 +73,10 @@ export class ExtensionFieldStore {
     record: ExtensionFieldRecord,
     changes: { name?: string; def?: FieldDef; status?: ExtensionFieldStatus },
     by: string | null,
+    tx?: SqlExecutor,
   ): Promise<void> {
-    await this.dataSource.query(
+    await this.write(
+      tx,
       'UPDATE ext_field SET name = ?, definition = ?, status = ?, updated_at = ?, updated_by = ?, version = version + 1 WHERE id = ?',
       [
         changes.name ?? record.name,
@@ -90,11 +95,18 @@ export class ExtensionFieldStore {
     name: string,
     column: string | null,
     by: string | null,
+    tx?: SqlExecutor,
   ): Promise<void> {
-    await this.dataSource.query(
+    await this.write(
+      tx,
       'UPDATE ext_field SET promoted_column = ?, updated_at = ?, updated_by = ?, version = version + 1 WHERE entity = ? AND name = ?',
       [column, nowForDb(), by, entity, name],
     );
+  }
+
+  /** A write inside `tx` (the transaction that also audits the change), or on its own. */
+  private async write(tx: SqlExecutor | undefined, sql: string, params: unknown[]): Promise<void> {
+    await (tx ? tx.query(sql, params) : this.dataSource.query(sql, params));
   }
 
   /**

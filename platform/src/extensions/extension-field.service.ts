@@ -1,9 +1,10 @@
-import type { DataSource } from 'typeorm';
 import type { CompiledEntity } from '../../../metadata/src/model';
 import type { FieldDef } from '../../../metadata/src/types';
 import { ApiError, NotFoundError, ValidationError } from '../crud/errors';
-import { dialectFor, type Dialect } from '../data/dialect';
+import type { EngineDatabase, SqlExecutor } from '../data/database';
+import type { Dialect } from '../data/dialect';
 import type { ModelRegistry } from '../kernel/model-registry';
+import { auditMetadataChange, type MetadataActor } from '../plugins/metadata-change';
 import type { PluginManager } from '../plugins/plugin-manager';
 import { EXTENSION_FIELD_NAME, extensionFieldErrors } from './extension-field-rules';
 import { ExtensionFieldStore, type ExtensionFieldRecord } from './extension-field-store';
@@ -25,19 +26,19 @@ export interface ExtensionFieldView {
  * Extension fields at runtime, per tenant: registered in `ext_field`, then a new Model is composed
  * and swapped in, so the field is at once stored (in the row's ext JSON), validated, filterable and
  * in forms, lists and OpenAPI. Rename moves the stored values; delete archives the field and keeps
- * the values in the rows.
+ * the values in the rows. Every change is audited (METADATA_CHANGE) in the transaction that makes it.
  */
 export class ExtensionFieldService {
   private readonly store: ExtensionFieldStore;
   private readonly dialect: Dialect;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly database: EngineDatabase,
     private readonly plugins: PluginManager,
     private readonly models: ModelRegistry,
   ) {
-    this.store = new ExtensionFieldStore(dataSource);
-    this.dialect = dialectFor(dataSource.options.type);
+    this.store = new ExtensionFieldStore(database.dataSource);
+    this.dialect = database.dialect;
   }
 
   async list(tenantId: string, entityName: string): Promise<ExtensionFieldView[]> {
@@ -51,7 +52,7 @@ export class ExtensionFieldService {
     tenantId: string,
     entityName: string,
     body: unknown,
-    by: string | null,
+    by: MetadataActor,
   ): Promise<ExtensionFieldView> {
     const entity = this.extensibleEntity(entityName);
     const errors = extensionFieldErrors(body);
@@ -74,11 +75,13 @@ export class ExtensionFieldService {
     );
     if (clash)
       throw duplicate(entity.name, name, `tenant ${clash.tenantId} defines it with another definition`);
-    if (existing) await this.store.update(existing, { def: def as FieldDef, status: 'active' }, by);
-    else await this.store.insert(tenantId, entity.name, name, def as FieldDef, by);
     // Another tenant's field of that name may already be promoted: this record shares its column.
     const promoted = all.find((r) => r.name === name && r.promotedColumn)?.promotedColumn;
-    if (promoted) await this.store.setPromotedColumn(entity.name, name, promoted, by);
+    await this.audited(by, entity.name, name, 'add', { tenant: tenantId, definition: def }, async (tx) => {
+      if (existing) await this.store.update(existing, { def: def as FieldDef, status: 'active' }, by.id, tx);
+      else await this.store.insert(tenantId, entity.name, name, def as FieldDef, by.id, tx);
+      if (promoted) await this.store.setPromotedColumn(entity.name, name, promoted, by.id, tx);
+    });
     await this.plugins.rebuild(`extension field ${entity.name}.${name} added for ${tenantId}`);
     return toView((await this.store.find(tenantId, entity.name, name)) ?? missing(entity.name, name));
   }
@@ -89,7 +92,7 @@ export class ExtensionFieldService {
     entityName: string,
     name: string,
     newName: unknown,
-    by: string | null,
+    by: MetadataActor,
   ): Promise<ExtensionFieldView> {
     const entity = this.extensibleEntity(entityName);
     const record = await this.activeField(tenantId, entity.name, name);
@@ -112,31 +115,30 @@ export class ExtensionFieldService {
       );
     this.checkNameFree(entity, newName);
     if (await this.store.find(tenantId, entity.name, newName)) throw duplicate(entity.name, newName);
-    await this.dataSource.transaction(async (manager) => {
-      await manager.query(moveValueSql(this.dataSource.options.type, entity.table, name, newName), [
-        tenantId,
-      ]);
-      await manager.query(
-        'UPDATE ext_field SET name = ?, version = version + 1, updated_by = ? WHERE id = ?',
-        [newName, by, record.id],
-      );
+    const detail = { tenant: tenantId, from: name, to: newName };
+    await this.audited(by, entity.name, name, 'rename', detail, async (tx) => {
+      await tx.query(moveValueSql(this.dialect.name, entity.table, name, newName), [tenantId]);
+      await this.store.update(record, { name: newName }, by.id, tx);
     });
     await this.plugins.rebuild(`extension field ${entity.name}.${name} renamed to ${newName}`);
     return toView((await this.store.find(tenantId, entity.name, newName)) ?? missing(entity.name, newName));
   }
 
   /** Archives the field: it leaves the Model; the values stay in the rows and come back if it is added again. */
-  async archive(tenantId: string, entityName: string, name: string, by: string | null): Promise<void> {
+  async archive(tenantId: string, entityName: string, name: string, by: MetadataActor): Promise<void> {
     const entity = this.extensibleEntity(entityName);
     const record = await this.activeField(tenantId, entity.name, name);
-    await this.store.update(record, { status: 'archived' }, by);
     const stillActive = (await this.store.list(entity.name)).some(
-      (r) => r.name === name && r.status === 'active',
+      (r) => r.name === name && r.status === 'active' && r.id !== record.id,
     );
-    if (record.promotedColumn && !stillActive) {
-      // Nobody reads the column any more: drop it and its index (the values stay in ext).
-      await this.runDdl(demoteSql(this.dialect, entity, record.promotedColumn));
-      await this.store.setPromotedColumn(entity.name, name, null, by);
+    // Nobody reads the column any more: drop it and its index (the values stay in ext).
+    const demoted = record.promotedColumn && !stillActive ? record.promotedColumn : null;
+    await this.audited(by, entity.name, name, 'archive', { tenant: tenantId, demoted }, (tx) =>
+      this.store.update(record, { status: 'archived' }, by.id, tx),
+    );
+    if (demoted) {
+      await this.runDdl(demoteSql(this.dialect, entity, demoted));
+      await this.store.setPromotedColumn(entity.name, name, null, by.id);
     }
     await this.plugins.rebuild(`extension field ${entity.name}.${name} archived`);
   }
@@ -149,7 +151,7 @@ export class ExtensionFieldService {
     tenantId: string,
     entityName: string,
     name: string,
-    by: string | null,
+    by: MetadataActor,
   ): Promise<ExtensionFieldView> {
     const entity = this.extensibleEntity(entityName);
     const record = await this.activeField(tenantId, entity.name, name);
@@ -180,13 +182,35 @@ export class ExtensionFieldService {
       ]);
       throw error;
     }
-    await this.store.setPromotedColumn(entity.name, name, column, by);
+    await this.audited(by, entity.name, name, 'promote', { tenant: tenantId, column }, (tx) =>
+      this.store.setPromotedColumn(entity.name, name, column, by.id, tx),
+    );
     await this.plugins.rebuild(`extension field ${entity.name}.${name} promoted to ${column}`);
     return toView((await this.store.find(tenantId, entity.name, name)) ?? missing(entity.name, name));
   }
 
   private async runDdl(statements: string[]): Promise<void> {
-    for (const statement of statements) await this.dataSource.query(statement);
+    for (const statement of statements) await this.database.dataSource.query(statement);
+  }
+
+  /** Writes the registry change and its METADATA_CHANGE audit record in one transaction. */
+  private audited(
+    actor: MetadataActor,
+    entity: string,
+    name: string,
+    operation: string,
+    detail: Record<string, unknown>,
+    write: (tx: SqlExecutor) => Promise<void>,
+  ): Promise<void> {
+    return this.database.transaction(async (tx) => {
+      await write(tx);
+      await auditMetadataChange(tx, actor, {
+        entity: 'extension_field',
+        recordId: `${entity}.${name}`,
+        operation,
+        detail: { entity, ...detail },
+      });
+    });
   }
 
   private extensibleEntity(name: string): CompiledEntity {
@@ -219,8 +243,8 @@ export class ExtensionFieldService {
  * SQL moving one key of the ext JSON to another name in a tenant's rows. SQLite's `->` keeps the JSON
  * type of the value (json_extract would turn `true` into 1).
  */
-function moveValueSql(type: string, table: string, from: string, to: string): string {
-  const value = type === 'better-sqlite3' ? `json(ext -> '$.${from}')` : `JSON_EXTRACT(ext, '$.${from}')`;
+function moveValueSql(dialect: Dialect['name'], table: string, from: string, to: string): string {
+  const value = dialect === 'sqlite' ? `json(ext -> '$.${from}')` : `JSON_EXTRACT(ext, '$.${from}')`;
   return (
     `UPDATE ${table} SET ext = JSON_REMOVE(JSON_SET(ext, '$.${to}', ${value}), '$.${from}') ` +
     `WHERE tenant_id = ? AND JSON_EXTRACT(ext, '$.${from}') IS NOT NULL`

@@ -3,6 +3,7 @@ import { ForbiddenError } from '../crud/errors';
 import { AuthenticationError } from '../security/auth/auth-errors';
 import { principalOfRequest } from '../security/http/register-security';
 import type { Principal } from '../security/principal';
+import type { MetadataActor } from './metadata-change';
 
 /** The role allowed to change plugins and extension fields. */
 export const PLATFORM_ADMIN_ROLE = 'admin';
@@ -22,4 +23,18 @@ export function requireAdmin(request: FastifyRequest): Principal {
       required: PLATFORM_ADMIN_ROLE,
     });
   return principal;
+}
+
+/** The administrator making a change, and from where: what its METADATA_CHANGE audit record names. */
+export function adminActor(request: FastifyRequest): MetadataActor {
+  const principal = requireAdmin(request);
+  const agent = request.headers['user-agent'];
+  return {
+    tenantId: principal.tenantId,
+    id: principal.userId,
+    name: principal.username,
+    ip: request.ip,
+    userAgent: typeof agent === 'string' ? agent : null,
+    traceId: request.id,
+  };
 }

@@ -21,6 +21,6 @@ export function extensionAdminProviders(
   return [
     { provide: PLUGIN_MANAGER, useValue: plugins },
     PluginRoutesRegistrar,
-    { provide: EXTENSION_FIELDS, useValue: new ExtensionFieldService(plugins.dataSource, plugins, models) },
+    { provide: EXTENSION_FIELDS, useValue: new ExtensionFieldService(plugins.database, plugins, models) },
   ];
 }

@@ -13,12 +13,9 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { requireAdmin } from './admin-access';
+import { adminActor, requireAdmin } from './admin-access';
 import { BadRequestError, ForbiddenError } from '../crud/errors';
 import { EnvelopeInterceptor } from '../crud/http/envelope.interceptor';
-import { requestContext } from '../crud/http/request-context';
-import { MODEL_REGISTRY } from '../crud/http/tokens';
-import type { ModelRegistry } from '../kernel/model-registry';
 import type { PluginInfo, PluginManager } from './plugin-manager';
 import { SIGNATURE_HEADER } from './plugin-signature';
 import { PLUGIN_MANAGER } from './tokens';
@@ -34,10 +31,7 @@ interface InstallBody {
 @Controller('api/admin/plugins')
 @UseInterceptors(EnvelopeInterceptor)
 export class PluginAdminController {
-  constructor(
-    @Inject(PLUGIN_MANAGER) private readonly plugins: PluginManager,
-    @Inject(MODEL_REGISTRY) private readonly models: ModelRegistry,
-  ) {}
+  constructor(@Inject(PLUGIN_MANAGER) private readonly plugins: PluginManager) {}
 
   @Get()
   list(@Req() request: FastifyRequest): Promise<PluginInfo[]> {
@@ -64,7 +58,7 @@ export class PluginAdminController {
     @Headers(SIGNATURE_HEADER) signature: string | undefined,
     @Req() request: FastifyRequest,
   ): Promise<PluginInfo> {
-    const by = this.actor(request);
+    const by = adminActor(request);
     if (Buffer.isBuffer(body))
       return this.plugins.installPackage(
         this.uploaded(body),
@@ -87,13 +81,13 @@ export class PluginAdminController {
   @Post(':name/enable')
   @HttpCode(200)
   enable(@Param('name') name: string, @Req() request: FastifyRequest): Promise<PluginInfo> {
-    return this.plugins.enable(name, this.actor(request));
+    return this.plugins.enable(name, adminActor(request));
   }
 
   @Post(':name/disable')
   @HttpCode(200)
   disable(@Param('name') name: string, @Req() request: FastifyRequest): Promise<PluginInfo> {
-    return this.plugins.disable(name, this.actor(request));
+    return this.plugins.disable(name, adminActor(request));
   }
 
   @Post(':name/upgrade')
@@ -104,7 +98,7 @@ export class PluginAdminController {
     @Headers(SIGNATURE_HEADER) signature: string | undefined,
     @Req() request: FastifyRequest,
   ): Promise<PluginInfo> {
-    const by = this.actor(request);
+    const by = adminActor(request);
     if (Buffer.isBuffer(body)) return this.plugins.upgradePackage(name, this.uploaded(body), by, signature);
     const source = typeof body?.source === 'string' && body.source.length > 0 ? body.source : null;
     return this.plugins.upgrade(name, source, by);
@@ -117,13 +111,8 @@ export class PluginAdminController {
     @Query('dropData') dropData: string | undefined,
     @Req() request: FastifyRequest,
   ): Promise<void> {
-    const by = this.actor(request);
+    const by = adminActor(request);
     await this.plugins.uninstall(name, booleanQuery('dropData', dropData), by);
-  }
-
-  private actor(request: FastifyRequest): string | null {
-    requireAdmin(request);
-    return requestContext(request, this.models).userId;
   }
 
   /** An uploaded package, unless uploads are switched off (MES_PLUGIN_UPLOADS=off). */

@@ -12,8 +12,10 @@ import {
 } from '../../../metadata/src/model/schema-diff';
 import { emptySnapshot, toSnapshot, type SchemaSnapshot } from '../../../metadata/src/model/snapshot';
 import type { PluginManifest } from '../../../metadata/src/types';
+import type { EngineDatabase, SqlExecutor } from '../data/database';
 import { ExtensionFieldStore } from '../extensions/extension-field-store';
 import type { ModelRegistry } from '../kernel/model-registry';
+import { auditMetadataChange, type MetadataActor } from './metadata-change';
 import { composeModel, MetadataRejectedError, readPluginFolder } from './model-composer';
 import { pluginChecksum } from './plugin-checksum';
 import { hasServerCode, PluginCodeError } from './plugin-code';
@@ -33,7 +35,8 @@ import { PluginStore, type PluginRecord } from './plugin-store';
 import { applyReversibly, SchemaStepError } from './schema-steps';
 
 export interface PluginManagerOptions {
-  dataSource: DataSource;
+  /** The engine's database: registry rows and their audit records are written through it. */
+  database: EngineDatabase;
   /** Core metadata roots (as `mes validate` reads them); plugins found there are only available. */
   roots: readonly string[];
   /** Folders holding plugin folders that may be installed by name (the project's `plugins/`). */
@@ -85,12 +88,16 @@ export class PluginManager {
   private pluginRuntime: PluginRuntime | null = null;
 
   constructor(private readonly options: PluginManagerOptions) {
-    this.store = new PluginStore(options.dataSource);
-    this.extensionFields = new ExtensionFieldStore(options.dataSource);
+    this.store = new PluginStore(options.database.dataSource);
+    this.extensionFields = new ExtensionFieldStore(options.database.dataSource);
   }
 
-  get dataSource(): DataSource {
-    return this.options.dataSource;
+  get database(): EngineDatabase {
+    return this.options.database;
+  }
+
+  private get dataSource(): DataSource {
+    return this.options.database.dataSource;
   }
 
   /** The Model of core plus the enabled plugins and the extension fields, for startup. */
@@ -156,7 +163,7 @@ export class PluginManager {
    * Installs a plugin from a folder (absolute path) or by name from the catalog: migrates its tables
    * and registers it `installed`, or `enabled` (served at once) when `enable` is set.
    */
-  install(source: string, by: string | null, enable = false): Promise<PluginInfo> {
+  install(source: string, by: MetadataActor, enable = false): Promise<PluginInfo> {
     return this.serialized(() => this.installFrom(this.resolveSource(source), by, enable, undefined));
   }
 
@@ -167,7 +174,7 @@ export class PluginManager {
    */
   async installPackage(
     archive: Buffer,
-    by: string | null,
+    by: MetadataActor,
     enable = false,
     signature?: string,
   ): Promise<PluginInfo> {
@@ -181,7 +188,7 @@ export class PluginManager {
   async upgradePackage(
     name: string,
     archive: Buffer,
-    by: string | null,
+    by: MetadataActor,
     signature?: string,
   ): Promise<PluginInfo> {
     const unpacked = await this.unpack(archive, signature);
@@ -192,7 +199,7 @@ export class PluginManager {
 
   private async installFrom(
     dir: string,
-    by: string | null,
+    by: MetadataActor,
     enable: boolean,
     packageSha256: string | undefined,
   ): Promise<PluginInfo> {
@@ -216,20 +223,29 @@ export class PluginManager {
         manifest,
         existing?.migrationsApplied ?? [],
       );
-      await this.store.save(
-        {
-          name,
-          version: manifest.version,
-          status: enable ? 'enabled' : 'installed',
-          manifest,
-          dir,
-          checksum,
-          schema: migrated.schema,
-          migrationsApplied: migrated.migrationsApplied,
-          faults: 0,
-          ...(packageSha256 ? { packageSha256 } : {}),
-        },
+      const status = enable ? 'enabled' : 'installed';
+      await this.audited(
         by,
+        name,
+        'install',
+        { version: manifest.version, status, source: dir, ...(packageSha256 ? { packageSha256 } : {}) },
+        (tx) =>
+          this.store.save(
+            {
+              name,
+              version: manifest.version,
+              status,
+              manifest,
+              dir,
+              checksum,
+              schema: migrated.schema,
+              migrationsApplied: migrated.migrationsApplied,
+              faults: 0,
+              ...(packageSha256 ? { packageSha256 } : {}),
+            },
+            by.id,
+            tx,
+          ),
       );
     } catch (error) {
       if (staged) this.pluginRuntime?.discard(staged);
@@ -240,7 +256,7 @@ export class PluginManager {
     return toInfo((await this.store.find(name)) ?? fail(name));
   }
 
-  enable(name: string, by: string | null): Promise<PluginInfo> {
+  enable(name: string, by: MetadataActor): Promise<PluginInfo> {
     return this.serialized(async () => {
       const record = await this.requireInstalled(name);
       if (record.status === 'enabled') return toInfo(record);
@@ -248,26 +264,30 @@ export class PluginManager {
       const enabled = await this.enabledPlugins();
       this.composeFor(name, new Map([...enabled, [name, record.dir]]));
       const staged = await this.stageCode(codeOf(record));
-      await this.store.save({ ...record, status: 'enabled', faults: 0, lastError: undefined }, by);
+      await this.audited(by, name, 'enable', { version: record.version, from: record.status }, (tx) =>
+        this.store.save({ ...record, status: 'enabled', faults: 0, lastError: undefined }, by.id, tx),
+      );
       await this.swapIn(`plugin ${name} enabled`, true, staged);
       return toInfo((await this.store.find(name)) ?? fail(name));
     });
   }
 
   /** Takes the plugin out of the Model: its routes answer 404, its tables and rows stay. */
-  disable(name: string, by: string | null): Promise<PluginInfo> {
+  disable(name: string, by: MetadataActor): Promise<PluginInfo> {
     return this.serialized(async () => {
       const record = await this.requireInstalled(name);
       await this.checkNoDependents(name, (r) => r.status === 'enabled');
       if (record.status !== 'enabled') return toInfo(record);
-      await this.store.save({ ...record, status: 'disabled' }, by);
+      await this.audited(by, name, 'disable', { version: record.version }, (tx) =>
+        this.store.save({ ...record, status: 'disabled' }, by.id, tx),
+      );
       await this.swapIn(`plugin ${name} disabled`);
       return toInfo((await this.store.find(name)) ?? fail(name));
     });
   }
 
   /** Moves the plugin to the version in `source` (default: its folder as it is now), migrating its tables. */
-  upgrade(name: string, source: string | null, by: string | null): Promise<PluginInfo> {
+  upgrade(name: string, source: string | null, by: MetadataActor): Promise<PluginInfo> {
     return this.serialized(async () => {
       const record = await this.requireInstalled(name);
       return this.upgradeFrom(name, source ? this.resolveSource(source) : record.dir, by, undefined);
@@ -277,7 +297,7 @@ export class PluginManager {
   private async upgradeFrom(
     name: string,
     dir: string,
-    by: string | null,
+    by: MetadataActor,
     packageSha256: string | undefined,
   ): Promise<PluginInfo> {
     const record = await this.requireInstalled(name);
@@ -304,18 +324,27 @@ export class PluginManager {
         record.migrationsApplied ?? [],
       );
       const { packageSha256: _previousPackage, ...kept } = record;
-      await this.store.save(
-        {
-          ...kept,
-          version: manifest.version,
-          manifest,
-          dir,
-          checksum,
-          schema: migrated.schema,
-          migrationsApplied: migrated.migrationsApplied,
-          ...(packageSha256 ? { packageSha256 } : {}),
-        },
-        by,
+      const detail = {
+        fromVersion: record.version,
+        toVersion: manifest.version,
+        source: dir,
+        ...(packageSha256 ? { packageSha256 } : {}),
+      };
+      await this.audited(by, name, 'upgrade', detail, (tx) =>
+        this.store.save(
+          {
+            ...kept,
+            version: manifest.version,
+            manifest,
+            dir,
+            checksum,
+            schema: migrated.schema,
+            migrationsApplied: migrated.migrationsApplied,
+            ...(packageSha256 ? { packageSha256 } : {}),
+          },
+          by.id,
+          tx,
+        ),
       );
     } catch (error) {
       if (staged) this.pluginRuntime?.discard(staged);
@@ -330,16 +359,16 @@ export class PluginManager {
    * Removes the plugin from the Model and the registry. Its tables and rows stay (installing it
    * again reattaches them) unless `dropData` is set.
    */
-  uninstall(name: string, dropData: boolean, by: string | null): Promise<void> {
+  uninstall(name: string, dropData: boolean, by: MetadataActor): Promise<void> {
     return this.serialized(async () => {
       const record = await this.requireInstalled(name);
       await this.checkNoDependents(name, () => true);
-      if (dropData) {
-        await this.applyChanges(name, dropTablesOf(record.schema));
-        await this.store.delete(name);
-      } else {
-        await this.store.save({ ...record, status: 'uninstalled' }, by);
-      }
+      if (dropData) await this.applyChanges(name, dropTablesOf(record.schema));
+      await this.audited(by, name, 'uninstall', { version: record.version, dropData }, (tx) =>
+        dropData
+          ? this.store.delete(name, tx)
+          : this.store.save({ ...record, status: 'uninstalled' }, by.id, tx),
+      );
       if (record.status === 'enabled') await this.swapIn(`plugin ${name} uninstalled`);
     });
   }
@@ -442,6 +471,20 @@ export class PluginManager {
     }
   }
 
+  /** Writes the registry change and its METADATA_CHANGE audit record in one transaction. */
+  private audited(
+    actor: MetadataActor,
+    name: string,
+    operation: string,
+    detail: Record<string, unknown>,
+    write: (tx: SqlExecutor) => Promise<void>,
+  ): Promise<void> {
+    return this.options.database.transaction(async (tx) => {
+      await write(tx);
+      await auditMetadataChange(tx, actor, { entity: 'plugin', recordId: name, operation, detail });
+    });
+  }
+
   /** Removes an unpacked package folder no registry row refers to (a refused install or upgrade). */
   private async removeUnused(dir: string): Promise<void> {
     if ((await this.store.list()).some((r) => r.dir === dir)) return;
@@ -486,7 +529,7 @@ export class PluginManager {
         throw pluginRejected(name, error.message, 'destructive-migration');
       throw error;
     }
-    const dataSource = this.options.dataSource;
+    const dataSource = this.dataSource;
     let pending;
     try {
       pending = pendingSqlMigrations(
@@ -511,7 +554,7 @@ export class PluginManager {
 
   private async applyChanges(name: string, changes: Parameters<typeof applyReversibly>[1]): Promise<void> {
     try {
-      await applyReversibly(this.options.dataSource, changes);
+      await applyReversibly(this.dataSource, changes);
     } catch (error) {
       if (error instanceof SchemaStepError)
         throw pluginRejected(name, `migration ${error.message}; earlier changes were undone`, 'migration');

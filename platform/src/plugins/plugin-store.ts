@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { SqlExecutor } from '../data/database';
 import type { PluginManifest } from '../../../metadata/src/types';
 import type { SchemaSnapshot } from '../../../metadata/src/model/snapshot';
 import { nowForDb } from '../data/values';
@@ -66,11 +67,17 @@ export class PluginStore {
     return rows.length > 0 ? toRecord(rows[0]) : null;
   }
 
-  /** Inserts the row or replaces every column of the existing one (reinstall after uninstall). */
+  /**
+   * Inserts the row or replaces every column of the existing one (reinstall after uninstall), inside
+   * `tx` when given (the transaction that also audits the change).
+   */
   async save(
     record: Omit<PluginRecord, 'installedAt' | 'installedBy' | 'updatedAt'>,
     by: string | null,
+    tx?: SqlExecutor,
   ): Promise<void> {
+    const query = (sql: string, params: unknown[]): Promise<unknown[]> =>
+      tx ? tx.query(sql, params) : this.dataSource.query(sql, params);
     const state: PluginRecordState = {
       manifest: record.manifest,
       dir: record.dir,
@@ -82,14 +89,14 @@ export class PluginStore {
       ...(record.migrationsApplied ? { migrationsApplied: record.migrationsApplied } : {}),
     };
     const now = nowForDb();
-    const existing = await this.find(record.name);
-    if (existing) {
-      await this.dataSource.query(
+    const existing = await query('SELECT name FROM ext_plugin WHERE name = ?', [record.name]);
+    if (existing.length > 0) {
+      await query(
         'UPDATE ext_plugin SET version = ?, status = ?, manifest = ?, installed_by = ?, updated_at = ? WHERE name = ?',
         [record.version, record.status, JSON.stringify(state), by, now, record.name],
       );
     } else {
-      await this.dataSource.query(`INSERT INTO ext_plugin (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`, [
+      await query(`INSERT INTO ext_plugin (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`, [
         record.name,
         record.version,
         record.status,
@@ -101,8 +108,8 @@ export class PluginStore {
     }
   }
 
-  async delete(name: string): Promise<void> {
-    await this.dataSource.query('DELETE FROM ext_plugin WHERE name = ?', [name]);
+  async delete(name: string, tx: SqlExecutor): Promise<void> {
+    await tx.query('DELETE FROM ext_plugin WHERE name = ?', [name]);
   }
 }
 

@@ -231,10 +231,10 @@ describe.each<Dialect>(['sqlite', 'mysql'])('access and audit on %s', (dialect) 
       label: { en: 'Credit grade' },
     });
     expect(added.statusCode).toBe(201);
-    const rows = await mes.query<{ action: string; record_id: string }>(
-      "SELECT action, record_id FROM audit_log WHERE action = 'METADATA_CHANGE'",
+    const rows = await mes.query<{ record_id: string; transition: string; actor_name: string }>(
+      "SELECT record_id, transition, actor_name FROM audit_log WHERE action = 'METADATA_CHANGE' AND entity_name = 'extension_field'",
     );
-    expect(rows).toEqual([expect.objectContaining({ record_id: '/api/admin/extensions/customer/fields' })]);
+    expect(rows).toEqual([{ record_id: 'customer.credit_grade', transition: 'add', actor_name: 'admin' }]);
     const logins = await mes.query<{ action: string }>(
       "SELECT DISTINCT action FROM audit_log WHERE action IN ('LOGIN', 'LOGIN_FAILED', 'LOGOUT')",
     );

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { HttpException } from '@nestjs/common';
 import { ApiError } from '../../../platform/src/crud/errors';
-import { requireAdmin } from '../../../platform/src/plugins/admin-access';
+import { adminActor, requireAdmin } from '../../../platform/src/plugins/admin-access';
 
 const requestOf = (roles: string[] | null) =>
   ({
@@ -35,5 +35,22 @@ describe('requireAdmin', () => {
     const error = caught(() => requireAdmin(requestOf(null)));
     expect(error).toBeInstanceOf(HttpException);
     expect((error as HttpException).getStatus()).toBe(401);
+  });
+});
+
+describe('adminActor', () => {
+  it('names the admin, the client address, user agent and trace', () => {
+    expect(adminActor(requestOf(['admin']))).toEqual({
+      tenantId: 'DEMO',
+      id: '7',
+      name: 'ada',
+      ip: '10.0.0.9',
+      userAgent: 'probe/1',
+      traceId: 'trace-1',
+    });
+  });
+
+  it('refuses like requireAdmin', () => {
+    expect((caught(() => adminActor(requestOf(null))) as HttpException).getStatus()).toBe(401);
   });
 });

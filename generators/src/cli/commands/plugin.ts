@@ -9,13 +9,16 @@ import {
   buildPluginPackage,
   createDataSource,
   describeDatabase,
+  EngineDatabase,
   engineVersion,
+  loadAppConfig,
   loadDatabaseConfig,
   pluginCatalog,
   pluginSettings,
   readSigningKey,
   SIGNATURE_HEADER,
   SIGNATURE_SUFFIX,
+  type MetadataActor,
   type PluginInfo,
 } from '../../../../platform/src';
 import { findRepoRoot } from '../repo-root';
@@ -131,7 +134,7 @@ async function installLocal(source: string, options: InstallOptions): Promise<Pl
     });
     const settings = pluginSettings(process.env, root);
     const plugins = new PluginManager({
-      dataSource,
+      database: new EngineDatabase(dataSource),
       roots: [root],
       catalog: pluginCatalog([root]),
       engineVersion: engineVersion(),
@@ -147,9 +150,10 @@ async function installLocal(source: string, options: InstallOptions): Promise<Pl
       : null;
     try {
       const enable = options.enable === true;
+      const by = cliActor();
       return statSync(source).isDirectory()
-        ? await plugins.install(source, 'mes-cli', enable)
-        : await plugins.installPackage(readFileSync(source), 'mes-cli', enable, signatureBeside(source));
+        ? await plugins.install(source, by, enable)
+        : await plugins.installPackage(readFileSync(source), by, enable, signatureBeside(source));
     } finally {
       await sync?.close();
     }
@@ -162,4 +166,16 @@ async function installLocal(source: string, options: InstallOptions): Promise<Pl
 function signatureBeside(file: string): string | undefined {
   const signatureFile = `${file}${SIGNATURE_SUFFIX}`;
   return existsSync(signatureFile) ? readFileSync(signatureFile, 'utf8').trim() : undefined;
+}
+
+/** The command line changes plugins as `mes-cli`, run by this operating-system user, audited in the default tenant. */
+function cliActor(): MetadataActor {
+  return {
+    tenantId: loadAppConfig(process.env).defaultTenant,
+    id: 'mes-cli',
+    name: process.env.USER ?? process.env.USERNAME ?? null,
+    ip: null,
+    userAgent: 'mes plugin install',
+    traceId: null,
+  };
 }
