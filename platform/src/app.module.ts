@@ -1,5 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { AppConfig } from './config/app-config';
+import { AggregateController } from './bi/http/aggregate.controller';
+import { BiDependenciesModule } from './bi/http/bi-dependencies.module';
 import { CrudDependenciesModule } from './crud/http/crud-dependencies.module';
 import { AbcAnalysisController, INVENTORY_RECORDS } from './domain/inventory/abc-analysis.controller';
 import { EntityController } from './crud/http/entity.controller';
@@ -33,8 +35,8 @@ export interface AppDependencies {
   /** Workflow actions and history; without it the action routes are not mounted. */
   workflows?: WorkflowService;
   /**
-   * The database the trace queries, the inventory analyses and the webhook subscriptions use; without
-   * it those APIs are not mounted.
+   * The database the trace queries, the inventory analyses, the webhook subscriptions and the
+   * aggregates use; without it those APIs are not mounted.
    */
   traceDatabase?: EngineDatabase;
   /** The record-change path for analyses that write records (ABC); without it they are not mounted. */
@@ -59,7 +61,7 @@ const CORE_ORIGINS = ['core'];
 @Module({})
 export class AppModule {
   static register(deps: AppDependencies): DynamicModule {
-    const crud = CrudDependenciesModule.register(deps);
+    const crud = BiDependenciesModule.register(CrudDependenciesModule.register(deps), deps.traceDatabase);
     return {
       module: AppModule,
       imports: [crud, GeneratedModule.register(crud, deps.generatedOrigins ?? CORE_ORIGINS)],
@@ -68,6 +70,7 @@ export class AppModule {
         HealthController,
         MetaController,
         EntityController,
+        AggregateController,
         FormSchemaController,
         ...(deps.workflows ? [WorkflowController] : []),
         ...(deps.traceDatabase ? [TraceController, WebhookAdminController] : []),
