@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { AppConfig } from './config/app-config';
 import { AggregateController } from './bi/http/aggregate.controller';
+import { BiController } from './bi/http/bi.controller';
 import { BiDependenciesModule } from './bi/http/bi-dependencies.module';
 import { CrudDependenciesModule } from './crud/http/crud-dependencies.module';
 import { AbcAnalysisController, INVENTORY_RECORDS } from './domain/inventory/abc-analysis.controller';
@@ -71,6 +72,7 @@ export class AppModule {
         MetaController,
         EntityController,
         AggregateController,
+        BiController,
         FormSchemaController,
         ...(deps.workflows ? [WorkflowController] : []),
         ...(deps.traceDatabase ? [TraceController, WebhookAdminController] : []),
