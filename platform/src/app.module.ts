@@ -13,6 +13,7 @@ import { WEBHOOK_DATABASE, WebhookAdminController } from './events/http/webhook-
 import { GeneratedModule } from './generated/generated.module';
 import type { ModelRegistry } from './kernel/model-registry';
 import { MetaController } from './meta/meta.controller';
+import type { MetricsOptions } from './ops/metrics';
 import { HealthController, READINESS_CHECKS, type ReadinessCheck } from './ops/health.controller';
 import { extensionAdminControllers, extensionAdminProviders } from './plugins/admin-registration';
 import type { PluginManager } from './plugins/plugin-manager';
@@ -49,6 +50,8 @@ export interface AppDependencies {
    * compare the generated controllers with).
    */
   generatedOrigins?: readonly string[];
+  /** Prometheus exposition at `/metrics`; without it the route is not mounted. */
+  metrics?: MetricsOptions;
 }
 
 const CORE_ORIGINS = ['core'];
