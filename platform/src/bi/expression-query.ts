@@ -7,6 +7,7 @@
 import type { CompiledEntity, Model } from '../../../metadata/src/model';
 import { SYSTEM_COLUMNS } from '../../../metadata/src/model';
 import { parseExpression, type ExpressionNode } from '../../../metadata/src/expression';
+import { ApiError } from '../crud/errors';
 import type { FieldComparison, HavingOperator } from './aggregate-query';
 
 export interface ConvertedCondition {
@@ -26,10 +27,10 @@ const OPERATORS: Record<string, HavingOperator | 'in' | 'nin'> = {
   'not in': 'nin',
 };
 
-export class UnsupportedConditionError extends Error {
+/** A dashboard or KPI condition the aggregate cannot express: the metadata must change, not the request. */
+export class UnsupportedConditionError extends ApiError {
   constructor(expression: string, reason: string) {
-    super(`Condition '${expression}': ${reason}`);
-    this.name = 'UnsupportedConditionError';
+    super('BUSINESS_RULE', 422, `Metadata condition '${expression}' is not supported: ${reason}`);
   }
 }
 

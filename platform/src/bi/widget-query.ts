@@ -8,7 +8,7 @@ import type { DashboardDimensions, DashboardGroupBy, DashboardMeasure } from '..
 import { NotFoundError } from '../crud/errors';
 import type { FilterGroup, ListQuery } from '../crud/types';
 import { parseGroupTerm, type BasicMeasure, type GroupTerm } from './aggregate-query';
-import { apiPath, convertCondition } from './expression-query';
+import { apiPath, convertCondition, UnsupportedConditionError } from './expression-query';
 
 /** The dashboard's shared filters as the caller set them. */
 export interface SharedFilters {
@@ -52,7 +52,7 @@ export class WidgetQueries {
     if (condition) {
       const converted = convertCondition(this.model, entity, condition);
       if (converted.compare)
-        throw new Error(`Widget filter '${condition}' compares two fields; only measures may`);
+        throw new UnsupportedConditionError(condition, 'only a measure condition may compare two fields');
       if (converted.filter) parts.push(converted.filter);
     }
     const path = (metadataPath: string) => apiPath(this.model, entity, metadataPath.split('.'), metadataPath);
