@@ -332,16 +332,58 @@ export interface WorkflowDef {
   transitions: TransitionDef[];
 }
 
-export type WidgetType = 'card' | 'line' | 'bar' | 'pie' | 'table' | 'gauge' | 'gantt';
+export type WidgetType = 'card' | 'gauge' | 'line' | 'bar' | 'pie' | 'pareto' | 'table';
+
+export interface DashboardMeasure {
+  fn: 'count' | 'countDistinct' | 'sum' | 'avg' | 'min' | 'max';
+  field?: string;
+  /** Only rows matching it are aggregated (field vs literal, list or another field). */
+  where?: Expression;
+}
+
+export type DashboardGroupBy = string | { field: string; bucket?: 'hour' | 'day' | 'week' | 'month' };
+
+/** Field paths the shared filters (date range, line, plant) and time buckets apply to. */
+export interface DashboardDimensions {
+  time?: string;
+  line?: string;
+  plant?: string;
+}
+
+/**
+ * A KPI over one entity's rows: `numerator`/`denominator` make a ratio (× `scale`), `value` shows one
+ * measure (`pareto` adds cumulative shares by group), `ageing` counts rows by age band.
+ */
+export interface KpiDef {
+  label: I18nText;
+  formula: I18nText;
+  entity: string;
+  filter?: Expression;
+  dimensions?: DashboardDimensions;
+  measures: Record<string, DashboardMeasure>;
+  numerator?: string[];
+  denominator?: string[];
+  scale?: number;
+  value?: string;
+  groupBy?: DashboardGroupBy;
+  pareto?: boolean;
+  ageing?: { field: string; bands: number[] };
+  unit?: 'percent' | 'count' | 'quantity' | 'days';
+  target?: number;
+  direction?: 'above' | 'below';
+}
 
 export interface DashboardWidget {
   id: string;
   type: WidgetType;
   title: I18nText;
-  entity: string;
-  measure?: { fn: 'count' | 'sum' | 'avg' | 'min' | 'max' | 'ratio'; field?: string; where?: Expression };
-  groupBy?: string | { field: string; bucket?: '5m' | 'hour' | 'day' | 'week' | 'month' };
+  /** Entity the data comes from; or `kpi`. */
+  entity?: string;
+  kpi?: string;
+  measure?: DashboardMeasure;
+  groupBy?: DashboardGroupBy;
   filter?: Expression;
+  dimensions?: DashboardDimensions;
   /** Columns for table widgets. */
   columns?: string[];
   limit?: number;
@@ -355,6 +397,8 @@ export interface DashboardDef {
   module: string;
   refreshSeconds?: number;
   roles?: string[];
+  filters?: ('plant' | 'line' | 'dateRange')[];
+  kpis?: Record<string, KpiDef>;
   widgets: DashboardWidget[];
 }
 

@@ -1,5 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { AppConfig } from './config/app-config';
+import { AggregateController } from './bi/http/aggregate.controller';
+import { BiController } from './bi/http/bi.controller';
+import { BiDependenciesModule } from './bi/http/bi-dependencies.module';
 import { CrudDependenciesModule } from './crud/http/crud-dependencies.module';
 import { AbcAnalysisController, INVENTORY_RECORDS } from './domain/inventory/abc-analysis.controller';
 import { EntityController } from './crud/http/entity.controller';
@@ -10,6 +13,7 @@ import { WEBHOOK_DATABASE, WebhookAdminController } from './events/http/webhook-
 import { GeneratedModule } from './generated/generated.module';
 import type { ModelRegistry } from './kernel/model-registry';
 import { MetaController } from './meta/meta.controller';
+import type { MetricsOptions } from './ops/metrics';
 import { HealthController, READINESS_CHECKS, type ReadinessCheck } from './ops/health.controller';
 import { extensionAdminControllers, extensionAdminProviders } from './plugins/admin-registration';
 import type { PluginManager } from './plugins/plugin-manager';
@@ -33,8 +37,8 @@ export interface AppDependencies {
   /** Workflow actions and history; without it the action routes are not mounted. */
   workflows?: WorkflowService;
   /**
-   * The database the trace queries, the inventory analyses and the webhook subscriptions use; without
-   * it those APIs are not mounted.
+   * The database the trace queries, the inventory analyses, the webhook subscriptions and the
+   * aggregates use; without it those APIs are not mounted.
    */
   traceDatabase?: EngineDatabase;
   /** The record-change path for analyses that write records (ABC); without it they are not mounted. */
@@ -46,6 +50,8 @@ export interface AppDependencies {
    * compare the generated controllers with).
    */
   generatedOrigins?: readonly string[];
+  /** Prometheus exposition at `/metrics`; without it the route is not mounted. */
+  metrics?: MetricsOptions;
 }
 
 const CORE_ORIGINS = ['core'];
@@ -59,7 +65,7 @@ const CORE_ORIGINS = ['core'];
 @Module({})
 export class AppModule {
   static register(deps: AppDependencies): DynamicModule {
-    const crud = CrudDependenciesModule.register(deps);
+    const crud = BiDependenciesModule.register(CrudDependenciesModule.register(deps), deps.traceDatabase);
     return {
       module: AppModule,
       imports: [crud, GeneratedModule.register(crud, deps.generatedOrigins ?? CORE_ORIGINS)],
@@ -68,6 +74,8 @@ export class AppModule {
         HealthController,
         MetaController,
         EntityController,
+        AggregateController,
+        BiController,
         FormSchemaController,
         ...(deps.workflows ? [WorkflowController] : []),
         ...(deps.traceDatabase ? [TraceController, WebhookAdminController] : []),

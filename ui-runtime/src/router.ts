@@ -17,6 +17,7 @@ export const router = createRouter({
         { path: 'e/:path/:id/edit', name: 'edit', component: () => import('./views/FormView.vue') },
         { path: 'trace', name: 'trace', component: () => import('./views/TraceView.vue') },
         { path: 'shop-floor', name: 'shop-floor', component: () => import('./views/ShopFloorView.vue') },
+        { path: 'dashboards/:name', name: 'dashboard', component: () => import('./views/DashboardView.vue') },
       ],
     },
   ],

@@ -10,6 +10,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import qs from 'qs';
+import { registerMetrics } from '../ops/metrics';
 import { AppModule, type AppDependencies } from '../app.module';
 import type { HttpLimits, TrustProxy } from '../config/app-config';
 import { ApiExceptionFilter, sendError } from '../crud/http/api-exception.filter';
@@ -105,6 +106,7 @@ export async function createHttpApp(deps: AppDependencies, logger: Logger): Prom
       done(null, body),
   );
   await registerSecurity(fastify, deps.security);
+  if (deps.metrics) registerMetrics(fastify, deps.metrics);
   registerApiDocs(fastify, deps.models);
   app.useGlobalFilters(new ApiExceptionFilter());
   await app.init();

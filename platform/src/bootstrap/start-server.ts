@@ -195,6 +195,11 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         workflows,
         traceDatabase: database,
         records: service,
+        metrics: {
+          token: env.MES_METRICS_TOKEN?.trim() || null,
+          production: env.NODE_ENV === 'production',
+          database,
+        },
       },
       logger,
     );

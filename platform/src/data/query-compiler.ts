@@ -20,10 +20,11 @@ export interface CompiledList {
 /** Values of the last row's sort keys, which the next keyset page starts after. */
 export type CursorValues = unknown[];
 
-const ROOT = 't';
+/** Alias of the queried entity's table in every compiled statement. */
+export const ROOT = 't';
 
 /** Builds SQL piece by piece with every value bound as a parameter. */
-class SqlBuilder {
+export class SqlBuilder {
   readonly params: unknown[] = [];
   private aliasCount = 0;
 
@@ -76,7 +77,7 @@ function escapeLike(value: string): string {
   return value.replace(/[!%_]/g, (c) => `!${c}`);
 }
 
-function compileNode(b: SqlBuilder, entity: CompiledEntity, alias: string, node: FilterNode): string {
+export function compileNode(b: SqlBuilder, entity: CompiledEntity, alias: string, node: FilterNode): string {
   if ('kind' in node) {
     if (node.conditions.length === 0) return node.kind === 'and' ? '1=1' : '1=0';
     const parts = node.conditions.map((c) => compileNode(b, entity, alias, c));
@@ -204,6 +205,21 @@ export function compileFilter(
   return { sql, params: b.params };
 }
 
+/**
+ * The WHERE conditions selecting a query's rows: tenant, soft delete, filter and search. Lists and
+ * aggregates share them, so both reach exactly the same rows.
+ */
+export function rowConditions(
+  b: SqlBuilder,
+  entity: CompiledEntity,
+  query: Pick<ListQuery, 'filter' | 'search' | 'includeDeleted'>,
+): string[] {
+  const where = [...b.scope(entity, ROOT, query.includeDeleted)];
+  if (query.filter.conditions.length > 0) where.push(compileNode(b, entity, ROOT, query.filter));
+  if (query.search) where.push(compileSearch(b, entity, query.search));
+  return where;
+}
+
 export function compileList(
   model: Model,
   entity: CompiledEntity,
@@ -222,9 +238,7 @@ export function compileList(
   const sortAliases = sortExprs.map((_, i) => `_s${i}`);
   const selectList = [...columns, ...sortExprs.map((e, i) => `${e} AS ${sortAliases[i]}`)].join(', ');
 
-  const where = [...b.scope(entity, ROOT, query.includeDeleted)];
-  if (query.filter.conditions.length > 0) where.push(compileNode(b, entity, ROOT, query.filter));
-  if (query.search) where.push(compileSearch(b, entity, query.search));
+  const where = rowConditions(b, entity, query);
   const from = `FROM ${b.table(entity)} ${ROOT}`;
   const whereSql = where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '';
   const count: CompiledSql = { sql: `SELECT COUNT(*) AS n ${from}${whereSql}`, params: [...b.params] };

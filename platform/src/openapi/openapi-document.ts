@@ -211,6 +211,57 @@ function entityPaths(entity: CompiledEntity, name: string): Record<string, PathI
       },
     },
   };
+  paths[`${base}/aggregate`] = {
+    get: {
+      tags,
+      operationId: `aggregate${name}`,
+      summary: `Aggregate ${label} rows by groups, time buckets and measures (the list's filters and permissions apply)`,
+      parameters: [
+        ...headers,
+        {
+          name: 'groupBy',
+          in: 'query',
+          description:
+            'Comma-separated API names or dot paths through relations (`line.lineCode`); `<date field>:hour|day|week|month` for a time bucket (weeks start on Monday and are labelled by that day)',
+          schema: { type: 'string' },
+        },
+        {
+          name: 'measures',
+          in: 'query',
+          description:
+            '`count`, `countDistinct:<field>`, `sum|avg|min|max:<field>`, or `<measure>/<measure>` (a ratio, null when the denominator is 0); default `count`. Each result row names its values by these terms',
+          schema: { type: 'string', default: 'count' },
+        },
+        {
+          name: 'having',
+          in: 'query',
+          style: 'deepObject',
+          description:
+            '`having[<measure>][eq|ne|gt|gte|lt|lte]=<number>` keeps the groups whose measure compares so',
+          schema: { type: 'object' },
+        },
+        {
+          name: 'sort',
+          in: 'query',
+          description: 'Group terms or measures, `-` for descending; then the groups ascending',
+          schema: { type: 'string' },
+        },
+        {
+          name: 'limit',
+          in: 'query',
+          schema: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 },
+        },
+        {
+          name: 'tz',
+          in: 'query',
+          description: 'IANA time zone the time buckets are cut in (daylight saving included)',
+          schema: { type: 'string', default: 'UTC' },
+        },
+        ...['filter', 'search', 'includeDeleted'].map(param),
+      ],
+      responses: { 200: ok('Groups with their measures', ref('AggregateResult')), ...errors(400, 403) },
+    },
+  };
   // Append-only rows are never changed or deleted; rows without soft delete cannot be restored.
   if (entity.appendOnly) {
     delete paths[`${base}/{id}`].patch;
@@ -299,6 +350,20 @@ function listOf(item: JsonSchema): JsonSchema {
 
 function sharedSchemas(): Record<string, JsonSchema> {
   return {
+    AggregateResult: {
+      type: 'object',
+      required: ['groupBy', 'measures', 'timeZone', 'rows'],
+      properties: {
+        groupBy: { type: 'array', items: { type: 'string' } },
+        measures: { type: 'array', items: { type: 'string' } },
+        timeZone: { type: 'string' },
+        rows: {
+          type: 'array',
+          description: 'One object per group: each groupBy term and each measure as a property',
+          items: { type: 'object' },
+        },
+      },
+    },
     FieldError: {
       type: 'object',
       required: ['field', 'path', 'rule', 'message'],
@@ -416,6 +481,7 @@ function sharedParameters(): Record<string, JsonSchema> {
 function errorResponses(): Record<string, JsonSchema> {
   const descriptions: Record<number, string> = {
     400: 'Bad request (BAD_REQUEST, UNKNOWN_FIELD)',
+    403: 'Forbidden: the permission, field or data scope does not allow it (FORBIDDEN)',
     404: 'Not found (NOT_FOUND)',
     409: 'Conflict (CONFLICT with currentVersion, DUPLICATE_VALUE)',
     413: 'Body too large (PAYLOAD_TOO_LARGE)',

@@ -151,6 +151,11 @@ describe('generated controllers mounted in the server (authentication off)', () 
       [{ method: 'GET', url: '/api/units/by-code/RT-PCS' }, 'GET /api/units/by-code/:code'],
       [{ method: 'GET', url: '/api/units/export?format=csv&sort=uomCode' }, 'GET /api/units/export'],
       [
+        { method: 'GET', url: '/api/units/aggregate?groupBy=uomCode&sort=uomCode' },
+        'GET /api/units/aggregate',
+      ],
+      [{ method: 'GET', url: '/api/units/aggregate?groupBy=nope' }, 'GET /api/units/aggregate'],
+      [
         {
           method: 'POST',
           url: '/api/units/import?dryRun=true',

@@ -118,6 +118,10 @@ const EXPECTED: Record<string, string[]> = {
     'dashboards/bad.yaml:8:128 dashboard-field entity `shop_order` has no field `nope`',
     'dashboards/bad.yaml:9:82 dashboard-field measure `avg` needs a `field`',
     'dashboards/bad.yaml:9:101 expression-field expression `nope > 0` reads `nope`: entity `shop_order` has no field `nope`',
+    'dashboards/bad.yaml:10:58 dashboard-widget KPI `missing_kpi` is not declared',
+    'dashboards/bad.yaml:12:156 dashboard-field measure `ghost` is not declared by the KPI',
+    'dashboards/bad.yaml:13:12 dashboard-field a KPI has either `numerator` and `denominator`, or `value`, or `ageing`',
+    'dashboards/bad.yaml:13:122 expression-field expression `nope == 1` reads `nope`: entity `shop_order` has no field `nope`',
   ],
   plugins: [
     'plugins/metadata/modules/extra/module.yaml:3:19 unknown-module module `ghost_module` does not exist',

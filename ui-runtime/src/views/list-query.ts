@@ -34,3 +34,20 @@ export function sortParam(
   if (!field || !order) return null;
   return `${order === 'descending' ? '-' : ''}${field.apiName}`;
 }
+
+/**
+ * A dashboard drill-down opens the list with `?filter=<JSON filter>`; the list's own filters are
+ * AND-ed to it, in the same JSON form (the API takes one or the other, not both).
+ */
+export function withDrillDown(params: URLSearchParams, drillDown: unknown): URLSearchParams {
+  if (typeof drillDown !== 'string' || drillDown === '') return params;
+  const own: Record<string, Record<string, string>> = {};
+  const out = new URLSearchParams();
+  for (const [key, value] of params) {
+    const match = /^filter\[([^\]]+)\]\[([^\]]+)\]$/.exec(key);
+    if (!match) out.append(key, value);
+    else own[match[1]] = { ...own[match[1]], [match[2]]: value };
+  }
+  out.set('filter', JSON.stringify({ and: [JSON.parse(drillDown) as unknown, own] }));
+  return out;
+}

@@ -1,11 +1,18 @@
-import { pointer } from '../../loader';
+import { pointer, type LoadedDocument } from '../../loader';
 import { didYouMean } from '../../suggest';
+import type { DashboardDimensions, DashboardGroupBy, DashboardMeasure, EntityDef } from '../../types';
 import type { SemanticContext } from './context';
 import { requireFieldPath } from './entities';
 import { checkExpression } from './expressions';
 
-/** Widgets read existing entities and fields; their filters parse; roles exist. */
+type At = (...segments: (string | number)[]) => string;
+
+/** Widgets and KPIs read existing entities and fields; their filters parse; roles and KPIs exist. */
 export function checkDashboards(ctx: SemanticContext): void {
+  const kpis = new Set<string>();
+  for (const { def } of ctx.documentsOf('dashboard'))
+    for (const name of Object.keys(def.kpis ?? {})) kpis.add(name);
+  const declaredKpis = new Set<string>();
   for (const { document, def } of ctx.documentsOf('dashboard')) {
     (def.roles ?? []).forEach((role, i) => {
       if (!ctx.isDeclared('role', role)) {
@@ -14,59 +21,114 @@ export function checkDashboards(ctx: SemanticContext): void {
         });
       }
     });
+    for (const [name, kpi] of Object.entries(def.kpis ?? {})) {
+      const at: At = (...segments) => pointer('kpis', name, ...segments);
+      if (declaredKpis.has(name))
+        ctx.report(document, at(), 'dashboard-widget', `KPI \`${name}\` is declared by two dashboards`);
+      declaredKpis.add(name);
+      const entity = requireEntity(ctx, document, at('entity'), kpi.entity);
+      if (!entity) continue;
+      for (const [measureName, measure] of Object.entries(kpi.measures))
+        checkMeasure(ctx, document, (...s) => at('measures', measureName, ...s), entity, measure);
+      const measureNames = Object.keys(kpi.measures);
+      const named = [
+        ...(kpi.numerator ?? []).map((m, i) => ({ m, path: at('numerator', i) })),
+        ...(kpi.denominator ?? []).map((m, i) => ({ m, path: at('denominator', i) })),
+        ...(kpi.value ? [{ m: kpi.value, path: at('value') }] : []),
+      ];
+      for (const { m, path } of named)
+        if (!measureNames.includes(m))
+          ctx.report(document, path, 'dashboard-field', `measure \`${m}\` is not declared by the KPI`, {
+            hint: didYouMean(m, measureNames),
+          });
+      const kinds = [kpi.numerator || kpi.denominator, kpi.value, kpi.ageing].filter(Boolean).length;
+      if (kinds !== 1 || (kpi.numerator === undefined) !== (kpi.denominator === undefined))
+        ctx.report(
+          document,
+          at(),
+          'dashboard-field',
+          'a KPI has either `numerator` and `denominator`, or `value`, or `ageing`',
+        );
+      if (kpi.ageing)
+        requireFieldPath(ctx, document, at('ageing', 'field'), entity, kpi.ageing.field, 'dashboard-field');
+      if (kpi.filter) checkExpression(ctx, document, at('filter'), kpi.filter, entity);
+      checkGroupBy(ctx, document, at, entity, kpi.groupBy);
+      checkDimensions(ctx, document, at, entity, kpi.dimensions);
+    }
     const ids = new Set<string>();
     def.widgets.forEach((widget, index) => {
-      const at = (...segments: (string | number)[]): string => pointer('widgets', index, ...segments);
+      const at: At = (...segments) => pointer('widgets', index, ...segments);
       if (ids.has(widget.id))
         ctx.report(document, at('id'), 'dashboard-widget', `widget id \`${widget.id}\` is used twice`);
       ids.add(widget.id);
-      if (!ctx.isDeclared('entity', widget.entity)) {
-        ctx.report(document, at('entity'), 'dashboard-entity', `entity \`${widget.entity}\` does not exist`, {
-          hint: didYouMean(widget.entity, ctx.namesOf('entity')),
-        });
+      if (widget.kpi !== undefined) {
+        if (!kpis.has(widget.kpi))
+          ctx.report(document, at('kpi'), 'dashboard-widget', `KPI \`${widget.kpi}\` is not declared`, {
+            hint: didYouMean(widget.kpi, [...kpis]),
+          });
         return;
       }
-      const entity = ctx.set.entities.get(widget.entity);
+      const entity = requireEntity(ctx, document, at('entity'), widget.entity ?? '');
       if (!entity) return;
-      if (widget.measure?.field)
-        requireFieldPath(
-          ctx,
-          document,
-          at('measure', 'field'),
-          entity,
-          widget.measure.field,
-          'dashboard-field',
-        );
-      if (widget.measure?.where)
-        checkExpression(ctx, document, at('measure', 'where'), widget.measure.where, entity);
-      if (typeof widget.groupBy === 'string')
-        requireFieldPath(ctx, document, at('groupBy'), entity, widget.groupBy, 'dashboard-field');
-      else if (widget.groupBy)
-        requireFieldPath(
-          ctx,
-          document,
-          at('groupBy', 'field'),
-          entity,
-          widget.groupBy.field,
-          'dashboard-field',
-        );
+      if (widget.measure) checkMeasure(ctx, document, (...s) => at('measure', ...s), entity, widget.measure);
+      checkGroupBy(ctx, document, at, entity, widget.groupBy);
+      checkDimensions(ctx, document, at, entity, widget.dimensions);
       (widget.columns ?? []).forEach((column, i) =>
         requireFieldPath(ctx, document, at('columns', i), entity, column, 'dashboard-field'),
       );
       if (widget.filter) checkExpression(ctx, document, at('filter'), widget.filter, entity);
-      if (
-        widget.measure &&
-        widget.measure.fn !== 'count' &&
-        widget.measure.fn !== 'ratio' &&
-        !widget.measure.field
-      ) {
-        ctx.report(
-          document,
-          at('measure'),
-          'dashboard-field',
-          `measure \`${widget.measure.fn}\` needs a \`field\``,
-        );
-      }
     });
   }
+}
+
+function requireEntity(
+  ctx: SemanticContext,
+  document: LoadedDocument,
+  path: string,
+  name: string,
+): EntityDef | undefined {
+  if (!ctx.isDeclared('entity', name)) {
+    ctx.report(document, path, 'dashboard-entity', `entity \`${name}\` does not exist`, {
+      hint: didYouMean(name, ctx.namesOf('entity')),
+    });
+    return undefined;
+  }
+  return ctx.set.entities.get(name);
+}
+
+function checkMeasure(
+  ctx: SemanticContext,
+  document: LoadedDocument,
+  at: At,
+  entity: EntityDef,
+  measure: DashboardMeasure,
+): void {
+  if (measure.field) requireFieldPath(ctx, document, at('field'), entity, measure.field, 'dashboard-field');
+  else if (measure.fn !== 'count')
+    ctx.report(document, at(), 'dashboard-field', `measure \`${measure.fn}\` needs a \`field\``);
+  if (measure.where) checkExpression(ctx, document, at('where'), measure.where, entity);
+}
+
+function checkGroupBy(
+  ctx: SemanticContext,
+  document: LoadedDocument,
+  at: At,
+  entity: EntityDef,
+  groupBy: DashboardGroupBy | undefined,
+): void {
+  if (typeof groupBy === 'string')
+    requireFieldPath(ctx, document, at('groupBy'), entity, groupBy, 'dashboard-field');
+  else if (groupBy)
+    requireFieldPath(ctx, document, at('groupBy', 'field'), entity, groupBy.field, 'dashboard-field');
+}
+
+function checkDimensions(
+  ctx: SemanticContext,
+  document: LoadedDocument,
+  at: At,
+  entity: EntityDef,
+  dimensions: DashboardDimensions | undefined,
+): void {
+  for (const [name, path] of Object.entries(dimensions ?? {}))
+    requireFieldPath(ctx, document, at('dimensions', name), entity, path, 'dashboard-field');
 }

@@ -12,6 +12,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AggregateResult } from '../../bi/aggregate-query';
+import { AggregateController } from '../../bi/http/aggregate.controller';
 import { EntityController, type ImportReport } from '../../crud/http/entity.controller';
 import type { SuccessEnvelope } from '../../crud/http/envelope';
 import type { BulkResult, EntityRecord, ListResult } from '../../crud/types';
@@ -27,13 +29,16 @@ const PATH = 'alert-events';
 /**
  * `/api/alert-events`: Alert. Every route hands the request to the dynamic EntityController
  * (and through it to EntityService) with this entity's path, so the API is identical to the one the
- * dynamic controller serves (same parsing, envelope and errors); this class adds types and OpenAPI
- * documentation only.
+ * dynamic controller serves (same parsing, envelope and errors); `aggregate` goes to the
+ * AggregateController the same way. This class adds types and OpenAPI documentation only.
  */
 @ApiTags('Alerts')
 @Controller('api/alert-events')
 export class AlertEventController {
-  constructor(private readonly crud: EntityController) {}
+  constructor(
+    private readonly crud: EntityController,
+    private readonly aggregates: AggregateController,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'List alerts' })
@@ -74,6 +79,51 @@ export class AlertEventController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     return this.crud.export(PATH, query, request, reply);
+  }
+
+  @Get('aggregate')
+  @ApiOperation({ summary: 'Aggregate alerts by groups, time buckets and measures' })
+  @ApiQuery({
+    name: 'groupBy',
+    required: false,
+    type: 'string',
+    description: 'Comma-separated fields or dot paths, `<field>:hour|day|week|month` for time buckets',
+  })
+  @ApiQuery({
+    name: 'measures',
+    required: false,
+    type: 'string',
+    description: 'count, countDistinct:<field>, sum|avg|min|max:<field>, <measure>/<measure>; default count',
+  })
+  @ApiQuery({
+    name: 'having',
+    required: false,
+    type: 'object',
+    description: 'having[<measure>][eq|ne|gt|gte|lt|lte]=<number>',
+  })
+  @ApiQuery({
+    name: 'sort',
+    required: false,
+    type: 'string',
+    description: 'Group keys or measures, `-` for descending',
+  })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    type: 'integer',
+    description: 'Most groups returned; default 1000, at most 10000',
+  })
+  @ApiQuery({
+    name: 'tz',
+    required: false,
+    type: 'string',
+    description: 'IANA time zone of the time buckets; default UTC',
+  })
+  aggregate(
+    @Query() query: Record<string, unknown>,
+    @Req() request: FastifyRequest,
+  ): Promise<SuccessEnvelope<AggregateResult>> {
+    return this.aggregates.aggregate(PATH, query, request);
   }
 
   @Get('by-code/:code')

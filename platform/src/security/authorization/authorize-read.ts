@@ -79,7 +79,24 @@ export function authorizeRowAction(
   return scopeFilter(principal, model, entity, access.scopes);
 }
 
-function walkFilter(node: FilterNode, visit: (field: string) => void): void {
+/**
+ * Refuses (403 naming the path and where it was used) any API name or dot path the principal may not
+ * read, or that crosses into rows outside their data scope: the rule filters and sorts follow, for
+ * the other places a query names fields (aggregate groups and measures).
+ */
+export function authorizeReadPaths(
+  principal: Principal,
+  model: Model,
+  entityName: string,
+  paths: readonly { path: string; where: string }[],
+): void {
+  const entity = entityOf(model, entityName);
+  const access = requireAccess(principal, model, entityName, 'read');
+  const checker = new PathChecker(principal, model);
+  for (const { path, where } of paths) checker.check(entity, access, path, where);
+}
+
+export function walkFilter(node: FilterNode, visit: (field: string) => void): void {
   if ('kind' in node) for (const child of node.conditions) walkFilter(child, visit);
   else visit(node.field);
 }
@@ -117,7 +134,7 @@ class PathChecker {
     private readonly model: Model,
   ) {}
 
-  check(entity: CompiledEntity, access: EntityAccess, path: string, where: 'filter' | 'sort'): void {
+  check(entity: CompiledEntity, access: EntityAccess, path: string, where: string): void {
     const field = this.resolve(entity, access, path, where);
     if (field?.sensitive && !mayUnmask(this.principal, this.model, this.ownerOf(entity, path)))
       throw new ForbiddenError(

@@ -1,0 +1,74 @@
+import type { LeafRef } from '../data/field-paths';
+import type { EngineDatabase } from '../data/database';
+import { compileAggregate } from '../data/aggregate-compiler';
+import { fromDbValue } from '../data/values';
+import { NotFoundError } from '../crud/errors';
+import type { RequestContext } from '../crud/types';
+import { AuthenticationError } from '../security/auth/auth-errors';
+import { authorizeAggregate } from '../security/authorization/authorize-aggregate';
+import type { Principal, SecureContext } from '../security/principal';
+import type { AggregateQuery, AggregateResult, Measure } from './aggregate-query';
+import { offsetPeriods } from './time-zone';
+
+/**
+ * Runs aggregates for the HTTP API, the KPIs and the dashboards: authorize (the list's rules, see
+ * authorizeAggregate), compile to one GROUP BY statement, convert the values to API values.
+ */
+export class AggregateEngine {
+  constructor(private readonly db: EngineDatabase) {}
+
+  async aggregate(entityName: string, query: AggregateQuery, ctx: RequestContext): Promise<AggregateResult> {
+    const principal = principalOf(ctx);
+    const entity = ctx.model.entities.get(entityName);
+    if (!entity) throw new NotFoundError('entity', entityName);
+    const authorized = authorizeAggregate(principal, ctx.model, entityName, query);
+    const exec = this.db.executor();
+    const compiled = compileAggregate(
+      ctx.model,
+      entity,
+      authorized,
+      ctx.tenantId,
+      exec.dialect,
+      offsetPeriods(query.timeZone),
+    );
+    const rows = await exec.query<Record<string, unknown>>(compiled.sql, compiled.params);
+    return {
+      groupBy: query.groupBy.map((term) => term.key),
+      measures: query.measures.map((measure) => measure.key),
+      timeZone: query.timeZone,
+      rows: rows.map((row) => {
+        const out: Record<string, unknown> = {};
+        for (const term of query.groupBy) {
+          const value = row[compiled.columns.get(term.key)!];
+          out[term.key] =
+            term.bucket === null ? fromDbValue(compiled.leaves.get(term.key)?.columnType, value) : value;
+        }
+        for (const measure of query.measures)
+          out[measure.key] = measureValue(measure, row[compiled.columns.get(measure.key)!], compiled.leaves);
+        return out;
+      }),
+    };
+  }
+}
+
+function measureValue(measure: Measure, value: unknown, leaves: Map<string, LeafRef>): unknown {
+  if (value === null || value === undefined) return null;
+  if (measure.fn === 'min' || measure.fn === 'max') {
+    const type = leaves.get(measure.key)?.columnType;
+    return type === 'int' || type === 'decimal' ? cleanNumber(value) : fromDbValue(type, value);
+  }
+  return cleanNumber(value);
+}
+
+/** Drivers return decimals as text (MariaDB) or binary floats (SQLite); 15 significant digits drop the noise. */
+function cleanNumber(value: unknown): number {
+  return Number(Number(value).toPrecision(15));
+}
+
+function principalOf(ctx: RequestContext): Principal {
+  const principal = (ctx as Partial<SecureContext>).principal;
+  if (!principal) throw new AuthenticationError();
+  if (principal.tenantId !== ctx.tenantId)
+    throw new AuthenticationError('Token tenant does not match the request');
+  return principal;
+}

@@ -1,0 +1,204 @@
+/**
+ * Dashboards from metadata with their widgets' data. A caller sees a dashboard when they hold
+ * `bi:dashboard` and one of its roles (or it names none); each widget's data is computed through the
+ * AggregateEngine (or the secure list for tables) as the caller, so a widget over rows they cannot
+ * read answers with its own 403 instead of failing the dashboard.
+ */
+import type { CompiledEntity, Model } from '../../../metadata/src/model';
+import type { DashboardDef, DashboardGroupBy, DashboardWidget } from '../../../metadata/src/types';
+import { ApiError, ForbiddenError, NotFoundError } from '../crud/errors';
+import type { EntityOperations, EntityRecord, RequestContext } from '../crud/types';
+import { holds } from '../security/authorization/access';
+import type { SecureContext } from '../security/principal';
+import type { AggregateEngine } from './aggregate-engine';
+import { DEFAULT_AGGREGATE_LIMIT } from './aggregate-query';
+import { KpiEngine, type KpiResult } from './kpi-engine';
+import { WidgetQueries, type AppliedFilters, type SharedFilters } from './widget-query';
+
+export interface DashboardSummary {
+  name: string;
+  label: DashboardDef['label'];
+  module: string;
+  refreshSeconds: number;
+  filters: NonNullable<DashboardDef['filters']>;
+}
+
+export interface WidgetData {
+  id: string;
+  type: DashboardWidget['type'];
+  title: DashboardWidget['title'];
+  span: number;
+  thresholds: DashboardWidget['thresholds'] | null;
+  /** KPI widgets: the KPI with its value and points. */
+  kpi?: KpiResult;
+  /** Aggregate widgets: the value (no groups) or the points by group. */
+  value?: number | null;
+  groupBy?: string | null;
+  points?: { key: unknown; value: number | null }[];
+  /** Table widgets: the columns (API paths) and rows. */
+  columns?: { key: string; label: { en: string; zh?: string } }[];
+  rows?: EntityRecord[];
+  applied?: AppliedFilters;
+  drillDown?: KpiResult['drillDown'];
+  /** Why the caller gets no data for this widget (e.g. 403 on its entity). */
+  error?: { code: string; message: string };
+}
+
+export interface DashboardData extends DashboardSummary {
+  widgets: WidgetData[];
+}
+
+export class DashboardService {
+  private readonly kpis: KpiEngine;
+
+  constructor(
+    private readonly aggregates: AggregateEngine,
+    private readonly operations: EntityOperations,
+  ) {
+    this.kpis = new KpiEngine(aggregates, (entity, raw, model) =>
+      operations.parseListQuery(entity, raw, model),
+    );
+  }
+
+  list(ctx: RequestContext): DashboardSummary[] {
+    return [...ctx.model.dashboards.values()]
+      .filter((dashboard) => visible(dashboard, ctx))
+      .sort((a, b) => a.dashboard.localeCompare(b.dashboard))
+      .map(summary);
+  }
+
+  async get(name: string, filters: SharedFilters, ctx: RequestContext): Promise<DashboardData> {
+    const dashboard = ctx.model.dashboards.get(name);
+    if (!dashboard) throw new NotFoundError('dashboard', name);
+    if (!visible(dashboard, ctx))
+      throw new ForbiddenError(`Dashboard '${name}' is not shared with your roles`);
+    const widgets: WidgetData[] = [];
+    // One widget at a time: SQLite has one connection, and a dashboard is a handful of statements.
+    for (const widget of dashboard.widgets) widgets.push(await this.widget(widget, filters, ctx));
+    return { ...summary(dashboard), widgets };
+  }
+
+  kpi(
+    name: string,
+    filters: SharedFilters,
+    ctx: RequestContext,
+    groupBy?: DashboardGroupBy,
+  ): Promise<KpiResult> {
+    return this.kpis.compute(name, filters, ctx, groupBy);
+  }
+
+  private async widget(
+    widget: DashboardWidget,
+    filters: SharedFilters,
+    ctx: RequestContext,
+  ): Promise<WidgetData> {
+    const base: WidgetData = {
+      id: widget.id,
+      type: widget.type,
+      title: widget.title,
+      span: widget.span ?? 6,
+      thresholds: widget.thresholds ?? null,
+    };
+    try {
+      if (widget.kpi !== undefined) {
+        const kpi = await this.kpis.compute(widget.kpi, filters, ctx, widget.groupBy);
+        return { ...base, kpi, applied: kpi.applied, drillDown: kpi.drillDown };
+      }
+      const queries = new WidgetQueries(ctx.model, (entity, raw, model) =>
+        this.operations.parseListQuery(entity, raw, model),
+      );
+      const entity = queries.entity(widget.entity ?? '');
+      const { filter, applied } = queries.rowFilter(entity, widget.filter, widget.dimensions, filters);
+      const drillDown = { entity: entity.name, path: entity.path, filter, groupField: null as string | null };
+      if (widget.type === 'table')
+        return { ...base, ...(await this.table(queries, entity, widget, filter, ctx)), applied, drillDown };
+      const measure = queries.measure(entity, 'value', widget.measure ?? { fn: 'count' });
+      const group = widget.groupBy === undefined ? null : queries.groupTerm(entity, widget.groupBy);
+      const result = await this.aggregates.aggregate(
+        entity.name,
+        {
+          rows: queries.rows(entity, filter),
+          groupBy: group ? [group] : [],
+          measures: [measure],
+          having: [],
+          sort: group && group.bucket === null ? [{ key: 'value', direction: 'desc' }] : [],
+          limit: widget.limit ?? DEFAULT_AGGREGATE_LIMIT,
+          timeZone: filters.timeZone,
+        },
+        ctx,
+      );
+      if (!group) return { ...base, value: numberOrNull(result.rows[0]?.value), applied, drillDown };
+      return {
+        ...base,
+        groupBy: group.key,
+        points: result.rows.map((row) => ({ key: row[group.key], value: numberOrNull(row.value) })),
+        applied,
+        drillDown: { ...drillDown, groupField: group.bucket === null ? group.field : null },
+      };
+    } catch (error) {
+      if (error instanceof ApiError) return { ...base, error: { code: error.code, message: error.message } };
+      throw error;
+    }
+  }
+
+  private async table(
+    queries: WidgetQueries,
+    entity: CompiledEntity,
+    widget: DashboardWidget,
+    filter: Record<string, unknown>,
+    ctx: RequestContext,
+  ): Promise<Pick<WidgetData, 'columns' | 'rows'>> {
+    const fields = (widget.columns ?? [])
+      .map((column) => entity.fieldsByName.get(column))
+      .filter((f) => f !== undefined);
+    const relations = fields.filter((field) => field.type === 'relation').map((field) => field.apiName);
+    const query = queries.rows(entity, filter, {
+      fields: fields.map((field) => field.apiName).join(','),
+      ...(relations.length > 0 ? { expand: relations.join(',') } : {}),
+      pageSize: String(widget.limit ?? 20),
+    });
+    const page = await this.operations.list(entity.name, query, ctx);
+    return {
+      columns: fields.map((field) => ({ key: field.apiName, label: field.label })),
+      rows: page.items.map((row) => displayRow(ctx.model, entity, row, relations)),
+    };
+  }
+}
+
+/** Related records become their display value, so a table shows `L1` rather than an id. */
+function displayRow(
+  model: Model,
+  entity: CompiledEntity,
+  row: EntityRecord,
+  relations: string[],
+): EntityRecord {
+  const out: EntityRecord = { ...row };
+  for (const name of relations) {
+    const field = entity.fieldsByApiName.get(name);
+    const target = field?.relation ? model.entities.get(field.relation.target) : undefined;
+    const related = row[name] as EntityRecord | null | undefined;
+    const display = target?.fieldsByName.get(target.display)?.apiName;
+    out[name] = related && display ? (related[display] ?? related.id) : (row[`${name}Id`] ?? null);
+  }
+  return out;
+}
+
+function visible(dashboard: DashboardDef, ctx: RequestContext): boolean {
+  const principal = (ctx as Partial<SecureContext>).principal;
+  if (!principal || !holds(principal, ctx.model, 'bi:dashboard')) return false;
+  return dashboard.roles === undefined || dashboard.roles.some((role) => principal.roles.includes(role));
+}
+
+function summary(dashboard: DashboardDef): DashboardSummary {
+  return {
+    name: dashboard.dashboard,
+    label: dashboard.label,
+    module: dashboard.module,
+    refreshSeconds: dashboard.refreshSeconds ?? 60,
+    filters: dashboard.filters ?? [],
+  };
+}
+
+function numberOrNull(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value);
+}

@@ -1,0 +1,2 @@
+/** Nest injection token for the AggregateEngine (bi/aggregate-engine.ts). */
+export const AGGREGATE_ENGINE = Symbol('AggregateEngine');

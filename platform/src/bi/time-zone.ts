@@ -1,0 +1,81 @@
+/**
+ * Plant time zones for time buckets. Datetimes are stored as UTC; a bucket is cut on the plant's wall
+ * clock, so the SQL shifts each value by the zone's UTC offset at that instant. Neither SQLite nor a
+ * MariaDB without loaded zone tables knows IANA zones, so the offsets come from the runtime's Intl
+ * data as a table of periods (one for zones without daylight saving time).
+ */
+import { BadRequestError } from '../crud/errors';
+
+/** From `from` (UTC ISO instant, null = the beginning of time) on, wall clock = UTC + offsetMinutes. */
+export interface OffsetPeriod {
+  from: string | null;
+  offsetMinutes: number;
+}
+
+/** Offsets are tabulated for these years; outside them the nearest period's offset applies. */
+const FIRST_YEAR = 2000;
+const LAST_YEAR = 2060;
+const DAY_MS = 86_400_000;
+const cache = new Map<string, OffsetPeriod[]>();
+
+/** The zone's name when the runtime knows it; 400 naming the parameter otherwise. */
+export function checkTimeZone(zone: string, parameter: string): string {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return zone;
+  } catch {
+    throw new BadRequestError(`${parameter} must be an IANA time zone such as Asia/Shanghai; got '${zone}'`, {
+      errors: [{ field: parameter, path: `/${parameter}`, rule: 'timeZone', message: 'Unknown time zone' }],
+    });
+  }
+}
+
+/** The zone's offset periods, computed once per zone. */
+export function offsetPeriods(zone: string): OffsetPeriod[] {
+  let periods = cache.get(zone);
+  if (!periods) {
+    periods = tabulate(zone);
+    cache.set(zone, periods);
+  }
+  return periods;
+}
+
+function tabulate(zone: string): OffsetPeriod[] {
+  const offsetAt = offsetReader(zone);
+  const start = Date.UTC(FIRST_YEAR, 0, 1);
+  const end = Date.UTC(LAST_YEAR + 1, 0, 1);
+  const periods: OffsetPeriod[] = [{ from: null, offsetMinutes: offsetAt(start) }];
+  let previous = periods[0].offsetMinutes;
+  for (let day = start + DAY_MS; day <= end; day += DAY_MS) {
+    const offset = offsetAt(day);
+    if (offset === previous) continue;
+    // The change happened within the last day: find its minute by bisection.
+    let low = day - DAY_MS;
+    let high = day;
+    while (high - low > 60_000) {
+      const middle = low + Math.floor((high - low) / 120_000) * 60_000;
+      if (offsetAt(middle) === previous) low = middle;
+      else high = middle;
+    }
+    periods.push({ from: new Date(high).toISOString(), offsetMinutes: offset });
+    previous = offset;
+  }
+  return periods;
+}
+
+function offsetReader(zone: string): (utcMs: number) => number {
+  const format = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+  });
+  return (utcMs) => {
+    const parts = Object.fromEntries(format.formatToParts(utcMs).map((p) => [p.type, Number(p.value)]));
+    const wall = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute);
+    return Math.round((wall - Math.floor(utcMs / 60_000) * 60_000) / 60_000);
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * Prometheus exposition at `/metrics`: HTTP latency by route template and status, outbox queue depth
+ * and lag, and the process (memory, CPU, event-loop delay, GC) from prom-client's default collectors.
+ * The route is public to the router because it checks its own bearer token (`MES_METRICS_TOKEN`):
+ * scrapers hold no user account. Without a token it is open outside production and refused in it.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { EngineDatabase } from '../data/database';
+import { PUBLIC_ROUTE } from '../security/http/route-access';
+
+export interface MetricsOptions {
+  /** The bearer token scrapers send; null = none configured. */
+  token: string | null;
+  production: boolean;
+  /** The database whose outbox is measured. */
+  database?: EngineDatabase;
+}
+
+const STARTED_AT = Symbol('metricsStartedAt');
+type TimedRequest = FastifyRequest & { [STARTED_AT]?: bigint };
+
+export function registerMetrics(fastify: FastifyInstance, options: MetricsOptions): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const latency = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by method, route template and status code',
+    labelNames: ['method', 'route', 'status_code'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  fastify.addHook('onRequest', (request: TimedRequest, _reply, done) => {
+    request[STARTED_AT] = process.hrtime.bigint();
+    done();
+  });
+  fastify.addHook('onResponse', (request: TimedRequest, reply, done) => {
+    const started = request[STARTED_AT];
+    if (started !== undefined)
+      latency.observe(
+        {
+          method: request.method,
+          // The template, never the raw URL: ids in paths would make one series per record.
+          route: request.routeOptions.url ?? 'unmatched',
+          status_code: String(reply.statusCode),
+        },
+        Number(process.hrtime.bigint() - started) / 1e9,
+      );
+    done();
+  });
+  if (options.database) registerOutboxGauges(registry, options.database);
+
+  fastify.get('/metrics', { config: PUBLIC_ROUTE }, async (request: FastifyRequest, reply: FastifyReply) => {
+    const refusal = refuse(request, options);
+    if (refusal) return reply.code(refusal.status).send({ code: refusal.code, message: refusal.message });
+    return reply.header('content-type', registry.contentType).send(await registry.metrics());
+  });
+  return registry;
+}
+
+function refuse(
+  request: FastifyRequest,
+  options: MetricsOptions,
+): { status: number; code: string; message: string } | null {
+  if (options.token === null)
+    return options.production
+      ? { status: 403, code: 'FORBIDDEN', message: 'Metrics are off: set MES_METRICS_TOKEN' }
+      : null;
+  const header = request.headers.authorization ?? '';
+  const sent = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+  const expected = Buffer.from(options.token);
+  if (sent.length === expected.length && timingSafeEqual(sent, expected)) return null;
+  return { status: 401, code: 'UNAUTHORIZED', message: 'A valid metrics bearer token is required' };
+}
+
+/** Read at scrape time: the rows waiting for the relay and how long the oldest has waited. */
+function registerOutboxGauges(registry: Registry, database: EngineDatabase): void {
+  const pending = async () =>
+    (
+      await database
+        .executor()
+        .query<{ n: number | string; oldest: unknown }>(
+          'SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM evt_outbox WHERE published_at IS NULL AND dead_at IS NULL',
+        )
+    )[0];
+  new Gauge({
+    name: 'mes_outbox_pending_events',
+    help: 'Outbox events committed but not yet published',
+    registers: [registry],
+    async collect() {
+      this.set(Number((await pending())?.n ?? 0));
+    },
+  });
+  new Gauge({
+    name: 'mes_outbox_lag_seconds',
+    help: 'Age of the oldest unpublished outbox event (0 when none waits)',
+    registers: [registry],
+    async collect() {
+      const oldest = (await pending())?.oldest;
+      this.set(oldest ? Math.max(0, (Date.now() - utcMillis(oldest)) / 1000) : 0);
+    },
+  });
+  new Gauge({
+    name: 'mes_outbox_dead_events',
+    help: 'Outbox events that exhausted their retries',
+    registers: [registry],
+    async collect() {
+      const rows = await database
+        .executor()
+        .query<{ n: number | string }>('SELECT COUNT(*) AS n FROM evt_outbox WHERE dead_at IS NOT NULL');
+      this.set(Number(rows[0]?.n ?? 0));
+    },
+  });
+}
+
+/** Stored datetimes are UTC wall clock (text on SQLite, a local-time Date from mysql2). */
+function utcMillis(value: unknown): number {
+  if (value instanceof Date)
+    return Date.UTC(
+      value.getFullYear(),
+      value.getMonth(),
+      value.getDate(),
+      value.getHours(),
+      value.getMinutes(),
+      value.getSeconds(),
+      value.getMilliseconds(),
+    );
+  return Date.parse(`${String(value).replace(' ', 'T')}Z`);
+}
