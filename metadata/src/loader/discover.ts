@@ -27,11 +27,21 @@ function walk(dir: string): string[] {
   return files;
 }
 
-/** A file inside `plugins/<name>/` belongs to that plugin; anything else is core. */
+/**
+ * A plugin's manifest (`plugins/<name>/plugin.yaml`) or a file of its `plugins/<name>/metadata/` tree
+ * belongs to that plugin; anything else is core. Only that layout counts, so a checkout that happens
+ * to sit in a folder named `plugins` (`/srv/plugins/btc-mes/metadata/modules/…`) stays core.
+ */
 export function originOf(file: string): string {
   const parts = resolve(file).split(sep);
-  const index = parts.lastIndexOf('plugins');
-  return index >= 0 && index < parts.length - 2 ? parts[index + 1] : 'core';
+  for (let index = parts.length - 3; index >= 0; index--) {
+    if (parts[index] !== 'plugins') continue;
+    const inside = parts[index + 2];
+    const manifest = inside === PLUGIN_MANIFEST && index + 3 === parts.length;
+    const metadata = inside === 'metadata' && parts[index + 3] !== 'modules';
+    if (manifest || metadata) return parts[index + 1];
+  }
+  return 'core';
 }
 
 /** A plugin folder contributes its manifest and its `metadata/` tree, nothing else (not server code). */

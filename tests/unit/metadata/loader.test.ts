@@ -1,11 +1,20 @@
 import { join, relative } from 'node:path';
-import { discoverSources, loadFile, loadMetadata } from '../../../metadata/src/loader';
+import { discoverSources, loadFile, loadMetadata, originOf } from '../../../metadata/src/loader';
 import { FIXTURES } from './fixtures';
 
 const BASE = join(FIXTURES, 'base');
 const SHOP = join(BASE, 'metadata', 'modules', 'shop');
 
 describe('metadata loader', () => {
+  it('tells plugin files from core files by the plugin layout, wherever the checkout lies', () => {
+    expect(originOf('/srv/mes/plugins/procurement/plugin.yaml')).toBe('procurement');
+    expect(originOf('/srv/mes/plugins/procurement/metadata/entities/po.yaml')).toBe('procurement');
+    expect(originOf('/srv/mes/metadata/modules/production/entities/work-order.yaml')).toBe('core');
+    expect(originOf('/srv/plugins/metadata/modules/production/entities/work-order.yaml')).toBe('core');
+    expect(originOf('/home/plugins/btc-mes/metadata/modules/quality/module.yaml')).toBe('core');
+    expect(originOf('/home/plugins/btc-mes/plugins/maintenance/metadata/menus/m.yaml')).toBe('maintenance');
+  });
+
   it('maps JSON pointers of a YAML document to line and column', () => {
     const { document } = loadFile(join(SHOP, 'entities', 'shop-order.yaml'), 'core');
     expect(document?.kind).toBe('entity');

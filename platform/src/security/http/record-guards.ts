@@ -7,7 +7,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Model } from '../../../../metadata/src/model';
 import { changedFields, type AuditDiff } from '../../audit/audit-diff';
 import { auditHistory } from '../../audit/audit-history';
-import { appendAudit } from '../../audit/audit-writer';
 import { ForbiddenError } from '../../crud/errors';
 import { successEnvelope } from '../../crud/http/envelope';
 import type { EntityOperations } from '../../crud/types';
@@ -24,7 +23,7 @@ import {
 import type { Principal, SecureContext } from '../principal';
 import { SecureEntityOperations } from '../secure-operations';
 import { principalOfRequest } from './request-principal';
-import { clientMeta, fail, objectBody, sendError } from './replies';
+import { fail, objectBody, sendError } from './replies';
 import { routedPath } from './route-access';
 
 export interface RecordAccess {
@@ -36,15 +35,13 @@ export interface RecordAccess {
 
 const WORKFLOW_ROUTE = /^\/api\/([a-z0-9-]+)\/(\d+)\/(actions|history)(?:\/([A-Za-z0-9_]+))?$/;
 const TRACE_ROUTE = /^\/api\/trace\/(reverse|forward)$/;
-const METADATA_ROUTE = /^\/api\/admin\/(extensions|plugins)(\/|$)/;
 
 /**
  * Guards of routes outside the CRUD pipeline. Workflow routes (`/:id/actions[/:action]`,
  * `/:id/history`): the record must be readable, and firing an action governed by
  * `<entity>:<action>` needs that permission and the row inside its scope (an approver's decision
  * is judged by the workflow's approver rules). Trace routes need read on serials and lots (and on
- * the start kind), and nodes of kinds the caller may not read are dropped from the report. Every
- * successful metadata change through the admin routes appends a METADATA_CHANGE audit record.
+ * the start kind), and nodes of kinds the caller may not read are dropped from the report.
  */
 export function registerRecordGuards(fastify: FastifyInstance, records: RecordAccess): void {
   registerAuditHistoryRoute(fastify, records);
@@ -93,37 +90,6 @@ export function registerRecordGuards(fastify: FastifyInstance, records: RecordAc
       report,
     );
     return { ...envelope, data: redactTraceReport(principal, model, report, outOfScope) };
-  });
-
-  // onSend, not onResponse: the record is written before the client hears that the change is done.
-  fastify.addHook('onSend', async (request, reply, payload) => {
-    const principal = principalOfRequest(request);
-    const path = routedPath(request);
-    if (
-      !principal ||
-      path === undefined ||
-      request.method === 'GET' ||
-      reply.statusCode >= 300 ||
-      !METADATA_ROUTE.test(path)
-    )
-      return payload;
-    try {
-      await records.database.transaction((tx) =>
-        appendAudit(tx, {
-          tenantId: principal.tenantId,
-          actorId: principal.userId,
-          actorName: principal.username,
-          entity: 'metadata',
-          recordId: path.slice(0, 64),
-          action: 'METADATA_CHANGE',
-          detail: { method: request.method, path, status: reply.statusCode },
-          ...clientMeta(request),
-        }),
-      );
-    } catch (error) {
-      request.log.error({ err: error }, 'METADATA_CHANGE audit record could not be appended');
-    }
-    return payload;
   });
 }
 
