@@ -82,6 +82,12 @@ describe('TRUST_PROXY', () => {
     expect(await list(test, proxy, '198.51.100.8')).toBe(200);
   });
 
+  it('refuses only the requests beyond the budget when they arrive together (in-memory counters)', async () => {
+    const client = '198.51.100.99';
+    const statuses = await Promise.all([0, 1, 2].map(() => list(test, proxy, client)));
+    expect(statuses.sort()).toEqual([200, 200, 429]);
+  });
+
   it('does not believe X-Forwarded-For from an address it does not trust', async () => {
     const stranger = '192.0.2.44';
     expect([

@@ -9,6 +9,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Redis from 'ioredis';
 import { fail } from './replies';
+import { SnapshotLocalStore } from './snapshot-local-store';
 
 export interface RateLimitOptions {
   /** Login attempts per client per minute. */
@@ -40,7 +41,7 @@ export async function registerRateLimits(
     global: false,
     timeWindow: WINDOW_MS,
     skipOnError: true,
-    ...(redis && { redis, nameSpace: REDIS_NAMESPACE }),
+    ...(redis ? { redis, nameSpace: REDIS_NAMESPACE } : { store: SnapshotLocalStore }),
   });
   const throttle = (budget: string, max: number): Throttle => {
     const take = fastify.createRateLimit({
