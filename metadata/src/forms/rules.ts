@@ -1,5 +1,6 @@
 import { isRequiredOnCreate } from '../model/api-schema';
 import type { CompiledEntity, CompiledField } from '../model';
+import { inclusiveBounds } from '../model/numeric-bounds';
 
 /** One FormKit validation rule with its arguments, e.g. `['length', 0, 32]`. */
 export type FormKitRule = [name: string, ...args: (string | number)[]];
@@ -36,11 +37,16 @@ export function fieldRules(entity: CompiledEntity, field: CompiledField): FormKi
       else if (def.minLength !== undefined) rules.push(['length', def.minLength]);
       break;
     case 'integer':
-    case 'decimal':
-      if (def.min !== undefined) rules.push(['min', def.min]);
-      if (def.max !== undefined) rules.push(['max', def.max]);
+    case 'decimal': {
+      // The declared limits, tightened to what the column can store (as the server's schema is).
+      const storable = inclusiveBounds(field);
+      const min = tighter(def.min, storable?.min, Math.max);
+      const max = tighter(def.max, storable?.max, Math.min);
+      if (min !== undefined) rules.push(['min', min]);
+      if (max !== undefined) rules.push(['max', max]);
       if (def.type === 'decimal' && def.exclusiveMin !== undefined) rules.push(['gt', def.exclusiveMin]);
       break;
+    }
     case 'enum':
       rules.push(['is', ...(field.enumValues ?? [])]);
       break;
@@ -55,6 +61,15 @@ export function fieldRules(entity: CompiledEntity, field: CompiledField): FormKi
       break;
   }
   return rules;
+}
+
+function tighter(
+  declared: number | undefined,
+  storable: number | undefined,
+  pick: (a: number, b: number) => number,
+): number | undefined {
+  if (declared === undefined) return storable;
+  return storable === undefined ? declared : pick(declared, storable);
 }
 
 /** Characters that split a rule string (`|` between rules, `:` and `,` around arguments). */

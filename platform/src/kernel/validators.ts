@@ -3,7 +3,7 @@ import addFormats from 'ajv-formats';
 import type { CompiledEntity, Model } from '../../../metadata/src/model';
 import { apiPropertyOf, entityApiSchema, type JsonSchema } from '../../../metadata/src/model/api-schema';
 import type { FieldError } from '../crud/types';
-import { numericBounds } from '../data/values';
+import { numericBounds } from '../../../metadata/src/model/numeric-bounds';
 
 export type PayloadValidator = (body: unknown) => FieldError[];
 

@@ -17,7 +17,8 @@ const rulesOf = (entityName: string, field: string) => {
 describe('FormKit validation rules', () => {
   it('follow the server schema per field type', () => {
     expect(rulesOf('part', 'part_name')).toBe('required|length:2,40');
-    expect(rulesOf('part', 'unit_price')).toBe('required|gt:0');
+    // Declared limits, tightened to what the column stores (DECIMAL(12,2), INT), like the server's schema.
+    expect(rulesOf('part', 'unit_price')).toBe('required|min:-9999999999.99|max:9999999999.99|gt:0');
     expect(rulesOf('part', 'weight')).toBe('min:0|max:5000');
     expect(rulesOf('part', 'contact')).toBe('length:0,64|format:email');
     expect(rulesOf('part', 'kind')).toBe('required|is:MADE,BOUGHT');
@@ -27,7 +28,7 @@ describe('FormKit validation rules', () => {
 
   it('leave required off generated identifiers and fields with defaults', () => {
     expect(rulesOf('part', 'part_code')).toBe('length:0,16');
-    expect(rulesOf('care_task', 'every_days')).toBe('min:1');
+    expect(rulesOf('care_task', 'every_days')).toBe('min:1|max:2147483647');
   });
 
   it('switch to the array form when an argument holds string syntax', () => {
