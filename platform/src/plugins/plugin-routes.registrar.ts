@@ -7,7 +7,6 @@ import { successEnvelope } from '../crud/http/envelope';
 import { requestContext } from '../crud/http/request-context';
 import { MODEL_REGISTRY } from '../crud/http/tokens';
 import type { ModelRegistry } from '../kernel/model-registry';
-import { principalOfRequest } from '../security/http/register-security';
 import type { PluginHttpMethod, PluginRequest } from './plugin-api';
 import type { PluginManager } from './plugin-manager';
 import { PLUGIN_MANAGER } from './tokens';
@@ -56,7 +55,7 @@ export class PluginRoutesRegistrar implements OnModuleInit {
           404,
           `no route ${request.method} ${path} of an enabled plugin ${plugin}`,
         );
-      const principal = principalOfRequest(request);
+      const ctx = requestContext(request, this.models);
       const pluginRequest: PluginRequest = {
         method: request.method as PluginHttpMethod,
         path,
@@ -64,8 +63,8 @@ export class PluginRoutesRegistrar implements OnModuleInit {
         query: request.query as Record<string, unknown>,
         body: request.body,
         headers: request.headers,
-        ctx: requestContext(request, this.models),
-        user: principal ? { id: principal.userId, roles: principal.roles } : null,
+        ctx,
+        user: { id: ctx.principal.userId, roles: ctx.principal.roles },
       };
       const data = await route.run((handle) => handle(pluginRequest));
       await reply

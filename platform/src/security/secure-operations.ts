@@ -15,7 +15,6 @@ import { NotFoundError } from '../crud/errors';
 import { authorizeGet, authorizeRead, authorizeRowAction } from './authorization/authorize-read';
 import { authorizeWrite } from './authorization/authorize-write';
 import { writeAccessOf } from './authorization/write-access';
-import { accessTo, requireAccess } from './authorization/access';
 import { redactRecord, redactRecords } from './authorization/redact';
 import { AuthenticationError } from './auth/auth-errors';
 import type { Principal, SecureContext } from './principal';
@@ -110,10 +109,9 @@ export class SecureEntityOperations implements EntityOperations {
   }
 
   /**
-   * Checks a workflow request on one row. With the `<entity>:<action>` grant (or no action): the row
-   * must be readable and inside the grant's scope, else 404. Without it: a row the principal cannot
-   * read is 403 naming the permission (nothing about the row leaks); for a readable one the workflow
-   * engine answers in its own order (422 for the state, then 403 naming the permission).
+   * Checks a workflow request on one row whose permission the caller was found to hold (the HTTP
+   * guard refuses without it first): the row must be readable and, for an `<entity>:<action>` grant,
+   * inside that grant's scope; else 404, like a row that does not exist.
    */
   async authorizeRowRequest(
     entity: string,
@@ -122,14 +120,8 @@ export class SecureEntityOperations implements EntityOperations {
     action: string | null,
   ): Promise<void> {
     const principal = principalOf(ctx);
-    const granted = action === null || accessTo(principal, ctx.model, entity, action).allowed;
-    try {
-      await this.readInScope(principal, entity, id, ctx, { fields: ['id'] }, 'read');
-    } catch (error) {
-      if (!granted && error instanceof NotFoundError) requireAccess(principal, ctx.model, entity, action!);
-      throw error;
-    }
-    if (action !== null && granted) await this.readInScope(principal, entity, id, ctx, {}, action);
+    await this.readInScope(principal, entity, id, ctx, { fields: ['id'] }, 'read');
+    if (action !== null) await this.readInScope(principal, entity, id, ctx, {}, action);
   }
 
   /** The row as the principal may see it for `action`, or 404 (another tenant, outside the scope, absent). */
