@@ -2,14 +2,14 @@ import type { CompiledField } from '../../../metadata/src/model';
 import { estimateCount } from '../data/count-estimate';
 import type { EngineDatabase, SqlExecutor } from '../data/database';
 import { compileFilter, compileList, type CompiledSql } from '../data/query-compiler';
-import { RowStore, type DbRow, type NestedRows } from '../data/row-store';
+import { LINKED, RowStore, type DbRow, type NestedRows } from '../data/row-store';
 import { canonicalDbValue } from '../data/values';
 import { resolveLeaf } from '../data/field-paths';
 import { runtimeOf, type EntityRuntime } from '../kernel/model-runtime';
 import { decodeCursor, encodeCursor } from './cursor';
 import { NotFoundError } from './errors';
 import { pickFields, serializeRow } from './serializer';
-import type { EntityRecord, ListQuery, ListResult, ReadOptions, RequestContext } from './types';
+import type { EntityRecord, FilterNode, ListQuery, ListResult, ReadOptions, RequestContext } from './types';
 
 /**
  * Every read: list pages, single records and their expansions. A page is one SELECT (plus the count
@@ -40,7 +40,7 @@ export class EntityReader {
         }),
       );
     }
-    const items = await this.toRecords(exec, rt, page, query.expand, ctx);
+    const items = await this.toRecords(exec, rt, page, query.expand, ctx, query.expandScopes);
     return {
       items: query.fields ? items.map((r) => pickFields(rt, r, query.fields ?? [])) : items,
       total,
@@ -273,31 +273,42 @@ export class EntityReader {
     rows: DbRow[],
     expand: readonly string[],
     ctx: RequestContext,
+    scopes: ListQuery['expandScopes'] = {},
   ): Promise<EntityRecord[]> {
     const records = rows.map((row) => serializeRow(rt, row, ctx.tenantId));
     if (records.length === 0) return records;
     for (const name of expand) {
       const field = rt.entity.fieldsByApiName.get(name);
-      if (field) await this.expandField(exec, field, records, ctx);
+      if (field) await this.expandField(exec, field, records, ctx, scopes[name] ?? null);
     }
     return records;
   }
 
+  /**
+   * Reads one expanded field for many records in one statement. `scope` (a relation or many
+   * field's) narrows the related rows in that statement: the expansion as the caller may see it.
+   */
   private async expandField(
     exec: SqlExecutor,
     field: CompiledField,
     records: EntityRecord[],
     ctx: RequestContext,
+    scope: FilterNode | null = null,
   ): Promise<void> {
     const store = new RowStore(ctx.tenantId);
     const runtime = runtimeOf(ctx.model);
     const ids = records.map((r) => r.id as number);
+    const target = runtime.entity(
+      field.relation?.target ?? field.many?.target ?? field.children?.target ?? '',
+    );
+    const visible = (alias: string) =>
+      scope ? compileFilter(ctx.model, target.entity, scope, ctx.tenantId, exec.dialect, alias) : null;
     if (field.relation) {
-      const target = runtime.entity(field.relation.target);
       const refs = records
         .map((r) => r[`${field.apiName}Id`])
         .filter((v): v is number => typeof v === 'number');
-      const related = refs.length > 0 ? await store.byIds(exec, target.entity, refs) : [];
+      const related =
+        refs.length > 0 ? await store.byIds(exec, target.entity, refs, false, visible('t')) : [];
       const byId = new Map(related.map((row) => [Number(row.id), serializeRow(target, row, ctx.tenantId)]));
       for (const record of records) {
         const ref = record[`${field.apiName}Id`];
@@ -306,26 +317,24 @@ export class EntityReader {
       return;
     }
     if (field.children) {
-      const child = runtime.entity(field.children.target);
-      const rows = await store.childrenOf(exec, child.entity, field, ids);
+      const rows = await store.childrenOf(exec, target.entity, field, ids);
       const byParent = groupBy(rows, (row) => Number(row[field.children?.foreignColumn ?? '']));
       for (const record of records) {
         record[field.apiName] = (byParent.get(record.id as number) ?? []).map((row) =>
-          serializeRow(child, row, ctx.tenantId),
+          serializeRow(target, row, ctx.tenantId),
         );
       }
       return;
     }
     if (field.many) {
-      const target = runtime.entity(field.many.target);
-      const rows = await store.linkedRows(exec, field, target.entity, ids);
+      const rows = await store.linkedRows(exec, field, target.entity, ids, visible(LINKED));
       const bySource = groupBy(rows, (row) => Number(row._source));
       for (const record of records) {
-        const linked = (bySource.get(record.id as number) ?? []).map((row) =>
-          serializeRow(target, row, ctx.tenantId),
-        );
-        record[`${field.apiName}Ids`] = linked.map((r) => r.id);
-        record[field.apiName] = linked;
+        const linked = bySource.get(record.id as number) ?? [];
+        record[`${field.apiName}Ids`] = linked.map((row) => Number(row.id));
+        record[field.apiName] = linked
+          .filter((row) => row._visible === undefined || Number(row._visible) === 1)
+          .map(({ _visible, ...row }) => serializeRow(target, row, ctx.tenantId));
       }
     }
   }

@@ -111,6 +111,12 @@ export interface ListQuery {
   fields: string[] | null;
   /** Relation, many and children field API names to expand. */
   expand: string[];
+  /**
+   * The rows an expansion may bring, by expansion name (set by the security layer): the related
+   * entity's row scope, compiled into the statement that reads the expansion. A relation outside
+   * it reads null; a many field lists only the records inside it (its `<name>Ids` keep every link).
+   */
+  expandScopes?: Readonly<Record<string, FilterNode>>;
   search: string | null;
   count: CountMode;
   includeDeleted: boolean;

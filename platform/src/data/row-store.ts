@@ -16,6 +16,9 @@ export interface NestedRows {
 const INSERT_BATCH_PARAMS = 30000;
 const IN_LIST_CHUNK = 1000;
 
+/** Alias of a many field's target table in `linkedRows`, which a row condition is compiled over. */
+export const LINKED = 'r';
+
 /**
  * The row-level statements of the engine. Every statement scopes to the tenant (when the entity is
  * tenant-scoped) and binds every value; identifiers come only from the compiled Model.
@@ -232,24 +235,29 @@ export class RowStore {
     );
   }
 
-  /** Targets of a many field for many sources in one joined statement; `_source` names the source. */
+  /**
+   * Targets of a many field for many sources in one joined statement; `_source` names the source.
+   * With `visible` (a condition over alias `r`), `_visible` tells whether each target satisfies it.
+   */
   async linkedRows(
     tx: SqlExecutor,
     field: CompiledField,
     target: CompiledEntity,
     sourceIds: readonly number[],
+    visible: CompiledSql | null = null,
   ): Promise<DbRow[]> {
     const many = field.many;
     if (!many || sourceIds.length === 0) return [];
     const q = tx.dialect.quote;
     const unique = [...new Set(sourceIds)];
-    const scope = this.scope(tx, target, 'r.');
+    const scope = this.scope(tx, target, `${LINKED}.`);
+    const flag = visible ? `, CASE WHEN ${visible.sql} THEN 1 ELSE 0 END AS _visible` : '';
     return tx.query<DbRow>(
-      `SELECT l.${q(many.sourceColumn)} AS _source, r.* FROM ${q(many.through)} l ` +
-        `JOIN ${q(target.table)} r ON r.${q('id')} = l.${q(many.targetColumn)} ` +
+      `SELECT l.${q(many.sourceColumn)} AS _source, ${LINKED}.*${flag} FROM ${q(many.through)} l ` +
+        `JOIN ${q(target.table)} ${LINKED} ON ${LINKED}.${q('id')} = l.${q(many.targetColumn)} ` +
         `WHERE l.${q('tenant_id')} = ? AND l.${q(many.sourceColumn)} IN (${unique.map(() => '?').join(', ')})` +
-        `${scope.sql} ORDER BY r.${q('id')}`,
-      [this.tenantId, ...unique, ...scope.params],
+        `${scope.sql} ORDER BY ${LINKED}.${q('id')}`,
+      [...(visible?.params ?? []), this.tenantId, ...unique, ...scope.params],
     );
   }
 

@@ -15,6 +15,7 @@ import { NotFoundError } from '../crud/errors';
 import { authorizeGet, authorizeRead, authorizeRowAction } from './authorization/authorize-read';
 import { authorizeWrite } from './authorization/authorize-write';
 import { writeAccessOf } from './authorization/write-access';
+import { accessTo, entityOf } from './authorization/access';
 import { redactRecord, redactRecords } from './authorization/redact';
 import { AuthenticationError } from './auth/auth-errors';
 import type { Principal, SecureContext } from './principal';
@@ -70,14 +71,24 @@ export class SecureEntityOperations implements EntityOperations {
     const principal = principalOf(ctx);
     authorizeWrite(principal, ctx.model, entity, 'create', body);
     const created = await this.inner.create(entity, body, withAccess(ctx, principal));
-    return redactRecord(principal, ctx.model, entity, created);
+    return redactRecord(
+      principal,
+      ctx.model,
+      entity,
+      await this.visibleLinks(principal, entity, created, ctx),
+    );
   }
 
   async update(entity: string, id: number, body: EntityRecord, ctx: RequestContext): Promise<EntityRecord> {
     const principal = principalOf(ctx);
     authorizeWrite(principal, ctx.model, entity, 'update', body);
     const updated = await this.inner.update(entity, id, body, withAccess(ctx, principal));
-    return redactRecord(principal, ctx.model, entity, updated);
+    return redactRecord(
+      principal,
+      ctx.model,
+      entity,
+      await this.visibleLinks(principal, entity, updated, ctx),
+    );
   }
 
   async remove(entity: string, id: number, ctx: RequestContext): Promise<void> {
@@ -90,7 +101,12 @@ export class SecureEntityOperations implements EntityOperations {
     const principal = principalOf(ctx);
     authorizeWrite(principal, ctx.model, entity, 'restore');
     const restored = await this.inner.restore(entity, id, withAccess(ctx, principal));
-    return redactRecord(principal, ctx.model, entity, restored);
+    return redactRecord(
+      principal,
+      ctx.model,
+      entity,
+      await this.visibleLinks(principal, entity, restored, ctx),
+    );
   }
 
   async bulk(entity: string, request: BulkRequest, ctx: RequestContext): Promise<BulkResult> {
@@ -122,6 +138,40 @@ export class SecureEntityOperations implements EntityOperations {
     const principal = principalOf(ctx);
     await this.readInScope(principal, entity, id, ctx, { fields: ['id'] }, 'read');
     if (action !== null) await this.readInScope(principal, entity, id, ctx, {}, action);
+  }
+
+  /**
+   * A written record as the principal may see its many-links: the linked records of a target read
+   * under a restricted row scope narrowed by one scoped read of their ids (`<name>Ids` keep every
+   * link, as in an expansion).
+   */
+  private async visibleLinks(
+    principal: Principal,
+    entity: string,
+    record: EntityRecord,
+    ctx: RequestContext,
+  ): Promise<EntityRecord> {
+    let visible = record;
+    for (const field of entityOf(ctx.model, entity).fields) {
+      const linked = field.many ? record[field.apiName] : undefined;
+      if (!field.many || !Array.isArray(linked) || linked.length === 0) continue;
+      const target = field.many.target;
+      if (!accessTo(principal, ctx.model, target, 'read').allowed) continue;
+      const ids = linked.map((row) => Number((row as EntityRecord).id));
+      const query = authorizeRead(principal, ctx.model, target, {
+        ...this.inner.parseListQuery(target, { fields: 'id', count: 'none' }, ctx.model),
+        pageSize: ids.length,
+        filter: { kind: 'and', conditions: [{ field: 'id', op: 'in', value: ids }] },
+      });
+      // No scope was added: every linked record is readable.
+      if (query.filter.conditions.length === 1) continue;
+      const inScope = new Set((await this.inner.list(target, query, ctx)).items.map((row) => row.id));
+      visible = {
+        ...visible,
+        [field.apiName]: linked.filter((row) => inScope.has((row as EntityRecord).id)),
+      };
+    }
+    return visible;
   }
 
   /** The row as the principal may see it for `action`, or 404 (another tenant, outside the scope, absent). */

@@ -164,6 +164,24 @@ describe('field rules on reads', () => {
     ).not.toThrow();
   });
 
+  it('gives each relation expansion the row scope of the related entity, compiled by the reader', () => {
+    const clerkAndItems = principal(['clerk', 'planner'], { userId: '7' });
+    const query = authorizeRead(
+      clerkAndItems,
+      model,
+      'work_order',
+      listQuery({ expand: ['department', 'item'] }),
+    );
+    expect(query.expandScopes).toEqual({ department: { field: 'id', op: 'in', value: [3, 4, 5] } });
+    const admin = authorizeRead(
+      principal(['admin']),
+      model,
+      'work_order',
+      listQuery({ expand: ['department'] }),
+    );
+    expect(admin.expandScopes).toEqual({});
+  });
+
   it('refuses dot paths into rows outside the data scope of the related entity', () => {
     const byDepartment = listQuery({
       filter: { kind: 'and', conditions: [{ field: 'department.name', op: 'eq', value: 'x' }] },
@@ -211,20 +229,6 @@ describe('redactRecord', () => {
       operations: [{ id: 8, opSeq: 10 }],
       createdBy: '9',
     });
-  });
-
-  it('nulls an expanded relation outside the related entity scope', () => {
-    const clerkAndItems = principal(['clerk', 'planner'], { userId: '7' });
-    const seen = redactRecord(clerkAndItems, model, 'work_order', {
-      ...workOrder,
-      department: { id: 99, name: 'Other', createdBy: '1' },
-    });
-    expect(seen.department).toBeNull();
-    const inTree = redactRecord(clerkAndItems, model, 'work_order', {
-      ...workOrder,
-      department: { id: 4, name: 'Mine', createdBy: '1' },
-    });
-    expect(inTree.department).toEqual({ id: 4, name: 'Mine', createdBy: '1' });
   });
 
   it('masks sensitive values unless the reader may unmask, and never returns hidden fields', () => {

@@ -33,12 +33,16 @@ export function authorizeRead(
   walkFilter(query.filter, (field) => checker.check(entity, access, field, 'filter'));
   for (const term of query.sort) checker.check(entity, access, term.field, 'sort');
   if (query.search !== null) checkSearch(principal, model, entity, access);
-  for (const name of query.expand) checkExpansion(principal, model, entity, access, name);
+  const expandScopes: Record<string, FilterNode> = {};
+  for (const name of query.expand) {
+    const scope = checkExpansion(principal, model, entity, access, name);
+    if (scope) expandScopes[name] = scope;
+  }
   const fields =
     query.fields === null ? null : query.fields.filter((f) => checker.readable(entity, access, f));
   const scope = scopeFilter(principal, model, entity, access.scopes);
   const filter: FilterGroup = scope ? { kind: 'and', conditions: [query.filter, scope] } : query.filter;
-  return { ...query, fields, filter };
+  return { ...query, fields, filter, expandScopes };
 }
 
 /** A get by id as a one-row list query, so it passes the same scope and field rules as a list. */
@@ -112,19 +116,32 @@ function checkSearch(principal: Principal, model: Model, entity: CompiledEntity,
   }
 }
 
+/**
+ * Refuses an expansion the principal may not read; returns the row scope of the records it brings
+ * (a relation's or many field's target; children are the parent's own rows), or null for all.
+ */
 function checkExpansion(
   principal: Principal,
   model: Model,
   entity: CompiledEntity,
   access: EntityAccess,
   name: string,
-): void {
+): FilterNode | null {
   const field = entity.fieldsByApiName.get(name);
-  if (!field) return;
+  if (!field) return null;
   if (!canReadField(principal, model, access, field))
     throw new ForbiddenError(`Field '${name}' may not be read`, forbiddenField(name, 'expand'));
   const target = field.relation?.target ?? field.children?.target ?? field.many?.target;
-  if (target) requireAccess(principal, model, target, 'read', field.children ? entity.name : undefined);
+  if (!target) return null;
+  const targetAccess = requireAccess(
+    principal,
+    model,
+    target,
+    'read',
+    field.children ? entity.name : undefined,
+  );
+  if (field.children) return null;
+  return scopeFilter(principal, model, entityOf(model, target), targetAccess.scopes);
 }
 
 /** Checks API names and dot paths (`item.name`) against field rules on every entity they cross. */

@@ -3,16 +3,16 @@ import type { EntityRecord } from '../../crud/types';
 import type { Principal } from '../principal';
 import { accessTo, canReadField, entityOf, mayUnmask } from './access';
 import { fieldByApiName } from './authorize-read';
-import { matchesFilter } from './filter-match';
 import { maskValue } from './masking';
-import { scopeFilter } from './row-scope';
 
 /**
  * The serialize step: what one record may show to the principal. Omits fields the principal may not
  * read (with their `<relation>Id` / `<many>Ids` properties), masks sensitive values without
- * `<entity>:unmask`, and applies the related entity's field rules and row scope to every expanded
- * record (an expanded relation outside the scope becomes null, out-of-scope rows of a list vanish).
- * `tenantId` and `ext` never leave the server: extension values appear as ordinary fields.
+ * `<entity>:unmask`, and applies the related entity's field rules to every expanded record (an
+ * expansion of an entity the principal may not read becomes null or empty). The related entity's
+ * row scope is not applied here: the reader compiled it into the statement of each expansion
+ * (`ListQuery.expandScopes`). `tenantId` and `ext` never leave the server: extension values appear
+ * as ordinary fields.
  */
 export function redactRecord(
   principal: Principal,
@@ -41,14 +41,9 @@ function redact(
   entity: CompiledEntity,
   record: EntityRecord,
   parent: string | undefined,
-  checkScope = false,
 ): EntityRecord | null {
   const access = accessTo(principal, model, entity.name, 'read', parent);
   if (!access.allowed) return null;
-  if (checkScope) {
-    const scope = scopeFilter(principal, model, entity, access.scopes);
-    if (scope && !matchesFilter(record, scope)) return null;
-  }
   const unmask = mayUnmask(principal, model, entity.name);
   const result: EntityRecord = {};
   for (const [key, value] of Object.entries(record)) {
@@ -62,13 +57,13 @@ function redact(
     const expanded = key === field.apiName;
     if (field.sensitive && !unmask) result[key] = maskValue(value, field.def.mask);
     else if (expanded && field.relation && isRecord(value))
-      result[key] = redact(principal, model, entityOf(model, field.relation.target), value, undefined, true);
+      result[key] = redact(principal, model, entityOf(model, field.relation.target), value, undefined);
     else if (expanded && (field.many || field.children) && Array.isArray(value)) {
       const target = entityOf(model, (field.many ?? field.children)!.target);
       const owner = field.children ? entity.name : undefined;
       result[key] = value
         .filter(isRecord)
-        .map((row) => redact(principal, model, target, row, owner, field.many !== undefined))
+        .map((row) => redact(principal, model, target, row, owner))
         .filter((row): row is EntityRecord => row !== null);
     } else result[key] = value;
   }
