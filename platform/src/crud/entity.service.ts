@@ -227,7 +227,7 @@ export class EntityService implements EntityOperations, RecordChanges {
     current: CurrentRecord,
     body: EntityRecord,
     ctx: RequestContext,
-    { transition, announce, scopeAction = 'update' }: UpdateOptions = {},
+    { transition, announce, scopeAction = 'update', checkReferences = true }: UpdateOptions = {},
   ): Promise<EntityRecord> {
     const entity = rt.entity.name;
     const id = Number(current.row.id);
@@ -236,7 +236,7 @@ export class EntityService implements EntityOperations, RecordChanges {
     await this.hooks.run('before', { entity, action, ctx, tx, body, current: previous, id, transition });
     throwFieldErrors(requiredWhenErrors(rt, { ...previous, ...body }));
     const writer = new EntityWriter(tx, ctx);
-    throwRowErrors(await writer.checkReferences(rt, [body], () => ''));
+    if (checkReferences) throwRowErrors(await writer.checkReferences(rt, [body], () => ''));
     const { version: _version, ...patch } = body;
     const expected = Number(current.row.version);
     const updated = await writer.update(rt, current.row, patch, expected);
@@ -686,6 +686,11 @@ export interface UpdateOptions {
   current?: CurrentRecord;
   /** The action whose row scope the record must stay in (default `update`). */
   scopeAction?: string;
+  /**
+   * False when the engine sets references it made itself (a record it created, possibly committed
+   * after this transaction's snapshot began): they are not looked up again. Default true.
+   */
+  checkReferences?: boolean;
 }
 
 /** A record read in the write's transaction: the stored row and its document. */

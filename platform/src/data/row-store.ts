@@ -347,18 +347,17 @@ export class RowStore {
     return result.affected;
   }
 
-  /** Sets `values` on the tenant's live rows whose columns equal `where`; returns the rows changed. */
-  async updateWhere(tx: SqlExecutor, entity: CompiledEntity, where: DbRow, values: DbRow): Promise<number> {
+  /** Ids of the tenant's live rows whose columns equal `where`, in id order. */
+  async idsWhere(tx: SqlExecutor, entity: CompiledEntity, where: DbRow): Promise<number[]> {
     const q = tx.dialect.quote;
     const scope = this.scope(tx, entity);
-    const sets = Object.keys(values).map((column) => `${q(column)} = ?`);
     const conditions = Object.keys(where).map((column) => ` AND ${q(column)} = ?`);
     const live = entity.softDelete ? ` AND ${q('deleted_at')} IS NULL` : '';
-    const result = await tx.execute(
-      `UPDATE ${q(entity.table)} SET ${sets.join(', ')} WHERE 1 = 1${conditions.join('')}${scope.sql}${live}`,
-      [...Object.values(values), ...Object.values(where), ...scope.params],
+    const rows = await tx.query<{ id: number }>(
+      `SELECT ${q('id')} AS id FROM ${q(entity.table)} WHERE 1 = 1${conditions.join('')}${scope.sql}${live} ORDER BY ${q('id')}`,
+      [...Object.values(where), ...scope.params],
     );
-    return result.affected;
+    return rows.map((row) => Number(row.id));
   }
 
   async deleteByIds(tx: SqlExecutor, entity: CompiledEntity, ids: readonly number[]): Promise<void> {

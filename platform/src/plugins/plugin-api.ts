@@ -230,8 +230,9 @@ export interface PluginEntities {
   listAll(entity: string, filter: Record<string, unknown>, ctx: RequestContext): Promise<EntityRecord[]>;
   /**
    * Sets system-maintained (readonly) fields of rows matching `where` (metadata field names or `id`)
-   * inside the caller's transaction, bypassing validation: only for values the plugin derives
-   * (roll-ups, links it creates), never for user input, which goes through `create`/`update`.
+   * inside the caller's transaction, bypassing client validation but not the record-change path:
+   * each row's hooks, audit and outbox see the change (a new version). Only for values the plugin
+   * derives (roll-ups, links it creates), never for user input, which goes through `create`/`update`.
    */
   setSystemFields(
     tx: SqlExecutor,

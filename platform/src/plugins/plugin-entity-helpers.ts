@@ -3,7 +3,9 @@ import type { EntityService } from '../crud/entity.service';
 import type { EntityRecord, RequestContext } from '../crud/types';
 import type { SqlExecutor } from '../data/database';
 import { RowStore, type DbRow } from '../data/row-store';
-import { nowForDb } from '../data/values';
+import { fromDbValue } from '../data/values';
+import { engineContext } from '../crud/request-context';
+import { apiPropertyOf } from '../../../metadata/src/model/api-schema';
 
 const PAGE_SIZE = 500;
 
@@ -24,7 +26,15 @@ export async function listAll(
   }
 }
 
+/**
+ * Sets system-maintained fields on the rows matching `where` through the record-change path
+ * (`updateIn` in the caller's transaction, as the engine): each row's hooks, audit and outbox see
+ * the change. `where` and `values` name metadata fields (or `id`), values as stored. References
+ * are the plugin's own (records it just created, possibly committed after this transaction's
+ * snapshot began), so they are not checked again.
+ */
 export async function setSystemFields(
+  service: EntityService,
   tx: SqlExecutor,
   ctx: RequestContext,
   entity: string,
@@ -33,18 +43,21 @@ export async function setSystemFields(
 ): Promise<void> {
   const compiled = ctx.model.entities.get(entity);
   if (!compiled) throw new Error(`Entity ${entity} is not in the Model`);
-  const byColumn = (fields: Record<string, unknown>): DbRow => {
-    const row: DbRow = {};
-    for (const [field, value] of Object.entries(fields)) {
-      const column = field === 'id' ? 'id' : compiled.fieldsByName.get(field)?.column;
-      if (!column) throw new Error(`Field ${entity}.${field} has no column`);
-      row[column] = typeof value === 'boolean' ? Number(value) : value;
-    }
-    return row;
+  const fieldOf = (name: string) => {
+    const field = compiled.fieldsByName.get(name);
+    if (!field?.column) throw new Error(`Field ${entity}.${name} has no column`);
+    return field;
   };
-  await new RowStore(ctx.tenantId).updateWhere(tx, compiled, byColumn(where), {
-    ...byColumn(values),
-    updated_at: nowForDb(),
-    updated_by: ctx.userId,
-  });
+  const conditions: DbRow = {};
+  for (const [name, value] of Object.entries(where))
+    conditions[name === 'id' ? 'id' : fieldOf(name).column!] =
+      typeof value === 'boolean' ? Number(value) : value;
+  const fields: EntityRecord = {};
+  for (const [name, value] of Object.entries(values)) {
+    const field = fieldOf(name);
+    fields[apiPropertyOf(field)] = fromDbValue(field.columnType, value);
+  }
+  const engine = engineContext(ctx);
+  for (const id of await new RowStore(ctx.tenantId).idsWhere(tx, compiled, conditions))
+    await service.updateIn(tx, entity, id, fields, engine, { checkReferences: false });
 }

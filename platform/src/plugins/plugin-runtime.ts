@@ -390,7 +390,8 @@ export class PluginRuntime {
         remove: (entity, id, ctx) => service.remove(entity, id, engineContext(ctx)),
         bulk: (entity, request, ctx) => service.bulk(entity, request, engineContext(ctx)),
         listAll: (entity, filter, ctx) => listAll(service, entity, filter, ctx),
-        setSystemFields,
+        setSystemFields: (tx, ctx, entity, where, values) =>
+          setSystemFields(service, tx, ctx, entity, where, values),
       },
       workflows: {
         fire: async (ctx, entity, id, action, body = {}) => {

@@ -9,6 +9,7 @@ import {
   type EngineTestDatabase,
 } from '../../fixtures/engine/engine-database';
 import { engineModel } from '../../fixtures/engine/plant-metadata';
+import { setSystemFields } from '../../../platform/src/plugins/plugin-entity-helpers';
 
 describe.each(ENGINE_DIALECTS)('write hooks on %s', (dialect) => {
   let database: EngineTestDatabase;
@@ -124,5 +125,51 @@ describe.each(ENGINE_DIALECTS)('write hooks on %s', (dialect) => {
     await service.create('tag', { name: 'outer' }, ctx);
     expect(seen).toHaveLength(1);
     expect((await service.get('tag', counter.id as number, ctx)).name).toBe('counted');
+  });
+
+  it('runs the hooks of every row a plugin sets system fields on, as an engine update', async () => {
+    const hooks = new HookRegistry();
+    const service = new EntityService(database.db, hooks);
+    const first = await service.create('tag', { name: 'derived' }, ctx);
+    const second = await service.create('tag', { name: 'derived' }, ctx);
+    const seen: { phase: string; id: unknown; previous: unknown; name: unknown; access: boolean }[] = [];
+    for (const phase of ['before', 'inTransaction', 'after'] as const)
+      hooks.on(phase, { entity: 'tag', action: 'update' }, (args) => {
+        const record = 'record' in args ? args.record : { id: args.id, ...args.body };
+        const previous = 'previous' in args ? args.previous : args.current;
+        seen.push({
+          phase,
+          id: record.id,
+          previous: (previous as { name?: unknown } | null)?.name,
+          name: record.name,
+          access: args.ctx.access !== undefined,
+        });
+      });
+    const scoped: RequestContext = {
+      ...ctx,
+      access: { rowScope: () => null, referenceScope: () => null, checkFields: () => undefined },
+    };
+    await service.transaction((tx) =>
+      setSystemFields(service, tx, scoped, 'tag', { name: 'derived' }, { name: 'rolled up' }),
+    );
+    const change = (phase: string, id: unknown) => ({
+      phase,
+      id,
+      previous: 'derived',
+      name: 'rolled up',
+      access: false,
+    });
+    expect(seen).toEqual([
+      change('before', first.id),
+      change('inTransaction', first.id),
+      change('before', second.id),
+      change('inTransaction', second.id),
+      change('after', first.id),
+      change('after', second.id),
+    ]);
+    expect(await service.get('tag', second.id as number, ctx)).toMatchObject({
+      name: 'rolled up',
+      version: 2,
+    });
   });
 });
