@@ -2,6 +2,28 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
+/** A string that starts a SQL statement (keywords upper case, as all SQL in the code base is written). */
+const SQL_START =
+  '/^\\s*(SELECT\\s|INSERT\\s+INTO\\s|UPDATE\\s+\\S+\\s+SET\\s|DELETE\\s+FROM\\s|CREATE\\s+(TABLE|INDEX|UNIQUE|VIEW)\\s|ALTER\\s+TABLE\\s|DROP\\s+(TABLE|INDEX|VIEW)\\s|WITH\\s+\\w+\\s+AS\\s)/';
+const SQL_ROOM =
+  'SQL belongs in platform/src/data/ or a *-store.ts file: move the statement into the store next to this file.';
+/** Domain behaviour whose SQL is still to move into stores next to it (being reworked in parallel). */
+const SQL_PENDING_MOVE = [
+  'platform/src/domain/inventory/abc-analysis.ts',
+  'platform/src/domain/inventory/stock-balance.ts',
+  'platform/src/domain/inventory/tenant-settings.ts',
+  'platform/src/domain/production/work-order-completion.ts',
+  'platform/src/domain/production/work-order-start.ts',
+  'platform/src/domain/production/work-report-posting.ts',
+  'platform/src/domain/quality/inspection.hooks.ts',
+  'platform/src/domain/quality/ncr-disposition.ts',
+  'platform/src/domain/quality/quality-hold.ts',
+  'platform/src/domain/quality/quality-records.ts',
+  'platform/src/domain/traceability/genealogy-links.ts',
+  'platform/src/domain/traceability/map-box-sn.hooks.ts',
+  'plugins/procurement/server/receipts.ts',
+];
+
 export default tseslint.config(
   {
     ignores: [
@@ -103,6 +125,28 @@ export default tseslint.config(
                 'The browser app imports server types only from platform/src/contracts, and of metadata only the expression language.',
             },
           ],
+        },
+      ],
+    },
+  },
+  // SQL lives only in the data room and in `*-store.ts` files next to the code that needs it.
+  {
+    files: ['platform/src/**/*.ts', 'plugins/*/server/**/*.ts'],
+    ignores: ['platform/src/data/**', '**/*-store.ts', ...SQL_PENDING_MOVE],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: `Literal[value=${SQL_START}]`,
+          message: SQL_ROOM,
+        },
+        {
+          selector: `TemplateLiteral > TemplateElement:first-child[value.raw=${SQL_START}]`,
+          message: SQL_ROOM,
+        },
+        {
+          selector: 'CallExpression[callee.property.name=/^(query|execute|createQueryBuilder)$/]',
+          message: SQL_ROOM,
         },
       ],
     },

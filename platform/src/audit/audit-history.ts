@@ -1,5 +1,6 @@
 import type { SqlExecutor } from '../data/database';
 import { AUDIT_TABLE, parseJsonColumn } from './audit-record';
+import { auditRowsOfRecord } from './audit-store';
 
 export interface AuditHistoryEntry {
   /** Chain position; null for the moment between commit and sealing. */
@@ -24,12 +25,7 @@ export async function auditHistory(
   entity: string,
   recordId: string,
 ): Promise<AuditHistoryEntry[]> {
-  const q = db.dialect.quote;
-  const rows = await db.query<Record<string, unknown>>(
-    `SELECT seq, actor_id, actor_name, ${q('action')}, transition, changed_fields, diff, reason, ip, user_agent, trace_id, occurred_at ` +
-      `FROM ${q(AUDIT_TABLE)} WHERE tenant_id = ? AND entity_name = ? AND record_id = ? ORDER BY id`,
-    [tenantId, entity, recordId],
-  );
+  const rows = await auditRowsOfRecord(db, AUDIT_TABLE, tenantId, entity, recordId);
   return rows.map((row) => ({
     seq: row.seq === null || row.seq === undefined ? null : Number(row.seq),
     actorId: String(row.actor_id),

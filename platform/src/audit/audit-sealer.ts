@@ -1,15 +1,7 @@
 import type { EngineDatabase, SqlExecutor } from '../data/database';
 import { PollingLoop } from '../data/polling-loop';
-import { placeholders } from '../data/sql';
-import {
-  AUDIT_TABLE,
-  CHAIN_HEAD_TABLE,
-  hashAuditRecord,
-  hashedColumns,
-  storedAuditRecord,
-  toSqlDateTime,
-  type ChainedAuditRecord,
-} from './audit-record';
+import { AUDIT_TABLE, hashAuditRecord, storedAuditRecord, toSqlDateTime } from './audit-record';
+import { lockChainHead, moveChainHead, unsealedRows, unsealedTenants, writeLinks } from './audit-store';
 
 /** Records linked per transaction. */
 const BATCH = 500;
@@ -79,22 +71,10 @@ export class AuditSealer {
   }
 }
 
-async function unsealedTenants(db: SqlExecutor, table: string): Promise<string[]> {
-  // Served by idx_audit_unsealed (seq, tenant_id): a lookup of the NULL seqs only.
-  const rows = await db.query<{ tenant_id: string }>(
-    `SELECT DISTINCT tenant_id FROM ${db.dialect.quote(table)} WHERE seq IS NULL`,
-  );
-  return rows.map((row) => row.tenant_id);
-}
-
 async function sealBatch(tx: SqlExecutor, tenantId: string, table: string): Promise<number> {
   const now = toSqlDateTime(new Date());
   let head = await lockChainHead(tx, tenantId, now);
-  const q = tx.dialect.quote;
-  const rows = await tx.query<ChainedAuditRecord & { id: number | string }>(
-    `SELECT id, ${hashedColumns(q)} FROM ${q(table)} WHERE tenant_id = ? AND seq IS NULL ORDER BY id LIMIT ${BATCH}`,
-    [tenantId],
-  );
+  const rows = await unsealedRows(tx, table, tenantId, BATCH);
   if (rows.length === 0) return 0;
   const sealed = rows.map((row) => {
     const { id, ...stored } = row;
@@ -103,42 +83,8 @@ async function sealBatch(tx: SqlExecutor, tenantId: string, table: string): Prom
     head = { seq: link.seq, hash: link.hash };
     return link;
   });
-  for (let start = 0; start < sealed.length; start += STATEMENT_ROWS) {
-    const chunk = sealed.slice(start, start + STATEMENT_ROWS);
-    const cases = chunk.map(() => 'WHEN ? THEN ?').join(' ');
-    await tx.execute(
-      `UPDATE ${q(table)} SET seq = CASE id ${cases} END, prev_hash = CASE id ${cases} END, ` +
-        `${q('hash')} = CASE id ${cases} END WHERE id IN ${placeholders(chunk.length)}`,
-      [
-        ...chunk.flatMap((link) => [link.id, link.seq]),
-        ...chunk.flatMap((link) => [link.id, link.prevHash]),
-        ...chunk.flatMap((link) => [link.id, link.hash]),
-        ...chunk.map((link) => link.id),
-      ],
-    );
-  }
-  await tx.execute(
-    `UPDATE ${CHAIN_HEAD_TABLE} SET last_seq = ?, last_hash = ?, updated_at = ? WHERE tenant_id = ?`,
-    [head.seq, head.hash, now, tenantId],
-  );
+  for (let start = 0; start < sealed.length; start += STATEMENT_ROWS)
+    await writeLinks(tx, table, sealed.slice(start, start + STATEMENT_ROWS));
+  await moveChainHead(tx, tenantId, head, now);
   return sealed.length;
-}
-
-async function lockChainHead(
-  tx: SqlExecutor,
-  tenantId: string,
-  now: string,
-): Promise<{ seq: number; hash: string | null }> {
-  const mysql = tx.dialect.name === 'mysql';
-  const select = `SELECT last_seq, last_hash FROM ${CHAIN_HEAD_TABLE} WHERE tenant_id = ?${mysql ? ' FOR UPDATE' : ''}`;
-  type Head = { last_seq: number | string; last_hash: string | null };
-  let rows = await tx.query<Head>(select, [tenantId]);
-  if (rows.length === 0) {
-    const insert = mysql
-      ? `INSERT INTO ${CHAIN_HEAD_TABLE} (tenant_id, last_seq, last_hash, updated_at) VALUES (?, 0, NULL, ?) ON DUPLICATE KEY UPDATE tenant_id = tenant_id`
-      : `INSERT OR IGNORE INTO ${CHAIN_HEAD_TABLE} (tenant_id, last_seq, last_hash, updated_at) VALUES (?, 0, NULL, ?)`;
-    await tx.execute(insert, [tenantId, now]);
-    rows = await tx.query<Head>(select, [tenantId]);
-  }
-  return { seq: Number(rows[0]!.last_seq), hash: rows[0]!.last_hash };
 }

@@ -1,12 +1,6 @@
 import type { SqlExecutor } from '../data/database';
-import {
-  AUDIT_TABLE,
-  CHAIN_HEAD_TABLE,
-  hashAuditRecord,
-  hashedColumns,
-  storedAuditRecord,
-  type ChainedAuditRecord,
-} from './audit-record';
+import { AUDIT_TABLE, hashAuditRecord, storedAuditRecord } from './audit-record';
+import { chainHeads, sealedRowsFrom, sealedTenants, unsealedCount } from './audit-store';
 
 export type AuditProblemKind = 'edited' | 'relinked' | 'missing' | 'truncated';
 
@@ -41,25 +35,13 @@ export async function verifyAuditChain(
   tenantId?: string,
   table: string = AUDIT_TABLE,
 ): Promise<AuditVerification> {
-  const heads = await db.query<{ tenant_id: string; last_seq: number | string; last_hash: string | null }>(
-    `SELECT tenant_id, last_seq, last_hash FROM ${CHAIN_HEAD_TABLE}${tenantId ? ' WHERE tenant_id = ?' : ''}`,
-    tenantId ? [tenantId] : [],
-  );
-  const tenants = new Map(heads.map((h) => [h.tenant_id, { seq: Number(h.last_seq), hash: h.last_hash }]));
-  const tenantRows = await db.query<{ tenant_id: string }>(
-    `SELECT DISTINCT tenant_id FROM ${db.dialect.quote(table)} WHERE seq IS NOT NULL${tenantId ? ' AND tenant_id = ?' : ''}`,
-    tenantId ? [tenantId] : [],
-  );
-  for (const row of tenantRows)
-    if (!tenants.has(row.tenant_id)) tenants.set(row.tenant_id, { seq: 0, hash: null });
-  const [pending] = await db.query<{ n: number | string }>(
-    `SELECT COUNT(*) AS n FROM ${db.dialect.quote(table)} WHERE seq IS NULL${tenantId ? ' AND tenant_id = ?' : ''}`,
-    tenantId ? [tenantId] : [],
-  );
+  const tenants = await chainHeads(db, tenantId);
+  for (const tenant of await sealedTenants(db, table, tenantId))
+    if (!tenants.has(tenant)) tenants.set(tenant, { seq: 0, hash: null });
   const result: AuditVerification = {
     tenants: tenants.size,
     records: 0,
-    unsealed: Number(pending!.n),
+    unsealed: await unsealedCount(db, table, tenantId),
     problems: [],
   };
   for (const [tenant, head] of tenants) {
@@ -81,15 +63,10 @@ async function verifyTenant(
   tenantId: string,
   result: AuditVerification,
 ): Promise<{ seq: number; hash: string | null }> {
-  const q = db.dialect.quote;
   let expectedSeq = 1;
   let previousHash: string | null = null;
   for (;;) {
-    const rows = await db.query<ChainedAuditRecord & { hash: string }>(
-      `SELECT ${hashedColumns(q)}, ${q('hash')} FROM ${q(table)} ` +
-        `WHERE tenant_id = ? AND seq >= ? ORDER BY seq LIMIT ${BATCH}`,
-      [tenantId, expectedSeq],
-    );
+    const rows = await sealedRowsFrom(db, table, tenantId, expectedSeq, BATCH);
     for (const row of rows) {
       const seq = Number(row.seq);
       const problem = (kind: AuditProblemKind, message: string) =>

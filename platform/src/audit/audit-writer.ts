@@ -3,6 +3,7 @@ import { fingerprintSensitive } from '../security/crypto/sensitive-fields';
 import type { SqlExecutor } from '../data/database';
 import { changedFields, computeDiff, type AuditDiff } from './audit-diff';
 import { AUDIT_TABLE, toSqlDateTime, type AuditAction } from './audit-record';
+import { insertAuditRow } from './audit-store';
 import { canonicalJson } from './canonical-json';
 
 /** What happened, told by the code that did it. */
@@ -51,31 +52,21 @@ export async function appendAudit(
   const forLog = (values: Record<string, unknown> | null | undefined) =>
     entry.model && compiled && values ? fingerprintSensitive(entry.model, compiled, values) : values;
   const diff: AuditDiff | null = entry.detail ? null : computeDiff(forLog(entry.before), forLog(entry.after));
-  const q = tx.dialect.quote;
-  const result = await tx.execute(
-    `INSERT INTO ${q(table)} (tenant_id, actor_id, actor_name, entity_name, record_id, ${q('action')}, ` +
-      'transition, changed_fields, diff, reason, ip, user_agent, trace_id, occurred_at, created_at, created_by, updated_at, updated_by, version) ' +
-      'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)',
-    [
-      entry.tenantId,
-      entry.actorId,
-      entry.actorName ?? null,
-      entry.entity,
-      String(entry.recordId),
-      entry.action,
-      entry.transition ?? null,
-      canonicalJson(diff ? changedFields(diff) : []),
-      canonicalJson(diff ?? entry.detail ?? {}),
-      entry.reason ?? null,
-      entry.ip ?? null,
-      entry.userAgent ?? null,
-      entry.traceId ?? null,
-      now,
-      now,
-      entry.actorId,
-      now,
-      entry.actorId,
-    ],
-  );
-  return { id: result.insertId };
+  const id = await insertAuditRow(tx, table, {
+    tenantId: entry.tenantId,
+    actorId: entry.actorId,
+    actorName: entry.actorName ?? null,
+    entity: entry.entity,
+    recordId: String(entry.recordId),
+    action: entry.action,
+    transition: entry.transition ?? null,
+    changedFields: canonicalJson(diff ? changedFields(diff) : []),
+    diff: canonicalJson(diff ?? entry.detail ?? {}),
+    reason: entry.reason ?? null,
+    ip: entry.ip ?? null,
+    userAgent: entry.userAgent ?? null,
+    traceId: entry.traceId ?? null,
+    occurredAt: now,
+  });
+  return { id };
 }

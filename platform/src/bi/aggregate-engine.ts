@@ -1,6 +1,7 @@
 import type { LeafRef } from '../data/field-paths';
 import type { EngineDatabase } from '../data/database';
 import { compileAggregate } from '../data/aggregate-compiler';
+import { runCompiled } from '../data/statements';
 import { fromDbValue } from '../data/values';
 import { NotFoundError } from '../crud/errors';
 import type { RequestContext } from '../crud/types';
@@ -31,7 +32,7 @@ export class AggregateEngine {
       exec.dialect,
       offsetPeriods(query.timeZone),
     );
-    const rows = await exec.query<Record<string, unknown>>(compiled.sql, compiled.params);
+    const rows = await runCompiled(exec, compiled);
     return {
       groupBy: query.groupBy.map((term) => term.key),
       measures: query.measures.map((measure) => measure.key),

@@ -1,13 +1,14 @@
 /** Readiness checks of the server's dependencies for `GET /health/ready`. */
 import Redis from 'ioredis';
 import type { DataSource } from 'typeorm';
+import { pingDatabase } from '../data/statements';
 import type { ReadinessCheck } from '../ops/health.controller';
 
 export function databaseCheck(dataSource: DataSource): ReadinessCheck {
   return {
     name: 'database',
     check: async () => {
-      await dataSource.query('SELECT 1');
+      await pingDatabase(dataSource);
     },
   };
 }

@@ -4,6 +4,7 @@ import type { EngineDatabase, SqlExecutor } from '../data/database';
 import { compileFilter, compileList, type CompiledSql } from '../data/query-compiler';
 import { LINKED, RowStore, type DbRow, type NestedRows } from '../data/row-store';
 import { canonicalDbValue } from '../data/values';
+import { runCompiled } from '../data/statements';
 import { resolveLeaf } from '../data/field-paths';
 import { runtimeOf, type EntityRuntime } from '../kernel/model-runtime';
 import { decodeCursor, encodeCursor } from './cursor';
@@ -24,7 +25,7 @@ export class EntityReader {
     const cursorValues = query.cursor === null ? null : decodeCursor(query.cursor, query.sort);
     const compiled = compileList(ctx.model, rt.entity, query, ctx.tenantId, exec.dialect, cursorValues);
     const [rows, total] = await Promise.all([
-      exec.query<DbRow>(compiled.select.sql, compiled.select.params),
+      runCompiled<DbRow>(exec, compiled.select),
       this.total(exec, rt, query, compiled.count),
     ]);
     let page = rows;
@@ -62,7 +63,7 @@ export class EntityReader {
       const estimate = await estimateCount(exec, rt.entity, count, filtered);
       if (estimate !== null) return estimate;
     }
-    const rows = await exec.query<{ n: number | string }>(count.sql, count.params);
+    const rows = await runCompiled<{ n: number | string }>(exec, count);
     return Number(rows[0]?.n ?? 0);
   }
 

@@ -1,6 +1,6 @@
 import type { EngineDatabase, SqlExecutor } from '../data/database';
 import { typeMatches, type EventEnvelope } from './envelope';
-import { sqlTime } from '../data/sql';
+import { claimEvents, processedEvents } from './processed-store';
 
 /**
  * A subscriber to domain events. `handle` runs inside a transaction that also records the event as
@@ -29,13 +29,8 @@ export async function consumeOnce(
   consumer: EventConsumer,
   event: EventEnvelope,
 ): Promise<boolean> {
-  const claim = db.dialect.name === 'sqlite' ? 'INSERT OR IGNORE' : 'INSERT IGNORE';
   return db.transaction(async (tx) => {
-    const { affected } = await tx.execute(
-      `${claim} INTO evt_processed (consumer, event_id, processed_at) VALUES (?, ?, ?)`,
-      [consumer.name, event.id, sqlTime(new Date())],
-    );
-    if (affected === 0) return false;
+    if ((await claimEvents(tx, consumer.name, [event.id])) === 0) return false;
     await consumer.handle(event, tx);
     return true;
   });
@@ -51,22 +46,17 @@ export async function consumeBatchOnce(
   consumer: EventConsumer,
   events: readonly EventEnvelope[],
 ): Promise<number> {
-  const claim = db.dialect.name === 'sqlite' ? 'INSERT OR IGNORE' : 'INSERT IGNORE';
   return db.transaction(async (tx) => {
     const ids = events.map((event) => event.id);
-    const done = await tx.query<{ event_id: string }>(
-      `SELECT event_id FROM evt_processed WHERE consumer = ? AND event_id IN (${ids.map(() => '?').join(', ')})${db.dialect.name === 'mysql' ? ' FOR UPDATE' : ''}`,
-      [consumer.name, ...ids],
-    );
-    const processed = new Set(done.map((row) => row.event_id));
+    const processed = await processedEvents(tx, consumer.name, ids);
     const fresh = events.filter(
       (event, index) => !processed.has(event.id) && ids.indexOf(event.id) === index,
     );
     if (fresh.length === 0) return 0;
-    const now = sqlTime(new Date());
-    const { affected } = await tx.execute(
-      `${claim} INTO evt_processed (consumer, event_id, processed_at) VALUES ${fresh.map(() => '(?, ?, ?)').join(', ')}`,
-      fresh.flatMap((event) => [consumer.name, event.id, now]),
+    const affected = await claimEvents(
+      tx,
+      consumer.name,
+      fresh.map((event) => event.id),
     );
     if (affected !== fresh.length)
       throw new Error(`${consumer.name}: events claimed concurrently; retrying one by one`);

@@ -2,7 +2,7 @@ import type { EngineDatabase, SqlExecutor } from '../data/database';
 import { PollingLoop } from '../data/polling-loop';
 import type { EventEnvelope } from './envelope';
 import type { EventPublisher } from './publisher';
-import { placeholders, sqlTime } from '../data/sql';
+import { dueOutboxRows, markPublished, recordOutboxFailure, type OutboxRow } from './outbox-store';
 
 export interface OutboxRelayOptions {
   /** Events claimed per round trip; default 200. */
@@ -16,12 +16,6 @@ export interface OutboxRelayOptions {
   /** First retry delay, doubled each attempt; default 1000 ms. */
   backoffMs?: number;
   onError?: (error: unknown) => void;
-}
-
-interface OutboxRow {
-  id: number | string;
-  envelope: string;
-  attempts: number;
 }
 
 /**
@@ -79,23 +73,13 @@ export class OutboxRelay {
   }
 
   private async relayBatch(sql: SqlExecutor, lockClause: string): Promise<number> {
-    const rows = await sql.query<OutboxRow>(
-      `SELECT id, envelope, attempts FROM evt_outbox
-        WHERE published_at IS NULL AND dead_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
-        ORDER BY id LIMIT ${this.batchSize}${lockClause}`,
-      [sqlTime(new Date())],
-    );
+    const rows = await dueOutboxRows(sql, new Date(), this.batchSize, lockClause);
     if (rows.length === 0) return 0;
     const events = rows.map((row) => JSON.parse(row.envelope) as EventEnvelope);
     const { failed } = await this.publisher.publish(events);
     const now = new Date();
     const published = rows.filter((_, i) => !failed.has(events[i]!.id)).map((row) => row.id);
-    if (published.length > 0) {
-      await sql.execute(
-        `UPDATE evt_outbox SET published_at = ? WHERE id IN ${placeholders(published.length)}`,
-        [sqlTime(now), ...published],
-      );
-    }
+    await markPublished(sql, published, now);
     for (const [index, row] of rows.entries()) {
       const error = failed.get(events[index]!.id);
       if (error !== undefined) await this.recordFailure(sql, row, error, now);
@@ -107,9 +91,11 @@ export class OutboxRelay {
     const attempts = Number(row.attempts) + 1;
     const dead = attempts >= this.maxAttempts;
     const retryAt = new Date(now.getTime() + this.backoffMs * 2 ** (attempts - 1));
-    await sql.execute(
-      'UPDATE evt_outbox SET attempts = ?, last_error = ?, next_attempt_at = ?, dead_at = ? WHERE id = ?',
-      [attempts, error.slice(0, 1000), sqlTime(retryAt), dead ? sqlTime(now) : null, row.id],
-    );
+    await recordOutboxFailure(sql, row.id, {
+      attempts,
+      error: error.slice(0, 1000),
+      retryAt,
+      deadAt: dead ? now : null,
+    });
   }
 }

@@ -3,6 +3,7 @@ import type { SqlExecutor } from '../data/database';
 import type { EventEnvelope } from './envelope';
 import { releasableEvent } from './event-payload';
 import { sqlTime } from '../data/sql';
+import { insertOutboxRows } from './outbox-store';
 
 /**
  * Writes events to the outbox on the caller's transaction (an in-transaction hook's `tx`), inside the transaction of the change they
@@ -14,21 +15,18 @@ export async function writeOutbox(
   model: Model,
   events: readonly EventEnvelope[],
 ): Promise<void> {
-  if (events.length === 0) return;
-  const rows = events.map(() => '(?, ?, ?, ?, ?, ?, ?, 0)').join(', ');
-  const params = events
-    .map((event) => releasableEvent(model, event))
-    .flatMap((event) => [
-      event.id,
-      event.tenant,
-      event.type,
-      event.entity,
-      event.entityId,
-      JSON.stringify(event),
-      sqlTime(new Date(event.time)),
-    ]);
-  await tx.execute(
-    `INSERT INTO evt_outbox (event_id, tenant_id, event_type, entity, entity_id, envelope, created_at, attempts) VALUES ${rows}`,
-    params,
+  await insertOutboxRows(
+    tx,
+    events
+      .map((event) => releasableEvent(model, event))
+      .map((event) => ({
+        eventId: event.id,
+        tenantId: event.tenant,
+        type: event.type,
+        entity: event.entity,
+        entityId: event.entityId,
+        envelope: JSON.stringify(event),
+        createdAt: sqlTime(new Date(event.time)),
+      })),
   );
 }

@@ -8,6 +8,17 @@ import { deliverableEvent } from './event-payload';
 import { postWebhook } from './webhook-request';
 import { WebhookTargetRefused, type WebhookTargetPolicy } from './webhook-targets';
 import { sqlTime } from '../data/sql';
+import {
+  activeSubscription,
+  activeSubscriptionRows,
+  deactivateSubscription,
+  deliveryRows,
+  insertSubscription,
+  previousDelivery,
+  recordDelivery,
+  subscriptionExists,
+  subscriptionRows,
+} from './webhook-store';
 
 export const SIGNATURE_HEADER = 'x-mes-signature';
 
@@ -86,18 +97,21 @@ export async function createWebhookSubscription(
   }
   const unmask = input.unmask ?? false;
   return db.transaction(async (tx) => {
-    const result = await tx.execute(
-      `INSERT INTO evt_webhook_subscription (tenant_id, event_type, url, secret, active, unmask, created_at, created_by)
-       VALUES (?, ?, ?, ?, 1, ?, ?, ?)`,
-      [input.tenant, input.eventType, input.url, input.secret, unmask, sqlTime(new Date()), actor.actorId],
-    );
-    await auditChange(tx, input.tenant, result.insertId, actor, {
+    const id = await insertSubscription(tx, {
+      tenant: input.tenant,
+      eventType: input.eventType,
+      url: input.url,
+      secret: input.secret,
+      unmask,
+      createdBy: actor.actorId,
+    });
+    await auditChange(tx, input.tenant, id, actor, {
       operation: 'create',
       eventType: input.eventType,
       url: withoutCredentials(url),
       unmask,
     });
-    return result.insertId;
+    return id;
   });
 }
 
@@ -161,10 +175,7 @@ export async function listWebhookSubscriptions(
   sql: SqlExecutor,
   tenant: string,
 ): Promise<WebhookSubscriptionView[]> {
-  const rows = await sql.query<Record<string, unknown>>(
-    'SELECT id, event_type, url, active, unmask, created_at, created_by FROM evt_webhook_subscription WHERE tenant_id = ? ORDER BY id DESC',
-    [tenant],
-  );
+  const rows = await subscriptionRows(sql, tenant);
   return rows.map((row) => ({
     id: Number(row.id),
     eventType: String(row.event_type),
@@ -187,15 +198,9 @@ export async function cancelWebhookSubscription(
   actor: WebhookChangeActor,
 ): Promise<boolean> {
   return db.transaction(async (tx) => {
-    const [subscription] = await tx.query<{ event_type: string; url: string }>(
-      'SELECT event_type, url FROM evt_webhook_subscription WHERE tenant_id = ? AND id = ? AND active = 1',
-      [tenant, id],
-    );
+    const subscription = await activeSubscription(tx, tenant, id);
     if (!subscription) return false;
-    await tx.execute('UPDATE evt_webhook_subscription SET active = 0 WHERE tenant_id = ? AND id = ?', [
-      tenant,
-      id,
-    ]);
+    await deactivateSubscription(tx, tenant, id);
     await auditChange(tx, tenant, id, actor, {
       operation: 'cancel',
       eventType: subscription.event_type,
@@ -212,16 +217,8 @@ export async function webhookDeliveries(
   subscriptionId: number,
   limit: number,
 ): Promise<WebhookDelivery[] | null> {
-  const owned = await sql.query('SELECT id FROM evt_webhook_subscription WHERE tenant_id = ? AND id = ?', [
-    tenant,
-    subscriptionId,
-  ]);
-  if (owned.length === 0) return null;
-  const rows = await sql.query<Record<string, unknown>>(
-    `SELECT event_id, status, attempts, response_status, last_error, created_at, delivered_at
-       FROM evt_webhook_delivery WHERE subscription_id = ? ORDER BY id DESC LIMIT ${limit}`,
-    [subscriptionId],
-  );
+  if (!(await subscriptionExists(sql, tenant, subscriptionId))) return null;
+  const rows = await deliveryRows(sql, subscriptionId, limit);
   return rows.map((row) => ({
     eventId: String(row.event_id),
     status: String(row.status),
@@ -239,10 +236,7 @@ function isoTime(value: unknown): string {
 }
 
 export async function webhookSubscriptions(sql: SqlExecutor, tenant: string): Promise<WebhookSubscription[]> {
-  const rows = await sql.query<Record<string, unknown>>(
-    'SELECT id, tenant_id, event_type, url, secret, active, unmask, created_at FROM evt_webhook_subscription WHERE tenant_id = ? AND active = 1 ORDER BY id',
-    [tenant],
-  );
+  const rows = await activeSubscriptionRows(sql, tenant);
   return rows.map((row) => ({
     id: Number(row.id),
     tenant: String(row.tenant_id),
@@ -306,10 +300,7 @@ async function deliver(
   timeoutMs: number,
   targets: WebhookTargetPolicy,
 ): Promise<string | null> {
-  const [previous] = await sql.query<{ id: number; status: string }>(
-    'SELECT id, status FROM evt_webhook_delivery WHERE subscription_id = ? AND event_id = ?',
-    [subscription.id, event.id],
-  );
+  const previous = await previousDelivery(sql, subscription.id, event.id);
   if (previous?.status === 'DELIVERED') return null;
   const body = JSON.stringify(deliverableEvent(event, subscription.unmask));
   let status: number | null = null;
@@ -326,19 +317,11 @@ async function deliver(
   } catch (cause) {
     error = cause instanceof Error ? cause.message : String(cause);
   }
-  const now = sqlTime(new Date());
-  const outcome = error ? 'FAILED' : 'DELIVERED';
-  if (previous) {
-    await sql.execute(
-      'UPDATE evt_webhook_delivery SET status = ?, attempts = attempts + 1, response_status = ?, last_error = ?, delivered_at = ? WHERE id = ?',
-      [outcome, status, error?.slice(0, 1000) ?? null, error ? null : now, previous.id],
-    );
-  } else {
-    await sql.execute(
-      `INSERT INTO evt_webhook_delivery (subscription_id, event_id, status, attempts, response_status, last_error, created_at, delivered_at)
-       VALUES (?, ?, ?, 1, ?, ?, ?, ?)`,
-      [subscription.id, event.id, outcome, status, error?.slice(0, 1000) ?? null, now, error ? null : now],
-    );
-  }
+  await recordDelivery(sql, previous?.id ?? null, subscription.id, event.id, {
+    status: error ? 'FAILED' : 'DELIVERED',
+    responseStatus: status,
+    error: error?.slice(0, 1000) ?? null,
+    at: sqlTime(new Date()),
+  });
   return error;
 }

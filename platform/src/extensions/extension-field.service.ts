@@ -8,7 +8,15 @@ import { auditMetadataChange, type MetadataActor } from '../plugins/metadata-cha
 import type { PluginManager } from '../plugins/plugin-manager';
 import { EXTENSION_FIELD_NAME, extensionFieldErrors } from './extension-field-rules';
 import { ExtensionFieldStore, type ExtensionFieldRecord } from './extension-field-store';
-import { demoteSql, promoteSql, promotedNames, promotionRefusal } from './extension-field-promotion';
+import {
+  demoteSql,
+  dropColumnSql,
+  moveExtValues,
+  promoteSql,
+  promotedNames,
+  promotionRefusal,
+  runDdl,
+} from './extension-column-store';
 
 /** An extension field as the admin API shows it. */
 export interface ExtensionFieldView {
@@ -117,7 +125,7 @@ export class ExtensionFieldService {
     if (await this.store.find(tenantId, entity.name, newName)) throw duplicate(entity.name, newName);
     const detail = { tenant: tenantId, from: name, to: newName };
     await this.audited(by, entity.name, name, 'rename', detail, async (tx) => {
-      await tx.query(moveValueSql(this.dialect.name, entity.table, name, newName), [tenantId]);
+      await moveExtValues(tx, entity.table, tenantId, name, newName);
       await this.store.update(record, { name: newName }, by.id, tx);
     });
     await this.plugins.rebuild(`extension field ${entity.name}.${name} renamed to ${newName}`);
@@ -177,9 +185,7 @@ export class ExtensionFieldService {
     try {
       await this.runDdl([addIndex]);
     } catch (error) {
-      await this.runDdl([
-        `ALTER TABLE ${this.dialect.quote(entity.table)} DROP COLUMN ${this.dialect.quote(column)}`,
-      ]);
+      await this.runDdl([dropColumnSql(this.dialect, entity, column)]);
       throw error;
     }
     await this.audited(by, entity.name, name, 'promote', { tenant: tenantId, column }, (tx) =>
@@ -190,7 +196,7 @@ export class ExtensionFieldService {
   }
 
   private async runDdl(statements: string[]): Promise<void> {
-    for (const statement of statements) await this.database.dataSource.query(statement);
+    await runDdl(this.database.dataSource, statements);
   }
 
   /** Writes the registry change and its METADATA_CHANGE audit record in one transaction. */
@@ -243,13 +249,6 @@ export class ExtensionFieldService {
  * SQL moving one key of the ext JSON to another name in a tenant's rows. SQLite's `->` keeps the JSON
  * type of the value (json_extract would turn `true` into 1).
  */
-function moveValueSql(dialect: Dialect['name'], table: string, from: string, to: string): string {
-  const value = dialect === 'sqlite' ? `json(ext -> '$.${from}')` : `JSON_EXTRACT(ext, '$.${from}')`;
-  return (
-    `UPDATE ${table} SET ext = JSON_REMOVE(JSON_SET(ext, '$.${to}', ${value}), '$.${from}') ` +
-    `WHERE tenant_id = ? AND JSON_EXTRACT(ext, '$.${from}') IS NOT NULL`
-  );
-}
 
 function sameDef(a: FieldDef, b: FieldDef): boolean {
   return JSON.stringify(a) === JSON.stringify(b);

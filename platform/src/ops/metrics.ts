@@ -8,6 +8,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { EngineDatabase } from '../data/database';
+import { deadOutboxCount, pendingOutbox } from '../events/outbox-store';
 import { PUBLIC_ROUTE } from '../security/http/route-access';
 
 export interface MetricsOptions {
@@ -76,20 +77,13 @@ function refuse(
 
 /** Read at scrape time: the rows waiting for the relay and how long the oldest has waited. */
 function registerOutboxGauges(registry: Registry, database: EngineDatabase): void {
-  const pending = async () =>
-    (
-      await database
-        .executor()
-        .query<{ n: number | string; oldest: unknown }>(
-          'SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM evt_outbox WHERE published_at IS NULL AND dead_at IS NULL',
-        )
-    )[0];
+  const pending = () => pendingOutbox(database.executor());
   new Gauge({
     name: 'mes_outbox_pending_events',
     help: 'Outbox events committed but not yet published',
     registers: [registry],
     async collect() {
-      this.set(Number((await pending())?.n ?? 0));
+      this.set((await pending()).count);
     },
   });
   new Gauge({
@@ -97,7 +91,7 @@ function registerOutboxGauges(registry: Registry, database: EngineDatabase): voi
     help: 'Age of the oldest unpublished outbox event (0 when none waits)',
     registers: [registry],
     async collect() {
-      const oldest = (await pending())?.oldest;
+      const oldest = (await pending()).oldest;
       this.set(oldest ? Math.max(0, (Date.now() - utcMillis(oldest)) / 1000) : 0);
     },
   });
@@ -106,10 +100,7 @@ function registerOutboxGauges(registry: Registry, database: EngineDatabase): voi
     help: 'Outbox events that exhausted their retries',
     registers: [registry],
     async collect() {
-      const rows = await database
-        .executor()
-        .query<{ n: number | string }>('SELECT COUNT(*) AS n FROM evt_outbox WHERE dead_at IS NOT NULL');
-      this.set(Number(rows[0]?.n ?? 0));
+      this.set(await deadOutboxCount(database.executor()));
     },
   });
 }

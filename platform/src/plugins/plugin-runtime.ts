@@ -41,7 +41,8 @@ import {
 } from './plugin-code';
 import { runIsolated, type FaultCounter, PluginFaultError, PluginTimeoutError } from './plugin-isolation';
 import { listAll, setSystemFields } from './plugin-entity-helpers';
-import { JobLocks, MIN_INTERVAL_MS, parseCron, ScheduledJob } from './plugin-jobs';
+import { JobLocks } from './job-lock-store';
+import { MIN_INTERVAL_MS, parseCron, ScheduledJob } from './plugin-jobs';
 
 export interface PluginRuntimeOptions {
   database: EngineDatabase;

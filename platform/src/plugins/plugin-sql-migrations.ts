@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
+import { runStatementsInTransaction } from '../data/statements';
 
 export interface SqlMigration {
   id: string;
@@ -62,9 +63,7 @@ export async function runSqlMigrations(
   for (const migration of migrations) {
     const statements = splitStatements(readFileSync(migration.file, 'utf8'));
     try {
-      await dataSource.transaction(async (manager) => {
-        for (const statement of statements) await manager.query(statement);
-      });
+      await runStatementsInTransaction(dataSource, statements);
     } catch (error) {
       throw new SqlMigrationError(migration.id, error instanceof Error ? error.message : String(error));
     }

@@ -1,6 +1,7 @@
 import type { Model } from '../../../metadata/src/model';
 import { toSqlDateTime } from '../audit/audit-record';
 import type { SqlExecutor } from '../data/database';
+import { departmentIdsByCode, insertDepartment } from './demo-seed-store';
 
 /** The department codes of DOMAIN.md §3, which user codes (`<TENANT>-<DEPT>-NNNN`) are made from. */
 export const DEMO_DEPARTMENTS: readonly { code: string; name: string }[] = [
@@ -26,20 +27,11 @@ export async function ensureDemoDepartments(
   model: Model,
 ): Promise<Map<string, number>> {
   const table = model.entities.get('department')?.table ?? 'sys_dept';
-  const existing = await sql.query<{ id: number; dept_code: string }>(
-    `SELECT id, dept_code FROM ${table} WHERE tenant_id = ? AND deleted_at IS NULL`,
-    [tenantId],
-  );
-  const ids = new Map(existing.map((row) => [row.dept_code, Number(row.id)]));
+  const ids = await departmentIdsByCode(sql, table, tenantId);
   const now = toSqlDateTime(new Date());
   for (const [order, department] of DEMO_DEPARTMENTS.entries()) {
     if (ids.has(department.code)) continue;
-    const inserted = await sql.execute(
-      `INSERT INTO ${table} (tenant_id, dept_code, dept_name, dept_type, sort_order, status, created_at, created_by, updated_at, updated_by, version) ` +
-        "VALUES (?, ?, ?, 'DEPARTMENT', ?, 'ACTIVE', ?, 'system', ?, 'system', 1)",
-      [tenantId, department.code, department.name, order, now, now],
-    );
-    ids.set(department.code, inserted.insertId);
+    ids.set(department.code, await insertDepartment(sql, table, tenantId, { ...department, order }, now));
   }
   return ids;
 }

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Model } from '../../../metadata/src/model';
-import type { EngineDatabase, SqlExecutor } from '../data/database';
+import type { EngineDatabase } from '../data/database';
 import { toSqlDateTime } from '../audit/audit-record';
 import { SequenceService } from '../data/sequences';
 import { hashPassword, passwordPolicyViolations } from './auth/password';
 import { ensureDemoDepartments } from './demo-departments';
+import { ensureRole, insertDemoUser, insertUserRole, userExists } from './demo-seed-store';
 
 /** Demo usernames, the role document each one holds and their department. */
 export const DEMO_USERS: readonly { username: string; realName: string; role: string; department: string }[] =
@@ -60,27 +61,21 @@ export async function seedDemoSecurity(
     const userEntity = model.entities.get('user');
     const made: string[] = [];
     for (const user of DEMO_USERS) {
-      const existing = await tx.query<{ id: number }>(
-        `SELECT id FROM ${t.user} WHERE tenant_id = ? AND username = ?`,
-        [tenantId, user.username],
-      );
-      if (existing.length > 0) continue;
+      if (await userExists(tx, t.user, tenantId, user.username)) continue;
       const departmentId = departments.get(user.department)!;
       // The same sequence the engine numbers users with, so API-created users never collide.
       const [userCode] = userEntity?.identifier
         ? await new SequenceService(model).generate(tx, userEntity, tenantId, [{ departmentId }])
         : [null];
-      const inserted = await tx.execute(
-        `INSERT INTO ${t.user} (tenant_id, user_code, username, real_name, department_id, password_hash, user_type, status, locale, login_count, failed_login_count, ` +
-          "password_changed_at, created_at, created_by, updated_at, updated_by, version) VALUES (?, ?, ?, ?, ?, ?, 'EMPLOYEE', 'ACTIVE', 'en', 0, 0, ?, ?, 'system', ?, 'system', 1)",
-        [tenantId, userCode, user.username, user.realName, departmentId, passwordHash, now, now, now],
+      const userId = await insertDemoUser(
+        tx,
+        t.user,
+        tenantId,
+        { userCode, username: user.username, realName: user.realName, departmentId, passwordHash },
+        now,
       );
       const roleId = roleIds.get(user.role);
-      if (roleId !== undefined)
-        await tx.execute(
-          `INSERT INTO ${t.userRole} (tenant_id, user_id, role_id, from_position, created_at, created_by, updated_at, updated_by, version) VALUES (?, ?, ?, 0, ?, 'system', ?, 'system', 1)`,
-          [tenantId, inserted.insertId, roleId, now, now],
-        );
+      if (roleId !== undefined) await insertUserRole(tx, t.userRole, tenantId, userId, roleId, now);
       made.push(user.username);
     }
     return made;
@@ -98,25 +93,4 @@ function generatePassword(): string {
     const candidate = `Demo-${randomBytes(9).toString('base64url')}`;
     if (policyProblems(candidate).length === 0) return candidate;
   }
-}
-
-async function ensureRole(
-  tx: SqlExecutor,
-  table: string,
-  tenantId: string,
-  code: string,
-  name: string,
-  now: string,
-): Promise<number> {
-  const found = await tx.query<{ id: number | string }>(
-    `SELECT id FROM ${table} WHERE tenant_id = ? AND role_code = ?`,
-    [tenantId, code],
-  );
-  if (found[0]) return Number(found[0].id);
-  const inserted = await tx.execute(
-    `INSERT INTO ${table} (tenant_id, role_code, role_name, role_type, role_level, data_scope, inherit_permissions, inherit_data_scope, status, created_at, created_by, updated_at, updated_by, version) ` +
-      "VALUES (?, ?, ?, 'SYSTEM', 0, 'ALL', 1, 0, 'ACTIVE', ?, 'system', ?, 'system', 1)",
-    [tenantId, code, name, now, now],
-  );
-  return inserted.insertId;
 }

@@ -1,5 +1,5 @@
 import type { SqlExecutor } from '../data/database';
-import { sqlTime } from '../data/sql';
+import { insertGenealogyEdges } from './genealogy-store';
 
 /**
  * Kinds of things in the genealogy. A node key is `<KIND>:<business key>` (`SN:SN-LOT-20261125-001-0001`,
@@ -48,20 +48,16 @@ export async function writeGenealogy(
   tenant: string,
   edges: readonly GenealogyEdge[],
 ): Promise<void> {
-  if (edges.length === 0) return;
-  const now = sqlTime(new Date());
-  await tx.execute(
-    `INSERT INTO trace_genealogy (tenant_id, from_key, to_key, relation, quantity, ref_type, ref_id, occurred_at)
-     VALUES ${edges.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-    edges.flatMap((edge) => [
-      tenant,
-      edge.from,
-      edge.to,
-      edge.relation,
-      edge.quantity ?? null,
-      edge.refType ?? null,
-      edge.refId ?? null,
-      now,
-    ]),
+  await insertGenealogyEdges(
+    tx,
+    tenant,
+    edges.map((edge) => ({
+      from: edge.from,
+      to: edge.to,
+      relation: edge.relation,
+      quantity: edge.quantity ?? null,
+      refType: edge.refType ?? null,
+      refId: edge.refId ?? null,
+    })),
   );
 }

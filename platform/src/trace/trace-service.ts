@@ -1,6 +1,7 @@
 import { BadRequestError, NotFoundError } from '../crud/errors';
 import type { SqlExecutor } from '../data/database';
 import { nodeKey, type NodeKind } from './genealogy';
+import { genealogyHasNode } from './genealogy-store';
 import { traceGenealogy, type TraceDirection, type TraceGraph, type TraceNode } from './trace-query';
 
 /** Query parameters of `GET /api/trace/reverse` and `/forward`, each naming a start node by business key. */
@@ -110,11 +111,7 @@ async function resolveStart(
 ): Promise<string> {
   for (const kind of START_PARAMETERS[parameter]!) {
     const candidate = nodeKey(kind, key);
-    const found = await sql.query(
-      'SELECT 1 AS hit FROM trace_genealogy WHERE tenant_id = ? AND (from_key = ? OR to_key = ?) LIMIT 1',
-      [tenant, candidate, candidate],
-    );
-    if (found.length > 0) return candidate;
+    if (await genealogyHasNode(sql, tenant, candidate)) return candidate;
   }
   throw new NotFoundError('trace node', `${parameter}=${key}`);
 }

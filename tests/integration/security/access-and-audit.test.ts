@@ -6,7 +6,7 @@
  */
 import { expectIntactAuditChain } from '../../support/sealed-audit';
 import { EntityService } from '../../../platform/src/crud/entity.service';
-import { findAccount, loadPrincipal } from '../../../platform/src/security/auth/principal-loader';
+import { findAccount, loadPrincipal } from '../../../platform/src/security/auth/principal-store';
 import { scopeFilter } from '../../../platform/src/security/authorization/row-scope';
 import type { Principal } from '../../../platform/src/security/principal';
 import { writeGenealogy } from '../../../platform/src/trace/genealogy';

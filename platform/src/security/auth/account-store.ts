@@ -31,3 +31,17 @@ export async function storePasswordHash(
   );
   return updated.affected === 1;
 }
+
+/** Stamps a successful login on the account: when, from where, how many times. */
+export async function recordLogin(
+  db: SqlExecutor,
+  model: Model,
+  tenantId: string,
+  userId: string,
+  ip: string | null,
+): Promise<void> {
+  await db.execute(
+    `UPDATE ${userTable(model)} SET last_login_at = ?, last_login_ip = ?, login_count = COALESCE(login_count, 0) + 1 WHERE tenant_id = ? AND id = ?`,
+    [toSqlDateTime(new Date()), ip, tenantId, Number(userId)],
+  );
+}

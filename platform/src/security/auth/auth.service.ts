@@ -3,7 +3,7 @@ import { hasPermission } from '../../../../metadata/src/model/permissions';
 import type { MenuItem } from '../../../../metadata/src/types';
 import type { EngineDatabase } from '../../data/database';
 import { appendAudit } from '../../audit/audit-writer';
-import { toSqlDateTime } from '../../audit/audit-record';
+import { recordLogin } from './account-store';
 import { effectivePermissions, type Principal } from '../principal';
 import { BadRequestError } from '../../crud/errors';
 import { TENANT_PATTERN } from '../http/tenant-header';
@@ -13,8 +13,8 @@ import { signJwt, verifyJwt } from './jwt';
 import { LoginThrottle } from './login-throttle';
 import { SqlLoginThrottleStore } from './login-throttle-store';
 import { PasswordService } from './password-service';
-import { findAccount, loadPrincipal } from './principal-loader';
-import { RefreshTokenStore } from './refresh-tokens';
+import { findAccount, loadPrincipal } from './principal-store';
+import { RefreshTokenStore } from './refresh-token-store';
 
 export type { ClientMeta } from './credentials';
 
@@ -71,11 +71,7 @@ export class AuthService {
     const model = this.model();
     const principal = await loadPrincipal(db, model, tenantId, account);
     return this.database.transaction(async (tx) => {
-      const userTable = model.entities.get('user')?.table ?? 'sys_user';
-      await tx.execute(
-        `UPDATE ${userTable} SET last_login_at = ?, last_login_ip = ?, login_count = COALESCE(login_count, 0) + 1 WHERE tenant_id = ? AND id = ?`,
-        [toSqlDateTime(new Date()), meta.ip?.slice(0, 64) ?? null, tenantId, Number(account.id)],
-      );
+      await recordLogin(tx, model, tenantId, account.id, meta.ip?.slice(0, 64) ?? null);
       await appendAudit(tx, {
         tenantId,
         actorId: account.id,

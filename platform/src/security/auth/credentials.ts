@@ -5,7 +5,7 @@ import { tenantHasAccounts } from './account-store';
 import { AuthenticationError } from './auth-errors';
 import type { LoginThrottle } from './login-throttle';
 import { verifyAgainst } from './password';
-import { findAccount, type UserAccount } from './principal-loader';
+import { findAccount, type UserAccount } from './principal-store';
 
 export interface ClientMeta {
   ip?: string | null;

@@ -7,8 +7,8 @@ import { CredentialVerifier, type ClientMeta } from './credentials';
 import { LoginThrottle } from './login-throttle';
 import { SqlLoginThrottleStore } from './login-throttle-store';
 import { assertPasswordPolicy, hashPassword } from './password';
-import { findAccount, type UserAccount } from './principal-loader';
-import { RefreshTokenStore } from './refresh-tokens';
+import { findAccount, type UserAccount } from './principal-store';
+import { RefreshTokenStore } from './refresh-token-store';
 
 /** Who sets a password: a signed-in user, or `mes users set-password` (actor `cli`). */
 export interface PasswordActor {

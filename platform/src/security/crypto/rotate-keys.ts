@@ -1,6 +1,7 @@
 import type { Model } from '../../../../metadata/src/model';
 import type { EngineDatabase } from '../../data/database';
 import { reencryptValue, type KeyRing } from './field-encryption';
+import { rewriteValue, sensitiveValues } from './sensitive-column-store';
 
 export interface RotationResult {
   /** `<table>.<column>` → values re-encrypted. */
@@ -26,19 +27,15 @@ export async function rotateSensitiveColumns(
       rewritten[name] = 0;
       let afterId = 0;
       for (;;) {
-        const rows = await database
-          .executor()
-          .query<{ id: number | string; value: string | null }>(
-            `SELECT id, ${field.column} AS value FROM ${entity.table} WHERE id > ? AND ${field.column} IS NOT NULL ORDER BY id LIMIT ${BATCH}`,
-            [afterId],
-          );
+        const column = field.column;
+        const rows = await sensitiveValues(database.executor(), entity.table, column, afterId, BATCH);
         if (rows.length === 0) break;
         rewritten[name] += await database.transaction(async (tx) => {
           let count = 0;
           for (const row of rows) {
             const next = row.value === null ? null : reencryptValue(String(row.value), ring);
             if (next === null) continue;
-            await tx.execute(`UPDATE ${entity.table} SET ${field.column} = ? WHERE id = ?`, [next, row.id]);
+            await rewriteValue(tx, entity.table, column, row.id, next);
             count += 1;
           }
           return count;

@@ -1,5 +1,8 @@
+/** Promotion of extension fields to indexed generated columns, and the statements that move ext values. */
 import type { CompiledEntity, CompiledField } from '../../../metadata/src/model';
 import { boundedIdentifier } from '../../../metadata/src/model/naming';
+import type { DataSource } from 'typeorm';
+import type { SqlExecutor } from '../data/database';
 import type { Dialect } from '../data/dialect';
 import { EXT_COLUMN_TYPES } from '../data/field-paths';
 import { jsonKind } from '../data/query-compiler';
@@ -69,4 +72,30 @@ function mysqlColumnType(field: CompiledField, kind: string): string {
 /** SQLite: TEXT for text values; no declared type (no affinity) keeps numbers as json_extract gives them. */
 function sqliteColumnType(kind: string): string {
   return kind === 'text' ? 'TEXT' : '';
+}
+
+/** Runs DDL statements one after the other, outside any transaction. */
+export async function runDdl(dataSource: DataSource, statements: readonly string[]): Promise<void> {
+  for (const statement of statements) await dataSource.query(statement);
+}
+
+/** DDL dropping a column of the entity's table. */
+export function dropColumnSql(dialect: Dialect, entity: CompiledEntity, column: string): string {
+  return `ALTER TABLE ${dialect.quote(entity.table)} DROP COLUMN ${dialect.quote(column)}`;
+}
+
+/** Moves the tenant's values of an extension field to a new name inside each row's ext. */
+export async function moveExtValues(
+  tx: SqlExecutor,
+  table: string,
+  tenantId: string,
+  from: string,
+  to: string,
+): Promise<void> {
+  const value = tx.dialect.name === 'sqlite' ? `json(ext -> '$.${from}')` : `JSON_EXTRACT(ext, '$.${from}')`;
+  await tx.execute(
+    `UPDATE ${table} SET ext = JSON_REMOVE(JSON_SET(ext, '$.${to}', ${value}), '$.${from}') ` +
+      `WHERE tenant_id = ? AND JSON_EXTRACT(ext, '$.${from}') IS NOT NULL`,
+    [tenantId],
+  );
 }
