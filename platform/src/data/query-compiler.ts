@@ -177,7 +177,8 @@ function selectedColumns(entity: CompiledEntity, fields: string[] | null, expand
   if (entity.softDelete) all.add('deleted_at');
   if (fields === null) {
     for (const field of entity.fields) if (field.column) all.add(field.column);
-    all.add('ext');
+    // The JSON of extension values only when the entity has extension fields to read from it.
+    if (entity.fields.some((field) => field.storage === 'ext')) all.add('ext');
     return all;
   }
   const columns = new Set<string>(['id', 'version']);
