@@ -18,7 +18,8 @@
  *    RSS; drops the database.
  *
  * Traffic goes only to 127.0.0.1. Env: TEST_MYSQL_URL (default mysql://root@127.0.0.1:3306);
- * BENCH_PROFILE_DIR: run our server with `--cpu-prof` writing its profile there.
+ * BENCH_PROFILE_DIR: run our server with `--cpu-prof` writing its profile there; BENCH_KEEP_DATABASE=1:
+ * keep the database afterwards (for EXPLAIN), dropping it is then up to you.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -101,7 +102,8 @@ async function main(): Promise<void> {
     );
     report(ours, ceiling);
   } finally {
-    await dropDatabase();
+    if (process.env.BENCH_KEEP_DATABASE === '1') log(`kept ${DATABASE}`);
+    else await dropDatabase();
   }
 }
 
