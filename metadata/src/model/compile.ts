@@ -262,10 +262,19 @@ function compileIndexes(
   const scope = tenantScoped ? ['tenant_id'] : [];
   const live = (def.softDelete ?? !def.appendOnly) ? ['deleted_at'] : [];
 
-  for (const index of def.indexes ?? []) {
-    const columns = index.fields.map(columnOf).filter((c): c is string => c !== undefined);
-    add([...(index.unique ? scope : []), ...columns], index.unique ?? false, 'declared', index.name);
-  }
+  const declared = (unique: boolean) => {
+    for (const index of def.indexes ?? []) {
+      if ((index.unique ?? false) !== unique) continue;
+      const columns = index.fields.map(columnOf).filter((c): c is string => c !== undefined);
+      add(
+        unique ? [...scope, ...columns] : servingIndex(columns, scope, live),
+        unique,
+        'declared',
+        index.name,
+      );
+    }
+  };
+  declared(true);
   for (const field of fields.values()) {
     if (!field.column) continue;
     if (field.unique) add([...scope, field.column], true, 'field');
@@ -284,7 +293,22 @@ function compileIndexes(
       add([...scope, field.column, ...live, ...sortRest], false, 'list');
     }
   }
+  // After the list's own: a declared index the list already derived is that index.
+  declared(false);
   return indexes;
+}
+
+/**
+ * The columns of a declared non-unique index. Every query of the engine carries the tenant and, on
+ * soft-deleting entities, `deleted_at IS NULL`: a composite index leads with the tenant and holds
+ * the live flag among its equality columns, before the last one (a sort or range column, like the
+ * list's derived indexes), so the conditions of a row scope and a filter together (`line_id IN (…)
+ * AND status = ?`) are counted from the index alone. An index naming `tenant_id` itself (one for
+ * work across tenants) and a single-column one (the column's own index) stay as declared.
+ */
+function servingIndex(columns: string[], scope: string[], live: string[]): string[] {
+  if (columns.length < 2 || columns.includes('tenant_id')) return columns;
+  return [...scope, ...columns.slice(0, -1), ...live, ...columns.slice(-1)];
 }
 
 function isEqualityFilter(field: CompiledField): boolean {
