@@ -40,15 +40,19 @@ export interface ApprovalRow {
 
 /** SQL of the workflow's own tables (definitions, instances, history, approvals); every statement parameterised. */
 export class WorkflowStore {
-  /** Stores a definition version the first time it is seen, so records started on it keep it after upgrades. */
+  /**
+   * Stores a definition version the first time it is seen, so records started on it keep it after
+   * upgrades. Instances of a cluster may see it first at the same moment: the second insert is ignored.
+   */
   async registerDefinition(tx: SqlExecutor, def: WorkflowDef): Promise<void> {
     const found = await tx.query('SELECT 1 AS hit FROM wf_definition WHERE workflow = ? AND version = ?', [
       def.workflow,
       def.version,
     ]);
     if (found.length > 0) return;
+    const insert = tx.dialect.name === 'sqlite' ? 'INSERT OR IGNORE' : 'INSERT IGNORE';
     await tx.execute(
-      'INSERT INTO wf_definition (workflow, version, entity, definition, registered_at) VALUES (?, ?, ?, ?, ?)',
+      `${insert} INTO wf_definition (workflow, version, entity, definition, registered_at) VALUES (?, ?, ?, ?, ?)`,
       [def.workflow, def.version, def.entity, JSON.stringify(def), sqlTime(new Date())],
     );
   }
