@@ -43,7 +43,7 @@ export interface PluginManagerOptions {
   catalog: readonly string[];
   /** This platform's version, checked against each plugin's `engine` range. */
   engineVersion: string;
-  /** Where uploaded packages are unpacked (shared by the instances of a cluster); default `data/plugins`. */
+  /** Where uploaded packages are unpacked on this instance (each keeps its own); default `data/plugins`. */
   storeRoot?: string;
   /** Largest uploaded `.tgz` in bytes; default 20 MiB. */
   uploadLimit?: number;
@@ -51,6 +51,12 @@ export interface PluginManagerOptions {
   uploads?: boolean;
   /** Ed25519 public keys a package must be signed by; none = unsigned packages are accepted. */
   trustedKeys?: readonly KeyObject[];
+}
+
+/** An uploaded `.tgz` being installed: kept in the database with the registry row. */
+interface UploadedPackage {
+  sha256: string;
+  archive: Buffer;
 }
 
 /** The view of a plugin the admin API answers with. */
@@ -152,7 +158,7 @@ export class PluginManager {
   }
 
   async list(): Promise<PluginInfo[]> {
-    return (await this.store.list()).filter((r) => r.status !== 'uninstalled').map(toInfo);
+    return (await this.records()).filter((r) => r.status !== 'uninstalled').map(toInfo);
   }
 
   async get(name: string): Promise<PluginInfo> {
@@ -179,8 +185,9 @@ export class PluginManager {
     signature?: string,
   ): Promise<PluginInfo> {
     const unpacked = await this.unpack(archive, signature);
-    return this.serialized(() => this.installFrom(unpacked.dir, by, enable, unpacked.sha256)).catch(
-      (error: unknown) => this.removeUnused(unpacked.dir).then(() => Promise.reject(error)),
+    const upload = { sha256: unpacked.sha256, archive };
+    return this.serialized(() => this.installFrom(unpacked.dir, by, enable, upload)).catch((error: unknown) =>
+      this.removeUnused(unpacked.dir).then(() => Promise.reject(error)),
     );
   }
 
@@ -192,8 +199,9 @@ export class PluginManager {
     signature?: string,
   ): Promise<PluginInfo> {
     const unpacked = await this.unpack(archive, signature);
-    return this.serialized(() => this.upgradeFrom(name, unpacked.dir, by, unpacked.sha256)).catch(
-      (error: unknown) => this.removeUnused(unpacked.dir).then(() => Promise.reject(error)),
+    const upload = { sha256: unpacked.sha256, archive };
+    return this.serialized(() => this.upgradeFrom(name, unpacked.dir, by, upload)).catch((error: unknown) =>
+      this.removeUnused(unpacked.dir).then(() => Promise.reject(error)),
     );
   }
 
@@ -201,11 +209,12 @@ export class PluginManager {
     dir: string,
     by: MetadataActor,
     enable: boolean,
-    packageSha256: string | undefined,
+    upload: UploadedPackage | undefined,
   ): Promise<PluginInfo> {
+    const packageSha256 = upload?.sha256;
     const manifest = this.readManifest(dir);
     const name = manifest.plugin;
-    const existing = await this.store.find(name);
+    const existing = await this.record(name);
     if (existing && existing.status !== 'uninstalled')
       throw pluginStateConflict(name, `is already installed (${existing.status}); use upgrade`);
     await this.checkRequirements(manifest);
@@ -229,8 +238,10 @@ export class PluginManager {
         name,
         'install',
         { version: manifest.version, status, source: dir, ...(packageSha256 ? { packageSha256 } : {}) },
-        (tx) =>
-          this.store.save(
+        async (tx) => {
+          if (upload)
+            await this.store.savePackage({ ...upload, plugin: name, version: manifest.version }, tx);
+          await this.store.save(
             {
               name,
               version: manifest.version,
@@ -245,7 +256,8 @@ export class PluginManager {
             },
             by.id,
             tx,
-          ),
+          );
+        },
       );
     } catch (error) {
       if (staged) this.pluginRuntime?.discard(staged);
@@ -253,7 +265,7 @@ export class PluginManager {
     }
     if (enable) await this.swapIn(`plugin ${name} installed and enabled`, true, staged);
     else if (staged) this.pluginRuntime?.discard(staged);
-    return toInfo((await this.store.find(name)) ?? fail(name));
+    return toInfo((await this.record(name)) ?? fail(name));
   }
 
   enable(name: string, by: MetadataActor): Promise<PluginInfo> {
@@ -268,7 +280,7 @@ export class PluginManager {
         this.store.save({ ...record, status: 'enabled', faults: 0, lastError: undefined }, by.id, tx),
       );
       await this.swapIn(`plugin ${name} enabled`, true, staged);
-      return toInfo((await this.store.find(name)) ?? fail(name));
+      return toInfo((await this.record(name)) ?? fail(name));
     });
   }
 
@@ -282,7 +294,7 @@ export class PluginManager {
         this.store.save({ ...record, status: 'disabled' }, by.id, tx),
       );
       await this.swapIn(`plugin ${name} disabled`);
-      return toInfo((await this.store.find(name)) ?? fail(name));
+      return toInfo((await this.record(name)) ?? fail(name));
     });
   }
 
@@ -298,8 +310,9 @@ export class PluginManager {
     name: string,
     dir: string,
     by: MetadataActor,
-    packageSha256: string | undefined,
+    upload: UploadedPackage | undefined,
   ): Promise<PluginInfo> {
+    const packageSha256 = upload?.sha256;
     const record = await this.requireInstalled(name);
     const manifest = this.readManifest(dir);
     if (manifest.plugin !== name)
@@ -330,8 +343,9 @@ export class PluginManager {
         source: dir,
         ...(packageSha256 ? { packageSha256 } : {}),
       };
-      await this.audited(by, name, 'upgrade', detail, (tx) =>
-        this.store.save(
+      await this.audited(by, name, 'upgrade', detail, async (tx) => {
+        if (upload) await this.store.savePackage({ ...upload, plugin: name, version: manifest.version }, tx);
+        await this.store.save(
           {
             ...kept,
             version: manifest.version,
@@ -344,15 +358,15 @@ export class PluginManager {
           },
           by.id,
           tx,
-        ),
-      );
+        );
+      });
     } catch (error) {
       if (staged) this.pluginRuntime?.discard(staged);
       throw error;
     }
     if (record.status === 'enabled')
       await this.swapIn(`plugin ${name} upgraded to ${manifest.version}`, true, staged);
-    return toInfo((await this.store.find(name)) ?? fail(name));
+    return toInfo((await this.record(name)) ?? fail(name));
   }
 
   /**
@@ -376,7 +390,7 @@ export class PluginManager {
   /** Marks a plugin `error` and takes it out of the Model (repeated hook faults). */
   markFailed(name: string, reason: string): Promise<void> {
     return this.serialized(async () => {
-      const record = await this.store.find(name);
+      const record = await this.record(name);
       if (!record || record.status !== 'enabled') return;
       await this.store.save({ ...record, status: 'error', lastError: reason }, record.installedBy);
       await this.swapIn(`plugin ${name} failed: ${reason}`);
@@ -414,7 +428,7 @@ export class PluginManager {
   private async syncRuntime(staged: PluginInstance | null = null): Promise<string[]> {
     const runtime = this.pluginRuntime;
     if (!runtime) return [];
-    const enabled = (await this.store.list()).filter((r) => r.status === 'enabled');
+    const enabled = (await this.records()).filter((r) => r.status === 'enabled');
     const wanted = new Set(enabled.map((r) => r.name));
     for (const name of runtime.active().keys()) if (!wanted.has(name)) await runtime.deactivate(name);
     const failed: string[] = [];
@@ -487,7 +501,7 @@ export class PluginManager {
 
   /** Removes an unpacked package folder no registry row refers to (a refused install or upgrade). */
   private async removeUnused(dir: string): Promise<void> {
-    if ((await this.store.list()).some((r) => r.dir === dir)) return;
+    if ((await this.records()).some((r) => r.dir === dir)) return;
     rmSync(dirname(dir), { recursive: true, force: true });
   }
 
@@ -563,12 +577,12 @@ export class PluginManager {
   }
 
   private async enabledPlugins(): Promise<Map<string, string>> {
-    const records = await this.store.list();
+    const records = await this.records();
     return new Map(records.filter((r) => r.status === 'enabled').map((r) => [r.name, r.dir]));
   }
 
   private async requireInstalled(name: string): Promise<PluginRecord> {
-    const record = await this.store.find(name);
+    const record = await this.record(name);
     if (!record || record.status === 'uninstalled') throw pluginNotFound(name);
     return record;
   }
@@ -581,7 +595,7 @@ export class PluginManager {
         `needs engine ${manifest.engine}; this platform is ${this.options.engineVersion}`,
         'engine',
       );
-    const records = new Map((await this.store.list()).map((r) => [r.name, r]));
+    const records = new Map((await this.records()).map((r) => [r.name, r]));
     for (const [dependency, range] of Object.entries(manifest.dependencies ?? {})) {
       const installed = records.get(dependency);
       if (!installed || installed.status !== 'enabled')
@@ -596,7 +610,7 @@ export class PluginManager {
   }
 
   private async checkNoDependents(name: string, counts: (record: PluginRecord) => boolean): Promise<void> {
-    const dependents = (await this.store.list()).filter(
+    const dependents = (await this.records()).filter(
       (r) => r.status !== 'uninstalled' && counts(r) && r.manifest.dependencies?.[name] !== undefined,
     );
     if (dependents.length > 0)
@@ -636,6 +650,28 @@ export class PluginManager {
         throw pluginMetadataRejected(basename(dir), error.diagnostics);
       throw error;
     }
+  }
+
+  /** The registry rows, each uploaded package unpacked into this instance's store when it is not there yet. */
+  private async records(): Promise<PluginRecord[]> {
+    return Promise.all((await this.store.list()).map((record) => this.materialise(record)));
+  }
+
+  private async record(name: string): Promise<PluginRecord | null> {
+    const record = await this.store.find(name);
+    return record && this.materialise(record);
+  }
+
+  /**
+   * Another instance installed this package: its folder is not on this machine, so the package is
+   * unpacked here from `ext_plugin_package`. Plugins installed from a folder keep their path.
+   */
+  private async materialise(record: PluginRecord): Promise<PluginRecord> {
+    if (!record.packageSha256 || existsSync(join(record.dir, 'plugin.yaml'))) return record;
+    const archive = await this.store.loadPackage(record.packageSha256);
+    if (!archive) return record;
+    const unpacked = await unpackPluginPackage(archive, this.storeRoot);
+    return { ...record, dir: unpacked.dir };
   }
 
   private serialized<T>(work: () => Promise<T>): Promise<T> {

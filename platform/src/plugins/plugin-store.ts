@@ -108,6 +108,27 @@ export class PluginStore {
     }
   }
 
+  /** Keeps an uploaded package (once per sha256) so every instance can unpack it. */
+  async savePackage(
+    pkg: { sha256: string; plugin: string; version: string; archive: Buffer },
+    tx: SqlExecutor,
+  ): Promise<void> {
+    const existing = await tx.query('SELECT sha256 FROM ext_plugin_package WHERE sha256 = ?', [pkg.sha256]);
+    if (existing.length > 0) return;
+    await tx.query(
+      'INSERT INTO ext_plugin_package (sha256, plugin, version, archive, stored_at) VALUES (?, ?, ?, ?, ?)',
+      [pkg.sha256, pkg.plugin, pkg.version, pkg.archive, nowForDb()],
+    );
+  }
+
+  /** The uploaded package with this sha256, or null when none was kept. */
+  async loadPackage(sha256: string): Promise<Buffer | null> {
+    const rows = (await this.dataSource.query('SELECT archive FROM ext_plugin_package WHERE sha256 = ?', [
+      sha256,
+    ])) as { archive: Buffer | Uint8Array }[];
+    return rows.length > 0 ? Buffer.from(rows[0].archive) : null;
+  }
+
   async delete(name: string, tx: SqlExecutor): Promise<void> {
     await tx.query('DELETE FROM ext_plugin WHERE name = ?', [name]);
   }
