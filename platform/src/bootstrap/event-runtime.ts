@@ -1,7 +1,9 @@
 /**
  * The server's side of the transactional events: an outbox relay that, without Redis, dispatches
  * committed events to the consumers in this process and, with REDIS_URL, publishes them to BullMQ,
- * where a worker in this process (or `mes worker` when EVENT_CONSUMERS=worker) consumes them.
+ * where a worker in this process (or `mes worker` when EVENT_CONSUMERS=worker or MES_ROLE=api)
+ * consumes them. An API-only process without Redis relays nothing: the worker's relay polls the
+ * outbox and delivers in its own process.
  */
 import type { Logger } from 'pino';
 import type { EngineDatabase } from '../data/database';
@@ -26,36 +28,41 @@ export function startEventRuntime(
   redisUrl: string | null,
   env: NodeJS.ProcessEnv,
   logger: Logger,
+  /** False in an API-only process: consumers run in `mes worker`. */
+  consumeHere = true,
 ): EventRuntime {
   const consumers: EventConsumer[] = [webhookConsumer({ targets: WebhookTargetPolicy.fromEnv(env) })];
   const onError = (error: unknown) => logger.error({ err: error }, 'event delivery failed');
   const settings = redisUrl ? { redisUrl, prefix: env.QUEUE_PREFIX?.trim() || 'mes' } : null;
-  const consumeHere = consumersRunHere(env);
-  const worker = settings && consumeHere ? new EventWorker(db, consumers, settings, { onError }) : null;
-  const publisher: EventPublisher = settings
+  const consumes = consumeHere && consumersRunHere(env);
+  const worker = settings && consumes ? new EventWorker(db, consumers, settings, { onError }) : null;
+  const publisher: EventPublisher | null = settings
     ? new BullMqPublisher(settings, onError)
-    : new InProcessPublisher(db, consumers);
-  const relay = new OutboxRelay(db, publisher, { onError });
+    : consumes
+      ? new InProcessPublisher(db, consumers)
+      : null;
+  const relay = publisher ? new OutboxRelay(db, publisher, { onError }) : null;
   // Not awaited: an unreachable Redis must not stop the server from starting (readiness reports it);
   // BullMQ connects and starts consuming when Redis comes up.
   worker?.ready().catch(onError);
-  relay.start();
+  relay?.start();
   logger.info(
     {
       transport: settings ? 'bullmq' : 'in-process',
-      consumers: worker || !settings ? consumers.map((c) => c.name) : 'mes worker',
+      relay: relay ? 'here' : 'mes worker',
+      consumers: worker || (!settings && consumes) ? consumers.map((c) => c.name) : 'mes worker',
     },
     'event relay started',
   );
   let stopping: Promise<void> | null = null;
   return {
     consumers,
-    notify: () => relay.notify(),
+    notify: () => relay?.notify(),
     stop: () => {
       stopping ??= (async () => {
-        await relay.stop();
+        await relay?.stop();
         // Closing a Redis connection that never came up rejects; shutdown goes on regardless.
-        await publisher.close().catch(onError);
+        await publisher?.close().catch(onError);
         await worker?.close().catch(onError);
       })();
       return stopping;

@@ -61,6 +61,8 @@ export interface PluginRuntimeOptions {
   jobTimeoutMs?: number;
   /** Faults in a row that trip a plugin; default 3. */
   maxFaults?: number;
+  /** Whether scheduled jobs run in this process (not in an API-only instance); default true. */
+  runsJobs?: boolean;
 }
 
 /** What the runtime needs to know of an enabled plugin. */
@@ -106,6 +108,8 @@ export class PluginInstance implements FaultCounter {
     readonly logger: Logger,
     private readonly maxFaults: number,
     private readonly onTrip: Tripped,
+    /** False in an API-only process: its jobs run in `mes worker`. */
+    private readonly runsJobs = true,
   ) {}
 
   get name(): string {
@@ -134,7 +138,7 @@ export class PluginInstance implements FaultCounter {
     for (const attach of this.attachers) this.detachers.push(attach());
     // Active before the jobs start: a job that runs on start checks it.
     this.attached = true;
-    for (const job of this.jobs) job.start();
+    if (this.runsJobs) for (const job of this.jobs) job.start();
   }
 
   async detach(): Promise<void> {
@@ -183,8 +187,13 @@ export class PluginRuntime {
     const prepared = prepareServerCode(code.dir, code.manifest, code.checksum, this.options.codeRoot);
     const logger = this.options.logger.child({ plugin: code.name, pluginVersion: code.manifest.version });
     const { module, folder } = await importPluginModule(code.name, prepared);
-    const instance = new PluginInstance(code, folder, logger, this.maxFaults, (name, reason) =>
-      this.onTrip(name, reason),
+    const instance = new PluginInstance(
+      code,
+      folder,
+      logger,
+      this.maxFaults,
+      (name, reason) => this.onTrip(name, reason),
+      this.options.runsJobs ?? true,
     );
     let registering = true;
     const api = this.apiFor(instance, () => registering);

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { Command } from 'commander';
 import { DEMO_PLANT } from '../../../../database/seeds/demo-plant';
-import { startServer } from '../../../../platform/src';
+import { ENGINE_BACKGROUND_TASKS, startServer } from '../../../../platform/src';
 
 export function register(program: Command): void {
   program
@@ -17,7 +17,7 @@ export function register(program: Command): void {
  * requests, close the database), exiting anyway after SHUTDOWN_TIMEOUT_MS.
  */
 async function serve(): Promise<void> {
-  const server = await startServer({ demoPlant: DEMO_PLANT });
+  const server = await startServer({ demoPlant: DEMO_PLANT, backgroundTasks: ENGINE_BACKGROUND_TASKS });
   process.stdout.write(`\nBTC MES is running at ${server.url}  (API docs: ${server.url}/api-docs)\n\n`);
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -1,78 +1,34 @@
+import 'reflect-metadata';
 import type { Command } from 'commander';
-import {
-  BullMqPublisher,
-  EngineDatabase,
-  EventWorker,
-  InProcessPublisher,
-  OutboxRelay,
-  WebhookTargetPolicy,
-  createDataSource,
-  describeDatabase,
-  loadDatabaseConfig,
-  webhookConsumer,
-  type EventPublisher,
-} from '../../../../platform/src';
-
-interface WorkerOptions {
-  concurrency: string;
-  relay: boolean;
-}
+import { ENGINE_BACKGROUND_TASKS, startWorker } from '../../../../platform/src';
 
 export function register(program: Command): void {
   program
     .command('worker')
     .description(
-      'run the event consumers as a separate process: the outbox relay and, with REDIS_URL, the BullMQ worker (DATABASE_URL selects the database)',
+      'run the background work of a cluster (MES_ROLE=worker): the outbox relay, event consumers, plugin subscribers and jobs and the engine background tasks; serves only /health and /health/ready on PORT',
     )
-    .option('--concurrency <n>', 'events handled in parallel', '32')
-    .option('--no-relay', 'consume only; another process relays the outbox')
-    .action((options: WorkerOptions) => runWorker(options));
+    .action(() => runWorker());
 }
 
-async function runWorker(options: WorkerOptions): Promise<void> {
-  const concurrency = Number(options.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1)
-    throw new Error('--concurrency must be a positive integer');
-  const config = loadDatabaseConfig();
-  const dataSource = await createDataSource(config);
-  const db = new EngineDatabase(dataSource);
-  try {
-    await db.executor().query('SELECT 1 FROM evt_outbox LIMIT 1');
-  } catch {
-    await dataSource.destroy();
-    throw new Error(`${describeDatabase(config)} has no event tables: run \`mes migrate run\` first`);
-  }
-  const consumers = [webhookConsumer({ targets: WebhookTargetPolicy.fromEnv(process.env) })];
-  const redisUrl = process.env.REDIS_URL;
-  const settings = redisUrl ? { redisUrl, prefix: process.env.QUEUE_PREFIX ?? 'mes' } : null;
-  const log = (message: string) =>
-    process.stdout.write(`${new Date().toISOString()} mes worker: ${message}\n`);
-  const logError = (error: unknown) =>
-    log(`error: ${error instanceof Error ? error.message : String(error)}`);
-
-  const worker = settings
-    ? new EventWorker(db, consumers, settings, { concurrency, onError: logError })
-    : null;
-  const publisher: EventPublisher | null = options.relay
-    ? settings
-      ? new BullMqPublisher(settings)
-      : new InProcessPublisher(db, consumers)
-    : null;
-  const relay = publisher ? new OutboxRelay(db, publisher, { onError: logError }) : null;
-  await worker?.ready();
-  relay?.start();
-  log(
-    `${describeDatabase(config)}; ${settings ? `BullMQ at ${redisUrl} (prefix ${settings.prefix})` : 'in-process dispatch'}; ` +
-      `relay ${relay ? 'on' : 'off'}; consumers: ${consumers.map((c) => c.name).join(', ')}`,
-  );
-
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  log('stopping');
-  await relay?.stop();
-  await publisher?.close();
-  await worker?.close();
-  await dataSource.destroy();
+/** Runs until SIGTERM/SIGINT, then finishes the work in flight and exits (after SHUTDOWN_TIMEOUT_MS anyway). */
+async function runWorker(): Promise<void> {
+  const worker = await startWorker({ backgroundTasks: ENGINE_BACKGROUND_TASKS });
+  process.stdout.write(`\nBTC MES worker running (health: ${worker.url}/health)\n\n`);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    worker.logger.info({ signal }, 'worker shutting down');
+    setTimeout(() => process.exit(1), worker.config.shutdownTimeoutMs).unref();
+    worker
+      .close()
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        worker.logger.error({ err: error }, 'worker shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
 }
