@@ -13,12 +13,27 @@ export function databaseCheck(dataSource: DataSource): ReadinessCheck {
   };
 }
 
+/** Fails once `start()` is called: a shutting-down instance leaves the load balancer's rotation first. */
+export function drainCheck(): ReadinessCheck & { start(): void } {
+  let draining = false;
+  return {
+    name: 'accepting',
+    check: async () => {
+      if (draining) throw new Error('shutting down');
+    },
+    start: () => {
+      draining = true;
+    },
+  };
+}
+
 /** One lazily connected client used only for PING; closed with `close()` on shutdown. */
 export function redisCheck(url: string): ReadinessCheck & { close(): Promise<void> } {
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
   client.on('error', () => undefined);
   return {
     name: 'redis',
+    optional: true,
     check: async () => {
       if (client.status === 'wait' || client.status === 'end') await client.connect();
       await client.ping();

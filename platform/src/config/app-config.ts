@@ -29,6 +29,11 @@ export interface AppConfig {
   defaultTenant: string;
   /** Milliseconds to wait for in-flight requests on SIGTERM before exiting anyway. */
   shutdownTimeoutMs: number;
+  /**
+   * Milliseconds between readiness turning 503 on SIGTERM and the listener closing, so a load
+   * balancer's health check takes the instance out of rotation before connections are refused.
+   */
+  shutdownDrainMs: number;
   /** Internal hosts, addresses or CIDR ranges webhooks may target (MES_WEBHOOK_ALLOW_HOSTS). */
   webhookAllowHosts: readonly string[];
   http: HttpLimits;
@@ -70,6 +75,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   seedDemo: true,
   defaultTenant: 'DEMO',
   shutdownTimeoutMs: 10_000,
+  shutdownDrainMs: 0,
   webhookAllowHosts: [],
   http: {
     requestTimeoutMs: 60_000,
@@ -109,6 +115,7 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     seedDemo: boolean(env, 'SEED_DEMO', DEFAULT_CONFIG.seedDemo),
     defaultTenant: env.DEFAULT_TENANT?.trim() || DEFAULT_CONFIG.defaultTenant,
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', DEFAULT_CONFIG.shutdownTimeoutMs, 0, 600_000),
+    shutdownDrainMs: integer(env, 'SHUTDOWN_DRAIN_MS', DEFAULT_CONFIG.shutdownDrainMs, 0, 600_000),
     webhookAllowHosts: WebhookTargetPolicy.fromEnv(env).entries,
     http: loadHttpLimits(env),
     trustProxy: trustProxy(env),

@@ -9,6 +9,11 @@ export interface ReadinessCheck {
   name: string;
   /** Resolves when reachable; rejects (or times out) otherwise. */
   check(): Promise<void>;
+  /**
+   * The instance serves without it, degraded (Redis: events wait in the outbox, Model changes sync
+   * when it returns): reported as down with `status: 'degraded'`, readiness stays 200.
+   */
+  optional?: boolean;
 }
 
 export const READINESS_CHECKS = Symbol('ReadinessChecks');
@@ -34,9 +39,7 @@ export class HealthController {
   @Get('ready')
   @RouteConfig(PUBLIC_ROUTE)
   async ready(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const results = await Promise.all(this.checks.map((c) => runCheck(c)));
-    const ready = results.every((r) => r.status === 'up');
-    const data = { status: ready ? 'ready' : 'not_ready', checks: results };
+    const { ready, data } = await readinessReport(this.checks);
     const body = ready
       ? successEnvelope(data, request.id)
       : {
@@ -48,6 +51,17 @@ export class HealthController {
         };
     await reply.status(ready ? 200 : 503).send(body);
   }
+}
+
+/** Runs every check at once, each bounded by a timeout. */
+export async function readinessReport(checks: readonly ReadinessCheck[]) {
+  const results = await Promise.all(checks.map((c) => runCheck(c)));
+  const ready = results.every((r, index) => r.status === 'up' || checks[index].optional);
+  const degraded = ready && results.some((r) => r.status !== 'up');
+  return {
+    ready,
+    data: { status: ready ? (degraded ? 'degraded' : 'ready') : 'not_ready', checks: results },
+  };
 }
 
 async function runCheck(

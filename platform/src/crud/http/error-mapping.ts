@@ -139,6 +139,9 @@ const UNAVAILABLE_CODES = new Set([
   'ER_CON_COUNT_ERROR',
   'ER_SERVER_SHUTDOWN',
   'ER_LOCK_WAIT_TIMEOUT',
+  // With read replicas (mysql2 PoolCluster): every server of the kind asked for is offline.
+  'POOL_NONEONLINE',
+  'POOL_NOEXIST',
   'SQLITE_BUSY',
   'SQLITE_BUSY_SNAPSHOT',
   'SQLITE_BUSY_RECOVERY',
