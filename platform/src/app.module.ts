@@ -1,3 +1,4 @@
+import type { RecentWriters } from './bootstrap/read-your-writes';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { AppConfig } from './config/app-config';
 import { AggregateController } from './bi/http/aggregate.controller';
@@ -52,6 +53,8 @@ export interface AppDependencies {
   generatedOrigins?: readonly string[];
   /** Prometheus exposition at `/metrics`; without it the route is not mounted. */
   metrics?: MetricsOptions;
+  /** With read replicas: who wrote recently, so their reads go to the primary (read-your-writes). */
+  recentWriters?: RecentWriters;
 }
 
 const CORE_ORIGINS = ['core'];

@@ -21,6 +21,7 @@ import { registerSecurity } from '../security/http/register-security';
 import { TRACE_HEADER, traceIdFor } from '../ops/trace-id';
 import { registerCompression } from './compression';
 import { useJsonBody } from './json-body';
+import { registerReadScopes } from './read-your-writes';
 
 /** Nest contexts that log one line per mapped controller and route at startup. */
 const ROUTE_TABLE_CONTEXTS = new Set(['RoutesResolver', 'RouterExplorer']);
@@ -106,6 +107,7 @@ export async function createHttpApp(deps: AppDependencies, logger: Logger): Prom
       done(null, body),
   );
   await registerSecurity(fastify, deps.security);
+  if (deps.recentWriters) registerReadScopes(fastify, deps.recentWriters);
   if (deps.metrics) registerMetrics(fastify, deps.metrics);
   registerApiDocs(fastify, deps.models);
   app.useGlobalFilters(new ApiExceptionFilter());

@@ -1,6 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DataSource, QueryRunner } from 'typeorm';
+import { hasReplicas } from './connection/create-data-source';
 import { dialectFor, type Dialect } from './dialect';
+import { noteCommittedWrite, replicaReadAllowed } from './read-consistency';
 
 export interface ExecuteResult {
   affected: number;
@@ -50,14 +52,42 @@ export class EngineDatabase {
       dataSource.options.type,
       dataSource.isInitialized && dataSource.driver.isReturningSqlSupported('insert'),
     );
+    const replicated = dataSource.isInitialized && hasReplicas(dataSource);
     this.reader = {
       dialect: this.dialect,
       query: <T>(sql: string, params: readonly unknown[] = []) =>
-        this.serialized(() => this.withRetry(async () => (await dataSource.query(sql, [...params])) as T[])),
-      execute: (sql, params = []) =>
-        this.withQueryRunner((runner) => this.withRetry(() => executeOn(runner, this.dialect, sql, params))),
+        this.serialized(() =>
+          this.withRetry(async () =>
+            replicated && replicaReadAllowed()
+              ? ((await this.queryReplica(sql, params)) as T[])
+              : ((await dataSource.query(sql, [...params])) as T[]),
+          ),
+        ),
+      execute: async (sql, params = []) => {
+        const result = await this.withQueryRunner((runner) =>
+          this.withRetry(() => executeOn(runner, this.dialect, sql, params)),
+        );
+        noteCommittedWrite();
+        return result;
+      },
       afterCommit: (callback) => callback(),
     };
+  }
+
+  /** A read on a replica; the primary answers when no replica does. */
+  private async queryReplica(sql: string, params: readonly unknown[]): Promise<unknown> {
+    let runner: QueryRunner;
+    try {
+      runner = this.dataSource.createQueryRunner('slave');
+      await runner.connect();
+    } catch {
+      return this.dataSource.query(sql, [...params]);
+    }
+    try {
+      return await runner.query(sql, [...params]);
+    } finally {
+      await runner.release();
+    }
   }
 
   /** Executor outside any transaction (single statements, reads). */
@@ -129,6 +159,7 @@ export class EngineDatabase {
       await runner.startTransaction(dialect.name === 'mysql' ? options.isolation : undefined);
       const result = await work(tx);
       await runner.commitTransaction();
+      noteCommittedWrite();
       for (const callback of committed) callback();
       return result;
     } catch (error) {

@@ -4,7 +4,13 @@ import type { Database } from 'better-sqlite3';
 import { createConnection } from 'mysql2/promise';
 import type { Pool, PoolConnection, RowDataPacket } from 'mysql2';
 import { DataSource, type DataSourceOptions, type EntitySchema, type Logger, type MixedList } from 'typeorm';
-import type { DatabaseConfig, Dialect, MysqlDatabaseConfig, SqliteDatabaseConfig } from './database-config';
+import type {
+  DatabaseConfig,
+  Dialect,
+  MysqlDatabaseConfig,
+  MysqlEndpoint,
+  SqliteDatabaseConfig,
+} from './database-config';
 
 /** Milliseconds a writer waits for SQLite's lock before SQLITE_BUSY. */
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
@@ -51,10 +57,25 @@ export async function createDataSource(
       : new DataSource({ ...common, ...(await mysqlOptions(config, options.createDatabase ?? false)) });
   await dataSource.initialize();
   if (config.dialect === 'mysql') {
-    (dataSource.driver as unknown as { pool: Pool }).pool.on('acquire', reusePromiseWrapper);
+    for (const pool of mysqlPools(dataSource)) pool.on('acquire', reusePromiseWrapper);
     await useUtcSessions(dataSource);
   }
   return dataSource;
+}
+
+/** Whether reads may go to replicas (DATABASE_REPLICA_URLS): TypeORM then runs a primary and replica pools. */
+export function hasReplicas(dataSource: DataSource): boolean {
+  return (dataSource.driver as unknown as { poolCluster?: unknown }).poolCluster !== undefined;
+}
+
+/** The mysql2 pools of the DataSource: one, or the primary's and each replica's under replication. */
+function mysqlPools(dataSource: DataSource): Pool[] {
+  const driver = dataSource.driver as unknown as {
+    pool?: Pool;
+    poolCluster?: { _nodes: Record<string, { pool: Pool }> };
+  };
+  if (driver.poolCluster) return Object.values(driver.poolCluster._nodes).map((node) => node.pool);
+  return driver.pool ? [driver.pool] : [];
 }
 
 /** The SQL dialect a DataSource speaks. */
@@ -88,13 +109,28 @@ async function mysqlOptions(
   createDatabase: boolean,
 ): Promise<DataSourceOptions> {
   const flavour = await probeMysqlServer(config, createDatabase);
+  const endpoint = (server: MysqlEndpoint) => ({
+    host: server.host,
+    port: server.port,
+    username: server.user,
+    password: server.password,
+    database: server.database,
+  });
+  const servers =
+    config.replicas.length > 0
+      ? {
+          replication: {
+            master: endpoint(config),
+            slaves: config.replicas.map(endpoint),
+            // A server that failed is retried after a second instead of being dropped for good, so
+            // the primary or a replica coming back is used again without a restart.
+            restoreNodeTimeout: 1000,
+          },
+        }
+      : endpoint(config);
   return {
     type: flavour,
-    host: config.host,
-    port: config.port,
-    username: config.user,
-    password: config.password,
-    database: config.database,
+    ...servers,
     poolSize: config.poolSize,
     charset: 'utf8mb4_unicode_ci',
     timezone: 'Z',
@@ -137,10 +173,10 @@ async function probeMysqlServer(
 
 /** Every pooled connection, the one TypeORM opened to test the pool included, runs in UTC. */
 async function useUtcSessions(dataSource: DataSource): Promise<void> {
-  const pool = (dataSource.driver as unknown as { pool: Pool }).pool;
-  pool.on('connection', (connection: PoolConnection) => {
-    connection.query("SET time_zone = '+00:00'");
-  });
+  for (const pool of mysqlPools(dataSource))
+    pool.on('connection', (connection: PoolConnection) => {
+      connection.query("SET time_zone = '+00:00'");
+    });
   // The pool holds just the connection TypeORM opened to verify credentials; this reuses it.
   await dataSource.query("SET time_zone = '+00:00'");
 }

@@ -22,13 +22,19 @@ export interface SqliteDatabaseConfig extends CommonDatabaseConfig {
   path: string;
 }
 
-export interface MysqlDatabaseConfig extends CommonDatabaseConfig {
-  dialect: 'mysql';
+/** Where one MySQL/MariaDB server is reached. */
+export interface MysqlEndpoint {
   host: string;
   port: number;
   user: string;
   password: string;
   database: string;
+}
+
+export interface MysqlDatabaseConfig extends CommonDatabaseConfig, MysqlEndpoint {
+  dialect: 'mysql';
+  /** Read replicas (DATABASE_REPLICA_URLS); reads of callers who have not just written go there. */
+  replicas: MysqlEndpoint[];
 }
 
 export type DatabaseConfig = SqliteDatabaseConfig | MysqlDatabaseConfig;
@@ -48,15 +54,38 @@ type Environment = Readonly<Record<string, string | undefined>>;
 
 /**
  * Reads `DATABASE_URL` (`sqlite:<path>` or `mysql://user:pass@host:port/db`, default
- * `sqlite:./data/mes.sqlite`), `DB_POOL_SIZE` (default 10) and `DATABASE_SCHEMA_<LOGICAL>`.
+ * `sqlite:./data/mes.sqlite`), `DB_POOL_SIZE` (default 10), `DATABASE_SCHEMA_<LOGICAL>` and
+ * `DATABASE_REPLICA_URLS` (comma-separated mysql URLs of read replicas of the same database).
  */
 export function loadDatabaseConfig(env: Environment = process.env): DatabaseConfig {
   const url = nonEmpty(env.DATABASE_URL) ?? DEFAULT_DATABASE_URL;
   const poolSize = parsePoolSize(env.DB_POOL_SIZE);
   const schemas = parseSchemas(env);
   if (url.startsWith('sqlite:')) return { dialect: 'sqlite', path: parseSqlitePath(url), poolSize, schemas };
-  if (url.startsWith('mysql://') || url.startsWith('mariadb://'))
-    return { ...parseMysqlUrl(url), poolSize, schemas };
+  const replicaUrls = (nonEmpty(env.DATABASE_REPLICA_URLS) ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  if (url.startsWith('mysql://') || url.startsWith('mariadb://')) {
+    const primary = parseMysqlUrl(url);
+    const replicas = replicaUrls.map((replica) => {
+      if (!replica.startsWith('mysql://') && !replica.startsWith('mariadb://'))
+        throw new DatabaseConfigError(
+          'DATABASE_REPLICA_URLS',
+          `"${redactUrl(replica)}" is not a mysql:// URL`,
+        );
+      const { dialect: _dialect, ...endpoint } = parseMysqlUrl(replica, 'DATABASE_REPLICA_URLS');
+      if (endpoint.database !== primary.database)
+        throw new DatabaseConfigError(
+          'DATABASE_REPLICA_URLS',
+          `a replica must serve the primary's database "${primary.database}", not "${endpoint.database}"`,
+        );
+      return endpoint;
+    });
+    return { ...primary, poolSize, schemas, replicas };
+  }
+  if (replicaUrls.length > 0)
+    throw new DatabaseConfigError('DATABASE_REPLICA_URLS', 'read replicas need a mysql:// DATABASE_URL');
   throw new DatabaseConfigError(
     'DATABASE_URL',
     `unsupported scheme in "${redactUrl(url)}"; expected sqlite:<path> or mysql://user:pass@host:port/db`,
@@ -75,7 +104,8 @@ export function schemaFor(config: DatabaseConfig, logical: string): string | und
 /** A printable description of where the data lives, without the password. */
 export function describeDatabase(config: DatabaseConfig): string {
   if (config.dialect === 'sqlite') return `sqlite:${config.path}`;
-  return `mysql://${config.user}@${config.host}:${config.port}/${config.database}`;
+  const replicas = config.replicas.map((r) => `${r.host}:${r.port}`);
+  return `mysql://${config.user}@${config.host}:${config.port}/${config.database}${replicas.length > 0 ? ` (replicas ${replicas.join(', ')})` : ''}`;
 }
 
 function parseSqlitePath(url: string): string {
@@ -85,17 +115,20 @@ function parseSqlitePath(url: string): string {
   return path;
 }
 
-function parseMysqlUrl(url: string): Omit<MysqlDatabaseConfig, 'poolSize' | 'schemas'> {
+function parseMysqlUrl(
+  url: string,
+  variable = 'DATABASE_URL',
+): Omit<MysqlDatabaseConfig, 'poolSize' | 'schemas' | 'replicas'> {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new DatabaseConfigError('DATABASE_URL', `"${redactUrl(url)}" is not a valid URL`);
+    throw new DatabaseConfigError(variable, `"${redactUrl(url)}" is not a valid URL`);
   }
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
-  if (!parsed.hostname) throw new DatabaseConfigError('DATABASE_URL', 'mysql URL needs a host');
+  if (!parsed.hostname) throw new DatabaseConfigError(variable, 'mysql URL needs a host');
   if (!/^[A-Za-z0-9_$-]+$/.test(database))
-    throw new DatabaseConfigError('DATABASE_URL', 'mysql URL needs a database name as its path (…/mes)');
+    throw new DatabaseConfigError(variable, 'mysql URL needs a database name as its path (…/mes)');
   const port = parsed.port === '' ? 3306 : Number(parsed.port);
   return {
     dialect: 'mysql',

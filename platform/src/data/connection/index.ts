@@ -14,5 +14,5 @@ export type {
   MysqlDatabaseConfig,
   SqliteDatabaseConfig,
 } from './database-config';
-export { createDataSource, dialectOf } from './create-data-source';
+export { createDataSource, dialectOf, hasReplicas } from './create-data-source';
 export type { CreateDataSourceOptions } from './create-data-source';
