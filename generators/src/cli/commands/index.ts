@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import * as audit from './audit';
+import * as backupCommands from './backup';
 import * as generate from './generate';
 import * as keys from './keys';
 import * as metadata from './metadata';
@@ -26,6 +27,7 @@ export const COMMANDS: readonly CommandModule[] = [
   newCommand,
   worker,
   audit,
+  backupCommands,
   keys,
   plugin,
   users,

@@ -1,0 +1,212 @@
+/**
+ * `mes backup` / `mes restore`: a backup is a folder with the database (a `mariadb-dump` of the
+ * MySQL/MariaDB database taken in one consistent transaction, or a copy of the SQLite file made
+ * with SQLite's online backup), the key files the server generated (sensitive-field encryption key,
+ * JWT secret) when keys are not given in the environment, and a manifest with the row count of every
+ * table. Restoring refuses a database that already has tables and a key file that differs, then
+ * compares the counts and verifies the audit chain.
+ */
+import { spawn } from 'node:child_process';
+import {
+  copyFileSync,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { Database } from 'better-sqlite3';
+import { verifyAuditChain, type AuditVerification } from '../audit/audit-verify';
+import { sealAuditChains } from '../audit/audit-sealer';
+import { createDataSource, describeDatabase, type DatabaseConfig } from '../data/connection';
+import type { MysqlDatabaseConfig } from '../data/connection';
+import { EngineDatabase } from '../data/database';
+import { tableCounts } from '../data/table-counts';
+import { DEFAULT_JWT_SECRET_FILE } from '../security/jwt-secret';
+import { DEFAULT_KEY_FILE } from '../security/crypto/key-ring';
+
+export interface BackupManifest {
+  format: 1;
+  createdAt: string;
+  source: string;
+  dialect: 'sqlite' | 'mysql';
+  /** Rows per table when the backup was taken (equal to the dump when nothing wrote meanwhile). */
+  tables: Record<string, number>;
+  /** Key files copied into `keys/`, by the environment variable naming their location. */
+  keys: Record<string, string>;
+}
+
+const DUMP_FILE = 'database.sql';
+const SQLITE_FILE = 'database.sqlite';
+
+/** The key files this environment uses, by variable: only those the server generated (no key in the environment). */
+function keyFiles(env: NodeJS.ProcessEnv): Record<string, string> {
+  const files: Record<string, string> = {};
+  if (!env.MES_ENCRYPTION_KEY?.trim())
+    files.MES_ENCRYPTION_KEY_FILE = resolve(env.MES_ENCRYPTION_KEY_FILE?.trim() || DEFAULT_KEY_FILE);
+  if (!env.MES_JWT_SECRET?.trim()) files.MES_JWT_SECRET_FILE = resolve(DEFAULT_JWT_SECRET_FILE);
+  return files;
+}
+
+export async function backup(
+  config: DatabaseConfig,
+  outDir: string,
+  env: NodeJS.ProcessEnv,
+): Promise<BackupManifest> {
+  if (existsSync(join(outDir, 'manifest.json'))) throw new Error(`${outDir} already holds a backup`);
+  mkdirSync(join(outDir, 'keys'), { recursive: true });
+  const dataSource = await createDataSource(config);
+  let tables: Record<string, number>;
+  try {
+    await sealAuditChains(new EngineDatabase(dataSource));
+    tables = await tableCounts(dataSource);
+    if (config.dialect === 'sqlite') {
+      const db = (dataSource.driver as unknown as { databaseConnection: Database }).databaseConnection;
+      await db.backup(join(outDir, SQLITE_FILE));
+    }
+  } finally {
+    await dataSource.destroy();
+  }
+  if (config.dialect === 'mysql') await dump(config, join(outDir, DUMP_FILE));
+  const keys: Record<string, string> = {};
+  for (const [variable, file] of Object.entries(keyFiles(env))) {
+    if (!existsSync(file)) continue;
+    const name = variable === 'MES_ENCRYPTION_KEY_FILE' ? 'encryption.key' : 'jwt.secret';
+    copyFileSync(file, join(outDir, 'keys', name));
+    keys[variable] = name;
+  }
+  const manifest: BackupManifest = {
+    format: 1,
+    createdAt: new Date().toISOString(),
+    source: describeDatabase(config),
+    dialect: config.dialect,
+    tables,
+    keys,
+  };
+  writeFileSync(join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
+  return manifest;
+}
+
+export interface RestoreReport {
+  manifest: BackupManifest;
+  /** Tables whose row count differs from the manifest: table → [in the backup, restored]. */
+  countDifferences: Record<string, [number, number]>;
+  audit: AuditVerification;
+  keysRestored: string[];
+}
+
+export async function restore(
+  config: DatabaseConfig,
+  fromDir: string,
+  env: NodeJS.ProcessEnv,
+): Promise<RestoreReport> {
+  const manifest = JSON.parse(readFileSync(join(fromDir, 'manifest.json'), 'utf8')) as BackupManifest;
+  if (manifest.dialect !== config.dialect)
+    throw new Error(`the backup is of a ${manifest.dialect} database; DATABASE_URL is ${config.dialect}`);
+  const keysRestored = restoreKeys(manifest, fromDir, env);
+  if (config.dialect === 'sqlite') {
+    if (existsSync(config.path)) throw new Error(`${config.path} exists: restore into a new file`);
+    mkdirSync(dirname(resolve(config.path)), { recursive: true });
+    copyFileSync(join(fromDir, SQLITE_FILE), config.path);
+  } else {
+    const probe = await createDataSource(config, { createDatabase: true });
+    try {
+      const existing = Object.keys(await tableCounts(probe));
+      if (existing.length > 0)
+        throw new Error(
+          `${describeDatabase(config)} already has ${existing.length} tables: restore into an empty database`,
+        );
+    } finally {
+      await probe.destroy();
+    }
+    await load(config, join(fromDir, DUMP_FILE));
+  }
+  const dataSource = await createDataSource(config);
+  try {
+    const restored = await tableCounts(dataSource);
+    const countDifferences: Record<string, [number, number]> = {};
+    for (const table of new Set([...Object.keys(manifest.tables), ...Object.keys(restored)]))
+      if ((manifest.tables[table] ?? -1) !== (restored[table] ?? -1))
+        countDifferences[table] = [manifest.tables[table] ?? 0, restored[table] ?? 0];
+    const audit = await verifyAuditChain(new EngineDatabase(dataSource).executor());
+    return { manifest, countDifferences, audit, keysRestored };
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+/** Puts the backed-up key files where this environment reads them; a different existing key is refused. */
+function restoreKeys(manifest: BackupManifest, fromDir: string, env: NodeJS.ProcessEnv): string[] {
+  const targets = keyFiles(env);
+  const restored: string[] = [];
+  for (const [variable, name] of Object.entries(manifest.keys)) {
+    const target = targets[variable];
+    if (!target) continue;
+    const content = readFileSync(join(fromDir, 'keys', name));
+    if (existsSync(target)) {
+      if (!readFileSync(target).equals(content))
+        throw new Error(`${target} holds another key than the backup's keys/${name}: move it away first`);
+      continue;
+    }
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, content, { mode: 0o600 });
+    restored.push(target);
+  }
+  return restored;
+}
+
+function clientArgs(config: MysqlDatabaseConfig): string[] {
+  return [`--host=${config.host}`, `--port=${config.port}`, `--user=${config.user}`, '--protocol=TCP'];
+}
+
+/** The password goes through the environment, never the command line (visible to every user in ps). */
+function clientEnv(config: MysqlDatabaseConfig): NodeJS.ProcessEnv {
+  return { ...process.env, MYSQL_PWD: config.password };
+}
+
+function dump(config: MysqlDatabaseConfig, file: string): Promise<void> {
+  const args = [
+    ...clientArgs(config),
+    '--single-transaction',
+    '--routines',
+    '--triggers',
+    '--hex-blob',
+    '--default-character-set=utf8mb4',
+    config.database,
+  ];
+  return runClient(process.env.MES_DUMP_COMMAND?.trim() || 'mariadb-dump', args, config, { out: file });
+}
+
+function load(config: MysqlDatabaseConfig, file: string): Promise<void> {
+  const args = [...clientArgs(config), '--default-character-set=utf8mb4', config.database];
+  return runClient(process.env.MES_MYSQL_COMMAND?.trim() || 'mariadb', args, config, { in: file });
+}
+
+function runClient(
+  command: string,
+  args: string[],
+  config: MysqlDatabaseConfig,
+  streams: { in?: string; out?: string },
+): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, {
+      env: clientEnv(config),
+      stdio: [streams.in ? 'pipe' : 'ignore', streams.out ? 'pipe' : 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    if (streams.in && child.stdin) createReadStream(streams.in).pipe(child.stdin);
+    const output = streams.out ? createWriteStream(streams.out, { mode: 0o600 }) : null;
+    const written = output
+      ? new Promise<void>((done, fail) => output.once('finish', done).once('error', fail))
+      : Promise.resolve();
+    if (output && child.stdout) child.stdout.pipe(output);
+    child.once('error', (error) => reject(new Error(`${command}: ${error.message}`)));
+    child.once('close', (code) => {
+      if (code !== 0) return reject(new Error(`${command} exited with ${code}: ${stderr.trim()}`));
+      written.then(resolvePromise, reject);
+    });
+  });
+}
