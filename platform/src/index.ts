@@ -17,6 +17,7 @@ export { setPasswordByUsername } from './security/auth/password-service';
 export { loadAppConfig } from './config/app-config';
 export { sealAuditChains } from './audit/audit-sealer';
 export { verifyAuditChain } from './audit/audit-verify';
+export { backup, restore, type BackupManifest, type RestoreReport } from './ops/backup';
 export { MetadataSync } from './kernel/metadata-sync';
 export { ModelRegistry } from './kernel/model-registry';
 export { engineVersion, pluginCatalog } from './plugins/engine-version';
@@ -33,4 +34,13 @@ export {
   runMigrations,
 } from './data/migrations/migration-runner';
 export type { FilterOperator } from './crud/types';
-export { startServer, type DemoPlant, type RunningServer, type StartOptions } from './bootstrap/start-server';
+export {
+  startServer,
+  startWorker,
+  type DemoPlant,
+  type RunningServer,
+  type RunningWorker,
+  type StartOptions,
+} from './bootstrap/start-server';
+export type { BackgroundTask, BackgroundTaskContext } from './bootstrap/background-tasks';
+export { ENGINE_BACKGROUND_TASKS } from './bootstrap/engine-background-tasks';

@@ -12,12 +12,14 @@ import { countErrors } from '../../../metadata/src/diagnostic';
 import { validateMetadata } from '../../../metadata/src/validator';
 import { AuditSealer } from '../audit/audit-sealer';
 import { loadAppConfig, type AppConfig } from '../config/app-config';
+import { processRole, runsBackgroundWork, type ProcessRole } from '../config/process-role';
 import { EntityService } from '../crud/entity.service';
 import { createRequestContext } from '../crud/request-context';
 import { EngineDatabase, type SqlExecutor } from '../data/database';
 import type { EntityOperations, RequestContext } from '../crud/types';
-import { createDataSource, describeDatabase, loadDatabaseConfig } from '../data/connection';
+import { createDataSource, describeDatabase, hasReplicas, loadDatabaseConfig } from '../data/connection';
 import { migrationFilesGlob, runMigrations } from '../data/migrations/migration-runner';
+import { withStartupLock } from '../data/migrations/startup-lock';
 import { ModelRegistry } from '../kernel/model-registry';
 import { engineVersion, pluginCatalog } from '../plugins/engine-version';
 import { PluginManager } from '../plugins/plugin-manager';
@@ -31,9 +33,12 @@ import { bootstrapSecurity } from '../security/bootstrap-security';
 import type { SecurityHttpOptions } from '../security/http/register-security';
 import { loadKeyRing } from '../security/crypto/key-ring';
 import { installSensitiveKeyRing } from '../security/crypto/sensitive-fields';
+import type { BackgroundTask } from './background-tasks';
 import { startEventRuntime } from './event-runtime';
+import { startHealthServer } from './health-server';
 import { createHttpApp } from './http-app';
-import { databaseCheck, redisCheck } from './readiness';
+import { databaseCheck, drainCheck, redisCheck } from './readiness';
+import { readYourWritesWindow, recentWriters } from './read-your-writes';
 import { wireWorkflowsAndEvents } from './workflow-runtime';
 
 /** The project root: core modules (metadata/modules) then the plugins, as `mes validate` reads them. */
@@ -57,6 +62,10 @@ export interface StartOptions {
    * (`mes serve`): the platform itself knows no seed data.
    */
   demoPlant?: DemoPlant;
+  /** What this process does; default MES_ROLE (`all`). `startWorker` runs the `worker` role. */
+  role?: ProcessRole;
+  /** Started only where the role runs background work (`mes worker`, or `MES_ROLE=all`). */
+  backgroundTasks?: readonly BackgroundTask[];
 }
 
 /** Demo data for an empty database, written through the engine. */
@@ -83,17 +92,104 @@ export interface RunningServer {
   logger: Logger;
   /** Set when listening. */
   url: string | null;
-  /** Stops accepting requests, waits for in-flight ones, then closes the database and Redis; idempotent. */
+  /**
+   * Readiness answers 503 from now on, then after SHUTDOWN_DRAIN_MS (time for a load balancer to
+   * notice) stops accepting requests, waits for in-flight ones and closes the database and Redis;
+   * idempotent.
+   */
   close(): Promise<void>;
 }
 
+/** A `mes worker` process: the engine's background work, with only health routes over HTTP. */
+export type RunningWorker = Omit<RunningServer, 'app' | 'security'>;
+
+/** The engine without its API: what every role shares. */
+interface Engine extends RunningWorker {
+  database: EngineDatabase;
+  readinessChecks: ReadinessCheck[];
+  /** Closes what the engine opened, in reverse order. */
+  cleanups: (() => Promise<void>)[];
+  security: Awaited<ReturnType<typeof bootstrapSecurity>>;
+  workflows: ReturnType<typeof wireWorkflowsAndEvents>;
+}
+
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const env = options.env ?? process.env;
+  const role = options.role ?? processRole(env);
+  if (role === 'worker') throw new Error('MES_ROLE=worker runs through `mes worker` (startWorker)');
+  const engine = await startEngine(options, role);
+  const { config, logger, registry, database, security, workflows, service, plugins } = engine;
+  try {
+    const writers = hasReplicas(engine.dataSource)
+      ? recentWriters(config.redisUrl, env.QUEUE_PREFIX?.trim() || 'mes', readYourWritesWindow(env))
+      : undefined;
+    if (writers) engine.cleanups.push(() => writers.close());
+    const app = await createHttpApp(
+      {
+        config,
+        operations: security.operations,
+        models: registry,
+        readinessChecks: engine.readinessChecks,
+        plugins,
+        security: security.http,
+        workflows,
+        traceDatabase: database,
+        records: service,
+        metrics: {
+          token: env.MES_METRICS_TOKEN?.trim() || null,
+          production: env.NODE_ENV === 'production',
+          database,
+        },
+        recentWriters: writers,
+      },
+      logger,
+    );
+    engine.cleanups.push(() => app.close());
+    let url: string | null = null;
+    if (options.listen ?? true) {
+      await app.listen({ port: config.port, host: config.host });
+      url = listeningUrl(config, boundPort(app.getHttpServer().address()));
+      logger.info({ url, role }, `BTC MES listening on ${url}`);
+    }
+    return {
+      ...publicPart(engine),
+      app,
+      security: security.http,
+      url,
+      close: drainingClose(engine),
+    };
+  } catch (error) {
+    await closeAll(engine.cleanups);
+    throw error;
+  }
+}
+
+/** The `worker` role: event consumers, plugin subscribers and jobs, background tasks; `/health` only. */
+export async function startWorker(options: StartOptions = {}): Promise<RunningWorker> {
+  const engine = await startEngine(options, 'worker');
+  try {
+    let url: string | null = null;
+    if (options.listen ?? true) {
+      const health = await startHealthServer(engine.config, engine.readinessChecks);
+      engine.cleanups.push(() => health.close());
+      url = listeningUrl(engine.config, health.port);
+      engine.logger.info({ url, role: 'worker' }, `BTC MES worker health on ${url}/health`);
+    }
+    return { ...publicPart(engine), url, close: drainingClose(engine) };
+  } catch (error) {
+    await closeAll(engine.cleanups);
+    throw error;
+  }
+}
+
+async function startEngine(options: StartOptions, role: ProcessRole): Promise<Engine> {
   const env = options.env ?? process.env;
   assertProductionSecrets(env);
   const config = loadAppConfig(env);
   const databaseConfig = loadDatabaseConfig(env);
   const logger = createLogger(config.logLevel, options.logDestination, config.logFormat);
   const step = stepLogger(logger);
+  const background = runsBackgroundWork(role);
   // Before anything writes: sensitive fields are sealed with this ring (a key is generated on first start).
   installSensitiveKeyRing(loadKeyRing(env, undefined, (message) => logger.warn(message)));
 
@@ -102,9 +198,6 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   );
   const cleanups: (() => Promise<void>)[] = [() => dataSource.destroy()];
   try {
-    const applied = await step('migrations applied', () => runMigrations(dataSource));
-    if (applied.length > 0) logger.info({ migrations: applied }, `${applied.length} migration(s) applied`);
-
     // Core metadata plus the plugins enabled in ext_plugin; other plugins under the roots are only available.
     const roots = options.metadataRoots ?? DEFAULT_METADATA_ROOTS;
     const pluginConfig = pluginSettings(env, projectRoot());
@@ -119,27 +212,32 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       uploads: pluginConfig.uploads,
       trustedKeys: pluginConfig.trustedKeys,
     });
-    const model = await step('metadata compiled', () => plugins.initialModel());
-    logger.info({ entities: model.entities.size, modelHash: model.hash }, 'model ready');
-    if (options.prepareSchema) await options.prepareSchema(dataSource, model);
-    await warnAboutMissingTables(dataSource, model, logger);
-
-    const registry = new ModelRegistry(model);
-    plugins.bind(registry);
     const service = new EntityService(database);
-    if (config.seedDemo && options.demoPlant)
-      await seedIfEmpty(options.demoPlant, service, database, registry, config, logger);
-    const security = await bootstrapSecurity({
-      env,
-      service,
-      database,
-      registry,
-      defaultTenant: config.defaultTenant,
-      seedDemo: config.seedDemo,
-      logger,
+    // Instances of a cluster started together migrate and seed one at a time.
+    const { registry, security } = await withStartupLock(dataSource, async () => {
+      const applied = await step('migrations applied', () => runMigrations(dataSource));
+      if (applied.length > 0) logger.info({ migrations: applied }, `${applied.length} migration(s) applied`);
+      const model = await step('metadata compiled', () => plugins.initialModel());
+      logger.info({ entities: model.entities.size, modelHash: model.hash, role }, 'model ready');
+      if (options.prepareSchema) await options.prepareSchema(dataSource, model);
+      await warnAboutMissingTables(dataSource, model, logger);
+      const registry = new ModelRegistry(model);
+      plugins.bind(registry);
+      if (config.seedDemo && options.demoPlant)
+        await seedIfEmpty(options.demoPlant, service, database, registry, config, logger);
+      const security = await bootstrapSecurity({
+        env,
+        service,
+        database,
+        registry,
+        defaultTenant: config.defaultTenant,
+        seedDemo: config.seedDemo,
+        logger,
+      });
+      return { registry, security };
     });
     cleanups.push(() => security.close());
-    const events = startEventRuntime(database, config.redisUrl, env, logger);
+    const events = startEventRuntime(database, config.redisUrl, env, logger, background);
     cleanups.push(() => events.stop());
     const sealer = new AuditSealer(database, {
       onError: (error) => logger.error({ err: error }, 'audit sealing failed'),
@@ -166,9 +264,26 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       logger,
       defaultTenant: config.defaultTenant,
       codeRoot: join(pluginConfig.storeRoot, '.code'),
+      runsJobs: background,
     });
     await step('plugin code started', () => plugins.attachRuntime(pluginRuntime));
     cleanups.push(() => pluginRuntime.stop());
+
+    if (background)
+      for (const task of options.backgroundTasks ?? []) {
+        const stop = await step(`background task ${task.name} started`, () =>
+          task.start({
+            database,
+            records: service,
+            workflows,
+            models: registry,
+            consumers: events.consumers,
+            logger: logger.child({ task: task.name }),
+            defaultTenant: config.defaultTenant,
+          }),
+        );
+        cleanups.push(stop);
+      }
 
     if (config.redisUrl) {
       // A failed rebuild keeps the current Model; the next change message retries.
@@ -178,61 +293,67 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       cleanups.push(() => sync.close());
     }
 
-    const readinessChecks: ReadinessCheck[] = [databaseCheck(dataSource)];
+    const drain = drainCheck();
+    const readinessChecks: ReadinessCheck[] = [drain, databaseCheck(dataSource)];
     if (config.redisUrl) {
       const redis = redisCheck(config.redisUrl);
       readinessChecks.push(redis);
       cleanups.push(() => redis.close());
     }
-    const app = await createHttpApp(
-      {
-        config,
-        operations: security.operations,
-        models: registry,
-        readinessChecks,
-        plugins,
-        security: security.http,
-        workflows,
-        traceDatabase: database,
-        records: service,
-        metrics: {
-          token: env.MES_METRICS_TOKEN?.trim() || null,
-          production: env.NODE_ENV === 'production',
-          database,
-        },
-      },
-      logger,
-    );
-    let url: string | null = null;
-    if (options.listen ?? true) {
-      await app.listen({ port: config.port, host: config.host });
-      url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${boundPort(app) ?? config.port}`;
-      logger.info({ url, database: describeDatabase(databaseConfig) }, `BTC MES listening on ${url}`);
-    }
-    let closing: Promise<void> | null = null;
-    const close = () => {
-      closing ??= (async () => {
-        await app.close();
-        for (const cleanup of cleanups.reverse()) await cleanup();
-      })();
-      return closing;
-    };
+    logger.info({ role, database: describeDatabase(databaseConfig) }, 'engine started');
     return {
-      app,
       config,
       dataSource,
       registry,
       service,
       plugins,
-      security: security.http,
       logger,
-      url,
-      close,
+      database,
+      readinessChecks,
+      cleanups,
+      security,
+      workflows,
+      url: null,
+      close: async () => {
+        drain.start();
+        await closeAll(cleanups);
+      },
     };
   } catch (error) {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    await closeAll(cleanups);
     throw error;
   }
+}
+
+function publicPart(engine: Engine): Omit<RunningWorker, 'url' | 'close'> {
+  const { config, dataSource, registry, service, plugins, logger } = engine;
+  return { config, dataSource, registry, service, plugins, logger };
+}
+
+/** Readiness fails first, the load balancer stops sending, then everything closes (once). */
+function drainingClose(engine: Engine): () => Promise<void> {
+  let closing: Promise<void> | null = null;
+  return () => {
+    closing ??= (async () => {
+      const drainMs = engine.config.shutdownDrainMs;
+      const drain = engine.readinessChecks[0] as ReturnType<typeof drainCheck>;
+      drain.start();
+      if (drainMs > 0) {
+        engine.logger.info({ drainMs }, 'draining: readiness answers 503');
+        await new Promise((resolve) => setTimeout(resolve, drainMs));
+      }
+      await engine.close();
+    })();
+    return closing;
+  };
+}
+
+async function closeAll(cleanups: (() => Promise<void>)[]): Promise<void> {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+}
+
+function listeningUrl(config: AppConfig, port: number | null): string {
+  return `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port ?? config.port}`;
 }
 
 /** Loads and validates metadata; any error-severity diagnostic stops startup, listed with file:line. */
@@ -300,7 +421,6 @@ function projectRoot(): string {
   return basename(root) === 'dist' ? dirname(root) : root;
 }
 
-function boundPort(app: NestFastifyApplication): number | null {
-  const address = app.getHttpServer().address();
+function boundPort(address: ReturnType<import('node:net').Server['address']>): number | null {
   return address && typeof address === 'object' ? address.port : null;
 }
