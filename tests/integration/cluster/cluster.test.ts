@@ -1,0 +1,260 @@
+/**
+ * Two API instances (MES_ROLE=api) and a `mes worker` behind HAProxy on MariaDB and Redis, all real
+ * processes from the build: plugin packages travel through the database, counters through Redis,
+ * the worker runs subscribers and jobs, a rolling restart under load loses no request, and a
+ * `kill -9` under write load loses no acknowledged write, keeps the audit chain and delivers each
+ * event once. One cluster serves every check.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { buildPluginPackage } from '../../../platform/src/plugins/plugin-package';
+import { runLoad, startCluster, waitFor, type Cluster } from '../../support/cluster';
+
+const ROOT = resolve(__dirname, '..', '..', '..');
+const run = promisify(execFile);
+
+interface Envelope<T> {
+  data: T;
+}
+
+describe('a cluster behind HAProxy', () => {
+  let cluster: Cluster;
+  let admin: string;
+  let planner: string;
+  let receiver: Server;
+  let receiverUrl: string;
+  const received: string[] = [];
+  let packageDir: string;
+
+  const call = (token: string, method: string, path: string, body?: unknown, base = cluster.url) =>
+    fetch(`${base}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+
+  let workOrderBody: Record<string, unknown>;
+
+  beforeAll(async () => {
+    receiver = createServer((request, response) => {
+      const id = request.headers['x-mes-event-id'];
+      request.resume();
+      request.on('end', () => {
+        if (typeof id === 'string') received.push(id);
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const address = receiver.address();
+    receiverUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hook`;
+    cluster = await startCluster({ name: 'cluster', instances: 2, worker: true });
+    admin = await cluster.login('admin');
+    planner = await cluster.login('planner');
+    const [row] = (await cluster.sql.query(
+      'SELECT MIN(item_id) AS itemId, MIN(line_id) AS lineId FROM work_order',
+    )) as unknown as [{ itemId: number; lineId: number }[]];
+    workOrderBody = {
+      itemId: Number(row[0].itemId),
+      lineId: Number(row[0].lineId),
+      plannedQuantity: 10,
+      plannedStart: '2027-01-01T08:00:00.000Z',
+    };
+    packageDir = mkdtempSync(join(tmpdir(), 'mes-cluster-package-'));
+  }, 240_000);
+
+  afterAll(async () => {
+    await cluster?.stop();
+    await new Promise((r) => receiver?.close(r));
+    if (packageDir) rmSync(packageDir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('installs an uploaded plugin package on every instance from the database; the worker runs its subscriber and job', async () => {
+    const built = await buildPluginPackage(join(ROOT, 'tests/fixtures/plugins/gadgets'), packageDir);
+    const uploaded = await fetch(`${cluster.url}/api/admin/plugins?enable=true`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/gzip' },
+      body: readFileSync(built.file),
+    });
+    expect(uploaded.status).toBe(201);
+    const [stored] = (await cluster.sql.query(
+      'SELECT plugin, version, LENGTH(archive) AS size FROM ext_plugin_package WHERE sha256 = ?',
+      [built.sha256],
+    )) as unknown as [{ plugin: string; version: string; size: number }[]];
+    expect(stored).toEqual([{ plugin: 'gadgets', version: '1.0.0', size: readFileSync(built.file).length }]);
+
+    // Each instance has a store of its own: the one that did not take the upload unpacks it from the database.
+    for (const instance of cluster.instances) {
+      await waitFor(
+        `${instance.name} serving gadgets`,
+        async () => {
+          const response = await call(admin, 'POST', '/api/gadgets', { name: instance.name }, instance.url);
+          return response.status === 201 ? response : null;
+        },
+        10_000,
+      );
+      const stats = (await (
+        await call(admin, 'GET', '/api/plugins/gadgets/stats', undefined, instance.url)
+      ).json()) as Envelope<{ events: string[]; jobRuns: number; afterWrites: number }>;
+      // The after-hook runs in the request; the subscriber and the job do not run in an API instance.
+      expect(stats.data).toMatchObject({ events: [], jobRuns: 0 });
+      expect(stats.data.afterWrites).toBeGreaterThan(0);
+    }
+    // The worker delivered both gadgets' events to the plugin subscriber and ran the job.
+    await waitFor(
+      'the worker to run the subscriber',
+      async () => {
+        const [rows] = (await cluster.sql.query(
+          "SELECT COUNT(*) AS n FROM evt_processed WHERE consumer = 'plugin:gadgets:gadget-log'",
+        )) as unknown as [{ n: number }[]];
+        return Number(rows[0].n) >= 2;
+      },
+      20_000,
+    );
+    await waitFor(
+      'the worker to run the job',
+      async () => {
+        const [rows] = (await cluster.sql.query(
+          "SELECT COUNT(*) AS n FROM evt_processed WHERE consumer LIKE 'plugin-job:%'",
+        )) as unknown as [{ n: number }[]];
+        return Number(rows[0].n) >= 1;
+      },
+      20_000,
+    );
+  }, 60_000);
+
+  it('counts login attempts across instances in Redis', async () => {
+    let answered = 0;
+    let limited = 0;
+    for (let attempt = 0; attempt < 30; attempt++) {
+      const instance = cluster.instances[attempt % 2];
+      const response = await fetch(`${instance.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'nobody', password: 'wrong-password' }),
+      });
+      if (response.status === 429) limited++;
+      else answered++;
+    }
+    // MES_RATE_LIMIT_LOGIN=20 per client and minute for the cluster, not per instance.
+    expect(answered).toBeLessThanOrEqual(20);
+    expect(limited).toBeGreaterThanOrEqual(10);
+  });
+
+  it('loses no request during a rolling restart under load', async () => {
+    const restarts = (async () => {
+      for (let index = 0; index < cluster.instances.length; index++) await cluster.restart(index);
+    })();
+    let turn = 0;
+    const load = await runLoad(
+      4,
+      () =>
+        turn++ % 2 === 0
+          ? call(planner, 'POST', '/api/work-orders', workOrderBody)
+          : call(planner, 'GET', '/api/work-orders?pageSize=5'),
+      restarts,
+    );
+    expect(load.networkErrors).toBe(0);
+    expect({ statuses: Object.keys(load.statuses).sort(), samples: load.samples }).toEqual({
+      statuses: ['200', '201'],
+      samples: {},
+    });
+    expect(load.acknowledged.length).toBeGreaterThan(0);
+    expect(await cluster.backendStatus()).toEqual({ api1: 'UP', api2: 'UP' });
+  }, 120_000);
+
+  it('keeps every acknowledged write, the audit chain and once-only delivery through a kill -9', async () => {
+    const subscribed = await call(admin, 'POST', '/api/admin/webhooks', {
+      eventType: 'work_order.created',
+      url: receiverUrl,
+    });
+    expect(subscribed.status).toBe(201);
+    const crash = (async () => {
+      await new Promise((r) => setTimeout(r, 500));
+      await cluster.crash(0);
+      // Writes go on through the surviving instance for a moment.
+      await new Promise((r) => setTimeout(r, 1000));
+    })();
+    const load = await runLoad(4, () => call(planner, 'POST', '/api/work-orders', workOrderBody), crash);
+    expect(load.acknowledged.length).toBeGreaterThan(0);
+    // Only requests in flight on the killed instance fail (HAProxy answers 502 for them); nothing else.
+    const { 502: _inFlightOnTheKilled, ...otherFailures } = load.samples;
+    expect(otherFailures).toEqual({});
+
+    const [rows] = (await cluster.sql.query('SELECT id FROM work_order WHERE id IN (?)', [
+      load.acknowledged,
+    ])) as unknown as [{ id: number }[]];
+    expect(rows.map((r) => Number(r.id)).sort((a, b) => a - b)).toEqual(
+      [...load.acknowledged].sort((a, b) => a - b),
+    );
+
+    // Every created work order's event reaches the webhook exactly once.
+    const [events] = (await cluster.sql.query(
+      "SELECT event_id AS id FROM evt_outbox WHERE event_type = 'work_order.created' AND entity_id IN (?)",
+      [load.acknowledged.map(String)],
+    )) as unknown as [{ id: string }[]];
+    expect(events.length).toBe(load.acknowledged.length);
+    await waitFor('every event delivered', async () => events.every((e) => received.includes(e.id)), 30_000);
+    const counts = new Map<string, number>();
+    for (const id of received) counts.set(id, (counts.get(id) ?? 0) + 1);
+    expect([...counts.values()].filter((n) => n > 1)).toEqual([]);
+
+    const verified = await run(process.execPath, [join(ROOT, 'bin/mes.js'), 'audit', 'verify', '--json'], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: cluster.databaseUrl },
+    });
+    const report = JSON.parse(verified.stdout) as { records: number; problems: unknown[] };
+    expect(report.problems).toEqual([]);
+    expect(report.records).toBeGreaterThan(load.acknowledged.length);
+  }, 120_000);
+
+  it('backs up with mes backup and restores into an empty database with the same counts, keys and audit chain', async () => {
+    await cluster.stopWorker();
+    const target = `mes_test_restore_${process.pid}`;
+    const folder = join(packageDir, 'backup');
+    const restoredKey = join(packageDir, 'restored', 'encryption.key');
+    const mes = (args: string[], env: Record<string, string>) =>
+      run(process.execPath, [join(ROOT, 'bin/mes.js'), ...args], {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+      });
+    const targetUrl = cluster.databaseUrl.replace(/\/[^/]+$/, `/${target}`);
+    try {
+      await mes(['backup', folder], cluster.env);
+      const restored = await mes(['restore', folder], {
+        ...cluster.env,
+        DATABASE_URL: targetUrl,
+        MES_ENCRYPTION_KEY_FILE: restoredKey,
+      });
+      expect(restored.stdout).toMatch(
+        /with the counts of the backup; audit chain of \d+ record\(s\) verified/,
+      );
+      expect(readFileSync(restoredKey)).toEqual(readFileSync(cluster.env.MES_ENCRYPTION_KEY_FILE));
+      const counts = async (schema: string) => {
+        const [rows] = (await cluster.sql.query(
+          `SELECT (SELECT COUNT(*) FROM \`${schema}\`.work_order) AS orders, (SELECT COUNT(*) FROM \`${schema}\`.audit_log) AS audits, (SELECT COUNT(*) FROM \`${schema}\`.ext_plugin_package) AS packages`,
+        )) as unknown as [Record<string, number>[]];
+        return rows[0];
+      };
+      const source = await counts(new URL(cluster.databaseUrl).pathname.slice(1));
+      expect(await counts(target)).toEqual(source);
+      expect(Number(source.orders)).toBeGreaterThan(0);
+      // A second restore into the now populated database is refused.
+      await expect(
+        mes(['restore', folder], {
+          ...cluster.env,
+          DATABASE_URL: targetUrl,
+          MES_ENCRYPTION_KEY_FILE: restoredKey,
+        }),
+      ).rejects.toThrow(/restore into an empty database/);
+    } finally {
+      await cluster.sql.query(`DROP DATABASE IF EXISTS \`${target}\``);
+    }
+  }, 120_000);
+});
