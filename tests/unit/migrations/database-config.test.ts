@@ -36,6 +36,7 @@ describe('loadDatabaseConfig', () => {
       database: 'mes_prod',
       poolSize: 25,
       schemas: {},
+      replicas: [],
     });
     expect(describeDatabase(config)).toBe('mysql://mes@app@db.local:3306/mes_prod');
   });
@@ -58,6 +59,32 @@ describe('loadDatabaseConfig', () => {
   ])('rejects %j naming %s', (env, variable) => {
     expect(() => loadDatabaseConfig(env)).toThrow(DatabaseConfigError);
     expect(() => loadDatabaseConfig(env)).toThrow(new RegExp(`^${variable}: `));
+  });
+
+  it('reads read replicas of the primary database from DATABASE_REPLICA_URLS', () => {
+    const config = loadDatabaseConfig({
+      DATABASE_URL: 'mysql://mes:pw@primary:3306/mes',
+      DATABASE_REPLICA_URLS: 'mysql://reader:rpw@replica1:3307/mes, mysql://reader:rpw@replica2/mes',
+    });
+    expect(config.dialect === 'mysql' && config.replicas).toEqual([
+      { host: 'replica1', port: 3307, user: 'reader', password: 'rpw', database: 'mes' },
+      { host: 'replica2', port: 3306, user: 'reader', password: 'rpw', database: 'mes' },
+    ]);
+    expect(describeDatabase(config)).toBe(
+      'mysql://mes@primary:3306/mes (replicas replica1:3307, replica2:3306)',
+    );
+  });
+
+  it.each([
+    [
+      { DATABASE_URL: 'mysql://root@p/mes', DATABASE_REPLICA_URLS: 'mysql://root@r/other' },
+      /primary's database "mes"/,
+    ],
+    [{ DATABASE_URL: 'mysql://root@p/mes', DATABASE_REPLICA_URLS: 'sqlite:x' }, /is not a mysql:\/\/ URL/],
+    [{ DATABASE_REPLICA_URLS: 'mysql://root@r/mes' }, /need a mysql:\/\/ DATABASE_URL/],
+  ])('rejects replicas %j', (env, message) => {
+    expect(() => loadDatabaseConfig(env)).toThrow(/^DATABASE_REPLICA_URLS: /);
+    expect(() => loadDatabaseConfig(env)).toThrow(message);
   });
 
   it('never prints the password of a rejected URL', () => {

@@ -61,11 +61,15 @@ export function loadDatabaseConfig(env: Environment = process.env): DatabaseConf
   const url = nonEmpty(env.DATABASE_URL) ?? DEFAULT_DATABASE_URL;
   const poolSize = parsePoolSize(env.DB_POOL_SIZE);
   const schemas = parseSchemas(env);
-  if (url.startsWith('sqlite:')) return { dialect: 'sqlite', path: parseSqlitePath(url), poolSize, schemas };
   const replicaUrls = (nonEmpty(env.DATABASE_REPLICA_URLS) ?? '')
     .split(',')
     .map((entry) => entry.trim())
     .filter((entry) => entry !== '');
+  if (url.startsWith('sqlite:')) {
+    if (replicaUrls.length > 0)
+      throw new DatabaseConfigError('DATABASE_REPLICA_URLS', 'read replicas need a mysql:// DATABASE_URL');
+    return { dialect: 'sqlite', path: parseSqlitePath(url), poolSize, schemas };
+  }
   if (url.startsWith('mysql://') || url.startsWith('mariadb://')) {
     const primary = parseMysqlUrl(url);
     const replicas = replicaUrls.map((replica) => {
@@ -84,8 +88,6 @@ export function loadDatabaseConfig(env: Environment = process.env): DatabaseConf
     });
     return { ...primary, poolSize, schemas, replicas };
   }
-  if (replicaUrls.length > 0)
-    throw new DatabaseConfigError('DATABASE_REPLICA_URLS', 'read replicas need a mysql:// DATABASE_URL');
   throw new DatabaseConfigError(
     'DATABASE_URL',
     `unsupported scheme in "${redactUrl(url)}"; expected sqlite:<path> or mysql://user:pass@host:port/db`,
