@@ -8,11 +8,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import Redis from 'ioredis';
 import { createConnection, type Connection } from 'mysql2/promise';
 
-const ROOT = resolve(__dirname, '..', '..');
+/** The project root, from the sources (tests/support) or the bench build (dist/tests/support). */
+const ROOT = ((root) => (basename(root) === 'dist' ? dirname(root) : root))(resolve(__dirname, '..', '..'));
 const MES = join(ROOT, 'bin', 'mes.js');
 export const CLUSTER_PASSWORD = 'Cluster-Passw0rd!';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
