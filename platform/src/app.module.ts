@@ -1,6 +1,6 @@
-import type { RecentWriters } from './bootstrap/read-your-writes';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { AppConfig } from './config/app-config';
+import type { RecentWriters } from './bootstrap/read-your-writes';
 import { AggregateController } from './bi/http/aggregate.controller';
 import { BiController } from './bi/http/bi.controller';
 import { BiDependenciesModule } from './bi/http/bi-dependencies.module';

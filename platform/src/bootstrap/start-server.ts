@@ -107,6 +107,8 @@ export type RunningWorker = Omit<RunningServer, 'app' | 'security'>;
 interface Engine extends RunningWorker {
   database: EngineDatabase;
   readinessChecks: ReadinessCheck[];
+  /** Turns readiness to 503 (the first step of a shutdown). */
+  drain(): void;
   /** Closes what the engine opened, in reverse order. */
   cleanups: (() => Promise<void>)[];
   security: Awaited<ReturnType<typeof bootstrapSecurity>>;
@@ -314,6 +316,7 @@ async function startEngine(options: StartOptions, role: ProcessRole): Promise<En
       security,
       workflows,
       url: null,
+      drain: () => drain.start(),
       close: async () => {
         drain.start();
         await closeAll(cleanups);
@@ -336,8 +339,7 @@ function drainingClose(engine: Engine): () => Promise<void> {
   return () => {
     closing ??= (async () => {
       const drainMs = engine.config.shutdownDrainMs;
-      const drain = engine.readinessChecks[0] as ReturnType<typeof drainCheck>;
-      drain.start();
+      engine.drain();
       if (drainMs > 0) {
         engine.logger.info({ drainMs }, 'draining: readiness answers 503');
         await new Promise((resolve) => setTimeout(resolve, drainMs));
