@@ -28,6 +28,11 @@ export interface ClusterOptions {
   databaseUrl?: string;
   /** Extra environment of every process. */
   env?: Record<string, string>;
+  /**
+   * A spare HAProxy slot for `surgeRestart`: a replacement starts there before the old instance
+   * drains (as Kubernetes' `maxSurge: 1` does), so even a single instance restarts without a gap.
+   */
+  spare?: boolean;
 }
 
 export interface MesProcess {
@@ -59,6 +64,8 @@ export interface Cluster {
   waitForBackend(names: string[], status: string): Promise<void>;
   /** SIGTERM (graceful drain), wait for the exit, start again, wait until HAProxy sends to it again. */
   restart(index: number): Promise<void>;
+  /** Starts a replacement in the spare slot, waits until HAProxy sends to it, then drains the old one. */
+  surgeRestart(index: number): Promise<void>;
   /** SIGKILL; resolves once HAProxy has taken the instance out of rotation. */
   crash(index: number): Promise<void>;
   stop(): Promise<void>;
@@ -229,6 +236,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const worker = options.worker ? await spawnMes('worker', 'worker') : null;
     if (worker) processes.push(worker);
     const instances = processes.filter((p) => p.name.startsWith('api'));
+    // Slot name → port; a surge restart moves an instance into the free slot.
+    const slots = new Map(instances.map((p) => [p.name, p.port]));
+    if (options.spare) slots.set('spare', await freePort());
 
     const config = [
       'global',
@@ -255,7 +265,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       '  option httpchk GET /health/ready',
       '  http-check expect status 200',
       '  default-server inter 100ms fastinter 100ms downinter 100ms fall 1 rise 2',
-      ...instances.map((p) => `  server ${p.name} 127.0.0.1:${p.port} check`),
+      ...[...slots].map(([name, port]) => `  server ${name} 127.0.0.1:${port} check`),
       '',
     ].join('\n');
     const configFile = join(work, 'haproxy.cfg');
@@ -306,6 +316,19 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       backendStatus,
       waitForBackend,
       restart,
+      surgeRestart: async (index) => {
+        const old = instances[index];
+        const [freeSlot, freePortNumber] =
+          [...slots].find(([, port]) => !instances.some((p) => p.port === port)) ?? [];
+        if (!freeSlot || !freePortNumber)
+          throw new Error('surgeRestart needs a cluster started with spare: true');
+        const fresh = await spawnMes(old.name, 'serve', freePortNumber);
+        processes.push(fresh);
+        await waitForBackend([freeSlot], 'UP');
+        await stopProcess(old, 'SIGTERM');
+        processes.splice(processes.indexOf(old), 1);
+        instances[index] = fresh;
+      },
       crash: async (index) => {
         await stopProcess(instances[index], 'SIGKILL');
         await waitForBackend([instances[index].name], 'DOWN');

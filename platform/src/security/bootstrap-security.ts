@@ -9,6 +9,7 @@ import { AuthService } from './auth/auth.service';
 import { CredentialVerifier } from './auth/credentials';
 import { LoginThrottle, loginThrottlePolicy } from './auth/login-throttle';
 import { SqlLoginThrottleStore } from './auth/login-throttle-store';
+import { FallbackLoginThrottleStore } from './auth/fallback-login-throttle-store';
 import { RedisLoginThrottleStore } from './auth/redis-login-throttle-store';
 import { seedDemoSecurity } from './demo-seed';
 import type { SecurityHttpOptions } from './http/register-security';
@@ -83,7 +84,11 @@ export async function bootstrapSecurity(input: SecurityBootstrapInput): Promise<
   // Made last, once nothing else can fail: with REDIS_URL it holds a connection until close().
   const redisUrl = env.REDIS_URL?.trim();
   const store = redisUrl
-    ? new RedisLoginThrottleStore(redisUrl, env.QUEUE_PREFIX?.trim() || 'mes')
+    ? new FallbackLoginThrottleStore(
+        new RedisLoginThrottleStore(redisUrl, env.QUEUE_PREFIX?.trim() || 'mes'),
+        new SqlLoginThrottleStore(database),
+        (error) => logger.warn({ err: error }, 'login throttle: Redis unreachable, counting in the database'),
+      )
     : new SqlLoginThrottleStore(database);
   const credentials = new CredentialVerifier(
     database,
