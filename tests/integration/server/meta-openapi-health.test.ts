@@ -160,7 +160,13 @@ describe('health', () => {
     const ready = await test.server.app.inject({ method: 'GET', url: '/health/ready' });
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toMatchObject({
-      data: { status: 'ready', checks: [{ name: 'database', status: 'up' }] },
+      data: {
+        status: 'ready',
+        checks: [
+          { name: 'accepting', status: 'up' },
+          { name: 'database', status: 'up' },
+        ],
+      },
     });
   });
 });
