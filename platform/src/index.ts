@@ -34,6 +34,7 @@ export {
   runMigrations,
 } from './data/migrations/migration-runner';
 export type { FilterOperator } from './crud/types';
+export { buildOpenApiDocument } from './openapi/openapi-document';
 export {
   startServer,
   startWorker,

@@ -109,7 +109,7 @@ export async function createHttpApp(deps: AppDependencies, logger: Logger): Prom
   await registerSecurity(fastify, deps.security);
   if (deps.recentWriters) registerReadScopes(fastify, deps.recentWriters);
   if (deps.metrics) registerMetrics(fastify, deps.metrics);
-  registerApiDocs(fastify, deps.models);
+  registerApiDocs(fastify, deps.models, () => deps.plugins?.runtime?.routeTable() ?? []);
   app.useGlobalFilters(new ApiExceptionFilter());
   await app.init();
   return app;

@@ -2,6 +2,13 @@ import type { CompiledEntity, Model } from '../../../metadata/src/model';
 import { resolveLeaf, resolvePath, type LeafRef } from '../data/field-paths';
 import { isoToDbDatetime } from '../data/values';
 import { BadRequestError, NotFoundError, UnknownFieldError } from './errors';
+import {
+  COUNT_MODES,
+  DEFAULT_PAGE_SIZE,
+  FILTER_OPERATORS,
+  LIST_QUERY_PARAMETER_NAMES,
+  MAX_PAGE_SIZE,
+} from './list-query-parameters';
 import type {
   CountMode,
   FilterCondition,
@@ -12,38 +19,10 @@ import type {
   SortTerm,
 } from './types';
 
-export const DEFAULT_PAGE_SIZE = 20;
-export const MAX_PAGE_SIZE = 500;
-
-const OPERATORS: ReadonlySet<string> = new Set<FilterOperator>([
-  'eq',
-  'ne',
-  'gt',
-  'gte',
-  'lt',
-  'lte',
-  'in',
-  'nin',
-  'contains',
-  'startsWith',
-  'between',
-  'null',
-  'notNull',
-]);
+const OPERATORS: ReadonlySet<string> = new Set(FILTER_OPERATORS);
 const TEXT_OPERATORS: ReadonlySet<string> = new Set(['contains', 'startsWith']);
-const KEYS = new Set([
-  'page',
-  'pageSize',
-  'cursor',
-  'filter',
-  'sort',
-  'fields',
-  'expand',
-  'search',
-  'count',
-  'includeDeleted',
-]);
-const COUNT_MODES: ReadonlySet<string> = new Set<CountMode>(['exact', 'estimated', 'none']);
+const KEYS: ReadonlySet<string> = new Set(LIST_QUERY_PARAMETER_NAMES);
+const COUNT_MODE_SET: ReadonlySet<string> = new Set(COUNT_MODES);
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
@@ -66,7 +45,7 @@ export function parseListQuery(entityName: string, raw: Record<string, unknown>,
   const expand = parseExpand(entity, raw.expand === undefined ? [] : list(raw.expand, 'expand'), fields);
   const search = raw.search === undefined ? null : text(raw.search, 'search').trim() || null;
   const count = raw.count === undefined ? 'exact' : text(raw.count, 'count');
-  if (!COUNT_MODES.has(count)) {
+  if (!COUNT_MODE_SET.has(count)) {
     throw new BadRequestError(`count must be exact, estimated or none`, { parameter: 'count', value: count });
   }
   return {

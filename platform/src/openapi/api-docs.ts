@@ -1,7 +1,7 @@
 /**
  * `/api-docs` (Swagger UI from swagger-ui-dist) and `/api-docs/json` (the OpenAPI document of the
- * current Model, built once per Model). Registered on Fastify directly: the document is not an API
- * response, so it carries no envelope.
+ * current Model and the routes of the enabled plugins, built once per Model and plugin route set).
+ * Registered on Fastify directly: the document is not an API response, so it carries no envelope.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import type { Model } from '../../../metadata/src/model';
 import type { JsonSchema } from '../../../metadata/src/model/api-schema';
 import type { ModelRegistry } from '../kernel/model-registry';
 import { buildOpenApiDocument } from './openapi-document';
+import type { PluginRouteDescription } from './platform-paths';
 import { PUBLIC_ROUTE } from '../security/http/route-access';
 
 const ASSETS: Record<string, string> = {
@@ -30,16 +31,22 @@ const INDEX_HTML = `<!doctype html>
 const INIT_JS = `window.ui = SwaggerUIBundle({ url: '/api-docs/json', dom_id: '#swagger-ui', deepLinking: true,
   presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset], layout: 'StandaloneLayout' });`;
 
-export function registerApiDocs(fastify: FastifyInstance, models: ModelRegistry): void {
+export function registerApiDocs(
+  fastify: FastifyInstance,
+  models: ModelRegistry,
+  pluginRoutes: () => readonly PluginRouteDescription[] = () => [],
+): void {
   const assetDir = swaggerAssetDir();
-  const documents = new WeakMap<Model, JsonSchema>();
+  const documents = new WeakMap<Model, { routes: string; document: JsonSchema }>();
   const documentFor = (model: Model) => {
-    let document = documents.get(model);
-    if (!document) {
-      document = buildOpenApiDocument(model);
-      documents.set(model, document);
+    const routes = pluginRoutes();
+    const key = JSON.stringify(routes);
+    let built = documents.get(model);
+    if (built?.routes !== key) {
+      built = { routes: key, document: buildOpenApiDocument(model, routes) };
+      documents.set(model, built);
     }
-    return document;
+    return built.document;
   };
 
   fastify.get('/api-docs/json', { config: PUBLIC_ROUTE }, async () => documentFor(models.current()));

@@ -233,6 +233,20 @@ export class PluginRuntime {
     for (const name of [...this.instances.keys()]) await this.deactivate(name);
   }
 
+  /** Every route of the active plugins, path below `/api/plugins/<plugin>` (the API document lists them). */
+  routeTable(): { plugin: string; method: string; path: string; status: number }[] {
+    return [...this.instances]
+      .filter(([, instance]) => instance.active)
+      .flatMap(([plugin, instance]) =>
+        instance.routes.map((route) => ({
+          plugin,
+          method: route.method,
+          path: `/${route.segments.join('/')}`,
+          status: route.status,
+        })),
+      );
+  }
+
   /** The plugin route answering `method path` (path below `/api/plugins/<name>`), or null (404). */
   route(plugin: string, method: string, path: string): ResolvedRoute | null {
     const instance = this.instances.get(plugin);

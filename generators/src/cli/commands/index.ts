@@ -6,6 +6,7 @@ import * as keys from './keys';
 import * as metadata from './metadata';
 import * as migrate from './migrate';
 import * as newCommand from './new';
+import * as openapi from './openapi';
 import * as plugin from './plugin';
 import * as serve from './serve';
 import * as users from './users';
@@ -31,4 +32,5 @@ export const COMMANDS: readonly CommandModule[] = [
   keys,
   plugin,
   users,
+  openapi,
 ];

@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { countErrors } from '../../../../metadata/src/diagnostic';
+import { compileModel } from '../../../../metadata/src/model';
+import { validateMetadata } from '../../../../metadata/src/validator';
+import { buildOpenApiDocument } from '../../../../platform/src';
+import { formatDiagnostic } from '../format-diagnostics';
+import { findRepoRoot } from '../repo-root';
+
+/**
+ * `mes openapi --out <file>`: the OpenAPI document the server serves at /api-docs/json, built from the
+ * project's metadata (core modules and plugins) without starting a server.
+ */
+export function register(program: Command): void {
+  program
+    .command('openapi')
+    .description('write the OpenAPI document of the project metadata (as /api-docs/json serves it)')
+    .requiredOption('--out <file>', 'file to write the JSON document to')
+    .action((options: { out: string }) => {
+      const { set, diagnostics } = validateMetadata([findRepoRoot()]);
+      if (countErrors(diagnostics) > 0) {
+        for (const diagnostic of diagnostics)
+          process.stderr.write(`${formatDiagnostic(diagnostic, process.cwd())}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const document = buildOpenApiDocument(compileModel(set, { version: 1 }));
+      const out = resolve(options.out);
+      mkdirSync(dirname(out), { recursive: true });
+      writeFileSync(out, `${JSON.stringify(document, null, 2)}\n`);
+      process.stdout.write(`OpenAPI document written to ${out}\n`);
+    });
+}

@@ -1,0 +1,394 @@
+/**
+ * The routes of one addressable entity under `/api/<path>`: CRUD, by business key, bulk, import,
+ * export, aggregate, restore, the record's audit history and, for an entity with a workflow, its
+ * actions and transition history.
+ */
+import type { CompiledEntity, Model } from '../../../metadata/src/model';
+import type { JsonSchema } from '../../../metadata/src/model/api-schema';
+import {
+  CSV,
+  ID_PARAMETER,
+  XLSX,
+  errors,
+  jsonBody,
+  listOf,
+  ok,
+  param,
+  pathParameter,
+  queryParameter,
+  ref,
+  type PathItem,
+} from './openapi-components';
+import { HAVING_OPERATORS } from '../bi/aggregate-query';
+import { LIST_QUERY_PARAMETER_NAMES, type ListQueryParameter } from '../crud/list-query-parameters';
+
+/** `work_order` → `WorkOrder`. */
+export function schemaName(entity: string): string {
+  return entity
+    .split('_')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+}
+
+const HEADERS = [param('TraceId'), param('TenantId')];
+const READ_PARAMETERS = (['fields', 'expand', 'includeDeleted'] satisfies ListQueryParameter[]).map(param);
+
+export function entityPaths(model: Model, entity: CompiledEntity): Record<string, PathItem> {
+  const name = schemaName(entity.name);
+  const base = `/api/${entity.path}`;
+  const tags = [entity.name];
+  const label = entity.label.en;
+  const op = (operationId: string, summary: string, rest: Record<string, unknown>) => ({
+    tags,
+    operationId: `${operationId}`,
+    summary,
+    ...rest,
+  });
+
+  const item: PathItem = {
+    get: op(`get${name}`, `Get a ${label} by id`, {
+      parameters: [...HEADERS, ID_PARAMETER, ...READ_PARAMETERS],
+      responses: { 200: ok('The record', ref(name)), ...errors(400, 403, 404) },
+    }),
+  };
+  if (!entity.appendOnly) {
+    item.patch = op(`update${name}`, `Update a ${label} (optimistic lock on version)`, {
+      parameters: [...HEADERS, ID_PARAMETER],
+      requestBody: jsonBody(ref(`${name}Patch`)),
+      responses: { 200: ok('Updated', ref(name)), ...errors(400, 403, 404, 409, 422) },
+    });
+    item.delete = op(`delete${name}`, entity.softDelete ? `Soft-delete a ${label}` : `Delete a ${label}`, {
+      parameters: [...HEADERS, ID_PARAMETER],
+      responses: { 200: ok('Deleted', { type: 'null' }), ...errors(400, 403, 404, 409, 422) },
+    });
+  }
+
+  const paths: Record<string, PathItem> = {
+    [base]: {
+      get: op(`list${name}`, `List ${entity.pluralLabel.en}`, {
+        parameters: [...HEADERS, ...LIST_QUERY_PARAMETER_NAMES.map(param)],
+        responses: { 200: ok('A page of records', listOf(ref(name))), ...errors(400, 403) },
+      }),
+      post: op(`create${name}`, `Create a ${label}`, {
+        parameters: HEADERS,
+        requestBody: jsonBody(ref(`${name}Create`)),
+        responses: { 201: ok('Created', ref(name)), ...errors(400, 403, 409, 422) },
+      }),
+    },
+    [`${base}/{id}`]: item,
+    [`${base}/{id}/audit`]: {
+      get: op(
+        `audit${name}`,
+        `Audit history of a ${label}, oldest first (fields the caller may not read left out)`,
+        {
+          parameters: [...HEADERS, ID_PARAMETER],
+          responses: {
+            200: ok('Audit entries', { type: 'array', items: ref('AuditEntry') }),
+            ...errors(403, 404),
+          },
+        },
+      ),
+    },
+    [`${base}/bulk`]: {
+      post: op(
+        `bulk${name}`,
+        'Create, update, upsert or delete up to 10,000 rows in one transaction (delete rows: {id, version?})',
+        {
+          parameters: HEADERS,
+          requestBody: jsonBody({
+            type: 'object',
+            required: ['mode', 'rows'],
+            additionalProperties: false,
+            properties: {
+              mode: { enum: ['create', 'update', 'upsert', 'delete'] },
+              rows: { type: 'array', maxItems: 10000, items: { type: 'object' } },
+            },
+          }),
+          responses: { 200: ok('Every row written', ref('BulkResult')), ...errors(400, 403, 409, 422) },
+        },
+      ),
+    },
+    [`${base}/import`]: {
+      post: op(
+        `import${name}`,
+        'Import rows from CSV or XLSX (header row = API names); dryRun reports row errors without writing',
+        {
+          parameters: [
+            ...HEADERS,
+            queryParameter('dryRun', { type: 'boolean', default: false }),
+            queryParameter('mode', { enum: ['create', 'update', 'upsert'], default: 'create' }),
+          ],
+          requestBody: {
+            required: true,
+            content: {
+              [CSV]: { schema: { type: 'string' } },
+              [XLSX]: { schema: { type: 'string', contentEncoding: 'binary' } },
+            },
+          },
+          responses: {
+            200: ok('Import report', ref('ImportReport')),
+            ...errors(400, 403, 409, 413, 415, 422),
+          },
+        },
+      ),
+    },
+    [`${base}/export`]: {
+      get: op(`export${name}`, 'Stream every matching row as CSV or XLSX', {
+        parameters: [
+          ...HEADERS,
+          queryParameter('format', { enum: ['csv', 'xlsx'], default: 'csv' }),
+          ...(['filter', 'sort', 'fields', 'search', 'includeDeleted'] satisfies ListQueryParameter[]).map(
+            param,
+          ),
+        ],
+        responses: {
+          200: {
+            description: 'The file',
+            content: {
+              [CSV]: { schema: { type: 'string' } },
+              [XLSX]: { schema: { type: 'string', contentEncoding: 'binary' } },
+            },
+          },
+          ...errors(400, 403),
+        },
+      }),
+    },
+    [`${base}/aggregate`]: { get: aggregateOperation(op, name, label) },
+  };
+  if (!entity.appendOnly && entity.softDelete) {
+    paths[`${base}/{id}/restore`] = {
+      post: op(`restore${name}`, `Restore a soft-deleted ${label}`, {
+        parameters: [...HEADERS, ID_PARAMETER],
+        responses: { 200: ok('Restored', ref(name)), ...errors(400, 403, 404, 422) },
+      }),
+    };
+  }
+  if (entity.businessKey) {
+    paths[`${base}/by-code/{code}`] = {
+      get: op(`get${name}ByCode`, `Get a ${label} by ${entity.businessKey}`, {
+        parameters: [...HEADERS, pathParameter('code', { type: 'string' }), ...READ_PARAMETERS],
+        responses: { 200: ok('The record', ref(name)), ...errors(400, 403, 404) },
+      }),
+    };
+  }
+  const workflow = entity.workflow ? model.workflows.get(entity.workflow) : undefined;
+  if (workflow) {
+    const actions = workflow.transitions.map((t) => t.action);
+    paths[`${base}/{id}/actions`] = {
+      get: op(`actions${name}`, `Workflow actions the caller may take on a ${label} now`, {
+        parameters: [...HEADERS, ID_PARAMETER],
+        responses: {
+          200: ok('Available actions', { type: 'array', items: ref('AvailableAction') }),
+          ...errors(403, 404),
+        },
+      }),
+    };
+    paths[`${base}/{id}/actions/{action}`] = {
+      post: op(
+        `act${name}`,
+        `Take a workflow action on a ${label} (workflow ${entity.workflow}); approvals and signatures as the transition declares`,
+        {
+          parameters: [
+            ...HEADERS,
+            ID_PARAMETER,
+            pathParameter('action', { enum: [...new Set(actions)] }, 'Transition action'),
+          ],
+          requestBody: jsonBody(ref('ActionRequest'), false),
+          responses: {
+            200: ok('The transition applied, pending approval or rejected', ref('ActionResult')),
+            ...errors(400, 403, 404, 409, 422),
+          },
+        },
+      ),
+    };
+    paths[`${base}/{id}/history`] = {
+      get: op(`history${name}`, `Workflow transitions of a ${label}, oldest first`, {
+        parameters: [...HEADERS, ID_PARAMETER],
+        responses: {
+          200: ok('Transitions', { type: 'array', items: ref('TransitionEntry') }),
+          ...errors(403, 404),
+        },
+      }),
+    };
+  }
+  return paths;
+}
+
+type OperationFactory = (
+  id: string,
+  summary: string,
+  rest: Record<string, unknown>,
+) => Record<string, unknown>;
+
+function aggregateOperation(op: OperationFactory, name: string, label: string): Record<string, unknown> {
+  return op(
+    `aggregate${name}`,
+    `Aggregate ${label} rows by groups, time buckets and measures (the list's filters and permissions apply)`,
+    {
+      parameters: [
+        ...HEADERS,
+        queryParameter(
+          'groupBy',
+          { type: 'string' },
+          'Comma-separated API names or dot paths through relations (`line.lineCode`); `<date field>:hour|day|week|month` for a time bucket (weeks start on Monday and are labelled by that day)',
+        ),
+        queryParameter(
+          'measures',
+          { type: 'string', default: 'count' },
+          '`count`, `countDistinct:<field>`, `sum|avg|min|max:<field>`, or `<measure>/<measure>` (a ratio, null when the denominator is 0); default `count`. Each result row names its values by these terms',
+        ),
+        {
+          name: 'having',
+          in: 'query',
+          style: 'deepObject',
+          explode: true,
+          description: `\`having[<measure>][${HAVING_OPERATORS.join('|')}]=<number>\` keeps the groups whose measure compares so`,
+          schema: { type: 'object', additionalProperties: true },
+        },
+        queryParameter(
+          'sort',
+          { type: 'string' },
+          'Group terms or measures, `-` for descending; then the groups ascending',
+        ),
+        queryParameter('limit', { type: 'integer', minimum: 1, maximum: 10000, default: 1000 }),
+        queryParameter(
+          'tz',
+          { type: 'string', default: 'UTC' },
+          'IANA time zone the time buckets are cut in (daylight saving included)',
+        ),
+        ...(['filter', 'search', 'includeDeleted'] satisfies ListQueryParameter[]).map(param),
+      ],
+      responses: { 200: ok('Groups with their measures', ref('AggregateResult')), ...errors(400, 403) },
+    },
+  );
+}
+
+/** Schemas the entity routes share. */
+export function entityRouteSchemas(): Record<string, JsonSchema> {
+  const rowErrors = { type: 'array', items: ref('RowError') };
+  return {
+    AggregateResult: {
+      type: 'object',
+      required: ['groupBy', 'measures', 'timeZone', 'rows'],
+      properties: {
+        groupBy: { type: 'array', items: { type: 'string' } },
+        measures: { type: 'array', items: { type: 'string' } },
+        timeZone: { type: 'string' },
+        rows: {
+          type: 'array',
+          description: 'One object per group: each groupBy term and each measure as a property',
+          items: { type: 'object' },
+        },
+      },
+    },
+    BulkResult: {
+      type: 'object',
+      required: ['created', 'updated', 'deleted', 'errors', 'ids'],
+      properties: {
+        created: { type: 'integer' },
+        updated: { type: 'integer' },
+        deleted: { type: 'integer' },
+        errors: rowErrors,
+        ids: { type: 'array', items: { type: 'integer' } },
+      },
+    },
+    ImportReport: {
+      type: 'object',
+      required: ['dryRun', 'rows', 'created', 'updated', 'errors'],
+      properties: {
+        dryRun: { type: 'boolean' },
+        rows: { type: 'integer' },
+        created: { type: 'integer' },
+        updated: { type: 'integer' },
+        errors: rowErrors,
+      },
+    },
+    AuditEntry: {
+      type: 'object',
+      required: ['seq', 'actorId', 'action', 'occurredAt'],
+      properties: {
+        seq: { type: ['integer', 'null'], description: 'Chain position; null until sealed' },
+        actorId: { type: 'string' },
+        actorName: { type: ['string', 'null'] },
+        action: { type: 'string' },
+        transition: { type: ['string', 'null'] },
+        changedFields: { type: ['array', 'null'], items: { type: 'string' } },
+        diff: { description: 'Before/after values of the changed fields the caller may read' },
+        reason: { type: ['string', 'null'] },
+        ip: { type: ['string', 'null'] },
+        userAgent: { type: ['string', 'null'] },
+        traceId: { type: ['string', 'null'] },
+        occurredAt: { type: 'string', format: 'date-time' },
+      },
+    },
+    AvailableAction: {
+      type: 'object',
+      required: ['action', 'label', 'to', 'reasonRequired', 'signature', 'requiredFields', 'approvalVote'],
+      properties: {
+        action: { type: 'string' },
+        label: { type: 'object', additionalProperties: { type: 'string' } },
+        to: { type: 'string' },
+        reasonRequired: { type: 'boolean' },
+        signature: { type: 'boolean', description: 'The action needs the caller to re-enter the password' },
+        requiredFields: { type: 'array', items: { type: 'string' } },
+        approvalVote: { type: 'boolean', description: 'The call casts an approval vote' },
+      },
+    },
+    ActionRequest: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        reason: { type: 'string' },
+        password: { type: 'string', description: 'Electronic signature: the caller re-enters the password' },
+        comment: { type: 'string' },
+        fields: { type: 'object', description: 'Values of the fields the transition requires' },
+        version: { type: 'integer', description: 'Optimistic lock: the version the caller saw' },
+        decision: { enum: ['approve', 'reject'], description: 'Approval vote' },
+      },
+    },
+    ActionResult: {
+      type: 'object',
+      required: ['status', 'action', 'from', 'to', 'record'],
+      properties: {
+        status: { enum: ['APPLIED', 'PENDING_APPROVAL', 'REJECTED'] },
+        action: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        record: { type: 'object', description: 'The record after the action' },
+        approvals: {
+          type: 'object',
+          required: ['approvals', 'required'],
+          properties: { approvals: { type: 'integer' }, required: { type: 'integer' } },
+        },
+      },
+    },
+    TransitionEntry: {
+      type: 'object',
+      required: [
+        'id',
+        'workflow',
+        'workflowVersion',
+        'action',
+        'from',
+        'to',
+        'actor',
+        'signed',
+        'occurredAt',
+      ],
+      properties: {
+        id: { type: 'integer' },
+        workflow: { type: 'string' },
+        workflowVersion: { type: 'integer' },
+        action: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        actor: { type: 'string' },
+        reason: { type: ['string', 'null'] },
+        signed: { type: 'boolean' },
+        approvalId: { type: ['integer', 'null'] },
+        traceId: { type: ['string', 'null'] },
+        occurredAt: { type: 'string', format: 'date-time' },
+      },
+    },
+  };
+}

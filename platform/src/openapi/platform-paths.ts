@@ -1,0 +1,575 @@
+/**
+ * The routes that are not one entity's: sign-in, metadata and forms, administration (plugins,
+ * extension fields, webhooks), BI, traceability, ABC analysis, operations and the API docs, and the
+ * routes enabled plugins register under `/api/plugins/<name>`.
+ */
+import type { JsonSchema } from '../../../metadata/src/model/api-schema';
+import {
+  GZIP,
+  errors,
+  json,
+  jsonBody,
+  ok,
+  pathParameter,
+  queryParameter,
+  ref,
+  type Operation,
+  type PathItem,
+} from './openapi-components';
+
+/** A route an enabled plugin registered (path below `/api/plugins/<plugin>`, `:param` segments). */
+export interface PluginRouteDescription {
+  plugin: string;
+  method: string;
+  path: string;
+  status: number;
+}
+
+/** Public operations carry `security: []`; every other operation inherits the bearer requirement. */
+const PUBLIC = { security: [] };
+
+const OBJECT: JsonSchema = { type: 'object' };
+const NAME = pathParameter('name', { type: 'string', pattern: '^[a-z][a-z0-9-]*$' }, 'Plugin name');
+const ENTITY = pathParameter(
+  'entity',
+  { type: 'string' },
+  'Entity name (`work_order`) or API path (`work-orders`)',
+);
+
+function op(tag: string, operationId: string, summary: string, rest: Record<string, unknown>): Operation {
+  return { tags: [tag], operationId, summary, ...rest };
+}
+
+export function platformPaths(): Record<string, PathItem> {
+  return { ...authPaths(), ...metaPaths(), ...adminPaths(), ...analysisPaths(), ...opsPaths() };
+}
+
+function authPaths(): Record<string, PathItem> {
+  const tag = 'auth';
+  const refreshBody = jsonBody({
+    type: 'object',
+    required: ['refreshToken'],
+    properties: { refreshToken: { type: 'string' } },
+  });
+  return {
+    '/api/auth/login': {
+      post: op(tag, 'login', 'Sign in with username and password', {
+        ...PUBLIC,
+        requestBody: jsonBody({
+          type: 'object',
+          required: ['username', 'password'],
+          properties: {
+            username: { type: 'string' },
+            password: { type: 'string', format: 'password' },
+            tenant: { type: 'string', description: 'Tenant code; default the configured default tenant' },
+          },
+        }),
+        responses: { 200: ok('Access and refresh token', ref('TokenPair')), ...errors(400, 401, 429) },
+      }),
+    },
+    '/api/auth/refresh': {
+      post: op(
+        tag,
+        'refresh',
+        'Trade a refresh token for a new token pair (the old refresh token is spent)',
+        {
+          ...PUBLIC,
+          requestBody: refreshBody,
+          responses: { 200: ok('A new token pair', ref('TokenPair')), ...errors(400, 401) },
+        },
+      ),
+    },
+    '/api/auth/logout': {
+      post: op(tag, 'logout', 'Revoke a refresh token', {
+        requestBody: refreshBody,
+        responses: { 200: ok('Signed out', { type: 'null' }), ...errors(400) },
+      }),
+    },
+    '/api/auth/me': {
+      get: op(tag, 'me', 'The signed-in user: roles, effective permissions and menu', {
+        responses: { 200: ok('The caller', ref('Me')), ...errors(401) },
+      }),
+    },
+    '/api/auth/change-password': {
+      post: op(tag, 'changePassword', 'Change the own password; signs the user out of every session', {
+        requestBody: jsonBody({
+          type: 'object',
+          required: ['currentPassword', 'newPassword'],
+          properties: {
+            currentPassword: { type: 'string', format: 'password' },
+            newPassword: { type: 'string', format: 'password' },
+          },
+        }),
+        responses: { 200: ok('Changed', ref('PasswordChanged')), ...errors(400, 401, 422) },
+      }),
+    },
+    '/api/users/{id}/password': {
+      post: op(
+        tag,
+        'resetPassword',
+        "Set a user's password (needs user:reset_password and the user in the caller's scope)",
+        {
+          parameters: [pathParameter('id', { type: 'integer', minimum: 1 }, 'User id')],
+          requestBody: jsonBody({
+            type: 'object',
+            required: ['newPassword'],
+            properties: { newPassword: { type: 'string', format: 'password' } },
+          }),
+          responses: { 200: ok('Set', ref('PasswordChanged')), ...errors(400, 403, 404, 422) },
+        },
+      ),
+    },
+  };
+}
+
+function metaPaths(): Record<string, PathItem> {
+  const tag = 'meta';
+  return {
+    '/api/meta/entities': {
+      get: op(tag, 'listEntityMeta', 'Entities of the live Model the caller may read', {
+        responses: { 200: ok('Entity summaries', OBJECT), ...errors(403) },
+      }),
+    },
+    '/api/meta/entities/{entity}': {
+      get: op(
+        tag,
+        'getEntityMeta',
+        'Fields, list, form and workflow of one entity, as the caller may see them',
+        {
+          parameters: [ENTITY],
+          responses: { 200: ok('Entity metadata', OBJECT), ...errors(403, 404) },
+        },
+      ),
+    },
+    '/api/ui/forms/{entity}': {
+      get: op(
+        tag,
+        'getFormSchema',
+        "The entity's FormKit form, with extension fields and the tenant's overlays",
+        {
+          parameters: [ENTITY],
+          responses: { 200: ok('Form schema', OBJECT), ...errors(403, 404) },
+        },
+      ),
+    },
+  };
+}
+
+function adminPaths(): Record<string, PathItem> {
+  const plugin = 'plugins';
+  const field = 'extension-fields';
+  const hook = 'webhooks';
+  const fieldName = pathParameter('name', { type: 'string' }, 'Extension field name');
+  const installBody = {
+    required: true,
+    content: {
+      'application/json': {
+        schema: {
+          type: 'object',
+          required: ['source'],
+          properties: {
+            source: { type: 'string', description: 'Catalog name or absolute folder path' },
+            enable: { type: 'boolean', default: false },
+          },
+        },
+      },
+      [GZIP]: {
+        schema: { type: 'string', contentEncoding: 'binary', description: '`mes plugin build` package' },
+      },
+    },
+  };
+  const signature = {
+    name: 'x-plugin-signature',
+    in: 'header',
+    description: "Signature of an uploaded package by a trusted publisher's key",
+    schema: { type: 'string' },
+  };
+  const pluginInfo = ok('The plugin', ref('PluginInfo'));
+  const pluginAction = (id: string, verb: string) =>
+    op(plugin, id, `${verb} a plugin`, {
+      parameters: [NAME],
+      responses: { 200: pluginInfo, ...errors(403, 404, 409, 422) },
+    });
+  return {
+    '/api/admin/plugins': {
+      get: op(plugin, 'listPlugins', 'Installed and catalog plugins', {
+        responses: { 200: ok('Plugins', { type: 'array', items: ref('PluginInfo') }), ...errors(403) },
+      }),
+      post: op(
+        plugin,
+        'installPlugin',
+        'Install a plugin from the catalog, a folder or an uploaded package',
+        {
+          parameters: [
+            queryParameter(
+              'enable',
+              { type: 'boolean', default: false },
+              'Enable an uploaded package at once',
+            ),
+            signature,
+          ],
+          requestBody: installBody,
+          responses: { 201: ok('Installed', ref('PluginInfo')), ...errors(400, 403, 409, 413, 415, 422) },
+        },
+      ),
+    },
+    '/api/admin/plugins/{name}': {
+      get: op(plugin, 'getPlugin', 'One plugin', {
+        parameters: [NAME],
+        responses: { 200: pluginInfo, ...errors(403, 404) },
+      }),
+      delete: op(plugin, 'uninstallPlugin', 'Uninstall a disabled plugin', {
+        parameters: [
+          NAME,
+          queryParameter('dropData', { type: 'boolean', default: false }, "Drop the plugin's tables"),
+        ],
+        responses: { 204: { description: 'Uninstalled' }, ...errors(403, 404, 409) },
+      }),
+    },
+    '/api/admin/plugins/{name}/enable': { post: pluginAction('enablePlugin', 'Enable') },
+    '/api/admin/plugins/{name}/disable': { post: pluginAction('disablePlugin', 'Disable') },
+    '/api/admin/plugins/{name}/upgrade': {
+      post: op(plugin, 'upgradePlugin', 'Upgrade a plugin from its source or an uploaded package', {
+        parameters: [NAME, signature],
+        requestBody: { ...installBody, required: false },
+        responses: { 200: pluginInfo, ...errors(400, 403, 404, 409, 413, 415, 422) },
+      }),
+    },
+    '/api/admin/extensions/{entity}/fields': {
+      get: op(field, 'listExtensionFields', "The tenant's extension fields of an entity", {
+        parameters: [ENTITY],
+        responses: {
+          200: ok('Fields', { type: 'array', items: ref('ExtensionField') }),
+          ...errors(403, 404),
+        },
+      }),
+      post: op(
+        field,
+        'addExtensionField',
+        'Add an extension field (stored in the row ext JSON; no migration)',
+        {
+          parameters: [ENTITY],
+          requestBody: jsonBody({
+            type: 'object',
+            required: ['name', 'type'],
+            description: 'A field definition of the metadata language plus its name',
+            properties: { name: { type: 'string', pattern: '^[a-z][a-z0-9_]*$' }, type: { type: 'string' } },
+          }),
+          responses: { 201: ok('Added', ref('ExtensionField')), ...errors(400, 403, 404, 409, 422) },
+        },
+      ),
+    },
+    '/api/admin/extensions/{entity}/fields/{name}': {
+      patch: op(field, 'renameExtensionField', 'Rename an extension field, moving its values', {
+        parameters: [ENTITY, fieldName],
+        requestBody: jsonBody({
+          type: 'object',
+          required: ['name'],
+          properties: { name: { type: 'string' } },
+        }),
+        responses: { 200: ok('Renamed', ref('ExtensionField')), ...errors(400, 403, 404, 409, 422) },
+      }),
+      delete: op(field, 'archiveExtensionField', 'Archive an extension field (values stay in the rows)', {
+        parameters: [ENTITY, fieldName],
+        responses: { 204: { description: 'Archived' }, ...errors(403, 404) },
+      }),
+    },
+    '/api/admin/extensions/{entity}/fields/{name}/promote': {
+      post: op(field, 'promoteExtensionField', 'Add an indexed generated column for the field', {
+        parameters: [ENTITY, fieldName],
+        responses: { 200: ok('Promoted', ref('ExtensionField')), ...errors(403, 404, 409) },
+      }),
+    },
+    '/api/admin/webhooks': {
+      get: op(hook, 'listWebhooks', "The tenant's webhook subscriptions (webhook:manage)", {
+        responses: { 200: ok('Subscriptions', { type: 'array', items: OBJECT }), ...errors(403) },
+      }),
+      post: op(
+        hook,
+        'createWebhook',
+        'Subscribe a URL to an event type or pattern; the secret is returned only here',
+        {
+          requestBody: jsonBody({
+            type: 'object',
+            required: ['eventType', 'url'],
+            properties: {
+              eventType: { type: 'string', description: '`work_order.released`, `work_order.*` or `*`' },
+              url: { type: 'string', format: 'uri' },
+              secret: { type: 'string', description: 'HMAC secret; random 32 bytes when absent' },
+              unmask: { type: 'boolean', default: false, description: 'Send sensitive fields in clear' },
+            },
+          }),
+          responses: { 201: ok('Subscribed', ref('WebhookSubscription')), ...errors(400, 403, 422) },
+        },
+      ),
+    },
+    '/api/admin/webhooks/event-types': {
+      get: op(hook, 'listWebhookEventTypes', 'Every event type a subscription may name', {
+        responses: {
+          200: ok('Event types', {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['type', 'entities'],
+              properties: {
+                type: { type: 'string' },
+                entities: { type: 'array', items: { type: 'string' } },
+              },
+            },
+          }),
+          ...errors(403),
+        },
+      }),
+    },
+    '/api/admin/webhooks/{id}': {
+      delete: op(hook, 'cancelWebhook', 'Cancel a subscription', {
+        parameters: [pathParameter('id', { type: 'integer', minimum: 1 })],
+        responses: {
+          200: ok('Cancelled', {
+            type: 'object',
+            required: ['id', 'active'],
+            properties: { id: { type: 'integer' }, active: { const: false } },
+          }),
+          ...errors(400, 403, 404),
+        },
+      }),
+    },
+    '/api/admin/webhooks/{id}/deliveries': {
+      get: op(hook, 'listWebhookDeliveries', 'Recent deliveries of a subscription, newest first', {
+        parameters: [
+          pathParameter('id', { type: 'integer', minimum: 1 }),
+          queryParameter('limit', { type: 'integer', minimum: 1, default: 50 }),
+        ],
+        responses: { 200: ok('Deliveries', { type: 'array', items: OBJECT }), ...errors(400, 403, 404) },
+      }),
+    },
+  };
+}
+
+function analysisPaths(): Record<string, PathItem> {
+  const bi = 'bi';
+  const trace = 'trace';
+  const filters = [
+    queryParameter('plant', { type: 'integer', minimum: 1 }, 'Plant id'),
+    queryParameter('line', { type: 'integer', minimum: 1 }, 'Production line id'),
+    queryParameter('from', { type: 'string' }, 'Start (ISO date or date-time, in tz)'),
+    queryParameter('to', { type: 'string' }, 'End, after from'),
+    queryParameter('tz', { type: 'string' }, "IANA time zone; default the plant's, else UTC"),
+  ];
+  const traceQuery = (names: string[]) => [
+    ...names.map((name) => queryParameter(name, { type: 'string' }, 'Start node (give exactly one)')),
+    queryParameter('depth', { type: 'integer', minimum: 1, maximum: 50 }, 'Levels to walk'),
+  ];
+  return {
+    '/api/bi/dashboards': {
+      get: op(bi, 'listDashboards', 'Dashboards the caller may open', {
+        responses: { 200: ok('Dashboards', { type: 'array', items: OBJECT }), ...errors(403) },
+      }),
+    },
+    '/api/bi/dashboards/{name}': {
+      get: op(bi, 'getDashboard', "A dashboard's widgets with their data", {
+        parameters: [pathParameter('name', { type: 'string' }), ...filters],
+        responses: { 200: ok('Dashboard', OBJECT), ...errors(400, 403, 404) },
+      }),
+    },
+    '/api/bi/kpis': {
+      get: op(bi, 'listKpis', 'KPIs the caller may read', {
+        responses: { 200: ok('KPIs', { type: 'array', items: OBJECT }), ...errors(403) },
+      }),
+    },
+    '/api/bi/kpis/{name}': {
+      get: op(bi, 'getKpi', 'One KPI over the filters, optionally grouped', {
+        parameters: [
+          pathParameter('name', { type: 'string' }),
+          ...filters,
+          queryParameter('groupBy', { type: 'string' }),
+        ],
+        responses: { 200: ok('KPI values', OBJECT), ...errors(400, 403, 404) },
+      }),
+    },
+    '/api/trace/reverse': {
+      get: op(
+        trace,
+        'traceReverse',
+        'Where a serial, lot, box or pallet came from (materials and supplier lots)',
+        {
+          parameters: traceQuery(['sn', 'lotId', 'boxNo', 'palletNo']),
+          responses: { 200: ok('Trace report', ref('TraceReport')), ...errors(400, 403, 404) },
+        },
+      ),
+    },
+    '/api/trace/forward': {
+      get: op(
+        trace,
+        'traceForward',
+        'Where a lot, serial, box or pallet went (products, boxes, pallets, shipments)',
+        {
+          parameters: traceQuery(['lotId', 'sn', 'boxNo', 'palletNo']),
+          responses: { 200: ok('Trace report', ref('TraceReport')), ...errors(400, 403, 404) },
+        },
+      ),
+    },
+    '/api/inventory/abc-analysis': {
+      post: op('inventory', 'abcAnalysis', 'Classify items A/B/C by consumption value over a period', {
+        requestBody: jsonBody({
+          type: 'object',
+          required: ['from', 'to'],
+          additionalProperties: false,
+          properties: {
+            from: { type: 'string', format: 'date-time' },
+            to: { type: 'string', format: 'date-time' },
+            aPercent: { type: 'number', exclusiveMinimum: 0, maximum: 100, default: 80 },
+            bPercent: { type: 'number', exclusiveMinimum: 0, maximum: 100, default: 95 },
+          },
+        }),
+        responses: { 200: ok('Classes and items', OBJECT), ...errors(400, 403) },
+      }),
+    },
+  };
+}
+
+function opsPaths(): Record<string, PathItem> {
+  const tag = 'ops';
+  const text = (description: string, type: string) => ({
+    description,
+    content: { [type]: { schema: { type: 'string' } } },
+  });
+  return {
+    '/health': {
+      get: op(tag, 'health', 'Liveness: the process answers', {
+        ...PUBLIC,
+        responses: { 200: { description: 'Alive', ...json(OBJECT) }, ...errors(503) },
+      }),
+    },
+    '/health/ready': {
+      get: op(tag, 'ready', 'Readiness: database (and Redis when configured) reachable', {
+        ...PUBLIC,
+        responses: { 200: { description: 'Ready', ...json(OBJECT) }, ...errors(503) },
+      }),
+    },
+    '/metrics': {
+      get: op(tag, 'metrics', 'Prometheus metrics', {
+        ...PUBLIC,
+        responses: { 200: text('Metrics in the Prometheus text format', 'text/plain'), ...errors(404) },
+      }),
+    },
+    '/api-docs': {
+      get: op(tag, 'apiDocsPage', 'Swagger UI over this document', {
+        ...PUBLIC,
+        responses: { 200: text('The page', 'text/html'), ...errors(404) },
+      }),
+    },
+    '/api-docs/json': {
+      get: op(tag, 'apiDocs', 'This OpenAPI document, built from the live Model', {
+        ...PUBLIC,
+        responses: { 200: { description: 'The document', ...json(OBJECT) }, ...errors(404) },
+      }),
+    },
+    '/api-docs/assets/{file}': {
+      get: op(tag, 'apiDocsAsset', 'Swagger UI assets', {
+        ...PUBLIC,
+        parameters: [
+          pathParameter('file', {
+            enum: ['init.js', 'swagger-ui.css', 'swagger-ui-bundle.js', 'swagger-ui-standalone-preset.js'],
+          }),
+        ],
+        responses: { 200: text('The asset', 'text/plain'), ...errors(404) },
+      }),
+    },
+  };
+}
+
+/** Operations of the routes enabled plugins registered; their bodies are the plugins' own. */
+export function pluginPaths(routes: readonly PluginRouteDescription[]): Record<string, PathItem> {
+  const paths: Record<string, PathItem> = {};
+  for (const route of routes) {
+    const path = `/api/plugins/${route.plugin}${route.path.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}')}`;
+    const names = [...route.path.matchAll(/:([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]);
+    const method = route.method.toLowerCase();
+    const words = route.path
+      .split(/[^A-Za-z0-9]+/)
+      .filter((w) => w !== '')
+      .map((w) => w.charAt(0).toUpperCase() + w.slice(1));
+    paths[path] = {
+      ...paths[path],
+      [method]: op(
+        `plugin:${route.plugin}`,
+        `${route.plugin.replace(/-/g, '_')}_${method}${words.join('')}`,
+        `${route.method} ${route.path} of plugin ${route.plugin}`,
+        {
+          parameters: names.map((name) => pathParameter(name, { type: 'string' })),
+          ...(['post', 'put', 'patch'].includes(method) ? { requestBody: jsonBody(OBJECT, false) } : {}),
+          responses: { [route.status]: ok('The plugin route answered', {}), ...errors(400, 403, 404, 422) },
+        },
+      ),
+    };
+  }
+  return paths;
+}
+
+export function platformSchemas(): Record<string, JsonSchema> {
+  return {
+    TokenPair: {
+      type: 'object',
+      required: ['accessToken', 'tokenType', 'expiresIn', 'refreshToken', 'refreshExpiresAt'],
+      properties: {
+        accessToken: { type: 'string', description: 'JWT for the Authorization: Bearer header' },
+        tokenType: { const: 'Bearer' },
+        expiresIn: { type: 'integer', description: 'Seconds the access token lives' },
+        refreshToken: { type: 'string' },
+        refreshExpiresAt: { type: 'string', format: 'date-time' },
+      },
+    },
+    Me: {
+      type: 'object',
+      required: ['user', 'tenant', 'roles', 'permissions', 'menu'],
+      properties: {
+        user: {
+          type: 'object',
+          required: ['id', 'username'],
+          properties: { id: { type: 'string' }, username: { type: 'string' } },
+        },
+        tenant: { type: 'string' },
+        roles: { type: 'array', items: { type: 'string' } },
+        permissions: { type: 'array', items: { type: 'string' } },
+        menu: { type: 'array', items: OBJECT },
+      },
+    },
+    PasswordChanged: {
+      type: 'object',
+      required: ['refreshTokensRevoked'],
+      properties: { refreshTokensRevoked: { type: 'integer' } },
+    },
+    PluginInfo: { type: 'object', description: 'Name, version, state and what the plugin brings' },
+    ExtensionField: {
+      type: 'object',
+      required: ['entity', 'name', 'tenantId', 'status', 'version', 'definition', 'promotedColumn'],
+      properties: {
+        entity: { type: 'string' },
+        name: { type: 'string' },
+        tenantId: { type: 'string' },
+        status: { type: 'string' },
+        version: { type: 'integer' },
+        definition: OBJECT,
+        promotedColumn: { type: ['string', 'null'] },
+      },
+    },
+    WebhookSubscription: {
+      type: 'object',
+      required: ['id', 'eventType', 'url', 'secret', 'unmask'],
+      properties: {
+        id: { type: 'integer' },
+        eventType: { type: 'string' },
+        url: { type: 'string' },
+        secret: { type: 'string' },
+        unmask: { type: 'boolean' },
+      },
+    },
+    TraceReport: {
+      type: 'object',
+      required: ['direction', 'start'],
+      description: 'Serials, lots, supplier lots, boxes, pallets and shipments reached, and the graph',
+      properties: { direction: { enum: ['reverse', 'forward'] }, start: { type: 'string' } },
+    },
+  };
+}
