@@ -195,7 +195,7 @@ export function entityPaths(model: Model, entity: CompiledEntity): Record<string
           ],
           requestBody: jsonBody(ref('ActionRequest'), false),
           responses: {
-            200: ok('The transition applied, pending approval or rejected', ref('ActionResult')),
+            200: ok('The transition applied, pending approval or rejected', ref(`${name}ActionResult`)),
             ...errors(400, 403, 404, 409, 422),
           },
         },
@@ -261,6 +261,26 @@ function aggregateOperation(op: OperationFactory, name: string, label: string): 
       responses: { 200: ok('Groups with their measures', ref('AggregateResult')), ...errors(400, 403) },
     },
   );
+}
+
+/** What a workflow action answers for a record of the entity `name` (its schema name). */
+export function actionResultSchema(name: string): JsonSchema {
+  return {
+    type: 'object',
+    required: ['status', 'action', 'from', 'to', 'record'],
+    properties: {
+      status: { enum: ['APPLIED', 'PENDING_APPROVAL', 'REJECTED'] },
+      action: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      record: { ...ref(name), description: 'The record after the action' },
+      approvals: {
+        type: 'object',
+        required: ['approvals', 'required'],
+        properties: { approvals: { type: 'integer' }, required: { type: 'integer' } },
+      },
+    },
+  };
 }
 
 /** Schemas the entity routes share. */
@@ -344,22 +364,6 @@ export function entityRouteSchemas(): Record<string, JsonSchema> {
         fields: { type: 'object', description: 'Values of the fields the transition requires' },
         version: { type: 'integer', description: 'Optimistic lock: the version the caller saw' },
         decision: { enum: ['approve', 'reject'], description: 'Approval vote' },
-      },
-    },
-    ActionResult: {
-      type: 'object',
-      required: ['status', 'action', 'from', 'to', 'record'],
-      properties: {
-        status: { enum: ['APPLIED', 'PENDING_APPROVAL', 'REJECTED'] },
-        action: { type: 'string' },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        record: { type: 'object', description: 'The record after the action' },
-        approvals: {
-          type: 'object',
-          required: ['approvals', 'required'],
-          properties: { approvals: { type: 'integer' }, required: { type: 'integer' } },
-        },
       },
     },
     TransitionEntry: {

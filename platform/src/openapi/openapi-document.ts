@@ -7,7 +7,7 @@
  */
 import type { Model } from '../../../metadata/src/model';
 import { entityApiSchema, type JsonSchema } from '../../../metadata/src/model/api-schema';
-import { entityPaths, entityRouteSchemas, schemaName } from './entity-paths';
+import { actionResultSchema, entityPaths, entityRouteSchemas, schemaName } from './entity-paths';
 import {
   BEARER,
   errorResponses,
@@ -50,6 +50,8 @@ export function buildOpenApiDocument(
     schemas[name] = entityApiSchema(model, entity.name, 'response');
     schemas[`${name}Create`] = entityApiSchema(model, entity.name, 'create');
     if (!entity.appendOnly) schemas[`${name}Patch`] = entityApiSchema(model, entity.name, 'patch');
+    if (entity.workflow && model.workflows.has(entity.workflow))
+      schemas[`${name}ActionResult`] = actionResultSchema(name);
     Object.assign(paths, entityPaths(model, entity));
   }
   addCommonErrors(paths);

@@ -66,29 +66,12 @@ function dto(ctx: EmitContext, entity: CompiledEntity): string {
   return ctx.templates.render('nest/dto.ts', { ...n, shapes });
 }
 
-/** Querystring parameters of the list route, documented for OpenAPI (the parser is the authority). */
-const LIST_QUERY = [
-  { name: 'page', required: false, type: 'integer' },
-  { name: 'pageSize', required: false, type: 'integer', description: 'Default 20, at most 500' },
-  { name: 'cursor', required: false, type: 'string', description: 'Keyset cursor; empty for the first page' },
-  {
-    name: 'sort',
-    required: false,
-    type: 'string',
-    description: 'Comma-separated API names, `-` for descending',
-  },
-  { name: 'fields', required: false, type: 'string' },
-  { name: 'expand', required: false, type: 'string' },
-  { name: 'search', required: false, type: 'string' },
-  { name: 'count', required: false, enum: ['exact', 'estimated', 'none'] },
-  { name: 'includeDeleted', required: false, type: 'boolean' },
-];
-
 function controller(ctx: EmitContext, entity: CompiledEntity): string {
   return ctx.templates.render('nest/controller.ts', {
     ...names(entity),
-    tag: entity.pluralLabel.en,
-    listQuery: LIST_QUERY,
+    businessKey: entity.businessKey !== undefined,
+    appendOnly: entity.appendOnly,
+    restorable: entity.softDelete && !entity.appendOnly,
   });
 }
 
