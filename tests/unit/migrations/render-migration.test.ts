@@ -1,30 +1,19 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { diffSnapshots } from '../../../metadata/src/model/schema-diff';
 import { emptySnapshot, toSnapshot } from '../../../metadata/src/model/snapshot';
 import { assertMigrationName, renderMigration } from '../../../generators/src/migrations/render-migration';
 import { fixtureModel } from '../../fixtures/migrations/model';
-
-const GOLDEN = join(
-  __dirname,
-  '..',
-  '..',
-  'fixtures',
-  'migrations',
-  'golden',
-  '1700000000000-fixture-initial.ts',
-);
+import { MIGRATION_GOLDEN, MIGRATION_SOURCE } from '../../golden/golden-files';
 
 describe('renderMigration', () => {
   const changes = diffSnapshots(emptySnapshot(), toSnapshot(fixtureModel()));
-  const source = { name: 'fixture-initial', timestamp: 1700000000000, modelHash: 'fixturehash' };
+  const source = MIGRATION_SOURCE;
 
-  it('renders the fixture model as the golden migration file (UPDATE_GOLDEN=1 rewrites it)', async () => {
+  it('renders the fixture model as the golden migration file (npm run golden:update rewrites it)', async () => {
     const rendered = await renderMigration(changes, source);
-    if (process.env.UPDATE_GOLDEN === '1' || !existsSync(GOLDEN)) writeFileSync(GOLDEN, rendered.content);
     expect(rendered.fileName).toBe('1700000000000-fixture-initial.ts');
     expect(rendered.className).toBe('FixtureInitial1700000000000');
-    expect(rendered.content).toBe(readFileSync(GOLDEN, 'utf8'));
+    expect(rendered.content).toBe(readFileSync(MIGRATION_GOLDEN, 'utf8'));
   });
 
   it('is deterministic and uses only the portable QueryRunner API', async () => {
