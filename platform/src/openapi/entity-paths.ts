@@ -195,7 +195,7 @@ export function entityPaths(model: Model, entity: CompiledEntity): Record<string
           ],
           requestBody: jsonBody(ref('ActionRequest'), false),
           responses: {
-            200: ok('The transition applied, pending approval or rejected', ref(`${name}ActionResult`)),
+            201: ok('The transition applied, pending approval or rejected', ref(`${name}ActionResult`)),
             ...errors(400, 403, 404, 409, 422),
           },
         },

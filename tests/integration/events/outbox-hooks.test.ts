@@ -35,7 +35,7 @@ describe.each(ENGINE_DIALECTS)('CRUD writes emit outbox events on %s', (dialect)
     await service.remove('tag', tag.id as number, ctx);
     await expect(
       service.update('tag', tag.id as number, { version: 1, name: 'stale' }, ctx),
-    ).rejects.toBeDefined();
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
     const rows = await database.db
       .executor()
       .query<{ envelope: string }>('SELECT envelope FROM evt_outbox ORDER BY id');

@@ -33,7 +33,11 @@ interface RoundTrip {
     baseUrl: string,
     username: string,
     password: string,
-  ): Promise<{ listed: string[]; released: { status: string; to: string; woNo: string } }>;
+  ): Promise<{
+    statuses: number[];
+    listed: string[];
+    released: { status: string; to: string; woNo: string };
+  }>;
 }
 
 /** The typed driver: compiles only if the document declares these paths, parameters and bodies. */
@@ -74,6 +78,7 @@ export async function releaseFirstDraft(baseUrl: string, username: string, passw
   if (!action.data) throw new Error('release failed: ' + JSON.stringify(action.error));
   const result = action.data.data;
   return {
+    statuses: [login.response.status, list.response.status, action.response.status],
     listed: drafts.map((order) => String(order.woNo)),
     released: { status: result.status, to: result.to, woNo: String(result.record.woNo) },
   };
@@ -234,6 +239,8 @@ describe('the served OpenAPI document as a client contract (sqlite)', () => {
       expect(diagnostics).toEqual([]);
       const client = require(join(dir, 'out', 'driver.js')) as RoundTrip;
       const result = await client.releaseFirstDraft(baseUrl, 'planner', PASSWORD);
+      // The statuses the document declares for login, list and a workflow action.
+      expect(result.statuses).toEqual([200, 200, 201]);
       expect(result.listed).toEqual([order.woNo]);
       expect(result.released).toEqual({ status: 'APPLIED', to: 'RELEASED', woNo: order.woNo });
     } finally {

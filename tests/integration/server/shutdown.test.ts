@@ -18,7 +18,7 @@ describe('shutdown', () => {
     expect(live.status).toBe(200);
     expect(live.headers.get('x-trace-id')).toBeTruthy();
     await Promise.all([test.server.close(), test.server.close()]);
-    await expect(fetch(`${url}/health`)).rejects.toThrow();
+    await expect(fetch(`${url}/health`)).rejects.toMatchObject({ cause: { code: 'ECONNREFUSED' } });
     expect(test.server.dataSource.isInitialized).toBe(false);
   });
 });
