@@ -1,4 +1,5 @@
 import { DEMO_PASSWORD, openApp, startHarness, type BrowserHarness } from './browser-harness';
+import { waitForValue } from '../support/wait-for';
 
 let harness: BrowserHarness;
 
@@ -63,8 +64,11 @@ test('filters a list by status and sorts it by WO number', async () => {
     page.waitForResponse((r) => r.url().includes('sort=woNo')),
     page.click('.mes-list-table th:nth-child(2) .cell'),
   ]);
-  await page.waitForTimeout(100);
-  const numbers = await columnTexts(page, 2);
+  // The answer is in; the table shows it once Vue re-renders.
+  const numbers = await waitForValue('the list re-rendered in work order number order', async () => {
+    const texts = await columnTexts(page, 2);
+    return texts.length > 1 && texts.join('\n') === [...texts].sort().join('\n') ? texts : undefined;
+  });
   expect(numbers).toEqual([...numbers].sort());
   await harness.screenshot('work-orders-filtered-sorted');
 });

@@ -14,7 +14,7 @@ import {
   type Dialect,
   type SecurityServer,
 } from '../integration/security/security-server';
-import { waitFor } from '../support/platform-database';
+import { waitFor } from '../support/wait-for';
 
 interface Received {
   path: string;

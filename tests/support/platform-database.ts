@@ -49,13 +49,3 @@ export async function openPlatformDatabase(dialect: TestDialect, suite: string):
     },
   };
 }
-
-/** Polls until `check` holds; fails with `what` after the timeout. Waiting only — no timing is asserted. */
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}

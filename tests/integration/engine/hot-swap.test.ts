@@ -8,6 +8,7 @@ import {
   type EngineTestDatabase,
 } from '../../fixtures/engine/engine-database';
 import { ENGINE_ENTITIES, ENGINE_EXTENSIONS, engineModel } from '../../fixtures/engine/plant-metadata';
+import { waitFor } from '../../support/wait-for';
 
 const label = (en: string) => ({ en, zh: en });
 
@@ -82,9 +83,8 @@ describe.each(ENGINE_DIALECTS)('model hot swap on %s', (dialect) => {
       }
     };
     const workers = Array.from({ length: 8 }, (_, n) => worker(n));
-    const waitForProgress = async (target: number) => {
-      while (completed < target && failures.length === 0) await new Promise((r) => setTimeout(r, 5));
-    };
+    const waitForProgress = (target: number) =>
+      waitFor(`${target} completed requests`, () => completed >= target || failures.length > 0);
     await waitForProgress(20);
 
     const inFlight = createRequestContext(registry, { tenantId: 'T1' });

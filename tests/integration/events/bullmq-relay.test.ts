@@ -14,7 +14,8 @@ import { createEnvelope, type EventEnvelope } from '../../../platform/src/events
 import { writeOutbox } from '../../../platform/src/events/outbox';
 import { coreModel } from '../../fixtures/security/core-model';
 import { OutboxRelay } from '../../../platform/src/events/outbox-relay';
-import { openPlatformDatabase, waitFor, type TestDatabase } from '../../support/platform-database';
+import { openPlatformDatabase, type TestDatabase } from '../../support/platform-database';
+import { waitFor } from '../../support/wait-for';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const settings: BullMqSettings = { redisUrl: REDIS_URL, prefix: `mes-test-${process.pid}-${Date.now()}` };

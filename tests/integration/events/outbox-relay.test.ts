@@ -9,7 +9,8 @@ import {
   type EventPublisher,
   type PublishResult,
 } from '../../../platform/src/events/publisher';
-import { openPlatformDatabase, waitFor, type TestDatabase } from '../../support/platform-database';
+import { openPlatformDatabase, type TestDatabase } from '../../support/platform-database';
+import { waitFor } from '../../support/wait-for';
 
 /** Records each handled event in `effect` inside the consumer's transaction. */
 const recorder: EventConsumer = {

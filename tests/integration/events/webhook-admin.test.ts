@@ -2,19 +2,11 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SIGNATURE_HEADER, verifySignature } from '../../../platform/src/events/webhooks';
 import { startSecurityServer, type SecurityServer } from '../security/security-server';
+import { waitForValue } from '../../support/wait-for';
 
 interface Received {
   headers: IncomingHttpHeaders;
   body: string;
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, attempts = 400): Promise<T> {
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('condition not reached');
 }
 
 /** The webhook admin API on the real server: subscribe, receive signed events, read deliveries, cancel. */
@@ -56,11 +48,13 @@ describe('webhook admin API', () => {
     expect(secret.length).toBeGreaterThanOrEqual(32);
 
     expect((await createUnit('WH-A')).statusCode).toBe(201);
-    const delivery = await eventually(async () => received.find((r) => r.body.includes('WH-A')));
+    const delivery = await waitForValue('the WH-A event at the receiver', async () =>
+      received.find((r) => r.body.includes('WH-A')),
+    );
     expect(delivery.headers['x-mes-event']).toBe('unit_of_measure.created');
     expect(verifySignature(secret, delivery.body, delivery.headers[SIGNATURE_HEADER] as string)).toBe(true);
 
-    const log = await eventually(async () => {
+    const log = await waitForValue('the delivery log entry', async () => {
       const deliveries = (await api.call('admin', 'GET', `/api/admin/webhooks/${id}/deliveries`)).json()
         .data as { status: string; eventId: string }[];
       return deliveries.length > 0 ? deliveries : undefined;
@@ -88,7 +82,9 @@ describe('webhook admin API', () => {
       url: receiverUrl,
     });
     await createUnit('WH-C');
-    await eventually(async () => received.find((r) => r.body.includes('WH-C')));
+    await waitForValue('the WH-C event at the receiver', async () =>
+      received.find((r) => r.body.includes('WH-C')),
+    );
     expect(received.slice(before).some((r) => r.body.includes('WH-B'))).toBe(false);
     expect(probe.statusCode).toBe(201);
   });

@@ -19,7 +19,7 @@ import { ApiError } from '../../../platform/src/crud/errors';
 import type { SqlExecutor } from '../../../platform/src/data/database';
 import { coreModel } from '../../fixtures/security/core-model';
 import { openSecurityDatabase, type SecurityTestDatabase } from '../../fixtures/security/database';
-import { waitFor } from '../../support/platform-database';
+import { waitFor } from '../../support/wait-for';
 
 const SECRET = 'a-long-shared-secret';
 /** The receiver listens on loopback, which webhooks reach only when it is allowed. */
@@ -131,8 +131,10 @@ describe.each(['sqlite', 'mysql'] as const)('webhooks on %s', (dialect) => {
   });
 
   it('does not deliver events that happened before the subscription was created', async () => {
-    const earlier = createEnvelope({ type: 'lot.split', tenant: 't4', entity: 'lot', entityId: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    const earlier = createEnvelope(
+      { type: 'lot.split', tenant: 't4', entity: 'lot', entityId: 1 },
+      new Date(Date.now() - 60_000),
+    );
     await subscribe({ tenant: 't4', eventType: 'lot.*', url, secret: SECRET });
     const later = createEnvelope({ type: 'lot.merged', tenant: 't4', entity: 'lot', entityId: 2 });
     const before = received.length;

@@ -1,17 +1,9 @@
 import { join } from 'node:path';
 import type { RunningServer } from '../../../platform/src/bootstrap/start-server';
 import { bootServer, PLUGIN_FIXTURES, testDatabase, type PluginTestDatabase } from './plugin-harness';
+import { waitFor } from '../../support/wait-for';
 
 const REDIS = { REDIS_URL: 'redis://127.0.0.1:6379' };
-
-/** Asks `probe` until it answers true; fails after `attempts` tries 50 ms apart (20 s: CI runs loaded). */
-async function eventually(probe: () => Promise<boolean>, attempts = 400): Promise<void> {
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    if (await probe()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('condition not reached');
-}
 
 describe('metadata changes propagate across instances (MariaDB + Redis)', () => {
   let database: PluginTestDatabase;
@@ -40,7 +32,7 @@ describe('metadata changes propagate across instances (MariaDB + Redis)', () => 
       payload: { source: join(PLUGIN_FIXTURES, 'gauges'), enable: true },
     });
     expect(installed.statusCode).toBe(201);
-    await eventually(async () => (await status(b, '/api/gauges')) === 200);
+    await waitFor('instance b to serve the new entity', async () => (await status(b, '/api/gauges')) === 200);
   });
 
   it('an extension field added through A is validated by B', async () => {
@@ -50,7 +42,8 @@ describe('metadata changes propagate across instances (MariaDB + Redis)', () => 
       payload: { name: 'audit_grade', type: 'enum', values: ['A', 'B'], label: { en: 'Audit grade' } },
     });
     expect(added.statusCode).toBe(201);
-    await eventually(
+    await waitFor(
+      'the metadata change on instance b',
       async () =>
         b.registry.current().entities.get('supplier_master')?.fieldsByName.has('audit_grade') === true,
     );
@@ -69,7 +62,10 @@ describe('metadata changes propagate across instances (MariaDB + Redis)', () => 
       payload: { source: join(PLUGIN_FIXTURES, 'gadgets'), enable: true },
     });
     expect(installed.statusCode).toBe(201);
-    await eventually(async () => (await status(b, '/api/plugins/gadgets/stats')) === 200);
+    await waitFor(
+      'instance b to serve the plugin route',
+      async () => (await status(b, '/api/plugins/gadgets/stats')) === 200,
+    );
     const created = await b.app.inject({ method: 'POST', url: '/api/gadgets', payload: { name: 'on-b' } });
     expect(created.json<{ data: { note: string } }>().data.note).toBe('stamped by v1');
     // The job runs on both instances' schedules; each due time runs on one instance only.
@@ -77,19 +73,25 @@ describe('metadata changes propagate across instances (MariaDB + Redis)', () => 
       (await server.app.inject({ method: 'GET', url: '/api/plugins/gadgets/stats' })).json<{
         data: { jobTimes: string[] };
       }>().data.jobTimes;
-    await eventually(async () => (await jobTimes(a)).length + (await jobTimes(b)).length >= 4);
+    await waitFor(
+      'four job runs across the instances',
+      async () => (await jobTimes(a)).length + (await jobTimes(b)).length >= 4,
+    );
     const runs = [...(await jobTimes(a)), ...(await jobTimes(b))];
     expect(new Set(runs).size).toBe(runs.length);
     expect(
       (await a.app.inject({ method: 'POST', url: '/api/admin/plugins/gadgets/disable' })).statusCode,
     ).toBe(200);
-    await eventually(async () => (await status(b, '/api/plugins/gadgets/stats')) === 404);
+    await waitFor(
+      'instance b to drop the plugin route',
+      async () => (await status(b, '/api/plugins/gadgets/stats')) === 404,
+    );
   });
 
   it('a plugin disabled through A answers 404 on B', async () => {
     expect(
       (await a.app.inject({ method: 'POST', url: '/api/admin/plugins/gauges/disable' })).statusCode,
     ).toBe(200);
-    await eventually(async () => (await status(b, '/api/gauges')) === 404);
+    await waitFor('instance b to drop the entity', async () => (await status(b, '/api/gauges')) === 404);
   });
 });

@@ -7,13 +7,13 @@ import { join } from 'node:path';
 import {
   bootSignedInServer,
   capturedLog,
-  eventually,
   PLUGIN_FIXTURES,
   testDatabase,
   type PluginTestDatabase,
   type SignedInServer,
   type TestDialect,
 } from './plugin-harness';
+import { waitFor } from '../../support/wait-for';
 
 describe.each<TestDialect>(['sqlite', 'mysql'])('a disabled plugin route over HTTP on %s', (dialect) => {
   let database: PluginTestDatabase;
@@ -61,7 +61,8 @@ describe.each<TestDialect>(['sqlite', 'mysql'])('a disabled plugin route over HT
       expect(body.message).toContain('gadgets');
     }
     // A second answer is attempted before the first one finishes, so before "request completed".
-    await eventually(
+    await waitFor(
+      'both requests to complete',
       () => log.lines.filter((line) => line.includes('"msg":"request completed"')).length === 2,
     );
     expect(log.lines.filter((line) => /ERR_HTTP_HEADERS_SENT|already sent/.test(line))).toEqual([]);

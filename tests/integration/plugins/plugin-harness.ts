@@ -49,15 +49,6 @@ export function testDatabase(dialect: TestDialect, suite: string): PluginTestDat
   };
 }
 
-/** Asks `probe` until it answers true; fails after `attempts` tries 50 ms apart (20 s: CI runs loaded). */
-export async function eventually(probe: () => Promise<boolean> | boolean, attempts = 400): Promise<void> {
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    if (await probe()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('condition not reached');
-}
-
 export function bootServer(
   database: PluginTestDatabase,
   env: Record<string, string> = {},

@@ -5,12 +5,12 @@ import type { RunningServer } from '../../../platform/src/bootstrap/start-server
 import {
   bootServer,
   capturedLog,
-  eventually,
   PLUGIN_FIXTURES,
   testDatabase,
   type PluginTestDatabase,
   type TestDialect,
 } from './plugin-harness';
+import { waitFor } from '../../support/wait-for';
 
 interface Envelope<T> {
   code: string;
@@ -101,11 +101,13 @@ describe.each<TestDialect>(['sqlite', 'mysql'])('plugin server code on %s', (dia
       note: 'stamped by v1',
     });
 
-    await eventually(async () => (await stats()).events.includes(`gadget.created:${record.id}`));
+    await waitFor('the plugin subscriber to see the event', async () =>
+      (await stats()).events.includes(`gadget.created:${record.id}`),
+    );
     const seen = await stats();
     expect(seen.behaviour).toBe('v1');
     expect(seen.afterWrites).toBe(2);
-    await eventually(async () => (await stats()).jobRuns >= 1);
+    await waitFor('a run of the plugin job', async () => (await stats()).jobRuns >= 1);
     expect((await call('GET', '/api/plugins/gadgets/nothing-here')).statusCode).toBe(404);
   });
 
@@ -140,7 +142,7 @@ describe.each<TestDialect>(['sqlite', 'mysql'])('plugin server code on %s', (dia
     expect((await call('POST', `/api/plugins/gadgets/gadgets/${id}/approve`)).statusCode).toBe(200);
     const record = await call('GET', `/api/gadgets/${id}`);
     expect(record.json<Envelope<{ status: string }>>().data.status).toBe('APPROVED');
-    await eventually(() =>
+    await waitFor('the after-commit refusal in the log', () =>
       log.lines.some(
         (line) =>
           line.includes('refused after the change committed') &&
@@ -213,7 +215,7 @@ describe.each<TestDialect>(['sqlite', 'mysql'])('plugin server code on %s', (dia
     expect(gauges.statusCode).toBe(201);
     for (let fault = 0; fault < 3; fault++)
       expect((await call('POST', '/api/gadgets', { name: 'throw' })).statusCode).toBe(502);
-    await eventually(async () => (await status()) === 'error');
+    await waitFor('the plugin to trip', async () => (await status()) === 'error');
     const view = (await call('GET', '/api/admin/plugins/gadgets')).json<Envelope<PluginView>>().data;
     expect(view.lastError).toContain('3 faults in a row');
     expect((await call('GET', '/api/plugins/gadgets/stats')).statusCode).toBe(404);

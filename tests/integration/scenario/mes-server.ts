@@ -20,6 +20,7 @@ import {
 } from '../../../platform/src/events/webhooks';
 import { WebhookTargetPolicy } from '../../../platform/src/events/webhook-targets';
 import { seedDemoSecurity } from '../../../platform/src/security/demo-seed';
+import { waitFor } from '../../support/wait-for';
 
 export type ScenarioDialect = 'sqlite' | 'mysql';
 export type Who = 'admin' | 'planner' | 'inspector' | 'clerk' | 'operator';
@@ -142,18 +143,15 @@ export async function startMesServer(dialect: ScenarioDialect, suite: string): P
     table: (entity) => server.registry.current().entities.get(entity)!.table,
     queueKeys: async () =>
       env.REDIS_URL ? (await scanKeys(env.REDIS_URL, `${env.QUEUE_PREFIX!}:events:*`)).length : 0,
-    drained: async () => {
-      for (let round = 0; round < 400; round++) {
+    drained: () =>
+      waitFor('the outbox to drain', async () => {
         const [pending] = await query<{ n: number | string }>(
           `SELECT COUNT(*) AS n FROM evt_outbox o
            WHERE o.published_at IS NULL
               OR NOT EXISTS (SELECT 1 FROM evt_processed p WHERE p.event_id = o.event_id AND p.consumer = 'webhooks')`,
         );
-        if (Number(pending!.n) === 0) return;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      throw new Error('the outbox did not drain');
-    },
+        return Number(pending!.n) === 0;
+      }),
     stop: async () => {
       await server.close();
       await dropDatabase();

@@ -19,6 +19,7 @@ import {
   type MesServer,
   type ScenarioDialect,
 } from './mes-server';
+import { waitFor } from '../../support/wait-for';
 
 type Row = Record<string, unknown>;
 
@@ -422,9 +423,8 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('supplier lot to serial and 
 
 /** The webhook consumer records a delivery after the receiver answered; wait until each event arrived. */
 async function eventuallyDelivered(mes: MesServer, events: EventReceiver): Promise<void> {
-  for (let round = 0; round < 400; round++) {
+  await waitFor('every event to reach the webhook receiver', async () => {
     const [row] = await mes.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM evt_outbox');
-    if (events.deliveries.size >= Number(row!.n)) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+    return events.deliveries.size >= Number(row!.n);
+  });
 }

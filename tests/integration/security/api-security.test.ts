@@ -3,7 +3,7 @@
  * role, masking, tenant isolation by id, and the audit record of every write.
  */
 import { toSnapshot } from '../../../metadata/src/model/snapshot';
-import { waitFor } from '../../support/platform-database';
+import { waitFor } from '../../support/wait-for';
 import { expectIntactAuditChain } from '../../support/sealed-audit';
 import type { RunningServer } from '../../../platform/src/bootstrap/start-server';
 import { EngineDatabase } from '../../../platform/src/data/database';

@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { waitFor } from '../../support/platform-database';
+import { waitFor } from '../../support/wait-for';
 import { startTestServer, type TestServer } from './server-harness';
 
 /** Slow clients on a real listening server: trickled requests and surplus connections are cut off. */

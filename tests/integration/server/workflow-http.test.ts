@@ -10,6 +10,7 @@ import { Writable } from 'node:stream';
 import { startServer, type RunningServer } from '../../../platform/src/bootstrap/start-server';
 import { EngineDatabase } from '../../../platform/src/data/database';
 import { seedDemoSecurity } from '../../../platform/src/security/demo-seed';
+import { waitFor } from '../../support/wait-for';
 
 const PASSWORD = 'Demo-Passw0rd!';
 const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
@@ -184,9 +185,7 @@ describe('workflow actions, trace and events through the server (SQLite)', () =>
           event!.event_id,
         ])) as { published_at: string | null }[]
       )[0]!.published_at;
-    for (let round = 0; round < 400 && (await published()) === null; round++)
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(await published()).not.toBeNull();
+    await waitFor('the relay to publish the event', async () => (await published()) !== null);
     const processed = (await server.dataSource.query(
       'SELECT consumer FROM evt_processed WHERE event_id = ?',
       [event!.event_id],
