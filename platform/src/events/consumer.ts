@@ -15,10 +15,6 @@ export interface EventConsumer {
   handle(event: EventEnvelope, tx: SqlExecutor): Promise<void>;
 }
 
-export function consumersFor(consumers: readonly EventConsumer[], type: string): EventConsumer[] {
-  return consumers.filter((consumer) => consumer.types.some((pattern) => typeMatches(pattern, type)));
-}
-
 /**
  * Runs one consumer on one event at most once: claims (consumer, event id) in evt_processed and
  * handles the event in the same transaction. Returns false when the event had been processed before.

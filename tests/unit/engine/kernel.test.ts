@@ -1,6 +1,4 @@
-import { DataSource } from 'typeorm';
 import { entityApiSchema } from '../../../metadata/src/model/api-schema';
-import { buildEntitySchemas } from '../../../platform/src/data/entity-schema';
 import { ModelRegistry } from '../../../platform/src/kernel/model-registry';
 import { runtimeOf } from '../../../platform/src/kernel/model-runtime';
 import { engineModel } from '../../fixtures/engine/plant-metadata';
@@ -79,43 +77,5 @@ describe('entityApiSchema', () => {
     expect(Object.keys(item.properties as object)).toEqual(
       expect.arrayContaining(['id', 'version', 'color', 'shelfLife', 'itemType', 'itemTypeId']),
     );
-  });
-});
-
-describe('buildEntitySchemas', () => {
-  it('gives TypeORM valid metadata for every table, link tables included', async () => {
-    const dataSource = new DataSource({
-      type: 'better-sqlite3',
-      database: ':memory:',
-      entities: buildEntitySchemas(engineModel()),
-    });
-    await dataSource.initialize();
-    try {
-      const workOrder = dataSource.getMetadata('work_order');
-      expect(workOrder.tableName).toBe('work_order');
-      expect(workOrder.columns.map((c) => c.databaseName)).toEqual(
-        expect.arrayContaining([
-          'id',
-          'tenant_id',
-          'version',
-          'deleted_at',
-          'ext',
-          'wo_no',
-          'item_id',
-          'planned_start',
-        ]),
-      );
-      expect(workOrder.relations.map((r) => r.propertyName).sort()).toEqual(['item', 'line']);
-      expect(workOrder.uniques.map((u) => u.columns.map((c) => c.databaseName))).toEqual([
-        ['tenant_id', 'wo_no'],
-      ]);
-      expect(dataSource.getMetadata('work_order_tags').primaryColumns.map((c) => c.databaseName)).toEqual([
-        'work_order_id',
-        'tag_id',
-      ]);
-      expect(dataSource.getMetadata('stock_txn').columns.map((c) => c.databaseName)).toContain('deleted_at');
-    } finally {
-      await dataSource.destroy();
-    }
   });
 });
