@@ -145,10 +145,20 @@ function metaPaths(): Record<string, PathItem> {
       get: op(
         tag,
         'getFormSchema',
-        "The entity's FormKit form, with extension fields and the tenant's overlays",
+        "The entity's FormKit form in the live Model, as the caller may see and change it",
         {
-          parameters: [ENTITY],
-          responses: { 200: ok('Form schema', OBJECT), ...errors(403, 404) },
+          parameters: [
+            ENTITY,
+            queryParameter(
+              'base',
+              { type: 'string' },
+              'Hash of the form definition the client holds (a generated one); `schema` is null when that is the form served',
+            ),
+          ],
+          responses: {
+            200: ok('Form definition: entity, path, label, customRules, hash and schema', OBJECT),
+            ...errors(403, 404),
+          },
         },
       ),
     },

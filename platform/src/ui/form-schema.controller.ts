@@ -1,6 +1,7 @@
-import { Controller, Get, Inject, Param, Req, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Req, UseInterceptors } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { formDocument } from '../../../metadata/src/forms/form-document';
+import { formDocument, type FormDocument } from '../../../metadata/src/forms/form-document';
+import { formDocumentHash } from '../../../metadata/src/forms/form-hash';
 import { NotFoundError } from '../crud/errors';
 import { EnvelopeInterceptor } from '../crud/http/envelope.interceptor';
 import { requestContext } from '../crud/http/request-context';
@@ -8,10 +9,16 @@ import { MODEL_REGISTRY } from '../crud/http/tokens';
 import type { ModelRegistry } from '../kernel/model-registry';
 import { callerView, filterFormSchema } from '../meta/caller-view';
 
+/** The served form: the live Model's form for the caller; `schema` null when the caller's copy is it. */
+export type ServedForm = Omit<FormDocument, 'schema'> & { hash: string; schema: unknown };
+
 /**
- * `GET /api/ui/forms/:entity`: the FormKit schema of an entity's form for the *current* Model, made by
- * the same form mapping as `mes generate`, so a published metadata change reaches the form without a
+ * `GET /api/ui/forms/:entity[?base=<hash>]`: an entity's form for the *current* Model, made by the
+ * same form mapping as `mes generate`, so a published metadata change reaches the form without a
  * rebuild; fields the caller may not read are left out and those it may not write are disabled.
+ * `hash` fingerprints the Model's form before the caller's access is applied. A browser that sends
+ * the hash of its generated definition as `base` gets `schema: null` when that definition is exactly
+ * the form it would be served, and renders its own copy.
  */
 @Controller('api/ui')
 @UseInterceptors(EnvelopeInterceptor)
@@ -19,13 +26,20 @@ export class FormSchemaController {
   constructor(@Inject(MODEL_REGISTRY) private readonly models: ModelRegistry) {}
 
   @Get('forms/:entity')
-  form(@Param('entity') name: string, @Req() request: FastifyRequest): unknown {
+  form(
+    @Param('entity') name: string,
+    @Query('base') base: string | undefined,
+    @Req() request: FastifyRequest,
+  ): ServedForm {
     const ctx = requestContext(request, this.models);
     const model = ctx.model;
     const entity = model.entities.get(name) ?? model.entitiesByPath.get(name);
     const view = callerView(ctx);
     if (!entity || !view.canSee(entity)) throw new NotFoundError('entity', name);
     const form = formDocument(model, entity);
-    return { ...form, schema: filterFormSchema(form.schema, entity, view) };
+    const hash = formDocumentHash(form);
+    const schema = filterFormSchema(form.schema, entity, view);
+    const unchanged = base === hash && JSON.stringify(schema) === JSON.stringify(form.schema);
+    return { ...form, hash, schema: unchanged ? null : schema };
   }
 }

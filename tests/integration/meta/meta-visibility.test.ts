@@ -1,4 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startSecurityServer, type SecurityServer } from '../security/security-server';
+
+/** A generated form definition of ui-runtime/src/generated/forms, as the browser app bundles it. */
+function generatedForm(file: string): { hash: string; schema: unknown } {
+  const path = join(__dirname, '..', '..', '..', 'ui-runtime', 'src', 'generated', 'forms', file);
+  return JSON.parse(readFileSync(path, 'utf8')) as { hash: string; schema: unknown };
+}
 
 interface FieldMeta {
   name: string;
@@ -85,5 +93,20 @@ describe('metadata as the caller may see it', () => {
     expect(
       inputsOf(adminWoForm.schema).find((input) => input.name === 'plannedQuantity')?.disabled,
     ).toBeFalsy();
+  });
+
+  it('leaves the generated form definition in charge while the live Model serves the same form to the caller', async () => {
+    const generated = generatedForm('work-order.form.json');
+    const url = `/api/ui/forms/work_order?base=${encodeURIComponent(generated.hash)}`;
+    const admin = (await api.call('admin', 'GET', url)).json().data;
+    expect(admin).toMatchObject({ entity: 'work_order', hash: generated.hash, schema: null });
+    // Without its base, or for a caller whose access changes the form, the server sends the schema.
+    const unasked = (await api.call('admin', 'GET', '/api/ui/forms/work_order')).json().data;
+    expect(unasked.schema).toEqual(generated.schema);
+    const operator = (await api.call('operator', 'GET', url)).json().data;
+    expect(inputsOf(operator.schema).find((input) => input.name === 'plannedQuantity')?.disabled).toBe(true);
+    // A browser built from other metadata than the live Model's gets the live form.
+    const stale = (await api.call('admin', 'GET', '/api/ui/forms/work_order?base=older')).json().data;
+    expect(stale.schema).toEqual(generated.schema);
   });
 });

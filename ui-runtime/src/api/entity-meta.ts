@@ -1,3 +1,4 @@
+import type { FormKitSchemaDefinition } from '@formkit/core';
 import { api } from './http';
 import type { EntityMeta, FieldMeta } from './meta';
 
@@ -38,4 +39,35 @@ export function apiNameOf(name: string): string {
 /** What a record is called: its display field, else its id. */
 export function recordTitle(meta: EntityMeta, record: Record<string, unknown>): string {
   return String(record[apiNameOf(meta.display)] ?? record.id);
+}
+
+/** A form definition as `mes generate` writes it and `GET /api/ui/forms/:entity` serves it. */
+export interface FormDefinition {
+  entity: string;
+  label: Record<string, string> | string;
+  hash: string;
+  schema: FormKitSchemaDefinition;
+}
+
+type ServedForm = Omit<FormDefinition, 'schema'> & { schema: FormKitSchemaDefinition | null };
+
+/** The generated form definitions (ui-runtime/src/generated/forms), loaded when first needed. */
+const generatedForms = import.meta.glob<FormDefinition>('../generated/forms/*.form.json', {
+  import: 'default',
+});
+
+/**
+ * The form of an entity for the signed-in user. The generated definition of a shipped entity is the
+ * form while the live Model serves the same one for this user; the server answers with a schema of
+ * its own only when it differs — extension fields, the tenant's overlay, a published change, fields
+ * the user may not read or write — or the entity has no generated definition.
+ */
+export async function formDefinition(entityName: string): Promise<FormDefinition> {
+  const load = generatedForms[`../generated/forms/${entityName.replace(/_/g, '-')}.form.json`];
+  const generated = load ? await load() : undefined;
+  const query = generated ? `?base=${encodeURIComponent(generated.hash)}` : '';
+  const served = await api<ServedForm>('GET', `/api/ui/forms/${encodeURIComponent(entityName)}${query}`);
+  if (served.schema !== null) return { ...served, schema: served.schema };
+  if (!generated) throw new Error(`no form definition of ${entityName}`);
+  return generated;
 }
