@@ -1,7 +1,8 @@
 /**
- * The served OpenAPI document is a contract a real client can use: it covers every route the router
- * holds, and a client generated from it with openapi-typescript compiles with tsc and drives sign-in,
- * a list and a workflow action over HTTP as the production planner (not an administrator).
+ * The served OpenAPI document is a contract a real client can use: it covers every API, health and
+ * metrics route the router holds (the browser app's files aside), and a client generated from it with
+ * openapi-typescript compiles with tsc and drives sign-in, a list and a workflow action over HTTP as
+ * the production planner (not an administrator).
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -151,7 +152,7 @@ describe('the served OpenAPI document as a client contract (sqlite)', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('documents every route the router holds, and declares the bearer scheme public routes opt out of', () => {
+  it('documents every API, health and metrics route the router holds, with the error envelope and the bearer scheme public routes opt out of', () => {
     const operations = Object.entries(document.paths).flatMap(([path, item]) =>
       Object.entries(item).map(([method, operation]) => ({ path, method: method.toUpperCase(), operation })),
     );
