@@ -38,13 +38,20 @@ const envelope = (data: unknown) => ({
 const now = () => new Date().toISOString().slice(0, 23).replace('T', ' ');
 
 const app = Fastify({ logger: false });
-const secret = new TextEncoder().encode(process.env.MES_JWT_SECRET ?? '');
+// Imported once: given raw bytes, jose would import the key on every request.
+const secret = crypto.subtle.importKey(
+  'raw',
+  new TextEncoder().encode(process.env.MES_JWT_SECRET ?? ''),
+  { name: 'HMAC', hash: 'SHA-256' },
+  false,
+  ['verify'],
+);
 
 app.addHook('onRequest', async (request, reply) => {
   if (request.routeOptions.url === '/health') return;
   const header = request.headers.authorization ?? '';
   try {
-    await jwtVerify(header.slice('Bearer '.length), secret, { algorithms: ['HS256'] });
+    await jwtVerify(header.slice('Bearer '.length), await secret, { algorithms: ['HS256'] });
   } catch {
     return reply.code(401).send({ code: 'UNAUTHORIZED' });
   }

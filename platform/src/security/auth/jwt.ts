@@ -1,3 +1,4 @@
+import { webcrypto } from 'node:crypto';
 import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { AuthenticationError } from './auth-errors';
 
@@ -15,8 +16,8 @@ export interface AccessClaims {
 const ALGORITHM = 'HS256';
 
 /** Signs claims with HS256 (`jose`); `iat` and `exp` are taken from the claims as given. */
-export function signJwt(claims: AccessClaims, secret: string): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' }).sign(keyOf(secret));
+export async function signJwt(claims: AccessClaims, secret: string): Promise<string> {
+  return new SignJWT(claims).setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' }).sign(await keyOf(secret));
 }
 
 /**
@@ -31,7 +32,7 @@ export async function verifyJwt(
 ): Promise<AccessClaims> {
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(token, keyOf(secret), {
+    ({ payload } = await jwtVerify(token, await keyOf(secret), {
       algorithms: [ALGORITHM],
       currentDate: new Date(nowSeconds * 1000),
       requiredClaims: ['sub', 'exp'],
@@ -44,8 +45,25 @@ export async function verifyJwt(
   return payload as AccessClaims;
 }
 
-function keyOf(secret: string): Uint8Array {
-  return new TextEncoder().encode(secret);
+/**
+ * The HMAC key of each secret, imported once: given raw bytes, jose imports a WebCrypto key on every
+ * call, which cost more than the verification itself.
+ */
+const keys = new Map<string, Promise<webcrypto.CryptoKey>>();
+
+function keyOf(secret: string): Promise<webcrypto.CryptoKey> {
+  let key = keys.get(secret);
+  if (!key) {
+    key = webcrypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode(secret),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign', 'verify'],
+    );
+    keys.set(secret, key);
+  }
+  return key;
 }
 
 function authenticationErrorOf(error: unknown): AuthenticationError {
