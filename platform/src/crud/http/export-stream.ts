@@ -5,7 +5,7 @@
  */
 import { PassThrough, Readable } from 'node:stream';
 import { once } from 'node:events';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import type { CompiledEntity } from '../../../../metadata/src/model';
 import type { EntityOperations, EntityRecord, ListQuery, RequestContext } from '../types';
 import { csvRows } from './csv';
@@ -46,7 +46,7 @@ export function csvExport(entity: CompiledEntity, pages: AsyncIterable<EntityRec
 export function xlsxExport(entity: CompiledEntity, pages: AsyncIterable<EntityRecord[]>): Readable {
   const columns = exportColumns(entity);
   const output = new PassThrough();
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+  const workbook = new (excel().stream.xlsx.WorkbookWriter)({
     stream: output,
     useStyles: false,
     useSharedStrings: false,
@@ -77,4 +77,9 @@ function xlsxCell(value: unknown): ExcelJS.CellValue {
   if (typeof value === 'number' || typeof value === 'boolean') return value;
   if (value instanceof Date) return value.toISOString();
   return neutralizeFormula(JSON.stringify(value));
+}
+
+/** exceljs (about 30 MB resident) is loaded with the first spreadsheet, not at startup. */
+function excel(): typeof ExcelJS {
+  return require('exceljs') as typeof ExcelJS;
 }

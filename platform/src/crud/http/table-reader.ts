@@ -3,7 +3,7 @@
  * their native types (numbers, booleans, dates); formula cells yield their cached result. Text cells
  * lose the apostrophe export puts before formula-like text, so an exported file imports back as is.
  */
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { BadRequestError } from '../errors';
 import { CsvSyntaxError, parseCsvRecords, type NumberedRow } from './csv';
 import { restoreFormulaText } from './formula-cells';
@@ -36,7 +36,7 @@ async function readCells(body: Buffer, format: TableFormat): Promise<NumberedRow
 }
 
 async function readXlsx(body: Buffer): Promise<NumberedRow<CellValue>[]> {
-  const workbook = new ExcelJS.Workbook();
+  const workbook = new (excel().Workbook)();
   try {
     await workbook.xlsx.load(body as unknown as ArrayBuffer);
   } catch (error) {
@@ -67,4 +67,9 @@ function cellValue(value: ExcelJS.CellValue): CellValue {
   if ('text' in value) return String(value.text);
   if ('error' in value) return null;
   return null;
+}
+
+/** exceljs (about 30 MB resident) is loaded with the first spreadsheet, not at startup. */
+function excel(): typeof ExcelJS {
+  return require('exceljs') as typeof ExcelJS;
 }
