@@ -5,7 +5,7 @@
  */
 import type { LoggerService } from '@nestjs/common';
 import pino, { type DestinationStream, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type pretty from 'pino-pretty';
 import type { LogFormat, LogLevel } from '../config/app-config';
 
 /**
@@ -39,7 +39,7 @@ export function createLogger(
   if (resolved === 'pretty')
     return pino(
       options,
-      pretty({
+      prettyPrinter()({
         destination: destination ?? 1,
         colorize: destination === undefined && process.stdout.isTTY === true,
         translateTime: 'SYS:HH:MM:ss.l',
@@ -48,6 +48,11 @@ export function createLogger(
       }),
     );
   return destination ? pino(options, destination) : pino(options);
+}
+
+/** pino-pretty (about 10 MB resident) is loaded only where logs are pretty-printed. */
+function prettyPrinter(): typeof pretty {
+  return (require('pino-pretty') as { default: typeof pretty }).default;
 }
 
 /** Nest's LoggerService on top of pino: Nest's `context` becomes a structured field. */
