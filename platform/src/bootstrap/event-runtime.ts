@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { EngineDatabase } from '../data/database';
-import { BullMqPublisher, EventWorker } from '../events/bullmq-transport';
+import type * as BullMqTransport from '../events/bullmq-transport';
 import type { EventConsumer } from '../events/consumer';
 import { OutboxRelay } from '../events/outbox-relay';
 import { InProcessPublisher, type EventPublisher } from '../events/publisher';
@@ -35,12 +35,17 @@ export function startEventRuntime(
   const onError = (error: unknown) => logger.error({ err: error }, 'event delivery failed');
   const settings = redisUrl ? { redisUrl, prefix: env.QUEUE_PREFIX?.trim() || 'mes' } : null;
   const consumes = consumeHere && consumersRunHere(env);
-  const worker = settings && consumes ? new EventWorker(db, consumers, settings, { onError }) : null;
-  const publisher: EventPublisher | null = settings
-    ? new BullMqPublisher(settings, onError)
-    : consumes
-      ? new InProcessPublisher(db, consumers)
+  const transport = settings ? bullMqTransport() : null;
+  const worker =
+    settings && transport && consumes
+      ? new transport.EventWorker(db, consumers, settings, { onError })
       : null;
+  const publisher: EventPublisher | null =
+    settings && transport
+      ? new transport.BullMqPublisher(settings, onError)
+      : consumes
+        ? new InProcessPublisher(db, consumers)
+        : null;
   const relay = publisher ? new OutboxRelay(db, publisher, { onError }) : null;
   // Not awaited: an unreachable Redis must not stop the server from starting (readiness reports it);
   // BullMQ connects and starts consuming when Redis comes up.
@@ -68,6 +73,11 @@ export function startEventRuntime(
       return stopping;
     },
   };
+}
+
+/** BullMQ and ioredis (about 28 MB resident) are loaded only when events go through Redis. */
+function bullMqTransport(): typeof BullMqTransport {
+  return require('../events/bullmq-transport') as typeof BullMqTransport;
 }
 
 /** EVENT_CONSUMERS=worker leaves BullMQ consumption to `mes worker`; default: this process consumes. */
