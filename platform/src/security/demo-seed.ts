@@ -16,6 +16,7 @@ export const DEMO_USERS: readonly { username: string; realName: string; role: st
     { username: 'inspector', realName: 'Quality inspector', role: 'quality_inspector', department: 'QC' },
     { username: 'clerk', realName: 'Warehouse clerk', role: 'warehouse_clerk', department: 'LOG' },
     { username: 'analyst', realName: 'Business analyst', role: 'business_analyst', department: 'ENG' },
+    { username: 'reviewer', realName: 'Metadata reviewer', role: 'metadata_reviewer', department: 'IT' },
     { username: 'auditor', realName: 'Auditor', role: 'auditor', department: 'FIN' },
   ];
 

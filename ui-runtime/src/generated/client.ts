@@ -11,6 +11,7 @@ export * from './client/bom-header';
 export * from './client/box';
 export * from './client/business-operation-log';
 export * from './client/calendar';
+export * from './client/change-set';
 export * from './client/customer';
 export * from './client/department';
 export * from './client/dictionary';
