@@ -4,6 +4,7 @@
  * ui-runtime/src/generated/forms, and the server serves it for the current Model (so a published
  * change reaches the form without a rebuild). Pure: it reads the compiled Model only.
  */
+import type { FormOverlay } from '../studio/layer';
 import type { FormDef, FormFieldRef, FormSection, I18nText } from '../types';
 import { camelCase, type CompiledEntity, type CompiledField, type Model } from '../model';
 import { apiPropertyOf, isWritableField } from '../model/api-schema';
@@ -25,16 +26,117 @@ export interface FormDocument {
 
 const DEFAULT_COLUMNS = 2;
 
-/** The form definition of an entity in a Model. */
-export function formDocument(model: Model, entity: CompiledEntity): FormDocument {
-  const form = entity.form ? model.forms.get(entity.form) : undefined;
+/** Whose form it is: the tenant's extension fields and its overlay (labels, help, order, placement). */
+export interface FormLayer {
+  /** Extension fields of other tenants are left out; without a tenant only those of every tenant stay. */
+  tenantId?: string;
+  overlay?: FormOverlay;
+}
+
+const EXTENSION_SECTION_TITLE: I18nText = { en: 'Extension fields', zh: '扩展字段' };
+
+/** The form definition of an entity in a Model, layered for a tenant. */
+export function formDocument(model: Model, entity: CompiledEntity, layer: FormLayer = {}): FormDocument {
+  const form = layeredForm(entity, entity.form ? model.forms.get(entity.form) : undefined, layer);
+  const schema = formSchema(model, entity, form);
+  const labels = new Map<string, I18nText>();
+  for (const [name, change] of Object.entries(layer.overlay?.fields ?? {})) {
+    const field = entity.fieldsByName.get(name);
+    if (field && change.label) labels.set(apiPropertyOf(field), change.label);
+  }
+  if (labels.size > 0) relabel(schema, labels);
   return {
     entity: entity.name,
     path: entity.path,
     label: form?.label ?? entity.label,
     customRules: [...CUSTOM_RULES],
-    schema: formSchema(model, entity, form),
+    schema,
   };
+}
+
+/** Gives the inputs named in `labels` their overlay label. */
+function relabel(nodes: SchemaNode[], labels: ReadonlyMap<string, I18nText>): void {
+  for (const node of nodes) {
+    const label = typeof node.name === 'string' ? labels.get(node.name) : undefined;
+    if (label && node.$formkit) {
+      node.label = label;
+      if (node.validationLabel) node.validationLabel = label;
+    }
+    if (Array.isArray(node.children)) relabel(node.children as SchemaNode[], labels);
+  }
+}
+
+/** Whether an extension field belongs to the tenant (declared fields always do). */
+function ownField(field: CompiledField, tenantId: string | undefined): boolean {
+  return (
+    field.storage !== 'ext' || !field.tenants || (tenantId !== undefined && field.tenants.includes(tenantId))
+  );
+}
+
+/**
+ * The form with the tenant's layer applied: extension fields of other tenants removed, the
+ * tenant's own placed where the overlay says (or in a trailing section), labels, help and order
+ * overridden. Without a form document the default form lists the tenant's fields.
+ */
+function layeredForm(
+  entity: CompiledEntity,
+  form: FormDef | undefined,
+  layer: FormLayer,
+): FormDef | undefined {
+  const own = (name: string) => {
+    const field = entity.fieldsByName.get(name);
+    return !field || ownField(field, layer.tenantId);
+  };
+  const overlay = layer.overlay ?? {};
+  const extension = entity.fields.filter((f) => f.storage === 'ext' && ownField(f, layer.tenantId));
+  if (!form) {
+    if (!layer.overlay && !entity.fields.some((f) => f.storage === 'ext')) return undefined;
+    form = { form: entity.name, entity: entity.name, sections: [{ fields: defaultFormFields(entity) }] };
+  }
+  const reorder = (section: FormSection): FormSection => {
+    const fields = section.fields.filter((item) => own(typeof item === 'string' ? item : item.field));
+    const rank = (item: string | FormFieldRef) => {
+      const at = (overlay.order ?? []).indexOf(typeof item === 'string' ? item : item.field);
+      return at < 0 ? Number.MAX_SAFE_INTEGER : at;
+    };
+    return { ...section, fields: [...fields].sort((a, b) => rank(a) - rank(b)) };
+  };
+  const placed = new Set(
+    [...(form.sections ?? []), ...(form.tabs ?? []).flatMap((t) => t.sections)].flatMap((s) =>
+      s.fields.map((item) => (typeof item === 'string' ? item : item.field)),
+    ),
+  );
+  const sections = (form.tabs ? form.tabs.flatMap((t) => t.sections) : (form.sections ?? [])).map((s) => ({
+    ...s,
+    fields: [...s.fields],
+  }));
+  const trailing: string[] = [];
+  for (const field of extension) {
+    if (placed.has(field.name)) continue;
+    const target = overlay.fields?.[field.name]?.section;
+    if (target !== undefined && sections[target]) sections[target].fields.push(field.name);
+    else trailing.push(field.name);
+  }
+  const overrides = { ...form.overrides };
+  for (const [name, change] of Object.entries(overlay.fields ?? {})) {
+    if (!entity.fieldsByName.has(name)) continue;
+    overrides[name] = {
+      ...overrides[name],
+      ...(change.help ? { help: change.help } : {}),
+    };
+  }
+  const extra: FormSection[] =
+    trailing.length > 0 ? [{ title: EXTENSION_SECTION_TITLE, fields: trailing }] : [];
+  if (form.tabs) {
+    let index = 0;
+    const tabs = form.tabs.map((tab) => ({
+      ...tab,
+      sections: tab.sections.map(() => reorder(sections[index++])),
+    }));
+    if (extra.length > 0) tabs.push({ title: EXTENSION_SECTION_TITLE, sections: extra });
+    return { ...form, tabs, overrides };
+  }
+  return { ...form, sections: [...sections.map(reorder), ...extra], overrides };
 }
 
 function formSchema(model: Model, entity: CompiledEntity, form: FormDef | undefined): SchemaNode[] {

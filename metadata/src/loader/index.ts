@@ -6,7 +6,7 @@ import { loadFile } from './load-file';
 export { DOCUMENT_KINDS, isDocumentKind, type LoadedDocument } from './document';
 export { discoverAll, discoverSources, originOf, type MetadataSource } from './discover';
 export { appendPointer, pointer } from './json-pointer';
-export { loadFile } from './load-file';
+export { loadFile, loadText } from './load-file';
 export { PositionMap, type SourcePosition } from './position-map';
 
 export interface LoadResult {

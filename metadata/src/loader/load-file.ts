@@ -45,6 +45,14 @@ export function loadFile(file: string, origin: string): FileLoadResult {
       diagnostics: [{ file, line: 1, col: 1, path: '', rule: 'file-read', message, severity: 'error' }],
     };
   }
+  return loadText(file, origin, text);
+}
+
+/**
+ * Parses one document held in memory (metadata published from the Metadata Studio); `file` names it
+ * in diagnostics.
+ */
+export function loadText(file: string, origin: string, text: string): FileLoadResult {
   const lineCounter = new LineCounter();
   const parsed = parseDocument(text, { lineCounter, uniqueKeys: true });
   if (parsed.errors.length > 0)

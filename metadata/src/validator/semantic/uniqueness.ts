@@ -1,3 +1,4 @@
+import { STUDIO_ORIGIN } from '../../studio/layer';
 import type { RuleId } from '../../rules';
 import type { LoadedDocument } from '../../loader';
 import { pointer } from '../../loader';
@@ -10,7 +11,8 @@ interface Declaration {
 }
 
 function originName(document: LoadedDocument): string {
-  return document.origin === 'core' ? 'core' : `plugin ${document.origin}`;
+  if (document.origin === 'core') return 'core';
+  return document.origin === STUDIO_ORIGIN ? 'Metadata Studio' : `plugin ${document.origin}`;
 }
 
 /** A clash is reported at both declarations, each naming the other. */
