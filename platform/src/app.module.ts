@@ -20,6 +20,10 @@ import { extensionAdminControllers, extensionAdminProviders } from './plugins/ad
 import type { PluginManager } from './plugins/plugin-manager';
 import type { SecurityHttpOptions } from './security/http/register-security';
 import { FormSchemaController } from './ui/form-schema.controller';
+import type { FormOverlayStore } from './studio/form-overlay-store';
+import { StudioController } from './studio/studio.controller';
+import type { StudioService } from './studio/studio.service';
+import { FORM_OVERLAYS, STUDIO_SERVICE } from './studio/tokens';
 import { StaticAppRegistrar } from './ui/static-app.registrar';
 import { TRACE_DATABASE, TraceController } from './trace/http/trace.controller';
 import { WORKFLOW_SERVICE, WorkflowController } from './workflow/http/workflow.controller';
@@ -55,6 +59,10 @@ export interface AppDependencies {
   metrics?: MetricsOptions;
   /** With read replicas: who wrote recently, so their reads go to the primary (read-your-writes). */
   recentWriters?: RecentWriters;
+  /** The Metadata Studio; without it `/api/studio` is not mounted. */
+  studio?: StudioService;
+  /** Tenants' form overlays the form schema route layers forms with. */
+  formOverlays?: FormOverlayStore;
 }
 
 const CORE_ORIGINS = ['core'];
@@ -83,6 +91,7 @@ export class AppModule {
         ...(deps.workflows ? [WorkflowController] : []),
         ...(deps.traceDatabase ? [TraceController, WebhookAdminController] : []),
         ...(deps.records ? [AbcAnalysisController] : []),
+        ...(deps.studio ? [StudioController] : []),
       ],
       providers: [
         ...extensionAdminProviders(deps.plugins, deps.models),
@@ -94,6 +103,8 @@ export class AppModule {
             ]
           : []),
         ...(deps.records ? [{ provide: INVENTORY_RECORDS, useValue: deps.records }] : []),
+        ...(deps.studio ? [{ provide: STUDIO_SERVICE, useValue: deps.studio }] : []),
+        { provide: FORM_OVERLAYS, useValue: deps.formOverlays ?? null },
         StaticAppRegistrar,
         { provide: READINESS_CHECKS, useValue: deps.readinessChecks },
       ],

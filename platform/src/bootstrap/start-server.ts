@@ -26,6 +26,9 @@ import { PluginManager } from '../plugins/plugin-manager';
 import { PluginRuntime } from '../plugins/plugin-runtime';
 import { pluginSettings } from '../plugins/plugin-settings';
 import { MetadataSync } from '../kernel/metadata-sync';
+import { FormOverlayStore } from '../studio/form-overlay-store';
+import { StudioService } from '../studio/studio.service';
+import { StudioVersionStore } from '../studio/studio-version-store';
 import { createLogger } from '../ops/logger';
 import type { ReadinessCheck } from '../ops/health.controller';
 import { assertProductionSecrets } from '../security/production-secrets';
@@ -113,6 +116,9 @@ interface Engine extends RunningWorker {
   cleanups: (() => Promise<void>)[];
   security: Awaited<ReturnType<typeof bootstrapSecurity>>;
   workflows: ReturnType<typeof wireWorkflowsAndEvents>;
+  /** The Metadata Studio's change sets and publishing, and the tenants' form overlays. */
+  studio: StudioService;
+  formOverlays: FormOverlayStore;
 }
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
@@ -137,6 +143,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         workflows,
         traceDatabase: database,
         records: service,
+        studio: engine.studio,
+        formOverlays: engine.formOverlays,
         metrics: {
           token: env.MES_METRICS_TOKEN?.trim() || null,
           production: env.NODE_ENV === 'production',
@@ -204,7 +212,10 @@ async function startEngine(options: StartOptions, role: ProcessRole): Promise<En
     const roots = options.metadataRoots ?? DEFAULT_METADATA_ROOTS;
     const pluginConfig = pluginSettings(env, projectRoot());
     const database = new EngineDatabase(dataSource);
+    const studioVersions = new StudioVersionStore(dataSource);
+    const formOverlays = new FormOverlayStore(dataSource);
     const plugins = new PluginManager({
+      studio: studioVersions,
       database,
       roots,
       catalog: pluginCatalog(roots),
@@ -270,6 +281,15 @@ async function startEngine(options: StartOptions, role: ProcessRole): Promise<En
     });
     await step('plugin code started', () => plugins.attachRuntime(pluginRuntime));
     cleanups.push(() => pluginRuntime.stop());
+    const studio = new StudioService({
+      database,
+      plugins,
+      operations: security.operations,
+      records: service,
+      workflows,
+      versions: studioVersions,
+      overlays: formOverlays,
+    });
 
     if (background)
       for (const task of options.backgroundTasks ?? []) {
@@ -315,6 +335,8 @@ async function startEngine(options: StartOptions, role: ProcessRole): Promise<En
       cleanups,
       security,
       workflows,
+      studio,
+      formOverlays,
       url: null,
       drain: () => drain.start(),
       close: async () => {

@@ -15,14 +15,22 @@ export interface MetadataActor {
 
 /** One change of a plugin or an extension field, as its audit record describes it. */
 export interface MetadataChange {
-  entity: 'plugin' | 'extension_field';
-  /** The plugin name, or `<entity>.<field>`. */
+  entity: 'plugin' | 'extension_field' | 'change_set' | 'metadata_version';
+  /** The plugin name, `<entity>.<field>`, the change set number or the studio version. */
   recordId: string;
-  /** install, upgrade, enable, disable, uninstall; add, rename, promote, archive. */
+  /** install, upgrade, enable, disable, uninstall; add, rename, promote, archive; publish, rollback. */
   operation: string;
   /** What changed: names, versions, definitions. */
   detail: Record<string, unknown>;
 }
+
+/** The detail key naming what changed. */
+const DETAIL_KEY: Record<MetadataChange['entity'], string> = {
+  plugin: 'plugin',
+  extension_field: 'field',
+  change_set: 'changeSet',
+  metadata_version: 'version',
+};
 
 /** Widths of the audit columns these values go to (the full values stay in the detail). */
 const RECORD_ID_LENGTH = 64;
@@ -42,7 +50,7 @@ export async function auditMetadataChange(
     recordId: change.recordId.slice(0, RECORD_ID_LENGTH),
     action: 'METADATA_CHANGE',
     transition: change.operation,
-    detail: { [change.entity === 'plugin' ? 'plugin' : 'field']: change.recordId, ...change.detail },
+    detail: { [DETAIL_KEY[change.entity]]: change.recordId, ...change.detail },
     ip: actor.ip,
     userAgent: actor.userAgent?.slice(0, USER_AGENT_LENGTH) ?? null,
     traceId: actor.traceId,

@@ -9,6 +9,7 @@ import {
   type LoadResult,
 } from '../../../metadata/src/loader';
 import { compileModel, type ExtensionFieldInput, type Model } from '../../../metadata/src/model';
+import { applyGrants, loadLayer, type StudioLayer } from '../../../metadata/src/studio/layer';
 import type { PluginManifest } from '../../../metadata/src/types';
 import { validateDocuments, type ValidationResult } from '../../../metadata/src/validator';
 
@@ -32,6 +33,8 @@ export interface ModelSources {
   /** Folders of the plugins to serve (enabled), by name. */
   plugins: ReadonlyMap<string, string>;
   extensionFields?: ExtensionFieldInput[];
+  /** Metadata published from the Metadata Studio, composed after core and the plugins. */
+  studio?: StudioLayer;
 }
 
 /**
@@ -48,11 +51,12 @@ export function composeModel(sources: ModelSources, version: number): Model {
     const folder = folders.get(document.origin);
     return folder !== undefined && resolve(document.file).startsWith(folder);
   };
-  const kept = documents.filter(served);
-  const result = validated(
-    kept,
-    diagnostics.filter((d) => !documents.some((doc) => doc.file === d.file && !served(doc))),
-  );
+  const layered = withStudio(documents.filter(served), sources.studio);
+  const kept = layered.documents;
+  const result = validated(kept, [
+    ...diagnostics.filter((d) => !documents.some((doc) => doc.file === d.file && !served(doc))),
+    ...layered.diagnostics,
+  ]);
   const servedEntities = new Set(kept.filter((d) => d.kind === 'entity').map((d) => d.name));
   const dormant = new Set(
     documents
@@ -105,6 +109,37 @@ function fileStamp(file: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** The last studio composition: reused while the same files and the same layer come in. */
+let lastStudio: {
+  files: readonly LoadedDocument[];
+  layer: string;
+  result: { documents: LoadedDocument[]; diagnostics: Diagnostic[] };
+} | null = null;
+
+/**
+ * The served files followed by the studio layer's documents, with the layer's grants added to the
+ * roles they name. The result is reused (same objects) for the same files and layer, so validation
+ * is not repeated when only extension fields or the version changed.
+ */
+function withStudio(
+  files: LoadedDocument[],
+  studio: StudioLayer | undefined,
+): { documents: LoadedDocument[]; diagnostics: Diagnostic[] } {
+  if (!studio || (studio.documents.length === 0 && Object.keys(studio.grants).length === 0))
+    return { documents: files, diagnostics: [] };
+  const layer = JSON.stringify(studio);
+  const last = lastStudio;
+  if (last && last.layer === layer && sameItems(last.files, files)) return last.result;
+  const loaded = loadLayer(studio);
+  const granted = applyGrants([...files, ...loaded.documents], studio.grants);
+  const result = {
+    documents: granted.documents,
+    diagnostics: [...loaded.diagnostics, ...granted.diagnostics],
+  };
+  lastStudio = { files, layer, result };
+  return result;
 }
 
 /** The last validation: reused while the very same documents (and load diagnostics) come in. */

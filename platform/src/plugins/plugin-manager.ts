@@ -3,7 +3,8 @@ import { existsSync, rmSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import semver from 'semver';
 import type { DataSource } from 'typeorm';
-import type { Model } from '../../../metadata/src/model';
+import type { ExtensionFieldInput, Model } from '../../../metadata/src/model';
+import { emptyLayer, type StudioLayer } from '../../../metadata/src/studio/layer';
 import {
   DestructiveChangeError,
   diffSnapshots,
@@ -11,6 +12,7 @@ import {
   type SchemaChange,
 } from '../../../metadata/src/model/schema-diff';
 import { emptySnapshot, toSnapshot, type SchemaSnapshot } from '../../../metadata/src/model/snapshot';
+import type { Diagnostic } from '../../../metadata/src/diagnostic';
 import type { PluginManifest } from '../../../metadata/src/types';
 import type { EngineDatabase, SqlExecutor } from '../data/database';
 import { ExtensionFieldStore } from '../extensions/extension-field-store';
@@ -51,6 +53,8 @@ export interface PluginManagerOptions {
   uploads?: boolean;
   /** Ed25519 public keys a package must be signed by; none = unsigned packages are accepted. */
   trustedKeys?: readonly KeyObject[];
+  /** The published Metadata Studio layer, read again at every composition (shared by the instances). */
+  studio?: { layer(): Promise<StudioLayer> };
 }
 
 /** An uploaded `.tgz` being installed: kept in the database with the registry row. */
@@ -92,6 +96,9 @@ export class PluginManager {
   private readonly extensionFields: ExtensionFieldStore;
   private readonly listeners = new Set<MetadataChangeListener>();
   private pluginRuntime: PluginRuntime | null = null;
+  /** The studio layer of the last composition, which plugin checks validate against. */
+  private studioLayer: StudioLayer = emptyLayer();
+  private conflicts: Diagnostic[] = [];
 
   constructor(private readonly options: PluginManagerOptions) {
     this.store = new PluginStore(options.database.dataSource);
@@ -505,17 +512,73 @@ export class PluginManager {
     rmSync(dirname(dir), { recursive: true, force: true });
   }
 
+  /**
+   * Composes core, the plugins, the extension fields and the studio layer. When the studio layer no
+   * longer validates against a newer core or plugin version, the Model is served without it and the
+   * conflicts are kept for the studio to report: never silently overwritten, never a failed start.
+   */
   private async compose(plugins: ReadonlyMap<string, string>, version: number): Promise<Model> {
+    const studio = (await this.options.studio?.layer()) ?? emptyLayer();
+    const sources = {
+      roots: this.options.roots,
+      plugins,
+      extensionFields: await this.extensionFields.activeInputs(),
+    };
+    try {
+      const model = composeModel({ ...sources, studio }, version);
+      this.studioLayer = studio;
+      this.conflicts = [];
+      return model;
+    } catch (error) {
+      if (
+        !(error instanceof MetadataRejectedError) ||
+        studio.documents.length + Object.keys(studio.grants).length === 0
+      )
+        throw error;
+      this.studioLayer = emptyLayer();
+      this.conflicts = error.diagnostics;
+      return composeModel(sources, version);
+    }
+  }
+
+  /** Why the published studio layer is not served (it conflicts with core or plugin metadata); empty when it is. */
+  studioConflicts(): readonly Diagnostic[] {
+    return this.conflicts;
+  }
+
+  /**
+   * Composes, without swapping it in, the Model that core, the enabled plugins and the given studio
+   * layer and extension fields make (the studio's validation and preview). Throws
+   * MetadataRejectedError with every diagnostic when it does not validate.
+   */
+  async composeWith(studio: StudioLayer, extensionFields: ExtensionFieldInput[]): Promise<Model> {
     return composeModel(
-      { roots: this.options.roots, plugins, extensionFields: await this.extensionFields.activeInputs() },
-      version,
+      { roots: this.options.roots, plugins: await this.enabledPlugins(), extensionFields, studio },
+      this.registry?.nextVersion() ?? 1,
     );
+  }
+
+  /** The extension fields registered now, as Model input. */
+  activeExtensionFields(): Promise<ExtensionFieldInput[]> {
+    return this.extensionFields.activeInputs();
+  }
+
+  /**
+   * Runs a metadata change alone among the manager's own (plugins, extension fields), so no Model is
+   * composed from half of it; `swap` recomposes from the registry tables, swaps the Model in and tells
+   * the other instances.
+   */
+  changeExclusively<T>(work: (swap: (reason: string) => Promise<Model>) => Promise<T>): Promise<T> {
+    return this.serialized(() => work((reason) => this.swapIn(reason)));
   }
 
   /** Validates core + the given plugins together; a failure is reported against `name`. */
   private composeFor(name: string, plugins: ReadonlyMap<string, string>): Model {
     try {
-      return composeModel({ roots: this.options.roots, plugins }, this.registry?.nextVersion() ?? 1);
+      return composeModel(
+        { roots: this.options.roots, plugins, studio: this.studioLayer },
+        this.registry?.nextVersion() ?? 1,
+      );
     } catch (error) {
       if (error instanceof MetadataRejectedError) throw pluginMetadataRejected(name, error.diagnostics);
       throw error;

@@ -1,0 +1,164 @@
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  ParseIntPipe,
+  Patch,
+  Post,
+  Query,
+  Req,
+  UseInterceptors,
+} from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { hasPermission } from '../../../metadata/src/model/permissions';
+import { BadRequestError } from '../crud/errors';
+import { EnvelopeInterceptor } from '../crud/http/envelope.interceptor';
+import { requestContext } from '../crud/http/request-context';
+import { MODEL_REGISTRY } from '../crud/http/tokens';
+import type { EntityRecord, ListResult } from '../crud/types';
+import type { ModelRegistry } from '../kernel/model-registry';
+import { effectivePermissions, type SecureContext } from '../security/principal';
+import type { WorkflowActor } from '../workflow/actor';
+import type { ActionResult } from '../workflow/workflow.service';
+import { EDIT, requirePermission, type StudioCheck, type StudioService } from './studio.service';
+import { STUDIO_SERVICE } from './tokens';
+
+/** Review actions fired from the studio; `publish` has its own route, which migrates first. */
+const REVIEW_ACTIONS = new Set(['submit', 'reject', 'reopen']);
+
+/**
+ * `/api/studio`: Metadata Studio change sets (drafts need metadata:edit, publishing and rollback
+ * metadata:publish), their validation and preview, the published versions and the published layer.
+ */
+@Controller('api/studio')
+@UseInterceptors(EnvelopeInterceptor)
+export class StudioController {
+  constructor(
+    @Inject(STUDIO_SERVICE) private readonly studio: StudioService,
+    @Inject(MODEL_REGISTRY) private readonly models: ModelRegistry,
+  ) {}
+
+  @Get('change-sets')
+  list(@Query() query: Record<string, unknown>, @Req() request: FastifyRequest): Promise<ListResult> {
+    return this.studio.list(this.context(request), query);
+  }
+
+  @Post('change-sets')
+  @HttpCode(201)
+  create(@Body() body: unknown, @Req() request: FastifyRequest): Promise<EntityRecord> {
+    return this.studio.create(this.context(request), objectBody(body));
+  }
+
+  @Get('change-sets/:id')
+  get(@Param('id', ParseIntPipe) id: number, @Req() request: FastifyRequest): Promise<EntityRecord> {
+    return this.studio.get(this.context(request), id);
+  }
+
+  @Patch('change-sets/:id')
+  update(
+    @Param('id', ParseIntPipe) id: number,
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
+  ): Promise<EntityRecord> {
+    return this.studio.update(this.context(request), id, objectBody(body));
+  }
+
+  /** Body `{version}`: moves the draft onto the newest published version. */
+  @Post('change-sets/:id/rebase')
+  @HttpCode(200)
+  rebase(
+    @Param('id', ParseIntPipe) id: number,
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
+  ): Promise<EntityRecord> {
+    return this.studio.rebase(this.context(request), id, objectBody(body).version);
+  }
+
+  /** Validation errors on the elements they concern, and the schema and API diff publishing makes. */
+  @Get('change-sets/:id/preview')
+  preview(@Param('id', ParseIntPipe) id: number, @Req() request: FastifyRequest): Promise<StudioCheck> {
+    return this.studio.check(this.context(request), id);
+  }
+
+  /** Body `{content}`: validates content that is not saved yet. */
+  @Post('validate')
+  @HttpCode(200)
+  validate(@Body() body: unknown, @Req() request: FastifyRequest): Promise<StudioCheck> {
+    return this.studio.checkDraft(this.context(request), objectBody(body).content);
+  }
+
+  /** Body `{version, reason?}` for `submit`, `reject` (reason required) and `reopen`. */
+  @Post('change-sets/:id/actions/:action')
+  @HttpCode(200)
+  action(
+    @Param('id', ParseIntPipe) id: number,
+    @Param('action') action: string,
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
+  ): Promise<ActionResult> {
+    const ctx = this.context(request);
+    requirePermission(ctx, EDIT);
+    if (!REVIEW_ACTIONS.has(action))
+      throw new BadRequestError(
+        `Unknown review action '${action}'; use submit, reject or reopen (publish has its own route)`,
+      );
+    const { version, reason } = objectBody(body);
+    return this.studio.fire(ctx, actorOf(ctx), id, action, {
+      ...(typeof version === 'number' ? { version } : {}),
+      ...(typeof reason === 'string' ? { reason } : {}),
+    });
+  }
+
+  /** Body `{version, confirmDestructive?}`. */
+  @Post('change-sets/:id/publish')
+  @HttpCode(200)
+  publish(
+    @Param('id', ParseIntPipe) id: number,
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
+  ): Promise<unknown> {
+    const ctx = this.context(request);
+    return this.studio.publish(ctx, actorOf(ctx), id, objectBody(body));
+  }
+
+  @Get('versions')
+  history(@Req() request: FastifyRequest): Promise<unknown> {
+    return this.studio.history(this.context(request));
+  }
+
+  /** Body `{version}`: serves that version again (0 = before the first publish); nothing is dropped. */
+  @Post('rollback')
+  @HttpCode(200)
+  rollback(@Body() body: unknown, @Req() request: FastifyRequest): Promise<unknown> {
+    return this.studio.rollback(this.context(request), objectBody(body).version);
+  }
+
+  /** The published studio layer (`mes metadata pull`). */
+  @Get('published')
+  published(@Req() request: FastifyRequest): Promise<unknown> {
+    return this.studio.published(this.context(request));
+  }
+
+  private context(request: FastifyRequest): SecureContext {
+    return requestContext(request, this.models);
+  }
+}
+
+function actorOf(ctx: SecureContext): WorkflowActor {
+  const granted = effectivePermissions(ctx.principal, ctx.model);
+  return {
+    userId: ctx.principal.userId,
+    roles: ctx.principal.roles,
+    hasPermission: (code) => hasPermission(granted, code),
+  };
+}
+
+function objectBody(body: unknown): Record<string, unknown> {
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body))
+    throw new BadRequestError('The body must be a JSON object');
+  return body as Record<string, unknown>;
+}
