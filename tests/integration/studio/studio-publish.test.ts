@@ -1,0 +1,269 @@
+/**
+ * The Metadata Studio over HTTP, as the roles that do the job, on SQLite and MariaDB: the analyst
+ * drafts DOMAIN.md §15 scenario 14 ("Engineering Problem") as a change set and cannot publish it; a
+ * reviewer publishes it (table created, Model swapped, version and METADATA_CHANGE audit recorded);
+ * the operator creates a record; bad names are refused with their rule on their element; concurrent
+ * edits and stale bases are 409; a field added to the core inspection form reaches the tenant's
+ * inspectors only; rollback hides it and keeps the data.
+ */
+import { engineeringProblemContent } from '../../support/engineering-problem';
+import { seedDemoSecurity } from '../../../platform/src/security/demo-seed';
+import {
+  PASSWORD,
+  startSecurityServer,
+  type Dialect,
+  type Reply,
+  type SecurityServer,
+} from '../security/security-server';
+
+interface ChangeSet {
+  id: number;
+  version: number;
+  csNo: string;
+  status: string;
+}
+
+describe.each<Dialect>(['sqlite', 'mysql'])('Metadata Studio on %s', (dialect) => {
+  let mes: SecurityServer;
+  const data = <T>(reply: Reply): T => {
+    if (reply.statusCode >= 300) throw new Error(`${reply.statusCode}: ${reply.body}`);
+    return reply.json().data as T;
+  };
+  const draft = async (title: string, content: unknown): Promise<ChangeSet> =>
+    data<ChangeSet>(await mes.call('analyst', 'POST', '/api/studio/change-sets', { title, content }));
+  const submit = async (changeSet: ChangeSet): Promise<ChangeSet> =>
+    data<{ record: ChangeSet }>(
+      await mes.call('analyst', 'POST', `/api/studio/change-sets/${changeSet.id}/actions/submit`, {
+        version: changeSet.version,
+      }),
+    ).record;
+  const publish = (changeSet: ChangeSet, as = 'reviewer') =>
+    mes.call(as, 'POST', `/api/studio/change-sets/${changeSet.id}/publish`, { version: changeSet.version });
+  const inspectionFormNames = async (username: string): Promise<string[]> =>
+    JSON.stringify(data(await mes.call(username, 'GET', '/api/ui/forms/inspection'))).match(
+      /"name":"[a-zA-Z]+"/g,
+    ) ?? [];
+
+  beforeAll(async () => {
+    mes = await startSecurityServer(dialect, 'studio');
+  });
+  afterAll(async () => {
+    await mes?.stop();
+  });
+
+  it('publishes the analyst\'s "Engineering Problem" through review; the operator then creates one', async () => {
+    expect((await mes.call('operator', 'GET', '/api/studio/change-sets')).statusCode).toBe(403);
+    const created = await draft('Engineering problems', engineeringProblemContent());
+    expect(created.csNo).toMatch(/^CS-\d{8}-\d{3}$/);
+    expect(created.status).toBe('DRAFT');
+
+    const preview = data<{
+      valid: boolean;
+      diff: { schema: { kind: string; table: string }[]; api: { added: string[] } };
+    }>(await mes.call('analyst', 'GET', `/api/studio/change-sets/${created.id}/preview`));
+    expect(preview.valid).toBe(true);
+    expect(preview.diff.schema).toContainEqual(
+      expect.objectContaining({ kind: 'createTable', table: 'engineering_problem' }),
+    );
+    expect(preview.diff.api.added).toEqual(['/api/engineering-problems']);
+
+    const inReview = await submit(created);
+    expect(inReview.status).toBe('IN_REVIEW');
+    const refused = await publish(inReview, 'analyst');
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().message).toContain('metadata:publish');
+    // The generic action route cannot publish around the schema migration.
+    const around = await mes.call('reviewer', 'POST', `/api/change-sets/${created.id}/actions/publish`, {
+      version: inReview.version,
+      fields: { publishedVersion: 1 },
+    });
+    expect(around.statusCode).toBe(409);
+
+    const published = data<{ version: number; record: ChangeSet & { publishedVersion: number } }>(
+      await publish(inReview),
+    );
+    expect(published.version).toBe(1);
+    expect(published.record).toMatchObject({ status: 'PUBLISHED', publishedVersion: 1 });
+    const [audit] = await mes.query<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'METADATA_CHANGE' AND entity_name = 'change_set' AND record_id = ?",
+      [created.csNo],
+    );
+    expect(Number(audit.n)).toBe(1);
+
+    const problem = await mes.call('operator', 'POST', '/api/engineering-problems', {
+      title: 'Housing cracks at the boss',
+      severity: 'HIGH',
+      dueDate: '2026-12-24',
+    });
+    expect(problem.statusCode).toBe(201);
+    expect(problem.json().data).toMatchObject({ status: 'OPEN', severity: 'HIGH' });
+    expect(problem.json().data.epNo).toMatch(/^EP-\d{8}-001$/);
+    expect(
+      (await mes.call('operator', 'GET', '/api/engineering-problems?filter[severity][eq]=HIGH')).json().data
+        .total,
+    ).toBe(1);
+    const menu = JSON.stringify(data(await mes.call('operator', 'GET', '/api/auth/me')));
+    expect(menu).toContain('engineering_problem');
+  });
+
+  it('refuses reserved words, system columns and existing entities with the rule on the element', async () => {
+    const { documents } = engineeringProblemContent() as { documents: Record<string, unknown>[] };
+    const entity = documents[0] as { fields: Record<string, unknown> };
+    const check = data<{ valid: boolean; errors: { document: string; path: string; rule: string }[] }>(
+      await mes.call('analyst', 'POST', '/api/studio/validate', {
+        content: {
+          documents: [
+            {
+              ...entity,
+              entity: 'bad_problem',
+              form: undefined,
+              workflow: undefined,
+              fields: {
+                ...entity.fields,
+                select: { type: 'string', label: { en: 'Select', zh: '选择' } },
+                created_at: { type: 'datetime', label: { en: 'Created', zh: '创建' } },
+              },
+            },
+            { ...entity, entity: 'work_order', form: undefined, workflow: undefined },
+          ],
+        },
+      }),
+    );
+    expect(check.valid).toBe(false);
+    expect(check.errors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          document: 'studio/entity/bad_problem',
+          path: '/fields/select',
+          rule: 'reserved-word',
+        }),
+        expect.objectContaining({
+          document: 'studio/entity/bad_problem',
+          path: '/fields/created_at',
+          rule: 'system-column',
+        }),
+        expect.objectContaining({ document: 'studio/entity/work_order', rule: 'duplicate-name' }),
+      ]),
+    );
+  });
+
+  it('answers 409 to a stale edit and to publishing on top of a newer version', async () => {
+    const stale = await draft('Made on version 1', { documents: [] });
+    const first = await mes.call('analyst', 'PATCH', `/api/studio/change-sets/${stale.id}`, {
+      version: stale.version,
+      description: 'first edit',
+    });
+    expect(first.statusCode).toBe(200);
+    const second = await mes.call('analyst', 'PATCH', `/api/studio/change-sets/${stale.id}`, {
+      version: stale.version,
+      description: 'second edit',
+    });
+    expect(second.statusCode).toBe(409);
+
+    const newer = await submit(
+      await draft('Label change', { grants: { business_analyst: ['engineering_problem:create'] } }),
+    );
+    expect((await publish(newer)).statusCode).toBe(200);
+    const behind = await submit(data<ChangeSet>(first));
+    const conflict = await publish(behind);
+    expect(conflict.statusCode).toBe(409);
+    expect(conflict.json().message).toContain('rebase');
+    const reopened = data<{ record: ChangeSet }>(
+      await mes.call('analyst', 'POST', `/api/studio/change-sets/${behind.id}/actions/reopen`, {
+        version: behind.version,
+      }),
+    ).record;
+    const rebased = data<ChangeSet>(
+      await mes.call('analyst', 'POST', `/api/studio/change-sets/${behind.id}/rebase`, {
+        version: reopened.version,
+      }),
+    );
+    expect((await publish(await submit(rebased))).statusCode).toBe(200);
+  });
+
+  it("adds a field to the core inspection form for this tenant's inspectors; rollback hides it, data kept", async () => {
+    expect(await inspectionFormNames('inspector')).not.toContain('"name":"lineStopped"');
+    const [{ version: before }] = data<{ version: number }[]>(
+      await mes.call('analyst', 'GET', '/api/studio/versions'),
+    );
+    const changeSet = await submit(
+      await draft('Line stop on inspections', {
+        extensionFields: [
+          {
+            entity: 'inspection',
+            name: 'line_stopped',
+            definition: { type: 'boolean', label: { en: 'Line stopped', zh: '停线' } },
+          },
+        ],
+        formOverlays: [
+          {
+            entity: 'inspection',
+            overlay: {
+              fields: { line_stopped: { section: 0, help: { en: 'Was the line stopped?', zh: '是否停线' } } },
+            },
+          },
+        ],
+      }),
+    );
+    expect((await publish(changeSet)).statusCode).toBe(200);
+    expect(await inspectionFormNames('inspector')).toContain('"name":"lineStopped"');
+
+    // The same role in another tenant does not get it.
+    await seedDemoSecurity(mes.database, mes.server.registry.current(), 'OTHER', {
+      MES_DEMO_PASSWORD: PASSWORD,
+    });
+    const login = await mes.server.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { tenant: 'OTHER', username: 'inspector', password: PASSWORD },
+    });
+    const otherForm = await mes.server.app.inject({
+      method: 'GET',
+      url: '/api/ui/forms/inspection',
+      headers: { authorization: `Bearer ${String(login.json().data.accessToken)}` },
+    });
+    expect(otherForm.statusCode).toBe(200);
+    expect(otherForm.body).toContain('"name":"inspectionType"');
+    expect(otherForm.body).not.toContain('"name":"lineStopped"');
+
+    const [inspector] = await mes.query<{ id: number }>(
+      "SELECT id FROM sys_user WHERE tenant_id = 'DEMO' AND username = 'inspector'",
+    );
+    const uom = data<{ id: number }>(
+      await mes.call('admin', 'POST', '/api/units', { uomCode: 'PCS', uomName: 'Pieces' }),
+    );
+    const item = data<{ id: number }>(
+      await mes.call('admin', 'POST', '/api/items', { itemName: 'Housing', itemType: 'RAW', uomId: uom.id }),
+    );
+    const box = data<{ boxNo: string }>(await mes.call('admin', 'POST', '/api/boxes', { itemId: item.id }));
+    const inspection = data<{ id: number }>(
+      await mes.call('inspector', 'POST', '/api/inspections', {
+        inspectionType: 'IPQC',
+        refType: 'BOX',
+        refId: box.boxNo,
+        inspectorId: Number(inspector.id),
+        inspectionDate: '2026-12-06T08:00:00Z',
+        lineStopped: true,
+      }),
+    );
+    const rolledBack = await mes.call('reviewer', 'POST', '/api/studio/rollback', { version: before });
+    expect(rolledBack.statusCode).toBe(200);
+    expect(await inspectionFormNames('inspector')).not.toContain('"name":"lineStopped"');
+    const read = data<Record<string, unknown>>(
+      await mes.call('inspector', 'GET', `/api/inspections/${inspection.id}`),
+    );
+    expect(read).not.toHaveProperty('lineStopped');
+    const [row] = await mes.query<{ ext: string | Record<string, unknown> }>(
+      'SELECT ext FROM inspection WHERE id = ?',
+      [inspection.id],
+    );
+    const ext = typeof row.ext === 'string' ? (JSON.parse(row.ext) as Record<string, unknown>) : row.ext;
+    expect(ext.line_stopped).toBe(true);
+    // The engineering problems published before stay served.
+    expect((await mes.call('operator', 'GET', '/api/engineering-problems')).statusCode).toBe(200);
+    const history = data<{ version: number; rollbackOf?: number }[]>(
+      await mes.call('analyst', 'GET', '/api/studio/versions'),
+    );
+    expect(history[0]).toMatchObject({ rollbackOf: before });
+  });
+});
