@@ -1,0 +1,76 @@
+/**
+ * A change set published on instance A is served by instance B (same MariaDB, Redis metadata sync):
+ * the operator signed in to B creates an Engineering Problem as soon as B has swapped its Model.
+ */
+import { Writable } from 'node:stream';
+import { startServer, type RunningServer } from '../../../platform/src/bootstrap/start-server';
+import { engineeringProblemContent } from '../../support/engineering-problem';
+import { startSecurityServer, type SecurityServer } from '../security/security-server';
+
+const SECRET = 'jwt-secret-for-tests-0123456789abcdef';
+/** Redis keys (login throttling, queues) of this test process only. */
+const REDIS_ENV = { REDIS_URL: 'redis://127.0.0.1:6379', QUEUE_PREFIX: `mes-studio-${process.pid}` };
+const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
+
+/** Asks `probe` until it answers true; fails after `attempts` tries 20 ms apart. */
+async function eventually(probe: () => Promise<boolean>, attempts = 500): Promise<void> {
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    if (await probe()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error('condition not reached');
+}
+
+describe('a studio publish reaches the other instance (MariaDB + Redis)', () => {
+  let a: SecurityServer;
+  let b: RunningServer;
+
+  beforeAll(async () => {
+    a = await startSecurityServer('mysql', 'studiosync', REDIS_ENV);
+    b = await startServer({
+      env: {
+        SEED_DEMO: 'false',
+        LOG_LEVEL: 'warn',
+        MES_JWT_SECRET: SECRET,
+        ...REDIS_ENV,
+        DATABASE_URL: `mysql://root@127.0.0.1:3306/${String(a.server.dataSource.options.database)}`,
+      },
+      listen: false,
+      logDestination: quiet,
+    });
+  }, 180_000);
+  afterAll(async () => {
+    await b?.close();
+    await a?.stop();
+  });
+
+  it('serves the published entity on B, to the operator signed in there', async () => {
+    const token = await a.login('operator');
+    const onB = (method: 'GET' | 'POST', payload?: object) =>
+      b.app.inject({
+        method,
+        url: '/api/engineering-problems',
+        payload,
+        headers: { authorization: `Bearer ${token}` },
+      });
+    expect((await onB('GET')).statusCode).toBe(404);
+
+    const drafted = await a.call('analyst', 'POST', '/api/studio/change-sets', {
+      title: 'Engineering problems',
+      content: engineeringProblemContent(),
+    });
+    const { id, version } = drafted.json().data as { id: number; version: number };
+    const submitted = await a.call('analyst', 'POST', `/api/studio/change-sets/${id}/actions/submit`, {
+      version,
+    });
+    const published = await a.call('reviewer', 'POST', `/api/studio/change-sets/${id}/publish`, {
+      version: submitted.json().data.record.version,
+    });
+    expect(published.statusCode).toBe(200);
+
+    await eventually(async () => (await onB('GET')).statusCode === 200);
+    const created = await onB('POST', { title: 'Created on B', severity: 'LOW' });
+    expect(created.statusCode).toBe(201);
+    expect(created.json().data.epNo).toMatch(/^EP-\d{8}-\d{3}$/);
+  });
+});
