@@ -45,3 +45,4 @@ export {
 } from './bootstrap/start-server';
 export type { BackgroundTask, BackgroundTaskContext } from './bootstrap/background-tasks';
 export { ENGINE_BACKGROUND_TASKS } from './bootstrap/engine-background-tasks';
+export { StudioVersionStore } from './studio/studio-version-store';

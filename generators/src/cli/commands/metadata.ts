@@ -7,6 +7,7 @@ import { didYouMean } from '../../../../metadata/src/suggest';
 import type { MetadataSet } from '../../../../metadata/src/types';
 import { validateMetadata } from '../../../../metadata/src/validator';
 import { findRepoRoot } from '../repo-root';
+import { registerStudioCommands } from './metadata-studio';
 
 interface ShowOptions {
   json?: boolean;
@@ -22,7 +23,10 @@ function compiledView(set: MetadataSet, name: string): unknown {
 }
 
 export function register(program: Command): void {
-  const metadata = program.command('metadata').description('inspect the resolved metadata');
+  const metadata = program
+    .command('metadata')
+    .description('inspect the resolved metadata; pull and push Metadata Studio metadata');
+  registerStudioCommands(metadata);
   metadata
     .command('show')
     .description('print one entity as resolved from core and plugins')
