@@ -18,6 +18,12 @@ export const router = createRouter({
         { path: 'trace', name: 'trace', component: () => import('./views/TraceView.vue') },
         { path: 'shop-floor', name: 'shop-floor', component: () => import('./views/ShopFloorView.vue') },
         { path: 'dashboards/:name', name: 'dashboard', component: () => import('./views/DashboardView.vue') },
+        { path: 'studio', name: 'studio', component: () => import('./studio/StudioHome.vue') },
+        {
+          path: 'studio/:id',
+          name: 'studio-change-set',
+          component: () => import('./studio/ChangeSetEditor.vue'),
+        },
       ],
     },
   ],

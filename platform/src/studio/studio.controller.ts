@@ -23,7 +23,13 @@ import type { ModelRegistry } from '../kernel/model-registry';
 import { effectivePermissions, type SecureContext } from '../security/principal';
 import type { WorkflowActor } from '../workflow/actor';
 import type { ActionResult } from '../workflow/workflow.service';
-import { EDIT, requirePermission, type StudioCheck, type StudioService } from './studio.service';
+import {
+  EDIT,
+  requirePermission,
+  type StudioCheck,
+  type StudioModelSummary,
+  type StudioService,
+} from './studio.service';
 import { STUDIO_SERVICE } from './tokens';
 
 /** Review actions fired from the studio; `publish` has its own route, which migrates first. */
@@ -90,6 +96,14 @@ export class StudioController {
     return this.studio.checkDraft(this.context(request), objectBody(body).content);
   }
 
+  /** Body `{content, entity}`: the entity's form as the draft would serve it (live preview). */
+  @Post('form-preview')
+  @HttpCode(200)
+  formPreview(@Body() body: unknown, @Req() request: FastifyRequest): Promise<unknown> {
+    const { content, entity } = objectBody(body);
+    return this.studio.previewForm(this.context(request), content, entity);
+  }
+
   /** Body `{version, reason?}` for `submit`, `reject` (reason required) and `reopen`. */
   @Post('change-sets/:id/actions/:action')
   @HttpCode(200)
@@ -134,6 +148,12 @@ export class StudioController {
   @HttpCode(200)
   rollback(@Body() body: unknown, @Req() request: FastifyRequest): Promise<unknown> {
     return this.studio.rollback(this.context(request), objectBody(body).version);
+  }
+
+  /** Entities (fields, form sections), roles and modules of the served Model, for the designers. */
+  @Get('model')
+  model(@Req() request: FastifyRequest): StudioModelSummary {
+    return this.studio.summary(this.context(request));
   }
 
   /** The published studio layer (`mes metadata pull`). */

@@ -12,7 +12,8 @@ import {
   type StudioLayer,
 } from '../../../metadata/src/studio/layer';
 import { isReservedWord, reservedWordDiagnostics } from '../../../metadata/src/studio/names';
-import type { FieldDef } from '../../../metadata/src/types';
+import type { FieldDef, I18nText } from '../../../metadata/src/types';
+import { formDocument, type FormDocument } from '../../../metadata/src/forms/form-document';
 import { SYSTEM_COLUMNS } from '../../../metadata/src/model/compile';
 import { ApiError, ForbiddenError, ValidationError } from '../crud/errors';
 import type { EntityService } from '../crud/entity.service';
@@ -53,6 +54,22 @@ export interface StudioCheck {
   needsRebase: boolean;
   destructive: boolean;
   diff?: StudioDiff;
+}
+
+export interface StudioModelSummary {
+  entities: {
+    name: string;
+    path: string;
+    label: I18nText;
+    module: string;
+    origin: string;
+    extensible: boolean;
+    actions: string[];
+    fields: { name: string; type: string; label: I18nText; storage: string }[];
+    sections: I18nText[];
+  }[];
+  roles: { name: string; label: I18nText; permissions: string[] }[];
+  modules: string[];
 }
 
 /** A change set composed against the current studio version, ready to publish. */
@@ -205,6 +222,28 @@ export class StudioService {
     requirePermission(ctx, EDIT);
     const current = await this.options.versions.current();
     return this.checkContent(ctx, content, current?.version ?? 0, false);
+  }
+
+  /**
+   * The form of an entity as the draft would serve it to the caller (the real FormKit schema, layered
+   * for the caller's tenant), for the form designer's live preview; with the draft's errors.
+   */
+  async previewForm(
+    ctx: SecureContext,
+    raw: unknown,
+    entityName: unknown,
+  ): Promise<{ errors: StudioError[]; form: FormDocument | null }> {
+    requirePermission(ctx, EDIT);
+    const parsed = parseContent(raw);
+    if (parsed.errors.length > 0) return { errors: parsed.errors, form: null };
+    const plan = await this.plan(ctx, parsed.content, await this.options.versions.current(), false);
+    const entity = typeof entityName === 'string' ? plan.model?.entities.get(entityName) : undefined;
+    if (!plan.model || !entity) return { errors: plan.errors, form: null };
+    const overlay = plan.tenants[ctx.tenantId]?.formOverlays[entity.name];
+    return {
+      errors: plan.errors,
+      form: formDocument(plan.model, entity, { tenantId: ctx.tenantId, ...(overlay ? { overlay } : {}) }),
+    };
   }
 
   private async checkContent(
@@ -395,6 +434,39 @@ export class StudioService {
     return (await this.options.versions.list()).map(
       ({ schema: _schema, layer: _layer, tenants: _tenants, ...summary }) => summary,
     );
+  }
+
+  /** What the designers offer to choose from: entities with their fields and form sections, roles, modules. */
+  summary(ctx: SecureContext): StudioModelSummary {
+    requirePermission(ctx, EDIT);
+    const model = ctx.model;
+    return {
+      entities: [...model.entities.values()]
+        .filter((e) => !e.owned)
+        .map((e) => {
+          const form = e.form ? model.forms.get(e.form) : undefined;
+          const sections = form?.sections ?? form?.tabs?.flatMap((t) => t.sections) ?? [];
+          return {
+            name: e.name,
+            path: e.path,
+            label: e.label,
+            module: e.module,
+            origin: e.origin,
+            extensible: e.extension.allowed,
+            actions: e.actions,
+            fields: e.fields.map((f) => ({ name: f.name, type: f.type, label: f.label, storage: f.storage })),
+            sections: sections.map(
+              (section, index) => section.title ?? { en: `Section ${index + 1}`, zh: `分组 ${index + 1}` },
+            ),
+          };
+        }),
+      roles: [...model.roles.values()].map((r) => ({
+        name: r.role,
+        label: r.label,
+        permissions: r.permissions,
+      })),
+      modules: [...model.modules.keys()],
+    };
   }
 
   /** The published studio metadata (what `mes metadata pull` writes as YAML). */

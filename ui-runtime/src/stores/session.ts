@@ -15,6 +15,8 @@ interface ServedMenuNode {
   id?: string;
   label: I18nText;
   entity?: string;
+  /** A screen of the app (`/studio`) rather than an entity's list. */
+  route?: string;
   items?: ServedMenuNode[];
   children?: ServedMenuNode[];
 }
@@ -93,7 +95,7 @@ function menuByModule(entities: EntitySummary[]): MenuItem[] {
     .map(([module, children]) => ({ key: module, label: module, children }));
 }
 
-/** The server's menu (already filtered by the user's permissions) with entity leaves turned into list routes. */
+/** The server's menu (already filtered by the user's permissions): entity leaves become list routes, screens keep theirs. */
 function servedMenu(nodes: ServedMenuNode[], entities: EntitySummary[]): MenuItem[] {
   const paths = new Map(entities.map((e) => [e.name, e.path]));
   const convert = (node: ServedMenuNode): MenuItem | null => {
@@ -103,6 +105,7 @@ function servedMenu(nodes: ServedMenuNode[], entities: EntitySummary[]): MenuIte
       const children = nested.map(convert).filter((c): c is MenuItem => c !== null);
       return children.length ? { key, label: node.label, children } : null;
     }
+    if (node.route) return { key, label: node.label, route: node.route };
     const path = node.entity ? paths.get(node.entity) : undefined;
     return path ? { key, label: node.label, route: `/e/${path}` } : null;
   };

@@ -1,0 +1,194 @@
+/** The Metadata Studio API (`/api/studio`): change sets, validation, preview, publish, versions. */
+import { api } from '../api/http';
+
+export type I18n = { en: string; zh: string };
+export type MetadataDocument = Record<string, unknown>;
+
+export interface FieldDraft {
+  type: string;
+  label?: I18n;
+  help?: I18n;
+  required?: boolean;
+  unique?: boolean;
+  sensitive?: boolean;
+  readonly?: boolean;
+  length?: number;
+  maxLength?: number;
+  precision?: number;
+  scale?: number;
+  min?: number;
+  max?: number;
+  pattern?: string;
+  default?: unknown;
+  values?: ({ value: string; label: I18n } | string)[];
+  to?: string;
+  foreignKey?: string;
+  multiple?: boolean;
+  [key: string]: unknown;
+}
+
+export interface ExtensionFieldDraft {
+  entity: string;
+  name: string;
+  definition: FieldDraft;
+}
+
+export interface FormOverlayDraft {
+  entity: string;
+  overlay: { fields?: Record<string, { label?: I18n; help?: I18n; section?: number }>; order?: string[] };
+}
+
+export interface ChangeSetContent {
+  documents: MetadataDocument[];
+  grants: Record<string, string[]>;
+  extensionFields: ExtensionFieldDraft[];
+  formOverlays: FormOverlayDraft[];
+}
+
+export interface ChangeSet {
+  id: number;
+  version: number;
+  csNo: string;
+  title: string;
+  description?: string | null;
+  status: 'DRAFT' | 'IN_REVIEW' | 'PUBLISHED' | 'REJECTED';
+  content: ChangeSetContent | null;
+  baseVersion: number;
+  publishedVersion?: number | null;
+}
+
+export interface StudioError {
+  document: string;
+  path: string;
+  rule: string;
+  message: string;
+}
+
+export interface SchemaStep {
+  kind: string;
+  table: string;
+  name?: string;
+  destructive: boolean;
+}
+
+export interface StudioDiff {
+  schema: SchemaStep[];
+  api: {
+    added: string[];
+    removed: string[];
+    changed: { path: string; addedFields: string[]; removedFields: string[] }[];
+  };
+  documents: { added: string[]; changed: string[]; removed: string[] };
+  extensionFields: { added: string[]; archived: string[] };
+  formOverlays: string[];
+}
+
+export interface StudioCheck {
+  valid: boolean;
+  errors: StudioError[];
+  baseVersion: number;
+  currentVersion: number;
+  needsRebase: boolean;
+  destructive: boolean;
+  diff?: StudioDiff;
+}
+
+export interface StudioVersion {
+  version: number;
+  createdAt: string;
+  createdBy: string | null;
+  changeSet: { id: number; csNo: string; title: string } | null;
+  rollbackOf?: number;
+  diff: StudioDiff;
+}
+
+export interface ModelSummary {
+  entities: {
+    name: string;
+    path: string;
+    label: I18n;
+    module: string;
+    origin: string;
+    extensible: boolean;
+    actions: string[];
+    fields: { name: string; type: string; label: I18n; storage: string }[];
+    sections: I18n[];
+  }[];
+  roles: { name: string; label: I18n; permissions: string[] }[];
+  modules: string[];
+}
+
+export const emptyContent = (): ChangeSetContent => ({
+  documents: [],
+  grants: {},
+  extensionFields: [],
+  formOverlays: [],
+});
+
+/**
+ * The content as sent: labels and help left empty in both languages are dropped (the metadata
+ * language requires text where they are given), and so are empty lists of optional parts.
+ */
+export function cleanContent(content: ChangeSetContent): ChangeSetContent {
+  const clean = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(clean);
+    if (value === null || typeof value !== 'object') return value;
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined && v !== '')
+      .map(([k, v]) => [k, clean(v)] as const)
+      .filter(([, v]) => !isEmptyText(v));
+    return Object.fromEntries(entries);
+  };
+  return clean(content) as ChangeSetContent;
+}
+
+function isEmptyText(value: unknown): boolean {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  return (
+    keys.length === 0 ||
+    (keys.every((k) => k === 'en' || k === 'zh') && keys.every((k) => !(value as I18n)[k as 'en']))
+  );
+}
+
+export const studioApi = {
+  list: () => api<{ items: ChangeSet[] }>('GET', '/api/studio/change-sets?pageSize=100&sort=-id'),
+  get: (id: number) => api<ChangeSet>('GET', `/api/studio/change-sets/${id}`),
+  create: (title: string, description?: string) =>
+    api<ChangeSet>('POST', '/api/studio/change-sets', { title, description, content: emptyContent() }),
+  save: (changeSet: ChangeSet, content: ChangeSetContent) =>
+    api<ChangeSet>('PATCH', `/api/studio/change-sets/${changeSet.id}`, {
+      version: changeSet.version,
+      title: changeSet.title,
+      content: cleanContent(content),
+    }),
+  preview: (id: number) => api<StudioCheck>('GET', `/api/studio/change-sets/${id}/preview`),
+  validate: (content: ChangeSetContent) =>
+    api<StudioCheck>('POST', '/api/studio/validate', { content: cleanContent(content) }),
+  formPreview: (content: ChangeSetContent, entity: string) =>
+    api<{ errors: StudioError[]; form: { schema: unknown[] } | null }>('POST', '/api/studio/form-preview', {
+      content: cleanContent(content),
+      entity,
+    }),
+  action: (changeSet: ChangeSet, action: string, reason?: string) =>
+    api<{ record: ChangeSet }>('POST', `/api/studio/change-sets/${changeSet.id}/actions/${action}`, {
+      version: changeSet.version,
+      ...(reason ? { reason } : {}),
+    }),
+  rebase: (changeSet: ChangeSet) =>
+    api<ChangeSet>('POST', `/api/studio/change-sets/${changeSet.id}/rebase`, { version: changeSet.version }),
+  publish: (changeSet: ChangeSet, confirmDestructive = false) =>
+    api<{ version: number; record: ChangeSet }>('POST', `/api/studio/change-sets/${changeSet.id}/publish`, {
+      version: changeSet.version,
+      confirmDestructive,
+    }),
+  model: () => api<ModelSummary>('GET', '/api/studio/model'),
+  versions: () => api<StudioVersion[]>('GET', '/api/studio/versions'),
+  rollback: (version: number) => api<{ version: number }>('POST', '/api/studio/rollback', { version }),
+};
+
+/** Kind and name of a document: its first key and that key's value. */
+export function documentKey(document: MetadataDocument): { kind: string; name: string } {
+  const kind = Object.keys(document)[0] ?? '';
+  return { kind, name: String(document[kind] ?? '') };
+}
