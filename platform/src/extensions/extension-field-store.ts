@@ -52,6 +52,20 @@ export class ExtensionFieldStore {
     return rows.length > 0 ? toRecord(rows[0]) : null;
   }
 
+  /** The field's row read inside `tx` (the transaction about to change it). */
+  async findIn(
+    tx: SqlExecutor,
+    tenantId: string,
+    entity: string,
+    name: string,
+  ): Promise<ExtensionFieldRecord | null> {
+    const rows = await tx.query<ExtensionFieldRow>(
+      `SELECT ${COLUMNS} FROM ext_field WHERE tenant_id = ? AND entity = ? AND name = ?`,
+      [tenantId, entity, name],
+    );
+    return rows.length > 0 ? toRecord(rows[0]) : null;
+  }
+
   async insert(
     tenantId: string,
     entity: string,

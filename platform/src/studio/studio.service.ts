@@ -672,12 +672,12 @@ export class StudioService {
       const after = next[tenantId] ?? { extensionFields: [], formOverlays: {} };
       for (const field of before.extensionFields)
         if (!after.extensionFields.some((f) => f.entity === field.entity && f.name === field.name)) {
-          const record = await this.findField(tx, tenantId, field.entity, field.name);
+          const record = await this.extensionFields.findIn(tx, tenantId, field.entity, field.name);
           if (record?.status === 'active')
             await this.extensionFields.update(record, { status: 'archived' }, by, tx);
         }
       for (const field of after.extensionFields) {
-        const record = await this.findField(tx, tenantId, field.entity, field.name);
+        const record = await this.extensionFields.findIn(tx, tenantId, field.entity, field.name);
         if (!record)
           await this.extensionFields.insert(tenantId, field.entity, field.name, field.definition, by, tx);
         else if (
@@ -693,16 +693,6 @@ export class StudioService {
           await this.options.overlays.put(tx, tenantId, entity, overlay, by);
       }
     }
-  }
-
-  /** The field's registry row, read in the transaction that changes it. */
-  private async findField(tx: SqlExecutor, tenantId: string, entity: string, name: string) {
-    const rows = await tx.query<{ id: number }>(
-      'SELECT id FROM ext_field WHERE tenant_id = ? AND entity = ? AND name = ?',
-      [tenantId, entity, name],
-    );
-    if (rows.length === 0) return null;
-    return (await this.extensionFields.list(entity)).find((r) => Number(r.id) === Number(rows[0].id)) ?? null;
   }
 
   private async migrate(changes: readonly SchemaChange[]): Promise<void> {
