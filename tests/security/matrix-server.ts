@@ -55,6 +55,8 @@ export async function startMatrixServer(
     MES_DEMO_PASSWORD: PASSWORD,
     LOG_LEVEL: 'warn',
     MES_JWT_SECRET: 'jwt-secret-for-tests-0123456789abcdef',
+    // One sign-in per role, more roles than the default ten sign-ins a minute from one address.
+    MES_RATE_LIMIT_LOGIN: '60',
   };
   let drop: () => Promise<void>;
   if (dialect === 'sqlite') {

@@ -12,7 +12,8 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { adminActor, requireAdmin } from '../plugins/admin-access';
+import { actorOf, requireMetadataPublisher } from '../plugins/admin-access';
+import type { MetadataActor } from '../plugins/metadata-change';
 import { EnvelopeInterceptor } from '../crud/http/envelope.interceptor';
 import { requestContext } from '../crud/http/request-context';
 import { MODEL_REGISTRY } from '../crud/http/tokens';
@@ -42,7 +43,7 @@ export class ExtensionAdminController {
     @Body() body: unknown,
     @Req() request: FastifyRequest,
   ): Promise<ExtensionFieldView> {
-    const by = adminActor(request);
+    const by = this.actor(request);
     return this.fields.add(this.context(request).tenantId, entity, body, by);
   }
 
@@ -54,7 +55,7 @@ export class ExtensionAdminController {
     @Body() body: { name?: unknown } | undefined,
     @Req() request: FastifyRequest,
   ): Promise<ExtensionFieldView> {
-    const by = adminActor(request);
+    const by = this.actor(request);
     return this.fields.rename(this.context(request).tenantId, entity, name, body?.name, by);
   }
 
@@ -66,7 +67,7 @@ export class ExtensionAdminController {
     @Param('name') name: string,
     @Req() request: FastifyRequest,
   ): Promise<ExtensionFieldView> {
-    const by = adminActor(request);
+    const by = this.actor(request);
     return this.fields.promote(this.context(request).tenantId, entity, name, by);
   }
 
@@ -77,12 +78,16 @@ export class ExtensionAdminController {
     @Param('name') name: string,
     @Req() request: FastifyRequest,
   ): Promise<void> {
-    const by = adminActor(request);
+    const by = this.actor(request);
     await this.fields.archive(this.context(request).tenantId, entity, name, by);
   }
 
   private context(request: FastifyRequest): RequestContext {
-    requireAdmin(request);
+    requireMetadataPublisher(request, this.models.current());
     return requestContext(request, this.models);
+  }
+
+  private actor(request: FastifyRequest): MetadataActor {
+    return actorOf(request, requireMetadataPublisher(request, this.models.current()));
   }
 }

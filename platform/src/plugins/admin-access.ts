@@ -2,7 +2,9 @@ import type { FastifyRequest } from 'fastify';
 import { ForbiddenError } from '../crud/errors';
 import { AuthenticationError } from '../security/auth/auth-errors';
 import { principalOfRequest } from '../security/http/register-security';
-import type { Principal } from '../security/principal';
+import { effectivePermissions, type Principal } from '../security/principal';
+import type { Model } from '../../../metadata/src/model';
+import { hasPermission } from '../../../metadata/src/model/permissions';
 import type { MetadataActor } from './metadata-change';
 
 /** The role allowed to change plugins and extension fields. */
@@ -16,18 +18,41 @@ export function requireAdmin(request: FastifyRequest): Principal {
   const principal = principalOfRequest(request);
   if (!principal)
     throw new AuthenticationError(
-      'Authentication required: only a signed-in administrator may manage plugins and extension fields',
+      'Authentication required: only a signed-in administrator may manage plugins',
     );
   if (!principal.roles.includes(PLATFORM_ADMIN_ROLE))
-    throw new ForbiddenError(`Only the ${PLATFORM_ADMIN_ROLE} role may change plugins and extension fields`, {
+    throw new ForbiddenError(`Only the ${PLATFORM_ADMIN_ROLE} role may change plugins`, {
       required: PLATFORM_ADMIN_ROLE,
     });
   return principal;
 }
 
+/**
+ * Extension fields are metadata a publisher changes: no principal is 401, a principal without
+ * `metadata:publish` (held by administrators and metadata reviewers) 403.
+ */
+export function requireMetadataPublisher(request: FastifyRequest, model: Model): Principal {
+  const principal = principalOfRequest(request);
+  if (!principal)
+    throw new AuthenticationError(
+      'Authentication required: extension fields are changed by a signed-in user',
+    );
+  if (!hasPermission(effectivePermissions(principal, model), METADATA_PUBLISH))
+    throw new ForbiddenError(`Extension fields need the permission ${METADATA_PUBLISH}`, {
+      required: METADATA_PUBLISH,
+    });
+  return principal;
+}
+
+const METADATA_PUBLISH = 'metadata:publish';
+
 /** The administrator making a change, and from where: what its METADATA_CHANGE audit record names. */
 export function adminActor(request: FastifyRequest): MetadataActor {
-  const principal = requireAdmin(request);
+  return actorOf(request, requireAdmin(request));
+}
+
+/** Who makes a metadata change, and from where: what its METADATA_CHANGE audit record names. */
+export function actorOf(request: FastifyRequest, principal: Principal): MetadataActor {
   const agent = request.headers['user-agent'];
   return {
     tenantId: principal.tenantId,
