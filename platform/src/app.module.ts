@@ -13,6 +13,7 @@ import type { EngineDatabase } from './data/database';
 import { WEBHOOK_DATABASE, WebhookAdminController } from './events/http/webhook-admin.controller';
 import { GeneratedModule } from './generated/generated.module';
 import type { ModelRegistry } from './kernel/model-registry';
+import { LOOKUP_RECORDS, LookupController } from './meta/lookup.controller';
 import { MetaController } from './meta/meta.controller';
 import type { MetricsOptions } from './ops/metrics';
 import { HealthController, READINESS_CHECKS, type ReadinessCheck } from './ops/health.controller';
@@ -82,7 +83,7 @@ export class AppModule {
         FormSchemaController,
         ...(deps.workflows ? [WorkflowController] : []),
         ...(deps.traceDatabase ? [TraceController, WebhookAdminController] : []),
-        ...(deps.records ? [AbcAnalysisController] : []),
+        ...(deps.records ? [AbcAnalysisController, LookupController] : []),
       ],
       providers: [
         ...extensionAdminProviders(deps.plugins, deps.models),
@@ -93,7 +94,12 @@ export class AppModule {
               { provide: WEBHOOK_DATABASE, useValue: deps.traceDatabase },
             ]
           : []),
-        ...(deps.records ? [{ provide: INVENTORY_RECORDS, useValue: deps.records }] : []),
+        ...(deps.records
+          ? [
+              { provide: INVENTORY_RECORDS, useValue: deps.records },
+              { provide: LOOKUP_RECORDS, useValue: deps.records },
+            ]
+          : []),
         StaticAppRegistrar,
         { provide: READINESS_CHECKS, useValue: deps.readinessChecks },
       ],
