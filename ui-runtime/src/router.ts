@@ -6,6 +6,7 @@ export const router = createRouter({
   history: createWebHistory(),
   routes: [
     { path: '/login', name: 'login', component: () => import('./views/LoginView.vue') },
+    { path: '/set-password', name: 'set-password', component: () => import('./views/SetPasswordView.vue') },
     {
       path: '/',
       component: () => import('./views/ShellLayout.vue'),
@@ -18,14 +19,26 @@ export const router = createRouter({
         { path: 'trace', name: 'trace', component: () => import('./views/TraceView.vue') },
         { path: 'shop-floor', name: 'shop-floor', component: () => import('./views/ShopFloorView.vue') },
         { path: 'dashboards/:name', name: 'dashboard', component: () => import('./views/DashboardView.vue') },
+        { path: 'admin/plugins', name: 'plugins', component: () => import('./views/admin/PluginsView.vue') },
+        {
+          path: 'admin/extension-fields',
+          name: 'extension-fields',
+          component: () => import('./views/admin/ExtensionFieldsView.vue'),
+        },
+        { path: ':unknown(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue') },
       ],
     },
   ],
 });
 
+/** Screens anyone may open: signing in, and choosing a password from an invitation or reset link. */
+const PUBLIC_SCREENS = new Set(['login', 'set-password']);
+
 router.beforeEach(async (to) => {
+  if (to.name === 'set-password') return true;
   const session = useSession();
   if (!session.loaded) await session.load();
-  if (to.name !== 'login' && !session.signedIn) return { name: 'login', query: { next: to.fullPath } };
+  if (!PUBLIC_SCREENS.has(String(to.name)) && !session.signedIn)
+    return { name: 'login', query: { next: to.fullPath } };
   return true;
 });
