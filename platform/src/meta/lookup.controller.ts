@@ -27,8 +27,8 @@ const MAX_IDS = 200;
  * `GET /api/lookup/:entity/:field?search=&ids=1,2&pageSize=20`: the records the relation (or many)
  * field `:field` of `:entity` may point at, as id, display value and business key. A relation picker
  * needs only this, so it works for every role that may set the field, even without read on the target
- * (see `lookupGrant` for the rule). `ids` answers the labels of known ids; `search` matches the start
- * or any part of the label or key.
+ * (see `lookupGrant` for the rule). `ids` alone answers the labels of ids a record holds (a reader
+ * of the field may ask); `search` matches any part of the label or key.
  */
 @Controller('api/lookup')
 @UseInterceptors(EnvelopeInterceptor)
@@ -48,13 +48,14 @@ export class LookupController {
     const ctx = requestContext(request, this.models);
     const source = ctx.model.entities.get(entityName) ?? ctx.model.entitiesByPath.get(entityName);
     if (!source) throw new NotFoundError('entity', entityName);
-    const grant = lookupGrant(ctx.principal, ctx.model, source.name, fieldName);
+    const ids = idList(query.ids);
+    const search = typeof query.search === 'string' ? query.search.trim() : '';
+    const purpose = ids && !search ? 'label' : 'choose';
+    const grant = lookupGrant(ctx.principal, ctx.model, source.name, fieldName, purpose);
     const label = grant.labelField?.apiName ?? 'id';
     const key = grant.keyField?.apiName ?? null;
     const conditions: FilterNode[] = [];
-    const ids = idList(query.ids);
     if (ids) conditions.push({ field: 'id', op: 'in', value: ids });
-    const search = typeof query.search === 'string' ? query.search.trim() : '';
     if (search) conditions.push(searchFilter(grant.target, search, label, key));
     if (grant.scope) conditions.push(grant.scope);
     const result = await this.records.list(

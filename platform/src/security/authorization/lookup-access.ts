@@ -16,18 +16,24 @@ export interface LookupGrant {
   scope: FilterNode | null;
 }
 
+/** `choose`: search the records a field may point at; `label`: name the ids a record already holds. */
+export type LookupPurpose = 'choose' | 'label';
+
 /**
  * A lookup lists the id and display value of the records a relation field may point at. The caller
  * needs either read on the target (its read scope applies) or the right to set the field (create or
  * update on the source with the field writable); the second matches the write path, whose reference
- * check lets a caller refer to any row of the tenant of a target it cannot read. Nothing but the
- * id, the display field and the business key ever leaves: a sensitive or unreadable label is dropped.
+ * check lets a caller refer to any row of the tenant of a target it cannot read. To label ids it
+ * already holds (a list showing names, not ids), reading the field on the source is enough. Nothing
+ * but the id, the display field and the business key ever leaves: a sensitive or unreadable label is
+ * dropped.
  */
 export function lookupGrant(
   principal: Principal,
   model: Model,
   sourceName: string,
   fieldName: string,
+  purpose: LookupPurpose,
 ): LookupGrant {
   const source = entityOf(model, sourceName);
   const field = source.fieldsByName.get(fieldName) ?? source.fieldsByApiName.get(fieldName);
@@ -40,7 +46,11 @@ export function lookupGrant(
     const access = accessTo(principal, model, source.name, action, parent);
     return access.allowed && canWriteField(principal, model, access, field);
   });
-  if (!read.allowed && !setsField)
+  const readsField = () => {
+    const access = accessTo(principal, model, source.name, 'read', parent);
+    return access.allowed && canReadField(principal, model, access, field);
+  };
+  if (!read.allowed && !setsField && !(purpose === 'label' && readsField()))
     throw new ForbiddenError(
       `Permission '${target.name}:read' or the right to set '${source.name}.${field.name}' required`,
       {
