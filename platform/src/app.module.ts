@@ -15,6 +15,7 @@ import { GeneratedModule } from './generated/generated.module';
 import type { ModelRegistry } from './kernel/model-registry';
 import { LOOKUP_RECORDS, LookupController } from './meta/lookup.controller';
 import { MetaController } from './meta/meta.controller';
+import { LabelController } from './print/label.controller';
 import type { MetricsOptions } from './ops/metrics';
 import { HealthController, READINESS_CHECKS, type ReadinessCheck } from './ops/health.controller';
 import { extensionAdminControllers, extensionAdminProviders } from './plugins/admin-registration';
@@ -81,6 +82,7 @@ export class AppModule {
         AggregateController,
         BiController,
         FormSchemaController,
+        LabelController,
         ...(deps.workflows ? [WorkflowController] : []),
         ...(deps.traceDatabase ? [TraceController, WebhookAdminController] : []),
         ...(deps.records ? [AbcAnalysisController, LookupController] : []),

@@ -131,6 +131,10 @@ const messages = {
       signed: '已电子签名',
       system: '系统',
     },
+    label: {
+      title: '标签',
+      print: '打印标签',
+    },
     value: {
       yes: '是',
       no: '否',
@@ -398,6 +402,10 @@ const messages = {
       changed: 'Changed',
       signed: 'e-signed',
       system: 'System',
+    },
+    label: {
+      title: 'Label',
+      print: 'Print label',
     },
     value: {
       yes: 'Yes',
