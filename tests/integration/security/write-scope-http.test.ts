@@ -217,6 +217,14 @@ describe('field rules and row scope on writes through the server (SQLite)', () =
       expect(badIds.json().errors[0]).toMatchObject({ field: 'ids' });
     });
 
+    it('names the ids a record holds for a reader of the field, without letting them search the target', async () => {
+      const order = (await call('operator', 'GET', `/api/work-orders/${ownOrder}`)).json().data as Row;
+      const named = await call('operator', 'GET', `/api/lookup/work_order/line?ids=${String(order.lineId)}`);
+      expect(named.statusCode).toBe(200);
+      expect(named.json().data.items).toEqual([{ id: order.lineId, label: 'Line WS01', key: 'WS01' }]);
+      expect((await call('operator', 'GET', '/api/lookup/work_order/line?search=Line')).statusCode).toBe(403);
+    });
+
     it('keeps to the read scope of a caller who reads the target', async () => {
       const choices = async (who: string) => {
         const response = await call(who, 'GET', '/api/lookup/test_record/work_order?pageSize=50');
@@ -225,6 +233,20 @@ describe('field rules and row scope on writes through the server (SQLite)', () =
       };
       expect(await choices('operator')).toEqual([ownOrder]);
       expect((await choices('admin')).sort()).toEqual([ownOrder, otherOrder].sort());
+    });
+  });
+
+  describe('labels', () => {
+    it('renders a PNG of the business key for a reader of the record, within its row scope', async () => {
+      const label = await call('operator', 'GET', `/api/work-orders/${ownOrder}/label?symbology=code128`);
+      expect(label.statusCode).toBe(200);
+      expect(label.headers['content-type']).toBe('image/png');
+      expect(label.rawPayload.subarray(1, 4).toString()).toBe('PNG');
+      expect((await call('operator', 'GET', `/api/work-orders/${otherOrder}/label`)).statusCode).toBe(404);
+      const bad = await call('operator', 'GET', `/api/work-orders/${ownOrder}/label?symbology=ean99`);
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().errors[0]).toMatchObject({ field: 'symbology' });
+      expect((await call('inspector', 'GET', `/api/users/1/label`)).statusCode).toBe(403);
     });
   });
 });
