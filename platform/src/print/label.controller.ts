@@ -7,13 +7,15 @@ import { requestContext } from '../crud/http/request-context';
 import { ENTITY_OPERATIONS, MODEL_REGISTRY } from '../crud/http/tokens';
 import type { EntityOperations } from '../crud/types';
 import type { ModelRegistry } from '../kernel/model-registry';
+import { callerView } from '../meta/caller-view';
+import { recordReport } from './record-report';
 
 /** The symbologies a label may carry: a QR code, a Code 128 bar code, a Data Matrix. */
 const SYMBOLOGIES = { qr: 'qrcode', code128: 'code128', datamatrix: 'datamatrix' } as const;
 type Symbology = keyof typeof SYMBOLOGIES;
 
 /**
- * `GET /api/<path>/:id/label?symbology=qr|code128|datamatrix`: a PNG of the record's business key
+ * Printing a record. `GET /api/<path>/:id/label?symbology=qr|code128|datamatrix`: a PNG of the record's business key
  * (work order, lot, serial, box, pallet number…) for a label printer, rendered with bwip-js. The
  * record is read through the secured engine, so the caller needs read on it and the row in scope.
  */
@@ -23,6 +25,49 @@ export class LabelController {
     @Inject(ENTITY_OPERATIONS) private readonly operations: EntityOperations,
     @Inject(MODEL_REGISTRY) private readonly models: ModelRegistry,
   ) {}
+
+  /**
+   * `GET /api/<path>/:id/report.pdf`: the record as a printable PDF with its child tables — a work
+   * order's traveller, an inspection's report. Relations the caller may read show their names.
+   */
+  @Get(':path/:id/report.pdf')
+  async report(
+    @Param('path') path: string,
+    @Param('id') id: string,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const ctx = requestContext(request, this.models);
+    const entity = ctx.model.entitiesByPath.get(path);
+    if (!entity) throw new NotFoundError('entity', path);
+    const view = callerView(ctx);
+    const expand = entity.fields
+      .filter((f) => {
+        const target = f.relation ? ctx.model.entities.get(f.relation.target) : undefined;
+        return f.storage === 'children' || (target !== undefined && view.canSee(target));
+      })
+      .map((f) => f.apiName);
+    const record = await this.operations.get(entity.name, parseId(id), ctx, { expand });
+    const keyField = entity.businessKey ? entity.fieldsByName.get(entity.businessKey) : undefined;
+    const code = keyField ? record[keyField.apiName] : undefined;
+    const qrCode =
+      typeof code === 'string' && code
+        ? await bwipjs.toBuffer({ bcid: 'qrcode', text: code, scale: 3 })
+        : null;
+    const pdf = await recordReport({
+      model: ctx.model,
+      entity,
+      record,
+      qrCode,
+      // pdfkit's standard fonts have no Chinese glyphs: reports print the English labels.
+      language: 'en',
+      printedBy: ctx.principal.username,
+    });
+    await reply
+      .header('content-type', 'application/pdf')
+      .header('content-disposition', `inline; filename="${entity.path}-${id}.pdf"`)
+      .send(pdf);
+  }
 
   @Get(':path/:id/label')
   async label(

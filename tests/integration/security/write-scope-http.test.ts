@@ -248,5 +248,15 @@ describe('field rules and row scope on writes through the server (SQLite)', () =
       expect(bad.json().errors[0]).toMatchObject({ field: 'symbology' });
       expect((await call('inspector', 'GET', `/api/users/1/label`)).statusCode).toBe(403);
     });
+
+    it('prints a work order as a PDF traveller with its operations, for a reader within scope', async () => {
+      const pdf = await call('operator', 'GET', `/api/work-orders/${ownOrder}/report.pdf`);
+      expect(pdf.statusCode).toBe(200);
+      expect(pdf.headers['content-type']).toBe('application/pdf');
+      expect(pdf.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
+      expect((await call('operator', 'GET', `/api/work-orders/${otherOrder}/report.pdf`)).statusCode).toBe(
+        404,
+      );
+    });
   });
 });
