@@ -134,6 +134,7 @@ const messages = {
     label: {
       title: '标签',
       print: '打印标签',
+      report: '打印 PDF',
     },
     value: {
       yes: '是',
@@ -406,6 +407,7 @@ const messages = {
     label: {
       title: 'Label',
       print: 'Print label',
+      report: 'Print PDF',
     },
     value: {
       yes: 'Yes',
