@@ -131,6 +131,13 @@ const messages = {
       signed: '已电子签名',
       system: '系统',
     },
+    board: {
+      title: '看板',
+      list: '列表',
+      hint: '把卡片拖到另一列，执行通往该状态的操作。',
+      empty: '无',
+      noAction: '没有可执行的操作能把它变为「{to}」',
+    },
     label: {
       title: '标签',
       print: '打印标签',
@@ -403,6 +410,13 @@ const messages = {
       changed: 'Changed',
       signed: 'e-signed',
       system: 'System',
+    },
+    board: {
+      title: 'Board',
+      list: 'List',
+      hint: 'Drag a card to another column to take the action that leads there.',
+      empty: 'None',
+      noAction: 'No action you may take moves it to “{to}”',
     },
     label: {
       title: 'Label',
