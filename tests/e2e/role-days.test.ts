@@ -82,6 +82,13 @@ async function signInAs(username: string, path: string): Promise<void> {
 async function accessibilityViolations(page: Page): Promise<string[]> {
   // Evaluated, not added as a script tag: the app's Content-Security-Policy refuses inline scripts.
   if (!(await page.evaluate<boolean>("'axe' in window"))) await page.evaluate(AXE_SOURCE);
+  // Judge the screen at rest: a closing dialog or a fading tag is half transparent mid-transition.
+  await page
+    .locator('.el-overlay:visible, .is-closing')
+    .first()
+    .waitFor({ state: 'detached' })
+    .catch(() => undefined);
+  await page.evaluate('Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined)))');
   return page.evaluate<string[]>(`axe.run({ resultTypes: ['violations'] }).then((result) =>
     result.violations
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
