@@ -193,6 +193,8 @@ export interface ListViewDef {
   filters?: string[];
   search?: string[];
   pageSize?: number;
+  /** An enum field: the list can also show as a board with a column per value. */
+  kanban?: string;
 }
 
 export interface ExtensionPolicy {

@@ -13,7 +13,9 @@ import type { EngineDatabase } from './data/database';
 import { WEBHOOK_DATABASE, WebhookAdminController } from './events/http/webhook-admin.controller';
 import { GeneratedModule } from './generated/generated.module';
 import type { ModelRegistry } from './kernel/model-registry';
+import { LOOKUP_RECORDS, LookupController } from './meta/lookup.controller';
 import { MetaController } from './meta/meta.controller';
+import { LabelController } from './print/label.controller';
 import type { MetricsOptions } from './ops/metrics';
 import { HealthController, READINESS_CHECKS, type ReadinessCheck } from './ops/health.controller';
 import { extensionAdminControllers, extensionAdminProviders } from './plugins/admin-registration';
@@ -88,9 +90,10 @@ export class AppModule {
         AggregateController,
         BiController,
         FormSchemaController,
+        LabelController,
         ...(deps.workflows ? [WorkflowController] : []),
         ...(deps.traceDatabase ? [TraceController, WebhookAdminController] : []),
-        ...(deps.records ? [AbcAnalysisController] : []),
+        ...(deps.records ? [AbcAnalysisController, LookupController] : []),
         ...(deps.studio ? [StudioController] : []),
       ],
       providers: [
@@ -102,7 +105,12 @@ export class AppModule {
               { provide: WEBHOOK_DATABASE, useValue: deps.traceDatabase },
             ]
           : []),
-        ...(deps.records ? [{ provide: INVENTORY_RECORDS, useValue: deps.records }] : []),
+        ...(deps.records
+          ? [
+              { provide: INVENTORY_RECORDS, useValue: deps.records },
+              { provide: LOOKUP_RECORDS, useValue: deps.records },
+            ]
+          : []),
         ...(deps.studio ? [{ provide: STUDIO_SERVICE, useValue: deps.studio }] : []),
         { provide: FORM_OVERLAYS, useValue: deps.formOverlays ?? null },
         StaticAppRegistrar,

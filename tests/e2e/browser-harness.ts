@@ -20,12 +20,16 @@ function findRoot(dir: string): string {
 const ROOT = findRoot(__dirname);
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(ROOT, 'tests', 'e2e', 'screenshots');
+/** Screenshots the user documentation shows (docs/ui.md), refreshed by the browser tests. */
+const DOC_IMAGES = join(ROOT, 'docs', 'images');
 export const DEMO_PASSWORD = 'e2e-Demo-Passw0rd!';
 
 export interface BrowserHarness {
   baseUrl: string;
   page: Page;
   screenshot(name: string): Promise<void>;
+  /** A screenshot of the visible screen for the documentation: `docs/images/<name>.png`. */
+  docScreenshot(name: string): Promise<void>;
   /** `GET /api/...` as the demo admin, unwrapped from the envelope, to pick test data. */
   apiGet<T>(path: string): Promise<T>;
   /** `POST`/`PATCH`/`DELETE /api/...` with a JSON body as the demo admin, to set up test data. */
@@ -60,7 +64,10 @@ async function waitForHealth(url: string, server: ChildProcess, output: () => st
   throw new Error(`server did not become healthy:\n${output()}`);
 }
 
-export async function startHarness(viewport = { width: 1366, height: 860 }): Promise<BrowserHarness> {
+export async function startHarness(
+  viewport = { width: 1366, height: 860 },
+  extraEnv: Record<string, string> = {},
+): Promise<BrowserHarness> {
   const workDir = mkdtempSync(join(tmpdir(), 'mes-e2e-'));
   const port = await freePort();
   let log = '';
@@ -74,6 +81,7 @@ export async function startHarness(viewport = { width: 1366, height: 860 }): Pro
       MES_DEMO_PASSWORD: DEMO_PASSWORD,
       LOG_LEVEL: 'warn',
       REDIS_URL: '',
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -109,6 +117,10 @@ export async function startHarness(viewport = { width: 1366, height: 860 }): Pro
     page,
     screenshot: async (name) => {
       await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+    },
+    docScreenshot: async (name) => {
+      mkdirSync(DOC_IMAGES, { recursive: true });
+      await page.screenshot({ path: join(DOC_IMAGES, `${name}.png`) });
     },
     apiGet: <T>(path: string): Promise<T> => admin<T>('GET', path),
     apiSend: <T>(method: string, path: string, body?: unknown): Promise<T> => admin<T>(method, path, body),

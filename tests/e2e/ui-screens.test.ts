@@ -49,7 +49,7 @@ test('filters a list by status and sorts it by WO number', async () => {
   await openApp(harness, '/e/work-orders');
   await page.waitForSelector('.mes-list-table .el-table__row');
   await page.click('[data-filter="status"]');
-  await page.click('.el-select-dropdown__item:has-text("DRAFT")');
+  await page.click('.el-select-dropdown__item:has-text("Draft")');
   await page.keyboard.press('Escape');
   await Promise.all([
     page.waitForResponse((r) => r.url().includes('filter%5Bstatus%5D')),
@@ -58,7 +58,7 @@ test('filters a list by status and sorts it by WO number', async () => {
   await page.waitForSelector('.mes-list-table .el-table__row');
   const states = await columnTexts(page, 8);
   expect(states.length).toBeGreaterThan(0);
-  expect(new Set(states)).toEqual(new Set(['DRAFT']));
+  expect(new Set(states)).toEqual(new Set(['Draft']));
 
   await Promise.all([
     page.waitForResponse((r) => r.url().includes('sort=woNo')),
@@ -82,9 +82,9 @@ test('releases a draft work order from its detail screen', async () => {
   await openApp(harness, `/e/work-orders/${draft.id}`);
   await page.click('[data-workflow-action="release"]');
   await page.click('[data-action="confirm-action"]');
-  await page.waitForSelector('[data-role="state"]:has-text("RELEASED")');
+  await page.waitForSelector('[data-role="state"][data-state="RELEASED"]');
   await harness.screenshot('work-order-released');
-  expect(await page.locator('.el-timeline').innerText()).toContain('RELEASED');
+  expect(await page.locator('.el-timeline').innerText()).toContain('Released');
 });
 
 test('traces a serial number and draws its genealogy graph', async () => {

@@ -6,12 +6,14 @@ export const router = createRouter({
   history: createWebHistory(),
   routes: [
     { path: '/login', name: 'login', component: () => import('./views/LoginView.vue') },
+    { path: '/set-password', name: 'set-password', component: () => import('./views/SetPasswordView.vue') },
     {
       path: '/',
       component: () => import('./views/ShellLayout.vue'),
       children: [
         { path: '', name: 'home', component: () => import('./views/HomeView.vue') },
         { path: 'e/:path', name: 'list', component: () => import('./views/ListView.vue') },
+        { path: 'e/:path/board', name: 'board', component: () => import('./views/KanbanView.vue') },
         { path: 'e/:path/new', name: 'create', component: () => import('./views/FormView.vue') },
         { path: 'e/:path/:id', name: 'detail', component: () => import('./views/DetailView.vue') },
         { path: 'e/:path/:id/edit', name: 'edit', component: () => import('./views/FormView.vue') },
@@ -24,14 +26,26 @@ export const router = createRouter({
           name: 'studio-change-set',
           component: () => import('./studio/ChangeSetEditor.vue'),
         },
+        { path: 'admin/plugins', name: 'plugins', component: () => import('./views/admin/PluginsView.vue') },
+        {
+          path: 'admin/extension-fields',
+          name: 'extension-fields',
+          component: () => import('./views/admin/ExtensionFieldsView.vue'),
+        },
+        { path: ':unknown(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue') },
       ],
     },
   ],
 });
 
+/** Screens anyone may open: signing in, and choosing a password from an invitation or reset link. */
+const PUBLIC_SCREENS = new Set(['login', 'set-password']);
+
 router.beforeEach(async (to) => {
+  if (to.name === 'set-password') return true;
   const session = useSession();
   if (!session.loaded) await session.load();
-  if (to.name !== 'login' && !session.signedIn) return { name: 'login', query: { next: to.fullPath } };
+  if (!PUBLIC_SCREENS.has(String(to.name)) && !session.signedIn)
+    return { name: 'login', query: { next: to.fullPath } };
   return true;
 });

@@ -80,9 +80,13 @@ export function entityMeta(
     identifier: entity.identifier
       ? { field: entity.identifier.field, pattern: entity.identifier.pattern }
       : null,
-    fields: visibleFields(entity, tenantId)
-      .filter((f) => view.canRead(entity, f))
-      .map((f) => fieldMeta(model, f, !view.canWrite(entity, f))),
+    fields: withStateLabels(
+      model,
+      entity,
+      visibleFields(entity, tenantId)
+        .filter((f) => view.canRead(entity, f))
+        .map((f) => fieldMeta(model, f, !view.canWrite(entity, f))),
+    ),
     systemFields: entity.systemColumns
       .filter((c) => c.apiName !== 'tenantId' && c.apiName !== 'ext')
       .map((c) => ({ apiName: c.apiName, type: c.columnType, nullable: c.nullable })),
@@ -95,6 +99,31 @@ export function entityMeta(
     appendOnly: entity.appendOnly,
     softDelete: entity.softDelete,
   };
+}
+
+/**
+ * The workflow's state field shows its values as the workflow labels and colours its states, unless the
+ * field labels a value itself: a list or filter then reads "Released", not `RELEASED`.
+ */
+function withStateLabels(model: Model, entity: CompiledEntity, fields: FieldMeta[]): FieldMeta[] {
+  const workflow = entity.workflow ? model.workflows.get(entity.workflow) : undefined;
+  if (!workflow) return fields;
+  const stateField = workflow.field ?? 'status';
+  return fields.map((field) =>
+    field.name === stateField && field.enumValues
+      ? {
+          ...field,
+          enumValues: field.enumValues.map((option) => {
+            const state = workflow.states[option.value];
+            return {
+              ...option,
+              ...(option.label === undefined && state?.label ? { label: state.label } : {}),
+              ...(option.color === undefined && state?.color ? { color: state.color } : {}),
+            };
+          }),
+        }
+      : field,
+  );
 }
 
 /** Declared fields plus the extension fields that apply to the tenant. */

@@ -5,7 +5,9 @@ import { EnvelopeInterceptor } from '../crud/http/envelope.interceptor';
 import { requestContext } from '../crud/http/request-context';
 import { MODEL_REGISTRY } from '../crud/http/tokens';
 import type { ModelRegistry } from '../kernel/model-registry';
+import { requirePermission } from '../security/authorization/access';
 import { callerView } from './caller-view';
+import { roleAccess, type RoleAccess } from './role-access';
 import { entityMeta, entitySummaries, type EntityMeta, type EntitySummary } from './entity-meta';
 
 /**
@@ -30,5 +32,13 @@ export class MetaController {
     const view = callerView(ctx);
     if (!entity || !view.canSee(entity)) throw new NotFoundError('entity', name);
     return entityMeta(ctx.model, entity, ctx.tenantId, view);
+  }
+
+  /** `GET /api/meta/roles/:role/access`: what a role document grants, as the engine applies it (needs role:read). */
+  @Get('roles/:role/access')
+  role(@Param('role') name: string, @Req() request: FastifyRequest): RoleAccess {
+    const ctx = requestContext(request, this.models);
+    requirePermission(ctx, 'role:read');
+    return roleAccess(ctx.model, name);
   }
 }

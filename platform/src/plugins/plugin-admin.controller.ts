@@ -16,7 +16,7 @@ import type { FastifyRequest } from 'fastify';
 import { adminActor, requireAdmin } from './admin-access';
 import { BadRequestError, ForbiddenError } from '../crud/errors';
 import { EnvelopeInterceptor } from '../crud/http/envelope.interceptor';
-import type { PluginInfo, PluginManager } from './plugin-manager';
+import type { CatalogPlugin, PluginInfo, PluginManager } from './plugin-manager';
 import { SIGNATURE_HEADER } from './plugin-signature';
 import { PLUGIN_MANAGER } from './tokens';
 
@@ -37,6 +37,13 @@ export class PluginAdminController {
   list(@Req() request: FastifyRequest): Promise<PluginInfo[]> {
     requireAdmin(request);
     return this.plugins.list();
+  }
+
+  /** The catalog: plugins that can be installed by name (installed ones included). */
+  @Get('catalog')
+  catalog(@Req() request: FastifyRequest): CatalogPlugin[] {
+    requireAdmin(request);
+    return this.plugins.catalogPlugins();
   }
 
   @Get(':name')

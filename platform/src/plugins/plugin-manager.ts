@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import semver from 'semver';
 import type { DataSource } from 'typeorm';
@@ -77,6 +77,15 @@ export interface PluginInfo {
   lastError?: string;
   /** sha256 of the `.tgz` it was installed or upgraded from. */
   packageSha256?: string;
+}
+
+/** A plugin the catalog offers: what its manifest says. */
+export interface CatalogPlugin {
+  name: string;
+  version: string;
+  label: PluginManifest['label'];
+  description: PluginManifest['description'] | null;
+  dependencies: Record<string, string>;
 }
 
 /** Listens for Model rebuilds the manager made (cross-instance sync publishes them). */
@@ -166,6 +175,31 @@ export class PluginManager {
 
   async list(): Promise<PluginInfo[]> {
     return (await this.records()).filter((r) => r.status !== 'uninstalled').map(toInfo);
+  }
+
+  /** The plugins of the catalog folders that can be installed by name, whether installed or not. */
+  catalogPlugins(): CatalogPlugin[] {
+    const found = new Map<string, CatalogPlugin>();
+    for (const folder of this.options.catalog) {
+      if (!existsSync(folder)) continue;
+      for (const entry of readdirSync(folder, { withFileTypes: true })) {
+        if (!entry.isDirectory() || found.has(entry.name)) continue;
+        if (!existsSync(join(folder, entry.name, 'plugin.yaml'))) continue;
+        try {
+          const manifest = this.readManifest(resolve(folder, entry.name));
+          found.set(manifest.plugin, {
+            name: manifest.plugin,
+            version: manifest.version,
+            label: manifest.label,
+            description: manifest.description ?? null,
+            dependencies: manifest.dependencies ?? {},
+          });
+        } catch {
+          // A folder that is not a valid plugin is not offered; installing it by path names the problem.
+        }
+      }
+    }
+    return [...found.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
   async get(name: string): Promise<PluginInfo> {

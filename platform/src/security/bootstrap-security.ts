@@ -95,7 +95,15 @@ export async function bootstrapSecurity(input: SecurityBootstrapInput): Promise<
     () => registry.current(),
     new LoginThrottle(store, policy),
   );
-  const auth = new AuthService(database, () => registry.current(), { jwtSecret, credentials });
+  const auth = new AuthService(database, () => registry.current(), {
+    jwtSecret,
+    credentials,
+    accessTtlSeconds: positiveInteger(env, 'MES_ACCESS_TOKEN_SECONDS', 15 * 60),
+    session: {
+      idleMinutes: positiveInteger(env, 'MES_IDLE_TIMEOUT_MINUTES', 30, true),
+      shopFloorIdleMinutes: positiveInteger(env, 'MES_SHOP_FLOOR_IDLE_MINUTES', 12 * 60, true),
+    },
+  });
   return {
     operations,
     http: {
@@ -114,6 +122,16 @@ export async function bootstrapSecurity(input: SecurityBootstrapInput): Promise<
 }
 
 /** A requests-per-minute setting: a positive integer, or the default when unset. */
+/** A whole number from the environment; `allowZero` lets 0 switch the setting off. */
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, allowZero = false): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1))
+    throw new Error(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer; got '${raw}'`);
+  return value;
+}
+
 function perMinute(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name]?.trim();
   if (!raw) return fallback;

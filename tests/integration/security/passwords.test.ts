@@ -49,6 +49,13 @@ describe.each<Dialect>(['sqlite', 'mysql'])('setting passwords (%s)', (dialect) 
     );
     return Number(row!.id);
   };
+  const departmentId = async (code: string): Promise<number> => {
+    const [row] = await sec.query<{ id: number }>(
+      "SELECT id FROM sys_dept WHERE tenant_id = 'DEMO' AND dept_code = ?",
+      [code],
+    );
+    return Number(row!.id);
+  };
   const passwordAudits = async (username: string, transition: string) =>
     sec.query<{ actor_name: string }>(
       "SELECT actor_name FROM audit_log WHERE tenant_id = 'DEMO' AND entity_name = 'user' AND action = 'UPDATE' AND transition = ? AND record_id = ?",
@@ -136,6 +143,58 @@ describe.each<Dialect>(['sqlite', 'mysql'])('setting passwords (%s)', (dialect) 
     expect((await refresh(clerk.refreshToken)).statusCode).toBe(401);
     expect((await login('clerk', 'Stock-Count-2026!')).statusCode).toBe(200);
     expect(await passwordAudits('clerk', 'reset_password')).toEqual([{ actor_name: 'admin' }]);
+  });
+
+  it('invites a new user by a one-time link and resets a forgotten password by one, as the administrator issues them', async () => {
+    expect.hasAssertions();
+    const admin = (await tokensOf('admin', PASSWORD)).accessToken;
+    const planner = (await tokensOf('planner', PASSWORD)).accessToken;
+    const created = await sec.server.app.inject({
+      method: 'POST',
+      url: '/api/users',
+      headers: { authorization: `Bearer ${admin}` },
+      payload: {
+        username: 'new.operator',
+        realName: 'New operator',
+        departmentId: await departmentId('PRD'),
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    const id = created.json().data.id as number;
+    const linkUrl = `/api/users/${id}/password-link`;
+    expect((await post(linkUrl, planner, { purpose: 'invite' })).statusCode).toBe(403);
+    expect((await post(linkUrl, admin, { purpose: 'welcome' })).json().errors[0]).toMatchObject({
+      field: 'purpose',
+      rule: 'enum',
+    });
+    const first = (await post(linkUrl, admin, { purpose: 'invite' })).json().data;
+    const invite = await post(linkUrl, admin, { purpose: 'invite' });
+    expect(invite.statusCode).toBe(200);
+    expect(invite.json().data).toMatchObject({ username: 'new.operator', purpose: 'invite' });
+    const token = invite.json().data.token as string;
+    const redeem = (payload: object) => post('/api/auth/password-reset', null, payload);
+    expect((await redeem({ token: first.token, newPassword: 'Night-Shift-2026!' })).statusCode).toBe(401);
+    const weak = await redeem({ token, newPassword: 'short' });
+    expect(weak.statusCode).toBe(422);
+    expect(weak.json().errors[0]).toMatchObject({ field: 'newPassword', rule: 'password-policy' });
+    const accepted = await redeem({ token, newPassword: 'Night-Shift-2026!' });
+    expect(accepted.statusCode).toBe(200);
+    expect(accepted.json().data).toEqual({ username: 'new.operator' });
+    expect((await redeem({ token, newPassword: 'Night-Shift-2027!' })).statusCode).toBe(401);
+    expect((await login('new.operator', 'Night-Shift-2026!')).statusCode).toBe(200);
+    expect(await passwordAudits('new.operator', 'invite')).toEqual([
+      { actor_name: 'admin' },
+      { actor_name: 'admin' },
+    ]);
+    expect(await passwordAudits('new.operator', 'accept_invitation')).toEqual([
+      { actor_name: 'new.operator' },
+    ]);
+
+    const reset = (await post(linkUrl, admin, {})).json().data;
+    expect(reset.purpose).toBe('reset');
+    expect((await redeem({ token: reset.token, newPassword: 'Day-Shift-2026!' })).statusCode).toBe(200);
+    expect((await login('new.operator', 'Night-Shift-2026!')).statusCode).toBe(401);
+    expect((await login('new.operator', 'Day-Shift-2026!')).statusCode).toBe(200);
   });
 
   it('sets a password with `mes users set-password`, read from standard input, under the policy', async () => {

@@ -2,7 +2,8 @@
  * Field rules and row scope on every write path, through the real server as non-admin roles: an
  * operator's workflow action may send only the transition's inputs, an operator cannot write against
  * an order outside its lines (the answer is that of a missing order), and the audit record of a
- * write names the actor, its IP and user agent.
+ * write names the actor, its IP and user agent. A relation picker's lookup works for any role that may
+ * set the field, within the read scope of a role that reads the target.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,7 +65,7 @@ describe('field rules and row scope on writes through the server (SQLite)', () =
     await seedDemoSecurity(new EngineDatabase(server.dataSource), server.registry.current(), 'DEMO', {
       MES_DEMO_PASSWORD: PASSWORD,
     });
-    for (const username of ['admin', 'planner']) await login(username);
+    for (const username of ['admin', 'planner', 'inspector']) await login(username);
     const uomId = await created('admin', '/api/units', { uomCode: 'WS-PCS', uomName: 'Pieces' });
     const plantId = await created('admin', '/api/plants', { plantCode: 'WS-P1', plantName: 'Plant WS' });
     const line = (code: string) =>
@@ -190,6 +191,72 @@ describe('field rules and row scope on writes through the server (SQLite)', () =
       actorName: 'admin',
       ip: '127.0.0.1',
       userAgent: 'lightMyRequest',
+    });
+  });
+
+  describe('relation lookups', () => {
+    type Choice = { id: number; label: string; key: string | null };
+
+    it('lets the inspector pick an inspector (a user) without user:read, by name or username', async () => {
+      expect((await call('inspector', 'GET', '/api/users?pageSize=5')).statusCode).toBe(403);
+      const found = await call('inspector', 'GET', '/api/lookup/inspection/inspector?search=inspect');
+      expect(found.statusCode).toBe(200);
+      const items = (found.json().data as { items: Choice[] }).items;
+      expect(items).toEqual([{ id: expect.any(Number), label: 'Quality inspector', key: 'inspector' }]);
+      const byId = await call('inspector', 'GET', `/api/lookup/inspections/inspector?ids=${items[0]!.id}`);
+      expect(byId.json().data.items).toEqual(items);
+    });
+
+    it('refuses a caller who may neither set the field nor read the target, and unknown fields', async () => {
+      const denied = await call('operator', 'GET', '/api/lookup/inspection/inspector');
+      expect(denied.statusCode).toBe(403);
+      expect(denied.json().message).toContain('user:read');
+      expect((await call('inspector', 'GET', '/api/lookup/inspection/remark')).statusCode).toBe(404);
+      const badIds = await call('inspector', 'GET', '/api/lookup/inspection/inspector?ids=1,x');
+      expect(badIds.statusCode).toBe(400);
+      expect(badIds.json().errors[0]).toMatchObject({ field: 'ids' });
+    });
+
+    it('names the ids a record holds for a reader of the field, without letting them search the target', async () => {
+      const order = (await call('operator', 'GET', `/api/work-orders/${ownOrder}`)).json().data as Row;
+      const named = await call('operator', 'GET', `/api/lookup/work_order/line?ids=${String(order.lineId)}`);
+      expect(named.statusCode).toBe(200);
+      expect(named.json().data.items).toEqual([{ id: order.lineId, label: 'Line WS01', key: 'WS01' }]);
+      expect((await call('operator', 'GET', '/api/lookup/work_order/line?search=Line')).statusCode).toBe(403);
+    });
+
+    it('keeps to the read scope of a caller who reads the target', async () => {
+      const choices = async (who: string) => {
+        const response = await call(who, 'GET', '/api/lookup/test_record/work_order?pageSize=50');
+        expect(response.statusCode).toBe(200);
+        return (response.json().data as { items: Choice[] }).items.map((c) => c.id);
+      };
+      expect(await choices('operator')).toEqual([ownOrder]);
+      expect((await choices('admin')).sort()).toEqual([ownOrder, otherOrder].sort());
+    });
+  });
+
+  describe('labels', () => {
+    it('renders a PNG of the business key for a reader of the record, within its row scope', async () => {
+      const label = await call('operator', 'GET', `/api/work-orders/${ownOrder}/label?symbology=code128`);
+      expect(label.statusCode).toBe(200);
+      expect(label.headers['content-type']).toBe('image/png');
+      expect(label.rawPayload.subarray(1, 4).toString()).toBe('PNG');
+      expect((await call('operator', 'GET', `/api/work-orders/${otherOrder}/label`)).statusCode).toBe(404);
+      const bad = await call('operator', 'GET', `/api/work-orders/${ownOrder}/label?symbology=ean99`);
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().errors[0]).toMatchObject({ field: 'symbology' });
+      expect((await call('inspector', 'GET', `/api/users/1/label`)).statusCode).toBe(403);
+    });
+
+    it('prints a work order as a PDF traveller with its operations, for a reader within scope', async () => {
+      const pdf = await call('operator', 'GET', `/api/work-orders/${ownOrder}/report.pdf`);
+      expect(pdf.statusCode).toBe(200);
+      expect(pdf.headers['content-type']).toBe('application/pdf');
+      expect(pdf.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
+      expect((await call('operator', 'GET', `/api/work-orders/${otherOrder}/report.pdf`)).statusCode).toBe(
+        404,
+      );
     });
   });
 });

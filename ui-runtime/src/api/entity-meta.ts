@@ -19,27 +19,7 @@ export function fieldByName(meta: EntityMeta, name: string): FieldMeta | undefin
   return meta.fields.find((f) => f.name === name || f.apiName === name);
 }
 
-/** What a cell shows: the display field of an expanded relation, enum labels, dates without seconds. */
-export function cellValue(field: FieldMeta, record: Record<string, unknown>): unknown {
-  if (field.relation) {
-    const related = record[field.apiName] as Record<string, unknown> | null | undefined;
-    return related?.[apiNameOf(field.relation.display)] ?? record[field.property] ?? '';
-  }
-  const value = record[field.property];
-  if (value === null || value === undefined) return '';
-  if (field.type === 'datetime' && typeof value === 'string') return value.slice(0, 16).replace('T', ' ');
-  return value;
-}
-
-/** Metadata names (`item_name`) as records carry them (`itemName`). */
-export function apiNameOf(name: string): string {
-  return name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-}
-
-/** What a record is called: its display field, else its id. */
-export function recordTitle(meta: EntityMeta, record: Record<string, unknown>): string {
-  return String(record[apiNameOf(meta.display)] ?? record.id);
-}
+export { apiNameOf, recordTitle } from './display';
 
 /** A form definition as `mes generate` writes it and `GET /api/ui/forms/:entity` serves it. */
 export interface FormDefinition {

@@ -34,22 +34,106 @@ interface Envelope<T> {
   data: T;
 }
 
-let accessToken: string | null = sessionStorage.getItem('mes.accessToken');
+/** The tokens of the signed-in session; kept in localStorage so a shop-floor tablet stays signed in. */
+export interface SessionTokens {
+  accessToken: string;
+  refreshToken: string;
+}
 
-export function setAccessToken(token: string | null): void {
-  accessToken = token;
-  if (token) sessionStorage.setItem('mes.accessToken', token);
-  else sessionStorage.removeItem('mes.accessToken');
+const STORAGE_KEY = 'mes.session';
+
+function storedTokens(): SessionTokens | null {
+  try {
+    const parsed = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? 'null') as SessionTokens | null;
+    return parsed?.accessToken && parsed.refreshToken ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
+let tokens: SessionTokens | null = storedTokens();
+let refreshing: Promise<boolean> | null = null;
+let expiredHandler: (() => Promise<boolean>) | null = null;
+
+export function setTokens(next: SessionTokens | null): void {
+  tokens = next;
+  if (next) localStorage.setItem(STORAGE_KEY, JSON.stringify(next));
+  else localStorage.removeItem(STORAGE_KEY);
+}
+
+export function currentTokens(): SessionTokens | null {
+  return tokens;
+}
+
+/**
+ * What to do when the session cannot be renewed (the refresh token expired or was revoked): the shell
+ * asks for the password in a dialog over the screen, so nothing typed is lost, and answers whether
+ * the user signed in again.
+ */
+export function onSessionExpired(handler: (() => Promise<boolean>) | null): void {
+  expiredHandler = handler;
 }
 
 export function authHeaders(): Record<string, string> {
-  return accessToken ? { authorization: `Bearer ${accessToken}` } : {};
+  return tokens ? { authorization: `Bearer ${tokens.accessToken}` } : {};
+}
+
+/**
+ * Spends the refresh token for a new pair, once however many requests failed at the same time. Tabs
+ * share the tokens, so the refresh runs under a browser-wide lock and a tab that finds a newer pair
+ * stored by another tab uses it instead of spending a token that is already spent (which would revoke
+ * the whole session).
+ */
+function renewSession(): Promise<boolean> {
+  const failed = tokens?.accessToken;
+  refreshing ??= withLock(async () => {
+    const stored = storedTokens();
+    if (stored && stored.accessToken !== failed) {
+      tokens = stored;
+      return true;
+    }
+    if (!stored) return false;
+    const response = await fetch('/api/auth/refresh', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ refreshToken: stored.refreshToken }),
+    });
+    if (!response.ok) return false;
+    const pair = ((await response.json()) as Envelope<SessionTokens>).data;
+    setTokens({ accessToken: pair.accessToken, refreshToken: pair.refreshToken });
+    return true;
+  }).finally(() => (refreshing = null));
+  return refreshing;
+}
+
+function withLock<T>(work: () => Promise<T>): Promise<T> {
+  const locks = (navigator as Navigator & { locks?: LockManager }).locks;
+  return locks ? locks.request('mes.session.refresh', work) : work();
+}
+
+/**
+ * `fetch` with the session's bearer token: a 401 renews the session silently (or through the
+ * sign-in dialog) and sends the request once more, so an expired token never loses a request.
+ */
+export async function sessionFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  const send = () =>
+    fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), ...authHeaders() } });
+  const response = await send();
+  if (response.status !== 401 || url.startsWith('/api/auth/login') || url.startsWith('/api/auth/refresh'))
+    return response;
+  return (await renewAfterUnauthorized()) ? send() : response;
+}
+
+/** After a 401: renews the session (silently, else through the sign-in dialog); true when it may be retried. */
+export async function renewAfterUnauthorized(): Promise<boolean> {
+  if (tokens && (await renewSession())) return true;
+  return expiredHandler !== null && (await expiredHandler());
 }
 
 export async function api<T>(method: string, url: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json', ...authHeaders() };
+  const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(url, {
+  const response = await sessionFetch(url, {
     method,
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -60,10 +144,6 @@ export async function api<T>(method: string, url: string, body?: unknown): Promi
     currentVersion?: number;
     rows?: RowError[];
   };
-  if (response.status === 401 && !url.startsWith('/api/auth/')) {
-    setAccessToken(null);
-    window.location.assign(`/login?next=${encodeURIComponent(window.location.pathname)}`);
-  }
   if (!response.ok) {
     throw new ApiError(
       response.status,

@@ -36,6 +36,8 @@ export interface ListViewDef {
   defaultSort?: string | string[];
   pageSize?: number;
   search?: string[];
+  /** An enum field: the list can also show as a board with a column per value. */
+  kanban?: string;
 }
 
 export interface WorkflowDef {

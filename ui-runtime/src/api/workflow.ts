@@ -1,4 +1,5 @@
 import { api } from './http';
+import { i18n, text } from '../i18n';
 import type { EntityMeta, EntityRecord, I18nText } from './meta';
 
 /** One action the server says this user may take now (`GET /api/<path>/:id/actions`). */
@@ -84,4 +85,15 @@ export function tagType(color: string | undefined): 'primary' | 'success' | 'war
     default:
       return 'primary';
   }
+}
+
+/**
+ * What a workflow button says: the transition's label, with the entity named when the label is a
+ * single word ("Cancel" → "Cancel work order"), so a button never reads like the dialog's Cancel.
+ */
+export function actionLabel(action: AvailableAction, meta: EntityMeta): string {
+  const label = text(action.label) || action.action;
+  if (/\s/.test(label.trim())) return label;
+  const entity = text(meta.label);
+  return i18n.global.locale.value === 'zh-CN' ? `${label}${entity}` : `${label} ${entity.toLowerCase()}`;
 }

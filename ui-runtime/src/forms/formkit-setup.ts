@@ -6,7 +6,7 @@ import RelationInput from './RelationInput.vue';
 
 /** Inputs the served FormKit schemas name beyond FormKit's own (see the generator's form emitter). */
 export const formKitInputs = {
-  relation: createInput(RelationInput, { props: ['entity', 'path', 'display'] }),
+  relation: createInput(RelationInput, { props: ['entity', 'path', 'display', 'multiple'] }),
   children: createInput(ChildrenInput, { props: ['entity', 'columns'] }),
   json: createInput(JsonInput),
   scan: text,

@@ -1,27 +1,29 @@
-import { apiNameOf } from '../api/entity-meta';
+import { choiceLabel, lookupUrl, type LookupChoice } from '../api/display';
 import { api } from '../api/http';
-import type { EntityRecord, ListPage } from '../api/meta';
 
 export interface Option {
   id: number;
   label: string;
 }
 
-/** Lookup choices for a relation: the target's quick search, labelled by its display field. */
-export async function fetchOptions(path: string, displayField: string, query: string): Promise<Option[]> {
-  const display = apiNameOf(displayField);
-  const params = new URLSearchParams({ pageSize: '20', fields: `id,${display}` });
-  if (query) params.set('search', query);
-  const page = await api<ListPage<EntityRecord>>('GET', `/api/${path}?${params}`);
-  return page.items.map((record) => toOption(record, display));
+/**
+ * Choices for the relation field `field` of `entity` from the lookup projection: id and display
+ * value, for every role that may set the field (no read on the target needed).
+ */
+export async function fetchOptions(entity: string, field: string, query: string): Promise<Option[]> {
+  const params: Record<string, string> = { pageSize: '20' };
+  if (query) params.search = query;
+  return toOptions(await api<{ items: LookupChoice[] }>('GET', lookupUrl(entity, field, params)));
 }
 
-export async function fetchOption(path: string, displayField: string, id: number): Promise<Option | null> {
-  const display = apiNameOf(displayField);
-  const record = await api<EntityRecord>('GET', `/api/${path}/${id}?fields=id,${display}`);
-  return record ? toOption(record, display) : null;
+/** The labels of chosen ids, so a picker shows names for a value it did not list. */
+export async function fetchChosen(entity: string, field: string, ids: number[]): Promise<Option[]> {
+  if (ids.length === 0) return [];
+  return toOptions(
+    await api<{ items: LookupChoice[] }>('GET', lookupUrl(entity, field, { ids: ids.join(',') })),
+  );
 }
 
-function toOption(record: EntityRecord, display: string): Option {
-  return { id: record.id, label: String(record[display] ?? record.id) };
+function toOptions(page: { items: LookupChoice[] }): Option[] {
+  return page.items.map((choice) => ({ id: choice.id, label: choiceLabel(choice) }));
 }

@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia';
-import { ApiError, api, setAccessToken } from '../api/http';
+import { ApiError, api, currentTokens, setTokens } from '../api/http';
 import type { EntitySummary, I18nText } from '../api/meta';
 
 export interface MenuItem {
@@ -21,10 +21,18 @@ interface ServedMenuNode {
   children?: ServedMenuNode[];
 }
 
+/** Minutes without input before the app locks the session (0: never); the shop floor keeps a shift. */
+export interface SessionPolicy {
+  idleMinutes: number;
+  shopFloorIdleMinutes: number;
+}
+
 interface Me {
   user: { id?: string; username: string; displayName?: string };
+  roles?: string[];
   permissions?: string[];
   menu?: ServedMenuNode[];
+  session?: SessionPolicy;
 }
 
 /**
@@ -45,38 +53,75 @@ export const useSession = defineStore('session', {
      * Whether the user may read records of `entity`: expanding a relation to an entity the user may
      * not read makes the server refuse the whole request, so screens expand only readable ones.
      */
-    canRead:
+    canRead(): (entity: string) => boolean {
+      return (entity) => this.can(entity, 'read');
+    },
+    /**
+     * Whether the user holds `<entity>:<action>` (directly or by a wildcard), so a screen shows only
+     * the buttons that work for them; the server decides again on every request.
+     */
+    can:
       (state) =>
-      (entity: string): boolean => {
-        const granted = state.me?.permissions;
+      (entity: string, action: string): boolean => {
+        if (!state.me) return !state.authEnabled;
+        const granted = state.me.permissions;
         if (!granted) return true;
-        return [`${entity}:read`, `${entity}:*`, '*:read', '*:*', '*'].some((p) => granted.includes(p));
+        return [`${entity}:${action}`, `${entity}:*`, `*:${action}`, '*:*', '*'].some((p) =>
+          granted.includes(p),
+        );
       },
   },
   actions: {
+    /** Who is signed in and the entities, asked together: the first screen waits for one round trip. */
     async load(): Promise<void> {
-      try {
-        this.me = await api<Me>('GET', '/api/auth/me');
-      } catch (error) {
-        if (!(error instanceof ApiError)) throw error;
+      if (!currentTokens()) {
+        // Nobody signed in on this device: the login screen needs no round trip.
         this.me = null;
-        this.authEnabled = error.status !== 404;
+        this.loaded = true;
+        return;
       }
-      if (this.signedIn) await this.loadMenu();
+      const [me, entities] = await Promise.allSettled([
+        api<Me>('GET', '/api/auth/me'),
+        api<{ entities: EntitySummary[] }>('GET', '/api/meta/entities'),
+      ]);
+      if (me.status === 'fulfilled') this.me = me.value;
+      else {
+        if (!(me.reason instanceof ApiError)) throw me.reason;
+        this.me = null;
+        this.authEnabled = me.reason.status !== 404;
+      }
+      if (this.signedIn) {
+        if (entities.status === 'rejected') throw entities.reason;
+        this.showMenu(entities.value.entities);
+      }
       this.loaded = true;
     },
     async login(username: string, password: string): Promise<void> {
-      const tokens = await api<{ accessToken: string }>('POST', '/api/auth/login', { username, password });
-      setAccessToken(tokens.accessToken);
+      const tokens = await api<{ accessToken: string; refreshToken: string }>('POST', '/api/auth/login', {
+        username,
+        password,
+      });
+      setTokens({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken });
       await this.load();
     },
-    logout(): void {
-      setAccessToken(null);
+    /** Ends the session on the server too (its refresh token revoked), then forgets it here. */
+    async logout(): Promise<void> {
+      await this.lock();
       this.me = null;
       this.menu = [];
     },
-    async loadMenu(): Promise<void> {
-      const { entities } = await api<{ entities: EntitySummary[] }>('GET', '/api/meta/entities');
+    /** Ends the session but keeps who was signed in, so the screen stays while they sign in again. */
+    async lock(): Promise<void> {
+      const tokens = currentTokens();
+      if (tokens)
+        await fetch('/api/auth/logout', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.accessToken}` },
+          body: JSON.stringify({ refreshToken: tokens.refreshToken }),
+        }).catch(() => undefined);
+      setTokens(null);
+    },
+    showMenu(entities: EntitySummary[]): void {
       this.entities = entities;
       this.menu = this.me?.menu?.length ? servedMenu(this.me.menu, entities) : menuByModule(entities);
     },

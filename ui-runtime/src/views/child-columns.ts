@@ -1,9 +1,11 @@
+import { resolveRelationLabels } from '../api/display';
 import { entityMeta } from '../api/entity-meta';
-import type { EntityMeta, FieldMeta } from '../api/meta';
+import type { EntityMeta, EntityRecord, FieldMeta } from '../api/meta';
 
-/** A child table of a record: its `children` field and the child entity's fields to show as columns. */
+/** A child table of a record: its `children` field, the child entity and its fields to show as columns. */
 export interface ChildTable {
   field: FieldMeta;
+  meta: EntityMeta;
   columns: FieldMeta[];
 }
 
@@ -20,7 +22,19 @@ export async function childColumns(meta: EntityMeta): Promise<ChildTable[]> {
       const columns = child.fields.filter(
         (f) => !f.hidden && !f.children && !f.many && f.name !== foreignKey && f.type !== 'json',
       );
-      return { field, columns };
+      return { field, meta: child, columns };
+    }),
+  );
+}
+
+/** Names instead of ids in the child rows of `record`: their relations are labelled through the lookup. */
+export async function labelChildRows(tables: ChildTable[], record: EntityRecord): Promise<void> {
+  await Promise.all(
+    tables.map((table) => {
+      const rows = record[table.field.property];
+      return Array.isArray(rows)
+        ? resolveRelationLabels(table.meta, table.columns, rows as EntityRecord[])
+        : Promise.resolve();
     }),
   );
 }

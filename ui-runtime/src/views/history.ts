@@ -1,3 +1,7 @@
+import { formatDateTime } from '../api/display';
+import type { EntityMeta, I18nText } from '../api/meta';
+import { i18n, text } from '../i18n';
+
 /** A workflow transition row of `GET /api/<path>/:id/history` (platform/src/workflow/workflow-store.ts). */
 interface TransitionRow {
   action: string;
@@ -22,34 +26,82 @@ interface AuditRow {
 
 export interface HistoryEntry {
   at: string;
+  /** ISO instant, for ordering. */
+  sortKey: string;
   title: string;
   by: string;
   detail: string;
 }
 
-const at = (iso: string): string => iso.slice(0, 19).replace('T', ' ');
+interface WorkflowLabels {
+  states?: Record<string, { label?: I18nText }>;
+  transitions?: { action: string; label?: I18nText }[];
+}
+
+/** Columns every record has; a change to them alone is bookkeeping, not news. */
+const SYSTEM_FIELDS = new Set([
+  'id',
+  'tenantId',
+  'version',
+  'createdAt',
+  'createdBy',
+  'updatedAt',
+  'updatedBy',
+  'deletedAt',
+  'ext',
+]);
+
+const AUDIT_ACTIONS: Record<string, string> = {
+  CREATE: 'history.created',
+  UPDATE: 'history.updated',
+  DELETE: 'history.deleted',
+  RESTORE: 'history.restored',
+};
 
 /**
- * One timeline, newest first: workflow transitions (`RELEASE: DRAFT → RELEASED`, reason, e-signature)
- * and audit diffs (`UPDATE` with the changed fields). Audit rows of a transition are left out, the
- * transition row already tells it.
+ * One timeline, newest first: workflow transitions ("Release: Draft → Released", reason, e-signature)
+ * and audit diffs ("Changed: Quantity, Planned start"), each with the person's name. Audit rows of a
+ * transition are left out (the transition row tells it), but name its actor.
  */
-export function historyEntries(transitions: unknown, audit: unknown): HistoryEntry[] {
+export function historyEntries(meta: EntityMeta, transitions: unknown, audit: unknown): HistoryEntry[] {
+  const auditRows = Array.isArray(audit) ? (audit as AuditRow[]) : [];
+  const names = new Map(auditRows.filter((r) => r.actorName).map((r) => [r.actorId, r.actorName!]));
+  const workflow = (meta.workflow ?? {}) as WorkflowLabels;
+  const stateLabel = (state: string) => text(workflow.states?.[state]?.label) || state;
+  const actionLabel = (action: string) =>
+    text(workflow.transitions?.find((tr) => tr.action === action)?.label) || action;
   const fromTransitions = (Array.isArray(transitions) ? (transitions as TransitionRow[]) : []).map((row) => ({
-    at: at(row.occurredAt),
-    title: `${row.action}: ${row.from} → ${row.to}`,
-    by: row.actor,
-    detail: [row.reason, row.signed ? '✍ e-signed' : ''].filter(Boolean).join(' · '),
+    at: formatDateTime(row.occurredAt),
+    sortKey: row.occurredAt,
+    title: `${actionLabel(row.action)}: ${stateLabel(row.from)} → ${stateLabel(row.to)}`,
+    by: names.get(row.actor) ?? (row.actor === 'system' ? i18n.global.t('history.system') : `#${row.actor}`),
+    detail: [row.reason, row.signed ? `✍ ${i18n.global.t('history.signed')}` : '']
+      .filter(Boolean)
+      .join(' · '),
   }));
-  const fromAudit = (Array.isArray(audit) ? (audit as AuditRow[]) : [])
+  const fromAudit = auditRows
     .filter((row) => row.transition === null)
     .map((row) => ({
-      at: at(row.occurredAt),
-      title: row.action,
-      by: row.actorName ?? row.actorId,
-      detail: [Array.isArray(row.changedFields) ? row.changedFields.join(', ') : '', row.reason]
+      at: formatDateTime(row.occurredAt),
+      sortKey: row.occurredAt,
+      title: AUDIT_ACTIONS[row.action] ? i18n.global.t(AUDIT_ACTIONS[row.action]) : row.action,
+      by: row.actorName ?? `#${row.actorId}`,
+      detail: [row.action === 'UPDATE' ? changedLabels(meta, row.changedFields) : '', row.reason]
         .filter(Boolean)
         .join(' · '),
     }));
-  return [...fromTransitions, ...fromAudit].sort((a, b) => b.at.localeCompare(a.at));
+  return [...fromTransitions, ...fromAudit].sort((a, b) => b.sortKey.localeCompare(a.sortKey));
+}
+
+/** The labels of the fields a change touched, without system columns. */
+function changedLabels(meta: EntityMeta, changed: unknown): string {
+  if (!Array.isArray(changed)) return '';
+  const labels = changed
+    .map(String)
+    .filter((name) => !SYSTEM_FIELDS.has(name))
+    .map((name) => {
+      const field = meta.fields.find((f) => f.apiName === name || f.property === name || f.name === name);
+      return field ? text(field.label) : name;
+    });
+  return labels.length ? `${i18n.global.t('history.changed')}: ${[...new Set(labels)].join(', ')}` : '';
 }

@@ -1,6 +1,6 @@
 import { configureClient } from '../generated/client/runtime';
 import { savedViews, type SavedViewRecord } from '../generated/client/saved-view';
-import { authHeaders } from '../api/http';
+import { sessionFetch } from '../api/http';
 import type { FilterValue } from './list-query';
 
 /** What a saved list view restores: quick search, filter bar, sort, visible columns and page size. */
@@ -24,7 +24,7 @@ export interface SavedView extends ViewDefinition {
 const MAX_VIEWS = 200;
 
 // The typed client sends the session's bearer token, read at each request (it changes on refresh).
-configureClient({ headers: authHeaders });
+configureClient({ fetch: (input, init) => sessionFetch(String(input), init) });
 
 function definitionOf(raw: unknown): ViewDefinition {
   const value = (raw && typeof raw === 'object' ? raw : {}) as Partial<ViewDefinition>;

@@ -181,6 +181,17 @@ function checkView(
     requireField(ctx, document, at('search', i), def, field, 'view-field');
     refuseSensitive(ctx, document, at('search', i), def, field);
   });
+  if (view.kanban !== undefined) {
+    requireField(ctx, document, at('kanban'), def, view.kanban, 'view-field');
+    const field = def.fields[view.kanban];
+    if (field && field.type !== 'enum')
+      ctx.report(
+        document,
+        at('kanban'),
+        'view-field',
+        `kanban field \`${view.kanban}\` must be an enum, not ${field.type}`,
+      );
+  }
   const sorts =
     view.defaultSort === undefined
       ? []

@@ -26,7 +26,20 @@ export interface AuthOptions {
   refreshTtlSeconds?: number;
   /** Default: the database-backed throttle with the default policy. */
   credentials?: CredentialVerifier;
+  /** What the browser app does with an idle session; `/me` tells it. */
+  session?: SessionPolicy;
 }
+
+/**
+ * Minutes without input after which the browser app locks its session (0: never); on the shop floor a
+ * device stays signed in for a shift.
+ */
+export interface SessionPolicy {
+  idleMinutes: number;
+  shopFloorIdleMinutes: number;
+}
+
+const DEFAULT_SESSION: SessionPolicy = { idleMinutes: 30, shopFloorIdleMinutes: 12 * 60 };
 
 export interface TokenPair {
   accessToken: string;
@@ -133,7 +146,7 @@ export class AuthService {
     return principal;
   }
 
-  /** `/me`: the user, tenant, roles, effective permissions and the menu tree they may open. */
+  /** `/me`: the user, tenant, roles, effective permissions, the menu tree they may open and the session policy. */
   me(principal: Principal): Record<string, unknown> {
     const model = this.model();
     return {
@@ -142,6 +155,7 @@ export class AuthService {
       roles: principal.roles,
       permissions: effectivePermissions(principal, model).sort(),
       menu: visibleMenus(principal, model),
+      session: this.options.session ?? DEFAULT_SESSION,
     };
   }
 

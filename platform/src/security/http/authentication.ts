@@ -10,6 +10,7 @@ import { holds } from '../authorization/access';
 import { developmentPrincipal } from '../development-principal';
 import type { Principal } from '../principal';
 import { LOGIN_ROUTE } from './auth-routes';
+import { PASSWORD_RESET_ROUTE } from './password-routes';
 import type { RateLimits } from './rate-limits';
 import type { SecurityHttpOptions } from './register-security';
 import { fail, sendError } from './replies';
@@ -24,7 +25,8 @@ export function registerAuthentication(
 ): void {
   fastify.addHook('onRequest', async (request, reply) => {
     if (isPublicRoute(request)) {
-      if (request.routeOptions.url === LOGIN_ROUTE) return limits.login(request, reply);
+      if (request.routeOptions.url === LOGIN_ROUTE || request.routeOptions.url === PASSWORD_RESET_ROUTE)
+        return limits.login(request, reply);
       return;
     }
     const limited = await limits.api(request, reply);

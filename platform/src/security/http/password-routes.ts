@@ -7,6 +7,10 @@ import type { PasswordActor } from '../auth/password-service';
 import { holds } from '../authorization/access';
 import type { Principal, SecureContext } from '../principal';
 import type { RecordAccess } from './register-security';
+import { PUBLIC_ROUTE } from './route-access';
+
+/** The public route where a user sets their own password with an invitation or reset link. */
+export const PASSWORD_RESET_ROUTE = '/api/auth/password-reset';
 
 export interface PasswordRoutesOptions {
   auth: AuthService;
@@ -23,6 +27,11 @@ export const RESET_PASSWORD_PERMISSION = 'user:reset_password';
  * `{newPassword}`: an administrator's reset, needing `user:reset_password` and the user inside the
  * caller's row scope (404 otherwise). Both enforce the password policy and sign the user out of every
  * session (refresh tokens revoked). Neither is public.
+ *
+ * `POST /api/users/:id/password-link` `{purpose: 'invite' | 'reset'}`: a one-time link for the user to
+ * set their own password, with the same permission and scope as a reset; the answer carries the token
+ * once. `POST /api/auth/password-reset` `{token, newPassword}` (public, on the login budget): the user
+ * redeems it.
  */
 export function registerPasswordRoutes(fastify: FastifyInstance, options: PasswordRoutesOptions): void {
   fastify.post('/api/auth/change-password', async (request) => {
@@ -39,25 +48,8 @@ export function registerPasswordRoutes(fastify: FastifyInstance, options: Passwo
 
   fastify.post<{ Params: { id: string } }>('/api/users/:id/password', async (request) => {
     const principal = requirePrincipal(request);
-    const model = options.records?.models.current() ?? options.auth.model();
-    if (!holds(principal, model, RESET_PASSWORD_PERMISSION))
-      throw new ForbiddenError(`Permission '${RESET_PASSWORD_PERMISSION}' required`);
-    const id = Number(request.params.id);
-    if (!Number.isSafeInteger(id) || id <= 0)
-      throw new BadRequestError('id must be a positive integer', {
-        errors: [{ field: 'id', path: '/params/id', rule: 'type', message: 'id must be a positive integer' }],
-      });
+    const id = await userInScope(request, principal, options);
     const newPassword = requiredString(objectBody(request), 'newPassword');
-    if (options.records) {
-      const ctx: SecureContext = {
-        tenantId: principal.tenantId,
-        userId: principal.userId,
-        traceId: request.id,
-        model,
-        principal,
-      };
-      await options.records.operations.get('user', id, ctx, { fields: ['id'] });
-    }
     const result = await options.auth.passwords.reset(
       actorOf(principal),
       String(id),
@@ -69,6 +61,62 @@ export function registerPasswordRoutes(fastify: FastifyInstance, options: Passwo
       request.id,
     );
   });
+
+  fastify.post<{ Params: { id: string } }>('/api/users/:id/password-link', async (request) => {
+    const principal = requirePrincipal(request);
+    const id = await userInScope(request, principal, options);
+    const purpose = objectBody(request).purpose ?? 'reset';
+    if (purpose !== 'invite' && purpose !== 'reset')
+      throw new BadRequestError("purpose must be 'invite' or 'reset'", {
+        errors: [
+          {
+            field: 'purpose',
+            path: '/purpose',
+            rule: 'enum',
+            message: "purpose must be 'invite' or 'reset'",
+          },
+        ],
+      });
+    return successEnvelope(
+      await options.auth.passwords.issueLink(actorOf(principal), String(id), purpose),
+      request.id,
+    );
+  });
+
+  fastify.post(PASSWORD_RESET_ROUTE, { config: PUBLIC_ROUTE }, async (request) => {
+    const body = objectBody(request);
+    const token = requiredString(body, 'token');
+    const newPassword = requiredString(body, 'newPassword');
+    const result = await options.auth.passwords.redeemLink(token, newPassword, clientMeta(request));
+    return successEnvelope({ username: result.username }, request.id);
+  });
+}
+
+/** The `:id` of a user the caller may set the password of: `user:reset_password` and the user in the caller's row scope (404 otherwise). */
+async function userInScope(
+  request: FastifyRequest<{ Params: { id: string } }>,
+  principal: Principal,
+  options: PasswordRoutesOptions,
+): Promise<number> {
+  const model = options.records?.models.current() ?? options.auth.model();
+  if (!holds(principal, model, RESET_PASSWORD_PERMISSION))
+    throw new ForbiddenError(`Permission '${RESET_PASSWORD_PERMISSION}' required`);
+  const id = Number(request.params.id);
+  if (!Number.isSafeInteger(id) || id <= 0)
+    throw new BadRequestError('id must be a positive integer', {
+      errors: [{ field: 'id', path: '/params/id', rule: 'type', message: 'id must be a positive integer' }],
+    });
+  if (options.records) {
+    const ctx: SecureContext = {
+      tenantId: principal.tenantId,
+      userId: principal.userId,
+      traceId: request.id,
+      model,
+      principal,
+    };
+    await options.records.operations.get('user', id, ctx, { fields: ['id'] });
+  }
+  return id;
 }
 
 function requirePrincipal(request: FastifyRequest): Principal {

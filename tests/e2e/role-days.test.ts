@@ -1,0 +1,310 @@
+/**
+ * A working day of each demo role in the browser, signed in as that role: the planner releases an
+ * order, the operator starts one on a 768 px tablet with a scanner, the inspector records an
+ * inspection (picking the inspector without user:read), the clerk reaches the stock transactions,
+ * the administrator invites a user and looks at plugins and roles. Access tokens live a few seconds
+ * here, so every step also runs across silent token refreshes. Any console error or failed request
+ * the test did not expect fails it, and axe-core must find no serious or critical violation.
+ */
+import { readFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { DEMO_PASSWORD, startHarness, type BrowserHarness } from './browser-harness';
+
+const DESKTOP = { width: 1366, height: 860 };
+const TABLET = { width: 768, height: 1024 };
+/** Short-lived access tokens: the walk crosses many expiries, each renewed silently. */
+const ACCESS_TOKEN_SECONDS = 6;
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+let harness: BrowserHarness;
+const problems: string[] = [];
+/** 401 answers that a refresh then followed: an expired access token, renewed silently. */
+let expiredTokens = 0;
+let refreshes = 0;
+
+beforeAll(async () => {
+  harness = await startHarness(DESKTOP, {
+    MES_ACCESS_TOKEN_SECONDS: String(ACCESS_TOKEN_SECONDS),
+    // Five roles sign in, and the test's own API client signs in again whenever its token expired.
+    MES_RATE_LIMIT_LOGIN: '100',
+  });
+  watch(harness.page);
+}, 120_000);
+
+afterAll(async () => {
+  await harness?.close();
+});
+
+afterEach(async () => {
+  await harness.page.setViewportSize(DESKTOP);
+  const found = problems.splice(0);
+  expect(found).toEqual([]);
+});
+
+/** Records console errors and failed requests; an expired token's 401 is expected, a failed refresh is not. */
+function watch(page: Page): void {
+  page.on('console', (message) => {
+    if (message.type() !== 'error') return;
+    // Failed responses are judged below, by URL and status.
+    if (message.text().startsWith('Failed to load resource')) return;
+    problems.push(`console: ${message.text()}`);
+  });
+  page.on('requestfailed', (request) => {
+    const reason = request.failure()?.errorText ?? '';
+    // Navigating away cancels what the previous screen still had in flight.
+    if (!/ERR_ABORTED/.test(reason)) problems.push(`request failed: ${request.url()} ${reason}`);
+  });
+  page.on('response', (response) => {
+    const url = response.url();
+    if (url.endsWith('/api/auth/refresh')) {
+      if (response.ok()) refreshes++;
+      else problems.push(`refresh failed: ${response.status()}`);
+    } else if (response.status() === 401) expiredTokens++;
+    // The shop floor asks each entity whether a scanned code is one of its records.
+    else if (response.status() === 404 && url.includes('/by-code/')) return;
+    else if (response.status() >= 400) problems.push(`${response.status()} ${url}`);
+  });
+}
+
+async function signInAs(username: string, path: string): Promise<void> {
+  const { page } = harness;
+  await page.goto(`${harness.baseUrl}/login`);
+  await page.evaluate("localStorage.removeItem('mes.session')");
+  await page.fill('#login-username', username);
+  await page.fill('#login-password', DEMO_PASSWORD);
+  await page.click('.mes-login-submit');
+  await page.waitForSelector('.mes-shell');
+  await page.goto(`${harness.baseUrl}${path}`);
+  await page.waitForSelector('.mes-shell');
+}
+
+/** axe-core on the current screen: serious and critical violations, by rule and target. */
+async function accessibilityViolations(page: Page): Promise<string[]> {
+  // Evaluated, not added as a script tag: the app's Content-Security-Policy refuses inline scripts.
+  if (!(await page.evaluate<boolean>("'axe' in window"))) await page.evaluate(AXE_SOURCE);
+  // Judge the screen at rest: a closing dialog or a fading tag is half transparent mid-transition.
+  await page
+    .locator('.el-overlay:visible, .is-closing')
+    .first()
+    .waitFor({ state: 'detached' })
+    .catch(() => undefined);
+  await page.evaluate('Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined)))');
+  return page.evaluate<string[]>(`axe.run({ resultTypes: ['violations'] }).then((result) =>
+    result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => v.id + ': ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')))`);
+}
+
+async function expectAccessible(page: Page): Promise<void> {
+  expect(await accessibilityViolations(page)).toEqual([]);
+}
+
+/** Waits until the session's access token has expired, so the next request must renew it. */
+async function waitForTokenExpiry(page: Page): Promise<void> {
+  const expiresAt = async (): Promise<number> => {
+    const stored = await page.evaluate<string | null>("localStorage.getItem('mes.session')");
+    const token = (JSON.parse(stored ?? '{}') as { accessToken?: string }).accessToken ?? '';
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString() || '{}') as {
+      exp?: number;
+    };
+    return (claims.exp ?? 0) * 1000;
+  };
+  const deadline = Date.now() + (ACCESS_TOKEN_SECONDS + 5) * 1000;
+  while ((await expiresAt()) > Date.now() - 1000) {
+    if (Date.now() > deadline) throw new Error('the access token did not expire');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+async function pick(page: Page, selector: string, search: string, option: string): Promise<void> {
+  await page.click(selector);
+  await page.keyboard.type(search);
+  const choice = page.locator('.el-select-dropdown__item:visible', { hasText: option }).first();
+  await choice.waitFor();
+  await choice.click();
+  await choice.waitFor({ state: 'hidden' });
+}
+
+test('planner: the work-order list and detail show names and labels; a draft is released by a labelled button', async () => {
+  const { page } = harness;
+  await signInAs('planner', '/e/work-orders');
+  await page.waitForSelector('.mes-list-table .el-table__row');
+  const table = await page.locator('.mes-list-table').innerText();
+  expect(table).toMatch(/Draft|Released|Completed/);
+  expect(table).not.toMatch(/\bDRAFT\b|\bRELEASED\b|\[object Object\]/);
+  expect(await page.locator('[data-action="create"]').count()).toBe(1);
+  await harness.docScreenshot('ui-work-orders');
+  await expectAccessible(page);
+
+  const draft = (
+    await harness.apiGet<{ items: { id: number }[] }>('/api/work-orders?filter[status][eq]=DRAFT&pageSize=1')
+  ).items[0]!;
+  await page.goto(`${harness.baseUrl}/e/work-orders/${draft.id}`);
+  const release = page.locator('[data-workflow-action="release"]');
+  await release.waitFor();
+  expect(await release.innerText()).toBe('Release work order');
+  // The token runs out while the planner reads: the release renews it and goes through.
+  await waitForTokenExpiry(page);
+  await release.click();
+  await page.click('[data-action="confirm-action"]');
+  await page.waitForSelector('[data-role="state"][data-state="RELEASED"]');
+  const history = await page.locator('[data-role="history"]').innerText();
+  expect(history).toContain('Release: Draft → Released');
+  expect(history).toContain('planner');
+  expect(await page.locator('.mes-detail-title').innerText()).not.toContain('[object Object]');
+  await harness.docScreenshot('ui-work-order-detail');
+  await expectAccessible(page);
+  expect(refreshes).toBeGreaterThan(0);
+  expect(expiredTokens).toBeGreaterThan(0);
+  expect(await page.locator('[data-role="session-lock"]:visible').count()).toBe(0);
+});
+
+test('planner: the board shows work orders by state; dropping a draft on Released releases it', async () => {
+  const { page } = harness;
+  await signInAs('planner', '/e/work-orders');
+  await page.click('[data-action="board"]');
+  await page.waitForSelector('[data-role="board"] [data-card]');
+  const draft = page.locator('[data-column="DRAFT"] [data-card]').first();
+  const id = await draft.getAttribute('data-card');
+  await harness.docScreenshot('ui-work-order-board');
+  await expectAccessible(page);
+  // The drag events themselves: the board reacts to dragstart on a card and drop on a column.
+  const dataTransfer = await page.evaluateHandle('new DataTransfer()');
+  await draft.dispatchEvent('dragstart', { dataTransfer });
+  await page.locator('[data-column="RELEASED"]').dispatchEvent('drop', { dataTransfer });
+  await page.click('[data-action="confirm-action"]');
+  await page.waitForSelector(`[data-column="RELEASED"] [data-card="${id}"]`);
+  const order = await harness.apiGet<{ status: string }>(`/api/work-orders/${id}`);
+  expect(order.status).toBe('RELEASED');
+});
+
+test('planner: an unknown address shows a not-found screen, not a blank page', async () => {
+  const { page } = harness;
+  await page.goto(`${harness.baseUrl}/no/such/screen`);
+  await page.waitForSelector('[data-role="not-found"]');
+  await harness.docScreenshot('ui-not-found');
+  await expectAccessible(page);
+});
+
+test('operator on a 768 px tablet: scans a work order of their line and sees who may do what', async () => {
+  const { page } = harness;
+  const released = (
+    await harness.apiGet<{ items: { id: number; woNo: string; lineId: number }[] }>(
+      '/api/work-orders?filter[status][eq]=RELEASED&pageSize=1',
+    )
+  ).items[0]!;
+  const operator = (
+    await harness.apiGet<{ items: { id: number; version: number }[] }>(
+      '/api/users?filter[username][eq]=operator',
+    )
+  ).items[0]!;
+  await harness.apiSend('PATCH', `/api/users/${operator.id}`, {
+    linesIds: [released.lineId],
+    version: operator.version,
+  });
+
+  await page.setViewportSize(TABLET);
+  await signInAs('operator', '/e/work-orders');
+  await page.waitForSelector('.mes-list-table .el-table__row');
+  expect(await page.locator('[data-action="create"]').count()).toBe(0);
+  expect(await page.locator('[data-action="open-import"]').count()).toBe(0);
+
+  await page.goto(`${harness.baseUrl}/shop-floor`);
+  await page.waitForSelector('input[name="scan-code"]');
+  await page.evaluate('document.activeElement && document.activeElement.blur()');
+  await page.keyboard.type(released.woNo);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[data-entity="work_order"] [data-state="RELEASED"]');
+  // Names of relations the operator may not read arrive through the lookup, just after the record.
+  await page
+    .locator('.mes-shop-facts')
+    .first()
+    .locator('dd', { hasText: /^#\d+$/ })
+    .first()
+    .waitFor({ state: 'detached' });
+  const facts = await page.locator('.mes-shop-facts').first().innerText();
+  expect(facts).not.toMatch(/#\d+|\bRELEASED\b/);
+  expect(await page.locator('[data-workflow-action="start"]').count()).toBe(1);
+  await harness.docScreenshot('ui-shop-floor-tablet');
+  await expectAccessible(page);
+});
+
+test('inspector: records an inspection, picking the inspector from a lookup without user:read', async () => {
+  const { page } = harness;
+  const lot = (await harness.apiGet<{ items: { lotNo: string }[] }>('/api/production-lots?pageSize=1'))
+    .items[0]!;
+  await signInAs('inspector', '/e/inspections/new');
+  await page.waitForSelector('#inspection__inspectorId');
+  await page.selectOption('#inspection__refType', 'LOT');
+  await page.fill('#inspection__refId', lot.lotNo);
+  await pick(page, '#inspection__inspectorId', 'inspect', 'Quality inspector');
+  await page.fill('#inspection__inspectionDate', '2026-12-01T09:30');
+  await harness.docScreenshot('ui-inspection-form');
+  await expectAccessible(page);
+  await page.click('[data-action="save"]');
+  await page.waitForURL(/\/e\/inspections\/\d+$/);
+  await page.waitForSelector('[data-field="inspector"]');
+  expect(await page.locator('[data-field="inspector"]').innerText()).toBe('Quality inspector (inspector)');
+  expect(await page.locator('[data-action="delete"]').count()).toBe(0);
+});
+
+test('clerk: reaches stock transactions through the menu and may record one; stock itself offers no New', async () => {
+  const { page } = harness;
+  await signInAs('clerk', '/');
+  await page.click('.mes-aside .el-sub-menu__title:has-text("Inventory")');
+  await page.click('.mes-aside .el-menu-item:has-text("Stock transactions")');
+  await page.waitForURL(/\/e\/stock-transactions$/);
+  await page.waitForSelector('[data-action="create"]');
+  await harness.docScreenshot('ui-clerk-stock-transactions');
+  await page.click('[data-action="create"]');
+  await page.waitForSelector('#stock_transaction__itemId');
+  expect(await page.locator('#stock_transaction__itemId').isDisabled()).toBe(false);
+  await page.goto(`${harness.baseUrl}/e/stock`);
+  await page.waitForSelector('.mes-list-table');
+  expect(await page.locator('[data-action="create"]').count()).toBe(0);
+});
+
+test('admin: invites a new user by a one-time link, the user sets a password; plugins and role access show', async () => {
+  const { page } = harness;
+  const department = (await harness.apiGet<{ items: { id: number }[] }>('/api/departments?pageSize=1'))
+    .items[0]!;
+  const user = await harness.apiSend<{ id: number }>('POST', '/api/users', {
+    username: 'e2e.invited',
+    realName: 'Invited operator',
+    departmentId: department.id,
+  });
+  await signInAs('admin', `/e/users/${user.id}`);
+  await page.waitForSelector('[data-role="user-account"]');
+  await page.click('[data-action="invite"]');
+  const link = await page.locator('[data-role="password-link"] input').inputValue();
+  expect(link).toContain('/set-password?token=');
+  await harness.docScreenshot('ui-user-invitation');
+  await expectAccessible(page);
+
+  await page.goto(link);
+  await page.fill('#set-password', 'Invited-Shift-2026!');
+  await page.fill('#set-password-repeat', 'Invited-Shift-2026!');
+  await page.click('[data-action="save-password"]');
+  await page.waitForSelector('.el-result');
+  await harness.docScreenshot('ui-set-password');
+  const login = await fetch(`${harness.baseUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'e2e.invited', password: 'Invited-Shift-2026!' }),
+  });
+  expect(login.status).toBe(200);
+
+  await page.goto(`${harness.baseUrl}/admin/plugins`);
+  await page.waitForSelector('[data-role="plugins"] .el-table__row');
+  expect(await page.locator('[data-role="plugins"]').innerText()).toContain('procurement');
+  await harness.docScreenshot('ui-plugins');
+  await expectAccessible(page);
+
+  const role = (
+    await harness.apiGet<{ items: { id: number }[] }>('/api/roles?filter[roleCode][eq]=quality_inspector')
+  ).items[0]!;
+  await page.goto(`${harness.baseUrl}/e/roles/${role.id}`);
+  await page.waitForSelector('[data-role="role-access"] .el-table__row');
+  expect(await page.locator('[data-role="role-access"]').innerText()).toContain('Inspection');
+  await harness.docScreenshot('ui-role-access');
+});
