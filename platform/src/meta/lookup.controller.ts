@@ -7,7 +7,7 @@ import { requestContext } from '../crud/http/request-context';
 import { MODEL_REGISTRY } from '../crud/http/tokens';
 import type { EntityOperations, FilterNode } from '../crud/types';
 import type { ModelRegistry } from '../kernel/model-registry';
-import { lookupGrant } from '../security/authorization/lookup-access';
+import { lookupGrant, type LookupGrant } from '../security/authorization/lookup-access';
 
 /** Nest token of the engine's unsecured reads, which the lookup calls after its own authorization. */
 export const LOOKUP_RECORDS = Symbol('LookupRecords');
@@ -48,10 +48,12 @@ export class LookupController {
     const ctx = requestContext(request, this.models);
     const source = ctx.model.entities.get(entityName) ?? ctx.model.entitiesByPath.get(entityName);
     if (!source) throw new NotFoundError('entity', entityName);
-    const ids = idList(query.ids);
+    let ids = idList(query.ids);
     const search = typeof query.search === 'string' ? query.search.trim() : '';
     const purpose = ids && !search ? 'label' : 'choose';
     const grant = lookupGrant(ctx.principal, ctx.model, source.name, fieldName, purpose);
+    if (ids && grant.heldBy) ids = await this.idsHeld(grant.heldBy, ids, ctx);
+    if (ids?.length === 0) return { items: [] };
     const label = grant.labelField?.apiName ?? 'id';
     const key = grant.keyField?.apiName ?? null;
     const conditions: FilterNode[] = [];
@@ -84,6 +86,40 @@ export class LookupController {
         key: key && key !== label && row[key] != null ? String(row[key]) : null,
       })),
     };
+  }
+
+  /** The ids among `ids` that some source row inside the caller's read scope points at. */
+  private async idsHeld(
+    heldBy: NonNullable<LookupGrant['heldBy']>,
+    ids: number[],
+    ctx: ReturnType<typeof requestContext>,
+  ): Promise<number[]> {
+    const column = heldBy.field.apiName;
+    const conditions: FilterNode[] = [{ field: column, op: 'in', value: ids }];
+    if (heldBy.scope) conditions.push(heldBy.scope);
+    const held = new Set<number>();
+    let cursor: string | null = null;
+    do {
+      const page = await this.records.list(
+        heldBy.source.name,
+        {
+          page: cursor ? null : 1,
+          pageSize: MAX_IDS,
+          cursor,
+          filter: { kind: 'and', conditions },
+          sort: [{ field: 'id', direction: 'asc' }],
+          fields: ['id', column],
+          expand: [],
+          search: null,
+          count: 'none',
+          includeDeleted: false,
+        },
+        ctx,
+      );
+      for (const row of page.items) held.add(Number(row[column]));
+      cursor = held.size < ids.length ? page.nextCursor : null;
+    } while (cursor);
+    return ids.filter((id) => held.has(id));
   }
 }
 

@@ -41,7 +41,15 @@ function op(tag: string, operationId: string, summary: string, rest: Record<stri
 }
 
 export function platformPaths(): Record<string, PathItem> {
-  return { ...authPaths(), ...metaPaths(), ...adminPaths(), ...analysisPaths(), ...opsPaths() };
+  return {
+    ...authPaths(),
+    ...passwordLinkPaths(),
+    ...metaPaths(),
+    ...adminPaths(),
+    ...studioPaths(),
+    ...analysisPaths(),
+    ...opsPaths(),
+  };
 }
 
 function authPaths(): Record<string, PathItem> {
@@ -122,9 +130,65 @@ function authPaths(): Record<string, PathItem> {
   };
 }
 
+/** One-time password links and their redemption. */
+function passwordLinkPaths(): Record<string, PathItem> {
+  const tag = 'auth';
+  return {
+    '/api/users/{id}/password-link': {
+      post: op(
+        tag,
+        'issuePasswordLink',
+        "A one-time link for a user to set their own password (invite or reset; needs user:reset_password and the user in the caller's scope)",
+        {
+          parameters: [pathParameter('id', { type: 'integer', minimum: 1 }, 'User id')],
+          requestBody: jsonBody({
+            type: 'object',
+            properties: { purpose: { type: 'string', enum: ['invite', 'reset'], default: 'reset' } },
+          }),
+          responses: { 200: ok('The link token, shown once', OBJECT), ...errors(400, 403, 404) },
+        },
+      ),
+    },
+    '/api/auth/password-reset': {
+      post: op(tag, 'redeemPasswordLink', 'Set the own password with a one-time link token', {
+        ...PUBLIC,
+        requestBody: jsonBody({
+          type: 'object',
+          required: ['token', 'newPassword'],
+          properties: { token: { type: 'string' }, newPassword: { type: 'string', format: 'password' } },
+        }),
+        responses: { 200: ok('Password set', OBJECT), ...errors(400, 401, 422, 429) },
+      }),
+    },
+  };
+}
+
 function metaPaths(): Record<string, PathItem> {
   const tag = 'meta';
   return {
+    '/api/meta/roles/{role}/access': {
+      get: op(tag, 'getRoleAccess', 'What a role grants, as the engine applies it (needs role:read)', {
+        parameters: [pathParameter('role', { type: 'string' }, 'Role code')],
+        responses: { 200: ok('Effective permissions and data scopes', OBJECT), ...errors(403, 404) },
+      }),
+    },
+    '/api/lookup/{entity}/{field}': {
+      get: op(
+        tag,
+        'lookupChoices',
+        'Id, display value and business key of the records a relation field may point at, or of the ids it holds',
+        {
+          parameters: [
+            ENTITY,
+            pathParameter('field', { type: 'string' }, 'Relation or many field of the entity'),
+            queryParameter('search', { type: 'string' }, 'Part of the display value or business key'),
+            queryParameter('ids', { type: 'string', pattern: '^[0-9]+(,[0-9]+)*$' }, 'Ids to name'),
+            queryParameter('pageSize', { type: 'integer', minimum: 1, maximum: 50 }),
+          ],
+          responses: { 200: ok('Choices', OBJECT), ...errors(400, 403, 404) },
+        },
+      ),
+    },
     '/api/meta/entities': {
       get: op(tag, 'listEntityMeta', 'Entities of the live Model the caller may read', {
         responses: { 200: ok('Entity summaries', OBJECT), ...errors(403) },
@@ -352,6 +416,123 @@ function adminPaths(): Record<string, PathItem> {
         ],
         responses: { 200: ok('Deliveries', { type: 'array', items: OBJECT }), ...errors(400, 403, 404) },
       }),
+    },
+  };
+}
+
+/** The Metadata Studio: change sets, validation, preview, publishing, versions and rollback. */
+function studioPaths(): Record<string, PathItem> {
+  const tag = 'studio';
+  const ID = pathParameter('id', { type: 'integer', minimum: 1 }, 'Change set id');
+  const changeSet = ok('The change set', OBJECT);
+  const documents = jsonBody(OBJECT);
+  return {
+    '/api/studio/change-sets': {
+      get: op(tag, 'listStudioChangeSets', 'Change sets (needs metadata:edit)', {
+        responses: { 200: ok('Change sets', OBJECT), ...errors(403) },
+      }),
+      post: op(tag, 'createStudioChangeSet', 'Start a draft change set with a name and description', {
+        requestBody: documents,
+        responses: { 201: changeSet, ...errors(400, 403, 422) },
+      }),
+    },
+    '/api/studio/change-sets/{id}': {
+      get: op(tag, 'getStudioChangeSet', 'A change set with its documents', {
+        parameters: [ID],
+        responses: { 200: changeSet, ...errors(403, 404) },
+      }),
+      patch: op(
+        tag,
+        'updateStudioChangeSet',
+        "Edit a draft's documents (409 when someone saved it meanwhile)",
+        {
+          parameters: [ID],
+          requestBody: documents,
+          responses: { 200: changeSet, ...errors(400, 403, 404, 409, 422) },
+        },
+      ),
+    },
+    '/api/studio/change-sets/{id}/rebase': {
+      post: op(tag, 'rebaseChangeSet', 'Move a change set onto the newest published Model', {
+        parameters: [ID],
+        requestBody: documents,
+        responses: { 200: changeSet, ...errors(403, 404, 409, 422) },
+      }),
+    },
+    '/api/studio/change-sets/{id}/preview': {
+      get: op(
+        tag,
+        'previewChangeSet',
+        'Validation errors, schema diff (destructive steps flagged) and API diff',
+        {
+          parameters: [ID],
+          responses: { 200: ok('The check', OBJECT), ...errors(403, 404) },
+        },
+      ),
+    },
+    '/api/studio/change-sets/{id}/actions/{action}': {
+      post: op(tag, 'changeSetAction', 'Perform a review workflow action (submit, reject, reopen)', {
+        parameters: [ID, pathParameter('action', { type: 'string' }, 'Workflow action')],
+        requestBody: documents,
+        responses: { 200: changeSet, ...errors(400, 403, 404, 409, 422) },
+      }),
+    },
+    '/api/studio/change-sets/{id}/publish': {
+      post: op(
+        tag,
+        'publishChangeSet',
+        'Apply the change set: migrate, swap the Model, record a version (needs metadata:publish)',
+        {
+          parameters: [ID],
+          requestBody: jsonBody({
+            type: 'object',
+            properties: { confirmDestructive: { type: 'boolean' }, comment: { type: 'string' } },
+          }),
+          responses: { 200: ok('The published version', OBJECT), ...errors(403, 404, 409, 422) },
+        },
+      ),
+    },
+    '/api/studio/validate': {
+      post: op(tag, 'validateDocuments', 'Validate metadata documents as `mes validate` does', {
+        requestBody: documents,
+        responses: { 200: ok('The check', OBJECT), ...errors(400, 403) },
+      }),
+    },
+    '/api/studio/form-preview': {
+      post: op(tag, 'previewForm', 'The FormKit form a draft would serve', {
+        requestBody: documents,
+        responses: { 200: ok('The form schema', OBJECT), ...errors(400, 403, 422) },
+      }),
+    },
+    '/api/studio/versions': {
+      get: op(tag, 'listMetadataVersions', 'Published versions with their diffs', {
+        responses: { 200: ok('Versions', OBJECT), ...errors(403) },
+      }),
+    },
+    '/api/studio/rollback': {
+      post: op(tag, 'rollbackMetadata', 'Serve an earlier version again (columns and data are kept)', {
+        requestBody: jsonBody({
+          type: 'object',
+          required: ['version'],
+          properties: { version: { type: 'integer' } },
+        }),
+        responses: { 200: ok('The new version', OBJECT), ...errors(400, 403, 404, 409) },
+      }),
+    },
+    '/api/studio/model': {
+      get: op(tag, 'getStudioModel', 'Entities, roles and modules a designer can refer to', {
+        responses: { 200: ok('The Model summary', OBJECT), ...errors(403) },
+      }),
+    },
+    '/api/studio/published': {
+      get: op(
+        tag,
+        'getPublishedStudioLayer',
+        'The published studio documents (what `mes metadata pull` writes)',
+        {
+          responses: { 200: ok('Documents', OBJECT), ...errors(403) },
+        },
+      ),
     },
   };
 }

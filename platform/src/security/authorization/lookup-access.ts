@@ -14,6 +14,12 @@ export interface LookupGrant {
   keyField: CompiledField | null;
   /** Row filter on the target; null: every row of the tenant. */
   scope: FilterNode | null;
+  /**
+   * Set when the caller may only label ids (reads the field, neither reads the target nor sets the
+   * field): an id is named only if a source row inside the caller's read scope holds it, so the
+   * lookup cannot be used to name arbitrary target rows.
+   */
+  heldBy: { source: CompiledEntity; field: CompiledField; scope: FilterNode | null } | null;
 }
 
 /** `choose`: search the records a field may point at; `label`: name the ids a record already holds. */
@@ -65,8 +71,21 @@ export function lookupGrant(
     if (!read.allowed && candidate.hidden) return null;
     return candidate;
   };
+  let heldBy: LookupGrant['heldBy'] = null;
+  if (!read.allowed && !setsField) {
+    if (!field.relation)
+      throw new ForbiddenError(
+        `Permission '${target.name}:read' required to name the records of '${field.name}'`,
+        {
+          permission: `${target.name}:read`,
+        },
+      );
+    const sourceRead = accessTo(principal, model, source.name, 'read', parent);
+    heldBy = { source, field, scope: scopeFilter(principal, model, source, sourceRead.scopes) };
+  }
   const display = field.relation?.display ?? target.display;
   return {
+    heldBy,
     target,
     labelField: shown(display) ?? shown(target.display),
     keyField: shown(target.businessKey),
