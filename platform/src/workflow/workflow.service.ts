@@ -423,7 +423,9 @@ export class WorkflowService {
   ): Promise<EntityRecord> {
     const actorId = ctx.userId ?? 'system';
     const fields = this.toApi(entity, plan.updates);
+    // The payload names the display field as metadata does (`wo_no`); the records speak API names.
     const display = entity.display;
+    const displayApi = this.apiNameOf(entity, display);
     const transition: TransitionChange = {
       workflow: plan.workflow.workflow,
       action: plan.transition.action,
@@ -434,7 +436,7 @@ export class WorkflowService {
       eventPayload: {
         ...plan.updates,
         id: ref.recordId,
-        ...(display ? { [display]: fields[display] ?? current.record[display] ?? null } : {}),
+        ...(display ? { [display]: fields[displayApi] ?? current.record[displayApi] ?? null } : {}),
         action: plan.transition.action,
         from: plan.from,
         to: plan.to,
