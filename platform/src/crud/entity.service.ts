@@ -156,6 +156,10 @@ export class EntityService implements EntityOperations, RecordChanges {
     return this.updateRecord(tx, rt, current, { ...fields }, ctx, { ...options, scopeAction });
   }
 
+  getIn(tx: SqlExecutor, entity: string, id: number, ctx: RequestContext): Promise<EntityRecord> {
+    return this.reader.get(tx, entity, id, ctx);
+  }
+
   /** A record before a change, read in `tx` with the caller's row scope for `action` (404 outside it). */
   current(
     tx: SqlExecutor,
