@@ -175,6 +175,8 @@ export interface IdentifierDef {
   pattern: string;
   /** Regex every generated value must match (from DOMAIN.md §3). */
   regex?: string;
+  /** A client-supplied code matching `regex` is accepted on create (ERP, CSV import). */
+  external?: boolean;
 }
 
 export interface IndexDef {
