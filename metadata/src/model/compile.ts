@@ -90,9 +90,7 @@ function compileEntity(
     renamedFrom: def.renamedFrom,
     display: def.display,
     businessKey: def.businessKey ?? def.identifier?.field,
-    identifier: def.identifier
-      ? compileIdentifier(def.identifier)
-      : undefined,
+    identifier: def.identifier ? compileIdentifier(def.identifier) : undefined,
     fields,
     fieldsByName,
     fieldsByApiName: new Map(fields.map((f) => [f.apiName, f])),
