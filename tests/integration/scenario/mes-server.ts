@@ -41,6 +41,8 @@ export interface MesServer {
   server: RunningServer;
   /** The user ids of the signed-in demo users. */
   userIds: Record<Who, number>;
+  /** Signs the user in again: the new token carries the roles, lines and plants they have now. */
+  signIn(who: Who): Promise<string>;
   call(who: Who, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object): Promise<Reply>;
   /** POSTs and returns `data`; throws with the response body when the status is not 201. */
   create(who: Who, url: string, payload: object): Promise<Record<string, unknown>>;
@@ -88,7 +90,7 @@ export async function startMesServer(dialect: ScenarioDialect, suite: string): P
   });
   const tokens = new Map<Who, string>();
   const userIds = {} as Record<Who, number>;
-  for (const username of USERS) {
+  const signIn = async (username: Who) => {
     const response = await server.app.inject({
       method: 'POST',
       url: '/api/auth/login',
@@ -97,6 +99,10 @@ export async function startMesServer(dialect: ScenarioDialect, suite: string): P
     if (response.statusCode !== 200) throw new Error(`login ${username}: ${response.body}`);
     const { accessToken } = response.json().data as { accessToken: string };
     tokens.set(username, accessToken);
+    return accessToken;
+  };
+  for (const username of USERS) {
+    const accessToken = await signIn(username);
     const me = await server.app.inject({
       method: 'GET',
       url: '/api/auth/me',
@@ -121,6 +127,7 @@ export async function startMesServer(dialect: ScenarioDialect, suite: string): P
   return {
     server,
     userIds,
+    signIn,
     call,
     create: async (who, url, payload) => {
       const response = await call(who, 'POST', url, payload);

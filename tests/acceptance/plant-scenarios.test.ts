@@ -1,0 +1,266 @@
+/**
+ * DOMAIN.md §15 acceptance scenarios over HTTP, each step as the role the scenario names, on SQLite
+ * (events in-process) and on MariaDB + Redis (events through BullMQ): one server per dialect, the
+ * scenarios in order on one plant, each building on the records of the ones before.
+ */
+import { EngineDatabase } from '../../platform/src/data/database';
+import { expectIntactAuditChain } from '../support/sealed-audit';
+import {
+  PASSWORD,
+  startMesServer,
+  type MesServer,
+  type ScenarioDialect,
+  type Who,
+} from '../integration/scenario/mes-server';
+
+type Row = Record<string, unknown>;
+
+const SUPPLIER_CODE = /^SUP-[A-Z0-9]{5}$/;
+const ITEM_CODE = /^ITM-[0-9]{6}-[0-9]{4}$/;
+const WO_NO = /^WO-L1-[0-9]{4}$/;
+const LOT_NO = /^LOT-[0-9]{8}-[0-9]{3}$/;
+const SN = /^SN-LOT-[0-9]{8}-[0-9]{3}-[0-9]{4}$/;
+const LOT_SIZE = 500;
+
+describe.each<ScenarioDialect>(['sqlite', 'mysql'])('DOMAIN.md §15 scenarios (%s)', (dialect) => {
+  let mes: MesServer;
+  /** What the scenarios made, for the ones after them. */
+  const plant: Record<string, Row> = {};
+
+  beforeAll(async () => {
+    mes = await startMesServer(dialect, 'acceptance');
+  }, 180_000);
+  afterAll(async () => {
+    await mes?.stop();
+  });
+
+  const act = (who: Who, path: string, id: unknown, action: string, body: object = {}) =>
+    mes.act(who, `/api/${path}/${String(id)}/actions/${action}`, body);
+  const items = async (who: Who, url: string) => (await mes.get(who, url)).items as Row[];
+  /** The outbox events about a record, oldest first, with their payloads. */
+  const eventsOf = async (entity: string, id: unknown) =>
+    (
+      await mes.query<{ event_type: string; envelope: string }>(
+        'SELECT event_type, envelope FROM evt_outbox WHERE entity = ? AND entity_id = ? ORDER BY id',
+        [entity, String(id)],
+      )
+    ).map((row) => ({
+      type: row.event_type,
+      payload: (JSON.parse(row.envelope) as { payload: Row }).payload,
+    }));
+  const auditOf = (entity: string, id: unknown) =>
+    mes.query<{ action: string; transition: string | null; actor_id: string }>(
+      'SELECT action, transition, actor_id FROM audit_log WHERE entity_name = ? AND record_id = ? ORDER BY id',
+      [entity, String(id)],
+    );
+
+  it('1 master data: client codes from an ERP are kept, generated ones follow §3, a duplicate is 409', async () => {
+    const uom = await mes.create('admin', '/api/units', { uomCode: 'PCS', uomName: 'Pieces' });
+    const supplier = await mes.create('admin', '/api/suppliers', {
+      supplierCode: 'SUP-ACME1',
+      supplierName: 'ACME Electronics',
+      qualityRating: 4.8,
+    });
+    expect(supplier).toMatchObject({ supplierCode: 'SUP-ACME1', qualityRating: 4.8 });
+    const pcb = await mes.create('admin', '/api/items', {
+      itemCode: 'ITM-202501-0001',
+      itemName: 'PCB',
+      itemType: 'RAW',
+      uomId: uom.id,
+      defaultSupplierId: supplier.id,
+    });
+    expect(pcb.itemCode).toBe('ITM-202501-0001');
+    const counter = await mes.create('admin', '/api/items', {
+      itemCode: 'ITM-202501-2001',
+      itemName: 'Coin counter',
+      itemType: 'FINISHED',
+      uomId: uom.id,
+      serialized: true,
+    });
+    const mold = await mes.create('admin', '/api/molds', {
+      moldName: 'Housing mold',
+      supplierId: supplier.id,
+      moldType: 'INJECTION',
+    });
+    expect(mold.moldCode).toBe('MLD-SUP-ACME1-0001');
+    // A code without a client value is generated; one that does not match the pattern is refused.
+    const generated = await mes.create('admin', '/api/suppliers', { supplierName: 'Bolt Works' });
+    expect(generated.supplierCode).toMatch(SUPPLIER_CODE);
+    const malformed = await mes.call('admin', 'POST', '/api/items', {
+      itemCode: 'PCB-1',
+      itemName: 'Bad code',
+      itemType: 'RAW',
+      uomId: uom.id,
+    });
+    expect(malformed.statusCode).toBe(422);
+    expect(malformed.json().errors[0]).toMatchObject({ field: 'itemCode', rule: 'pattern' });
+    const duplicate = await mes.call('admin', 'POST', '/api/items', {
+      itemCode: 'ITM-202501-0001',
+      itemName: 'PCB again',
+      itemType: 'RAW',
+      uomId: uom.id,
+    });
+    expect(duplicate.statusCode).toBe(409);
+    expect(duplicate.json()).toMatchObject({ code: 'DUPLICATE_VALUE' });
+    // The code is the client's only on create.
+    const renamed = await mes.call('admin', 'PATCH', `/api/items/${String(pcb.id)}`, {
+      version: pcb.version,
+      itemCode: 'ITM-202501-0009',
+    });
+    expect(renamed.statusCode).toBe(422);
+    for (const code of [supplier.supplierCode, generated.supplierCode]) expect(code).toMatch(SUPPLIER_CODE);
+    for (const code of [pcb.itemCode, counter.itemCode]) expect(code).toMatch(ITEM_CODE);
+    Object.assign(plant, { uom, supplier, pcb, counter, mold });
+  });
+
+  it('2 routing: six operations in sequence, activated with a signature; a duplicate sequence is refused', async () => {
+    const operations = ['SMT', 'DIP', 'ASSY', 'TEST1', 'TEST2', 'PACK'].map((code, index) => ({
+      opSeq: index + 1,
+      opCode: code,
+      opName: code,
+    }));
+    const duplicate = await mes.call('planner', 'POST', '/api/routings', {
+      routingCode: 'RT-CTR-DUP',
+      itemId: plant.counter!.id,
+      operations: [...operations, { opSeq: 6, opCode: 'PACK2', opName: 'Pack again' }],
+    });
+    expect(duplicate.statusCode).toBe(409);
+    expect(duplicate.json()).toMatchObject({ code: 'DUPLICATE_VALUE' });
+    const routing = await mes.create('planner', '/api/routings', {
+      routingCode: 'RT-CTR',
+      itemId: plant.counter!.id,
+      operations,
+    });
+    const active = await act('planner', 'routings', routing.id, 'activate', { password: PASSWORD });
+    expect(active.status).toBe('ACTIVE');
+    const stored = await mes.get('planner', `/api/routings/${String(routing.id)}?expand=operations`);
+    expect((stored.operations as Row[]).map((op) => [op.opSeq, op.opCode])).toEqual(
+      operations.map((op) => [op.opSeq, op.opCode]),
+    );
+    plant.routing = routing;
+  });
+
+  it('6 work order lifecycle: DRAFT → RELEASED → IN_PROGRESS with events and audit; DRAFT → COMPLETED is 422', async () => {
+    const factory = await mes.create('admin', '/api/plants', { plantCode: 'P1', plantName: 'Plant 1' });
+    const line = await mes.create('admin', '/api/production-lines', {
+      lineCode: 'L1',
+      lineName: 'Line 1',
+      plantId: factory.id,
+    });
+    const operator = await mes.get('admin', `/api/users/${mes.userIds.operator}`);
+    const member = await mes.call('admin', 'PATCH', `/api/users/${mes.userIds.operator}`, {
+      version: operator.version,
+      linesIds: [line.id],
+    });
+    expect(member.statusCode).toBe(200);
+    await mes.signIn('operator');
+    const order = await mes.create('planner', '/api/work-orders', {
+      itemId: plant.counter!.id,
+      lineId: line.id,
+      routingId: plant.routing!.id,
+      plannedQuantity: LOT_SIZE,
+      priority: 'HIGH',
+      plannedStart: '2026-12-01T08:00:00Z',
+    });
+    expect(order.woNo).toMatch(WO_NO);
+    const early = await mes.call(
+      'planner',
+      'POST',
+      `/api/work-orders/${String(order.id)}/actions/complete`,
+      {},
+    );
+    expect(early.statusCode).toBe(403);
+    const skipped = await mes.call('admin', 'POST', `/api/work-orders/${String(order.id)}/actions/complete`, {
+      fields: {},
+    });
+    expect(skipped.statusCode).toBe(422);
+    expect(skipped.json()).toMatchObject({ code: 'BUSINESS_RULE' });
+    expect((await act('planner', 'work-orders', order.id, 'release')).status).toBe('RELEASED');
+    const started = await act('operator', 'work-orders', order.id, 'start');
+    expect(started.status).toBe('IN_PROGRESS');
+    expect(started.actualStart).toEqual(expect.any(String));
+    const events = await eventsOf('work_order', order.id);
+    expect(events.map((event) => event.type)).toEqual([
+      'work_order.created',
+      'work_order.released',
+      'work_order.started',
+    ]);
+    for (const event of events.slice(1)) expect(event.payload.wo_no).toBe(order.woNo);
+    const audit = await auditOf('work_order', order.id);
+    expect(audit.map((row) => [row.action, row.transition])).toEqual([
+      ['CREATE', null],
+      ['TRANSITION', 'release'],
+      ['TRANSITION', 'start'],
+    ]);
+    expect(audit.map((row) => row.actor_id)).toEqual(
+      [mes.userIds.planner, mes.userIds.planner, mes.userIds.operator].map(String),
+    );
+    // The routing snapshot the start took.
+    const snapshot = (await mes.get('operator', `/api/work-orders/${String(order.id)}?expand=operations`))
+      .operations as Row[];
+    expect(snapshot.map((op) => op.opCode)).toEqual(['SMT', 'DIP', 'ASSY', 'TEST1', 'TEST2', 'PACK']);
+    Object.assign(plant, { line, order: started, operations: snapshot });
+  });
+
+  it('8 lot and FAI gate: serials are released only after the first article passed', async () => {
+    const [lot] = await items(
+      'planner',
+      `/api/production-lots?filter[workOrderId][eq]=${String(plant.order!.id)}`,
+    );
+    expect(lot).toMatchObject({ lotQuantity: LOT_SIZE, faiStatus: 'PENDING', status: 'PLANNED' });
+    expect(lot!.lotNo).toMatch(LOT_NO);
+    expect((await eventsOf('production_lot', lot!.id))[0]).toMatchObject({
+      type: 'production_lot.created',
+      payload: { lot_no: lot!.lotNo, wo_no: plant.order!.woNo },
+    });
+    const serialsOfLot = async () =>
+      Number(
+        (await mes.get('planner', `/api/serial-numbers?filter[lotId][eq]=${String(lot!.id)}&pageSize=1`))
+          .total,
+      );
+    const refused = await mes.call(
+      'planner',
+      'POST',
+      `/api/production-lots/${String(lot!.id)}/actions/start`,
+      {},
+    );
+    expect(refused.statusCode).toBe(422);
+    expect(await serialsOfLot()).toBe(0);
+    await act('inspector', 'production-lots', lot!.id, 'fai_fail', {
+      reason: 'Solder bridge on U3',
+      fields: { faiRemarks: 'Reflow profile too hot' },
+    });
+    await act('inspector', 'production-lots', lot!.id, 'fai_retest', { reason: 'Profile adjusted' });
+    const passed = await act('inspector', 'production-lots', lot!.id, 'fai_pass', { password: PASSWORD });
+    expect(passed).toMatchObject({ faiStatus: 'PASS', faiById: mes.userIds.inspector });
+    const started = await act('planner', 'production-lots', lot!.id, 'start');
+    expect(started.status).toBe('IN_PROGRESS');
+    expect(await serialsOfLot()).toBe(LOT_SIZE);
+    const first = await items(
+      'planner',
+      `/api/serial-numbers?filter[lotId][eq]=${String(lot!.id)}&sort=sn&pageSize=2`,
+    );
+    expect(first.map((serial) => serial.sn)).toEqual([
+      `SN-${String(lot!.lotNo)}-0001`,
+      `SN-${String(lot!.lotNo)}-0002`,
+    ]);
+    for (const serial of first) expect(serial.sn).toMatch(SN);
+    const [created] = await mes.query<{ n: number | string }>(
+      "SELECT COUNT(*) AS n FROM evt_outbox WHERE event_type = 'serial_number.created'",
+    );
+    expect(Number(created!.n)).toBe(LOT_SIZE);
+    Object.assign(plant, { lot: started, serials: first });
+  }, 120_000);
+
+  it('12 reverse trace from a serial reaches its lot and work order', async () => {
+    const serial = plant.serials![0] as Row;
+    const reverse = await mes.get('inspector', `/api/trace/reverse?sn=${String(serial.sn)}`);
+    const keysOf = (nodes: unknown) => (nodes as { key: string }[]).map((node) => node.key);
+    expect(keysOf(reverse.lots)).toEqual([plant.lot!.lotNo]);
+    expect(keysOf(reverse.workOrders)).toEqual([plant.order!.woNo]);
+  });
+
+  it('keeps an intact audit chain', async () => {
+    await expectIntactAuditChain(new EngineDatabase(mes.server.dataSource));
+  });
+});
