@@ -294,6 +294,10 @@ export interface WorkflowState {
   label: I18nText;
   final?: boolean;
   color?: string;
+  /** The only fields an edit may change in this state (`[]`: locked); absent: all writable fields. */
+  editable?: string[];
+  /** Whether a record in this state may be deleted (default true). */
+  deletable?: boolean;
 }
 
 /** Value for a field update on transition: a literal, `$now`, `$user`, `$today`, or `=<expression>`. */

@@ -42,6 +42,7 @@ import type {
   RowError,
 } from './types';
 import { requiredWhenErrors } from './required-when';
+import { assertStateAllowsDelete, assertStateAllowsEdit } from './state-lock';
 import { assertValidBody, bodyErrors, throwFieldErrors } from './validation';
 
 export const MAX_BULK_ROWS = 10_000;
@@ -98,6 +99,7 @@ export class EntityService implements EntityOperations, RecordChanges {
         // changed with the record.
         const current = await this.reader.current(tx, entity, id, ctx, 'update');
         refuseAppendOnly(rt.entity, 'update');
+        assertStateAllowsEdit(ctx.model, rt.entity, current.record, input);
         Object.assign(stored, current.record, input);
         const sent = input.version as number;
         if (Number(current.row.version) !== sent) throw await this.conflict(tx, rt, id, sent, ctx);
@@ -264,6 +266,7 @@ export class EntityService implements EntityOperations, RecordChanges {
     const entity = rt.entity.name;
     const id = Number(current.row.id);
     const previous = current.record;
+    assertStateAllowsDelete(ctx.model, rt.entity, previous);
     await this.hooks.run('before', { entity, action: 'delete', ctx, tx, body: {}, current: previous, id });
     const store = new RowStore(ctx.tenantId);
     if (rt.entity.softDelete) {
@@ -333,6 +336,7 @@ export class EntityService implements EntityOperations, RecordChanges {
         await this.hooks.run('before', args);
       }
       for (const update of plan.updates) {
+        assertStateAllowsEdit(ctx.model, rt.entity, update.previous, update.body);
         const id = Number(update.current.id);
         const args = {
           entity,

@@ -159,5 +159,17 @@ export function checkWorkflows(ctx: SemanticContext): void {
     def.transitions.forEach((transition, index) =>
       checkTransition(ctx, document, states, transition, index, entity),
     );
+    if (entity)
+      for (const [state, { editable }] of Object.entries(def.states))
+        (editable ?? []).forEach((field, i) =>
+          requireField(
+            ctx,
+            document,
+            pointer('states', state, 'editable', i),
+            entity,
+            field,
+            'workflow-field',
+          ),
+        );
   }
 }
