@@ -202,6 +202,79 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('DOMAIN.md §15 scenarios (%
     Object.assign(plant, { line, order: started, operations: snapshot });
   });
 
+  it('6 work order completion: the operator completes it, the yield is stored at its scale, and it is locked', async () => {
+    const housing = await mes.create('admin', '/api/items', {
+      itemName: 'Counter housing',
+      itemType: 'COMPONENT',
+      uomId: plant.uom!.id,
+    });
+    const scratch = await mes.create('admin', '/api/qms-codes', {
+      codeType: 'DEFECT',
+      code: 'SCRATCH-01',
+      description: 'Scratched surface',
+    });
+    const store = await mes.create('admin', '/api/locations', {
+      locationName: 'FG store',
+      locationType: 'WAREHOUSE',
+    });
+    const order = await mes.create('planner', '/api/work-orders', {
+      itemId: housing.id,
+      lineId: plant.line!.id,
+      plannedQuantity: 6,
+      plannedStart: '2026-12-01T08:00:00Z',
+      operations: [{ opSeq: 1, opCode: 'MOLD', opName: 'Moulding', plannedQuantity: 6 }],
+    });
+    await act('planner', 'work-orders', order.id, 'release');
+    await act('operator', 'work-orders', order.id, 'start');
+    const [operation] = (await mes.get('operator', `/api/work-orders/${String(order.id)}?expand=operations`))
+      .operations as Row[];
+    await mes.create('operator', '/api/work-reports', {
+      workOrderId: order.id,
+      woOperationId: operation!.id,
+      goodQuantity: 5,
+      scrapQuantity: 1,
+      defectCodeId: scratch.id,
+      startTime: '2026-12-01T08:10:00Z',
+      endTime: '2026-12-01T09:10:00Z',
+    });
+    const completed = await act('operator', 'work-orders', order.id, 'complete', {
+      fields: { receiptLocationId: store.id },
+    });
+    expect(completed).toMatchObject({
+      status: 'COMPLETED',
+      actualQuantity: 5,
+      scrapQuantity: 1,
+      yieldRate: 83.33,
+    });
+    const [stored] = await mes.query<{ yield_rate: number | string }>(
+      `SELECT yield_rate FROM ${mes.table('work_order')} WHERE id = ?`,
+      [order.id],
+    );
+    expect(Number(stored!.yield_rate)).toBe(83.33);
+    // Completed: only the remarks may change, and the order cannot be deleted.
+    const edit = await mes.call('planner', 'PATCH', `/api/work-orders/${String(order.id)}`, {
+      version: completed.version,
+      plannedQuantity: 7,
+    });
+    expect(edit.statusCode).toBe(422);
+    expect(edit.json()).toMatchObject({ code: 'BUSINESS_RULE' });
+    expect(edit.json().message).toContain('COMPLETED');
+    expect(edit.json().errors[0]).toMatchObject({
+      field: 'plannedQuantity',
+      rule: 'state-locked',
+      limit: 'COMPLETED',
+    });
+    const remark = await mes.call('planner', 'PATCH', `/api/work-orders/${String(order.id)}`, {
+      version: completed.version,
+      remarks: 'Mould cavity 2 scratched one part',
+    });
+    expect(remark.statusCode).toBe(200);
+    const removal = await mes.call('admin', 'DELETE', `/api/work-orders/${String(order.id)}`);
+    expect(removal.statusCode).toBe(422);
+    expect(removal.json().message).toContain('COMPLETED');
+    Object.assign(plant, { store, scratch });
+  });
+
   it('8 lot and FAI gate: serials are released only after the first article passed', async () => {
     const [lot] = await items(
       'planner',

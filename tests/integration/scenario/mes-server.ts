@@ -43,7 +43,7 @@ export interface MesServer {
   userIds: Record<Who, number>;
   /** Signs the user in again: the new token carries the roles, lines and plants they have now. */
   signIn(who: Who): Promise<string>;
-  call(who: Who, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object): Promise<Reply>;
+  call(who: Who, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object): Promise<Reply>;
   /** POSTs and returns `data`; throws with the response body when the status is not 201. */
   create(who: Who, url: string, payload: object): Promise<Record<string, unknown>>;
   /** Fires a workflow action and returns the result's record; throws unless it applied. */
@@ -67,6 +67,9 @@ export async function startMesServer(dialect: ScenarioDialect, suite: string): P
     MES_JWT_SECRET: 'jwt-secret-for-tests-0123456789abcdef',
     // The test's webhook receiver listens on loopback, which webhooks may only target when allowed.
     MES_WEBHOOK_ALLOW_HOSTS: RECEIVER_HOST,
+    // With Redis the budgets are shared by every server on this machine that signs in from loopback.
+    MES_RATE_LIMIT_LOGIN: '1000',
+    MES_RATE_LIMIT_API: '100000',
   };
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), `mes-${suite}-`));
