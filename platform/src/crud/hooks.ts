@@ -70,6 +70,13 @@ export interface RecordChanges {
     ctx: RequestContext,
     options?: { announce?: Announcement },
   ): Promise<EntityRecord>;
+  createManyIn(
+    tx: SqlExecutor,
+    entity: string,
+    bodies: readonly EntityRecord[],
+    ctx: RequestContext,
+    options?: { announce?: Announcement },
+  ): Promise<EntityRecord[]>;
   updateIn(
     tx: SqlExecutor,
     entity: string,

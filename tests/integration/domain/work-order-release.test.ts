@@ -1,4 +1,5 @@
 import { registerOutboxHooks } from '../../../platform/src/events/register-outbox-hooks';
+import { registerDomainHooks } from '../../../platform/src/generated/domain-hook-registry';
 import type { Model } from '../../../metadata/src/model';
 import { EntityService } from '../../../platform/src/crud/entity.service';
 import type { RequestContext } from '../../../platform/src/crud/types';
@@ -39,6 +40,7 @@ describe.each(ENGINE_DIALECTS)('work order release on the core modules (%s)', (d
       verifyPassword: async () => false,
       transitionHooks: [releaseCreatesLot, lotStartReleasesSerials],
     });
+    registerDomainHooks(entities.hooks);
     registerOutboxHooks(entities.hooks);
     entities.hooks.on('inTransaction', { entity: '*', action: 'transition' }, ({ transition, record }) => {
       audits.push({ action: 'TRANSITION', transition: transition?.action, recordId: record.id });

@@ -1,7 +1,6 @@
 import { BusinessRuleError } from '../../crud/errors';
 import { engineContext } from '../../crud/request-context';
 import type { EntityRecord } from '../../crud/types';
-import { nodeKey, writeGenealogy } from '../../trace/genealogy';
 import type { TransitionHook, TransitionHookArgs } from '../../workflow/workflow.service';
 
 /** More serials than this in one lot is a planning error, not a work order. */
@@ -9,7 +8,8 @@ export const MAX_SERIALS_PER_RELEASE = 10_000;
 
 /**
  * Releasing a work order creates its production lot (`LOT-YYYYMMDD-SEQ`) for the planned quantity
- * through the record-change path, with its genealogy edge (WO → LOT) and `production_lot.created`.
+ * through the record-change path (its hook writes the genealogy edge WO → LOT), announced as
+ * `production_lot.created`.
  * The serials of a serial-tracked item are not created yet: they are released with the lot once its
  * first article passed (`lotStartReleasesSerials`). A serial-tracked order needs a whole quantity.
  */
@@ -22,8 +22,8 @@ export const releaseCreatesLot: TransitionHook = {
 /**
  * Starting mass production of a lot — allowed only after its first-article inspection passed (the
  * transition's guard) — releases one serial per unit (`SN-<lot>-SEQ`) when the item is
- * serial-tracked, each through the record-change path, with genealogy edges LOT → SN and a
- * `serial_number.created` event.
+ * serial-tracked, each through the record-change path (its hook writes the edge LOT → SN), announced
+ * as `serial_number.created`.
  */
 export const lotStartReleasesSerials: TransitionHook = {
   entity: 'production_lot',
@@ -38,7 +38,7 @@ async function createLot(hook: TransitionHookArgs): Promise<void> {
   if (await isSerialized(hook, engine, after.itemId as number))
     assertSerialQuantity(quantity, 'plannedQuantity');
   const woNo = String(after.woNo);
-  const lot = await records.createIn(
+  await records.createIn(
     tx,
     'production_lot',
     { workOrderId: after.id, itemId: after.itemId, lotQuantity: quantity },
@@ -53,9 +53,6 @@ async function createLot(hook: TransitionHookArgs): Promise<void> {
       }),
     },
   );
-  await writeGenealogy(tx, ctx.tenantId, [
-    { from: nodeKey('WO', woNo), to: nodeKey('LOT', String(lot.lotNo)), relation: 'PRODUCED', quantity },
-  ]);
 }
 
 async function createSerials(hook: TransitionHookArgs): Promise<void> {
@@ -66,31 +63,22 @@ async function createSerials(hook: TransitionHookArgs): Promise<void> {
   assertSerialQuantity(quantity, 'lotQuantity');
   const lotNo = String(after.lotNo);
   const order = await records.getIn(tx, 'work_order', after.workOrderId as number, engine);
-  const edges = [];
-  for (let unit = 0; unit < quantity; unit++) {
-    const serial = await records.createIn(
-      tx,
-      'serial_number',
-      { lotId: after.id, itemId: after.itemId, workOrderId: after.workOrderId },
-      engine,
-      {
-        announce: (record) => ({
-          id: record.id,
-          sn: record.sn,
-          lot_no: lotNo,
-          wo_no: order.woNo,
-          item_id: after.itemId,
-        }),
-      },
-    );
-    edges.push({
-      from: nodeKey('LOT', lotNo),
-      to: nodeKey('SN', String(serial.sn)),
-      relation: 'PRODUCED',
-      quantity: 1,
-    });
-  }
-  await writeGenealogy(tx, ctx.tenantId, edges);
+  const body = { lotId: after.id, itemId: after.itemId, workOrderId: after.workOrderId };
+  await records.createManyIn(
+    tx,
+    'serial_number',
+    Array.from({ length: quantity }, () => body),
+    engine,
+    {
+      announce: (record) => ({
+        id: record.id,
+        sn: record.sn,
+        lot_no: lotNo,
+        wo_no: order.woNo,
+        item_id: after.itemId,
+      }),
+    },
+  );
 }
 
 async function isSerialized(
