@@ -153,7 +153,14 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('DOMAIN.md §15 scenarios (%
       linesIds: [line.id],
     });
     expect(member.statusCode).toBe(200);
+    const leader = await mes.get('admin', `/api/users/${mes.userIds.leader}`);
+    const leads = await mes.call('admin', 'PATCH', `/api/users/${mes.userIds.leader}`, {
+      version: leader.version,
+      linesIds: [line.id],
+    });
+    expect(leads.statusCode).toBe(200);
     await mes.signIn('operator');
+    await mes.signIn('leader');
     const order = await mes.create('planner', '/api/work-orders', {
       itemId: plant.counter!.id,
       lineId: line.id,
@@ -311,11 +318,12 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('DOMAIN.md §15 scenarios (%
     expect(await serialsOfLot()).toBe(LOT_SIZE);
     const first = await items(
       'planner',
-      `/api/serial-numbers?filter[lotId][eq]=${String(lot!.id)}&sort=sn&pageSize=2`,
+      `/api/serial-numbers?filter[lotId][eq]=${String(lot!.id)}&sort=sn&pageSize=3`,
     );
     expect(first.map((serial) => serial.sn)).toEqual([
       `SN-${String(lot!.lotNo)}-0001`,
       `SN-${String(lot!.lotNo)}-0002`,
+      `SN-${String(lot!.lotNo)}-0003`,
     ]);
     for (const serial of first) expect(serial.sn).toMatch(SN);
     const [created] = await mes.query<{ n: number | string }>(
@@ -324,6 +332,143 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('DOMAIN.md §15 scenarios (%
     expect(Number(created!.n)).toBe(LOT_SIZE);
     Object.assign(plant, { lot: started, serials: first });
   }, 120_000);
+
+  it('9 test and repair: a failed test sends the serial to rework, repair brings it back, the limit rejects it; every step is traced', async () => {
+    const station = await mes.create('admin', '/api/workstations', {
+      stationCode: 'L1-TEST2',
+      stationName: 'Final test',
+      lineId: plant.line!.id,
+    });
+    await mes.create('admin', '/api/shifts', {
+      shiftCode: 'DAY',
+      shiftName: 'Day',
+      startTime: '06:00',
+      endTime: '18:00',
+    });
+    await mes.create('admin', '/api/shifts', {
+      shiftCode: 'NIGHT',
+      shiftName: 'Night',
+      startTime: '18:00',
+      endTime: '06:00',
+      crossesMidnight: true,
+    });
+    const defect = await mes.create('admin', '/api/qms-codes', {
+      codeType: 'DEFECT',
+      code: 'TEST-01',
+      description: 'Final test failed',
+    });
+    const repairAction = await mes.create('admin', '/api/qms-codes', {
+      codeType: 'ACTION',
+      code: 'RESOLDER',
+      description: 'Resolder joint',
+    });
+    const serial = plant.serials![0] as Row;
+    const at = { currentOpCode: 'TEST2', currentStationId: station.id };
+    await act('operator', 'serial-numbers', serial.id, 'start', { fields: at });
+    const test = (result: 'PASS' | 'FAIL', testedAt: string) =>
+      mes.create('operator', '/api/test-records', {
+        serialNumberId: serial.id,
+        workstationId: station.id,
+        opCode: 'TEST2',
+        result,
+        ...(result === 'FAIL' ? { defectCodeId: defect.id } : {}),
+        testData: { voltage: result === 'PASS' ? 5.01 : 5.42 },
+        testedAt,
+      });
+    const failed = await test('FAIL', '2026-12-01T09:30:00Z');
+    expect(failed).toMatchObject({
+      lotId: plant.lot!.id,
+      workOrderId: plant.order!.id,
+      operatorId: mes.userIds.operator,
+      attempt: 1,
+    });
+    expect(
+      (await mes.get('operator', `/api/test-records/${String(failed.id)}?expand=shift`)).shift,
+    ).toMatchObject({ shiftCode: 'DAY' });
+    expect((await mes.get('operator', `/api/serial-numbers/${String(serial.id)}`)).status).toBe('REWORK');
+    // The line leader repairs it; the repair record is verified by quality; the unit goes back to the line.
+    const repair = await mes.create('leader', '/api/repair-records', {
+      serialNumberId: serial.id,
+      testRecordId: failed.id,
+      defectCodeId: defect.id,
+      technicianId: mes.userIds.leader,
+    });
+    await act('leader', 'repair-records', repair.id, 'start');
+    await act('leader', 'repair-records', repair.id, 'complete', {
+      fields: { result: 'SUCCESS', repairType: 'REPAIR', actionCodeId: repairAction.id },
+    });
+    await act('inspector', 'repair-records', repair.id, 'verify', { fields: { verificationResult: 'PASS' } });
+    expect(await act('leader', 'serial-numbers', serial.id, 'repaired', { fields: at })).toMatchObject({
+      status: 'IN_PROGRESS',
+      repairCount: 1,
+    });
+    const retest = await test('PASS', '2026-12-01T20:15:00Z');
+    expect(retest.attempt).toBe(2);
+    const completed = await act('operator', 'serial-numbers', serial.id, 'complete', { fields: at });
+    expect(completed.status).toBe('COMPLETED');
+    const trace = await mes.query<{
+      action: string;
+      result: string | null;
+      operator_id: number | string;
+      workstation_id: number | string | null;
+      shift_code: string | null;
+      op_code: string | null;
+    }>(
+      `SELECT action, result, operator_id, workstation_id, shift_code, op_code FROM ${mes.table('trace_event')} WHERE entity_type = 'SN' AND entity_id = ? ORDER BY id`,
+      [serial.sn],
+    );
+    expect(trace.map((row) => [row.action, row.result])).toEqual([
+      ['START', null],
+      ['TEST', 'FAIL'],
+      ['REWORK', 'REWORK'],
+      ['REPAIRED', null],
+      ['TEST', 'PASS'],
+      ['END', 'PASS'],
+    ]);
+    for (const row of trace) {
+      expect(Number(row.workstation_id)).toBe(station.id);
+      expect(row.op_code).toBe('TEST2');
+      expect(row.shift_code).toMatch(/^(DAY|NIGHT)$/);
+    }
+    expect(trace.map((row) => Number(row.operator_id))).toEqual([
+      mes.userIds.operator,
+      mes.userIds.operator,
+      mes.userIds.operator,
+      mes.userIds.leader,
+      mes.userIds.operator,
+      mes.userIds.operator,
+    ]);
+    expect(trace[4]!.shift_code).toBe('NIGHT');
+    // The repair limit is the tenant's: with one repair allowed, a second return from repair is refused.
+    await mes.create('admin', '/api/configs', { configKey: 'production.max_repairs', configValue: '1' });
+    const second = plant.serials![1] as Row;
+    await act('operator', 'serial-numbers', second.id, 'start', { fields: at });
+    await act('operator', 'serial-numbers', second.id, 'fail_test', { reason: 'Visual defect', fields: at });
+    await act('leader', 'serial-numbers', second.id, 'repaired', { fields: at });
+    await act('operator', 'serial-numbers', second.id, 'fail_test', {
+      reason: 'Visual defect again',
+      fields: at,
+    });
+    const over = await mes.call(
+      'leader',
+      'POST',
+      `/api/serial-numbers/${String(second.id)}/actions/repaired`,
+      { fields: at },
+    );
+    expect(over.statusCode).toBe(422);
+    expect(over.json().message).toContain('Repair limit of 1');
+    const scrapped = await act('leader', 'serial-numbers', second.id, 'reject', {
+      reason: 'Repair limit reached',
+      fields: { rejectReason: 'Failed twice after repair' },
+    });
+    expect(scrapped.status).toBe('REJECTED');
+    // Only the line leader repairs: the operator may not.
+    const third = plant.serials![2] as Row;
+    expect(
+      (await mes.call('operator', 'POST', `/api/serial-numbers/${String(third.id)}/actions/repaired`, {}))
+        .statusCode,
+    ).toBe(403);
+  });
 
   it('12 reverse trace from a serial reaches its lot and work order', async () => {
     const serial = plant.serials![0] as Row;
