@@ -5,6 +5,7 @@ import { registerEntityHooks, type EntityHooks } from './domain-hooks';
 import { hooks as inspectionHooks } from '../domain/quality/inspection.hooks';
 import { hooks as inspectionPlanHooks } from '../domain/quality/inspection-plan.hooks';
 import { hooks as mapBoxSnHooks } from '../domain/traceability/map-box-sn.hooks';
+import { hooks as mapPalletBoxHooks } from '../domain/traceability/map-pallet-box.hooks';
 import { hooks as productionLotHooks } from '../domain/production/production-lot.hooks';
 import { hooks as serialNumberHooks } from '../domain/production/serial-number.hooks';
 import { hooks as stockTransactionHooks } from '../domain/inventory/stock-transaction.hooks';
@@ -18,6 +19,7 @@ export const DOMAIN_HOOKS: Readonly<Record<string, EntityHooks>> = {
   inspection: inspectionHooks,
   inspection_plan: inspectionPlanHooks,
   map_box_sn: mapBoxSnHooks,
+  map_pallet_box: mapPalletBoxHooks,
   production_lot: productionLotHooks,
   serial_number: serialNumberHooks,
   stock_transaction: stockTransactionHooks,
