@@ -470,6 +470,127 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('DOMAIN.md §15 scenarios (%
     ).toBe(403);
   });
 
+  it('11 pack, OQC and ship: 100 serials into 10 boxes on a pallet; only OQC-passed boxes ship', async () => {
+    const serials = await items(
+      'operator',
+      `/api/serial-numbers?filter[lotId][eq]=${String(plant.lot!.id)}&sort=sn&pageSize=100&page=2`,
+    );
+    expect(serials).toHaveLength(100);
+    const boxes: Row[] = [];
+    for (let i = 0; i < 10; i++)
+      boxes.push(
+        await mes.create('operator', '/api/boxes', {
+          itemId: plant.counter!.id,
+          workOrderId: plant.order!.id,
+          lotId: plant.lot!.id,
+          capacity: 10,
+        }),
+      );
+    for (const box of boxes) expect(box.boxNo).toMatch(/^BOX-[0-9]{8}-[0-9]{3}$/);
+    for (const [i, serial] of serials.entries()) {
+      const box = boxes[Math.floor(i / 10)]!;
+      await mes.create('operator', '/api/map-box-sns', {
+        boxId: box.id,
+        boxNo: box.boxNo,
+        sn: serial.sn,
+        packedAt: '2026-12-02T08:00:00Z',
+      });
+    }
+    const overfull = await mes.call('operator', 'POST', '/api/map-box-sns', {
+      boxId: boxes[0]!.id,
+      boxNo: boxes[0]!.boxNo,
+      sn: (plant.serials![2] as Row).sn,
+      packedAt: '2026-12-02T08:00:00Z',
+    });
+    expect(overfull.statusCode).toBe(422);
+    const packed = await mes.get('operator', `/api/boxes/${String(boxes[0]!.id)}`);
+    expect(packed).toMatchObject({ quantity: 10, oqcResult: 'PENDING' });
+    expect((await mes.get('operator', `/api/serial-numbers/${String(serials[0]!.id)}`)).boxId).toBe(
+      boxes[0]!.id,
+    );
+
+    const pallet = await mes.create('clerk', '/api/pallets', { maxBoxes: 10 });
+    expect(pallet.palletNo).toMatch(/^PLT-[0-9]{8}-[0-9]{3}$/);
+    for (const box of boxes)
+      await mes.create('clerk', '/api/map-pallet-boxes', {
+        palletId: pallet.id,
+        palletNo: pallet.palletNo,
+        boxNo: box.boxNo,
+        loadedAt: '2026-12-02T09:00:00Z',
+      });
+    const loaded = await mes.get('clerk', `/api/pallets/${String(pallet.id)}`);
+    expect(loaded.boxCount).toBe(10);
+    expect((await mes.get('clerk', `/api/boxes/${String(boxes[9]!.id)}`)).status).toBe('PALLETIZED');
+
+    const customer = await mes.create('admin', '/api/customers', { customerName: 'Bank of Coins' });
+    const shipment = await mes.create('clerk', '/api/shipments', {
+      customerId: customer.id,
+      shipmentDate: '2026-12-03',
+    });
+    expect(shipment.shipmentNo).toMatch(/^SHP-[0-9]{8}-[0-9]{3}$/);
+    const early = await mes.call('clerk', 'PATCH', `/api/pallets/${String(pallet.id)}`, {
+      version: loaded.version,
+      shipmentId: shipment.id,
+    });
+    expect(early.statusCode).toBe(422);
+    expect(early.json().errors[0]).toMatchObject({ rule: 'oqc-passed' });
+
+    for (const box of boxes) {
+      const oqc = await mes.create('inspector', '/api/inspections', {
+        inspectionType: 'OQC',
+        refType: 'BOX',
+        refId: box.boxNo,
+        itemId: plant.counter!.id,
+        inspectorId: mes.userIds.inspector,
+        inspectionDate: '2026-12-02T10:00:00Z',
+      });
+      expect(oqc.inspNo).toMatch(/^INSP-OQC-[0-9]{8}-[0-9]{3}$/);
+      await act('inspector', 'inspections', oqc.id, 'start');
+      await act('inspector', 'inspections', oqc.id, 'pass');
+    }
+    expect((await mes.get('clerk', `/api/boxes/${String(boxes[0]!.id)}`)).oqcResult).toBe('PASS');
+    const onShipment = await mes.call('clerk', 'PATCH', `/api/pallets/${String(pallet.id)}`, {
+      version: (await mes.get('clerk', `/api/pallets/${String(pallet.id)}`)).version,
+      shipmentId: shipment.id,
+    });
+    expect(onShipment.statusCode).toBe(200);
+    expect(await mes.get('clerk', `/api/shipments/${String(shipment.id)}`)).toMatchObject({
+      totalPallets: 1,
+      totalBoxes: 10,
+      totalQuantity: 100,
+    });
+    const shipped = await act('clerk', 'shipments', shipment.id, 'ship', {
+      fields: { carrier: 'SF Express', trackingNo: 'SF1234567890' },
+    });
+    expect(shipped.status).toBe('SHIPPED');
+    expect((await mes.get('clerk', `/api/boxes/${String(boxes[3]!.id)}`)).status).toBe('SHIPPED');
+    expect((await mes.get('clerk', `/api/pallets/${String(pallet.id)}`)).status).toBe('SHIPPED');
+    expect((await eventsOf('shipment', shipment.id)).map((event) => event.type)).toContain(
+      'shipment.created',
+    );
+    Object.assign(plant, { boxes, pallet, shipment, customer, packedSerials: serials });
+  }, 120_000);
+
+  it('13 forward trace from the lot and from a packed serial reaches boxes, the pallet and the shipment', async () => {
+    const keysOf = (nodes: unknown) => (nodes as { key: string }[]).map((node) => node.key);
+    const fromSerial = await mes.get(
+      'inspector',
+      `/api/trace/forward?sn=${String((plant.packedSerials![0] as Row).sn)}`,
+    );
+    expect(keysOf(fromSerial.boxes)).toEqual([(plant.boxes![0] as Row).boxNo]);
+    expect(keysOf(fromSerial.pallets)).toEqual([plant.pallet!.palletNo]);
+    expect(keysOf(fromSerial.shipments)).toEqual([plant.shipment!.shipmentNo]);
+    const fromLot = await mes.get('inspector', `/api/trace/forward?lotId=${String(plant.lot!.lotNo)}`);
+    expect(keysOf(fromLot.boxes)).toHaveLength(10);
+    expect(keysOf(fromLot.shipments)).toEqual([plant.shipment!.shipmentNo]);
+    const fromShipment = await mes.get(
+      'inspector',
+      `/api/trace/reverse?shipmentNo=${String(plant.shipment!.shipmentNo)}`,
+    );
+    expect(keysOf(fromShipment.serials)).toHaveLength(100);
+    expect(keysOf(fromShipment.lots)).toEqual([plant.lot!.lotNo]);
+  });
+
   it('12 reverse trace from a serial reaches its lot and work order', async () => {
     const serial = plant.serials![0] as Row;
     const reverse = await mes.get('inspector', `/api/trace/reverse?sn=${String(serial.sn)}`);
