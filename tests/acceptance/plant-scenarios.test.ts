@@ -282,6 +282,106 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('DOMAIN.md §15 scenarios (%
     Object.assign(plant, { store, scratch });
   });
 
+  it('4 and 7 IQC releases the received lot; quarantined stock never moves; the clerk kits the line for the work order', async () => {
+    const warehouse = await mes.create('admin', '/api/locations', {
+      locationName: 'Raw store',
+      locationType: 'WAREHOUSE',
+    });
+    const lineSide = await mes.create('admin', '/api/locations', {
+      locationName: 'L1 line side',
+      locationType: 'LINE_SIDE',
+    });
+    await mes.create('admin', '/api/inspection-plans', {
+      planCode: 'IQC-PCB',
+      itemId: plant.pcb!.id,
+      inspectionType: 'IQC',
+      status: 'ACTIVE',
+    });
+    const supplierLot = 'ACME-L2612-01';
+    const grnNo = 'GRN-20261201-001';
+    await mes.create('clerk', '/api/stock-transactions', {
+      transactionType: 'IN',
+      itemId: plant.pcb!.id,
+      lotNo: supplierLot,
+      toLocationId: warehouse.id,
+      quantity: 600,
+      referenceType: 'GRN',
+      referenceId: grnNo,
+      occurredAt: '2026-12-01T07:00:00Z',
+    });
+    const stockOf = async (locationId: unknown) =>
+      items(
+        'clerk',
+        `/api/stock?filter[lotNo][eq]=${supplierLot}&filter[locationId][eq]=${String(locationId)}`,
+      );
+    expect(await stockOf(warehouse.id)).toEqual([
+      expect.objectContaining({
+        status: 'QUARANTINE',
+        quantity: 600,
+        availableQuantity: 600,
+        reservedQuantity: 0,
+      }),
+    ]);
+    const kit = {
+      transactionType: 'TRANSFER',
+      itemId: plant.pcb!.id,
+      lotNo: supplierLot,
+      fromLocationId: warehouse.id,
+      toLocationId: lineSide.id,
+      quantity: 100,
+      workOrderId: plant.order!.id,
+      referenceType: 'WO',
+      referenceId: plant.order!.woNo,
+      occurredAt: '2026-12-01T07:30:00Z',
+    };
+    const quarantined = await mes.call('clerk', 'POST', '/api/stock-transactions', kit);
+    expect(quarantined.statusCode).toBe(422);
+    expect(quarantined.json().errors[0]).toMatchObject({ rule: 'stock-status', limit: 'QUARANTINE' });
+
+    const iqc = await mes.create('inspector', '/api/inspections', {
+      inspectionType: 'IQC',
+      refType: 'GRN',
+      refId: grnNo,
+      itemId: plant.pcb!.id,
+      supplierId: plant.supplier!.id,
+      supplierLot,
+      lotSize: 600,
+      sampleSize: 32,
+      inspectorId: mes.userIds.inspector,
+      inspectionDate: '2026-12-01T08:00:00Z',
+    });
+    expect(iqc.inspNo).toMatch(/^INSP-IQC-[0-9]{8}-[0-9]{3}$/);
+    await act('inspector', 'inspections', iqc.id, 'start');
+    expect(await act('inspector', 'inspections', iqc.id, 'pass')).toMatchObject({
+      status: 'COMPLETED',
+      result: 'PASS',
+    });
+    expect((await eventsOf('inspection', iqc.id)).map((event) => event.type)).toEqual(
+      expect.arrayContaining(['inspection.created', 'inspection.started', 'inspection.completed']),
+    );
+    expect((await stockOf(warehouse.id))[0]).toMatchObject({ status: 'AVAILABLE', quantity: 600 });
+
+    const moved = await mes.create('clerk', '/api/stock-transactions', kit);
+    expect(moved).toMatchObject({ transactionType: 'TRANSFER', workOrderId: plant.order!.id });
+    expect((await stockOf(warehouse.id))[0]).toMatchObject({ quantity: 500, availableQuantity: 500 });
+    expect((await stockOf(lineSide.id))[0]).toMatchObject({ status: 'AVAILABLE', quantity: 100 });
+    const tooMuch = await mes.call('clerk', 'POST', '/api/stock-transactions', { ...kit, quantity: 501 });
+    expect(tooMuch.statusCode).toBe(422);
+    expect(tooMuch.json().errors[0]).toMatchObject({ rule: 'no-negative-stock' });
+    // The bin-to-bin history of the lot, as the clerk reads it.
+    const history = await items(
+      'clerk',
+      `/api/stock-transactions?filter[lotNo][eq]=${supplierLot}&sort=occurredAt`,
+    );
+    expect(history.map((row) => [row.transactionType, row.fromLocationId ?? null, row.toLocationId])).toEqual(
+      [
+        ['IN', null, warehouse.id],
+        ['TRANSFER', warehouse.id, lineSide.id],
+      ],
+    );
+    Object.assign(plant, { warehouse, lineSide, supplierLot });
+  });
+
   it('8 lot and FAI gate: serials are released only after the first article passed', async () => {
     const [lot] = await items(
       'planner',

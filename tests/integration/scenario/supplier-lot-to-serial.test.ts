@@ -290,7 +290,11 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('supplier lot to serial and 
       workOrderId: order.id,
       lotId: lot!.id,
     });
-    await mes.query(`UPDATE ${mes.table('box')} SET shipment_id = ? WHERE id = ?`, [shipment.id, box.id]);
+    // OQC of the box is not part of this scenario: the box is marked passed.
+    await mes.query(`UPDATE ${mes.table('box')} SET shipment_id = ?, oqc_result = 'PASS' WHERE id = ?`, [
+      shipment.id,
+      box.id,
+    ]);
     await mes.query(`UPDATE ${mes.table('shipment')} SET total_boxes = 1 WHERE id = ?`, [shipment.id]);
     await mes.query(`UPDATE ${mes.table('serial_number')} SET box_id = ? WHERE work_order_id = ?`, [
       box.id,
