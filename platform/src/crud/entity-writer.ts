@@ -195,7 +195,10 @@ export class EntityWriter {
     });
     for (const field of rt.columnFields) {
       if (field.column)
-        row[field.column] = sealSensitive(field, toDbValue(field.columnType, body[apiPropertyOf(field)], field.scale));
+        row[field.column] = sealSensitive(
+          field,
+          toDbValue(field.columnType, body[apiPropertyOf(field)], field.scale),
+        );
     }
     const ext = extValues(rt, body, {});
     row.ext = Object.keys(ext).length > 0 ? JSON.stringify(ext) : null;
@@ -312,7 +315,9 @@ export class EntityWriter {
       const row = removed.find(
         (candidate) =>
           !revived.has(Number(candidate.id)) &&
-          uniques.some((index) => index.columns.every((column) => sameUniqueValue(child, column, body, candidate))),
+          uniques.some((index) =>
+            index.columns.every((column) => sameUniqueValue(child, column, body, candidate)),
+          ),
       );
       if (!row) {
         remaining.push(body);
@@ -320,7 +325,8 @@ export class EntityWriter {
       }
       revived.add(Number(row.id));
       const restored = await this.update(child, { ...row }, body, Number(row.version));
-      if (restored) await this.store.update(this.tx, child.entity, Number(row.id), { deleted_at: null }, null);
+      if (restored)
+        await this.store.update(this.tx, child.entity, Number(row.id), { deleted_at: null }, null);
     }
     return remaining;
   }
