@@ -699,6 +699,25 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('DOMAIN.md §15 scenarios (%
     expect(keysOf(reverse.workOrders)).toEqual([plant.order!.woNo]);
   });
 
+  it('15 administration: a role taken from a user can be granted again', async () => {
+    const userUrl = `/api/users/${mes.userIds.clerk}?expand=roles`;
+    const clerk = await mes.get('admin', userUrl);
+    const roles = clerk.roles as Row[];
+    expect(roles).toHaveLength(1);
+    const roleId = roles[0]!.roleId;
+    const revoked = await mes.call('admin', 'PATCH', `/api/users/${mes.userIds.clerk}`, {
+      version: clerk.version,
+      roles: [],
+    });
+    expect(revoked.statusCode).toBe(200);
+    const granted = await mes.call('admin', 'PATCH', `/api/users/${mes.userIds.clerk}`, {
+      version: (revoked.json().data as Row).version,
+      roles: [{ roleId }],
+    });
+    expect(granted.statusCode).toBe(200);
+    expect(((await mes.get('admin', userUrl)).roles as Row[]).map((role) => role.roleId)).toEqual([roleId]);
+  });
+
   it('keeps an intact audit chain', async () => {
     await expectIntactAuditChain(new EngineDatabase(mes.server.dataSource));
   });
