@@ -382,6 +382,31 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('DOMAIN.md §15 scenarios (%
     Object.assign(plant, { warehouse, lineSide, supplierLot });
   });
 
+  it('10 hold: the line leader holds the work order with a reason and resumes it after the fix', async () => {
+    const order = plant.order!;
+    const held = await act('leader', 'work-orders', order.id, 'hold', {
+      reason: 'IPQC failure rate over threshold',
+    });
+    expect(held.status).toBe('ON_HOLD');
+    const refused = await mes.call(
+      'operator',
+      'POST',
+      `/api/work-orders/${String(order.id)}/actions/complete`,
+      {
+        fields: { receiptLocationId: plant.store!.id },
+      },
+    );
+    expect(refused.statusCode).toBe(422);
+    expect((await act('leader', 'work-orders', order.id, 'resume')).status).toBe('IN_PROGRESS');
+    const events = await eventsOf('work_order', order.id);
+    expect(
+      events.slice(-2).map((event) => [event.type, event.payload.wo_no, event.payload.reason ?? null]),
+    ).toEqual([
+      ['work_order.held', order.woNo, 'IPQC failure rate over threshold'],
+      ['work_order.resumed', order.woNo, null],
+    ]);
+  });
+
   it('8 lot and FAI gate: serials are released only after the first article passed', async () => {
     const [lot] = await items(
       'planner',
