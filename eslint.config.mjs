@@ -12,15 +12,12 @@ const SQL_PENDING_MOVE = [
   'platform/src/domain/inventory/abc-analysis.ts',
   'platform/src/domain/inventory/stock-balance.ts',
   'platform/src/domain/inventory/tenant-settings.ts',
-  'platform/src/domain/production/work-order-completion.ts',
-  'platform/src/domain/production/work-order-start.ts',
   'platform/src/domain/production/work-report-posting.ts',
   'platform/src/domain/quality/inspection.hooks.ts',
   'platform/src/domain/quality/ncr-disposition.ts',
   'platform/src/domain/quality/quality-hold.ts',
   'platform/src/domain/quality/quality-records.ts',
   'platform/src/domain/traceability/genealogy-links.ts',
-  'platform/src/domain/traceability/map-box-sn.hooks.ts',
   'plugins/procurement/server/receipts.ts',
 ];
 

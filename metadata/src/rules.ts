@@ -43,6 +43,8 @@ export const RULES = {
   'workflow-initial': 'The initial state is a state.',
   'transition-state': 'Transition from/to states are states.',
   'workflow-field': 'Required fields and field updates name existing fields; update variables are known.',
+  'workflow-unperformable':
+    'Warning: a workflow action that no role (other than one granting everything) may perform, by its permission or its roles.',
   'unknown-role': 'Roles named by transitions and dashboards exist.',
   'role-permission': 'Role permissions match existing entity actions or permissions (wildcards allowed).',
   'role-field': 'Field rules name existing entities and fields.',

@@ -175,6 +175,8 @@ export interface IdentifierDef {
   pattern: string;
   /** Regex every generated value must match (from DOMAIN.md §3). */
   regex?: string;
+  /** A client-supplied code matching `regex` is accepted on create (ERP, CSV import). */
+  external?: boolean;
 }
 
 export interface IndexDef {
@@ -294,6 +296,10 @@ export interface WorkflowState {
   label: I18nText;
   final?: boolean;
   color?: string;
+  /** The only fields an edit may change in this state (`[]`: locked); absent: all writable fields. */
+  editable?: string[];
+  /** Whether a record in this state may be deleted (default true). */
+  deletable?: boolean;
 }
 
 /** Value for a field update on transition: a literal, `$now`, `$user`, `$today`, or `=<expression>`. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { EntityDef, FieldDef, ListViewDef, MetadataSet } from '../types';
+import type { EntityDef, FieldDef, IdentifierDef, ListViewDef, MetadataSet } from '../types';
 import { parseIdentifierPattern } from './identifier-pattern';
 import { boundedIdentifier, camelCase, entityPath } from './naming';
 import { DEFAULT_STRING_LENGTH, sealedColumnLength } from './sealed-length';
@@ -90,9 +90,7 @@ function compileEntity(
     renamedFrom: def.renamedFrom,
     display: def.display,
     businessKey: def.businessKey ?? def.identifier?.field,
-    identifier: def.identifier
-      ? compileIdentifier(def.identifier.field, def.identifier.pattern, def.identifier.regex)
-      : undefined,
+    identifier: def.identifier ? compileIdentifier(def.identifier) : undefined,
     fields,
     fieldsByName,
     fieldsByApiName: new Map(fields.map((f) => [f.apiName, f])),
@@ -225,10 +223,10 @@ function columnShape(field: FieldDef): Pick<CompiledField, 'columnType' | 'lengt
   }
 }
 
-function compileIdentifier(field: string, pattern: string, regex: string | undefined): CompiledIdentifier {
+function compileIdentifier({ field, pattern, regex, external }: IdentifierDef): CompiledIdentifier {
   const tokens = parseIdentifierPattern(pattern);
   const seq = tokens.find((t) => t.kind === 'seq');
-  return { field, pattern, tokens, seqWidth: Number(seq?.value ?? 4), regex };
+  return { field, pattern, tokens, seqWidth: Number(seq?.value ?? 4), regex, external: external ?? false };
 }
 
 /**

@@ -100,6 +100,8 @@ export interface CompiledIdentifier {
   tokens: CompiledIdentifierToken[];
   seqWidth: number;
   regex?: string;
+  /** Whether a client may supply the code on create (matching `regex`). */
+  external: boolean;
 }
 
 export interface SystemColumn {

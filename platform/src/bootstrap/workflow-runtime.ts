@@ -7,6 +7,8 @@ import type { RequestContext } from '../crud/types';
 import type { EngineDatabase } from '../data/database';
 import { workOrderTransitionHooks } from '../domain/production/work-order-transitions';
 import { QUALITY_TRANSITION_HOOKS, registerQualityHoldGuards } from '../domain/quality/quality-rules';
+import { registerSerialTests, serialStepHooks } from '../domain/quality/serial-steps';
+import { oqcMarksBox, shippingMarksContents } from '../domain/production/shipping';
 import { registerDomainHooks } from '../generated/domain-hook-registry';
 import { registerOutboxHooks } from '../events/register-outbox-hooks';
 import { AuthenticationError } from '../security/auth/auth-errors';
@@ -27,11 +29,18 @@ export function wireWorkflowsAndEvents(
   // Before the domain hooks: a held lot is refused for its hold, not for whatever its movement would do.
   registerQualityHoldGuards(service.hooks);
   const workflows = new WorkflowService(database, service, {
-    transitionHooks: [...workOrderTransitionHooks(service), ...QUALITY_TRANSITION_HOOKS],
+    transitionHooks: [
+      ...workOrderTransitionHooks(service),
+      ...QUALITY_TRANSITION_HOOKS,
+      serialStepHooks,
+      oqcMarksBox,
+      shippingMarksContents,
+    ],
     verifyPassword: (ctx, userId, password, client) =>
       signatureMatches(credentials, ctx, userId, password, client),
   });
   registerDomainHooks(service.hooks);
+  registerSerialTests(service.hooks, workflows);
   registerOutboxHooks(service.hooks);
   registerWorkflowHooks(service.hooks, workflows);
   service.hooks.on('after', { entity: '*', action: '*' }, onCommitted);

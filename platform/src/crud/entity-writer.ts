@@ -195,7 +195,10 @@ export class EntityWriter {
     });
     for (const field of rt.columnFields) {
       if (field.column)
-        row[field.column] = sealSensitive(field, toDbValue(field.columnType, body[apiPropertyOf(field)]));
+        row[field.column] = sealSensitive(
+          field,
+          toDbValue(field.columnType, body[apiPropertyOf(field)], field.scale),
+        );
     }
     const ext = extValues(rt, body, {});
     row.ext = Object.keys(ext).length > 0 ? JSON.stringify(ext) : null;
@@ -220,7 +223,7 @@ export class EntityWriter {
     for (const property of Object.keys(body)) {
       const field = rt.fieldsByProperty.get(property);
       if (field?.storage !== 'column' || !field.column) continue;
-      const value = toDbValue(field.columnType, body[property]);
+      const value = toDbValue(field.columnType, body[property], field.scale);
       exact &&= storedAsSent(this.tx.dialect.name, field, value);
       values[field.column] = sealSensitive(field, value);
     }
@@ -287,8 +290,55 @@ export class EntityWriter {
     } else {
       await this.store.deleteByIds(this.tx, child.entity, removed);
     }
-    if (inserts.length > 0) await this.insert(child, inserts);
+    const added = await this.reviveRemoved(child, field, parentId, inserts);
+    if (added.length > 0) await this.insert(child, added);
   }
+
+  /**
+   * A unique rule speaks of the live children: a child added again with the unique values of one
+   * removed earlier (a role granted, revoked and granted again) brings that row back with the new
+   * values instead of colliding with it. Returns the bodies that still need a row of their own.
+   */
+  private async reviveRemoved(
+    child: EntityRuntime,
+    field: CompiledField,
+    parentId: number,
+    inserts: EntityRecord[],
+  ): Promise<EntityRecord[]> {
+    const uniques = child.entity.indexes.filter((index) => index.unique);
+    if (inserts.length === 0 || uniques.length === 0 || !child.entity.softDelete) return inserts;
+    const removed = await this.store.childrenOf(this.tx, child.entity, field, [parentId], true);
+    if (removed.length === 0) return inserts;
+    const revived = new Set<number>();
+    const remaining: EntityRecord[] = [];
+    for (const body of inserts) {
+      const row = removed.find(
+        (candidate) =>
+          !revived.has(Number(candidate.id)) &&
+          uniques.some((index) =>
+            index.columns.every((column) => sameUniqueValue(child, column, body, candidate)),
+          ),
+      );
+      if (!row) {
+        remaining.push(body);
+        continue;
+      }
+      revived.add(Number(row.id));
+      const restored = await this.update(child, { ...row }, body, Number(row.version));
+      if (restored)
+        await this.store.update(this.tx, child.entity, Number(row.id), { deleted_at: null }, null);
+    }
+    return remaining;
+  }
+}
+
+/** Whether a body's value for a unique rule's column equals a stored row's (tenant: always). */
+function sameUniqueValue(rt: EntityRuntime, column: string, body: EntityRecord, row: DbRow): boolean {
+  if (column === 'tenant_id') return true;
+  const field = rt.entity.fields.find((f) => f.column === column);
+  if (!field) return false;
+  const value = toDbValue(field.columnType, body[apiPropertyOf(field)], field.scale);
+  return value !== null && String(value) === String(row[column]);
 }
 
 /** Declared defaults for properties the body leaves out (a copy: the caller's body is not touched). */

@@ -61,6 +61,8 @@ export interface HookBase {
  * the same transaction: those changes run their own hooks, outbox events and audit records.
  */
 export interface RecordChanges {
+  /** A record read in `tx` with `ctx`'s row scope (404 outside it), in API shape. */
+  getIn(tx: SqlExecutor, entity: string, id: number, ctx: RequestContext): Promise<EntityRecord>;
   createIn(
     tx: SqlExecutor,
     entity: string,
@@ -68,6 +70,13 @@ export interface RecordChanges {
     ctx: RequestContext,
     options?: { announce?: Announcement },
   ): Promise<EntityRecord>;
+  createManyIn(
+    tx: SqlExecutor,
+    entity: string,
+    bodies: readonly EntityRecord[],
+    ctx: RequestContext,
+    options?: { announce?: Announcement },
+  ): Promise<EntityRecord[]>;
   updateIn(
     tx: SqlExecutor,
     entity: string,

@@ -213,18 +213,22 @@ export class RowStore {
     return rows[0] ?? null;
   }
 
-  /** Children of many parents in one statement, ordered by the children field's orderBy then id. */
+  /**
+   * Children of many parents in one statement, ordered by the children field's orderBy then id;
+   * `removed`: the soft-deleted ones instead of the live ones.
+   */
   async childrenOf(
     tx: SqlExecutor,
     child: CompiledEntity,
     field: CompiledField,
     parentIds: readonly number[],
+    removed = false,
   ): Promise<DbRow[]> {
     const children = field.children;
-    if (!children || parentIds.length === 0) return [];
+    if (!children || parentIds.length === 0 || (removed && !child.softDelete)) return [];
     const q = tx.dialect.quote;
     const scope = this.scope(tx, child);
-    const live = child.softDelete ? ` AND ${q('deleted_at')} IS NULL` : '';
+    const live = child.softDelete ? ` AND ${q('deleted_at')} IS ${removed ? 'NOT ' : ''}NULL` : '';
     const orderColumn = children.orderBy ? child.fieldsByName.get(children.orderBy)?.column : undefined;
     const order = orderColumn ? `${q(orderColumn)}, ${q('id')}` : q('id');
     const unique = [...new Set(parentIds)];

@@ -65,10 +65,16 @@ export function storedAsSent(
   return true;
 }
 
-/** API value → bound parameter for a column of this type. */
-export function toDbValue(columnType: ColumnType | undefined, value: unknown): unknown {
+/**
+ * API value → bound parameter for a column of this type. A number for a decimal column is rounded
+ * to the column's scale, so every dialect stores what MySQL's DECIMAL would (SQLite keeps any
+ * double) and a computed value (`83.333…` for a yield rate) is stored as the column declares it.
+ */
+export function toDbValue(columnType: ColumnType | undefined, value: unknown, scale?: number): unknown {
   if (value === null || value === undefined) return null;
   switch (columnType) {
+    case 'decimal':
+      return typeof value === 'number' && scale !== undefined ? Number(value.toFixed(scale)) : value;
     case 'datetime':
       return isoToDbDatetime(String(value));
     case 'date':

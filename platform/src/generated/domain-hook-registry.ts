@@ -2,9 +2,12 @@
 
 import type { HookRegistry } from '../crud/hooks';
 import { registerEntityHooks, type EntityHooks } from './domain-hooks';
+import { hooks as boxHooks } from '../domain/production/box.hooks';
 import { hooks as inspectionHooks } from '../domain/quality/inspection.hooks';
 import { hooks as inspectionPlanHooks } from '../domain/quality/inspection-plan.hooks';
 import { hooks as mapBoxSnHooks } from '../domain/traceability/map-box-sn.hooks';
+import { hooks as mapPalletBoxHooks } from '../domain/traceability/map-pallet-box.hooks';
+import { hooks as palletHooks } from '../domain/production/pallet.hooks';
 import { hooks as productionLotHooks } from '../domain/production/production-lot.hooks';
 import { hooks as serialNumberHooks } from '../domain/production/serial-number.hooks';
 import { hooks as stockTransactionHooks } from '../domain/inventory/stock-transaction.hooks';
@@ -15,9 +18,12 @@ import { hooks as workReportHooks } from '../domain/production/work-report.hooks
  * Imports no controller, so the server's bootstrap loads it without the HTTP layer.
  */
 export const DOMAIN_HOOKS: Readonly<Record<string, EntityHooks>> = {
+  box: boxHooks,
   inspection: inspectionHooks,
   inspection_plan: inspectionPlanHooks,
   map_box_sn: mapBoxSnHooks,
+  map_pallet_box: mapPalletBoxHooks,
+  pallet: palletHooks,
   production_lot: productionLotHooks,
   serial_number: serialNumberHooks,
   stock_transaction: stockTransactionHooks,

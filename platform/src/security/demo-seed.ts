@@ -13,6 +13,7 @@ export const DEMO_USERS: readonly { username: string; realName: string; role: st
     { username: 'admin', realName: 'Administrator', role: 'admin', department: 'IT' },
     { username: 'planner', realName: 'Production planner', role: 'production_planner', department: 'PRD' },
     { username: 'operator', realName: 'Line operator', role: 'operator', department: 'PRD' },
+    { username: 'leader', realName: 'Line leader', role: 'line_leader', department: 'PRD' },
     { username: 'inspector', realName: 'Quality inspector', role: 'quality_inspector', department: 'QC' },
     { username: 'clerk', realName: 'Warehouse clerk', role: 'warehouse_clerk', department: 'LOG' },
     { username: 'analyst', realName: 'Business analyst', role: 'business_analyst', department: 'ENG' },

@@ -10,8 +10,10 @@ const START_PARAMETERS: Record<string, NodeKind[]> = {
   lotId: ['LOT', 'SLOT'],
   boxNo: ['BOX'],
   palletNo: ['PLT'],
+  shipmentNo: ['SHP'],
+  grnNo: ['GRN'],
 };
-const FORWARD_PARAMETERS = ['lotId', 'sn', 'boxNo', 'palletNo'];
+const FORWARD_PARAMETERS = ['lotId', 'sn', 'boxNo', 'palletNo', 'grnNo'];
 
 /** DOMAIN.md §9 grouping of the nodes a trace reached, plus the graph itself. */
 export interface TraceReport {

@@ -204,69 +204,86 @@ export class WorkflowService {
     body: ActionBody,
     client: SignatureClient = {},
   ): Promise<ActionResult> {
-    const rt = runtimeOf(ctx.model).entity(entity);
     const ref: RecordRef = { tenant: ctx.tenantId, entity, recordId: id };
     // Before the transaction: a failed signature is counted and audited, not rolled back with it.
     const signed = await this.verifySignature(ctx, actor, ref, action, body, client);
-    return this.records.transaction(async (tx) => {
-      const current = await this.records.current(tx, entity, id, ctx, 'read');
-      const { row, record: before } = current;
-      if (body.version !== undefined && Number(row.version) !== body.version) {
-        throw new ConflictError(entity, id, Number(row.version), body.version);
-      }
-      await this.pin(tx, ctx, ref, this.toMetadata(rt.entity, before));
-      const { workflows } = await this.workflowsOf(tx, ctx, ref);
-      const pending = await this.store.pendingApproval(tx, ref, action);
-      if (pending) return this.vote(tx, ctx, actor, rt.entity, ref, current, workflows, pending, body);
+    return this.records.transaction((tx) => this.fireIn(tx, ctx, actor, entity, id, action, body, signed));
+  }
 
-      const { workflow, transition } = findTransition(workflows, action);
-      const sent = this.callerFields(rt, transition, body.fields ?? {}, Number(row.version), ctx);
-      const request: TransitionRequest = {
-        action,
-        reason: body.reason ?? null,
-        fields: this.toMetadata(rt.entity, sent),
-        signed,
-      };
-      const plan = planTransition({
-        workflows,
-        record: await this.expressionRecord(tx, ctx, rt.entity, before, workflows),
-        actor,
-        request,
-        now: new Date(),
-        apiNameOf: (field) => this.apiNameOf(rt.entity, field),
-      });
-      // The caller's field rules and row scope are those of the grant that fires the transition.
-      const grant = grantedAction(entity, permissionOf(workflow, transition));
-      if (Object.keys(sent).length > 0) ctx.access?.checkFields(entity, grant, sent);
-      if (!(await this.records.inScope(tx, entity, id, ctx, grant))) throw new NotFoundError(entity, id);
-      if (plan.needsApproval) {
-        const required = plan.transition.approval!.required;
-        await this.store.requestApproval(tx, ref, {
-          def: plan.workflow,
-          action,
-          requester: actor.userId,
-          reason: request.reason ?? null,
-          fields: { ...request.fields },
-          required,
-        });
-        return {
-          status: 'PENDING_APPROVAL' as const,
-          action,
-          from: plan.from,
-          to: plan.to,
-          record: before,
-          approvals: { approvals: 0, required },
-        };
-      }
-      const changeCtx = { ...ctx, userId: actor.userId };
-      const record = await this.apply(tx, changeCtx, rt.entity, ref, current, plan, {
-        reason: request.reason ?? null,
-        signed,
-        approvalId: null,
-        scopeAction: grant,
-      });
-      return { status: 'APPLIED' as const, action, from: plan.from, to: plan.to, record };
+  /**
+   * Fires an action inside a transaction already open: for domain behaviour whose change moves
+   * another record along its workflow (a failed test sends its serial to rework). No signature is
+   * asked for; the actor's permission, the guards and the row scope apply as for `fire`.
+   */
+  async fireIn(
+    tx: SqlExecutor,
+    ctx: RequestContext,
+    actor: WorkflowActor,
+    entity: string,
+    id: number,
+    action: string,
+    body: ActionBody,
+    signed = false,
+  ): Promise<ActionResult> {
+    const rt = runtimeOf(ctx.model).entity(entity);
+    const ref: RecordRef = { tenant: ctx.tenantId, entity, recordId: id };
+    const current = await this.records.current(tx, entity, id, ctx, 'read');
+    const { row, record: before } = current;
+    if (body.version !== undefined && Number(row.version) !== body.version) {
+      throw new ConflictError(entity, id, Number(row.version), body.version);
+    }
+    await this.pin(tx, ctx, ref, this.toMetadata(rt.entity, before));
+    const { workflows } = await this.workflowsOf(tx, ctx, ref);
+    const pending = await this.store.pendingApproval(tx, ref, action);
+    if (pending) return this.vote(tx, ctx, actor, rt.entity, ref, current, workflows, pending, body);
+
+    const { workflow, transition } = findTransition(workflows, action);
+    const sent = this.callerFields(rt, transition, body.fields ?? {}, Number(row.version), ctx);
+    const request: TransitionRequest = {
+      action,
+      reason: body.reason ?? null,
+      fields: this.toMetadata(rt.entity, sent),
+      signed,
+    };
+    const plan = planTransition({
+      workflows,
+      record: await this.expressionRecord(tx, ctx, rt.entity, before, workflows),
+      actor,
+      request,
+      now: new Date(),
+      apiNameOf: (field) => this.apiNameOf(rt.entity, field),
     });
+    // The caller's field rules and row scope are those of the grant that fires the transition.
+    const grant = grantedAction(entity, permissionOf(workflow, transition));
+    if (Object.keys(sent).length > 0) ctx.access?.checkFields(entity, grant, sent);
+    if (!(await this.records.inScope(tx, entity, id, ctx, grant))) throw new NotFoundError(entity, id);
+    if (plan.needsApproval) {
+      const required = plan.transition.approval!.required;
+      await this.store.requestApproval(tx, ref, {
+        def: plan.workflow,
+        action,
+        requester: actor.userId,
+        reason: request.reason ?? null,
+        fields: { ...request.fields },
+        required,
+      });
+      return {
+        status: 'PENDING_APPROVAL' as const,
+        action,
+        from: plan.from,
+        to: plan.to,
+        record: before,
+        approvals: { approvals: 0, required },
+      };
+    }
+    const changeCtx = { ...ctx, userId: actor.userId };
+    const record = await this.apply(tx, changeCtx, rt.entity, ref, current, plan, {
+      reason: request.reason ?? null,
+      signed,
+      approvalId: null,
+      scopeAction: grant,
+    });
+    return { status: 'APPLIED' as const, action, from: plan.from, to: plan.to, record };
   }
 
   /**
@@ -423,7 +440,9 @@ export class WorkflowService {
   ): Promise<EntityRecord> {
     const actorId = ctx.userId ?? 'system';
     const fields = this.toApi(entity, plan.updates);
+    // The payload names the display field as metadata does (`wo_no`); the records speak API names.
     const display = entity.display;
+    const displayApi = this.apiNameOf(entity, display);
     const transition: TransitionChange = {
       workflow: plan.workflow.workflow,
       action: plan.transition.action,
@@ -434,7 +453,7 @@ export class WorkflowService {
       eventPayload: {
         ...plan.updates,
         id: ref.recordId,
-        ...(display ? { [display]: fields[display] ?? current.record[display] ?? null } : {}),
+        ...(display ? { [display]: fields[displayApi] ?? current.record[displayApi] ?? null } : {}),
         action: plan.transition.action,
         from: plan.from,
         to: plan.to,

@@ -112,7 +112,7 @@ export function registerMaintenanceOrders(api: PluginApi): void {
         maintenanceOrderId: record.id,
         downtimeType: 'UNPLANNED',
         reasonCategory: 'BREAKDOWN',
-        startTime: record.requestedAt,
+        startTime: downtimeStart(record),
         endTime: record.actualEnd,
         description: `${String(record.moNo)}: ${String(record.title)}`.slice(0, 2000),
       },
@@ -193,4 +193,15 @@ async function setEquipmentStatus(
   const equipment = await api.entities.get('equipment', equipmentId, ctx);
   if (equipment.status === status || equipment.status === 'RETIRED') return;
   await api.entities.update('equipment', equipmentId, { status, version: equipment.version }, ctx);
+}
+
+/**
+ * When the equipment stopped: when the fault was reported, or — for an order requested ahead of
+ * time — when the work on it began, so the downtime never starts after it ended.
+ */
+function downtimeStart(order: EntityRecord): unknown {
+  const requested = typeof order.requestedAt === 'string' ? Date.parse(order.requestedAt) : NaN;
+  const started = typeof order.actualStart === 'string' ? Date.parse(order.actualStart) : NaN;
+  if (Number.isNaN(started) || (!Number.isNaN(requested) && requested <= started)) return order.requestedAt;
+  return order.actualStart;
 }

@@ -318,7 +318,8 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('quality inspections, NCRs a
     expect((await stockOf('SL-PASS')).map((s) => s.status)).toEqual(['AVAILABLE']);
     const closed = await record(inspection, { VISUAL: 'NG' });
     expect(closed.statusCode).toBe(422);
-    expect(closed.json().errors[0].rule).toBe('inspection-closed');
+    // The workflow locks a completed inspection (`states.COMPLETED.editable: []`).
+    expect(closed.json().errors[0]).toMatchObject({ rule: 'state-locked', limit: 'COMPLETED' });
   });
 
   it('a scrap disposition scraps the held lot’s stock with movements referencing the NCR', async () => {

@@ -1,8 +1,12 @@
 import { registerOutboxHooks } from '../../../platform/src/events/register-outbox-hooks';
+import { registerDomainHooks } from '../../../platform/src/generated/domain-hook-registry';
 import type { Model } from '../../../metadata/src/model';
 import { EntityService } from '../../../platform/src/crud/entity.service';
 import type { RequestContext } from '../../../platform/src/crud/types';
-import { releaseCreatesLotAndSerials } from '../../../platform/src/domain/production/work-order-release';
+import {
+  lotStartReleasesSerials,
+  releaseCreatesLot,
+} from '../../../platform/src/domain/production/work-order-release';
 import { traceReport } from '../../../platform/src/trace/trace-service';
 import { WorkflowService } from '../../../platform/src/workflow/workflow.service';
 import { WorkflowEventsTraceTables1764061200000 } from '../../../database/migrations/1764061200000-workflow-events-trace-tables';
@@ -14,7 +18,7 @@ import {
 import { coreModel } from '../../fixtures/security/core-model';
 import { actor } from '../../fixtures/workflow/purchase-order-workflow';
 
-const planner = actor('planner', ['PLANNER'], ['work_order:release']);
+const planner = actor('planner', ['PLANNER'], ['work_order:release', 'production_lot:start']);
 
 describe.each(ENGINE_DIALECTS)('work order release on the core modules (%s)', (dialect) => {
   let database: EngineTestDatabase;
@@ -34,8 +38,9 @@ describe.each(ENGINE_DIALECTS)('work order release on the core modules (%s)', (d
     entities = new EntityService(database.db);
     workflows = new WorkflowService(database.db, entities, {
       verifyPassword: async () => false,
-      transitionHooks: [releaseCreatesLotAndSerials],
+      transitionHooks: [releaseCreatesLot, lotStartReleasesSerials],
     });
+    registerDomainHooks(entities.hooks);
     registerOutboxHooks(entities.hooks);
     entities.hooks.on('inTransaction', { entity: '*', action: 'transition' }, ({ transition, record }) => {
       audits.push({ action: 'TRANSITION', transition: transition?.action, recordId: record.id });
@@ -69,17 +74,39 @@ describe.each(ENGINE_DIALECTS)('work order release on the core modules (%s)', (d
     };
   }
 
-  it('creates the lot and one serial per unit in the seed formats, with genealogy and events', async () => {
+  /** Passes the lot's first article (as the engine) and starts its mass production. */
+  async function startedLot(lotId: number) {
+    const sql = database.db.executor();
+    await entities.transaction((tx) =>
+      entities.updateIn(tx, 'production_lot', lotId, { faiStatus: 'PASS' }, ctx),
+    );
+    await workflows.fire(ctx, planner, 'production_lot', lotId, 'start', {});
+    return sql;
+  }
+
+  it('creates the lot at release and one serial per unit only once its FAI passed', async () => {
     const { order, result } = await releasedOrder(true, 3);
     expect(result.record.status).toBe('RELEASED');
     const sql = database.db.executor();
-    const lots = await sql.query<{ lot_no: string; lot_quantity: number | string }>(
-      `SELECT lot_no, lot_quantity FROM ${model.entities.get('production_lot')!.table} WHERE work_order_id = ?`,
+    const lots = await sql.query<{ id: number; lot_no: string; lot_quantity: number | string }>(
+      `SELECT id, lot_no, lot_quantity FROM ${model.entities.get('production_lot')!.table} WHERE work_order_id = ?`,
       [order.id],
     );
     expect(lots).toHaveLength(1);
     expect(lots[0]!.lot_no).toMatch(/^LOT-[0-9]{8}-[0-9]{3}$/);
     expect(Number(lots[0]!.lot_quantity)).toBe(3);
+    const serialsOf = () =>
+      sql.query(`SELECT id FROM ${model.entities.get('serial_number')!.table} WHERE work_order_id = ?`, [
+        order.id,
+      ]);
+    expect(await serialsOf()).toHaveLength(0);
+    // The lot's mass production (and with it the serial release) waits for a passed first article.
+    await expect(
+      workflows.fire(ctx, planner, 'production_lot', Number(lots[0]!.id), 'start', {}),
+    ).rejects.toMatchObject({ code: 'BUSINESS_RULE' });
+    expect(await serialsOf()).toHaveLength(0);
+    await startedLot(Number(lots[0]!.id));
+    expect(await serialsOf()).toHaveLength(3);
     const forward = await traceReport(sql, {
       tenant: 'T1',
       direction: 'forward',
@@ -93,18 +120,24 @@ describe.each(ENGINE_DIALECTS)('work order release on the core modules (%s)', (d
       query: { sn: forward.serials[0]!.key },
     });
     expect(reverse.workOrders.map((n) => n.key)).toEqual([order.woNo]);
-    // The events of the release's transaction (the setup's creates come before it).
-    const types = await sql.query<{ event_type: string }>(
-      'SELECT event_type FROM evt_outbox WHERE id > (SELECT MAX(id) FROM evt_outbox WHERE event_type = ?) ORDER BY id',
+    // The events since the order was created: the release, then the lot's start.
+    const events = await sql.query<{ event_type: string; envelope: string }>(
+      'SELECT event_type, envelope FROM evt_outbox WHERE id > (SELECT MAX(id) FROM evt_outbox WHERE event_type = ?) ORDER BY id',
       ['work_order.created'],
     );
-    expect(types.map((row) => row.event_type)).toEqual([
+    expect(events.map((row) => row.event_type)).toEqual([
       'production_lot.created',
-      'serial_number.created',
-      'serial_number.created',
-      'serial_number.created',
       'work_order.released',
+      'production_lot.updated',
+      'serial_number.created',
+      'serial_number.created',
+      'serial_number.created',
+      'production_lot.started',
     ]);
+    const payloadOf = (row: { envelope: string }) =>
+      (JSON.parse(row.envelope) as { payload: Record<string, unknown> }).payload;
+    expect(payloadOf(events[1]!).wo_no).toBe(order.woNo);
+    expect(payloadOf(events[3]!)).toMatchObject({ lot_no: lots[0]!.lot_no, wo_no: order.woNo });
   });
 
   it('creates no serials for an item that is not serial-tracked', async () => {

@@ -286,5 +286,39 @@ describe.each<TestDialect>(['sqlite', 'mysql'])(
         }),
       ]);
     });
+
+    it('records the downtime of an order requested ahead of time from when its work began', async () => {
+      const order = ok(
+        await technician<Rec>('POST', '/api/maintenance-orders', {
+          orderType: 'EMERGENCY',
+          equipmentId: ids.moulder,
+          title: 'Heater band due to fail',
+          failureDescription: 'Zone 3 heater drawing low current',
+          requestedById: env.userId('tech1'),
+          requestedAt: '2099-01-01T00:00:00.000Z',
+        }),
+      );
+      ok(
+        await planner('POST', `/api/maintenance-orders/${order.id}/actions/schedule`, {
+          fields: { assigneeId: env.userId('tech1'), scheduledStart: '2026-11-26T03:30:00.000Z' },
+        }),
+      );
+      ok(await technician('POST', `/api/maintenance-orders/${order.id}/actions/start`));
+      ok(
+        await technician('POST', `/api/maintenance-orders/${order.id}/actions/finish`, {
+          fields: { workDone: 'Heater band replaced' },
+        }),
+      );
+      const finished = ok(await technician<Rec>('GET', `/api/maintenance-orders/${order.id}`));
+      const downtime = ok(
+        await planner<{ items: Rec[] }>(
+          'GET',
+          `/api/downtime-records?filter[maintenanceOrderId]=${order.id}`,
+        ),
+      ).items;
+      expect(downtime).toEqual([
+        expect.objectContaining({ startTime: finished.actualStart, endTime: finished.actualEnd }),
+      ]);
+    });
   },
 );

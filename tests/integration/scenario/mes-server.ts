@@ -23,10 +23,10 @@ import { seedDemoSecurity } from '../../../platform/src/security/demo-seed';
 import { waitFor } from '../../support/wait-for';
 
 export type ScenarioDialect = 'sqlite' | 'mysql';
-export type Who = 'admin' | 'planner' | 'inspector' | 'clerk' | 'operator';
+export type Who = 'admin' | 'planner' | 'inspector' | 'clerk' | 'operator' | 'leader';
 
 export const PASSWORD = 'Demo-Passw0rd!';
-const USERS: Who[] = ['admin', 'planner', 'inspector', 'clerk', 'operator'];
+const USERS: Who[] = ['admin', 'planner', 'inspector', 'clerk', 'operator', 'leader'];
 const RECEIVER_HOST = '127.0.0.1';
 const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
 
@@ -41,7 +41,9 @@ export interface MesServer {
   server: RunningServer;
   /** The user ids of the signed-in demo users. */
   userIds: Record<Who, number>;
-  call(who: Who, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object): Promise<Reply>;
+  /** Signs the user in again: the new token carries the roles, lines and plants they have now. */
+  signIn(who: Who): Promise<string>;
+  call(who: Who, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object): Promise<Reply>;
   /** POSTs and returns `data`; throws with the response body when the status is not 201. */
   create(who: Who, url: string, payload: object): Promise<Record<string, unknown>>;
   /** Fires a workflow action and returns the result's record; throws unless it applied. */
@@ -65,6 +67,9 @@ export async function startMesServer(dialect: ScenarioDialect, suite: string): P
     MES_JWT_SECRET: 'jwt-secret-for-tests-0123456789abcdef',
     // The test's webhook receiver listens on loopback, which webhooks may only target when allowed.
     MES_WEBHOOK_ALLOW_HOSTS: RECEIVER_HOST,
+    // With Redis the budgets are shared by every server on this machine that signs in from loopback.
+    MES_RATE_LIMIT_LOGIN: '1000',
+    MES_RATE_LIMIT_API: '100000',
   };
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), `mes-${suite}-`));
@@ -88,7 +93,7 @@ export async function startMesServer(dialect: ScenarioDialect, suite: string): P
   });
   const tokens = new Map<Who, string>();
   const userIds = {} as Record<Who, number>;
-  for (const username of USERS) {
+  const signIn = async (username: Who) => {
     const response = await server.app.inject({
       method: 'POST',
       url: '/api/auth/login',
@@ -97,6 +102,10 @@ export async function startMesServer(dialect: ScenarioDialect, suite: string): P
     if (response.statusCode !== 200) throw new Error(`login ${username}: ${response.body}`);
     const { accessToken } = response.json().data as { accessToken: string };
     tokens.set(username, accessToken);
+    return accessToken;
+  };
+  for (const username of USERS) {
+    const accessToken = await signIn(username);
     const me = await server.app.inject({
       method: 'GET',
       url: '/api/auth/me',
@@ -121,6 +130,7 @@ export async function startMesServer(dialect: ScenarioDialect, suite: string): P
   return {
     server,
     userIds,
+    signIn,
     call,
     create: async (who, url, payload) => {
       const response = await call(who, 'POST', url, payload);

@@ -208,7 +208,7 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('supplier lot to serial and 
     const raw = (await mes.get('clerk', `/api/stock?filter[lotNo][eq]=${supplierLot}`)).items as Row[];
     expect(raw.map((row) => row.status)).toEqual(['AVAILABLE']);
 
-    // Work order: created, released (lot + serials), started; the supplier lot is issued to it.
+    // Work order: created, released (its lot), started; the supplier lot is issued to it.
     const order = await create('planner', '/api/work-orders', 'work_order', {
       itemId: counter.id,
       lineId: line.id,
@@ -233,12 +233,13 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('supplier lot to serial and 
       await mes.get('planner', `/api/production-lots?filter[workOrderId][eq]=${String(order.id)}`)
     ).items as Row[];
     await act('inspector', 'production-lots', 'production_lot', lot!.id, 'fai_pass', { password: PASSWORD });
+    await act('planner', 'production-lots', 'production_lot', lot!.id, 'start');
     const serials = (
       await mes.get('admin', `/api/serial-numbers?filter[workOrderId][eq]=${String(order.id)}&sort=sn`)
     ).items as Row[];
     expect(serials).toHaveLength(3);
 
-    // Completion: the operation's work report (the serials were made by the release), the order
+    // Completion: the operation's work report (the serials were released with the lot), the order
     // completed into finished-goods stock.
     const [operation] = await mes.query<{ id: number }>(
       `SELECT id FROM ${mes.table('wo_operation')} WHERE work_order_id = ?`,
@@ -289,7 +290,11 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('supplier lot to serial and 
       workOrderId: order.id,
       lotId: lot!.id,
     });
-    await mes.query(`UPDATE ${mes.table('box')} SET shipment_id = ? WHERE id = ?`, [shipment.id, box.id]);
+    // OQC of the box is not part of this scenario: the box is marked passed.
+    await mes.query(`UPDATE ${mes.table('box')} SET shipment_id = ?, oqc_result = 'PASS' WHERE id = ?`, [
+      shipment.id,
+      box.id,
+    ]);
     await mes.query(`UPDATE ${mes.table('shipment')} SET total_boxes = 1 WHERE id = ?`, [shipment.id]);
     await mes.query(`UPDATE ${mes.table('serial_number')} SET box_id = ? WHERE work_order_id = ?`, [
       box.id,

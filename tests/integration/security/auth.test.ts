@@ -21,6 +21,7 @@ const TABLES = [
   'sys_role_permission',
   'sys_permission',
   'sys_dept',
+  'sys_menu',
 ];
 const PASSWORD = 'Demo-Passw0rd!';
 const meta = { ip: '10.1.1.1', userAgent: 'jest', traceId: 'trace-auth' };
@@ -68,9 +69,48 @@ describe.each<TestDialect>(['sqlite', 'mysql'])('authentication on %s', (dialect
     expect(pair).toMatchObject({ tokenType: 'Bearer', expiresIn: 900 });
     const principal = await auth.authenticate(pair.accessToken);
     expect(principal).toMatchObject({ username: 'operator', tenantId: 'DEMO', roles: ['operator'] });
-    const me = auth.me(principal);
+    const me = await auth.me(principal);
     expect(me.permissions).toEqual(expect.arrayContaining(['work_order:read', 'work_report:create']));
     expect(me.permissions).not.toContain('work_order:delete');
+  });
+
+  it('shows the menu entries the tenant added to whoever holds their permission', async () => {
+    const sql = database.db.executor();
+    const now = '2026-12-01 08:00:00';
+    const insert = (code: string, parent: number | null, type: string, permission: string | null) =>
+      sql.execute(
+        `INSERT INTO sys_menu (tenant_id, menu_code, menu_name, menu_name_en, parent_id, menu_type, module_code,
+           route_path, permission_code, sort_order, access_level, visible, keep_alive, status,
+           created_at, created_by, updated_at, updated_by, version)
+         VALUES ('DEMO', ?, ?, ?, ?, ?, 'production', ?, ?, 0, 'AUTHORIZED', 1, 0, 'ACTIVE', ?, 'admin', ?, 'admin', 1)`,
+        [
+          code,
+          `菜单 ${code}`,
+          `Menu ${code}`,
+          parent,
+          type,
+          type === 'MENU' ? `/x/${code}` : null,
+          permission,
+          now,
+          now,
+        ],
+      );
+    const directory = await insert('SHIFT-BOARD', null, 'DIRECTORY', null);
+    await insert('SHIFT-HANDOVER', Number(directory.insertId), 'MENU', 'work_report:create');
+    await insert('PLANNING-ONLY', Number(directory.insertId), 'MENU', 'work_order:release');
+    const menusOf = async (username: string) => {
+      const pair = await auth.login('DEMO', username, PASSWORD, meta);
+      return (await auth.me(await auth.authenticate(pair.accessToken))).menu as {
+        menu: string;
+        items: { id: string; route?: string }[];
+      }[];
+    };
+    const operator = (await menusOf('operator')).find((menu) => menu.menu === 'SHIFT-BOARD');
+    expect(operator?.items).toEqual([
+      expect.objectContaining({ id: 'SHIFT-HANDOVER', route: '/x/SHIFT-HANDOVER' }),
+    ]);
+    const planner = (await menusOf('planner')).find((menu) => menu.menu === 'SHIFT-BOARD');
+    expect(planner?.items.map((item) => item.id)).toEqual(['PLANNING-ONLY']);
   });
 
   it('refuses a wrong password with the same message as an unknown user, and the other tenant', async () => {

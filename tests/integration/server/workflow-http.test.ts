@@ -112,7 +112,7 @@ describe('workflow actions, trace and events through the server (SQLite)', () =>
     expect((record.json().data as { status: string }).status).toBe('DRAFT');
   });
 
-  it('releases the order: status, production lot, serials, history and reverse trace', async () => {
+  it('releases the order: status, production lot and history, no serials before the first article', async () => {
     const release = await call('planner', 'POST', `/api/work-orders/${orderId}/actions/release`, {});
     expect(release.statusCode).toBe(201);
     const result = release.json().data as { status: string; to: string; record: { status: string } };
@@ -127,50 +127,42 @@ describe('workflow actions, trace and events through the server (SQLite)', () =>
     expect(history.json().data).toEqual([
       expect.objectContaining({ action: 'release', from: 'DRAFT', to: 'RELEASED' }),
     ]);
-
     const serialTable = server.registry.current().entities.get('serial_number')!.table;
-    const serials = await server.dataSource.query(
-      `SELECT sn FROM ${serialTable} WHERE work_order_id = ? ORDER BY sn`,
-      [orderId],
-    );
-    expect(serials).toHaveLength(2);
-    const trace = await call('planner', 'GET', `/api/trace/reverse?sn=${(serials[0] as { sn: string }).sn}`);
-    expect(trace.statusCode).toBe(200);
-    const report = trace.json().data as {
-      lots: { key: string }[];
-      workOrders: unknown[];
-      graph: { nodes: unknown[]; edges: unknown[] };
-    };
-    expect(report.lots.map((lot) => lot.key)).toEqual([lotRows[0]!.lotNo]);
-    expect(report.workOrders).toHaveLength(1);
-    expect(report.graph.edges).toHaveLength(2);
+    expect(
+      await server.dataSource.query(`SELECT sn FROM ${serialTable} WHERE work_order_id = ?`, [orderId]),
+    ).toEqual([]);
   });
 
-  it('evaluates guards through relations: a serial starts only once its lot passed first-article inspection', async () => {
+  it('evaluates guards through relations: serials are released only once the lot passed first-article inspection', async () => {
     const model = server.registry.current();
-    const [serial] = (await server.dataSource.query(
-      `SELECT id, lot_id FROM ${model.entities.get('serial_number')!.table} WHERE work_order_id = ? ORDER BY sn`,
+    const lotTable = model.entities.get('production_lot')!.table;
+    const [lot] = (await server.dataSource.query(
+      `SELECT id, lot_no FROM ${lotTable} WHERE work_order_id = ?`,
       [orderId],
-    )) as { id: number; lot_id: number }[];
-    const actionsOf = async () =>
-      (
-        (await call('admin', 'GET', `/api/serial-numbers/${serial!.id}/actions`)).json().data as {
-          action: string;
-        }[]
-      ).map((a) => a.action);
-    expect(await actionsOf()).not.toContain('start');
-    const refused = await call('admin', 'POST', `/api/serial-numbers/${serial!.id}/actions/start`, {});
+    )) as { id: number; lot_no: string }[];
+    const refused = await call('planner', 'POST', `/api/production-lots/${lot!.id}/actions/start`, {});
     expect(refused.statusCode).toBe(422);
-    expect(refused.json()).toMatchObject({ message: 'The lot has not passed first-article inspection' });
+    expect(refused.json()).toMatchObject({
+      message: 'Mass production and serial release need a passed first-article inspection',
+    });
 
-    await server.dataSource.query(
-      `UPDATE ${model.entities.get('production_lot')!.table} SET fai_status = 'PASS' WHERE id = ?`,
-      [serial!.lot_id],
-    );
-    expect(await actionsOf()).toContain('start');
-    const started = await call('admin', 'POST', `/api/serial-numbers/${serial!.id}/actions/start`, {});
+    await server.dataSource.query(`UPDATE ${lotTable} SET fai_status = 'PASS' WHERE id = ?`, [lot!.id]);
+    const released = await call('planner', 'POST', `/api/production-lots/${lot!.id}/actions/start`, {});
+    expect(released.statusCode).toBe(201);
+    const serials = (await server.dataSource.query(
+      `SELECT id, sn FROM ${model.entities.get('serial_number')!.table} WHERE work_order_id = ? ORDER BY sn`,
+      [orderId],
+    )) as { id: number; sn: string }[];
+    expect(serials).toHaveLength(2);
+    const started = await call('admin', 'POST', `/api/serial-numbers/${serials[0]!.id}/actions/start`, {});
     expect(started.statusCode).toBe(201);
     expect(started.json().data).toMatchObject({ to: 'IN_PROGRESS' });
+
+    const trace = await call('planner', 'GET', `/api/trace/reverse?sn=${serials[0]!.sn}`);
+    expect(trace.statusCode).toBe(200);
+    const report = trace.json().data as { lots: { key: string }[]; workOrders: unknown[] };
+    expect(report.lots.map((row) => row.key)).toEqual([lot!.lot_no]);
+    expect(report.workOrders).toHaveLength(1);
   });
 
   it('relays the release event from the outbox to the consumers exactly once', async () => {

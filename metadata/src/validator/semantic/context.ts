@@ -16,6 +16,8 @@ export interface ReportOptions {
   at?: 'value' | 'key';
   /** Point inside the string value, this many characters from its start (expression errors). */
   offset?: number;
+  /** A warning does not fail validation. */
+  severity?: 'error' | 'warning';
 }
 
 /** What every semantic check reads (the resolved set, the documents) and where it reports. */
@@ -63,7 +65,7 @@ export class SemanticContext {
       rule,
       message,
       ...(options.hint ? { hint: options.hint } : {}),
-      severity: 'error',
+      severity: options.severity ?? 'error',
     });
   }
 

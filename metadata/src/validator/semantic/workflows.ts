@@ -6,6 +6,7 @@ import type { SemanticContext } from './context';
 import { enumValues, hasField } from './entity-paths';
 import { requireField } from './entities';
 import { checkExpression } from './expressions';
+import { hasPermission } from '../../model/permissions';
 
 /** Field update values: literals, `$now`/`$today`/`$user`, or `=<expression>`. */
 const FIELD_UPDATE_VARIABLES = new Set(['$now', '$today', '$user']);
@@ -159,5 +160,44 @@ export function checkWorkflows(ctx: SemanticContext): void {
     def.transitions.forEach((transition, index) =>
       checkTransition(ctx, document, states, transition, index, entity),
     );
+    def.transitions.forEach((transition, index) => warnUnperformable(ctx, document, def, transition, index));
+    if (entity)
+      for (const [state, { editable }] of Object.entries(def.states))
+        (editable ?? []).forEach((field, i) =>
+          requireField(
+            ctx,
+            document,
+            pointer('states', state, 'editable', i),
+            entity,
+            field,
+            'workflow-field',
+          ),
+        );
   }
+}
+
+/**
+ * A transition nobody but an all-powerful role can fire is a gap in the shipped roles: warned, not
+ * refused (a tenant may grant it to a role of its own).
+ */
+function warnUnperformable(
+  ctx: SemanticContext,
+  document: LoadedDocument,
+  def: WorkflowDef,
+  transition: TransitionDef,
+  index: number,
+): void {
+  const permission = transition.permission ?? `${def.entity}:${transition.action}`;
+  const roles = [...ctx.set.roles.values()].filter((role) => !hasPermission(role.permissions, '*:*'));
+  const performs = roles.some(
+    (role) => hasPermission(role.permissions, permission) || (transition.roles ?? []).includes(role.role),
+  );
+  if (performs) return;
+  ctx.report(
+    document,
+    pointer('transitions', index, 'action'),
+    'workflow-unperformable',
+    `no role may perform \`${transition.action}\` of \`${def.workflow}\` (permission \`${permission}\`)`,
+    { severity: 'warning', hint: 'grant the permission to the role that does this job' },
+  );
 }

@@ -5,6 +5,7 @@ import type { SqlExecutor } from '../../data/database';
 import { RowStore } from '../../data/row-store';
 import { nowForDb } from '../../data/values';
 import { runtimeOf } from '../../kernel/model-runtime';
+import { inspectedOnReceipt, receiptPassedIqc } from './stock-store';
 import { booleanSetting, SETTINGS } from './tenant-settings';
 
 /** One balance change at one location: deltas of available and reserved stock (on hand = their sum). */
@@ -120,8 +121,51 @@ export async function applyStockMovement(
       available: change.available,
       reserved: change.reserved,
       allowNegative,
+      usable:
+        USES_RELEASED_STOCK.has(type) &&
+        change.location === 'fromLocationId' &&
+        !qualityDisposition(ctx, movement),
+      arrivingStatus: () => arrivingStatus(tx, ctx, movement),
     });
   }
+}
+
+/**
+ * Movements that take stock for use or send it on: quarantined or rejected stock never leaves its
+ * place that way — quality releases it first (an IQC pass, an NCR's disposition).
+ */
+const USES_RELEASED_STOCK = new Set(['ISSUE', 'CONSUME', 'OUT', 'TRANSFER', 'RESERVE']);
+const BLOCKED_STATUSES = ['QUARANTINE', 'REJECTED'];
+
+/**
+ * The movements an NCR's disposition makes itself (scrap, return to supplier) take the stock it
+ * rejected: made by the engine (no caller's access rules) and referencing the NCR.
+ */
+function qualityDisposition(ctx: RequestContext, movement: EntityRecord): boolean {
+  return ctx.access === undefined && movement.referenceType === 'NCR';
+}
+
+/**
+ * The status of stock arriving where the item has none yet: a receipt against a GRN of an item
+ * inspected on receipt waits in QUARANTINE for its IQC (AVAILABLE once the GRN's IQC passed); a
+ * transfer brings released stock (nothing else may move); other receipts are AVAILABLE, except the
+ * finished goods of a work order, which keep the metadata's default until quality releases them.
+ */
+async function arrivingStatus(
+  tx: SqlExecutor,
+  ctx: RequestContext,
+  movement: EntityRecord,
+): Promise<string | undefined> {
+  const type = String(movement.transactionType);
+  if (type === 'PRODUCTION_RECEIPT') return undefined;
+  if (type === 'IN' && movement.referenceType === 'GRN' && typeof movement.referenceId === 'string') {
+    if (!(await inspectedOnReceipt(tx, ctx.model, ctx.tenantId, movement.itemId as number)))
+      return 'AVAILABLE';
+    return (await receiptPassedIqc(tx, ctx.model, ctx.tenantId, movement.referenceId))
+      ? 'AVAILABLE'
+      : 'QUARANTINE';
+  }
+  return 'AVAILABLE';
 }
 
 async function assertActiveLocation(
@@ -166,18 +210,22 @@ async function changeBalance(
     available: number;
     reserved: number;
     allowNegative: boolean;
+    /** Only released stock may take this change (not QUARANTINE or REJECTED). */
+    usable: boolean;
+    arrivingStatus: () => Promise<string | undefined>;
   },
 ): Promise<void> {
   const stock = runtimeOf(ctx.model).entity('stock');
   const q = tx.dialect.quote;
   const onHand = change.available + change.reserved;
   const availableFloor = change.allowNegative ? '' : ` AND available_quantity + ? >= ${-EPSILON}`;
+  const released = change.usable ? ` AND status NOT IN (${BLOCKED_STATUSES.map(() => '?').join(', ')})` : '';
   const update = () =>
     tx.execute(
       `UPDATE ${q(stock.entity.table)} SET quantity = quantity + ?, available_quantity = available_quantity + ?,
          reserved_quantity = reserved_quantity + ?, version = version + 1, updated_at = ?, updated_by = ?
        WHERE tenant_id = ? AND item_id = ? AND location_id = ? AND (lot_no = ? OR (lot_no IS NULL AND ? IS NULL))
-         AND reserved_quantity + ? >= ${-EPSILON}${availableFloor} AND deleted_at IS NULL`,
+         AND reserved_quantity + ? >= ${-EPSILON}${availableFloor}${released} AND deleted_at IS NULL`,
       [
         onHand,
         change.available,
@@ -191,14 +239,31 @@ async function changeBalance(
         change.lotNo,
         change.reserved,
         ...(change.allowNegative ? [] : [change.available]),
+        ...(change.usable ? BLOCKED_STATUSES : []),
       ],
     );
   if ((await update()).affected === 1) return;
-  const exists = await tx.query(
-    `SELECT 1 AS hit FROM ${q(stock.entity.table)} WHERE tenant_id = ? AND item_id = ? AND location_id = ?
+  const exists = await tx.query<{ status: string }>(
+    `SELECT status FROM ${q(stock.entity.table)} WHERE tenant_id = ? AND item_id = ? AND location_id = ?
        AND (lot_no = ? OR (lot_no IS NULL AND ? IS NULL)) AND deleted_at IS NULL`,
     [ctx.tenantId, change.itemId, change.locationId, change.lotNo, change.lotNo],
   );
+  const blocked = exists[0]?.status;
+  if (change.usable && blocked !== undefined && BLOCKED_STATUSES.includes(blocked)) {
+    const what = `${change.lotNo ? `Lot ${change.lotNo}` : `Item ${change.itemId}`} at location ${change.locationId}`;
+    throw new BusinessRuleError(`${what} is ${blocked}: quality must release it before it is used or moved`, {
+      rule: 'stock-status',
+      errors: [
+        {
+          field: 'lotNo',
+          path: '/lotNo',
+          rule: 'stock-status',
+          limit: blocked,
+          message: `the stock is ${blocked}`,
+        },
+      ],
+    });
+  }
   const needsStock = change.reserved < 0 || (change.available < 0 && !change.allowNegative);
   if (exists.length > 0 || needsStock) {
     const what = change.reserved < 0 ? 'reserved' : 'available';
@@ -222,8 +287,14 @@ async function changeBalance(
       },
     );
   }
+  const status = await change.arrivingStatus();
   await new EntityWriter(tx, ctx).insert(stock, [
-    { itemId: change.itemId, lotNo: change.lotNo, locationId: change.locationId },
+    {
+      itemId: change.itemId,
+      lotNo: change.lotNo,
+      locationId: change.locationId,
+      ...(status ? { status } : {}),
+    },
   ]);
   await update();
 }

@@ -1,8 +1,7 @@
 import type { EntityService } from '../../crud/entity.service';
 import { engineContext } from '../../crud/request-context';
-import { RowStore } from '../../data/row-store';
-import { runtimeOf } from '../../kernel/model-runtime';
 import type { TransitionHook, TransitionHookArgs } from '../../workflow/workflow.service';
+import { lotsWithGoodOutput } from './production-store';
 
 /**
  * Completing a work order receives its finished goods into stock: one PRODUCTION_RECEIPT stock
@@ -23,21 +22,9 @@ async function receiveFinishedGoods(
   records: EntityService,
   { tx, ctx, after, actorId }: TransitionHookArgs,
 ): Promise<void> {
-  const runtime = runtimeOf(ctx.model);
-  const lots = runtime.entity('production_lot').entity;
-  const q = tx.dialect.quote;
-  const received = await tx.query<{ lot_no: string; good_quantity: number | string }>(
-    `SELECT lot_no, good_quantity FROM ${q(lots.table)}
-      WHERE tenant_id = ? AND work_order_id = ? AND good_quantity > 0 AND deleted_at IS NULL ORDER BY id`,
-    [ctx.tenantId, after.id],
-  );
-  const [item] = await new RowStore(ctx.tenantId).byIds(
-    tx,
-    runtime.entity('item_master').entity,
-    [after.itemId as number],
-    true,
-  );
-  const unitCost = Number(item?.unit_cost ?? 0);
+  const received = await lotsWithGoodOutput(tx, ctx.model, ctx.tenantId, after.id);
+  const item = await records.getIn(tx, 'item_master', after.itemId as number, engineContext(ctx, actorId));
+  const unitCost = Number(item.unitCost ?? 0);
   const occurredAt = new Date().toISOString();
   for (const lot of received) {
     const quantity = Number(lot.good_quantity);

@@ -1,12 +1,12 @@
-import { EntityWriter } from '../../crud/entity-writer';
-import type { EntityRecord } from '../../crud/types';
-import { runtimeOf } from '../../kernel/model-runtime';
+import { engineContext } from '../../crud/request-context';
 import type { TransitionHook, TransitionHookArgs } from '../../workflow/workflow.service';
+import { hasOperations, routingSteps } from './production-store';
 
 /**
  * Starting a work order takes its routing snapshot (DOMAIN.md §4.4 `wo_operation`): one operation per
  * routing step, in sequence, planned for the order's quantity, so later routing edits never change an
  * order in progress. Operations the planner entered on the order themselves are kept as they are.
+ * Each operation is created through the record-change path (its hooks, audit and event).
  */
 export const startSnapshotsRouting: TransitionHook = {
   entity: 'work_order',
@@ -14,37 +14,24 @@ export const startSnapshotsRouting: TransitionHook = {
   run: snapshotRouting,
 };
 
-async function snapshotRouting({ tx, ctx, after, actorId }: TransitionHookArgs): Promise<void> {
+async function snapshotRouting({ tx, ctx, after, actorId, records }: TransitionHookArgs): Promise<void> {
   if (typeof after.routingId !== 'number') return;
-  const runtime = runtimeOf(ctx.model);
-  const woOperation = runtime.entity('wo_operation').entity;
-  const operation = runtime.entity('operation').entity;
-  const q = tx.dialect.quote;
-  const existing = await tx.query(
-    `SELECT 1 AS hit FROM ${q(woOperation.table)} WHERE tenant_id = ? AND work_order_id = ? AND deleted_at IS NULL LIMIT 1`,
-    [ctx.tenantId, after.id],
-  );
-  if (existing.length > 0) return;
-  const steps = await tx.query<{
-    id: number;
-    op_seq: number;
-    op_code: string;
-    op_name: string;
-    workstation_id: number | null;
-  }>(
-    `SELECT id, op_seq, op_code, op_name, workstation_id FROM ${q(operation.table)}
-      WHERE tenant_id = ? AND routing_id = ? AND deleted_at IS NULL ORDER BY op_seq`,
-    [ctx.tenantId, after.routingId],
-  );
-  if (steps.length === 0) return;
-  const bodies: EntityRecord[] = steps.map((step) => ({
-    workOrderId: after.id,
-    opSeq: Number(step.op_seq),
-    opCode: step.op_code,
-    opName: step.op_name,
-    sourceOperationId: Number(step.id),
-    workstationId: step.workstation_id === null ? null : Number(step.workstation_id),
-    plannedQuantity: Number(after.plannedQuantity),
-  }));
-  await new EntityWriter(tx, { ...ctx, userId: actorId }).insert(runtime.entity('wo_operation'), bodies);
+  if (await hasOperations(tx, ctx.model, ctx.tenantId, after.id)) return;
+  const engine = engineContext(ctx, actorId);
+  for (const step of await routingSteps(tx, ctx.model, ctx.tenantId, after.routingId)) {
+    await records.createIn(
+      tx,
+      'wo_operation',
+      {
+        workOrderId: after.id,
+        opSeq: Number(step.op_seq),
+        opCode: step.op_code,
+        opName: step.op_name,
+        sourceOperationId: Number(step.id),
+        workstationId: step.workstation_id === null ? null : Number(step.workstation_id),
+        plannedQuantity: Number(after.plannedQuantity),
+      },
+      engine,
+    );
+  }
 }

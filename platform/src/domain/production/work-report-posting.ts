@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { BusinessRuleError, ValidationError } from '../../crud/errors';
-import { EntityWriter } from '../../crud/entity-writer';
+import type { RecordChanges } from '../../crud/hooks';
+import { engineContext } from '../../crud/request-context';
 import type { EntityRecord, FieldError, RequestContext } from '../../crud/types';
 import type { SqlExecutor } from '../../data/database';
 import { RowStore, type DbRow } from '../../data/row-store';
 import { isoToDbDatetime, nowForDb } from '../../data/values';
-import { createEnvelope } from '../../events/envelope';
-import { writeOutbox } from '../../events/outbox';
 import { runtimeOf } from '../../kernel/model-runtime';
 import { nodeKey, writeGenealogy } from '../../trace/genealogy';
 import { numberSetting, SETTINGS } from '../inventory/tenant-settings';
@@ -39,6 +38,7 @@ export async function postWorkReport(
   tx: SqlExecutor,
   ctx: RequestContext,
   report: EntityRecord,
+  records: RecordChanges,
 ): Promise<void> {
   const good = Number(report.goodQuantity ?? 0);
   const scrap = Number(report.scrapQuantity ?? 0);
@@ -182,7 +182,7 @@ export async function postWorkReport(
       ...ref,
     },
   ]);
-  await writeTraceEvent(tx, ctx, {
+  await writeTraceEvent(tx, ctx, records, {
     eventId: randomUUID(),
     entityType: 'LOT',
     entityId: lot.lotNo,
@@ -265,19 +265,12 @@ async function lotOfReport(
   return { id: Number(row.id), lotNo: String(row.lot_no) };
 }
 
-/** A trace point (DOMAIN.md §9) and its `trace.event.created` event, in the report's transaction. */
-async function writeTraceEvent(tx: SqlExecutor, ctx: RequestContext, body: EntityRecord): Promise<void> {
-  const runtime = runtimeOf(ctx.model).entity('trace_event');
-  const [id] = await new EntityWriter(tx, ctx).insert(runtime, [body]);
-  await writeOutbox(tx, ctx.model, [
-    createEnvelope({
-      type: runtime.entity.events.created,
-      tenant: ctx.tenantId,
-      actor: ctx.userId,
-      traceId: ctx.traceId,
-      entity: 'trace_event',
-      entityId: id!,
-      payload: { id, ...body },
-    }),
-  ]);
+/** A trace point (DOMAIN.md §9) through the record-change path (its `trace.event.created` event, audit). */
+async function writeTraceEvent(
+  tx: SqlExecutor,
+  ctx: RequestContext,
+  records: RecordChanges,
+  body: EntityRecord,
+): Promise<void> {
+  await records.createIn(tx, 'trace_event', body, engineContext(ctx));
 }

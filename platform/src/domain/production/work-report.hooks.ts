@@ -42,6 +42,6 @@ export const hooks: EntityHooks = {
     },
   },
   inTransaction: {
-    create: ({ tx, ctx, record }) => postWorkReport(tx, ctx, record),
+    create: ({ tx, ctx, record, records }) => postWorkReport(tx, ctx, record, records),
   },
 };

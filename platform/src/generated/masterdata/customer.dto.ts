@@ -4,6 +4,15 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 /** Body of `POST /api/customers`. */
 export class CreateCustomerDto {
+  @ApiPropertyOptional({
+    type: 'string',
+    nullable: true,
+    maxLength: 32,
+    pattern: '^CUS-[A-Z0-9]{5}$',
+    description: 'Customer code',
+  })
+  customerCode?: string | null;
+
   @ApiProperty({ type: 'string', maxLength: 255, description: 'Customer name' })
   customerName!: string;
 

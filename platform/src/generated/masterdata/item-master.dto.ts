@@ -4,6 +4,15 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 /** Body of `POST /api/items`. */
 export class CreateItemMasterDto {
+  @ApiPropertyOptional({
+    type: 'string',
+    nullable: true,
+    maxLength: 64,
+    pattern: '^ITM-[0-9]{6}-[0-9]{4}$',
+    description: 'Item code',
+  })
+  itemCode?: string | null;
+
   @ApiProperty({ type: 'string', maxLength: 255, description: 'Item name' })
   itemName!: string;
 

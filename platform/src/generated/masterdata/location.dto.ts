@@ -4,6 +4,15 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 /** Body of `POST /api/locations`. */
 export class CreateLocationDto {
+  @ApiPropertyOptional({
+    type: 'string',
+    nullable: true,
+    maxLength: 32,
+    pattern: '^LOC-[A-Z0-9]{5}$',
+    description: 'Location code',
+  })
+  locationCode?: string | null;
+
   @ApiProperty({ type: 'string', maxLength: 128, description: 'Location name' })
   locationName!: string;
 

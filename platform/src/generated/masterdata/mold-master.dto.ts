@@ -4,6 +4,15 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 /** Body of `POST /api/molds`. */
 export class CreateMoldMasterDto {
+  @ApiPropertyOptional({
+    type: 'string',
+    nullable: true,
+    maxLength: 48,
+    pattern: '^MLD-[A-Z0-9-]+-[0-9]{4}$',
+    description: 'Mold code',
+  })
+  moldCode?: string | null;
+
   @ApiPropertyOptional({ type: 'string', nullable: true, maxLength: 128, description: 'Mold name' })
   moldName?: string | null;
 

@@ -4,6 +4,15 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 /** Body of `POST /api/suppliers`. */
 export class CreateSupplierMasterDto {
+  @ApiPropertyOptional({
+    type: 'string',
+    nullable: true,
+    maxLength: 32,
+    pattern: '^SUP-[A-Z0-9]{5}$',
+    description: 'Supplier code',
+  })
+  supplierCode?: string | null;
+
   @ApiProperty({ type: 'string', maxLength: 255, description: 'Supplier name' })
   supplierName!: string;
 

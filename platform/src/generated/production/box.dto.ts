@@ -19,6 +19,9 @@ export class CreateBoxDto {
   @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 1, description: 'Pallet' })
   palletId?: number | null;
 
+  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 1, description: 'Shipment' })
+  shipmentId?: number | null;
+
   @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 1, description: 'Packed by' })
   packedById?: number | null;
 
@@ -45,6 +48,9 @@ export class UpdateBoxDto {
 
   @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 1, description: 'Pallet' })
   palletId?: number | null;
+
+  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 1, description: 'Shipment' })
+  shipmentId?: number | null;
 
   @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 1, description: 'Packed by' })
   packedById?: number | null;

@@ -13,6 +13,12 @@ export class CreateSerialNumberDto {
   @ApiProperty({ type: 'integer', minimum: 1, description: 'Work order' })
   workOrderId!: number;
 
+  @ApiPropertyOptional({ type: 'string', nullable: true, maxLength: 32, description: 'Current operation' })
+  currentOpCode?: string | null;
+
+  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 1, description: 'Current station' })
+  currentStationId?: number | null;
+
   @ApiPropertyOptional({ type: 'string', nullable: true, maxLength: 500, description: 'Reject reason' })
   rejectReason?: string | null;
 }
@@ -30,6 +36,12 @@ export class UpdateSerialNumberDto {
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, description: 'Work order' })
   workOrderId?: number;
+
+  @ApiPropertyOptional({ type: 'string', nullable: true, maxLength: 32, description: 'Current operation' })
+  currentOpCode?: string | null;
+
+  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 1, description: 'Current station' })
+  currentStationId?: number | null;
 
   @ApiPropertyOptional({ type: 'string', nullable: true, maxLength: 500, description: 'Reject reason' })
   rejectReason?: string | null;

@@ -1,6 +1,6 @@
 import type { Model } from '../../../../metadata/src/model';
 import { hasPermission } from '../../../../metadata/src/model/permissions';
-import type { MenuItem } from '../../../../metadata/src/types';
+import type { MenuDef, MenuItem } from '../../../../metadata/src/types';
 import type { EngineDatabase } from '../../data/database';
 import { appendAudit } from '../../audit/audit-writer';
 import { recordLogin } from './account-store';
@@ -11,6 +11,7 @@ import { AuthenticationError } from './auth-errors';
 import { CredentialVerifier, type ClientMeta } from './credentials';
 import { signJwt, verifyJwt } from './jwt';
 import { LoginThrottle } from './login-throttle';
+import { tenantMenuRows, type TenantMenuRow } from './menu-store';
 import { SqlLoginThrottleStore } from './login-throttle-store';
 import { PasswordService } from './password-service';
 import { findAccount, loadPrincipal } from './principal-store';
@@ -146,15 +147,19 @@ export class AuthService {
     return principal;
   }
 
-  /** `/me`: the user, tenant, roles, effective permissions, the menu tree they may open and the session policy. */
-  me(principal: Principal): Record<string, unknown> {
+  /**
+   * `/me`: the user, tenant, roles, effective permissions, the menu tree they may open — the shipped
+   * menus with the entries the tenant added through `/api/menus` — and the session policy.
+   */
+  async me(principal: Principal): Promise<Record<string, unknown>> {
     const model = this.model();
+    const added = await tenantMenuRows(this.database.executor(), model, principal.tenantId);
     return {
       user: { id: principal.userId, username: principal.username },
       tenant: principal.tenantId,
       roles: principal.roles,
       permissions: effectivePermissions(principal, model).sort(),
-      menu: visibleMenus(principal, model),
+      menu: visibleMenus(principal, model, added),
       session: this.options.session ?? DEFAULT_SESSION,
     };
   }
@@ -191,7 +196,7 @@ function tenantError(tenantId: string): BadRequestError {
   return new BadRequestError(error.message, { errors: [{ field: 'tenant', path: '/tenant', ...error }] });
 }
 
-function visibleMenus(principal: Principal, model: Model): unknown[] {
+function visibleMenus(principal: Principal, model: Model, added: TenantMenuRow[]): unknown[] {
   const granted = effectivePermissions(principal, model);
   const visible = (items: MenuItem[]): MenuItem[] =>
     items.flatMap((item) => {
@@ -201,8 +206,62 @@ function visibleMenus(principal: Principal, model: Model): unknown[] {
       if (item.children && children?.length === 0 && !item.entity && !item.route) return [];
       return [{ ...item, ...(children ? { children } : {}) }];
     });
-  return [...model.menus.values()]
+  return withTenantMenus([...model.menus.values()], added)
     .sort((a, b) => (a.order ?? 0) - (b.order ?? 0))
     .map((menu) => ({ menu: menu.menu, label: menu.label, icon: menu.icon, items: visible(menu.items) }))
     .filter((menu) => menu.items.length > 0);
+}
+
+/**
+ * The shipped menus with the tenant's own entries: a top-level directory becomes a menu of its own,
+ * a top-level entry joins the shipped menu of its module (or stands alone), and an entry with a
+ * parent is a child of that parent.
+ */
+function withTenantMenus(shipped: MenuDef[], rows: TenantMenuRow[]): MenuDef[] {
+  if (rows.length === 0) return shipped;
+  const items = new Map(rows.map((row) => [row.id, tenantMenuItem(row)]));
+  const menus = shipped.map((menu) => ({ ...menu, items: [...menu.items] }));
+  for (const row of rows) {
+    const item = items.get(row.id)!;
+    const parent = row.parent_id === null ? undefined : items.get(row.parent_id);
+    if (parent) (parent.children ??= []).push(item);
+    else if (row.parent_id !== null) continue;
+    else if (row.menu_type === 'DIRECTORY')
+      menus.push({
+        menu: row.menu_code,
+        label: item.label,
+        module: row.module_code,
+        icon: item.icon,
+        order: item.order,
+        items: (item.children ??= []),
+      });
+    else {
+      const home = menus.find((menu) => menu.module === row.module_code);
+      if (home) home.items.push(item);
+      else
+        menus.push({
+          menu: row.menu_code,
+          label: item.label,
+          module: row.module_code,
+          icon: item.icon,
+          order: item.order,
+          items: [item],
+        });
+    }
+  }
+  return menus;
+}
+
+function tenantMenuItem(row: TenantMenuRow): MenuItem {
+  const route = row.route_path ?? row.external_url ?? undefined;
+  return {
+    id: row.menu_code,
+    label: { zh: row.menu_name, en: row.menu_name_en ?? row.menu_name },
+    ...(row.icon ? { icon: row.icon } : {}),
+    ...(row.entity_name ? { entity: row.entity_name } : {}),
+    ...(route ? { route } : {}),
+    ...(row.permission_code ? { permission: row.permission_code } : {}),
+    order: row.sort_order ?? 0,
+    ...(row.menu_type === 'DIRECTORY' ? { children: [] } : {}),
+  };
 }

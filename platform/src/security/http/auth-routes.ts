@@ -52,6 +52,6 @@ export function registerAuthRoutes(
   fastify.get('/api/auth/me', async (request, reply) => {
     const principal = principalOfRequest(request);
     if (!principal) return fail(request, reply, 401, 'UNAUTHORIZED', 'Authentication required');
-    return successEnvelope(options.auth.me(principal), request.id);
+    return successEnvelope(await options.auth.me(principal), request.id);
   });
 }

@@ -78,6 +78,8 @@ export interface BoxCreate {
   capacity?: number | null;
   /** Pallet */
   palletId?: number | null;
+  /** Shipment */
+  shipmentId?: number | null;
   /** Packed by */
   packedById?: number | null;
   /** Gross weight (kg) */
@@ -98,6 +100,8 @@ export interface BoxPatch {
   capacity?: number | null;
   /** Pallet */
   palletId?: number | null;
+  /** Shipment */
+  shipmentId?: number | null;
   /** Packed by */
   packedById?: number | null;
   /** Gross weight (kg) */

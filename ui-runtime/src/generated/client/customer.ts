@@ -50,6 +50,8 @@ export interface CustomerRecord {
 
 /** Body of a create request. */
 export interface CustomerCreate {
+  /** Customer code */
+  customerCode?: string | null;
   /** Customer name */
   customerName: string;
   /** Customer type */

@@ -84,6 +84,8 @@ export interface ItemMasterRecord {
 
 /** Body of a create request. */
 export interface ItemMasterCreate {
+  /** Item code */
+  itemCode?: string | null;
   /** Item name */
   itemName: string;
   /** Item type */

@@ -62,6 +62,8 @@ export interface LocationRecord {
 
 /** Body of a create request. */
 export interface LocationCreate {
+  /** Location code */
+  locationCode?: string | null;
   /** Location name */
   locationName: string;
   /** Location type */

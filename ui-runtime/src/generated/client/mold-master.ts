@@ -62,6 +62,8 @@ export interface MoldMasterRecord {
 
 /** Body of a create request. */
 export interface MoldMasterCreate {
+  /** Mold code */
+  moldCode?: string | null;
   /** Mold name */
   moldName?: string | null;
   /** Supplier */

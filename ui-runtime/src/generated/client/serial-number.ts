@@ -72,6 +72,10 @@ export interface SerialNumberCreate {
   itemId: number;
   /** Work order */
   workOrderId: number;
+  /** Current operation */
+  currentOpCode?: string | null;
+  /** Current station */
+  currentStationId?: number | null;
   /** Reject reason */
   rejectReason?: string | null;
 }
@@ -86,6 +90,10 @@ export interface SerialNumberPatch {
   itemId?: number;
   /** Work order */
   workOrderId?: number;
+  /** Current operation */
+  currentOpCode?: string | null;
+  /** Current station */
+  currentStationId?: number | null;
   /** Reject reason */
   rejectReason?: string | null;
 }

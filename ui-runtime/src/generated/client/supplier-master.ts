@@ -66,6 +66,8 @@ export interface SupplierMasterRecord {
 
 /** Body of a create request. */
 export interface SupplierMasterCreate {
+  /** Supplier code */
+  supplierCode?: string | null;
   /** Supplier name */
   supplierName: string;
   /** Short name */
