@@ -9,6 +9,7 @@ import { AuthenticationError } from '../security/auth/auth-errors';
 import { authorizeAggregate } from '../security/authorization/authorize-aggregate';
 import type { Principal, SecureContext } from '../security/principal';
 import type { AggregateQuery, AggregateResult, Measure } from './aggregate-query';
+import { CalendarStore } from './calendar-store';
 import { offsetPeriods } from './time-zone';
 
 /**
@@ -24,6 +25,9 @@ export class AggregateEngine {
     if (!entity) throw new NotFoundError('entity', entityName);
     const authorized = authorizeAggregate(principal, ctx.model, entityName, query);
     const exec = this.db.executor();
+    const shifts = query.groupBy.some((term) => term.bucket === 'shift')
+      ? await this.calendars(ctx).shifts()
+      : [];
     const compiled = compileAggregate(
       ctx.model,
       entity,
@@ -31,6 +35,7 @@ export class AggregateEngine {
       ctx.tenantId,
       exec.dialect,
       offsetPeriods(query.timeZone),
+      shifts,
     );
     const rows = await runCompiled(exec, compiled);
     return {
@@ -49,6 +54,11 @@ export class AggregateEngine {
         return out;
       }),
     };
+  }
+
+  /** The tenant's shifts and working calendars (shift buckets, planned production time). */
+  calendars(ctx: RequestContext): CalendarStore {
+    return new CalendarStore(this.db.executor(), ctx.model, ctx.tenantId);
   }
 }
 

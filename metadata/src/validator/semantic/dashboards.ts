@@ -35,20 +35,59 @@ export function checkDashboards(ctx: SemanticContext): void {
         ...(kpi.numerator ?? []).map((m, i) => ({ m, path: at('numerator', i) })),
         ...(kpi.denominator ?? []).map((m, i) => ({ m, path: at('denominator', i) })),
         ...(kpi.value ? [{ m: kpi.value, path: at('value') }] : []),
+        ...(['good', 'total', 'idealSeconds'] as const).flatMap((part) =>
+          (kpi.oee?.[part] ?? []).map((m, i) => ({ m, path: at('oee', part, i) })),
+        ),
       ];
       for (const { m, path } of named)
         if (!measureNames.includes(m))
           ctx.report(document, path, 'dashboard-field', `measure \`${m}\` is not declared by the KPI`, {
             hint: didYouMean(m, measureNames),
           });
-      const kinds = [kpi.numerator || kpi.denominator, kpi.value, kpi.ageing].filter(Boolean).length;
+      const kinds = [kpi.numerator || kpi.denominator, kpi.value, kpi.ageing, kpi.oee].filter(Boolean).length;
       if (kinds !== 1 || (kpi.numerator === undefined) !== (kpi.denominator === undefined))
         ctx.report(
           document,
           at(),
           'dashboard-field',
-          'a KPI has either `numerator` and `denominator`, or `value`, or `ageing`',
+          'a KPI has either `numerator` and `denominator`, or `value`, or `ageing`, or `oee`',
         );
+      if (kpi.oee) {
+        const downtime = kpi.oee.downtime;
+        const downtimeAt: At = (...segments) => at('oee', 'downtime', ...segments);
+        const downtimeEntity = requireEntity(ctx, document, downtimeAt('entity'), downtime.entity);
+        if (downtimeEntity) {
+          checkMeasure(
+            ctx,
+            document,
+            (...s) => downtimeAt('minutes', ...s),
+            downtimeEntity,
+            downtime.minutes,
+          );
+          checkMeasure(
+            ctx,
+            document,
+            (...s) => downtimeAt('failures', ...s),
+            downtimeEntity,
+            downtime.failures,
+          );
+          if (downtime.filter)
+            checkExpression(ctx, document, downtimeAt('filter'), downtime.filter, downtimeEntity);
+          checkDimensions(ctx, document, downtimeAt, downtimeEntity, downtime.dimensions);
+        }
+        if (
+          !kpi.dimensions?.time ||
+          !kpi.dimensions.line ||
+          !downtime.dimensions.time ||
+          !downtime.dimensions.line
+        )
+          ctx.report(
+            document,
+            at('oee'),
+            'dashboard-field',
+            'an OEE KPI needs `time` and `line` dimensions for its output and its downtime',
+          );
+      }
       if (kpi.ageing)
         requireFieldPath(ctx, document, at('ageing', 'field'), entity, kpi.ageing.field, 'dashboard-field');
       if (kpi.filter) checkExpression(ctx, document, at('filter'), kpi.filter, entity);
@@ -107,6 +146,8 @@ function checkMeasure(
   else if (measure.fn !== 'count')
     ctx.report(document, at(), 'dashboard-field', `measure \`${measure.fn}\` needs a \`field\``);
   if (measure.where) checkExpression(ctx, document, at('where'), measure.where, entity);
+  if (measure.times) requireFieldPath(ctx, document, at('times'), entity, measure.times, 'dashboard-field');
+  if (measure.minus) requireFieldPath(ctx, document, at('minus'), entity, measure.minus, 'dashboard-field');
 }
 
 function checkGroupBy(
