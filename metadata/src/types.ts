@@ -418,6 +418,21 @@ export interface DashboardWidget {
   thresholds?: { warning?: number; critical?: number; direction?: 'below' | 'above' };
 }
 
+/**
+ * An hourly rollup of one entity's rows: a row count and sums by the UTC hour of a datetime and by
+ * some of the entity's own fields, kept up to date by the events of every write, so aggregates the
+ * rollup can answer read it instead of the rows.
+ */
+export interface RollupDef {
+  entity: string;
+  /** Datetime field cut into UTC hours. */
+  time: string;
+  /** Fields of the entity (relations, enums, strings) the rollup is grouped by. */
+  dimensions: string[];
+  /** Numeric fields summed. */
+  sums: string[];
+}
+
 export interface DashboardDef {
   dashboard: string;
   label: I18nText;
@@ -426,6 +441,7 @@ export interface DashboardDef {
   roles?: string[];
   filters?: ('plant' | 'line' | 'shift' | 'dateRange')[];
   kpis?: Record<string, KpiDef>;
+  rollups?: Record<string, RollupDef>;
   widgets: DashboardWidget[];
 }
 

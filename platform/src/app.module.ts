@@ -63,6 +63,8 @@ export interface AppDependencies {
   studio?: StudioService;
   /** Tenants' form overlays the form schema route layers forms with. */
   formOverlays?: FormOverlayStore;
+  /** Whether aggregates a rollup answers read it (default); false always reads the rows. */
+  biRollups?: boolean;
 }
 
 const CORE_ORIGINS = ['core'];
@@ -76,7 +78,11 @@ const CORE_ORIGINS = ['core'];
 @Module({})
 export class AppModule {
   static register(deps: AppDependencies): DynamicModule {
-    const crud = BiDependenciesModule.register(CrudDependenciesModule.register(deps), deps.traceDatabase);
+    const crud = BiDependenciesModule.register(
+      CrudDependenciesModule.register(deps),
+      deps.traceDatabase,
+      deps.biRollups ?? true,
+    );
     return {
       module: AppModule,
       imports: [crud, GeneratedModule.register(crud, deps.generatedOrigins ?? CORE_ORIGINS)],

@@ -10,14 +10,20 @@ import { authorizeAggregate } from '../security/authorization/authorize-aggregat
 import type { Principal, SecureContext } from '../security/principal';
 import type { AggregateQuery, AggregateResult, Measure } from './aggregate-query';
 import { CalendarStore } from './calendar-store';
+import { planRollup } from './rollups';
 import { offsetPeriods } from './time-zone';
 
 /**
  * Runs aggregates for the HTTP API, the KPIs and the dashboards: authorize (the list's rules, see
- * authorizeAggregate), compile to one GROUP BY statement, convert the values to API values.
+ * authorizeAggregate), compile to one GROUP BY statement over the rows or, when a rollup answers the
+ * authorized query, over the rollup's cells, and convert the values to API values.
  */
 export class AggregateEngine {
-  constructor(private readonly db: EngineDatabase) {}
+  /** `useRollups: false` always reads the rows (the bench's comparison, and MES_BI_ROLLUPS=off). */
+  constructor(
+    private readonly db: EngineDatabase,
+    private readonly useRollups = true,
+  ) {}
 
   async aggregate(entityName: string, query: AggregateQuery, ctx: RequestContext): Promise<AggregateResult> {
     const principal = principalOf(ctx);
@@ -28,13 +34,15 @@ export class AggregateEngine {
     const shifts = query.groupBy.some((term) => term.bucket === 'shift')
       ? await this.calendars(ctx).shifts()
       : [];
+    const offsets = offsetPeriods(query.timeZone);
+    const plan = this.useRollups ? planRollup(ctx.model, entity, authorized, offsets, shifts) : null;
     const compiled = compileAggregate(
       ctx.model,
-      entity,
-      authorized,
+      plan?.rollup.view ?? entity,
+      plan?.query ?? authorized,
       ctx.tenantId,
       exec.dialect,
-      offsetPeriods(query.timeZone),
+      offsets,
       shifts,
     );
     const rows = await runCompiled(exec, compiled);

@@ -39,6 +39,7 @@ import { installSensitiveKeyRing } from '../security/crypto/sensitive-fields';
 import type { BackgroundTask } from './background-tasks';
 import { startEventRuntime } from './event-runtime';
 import { startHealthServer } from './health-server';
+import { prepareRollups } from '../bi/rollup-consumer';
 import { createHttpApp } from './http-app';
 import { databaseCheck, drainCheck, redisCheck } from './readiness';
 import { readYourWritesWindow, recentWriters } from './read-your-writes';
@@ -151,6 +152,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
           database,
         },
         recentWriters: writers,
+        biRollups: env.MES_BI_ROLLUPS?.trim() !== 'off',
       },
       logger,
     );
@@ -250,7 +252,15 @@ async function startEngine(options: StartOptions, role: ProcessRole): Promise<En
       return { registry, security };
     });
     cleanups.push(() => security.close());
-    const events = startEventRuntime(database, config.redisUrl, env, logger, background);
+    await step('rollups ready', () => prepareRollups(database, registry.current()));
+    const events = startEventRuntime(
+      database,
+      config.redisUrl,
+      env,
+      logger,
+      () => registry.current(),
+      background,
+    );
     cleanups.push(() => events.stop());
     const sealer = new AuditSealer(database, {
       onError: (error) => logger.error({ err: error }, 'audit sealing failed'),

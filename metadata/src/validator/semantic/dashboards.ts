@@ -94,6 +94,31 @@ export function checkDashboards(ctx: SemanticContext): void {
       checkGroupBy(ctx, document, at, entity, kpi.groupBy);
       checkDimensions(ctx, document, at, entity, kpi.dimensions);
     }
+    for (const [name, rollup] of Object.entries(def.rollups ?? {})) {
+      const at: At = (...segments) => pointer('rollups', name, ...segments);
+      const entity = requireEntity(ctx, document, at('entity'), rollup.entity);
+      if (!entity) continue;
+      const fieldOf = (field: string, path: string, types: readonly string[], what: string) => {
+        const declared = entity.fields[field];
+        if (!declared || !types.includes(declared.type))
+          ctx.report(
+            document,
+            path,
+            'dashboard-field',
+            `rollup ${what} \`${field}\` must be a ${types.join(' or ')} field of \`${rollup.entity}\``,
+          );
+      };
+      fieldOf(rollup.time, at('time'), ['datetime'], 'time');
+      rollup.dimensions.forEach((field, i) =>
+        fieldOf(
+          field,
+          at('dimensions', i),
+          ['relation', 'enum', 'string', 'boolean', 'integer'],
+          'dimension',
+        ),
+      );
+      rollup.sums.forEach((field, i) => fieldOf(field, at('sums', i), ['decimal', 'integer'], 'sum'));
+    }
     const ids = new Set<string>();
     def.widgets.forEach((widget, index) => {
       const at: At = (...segments) => pointer('widgets', index, ...segments);
