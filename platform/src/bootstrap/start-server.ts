@@ -40,6 +40,7 @@ import { installSensitiveKeyRing } from '../security/crypto/sensitive-fields';
 import type { BackgroundTask } from './background-tasks';
 import { startEventRuntime } from './event-runtime';
 import { startHealthServer } from './health-server';
+import { dashboardInvalidationConsumer } from '../bi/dashboard-invalidation';
 import { prepareRollups } from '../bi/rollup-consumer';
 import { createHttpApp } from './http-app';
 import { databaseCheck, drainCheck, redisCheck } from './readiness';
@@ -270,6 +271,7 @@ async function startEngine(options: StartOptions, role: ProcessRole): Promise<En
       background,
     );
     cleanups.push(() => events.stop());
+    events.consumers.push(dashboardInvalidationConsumer(() => registry.current(), live));
     const sealer = new AuditSealer(database, {
       onError: (error) => logger.error({ err: error }, 'audit sealing failed'),
     });
