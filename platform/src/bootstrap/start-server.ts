@@ -154,6 +154,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
           token: env.MES_METRICS_TOKEN?.trim() || null,
           production: env.NODE_ENV === 'production',
           database,
+          model: () => registry.current(),
         },
         recentWriters: writers,
         biRollups: env.MES_BI_ROLLUPS?.trim() !== 'off',
