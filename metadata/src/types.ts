@@ -439,6 +439,8 @@ export interface DashboardDef {
   module: string;
   refreshSeconds?: number;
   roles?: string[];
+  /** Roles whose users land on this dashboard on the home page. */
+  homeFor?: string[];
   filters?: ('plant' | 'line' | 'shift' | 'dateRange')[];
   kpis?: Record<string, KpiDef>;
   rollups?: Record<string, RollupDef>;

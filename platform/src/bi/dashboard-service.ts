@@ -24,6 +24,8 @@ export interface DashboardSummary {
   filters: NonNullable<DashboardDef['filters']>;
   /** Entities the widgets read: a live `dashboard.changed` naming one of them reloads the screen. */
   entities: string[];
+  /** The caller holds one of the dashboard's `homeFor` roles: their home page shows it. */
+  home: boolean;
 }
 
 export interface WidgetData {
@@ -67,7 +69,7 @@ export class DashboardService {
     return [...ctx.model.dashboards.values()]
       .filter((dashboard) => visible(dashboard, ctx))
       .sort((a, b) => a.dashboard.localeCompare(b.dashboard))
-      .map((dashboard) => summary(dashboard, ctx.model));
+      .map((dashboard) => summary(dashboard, ctx));
   }
 
   async get(name: string, filters: SharedFilters, ctx: RequestContext): Promise<DashboardData> {
@@ -78,7 +80,7 @@ export class DashboardService {
     const widgets: WidgetData[] = [];
     // One widget at a time: SQLite has one connection, and a dashboard is a handful of statements.
     for (const widget of dashboard.widgets) widgets.push(await this.widget(widget, filters, ctx));
-    return { ...summary(dashboard, ctx.model), widgets };
+    return { ...summary(dashboard, ctx), widgets };
   }
 
   kpi(
@@ -192,17 +194,22 @@ function visible(dashboard: DashboardDef, ctx: RequestContext): boolean {
   return dashboard.roles === undefined || dashboard.roles.some((role) => principal.roles.includes(role));
 }
 
-function summary(dashboard: DashboardDef, model: Model): DashboardSummary {
+function summary(dashboard: DashboardDef, ctx: RequestContext): DashboardSummary {
   return {
     name: dashboard.dashboard,
     label: dashboard.label,
     module: dashboard.module,
     refreshSeconds: dashboard.refreshSeconds ?? 60,
     filters: dashboard.filters ?? [],
-    entities: [...entitiesRead(dashboard, model)].sort(),
+    entities: [...entitiesRead(dashboard, ctx.model)].sort(),
+    home: (dashboard.homeFor ?? []).some((role) => rolesOf(ctx).includes(role)),
   };
 }
 
 function numberOrNull(value: unknown): number | null {
   return value === null || value === undefined ? null : Number(value);
+}
+
+function rolesOf(ctx: RequestContext): string[] {
+  return (ctx as Partial<SecureContext>).principal?.roles ?? [];
 }

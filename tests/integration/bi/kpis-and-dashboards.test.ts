@@ -210,6 +210,21 @@ describe.each<Dialect>(['sqlite', 'mysql'])('KPIs and dashboards on %s', (dialec
     expect((await mes.call('operator', 'GET', '/api/bi/dashboards/quality')).statusCode).toBe(403);
   });
 
+  it('names the home dashboard of each role and the entities every dashboard reads', async () => {
+    const home = async (user: string) =>
+      ((await get('/api/bi/dashboards', user)) as { name: string; home: boolean }[])
+        .filter((d) => d.home)
+        .map((d) => d.name);
+    expect(await home('planner')).toEqual(['production']);
+    expect(await home('inspector')).toEqual(['quality']);
+    expect(await home('clerk')).toEqual(['inventory']);
+    expect(await home('analyst')).toEqual([]);
+    const [production] = (
+      (await get('/api/bi/dashboards', 'planner')) as { name: string; entities: string[] }[]
+    ).filter((d) => d.name === 'production');
+    expect(production.entities).toEqual(['test_record', 'work_order', 'work_report']);
+  });
+
   it('answers a dashboard with its widgets under the shared filters', async () => {
     const dashboard = await get(`/api/bi/dashboards/production?line=${ids.line1}&tz=Asia/Shanghai`);
     const widget = (id: string) => dashboard.widgets.find((w: { id: string }) => w.id === id);

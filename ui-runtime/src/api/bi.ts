@@ -9,6 +9,8 @@ export interface DashboardSummary {
   refreshSeconds: number;
   filters: ('plant' | 'line' | 'shift' | 'dateRange')[];
   entities: string[];
+  /** The signed-in user's home page shows this dashboard. */
+  home: boolean;
 }
 
 export interface DrillDown {

@@ -14,13 +14,14 @@ export function checkDashboards(ctx: SemanticContext): void {
     for (const name of Object.keys(def.kpis ?? {})) kpis.add(name);
   const declaredKpis = new Set<string>();
   for (const { document, def } of ctx.documentsOf('dashboard')) {
-    (def.roles ?? []).forEach((role, i) => {
-      if (!ctx.isDeclared('role', role)) {
-        ctx.report(document, pointer('roles', i), 'unknown-role', `role \`${role}\` does not exist`, {
-          hint: didYouMean(role, ctx.namesOf('role')),
-        });
-      }
-    });
+    for (const key of ['roles', 'homeFor'] as const)
+      (def[key] ?? []).forEach((role, i) => {
+        if (!ctx.isDeclared('role', role)) {
+          ctx.report(document, pointer(key, i), 'unknown-role', `role \`${role}\` does not exist`, {
+            hint: didYouMean(role, ctx.namesOf('role')),
+          });
+        }
+      });
     for (const [name, kpi] of Object.entries(def.kpis ?? {})) {
       const at: At = (...segments) => pointer('kpis', name, ...segments);
       if (declaredKpis.has(name))
