@@ -1,6 +1,6 @@
 /**
  * Dashboards in the browser on the demo plant, as the production planner: the home page is the
- * production dashboard; a KPI card drills down to the filtered record list; a work order released
+ * production dashboard; a card drills down to the filtered record list; a work order released
  * elsewhere moves the active work orders card through the live channel (the dashboard's own refresh
  * timer is 30 s, the wait here ends long before it).
  */
@@ -36,11 +36,14 @@ test('the planner lands on the production dashboard and drills down from a KPI c
   await harness.screenshot('bi-home-planner');
   expect(await page.locator('[data-widget="wip_by_status"]').count()).toBe(1);
 
-  await page.click('[data-widget="scrap"] .mes-kpi');
-  await page.waitForURL(/\/e\/work-reports\?filter=/);
-  const filter = JSON.parse(new URL(page.url()).searchParams.get('filter') ?? '{}') as { and?: unknown[] };
-  expect(filter.and).toBeDefined();
-  await page.waitForSelector('.el-table__row');
+  await page.click('[data-widget="active_work_orders"] .mes-kpi');
+  await page.waitForURL(/\/e\/work-orders\?filter=/);
+  const filter = new URL(page.url()).searchParams.get('filter') ?? '';
+  expect(JSON.parse(filter)).toEqual({
+    and: [{ and: [{ and: [{ status: { in: ['RELEASED', 'IN_PROGRESS', 'ON_HOLD'] } }] }] }],
+  });
+  await page.waitForSelector('.mes-list-table .el-table__row');
+  await harness.screenshot('bi-drill-down');
 });
 
 test('a released work order moves the dashboard without a reload', async () => {
@@ -48,6 +51,7 @@ test('a released work order moves the dashboard without a reload', async () => {
   await page.goto(`${harness.baseUrl}/dashboards/production`);
   await page.waitForSelector('[data-widget="active_work_orders"] .mes-kpi-value');
   const before = Number((await cardValue(page, 'active_work_orders')).replace(/[^\d]/g, ''));
+  expect(before).toBeGreaterThan(0);
   const [item] = await harness
     .apiGet<{ items: { id: number }[] }>('/api/items?pageSize=1&filter[itemType][eq]=FINISHED')
     .then((page) => page.items);
