@@ -347,15 +347,41 @@ export interface DashboardMeasure {
   field?: string;
   /** Only rows matching it are aggregated (field vs literal, list or another field). */
   where?: Expression;
+  /** Multiplies each row's value by this field's (quantity × ideal cycle time). */
+  times?: string;
+  /** Subtracts this field's value: hours between two datetimes, or the difference of two numbers. */
+  minus?: string;
 }
 
-export type DashboardGroupBy = string | { field: string; bucket?: 'hour' | 'day' | 'week' | 'month' };
+export type DashboardGroupBy =
+  string | { field: string; bucket?: 'hour' | 'shift' | 'day' | 'week' | 'month' };
 
-/** Field paths the shared filters (date range, line, plant) and time buckets apply to. */
+/** Field paths the shared filters (date range, line, plant, shift) and time buckets apply to. */
 export interface DashboardDimensions {
   time?: string;
   line?: string;
   plant?: string;
+  shift?: string;
+}
+
+/**
+ * Overall equipment effectiveness from output rows (the KPI's entity and measures), downtime rows and
+ * planned production time from the plant's working calendar and shifts, per line, shift and day.
+ */
+export interface OeeDef {
+  /** The number the KPI shows; `mtbf` is run minutes ÷ failures. */
+  report: 'oee' | 'availability' | 'performance' | 'quality' | 'mtbf';
+  /** Measures summed into good count, total count and Σ ideal cycle seconds × count. */
+  good: string[];
+  total: string[];
+  idealSeconds: string[];
+  downtime: {
+    entity: string;
+    filter?: Expression;
+    dimensions: DashboardDimensions;
+    minutes: DashboardMeasure;
+    failures: DashboardMeasure;
+  };
 }
 
 /**
@@ -376,7 +402,8 @@ export interface KpiDef {
   groupBy?: DashboardGroupBy;
   pareto?: boolean;
   ageing?: { field: string; bands: number[] };
-  unit?: 'percent' | 'count' | 'quantity' | 'days';
+  oee?: OeeDef;
+  unit?: 'percent' | 'count' | 'quantity' | 'days' | 'hours' | 'minutes' | 'ppm';
   target?: number;
   direction?: 'above' | 'below';
 }
@@ -399,14 +426,32 @@ export interface DashboardWidget {
   thresholds?: { warning?: number; critical?: number; direction?: 'below' | 'above' };
 }
 
+/**
+ * An hourly rollup of one entity's rows: a row count and sums by the UTC hour of a datetime and by
+ * some of the entity's own fields, kept up to date by the events of every write, so aggregates the
+ * rollup can answer read it instead of the rows.
+ */
+export interface RollupDef {
+  entity: string;
+  /** Datetime field cut into UTC hours. */
+  time: string;
+  /** Fields of the entity (relations, enums, strings) the rollup is grouped by. */
+  dimensions: string[];
+  /** Numeric fields summed. */
+  sums: string[];
+}
+
 export interface DashboardDef {
   dashboard: string;
   label: I18nText;
   module: string;
   refreshSeconds?: number;
   roles?: string[];
-  filters?: ('plant' | 'line' | 'dateRange')[];
+  /** Roles whose users land on this dashboard on the home page. */
+  homeFor?: string[];
+  filters?: ('plant' | 'line' | 'shift' | 'dateRange')[];
   kpis?: Record<string, KpiDef>;
+  rollups?: Record<string, RollupDef>;
   widgets: DashboardWidget[];
 }
 

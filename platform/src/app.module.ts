@@ -10,6 +10,7 @@ import { EntityController } from './crud/http/entity.controller';
 import type { EntityService } from './crud/entity.service';
 import type { EntityOperations } from './crud/types';
 import type { EngineDatabase } from './data/database';
+import type { LiveChannel } from './events/live-channel';
 import { WEBHOOK_DATABASE, WebhookAdminController } from './events/http/webhook-admin.controller';
 import { GeneratedModule } from './generated/generated.module';
 import type { ModelRegistry } from './kernel/model-registry';
@@ -65,6 +66,10 @@ export interface AppDependencies {
   studio?: StudioService;
   /** Tenants' form overlays the form schema route layers forms with. */
   formOverlays?: FormOverlayStore;
+  /** Whether aggregates a rollup answers read it (default); false always reads the rows. */
+  biRollups?: boolean;
+  /** Server-sent messages to the caller at `GET /api/live`; without it the route is not mounted. */
+  live?: LiveChannel;
 }
 
 const CORE_ORIGINS = ['core'];
@@ -78,7 +83,11 @@ const CORE_ORIGINS = ['core'];
 @Module({})
 export class AppModule {
   static register(deps: AppDependencies): DynamicModule {
-    const crud = BiDependenciesModule.register(CrudDependenciesModule.register(deps), deps.traceDatabase);
+    const crud = BiDependenciesModule.register(
+      CrudDependenciesModule.register(deps),
+      deps.traceDatabase,
+      deps.biRollups ?? true,
+    );
     return {
       module: AppModule,
       imports: [crud, GeneratedModule.register(crud, deps.generatedOrigins ?? CORE_ORIGINS)],

@@ -46,3 +46,4 @@ export {
 export type { BackgroundTask, BackgroundTaskContext } from './bootstrap/background-tasks';
 export { ENGINE_BACKGROUND_TASKS } from './bootstrap/engine-background-tasks';
 export { StudioVersionStore } from './studio/studio-version-store';
+export { rebuildRollups } from './bi/rollup-consumer';

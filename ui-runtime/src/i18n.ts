@@ -258,6 +258,7 @@ const messages = {
     bi: {
       plant: '工厂',
       line: '产线',
+      shift: '班次',
       from: '开始日期',
       to: '结束日期',
       apply: '应用',
@@ -544,6 +545,7 @@ const messages = {
     bi: {
       plant: 'Plant',
       line: 'Line',
+      shift: 'Shift',
       from: 'From',
       to: 'To',
       apply: 'Apply',

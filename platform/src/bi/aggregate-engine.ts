@@ -9,14 +9,21 @@ import { AuthenticationError } from '../security/auth/auth-errors';
 import { authorizeAggregate } from '../security/authorization/authorize-aggregate';
 import type { Principal, SecureContext } from '../security/principal';
 import type { AggregateQuery, AggregateResult, Measure } from './aggregate-query';
+import { CalendarStore } from './calendar-store';
+import { planRollup } from './rollups';
 import { offsetPeriods } from './time-zone';
 
 /**
  * Runs aggregates for the HTTP API, the KPIs and the dashboards: authorize (the list's rules, see
- * authorizeAggregate), compile to one GROUP BY statement, convert the values to API values.
+ * authorizeAggregate), compile to one GROUP BY statement over the rows or, when a rollup answers the
+ * authorized query, over the rollup's cells, and convert the values to API values.
  */
 export class AggregateEngine {
-  constructor(private readonly db: EngineDatabase) {}
+  /** `useRollups: false` always reads the rows (the bench's comparison, and MES_BI_ROLLUPS=off). */
+  constructor(
+    private readonly db: EngineDatabase,
+    private readonly useRollups = true,
+  ) {}
 
   async aggregate(entityName: string, query: AggregateQuery, ctx: RequestContext): Promise<AggregateResult> {
     const principal = principalOf(ctx);
@@ -24,13 +31,19 @@ export class AggregateEngine {
     if (!entity) throw new NotFoundError('entity', entityName);
     const authorized = authorizeAggregate(principal, ctx.model, entityName, query);
     const exec = this.db.executor();
+    const shifts = query.groupBy.some((term) => term.bucket === 'shift')
+      ? await this.calendars(ctx).shifts()
+      : [];
+    const offsets = offsetPeriods(query.timeZone);
+    const plan = this.useRollups ? planRollup(ctx.model, entity, authorized, offsets, shifts) : null;
     const compiled = compileAggregate(
       ctx.model,
-      entity,
-      authorized,
+      plan?.rollup.view ?? entity,
+      plan?.query ?? authorized,
       ctx.tenantId,
       exec.dialect,
-      offsetPeriods(query.timeZone),
+      offsets,
+      shifts,
     );
     const rows = await runCompiled(exec, compiled);
     return {
@@ -49,6 +62,11 @@ export class AggregateEngine {
         return out;
       }),
     };
+  }
+
+  /** The tenant's shifts and working calendars (shift buckets, planned production time). */
+  calendars(ctx: RequestContext): CalendarStore {
+    return new CalendarStore(this.db.executor(), ctx.model, ctx.tenantId);
   }
 }
 

@@ -9,7 +9,7 @@ import { resolvePath } from '../data/field-paths';
 import type { FilterGroup, ListQuery } from '../crud/types';
 import { checkTimeZone } from './time-zone';
 
-export const TIME_BUCKETS = ['hour', 'day', 'week', 'month'] as const;
+export const TIME_BUCKETS = ['hour', 'shift', 'day', 'week', 'month'] as const;
 export type TimeBucket = (typeof TIME_BUCKETS)[number];
 
 export const MEASURE_FUNCTIONS = ['count', 'countDistinct', 'sum', 'avg', 'min', 'max'] as const;
@@ -43,6 +43,10 @@ export interface BasicMeasure {
   field: string | null;
   where: FilterGroup | null;
   compare: FieldComparison | null;
+  /** The field's value is multiplied by this field's (KPI measures: quantity × ideal cycle time). */
+  times?: string | null;
+  /** This field's value is subtracted: hours between two datetimes, or the difference of two numbers. */
+  minus?: string | null;
 }
 
 /** `sum:scrapQuantity/sum:goodQuantity`: numerator ÷ denominator, null when the denominator is 0. */
@@ -163,6 +167,11 @@ export function parseGroupTerm(model: Model, entityName: string, term: string): 
     if (type !== 'datetime' && type !== 'date')
       throw new BadRequestError(
         `groupBy '${term}': a time bucket needs a date or datetime field`,
+        paramError('groupBy', field, 'type'),
+      );
+    if (bucket === 'shift' && type !== 'datetime')
+      throw new BadRequestError(
+        `groupBy '${term}': a shift bucket needs a datetime field`,
         paramError('groupBy', field, 'type'),
       );
   }

@@ -12,6 +12,7 @@ import { holds } from '../security/authorization/access';
 import type { SecureContext } from '../security/principal';
 import type { AggregateEngine } from './aggregate-engine';
 import { DEFAULT_AGGREGATE_LIMIT } from './aggregate-query';
+import { entitiesRead } from './dashboard-invalidation';
 import { KpiEngine, type KpiResult } from './kpi-engine';
 import { WidgetQueries, type AppliedFilters, type SharedFilters } from './widget-query';
 
@@ -21,6 +22,10 @@ export interface DashboardSummary {
   module: string;
   refreshSeconds: number;
   filters: NonNullable<DashboardDef['filters']>;
+  /** Entities the widgets read: a live `dashboard.changed` naming one of them reloads the screen. */
+  entities: string[];
+  /** The caller holds one of the dashboard's `homeFor` roles: their home page shows it. */
+  home: boolean;
 }
 
 export interface WidgetData {
@@ -64,7 +69,7 @@ export class DashboardService {
     return [...ctx.model.dashboards.values()]
       .filter((dashboard) => visible(dashboard, ctx))
       .sort((a, b) => a.dashboard.localeCompare(b.dashboard))
-      .map(summary);
+      .map((dashboard) => summary(dashboard, ctx));
   }
 
   async get(name: string, filters: SharedFilters, ctx: RequestContext): Promise<DashboardData> {
@@ -75,7 +80,7 @@ export class DashboardService {
     const widgets: WidgetData[] = [];
     // One widget at a time: SQLite has one connection, and a dashboard is a handful of statements.
     for (const widget of dashboard.widgets) widgets.push(await this.widget(widget, filters, ctx));
-    return { ...summary(dashboard), widgets };
+    return { ...summary(dashboard, ctx), widgets };
   }
 
   kpi(
@@ -189,16 +194,22 @@ function visible(dashboard: DashboardDef, ctx: RequestContext): boolean {
   return dashboard.roles === undefined || dashboard.roles.some((role) => principal.roles.includes(role));
 }
 
-function summary(dashboard: DashboardDef): DashboardSummary {
+function summary(dashboard: DashboardDef, ctx: RequestContext): DashboardSummary {
   return {
     name: dashboard.dashboard,
     label: dashboard.label,
     module: dashboard.module,
     refreshSeconds: dashboard.refreshSeconds ?? 60,
     filters: dashboard.filters ?? [],
+    entities: [...entitiesRead(dashboard, ctx.model)].sort(),
+    home: (dashboard.homeFor ?? []).some((role) => rolesOf(ctx).includes(role)),
   };
 }
 
 function numberOrNull(value: unknown): number | null {
   return value === null || value === undefined ? null : Number(value);
+}
+
+function rolesOf(ctx: RequestContext): string[] {
+  return (ctx as Partial<SecureContext>).principal?.roles ?? [];
 }

@@ -14,6 +14,7 @@ import { apiPath, convertCondition, UnsupportedConditionError } from './expressi
 export interface SharedFilters {
   plantId: number | null;
   lineId: number | null;
+  shiftId: number | null;
   /** ISO instants; `from` inclusive, `to` exclusive. */
   from: string | null;
   to: string | null;
@@ -26,6 +27,7 @@ export type ListParser = (entity: string, raw: Record<string, unknown>, model: M
 export interface AppliedFilters {
   plant: boolean;
   line: boolean;
+  shift: boolean;
   dateRange: boolean;
 }
 
@@ -56,7 +58,7 @@ export class WidgetQueries {
       if (converted.filter) parts.push(converted.filter);
     }
     const path = (metadataPath: string) => apiPath(this.model, entity, metadataPath.split('.'), metadataPath);
-    const applied: AppliedFilters = { plant: false, line: false, dateRange: false };
+    const applied: AppliedFilters = { plant: false, line: false, shift: false, dateRange: false };
     if (filters.plantId !== null && dimensions?.plant) {
       parts.push({ [path(dimensions.plant)]: { eq: filters.plantId } });
       applied.plant = true;
@@ -64,6 +66,10 @@ export class WidgetQueries {
     if (filters.lineId !== null && dimensions?.line) {
       parts.push({ [path(dimensions.line)]: { eq: filters.lineId } });
       applied.line = true;
+    }
+    if (filters.shiftId !== null && dimensions?.shift) {
+      parts.push({ [path(dimensions.shift)]: { eq: filters.shiftId } });
+      applied.shift = true;
     }
     if ((filters.from !== null || filters.to !== null) && dimensions?.time) {
       const range: Record<string, string> = {};
@@ -89,12 +95,17 @@ export class WidgetQueries {
 
   measure(entity: CompiledEntity, key: string, measure: DashboardMeasure): BasicMeasure {
     const field = measure.field ? this.path(entity, measure.field) : null;
-    if (!measure.where) return { key, fn: measure.fn, field, where: null, compare: null };
+    const arithmetic = {
+      times: measure.times ? this.path(entity, measure.times) : null,
+      minus: measure.minus ? this.path(entity, measure.minus) : null,
+    };
+    if (!measure.where) return { key, fn: measure.fn, field, where: null, compare: null, ...arithmetic };
     const converted = convertCondition(this.model, entity, measure.where);
     return {
       key,
       fn: measure.fn,
       field,
+      ...arithmetic,
       where: converted.filter ? this.filterGroup(entity, converted.filter) : null,
       compare: converted.compare,
     };

@@ -6,6 +6,8 @@
  * outbox and delivers in its own process.
  */
 import type { Logger } from 'pino';
+import type { Model } from '../../../metadata/src/model';
+import { rollupConsumer } from '../bi/rollup-consumer';
 import type { EngineDatabase } from '../data/database';
 import type * as BullMqTransport from '../events/bullmq-transport';
 import type { EventConsumer } from '../events/consumer';
@@ -28,10 +30,14 @@ export function startEventRuntime(
   redisUrl: string | null,
   env: NodeJS.ProcessEnv,
   logger: Logger,
+  model: () => Model,
   /** False in an API-only process: consumers run in `mes worker`. */
   consumeHere = true,
 ): EventRuntime {
-  const consumers: EventConsumer[] = [webhookConsumer({ targets: WebhookTargetPolicy.fromEnv(env) })];
+  const consumers: EventConsumer[] = [
+    webhookConsumer({ targets: WebhookTargetPolicy.fromEnv(env) }),
+    rollupConsumer(model),
+  ];
   const onError = (error: unknown) => logger.error({ err: error }, 'event delivery failed');
   const settings = redisUrl ? { redisUrl, prefix: env.QUEUE_PREFIX?.trim() || 'mes' } : null;
   const consumes = consumeHere && consumersRunHere(env);

@@ -29,6 +29,7 @@ import { MetadataSync } from '../kernel/metadata-sync';
 import { FormOverlayStore } from '../studio/form-overlay-store';
 import { StudioService } from '../studio/studio.service';
 import { StudioVersionStore } from '../studio/studio-version-store';
+import { createLiveChannel, type LiveChannel } from '../events/live-channel';
 import { createLogger } from '../ops/logger';
 import type { ReadinessCheck } from '../ops/health.controller';
 import { assertProductionSecrets } from '../security/production-secrets';
@@ -39,6 +40,8 @@ import { installSensitiveKeyRing } from '../security/crypto/sensitive-fields';
 import type { BackgroundTask } from './background-tasks';
 import { startEventRuntime } from './event-runtime';
 import { startHealthServer } from './health-server';
+import { dashboardInvalidationConsumer } from '../bi/dashboard-invalidation';
+import { prepareRollups } from '../bi/rollup-consumer';
 import { createHttpApp } from './http-app';
 import { databaseCheck, drainCheck, redisCheck } from './readiness';
 import { readYourWritesWindow, recentWriters } from './read-your-writes';
@@ -93,6 +96,8 @@ export interface RunningServer {
   /** Authentication and hardening of the HTTP app (the same options serve any further app on this engine). */
   security: SecurityHttpOptions;
   logger: Logger;
+  /** Messages pushed to the callers' `GET /api/live` streams, on every instance. */
+  live: LiveChannel;
   /** Set when listening. */
   url: string | null;
   /**
@@ -149,8 +154,11 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
           token: env.MES_METRICS_TOKEN?.trim() || null,
           production: env.NODE_ENV === 'production',
           database,
+          model: () => registry.current(),
         },
         recentWriters: writers,
+        biRollups: env.MES_BI_ROLLUPS?.trim() !== 'off',
+        live: engine.live,
       },
       logger,
     );
@@ -250,8 +258,21 @@ async function startEngine(options: StartOptions, role: ProcessRole): Promise<En
       return { registry, security };
     });
     cleanups.push(() => security.close());
-    const events = startEventRuntime(database, config.redisUrl, env, logger, background);
+    const live = createLiveChannel(config.redisUrl, env.QUEUE_PREFIX?.trim() || 'mes', (error) =>
+      logger.warn({ err: error }, 'live channel'),
+    );
+    cleanups.push(() => live.close());
+    await step('rollups ready', () => prepareRollups(database, registry.current()));
+    const events = startEventRuntime(
+      database,
+      config.redisUrl,
+      env,
+      logger,
+      () => registry.current(),
+      background,
+    );
     cleanups.push(() => events.stop());
+    events.consumers.push(dashboardInvalidationConsumer(() => registry.current(), live));
     const sealer = new AuditSealer(database, {
       onError: (error) => logger.error({ err: error }, 'audit sealing failed'),
     });
@@ -330,6 +351,7 @@ async function startEngine(options: StartOptions, role: ProcessRole): Promise<En
       service,
       plugins,
       logger,
+      live,
       database,
       readinessChecks,
       cleanups,
@@ -351,8 +373,8 @@ async function startEngine(options: StartOptions, role: ProcessRole): Promise<En
 }
 
 function publicPart(engine: Engine): Omit<RunningWorker, 'url' | 'close'> {
-  const { config, dataSource, registry, service, plugins, logger } = engine;
-  return { config, dataSource, registry, service, plugins, logger };
+  const { config, dataSource, registry, service, plugins, logger, live } = engine;
+  return { config, dataSource, registry, service, plugins, logger, live };
 }
 
 /** Readiness fails first, the load balancer stops sending, then everything closes (once). */

@@ -14,6 +14,7 @@ import type {
   Measure,
   TimeBucket,
 } from '../bi/aggregate-query';
+import type { ShiftWindow } from '../bi/calendar-store';
 import type { OffsetPeriod } from '../bi/time-zone';
 import type { Dialect } from './dialect';
 import { resolvePath, type LeafRef } from './field-paths';
@@ -91,6 +92,7 @@ export function compileAggregate(
   tenantId: string,
   dialect: Dialect,
   offsets: OffsetPeriod[],
+  shifts: ShiftWindow[] = [],
 ): CompiledAggregate {
   const b = new SqlBuilder(model, dialect, tenantId);
   const joins = new Joins(b, entity);
@@ -100,7 +102,11 @@ export function compileAggregate(
   query.groupBy.forEach((term, i) => {
     const alias = `g${i}`;
     const { sql, leaf } = joins.leaf(term.field);
-    select.push(`${groupExpression(dialect, sql, leaf, term, offsets)} AS ${alias}`);
+    const expression =
+      term.bucket === 'shift'
+        ? shiftBucket(b, sql, offsetMinutes(sql, offsets), shifts)
+        : groupExpression(dialect, sql, leaf, term, offsets);
+    select.push(`${expression} AS ${alias}`);
     columns.set(term.key, alias);
     leaves.set(term.key, leaf);
   });
@@ -145,8 +151,15 @@ function measureExpression(
   const condition = measureCondition(b, joins, entity, measure);
   if (measure.field === null)
     return condition === null ? 'COUNT(*)' : `COUNT(CASE WHEN ${condition} THEN 1 END)`;
-  const { sql, leaf } = joins.leaf(measure.field);
+  const { sql: fieldSql, leaf } = joins.leaf(measure.field);
   leaves.set(measure.key, leaf);
+  let sql = fieldSql;
+  if (measure.minus) {
+    const other = joins.leaf(measure.minus).sql;
+    sql =
+      leaf.columnType === 'datetime' ? hoursBetween(b.dialect, other, fieldSql) : `(${fieldSql} - ${other})`;
+  }
+  if (measure.times) sql = `(${sql} * ${joins.leaf(measure.times).sql})`;
   const value = condition === null ? sql : `CASE WHEN ${condition} THEN ${sql} END`;
   switch (measure.fn) {
     case 'countDistinct':
@@ -162,6 +175,13 @@ function measureExpression(
     case 'count':
       return `COUNT(${value})`;
   }
+}
+
+/** Hours from `from` to `to` (two stored UTC datetimes), fractional; SQLite's Julian days are rounded to the millisecond. */
+function hoursBetween(dialect: Dialect, from: string, to: string): string {
+  return dialect.name === 'sqlite'
+    ? `(ROUND((julianday(${to}) - julianday(${from})) * 86400000.0) / 3600000.0)`
+    : `(TIMESTAMPDIFF(SECOND, ${from}, ${to}) / 3600.0)`;
 }
 
 function measureCondition(
@@ -207,7 +227,43 @@ function offsetMinutes(sql: string, offsets: OffsetPeriod[]): string | null {
   return `(CASE ${branches.join(' ')} ELSE ${offsets[offsets.length - 1].offsetMinutes} END)`;
 }
 
-const FORMATS: Record<Exclude<TimeBucket, 'week'>, string> = {
+/**
+ * `2026-12-01/N`: the production day and code of the shift whose clock window holds the local time.
+ * The hours after midnight of a shift that crosses midnight belong to the day the shift started.
+ * Null outside every shift.
+ */
+function shiftBucket(b: SqlBuilder, sql: string, shift: string | null, shifts: ShiftWindow[]): string {
+  if (shifts.length === 0) return 'NULL';
+  const sqlite = b.dialect.name === 'sqlite';
+  const local =
+    shift === null
+      ? sql
+      : sqlite
+        ? `datetime(${sql}, printf('%+d minutes', ${shift}))`
+        : `DATE_ADD(${sql}, INTERVAL ${shift} MINUTE)`;
+  const minute = sqlite
+    ? `(CAST(strftime('%H', ${local}) AS INTEGER) * 60 + CAST(strftime('%M', ${local}) AS INTEGER))`
+    : `(HOUR(${local}) * 60 + MINUTE(${local}))`;
+  const day = sqlite ? `strftime('%Y-%m-%d', ${local})` : `DATE_FORMAT(${local}, '%Y-%m-%d')`;
+  const dayBefore = sqlite
+    ? `strftime('%Y-%m-%d', ${local}, '-1 day')`
+    : `DATE_FORMAT(DATE_SUB(${local}, INTERVAL 1 DAY), '%Y-%m-%d')`;
+  const label = (dayExpression: string, code: string) =>
+    sqlite ? `${dayExpression} || ${b.bind(`/${code}`)}` : `CONCAT(${dayExpression}, ${b.bind(`/${code}`)})`;
+  const branches = shifts.flatMap((window) =>
+    window.crossesMidnight
+      ? [
+          `WHEN ${minute} >= ${window.startMinute} THEN ${label(day, window.code)}`,
+          `WHEN ${minute} < ${window.endMinute} THEN ${label(dayBefore, window.code)}`,
+        ]
+      : [
+          `WHEN ${minute} >= ${window.startMinute} AND ${minute} < ${window.endMinute} THEN ${label(day, window.code)}`,
+        ],
+  );
+  return `(CASE ${branches.join(' ')} ELSE NULL END)`;
+}
+
+const FORMATS: Record<Exclude<TimeBucket, 'week' | 'shift'>, string> = {
   hour: '%Y-%m-%dT%H:00',
   day: '%Y-%m-%d',
   month: '%Y-%m',
@@ -217,7 +273,7 @@ function sqliteBucket(sql: string, bucket: TimeBucket, shift: string | null): st
   const modifiers = shift === null ? [] : [`printf('%+d minutes', ${shift})`];
   // Weeks start on Monday (ISO 8601) and are labelled by that day.
   if (bucket === 'week') modifiers.push(`'weekday 0'`, `'-6 days'`);
-  const format = bucket === 'week' ? FORMATS.day : FORMATS[bucket];
+  const format = bucket === 'week' || bucket === 'shift' ? FORMATS.day : FORMATS[bucket];
   return `strftime('${format}', ${[sql, ...modifiers].join(', ')})`;
 }
 
@@ -225,5 +281,5 @@ function mysqlBucket(sql: string, bucket: TimeBucket, shift: string | null): str
   const local = shift === null ? sql : `DATE_ADD(${sql}, INTERVAL ${shift} MINUTE)`;
   if (bucket === 'week')
     return `DATE_FORMAT(DATE_SUB(${local}, INTERVAL WEEKDAY(${local}) DAY), '${FORMATS.day}')`;
-  return `DATE_FORMAT(${local}, '${FORMATS[bucket]}')`;
+  return `DATE_FORMAT(${local}, '${FORMATS[bucket === 'shift' ? 'day' : bucket]}')`;
 }

@@ -1,6 +1,6 @@
 /**
  * Prometheus exposition at `/metrics`: HTTP latency by route template and status, outbox queue depth
- * and lag, and the process (memory, CPU, event-loop delay, GC) from prom-client's default collectors.
+ * and lag, audit sealing backlog and lag, database pool use, the Model version, and the process (memory, CPU, event-loop delay, GC) from prom-client's default collectors.
  * The route is public to the router because it checks its own bearer token (`MES_METRICS_TOKEN`):
  * scrapers hold no user account. Without a token it is open outside production and refused in it.
  */
@@ -10,13 +10,16 @@ import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { EngineDatabase } from '../data/database';
 import { deadOutboxCount, pendingOutbox } from '../events/outbox-store';
 import { PUBLIC_ROUTE } from '../security/http/route-access';
+import { OpsMetricsStore } from './ops-metrics-store';
 
 export interface MetricsOptions {
   /** The bearer token scrapers send; null = none configured. */
   token: string | null;
   production: boolean;
-  /** The database whose outbox is measured. */
+  /** The database whose outbox, audit sealing and connection pool are measured. */
   database?: EngineDatabase;
+  /** The Model in service (its version and hash are exported). */
+  model?: () => { version: number; hash: string };
 }
 
 const STARTED_AT = Symbol('metricsStartedAt');
@@ -50,7 +53,11 @@ export function registerMetrics(fastify: FastifyInstance, options: MetricsOption
       );
     done();
   });
-  if (options.database) registerOutboxGauges(registry, options.database);
+  if (options.database) {
+    registerOutboxGauges(registry, options.database);
+    registerDatabaseGauges(registry, new OpsMetricsStore(options.database));
+  }
+  if (options.model) registerModelGauge(registry, options.model);
 
   fastify.get('/metrics', { config: PUBLIC_ROUTE }, async (request: FastifyRequest, reply: FastifyReply) => {
     const refusal = refuse(request, options);
@@ -101,6 +108,54 @@ function registerOutboxGauges(registry: Registry, database: EngineDatabase): voi
     registers: [registry],
     async collect() {
       this.set(await deadOutboxCount(database.executor()));
+    },
+  });
+}
+
+/** Audit sealing backlog and lag, and the MySQL connection pool. */
+function registerDatabaseGauges(registry: Registry, store: OpsMetricsStore): void {
+  new Gauge({
+    name: 'mes_audit_unsealed_records',
+    help: 'Audit records written but not yet sealed into the hash chain',
+    registers: [registry],
+    async collect() {
+      this.set((await store.unsealedAudit()).count);
+    },
+  });
+  new Gauge({
+    name: 'mes_audit_sealing_lag_seconds',
+    help: 'Age of the oldest unsealed audit record (0 when none waits)',
+    registers: [registry],
+    async collect() {
+      const { oldest } = await store.unsealedAudit();
+      this.set(oldest ? Math.max(0, (Date.now() - utcMillis(oldest)) / 1000) : 0);
+    },
+  });
+  new Gauge({
+    name: 'mes_db_pool_connections',
+    help: 'Database pool connections by state (used, idle) and the pool limit (MySQL)',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const usage = store.poolUsage();
+      if (!usage) return;
+      this.set({ state: 'used' }, usage.total - usage.idle);
+      this.set({ state: 'idle' }, usage.idle);
+      this.set({ state: 'limit' }, usage.limit);
+    },
+  });
+}
+
+function registerModelGauge(registry: Registry, model: () => { version: number; hash: string }): void {
+  new Gauge({
+    name: 'mes_model_version',
+    help: 'Version of the metadata Model in service, labelled with its content hash',
+    labelNames: ['hash'],
+    registers: [registry],
+    collect() {
+      const current = model();
+      this.reset();
+      this.set({ hash: current.hash }, current.version);
     },
   });
 }

@@ -1,7 +1,7 @@
 /**
  * `/metrics` on the real server (SQLite): refused without the configured bearer token, and with it a
  * Prometheus exposition holding HTTP latency by route template and status, the outbox depth and lag,
- * and the process collectors; refused in production when no token is configured.
+ * the Model version, the audit sealing backlog and the process collectors; refused in production when no token is configured.
  */
 import Fastify from 'fastify';
 import { registerMetrics } from '../../../platform/src/ops/metrics';
@@ -76,6 +76,14 @@ describe('Prometheus metrics', () => {
     expect(lag).toBeGreaterThanOrEqual(120);
     expect(lag).toBeLessThan(600);
     expect(body).toMatch(/mes_outbox_dead_events \d+\n/);
+  });
+
+  it('reports the Model in service and the audit records waiting to be sealed', async () => {
+    const model = mes.server.registry.current();
+    const body = (await scrape(`Bearer ${TOKEN}`)).body;
+    expect(body).toContain(`mes_model_version{hash="${model.hash}"} ${model.version}\n`);
+    expect(body).toMatch(/^mes_audit_unsealed_records \d+$/m);
+    expect(body).toMatch(/^mes_audit_sealing_lag_seconds [\d.e+-]+$/m);
   });
 
   it('refuses every scrape in production when no token is configured, and is open otherwise', async () => {

@@ -7,7 +7,10 @@ export interface DashboardSummary {
   name: string;
   label: I18n;
   refreshSeconds: number;
-  filters: ('plant' | 'line' | 'dateRange')[];
+  filters: ('plant' | 'line' | 'shift' | 'dateRange')[];
+  entities: string[];
+  /** The signed-in user's home page shows this dashboard. */
+  home: boolean;
 }
 
 export interface DrillDown {
@@ -42,7 +45,7 @@ export interface Widget {
   points?: Point[];
   columns?: { key: string; label: I18n }[];
   rows?: Record<string, unknown>[];
-  applied?: { plant: boolean; line: boolean; dateRange: boolean };
+  applied?: { plant: boolean; line: boolean; shift: boolean; dateRange: boolean };
   drillDown?: DrillDown;
   error?: { code: string; message: string };
 }
@@ -54,6 +57,7 @@ export interface Dashboard extends DashboardSummary {
 export interface DashboardFilters {
   plant?: number | null;
   line?: number | null;
+  shift?: number | null;
   from?: string | null;
   to?: string | null;
 }

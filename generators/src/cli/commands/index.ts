@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import * as audit from './audit';
 import * as backupCommands from './backup';
+import * as bi from './bi';
 import * as generate from './generate';
 import * as keys from './keys';
 import * as metadata from './metadata';
@@ -29,6 +30,7 @@ export const COMMANDS: readonly CommandModule[] = [
   worker,
   audit,
   backupCommands,
+  bi,
   keys,
   plugin,
   users,

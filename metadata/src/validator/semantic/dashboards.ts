@@ -14,13 +14,14 @@ export function checkDashboards(ctx: SemanticContext): void {
     for (const name of Object.keys(def.kpis ?? {})) kpis.add(name);
   const declaredKpis = new Set<string>();
   for (const { document, def } of ctx.documentsOf('dashboard')) {
-    (def.roles ?? []).forEach((role, i) => {
-      if (!ctx.isDeclared('role', role)) {
-        ctx.report(document, pointer('roles', i), 'unknown-role', `role \`${role}\` does not exist`, {
-          hint: didYouMean(role, ctx.namesOf('role')),
-        });
-      }
-    });
+    for (const key of ['roles', 'homeFor'] as const)
+      (def[key] ?? []).forEach((role, i) => {
+        if (!ctx.isDeclared('role', role)) {
+          ctx.report(document, pointer(key, i), 'unknown-role', `role \`${role}\` does not exist`, {
+            hint: didYouMean(role, ctx.namesOf('role')),
+          });
+        }
+      });
     for (const [name, kpi] of Object.entries(def.kpis ?? {})) {
       const at: At = (...segments) => pointer('kpis', name, ...segments);
       if (declaredKpis.has(name))
@@ -35,25 +36,89 @@ export function checkDashboards(ctx: SemanticContext): void {
         ...(kpi.numerator ?? []).map((m, i) => ({ m, path: at('numerator', i) })),
         ...(kpi.denominator ?? []).map((m, i) => ({ m, path: at('denominator', i) })),
         ...(kpi.value ? [{ m: kpi.value, path: at('value') }] : []),
+        ...(['good', 'total', 'idealSeconds'] as const).flatMap((part) =>
+          (kpi.oee?.[part] ?? []).map((m, i) => ({ m, path: at('oee', part, i) })),
+        ),
       ];
       for (const { m, path } of named)
         if (!measureNames.includes(m))
           ctx.report(document, path, 'dashboard-field', `measure \`${m}\` is not declared by the KPI`, {
             hint: didYouMean(m, measureNames),
           });
-      const kinds = [kpi.numerator || kpi.denominator, kpi.value, kpi.ageing].filter(Boolean).length;
+      const kinds = [kpi.numerator || kpi.denominator, kpi.value, kpi.ageing, kpi.oee].filter(Boolean).length;
       if (kinds !== 1 || (kpi.numerator === undefined) !== (kpi.denominator === undefined))
         ctx.report(
           document,
           at(),
           'dashboard-field',
-          'a KPI has either `numerator` and `denominator`, or `value`, or `ageing`',
+          'a KPI has either `numerator` and `denominator`, or `value`, or `ageing`, or `oee`',
         );
+      if (kpi.oee) {
+        const downtime = kpi.oee.downtime;
+        const downtimeAt: At = (...segments) => at('oee', 'downtime', ...segments);
+        const downtimeEntity = requireEntity(ctx, document, downtimeAt('entity'), downtime.entity);
+        if (downtimeEntity) {
+          checkMeasure(
+            ctx,
+            document,
+            (...s) => downtimeAt('minutes', ...s),
+            downtimeEntity,
+            downtime.minutes,
+          );
+          checkMeasure(
+            ctx,
+            document,
+            (...s) => downtimeAt('failures', ...s),
+            downtimeEntity,
+            downtime.failures,
+          );
+          if (downtime.filter)
+            checkExpression(ctx, document, downtimeAt('filter'), downtime.filter, downtimeEntity);
+          checkDimensions(ctx, document, downtimeAt, downtimeEntity, downtime.dimensions);
+        }
+        if (
+          !kpi.dimensions?.time ||
+          !kpi.dimensions.line ||
+          !downtime.dimensions.time ||
+          !downtime.dimensions.line
+        )
+          ctx.report(
+            document,
+            at('oee'),
+            'dashboard-field',
+            'an OEE KPI needs `time` and `line` dimensions for its output and its downtime',
+          );
+      }
       if (kpi.ageing)
         requireFieldPath(ctx, document, at('ageing', 'field'), entity, kpi.ageing.field, 'dashboard-field');
       if (kpi.filter) checkExpression(ctx, document, at('filter'), kpi.filter, entity);
       checkGroupBy(ctx, document, at, entity, kpi.groupBy);
       checkDimensions(ctx, document, at, entity, kpi.dimensions);
+    }
+    for (const [name, rollup] of Object.entries(def.rollups ?? {})) {
+      const at: At = (...segments) => pointer('rollups', name, ...segments);
+      const entity = requireEntity(ctx, document, at('entity'), rollup.entity);
+      if (!entity) continue;
+      const fieldOf = (field: string, path: string, types: readonly string[], what: string) => {
+        const declared = entity.fields[field];
+        if (!declared || !types.includes(declared.type))
+          ctx.report(
+            document,
+            path,
+            'dashboard-field',
+            `rollup ${what} \`${field}\` must be a ${types.join(' or ')} field of \`${rollup.entity}\``,
+          );
+      };
+      fieldOf(rollup.time, at('time'), ['datetime'], 'time');
+      rollup.dimensions.forEach((field, i) =>
+        fieldOf(
+          field,
+          at('dimensions', i),
+          ['relation', 'enum', 'string', 'boolean', 'integer'],
+          'dimension',
+        ),
+      );
+      rollup.sums.forEach((field, i) => fieldOf(field, at('sums', i), ['decimal', 'integer'], 'sum'));
     }
     const ids = new Set<string>();
     def.widgets.forEach((widget, index) => {
@@ -107,6 +172,8 @@ function checkMeasure(
   else if (measure.fn !== 'count')
     ctx.report(document, at(), 'dashboard-field', `measure \`${measure.fn}\` needs a \`field\``);
   if (measure.where) checkExpression(ctx, document, at('where'), measure.where, entity);
+  if (measure.times) requireFieldPath(ctx, document, at('times'), entity, measure.times, 'dashboard-field');
+  if (measure.minus) requireFieldPath(ctx, document, at('minus'), entity, measure.minus, 'dashboard-field');
 }
 
 function checkGroupBy(

@@ -10,9 +10,13 @@ import { AGGREGATE_ENGINE } from './tokens';
  */
 @Module({})
 export class BiDependenciesModule {
-  static register(crud: Type<unknown> | DynamicModule, database: EngineDatabase | undefined): DynamicModule {
+  static register(
+    crud: Type<unknown> | DynamicModule,
+    database: EngineDatabase | undefined,
+    useRollups = true,
+  ): DynamicModule {
     const providers = database
-      ? [{ provide: AGGREGATE_ENGINE, useValue: new AggregateEngine(database) }]
+      ? [{ provide: AGGREGATE_ENGINE, useValue: new AggregateEngine(database, useRollups) }]
       : [];
     return {
       module: BiDependenciesModule,

@@ -1,6 +1,6 @@
 /**
  * `/api/bi`: the dashboards the caller may see, one dashboard with its widgets' data under the shared
- * filters (plant, line, date range), and the KPI library with one KPI's value and points.
+ * filters (plant, line, shift, date range), and the KPI library with one KPI's value and points.
  */
 import { Controller, Get, Inject, Optional, Param, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
@@ -18,7 +18,7 @@ import { checkTimeZone, offsetPeriods } from '../time-zone';
 import type { SharedFilters } from '../widget-query';
 import { AGGREGATE_ENGINE } from './tokens';
 
-const FILTER_KEYS = new Set(['plant', 'line', 'from', 'to', 'tz']);
+const FILTER_KEYS = new Set(['plant', 'line', 'shift', 'from', 'to', 'tz']);
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export interface KpiSummary {
@@ -103,6 +103,7 @@ export class BiController {
         throw new BadRequestError(`Unknown query parameter '${key}'`, paramError(key, 'unknown'));
     const plantId = id(query.plant, 'plant');
     const lineId = id(query.line, 'line');
+    const shiftId = id(query.shift, 'shift');
     let timeZone = 'UTC';
     if (query.tz !== undefined) timeZone = checkTimeZone(text(query.tz, 'tz'), 'tz');
     else if (plantId !== null) {
@@ -114,7 +115,7 @@ export class BiController {
     const to = instant(query.to, 'to', timeZone);
     if (from !== null && to !== null && from >= to)
       throw new BadRequestError('to must be after from', paramError('to', 'after'));
-    return { plantId, lineId, from, to, timeZone };
+    return { plantId, lineId, shiftId, from, to, timeZone };
   }
 }
 

@@ -28,7 +28,8 @@ function measurePaths(measure: Measure): { path: string; where: string }[] {
   if (measure.fn === 'ratio')
     return [...measurePaths(measure.numerator), ...measurePaths(measure.denominator)];
   const paths: { path: string; where: string }[] = [];
-  if (measure.field !== null) paths.push({ path: measure.field, where: 'measures' });
+  for (const path of [measure.field, measure.times, measure.minus])
+    if (path) paths.push({ path, where: 'measures' });
   if (measure.where) walkFilter(measure.where, (path) => paths.push({ path, where: 'measures' }));
   if (measure.compare)
     paths.push(

@@ -1,0 +1,72 @@
+/**
+ * Dashboards in the browser on the demo plant, as the production planner: the home page is the
+ * production dashboard; a card drills down to the filtered record list; a work order released
+ * elsewhere moves the active work orders card through the live channel (the dashboard's own refresh
+ * timer is 30 s, the wait here ends long before it).
+ */
+import type { Page } from 'playwright-core';
+import { DEMO_PASSWORD, startHarness, type BrowserHarness } from './browser-harness';
+
+let harness: BrowserHarness;
+
+beforeAll(async () => {
+  harness = await startHarness();
+}, 120_000);
+
+afterAll(async () => {
+  await harness?.close();
+});
+
+async function signIn(page: Page, username: string): Promise<void> {
+  await page.goto(`${harness.baseUrl}/login`);
+  await page.fill('#login-username', username);
+  await page.fill('#login-password', DEMO_PASSWORD);
+  await page.click('.mes-login-submit');
+  await page.waitForSelector('.mes-shell');
+}
+
+const cardValue = (page: Page, widget: string) =>
+  page.locator(`[data-widget="${widget}"] .mes-kpi-value`).innerText();
+
+test('the planner lands on the production dashboard and drills down from a KPI card', async () => {
+  const { page } = harness;
+  await signIn(page, 'planner');
+  await page.waitForSelector('[data-view="dashboard"] [data-widget="scrap"] .mes-kpi-value');
+  await page.waitForSelector('[data-widget="output_by_day"] canvas');
+  await harness.screenshot('bi-home-planner');
+  expect(await page.locator('[data-widget="wip_by_status"]').count()).toBe(1);
+
+  await page.click('[data-widget="active_work_orders"] .mes-kpi');
+  await page.waitForURL(/\/e\/work-orders\?filter=/);
+  const filter = new URL(page.url()).searchParams.get('filter') ?? '';
+  expect(JSON.parse(filter)).toEqual({
+    and: [{ and: [{ and: [{ status: { in: ['RELEASED', 'IN_PROGRESS', 'ON_HOLD'] } }] }] }],
+  });
+  await page.waitForSelector('.mes-list-table .el-table__row');
+  await harness.screenshot('bi-drill-down');
+});
+
+test('a released work order moves the dashboard without a reload', async () => {
+  const { page } = harness;
+  await page.goto(`${harness.baseUrl}/dashboards/production`);
+  await page.waitForSelector('[data-widget="active_work_orders"] .mes-kpi-value');
+  const before = Number((await cardValue(page, 'active_work_orders')).replace(/[^\d]/g, ''));
+  expect(before).toBeGreaterThan(0);
+  const [item] = await harness
+    .apiGet<{ items: { id: number }[] }>('/api/items?pageSize=1&filter[itemType][eq]=FINISHED')
+    .then((page) => page.items);
+  const [line] = await harness
+    .apiGet<{ items: { id: number }[] }>('/api/production-lines?pageSize=1')
+    .then((page) => page.items);
+  const order = await harness.apiSend<{ id: number }>('POST', '/api/work-orders', {
+    itemId: item.id,
+    lineId: line.id,
+    plannedQuantity: 5,
+    plannedStart: '2026-12-01T08:00:00Z',
+  });
+  await harness.apiSend('POST', `/api/work-orders/${order.id}/actions/release`, {});
+  await page
+    .locator('[data-widget="active_work_orders"] .mes-kpi-value', { hasText: new RegExp(`^${before + 1}$`) })
+    .waitFor({ timeout: 15_000 });
+  await harness.screenshot('bi-live-refresh');
+});
