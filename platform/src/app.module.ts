@@ -10,6 +10,7 @@ import { EntityController } from './crud/http/entity.controller';
 import type { EntityService } from './crud/entity.service';
 import type { EntityOperations } from './crud/types';
 import type { EngineDatabase } from './data/database';
+import type { LiveChannel } from './events/live-channel';
 import { WEBHOOK_DATABASE, WebhookAdminController } from './events/http/webhook-admin.controller';
 import { GeneratedModule } from './generated/generated.module';
 import type { ModelRegistry } from './kernel/model-registry';
@@ -63,6 +64,8 @@ export interface AppDependencies {
   studio?: StudioService;
   /** Tenants' form overlays the form schema route layers forms with. */
   formOverlays?: FormOverlayStore;
+  /** Server-sent messages to the caller at `GET /api/live`; without it the route is not mounted. */
+  live?: LiveChannel;
 }
 
 const CORE_ORIGINS = ['core'];

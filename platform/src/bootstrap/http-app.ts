@@ -15,6 +15,7 @@ import { AppModule, type AppDependencies } from '../app.module';
 import type { HttpLimits, TrustProxy } from '../config/app-config';
 import { ApiExceptionFilter, sendError } from '../crud/http/api-exception.filter';
 import { CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE } from '../crud/http/table-reader';
+import { registerLiveRoute } from '../events/http/live-route';
 import { registerApiDocs } from '../openapi/api-docs';
 import { PinoNestLogger } from '../ops/logger';
 import { registerSecurity } from '../security/http/register-security';
@@ -109,6 +110,7 @@ export async function createHttpApp(deps: AppDependencies, logger: Logger): Prom
   await registerSecurity(fastify, deps.security);
   if (deps.recentWriters) registerReadScopes(fastify, deps.recentWriters);
   if (deps.metrics) registerMetrics(fastify, deps.metrics);
+  if (deps.live) registerLiveRoute(fastify, deps.live);
   registerApiDocs(fastify, deps.models, () => deps.plugins?.runtime?.routeTable() ?? []);
   app.useGlobalFilters(new ApiExceptionFilter());
   await app.init();

@@ -29,6 +29,7 @@ import { MetadataSync } from '../kernel/metadata-sync';
 import { FormOverlayStore } from '../studio/form-overlay-store';
 import { StudioService } from '../studio/studio.service';
 import { StudioVersionStore } from '../studio/studio-version-store';
+import { createLiveChannel, type LiveChannel } from '../events/live-channel';
 import { createLogger } from '../ops/logger';
 import type { ReadinessCheck } from '../ops/health.controller';
 import { assertProductionSecrets } from '../security/production-secrets';
@@ -93,6 +94,8 @@ export interface RunningServer {
   /** Authentication and hardening of the HTTP app (the same options serve any further app on this engine). */
   security: SecurityHttpOptions;
   logger: Logger;
+  /** Messages pushed to the callers' `GET /api/live` streams, on every instance. */
+  live: LiveChannel;
   /** Set when listening. */
   url: string | null;
   /**
@@ -151,6 +154,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
           database,
         },
         recentWriters: writers,
+        live: engine.live,
       },
       logger,
     );
@@ -250,6 +254,10 @@ async function startEngine(options: StartOptions, role: ProcessRole): Promise<En
       return { registry, security };
     });
     cleanups.push(() => security.close());
+    const live = createLiveChannel(config.redisUrl, env.QUEUE_PREFIX?.trim() || 'mes', (error) =>
+      logger.warn({ err: error }, 'live channel'),
+    );
+    cleanups.push(() => live.close());
     const events = startEventRuntime(database, config.redisUrl, env, logger, background);
     cleanups.push(() => events.stop());
     const sealer = new AuditSealer(database, {
@@ -330,6 +338,7 @@ async function startEngine(options: StartOptions, role: ProcessRole): Promise<En
       service,
       plugins,
       logger,
+      live,
       database,
       readinessChecks,
       cleanups,
@@ -351,8 +360,8 @@ async function startEngine(options: StartOptions, role: ProcessRole): Promise<En
 }
 
 function publicPart(engine: Engine): Omit<RunningWorker, 'url' | 'close'> {
-  const { config, dataSource, registry, service, plugins, logger } = engine;
-  return { config, dataSource, registry, service, plugins, logger };
+  const { config, dataSource, registry, service, plugins, logger, live } = engine;
+  return { config, dataSource, registry, service, plugins, logger, live };
 }
 
 /** Readiness fails first, the load balancer stops sending, then everything closes (once). */
