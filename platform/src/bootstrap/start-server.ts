@@ -38,6 +38,7 @@ import type { SecurityHttpOptions } from '../security/http/register-security';
 import { loadKeyRing } from '../security/crypto/key-ring';
 import { installSensitiveKeyRing } from '../security/crypto/sensitive-fields';
 import type { BackgroundTask } from './background-tasks';
+import { startAutomation, type AutomationRuntime } from './automation-runtime';
 import { startEventRuntime } from './event-runtime';
 import { startHealthServer } from './health-server';
 import { createHttpApp } from './http-app';
@@ -96,6 +97,8 @@ export interface RunningServer {
   logger: Logger;
   /** Messages pushed to the callers' `GET /api/live` streams, on every instance. */
   live: LiveChannel;
+  /** Rules, timers, notifications. */
+  automation: AutomationRuntime;
   /** Set when listening. */
   url: string | null;
   /**
@@ -155,6 +158,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         },
         recentWriters: writers,
         live: engine.live,
+        automation: engine.automation,
       },
       logger,
     );
@@ -274,6 +278,19 @@ async function startEngine(options: StartOptions, role: ProcessRole): Promise<En
       },
       security.credentials,
     );
+    const automation = startAutomation({
+      database,
+      service,
+      operations: security.operations,
+      workflows,
+      registry,
+      live,
+      env,
+      logger,
+      defaultTenant: config.defaultTenant,
+      background,
+    });
+    cleanups.push(() => automation.stop());
     // The server code of the enabled plugins: hooks, subscribers, routes and jobs.
     const pluginRuntime = new PluginRuntime({
       ...pluginConfig,
@@ -339,6 +356,7 @@ async function startEngine(options: StartOptions, role: ProcessRole): Promise<En
       plugins,
       logger,
       live,
+      automation,
       database,
       readinessChecks,
       cleanups,
@@ -360,8 +378,8 @@ async function startEngine(options: StartOptions, role: ProcessRole): Promise<En
 }
 
 function publicPart(engine: Engine): Omit<RunningWorker, 'url' | 'close'> {
-  const { config, dataSource, registry, service, plugins, logger, live } = engine;
-  return { config, dataSource, registry, service, plugins, logger, live };
+  const { config, dataSource, registry, service, plugins, logger, live, automation } = engine;
+  return { config, dataSource, registry, service, plugins, logger, live, automation };
 }
 
 /** Readiness fails first, the load balancer stops sending, then everything closes (once). */

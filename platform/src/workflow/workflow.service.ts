@@ -138,6 +138,19 @@ export interface WorkflowServiceOptions {
  * record's hooks see action `transition`, and the outbox and audit writers record its events and
  * audit record. Instance and history rows are written in the same transaction.
  */
+/** An approval the caller may vote on. */
+export interface VotableApproval {
+  approvalId: number;
+  entity: string;
+  recordId: number;
+  action: string;
+  requester: string;
+  reason: string | null;
+  requestedAt: string;
+  approvals: number;
+  required: number;
+}
+
 export class WorkflowService {
   private readonly store = new WorkflowStore();
 
@@ -204,69 +217,86 @@ export class WorkflowService {
     body: ActionBody,
     client: SignatureClient = {},
   ): Promise<ActionResult> {
-    const rt = runtimeOf(ctx.model).entity(entity);
     const ref: RecordRef = { tenant: ctx.tenantId, entity, recordId: id };
     // Before the transaction: a failed signature is counted and audited, not rolled back with it.
     const signed = await this.verifySignature(ctx, actor, ref, action, body, client);
-    return this.records.transaction(async (tx) => {
-      const current = await this.records.current(tx, entity, id, ctx, 'read');
-      const { row, record: before } = current;
-      if (body.version !== undefined && Number(row.version) !== body.version) {
-        throw new ConflictError(entity, id, Number(row.version), body.version);
-      }
-      await this.pin(tx, ctx, ref, this.toMetadata(rt.entity, before));
-      const { workflows } = await this.workflowsOf(tx, ctx, ref);
-      const pending = await this.store.pendingApproval(tx, ref, action);
-      if (pending) return this.vote(tx, ctx, actor, rt.entity, ref, current, workflows, pending, body);
+    return this.records.transaction((tx) => this.fireIn(tx, ctx, actor, entity, id, action, body, signed));
+  }
 
-      const { workflow, transition } = findTransition(workflows, action);
-      const sent = this.callerFields(rt, transition, body.fields ?? {}, Number(row.version), ctx);
-      const request: TransitionRequest = {
-        action,
-        reason: body.reason ?? null,
-        fields: this.toMetadata(rt.entity, sent),
-        signed,
-      };
-      const plan = planTransition({
-        workflows,
-        record: await this.expressionRecord(tx, ctx, rt.entity, before, workflows),
-        actor,
-        request,
-        now: new Date(),
-        apiNameOf: (field) => this.apiNameOf(rt.entity, field),
-      });
-      // The caller's field rules and row scope are those of the grant that fires the transition.
-      const grant = grantedAction(entity, permissionOf(workflow, transition));
-      if (Object.keys(sent).length > 0) ctx.access?.checkFields(entity, grant, sent);
-      if (!(await this.records.inScope(tx, entity, id, ctx, grant))) throw new NotFoundError(entity, id);
-      if (plan.needsApproval) {
-        const required = plan.transition.approval!.required;
-        await this.store.requestApproval(tx, ref, {
-          def: plan.workflow,
-          action,
-          requester: actor.userId,
-          reason: request.reason ?? null,
-          fields: { ...request.fields },
-          required,
-        });
-        return {
-          status: 'PENDING_APPROVAL' as const,
-          action,
-          from: plan.from,
-          to: plan.to,
-          record: before,
-          approvals: { approvals: 0, required },
-        };
-      }
-      const changeCtx = { ...ctx, userId: actor.userId };
-      const record = await this.apply(tx, changeCtx, rt.entity, ref, current, plan, {
-        reason: request.reason ?? null,
-        signed,
-        approvalId: null,
-        scopeAction: grant,
-      });
-      return { status: 'APPLIED' as const, action, from: plan.from, to: plan.to, record };
+  /**
+   * Fires an action inside the caller's transaction, for the engine's own changes (a rule's
+   * transition commits with the rule run's progress). No e-signature is collected here: `signed`
+   * says whether the caller verified one.
+   */
+  async fireIn(
+    tx: SqlExecutor,
+    ctx: RequestContext,
+    actor: WorkflowActor,
+    entity: string,
+    id: number,
+    action: string,
+    body: ActionBody,
+    signed = false,
+  ): Promise<ActionResult> {
+    const rt = runtimeOf(ctx.model).entity(entity);
+    const ref: RecordRef = { tenant: ctx.tenantId, entity, recordId: id };
+    const current = await this.records.current(tx, entity, id, ctx, 'read');
+    const { row, record: before } = current;
+    if (body.version !== undefined && Number(row.version) !== body.version) {
+      throw new ConflictError(entity, id, Number(row.version), body.version);
+    }
+    await this.pin(tx, ctx, ref, this.toMetadata(rt.entity, before));
+    const { workflows } = await this.workflowsOf(tx, ctx, ref);
+    const pending = await this.store.pendingApproval(tx, ref, action);
+    if (pending) return this.vote(tx, ctx, actor, rt.entity, ref, current, workflows, pending, body);
+
+    const { workflow, transition } = findTransition(workflows, action);
+    const sent = this.callerFields(rt, transition, body.fields ?? {}, Number(row.version), ctx);
+    const request: TransitionRequest = {
+      action,
+      reason: body.reason ?? null,
+      fields: this.toMetadata(rt.entity, sent),
+      signed,
+    };
+    const plan = planTransition({
+      workflows,
+      record: await this.expressionRecord(tx, ctx, rt.entity, before, workflows),
+      actor,
+      request,
+      now: new Date(),
+      apiNameOf: (field) => this.apiNameOf(rt.entity, field),
     });
+    // The caller's field rules and row scope are those of the grant that fires the transition.
+    const grant = grantedAction(entity, permissionOf(workflow, transition));
+    if (Object.keys(sent).length > 0) ctx.access?.checkFields(entity, grant, sent);
+    if (!(await this.records.inScope(tx, entity, id, ctx, grant))) throw new NotFoundError(entity, id);
+    if (plan.needsApproval) {
+      const required = plan.transition.approval!.required;
+      await this.store.requestApproval(tx, ref, {
+        def: plan.workflow,
+        action,
+        requester: actor.userId,
+        reason: request.reason ?? null,
+        fields: { ...request.fields },
+        required,
+      });
+      return {
+        status: 'PENDING_APPROVAL' as const,
+        action,
+        from: plan.from,
+        to: plan.to,
+        record: before,
+        approvals: { approvals: 0, required },
+      };
+    }
+    const changeCtx = { ...ctx, userId: actor.userId };
+    const record = await this.apply(tx, changeCtx, rt.entity, ref, current, plan, {
+      reason: request.reason ?? null,
+      signed,
+      approvalId: null,
+      scopeAction: grant,
+    });
+    return { status: 'APPLIED' as const, action, from: plan.from, to: plan.to, record };
   }
 
   /**
@@ -346,6 +376,31 @@ export class WorkflowService {
       }
     }
     return actions;
+  }
+
+  /** Open approvals of the tenant the actor may vote on now (the task inbox). */
+  async votableApprovals(ctx: RequestContext, actor: WorkflowActor, limit = 200): Promise<VotableApproval[]> {
+    const sql = this.db.executor();
+    const votable: VotableApproval[] = [];
+    for (const pending of await this.store.openApprovals(sql, ctx.tenantId, limit)) {
+      const def =
+        (await this.store.definition(sql, pending.workflow, pending.workflowVersion)) ??
+        ctx.model.workflows.get(pending.workflow);
+      const approval = def?.transitions.find((t) => t.action === pending.action)?.approval;
+      if (!approval || !mayVote(approval, pending, actor)) continue;
+      votable.push({
+        approvalId: pending.id,
+        entity: pending.entity,
+        recordId: pending.recordId,
+        action: pending.action,
+        requester: pending.requester,
+        reason: pending.reason,
+        requestedAt: pending.requestedAt,
+        approvals: pending.votes.filter((vote) => vote.decision === 'approve').length,
+        required: pending.required,
+      });
+    }
+    return votable;
   }
 
   async history(ctx: RequestContext, entity: string, id: number): Promise<HistoryRow[]> {
