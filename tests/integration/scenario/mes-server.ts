@@ -56,7 +56,11 @@ export interface MesServer {
   stop(): Promise<void>;
 }
 
-export async function startMesServer(dialect: ScenarioDialect, suite: string): Promise<MesServer> {
+export async function startMesServer(
+  dialect: ScenarioDialect,
+  suite: string,
+  extraEnv: Record<string, string> = {},
+): Promise<MesServer> {
   const unique = `${suite}_${process.pid}_${Date.now() % 100000}`;
   let dropDatabase: () => Promise<void>;
   const env: Record<string, string> = {
@@ -65,6 +69,7 @@ export async function startMesServer(dialect: ScenarioDialect, suite: string): P
     MES_JWT_SECRET: 'jwt-secret-for-tests-0123456789abcdef',
     // The test's webhook receiver listens on loopback, which webhooks may only target when allowed.
     MES_WEBHOOK_ALLOW_HOSTS: RECEIVER_HOST,
+    ...extraEnv,
   };
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), `mes-${suite}-`));
