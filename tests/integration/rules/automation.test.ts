@@ -287,6 +287,85 @@ describe('automation (SQLite)', () => {
     ).toEqual(['email:SENT', 'in_app:SENT']);
   });
 
+  it('holds the work order and alerts the line supervisor when the IPQC failure rate passes 20 % (DOMAIN.md §15 scenario 10)', async () => {
+    const uom = await mes.create('admin', '/api/units', { uomCode: 'A-PCS', uomName: 'Pieces' });
+    const plant = await mes.create('admin', '/api/plants', { plantCode: 'A-P1', plantName: 'Plant A' });
+    const line = await mes.create('admin', '/api/production-lines', {
+      lineCode: 'AU01',
+      lineName: 'Line A',
+      plantId: plant.id,
+      supervisorId: mes.userIds.planner,
+    });
+    const product = await mes.create('admin', '/api/items', {
+      itemName: 'Meter',
+      itemType: 'FINISHED',
+      uomId: uom.id,
+    });
+    const order = await mes.create('planner', '/api/work-orders', {
+      itemId: product.id,
+      lineId: line.id,
+      plannedQuantity: 50,
+      plannedStart: new Date().toISOString(),
+    });
+    const orderUrl = `/api/work-orders/${order.id}`;
+    await mes.act('planner', `${orderUrl}/actions/release`);
+    // The line's operator starts production (an administrator here: no operator works on this line).
+    await mes.act('admin', `${orderUrl}/actions/start`);
+
+    const inspect = async (outcome: 'pass' | 'fail') => {
+      const inspection = await mes.create('inspector', '/api/inspections', {
+        inspectionType: 'IPQC',
+        refType: 'WO',
+        refId: String(order.woNo),
+        workOrderId: order.id,
+        inspectorId: mes.userIds.inspector,
+        inspectionDate: new Date().toISOString(),
+        sampleSize: 5,
+      });
+      const url = `/api/inspections/${inspection.id}`;
+      await mes.act('inspector', `${url}/actions/start`);
+      if (outcome === 'pass') await mes.act('inspector', `${url}/actions/pass`);
+      else
+        await mes.act('inspector', `${url}/actions/fail`, {
+          fields: { defectQuantity: 1, failureReason: 'Cold joints', problemSeverity: 'HIGH' },
+        });
+      await runner().round();
+      return Number(inspection.id);
+    };
+    for (let i = 0; i < 4; i++) await inspect('pass');
+    const first = await inspect('fail');
+    // 1 of 5 failed: 20 %, not above the threshold.
+    expect((await jobsOf('ipqc_failure_rate_hold')).map((j) => [j.record_id, j.status])).toEqual([
+      [first, 'SKIPPED'],
+    ]);
+    expect((await mes.get('planner', orderUrl)).status).toBe('IN_PROGRESS');
+
+    const second = await inspect('fail');
+    expect((await jobsOf('ipqc_failure_rate_hold')).map((j) => [j.record_id, j.status])).toEqual([
+      [first, 'SKIPPED'],
+      [second, 'DONE'],
+    ]);
+    expect((await mes.get('planner', orderUrl)).status).toBe('ON_HOLD');
+    const alerts = await mes.call('planner', 'GET', `/api/alert-events?filter[sourceId]=${second}`);
+    const alert = alerts.json().data.items[0];
+    expect(alert).toEqual(
+      expect.objectContaining({
+        alertType: 'QUALITY',
+        severity: 'CRITICAL',
+        status: 'ACTIVE',
+        assigneeId: mes.userIds.planner,
+      }),
+    );
+    expect(Number(alert.currentValue)).toBeCloseTo(2 / 6, 3);
+    const bell = (await mes.call('planner', 'GET', '/api/me/notifications?unread=true')).json().data;
+    expect(bell.map((n: { title: string }) => n.title)).toContain(
+      `Work order ${String(order.woNo)} on hold: IPQC failures`,
+    );
+    // After the fix the supervisor resumes the order.
+    await mes.act('planner', `${orderUrl}/actions/resume`);
+    expect((await mes.get('planner', orderUrl)).status).toBe('IN_PROGRESS');
+  });
+
   it('keeps e-mail off for a user who switched it off', async () => {
     const response = await mes.call('inspector', 'PUT' as 'PATCH', '/api/me/notification-preferences', {
       email: false,
