@@ -26,7 +26,15 @@ export function chainLink(rule: string, entity: string, recordId: number | null)
   return `${rule}:${entity}:${recordId ?? '-'}`;
 }
 
-interface Change {
+/** Why a run may not be queued at the end of this chain (too deep, or a cycle); null when it may. */
+export function chainProblem(chain: readonly string[], link: string): string | null {
+  if (chain.length >= MAX_RULE_DEPTH)
+    return `rule chain deeper than ${MAX_RULE_DEPTH}: ${[...chain, link].join(' → ')}`;
+  if (chain.includes(link)) return `rule cycle: ${[...chain, link].join(' → ')}`;
+  return null;
+}
+
+export interface Change {
   action: WriteAction;
   transition?: TransitionChange;
   previous: RuleRecord | null;
@@ -160,13 +168,7 @@ export class RuleHooks {
     dueMs = Date.now(),
   ): Promise<void> {
     const chain = ruleChain.getStore() ?? [];
-    const link = chainLink(def.rule, def.entity, recordId);
-    const problem =
-      chain.length >= MAX_RULE_DEPTH
-        ? `rule chain deeper than ${MAX_RULE_DEPTH}: ${[...chain, link].join(' → ')}`
-        : chain.includes(link)
-          ? `rule cycle: ${[...chain, link].join(' → ')}`
-          : null;
+    const problem = chainProblem(chain, chainLink(def.rule, def.entity, recordId));
     const payload: JobPayload = { previous, actorId: ctx.userId, chain };
     await this.jobs.insert(tx, {
       tenantId: ctx.tenantId,

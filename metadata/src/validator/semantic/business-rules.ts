@@ -129,6 +129,18 @@ function checkAction(
       checkExpression(ctx, document, at('alert', 'value'), action.alert.value, entity, 0, measures);
   }
   if ('notify' in action)
+    for (const [position, role] of (action.notify.roles ?? []).entries())
+      if (!ctx.set.roles.has(role))
+        ctx.report(
+          document,
+          at('notify', 'roles', String(position)),
+          'unknown-role',
+          `role \`${role}\` does not exist`,
+          {
+            hint: didYouMean(role, [...ctx.set.roles.keys()]),
+          },
+        );
+  if ('notify' in action)
     for (const [position, user] of (action.notify.users ?? []).entries())
       requireFieldPath(ctx, document, at('notify', 'users', String(position)), entity, user, 'rule-field');
   for (const key of ['startTimer', 'cancelTimer'] as const) {
@@ -170,7 +182,7 @@ function checkTrigger(
       document,
       at(key),
       'rule-trigger',
-      `\`${key}\` does not apply to an \`${trigger.on}\` trigger`,
+      `\`${key}\` does not apply to the \`${trigger.on}\` trigger`,
       {
         at: 'key',
         hint: allowed[trigger.on]!.length
