@@ -24,6 +24,7 @@ export const router = createRouter({
           name: 'studio-change-set',
           component: () => import('./studio/ChangeSetEditor.vue'),
         },
+        { path: 'inbox', name: 'inbox', component: () => import('./automation/InboxView.vue') },
       ],
     },
   ],

@@ -1,5 +1,6 @@
 /** In-app notifications, the delivery log of every channel and users' channel preferences. */
 import type { Model } from '../../../metadata/src/model';
+import type { NotificationView } from '../contracts/automation';
 import type { SqlExecutor } from '../data/database';
 
 export type Channel = 'in_app' | 'email' | 'webhook';
@@ -15,11 +16,7 @@ export interface NewNotification {
   recordId: number | null;
 }
 
-export interface NotificationRow extends NewNotification {
-  id: number;
-  createdMs: number;
-  readMs: number | null;
-}
+export type NotificationRow = NotificationView;
 
 export interface DeliveryRow {
   id: number;

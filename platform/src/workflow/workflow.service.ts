@@ -18,6 +18,7 @@ import { bodyErrors, throwFieldErrors } from '../crud/validation';
 import type { EngineDatabase, SqlExecutor } from '../data/database';
 import { RowStore, type DbRow } from '../data/row-store';
 import { runtimeOf, type EntityRuntime } from '../kernel/model-runtime';
+import type { VotableApproval } from '../contracts/automation';
 import type { WorkflowActor } from './actor';
 import { castVote, mayVote, type ApprovalDecision } from './approval-rules';
 import {
@@ -138,19 +139,6 @@ export interface WorkflowServiceOptions {
  * record's hooks see action `transition`, and the outbox and audit writers record its events and
  * audit record. Instance and history rows are written in the same transaction.
  */
-/** An approval the caller may vote on. */
-export interface VotableApproval {
-  approvalId: number;
-  entity: string;
-  recordId: number;
-  action: string;
-  requester: string;
-  reason: string | null;
-  requestedAt: string;
-  approvals: number;
-  required: number;
-}
-
 export class WorkflowService {
   private readonly store = new WorkflowStore();
 

@@ -15,28 +15,13 @@ import type { EntityRecord } from '../../crud/types';
 import type { ModelRegistry } from '../../kernel/model-registry';
 import { AUTOMATION } from '../../rules/http/automation.controller';
 import { effectivePermissions, type SecureContext } from '../../security/principal';
-import type { VotableApproval, WorkflowService } from '../../workflow/workflow.service';
+import type { AssignedTask, TaskInbox } from '../../contracts/automation';
+import type { WorkflowService } from '../../workflow/workflow.service';
 import { WORKFLOW_SERVICE } from '../../workflow/http/workflow.controller';
 import type { Channel, NotificationRow } from '../notification-store';
 
 const CHANNELS: readonly Channel[] = ['in_app', 'email'];
 const ASSIGNED_LIMIT = 100;
-
-export interface AssignedTask {
-  entity: string;
-  path: string;
-  recordId: number;
-  title: string;
-  state: string | null;
-  /** Pending timers on the record: when each fires, and the rule it runs. */
-  deadlines: { rule: string; dueAt: string }[];
-}
-
-export interface TaskInbox {
-  counts: { approvals: number; assigned: number; unread: number; total: number };
-  approvals: (VotableApproval & { path: string; title: string })[];
-  assigned: AssignedTask[];
-}
 
 @Controller('api/me')
 @UseInterceptors(EnvelopeInterceptor)
