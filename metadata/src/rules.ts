@@ -58,6 +58,12 @@ export const RULES = {
   'dashboard-widget': 'Widget ids are unique in their dashboard.',
   'dashboard-entity': 'Widgets read existing entities.',
   'dashboard-field': 'Widget measures, groupings and columns name existing fields.',
+  'rule-entity': "A rule's entity exists, and so do the entities its measures and `create` actions name.",
+  'rule-trigger':
+    'Trigger fields, workflow actions and states exist; a cron expression parses; a timer runs from a date/datetime field or a state.',
+  'rule-action':
+    '`refuse` runs only inside a write (record trigger, synchronous rule); set and create name existing, writable fields; transitions exist in the workflow of the record acted on; timers name timer rules of the same entity.',
+  'rule-field': 'Notification and alert recipients, measure matches and windows name existing fields.',
 } as const;
 
 export type RuleId = keyof typeof RULES;

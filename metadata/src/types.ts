@@ -542,7 +542,16 @@ export type MetadataDocument =
   | PluginManifest;
 
 export type DocumentKind =
-  'entity' | 'form' | 'workflow' | 'dashboard' | 'role' | 'permission' | 'menu' | 'module' | 'plugin';
+  | 'entity'
+  | 'form'
+  | 'workflow'
+  | 'dashboard'
+  | 'rule'
+  | 'role'
+  | 'permission'
+  | 'menu'
+  | 'module'
+  | 'plugin';
 
 /** Where a document came from: the core tree or a plugin, and its file. */
 export interface SourceRef {
@@ -558,10 +567,99 @@ export interface MetadataSet {
   forms: Map<string, FormDef>;
   workflows: Map<string, WorkflowDef>;
   dashboards: Map<string, DashboardDef>;
+  rules: Map<string, RuleDef>;
   roles: Map<string, RoleDef>;
   permissions: Map<string, PermissionDef>;
   menus: Map<string, MenuDef>;
   plugins: Map<string, PluginManifest>;
   /** Source of every document, keyed `<kind>:<name>`. */
   sources: Map<string, SourceRef>;
+}
+
+/** A span of time: the parts add up (`{ hours: 1, minutes: 30 }`). */
+export interface DurationDef {
+  minutes?: number;
+  hours?: number;
+  days?: number;
+}
+
+/** What starts a rule. Record triggers run for each change of a record of the rule's entity. */
+export type RuleTrigger =
+  | { on: 'created' }
+  | { on: 'updated'; fields?: string[] }
+  | { on: 'deleted' }
+  | {
+      on: 'changed';
+      field: string;
+      from?: string | number | boolean | null;
+      to?: string | number | boolean | null;
+    }
+  | { on: 'transition'; action?: string; to?: string }
+  | { on: 'event'; event: string }
+  | { on: 'schedule'; cron: string }
+  | { on: 'timer'; after: DurationDef; since?: string; state?: string };
+
+/**
+ * A number the rule's condition reads by name: the rows of an entity within a time window, counted
+ * (`count`) or as the share of them that satisfy `ratio`.
+ */
+export interface RuleMeasureDef {
+  entity: string;
+  /** Which rows count at all. */
+  where?: Expression;
+  /** The share of the counted rows satisfying this condition (0..1); absent = the count. */
+  ratio?: Expression;
+  /** Only rows whose field (key) equals the record's field (value): `{ work_order: work_order }`. */
+  match?: Record<string, string>;
+  /** The rows whose time field lies within the last span. */
+  window: DurationDef & { field: string };
+}
+
+export interface RuleNotifyDef {
+  /** Fields of the record holding a user (`assignee`, `department.manager`). */
+  users?: string[];
+  roles?: string[];
+  /** `{field.path}` placeholders are filled from the record. */
+  title: I18nText;
+  body?: I18nText;
+  /** Default: in-app, and e-mail for recipients who keep e-mail on. */
+  channels?: ('in_app' | 'email')[];
+}
+
+export interface RuleAlertDef {
+  title: I18nText;
+  severity: 'INFO' | 'WARNING' | 'CRITICAL' | 'FATAL';
+  type: 'PRODUCTION' | 'QUALITY' | 'EQUIPMENT' | 'INVENTORY' | 'SYSTEM';
+  /** A user field of the record the alert is assigned to. */
+  assignee?: string;
+  /** An expression whose value is the measured value shown on the alert. */
+  value?: Expression;
+}
+
+/** One effect of a rule; exactly one key. `set` and `refuse` may run inside the write. */
+export type RuleAction =
+  | { set: Record<string, FieldUpdateValue>; record?: string }
+  | { refuse: I18nText }
+  | { transition: string; record?: string; reason?: string }
+  | { create: string; values: Record<string, FieldUpdateValue> }
+  | { alert: RuleAlertDef }
+  | { notify: RuleNotifyDef }
+  | { webhook: string }
+  | { startTimer: string }
+  | { cancelTimer: string };
+
+/** A business rule (`metadata/modules/<module>/rules/<name>.yaml`). */
+export interface RuleDef {
+  rule: string;
+  label: I18nText;
+  module: string;
+  entity: string;
+  description?: I18nText;
+  enabled?: boolean;
+  trigger: RuleTrigger;
+  when?: Expression;
+  measures?: Record<string, RuleMeasureDef>;
+  actions: RuleAction[];
+  /** Attempts of an asynchronous run before it is dead-lettered; default 3. */
+  attempts?: number;
 }

@@ -10,7 +10,10 @@ import { EntityController } from './crud/http/entity.controller';
 import type { EntityService } from './crud/entity.service';
 import type { EntityOperations } from './crud/types';
 import type { EngineDatabase } from './data/database';
+import type { AutomationRuntime } from './bootstrap/automation-runtime';
 import type { LiveChannel } from './events/live-channel';
+import { MeController } from './notify/http/me.controller';
+import { AUTOMATION, AutomationController } from './rules/http/automation.controller';
 import { WEBHOOK_DATABASE, WebhookAdminController } from './events/http/webhook-admin.controller';
 import { GeneratedModule } from './generated/generated.module';
 import type { ModelRegistry } from './kernel/model-registry';
@@ -70,6 +73,8 @@ export interface AppDependencies {
   biRollups?: boolean;
   /** Server-sent messages to the caller at `GET /api/live`; without it the route is not mounted. */
   live?: LiveChannel;
+  /** Rules, notifications and the task inbox; without it `/api/automation` and `/api/me` are not mounted. */
+  automation?: AutomationRuntime;
 }
 
 const CORE_ORIGINS = ['core'];
@@ -104,6 +109,7 @@ export class AppModule {
         ...(deps.traceDatabase ? [TraceController, WebhookAdminController] : []),
         ...(deps.records ? [AbcAnalysisController, LookupController] : []),
         ...(deps.studio ? [StudioController] : []),
+        ...(deps.automation && deps.workflows ? [AutomationController, MeController] : []),
       ],
       providers: [
         ...extensionAdminProviders(deps.plugins, deps.models),
@@ -122,6 +128,7 @@ export class AppModule {
           : []),
         ...(deps.studio ? [{ provide: STUDIO_SERVICE, useValue: deps.studio }] : []),
         { provide: FORM_OVERLAYS, useValue: deps.formOverlays ?? null },
+        ...(deps.automation ? [{ provide: AUTOMATION, useValue: deps.automation }] : []),
         StaticAppRegistrar,
         { provide: READINESS_CHECKS, useValue: deps.readinessChecks },
       ],

@@ -26,6 +26,7 @@ export const router = createRouter({
           name: 'studio-change-set',
           component: () => import('./studio/ChangeSetEditor.vue'),
         },
+        { path: 'inbox', name: 'inbox', component: () => import('./automation/InboxView.vue') },
         { path: 'admin/plugins', name: 'plugins', component: () => import('./views/admin/PluginsView.vue') },
         {
           path: 'admin/extension-fields',

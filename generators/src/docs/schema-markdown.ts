@@ -12,6 +12,7 @@ const KIND_FILES: Record<DocumentKind, string> = {
   form: 'metadata/modules/<module>/forms/<name>.yaml',
   workflow: 'metadata/modules/<module>/workflows/<name>.yaml',
   dashboard: 'metadata/modules/<module>/dashboards/<name>.yaml',
+  rule: 'metadata/modules/<module>/rules/<name>.yaml',
   role: 'metadata/modules/<module>/roles/<name>.yaml',
   permission: 'metadata/modules/<module>/permissions/<name>.yaml',
   menu: 'metadata/modules/<module>/menus/<name>.yaml',

@@ -8,6 +8,22 @@ export interface ExpressionFunction {
   call(args: ExpressionValue[]): ExpressionValue;
 }
 
+/** A date-only value (`2026-12-06`) or a timestamp moved by whole days; dates stay dates. */
+function shiftTime(value: ExpressionValue, milliseconds: number, dateOnly: boolean): ExpressionValue {
+  if (value === null) return null;
+  const time = value instanceof Date ? value : new Date(text(value));
+  if (Number.isNaN(time.getTime())) return null;
+  const shifted = new Date(time.getTime() + milliseconds);
+  return dateOnly ? shifted.toISOString().slice(0, 10) : shifted;
+}
+
+const HOUR_MS = 3_600_000;
+
+function amount(value: ExpressionValue): number {
+  const number = Number(value);
+  return Number.isFinite(number) ? number : 0;
+}
+
 function text(value: ExpressionValue): string {
   if (value === null) return '';
   if (value instanceof Date) return value.toISOString();
@@ -43,6 +59,20 @@ export const FUNCTIONS: ReadonlyMap<string, ExpressionFunction> = new Map<string
     },
   ],
   ['startsWith', { minArgs: 2, maxArgs: 2, call: ([value, prefix]) => text(value).startsWith(text(prefix)) }],
+  ['if', { minArgs: 3, maxArgs: 3, call: ([test, then, otherwise]) => (test ? then : otherwise) ?? null }],
+  [
+    'addDays',
+    {
+      minArgs: 2,
+      maxArgs: 2,
+      call: ([time, days]) =>
+        shiftTime(time, amount(days) * 24 * HOUR_MS, typeof time === 'string' && time.length === 10),
+    },
+  ],
+  [
+    'addHours',
+    { minArgs: 2, maxArgs: 2, call: ([time, hours]) => shiftTime(time, amount(hours) * HOUR_MS, false) },
+  ],
   [
     'coalesce',
     {

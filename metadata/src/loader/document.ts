@@ -7,6 +7,7 @@ export const DOCUMENT_KINDS: readonly DocumentKind[] = [
   'form',
   'workflow',
   'dashboard',
+  'rule',
   'role',
   'permission',
   'menu',

@@ -1,5 +1,6 @@
 import type {
   DashboardDef,
+  RuleDef,
   EntityEvents,
   ExtensionPolicy,
   FieldDef,
@@ -169,6 +170,8 @@ export interface Model {
   forms: ReadonlyMap<string, FormDef>;
   workflows: ReadonlyMap<string, WorkflowDef>;
   dashboards: ReadonlyMap<string, DashboardDef>;
+  /** Business rules; absent in models built without them (fixtures). */
+  rules?: ReadonlyMap<string, RuleDef>;
   roles: ReadonlyMap<string, RoleDef>;
   permissions: ReadonlyMap<string, PermissionDef>;
   menus: ReadonlyMap<string, MenuDef>;

@@ -10,6 +10,7 @@ import type {
   PermissionDef,
   PluginManifest,
   RoleDef,
+  RuleDef,
   WorkflowDef,
 } from '../types';
 
@@ -20,6 +21,7 @@ export interface KindDefinitions {
   form: FormDef;
   workflow: WorkflowDef;
   dashboard: DashboardDef;
+  rule: RuleDef;
   role: RoleDef;
   permission: PermissionDef;
   menu: MenuDef;
@@ -33,6 +35,7 @@ export function emptyMetadataSet(): MetadataSet {
     forms: new Map(),
     workflows: new Map(),
     dashboards: new Map(),
+    rules: new Map(),
     roles: new Map(),
     permissions: new Map(),
     menus: new Map(),
@@ -52,6 +55,7 @@ export function collectionOf<K extends DocumentKind>(
     form: set.forms,
     workflow: set.workflows,
     dashboard: set.dashboards,
+    rule: set.rules,
     role: set.roles,
     permission: set.permissions,
     menu: set.menus,

@@ -7,6 +7,7 @@ import menu from '../../schema/menu.schema.json';
 import moduleSchema from '../../schema/module.schema.json';
 import permission from '../../schema/permission.schema.json';
 import plugin from '../../schema/plugin.schema.json';
+import rule from '../../schema/rule.schema.json';
 import role from '../../schema/role.schema.json';
 import workflow from '../../schema/workflow.schema.json';
 import type { DocumentKind } from '../types';
@@ -18,6 +19,7 @@ export const KIND_SCHEMAS: Readonly<Record<DocumentKind, SchemaObject>> = {
   form,
   workflow,
   dashboard,
+  rule,
   role,
   permission,
   menu,

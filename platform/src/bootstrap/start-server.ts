@@ -38,6 +38,7 @@ import type { SecurityHttpOptions } from '../security/http/register-security';
 import { loadKeyRing } from '../security/crypto/key-ring';
 import { installSensitiveKeyRing } from '../security/crypto/sensitive-fields';
 import type { BackgroundTask } from './background-tasks';
+import { startAutomation, type AutomationRuntime } from './automation-runtime';
 import { startEventRuntime } from './event-runtime';
 import { startHealthServer } from './health-server';
 import { dashboardInvalidationConsumer } from '../bi/dashboard-invalidation';
@@ -98,6 +99,8 @@ export interface RunningServer {
   logger: Logger;
   /** Messages pushed to the callers' `GET /api/live` streams, on every instance. */
   live: LiveChannel;
+  /** Rules, timers, notifications. */
+  automation: AutomationRuntime;
   /** Set when listening. */
   url: string | null;
   /**
@@ -159,6 +162,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         recentWriters: writers,
         biRollups: env.MES_BI_ROLLUPS?.trim() !== 'off',
         live: engine.live,
+        automation: engine.automation,
       },
       logger,
     );
@@ -287,6 +291,19 @@ async function startEngine(options: StartOptions, role: ProcessRole): Promise<En
       },
       security.credentials,
     );
+    const automation = startAutomation({
+      database,
+      service,
+      operations: security.operations,
+      workflows,
+      registry,
+      live,
+      env,
+      logger,
+      defaultTenant: config.defaultTenant,
+      background,
+    });
+    cleanups.push(() => automation.stop());
     // The server code of the enabled plugins: hooks, subscribers, routes and jobs.
     const pluginRuntime = new PluginRuntime({
       ...pluginConfig,
@@ -352,6 +369,7 @@ async function startEngine(options: StartOptions, role: ProcessRole): Promise<En
       plugins,
       logger,
       live,
+      automation,
       database,
       readinessChecks,
       cleanups,
@@ -373,8 +391,8 @@ async function startEngine(options: StartOptions, role: ProcessRole): Promise<En
 }
 
 function publicPart(engine: Engine): Omit<RunningWorker, 'url' | 'close'> {
-  const { config, dataSource, registry, service, plugins, logger, live } = engine;
-  return { config, dataSource, registry, service, plugins, logger, live };
+  const { config, dataSource, registry, service, plugins, logger, live, automation } = engine;
+  return { config, dataSource, registry, service, plugins, logger, live, automation };
 }
 
 /** Readiness fails first, the load balancer stops sending, then everything closes (once). */

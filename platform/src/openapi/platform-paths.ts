@@ -48,7 +48,111 @@ export function platformPaths(): Record<string, PathItem> {
     ...adminPaths(),
     ...studioPaths(),
     ...analysisPaths(),
+    ...automationPaths(),
     ...opsPaths(),
+  };
+}
+
+/** Rules, their run log and test runs (`automation:manage`); the caller's notifications, tasks and live stream. */
+function automationPaths(): Record<string, PathItem> {
+  const tag = 'automation';
+  const list = { type: 'array', items: OBJECT };
+  const id = pathParameter('id', { type: 'integer', minimum: 1 }, 'Run id');
+  return {
+    '/api/live': {
+      get: op(tag, 'liveStream', "Server-Sent Events: messages to the caller's user, roles and tenant", {
+        responses: {
+          200: {
+            description: 'An event stream',
+            content: { 'text/event-stream': { schema: { type: 'string' } } },
+          },
+          ...errors(401),
+        },
+      }),
+    },
+    '/api/automation/rules': {
+      get: op(tag, 'listRules', 'The rules of the Model', {
+        responses: { 200: ok('Rules', list), ...errors(403) },
+      }),
+    },
+    '/api/automation/rules/{name}/test': {
+      post: op(
+        tag,
+        'testRule',
+        'Evaluates a rule against a record and lists what it would do, writing nothing',
+        {
+          parameters: [pathParameter('name', { type: 'string' }, 'Rule name')],
+          requestBody: jsonBody({
+            type: 'object',
+            properties: { recordId: { type: 'integer', minimum: 1 } },
+          }),
+          responses: { 201: ok('Test run', OBJECT), ...errors(400, 403, 404) },
+        },
+      ),
+    },
+    '/api/automation/runs': {
+      get: op(tag, 'listRuns', 'The run log of asynchronous rules, timers and schedules', {
+        parameters: [
+          queryParameter('status', { type: 'string' }),
+          queryParameter('rule', { type: 'string' }),
+          queryParameter('page', { type: 'integer', minimum: 1 }),
+          queryParameter('pageSize', { type: 'integer', minimum: 1, maximum: 500 }),
+        ],
+        responses: { 200: ok('Runs', OBJECT), ...errors(400, 403) },
+      }),
+    },
+    '/api/automation/runs/{id}': {
+      get: op(tag, 'getRun', 'One run', {
+        parameters: [id],
+        responses: { 200: ok('Run', OBJECT), ...errors(403, 404) },
+      }),
+    },
+    '/api/automation/runs/{id}/retry': {
+      post: op(tag, 'retryRun', 'Runs a dead-lettered run again', {
+        parameters: [id],
+        responses: { 201: ok('Run', OBJECT), ...errors(400, 403, 404) },
+      }),
+    },
+    '/api/automation/deliveries': {
+      get: op(tag, 'listDeliveries', 'The delivery log of every channel', {
+        parameters: [queryParameter('limit', { type: 'integer', minimum: 1, maximum: 1000 })],
+        responses: { 200: ok('Deliveries', list), ...errors(400, 403) },
+      }),
+    },
+    '/api/me/notifications': {
+      get: op(tag, 'myNotifications', "The caller's notifications", {
+        parameters: [queryParameter('unread', { type: 'string', enum: ['true', '1'] })],
+        responses: { 200: ok('Notifications', list) },
+      }),
+    },
+    '/api/me/notifications/count': {
+      get: op(tag, 'myUnreadCount', 'How many notifications are unread', {
+        responses: { 200: ok('Count', OBJECT) },
+      }),
+    },
+    '/api/me/notifications/read': {
+      post: op(tag, 'markNotificationsRead', 'Marks the listed notifications (or all) read', {
+        requestBody: jsonBody(
+          { type: 'object', properties: { ids: { type: 'array', items: { type: 'integer' } } } },
+          false,
+        ),
+        responses: { 201: ok('Marked', OBJECT), ...errors(400) },
+      }),
+    },
+    '/api/me/notification-preferences': {
+      get: op(tag, 'myNotificationPreferences', "The caller's channels", {
+        responses: { 200: ok('Channels', OBJECT) },
+      }),
+      put: op(tag, 'setNotificationPreferences', 'Switches channels on or off', {
+        requestBody: jsonBody({ type: 'object', additionalProperties: { type: 'boolean' } }),
+        responses: { 200: ok('Channels', OBJECT), ...errors(400) },
+      }),
+    },
+    '/api/me/tasks': {
+      get: op(tag, 'myTasks', 'The task inbox: approvals to vote on, records assigned, SLA deadlines', {
+        responses: { 200: ok('Tasks', OBJECT) },
+      }),
+    },
   };
 }
 

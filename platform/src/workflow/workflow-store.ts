@@ -145,6 +145,45 @@ export class WorkflowStore {
     }));
   }
 
+  /** Every approval of the tenant still collecting votes, oldest first, with the votes cast so far. */
+  async openApprovals(
+    sql: SqlExecutor,
+    tenant: string,
+    limit: number,
+  ): Promise<(ApprovalRow & { entity: string; recordId: number; requestedAt: string })[]> {
+    const rows = await sql.query<Record<string, unknown>>(
+      `SELECT id, entity, record_id, workflow, workflow_version, action, requester, reason, fields, required, status, requested_at
+         FROM wf_approval WHERE tenant_id = ? AND status = 'PENDING' ORDER BY id LIMIT ${Math.floor(limit)}`,
+      [tenant],
+    );
+    const result = [];
+    for (const row of rows) {
+      const votes = await sql.query<{ approver: string; decision: string }>(
+        'SELECT approver, decision FROM wf_approval_vote WHERE approval_id = ? ORDER BY id',
+        [row.id],
+      );
+      result.push({
+        id: Number(row.id),
+        entity: String(row.entity),
+        recordId: Number(row.record_id),
+        requestedAt: String(row.requested_at),
+        workflow: String(row.workflow),
+        workflowVersion: Number(row.workflow_version),
+        action: String(row.action),
+        requester: String(row.requester),
+        reason: row.reason === null ? null : String(row.reason),
+        fields: JSON.parse(String(row.fields)) as Record<string, unknown>,
+        required: Number(row.required),
+        status: String(row.status),
+        votes: votes.map((vote) => ({
+          approver: vote.approver,
+          decision: vote.decision === 'reject' ? ('reject' as const) : ('approve' as const),
+        })),
+      });
+    }
+    return result;
+  }
+
   async pendingApproval(tx: SqlExecutor, ref: RecordRef, action: string): Promise<ApprovalRow | null> {
     const rows = await tx.query<Record<string, unknown>>(
       `SELECT id, workflow, workflow_version, action, requester, reason, fields, required, status FROM wf_approval

@@ -18,6 +18,7 @@ import { bodyErrors, throwFieldErrors } from '../crud/validation';
 import type { EngineDatabase, SqlExecutor } from '../data/database';
 import { RowStore, type DbRow } from '../data/row-store';
 import { runtimeOf, type EntityRuntime } from '../kernel/model-runtime';
+import type { VotableApproval } from '../contracts/automation';
 import type { WorkflowActor } from './actor';
 import { castVote, mayVote, type ApprovalDecision } from './approval-rules';
 import {
@@ -211,9 +212,10 @@ export class WorkflowService {
   }
 
   /**
-   * Fires an action inside a transaction already open: for domain behaviour whose change moves
-   * another record along its workflow (a failed test sends its serial to rework). No signature is
-   * asked for; the actor's permission, the guards and the row scope apply as for `fire`.
+   * Fires an action inside a transaction already open: for the engine's own changes that move a
+   * record along its workflow (a failed test sends its serial to rework; a rule's transition commits
+   * with the rule run's progress). No e-signature is collected here: `signed` says whether the caller
+   * verified one; the actor's permission, the guards and the row scope apply as for `fire`.
    */
   async fireIn(
     tx: SqlExecutor,
@@ -363,6 +365,31 @@ export class WorkflowService {
       }
     }
     return actions;
+  }
+
+  /** Open approvals of the tenant the actor may vote on now (the task inbox). */
+  async votableApprovals(ctx: RequestContext, actor: WorkflowActor, limit = 200): Promise<VotableApproval[]> {
+    const sql = this.db.executor();
+    const votable: VotableApproval[] = [];
+    for (const pending of await this.store.openApprovals(sql, ctx.tenantId, limit)) {
+      const def =
+        (await this.store.definition(sql, pending.workflow, pending.workflowVersion)) ??
+        ctx.model.workflows.get(pending.workflow);
+      const approval = def?.transitions.find((t) => t.action === pending.action)?.approval;
+      if (!approval || !mayVote(approval, pending, actor)) continue;
+      votable.push({
+        approvalId: pending.id,
+        entity: pending.entity,
+        recordId: pending.recordId,
+        action: pending.action,
+        requester: pending.requester,
+        reason: pending.reason,
+        requestedAt: pending.requestedAt,
+        approvals: pending.votes.filter((vote) => vote.decision === 'approve').length,
+        required: pending.required,
+      });
+    }
+    return votable;
   }
 
   async history(ctx: RequestContext, entity: string, id: number): Promise<HistoryRow[]> {

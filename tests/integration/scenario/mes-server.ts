@@ -58,7 +58,11 @@ export interface MesServer {
   stop(): Promise<void>;
 }
 
-export async function startMesServer(dialect: ScenarioDialect, suite: string): Promise<MesServer> {
+export async function startMesServer(
+  dialect: ScenarioDialect,
+  suite: string,
+  extraEnv: Record<string, string> = {},
+): Promise<MesServer> {
   const unique = `${suite}_${process.pid}_${Date.now() % 100000}`;
   let dropDatabase: () => Promise<void>;
   const env: Record<string, string> = {
@@ -70,6 +74,7 @@ export async function startMesServer(dialect: ScenarioDialect, suite: string): P
     // With Redis the budgets are shared by every server on this machine that signs in from loopback.
     MES_RATE_LIMIT_LOGIN: '1000',
     MES_RATE_LIMIT_API: '100000',
+    ...extraEnv,
   };
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), `mes-${suite}-`));

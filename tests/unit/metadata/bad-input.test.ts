@@ -16,7 +16,7 @@ describe('bad metadata input', () => {
       'syntax/broken.json:3:24 yaml-syntax Unexpected double-quoted-scalar token (UNEXPECTED_TOKEN)',
       'syntax/broken.yaml:3:1 yaml-syntax Flow map in block collection must be sufficiently indented and end with a } (BAD_INDENT)',
       'syntax/duplicate-key.yaml:3:1 yaml-syntax Map keys must be unique (DUPLICATE_KEY)',
-      'syntax/misnamed-kind.yaml:1:1 document-kind unknown document kind `entty`; the first key must be one of: module, entity, form, workflow, dashboard, role, permission, menu, plugin',
+      'syntax/misnamed-kind.yaml:1:1 document-kind unknown document kind `entty`; the first key must be one of: module, entity, form, workflow, dashboard, rule, role, permission, menu, plugin',
       'syntax/sequence.yaml:1:1 document-shape a metadata file must hold one mapping whose first key names its kind',
     ]);
     expect(hintOf(diagnostics, '/entty')).toBe('did you mean `entity`?');

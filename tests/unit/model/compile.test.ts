@@ -12,6 +12,7 @@ function metadataSet(entities: EntityDef[]): MetadataSet {
     forms: new Map(),
     workflows: new Map(),
     dashboards: new Map(),
+    rules: new Map(),
     roles: new Map(),
     permissions: new Map(),
     menus: new Map(),

@@ -11,6 +11,7 @@ function model(entities: EntityDef[]) {
     forms: new Map(),
     workflows: new Map(),
     dashboards: new Map(),
+    rules: new Map(),
     roles: new Map(),
     permissions: new Map(),
     menus: new Map(),

@@ -17,6 +17,8 @@ export function checkExpression(
   source: string,
   entity: EntityDef | undefined,
   sourceOffset = 0,
+  /** Names the expression may read besides fields (a rule's measures). */
+  names: ReadonlySet<string> = new Set(),
 ): void {
   let identifiers: IdentifierNode[];
   try {
@@ -38,7 +40,7 @@ export function checkExpression(
   const reported = new Set<string>();
   for (const identifier of identifiers) {
     const name = identifier.path.join('.');
-    if (name.startsWith('$') || reported.has(name)) continue;
+    if (name.startsWith('$') || names.has(name) || reported.has(name)) continue;
     reported.add(name);
     const resolution = resolveFieldPath(ctx.set, entity, name);
     if (resolution.ok === false) {

@@ -1,3 +1,4 @@
+import { checkBusinessRules } from './business-rules';
 import type { SemanticContext } from './context';
 import { checkDashboards } from './dashboards';
 import { checkEntities } from './entities';
@@ -23,6 +24,7 @@ const CHECKS: readonly ((ctx: SemanticContext) => void)[] = [
   checkWorkflows,
   checkSecurity,
   checkDashboards,
+  checkBusinessRules,
 ];
 
 export function runSemanticChecks(ctx: SemanticContext): void {

@@ -1,0 +1,95 @@
+/**
+ * The automation engine on a server: rules on the record-change path, the runner of asynchronous
+ * rules, timers and schedules, and the notifier. Every instance that runs background work (MES_ROLE
+ * all or worker) runs the runner unless AUTOMATION_RUNNER=off; claims make each job run once however
+ * many instances run it.
+ */
+import type { Logger } from 'pino';
+import type { EntityService } from '../crud/entity.service';
+import type { EntityOperations } from '../crud/types';
+import type { EngineDatabase } from '../data/database';
+import type { LiveChannel } from '../events/live-channel';
+import { WebhookTargetPolicy } from '../events/webhook-targets';
+import type { ModelRegistry } from '../kernel/model-registry';
+import { mailSettingsFromEnv, Notifier } from '../notify/notifier';
+import { JobStore } from '../rules/job-store';
+import { RuleHooks } from '../rules/register-rule-hooks';
+import { RuleRunner, type RuleRunnerOptions } from '../rules/rule-runner';
+import type { WorkflowService } from '../workflow/workflow.service';
+
+export interface AutomationRuntime {
+  runner: RuleRunner;
+  /** The secured record operations (reads as the caller, with their scope). */
+  operations: EntityOperations;
+  notifier: Notifier;
+  stop(): Promise<void>;
+}
+
+export interface AutomationInput {
+  database: EngineDatabase;
+  service: EntityService;
+  operations: EntityOperations;
+  workflows: WorkflowService;
+  registry: ModelRegistry;
+  live: LiveChannel;
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  defaultTenant: string;
+  /** Whether this process runs background work (MES_ROLE all or worker): only then does it run rules. */
+  background: boolean;
+  runner?: RuleRunnerOptions;
+}
+
+export function startAutomation(input: AutomationInput): AutomationRuntime {
+  const onError = (error: unknown) => input.logger.error({ err: error }, 'automation');
+  const notifier = new Notifier(input.live, mailSettingsFromEnv(input.env), input.database.executor());
+  const jobs = new JobStore();
+  let wake: () => void = () => undefined;
+  const hooks = new RuleHooks(jobs, () => wake());
+  hooks.register(input.service.hooks);
+  const runner = new RuleRunner(
+    {
+      database: input.database,
+      records: input.service,
+      workflows: input.workflows,
+      registry: input.registry,
+      notifier,
+      hooks,
+      webhookTargets: WebhookTargetPolicy.fromEnv(input.env),
+      tenants: () => activeTenants(input),
+    },
+    { onError, ...input.runner },
+  );
+  wake = () => runner.notify();
+  const runs = input.background && (input.env.AUTOMATION_RUNNER?.trim() || 'on') !== 'off';
+  if (runs) runner.start();
+  input.logger.info(
+    { runner: runs ? 'on' : 'off', email: mailSettingsFromEnv(input.env) ? 'smtp' : 'off' },
+    'automation started',
+  );
+  return {
+    runner,
+    notifier,
+    operations: input.operations,
+    stop: async () => {
+      await runner.stop();
+      notifier.close();
+    },
+  };
+}
+
+async function activeTenants(input: AutomationInput): Promise<string[]> {
+  const model = input.registry.current();
+  const ctx = { tenantId: input.defaultTenant, userId: null, traceId: 'automation-schedule', model };
+  const tenants = new Set([input.defaultTenant]);
+  if (model.entities.has('tenant')) {
+    const query = input.service.parseListQuery(
+      'tenant',
+      { filter: { status: { eq: 'ACTIVE' } }, pageSize: 500, count: 'none' },
+      model,
+    );
+    for (const row of (await input.service.list('tenant', query, ctx)).items)
+      tenants.add(String(row.tenantCode));
+  }
+  return [...tenants];
+}

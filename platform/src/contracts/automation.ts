@@ -1,0 +1,45 @@
+/** Types of the automation API the browser app reads (`/api/me/...`); type-only, no runtime code. */
+
+/** An in-app notification of the caller. */
+export interface NotificationView {
+  id: number;
+  tenantId: string;
+  userId: string;
+  rule: string | null;
+  severity: string;
+  title: string;
+  body: string | null;
+  entity: string | null;
+  recordId: number | null;
+  createdMs: number;
+  readMs: number | null;
+}
+
+/** An approval the caller may vote on. */
+export interface VotableApproval {
+  approvalId: number;
+  entity: string;
+  recordId: number;
+  action: string;
+  requester: string;
+  reason: string | null;
+  requestedAt: string;
+  approvals: number;
+  required: number;
+}
+
+/** An open record assigned to the caller, with the timers (SLA) running on it. */
+export interface AssignedTask {
+  entity: string;
+  path: string;
+  recordId: number;
+  title: string;
+  state: string | null;
+  deadlines: { rule: string; dueAt: string }[];
+}
+
+export interface TaskInbox {
+  counts: { approvals: number; assigned: number; unread: number; total: number };
+  approvals: (VotableApproval & { path: string; title: string })[];
+  assigned: AssignedTask[];
+}

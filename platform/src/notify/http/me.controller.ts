@@ -1,0 +1,220 @@
+/**
+ * The signed-in user's own automation: notifications (list, unread count, mark read), channel
+ * preferences, and the task inbox — approvals they may vote on, open records assigned to them
+ * (alerts, NCRs, any entity with an `assignee` and a workflow) with the SLA timers running on them.
+ */
+import { Body, Controller, Get, Inject, Post, Put, Query, Req, UseInterceptors } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { hasPermission } from '../../../../metadata/src/model/permissions';
+import type { AutomationRuntime } from '../../bootstrap/automation-runtime';
+import { BadRequestError, ForbiddenError, NotFoundError } from '../../crud/errors';
+import { EnvelopeInterceptor } from '../../crud/http/envelope.interceptor';
+import { requestContext } from '../../crud/http/request-context';
+import { MODEL_REGISTRY } from '../../crud/http/tokens';
+import type { EntityRecord } from '../../crud/types';
+import type { ModelRegistry } from '../../kernel/model-registry';
+import { AUTOMATION } from '../../rules/http/automation.controller';
+import { effectivePermissions, type SecureContext } from '../../security/principal';
+import type { AssignedTask, TaskInbox } from '../../contracts/automation';
+import type { WorkflowService } from '../../workflow/workflow.service';
+import { WORKFLOW_SERVICE } from '../../workflow/http/workflow.controller';
+import type { Channel, NotificationRow } from '../notification-store';
+
+const CHANNELS: readonly Channel[] = ['in_app', 'email'];
+const ASSIGNED_LIMIT = 100;
+
+@Controller('api/me')
+@UseInterceptors(EnvelopeInterceptor)
+export class MeController {
+  constructor(
+    @Inject(AUTOMATION) private readonly automation: AutomationRuntime,
+    @Inject(WORKFLOW_SERVICE) private readonly workflows: WorkflowService,
+    @Inject(MODEL_REGISTRY) private readonly models: ModelRegistry,
+  ) {}
+
+  @Get('notifications')
+  notifications(
+    @Query() query: Record<string, unknown>,
+    @Req() request: FastifyRequest,
+  ): Promise<NotificationRow[]> {
+    const ctx = this.context(request);
+    const unread = query.unread === 'true' || query.unread === '1';
+    return this.store().list(this.sql(), ctx.tenantId, ctx.principal.userId, unread, 100);
+  }
+
+  @Get('notifications/count')
+  async count(@Req() request: FastifyRequest): Promise<{ unread: number }> {
+    const ctx = this.context(request);
+    return { unread: await this.store().unread(this.sql(), ctx.tenantId, ctx.principal.userId) };
+  }
+
+  /** Marks the listed notifications read (`{ ids: [...] }`), or all of them (`{}`). */
+  @Post('notifications/read')
+  async read(
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
+  ): Promise<{ marked: number; unread: number }> {
+    const ctx = this.context(request);
+    const ids = (body as { ids?: unknown } | null)?.ids;
+    if (ids !== undefined && (!Array.isArray(ids) || !ids.every((id) => Number.isInteger(id) && id > 0)))
+      throw new BadRequestError('ids must be a list of notification ids', {
+        errors: [{ field: 'ids', path: '/ids', rule: 'type', message: 'ids must be positive integers' }],
+      });
+    const marked = await this.store().markRead(
+      this.sql(),
+      ctx.tenantId,
+      ctx.principal.userId,
+      (ids as number[] | undefined) ?? null,
+    );
+    return { marked, unread: await this.store().unread(this.sql(), ctx.tenantId, ctx.principal.userId) };
+  }
+
+  @Get('notification-preferences')
+  async preferences(@Req() request: FastifyRequest): Promise<Record<string, boolean>> {
+    const ctx = this.context(request);
+    const off = await this.store().disabledChannels(this.sql(), ctx.tenantId, ctx.principal.userId);
+    return Object.fromEntries(CHANNELS.map((channel) => [channel, !off.includes(channel)]));
+  }
+
+  /** `{ in_app: true, email: false }`: switches channels on or off for the caller. */
+  @Put('notification-preferences')
+  async setPreferences(
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
+  ): Promise<Record<string, boolean>> {
+    const ctx = this.context(request);
+    const entries = Object.entries((body ?? {}) as Record<string, unknown>);
+    for (const [channel, enabled] of entries)
+      if (!CHANNELS.includes(channel as Channel) || typeof enabled !== 'boolean')
+        throw new BadRequestError(`'${channel}' must be one of ${CHANNELS.join(', ')} with true or false`, {
+          errors: [
+            {
+              field: channel,
+              path: `/${channel}`,
+              rule: 'enum',
+              limit: CHANNELS,
+              message: 'unknown channel or value',
+            },
+          ],
+        });
+    for (const [channel, enabled] of entries)
+      await this.store().setPreference(
+        this.sql(),
+        ctx.tenantId,
+        ctx.principal.userId,
+        channel as Channel,
+        enabled as boolean,
+      );
+    return this.preferences(request);
+  }
+
+  @Get('tasks')
+  async tasks(@Req() request: FastifyRequest): Promise<TaskInbox> {
+    const ctx = this.context(request);
+    const granted = effectivePermissions(ctx.principal, ctx.model);
+    const actor = {
+      userId: ctx.principal.userId,
+      roles: ctx.principal.roles,
+      hasPermission: (code: string) => hasPermission(granted, code),
+    };
+    const approvals: TaskInbox['approvals'] = [];
+    for (const approval of await this.workflows.votableApprovals(ctx, actor)) {
+      const record = await this.readable(approval.entity, approval.recordId, ctx);
+      if (record) approvals.push({ ...approval, ...this.describe(approval.entity, record, ctx) });
+    }
+    const assigned = await this.assigned(ctx);
+    const unread = await this.store().unread(this.sql(), ctx.tenantId, ctx.principal.userId);
+    return {
+      counts: {
+        approvals: approvals.length,
+        assigned: assigned.length,
+        unread,
+        total: approvals.length + assigned.length,
+      },
+      approvals,
+      assigned,
+    };
+  }
+
+  /** Open records of every entity with a workflow and an `assignee` user field, assigned to the caller. */
+  private async assigned(ctx: SecureContext): Promise<AssignedTask[]> {
+    const tasks: AssignedTask[] = [];
+    for (const entity of ctx.model.entities.values()) {
+      const assignee = entity.fieldsByName.get('assignee');
+      const workflow = entity.workflow ? ctx.model.workflows.get(entity.workflow) : undefined;
+      if (!workflow || assignee?.relation?.target !== 'user') continue;
+      const stateField = entity.fieldsByName.get(workflow.field ?? 'status');
+      const open = Object.entries(workflow.states)
+        .filter(([, state]) => !state.final)
+        .map(([name]) => name);
+      if (!stateField) continue;
+      const query = this.automation.operations.parseListQuery(
+        entity.name,
+        {
+          filter: { assigneeId: { eq: ctx.principal.userId }, [stateField.apiName]: { in: open } },
+          pageSize: ASSIGNED_LIMIT,
+          count: 'none',
+        },
+        ctx.model,
+      );
+      let items: EntityRecord[];
+      try {
+        items = (await this.automation.operations.list(entity.name, query, ctx)).items;
+      } catch (error) {
+        // An entity the caller may not read holds no task of theirs.
+        if (error instanceof ForbiddenError) continue;
+        throw error;
+      }
+      const timers = await this.automation.runner.jobs.pendingTimers(
+        this.sql(),
+        ctx.tenantId,
+        entity.name,
+        items.map((item) => Number(item.id)),
+      );
+      for (const item of items)
+        tasks.push({
+          ...this.describe(entity.name, item, ctx),
+          entity: entity.name,
+          recordId: Number(item.id),
+          state: (item[stateField.apiName] as string | null) ?? null,
+          deadlines: timers
+            .filter((timer) => timer.recordId === Number(item.id))
+            .map((timer) => ({ rule: timer.rule, dueAt: new Date(timer.dueMs).toISOString() })),
+        });
+    }
+    return tasks;
+  }
+
+  private async readable(entity: string, id: number, ctx: SecureContext): Promise<EntityRecord | null> {
+    try {
+      return await this.automation.operations.get(entity, id, ctx);
+    } catch (error) {
+      if (error instanceof NotFoundError || error instanceof ForbiddenError) return null;
+      throw error;
+    }
+  }
+
+  private describe(
+    entityName: string,
+    record: EntityRecord,
+    ctx: SecureContext,
+  ): { path: string; title: string } {
+    const entity = ctx.model.entities.get(entityName)!;
+    const display = entity.display ? entity.fieldsByName.get(entity.display)?.apiName : undefined;
+    const title =
+      display && record[display] !== undefined ? String(record[display]) : `#${String(record.id)}`;
+    return { path: entity.path, title };
+  }
+
+  private context(request: FastifyRequest): SecureContext {
+    return requestContext(request, this.models);
+  }
+
+  private store() {
+    return this.automation.notifier.store;
+  }
+
+  private sql() {
+    return this.automation.runner.sql();
+  }
+}

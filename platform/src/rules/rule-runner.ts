@@ -1,0 +1,673 @@
+/**
+ * Runs the queued jobs of asynchronous rules, timers and schedules, in this process or under
+ * `mes worker`, with any number of instances on one database. A run claims its job (a lease), reads
+ * the record and evaluates the condition, then applies the actions one by one, each in a
+ * transaction that also advances the job's step: an action's effect commits exactly when its step
+ * does, so a retry (after an error, or after the lease of a dead runner ran out) resumes after the
+ * last applied action and never applies one twice. Failures back off and are dead-lettered after
+ * the rule's attempts; every run is logged with its trigger, status, error and duration.
+ */
+import { Cron } from 'croner';
+import type { CompiledEntity, Model } from '../../../metadata/src/model';
+import type { RuleAction, RuleMeasureDef } from '../../../metadata/src/types';
+import { evaluateCondition, parseExpression } from '../../../metadata/src/expression';
+import type { EntityService } from '../crud/entity.service';
+import { NotFoundError } from '../crud/errors';
+import type { EntityRecord, RequestContext } from '../crud/types';
+import type { EngineDatabase, SqlExecutor } from '../data/database';
+import { PollingLoop } from '../data/polling-loop';
+import { postWebhook } from '../events/webhook-request';
+import type { WebhookTargetPolicy } from '../events/webhook-targets';
+import type { ModelRegistry } from '../kernel/model-registry';
+import type { Notifier } from '../notify/notifier';
+import type { WorkflowService } from '../workflow/workflow.service';
+import type { WorkflowActor } from '../workflow/actor';
+import { chainLink, ruleChain, type RuleHooks } from './register-rule-hooks';
+import { durationMs, ruleCatalog, type CompiledRule } from './rule-catalog';
+import { JobStore, type JobRow } from './job-store';
+import {
+  fillTemplate,
+  holds,
+  readThrough,
+  resolveValues,
+  toApi,
+  toMetadata,
+  type RuleRecord,
+} from './rule-record';
+
+export interface RuleRunnerOptions {
+  /** Idle poll interval; commits that queue jobs wake the runner at once. Default 500 ms. */
+  pollMs?: number;
+  /** How long a claim holds before another runner may take the job over. Default 60 s. */
+  leaseMs?: number;
+  /** Jobs claimed per round. Default 20. */
+  batch?: number;
+  /** First retry delay, doubling per attempt. Default 1 s. */
+  retryBaseMs?: number;
+  onError?: (error: unknown) => void;
+}
+
+export interface RuleRunnerDeps {
+  database: EngineDatabase;
+  records: EntityService;
+  workflows: WorkflowService;
+  registry: ModelRegistry;
+  notifier: Notifier;
+  hooks: RuleHooks;
+  webhookTargets: WebhookTargetPolicy;
+  /** Tenants schedules run for. */
+  tenants: () => Promise<string[]>;
+}
+
+/** What an evaluation found: whether the condition holds, the record and the measures it read. */
+export interface Evaluation {
+  holds: boolean;
+  record: RuleRecord | null;
+  measures: Record<string, number>;
+}
+
+/** What a test run would do: each action with the values it would write or send. */
+export interface PlannedAction {
+  action: string;
+  detail: Record<string, unknown>;
+}
+
+const SCHEDULED_RECORDS_LIMIT = 500;
+const WEBHOOK_TIMEOUT_MS = 10_000;
+
+class LeaseLost extends Error {
+  constructor(job: JobRow) {
+    super(`job ${job.id} was taken over by another runner`);
+  }
+}
+
+/** The engine acting for a rule: may fire any transition the rule names. */
+function engineActor(userId: string | null, roles: readonly string[]): WorkflowActor {
+  return { userId: userId ?? 'automation', roles, hasPermission: () => true };
+}
+
+export class RuleRunner {
+  readonly jobs = new JobStore();
+  private readonly loop: PollingLoop;
+  private readonly options: Required<Omit<RuleRunnerOptions, 'onError'>>;
+  private readonly onError: (error: unknown) => void;
+  private scheduleTimers: Cron[] = [];
+
+  constructor(
+    readonly deps: RuleRunnerDeps,
+    options: RuleRunnerOptions = {},
+  ) {
+    this.options = {
+      pollMs: options.pollMs ?? 500,
+      leaseMs: options.leaseMs ?? 60_000,
+      batch: options.batch ?? 20,
+      retryBaseMs: options.retryBaseMs ?? 1000,
+    };
+    this.onError = options.onError ?? (() => undefined);
+    this.loop = new PollingLoop(() => this.round(), this.options.pollMs, this.onError);
+  }
+
+  /** Statements outside any transaction (the run log). */
+  sql(): SqlExecutor {
+    return this.deps.database.executor();
+  }
+
+  /** Runs `work` in a transaction that is always rolled back: test runs can write nothing. */
+  async readOnly<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    let result: T | undefined;
+    const rollback = new Error('read-only');
+    try {
+      await this.deps.database.transaction(async (tx) => {
+        result = await work(tx);
+        throw rollback;
+      });
+    } catch (error) {
+      if (error !== rollback) throw error;
+    }
+    return result as T;
+  }
+
+  start(): void {
+    this.loop.start();
+    this.startSchedules();
+  }
+
+  notify(): void {
+    this.loop.notify();
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.scheduleTimers) timer.stop();
+    this.scheduleTimers = [];
+    await this.loop.stop();
+  }
+
+  /** Claims and runs due jobs; true when a full batch was due (more may be waiting). */
+  async round(): Promise<boolean> {
+    const sql = this.deps.database.executor();
+    const ids = await this.jobs.due(sql, Date.now(), this.options.batch);
+    let ran = 0;
+    for (const id of ids) {
+      const job = await this.jobs.claim(sql, id, Date.now(), this.options.leaseMs);
+      if (!job) continue;
+      ran++;
+      await this.run(job);
+    }
+    return ids.length >= this.options.batch && ran > 0;
+  }
+
+  /** One cron timer per schedule rule; each occurrence is queued once per tenant (dedup key). */
+  private startSchedules(): void {
+    for (const rule of ruleCatalog(this.deps.registry.current()).schedules) {
+      const trigger = rule.def.trigger;
+      if (trigger.on !== 'schedule') continue;
+      const timer = new Cron(trigger.cron, { timezone: 'UTC', catch: this.onError }, async (self: Cron) => {
+        const occurrence = (self.currentRun() ?? new Date()).toISOString();
+        await this.queueSchedule(rule, occurrence);
+      });
+      this.scheduleTimers.push(timer);
+    }
+  }
+
+  async queueSchedule(rule: CompiledRule, occurrence: string): Promise<void> {
+    for (const tenantId of await this.deps.tenants()) {
+      await this.deps.database.transaction((tx) =>
+        this.jobs.insert(tx, {
+          tenantId,
+          kind: 'schedule',
+          rule: rule.def.rule,
+          entity: rule.def.entity,
+          recordId: null,
+          triggerEvent: `schedule:${occurrence}`,
+          payload: { actorId: null, chain: [] },
+          dueMs: Date.now(),
+          maxAttempts: rule.def.attempts ?? 3,
+          dedupKey: `schedule:${rule.def.rule}:${tenantId}:${occurrence}`,
+        }),
+      );
+    }
+    this.notify();
+  }
+
+  private context(job: JobRow, model: Model): RequestContext {
+    return {
+      tenantId: job.tenantId,
+      userId: job.payload.actorId ?? null,
+      traceId: `rule-job-${job.id}`,
+      model,
+    };
+  }
+
+  async run(job: JobRow): Promise<void> {
+    const started = Date.now();
+    const model = this.deps.registry.current();
+    const rule = ruleCatalog(model).byName.get(job.rule);
+    try {
+      if (!rule) {
+        await this.jobs.finish(
+          this.deps.database.executor(),
+          job,
+          'SKIPPED',
+          { reason: 'rule no longer exists or is disabled' },
+          0,
+        );
+        return;
+      }
+      const ctx = this.context(job, model);
+      if (job.kind === 'schedule') {
+        const matched = await this.runSchedule(job, rule, ctx);
+        await this.jobs.finish(this.deps.database.executor(), job, 'DONE', { matched }, Date.now() - started);
+        return;
+      }
+      const evaluation = await this.deps.records.transaction((tx) =>
+        this.evaluate(tx, rule, ctx, job.recordId, job.payload.previous ?? null),
+      );
+      if (!evaluation.holds) {
+        await this.jobs.finish(
+          this.deps.database.executor(),
+          job,
+          'SKIPPED',
+          { condition: false, measures: evaluation.measures },
+          Date.now() - started,
+        );
+        return;
+      }
+      const chain = [...(job.payload.chain ?? []), chainLink(rule.def.rule, rule.def.entity, job.recordId)];
+      const done: PlannedAction[] = [];
+      for (let step = job.step; step < rule.def.actions.length; step++) {
+        const action = rule.def.actions[step]!;
+        await ruleChain.run(chain, () =>
+          this.deps.records.transaction(async (tx) => {
+            // Re-read in the step's transaction: the previous step may have changed the record.
+            const { record } = await this.evaluate(
+              tx,
+              rule,
+              ctx,
+              job.recordId,
+              job.payload.previous ?? null,
+              evaluation.measures,
+            );
+            done.push(await this.apply(tx, rule, action, ctx, job, record ?? {}));
+            if (!(await this.jobs.advance(tx, job, step + 1))) throw new LeaseLost(job);
+          }),
+        );
+      }
+      await this.jobs.finish(
+        this.deps.database.executor(),
+        job,
+        'DONE',
+        { actions: done, measures: evaluation.measures },
+        Date.now() - started,
+      );
+    } catch (error) {
+      if (error instanceof LeaseLost) return;
+      const message = error instanceof Error ? error.message : String(error);
+      const retryAt = Date.now() + this.options.retryBaseMs * 2 ** Math.max(0, job.attempts - 1);
+      await this.jobs
+        .fail(this.deps.database.executor(), job, message, Date.now() - started, retryAt)
+        .catch(this.onError);
+    }
+  }
+
+  /** A scheduled check: queues a run for each record (up to a limit) whose condition holds. */
+  private async runSchedule(job: JobRow, rule: CompiledRule, ctx: RequestContext): Promise<number> {
+    const query = this.deps.records.parseListQuery(
+      rule.def.entity,
+      { pageSize: SCHEDULED_RECORDS_LIMIT, count: 'none' },
+      ctx.model,
+    );
+    const { items } = await this.deps.records.list(rule.def.entity, query, ctx);
+    let matched = 0;
+    for (const item of items) {
+      const id = Number(item.id);
+      const queued = await this.deps.database.transaction(async (tx) => {
+        const evaluation = await this.evaluate(tx, rule, ctx, id, null);
+        if (!evaluation.holds) return false;
+        await this.jobs.insert(tx, {
+          tenantId: job.tenantId,
+          kind: 'rule',
+          rule: rule.def.rule,
+          entity: rule.def.entity,
+          recordId: id,
+          triggerEvent: job.triggerEvent,
+          payload: { actorId: null, chain: [] },
+          dueMs: Date.now(),
+          maxAttempts: rule.def.attempts ?? 3,
+          dedupKey: `${job.triggerEvent}:${rule.def.rule}:${job.tenantId}:${id}`.slice(0, 191),
+        });
+        return true;
+      });
+      if (queued) matched++;
+    }
+    if (matched > 0) this.notify();
+    return matched;
+  }
+
+  /** Reads the record (with what the rule reads through), computes the measures and the condition. */
+  async evaluate(
+    tx: SqlExecutor,
+    rule: CompiledRule,
+    ctx: RequestContext,
+    recordId: number | null,
+    previous: RuleRecord | null,
+    known?: Record<string, number>,
+  ): Promise<Evaluation> {
+    const entity = ctx.model.entities.get(rule.def.entity)!;
+    let record: RuleRecord = {};
+    if (recordId !== null) {
+      try {
+        const current = await this.deps.records.current(tx, rule.def.entity, recordId, ctx, 'read');
+        record = toMetadata(entity, current.record);
+      } catch (error) {
+        if (!(error instanceof NotFoundError) || rule.def.trigger.on !== 'deleted') throw error;
+        record = { ...(previous ?? {}), id: recordId };
+      }
+    }
+    await readThrough(tx, ctx.model, ctx.tenantId, entity, record, rule.paths);
+    const measures = known ?? (await this.measures(rule, ctx, record));
+    const scope = { ...record, ...measures, $previous: previous };
+    return { holds: holds(rule.when, scope), record: scope, measures };
+  }
+
+  private async measures(
+    rule: CompiledRule,
+    ctx: RequestContext,
+    record: RuleRecord,
+  ): Promise<Record<string, number>> {
+    const values: Record<string, number> = {};
+    for (const [name, measure] of Object.entries(rule.def.measures ?? {}))
+      values[name] = await this.measure(measure, ctx, record);
+    return values;
+  }
+
+  /** Count, or share satisfying `ratio`, of the rows within the window matching the record. */
+  private async measure(measure: RuleMeasureDef, ctx: RequestContext, record: RuleRecord): Promise<number> {
+    const source = ctx.model.entities.get(measure.entity)!;
+    const property = (name: string) => toApiName(source, name);
+    const since = new Date(Date.now() - durationMs(measure.window)).toISOString();
+    const filter: Record<string, unknown> = { [property(measure.window.field)]: { gte: since } };
+    for (const [theirs, ours] of Object.entries(measure.match ?? {})) {
+      const value = record[ours];
+      const id = value && typeof value === 'object' && 'id' in value ? (value as { id: unknown }).id : value;
+      if (id === null || id === undefined) return 0;
+      filter[property(theirs)] = { eq: id };
+    }
+    const query = this.deps.records.parseListQuery(
+      measure.entity,
+      { filter, pageSize: SCHEDULED_RECORDS_LIMIT, count: 'none' },
+      ctx.model,
+    );
+    const { items } = await this.deps.records.list(measure.entity, query, ctx);
+    const rows = items.map((item) => toMetadata(source, item));
+    const where = measure.where ? parseExpression(measure.where) : null;
+    const counted = rows.filter((row) => holds(where, row));
+    if (!measure.ratio) return counted.length;
+    if (counted.length === 0) return 0;
+    const ratio = parseExpression(measure.ratio);
+    return counted.filter((row) => evaluateCondition(ratio, row)).length / counted.length;
+  }
+
+  /** Applies one action in the step's transaction and says what it did. */
+  private async apply(
+    tx: SqlExecutor,
+    rule: CompiledRule,
+    action: RuleAction,
+    ctx: RequestContext,
+    job: JobRow,
+    record: RuleRecord,
+  ): Promise<PlannedAction> {
+    const planned = this.plan(rule, action, ctx, job, record);
+    const entity = ctx.model.entities.get(rule.def.entity)!;
+    const d = planned.detail;
+    switch (planned.action) {
+      case 'set': {
+        const target = d.entity as string;
+        await this.deps.records.updateIn(
+          tx,
+          target,
+          d.id as number,
+          toApi(ctx.model.entities.get(target)!, d.values as RuleRecord),
+          ctx,
+        );
+        break;
+      }
+      case 'transition': {
+        const target = d.entity as string;
+        const workflow = ctx.model.workflows.get(ctx.model.entities.get(target)?.workflow ?? '');
+        const roles = workflow?.transitions.find((t) => t.action === d.transition)?.roles ?? [];
+        const result = await this.deps.workflows.fireIn(
+          tx,
+          ctx,
+          engineActor(ctx.userId, roles),
+          target,
+          d.id as number,
+          d.transition as string,
+          {
+            reason: (d.reason as string | undefined) ?? `rule ${rule.def.rule}`,
+          },
+        );
+        d.status = result.status;
+        break;
+      }
+      case 'create': {
+        const created = await this.deps.records.createIn(
+          tx,
+          d.entity as string,
+          toApi(ctx.model.entities.get(d.entity as string)!, d.values as RuleRecord),
+          ctx,
+        );
+        d.id = created.id;
+        break;
+      }
+      case 'alert':
+        Object.assign(d, await this.raiseAlert(tx, ctx, d));
+        break;
+      case 'notify':
+        Object.assign(
+          d,
+          await this.deps.notifier.send(tx, {
+            tenantId: ctx.tenantId,
+            model: ctx.model,
+            userIds: [
+              ...(d.users as string[]),
+              ...(await this.deps.notifier.store.usersWithRoles(
+                tx,
+                ctx.model,
+                ctx.tenantId,
+                d.roles as string[],
+              )),
+            ],
+            rule: rule.def.rule,
+            severity: 'INFO',
+            title: d.title as { en: string; zh: string },
+            body: d.body as { en: string; zh: string } | undefined,
+            entity: rule.def.entity,
+            recordId: job.recordId,
+            channels: d.channels as ('in_app' | 'email')[],
+          }),
+        );
+        break;
+      case 'webhook': {
+        const status = await postWebhook(
+          d.url as string,
+          {
+            'content-type': 'application/json',
+            'x-mes-rule': rule.def.rule,
+            'idempotency-key': `rule-job-${job.id}`,
+          },
+          JSON.stringify({
+            rule: rule.def.rule,
+            entity: entity.name,
+            record: toApi(entity, plainRecord(record)),
+          }),
+          WEBHOOK_TIMEOUT_MS,
+          this.deps.webhookTargets,
+        );
+        await this.deps.notifier.store.logDelivery(tx, ctx.tenantId, {
+          notificationId: null,
+          rule: rule.def.rule,
+          channel: 'webhook',
+          recipient: d.url as string,
+          status: status < 300 ? 'SENT' : 'FAILED',
+          error: status < 300 ? null : `HTTP ${status}`,
+        });
+        if (status >= 300) throw new Error(`webhook ${String(d.url)} answered ${status}`);
+        d.status = status;
+        break;
+      }
+      case 'startTimer': {
+        const timer = ruleCatalog(ctx.model).byName.get(d.rule as string);
+        const trigger = timer?.def.trigger;
+        if (!timer || trigger?.on !== 'timer' || job.recordId === null) break;
+        await this.jobs.cancelTimers(tx, ctx.tenantId, timer.def.entity, job.recordId, timer.def.rule);
+        await this.deps.hooks.queue(
+          tx,
+          ctx,
+          timer.def,
+          job.recordId,
+          `startTimer:${rule.def.rule}`,
+          null,
+          'timer',
+          Date.now() + durationMs(trigger.after),
+        );
+        break;
+      }
+      case 'cancelTimer':
+        if (job.recordId !== null)
+          d.cancelled = await this.jobs.cancelTimers(
+            tx,
+            ctx.tenantId,
+            rule.def.entity,
+            job.recordId,
+            d.rule as string,
+          );
+        break;
+      default:
+        throw new Error(`action ${planned.action} cannot run after commit`);
+    }
+    if (['alert', 'startTimer'].includes(planned.action)) tx.afterCommit(() => this.notify());
+    return planned;
+  }
+
+  /** What an action would do on the record, without doing it (test runs, and the run log). */
+  plan(
+    rule: CompiledRule,
+    action: RuleAction,
+    ctx: RequestContext,
+    job: Pick<JobRow, 'recordId'>,
+    record: RuleRecord,
+  ): PlannedAction {
+    const now = new Date();
+    const values = (set: Parameters<typeof resolveValues>[0]) =>
+      resolveValues(set, { record, actorId: ctx.userId, now });
+    const target = (relation: string | undefined) => {
+      if (!relation) return { entity: rule.def.entity, id: job.recordId };
+      const related = record[relation];
+      const id = related && typeof related === 'object' ? (related as { id: unknown }).id : related;
+      const field = ctx.model.entities.get(rule.def.entity)!.fieldsByName.get(relation);
+      return {
+        entity: field?.relation?.target ?? relation,
+        id: id === null || id === undefined ? null : Number(id),
+      };
+    };
+    if ('set' in action)
+      return { action: 'set', detail: { ...target(action.record), values: values(action.set) } };
+    if ('refuse' in action) return { action: 'refuse', detail: { message: action.refuse } };
+    if ('transition' in action)
+      return {
+        action: 'transition',
+        detail: { ...target(action.record), transition: action.transition, reason: action.reason },
+      };
+    if ('create' in action)
+      return { action: 'create', detail: { entity: action.create, values: values(action.values ?? {}) } };
+    if ('alert' in action) {
+      const alert = action.alert;
+      return {
+        action: 'alert',
+        detail: {
+          rule: rule.def.rule,
+          entity: rule.def.entity,
+          recordId: job.recordId,
+          title: fillTemplate(alert.title, record),
+          severity: alert.severity,
+          type: alert.type,
+          assignee: alert.assignee ? userIdAt(record, alert.assignee) : null,
+          value: alert.value
+            ? resolveValues({ v: `=${alert.value}` }, { record, actorId: null, now }).v
+            : null,
+        },
+      };
+    }
+    if ('notify' in action)
+      return {
+        action: 'notify',
+        detail: {
+          users: (action.notify.users ?? [])
+            .map((path) => userIdAt(record, path))
+            .filter((id): id is string => id !== null),
+          roles: action.notify.roles ?? [],
+          title: fillTemplate(action.notify.title, record),
+          body: action.notify.body ? fillTemplate(action.notify.body, record) : undefined,
+          channels: action.notify.channels ?? ['in_app', 'email'],
+        },
+      };
+    if ('webhook' in action) return { action: 'webhook', detail: { url: action.webhook } };
+    if ('startTimer' in action) return { action: 'startTimer', detail: { rule: action.startTimer } };
+    return { action: 'cancelTimer', detail: { rule: action.cancelTimer } };
+  }
+
+  /**
+   * Raises an `alert_event` through the record-change path, or counts one more occurrence of the
+   * open alert with the same deduplication key (rule, record) instead of raising a second one.
+   */
+  private async raiseAlert(
+    tx: SqlExecutor,
+    ctx: RequestContext,
+    d: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
+    const dedup = `rule:${String(d.rule)}:${String(d.entity)}:${String(d.recordId ?? '-')}`;
+    const alertEntity = ctx.model.entities.get('alert_event');
+    if (!alertEntity) throw new Error('alert_event is not in the Model');
+    const query = this.deps.records.parseListQuery(
+      'alert_event',
+      {
+        filter: { dedupKey: { eq: dedup }, status: { in: ['ACTIVE', 'ACKNOWLEDGED'] } },
+        pageSize: 1,
+        count: 'none',
+      },
+      ctx.model,
+    );
+    const { items } = await this.deps.records.list('alert_event', query, ctx);
+    const now = new Date().toISOString();
+    const title =
+      (d.title as { en: string; zh: string }).zh + ' / ' + (d.title as { en: string; zh: string }).en;
+    const open = items[0];
+    if (open) {
+      await this.deps.records.updateIn(
+        tx,
+        'alert_event',
+        Number(open.id),
+        {
+          occurrenceCount: Number(open.occurrenceCount ?? 1) + 1,
+          lastOccurredAt: now,
+          currentValue: stringOrNull(d.value),
+        },
+        ctx,
+      );
+      return { alertId: open.id, deduplicated: true };
+    }
+    const created = await this.deps.records.createIn(
+      tx,
+      'alert_event',
+      {
+        ruleId: null,
+        alertType: d.type,
+        severity: d.severity,
+        title: title.slice(0, 255),
+        sourceType: d.entity,
+        sourceId: d.recordId === null ? null : String(d.recordId),
+        dedupKey: dedup,
+        currentValue: stringOrNull(d.value),
+        firstOccurredAt: now,
+        lastOccurredAt: now,
+        assigneeId: d.assignee === null ? null : Number(d.assignee),
+      } satisfies EntityRecord,
+      ctx,
+    );
+    return { alertId: created.id, deduplicated: false };
+  }
+}
+
+function stringOrNull(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  return typeof value === 'number'
+    ? String(Math.round(value * 10_000) / 10_000)
+    : String(value).slice(0, 128);
+}
+
+function toApiName(entity: CompiledEntity, name: string): string {
+  return Object.keys(toApi(entity, { [name]: null }))[0]!;
+}
+
+/** The user id a field path of the record holds (`assignee`, `department.manager`). */
+function userIdAt(record: RuleRecord, path: string): string | null {
+  let current: unknown = record;
+  for (const segment of path.split('.')) {
+    if (current === null || typeof current !== 'object') return null;
+    current = (current as RuleRecord)[segment];
+  }
+  if (current && typeof current === 'object' && 'id' in current) current = (current as { id: unknown }).id;
+  return current === null || current === undefined ? null : String(current);
+}
+
+/** The record's own values, relations read through back to their ids, for webhook bodies. */
+function plainRecord(record: RuleRecord): RuleRecord {
+  return Object.fromEntries(
+    Object.entries(record)
+      .filter(([name]) => !name.startsWith('$'))
+      .map(([name, value]) => [
+        name,
+        value && typeof value === 'object' && 'id' in value ? (value as { id: unknown }).id : value,
+      ]),
+  );
+}
