@@ -7,7 +7,7 @@ const SQL_START =
   '/^\\s*(SELECT\\s|INSERT\\s+INTO\\s|UPDATE\\s+\\S+\\s+SET\\s|DELETE\\s+FROM\\s|CREATE\\s+(TABLE|INDEX|UNIQUE|VIEW)\\s|ALTER\\s+TABLE\\s|DROP\\s+(TABLE|INDEX|VIEW)\\s|WITH\\s+\\w+\\s+AS\\s)/';
 const SQL_ROOM =
   'SQL belongs in platform/src/data/ or a *-store.ts file: move the statement into the store next to this file.';
-/** Domain behaviour whose SQL is still to move into stores next to it (being reworked in parallel). */
+/** Domain behaviour whose SQL has not moved into a store next to it; ADR 0003 names what it writes. */
 const SQL_PENDING_MOVE = [
   'platform/src/domain/inventory/abc-analysis.ts',
   'platform/src/domain/inventory/stock-balance.ts',
