@@ -94,6 +94,7 @@ export class LookupController {
     ids: number[],
     ctx: ReturnType<typeof requestContext>,
   ): Promise<number[]> {
+    // A relation is filtered by its API name and answered as `<name>Id`.
     const column = heldBy.field.apiName;
     const conditions: FilterNode[] = [{ field: column, op: 'in', value: ids }];
     if (heldBy.scope) conditions.push(heldBy.scope);
@@ -116,7 +117,7 @@ export class LookupController {
         },
         ctx,
       );
-      for (const row of page.items) held.add(Number(row[column]));
+      for (const row of page.items) held.add(Number(row[`${column}Id`]));
       cursor = held.size < ids.length ? page.nextCursor : null;
     } while (cursor);
     return ids.filter((id) => held.has(id));

@@ -217,12 +217,18 @@ describe('field rules and row scope on writes through the server (SQLite)', () =
       expect(badIds.json().errors[0]).toMatchObject({ field: 'ids' });
     });
 
-    it('names the ids a record holds for a reader of the field, without letting them search the target', async () => {
+    it('names only the ids its readable records hold for a reader of the field, without letting them search the target', async () => {
       const order = (await call('operator', 'GET', `/api/work-orders/${ownOrder}`)).json().data as Row;
       const named = await call('operator', 'GET', `/api/lookup/work_order/line?ids=${String(order.lineId)}`);
       expect(named.statusCode).toBe(200);
       expect(named.json().data.items).toEqual([{ id: order.lineId, label: 'Line WS01', key: 'WS01' }]);
       expect((await call('operator', 'GET', '/api/lookup/work_order/line?search=Line')).statusCode).toBe(403);
+      // A line none of the operator's readable orders holds stays unnamed.
+      const other = (await call('admin', 'GET', `/api/work-orders/${otherOrder}`)).json().data as Row;
+      expect(other.lineId).not.toBe(order.lineId);
+      const hidden = await call('operator', 'GET', `/api/lookup/work_order/line?ids=${String(other.lineId)}`);
+      expect(hidden.statusCode).toBe(200);
+      expect(hidden.json().data.items).toEqual([]);
     });
 
     it('keeps to the read scope of a caller who reads the target', async () => {
