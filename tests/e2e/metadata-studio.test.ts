@@ -24,7 +24,7 @@ afterAll(async () => {
 async function signIn(username: string): Promise<void> {
   const { page } = harness;
   await page.goto(`${harness.baseUrl}/login`);
-  await page.evaluate('sessionStorage.clear()');
+  await page.evaluate("localStorage.removeItem('mes.session')");
   await page.goto(`${harness.baseUrl}/login`);
   await page.fill('#login-username', username);
   await page.fill('#login-password', DEMO_PASSWORD);
@@ -222,7 +222,7 @@ test('the analyst designs Engineering Problem, a reviewer publishes it, an opera
   await page.waitForURL(/\/e\/engineering-problems\/\d+$/);
   const problems = await fetch(`${harness.baseUrl}/api/engineering-problems`, {
     headers: {
-      authorization: `Bearer ${await page.evaluate<string>("sessionStorage.getItem('mes.accessToken')")}`,
+      authorization: `Bearer ${await page.evaluate<string>("JSON.parse(localStorage.getItem('mes.session')).accessToken")}`,
     },
   }).then((r) => r.json() as Promise<{ data: { items: { epNo: string; title: string }[] } }>);
   expect(problems.data.items[0]).toMatchObject({ title: 'Housing cracks at the boss' });
