@@ -20,6 +20,8 @@ const TABLES = [
   'sys_role_permission',
   'sys_permission',
   'sys_dept',
+  // /me adds the menu entries the tenant created.
+  'sys_menu',
 ];
 const PASSWORD = 'Demo-Passw0rd!';
 
