@@ -128,7 +128,9 @@ export class RedisLiveChannel implements LiveChannel {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.subscriber.quit(), this.publisher.quit()]);
+    // QUIT waits for a connection; a client that never reached Redis is dropped instead.
+    const end = (client: IORedis) => (client.status === 'ready' ? client.quit() : client.disconnect());
+    await Promise.allSettled([end(this.subscriber), end(this.publisher)]);
   }
 }
 
