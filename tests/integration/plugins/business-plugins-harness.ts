@@ -159,8 +159,9 @@ export function ok<T>(answer: { status: number; data: T; body: unknown }): T {
 }
 
 /**
- * A copy of a plugin as an earlier release: `version`, no server code or migrations, and without the
- * given fields (`entity-file#field`), which are also taken out of every form and workflow naming them.
+ * A copy of a plugin as an earlier release: `version`, no server code, migrations or dashboards (their
+ * KPIs may read the dropped fields), and without the given fields (`entity-file#field`), which are
+ * also taken out of every form and workflow naming them.
  */
 export function previousRelease(
   plugin: string,
@@ -172,7 +173,7 @@ export function previousRelease(
   cpSync(join(PLUGINS_DIR, plugin), dir, {
     recursive: true,
     filter: (source) =>
-      !/[\\/](server|migrations)([\\/]|$)/.test(source.slice(join(PLUGINS_DIR, plugin).length)),
+      !/[\\/](server|migrations|dashboards)([\\/]|$)/.test(source.slice(join(PLUGINS_DIR, plugin).length)),
   });
   const manifest = join(dir, 'plugin.yaml');
   writeFileSync(manifest, readFileSync(manifest, 'utf8').replace(/^version: .*$/m, `version: ${version}`));
