@@ -5,6 +5,7 @@
  */
 import { startSecurityServer, type Dialect, type SecurityServer } from './security-server';
 import { DEMO_DEPARTMENTS } from '../../../platform/src/security/demo-departments';
+import { DEMO_USERS } from '../../../platform/src/security/demo-seed';
 
 const PAYLOADS = [
   "' OR '1'='1",
@@ -87,7 +88,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('SQL injection attempts on %s', (dia
   });
 
   it('leaves every table and row in place', async () => {
-    expect(await counts()).toEqual({ departments: DEMO_DEPARTMENTS.length + 2, users: 7 });
+    expect(await counts()).toEqual({ departments: DEMO_DEPARTMENTS.length + 2, users: DEMO_USERS.length });
     const names = await mes.query<{ dept_name: string }>('SELECT dept_name FROM sys_dept');
     expect(names.map((row) => row.dept_name).sort()).toEqual(
       [...DEMO_DEPARTMENTS.map((department) => department.name), 'Production', 'Quality'].sort(),
