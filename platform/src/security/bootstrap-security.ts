@@ -112,6 +112,7 @@ export async function bootstrapSecurity(input: SecurityBootstrapInput): Promise<
       defaultTenant: input.defaultTenant,
       corsOrigins,
       redisUrl: env.REDIS_URL?.trim() || null,
+      redisPrefix: env.QUEUE_PREFIX?.trim() || 'mes',
       apiPerMinute,
       loginPerMinute,
       records: { models: registry, operations, database },

@@ -18,6 +18,8 @@ export interface RateLimitOptions {
   apiPerMinute: number;
   /** Shared counters across instances when set. */
   redisUrl?: string | null;
+  /** Prefix of the counters' keys in Redis. Default `mes`. */
+  redisPrefix?: string;
 }
 
 /** Takes one request from the client's budget; answers 429 (and returns the reply) when it is spent. */
@@ -29,7 +31,6 @@ export interface RateLimits {
 }
 
 const WINDOW_MS = 60_000;
-const REDIS_NAMESPACE = 'mes-rate-limit:';
 
 export async function registerRateLimits(
   fastify: FastifyInstance,
@@ -41,7 +42,9 @@ export async function registerRateLimits(
     global: false,
     timeWindow: WINDOW_MS,
     skipOnError: true,
-    ...(redis ? { redis, nameSpace: REDIS_NAMESPACE } : { store: SnapshotLocalStore }),
+    ...(redis
+      ? { redis, nameSpace: `${options.redisPrefix ?? 'mes'}-rate-limit:` }
+      : { store: SnapshotLocalStore }),
   });
   const throttle = (budget: string, max: number): Throttle => {
     const take = fastify.createRateLimit({

@@ -35,6 +35,8 @@ export interface SecurityHttpOptions {
   apiPerMinute?: number;
   /** Redis holding the rate-limit counters, shared by every instance; unset = counted per instance. */
   redisUrl?: string | null;
+  /** Prefix of the counters' Redis keys (`QUEUE_PREFIX`), so deployments sharing a Redis count apart. Default `mes`. */
+  redisPrefix?: string;
   /** For `/api/<path>/export|import` permissions and `GET /api/<path>/:id/audit`. */
   records?: RecordAccess;
 }
@@ -50,6 +52,7 @@ export async function registerSecurity(
     loginPerMinute: options.loginPerMinute ?? 10,
     apiPerMinute: options.apiPerMinute ?? 1200,
     redisUrl: options.redisUrl,
+    redisPrefix: options.redisPrefix,
   });
   registerAuthentication(fastify, options, limits);
   if (options.records) registerRecordGuards(fastify, options.records);
