@@ -5,7 +5,7 @@
  * private pair. `stop()` ends both servers and removes their data, also after a failed start.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -37,9 +37,13 @@ export interface MariaDbPair {
 
 async function startServer(root: string, name: string, serverId: number): Promise<MariaDbServer> {
   const datadir = join(root, name);
+  // Temporary tables in a folder of its own: nothing else on the machine can touch them.
+  const tmp = join(root, `${name}-tmp`);
+  mkdirSync(tmp);
   await run('mariadb-install-db', [
     '--no-defaults',
     `--datadir=${datadir}`,
+    `--tmpdir=${tmp}`,
     '--user=root',
     '--auth-root-authentication-method=normal',
     '--skip-test-db',
@@ -64,6 +68,7 @@ async function startServer(root: string, name: string, serverId: number): Promis
           '--no-defaults',
           '--user=root',
           `--datadir=${datadir}`,
+          `--tmpdir=${tmp}`,
           `--port=${port}`,
           `--socket=${join(root, `${name}.sock`)}`,
           `--pid-file=${join(root, `${name}.pid`)}`,
