@@ -20,6 +20,7 @@ import type { EntityOperations, RequestContext } from '../crud/types';
 import { createDataSource, describeDatabase, hasReplicas, loadDatabaseConfig } from '../data/connection';
 import { migrationFilesGlob, runMigrations } from '../data/migrations/migration-runner';
 import { withStartupLock } from '../data/migrations/startup-lock';
+import { placedRunner, placeModelTables } from '../data/table-placement';
 import { ModelRegistry } from '../kernel/model-registry';
 import { engineVersion, pluginCatalog } from '../plugins/engine-version';
 import { PluginManager } from '../plugins/plugin-manager';
@@ -243,10 +244,12 @@ async function startEngine(options: StartOptions, role: ProcessRole): Promise<En
       const applied = await step('migrations applied', () => runMigrations(dataSource));
       if (applied.length > 0) logger.info({ migrations: applied }, `${applied.length} migration(s) applied`);
       const model = await step('metadata compiled', () => plugins.initialModel());
+      placeModelTables(dataSource, model);
       logger.info({ entities: model.entities.size, modelHash: model.hash, role }, 'model ready');
       if (options.prepareSchema) await options.prepareSchema(dataSource, model);
       await warnAboutMissingTables(dataSource, model, logger);
       const registry = new ModelRegistry(model);
+      registry.subscribe((next) => placeModelTables(dataSource, next));
       plugins.bind(registry);
       if (config.seedDemo && options.demoPlant)
         await seedIfEmpty(options.demoPlant, service, database, registry, config, logger);
@@ -439,7 +442,7 @@ export function loadModel(roots: string[]): Model {
  * migrations) are listed at startup; requests to them answer 503 SERVICE_UNAVAILABLE.
  */
 async function warnAboutMissingTables(dataSource: DataSource, model: Model, logger: Logger): Promise<void> {
-  const queryRunner = dataSource.createQueryRunner();
+  const queryRunner = placedRunner(dataSource.createQueryRunner());
   try {
     const missing: string[] = [];
     for (const entity of model.entities.values())

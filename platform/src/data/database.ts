@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { hasReplicas } from './connection/create-data-source';
 import { dialectFor, type Dialect } from './dialect';
+import { placedDialect, placementOf } from './table-placement';
 import { noteCommittedWrite, replicaReadAllowed } from './read-consistency';
 
 export interface ExecuteResult {
@@ -48,9 +49,12 @@ export class EngineDatabase {
   private readonly holdsQueue = new AsyncLocalStorage<boolean>();
 
   constructor(readonly dataSource: DataSource) {
-    this.dialect = dialectFor(
-      dataSource.options.type,
-      dataSource.isInitialized && dataSource.driver.isReturningSqlSupported('insert'),
+    this.dialect = placedDialect(
+      dialectFor(
+        dataSource.options.type,
+        dataSource.isInitialized && dataSource.driver.isReturningSqlSupported('insert'),
+      ),
+      placementOf(dataSource),
     );
     const replicated = dataSource.isInitialized && hasReplicas(dataSource);
     this.reader = {

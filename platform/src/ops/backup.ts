@@ -17,6 +17,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
 import type { Database } from 'better-sqlite3';
 import { verifyAuditChain, type AuditVerification } from '../audit/audit-verify';
 import { sealAuditChains } from '../audit/audit-sealer';
@@ -36,6 +38,11 @@ export interface BackupManifest {
   tables: Record<string, number>;
   /** Key files copied into `keys/`, by the environment variable naming their location. */
   keys: Record<string, string>;
+  /**
+   * MySQL with logical databases placed apart (DATABASE_SCHEMA_*): the dumped database and each
+   * placed schema by logical name (`default` for DATABASE_URL's), all in the one dump.
+   */
+  databases?: Record<string, string>;
 }
 
 const DUMP_FILE = 'database.sql';
@@ -84,6 +91,8 @@ export async function backup(
     dialect: config.dialect,
     tables,
     keys,
+    ...(config.dialect === 'mysql' &&
+      Object.keys(config.schemas).length > 0 && { databases: dumpedDatabases(config) }),
   };
   writeFileSync(join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
   return manifest;
@@ -105,6 +114,7 @@ export async function restore(
   const manifest = JSON.parse(readFileSync(join(fromDir, 'manifest.json'), 'utf8')) as BackupManifest;
   if (manifest.dialect !== config.dialect)
     throw new Error(`the backup is of a ${manifest.dialect} database; DATABASE_URL is ${config.dialect}`);
+  const names = config.dialect === 'mysql' ? targetNames(manifest, config) : null;
   const keysRestored = restoreKeys(manifest, fromDir, env);
   if (config.dialect === 'sqlite') {
     if (existsSync(config.path)) throw new Error(`${config.path} exists: restore into a new file`);
@@ -121,7 +131,7 @@ export async function restore(
     } finally {
       await probe.destroy();
     }
-    await load(config, join(fromDir, DUMP_FILE));
+    await load(config, join(fromDir, DUMP_FILE), names);
   }
   const dataSource = await createDataSource(config);
   try {
@@ -166,7 +176,30 @@ function clientEnv(config: MysqlDatabaseConfig): NodeJS.ProcessEnv {
   return { ...process.env, MYSQL_PWD: config.password };
 }
 
+function dumpedDatabases(config: MysqlDatabaseConfig): Record<string, string> {
+  return { default: config.database, ...config.schemas } as Record<string, string>;
+}
+
+/** Source database name → the target's, for a dump of several databases; null for a single one. */
+function targetNames(manifest: BackupManifest, config: MysqlDatabaseConfig): Map<string, string> | null {
+  const source = manifest.databases;
+  const target = dumpedDatabases(config);
+  const placedApart = (names: Record<string, string> | undefined) =>
+    Object.keys(names ?? {})
+      .filter((logical) => logical !== 'default')
+      .sort()
+      .join(', ');
+  if (placedApart(source) !== placedApart(target))
+    throw new Error(
+      `the backup places [${placedApart(source)}] in schemas of their own; this environment places [${placedApart(target)}]: set the same DATABASE_SCHEMA_* variables`,
+    );
+  if (!source) return null;
+  return new Map(Object.entries(source).map(([logical, name]) => [name, target[logical]]));
+}
+
+/** One transaction for the database and every placed schema, so the audit log matches the data. */
 function dump(config: MysqlDatabaseConfig, file: string): Promise<void> {
+  const placed = Object.values(config.schemas);
   const args = [
     ...clientArgs(config),
     '--single-transaction',
@@ -174,21 +207,40 @@ function dump(config: MysqlDatabaseConfig, file: string): Promise<void> {
     '--triggers',
     '--hex-blob',
     '--default-character-set=utf8mb4',
-    config.database,
+    ...(placed.length > 0
+      ? ['--no-create-db', '--databases', config.database, ...placed]
+      : [config.database]),
   ];
   return runClient(process.env.MES_DUMP_COMMAND?.trim() || 'mariadb-dump', args, config, { out: file });
 }
 
-function load(config: MysqlDatabaseConfig, file: string): Promise<void> {
+/** Loads a dump; one of several databases has its `USE` lines pointed at the target's names. */
+function load(config: MysqlDatabaseConfig, file: string, names: Map<string, string> | null): Promise<void> {
   const args = [...clientArgs(config), '--default-character-set=utf8mb4', config.database];
-  return runClient(process.env.MES_MYSQL_COMMAND?.trim() || 'mariadb', args, config, { in: file });
+  const input = names
+    ? Readable.from(
+        renameDatabases(createInterface({ input: createReadStream(file), crlfDelay: Infinity }), names),
+      )
+    : createReadStream(file);
+  return runClient(process.env.MES_MYSQL_COMMAND?.trim() || 'mariadb', args, config, { in: input });
+}
+
+async function* renameDatabases(
+  lines: AsyncIterable<string>,
+  names: Map<string, string>,
+): AsyncGenerator<string> {
+  for await (const line of lines) {
+    const use = /^USE `([^`]+)`;$/.exec(line);
+    const target = use ? names.get(use[1]) : undefined;
+    yield `${target ? `USE \`${target}\`;` : line}\n`;
+  }
 }
 
 function runClient(
   command: string,
   args: string[],
   config: MysqlDatabaseConfig,
-  streams: { in?: string; out?: string },
+  streams: { in?: Readable; out?: string },
 ): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, {
@@ -197,7 +249,7 @@ function runClient(
     });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    if (streams.in && child.stdin) createReadStream(streams.in).pipe(child.stdin);
+    if (streams.in && child.stdin) streams.in.pipe(child.stdin);
     const output = streams.out ? createWriteStream(streams.out, { mode: 0o600 }) : null;
     const written = output
       ? new Promise<void>((done, fail) => output.once('finish', done).once('error', fail))

@@ -19,6 +19,7 @@ import { ApiError, ForbiddenError, ValidationError } from '../crud/errors';
 import type { EntityService } from '../crud/entity.service';
 import type { EntityOperations, EntityRecord, ListResult, RequestContext } from '../crud/types';
 import type { EngineDatabase, SqlExecutor } from '../data/database';
+import { placedRunner } from '../data/table-placement';
 import { extensionFieldErrors } from '../extensions/extension-field-rules';
 import { ExtensionFieldStore } from '../extensions/extension-field-store';
 import { auditMetadataChange, type MetadataActor } from '../plugins/metadata-change';
@@ -597,7 +598,7 @@ export class StudioService {
   private async tableClashes(changes: readonly SchemaChange[], layer: StudioLayer): Promise<StudioError[]> {
     const created = changes.flatMap((c) => (c.kind === 'createTable' ? [c.table] : []));
     if (created.length === 0) return [];
-    const runner = this.options.database.dataSource.createQueryRunner();
+    const runner = placedRunner(this.options.database.dataSource.createQueryRunner());
     try {
       const errors: StudioError[] = [];
       for (const table of created) {

@@ -11,6 +11,7 @@ import type {
   MysqlEndpoint,
   SqliteDatabaseConfig,
 } from './database-config';
+import { placeTables } from '../table-placement';
 
 /** Milliseconds a writer waits for SQLite's lock before SQLITE_BUSY. */
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
@@ -59,6 +60,7 @@ export async function createDataSource(
   if (config.dialect === 'mysql') {
     for (const pool of mysqlPools(dataSource)) pool.on('acquire', reusePromiseWrapper);
     await useUtcSessions(dataSource);
+    placeTables(dataSource, config);
   }
   return dataSource;
 }

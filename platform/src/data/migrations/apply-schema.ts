@@ -8,6 +8,7 @@ import {
   tableOptions,
   type PortableColumnOptions,
 } from '../../../../metadata/src/model/table-options';
+import { placedRunner, placementOf } from '../table-placement';
 
 /**
  * Executes schema changes through TypeORM's portable QueryRunner API, in order, in one transaction
@@ -19,9 +20,14 @@ import {
  * rebuilt table may be referenced by existing rows.
  */
 export async function applySchemaChanges(
-  queryRunner: QueryRunner,
+  unplacedRunner: QueryRunner,
   changes: readonly SchemaChange[],
 ): Promise<void> {
+  // New tables of a logical database configured apart (DATABASE_SCHEMA_*) go to its schema.
+  placementOf(unplacedRunner.connection).learn(
+    changes.flatMap((change) => (change.kind === 'createTable' ? [change.table] : [])),
+  );
+  const queryRunner = placedRunner(unplacedRunner);
   const ownTransaction = !queryRunner.isTransactionActive;
   await queryRunner.beforeMigration();
   try {
@@ -58,6 +64,7 @@ async function applySchemaChange(queryRunner: QueryRunner, change: SchemaChange)
       break;
     case 'renameTable':
       await queryRunner.renameTable(change.from, change.to);
+      placementOf(queryRunner.connection).renamed(change.from, change.to);
       break;
     case 'addColumn':
       await queryRunner.addColumn(change.table, column(columnOptions(change.column)));

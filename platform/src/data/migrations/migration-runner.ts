@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import type { DataSource, MigrationInterface } from 'typeorm';
+import { MigrationExecutor, type DataSource, type MigrationInterface } from 'typeorm';
+import { placedRunner } from '../table-placement';
 
 export interface MigrationState {
   name: string;
@@ -22,7 +23,7 @@ export function migrationFilesGlob(): string {
  * implicitly, so a failure leaves the migrations before it applied). Returns the names applied.
  */
 export async function runMigrations(dataSource: DataSource): Promise<string[]> {
-  const applied = await dataSource.runMigrations({ transaction: 'each' });
+  const applied = await withMigrationExecutor(dataSource, (executor) => executor.executePendingMigrations());
   return applied.map((m) => m.name);
 }
 
@@ -30,7 +31,7 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
 export async function revertLastMigration(dataSource: DataSource): Promise<string | undefined> {
   const before = appliedNames(await migrationStatus(dataSource));
   if (before.size === 0) return undefined;
-  await dataSource.undoLastMigration({ transaction: 'each' });
+  await withMigrationExecutor(dataSource, (executor) => executor.undoLastMigration());
   const after = appliedNames(await migrationStatus(dataSource));
   return [...before].find((name) => !after.has(name));
 }
@@ -56,6 +57,24 @@ export async function migrationStatus(dataSource: DataSource): Promise<Migration
       .map((m) => ({ ...m, applied: applied.has(m.name) }));
   } finally {
     await queryRunner.release();
+  }
+}
+
+/**
+ * TypeORM's migration executor on a runner that places the tables of logical databases configured
+ * apart (DATABASE_SCHEMA_*) in their schema; each migration runs in its own transaction.
+ */
+async function withMigrationExecutor<T>(
+  dataSource: DataSource,
+  work: (executor: MigrationExecutor) => Promise<T>,
+): Promise<T> {
+  const runner = placedRunner(dataSource.createQueryRunner());
+  try {
+    const executor = new MigrationExecutor(dataSource, runner);
+    executor.transaction = 'each';
+    return await work(executor);
+  } finally {
+    await runner.release();
   }
 }
 
