@@ -55,6 +55,8 @@ interface FieldCommon {
   hidden?: boolean;
   visibleWhen?: Expression;
   requiredWhen?: Expression;
+  /** Not changeable by a client write while this expression holds for the stored record. */
+  readonlyWhen?: Expression;
   permissions?: FieldPermissions;
   /** Previous name of this field, so migrations rename the column and keep its data. */
   renamedFrom?: string;
@@ -257,6 +259,7 @@ export interface FormFieldRef {
   readonly?: boolean;
   visibleWhen?: Expression;
   requiredWhen?: Expression;
+  readonlyWhen?: Expression;
 }
 
 export interface FormSection {

@@ -203,7 +203,14 @@ function input(model: Model, entity: CompiledEntity, ref: FormFieldRef): SchemaN
 
   const writable = isWritableField(field) && !ref.readonly;
   if (!writable) node.disabled = true;
-  else addValidation(entity, field, ref, node);
+  else {
+    addValidation(entity, field, ref, node);
+    const readonlyWhen = [field.def.readonlyWhen, ref.readonlyWhen].filter(
+      (e): e is string => e !== undefined,
+    );
+    if (readonlyWhen.length > 0)
+      node.disabled = `$: ${readonlyWhen.map((e) => formKitCondition(entity, e)).join(' || ')}`;
+  }
 
   const visibleWhen = [field.def.visibleWhen, ref.visibleWhen].filter((e): e is string => e !== undefined);
   if (visibleWhen.length > 0) node.if = visibleWhen.map((e) => formKitCondition(entity, e)).join(' && ');

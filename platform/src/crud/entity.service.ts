@@ -41,6 +41,7 @@ import type {
   RequestContext,
   RowError,
 } from './types';
+import { readonlyWhenErrors } from './readonly-when';
 import { requiredWhenErrors } from './required-when';
 import { assertStateAllowsDelete, assertStateAllowsEdit } from './state-lock';
 import { assertValidBody, bodyErrors, throwFieldErrors } from './validation';
@@ -82,6 +83,7 @@ export class EntityService implements EntityOperations, RecordChanges {
   async create(entity: string, body: EntityRecord, ctx: RequestContext): Promise<EntityRecord> {
     const rt = runtimeOf(ctx.model).entity(entity);
     assertValidBody(rt, body, 'create', ctx.tenantId);
+    throwFieldErrors(readonlyWhenErrors(ctx.model, rt, null, body));
     const input = { ...body };
     return this.write(rt, (tx) => this.insertRecord(tx, rt, input, ctx), input);
   }
@@ -100,6 +102,7 @@ export class EntityService implements EntityOperations, RecordChanges {
         const current = await this.reader.current(tx, entity, id, ctx, 'update');
         refuseAppendOnly(rt.entity, 'update');
         assertStateAllowsEdit(ctx.model, rt.entity, current.record, input);
+        throwFieldErrors(readonlyWhenErrors(ctx.model, rt, current.record, input));
         Object.assign(stored, current.record, input);
         const sent = input.version as number;
         if (Number(current.row.version) !== sent) throw await this.conflict(tx, rt, id, sent, ctx);
@@ -513,7 +516,11 @@ export class EntityService implements EntityOperations, RecordChanges {
       const target = targetOf(record);
       if (mode === 'create' || (mode === 'upsert' && target === undefined)) {
         const errors = bodyErrors(rt, record ?? rows[row], 'create', ctx.tenantId);
-        if (errors.length === 0) errors.push(...requiredWhenErrors(rt, record as EntityRecord));
+        if (errors.length === 0)
+          errors.push(
+            ...readonlyWhenErrors(ctx.model, rt, null, record as EntityRecord),
+            ...requiredWhenErrors(rt, record as EntityRecord),
+          );
         if (errors.length > 0) plan.errors.set(row, errors.map(prefix));
         else plan.creates.push({ row, body: { ...(record as EntityRecord) } });
         return;
@@ -539,7 +546,10 @@ export class EntityService implements EntityOperations, RecordChanges {
       }
       const previous = current ? serializeRow(rt, current, ctx.tenantId) : null;
       if (previous && errors.length === 0)
-        errors.push(...requiredWhenErrors(rt, { ...previous, ...body }, `/rows/${row}`));
+        errors.push(
+          ...readonlyWhenErrors(ctx.model, rt, previous, body, `/rows/${row}`),
+          ...requiredWhenErrors(rt, { ...previous, ...body }, `/rows/${row}`),
+        );
       if (errors.length > 0 || !current || !previous) plan.errors.set(row, errors);
       else plan.updates.push({ row, body, current, previous });
     });

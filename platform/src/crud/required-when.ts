@@ -11,7 +11,7 @@ import type { EntityRecord, FieldError } from './types';
 
 const parsed = new Map<string, ExpressionNode>();
 
-function conditionOf(expression: string): ExpressionNode {
+export function conditionOf(expression: string): ExpressionNode {
   let node = parsed.get(expression);
   if (!node) {
     node = parseExpression(expression);
@@ -21,7 +21,7 @@ function conditionOf(expression: string): ExpressionNode {
 }
 
 /** The record under metadata field names, which expressions read (`user_type`, `department`). */
-function expressionContext(fields: readonly CompiledField[], record: EntityRecord): Record<string, unknown> {
+export function expressionContext(fields: readonly CompiledField[], record: EntityRecord): Record<string, unknown> {
   const context: Record<string, unknown> = {};
   for (const field of fields) {
     const value = record[apiPropertyOf(field)];

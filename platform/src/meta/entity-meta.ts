@@ -43,6 +43,7 @@ export interface FieldMeta {
   many?: { target: string; targetPath: string | null };
   visibleWhen?: string;
   requiredWhen?: string;
+  readonlyWhen?: string;
 }
 
 export interface EntityMeta extends EntitySummary {
@@ -165,6 +166,7 @@ function fieldMeta(model: Model, field: CompiledField, writeDenied: boolean): Fi
   if (def.default !== undefined) meta.default = def.default;
   if (def.visibleWhen) meta.visibleWhen = def.visibleWhen;
   if (def.requiredWhen) meta.requiredWhen = def.requiredWhen;
+  if (def.readonlyWhen) meta.readonlyWhen = def.readonlyWhen;
   if (def.type === 'enum') {
     meta.enumValues = def.values.map((v) =>
       typeof v === 'string' ? { value: v } : { value: v.value, label: v.label, color: v.color },

@@ -28,6 +28,7 @@ export interface FieldMeta {
   many?: { target: string; targetPath: string | null };
   visibleWhen?: string;
   requiredWhen?: string;
+  readonlyWhen?: string;
 }
 
 export interface ListViewDef {

@@ -55,6 +55,7 @@ function rulesOf(entity: CompiledEntity, field: CompiledField): string {
   if (ruleText !== '') notes.push(`\`${ruleText.replace(/`/g, "'")}\``);
   if (field.def.visibleWhen) notes.push(`visible when \`${field.def.visibleWhen}\``);
   if (field.def.requiredWhen) notes.push(`required when \`${field.def.requiredWhen}\``);
+  if (field.def.readonlyWhen) notes.push(`read-only when \`${field.def.readonlyWhen}\``);
   return notes.length === 0 ? '—' : notes.map((n) => n.replace(/\|/g, '\\|')).join('; ');
 }
 

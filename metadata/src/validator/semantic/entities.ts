@@ -160,6 +160,7 @@ function checkField(ctx: SemanticContext, located: Located, name: string, field:
   }
   if (field.visibleWhen) checkExpression(ctx, document, at('visibleWhen'), field.visibleWhen, def);
   if (field.requiredWhen) checkExpression(ctx, document, at('requiredWhen'), field.requiredWhen, def);
+  if (field.readonlyWhen) checkExpression(ctx, document, at('readonlyWhen'), field.readonlyWhen, def);
   if (field.type === 'computed') checkExpression(ctx, document, at('expression'), field.expression, def);
 }
 

@@ -25,6 +25,7 @@ function checkSection(
     const at = (key: string): string => pointer(...base, 'fields', index, key);
     if (ref.visibleWhen) checkExpression(ctx, document, at('visibleWhen'), ref.visibleWhen, entity);
     if (ref.requiredWhen) checkExpression(ctx, document, at('requiredWhen'), ref.requiredWhen, entity);
+    if (ref.readonlyWhen) checkExpression(ctx, document, at('readonlyWhen'), ref.readonlyWhen, entity);
   });
 }
 
@@ -69,6 +70,8 @@ export function checkForms(ctx: SemanticContext): void {
         checkExpression(ctx, document, `${path}/visibleWhen`, override.visibleWhen, entity);
       if (override.requiredWhen)
         checkExpression(ctx, document, `${path}/requiredWhen`, override.requiredWhen, entity);
+      if (override.readonlyWhen)
+        checkExpression(ctx, document, `${path}/readonlyWhen`, override.readonlyWhen, entity);
     }
   }
 }
