@@ -14,6 +14,12 @@ export type TenantState = Record<
 /** What one publish (or rollback) changed, as history and the METADATA_CHANGE audit record show it. */
 export interface StudioDiff {
   schema: SchemaStep[];
+  /**
+   * Steps only a destructive publish takes (needs metadata:publish_destructive and confirmation):
+   * tables and columns the new Model no longer has are dropped with their data. A publish without
+   * confirmation keeps them.
+   */
+  dropped?: SchemaStep[];
   api: ApiDiff;
   documents: DocumentDiff;
   extensionFields: { added: string[]; archived: string[] };

@@ -53,7 +53,9 @@ export interface StudioCheck {
   currentVersion: number;
   /** The change set was made on an older published version: publishing asks for a rebase first. */
   needsRebase: boolean;
+  /** The publish itself alters or drops stored data: it needs confirmDestructive. */
   destructive: boolean;
+  /** `diff.dropped` lists what a destructive publish would drop besides. */
   diff?: StudioDiff;
 }
 
@@ -534,8 +536,14 @@ export class StudioService {
     const schema = destructive ? next : retainingSnapshot(physical, next);
     const changes = diffSnapshots(physical, schema, { allowDestructive: true });
     errors.push(...(await this.tableClashes(changes, layer)));
+    const dropped = destructive
+      ? []
+      : schemaSteps(diffSnapshots(physical, next, { allowDestructive: true })).filter(
+          (step) => step.destructive && (step.kind === 'dropColumn' || step.kind === 'dropTable'),
+        );
     const diff: StudioDiff = {
       schema: schemaSteps(changes),
+      ...(dropped.length > 0 ? { dropped } : {}),
       api: apiDiff(previousModel, model),
       documents: documentDiff(baseLayer, layer),
       ...tenantDiff(current?.tenants ?? {}, tenants),
@@ -748,7 +756,7 @@ function fromDiagnostic(diagnostic: {
   };
 }
 
-/** The tenant state with one tenant's extension fields added (or redefined) and overlays replaced. */
+/** The tenant state with one tenant's extension fields added (or redefined) and overlays merged. */
 function withTenantChanges(state: TenantState, tenantId: string, content: ChangeSetContent): TenantState {
   if (content.extensionFields.length === 0 && content.formOverlays.length === 0) return state;
   const own = state[tenantId] ?? { extensionFields: [], formOverlays: {} };
@@ -756,7 +764,19 @@ function withTenantChanges(state: TenantState, tenantId: string, content: Change
     (f) => !content.extensionFields.some((n) => n.entity === f.entity && n.name === f.name),
   );
   const overlays = { ...own.formOverlays };
-  for (const overlay of content.formOverlays) overlays[overlay.entity] = overlay.overlay;
+  // A change set's overlay changes the fields it names (and the order, when it gives one) on top of
+  // the tenant's published overlay, so an analyst relabelling one field keeps the earlier changes.
+  for (const { entity, overlay } of content.formOverlays) {
+    const before = overlays[entity] ?? {};
+    const fields = { ...before.fields };
+    for (const [name, change] of Object.entries(overlay.fields ?? {}))
+      fields[name] = { ...fields[name], ...change };
+    const order = overlay.order ?? before.order;
+    overlays[entity] = {
+      ...(Object.keys(fields).length > 0 ? { fields } : {}),
+      ...(order ? { order } : {}),
+    };
+  }
   return {
     ...state,
     [tenantId]: { extensionFields: [...fields, ...content.extensionFields], formOverlays: overlays },

@@ -266,4 +266,160 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Metadata Studio on %s', (dialect) =
     );
     expect(history[0]).toMatchObject({ rollbackOf: before });
   });
+
+  describe('a studio entity over its life', () => {
+    const label = (en: string) => ({ en, zh: en });
+    const noteEntity = (fields: Record<string, unknown>) => ({
+      entity: 'field_note',
+      label: label('Field note'),
+      module: 'quality',
+      database: 'core',
+      display: 'title',
+      fields,
+      list: { columns: ['title'] },
+      form: 'field_note',
+    });
+    const noteForm = (fields: unknown[]) => ({
+      form: 'field_note',
+      entity: 'field_note',
+      sections: [{ title: label('Note'), fields }],
+    });
+    const baseFields = {
+      title: { type: 'string', length: 80, required: true, label: label('Title') },
+      locked: { type: 'boolean', default: false, label: label('Locked') },
+      remark: { type: 'string', length: 200, label: label('Remark') },
+      code: { type: 'string', length: 20, readonlyWhen: 'locked == true', label: label('Code') },
+    };
+    const remarkRef = { field: 'remark', readonlyWhen: "locked == true or title == 'frozen'" };
+    const publishAll = async (title: string, content: unknown, as = 'reviewer') => {
+      const changeSet = await submit(await draft(title, content));
+      const reply = await publish(changeSet, as);
+      expect(reply.statusCode).toBe(200);
+      return changeSet;
+    };
+    let noteId = 0;
+
+    it('serves readonlyWhen in the form and refuses a write that changes a field while it holds', async () => {
+      await publishAll('Field notes', {
+        documents: [noteEntity(baseFields), noteForm(['title', 'locked', remarkRef, 'code'])],
+        grants: { operator: ['field_note:read', 'field_note:create', 'field_note:update'] },
+      });
+      const form = JSON.stringify(data(await mes.call('operator', 'GET', '/api/ui/forms/field_note')));
+      expect(form).toContain('"disabled":"$: (($get(field_note__locked).value == true)');
+      expect(form).toContain('"disabled":"$: ($get(field_note__locked).value == true)"');
+
+      const note = data<{ id: number; version: number }>(
+        await mes.call('operator', 'POST', '/api/field-notes', {
+          title: 'Pump 3',
+          remark: 'noisy',
+          code: 'P3',
+        }),
+      );
+      noteId = note.id;
+      const locked = data<{ version: number }>(
+        await mes.call('operator', 'PATCH', `/api/field-notes/${note.id}`, {
+          version: note.version,
+          locked: true,
+          remark: 'noisy bearing',
+        }),
+      );
+      const refused = await mes.call('operator', 'PATCH', `/api/field-notes/${note.id}`, {
+        version: locked.version,
+        remark: 'changed after locking',
+        code: 'P4',
+      });
+      expect(refused.statusCode).toBe(422);
+      expect(refused.json().errors).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ field: 'remark', rule: 'readonlyWhen', path: '/remark' }),
+          expect.objectContaining({ field: 'code', rule: 'readonlyWhen', limit: 'locked == true' }),
+        ]),
+      );
+      // The whole record sent back unchanged passes; so does a field without a condition.
+      const unchanged = await mes.call('operator', 'PATCH', `/api/field-notes/${note.id}`, {
+        version: locked.version,
+        title: 'Pump 3, north line',
+        remark: 'noisy bearing',
+        code: 'P3',
+      });
+      expect(unchanged.statusCode).toBe(200);
+      const created = await mes.call('operator', 'POST', '/api/field-notes', {
+        title: 'Pump 4',
+        locked: true,
+        code: 'P4',
+      });
+      expect(created.statusCode).toBe(422);
+      expect(created.json().errors).toEqual([
+        expect.objectContaining({ field: 'code', rule: 'readonlyWhen' }),
+      ]);
+      const invalid = data<{ valid: boolean; errors: { path: string; rule: string }[] }>(
+        await mes.call('analyst', 'POST', '/api/studio/validate', {
+          content: {
+            documents: [noteEntity(baseFields), noteForm([{ field: 'remark', readonlyWhen: 'lockd' }])],
+          },
+        }),
+      );
+      expect(invalid.errors).toContainEqual(
+        expect.objectContaining({ path: '/sections/0/fields/0/readonlyWhen', rule: 'expression-field' }),
+      );
+    });
+
+    it('renames a field keeping its data; dropping a column needs metadata:publish_destructive', async () => {
+      const { remark, code, ...rest } = baseFields;
+      await publishAll('Remark becomes finding', {
+        documents: [
+          noteEntity({ ...rest, finding: { ...remark, renamedFrom: 'remark' }, code }),
+          noteForm(['title', 'locked', { ...remarkRef, field: 'finding' }, 'code']),
+        ],
+      });
+      const renamed = data<Record<string, unknown>>(
+        await mes.call('operator', 'GET', `/api/field-notes/${noteId}`),
+      );
+      expect(renamed).toMatchObject({ finding: 'noisy bearing', title: 'Pump 3, north line' });
+      expect(renamed).not.toHaveProperty('remark');
+
+      const archive = await submit(
+        await draft('Drop the code', {
+          documents: [
+            noteEntity({ ...rest, finding: { ...remark, renamedFrom: 'remark' } }),
+            noteForm(['title', 'locked', 'finding']),
+          ],
+        }),
+      );
+      const preview = data<{ destructive: boolean; diff: { dropped?: { kind: string; name: string }[] } }>(
+        await mes.call('analyst', 'GET', `/api/studio/change-sets/${archive.id}/preview`),
+      );
+      expect(preview.destructive).toBe(false);
+      expect(preview.diff.dropped).toEqual([
+        expect.objectContaining({ kind: 'dropColumn', name: 'code', destructive: true }),
+      ]);
+      const withoutRight = await mes.call(
+        'reviewer',
+        'POST',
+        `/api/studio/change-sets/${archive.id}/publish`,
+        {
+          version: archive.version,
+          confirmDestructive: true,
+        },
+      );
+      expect(withoutRight.statusCode).toBe(403);
+      expect(withoutRight.json().message).toContain('metadata:publish_destructive');
+      const dropped = await mes.call('admin', 'POST', `/api/studio/change-sets/${archive.id}/publish`, {
+        version: archive.version,
+        confirmDestructive: true,
+      });
+      expect(dropped.statusCode).toBe(200);
+      const [row] = await mes.query<Record<string, unknown>>('SELECT * FROM field_note WHERE id = ?', [
+        noteId,
+      ]);
+      expect(row).not.toHaveProperty('code');
+      expect(row).toMatchObject({ title: 'Pump 3, north line', finding: 'noisy bearing' });
+      expect(Boolean(Number(row.locked))).toBe(true);
+      const read = data<Record<string, unknown>>(
+        await mes.call('operator', 'GET', `/api/field-notes/${noteId}`),
+      );
+      expect(read).toMatchObject({ finding: 'noisy bearing', locked: true });
+      expect(read).not.toHaveProperty('code');
+    });
+  });
 });
