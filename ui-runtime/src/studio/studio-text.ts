@@ -91,6 +91,31 @@ const TEXT = {
   schemaDiff: { en: 'Schema changes', zh: '表结构变更' },
   apiDiff: { en: 'API changes', zh: 'API 变更' },
   destructive: { en: 'destroys data', zh: '会丢失数据' },
+  droppedSteps: {
+    en: 'Kept unless published destructively (data would be dropped)',
+    zh: '默认保留；破坏性发布将删除（数据丢失）',
+  },
+  publishDestructive: { en: 'Publish and drop data', zh: '发布并删除数据' },
+  confirmDestructive: { en: 'This permanently drops stored data:', zh: '这将永久删除已存数据：' },
+  typeToConfirm: { en: 'Type the change set number to confirm:', zh: '输入变更集编号以确认：' },
+  readonly: { en: 'Read-only', zh: '只读' },
+  overrides: { en: 'Labels, help and order', zh: '标签、帮助与顺序' },
+  overridesHint: {
+    en: "Changes this tenant's form of a core or plugin entity; the shipped files stay as they are.",
+    zh: '仅修改本租户中核心或插件实体的表单；随产品发布的文件保持不变。',
+  },
+  order: { en: 'Order', zh: '顺序' },
+  helpEn: { en: 'Help (English)', zh: '帮助（英文）' },
+  helpZh: { en: 'Help (Chinese)', zh: '帮助（中文）' },
+  rename: { en: 'Rename', zh: '重命名' },
+  renameTo: { en: 'New name (the data is kept)', zh: '新名称（保留数据）' },
+  archive: { en: 'Archive', zh: '归档' },
+  editPublished: { en: 'Edit a published entity', zh: '编辑已发布实体' },
+  unknownField: { en: 'unknown field', zh: '未知字段' },
+  expressionHint: {
+    en: 'Fields of the entity, $user, $now; == != > < and or not in',
+    zh: '实体字段、$user、$now；== != > < and or not in',
+  },
   noChanges: { en: 'No changes', zh: '无变更' },
 } satisfies Record<string, { en: string; zh: string }>;
 
