@@ -73,6 +73,8 @@ export interface SchemaStep {
 
 export interface StudioDiff {
   schema: SchemaStep[];
+  /** What only a destructive publish drops (tables and columns the draft no longer has). */
+  dropped?: SchemaStep[];
   api: {
     added: string[];
     removed: string[];
@@ -183,6 +185,8 @@ export const studioApi = {
       confirmDestructive,
     }),
   model: () => api<ModelSummary>('GET', '/api/studio/model'),
+  published: () =>
+    api<{ version: number; layer: { documents: MetadataDocument[] } }>('GET', '/api/studio/published'),
   versions: () => api<StudioVersion[]>('GET', '/api/studio/versions'),
   rollback: (version: number) => api<{ version: number }>('POST', '/api/studio/rollback', { version }),
 };
