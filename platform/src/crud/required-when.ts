@@ -21,7 +21,10 @@ export function conditionOf(expression: string): ExpressionNode {
 }
 
 /** The record under metadata field names, which expressions read (`user_type`, `department`). */
-export function expressionContext(fields: readonly CompiledField[], record: EntityRecord): Record<string, unknown> {
+export function expressionContext(
+  fields: readonly CompiledField[],
+  record: EntityRecord,
+): Record<string, unknown> {
   const context: Record<string, unknown> = {};
   for (const field of fields) {
     const value = record[apiPropertyOf(field)];
