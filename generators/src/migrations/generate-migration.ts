@@ -65,7 +65,7 @@ export async function generateMigration(input: GenerateMigrationInput): Promise<
   return { changes, migrationFile, snapshotFile: SNAPSHOT_FILE };
 }
 
-function readSnapshot(root: string): SchemaSnapshot {
+export function readSnapshot(root: string): SchemaSnapshot {
   const path = join(root, SNAPSHOT_FILE);
   return existsSync(path) ? parseSnapshot(readFileSync(path, 'utf8')) : emptySnapshot();
 }

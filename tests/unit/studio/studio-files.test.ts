@@ -6,6 +6,9 @@ import { loadMetadata } from '../../../metadata/src/loader';
 import type { StudioLayer } from '../../../metadata/src/studio/layer';
 import { validateMetadata } from '../../../metadata/src/validator';
 import { contentFromFiles, studioFiles } from '../../../generators/src/studio/studio-files';
+import { adoptStudioTables } from '../../../generators/src/studio/studio-adopt';
+import { pendingSchemaChanges, SNAPSHOT_FILE } from '../../../generators/src/migrations/generate-migration';
+import { compileModel } from '../../../metadata/src/model/compile';
 import { ENGINEERING_PROBLEM, engineeringProblemContent } from '../../support/engineering-problem';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -68,5 +71,31 @@ describe('studio metadata as repository files (mes metadata pull / push)', () =>
       'engineering_problem_lifecycle',
     ]);
     expect(content.grants).toEqual({ operator: layer.grants.operator });
+  });
+
+  it('adopts the studio tables after a pull, so `mes migrate generate` finds no difference', async () => {
+    mkdirSync(join(checkout, 'database', 'snapshots'), { recursive: true });
+    cpSync(join(ROOT, SNAPSHOT_FILE), join(checkout, SNAPSHOT_FILE));
+    const { set } = validateMetadata([checkout]);
+    const model = compileModel(set, { version: 1 });
+    // Pulled files alone would make the generator create the table the studio made already.
+    expect(pendingSchemaChanges(checkout, model)).toEqual([
+      expect.objectContaining({
+        kind: 'createTable',
+        table: expect.objectContaining({ name: 'engineering_problem' }),
+      }),
+    ]);
+    const adoption = await adoptStudioTables(checkout, layer, model, 3, 1_765_000_000_000);
+    expect(adoption.migrationFile).toBe('database/migrations/1765000000000-adopt-studio-version-3.ts');
+    expect(pendingSchemaChanges(checkout, model)).toEqual([]);
+    const migration = readFileSync(join(checkout, adoption.migrationFile!), 'utf8');
+    // Created only where missing; reverting leaves the studio's table and its data.
+    expect(migration).toContain("name: 'engineering_problem'");
+    expect(migration).toMatch(/true,\s*true,\s*true,?\s*\)/);
+    expect(migration).toMatch(
+      /public async down\(_queryRunner: QueryRunner\): Promise<void> \{\s*\/\/ The tables stay, with their data.\s*\}/,
+    );
+    // A second pull of the same version has nothing left to adopt.
+    expect((await adoptStudioTables(checkout, layer, model, 3)).migrationFile).toBeUndefined();
   });
 });

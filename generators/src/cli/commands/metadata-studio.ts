@@ -2,7 +2,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import pc from 'picocolors';
+import { countErrors } from '../../../../metadata/src/diagnostic';
 import { loadMetadata } from '../../../../metadata/src/loader';
+import { compileModel } from '../../../../metadata/src/model/compile';
+import { validateMetadata } from '../../../../metadata/src/validator';
 import type { StudioLayer } from '../../../../metadata/src/studio/layer';
 import {
   createDataSource,
@@ -10,6 +13,7 @@ import {
   loadDatabaseConfig,
   StudioVersionStore,
 } from '../../../../platform/src';
+import { adoptStudioTables, type Adoption } from '../../studio/studio-adopt';
 import { contentFromFiles, studioFiles, type StudioConflict } from '../../studio/studio-files';
 import { findRepoRoot } from '../repo-root';
 
@@ -80,17 +84,48 @@ async function pull(options: PullOptions): Promise<void> {
       message: `${c.rule}: ${c.message}`,
     })),
   ];
+  const adoption = reported.length === 0 ? await adopt(out, published) : undefined;
   if (options.json)
     process.stdout.write(
-      `${JSON.stringify({ version: published.version, files: files.map((f) => f.path), conflicts: reported }, null, 2)}\n`,
+      `${JSON.stringify(
+        {
+          version: published.version,
+          files: files.map((f) => f.path),
+          conflicts: reported,
+          ...(adoption?.migrationFile
+            ? { migration: adoption.migrationFile, snapshot: adoption.snapshotFile }
+            : {}),
+        },
+        null,
+        2,
+      )}\n`,
     );
   else {
     process.stdout.write(`studio version ${published.version}: ${files.length} file(s) written to ${out}\n`);
     for (const file of files) process.stdout.write(`  ${file.path}\n`);
+    if (adoption?.migrationFile)
+      process.stdout.write(
+        `  ${adoption.migrationFile} and ${adoption.snapshotFile ?? ''}: the studio's tables are adopted (created only where missing)\n`,
+      );
     for (const conflict of reported)
       process.stderr.write(`${pc.yellow('conflict')} ${conflict.document}: ${conflict.message}\n`);
   }
   if (reported.length > 0) process.exitCode = 1;
+}
+
+/**
+ * Records the pulled entities' tables in the snapshot of `out` with a migration that creates them
+ * only where missing, so `mes migrate generate` does not take the studio's tables for new ones.
+ */
+async function adopt(out: string, published: Published): Promise<Adoption | undefined> {
+  const { set, diagnostics } = validateMetadata([out]);
+  if (countErrors(diagnostics) > 0) {
+    process.stderr.write(
+      `${pc.yellow('warning')} the metadata in ${out} does not validate (run \`mes validate\`): the studio's tables are not adopted into database/snapshots\n`,
+    );
+    return undefined;
+  }
+  return adoptStudioTables(out, published.layer, compileModel(set, { version: 1 }), published.version);
 }
 
 async function fromServer(options: ServerOptions): Promise<Published> {
