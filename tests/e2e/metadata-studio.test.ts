@@ -187,6 +187,17 @@ test('the analyst designs Engineering Problem, a reviewer publishes it, an opera
       .locator(`[data-field-chip="${field}"]`)
       .dragTo(page.locator(`[data-zone="${zone}"]`), { targetPosition: { x: 3, y: 3 } });
   await page.waitForSelector('[data-field="form-preview"] input[name="title"]');
+  // Read-only when: field names complete as the analyst types; an unknown name is flagged at once.
+  const readonlyWhen = page.locator('[data-expression="description-readonlyWhen"] input');
+  await readonlyWhen.fill('sevrity');
+  await page.locator('[data-error="description-readonlyWhen"]', { hasText: 'sevrity' }).waitFor();
+  await readonlyWhen.fill('');
+  await readonlyWhen.pressSequentially('sev');
+  await page.locator('.mes-studio-completion:visible [data-suggestion="severity"]').click();
+  expect(await readonlyWhen.inputValue()).toBe('severity');
+  await readonlyWhen.pressSequentially(" == 'CRITICAL'");
+  await page.locator('[data-error="description-readonlyWhen"]').waitFor({ state: 'detached' });
+  await page.waitForSelector('[data-field="form-preview"] textarea[name="description"]');
   await shot('studio-form-designer');
 
   await page.click('[data-action="save"]');
@@ -217,6 +228,11 @@ test('the analyst designs Engineering Problem, a reviewer publishes it, an opera
   await page.waitForURL(/\/e\/engineering-problems$/);
   await page.locator('button', { hasText: 'New' }).click();
   await page.waitForSelector('input[name="title"]');
+  // The description is read-only while the severity is CRITICAL.
+  await page.selectOption('select[name="severity"]', 'CRITICAL');
+  await page.locator('textarea[name="description"]:disabled').waitFor();
+  await page.selectOption('select[name="severity"]', 'HIGH');
+  await page.locator('textarea[name="description"]:enabled').waitFor();
   await page.fill('input[name="title"]', 'Housing cracks at the boss');
   await page.click('[data-action="save"]');
   await page.waitForURL(/\/e\/engineering-problems\/\d+$/);
@@ -246,6 +262,13 @@ test("the analyst adds a field to the core inspection form; the tenant's inspect
   await page.fill('[data-field="core-field-zh"]', '停线');
   await choose(page.locator('[data-field="core-field-section"]'), 'Inspection');
   await page.click('[data-action="add-core-field"]');
+  // This tenant's inspection form calls the remarks "Observations"; the shipped file stays as it is.
+  await choose(page.locator('[data-field="override-entity"]'), /^inspection$/);
+  await page.fill('[data-field="override-remarks-labelEn"]', 'Observations');
+  await page.fill('[data-field="override-remarks-helpEn"]', 'What the inspector saw');
+  await page.click('[data-action="up-remarks"]');
+  await page.locator('[data-field="override-entity"]').scrollIntoViewIfNeeded();
+  await shot('studio-core-overrides');
   await page.click('[data-action="save"]');
   await page.click('[data-action="submit"]');
   await page.locator('[data-field="change-set-status"]', { hasText: 'IN_REVIEW' }).waitFor();
@@ -260,6 +283,7 @@ test("the analyst adds a field to the core inspection form; the tenant's inspect
   await signIn('inspector');
   await page.goto(`${harness.baseUrl}/e/inspections/new`);
   await page.waitForSelector('input[name="lineStopped"]');
+  await page.locator('.formkit-outer', { hasText: 'Observations' }).first().waitFor();
   await shot('studio-inspection-field');
 
   await signIn('reviewer');
@@ -274,4 +298,51 @@ test("the analyst adds a field to the core inspection form; the tenant's inspect
   await page.goto(`${harness.baseUrl}/e/inspections/new`);
   await page.waitForSelector('input[name="inspectionDate"], input[name="refId"]');
   expect(await page.locator('input[name="lineStopped"]').count()).toBe(0);
+}, 300_000);
+
+test('the analyst renames and archives fields of a published entity; only an admin drops the column', async () => {
+  const { page } = harness;
+  await signIn('analyst');
+  await menuGroup('System');
+  await page.locator('.el-menu-item', { hasText: 'Metadata Studio' }).click();
+  await page.fill('[data-field="change-set-title"]', 'Details instead of description');
+  await page.click('[data-action="new-change-set"]');
+  await page.waitForSelector('[data-field="change-set-status"]');
+  await choose(page.locator('[data-field="edit-published"]'), 'engineering_problem');
+  await page.click('[data-action="rename-description"]');
+  await page.locator('.el-message-box__input input').fill('details');
+  await page.locator('.el-message-box__btns .el-button--primary').click();
+  await page.waitForSelector('[data-field="label-en-details"]');
+  await page.click('[data-action="archive-due_date"]');
+  expect(await page.locator('[data-field="label-en-due_date"]').count()).toBe(0);
+  await page.click('[data-action="save"]');
+  await page.locator('[data-field="studio-message"]', { hasText: 'Saved' }).waitFor();
+  await page.click('[data-action="submit"]');
+  await page.locator('[data-field="change-set-status"]', { hasText: 'IN_REVIEW' }).waitFor();
+
+  // The reviewer sees the column a destructive publish would drop, but may not drop it.
+  await signIn('reviewer');
+  await menuGroup('System');
+  await openStudioChangeSet('Details instead of description');
+  await page.locator('.el-tabs__item', { hasText: 'Preview' }).click();
+  expect(await page.locator('[data-field="dropped-steps"]').innerText()).toContain(
+    'engineering_problem.due_date',
+  );
+  expect(await page.locator('[data-action="publish-destructive"]').count()).toBe(0);
+
+  await signIn('admin');
+  await menuGroup('System');
+  await openStudioChangeSet('Details instead of description');
+  await page.locator('.el-tabs__item', { hasText: 'Preview' }).click();
+  await shot('studio-destructive');
+  const csNo = (await page.locator('h2').first().innerText()).split(' ')[0];
+  await page.click('[data-action="publish-destructive"]');
+  await page.locator('.el-message-box__input input').fill(csNo);
+  await page.locator('.el-message-box__btns .el-button--primary').click();
+  await page.locator('[data-field="change-set-status"]', { hasText: 'PUBLISHED' }).waitFor();
+
+  await signIn('operator');
+  await page.goto(`${harness.baseUrl}/e/engineering-problems/new`);
+  await page.waitForSelector('textarea[name="details"]');
+  expect(await page.locator('[name="dueDate"]').count()).toBe(0);
 }, 300_000);
