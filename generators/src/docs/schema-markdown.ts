@@ -171,7 +171,7 @@ function renderExpressions(): string[] {
   return [
     ...heading(2, 'Expressions', 'expressions'),
     'Guards, `visibleWhen`, `requiredWhen`, `readonlyWhen`, computed fields, approval conditions and dashboard',
-    'filters use one small, safe expression language (no code execution). Literals: numbers, `\'single\'` or',
+    "filters use one small, safe expression language (no code execution). Literals: numbers, `'single'` or",
     '`"double"` quoted strings, `true`, `false`, `null`. Identifiers are fields of the record, with dot paths',
     'through relations',
     '(`item.item_type`); names starting with `$` are runtime context. Operators: `== != > >= < <=`,',
