@@ -46,7 +46,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Metadata Studio on %s', (dialect) =
 
   beforeAll(async () => {
     mes = await startSecurityServer(dialect, 'studio');
-  });
+  }, 180_000);
   afterAll(async () => {
     await mes?.stop();
   });
