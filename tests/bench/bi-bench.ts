@@ -5,6 +5,8 @@
  * is built with `rebuildRollups` (what `mes bi rebuild` runs). Requests go through the HTTP pipeline
  * (Fastify inject: authentication, authorization, envelope) as the production planner.
  * Run: npm run bench:bi  (TEST_MYSQL_URL selects the server; default root@127.0.0.1:3306).
+ * BENCH_BI_KEEP=1 keeps the database afterwards; BENCH_BI_REUSE=1 measures a kept database again
+ * (the rollup is rebuilt, the reports are not reseeded).
  */
 import { Writable } from 'node:stream';
 import { rebuildRollups } from '../../platform/src/bi/rollup-consumer';
@@ -223,10 +225,36 @@ async function measure(
   return results;
 }
 
-async function main(): Promise<void> {
-  await dropMysqlDatabase(DATABASE);
+/** The kept bench database's plant, after rebuilding its rollups; null when there is none to reuse. */
+async function reuse(): Promise<Fixture | null> {
+  const server = await boot(true).catch(() => null);
+  if (!server) return null;
   try {
-    const fixture = await seed();
+    const model = server.registry.current();
+    const db = new EngineDatabase(server.dataSource);
+    const [plant] = await db
+      .executor()
+      .query<{ id: number }>(`SELECT id FROM ${model.entities.get('plant')!.table} WHERE plant_code = 'BP'`);
+    const [reports] = await db
+      .executor()
+      .query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${model.entities.get('work_report')!.table}`);
+    if (!plant || Number(reports.n) !== REPORTS) return null;
+    const rebuildStart = Date.now();
+    const results = await rebuildRollups(db, model, 'DEMO');
+    process.stdout.write(
+      `mes bi rebuild: ${results.map((r) => `${r.rows} rows into ${r.cells} cells`).join(', ')} in ${round((Date.now() - rebuildStart) / 1000)} s\n`,
+    );
+    return { plant: Number(plant.id) };
+  } finally {
+    await server.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const kept = process.env.BENCH_BI_REUSE ? await reuse() : null;
+  if (!kept) await dropMysqlDatabase(DATABASE);
+  try {
+    const fixture = kept ?? (await seed());
     const fromRollups = await measure(true, fixture, 200, 20);
     const fromRows = await measure(false, fixture, 10, 1);
     const table = [...fromRollups].map(([name, rolled]) => {
