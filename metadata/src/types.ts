@@ -343,7 +343,8 @@ export interface WorkflowDef {
   transitions: TransitionDef[];
 }
 
-export type WidgetType = 'card' | 'gauge' | 'line' | 'bar' | 'pie' | 'pareto' | 'table';
+export type WidgetType =
+  'card' | 'gauge' | 'line' | 'bar' | 'stacked' | 'pie' | 'pareto' | 'heatmap' | 'table';
 
 export interface DashboardMeasure {
   fn: 'count' | 'countDistinct' | 'sum' | 'avg' | 'min' | 'max';
@@ -420,6 +421,8 @@ export interface DashboardWidget {
   kpi?: string;
   measure?: DashboardMeasure;
   groupBy?: DashboardGroupBy;
+  /** Stacked and heatmap widgets: the second grouping (stack segments, heatmap rows). */
+  seriesBy?: DashboardGroupBy;
   filter?: Expression;
   dimensions?: DashboardDimensions;
   /** Columns for table widgets. */
@@ -442,6 +445,11 @@ export interface RollupDef {
   dimensions: string[];
   /** Numeric fields summed. */
   sums: string[];
+  /**
+   * A text field holding IANA time zones (`plant.timezone`): the daily cells are cut on the wall clock
+   * of each zone it holds, besides UTC.
+   */
+  dayZones?: { entity: string; field: string };
 }
 
 export interface DashboardDef {

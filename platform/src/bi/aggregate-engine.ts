@@ -10,6 +10,7 @@ import { authorizeAggregate } from '../security/authorization/authorize-aggregat
 import type { Principal, SecureContext } from '../security/principal';
 import type { AggregateQuery, AggregateResult, Measure } from './aggregate-query';
 import { CalendarStore } from './calendar-store';
+import { RollupStore } from './rollup-store';
 import { planRollup } from './rollups';
 import { offsetPeriods } from './time-zone';
 
@@ -35,10 +36,14 @@ export class AggregateEngine {
       ? await this.calendars(ctx).shifts()
       : [];
     const offsets = offsetPeriods(query.timeZone);
-    const plan = this.useRollups ? planRollup(ctx.model, entity, authorized, offsets, shifts) : null;
+    const plan = this.useRollups
+      ? await planRollup(ctx.model, entity, authorized, offsets, shifts, (rollup) =>
+          new RollupStore(rollup).zonesOf(exec, ctx.tenantId),
+        )
+      : null;
     const compiled = compileAggregate(
       ctx.model,
-      plan?.rollup.view ?? entity,
+      plan?.view ?? entity,
       plan?.query ?? authorized,
       ctx.tenantId,
       exec.dialect,

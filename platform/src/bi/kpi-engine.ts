@@ -44,7 +44,14 @@ export interface KpiResult {
   points: KpiPoint[];
   applied: AppliedFilters;
   /** The list the KPI's rows come from, with the filter selecting them. */
-  drillDown: { entity: string; path: string; filter: Record<string, unknown>; groupField: string | null };
+  drillDown: {
+    entity: string;
+    path: string;
+    filter: Record<string, unknown>;
+    groupField: string | null;
+    /** Stacked and heatmap widgets: the field of the second grouping (null for a time bucket). */
+    seriesField?: string | null;
+  };
 }
 
 const DAY_MS = 86_400_000;
@@ -155,14 +162,19 @@ export class KpiEngine {
       const denominator = sum(kpi.denominator);
       return denominator === 0 ? null : round((kpi.scale ?? 1) * (sum(kpi.numerator) / denominator));
     };
-    const [overall] = (await run([], declared)).rows;
+    let overall: Record<string, unknown> | undefined;
     let points: KpiPoint[] = [];
     if (group) {
       const sort = kpi.pareto && kpi.value ? [{ key: kpi.value, direction: 'desc' as const }] : [];
       const grouped = await run([group], declared, sort);
       points = grouped.rows.map((row) => ({ key: row[group.key], value: valueOf(row) }));
-      if (kpi.pareto) addShares(points, valueOf(overall));
+      // Every row falls in one group (nulls form their own), so counts and sums over all the groups
+      // are the totals: one statement instead of two, unless the group list was cut short.
+      if (grouped.rows.length < DEFAULT_AGGREGATE_LIMIT && declared.every(additive))
+        overall = totals(declared, grouped.rows);
     }
+    overall ??= (await run([], declared)).rows[0];
+    if (group && kpi.pareto) addShares(points, valueOf(overall));
     return {
       ...base,
       value: valueOf(overall),
@@ -177,6 +189,20 @@ export class KpiEngine {
       },
     };
   }
+}
+
+/** A measure whose value over all rows is the sum of its values over any partition of them. */
+function additive(measure: Measure): boolean {
+  return measure.fn === 'count' || measure.fn === 'sum';
+}
+
+function totals(measures: Measure[], rows: Record<string, unknown>[]): Record<string, unknown> {
+  return Object.fromEntries(
+    measures.map((m) => [
+      m.key,
+      Number(rows.reduce((total, row) => total + (numberOrNull(row[m.key]) ?? 0), 0).toPrecision(15)),
+    ]),
+  );
 }
 
 function addShares(points: KpiPoint[], total: number | null): void {

@@ -29,7 +29,10 @@ export function rollupConsumer(model: () => Model): EventConsumer {
   };
 }
 
-/** Creates the rollup tables; a rollup without any ledger row while its entity has rows is rebuilt. */
+/**
+ * Creates the rollup tables; a rollup without any ledger row while its entity has rows, or without
+ * daily cells while it has hourly ones (built by an earlier version), is rebuilt.
+ */
 export async function prepareRollups(db: EngineDatabase, model: Model): Promise<void> {
   const exec = db.executor();
   for (const rollup of rollupsOf(model)) {
@@ -44,7 +47,7 @@ export async function rebuildRollups(
   db: EngineDatabase,
   model: Model,
   tenantId: string | null,
-): Promise<{ rollup: string; rows: number; cells: number }[]> {
+): Promise<{ rollup: string; rows: number; cells: number; days: number }[]> {
   const results = [];
   for (const rollup of rollupsOf(model))
     results.push({ rollup: rollup.name, ...(await new RollupStore(rollup).rebuild(db, tenantId)) });

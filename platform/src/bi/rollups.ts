@@ -11,15 +11,24 @@
  * bucketed (hour, shift with whole-hour shift windows, day, week, month in a zone whose offsets are
  * whole hours) and bounded by whole hours (`gte`, `lt`), and every measure is a count or a sum of a
  * rolled-up field (or a ratio of those). Anything else reads the rows.
+ *
+ * The daily cells (`bi_rollup_<name>_daily`) hold the same sums by wall-clock day in UTC and in each
+ * zone the rollup's `dayZones` field holds; a day starts at the UTC instant of that zone's midnight.
+ * They answer an aggregate of the same shape whose time field is bucketed by day, week or month in
+ * such a zone (or not at all) and bounded by that zone's midnights — a month by line reads 30 cells
+ * per line instead of 720.
  */
 import type { CompiledEntity, CompiledField, Model } from '../../../metadata/src/model';
 import { apiPropertyOf } from '../../../metadata/src/model/api-schema';
-import type { FilterGroup, FilterNode } from '../crud/types';
+import type { FilterCondition, FilterGroup, FilterNode } from '../crud/types';
 import type { AggregateQuery, BasicMeasure, Measure } from './aggregate-query';
 import type { ShiftWindow } from './calendar-store';
-import type { OffsetPeriod } from './time-zone';
+import { dayStart, type OffsetPeriod } from './time-zone';
 
 export const ROW_COUNT_COLUMN = 'rollup_row_count';
+export const ZONE_COLUMN = 'rollup_zone';
+/** API name of the zone column of the daily cells. */
+const ZONE = '_zone';
 /** API name of the row count on the rollup's view (never a field name of an entity: no underscore-free clash). */
 const ROW_COUNT = '_rowCount';
 
@@ -32,6 +41,10 @@ export interface CompiledRollup {
   sums: CompiledField[];
   /** The source entity narrowed to the rollup's columns, read from the rollup table. */
   view: CompiledEntity;
+  /** The same, read from the daily cells (with their zone column). */
+  daily: CompiledEntity;
+  /** The entity and column whose values name the zones of the daily cells (besides UTC). */
+  dayZones: { entity: CompiledEntity; column: string } | null;
 }
 
 const cache = new WeakMap<Model, CompiledRollup[]>();
@@ -50,7 +63,12 @@ export function rollupsOf(model: Model): CompiledRollup[] {
         const sums = def.sums.map(field);
         if (!source || !time?.column) continue;
         if (![...dimensions, ...sums].every((f): f is CompiledField => f?.column !== undefined)) continue;
-        rollups.push(viewOf(name, source, time, dimensions as CompiledField[], sums as CompiledField[]));
+        const zoneEntity = def.dayZones ? model.entities.get(def.dayZones.entity) : undefined;
+        const zoneColumn = zoneEntity?.fieldsByName.get(def.dayZones?.field ?? '')?.column;
+        rollups.push({
+          ...viewOf(name, source, time, dimensions as CompiledField[], sums as CompiledField[]),
+          dayZones: zoneEntity && zoneColumn ? { entity: zoneEntity, column: zoneColumn } : null,
+        });
       }
     cache.set(model, rollups);
   }
@@ -63,7 +81,7 @@ function viewOf(
   time: CompiledField,
   dimensions: CompiledField[],
   sums: CompiledField[],
-): CompiledRollup {
+): Omit<CompiledRollup, 'dayZones'> {
   const table = `bi_rollup_${name}`;
   const rowCount: CompiledField = {
     ...sums[0],
@@ -73,45 +91,98 @@ function viewOf(
     type: 'integer',
     columnType: 'int',
   };
-  const fields = [time, ...dimensions, ...sums, rowCount];
-  const view: CompiledEntity = {
+  const zone: CompiledField = {
+    ...rowCount,
+    name: ZONE_COLUMN,
+    apiName: ZONE,
+    column: ZONE_COLUMN,
+    type: 'string',
+    columnType: 'varchar',
+  };
+  const narrowed = (tableName: string, fields: CompiledField[]): CompiledEntity => ({
     ...source,
-    table,
+    table: tableName,
     softDelete: false,
     fields,
     fieldsByName: new Map(fields.map((f) => [f.name, f])),
     fieldsByApiName: new Map(fields.map((f) => [f.apiName, f])),
+  });
+  const fields = [time, ...dimensions, ...sums, rowCount];
+  return {
+    name,
+    table,
+    source,
+    time,
+    dimensions,
+    sums,
+    view: narrowed(table, fields),
+    daily: narrowed(`${table}_daily`, [...fields, zone]),
   };
-  return { name, table, source, time, dimensions, sums, view };
 }
 
 export interface RollupPlan {
   rollup: CompiledRollup;
+  /** The hourly or the daily cells. */
+  view: CompiledEntity;
   query: AggregateQuery;
 }
 
+/** Which daily zones a tenant's rollup holds (read once per aggregate, only when a daily plan is possible). */
+export type DayZonesReader = (rollup: CompiledRollup) => Promise<string[]>;
+
 /** The rollup answering an authorized aggregate over `entity`, with the query rewritten for it; else null. */
-export function planRollup(
+export async function planRollup(
   model: Model,
   entity: CompiledEntity,
   query: AggregateQuery,
   offsets: OffsetPeriod[],
   shifts: ShiftWindow[],
-): RollupPlan | null {
+  dayZones: DayZonesReader,
+): Promise<RollupPlan | null> {
   if (query.rows.search || query.rows.includeDeleted) return null;
-  if (offsets.some((period) => period.offsetMinutes % 60 !== 0)) return null;
   for (const rollup of rollupsOf(model)) {
     if (rollup.source.name !== entity.name) continue;
-    const plan = rewrite(rollup, query, shifts);
-    if (plan) return { rollup, query: plan };
+    const daily = dailyZone(rollup, query, offsets);
+    if (daily !== null && (await dayZones(rollup)).includes(daily)) {
+      const plan = rewrite(rollup, query, shifts, (value) => wholeDay(value, daily === 'UTC' ? [] : offsets));
+      if (plan) {
+        const zone: FilterCondition = { field: ZONE, op: 'eq', value: daily };
+        const filter: FilterGroup = { kind: 'and', conditions: [zone, query.rows.filter] };
+        return { rollup, view: rollup.daily, query: { ...plan, rows: { ...plan.rows, filter } } };
+      }
+    }
+    if (offsets.some((period) => period.offsetMinutes % 60 !== 0)) continue;
+    const plan = rewrite(rollup, query, shifts, wholeHour);
+    if (plan) return { rollup, view: rollup.view, query: plan };
   }
   return null;
+}
+
+/**
+ * The zone whose daily cells could answer the query: the query's zone when it buckets the time field
+ * by day, week or month or bounds it; UTC when it does neither (any day cells sum to the same). Null
+ * when it needs hours (hour or shift buckets).
+ */
+function dailyZone(rollup: CompiledRollup, query: AggregateQuery, offsets: OffsetPeriod[]): string | null {
+  const timeName = rollup.time.apiName;
+  const terms = query.groupBy.filter((term) => term.field === timeName);
+  if (terms.some((term) => term.bucket !== 'day' && term.bucket !== 'week' && term.bucket !== 'month'))
+    return null;
+  const bounded = (node: FilterNode): boolean =>
+    'kind' in node ? node.conditions.some(bounded) : node.field === timeName;
+  const inZone =
+    terms.length > 0 ||
+    bounded(query.rows.filter) ||
+    query.measures.some((m) => m.fn !== 'ratio' && m.where !== null && bounded(m.where));
+  if (!inZone) return 'UTC';
+  return offsets.length === 1 && offsets[0].offsetMinutes === 0 ? 'UTC' : query.timeZone;
 }
 
 function rewrite(
   rollup: CompiledRollup,
   query: AggregateQuery,
   shifts: ShiftWindow[],
+  bound: (value: unknown) => boolean,
 ): AggregateQuery | null {
   const timeName = rollup.time.apiName;
   const dimensionNames = new Set(rollup.dimensions.flatMap((f) => [f.apiName, apiPropertyOf(f)]));
@@ -125,7 +196,7 @@ function rewrite(
   }
   const filterOk = (node: FilterNode): boolean => {
     if ('kind' in node) return node.conditions.every(filterOk);
-    if (node.field === timeName) return (node.op === 'gte' || node.op === 'lt') && wholeHour(node.value);
+    if (node.field === timeName) return (node.op === 'gte' || node.op === 'lt') && bound(node.value);
     return onDimension(node.field);
   };
   if (!filterOk(query.rows.filter)) return null;
@@ -160,4 +231,11 @@ function rewriteMeasure(
 /** A bound datetime on a whole UTC hour (as parsed for the column: `YYYY-MM-DD HH:00:00[.000]`). */
 function wholeHour(value: unknown): boolean {
   return typeof value === 'string' && /[T ]\d{2}:00:00(\.0+)?Z?$/.test(value);
+}
+
+/** A bound datetime on a midnight of the zone whose offsets are given (none: UTC). */
+function wholeDay(value: unknown, offsets: OffsetPeriod[]): boolean {
+  if (!wholeHour(value)) return false;
+  const instant = Date.parse(`${String(value).replace(' ', 'T').replace(/Z?$/, '')}Z`);
+  return offsets.length === 0 ? instant % 86_400_000 === 0 : dayStart(offsets, instant) === instant;
 }

@@ -40,6 +40,24 @@ export function offsetPeriods(zone: string): OffsetPeriod[] {
   return periods;
 }
 
+/** The zone's offset in minutes at a UTC instant (ms), from its periods. */
+export function offsetAt(periods: OffsetPeriod[], utcMs: number): number {
+  let offset = periods[0].offsetMinutes;
+  for (const period of periods) {
+    if (period.from !== null && Date.parse(period.from) > utcMs) break;
+    offset = period.offsetMinutes;
+  }
+  return offset;
+}
+
+/** The UTC instant (ms) of the wall-clock midnight that starts the day holding `utcMs`. */
+export function dayStart(periods: OffsetPeriod[], utcMs: number): number {
+  const wallMidnight = Math.floor((utcMs + offsetAt(periods, utcMs) * 60_000) / DAY_MS) * DAY_MS;
+  // The offset at midnight may differ from the one at `utcMs` (a daylight-saving change that day).
+  const guess = wallMidnight - offsetAt(periods, wallMidnight) * 60_000;
+  return wallMidnight - offsetAt(periods, guess) * 60_000;
+}
+
 function tabulate(zone: string): OffsetPeriod[] {
   const offsetAt = offsetReader(zone);
   const start = Date.UTC(FIRST_YEAR, 0, 1);

@@ -71,6 +71,15 @@ class Joins {
     return { sql: this.b.leaf(alias, resolved.leaf), leaf: resolved.leaf };
   }
 
+  /** Columns of the root table the joins start from. */
+  rootColumns(): string[] {
+    return [...new Set([...this.aliases.values()].filter((j) => j.parent === ROOT).map((j) => j.column))];
+  }
+
+  get empty(): boolean {
+    return this.aliases.size === 0;
+  }
+
   /** Call after every leaf was read, where the JOIN clauses appear in the statement (binds in order). */
   sql(): string {
     return [...this.aliases.values()]
@@ -96,6 +105,8 @@ export function compileAggregate(
 ): CompiledAggregate {
   const b = new SqlBuilder(model, dialect, tenantId);
   const joins = new Joins(b, entity);
+  if (preAggregable(model, entity, query))
+    return compilePreAggregated(b, joins, model, entity, query, dialect, offsets, shifts);
   const columns = new Map<string, string>();
   const leaves = new Map<string, LeafRef>();
   const select: string[] = [];
@@ -130,6 +141,107 @@ export function compileAggregate(
     `SELECT ${select.join(', ')}${from}` +
     (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
     (groupBy.length > 0 ? ` GROUP BY ${groupBy.join(', ')}` : '') +
+    (having.length > 0 ? ` HAVING ${having.join(' AND ')}` : '') +
+    (order.length > 0 ? ` ORDER BY ${order.join(', ')}` : '') +
+    ` LIMIT ${b.bind(query.limit)}`;
+  return { sql, params: b.params, columns, leaves };
+}
+
+/**
+ * Whether to sum the rows by the root's own group values and join columns before joining: when some
+ * group term goes through a relation and every measure is a count or a plain sum of a root field
+ * (or a ratio of those), so partial sums add up exactly. A month of hourly cells grouped by line then
+ * joins one row per station and day instead of one per cell.
+ */
+function preAggregable(model: Model, entity: CompiledEntity, query: AggregateQuery): boolean {
+  const through = (path: string) => (resolvePath(model, entity, path)?.relations.length ?? 0) > 0;
+  if (!query.groupBy.some((term) => through(term.field))) return false;
+  if (query.groupBy.some((term) => through(term.field) && term.bucket === 'shift')) return false;
+  const basic = (m: BasicMeasure) =>
+    (m.fn === 'count' || m.fn === 'sum') &&
+    !m.compare &&
+    !m.times &&
+    !m.minus &&
+    (m.field === null || !through(m.field));
+  return query.measures.every((m) =>
+    m.fn === 'ratio' ? basic(m.numerator) && basic(m.denominator) : basic(m),
+  );
+}
+
+/**
+ * `SELECT <groups>, SUM(partial sums) FROM (SELECT <root group values>, <join columns>, <partial
+ * sums> FROM <entity> WHERE … GROUP BY …) t LEFT JOIN … GROUP BY …`. Binds follow the text: the outer
+ * group terms bind nothing (no shift bucket through a relation), then the inner statement, the joins,
+ * HAVING and LIMIT.
+ */
+function compilePreAggregated(
+  b: SqlBuilder,
+  joins: Joins,
+  model: Model,
+  entity: CompiledEntity,
+  query: AggregateQuery,
+  dialect: Dialect,
+  offsets: OffsetPeriod[],
+  shifts: ShiftWindow[],
+): CompiledAggregate {
+  const columns = new Map<string, string>();
+  const leaves = new Map<string, LeafRef>();
+  const outer: string[] = [];
+  const inner: string[] = [];
+  const innerGroups: string[] = [];
+  const q = (name: string) => dialect.quote(name);
+  query.groupBy.forEach((term, i) => {
+    const alias = `g${i}`;
+    const relations = resolvePath(model, entity, term.field)?.relations.length ?? 0;
+    const { sql, leaf } = joins.leaf(term.field);
+    leaves.set(term.key, leaf);
+    columns.set(term.key, alias);
+    const expression = (): string =>
+      term.bucket === 'shift'
+        ? shiftBucket(b, sql, offsetMinutes(sql, offsets), shifts)
+        : groupExpression(dialect, sql, leaf, term, offsets);
+    if (relations > 0) outer.push(`${expression()} AS ${alias}`);
+    else {
+      outer.push(`${ROOT}.${alias} AS ${alias}`);
+      inner.push(`${expression()} AS ${alias}`);
+      innerGroups.push(alias);
+    }
+  });
+  for (const column of joins.rootColumns()) {
+    inner.push(`${b.column(ROOT, column)} AS ${q(column)}`);
+    innerGroups.push(q(column));
+  }
+  const partial = (measure: BasicMeasure, alias: string): string => {
+    inner.push(`${measureExpression(b, joins, entity, measure, leaves)} AS ${alias}`);
+    return `COALESCE(SUM(${ROOT}.${alias}), 0)`;
+  };
+  query.measures.forEach((measure, i) => {
+    const alias = `m${i}`;
+    columns.set(measure.key, alias);
+    if (measure.fn === 'ratio') {
+      const numerator = partial(measure.numerator, `${alias}n`);
+      const denominator = partial(measure.denominator, `${alias}d`);
+      outer.push(`(1.0 * ${numerator}) / NULLIF(${denominator}, 0) AS ${alias}`);
+    } else outer.push(`${partial(measure, alias)} AS ${alias}`);
+  });
+  const where = rowConditions(b, entity, query.rows);
+  const rows =
+    `SELECT ${inner.join(', ')} FROM ${b.table(entity)} ${ROOT}` +
+    (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
+    ` GROUP BY ${innerGroups.join(', ')}`;
+  const from = ` FROM (${rows}) ${ROOT}${joins.sql()}`;
+  const groupBy = query.groupBy.map((term) => columns.get(term.key)!);
+  const having = query.having.map(
+    (term) => `${columns.get(term.measure)!} ${COMPARISON_SQL[term.op]} ${b.bind(term.value)}`,
+  );
+  const sortKeys = new Set(query.sort.map((s) => s.key));
+  const order = [
+    ...query.sort.map((s) => `${columns.get(s.key)!} ${s.direction.toUpperCase()}`),
+    ...query.groupBy.filter((g) => !sortKeys.has(g.key)).map((g) => `${columns.get(g.key)!} ASC`),
+  ];
+  const sql =
+    `SELECT ${outer.join(', ')}${from}` +
+    ` GROUP BY ${groupBy.join(', ')}` +
     (having.length > 0 ? ` HAVING ${having.join(' AND ')}` : '') +
     (order.length > 0 ? ` ORDER BY ${order.join(', ')}` : '') +
     ` LIMIT ${b.bind(query.limit)}`;

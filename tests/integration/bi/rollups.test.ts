@@ -1,8 +1,9 @@
 /**
  * The hourly work-report rollup through the real server on SQLite and MariaDB: writes through the
  * record-change path reach the rollup by their events exactly once (a redelivered event changes
- * nothing), updates move a report between cells and deletes take it out, a rebuild from the rows
- * yields the very same cells, and aggregates answered from the rollup equal the ones over the rows.
+ * nothing), updates move a report between cells and deletes take it out, the daily cells (UTC and
+ * the plant's zone) follow, a rebuild from the rows yields the very same cells, and aggregates answered
+ * from the hourly or the daily cells equal the ones over the rows.
  */
 import { AggregateEngine } from '../../../platform/src/bi/aggregate-engine';
 import { parseAggregateQuery } from '../../../platform/src/bi/aggregate-query';
@@ -34,6 +35,22 @@ describe.each<Dialect>(['sqlite', 'mysql'])('work report rollup on %s', (dialect
         defect: row.defect_code_id === null ? null : Number(row.defect_code_id),
         good: Number(row.good_quantity),
         scrap: Number(row.scrap_quantity),
+        rows: Number(row.rollup_row_count),
+      }))
+      .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  const daysTable = 'bi_rollup_work_report_hourly_daily';
+  const days = async () =>
+    (
+      await mes.query<Record<string, unknown>>(
+        `SELECT rollup_zone, start_time, workstation_id, shift_id, good_quantity, rollup_row_count FROM ${daysTable} WHERE tenant_id = 'DEMO'`,
+      )
+    )
+      .map((row) => ({
+        zone: String(row.rollup_zone),
+        day: String(row.start_time).slice(0, 16).replace('T', ' '),
+        workstation: Number(row.workstation_id),
+        shift: row.shift_id === null ? null : Number(row.shift_id),
+        good: Number(row.good_quantity),
         rows: Number(row.rollup_row_count),
       }))
       .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
@@ -182,6 +199,17 @@ describe.each<Dialect>(['sqlite', 'mysql'])('work report rollup on %s', (dialect
       async () => JSON.stringify(await cells()) === JSON.stringify(expected),
     );
     expect(await cells()).toEqual(expected);
+    // The same by day: in UTC, and in the plant's zone (Asia/Shanghai, its default), whose day began
+    // at 16:00 UTC the day before.
+    expect(await days()).toEqual(
+      ['Asia/Shanghai', 'UTC'].flatMap((zone) => {
+        const day = zone === 'UTC' ? '2026-12-01 00:00' : '2026-11-30 16:00';
+        return [
+          { zone, day, workstation: ids.ws1, shift: ids.shift, good: 30, rows: 2 },
+          { zone, day, workstation: ids.ws2, shift: ids.shift, good: 5, rows: 1 },
+        ];
+      }),
+    );
   });
 
   it('applies a redelivered event once', async () => {
@@ -196,9 +224,11 @@ describe.each<Dialect>(['sqlite', 'mysql'])('work report rollup on %s', (dialect
 
   it('rebuilds the very same cells from the rows', async () => {
     const before = await cells();
+    const daysBefore = await days();
     const results = await rebuildRollups(mes.database, mes.server.registry.current(), 'DEMO');
-    expect(results).toEqual([{ rollup: 'work_report_hourly', rows: 4, cells: 3 }]);
+    expect(results).toEqual([{ rollup: 'work_report_hourly', rows: 4, cells: 3, days: 6 }]);
     expect(await cells()).toEqual(before);
+    expect(await days()).toEqual(daysBefore);
   });
 
   it('answers aggregates from the rollup exactly as from the rows', async () => {
@@ -213,6 +243,14 @@ describe.each<Dialect>(['sqlite', 'mysql'])('work report rollup on %s', (dialect
         measures: 'count,sum:labourMinutes',
         filter: JSON.stringify({ startTime: { gte: '2026-12-01T09:00:00Z' } }),
       },
+      // Daily cells: whole Shanghai days, by week and by station.
+      {
+        groupBy: 'startTime:week,workstation.stationCode',
+        measures: 'count,sum:goodQuantity',
+        tz: 'Asia/Shanghai',
+        filter: JSON.stringify({ startTime: { gte: '2026-11-30T16:00:00Z', lt: '2026-12-02T16:00:00Z' } }),
+      },
+      { groupBy: 'startTime:month', measures: 'sum:goodQuantity', tz: 'UTC' },
     ];
     expect(rollupsOf(model).map((r) => r.name)).toEqual(['work_report_hourly']);
     for (const raw of queries) {
@@ -222,12 +260,25 @@ describe.each<Dialect>(['sqlite', 'mysql'])('work report rollup on %s', (dialect
       expect(rolled.rows.length).toBeGreaterThan(0);
     }
     // Proof of which table answered: with the cells altered, the rollup's answer moves, and a query
-    // the rollup cannot answer (a condition on a summed field) still reads the rows.
+    // the rollup cannot answer (a condition on a summed field) still reads the rows. A total with no
+    // time bucket reads the UTC days, a total by hour the hourly cells.
     await mes.query(`UPDATE ${cellsTable} SET good_quantity = good_quantity + 1000 WHERE tenant_id = 'DEMO'`);
+    await mes.query(
+      `UPDATE ${daysTable} SET good_quantity = good_quantity + 100 WHERE tenant_id = 'DEMO' AND rollup_zone = 'UTC'`,
+    );
     const total = parseAggregateQuery('work_report', { measures: 'sum:goodQuantity' }, model, parseListQuery);
     expect((await fromRollup.aggregate('work_report', total, ctx)).rows).toEqual([
-      { 'sum:goodQuantity': 3135 },
+      { 'sum:goodQuantity': 435 },
     ]);
+    const hourly = parseAggregateQuery(
+      'work_report',
+      { groupBy: 'startTime:hour', measures: 'sum:goodQuantity' },
+      model,
+      parseListQuery,
+    );
+    expect(
+      (await fromRollup.aggregate('work_report', hourly, ctx)).rows.map((row) => row['sum:goodQuantity']),
+    ).toEqual([1030, 1005, 1100]);
     const conditioned = parseAggregateQuery(
       'work_report',
       { measures: 'sum:goodQuantity', filter: JSON.stringify({ goodQuantity: { gt: 0 } }) },

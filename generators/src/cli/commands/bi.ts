@@ -34,7 +34,7 @@ async function rebuild(options: RebuildOptions): Promise<void> {
     const results = await rebuildRollups(new EngineDatabase(dataSource), model, options.tenant ?? null);
     for (const result of results)
       process.stdout.write(
-        `${pc.green('✓')} ${result.rollup}: ${result.rows} row(s) in ${result.cells} cell(s)\n`,
+        `${pc.green('✓')} ${result.rollup}: ${result.rows} row(s) in ${result.cells} hourly and ${result.days} daily cell(s)\n`,
       );
   } finally {
     await dataSource.destroy();

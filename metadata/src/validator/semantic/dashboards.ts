@@ -119,6 +119,17 @@ export function checkDashboards(ctx: SemanticContext): void {
         ),
       );
       rollup.sums.forEach((field, i) => fieldOf(field, at('sums', i), ['decimal', 'integer'], 'sum'));
+      if (rollup.dayZones) {
+        const zones = requireEntity(ctx, document, at('dayZones', 'entity'), rollup.dayZones.entity);
+        const declared = zones?.fields[rollup.dayZones.field];
+        if (zones && declared?.type !== 'string')
+          ctx.report(
+            document,
+            at('dayZones', 'field'),
+            'dashboard-field',
+            `rollup day zones \`${rollup.dayZones.field}\` must be a string field of \`${rollup.dayZones.entity}\``,
+          );
+      }
     }
     const ids = new Set<string>();
     def.widgets.forEach((widget, index) => {
@@ -137,6 +148,22 @@ export function checkDashboards(ctx: SemanticContext): void {
       if (!entity) return;
       if (widget.measure) checkMeasure(ctx, document, (...s) => at('measure', ...s), entity, widget.measure);
       checkGroupBy(ctx, document, at, entity, widget.groupBy);
+      checkGroupBy(ctx, document, at, entity, widget.seriesBy, 'seriesBy');
+      const twoWay = widget.type === 'stacked' || widget.type === 'heatmap';
+      if (twoWay && (widget.groupBy === undefined || widget.seriesBy === undefined))
+        ctx.report(
+          document,
+          at('type'),
+          'dashboard-widget',
+          `a \`${widget.type}\` widget groups two ways: it needs \`groupBy\` and \`seriesBy\``,
+        );
+      if (!twoWay && widget.seriesBy !== undefined)
+        ctx.report(
+          document,
+          at('seriesBy'),
+          'dashboard-widget',
+          `only \`stacked\` and \`heatmap\` widgets take \`seriesBy\``,
+        );
       checkDimensions(ctx, document, at, entity, widget.dimensions);
       (widget.columns ?? []).forEach((column, i) =>
         requireFieldPath(ctx, document, at('columns', i), entity, column, 'dashboard-field'),
@@ -182,11 +209,12 @@ function checkGroupBy(
   at: At,
   entity: EntityDef,
   groupBy: DashboardGroupBy | undefined,
+  key: 'groupBy' | 'seriesBy' = 'groupBy',
 ): void {
   if (typeof groupBy === 'string')
-    requireFieldPath(ctx, document, at('groupBy'), entity, groupBy, 'dashboard-field');
+    requireFieldPath(ctx, document, at(key), entity, groupBy, 'dashboard-field');
   else if (groupBy)
-    requireFieldPath(ctx, document, at('groupBy', 'field'), entity, groupBy.field, 'dashboard-field');
+    requireFieldPath(ctx, document, at(key, 'field'), entity, groupBy.field, 'dashboard-field');
 }
 
 function checkDimensions(
