@@ -36,10 +36,12 @@ export interface WidgetData {
   thresholds: DashboardWidget['thresholds'] | null;
   /** KPI widgets: the KPI with its value and points. */
   kpi?: KpiResult;
-  /** Aggregate widgets: the value (no groups) or the points by group. */
+  /** Aggregate widgets: the value (no groups) or the points by group (and by series value). */
   value?: number | null;
   groupBy?: string | null;
-  points?: { key: unknown; value: number | null }[];
+  /** Stacked and heatmap widgets: the second group term. */
+  seriesBy?: string | null;
+  points?: { key: unknown; series?: unknown; value: number | null }[];
   /** Table widgets: the columns (API paths) and rows. */
   columns?: { key: string; label: { en: string; zh?: string } }[];
   rows?: EntityRecord[];
@@ -119,14 +121,18 @@ export class DashboardService {
         return { ...base, ...(await this.table(queries, entity, widget, filter, ctx)), applied, drillDown };
       const measure = queries.measure(entity, 'value', widget.measure ?? { fn: 'count' });
       const group = widget.groupBy === undefined ? null : queries.groupTerm(entity, widget.groupBy);
+      const series = widget.seriesBy === undefined ? null : queries.groupTerm(entity, widget.seriesBy);
+      const groups = [group, series].filter((term) => term !== null);
+      // One group by a field: largest first; time buckets and two-way groupings in their own order.
+      const byValue = group !== null && group.bucket === null && series === null;
       const result = await this.aggregates.aggregate(
         entity.name,
         {
           rows: queries.rows(entity, filter),
-          groupBy: group ? [group] : [],
+          groupBy: groups,
           measures: [measure],
           having: [],
-          sort: group && group.bucket === null ? [{ key: 'value', direction: 'desc' }] : [],
+          sort: byValue ? [{ key: 'value', direction: 'desc' }] : [],
           limit: widget.limit ?? DEFAULT_AGGREGATE_LIMIT,
           timeZone: filters.timeZone,
         },
@@ -136,9 +142,18 @@ export class DashboardService {
       return {
         ...base,
         groupBy: group.key,
-        points: result.rows.map((row) => ({ key: row[group.key], value: numberOrNull(row.value) })),
+        ...(series ? { seriesBy: series.key } : {}),
+        points: result.rows.map((row) => ({
+          key: row[group.key],
+          ...(series ? { series: row[series.key] } : {}),
+          value: numberOrNull(row.value),
+        })),
         applied,
-        drillDown: { ...drillDown, groupField: group.bucket === null ? group.field : null },
+        drillDown: {
+          ...drillDown,
+          groupField: group.bucket === null ? group.field : null,
+          ...(series ? { seriesField: series.bucket === null ? series.field : null } : {}),
+        },
       };
     } catch (error) {
       if (error instanceof ApiError) return { ...base, error: { code: error.code, message: error.message } };

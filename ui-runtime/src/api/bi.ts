@@ -18,10 +18,14 @@ export interface DrillDown {
   path: string;
   filter: Record<string, unknown>;
   groupField: string | null;
+  /** Stacked and heatmap widgets: the field of the second grouping (null for a time bucket). */
+  seriesField?: string | null;
 }
 
 export interface Point {
   key: unknown;
+  /** Stacked and heatmap widgets: the value of the second grouping. */
+  series?: unknown;
   value: number | null;
   share?: number | null;
   cumulativeShare?: number | null;
@@ -29,7 +33,7 @@ export interface Point {
 
 export interface Widget {
   id: string;
-  type: 'card' | 'gauge' | 'line' | 'bar' | 'pie' | 'pareto' | 'table';
+  type: 'card' | 'gauge' | 'line' | 'bar' | 'stacked' | 'pie' | 'pareto' | 'heatmap' | 'table';
   title: I18n;
   span: number;
   thresholds: { warning?: number; critical?: number; direction?: 'below' | 'above' } | null;
