@@ -14,6 +14,13 @@ export const DEMO_USERS: readonly { username: string; realName: string; role: st
     { username: 'planner', realName: 'Production planner', role: 'production_planner', department: 'PRD' },
     { username: 'operator', realName: 'Line operator', role: 'operator', department: 'PRD' },
     { username: 'leader', realName: 'Line leader', role: 'line_leader', department: 'PRD' },
+    {
+      username: 'supervisor',
+      realName: 'Production supervisor',
+      role: 'production_supervisor',
+      department: 'PRD',
+    },
+    { username: 'manager', realName: 'Production manager', role: 'production_manager', department: 'PRD' },
     { username: 'inspector', realName: 'Quality inspector', role: 'quality_inspector', department: 'QC' },
     { username: 'clerk', realName: 'Warehouse clerk', role: 'warehouse_clerk', department: 'LOG' },
     { username: 'analyst', realName: 'Business analyst', role: 'business_analyst', department: 'ENG' },

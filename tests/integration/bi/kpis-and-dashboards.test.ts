@@ -219,6 +219,9 @@ describe.each<Dialect>(['sqlite', 'mysql'])('KPIs and dashboards on %s', (dialec
     expect(await home('inspector')).toEqual(['quality']);
     expect(await home('clerk')).toEqual(['inventory']);
     expect(await home('analyst')).toEqual([]);
+    expect(await home('manager')).toEqual(['plant_overview']);
+    expect(await home('supervisor')).toEqual(['shift_floor']);
+    expect(await home('leader')).toEqual(['shift_floor']);
     const [production] = (
       (await get('/api/bi/dashboards', 'planner')) as { name: string; entities: string[] }[]
     ).filter((d) => d.name === 'production');
@@ -239,5 +242,38 @@ describe.each<Dialect>(['sqlite', 'mysql'])('KPIs and dashboards on %s', (dialec
     const bad = await mes.call('admin', 'GET', '/api/bi/dashboards/production?from=yesterday');
     expect(bad.statusCode).toBe(400);
     expect(bad.json().errors[0].path).toBe('/from');
+  });
+
+  it("answers the manager's plant overview with stacked and heatmap widgets grouped two ways", async () => {
+    const dashboard = await get('/api/bi/dashboards/plant_overview?tz=Asia/Shanghai', 'manager');
+    const widget = (id: string) => dashboard.widgets.find((w: { id: string }) => w.id === id);
+    expect(widget('output_by_line')).toMatchObject({
+      type: 'stacked',
+      groupBy: 'startTime:day',
+      seriesBy: 'workstation.line.lineCode',
+      points: [
+        { key: '2026-12-01', series: 'L1', value: 140 },
+        { key: '2026-12-01', series: 'L2', value: 45 },
+      ],
+      drillDown: { groupField: null, seriesField: 'workstation.line.lineCode' },
+    });
+    expect(widget('scrap_heatmap')).toMatchObject({
+      type: 'heatmap',
+      points: [
+        { key: 'L1', series: null, value: 10 },
+        { key: 'L2', series: null, value: 5 },
+      ],
+    });
+    expect(widget('scrap').kpi.value).toBe(7.5);
+    expect(widget('fpy').kpi.value).toBe(66.6667);
+    expect(dashboard.widgets.filter((w: { error?: unknown }) => w.error)).toEqual([]);
+    // The supervisor's shift floor, under the line filter; the manager's dashboard is not theirs.
+    const floor = await get(`/api/bi/dashboards/shift_floor?line=${ids.line1}`, 'supervisor');
+    const onFloor = (id: string) => floor.widgets.find((w: { id: string }) => w.id === id);
+    expect(onFloor('output').value).toBe(140);
+    expect(onFloor('reports').value).toBe(2);
+    expect(onFloor('on_hold').value).toBe(1);
+    expect(onFloor('station_shift').points).toEqual([{ key: 'WS1', series: null, value: 140 }]);
+    expect((await mes.call('supervisor', 'GET', '/api/bi/dashboards/plant_overview')).statusCode).toBe(403);
   });
 });
