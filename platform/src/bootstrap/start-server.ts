@@ -128,6 +128,8 @@ interface Engine extends RunningWorker {
   /** The Metadata Studio's change sets and publishing, and the tenants' form overlays. */
   studio: StudioService;
   formOverlays: FormOverlayStore;
+  /** The plugins' server code (its fault totals feed the metrics). */
+  pluginRuntime: PluginRuntime;
 }
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
@@ -159,6 +161,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
           production: env.NODE_ENV === 'production',
           database,
           model: () => registry.current(),
+          pluginFaults: () => engine.pluginRuntime.faults(),
         },
         recentWriters: writers,
         biRollups: env.MES_BI_ROLLUPS?.trim() !== 'off',
@@ -380,6 +383,7 @@ async function startEngine(options: StartOptions, role: ProcessRole): Promise<En
       workflows,
       studio,
       formOverlays,
+      pluginRuntime,
       url: null,
       drain: () => drain.start(),
       close: async () => {

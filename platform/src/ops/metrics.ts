@@ -6,7 +6,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { EngineDatabase } from '../data/database';
 import { deadOutboxCount, pendingOutbox } from '../events/outbox-store';
 import { PUBLIC_ROUTE } from '../security/http/route-access';
@@ -20,6 +20,8 @@ export interface MetricsOptions {
   database?: EngineDatabase;
   /** The Model in service (its version and hash are exported). */
   model?: () => { version: number; hash: string };
+  /** Plugin handler faults since start, by plugin and kind (`error`, `timeout`). */
+  pluginFaults?: () => { plugin: string; kind: string; count: number }[];
 }
 
 const STARTED_AT = Symbol('metricsStartedAt');
@@ -58,6 +60,7 @@ export function registerMetrics(fastify: FastifyInstance, options: MetricsOption
     registerDatabaseGauges(registry, new OpsMetricsStore(options.database));
   }
   if (options.model) registerModelGauge(registry, options.model);
+  if (options.pluginFaults) registerPluginFaults(registry, options.pluginFaults);
 
   fastify.get('/metrics', { config: PUBLIC_ROUTE }, async (request: FastifyRequest, reply: FastifyReply) => {
     const refusal = refuse(request, options);
@@ -173,4 +176,25 @@ function utcMillis(value: unknown): number {
       value.getMilliseconds(),
     );
   return Date.parse(`${String(value).replace(' ', 'T')}Z`);
+}
+
+/**
+ * Faults of plugin hooks, subscribers, routes and jobs (thrown errors other than the plugin's own
+ * 4xx answers, and time-outs), by plugin and kind: read from the plugin runtime's running totals at
+ * scrape time, so the counter keeps counting across a plugin's reloads.
+ */
+function registerPluginFaults(
+  registry: Registry,
+  faults: () => { plugin: string; kind: string; count: number }[],
+): void {
+  new Counter({
+    name: 'mes_plugin_faults_total',
+    help: 'Plugin handler faults (errors and time-outs) since the process started, by plugin',
+    labelNames: ['plugin', 'kind'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { plugin, kind, count } of faults()) this.inc({ plugin, kind }, count);
+    },
+  });
 }

@@ -110,6 +110,8 @@ export class PluginInstance implements FaultCounter {
     private readonly onTrip: Tripped,
     /** False in an API-only process: its jobs run in `mes worker`. */
     private readonly runsJobs = true,
+    /** Counts every fault (the runtime's running totals, which outlive this activation). */
+    private readonly countFault: (plugin: string, kind: PluginFaultKind) => void = () => undefined,
   ) {}
 
   get name(): string {
@@ -127,6 +129,7 @@ export class PluginInstance implements FaultCounter {
   failed(where: string, error: PluginFaultError | PluginTimeoutError): void {
     const faults = (this.faultRuns.get(where) ?? 0) + 1;
     this.faultRuns.set(where, faults);
+    this.countFault(this.name, error instanceof PluginTimeoutError ? 'timeout' : 'error');
     this.logger.error({ err: error, faults, where }, error.message);
     if (faults >= this.maxFaults && !this.tripped) {
       this.tripped = true;
@@ -149,13 +152,26 @@ export class PluginInstance implements FaultCounter {
   }
 }
 
+/** How a plugin handler failed: it threw (`error`) or did not answer in time (`timeout`). */
+export type PluginFaultKind = 'error' | 'timeout';
+
 export class PluginRuntime {
   private readonly instances = new Map<string, PluginInstance>();
+  /** Faults since start, by plugin and kind (hooks, subscribers, routes and jobs alike). */
+  private readonly faultTotals = new Map<string, number>();
   private readonly hookTimeoutMs: number;
   private readonly jobTimeoutMs: number;
   private readonly maxFaults: number;
   private readonly locks: JobLocks;
   private onTrip: Tripped = () => undefined;
+
+  /** Faults since start by plugin and kind (the `mes_plugin_faults_total` counter). */
+  faults(): { plugin: string; kind: PluginFaultKind; count: number }[] {
+    return [...this.faultTotals].map(([key, count]) => {
+      const [plugin, kind] = key.split('\u0000');
+      return { plugin, kind: kind as PluginFaultKind, count };
+    });
+  }
 
   constructor(private readonly options: PluginRuntimeOptions) {
     this.hookTimeoutMs = options.hookTimeoutMs ?? 5000;
@@ -194,6 +210,10 @@ export class PluginRuntime {
       this.maxFaults,
       (name, reason) => this.onTrip(name, reason),
       this.options.runsJobs ?? true,
+      (plugin, kind) => {
+        const key = `${plugin}\u0000${kind}`;
+        this.faultTotals.set(key, (this.faultTotals.get(key) ?? 0) + 1);
+      },
     );
     let registering = true;
     const api = this.apiFor(instance, () => registering);

@@ -218,6 +218,10 @@ describe.each<TestDialect>(['sqlite', 'mysql'])('plugin server code on %s', (dia
     await waitFor('the plugin to trip', async () => (await status()) === 'error');
     const view = (await call('GET', '/api/admin/plugins/gadgets')).json<Envelope<PluginView>>().data;
     expect(view.lastError).toContain('3 faults in a row');
+    // Every fault is counted for Prometheus by plugin and kind: the throw and hang above, these three.
+    const metrics = (await call('GET', '/metrics')).body;
+    expect(metrics).toContain('mes_plugin_faults_total{plugin="gadgets",kind="error"} 4');
+    expect(metrics).toContain('mes_plugin_faults_total{plugin="gadgets",kind="timeout"} 1');
     expect((await call('GET', '/api/plugins/gadgets/stats')).statusCode).toBe(404);
     expect((await call('POST', '/api/gadgets', { name: 'throw' })).statusCode).toBe(404);
     expect((await call('GET', '/api/suppliers')).statusCode).toBe(200);
