@@ -2,7 +2,8 @@
  * Dashboards in the browser on the demo plant, as the production planner: the home page is the
  * production dashboard; a card drills down to the filtered record list; a work order released
  * elsewhere moves the active work orders card through the live channel (the dashboard's own refresh
- * timer is 30 s, the wait here ends long before it).
+ * timer is 30 s, the wait here ends long before it). The production manager lands on the plant
+ * overview (stacked bars, a heatmap), the supervisor on the shift floor.
  */
 import type { Page } from 'playwright-core';
 import { DEMO_PASSWORD, startHarness, type BrowserHarness } from './browser-harness';
@@ -19,6 +20,7 @@ afterAll(async () => {
 
 async function signIn(page: Page, username: string): Promise<void> {
   await page.goto(`${harness.baseUrl}/login`);
+  await page.evaluate("localStorage.removeItem('mes.session')");
   await page.fill('#login-username', username);
   await page.fill('#login-password', DEMO_PASSWORD);
   await page.click('.mes-login-submit');
@@ -69,4 +71,23 @@ test('a released work order moves the dashboard without a reload', async () => {
     .locator('[data-widget="active_work_orders"] .mes-kpi-value', { hasText: new RegExp(`^${before + 1}$`) })
     .waitFor({ timeout: 15_000 });
   await harness.screenshot('bi-live-refresh');
+});
+
+test('the manager lands on the plant overview, the supervisor on the shift floor', async () => {
+  const { page } = harness;
+  await signIn(page, 'manager');
+  await page.waitForSelector('[data-view="dashboard"] [data-widget="scrap"] .mes-kpi-value');
+  await page.waitForSelector('[data-widget="output_by_line"] canvas');
+  await page.waitForSelector('[data-widget="scrap_heatmap"] canvas');
+  expect(await page.locator('[data-view="dashboard"] h2').innerText()).toBe('Plant overview');
+  await harness.screenshot('bi-home-manager');
+
+  await signIn(page, 'supervisor');
+  await page.waitForSelector('[data-view="dashboard"] [data-widget="output"] .mes-kpi-value');
+  await page.waitForSelector('[data-widget="station_shift"] canvas');
+  expect(await page.locator('[data-view="dashboard"] h2').innerText()).toBe('Shift floor');
+  // A count, not a dash: the supervisor may read work reports (the demo plant has none yet).
+  expect(await cardValue(page, 'reports')).toMatch(/^[\d,]+$/);
+  expect(await page.locator('[data-widget="open_work_orders"] .el-table__row').count()).toBeGreaterThan(0);
+  await harness.screenshot('bi-home-supervisor');
 });

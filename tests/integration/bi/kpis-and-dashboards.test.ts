@@ -138,7 +138,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('KPIs and dashboards on %s', (dialec
       version: Number(operator.version),
     });
     if (patched.statusCode !== 200) throw new Error(patched.body);
-  });
+  }, 180_000);
   afterAll(async () => {
     await mes?.stop();
   });

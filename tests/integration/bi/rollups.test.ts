@@ -142,7 +142,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('work report rollup on %s', (dialect
       `UPDATE ${model.entities.get('work_order')!.table} SET status = 'IN_PROGRESS' WHERE id = ?`,
       [ids.workOrder],
     );
-  }, 120_000);
+  }, 180_000);
   afterAll(async () => {
     await mes?.stop();
   });
