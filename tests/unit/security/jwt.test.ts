@@ -36,6 +36,22 @@ describe('access tokens', () => {
     await expect(verifyJwt(hs512, SECRET, now)).rejects.toThrow('Unsupported token algorithm');
   });
 
+  it('checks a token it verified before against its expiry and its secret on every use', async () => {
+    const token = await signJwt({ ...claims, sub: '8' }, SECRET);
+    await expect(verifyJwt(token, SECRET, now)).resolves.toMatchObject({ sub: '8' });
+    await expect(verifyJwt(token, SECRET, now + 899)).resolves.toMatchObject({ sub: '8' });
+    await expect(verifyJwt(token, 'another-secret', now)).rejects.toThrow('Invalid token signature');
+    await expect(verifyJwt(token, SECRET, now + 900)).rejects.toThrow('Token expired');
+    await expect(verifyJwt(token, SECRET, now + 10_000)).rejects.toThrow('Token expired');
+  });
+
+  it('shares the claims of a verified token between requests only frozen', async () => {
+    const token = await signJwt({ ...claims, sub: '9', roles: ['operator'] }, SECRET);
+    const first = await verifyJwt(token, SECRET, now);
+    expect(await verifyJwt(token, SECRET, now)).toBe(first);
+    expect(Object.isFrozen(first) && Object.isFrozen(first.roles)).toBe(true);
+  });
+
   it('rejects malformed tokens and tokens without expiry', async () => {
     await expect(verifyJwt('abc', SECRET, now)).rejects.toThrow('Malformed token');
     const body = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: '7', tid: 't1' })}`;
