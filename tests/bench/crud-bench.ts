@@ -27,7 +27,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import autocannon from 'autocannon';
-import { createConnection } from 'mysql2/promise';
+import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
 import type { DataSource } from 'typeorm';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -53,7 +53,9 @@ const JWT_SECRET = 'bench-jwt-secret-0123456789abcdef0123456789';
 const PASSWORD = 'Bench-Passw0rd!';
 const RSS_TARGET_MB = 250;
 const MYSQL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
-const DATABASE = `mes_bench_${process.pid}`;
+/** BENCH_DATABASE names a database to keep: prepared on first use, reused (and never dropped) after. */
+const REUSE = process.env.BENCH_DATABASE;
+const DATABASE = REUSE ?? `mes_bench_${process.pid}`;
 const DATABASE_URL = `${MYSQL}/${DATABASE}`;
 const STATUSES = ['DRAFT', 'RELEASED', 'IN_PROGRESS', 'ON_HOLD', 'COMPLETED', 'CANCELLED'];
 const TARGETS: Record<CaseName, number> = { list: 0.7, get: 0.7, search: 0.7, create: 0.5, update: 0.5 };
@@ -88,6 +90,13 @@ interface Fixture {
 
 interface CaseResult {
   rps: number;
+  /**
+   * The server process's CPU time (user + system) per answered request: what the request costs
+   * the server itself, which the machine's other load changes far less than the request rate.
+   */
+  cpuMs: number;
+  /** Requests answered during the case. */
+  answered: number;
   p50: number;
   p99: number;
   errors: number;
@@ -103,7 +112,7 @@ interface ServerRun {
 async function main(): Promise<void> {
   const started = Date.now();
   log(`preparing ${DATABASE} with ${ROWS.toLocaleString()} work orders…`);
-  const fixture = await prepareDatabase();
+  const fixture = (await reusedFixture()) ?? (await prepareDatabase());
   log(`prepared in ${Math.round((Date.now() - started) / 1000)} s`);
   const halves = Math.floor(fixture.ids.length / 2);
   try {
@@ -120,8 +129,40 @@ async function main(): Promise<void> {
     );
     report(ours, ceiling);
   } finally {
-    if (process.env.BENCH_KEEP_DATABASE === '1') log(`kept ${DATABASE}`);
+    if (REUSE !== undefined || process.env.BENCH_KEEP_DATABASE === '1') log(`kept ${DATABASE}`);
     else await dropDatabase();
+  }
+}
+
+/**
+ * The fixture of a database a previous run with the same BENCH_DATABASE prepared, with the versions
+ * the update case counts on reset; null when there is none yet.
+ */
+async function reusedFixture(): Promise<Fixture | null> {
+  if (REUSE === undefined) return null;
+  const connection = await serverConnection();
+  try {
+    const [found] = await connection.query<RowDataPacket[]>(
+      `SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'work_order'`,
+      [DATABASE],
+    );
+    if (Number(found[0]?.n ?? 0) === 0) return null;
+    await connection.query(`USE \`${DATABASE}\``);
+    const [lines] = await connection.query<RowDataPacket[]>(
+      `SELECT id FROM production_line WHERE line_code LIKE 'BL%' ORDER BY id`,
+    );
+    const lineIds = lines.map((row) => Number(row.id));
+    if (lineIds.length !== BENCH_LINES) return null;
+    const inLines = `line_id IN (${lineIds.join(', ')})`;
+    await connection.query(`UPDATE work_order SET version = 1 WHERE version <> 1 AND ${inLines}`);
+    const [rows] = await connection.query<RowDataPacket[]>(
+      `SELECT id, item_id FROM work_order WHERE ${inLines} ORDER BY id`,
+    );
+    if (rows.length < ROWS / 2) return null;
+    log(`reusing ${DATABASE}`);
+    return { ids: rows.map((row) => Number(row.id)), lineIds, itemId: Number(rows[0]!.item_id) };
+  } finally {
+    await connection.end();
   }
 }
 
@@ -273,6 +314,7 @@ async function runServer(
     let nextUpdate = firstUpdate;
     for (const caller of callers)
       for (const caseName of casesOf(caller)) {
+        const cpuBefore = cpuMsOf(child.pid!);
         const { result, usedIds } = await measure(
           base,
           tokens[caller],
@@ -281,10 +323,11 @@ async function runServer(
           nextUpdate,
           SECONDS,
         );
+        result.cpuMs = (cpuMsOf(child.pid!) - cpuBefore) / Math.max(1, result.answered);
         results[`${caller} ${caseName}`] = result;
         nextUpdate += usedIds;
         log(
-          `${caseName.padEnd(6)} ${name.padEnd(7)} ${caller.padEnd(8)} ${result.rps.toFixed(0)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms${result.errors ? `  (${result.errors} failed: ${JSON.stringify(result.statuses)})` : ''}`,
+          `${caseName.padEnd(6)} ${name.padEnd(7)} ${caller.padEnd(8)} ${result.rps.toFixed(0)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  CPU ${result.cpuMs.toFixed(2)} ms/req${result.errors ? `  (${result.errors} failed: ${JSON.stringify(result.statuses)})` : ''}`,
         );
       }
     return { results, peakRssMb: sampler.peakMb() };
@@ -311,6 +354,13 @@ function ceilingToken(): string {
   const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const body = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode({ sub: '1', exp: Math.floor(Date.now() / 1000) + 3600 })}`;
   return `${body}.${createHmac('sha256', JWT_SECRET).update(body).digest('base64url')}`;
+}
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc. */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of the line, in clock ticks (100 a second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** Samples a process's resident set size from /proc every 200 ms. */
@@ -400,6 +450,8 @@ async function measure(
   return {
     result: {
       rps: result.requests.average,
+      cpuMs: 0,
+      answered: result.requests.total,
       p50: result.latency.p50,
       p99: result.latency.p99,
       errors: result.non2xx + result.errors + result.timeouts,
@@ -422,6 +474,7 @@ function report(ours: ServerRun, ceiling: ServerRun): void {
         'ceiling req/s': Math.round(limit.rps),
         'ceiling p50/p99 ms': `${limit.p50}/${limit.p99}`,
         ratio: `${(ratio * 100).toFixed(0)} %`,
+        'CPU ms/req ours/ceiling': `${mine.cpuMs.toFixed(2)}/${limit.cpuMs.toFixed(2)}`,
         target: `≥ ${TARGETS[name] * 100} % ${ratio >= TARGETS[name] ? 'met' : 'MISSED'}`,
         failed: mine.errors + limit.errors,
       };
@@ -446,14 +499,20 @@ async function waitUntilUp(url: string, child: ChildProcess): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
-async function dropDatabase(): Promise<void> {
+/** A connection to the MariaDB server of TEST_MYSQL_URL, no database selected. */
+function serverConnection(): Promise<Connection> {
   const url = new URL(MYSQL);
-  const connection = await createConnection({
+  return createConnection({
     host: url.hostname,
     port: Number(url.port || 3306),
     user: decodeURIComponent(url.username) || 'root',
     password: decodeURIComponent(url.password),
   });
+}
+
+async function dropDatabase(): Promise<void> {
+  if (REUSE !== undefined) return;
+  const connection = await serverConnection();
   try {
     await connection.query(`DROP DATABASE IF EXISTS \`${DATABASE}\``);
   } finally {
