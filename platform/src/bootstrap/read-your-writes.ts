@@ -6,7 +6,7 @@
  * on every instance behind the load balancer; otherwise in this process.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import Redis from 'ioredis';
+import { redisClient } from '../ops/redis';
 import { runInReadScope } from '../data/read-consistency';
 import { principalOfRequest } from '../security/http/request-principal';
 
@@ -31,7 +31,7 @@ export function readYourWritesWindow(env: NodeJS.ProcessEnv): number {
 export function recentWriters(redisUrl: string | null, prefix: string, windowMs: number): RecentWriters {
   const local = new Map<string, number>();
   const redis = redisUrl
-    ? new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false })
+    ? redisClient(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false })
     : null;
   redis?.on('error', () => undefined);
   const key = (caller: string) => `${prefix}:recent-writer:${caller}`;

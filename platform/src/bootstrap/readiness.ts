@@ -1,5 +1,5 @@
 /** Readiness checks of the server's dependencies for `GET /health/ready`. */
-import Redis from 'ioredis';
+import { redisClient } from '../ops/redis';
 import type { DataSource } from 'typeorm';
 import { pingDatabase } from '../data/statements';
 import type { ReadinessCheck } from '../ops/health.controller';
@@ -29,7 +29,7 @@ export function drainCheck(): ReadinessCheck & { start(): void } {
 
 /** One lazily connected client used only for PING; closed with `close()` on shutdown. */
 export function redisCheck(url: string): ReadinessCheck & { close(): Promise<void> } {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  const client = redisClient(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
   client.on('error', () => undefined);
   return {
     name: 'redis',

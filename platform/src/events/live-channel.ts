@@ -5,7 +5,8 @@
  * every instance; without it they stay in this process.
  */
 import { EventEmitter } from 'node:events';
-import IORedis, { type Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { redisClient } from '../ops/redis';
 
 /** Who a message is for: every user of a tenant, the users holding a role, or one user. */
 export type LiveAudience =
@@ -97,8 +98,8 @@ export class RedisLiveChannel implements LiveChannel {
 
   constructor(redisUrl: string, prefix: string, onError: (error: unknown) => void) {
     this.channel = `${prefix}:live`;
-    this.publisher = new IORedis(redisUrl, { maxRetriesPerRequest: 1 });
-    this.subscriber = new IORedis(redisUrl, { maxRetriesPerRequest: null });
+    this.publisher = redisClient(redisUrl, { maxRetriesPerRequest: 1 });
+    this.subscriber = redisClient(redisUrl, { maxRetriesPerRequest: null });
     this.publisher.on('error', onError);
     this.subscriber.on('error', onError);
     this.subscriber.on('message', (channel: string, raw: string) => {
@@ -129,7 +130,7 @@ export class RedisLiveChannel implements LiveChannel {
 
   async close(): Promise<void> {
     // QUIT waits for a connection; a client that never reached Redis is dropped instead.
-    const end = (client: IORedis) => (client.status === 'ready' ? client.quit() : client.disconnect());
+    const end = (client: Redis) => (client.status === 'ready' ? client.quit() : client.disconnect());
     await Promise.allSettled([end(this.subscriber), end(this.publisher)]);
   }
 }

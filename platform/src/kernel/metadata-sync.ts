@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import Redis from 'ioredis';
+import type { Redis } from 'ioredis';
+import { redisClient } from '../ops/redis';
 
 /** Redis channel every instance publishes its metadata changes on. */
 export const METADATA_CHANNEL = 'mes:metadata:changed';
@@ -88,7 +89,7 @@ export class MetadataSync {
 
   /** Reports a connection's first error after each time it was up, not every retry of an outage. */
   private connect(redisUrl: string): Redis {
-    const client = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    const client = redisClient(redisUrl, { maxRetriesPerRequest: null });
     let reported = false;
     client.on('ready', () => (reported = false));
     client.on('error', (error) => {

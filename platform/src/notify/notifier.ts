@@ -3,7 +3,7 @@
  * once the transaction committed) and by e-mail over SMTP, in each user's language, on the channels
  * the user keeps on. Every delivery is logged; a failed e-mail fails the rule step, which retries.
  */
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Model } from '../../../metadata/src/model';
 import type { I18nText } from '../../../metadata/src/types';
 import { serializeRow } from '../crud/serializer';
@@ -58,7 +58,10 @@ export class Notifier {
     /** Logs a failed delivery outside the failing transaction, so the log keeps it. */
     private readonly log: SqlExecutor,
   ) {
-    this.transport = mail ? nodemailer.createTransport(mail.url) : null;
+    // nodemailer (about 13 MB resident) is loaded only where mail is configured.
+    this.transport = mail
+      ? (require('nodemailer') as typeof import('nodemailer')).createTransport(mail.url)
+      : null;
   }
 
   async send(tx: SqlExecutor, request: NotifyRequest): Promise<NotifyResult> {

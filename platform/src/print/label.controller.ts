@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
-import bwipjs from 'bwip-js/node';
+import type BwipJs from 'bwip-js/node';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BadRequestError, NotFoundError } from '../crud/errors';
 import { parseId } from '../crud/http/read-options';
@@ -52,7 +52,7 @@ export class LabelController {
     const code = keyField ? record[keyField.apiName] : undefined;
     const qrCode =
       typeof code === 'string' && code
-        ? await bwipjs.toBuffer({ bcid: 'qrcode', text: code, scale: 3 })
+        ? await barcodes().toBuffer({ bcid: 'qrcode', text: code, scale: 3 })
         : null;
     const pdf = await recordReport({
       model: ctx.model,
@@ -95,7 +95,7 @@ export class LabelController {
     const text = record[keyField.apiName];
     if (typeof text !== 'string' || text === '')
       throw new NotFoundError('label', `${entity.name} ${id} has no ${keyField.name}`);
-    const png = await bwipjs.toBuffer({
+    const png = await barcodes().toBuffer({
       bcid: SYMBOLOGIES[symbology],
       text,
       scale: 3,
@@ -109,4 +109,9 @@ export class LabelController {
       .header('content-disposition', `inline; filename="${text.replace(/[^\w.-]/g, '_')}-${symbology}.png"`)
       .send(png);
   }
+}
+
+/** bwip-js (about 8 MB resident) is loaded with the first label or report, not at startup. */
+function barcodes(): typeof BwipJs {
+  return require('bwip-js/node') as typeof BwipJs;
 }

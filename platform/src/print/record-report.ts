@@ -4,7 +4,7 @@
  * inspection as its report (check items). Values read for people: relation display values, enum
  * labels, dates without seconds.
  */
-import PDFDocument from 'pdfkit';
+import type PdfKit from 'pdfkit';
 import type { CompiledEntity, CompiledField, Model } from '../../../metadata/src/model';
 import type { I18nText } from '../../../metadata/src/types';
 import type { EntityRecord } from '../crud/types';
@@ -52,7 +52,7 @@ const printable = (field: CompiledField): boolean =>
 
 export function recordReport(input: ReportInput): Promise<Buffer> {
   const { model, entity, record, language } = input;
-  const doc = new PDFDocument({ size: 'A4', margin: 40, info: { Title: text(entity.label, language) } });
+  const doc = new (pdfDocument())({ size: 'A4', margin: 40, info: { Title: text(entity.label, language) } });
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
   const done = new Promise<Buffer>((resolve) => doc.on('end', () => resolve(Buffer.concat(chunks))));
@@ -115,4 +115,9 @@ export function recordReport(input: ReportInput): Promise<Buffer> {
   }
   doc.end();
   return done;
+}
+
+/** pdfkit (about 23 MB resident) is loaded with the first report, not at startup. */
+function pdfDocument(): typeof PdfKit {
+  return require('pdfkit') as typeof PdfKit;
 }

@@ -1,4 +1,5 @@
-import Redis from 'ioredis';
+import type { Redis } from 'ioredis';
+import { redisClient } from '../../ops/redis';
 import type { LoginThrottleStore, SlotRule, ThrottleSlot } from './login-throttle';
 
 /**
@@ -39,7 +40,7 @@ export class RedisLoginThrottleStore implements LoginThrottleStore {
     redisUrl: string,
     private readonly prefix: string,
   ) {
-    this.redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+    this.redis = redisClient(redisUrl, { maxRetriesPerRequest: 1 });
   }
 
   async reserve(slot: ThrottleSlot, rule: SlotRule, nowMs: number): Promise<number> {

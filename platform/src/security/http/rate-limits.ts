@@ -7,7 +7,7 @@
  */
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import Redis from 'ioredis';
+import { redisClient } from '../../ops/redis';
 import { fail } from './replies';
 import { SnapshotLocalStore } from './snapshot-local-store';
 
@@ -36,7 +36,7 @@ export async function registerRateLimits(
   fastify: FastifyInstance,
   options: RateLimitOptions,
 ): Promise<RateLimits> {
-  const redis = options.redisUrl ? new Redis(options.redisUrl, { maxRetriesPerRequest: 1 }) : null;
+  const redis = options.redisUrl ? redisClient(options.redisUrl, { maxRetriesPerRequest: 1 }) : null;
   if (redis) fastify.addHook('onClose', async () => void (await redis.quit()));
   await fastify.register(fastifyRateLimit, {
     global: false,
