@@ -12,9 +12,40 @@ export function entityOf(model: Model, name: string): CompiledEntity {
   return entity;
 }
 
+/**
+ * What was decided for one principal under one Model version: every request asks the same
+ * questions of it again (each record of a page, each field). Keyed by the principal object, which
+ * never changes once built, and by the Model, so a new Model version decides afresh.
+ */
+interface Decisions {
+  holds: Map<string, boolean>;
+  access: Map<string, EntityAccess>;
+}
+const decided = new WeakMap<Principal, WeakMap<Model, Decisions>>();
+
+function decisionsOf(principal: Principal, model: Model): Decisions {
+  let byModel = decided.get(principal);
+  if (!byModel) {
+    byModel = new WeakMap();
+    decided.set(principal, byModel);
+  }
+  let decisions = byModel.get(model);
+  if (!decisions) {
+    decisions = { holds: new Map(), access: new Map() };
+    byModel.set(model, decisions);
+  }
+  return decisions;
+}
+
 /** Whether the principal holds one permission code (`work_order:unmask`). */
 export function holds(principal: Principal, model: Model, code: string): boolean {
-  return hasPermission(effectivePermissions(principal, model), code);
+  const known = decisionsOf(principal, model).holds;
+  let held = known.get(code);
+  if (held === undefined) {
+    held = hasPermission(effectivePermissions(principal, model), code);
+    known.set(code, held);
+  }
+  return held;
 }
 
 /**
@@ -22,6 +53,23 @@ export function holds(principal: Principal, model: Model, code: string): boolean
  * is governed by the parent's permission when the roles say nothing about the child itself.
  */
 export function accessTo(
+  principal: Principal,
+  model: Model,
+  entity: string,
+  action: string,
+  parent?: string,
+): EntityAccess {
+  const known = decisionsOf(principal, model).access;
+  const key = `${entity}\u0000${action}\u0000${parent ?? ''}`;
+  let access = known.get(key);
+  if (!access) {
+    access = decideAccess(principal, model, entity, action, parent);
+    known.set(key, access);
+  }
+  return access;
+}
+
+function decideAccess(
   principal: Principal,
   model: Model,
   entity: string,
