@@ -1,3 +1,4 @@
+import type { Model } from '../../../metadata/src/model';
 import { ForbiddenError } from '../../../platform/src/crud/errors';
 import type { FilterNode, ListQuery } from '../../../platform/src/crud/types';
 import {
@@ -251,6 +252,22 @@ describe('redactRecord', () => {
       email: 'li.wei@example.com',
       phone: '13800138000',
     });
+  });
+
+  it('decides again for the same principal under a new Model version', () => {
+    const user = { id: 2, username: 'li', phone: '13800138000' };
+    const planner = principal(['planner']);
+    expect(redactRecord(planner, model, 'user', user)).toMatchObject({ phone: '****8000' });
+    const roles = new Map(
+      [...model.roles].map(([name, role]) => [
+        name,
+        name === 'planner' ? { ...role, permissions: [...role.permissions, 'user:unmask'] } : role,
+      ]),
+    );
+    const next: Model = { ...model, version: model.version + 1, roles };
+    expect(redactRecord(planner, next, 'user', user)).toMatchObject({ phone: '13800138000' });
+    expect(redactRecord(planner, model, 'user', user)).toMatchObject({ phone: '****8000' });
+    expect(redactRecord(principal(['planner']), next, 'user', user)).toMatchObject({ phone: '13800138000' });
   });
 });
 
