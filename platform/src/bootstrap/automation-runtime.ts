@@ -2,13 +2,14 @@
  * The automation engine on a server: rules on the record-change path, the runner of asynchronous
  * rules, timers and schedules, and the notifier. Every instance that runs background work (MES_ROLE
  * all or worker) runs the runner unless AUTOMATION_RUNNER=off; claims make each job run once however
- * many instances run it.
+ * many instances run it. A commit that queued jobs wakes this process's runner directly and, with
+ * Redis, every other instance's through the live channel (one `system` message per few ms at most).
  */
 import type { Logger } from 'pino';
 import type { EntityService } from '../crud/entity.service';
 import type { EntityOperations } from '../crud/types';
 import type { EngineDatabase } from '../data/database';
-import type { LiveChannel } from '../events/live-channel';
+import { InProcessLiveChannel, type LiveChannel } from '../events/live-channel';
 import { WebhookTargetPolicy } from '../events/webhook-targets';
 import type { ModelRegistry } from '../kernel/model-registry';
 import { mailSettingsFromEnv, Notifier } from '../notify/notifier';
@@ -40,12 +41,36 @@ export interface AutomationInput {
   runner?: RuleRunnerOptions;
 }
 
+const QUEUED = { kind: 'system', topic: 'automation.queued' } as const;
+/** Announcements of queued jobs within this window go out as one message (the earliest due time). */
+const SIGNAL_WINDOW_MS = 5;
+
+function positiveNumber(value: string | undefined): number | undefined {
+  const number = Number(value);
+  return value?.trim() && Number.isInteger(number) && number > 0 ? number : undefined;
+}
+
 export function startAutomation(input: AutomationInput): AutomationRuntime {
   const onError = (error: unknown) => input.logger.error({ err: error }, 'automation');
   const notifier = new Notifier(input.live, mailSettingsFromEnv(input.env), input.database.executor());
   const jobs = new JobStore();
-  let wake: () => void = () => undefined;
-  const hooks = new RuleHooks(jobs, () => wake());
+  const shared = !(input.live instanceof InProcessLiveChannel);
+  let pending: number | null = null;
+  const signal = (dueMs: number) => {
+    if (!shared) return;
+    if (pending === null)
+      setTimeout(() => {
+        const data = { dueMs: pending };
+        pending = null;
+        input.live.publish(QUEUED, { event: 'automation.queued', data }).catch(onError);
+      }, SIGNAL_WINDOW_MS);
+    pending = pending === null ? dueMs : Math.min(pending, dueMs);
+  };
+  let wake: (dueMs: number) => void = () => undefined;
+  const hooks = new RuleHooks(jobs, (dueMs) => {
+    wake(dueMs);
+    signal(dueMs);
+  });
   hooks.register(input.service.hooks);
   const runner = new RuleRunner(
     {
@@ -58,10 +83,20 @@ export function startAutomation(input: AutomationInput): AutomationRuntime {
       webhookTargets: WebhookTargetPolicy.fromEnv(input.env),
       tenants: () => activeTenants(input),
     },
-    { onError, ...input.runner },
+    {
+      onError,
+      pollMs: shared ? 5000 : 500,
+      concurrency: positiveNumber(input.env.AUTOMATION_CONCURRENCY),
+      ...input.runner,
+    },
   );
-  wake = () => runner.notify();
+  wake = (dueMs) => runner.notify(dueMs);
   const runs = input.background && (input.env.AUTOMATION_RUNNER?.trim() || 'on') !== 'off';
+  const unsubscribe = runs
+    ? input.live.subscribe([`system:${QUEUED.topic}`], (message) =>
+        runner.notify(Number((message.data as { dueMs?: unknown }).dueMs) || undefined),
+      )
+    : () => undefined;
   if (runs) runner.start();
   input.logger.info(
     { runner: runs ? 'on' : 'off', email: mailSettingsFromEnv(input.env) ? 'smtp' : 'off' },
@@ -72,6 +107,7 @@ export function startAutomation(input: AutomationInput): AutomationRuntime {
     notifier,
     operations: input.operations,
     stop: async () => {
+      unsubscribe();
       await runner.stop();
       notifier.close();
     },

@@ -8,11 +8,15 @@ import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import { redisClient } from '../ops/redis';
 
-/** Who a message is for: every user of a tenant, the users holding a role, or one user. */
+/**
+ * Who a message is for: every user of a tenant, the users holding a role, or one user; or the
+ * server's own instances (`system`: never reaches a user's stream, e.g. wake-ups of rule runners).
+ */
 export type LiveAudience =
   | { tenantId: string; kind: 'tenant' }
   | { tenantId: string; kind: 'role'; role: string }
-  | { tenantId: string; kind: 'user'; userId: string };
+  | { tenantId: string; kind: 'user'; userId: string }
+  | { kind: 'system'; topic: string };
 
 export interface LiveMessage {
   /** The SSE event name, `<area>.<what>` (`notification.created`, `dashboard.changed`). */
@@ -29,6 +33,8 @@ export function liveTopic(audience: LiveAudience): string {
       return `role:${audience.tenantId}:${audience.role}`;
     case 'user':
       return `user:${audience.tenantId}:${audience.userId}`;
+    case 'system':
+      return `system:${audience.topic}`;
   }
 }
 

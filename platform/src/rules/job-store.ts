@@ -1,12 +1,14 @@
 /**
  * The durable queue and run log of asynchronous rules, timers and scheduled checks (`auto_job`).
  * Jobs are written in the transaction of the change that started them, so they exist exactly when
- * the change committed. A runner claims a due job by compare-and-set on its status (one statement,
- * atomic on MariaDB and SQLite alike, so of several instances exactly one wins); the claim is a
+ * the change committed. A runner claims due jobs in batches: on MySQL/MariaDB it locks them with
+ * `FOR UPDATE SKIP LOCKED` (runners never wait for each other's rows) and marks them RUNNING in the
+ * same transaction; on SQLite, which has one writer, one `UPDATE … WHERE id IN (SELECT … LIMIT n)`
+ * claims them atomically. Either way of several instances exactly one wins a job. The claim is a
  * lease, and a job whose runner died is claimed again once its lease ran out.
  */
 import { randomUUID } from 'node:crypto';
-import type { SqlExecutor } from '../data/database';
+import type { EngineDatabase, SqlExecutor } from '../data/database';
 
 export type JobKind = 'rule' | 'timer' | 'schedule';
 export type JobStatus = 'PENDING' | 'RUNNING' | 'DONE' | 'SKIPPED' | 'DEAD' | 'CANCELLED';
@@ -161,27 +163,72 @@ export class JobStore {
     return result.affected;
   }
 
-  /** Ids of jobs due now: pending ones, and running ones whose lease ran out (their runner died). */
-  async due(sql: SqlExecutor, now: number, limit: number): Promise<number[]> {
-    const rows = await sql.query<{ id: number | string }>(
-      `SELECT id FROM auto_job
-       WHERE (status = 'PENDING' AND due_ms <= ?) OR (status = 'RUNNING' AND lease_ms < ?)
-       ORDER BY due_ms LIMIT ${Math.max(1, Math.floor(limit))}`,
-      [now, now],
-    );
-    return rows.map((row) => Number(row.id));
+  /**
+   * Claims up to `limit` due jobs — pending ones, earliest due first, and running ones whose lease
+   * ran out (their runner died) — for `leaseMs`, with one lease token for the batch. Jobs another
+   * runner holds are skipped, never waited for.
+   */
+  async claimBatch(db: EngineDatabase, now: number, limit: number, leaseMs: number): Promise<JobRow[]> {
+    const token = randomUUID();
+    const size = Math.max(1, Math.floor(limit));
+    const due = `(status = 'PENDING' AND due_ms <= ?) OR (status = 'RUNNING' AND lease_ms < ?)`;
+    const claim = `UPDATE auto_job SET status = 'RUNNING', lease_token = ?, lease_ms = ?, attempts = attempts + 1`;
+    if (db.dialect.name === 'mysql') {
+      // Two range reads in index order (status, due_ms) that stop after `size` rows: one statement
+      // with the OR would sort every due row first, locking all of them for this claim.
+      // READ COMMITTED: no gap locks on the due index, so writers queueing jobs are never held up.
+      return db.transaction(
+        async (tx) => {
+          const rows = await tx.query<DbJob>(
+            `SELECT * FROM auto_job WHERE status = 'PENDING' AND due_ms <= ? ORDER BY due_ms LIMIT ${size} FOR UPDATE SKIP LOCKED`,
+            [now],
+          );
+          if (rows.length < size)
+            rows.push(
+              ...(await tx.query<DbJob>(
+                `SELECT * FROM auto_job WHERE status = 'RUNNING' AND lease_ms < ? LIMIT ${size - rows.length} FOR UPDATE SKIP LOCKED`,
+                [now],
+              )),
+            );
+          if (rows.length === 0) return [];
+          const ids = rows.map((row) => Number(row.id));
+          await tx.execute(`${claim} WHERE id IN (${ids.map(() => '?').join(', ')})`, [
+            token,
+            now + leaseMs,
+            ...ids,
+          ]);
+          return rows.map((row) => ({
+            ...toJob(row),
+            status: 'RUNNING' as const,
+            attempts: Number(row.attempts) + 1,
+            leaseToken: token,
+          }));
+        },
+        { isolation: 'READ COMMITTED' },
+      );
+    }
+    // SQLite: one statement claims the batch; it is atomic against every other writer of the file.
+    const claimed = await db
+      .executor()
+      .execute(
+        `${claim} WHERE id IN (SELECT id FROM auto_job WHERE ${due} ORDER BY due_ms LIMIT ${size}) AND (${due})`,
+        [token, now + leaseMs, now, now, now, now],
+      );
+    if (claimed.affected === 0) return [];
+    const rows = await db
+      .executor()
+      .query<DbJob>(`SELECT * FROM auto_job WHERE status = 'RUNNING' AND lease_token = ? ORDER BY due_ms`, [
+        token,
+      ]);
+    return rows.map(toJob);
   }
 
-  /** Claims a due job for `leaseMs`; null when another runner claimed it first (or it is not due). */
-  async claim(sql: SqlExecutor, id: number, now: number, leaseMs: number): Promise<JobRow | null> {
-    const token = randomUUID();
-    const claimed = await sql.execute(
-      `UPDATE auto_job SET status = 'RUNNING', lease_token = ?, lease_ms = ?, attempts = attempts + 1
-       WHERE id = ? AND ((status = 'PENDING' AND due_ms <= ?) OR (status = 'RUNNING' AND lease_ms < ?))`,
-      [token, now + leaseMs, id, now, now],
+  /** When the earliest pending job falls due (ms since the epoch); null when none is pending. */
+  async nextDue(sql: SqlExecutor): Promise<number | null> {
+    const [row] = await sql.query<{ due: number | string | null }>(
+      "SELECT MIN(due_ms) AS due FROM auto_job WHERE status = 'PENDING'",
     );
-    if (claimed.affected !== 1) return null;
-    return this.get(sql, id);
+    return row?.due === null || row?.due === undefined ? null : Number(row.due);
   }
 
   async get(sql: SqlExecutor, id: number): Promise<JobRow | null> {
@@ -201,18 +248,24 @@ export class JobStore {
     return result.affected === 1;
   }
 
+  /**
+   * Ends a claimed job (with `step` actions applied), in the transaction of its last action when it
+   * has one: false when the lease was lost, so the caller rolls back.
+   */
   async finish(
     sql: SqlExecutor,
     job: JobRow,
     status: 'DONE' | 'SKIPPED',
     result: unknown,
     durationMs: number,
-  ): Promise<void> {
-    await sql.execute(
-      `UPDATE auto_job SET status = ?, result = ?, duration_ms = ?, finished_ms = ?, lease_token = NULL, lease_ms = NULL
-       WHERE id = ? AND lease_token = ?`,
-      [status, JSON.stringify(result ?? null), durationMs, Date.now(), job.id, job.leaseToken],
+    step = job.step,
+  ): Promise<boolean> {
+    const finished = await sql.execute(
+      `UPDATE auto_job SET status = ?, step = ?, result = ?, duration_ms = ?, finished_ms = ?, lease_token = NULL, lease_ms = NULL
+       WHERE id = ? AND lease_token = ? AND status = 'RUNNING'`,
+      [status, step, JSON.stringify(result ?? null), durationMs, Date.now(), job.id, job.leaseToken],
     );
+    return finished.affected === 1;
   }
 
   /** A failed attempt: back to PENDING after `retryAtMs`, or DEAD once its attempts are used up. */

@@ -98,8 +98,8 @@ function refusal(def: RuleDef, message: { en: string; zh: string }): BusinessRul
 export class RuleHooks {
   constructor(
     private readonly jobs: JobStore,
-    /** Wakes the runner once a transaction that queued jobs committed. */
-    private readonly onQueued: () => void,
+    /** Wakes the runners once a transaction that queued jobs committed: the earliest due time. */
+    private readonly onQueued: (dueMs: number) => void,
   ) {}
 
   register(hooks: HookRegistry): void {
@@ -137,26 +137,37 @@ export class RuleHooks {
         record: toMetadata(entity, args.record),
       };
       const recordId = Number(args.record.id ?? args.previous?.id);
-      let queued = false;
+      let earliest = Infinity;
+      const queued = (due: number | null) => {
+        if (due !== null) earliest = Math.min(earliest, due);
+      };
       for (const rule of rules) {
         if (rule.def.trigger.on === 'timer') {
-          queued = (await this.scheduleTimer(args.tx, args.ctx, rule, change, recordId)) || queued;
+          queued(await this.scheduleTimer(args.tx, args.ctx, rule, change, recordId));
           continue;
         }
         if (rule.synchronous || !triggerMatches(rule.def, change)) continue;
-        await this.queue(args.tx, args.ctx, rule.def, recordId, this.describe(change), change.previous);
-        queued = true;
+        queued(
+          await this.queue(args.tx, args.ctx, rule.def, recordId, this.describe(change), change.previous),
+        );
       }
       for (const { rule, event } of byEvent) {
         if (rule.def.entity !== args.entity) continue;
-        await this.queue(args.tx, args.ctx, rule.def, recordId, event, change.previous);
-        queued = true;
+        queued(await this.queue(args.tx, args.ctx, rule.def, recordId, event, change.previous));
       }
-      if (queued) args.tx.afterCommit(this.onQueued);
+      if (earliest !== Infinity) this.announce(args.tx, earliest);
     });
   }
 
-  /** Queues a run of an asynchronous rule, or a SKIPPED log entry when the chain is too deep or loops. */
+  /** Wakes the runners for a job due at `dueMs` once `tx` committed. */
+  announce(tx: SqlExecutor, dueMs: number): void {
+    tx.afterCommit(() => this.onQueued(dueMs));
+  }
+
+  /**
+   * Queues a run of an asynchronous rule, or a SKIPPED log entry when the chain is too deep or
+   * loops; the run's due time, null when it was logged as skipped.
+   */
   async queue(
     tx: SqlExecutor,
     ctx: RequestContext,
@@ -166,7 +177,7 @@ export class RuleHooks {
     previous: RuleRecord | null,
     kind: 'rule' | 'timer' = 'rule',
     dueMs = Date.now(),
-  ): Promise<void> {
+  ): Promise<number | null> {
     const chain = ruleChain.getStore() ?? [];
     const problem = chainProblem(chain, chainLink(def.rule, def.entity, recordId));
     const payload: JobPayload = { previous, actorId: ctx.userId, chain };
@@ -182,6 +193,7 @@ export class RuleHooks {
       maxAttempts: def.attempts ?? 3,
       ...(problem ? { status: 'SKIPPED' as const, lastError: problem } : {}),
     });
+    return problem ? null : dueMs;
   }
 
   /** Starts, restarts or cancels the rule's timer on the record as the change moves its base. */
@@ -191,32 +203,32 @@ export class RuleHooks {
     rule: CompiledRule,
     change: Change,
     recordId: number,
-  ): Promise<boolean> {
+  ): Promise<number | null> {
     const trigger = rule.def.trigger;
-    if (trigger.on !== 'timer') return false;
+    if (trigger.on !== 'timer') return null;
     const cancel = () => this.jobs.cancelTimers(tx, ctx.tenantId, rule.def.entity, recordId, rule.def.rule);
     if (change.action === 'delete') {
       await cancel();
-      return false;
+      return null;
     }
     let baseMs: number | null = null;
     if (trigger.state) {
       const field = stateFieldOf(ctx, rule.def.entity);
       const was = change.previous?.[field];
       const is = change.record[field];
-      if (same(was, is) && change.previous) return false;
+      if (same(was, is) && change.previous) return null;
       if (change.previous && same(was, trigger.state)) await cancel();
       if (same(is, trigger.state)) baseMs = Date.now();
     } else if (trigger.since) {
       const was = change.previous?.[trigger.since];
       const is = change.record[trigger.since];
-      if (change.previous && same(was, is)) return false;
+      if (change.previous && same(was, is)) return null;
       await cancel();
       const time = is === null || is === undefined ? NaN : new Date(String(is)).getTime();
       if (!Number.isNaN(time)) baseMs = time;
     }
-    if (baseMs === null) return false;
-    await this.queue(
+    if (baseMs === null) return null;
+    return this.queue(
       tx,
       ctx,
       rule.def,
@@ -226,7 +238,6 @@ export class RuleHooks {
       'timer',
       baseMs + durationMs(trigger.after),
     );
-    return true;
   }
 
   private async applySynchronous(

@@ -1,21 +1,27 @@
 /**
  * Runs the queued jobs of asynchronous rules, timers and schedules, in this process or under
- * `mes worker`, with any number of instances on one database. A run claims its job (a lease), reads
- * the record and evaluates the condition, then applies the actions one by one, each in a
- * transaction that also advances the job's step: an action's effect commits exactly when its step
- * does, so a retry (after an error, or after the lease of a dead runner ran out) resumes after the
- * last applied action and never applies one twice. Failures back off and are dead-lettered after
- * the rule's attempts; every run is logged with its trigger, status, error and duration.
+ * `mes worker`, with any number of instances on one database. A runner claims due jobs in batches
+ * (a lease each) and runs several at once. A run reads the record and evaluates the condition in the
+ * transaction of its first action, then applies the actions one by one, each in a transaction that
+ * also advances the job's step (the last one also finishes the job): an action's effect commits
+ * exactly when its step does, so a retry (after an error, or after the lease of a dead runner ran
+ * out) resumes after the last applied action and never applies one twice. A step that lost an
+ * optimistic-lock race with another writer is run again at once on fresh data. Failures back off
+ * and are dead-lettered after the rule's attempts; every run is logged with its trigger, status,
+ * error and duration.
+ *
+ * An idle runner sleeps until the earliest pending job falls due, or until a commit announces new
+ * jobs: in this process directly, on other instances through the signal (Redis pub/sub); `pollMs`
+ * only bounds the sleep, for instances that share a database without a signal.
  */
 import { Cron } from 'croner';
 import type { CompiledEntity, Model } from '../../../metadata/src/model';
 import type { RuleAction, RuleMeasureDef } from '../../../metadata/src/types';
 import { evaluateCondition, parseExpression } from '../../../metadata/src/expression';
 import type { EntityService } from '../crud/entity.service';
-import { NotFoundError } from '../crud/errors';
+import { ConflictError, NotFoundError } from '../crud/errors';
 import type { EntityRecord, RequestContext } from '../crud/types';
 import type { EngineDatabase, SqlExecutor } from '../data/database';
-import { PollingLoop } from '../data/polling-loop';
 import { postWebhook } from '../events/webhook-request';
 import type { WebhookTargetPolicy } from '../events/webhook-targets';
 import type { ModelRegistry } from '../kernel/model-registry';
@@ -36,12 +42,17 @@ import {
 } from './rule-record';
 
 export interface RuleRunnerOptions {
-  /** Idle poll interval; commits that queue jobs wake the runner at once. Default 500 ms. */
+  /**
+   * Longest idle sleep before the runner looks for due jobs again although nothing announced any.
+   * Default 500 ms; with a cross-instance signal (Redis) 5 s.
+   */
   pollMs?: number;
   /** How long a claim holds before another runner may take the job over. Default 60 s. */
   leaseMs?: number;
-  /** Jobs claimed per round. Default 20. */
+  /** Jobs claimed by one round(). Default 20. */
   batch?: number;
+  /** Jobs a started runner runs at once. Default 4 on MySQL/MariaDB, 1 on SQLite (one writer). */
+  concurrency?: number;
   /** First retry delay, doubling per attempt. Default 1 s. */
   retryBaseMs?: number;
   onError?: (error: unknown) => void;
@@ -74,6 +85,10 @@ export interface PlannedAction {
 
 const SCHEDULED_RECORDS_LIMIT = 500;
 const WEBHOOK_TIMEOUT_MS = 10_000;
+/** A step that lost an optimistic-lock race is run again at once, up to this many times in all. */
+const STEP_ATTEMPTS = 8;
+/** How soon an idle runner looks again when due jobs were held by other runners' claims. */
+const CONTENDED_MS = 20;
 
 class LeaseLost extends Error {
   constructor(job: JobRow) {
@@ -88,23 +103,32 @@ function engineActor(userId: string | null, roles: readonly string[]): WorkflowA
 
 export class RuleRunner {
   readonly jobs = new JobStore();
-  private readonly loop: PollingLoop;
-  private readonly options: Required<Omit<RuleRunnerOptions, 'onError'>>;
+  private readonly options: Required<Omit<RuleRunnerOptions, 'onError' | 'pollMs'>> & { pollMs: number };
   private readonly onError: (error: unknown) => void;
   private scheduleTimers: Cron[] = [];
+  /** Runs in flight in the started loop. */
+  private readonly inflight = new Set<Promise<void>>();
+  private pump: Promise<void> | null = null;
+  private stopping = false;
+  /** Set by notify(): due work may exist that the loop has not looked for yet. */
+  private signalled = false;
+  private wake: (() => void) | null = null;
+  private wakeTimer: ReturnType<typeof setTimeout> | null = null;
+  private wakeAtMs = Infinity;
 
   constructor(
     readonly deps: RuleRunnerDeps,
     options: RuleRunnerOptions = {},
   ) {
+    const serial = deps.database.dialect.serialTransactions;
     this.options = {
       pollMs: options.pollMs ?? 500,
       leaseMs: options.leaseMs ?? 60_000,
       batch: options.batch ?? 20,
+      concurrency: Math.max(1, options.concurrency ?? (serial ? 1 : 4)),
       retryBaseMs: options.retryBaseMs ?? 1000,
     };
     this.onError = options.onError ?? (() => undefined);
-    this.loop = new PollingLoop(() => this.round(), this.options.pollMs, this.onError);
   }
 
   /** Statements outside any transaction (the run log). */
@@ -128,32 +152,128 @@ export class RuleRunner {
   }
 
   start(): void {
-    this.loop.start();
+    if (this.pump) return;
+    this.stopping = false;
+    this.signalled = true;
+    this.pump = this.loop();
     this.startSchedules();
   }
 
-  notify(): void {
-    this.loop.notify();
+  /**
+   * New jobs were queued: due at `dueMs` (default now). A due job wakes an idle runner at once; a
+   * later one moves its alarm earlier when it would otherwise sleep past it.
+   */
+  notify(dueMs?: number): void {
+    if (dueMs === undefined || dueMs <= Date.now()) {
+      this.signalled = true;
+      this.wake?.();
+      return;
+    }
+    if (this.wake && dueMs < this.wakeAtMs) this.alarm(dueMs);
   }
 
+  /** Finishes the runs in flight and stops. */
   async stop(): Promise<void> {
     for (const timer of this.scheduleTimers) timer.stop();
     this.scheduleTimers = [];
-    await this.loop.stop();
+    this.stopping = true;
+    this.wake?.();
+    await this.pump;
+    this.pump = null;
   }
 
-  /** Claims and runs due jobs; true when a full batch was due (more may be waiting). */
+  /**
+   * Claims one batch of due jobs and runs it to the end (the configured number at once); true when a
+   * full batch was due (more may be waiting). Tests and benchmarks drive a stopped runner with it.
+   */
   async round(): Promise<boolean> {
-    const sql = this.deps.database.executor();
-    const ids = await this.jobs.due(sql, Date.now(), this.options.batch);
-    let ran = 0;
-    for (const id of ids) {
-      const job = await this.jobs.claim(sql, id, Date.now(), this.options.leaseMs);
-      if (!job) continue;
-      ran++;
-      await this.run(job);
+    const jobs = await this.jobs.claimBatch(
+      this.deps.database,
+      Date.now(),
+      this.options.batch,
+      this.options.leaseMs,
+    );
+    let next = 0;
+    const worker = async () => {
+      while (next < jobs.length) await this.run(jobs[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(this.options.concurrency, jobs.length) }, worker));
+    return jobs.length >= this.options.batch;
+  }
+
+  /**
+   * The started runner: keeps up to `concurrency` runs in flight, claiming again (in batches of at
+   * least half the slots) as they finish while due jobs remain, and sleeps when none are due.
+   */
+  private async loop(): Promise<void> {
+    const slots = this.options.concurrency;
+    const refill = Math.ceil(slots / 2);
+    let more = true;
+    while (!this.stopping) {
+      const free = slots - this.inflight.size;
+      if ((more || this.signalled) && free >= refill) {
+        this.signalled = false;
+        let jobs: JobRow[] = [];
+        try {
+          jobs = await this.jobs.claimBatch(this.deps.database, Date.now(), free, this.options.leaseMs);
+        } catch (error) {
+          this.onError(error);
+        }
+        for (const job of jobs) this.track(job);
+        more = jobs.length === free;
+        if (more) continue;
+      }
+      if (more || (this.signalled && this.inflight.size > 0)) {
+        // Due jobs remain (or were announced): wait for a slot.
+        await Promise.race([...this.inflight, this.sleep(Infinity)]);
+        this.wake?.();
+        continue;
+      }
+      await this.idle();
+      more = true;
     }
-    return ids.length >= this.options.batch && ran > 0;
+    await Promise.all(this.inflight);
+  }
+
+  private track(job: JobRow): void {
+    const running: Promise<void> = this.run(job)
+      .catch(this.onError)
+      .finally(() => this.inflight.delete(running));
+    this.inflight.add(running);
+  }
+
+  /** Sleeps until the earliest pending job is due, a notify(), or `pollMs` at most. */
+  private async idle(): Promise<void> {
+    let until = Date.now() + this.options.pollMs;
+    try {
+      const due = await this.jobs.nextDue(this.deps.database.executor());
+      // Due but not claimed: held by another runner's claim in flight; look again shortly.
+      if (due !== null) until = Math.min(until, Math.max(due, Date.now() + CONTENDED_MS));
+    } catch (error) {
+      this.onError(error);
+    }
+    if (this.signalled || this.stopping) return;
+    await this.sleep(until);
+  }
+
+  /** Resolves at `untilMs`, on notify() or stop(), or when a run in flight finishes. */
+  private sleep(untilMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.wake = () => {
+        if (this.wakeTimer) clearTimeout(this.wakeTimer);
+        this.wakeTimer = null;
+        this.wakeAtMs = Infinity;
+        this.wake = null;
+        resolve();
+      };
+      if (Number.isFinite(untilMs)) this.alarm(untilMs);
+    });
+  }
+
+  private alarm(atMs: number): void {
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeAtMs = atMs;
+    this.wakeTimer = setTimeout(() => this.wake?.(), Math.max(0, atMs - Date.now()));
   }
 
   /** One cron timer per schedule rule; each occurrence is queued once per tenant (dedup key). */
@@ -219,46 +339,56 @@ export class RuleRunner {
         await this.jobs.finish(this.deps.database.executor(), job, 'DONE', { matched }, Date.now() - started);
         return;
       }
-      const evaluation = await this.deps.records.transaction((tx) =>
-        this.evaluate(tx, rule, ctx, job.recordId, job.payload.previous ?? null),
-      );
-      if (!evaluation.holds) {
+      const previous = job.payload.previous ?? null;
+      // Measures read other records through the pool: computed before the step's transaction.
+      const measures = rule.def.measures
+        ? (await this.evaluate(this.deps.database.executor(), rule, ctx, job.recordId, previous)).measures
+        : {};
+      const chain = [...(job.payload.chain ?? []), chainLink(rule.def.rule, rule.def.entity, job.recordId)];
+      const actions = rule.def.actions;
+      const done: PlannedAction[] = [];
+      for (let step = job.step; step < actions.length; step++) {
+        const first = done.length === 0;
+        const last = step === actions.length - 1;
+        const applied = await this.retryOnConflict(() =>
+          ruleChain.run(chain, () =>
+            this.deps.records.transaction(async (tx) => {
+              // Read in the step's transaction: the previous step may have changed the record.
+              const evaluation = await this.evaluate(tx, rule, ctx, job.recordId, previous, measures);
+              if (first && !evaluation.holds) {
+                const result = { condition: false, measures };
+                if (!(await this.jobs.finish(tx, job, 'SKIPPED', result, Date.now() - started)))
+                  throw new LeaseLost(job);
+                return null;
+              }
+              const planned = await this.apply(tx, rule, actions[step]!, ctx, job, evaluation.record ?? {});
+              const moved = last
+                ? await this.jobs.finish(
+                    tx,
+                    job,
+                    'DONE',
+                    { actions: [...done, planned], measures },
+                    Date.now() - started,
+                    step + 1,
+                  )
+                : await this.jobs.advance(tx, job, step + 1);
+              if (!moved) throw new LeaseLost(job);
+              return planned;
+            }),
+          ),
+        );
+        if (applied === null) return;
+        done.push(applied);
+      }
+      if (done.length === 0)
+        // Resumed after its last action (the finish did not commit): only the finish is left.
         await this.jobs.finish(
           this.deps.database.executor(),
           job,
-          'SKIPPED',
-          { condition: false, measures: evaluation.measures },
+          'DONE',
+          { measures },
           Date.now() - started,
         );
-        return;
-      }
-      const chain = [...(job.payload.chain ?? []), chainLink(rule.def.rule, rule.def.entity, job.recordId)];
-      const done: PlannedAction[] = [];
-      for (let step = job.step; step < rule.def.actions.length; step++) {
-        const action = rule.def.actions[step]!;
-        await ruleChain.run(chain, () =>
-          this.deps.records.transaction(async (tx) => {
-            // Re-read in the step's transaction: the previous step may have changed the record.
-            const { record } = await this.evaluate(
-              tx,
-              rule,
-              ctx,
-              job.recordId,
-              job.payload.previous ?? null,
-              evaluation.measures,
-            );
-            done.push(await this.apply(tx, rule, action, ctx, job, record ?? {}));
-            if (!(await this.jobs.advance(tx, job, step + 1))) throw new LeaseLost(job);
-          }),
-        );
-      }
-      await this.jobs.finish(
-        this.deps.database.executor(),
-        job,
-        'DONE',
-        { actions: done, measures: evaluation.measures },
-        Date.now() - started,
-      );
     } catch (error) {
       if (error instanceof LeaseLost) return;
       const message = error instanceof Error ? error.message : String(error);
@@ -266,6 +396,22 @@ export class RuleRunner {
       await this.jobs
         .fail(this.deps.database.executor(), job, message, Date.now() - started, retryAt)
         .catch(this.onError);
+      this.notify(retryAt);
+    }
+  }
+
+  /**
+   * Runs a step again when another writer changed a record it writes between its read and its
+   * write (409 on the version): the new attempt reads the committed values in a new transaction.
+   */
+  private async retryOnConflict<T>(step: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await step();
+      } catch (error) {
+        if (!(error instanceof ConflictError) || attempt >= STEP_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+      }
     }
   }
 
@@ -480,7 +626,7 @@ export class RuleRunner {
         const trigger = timer?.def.trigger;
         if (!timer || trigger?.on !== 'timer' || job.recordId === null) break;
         await this.jobs.cancelTimers(tx, ctx.tenantId, timer.def.entity, job.recordId, timer.def.rule);
-        await this.deps.hooks.queue(
+        const due = await this.deps.hooks.queue(
           tx,
           ctx,
           timer.def,
@@ -490,6 +636,7 @@ export class RuleRunner {
           'timer',
           Date.now() + durationMs(trigger.after),
         );
+        if (due !== null) this.deps.hooks.announce(tx, due);
         break;
       }
       case 'cancelTimer':
@@ -505,7 +652,6 @@ export class RuleRunner {
       default:
         throw new Error(`action ${planned.action} cannot run after commit`);
     }
-    if (['alert', 'startTimer'].includes(planned.action)) tx.afterCommit(() => this.notify());
     return planned;
   }
 

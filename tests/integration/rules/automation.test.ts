@@ -393,4 +393,48 @@ describe('automation (SQLite)', () => {
     expect(titles).toContain('Escalated: Nitrogen supply lost');
     expect(smtp.mails.length).toBe(before);
   });
+
+  it('wakes a started runner at the due time of the earliest timer, with no polling to wait for', async () => {
+    // Polling alone would take ten minutes: only the runner's alarm can fire these timers.
+    const sleeper = new RuleRunner(runner().deps, { pollMs: 600_000 });
+    const raise = (title: string) =>
+      mes.create('admin', '/api/alert-events', {
+        alertType: 'QUALITY',
+        severity: 'CRITICAL',
+        title,
+        dedupKey: title,
+        firstOccurredAt: new Date().toISOString(),
+        lastOccurredAt: new Date().toISOString(),
+      });
+    const timerOf = async (id: unknown) =>
+      (await jobsOf('alert_escalation')).find((job) => job.record_id === Number(id))!;
+    const settled = async (id: unknown) => {
+      for (;;) {
+        const job = await timerOf(id);
+        if (job.status !== 'PENDING' && job.status !== 'RUNNING') return job.status;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    try {
+      // Due soon when the runner starts: it sleeps until then (read when it fell idle).
+      const early = await raise('Wave solder flux low');
+      await mes.query("UPDATE auto_job SET due_ms = ? WHERE rule = 'alert_escalation' AND record_id = ?", [
+        Date.now() + 300,
+        early.id,
+      ]);
+      sleeper.start();
+      expect(await settled(early.id)).toBe('DONE');
+      // Announced while it sleeps (as a commit announces its jobs): the alarm moves earlier.
+      const late = await raise('Pick-and-place nozzle worn');
+      const due = Date.now() + 300;
+      await mes.query("UPDATE auto_job SET due_ms = ? WHERE rule = 'alert_escalation' AND record_id = ?", [
+        due,
+        late.id,
+      ]);
+      sleeper.notify(due);
+      expect(await settled(late.id)).toBe('DONE');
+    } finally {
+      await sleeper.stop();
+    }
+  }, 30_000);
 });

@@ -97,7 +97,16 @@ describe('timers with three instances (MariaDB + Redis)', () => {
   it('fires a due timer exactly once across the instances, pushed live to another instance, and never a cancelled one', async () => {
     const live: LiveMessage[] = [];
     const stop = instances[2]!.live.subscribe([`user:DEMO:${managerId}`], (message) => live.push(message));
+    // Commits that queue jobs announce them to every instance's runner (with the earliest due time).
+    const signals: LiveMessage[] = [];
+    const unsignal = instances[2]!.live.subscribe(['system:automation.queued'], (message) =>
+      signals.push(message),
+    );
     const ignored = await raise(instances[0]!, 'Reflow oven alarm');
+    await waitFor('the signal', async () => (signals.length > 0 ? true : undefined));
+    unsignal();
+    expect(signals[0]).toEqual({ event: 'automation.queued', data: { dueMs: expect.any(Number) } });
+    expect((signals[0]!.data as { dueMs: number }).dueMs).toBeGreaterThan(Date.now() + 29 * 60_000);
     const handled = await raise(instances[1]!, 'Paste printer alarm');
     const acknowledge = await instances[1]!.app.inject({
       method: 'POST',
