@@ -115,6 +115,8 @@ export class RuleRunner {
   private wake: (() => void) | null = null;
   private wakeTimer: ReturnType<typeof setTimeout> | null = null;
   private wakeAtMs = Infinity;
+  /** The earliest due time announced while the runner was not asleep (it may not have read it yet). */
+  private announcedMs = Infinity;
 
   constructor(
     readonly deps: RuleRunnerDeps,
@@ -169,7 +171,8 @@ export class RuleRunner {
       this.wake?.();
       return;
     }
-    if (this.wake && dueMs < this.wakeAtMs) this.alarm(dueMs);
+    if (!this.wake) this.announcedMs = Math.min(this.announcedMs, dueMs);
+    else if (dueMs < this.wakeAtMs) this.alarm(dueMs);
   }
 
   /** Finishes the runs in flight and stops. */
@@ -244,7 +247,8 @@ export class RuleRunner {
 
   /** Sleeps until the earliest pending job is due, a notify(), or `pollMs` at most. */
   private async idle(): Promise<void> {
-    let until = Date.now() + this.options.pollMs;
+    let until = Math.min(Date.now() + this.options.pollMs, this.announcedMs);
+    this.announcedMs = Infinity;
     try {
       const due = await this.jobs.nextDue(this.deps.database.executor());
       // Due but not claimed: held by another runner's claim in flight; look again shortly.
