@@ -139,6 +139,9 @@ export interface TraceDetails {
   truncated: boolean;
 }
 
+/** Node kinds whose trace events are steps of a trace. */
+const STEP_KINDS = ['SN', 'LOT', 'BOX', 'PLT', 'SHP', 'WO'];
+
 /** Records per part of the details at most: the graph lists everything reached. */
 export const DETAIL_LIMIT = 200;
 /** At most this many steps, tests, material uses and inspections (the list page size). */
@@ -167,7 +170,7 @@ function refOf(model: Model, entity: string, record: EntityRecord, name: string)
   const target = relation.relation ? model.entities.get(relation.relation.target) : undefined;
   if (!target || !expanded || typeof expanded !== 'object') return { id: Number(id), key: null, label: null };
   const keyField =
-    target.identifier?.field ?? [...target.fieldsByName.keys()].find((field) => field.endsWith('_code'));
+    target.businessKey ?? [...target.fieldsByName.keys()].find((field) => field.endsWith('_code'));
   const key = apiName(model, target.name, keyField);
   const label = apiName(model, target.name, target.display);
   return {
@@ -227,10 +230,11 @@ export async function traceDetails(reader: RecordReader, report: TraceReport): P
     ...keysOf(report, 'SHP'),
     ...keysOf(report, 'WO'),
   ];
+  // Entity type first: the index on trace events leads with it.
   const events =
     stepKeys.length === 0
       ? []
-      : ((await reader.list('trace_event', [inList('entityId', stepKeys)], {
+      : ((await reader.list('trace_event', [inList('entityType', STEP_KINDS), inList('entityId', stepKeys)], {
           expand: ['operator', 'workstation'],
           sort: 'occurredAt',
           limit: STEP_LIMIT,
@@ -262,9 +266,6 @@ export async function traceDetails(reader: RecordReader, report: TraceReport): P
     serialKeys,
     lotKeys,
     grnNos: materials.map((use) => use.grnNo).filter((grn): grn is string => typeof grn === 'string'),
-    supplierLots: materials
-      .map((use) => use.materialLotNo)
-      .filter((lot): lot is string => typeof lot === 'string'),
     boxNos: shipping.boxRecords.map((box) => String(box.boxNo)),
     palletNos: shipping.palletRecords.map((pallet) => String(pallet.palletNo)),
   });
@@ -462,7 +463,6 @@ async function inspectionsOf(
     serialKeys: string[];
     lotKeys: string[];
     grnNos: string[];
-    supplierLots: string[];
     boxNos: string[];
     palletNos: string[];
   },
@@ -476,12 +476,12 @@ async function inspectionsOf(
             conditions: [{ field: 'refType', op: 'eq', value: refType }, inList('refId', refIds)],
           },
         ];
+  // Every branch reads an index: inspections of supplier lots are reached as INSP nodes (an IQC
+  // writes INSP → SLOT) or by their receipt.
   const inspNos = keysOf(report, 'INSP');
-  const supplierLots = [...keysOf(report, 'SLOT'), ...keys.supplierLots];
   const alternatives: FilterNode[] = [
     ...(inspNos.length > 0 ? [inList('inspNo', inspNos)] : []),
     ...byRef('GRN', [...keysOf(report, 'GRN'), ...keys.grnNos]),
-    ...(supplierLots.length > 0 ? [inList('supplierLot', supplierLots)] : []),
     ...byRef('LOT', keys.lotKeys),
     ...byRef('SN', keys.serialKeys),
     ...byRef('BOX', keys.boxNos),
