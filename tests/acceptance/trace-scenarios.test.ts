@@ -384,7 +384,7 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('DOMAIN.md §15 traceability
     ]);
     for (const step of serialSteps)
       expect(step).toMatchObject({
-        operator: { id: mes.userIds.operator },
+        operator: { id: mes.userIds.operator, key: 'operator', label: 'Line operator' },
         station: { id: plant.station!.id, key: 'L1-TEST', label: 'Final test' },
         shift: expect.stringMatching(/^(DAY|NIGHT)$/),
         opCode: 'TEST',
@@ -396,13 +396,16 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('DOMAIN.md §15 traceability
       ['TEST', '2026-12-01T10:20:00.000Z', '2026-12-01T11:20:00.000Z'],
     ]);
     for (const report of reports)
-      expect(report).toMatchObject({ operator: { id: mes.userIds.operator }, station: { key: 'L1-TEST' } });
+      expect(report).toMatchObject({
+        operator: { id: mes.userIds.operator, label: 'Line operator' },
+        station: { key: 'L1-TEST' },
+      });
     expect(details.testResults).toEqual([
       expect.objectContaining({
         sn: serial.sn,
         result: 'PASS',
         testData: { voltage: 5.01, current: 0.42 },
-        operator: expect.objectContaining({ id: mes.userIds.operator }),
+        operator: expect.objectContaining({ id: mes.userIds.operator, label: 'Line operator' }),
         station: expect.objectContaining({ key: 'L1-TEST' }),
         shift: expect.objectContaining({ key: expect.stringMatching(/^(DAY|NIGHT)$/) }),
         testedAt: expect.any(String),
@@ -424,7 +427,10 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('DOMAIN.md §15 traceability
     expect(quality.oqc!.map((i) => [i.inspNo, i.refType, i.result])).toEqual([
       [plant.oqc!.inspNo, 'PLT', 'PASS'],
     ]);
-    expect(quality.oqc![0]!.inspector).toMatchObject({ id: mes.userIds.inspector });
+    expect(quality.oqc![0]!.inspector).toMatchObject({
+      id: mes.userIds.inspector,
+      label: 'Quality inspector',
+    });
     expect(details.serials).toEqual([
       expect.objectContaining({
         sn: serial.sn,
