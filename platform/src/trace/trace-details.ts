@@ -194,15 +194,57 @@ export async function traceDetails(reader: RecordReader, report: TraceReport): P
   const serialKeys = snKeys.slice(0, DETAIL_LIMIT);
   let truncated = snKeys.length > serialKeys.length;
 
-  const serials =
-    serialKeys.length === 0
-      ? []
-      : ((await reader.list('serial_number', [inList('sn', serialKeys)], {
-          expand: ['item', 'lot', 'workOrder'],
-          sort: 'sn',
-          limit: DETAIL_LIMIT,
-        })) ?? []);
-  const shipping = await shippingOf(reader, report, serials);
+  const lotKeys = keysOf(report, 'LOT');
+  const stepKeys = [
+    ...serialKeys,
+    ...lotKeys,
+    ...keysOf(report, 'BOX'),
+    ...keysOf(report, 'PLT'),
+    ...keysOf(report, 'SHP'),
+    ...keysOf(report, 'WO'),
+  ];
+  const listOf = async (
+    keys: readonly unknown[],
+    entity: string,
+    conditions: FilterNode[],
+    options: { expand?: string[]; sort?: string; limit: number },
+  ): Promise<EntityRecord[]> =>
+    keys.length === 0 ? [] : ((await reader.list(entity, conditions, options)) ?? []);
+  // Independent reads run together: serials, lots and steps; then what hangs on serials and lots.
+  const [serials, lots, events] = await Promise.all([
+    listOf(serialKeys, 'serial_number', [inList('sn', serialKeys)], {
+      expand: ['item', 'lot', 'workOrder'],
+      sort: 'sn',
+      limit: DETAIL_LIMIT,
+    }),
+    listOf(lotKeys, 'production_lot', [inList('lotNo', lotKeys.slice(0, DETAIL_LIMIT))], {
+      limit: DETAIL_LIMIT,
+    }),
+    // Entity type first: the index on trace events leads with it.
+    listOf(stepKeys, 'trace_event', [inList('entityType', STEP_KINDS), inList('entityId', stepKeys)], {
+      expand: ['operator', 'workstation'],
+      sort: 'occurredAt',
+      limit: STEP_LIMIT,
+    }),
+  ]);
+  truncated ||= events.length >= STEP_LIMIT || lotKeys.length > DETAIL_LIMIT;
+  const serialIds = serials.map((serial) => Number(serial.id));
+  const snById = new Map(serials.map((serial) => [Number(serial.id), String(serial.sn)]));
+  const lotIds = lots.map((lot) => Number(lot.id));
+  const lotNoById = new Map(lots.map((lot) => [Number(lot.id), str(lot.lotNo)]));
+  const [shipping, tests, materials] = await Promise.all([
+    shippingOf(reader, report, serials),
+    listOf(serialIds, 'test_record', [inList('serialNumber', serialIds)], {
+      expand: ['workstation', 'operator', 'shift', 'defectCode'],
+      sort: 'testedAt',
+      limit: STEP_LIMIT,
+    }),
+    listOf(lotIds, 'map_lot_material', [inList('lot', lotIds)], {
+      expand: ['item', 'supplier', 'mold'],
+      sort: 'consumedAt',
+      limit: STEP_LIMIT,
+    }),
+  ]);
   const boxNoById = new Map(shipping.boxRecords.map((box) => [Number(box.id), str(box.boxNo)]));
   const palletById = new Map(shipping.palletRecords.map((pallet) => [Number(pallet.id), pallet]));
   const shipmentNoById = new Map(shipping.shipmentRecords.map((s) => [Number(s.id), str(s.shipmentNo)]));
@@ -214,53 +256,6 @@ export async function traceDetails(reader: RecordReader, report: TraceReport): P
     const pallet = palletById.get(num(box.palletId) ?? -1);
     return pallet ? (shipmentNoById.get(num(pallet.shipmentId) ?? -1) ?? null) : null;
   };
-
-  const lotKeys = keysOf(report, 'LOT');
-  const lots =
-    lotKeys.length === 0
-      ? []
-      : ((await reader.list('production_lot', [inList('lotNo', lotKeys)], { limit: DETAIL_LIMIT })) ?? []);
-  const lotNoById = new Map(lots.map((lot) => [Number(lot.id), str(lot.lotNo)]));
-
-  const stepKeys = [
-    ...serialKeys,
-    ...lotKeys,
-    ...keysOf(report, 'BOX'),
-    ...keysOf(report, 'PLT'),
-    ...keysOf(report, 'SHP'),
-    ...keysOf(report, 'WO'),
-  ];
-  // Entity type first: the index on trace events leads with it.
-  const events =
-    stepKeys.length === 0
-      ? []
-      : ((await reader.list('trace_event', [inList('entityType', STEP_KINDS), inList('entityId', stepKeys)], {
-          expand: ['operator', 'workstation'],
-          sort: 'occurredAt',
-          limit: STEP_LIMIT,
-        })) ?? []);
-  truncated ||= events.length >= STEP_LIMIT;
-
-  const serialIds = serials.map((serial) => Number(serial.id));
-  const snById = new Map(serials.map((serial) => [Number(serial.id), String(serial.sn)]));
-  const tests =
-    serialIds.length === 0
-      ? []
-      : ((await reader.list('test_record', [inList('serialNumber', serialIds)], {
-          expand: ['workstation', 'operator', 'shift', 'defectCode'],
-          sort: 'testedAt',
-          limit: STEP_LIMIT,
-        })) ?? []);
-
-  const lotIds = lots.map((lot) => Number(lot.id));
-  const materials =
-    lotIds.length === 0
-      ? []
-      : ((await reader.list('map_lot_material', [inList('lot', lotIds)], {
-          expand: ['item', 'supplier', 'mold'],
-          sort: 'consumedAt',
-          limit: STEP_LIMIT,
-        })) ?? []);
 
   const inspections = await inspectionsOf(reader, report, {
     serialKeys,
