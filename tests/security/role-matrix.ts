@@ -170,6 +170,11 @@ const PLATFORM_ROUTES: [string, string[], MatrixRequest][] = [
     ['serial_number:read', 'production_lot:read'],
     { method: 'GET', url: '/api/trace/reverse?sn=MATRIX-NO-SUCH-SN' },
   ],
+  [
+    'GET trace impact',
+    ['trace:analyse', 'serial_number:read', 'production_lot:read', 'shipment:read'],
+    { method: 'GET', url: '/api/trace/impact?sn=MATRIX-NO-SUCH-SN' },
+  ],
 ];
 
 /** Every role × every platform route. */

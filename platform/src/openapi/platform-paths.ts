@@ -686,9 +686,9 @@ function analysisPaths(): Record<string, PathItem> {
       get: op(
         trace,
         'traceReverse',
-        'Where a serial, lot, box or pallet came from (materials and supplier lots)',
+        'Where a serial, lot, box, pallet or shipment came from (materials, supplier lots, receipts), with who, where, when and the results at each step',
         {
-          parameters: traceQuery(['sn', 'lotId', 'boxNo', 'palletNo']),
+          parameters: traceQuery(['sn', 'lotId', 'boxNo', 'palletNo', 'shipmentNo', 'grnNo']),
           responses: { 200: ok('Trace report', ref('TraceReport')), ...errors(400, 403, 404) },
         },
       ),
@@ -697,10 +697,21 @@ function analysisPaths(): Record<string, PathItem> {
       get: op(
         trace,
         'traceForward',
-        'Where a lot, serial, box or pallet went (products, boxes, pallets, shipments)',
+        'Where a receipt, supplier lot, lot, serial, box or pallet went (products, boxes, pallets, shipments)',
         {
-          parameters: traceQuery(['lotId', 'sn', 'boxNo', 'palletNo']),
+          parameters: traceQuery(['lotId', 'sn', 'boxNo', 'palletNo', 'grnNo']),
           responses: { 200: ok('Trace report', ref('TraceReport')), ...errors(400, 403, 404) },
+        },
+      ),
+    },
+    '/api/trace/impact': {
+      get: op(
+        trace,
+        'traceImpact',
+        'Customer impact (complaint report): the shipments and customers that received what a receipt, supplier lot, lot, serial, box or pallet went into',
+        {
+          parameters: traceQuery(['lotId', 'sn', 'boxNo', 'palletNo', 'grnNo']),
+          responses: { 200: ok('Impact report', ref('ImpactReport')), ...errors(400, 403, 404) },
         },
       ),
     },
@@ -864,7 +875,29 @@ export function platformSchemas(): Record<string, JsonSchema> {
       type: 'object',
       required: ['direction', 'start'],
       description: 'Serials, lots, supplier lots, boxes, pallets and shipments reached, and the graph',
-      properties: { direction: { enum: ['reverse', 'forward'] }, start: { type: 'string' } },
+      properties: {
+        direction: { enum: ['reverse', 'forward'] },
+        start: { type: 'string' },
+        details: {
+          type: 'object',
+          description:
+            'The records behind the nodes the caller may read: serials, processes (trace events with operator, station, shift, times, result), testResults, materials (supplier, GRN, mold, IQC), quality (iqc, ipqc, fai, oqc), shipping (boxes, pallets, shipments with customers)',
+        },
+      },
+    },
+    ImpactReport: {
+      type: 'object',
+      required: ['start', 'affected', 'customers', 'shipments'],
+      description:
+        'Affected counts, lots, the customers and shipments that received affected serials, and what is still unshipped',
+      properties: {
+        start: { type: 'string' },
+        affected: OBJECT,
+        lots: { type: 'array', items: { type: 'string' } },
+        customers: { type: 'array', items: OBJECT },
+        shipments: { type: 'array', items: OBJECT },
+        unshipped: OBJECT,
+      },
     },
   };
 }

@@ -10,7 +10,7 @@ import { boxesOfShipment, boxesOnPallet, palletsOfShipment, type ShippedBox } fr
 
 /**
  * Outgoing quality and shipping (DOMAIN.md §15.11): an OQC inspection of a box marks the box with its
- * verdict; only OQC-passed boxes (alone or on a pallet) go on a shipment, whose box, pallet and
+ * verdict, one of a pallet every box on it; only OQC-passed boxes (alone or on a pallet) go on a shipment, whose box, pallet and
  * quantity totals follow them; shipping marks its boxes and pallets SHIPPED and joins them to the
  * shipment in the genealogy. Every change goes through the record-change path.
  */
@@ -18,17 +18,18 @@ export const oqcMarksBox: TransitionHook = {
   entity: 'inspection',
   action: '*',
   run: async ({ tx, ctx, action, after, records }) => {
-    if (after.inspectionType !== 'OQC' || after.refType !== 'BOX' || (action !== 'pass' && action !== 'fail'))
-      return;
-    const box = await idByNumber(tx, ctx.model, ctx.tenantId, 'box', after.refId);
-    if (box !== null)
-      await records.updateIn(
-        tx,
-        'box',
-        box,
-        { oqcResult: action === 'pass' ? 'PASS' : 'FAIL' },
-        engineContext(ctx),
-      );
+    if (after.inspectionType !== 'OQC' || (action !== 'pass' && action !== 'fail')) return;
+    const verdict = { oqcResult: action === 'pass' ? 'PASS' : 'FAIL' };
+    if (after.refType === 'BOX') {
+      const box = await idByNumber(tx, ctx.model, ctx.tenantId, 'box', after.refId);
+      if (box !== null) await records.updateIn(tx, 'box', box, verdict, engineContext(ctx));
+    }
+    if (after.refType === 'PLT') {
+      const pallet = await idByNumber(tx, ctx.model, ctx.tenantId, 'pallet', after.refId);
+      if (pallet === null) return;
+      for (const box of await boxesOnPallet(tx, ctx.model, ctx.tenantId, pallet))
+        await records.updateIn(tx, 'box', Number(box.id), verdict, engineContext(ctx));
+    }
   },
 };
 

@@ -22,8 +22,8 @@ export const CLOSED_INSPECTION_STATES = new Set(['COMPLETED', 'FAILED', 'CANCELL
 
 /**
  * Inspections from inspection plans, judged automatically:
- * - create: the item, lot and work order follow from the reference (SN, LOT, WO, BOX) where not
- *   given, and the matching active plan's check items are copied into the inspection's items;
+ * - create: the reference (SN, LOT, WO, BOX, PLT) must exist; the item, lot and work order follow
+ *   from it where not given, and the matching active plan's check items are copied into the inspection's items;
  * - update: every recorded value is judged against its spec limits (or OK/NG), and once every item is
  *   recorded the inspection's result is PASS or FAIL (any failed item) with its defect quantity.
  * The inspector then fires `pass` or `fail` (inspection-transitions.ts checks they match the result).
@@ -67,6 +67,7 @@ const REFERENCES: Record<string, { entity: string; key: string; fills: Record<st
   },
   WO: { entity: 'work_order', key: 'wo_no', fills: { itemId: 'itemId', workOrderId: 'id' } },
   BOX: { entity: 'box', key: 'box_no', fills: { itemId: 'itemId', workOrderId: 'workOrderId' } },
+  PLT: { entity: 'pallet', key: 'pallet_no', fills: {} },
 };
 
 async function fromReferenceAndPlan(write: QualityWrite, record: EntityRecord): Promise<void> {

@@ -88,6 +88,19 @@ export async function holdTargetsOf(write: QualityWrite, inspection: EntityRecor
         return serialTargets(write, `${column(write, 'serial_number', 'box')} = ?`, [boxId]);
       break;
     }
+    case 'PLT': {
+      const [palletId] = await findIds(write, 'pallet', `${column(write, 'pallet', 'pallet_no')} = ?`, [
+        refId,
+      ]);
+      if (palletId === undefined) break;
+      const boxes = await findIds(write, 'box', `${column(write, 'box', 'pallet')} = ?`, [palletId]);
+      if (boxes.length === 0) break;
+      return serialTargets(
+        write,
+        `${column(write, 'serial_number', 'box')} IN (${boxes.map(() => '?').join(', ')})`,
+        boxes,
+      );
+    }
   }
   return [];
 }

@@ -7,8 +7,12 @@ export class CreateInspectionDto {
   @ApiProperty({ type: 'string', enum: ['IQC', 'IPQC', 'FQC', 'OQC', 'FAI'], description: 'Inspection type' })
   inspectionType!: 'IQC' | 'IPQC' | 'FQC' | 'OQC' | 'FAI';
 
-  @ApiProperty({ type: 'string', enum: ['GRN', 'LOT', 'WO', 'BOX', 'SN'], description: 'Reference type' })
-  refType!: 'GRN' | 'LOT' | 'WO' | 'BOX' | 'SN';
+  @ApiProperty({
+    type: 'string',
+    enum: ['GRN', 'LOT', 'WO', 'BOX', 'PLT', 'SN'],
+    description: 'Reference type',
+  })
+  refType!: 'GRN' | 'LOT' | 'WO' | 'BOX' | 'PLT' | 'SN';
 
   @ApiProperty({ type: 'string', maxLength: 64, description: 'Reference' })
   refId!: string;
@@ -96,10 +100,10 @@ export class UpdateInspectionDto {
 
   @ApiPropertyOptional({
     type: 'string',
-    enum: ['GRN', 'LOT', 'WO', 'BOX', 'SN'],
+    enum: ['GRN', 'LOT', 'WO', 'BOX', 'PLT', 'SN'],
     description: 'Reference type',
   })
-  refType?: 'GRN' | 'LOT' | 'WO' | 'BOX' | 'SN';
+  refType?: 'GRN' | 'LOT' | 'WO' | 'BOX' | 'PLT' | 'SN';
 
   @ApiPropertyOptional({ type: 'string', maxLength: 64, description: 'Reference' })
   refId?: string;
@@ -210,10 +214,10 @@ export class InspectionDto {
   @ApiPropertyOptional({
     type: 'string',
     nullable: true,
-    enum: ['GRN', 'LOT', 'WO', 'BOX', 'SN'],
+    enum: ['GRN', 'LOT', 'WO', 'BOX', 'PLT', 'SN'],
     description: 'Reference type',
   })
-  refType?: 'GRN' | 'LOT' | 'WO' | 'BOX' | 'SN' | null;
+  refType?: 'GRN' | 'LOT' | 'WO' | 'BOX' | 'PLT' | 'SN' | null;
 
   @ApiPropertyOptional({ type: 'string', nullable: true, maxLength: 64, description: 'Reference' })
   refId?: string | null;

@@ -1,6 +1,7 @@
 import type { Model } from '../../../../metadata/src/model';
 import type { Principal } from '../principal';
-import { accessTo, requireAccess } from './access';
+import { ForbiddenError } from '../../crud/errors';
+import { accessTo, holds, requireAccess } from './access';
 import { scopeFilter } from './row-scope';
 
 /** The entity whose read permission governs each genealogy node kind (platform/src/trace/genealogy.ts). */
@@ -24,11 +25,31 @@ const TRACE_REQUIRES = ['serial_number', 'production_lot'];
 /** Start parameters naming a node of a kind beyond serials and lots. */
 const START_ENTITIES: Readonly<Record<string, string>> = { boxNo: 'box', palletNo: 'pallet' };
 
-/** 403 naming the first read permission the trace needs and the principal lacks. */
-export function authorizeTrace(principal: Principal, model: Model, query: Record<string, unknown>): void {
+/** What the customer impact report answers with, beyond a trace: the shipments (and their customers). */
+const IMPACT_REQUIRES = ['shipment'];
+/** The permission of complaint analysis: the customer impact report. */
+export const IMPACT_PERMISSION = 'trace:analyse';
+
+/**
+ * 403 naming the first permission the trace (`reverse`, `forward`, `impact`) needs and the principal
+ * lacks: read on serials, lots and the start kind; for the impact report `trace:analyse` and read on
+ * shipments.
+ */
+export function authorizeTrace(
+  principal: Principal,
+  model: Model,
+  query: Record<string, unknown>,
+  route = 'reverse',
+): void {
   const start = Object.keys(START_ENTITIES).filter((name) => typeof query[name] === 'string');
-  for (const entity of [...TRACE_REQUIRES, ...start.map((name) => START_ENTITIES[name])])
-    requireAccess(principal, model, entity, 'read');
+  const required = [
+    ...TRACE_REQUIRES,
+    ...start.map((name) => START_ENTITIES[name]),
+    ...(route === 'impact' ? IMPACT_REQUIRES : []),
+  ];
+  if (route === 'impact' && !holds(principal, model, IMPACT_PERMISSION))
+    throw new ForbiddenError(`Permission '${IMPACT_PERMISSION}' required`, { permission: IMPACT_PERMISSION });
+  for (const entity of required) requireAccess(principal, model, entity!, 'read');
 }
 
 export interface TraceNodeShape {

@@ -34,14 +34,15 @@ export interface RecordAccess {
 }
 
 const WORKFLOW_ROUTE = /^\/api\/([a-z0-9-]+)\/(\d+)\/(actions|history)(?:\/([A-Za-z0-9_]+))?$/;
-const TRACE_ROUTE = /^\/api\/trace\/(reverse|forward)$/;
+const TRACE_ROUTE = /^\/api\/trace\/(reverse|forward|impact)$/;
 
 /**
  * Guards of routes outside the CRUD pipeline. Workflow routes (`/:id/actions[/:action]`,
  * `/:id/history`): the record must be readable, and firing an action governed by
  * `<entity>:<action>` needs that permission and the row inside its scope (an approver's decision
  * is judged by the workflow's approver rules). Trace routes need read on serials and lots (and on
- * the start kind), and nodes of kinds the caller may not read are dropped from the report.
+ * the start kind; the impact report on shipments too), and nodes of kinds the caller may not read
+ * are dropped from the report.
  */
 export function registerRecordGuards(fastify: FastifyInstance, records: RecordAccess): void {
   registerAuditHistoryRoute(fastify, records);
@@ -51,8 +52,9 @@ export function registerRecordGuards(fastify: FastifyInstance, records: RecordAc
     if (!principal || path === undefined) return;
     const model = records.models.current();
     try {
-      if (TRACE_ROUTE.test(path)) {
-        authorizeTrace(principal, model, (request.query ?? {}) as Record<string, unknown>);
+      const trace = TRACE_ROUTE.exec(path);
+      if (trace) {
+        authorizeTrace(principal, model, (request.query ?? {}) as Record<string, unknown>, trace[1]);
         return;
       }
       const route = WORKFLOW_ROUTE.exec(path);

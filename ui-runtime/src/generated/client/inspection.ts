@@ -31,7 +31,7 @@ export interface InspectionRecord {
   /** Inspection type */
   inspectionType?: 'IQC' | 'IPQC' | 'FQC' | 'OQC' | 'FAI' | null;
   /** Reference type */
-  refType?: 'GRN' | 'LOT' | 'WO' | 'BOX' | 'SN' | null;
+  refType?: 'GRN' | 'LOT' | 'WO' | 'BOX' | 'PLT' | 'SN' | null;
   /** Reference */
   refId?: string | null;
   /** Inspection plan */
@@ -105,7 +105,7 @@ export interface InspectionCreate {
   /** Inspection type */
   inspectionType: 'IQC' | 'IPQC' | 'FQC' | 'OQC' | 'FAI';
   /** Reference type */
-  refType: 'GRN' | 'LOT' | 'WO' | 'BOX' | 'SN';
+  refType: 'GRN' | 'LOT' | 'WO' | 'BOX' | 'PLT' | 'SN';
   /** Reference */
   refId: string;
   /** Inspection plan */
@@ -159,7 +159,7 @@ export interface InspectionPatch {
   /** Inspection type */
   inspectionType?: 'IQC' | 'IPQC' | 'FQC' | 'OQC' | 'FAI';
   /** Reference type */
-  refType?: 'GRN' | 'LOT' | 'WO' | 'BOX' | 'SN';
+  refType?: 'GRN' | 'LOT' | 'WO' | 'BOX' | 'PLT' | 'SN';
   /** Reference */
   refId?: string;
   /** Inspection plan */
