@@ -3,8 +3,8 @@ import { EntityWriter } from '../../crud/entity-writer';
 import type { EntityRecord, FieldError, RequestContext } from '../../crud/types';
 import type { SqlExecutor } from '../../data/database';
 import { RowStore } from '../../data/row-store';
-import { nowForDb } from '../../data/values';
 import { runtimeOf } from '../../kernel/model-runtime';
+import { liveBalance, moveBalance, type BalanceKey } from './stock-balance-store';
 import { inspectedOnReceipt, receiptPassedIqc } from './stock-store';
 import { booleanSetting, SETTINGS } from './tenant-settings';
 
@@ -30,9 +30,6 @@ const MOVEMENTS: Record<string, (q: number) => BalanceChange[]> = {
   RESERVE: (q) => [{ location: 'fromLocationId', available: -q, reserved: q }],
   UNRESERVE: (q) => [{ location: 'fromLocationId', available: q, reserved: -q }],
 };
-
-/** Tolerance of decimal(18,4) arithmetic in SQLite's floating point. */
-const EPSILON = 1e-9;
 
 /**
  * The shape rules of a movement the metadata cannot express: the quantity is positive (ADJUST: signed,
@@ -203,10 +200,7 @@ async function assertActiveLocation(
 async function changeBalance(
   tx: SqlExecutor,
   ctx: RequestContext,
-  change: {
-    itemId: number;
-    lotNo: string | null;
-    locationId: number;
+  change: BalanceKey & {
     available: number;
     reserved: number;
     allowNegative: boolean;
@@ -215,40 +209,14 @@ async function changeBalance(
     arrivingStatus: () => Promise<string | undefined>;
   },
 ): Promise<void> {
-  const stock = runtimeOf(ctx.model).entity('stock');
-  const q = tx.dialect.quote;
-  const onHand = change.available + change.reserved;
-  const availableFloor = change.allowNegative ? '' : ` AND available_quantity + ? >= ${-EPSILON}`;
-  const released = change.usable ? ` AND status NOT IN (${BLOCKED_STATUSES.map(() => '?').join(', ')})` : '';
-  const update = () =>
-    tx.execute(
-      `UPDATE ${q(stock.entity.table)} SET quantity = quantity + ?, available_quantity = available_quantity + ?,
-         reserved_quantity = reserved_quantity + ?, version = version + 1, updated_at = ?, updated_by = ?
-       WHERE tenant_id = ? AND item_id = ? AND location_id = ? AND (lot_no = ? OR (lot_no IS NULL AND ? IS NULL))
-         AND reserved_quantity + ? >= ${-EPSILON}${availableFloor}${released} AND deleted_at IS NULL`,
-      [
-        onHand,
-        change.available,
-        change.reserved,
-        nowForDb(),
-        ctx.userId,
-        ctx.tenantId,
-        change.itemId,
-        change.locationId,
-        change.lotNo,
-        change.lotNo,
-        change.reserved,
-        ...(change.allowNegative ? [] : [change.available]),
-        ...(change.usable ? BLOCKED_STATUSES : []),
-      ],
-    );
-  if ((await update()).affected === 1) return;
-  const exists = await tx.query<{ status: string }>(
-    `SELECT status FROM ${q(stock.entity.table)} WHERE tenant_id = ? AND item_id = ? AND location_id = ?
-       AND (lot_no = ? OR (lot_no IS NULL AND ? IS NULL)) AND deleted_at IS NULL`,
-    [ctx.tenantId, change.itemId, change.locationId, change.lotNo, change.lotNo],
-  );
-  const blocked = exists[0]?.status;
+  const move = () =>
+    moveBalance(tx, ctx.model, ctx.tenantId, ctx.userId, {
+      ...change,
+      blockedStatuses: change.usable ? BLOCKED_STATUSES : [],
+    });
+  if (await move()) return;
+  const balance = await liveBalance(tx, ctx.model, ctx.tenantId, change);
+  const blocked = balance?.status;
   if (change.usable && blocked !== undefined && BLOCKED_STATUSES.includes(blocked)) {
     const what = `${change.lotNo ? `Lot ${change.lotNo}` : `Item ${change.itemId}`} at location ${change.locationId}`;
     throw new BusinessRuleError(`${what} is ${blocked}: quality must release it before it is used or moved`, {
@@ -265,7 +233,7 @@ async function changeBalance(
     });
   }
   const needsStock = change.reserved < 0 || (change.available < 0 && !change.allowNegative);
-  if (exists.length > 0 || needsStock) {
+  if (balance !== undefined || needsStock) {
     const what = change.reserved < 0 ? 'reserved' : 'available';
     const wanted = change.reserved < 0 ? -change.reserved : -change.available;
     throw new BusinessRuleError(
@@ -288,7 +256,7 @@ async function changeBalance(
     );
   }
   const status = await change.arrivingStatus();
-  await new EntityWriter(tx, ctx).insert(stock, [
+  await new EntityWriter(tx, ctx).insert(runtimeOf(ctx.model).entity('stock'), [
     {
       itemId: change.itemId,
       lotNo: change.lotNo,
@@ -296,5 +264,5 @@ async function changeBalance(
       ...(status ? { status } : {}),
     },
   ]);
-  await update();
+  await move();
 }
