@@ -1,9 +1,9 @@
 import { BusinessRuleError, ValidationError } from '../../crud/errors';
-import { EntityWriter } from '../../crud/entity-writer';
+import type { RecordChanges } from '../../crud/hooks';
+import { engineContext } from '../../crud/request-context';
 import type { EntityRecord, FieldError, RequestContext } from '../../crud/types';
 import type { SqlExecutor } from '../../data/database';
 import { RowStore } from '../../data/row-store';
-import { runtimeOf } from '../../kernel/model-runtime';
 import { liveBalance, moveBalance, type BalanceKey } from './stock-balance-store';
 import { inspectedOnReceipt, receiptPassedIqc } from './stock-store';
 import { booleanSetting, SETTINGS } from './tenant-settings';
@@ -92,6 +92,7 @@ export async function applyStockMovement(
   tx: SqlExecutor,
   ctx: RequestContext,
   movement: EntityRecord,
+  records: RecordChanges,
 ): Promise<void> {
   const type = String(movement.transactionType);
   const quantity = Number(movement.quantity);
@@ -111,7 +112,7 @@ export async function applyStockMovement(
   for (const change of changes) {
     const locationId = movement[change.location];
     await assertActiveLocation(tx, ctx, change.location, locationId);
-    await changeBalance(tx, ctx, {
+    await changeBalance(tx, ctx, records, {
       itemId: movement.itemId as number,
       lotNo,
       locationId: locationId as number,
@@ -200,6 +201,7 @@ async function assertActiveLocation(
 async function changeBalance(
   tx: SqlExecutor,
   ctx: RequestContext,
+  records: RecordChanges,
   change: BalanceKey & {
     available: number;
     reserved: number;
@@ -255,14 +257,19 @@ async function changeBalance(
       },
     );
   }
+  // The first stock of the item and lot at the location: a new balance record, created through the
+  // record-change path (its hooks, audit record and `stock.created` event), then moved like any other.
   const status = await change.arrivingStatus();
-  await new EntityWriter(tx, ctx).insert(runtimeOf(ctx.model).entity('stock'), [
+  await records.createIn(
+    tx,
+    'stock',
     {
       itemId: change.itemId,
       lotNo: change.lotNo,
       locationId: change.locationId,
       ...(status ? { status } : {}),
     },
-  ]);
+    engineContext(ctx),
+  );
   await move();
 }

@@ -19,8 +19,8 @@ export const hooks: EntityHooks = {
     create: ({ body }) => assertValidMovement(body),
   },
   inTransaction: {
-    create: async ({ tx, ctx, record }) => {
-      await applyStockMovement(tx, ctx, record);
+    create: async ({ tx, ctx, record, records }) => {
+      await applyStockMovement(tx, ctx, record, records);
       const lotNo = typeof record.lotNo === 'string' && record.lotNo !== '' ? record.lotNo : null;
       if (!lotNo) return;
       const edges: GenealogyEdge[] = [];
