@@ -7,19 +7,6 @@ const SQL_START =
   '/^\\s*(SELECT\\s|INSERT\\s+INTO\\s|UPDATE\\s+\\S+\\s+SET\\s|DELETE\\s+FROM\\s|CREATE\\s+(TABLE|INDEX|UNIQUE|VIEW)\\s|ALTER\\s+TABLE\\s|DROP\\s+(TABLE|INDEX|VIEW)\\s|WITH\\s+\\w+\\s+AS\\s)/';
 const SQL_ROOM =
   'SQL belongs in platform/src/data/ or a *-store.ts file: move the statement into the store next to this file.';
-/** Domain behaviour whose SQL has not moved into a store next to it; ADR 0003 names what it writes. */
-const SQL_PENDING_MOVE = [
-  'platform/src/domain/inventory/abc-analysis.ts',
-  'platform/src/domain/inventory/stock-balance.ts',
-  'platform/src/domain/inventory/tenant-settings.ts',
-  'platform/src/domain/production/work-report-posting.ts',
-  'platform/src/domain/quality/inspection.hooks.ts',
-  'platform/src/domain/quality/ncr-disposition.ts',
-  'platform/src/domain/quality/quality-hold.ts',
-  'platform/src/domain/quality/quality-records.ts',
-  'platform/src/domain/traceability/genealogy-links.ts',
-  'plugins/procurement/server/receipts.ts',
-];
 
 export default tseslint.config(
   {
@@ -129,7 +116,7 @@ export default tseslint.config(
   // SQL lives only in the data room and in `*-store.ts` files next to the code that needs it.
   {
     files: ['platform/src/**/*.ts', 'plugins/*/server/**/*.ts'],
-    ignores: ['platform/src/data/**', '**/*-store.ts', ...SQL_PENDING_MOVE],
+    ignores: ['platform/src/data/**', '**/*-store.ts'],
     rules: {
       'no-restricted-syntax': [
         'error',

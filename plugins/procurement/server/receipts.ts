@@ -6,7 +6,8 @@ import type {
   SqlExecutor,
 } from '../../../platform/src/plugins/plugin-api';
 import { iqcSampleSize } from './sampling';
-import { num, round, sqlNames } from './records';
+import { orderLineReceipt } from './order-line-receipt-store';
+import { num, round } from './records';
 
 /** Inspection results that decide a lot; SPECIAL is a concession (accepted although it failed). */
 const DECIDED_RESULTS = new Set(['PASS', 'FAIL', 'SPECIAL']);
@@ -412,21 +413,10 @@ async function rollUpOrderLines(
   ctx: RequestContext,
   orderLineIds: unknown[],
 ): Promise<void> {
-  const receiptLine = sqlNames(tx, ctx, 'goods_receipt_line');
-  const orderLine = sqlNames(tx, ctx, 'purchase_order_line');
   for (const id of new Set(orderLineIds.filter((v): v is number => typeof v === 'number'))) {
-    const [sum] = await tx.query<{ accepted: unknown }>(
-      `SELECT COALESCE(SUM(${receiptLine.column('accepted_quantity')}), 0) AS accepted FROM ${receiptLine.table}
-       WHERE ${receiptLine.column('po_line')} = ? AND ${receiptLine.column('status')} = 'ACCEPTED'
-         AND tenant_id = ? AND deleted_at IS NULL`,
-      [id, ctx.tenantId],
-    );
-    const [line] = await tx.query<{ ordered: unknown }>(
-      `SELECT ${orderLine.column('quantity')} AS ordered FROM ${orderLine.table} WHERE id = ? AND tenant_id = ?`,
-      [id, ctx.tenantId],
-    );
-    const accepted = round(num(sum?.accepted), 4);
-    const ordered = num(line?.ordered);
+    const quantities = await orderLineReceipt(tx, ctx, id);
+    const accepted = round(num(quantities.accepted), 4);
+    const ordered = num(quantities.ordered);
     const status =
       accepted + QUANTITY_EPSILON >= ordered ? 'RECEIVED' : accepted > 0 ? 'PARTIALLY_RECEIVED' : 'PENDING';
     await api.entities.setSystemFields(

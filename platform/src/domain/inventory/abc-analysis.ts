@@ -8,6 +8,7 @@ import { isoToDbDatetime } from '../../data/values';
 import { createEnvelope } from '../../events/envelope';
 import { writeOutbox } from '../../events/outbox';
 import { runtimeOf } from '../../kernel/model-runtime';
+import { itemCountsByClass, movedQuantityByItem, storedItemClasses } from './abc-analysis-store';
 
 /** Movements that consume stock: their quantity × the item's standard cost is its consumption value. */
 const CONSUMPTION_TYPES = ['ISSUE', 'CONSUME'] as const;
@@ -174,17 +175,12 @@ async function consumptionByItem(
   ctx: RequestContext,
   request: AbcAnalysisRequest,
 ): Promise<AbcItem[]> {
-  const runtime = runtimeOf(ctx.model);
-  const movements = runtime.entity('stock_transaction').entity;
-  const itemEntity = runtime.entity('item_master').entity;
-  const q = tx.dialect.quote;
-  const issued = await tx.query<{ item_id: number; issued: number | string }>(
-    `SELECT item_id, SUM(quantity) AS issued FROM ${q(movements.table)}
-      WHERE tenant_id = ? AND transaction_type IN (${CONSUMPTION_TYPES.map(() => '?').join(', ')})
-        AND occurred_at >= ? AND occurred_at < ?
-      GROUP BY item_id`,
-    [ctx.tenantId, ...CONSUMPTION_TYPES, isoToDbDatetime(request.from), isoToDbDatetime(request.to)],
-  );
+  const itemEntity = runtimeOf(ctx.model).entity('item_master').entity;
+  const issued = await movedQuantityByItem(tx, ctx.model, ctx.tenantId, {
+    types: CONSUMPTION_TYPES,
+    from: isoToDbDatetime(request.from),
+    to: isoToDbDatetime(request.to),
+  });
   const rows = await new RowStore(ctx.tenantId).byIds(
     tx,
     itemEntity,
@@ -226,12 +222,7 @@ async function writeClasses(
   ctx: RequestContext,
   items: readonly AbcItem[],
 ): Promise<void> {
-  const entity = runtimeOf(ctx.model).entity('item_master').entity;
-  const q = tx.dialect.quote;
-  const stored = await tx.query<{ id: number | string; abc_class: string | null }>(
-    `SELECT id, abc_class FROM ${q(entity.table)} WHERE tenant_id = ? AND deleted_at IS NULL ORDER BY id`,
-    [ctx.tenantId],
-  );
+  const stored = await storedItemClasses(tx, ctx.model, ctx.tenantId);
   const classOf = new Map(items.map((item) => [item.itemId, item.abcClass]));
   // The analysis writes the classes for the caller; the class is no field a client sends.
   const analysis = engineContext(ctx);
@@ -243,13 +234,11 @@ async function writeClasses(
 }
 
 async function classCounts(tx: SqlExecutor, ctx: RequestContext): Promise<AbcAnalysisResult['counts']> {
-  const table = tx.dialect.quote(runtimeOf(ctx.model).entity('item_master').entity.table);
-  const rows = await tx.query<{ abc_class: 'A' | 'B' | 'C'; n: number | string }>(
-    `SELECT abc_class, COUNT(*) AS n FROM ${table} WHERE tenant_id = ? AND deleted_at IS NULL GROUP BY abc_class`,
-    [ctx.tenantId],
-  );
+  const rows = await itemCountsByClass(tx, ctx.model, ctx.tenantId);
   const counts = { A: 0, B: 0, C: 0 };
-  for (const row of rows) if (row.abc_class in counts) counts[row.abc_class] = Number(row.n);
+  for (const row of rows)
+    if (row.abc_class === 'A' || row.abc_class === 'B' || row.abc_class === 'C')
+      counts[row.abc_class] = Number(row.n);
   return counts;
 }
 

@@ -1,10 +1,10 @@
 import { BusinessRuleError, ValidationError } from '../../crud/errors';
-import { EntityWriter } from '../../crud/entity-writer';
+import type { RecordChanges } from '../../crud/hooks';
+import { engineContext } from '../../crud/request-context';
 import type { EntityRecord, FieldError, RequestContext } from '../../crud/types';
 import type { SqlExecutor } from '../../data/database';
 import { RowStore } from '../../data/row-store';
-import { nowForDb } from '../../data/values';
-import { runtimeOf } from '../../kernel/model-runtime';
+import { liveBalance, moveBalance, type BalanceKey } from './stock-balance-store';
 import { inspectedOnReceipt, receiptPassedIqc } from './stock-store';
 import { booleanSetting, SETTINGS } from './tenant-settings';
 
@@ -30,9 +30,6 @@ const MOVEMENTS: Record<string, (q: number) => BalanceChange[]> = {
   RESERVE: (q) => [{ location: 'fromLocationId', available: -q, reserved: q }],
   UNRESERVE: (q) => [{ location: 'fromLocationId', available: q, reserved: -q }],
 };
-
-/** Tolerance of decimal(18,4) arithmetic in SQLite's floating point. */
-const EPSILON = 1e-9;
 
 /**
  * The shape rules of a movement the metadata cannot express: the quantity is positive (ADJUST: signed,
@@ -95,6 +92,7 @@ export async function applyStockMovement(
   tx: SqlExecutor,
   ctx: RequestContext,
   movement: EntityRecord,
+  records: RecordChanges,
 ): Promise<void> {
   const type = String(movement.transactionType);
   const quantity = Number(movement.quantity);
@@ -114,7 +112,7 @@ export async function applyStockMovement(
   for (const change of changes) {
     const locationId = movement[change.location];
     await assertActiveLocation(tx, ctx, change.location, locationId);
-    await changeBalance(tx, ctx, {
+    await changeBalance(tx, ctx, records, {
       itemId: movement.itemId as number,
       lotNo,
       locationId: locationId as number,
@@ -203,10 +201,8 @@ async function assertActiveLocation(
 async function changeBalance(
   tx: SqlExecutor,
   ctx: RequestContext,
-  change: {
-    itemId: number;
-    lotNo: string | null;
-    locationId: number;
+  records: RecordChanges,
+  change: BalanceKey & {
     available: number;
     reserved: number;
     allowNegative: boolean;
@@ -215,40 +211,14 @@ async function changeBalance(
     arrivingStatus: () => Promise<string | undefined>;
   },
 ): Promise<void> {
-  const stock = runtimeOf(ctx.model).entity('stock');
-  const q = tx.dialect.quote;
-  const onHand = change.available + change.reserved;
-  const availableFloor = change.allowNegative ? '' : ` AND available_quantity + ? >= ${-EPSILON}`;
-  const released = change.usable ? ` AND status NOT IN (${BLOCKED_STATUSES.map(() => '?').join(', ')})` : '';
-  const update = () =>
-    tx.execute(
-      `UPDATE ${q(stock.entity.table)} SET quantity = quantity + ?, available_quantity = available_quantity + ?,
-         reserved_quantity = reserved_quantity + ?, version = version + 1, updated_at = ?, updated_by = ?
-       WHERE tenant_id = ? AND item_id = ? AND location_id = ? AND (lot_no = ? OR (lot_no IS NULL AND ? IS NULL))
-         AND reserved_quantity + ? >= ${-EPSILON}${availableFloor}${released} AND deleted_at IS NULL`,
-      [
-        onHand,
-        change.available,
-        change.reserved,
-        nowForDb(),
-        ctx.userId,
-        ctx.tenantId,
-        change.itemId,
-        change.locationId,
-        change.lotNo,
-        change.lotNo,
-        change.reserved,
-        ...(change.allowNegative ? [] : [change.available]),
-        ...(change.usable ? BLOCKED_STATUSES : []),
-      ],
-    );
-  if ((await update()).affected === 1) return;
-  const exists = await tx.query<{ status: string }>(
-    `SELECT status FROM ${q(stock.entity.table)} WHERE tenant_id = ? AND item_id = ? AND location_id = ?
-       AND (lot_no = ? OR (lot_no IS NULL AND ? IS NULL)) AND deleted_at IS NULL`,
-    [ctx.tenantId, change.itemId, change.locationId, change.lotNo, change.lotNo],
-  );
-  const blocked = exists[0]?.status;
+  const move = () =>
+    moveBalance(tx, ctx.model, ctx.tenantId, ctx.userId, {
+      ...change,
+      blockedStatuses: change.usable ? BLOCKED_STATUSES : [],
+    });
+  if (await move()) return;
+  const balance = await liveBalance(tx, ctx.model, ctx.tenantId, change);
+  const blocked = balance?.status;
   if (change.usable && blocked !== undefined && BLOCKED_STATUSES.includes(blocked)) {
     const what = `${change.lotNo ? `Lot ${change.lotNo}` : `Item ${change.itemId}`} at location ${change.locationId}`;
     throw new BusinessRuleError(`${what} is ${blocked}: quality must release it before it is used or moved`, {
@@ -265,7 +235,7 @@ async function changeBalance(
     });
   }
   const needsStock = change.reserved < 0 || (change.available < 0 && !change.allowNegative);
-  if (exists.length > 0 || needsStock) {
+  if (balance !== undefined || needsStock) {
     const what = change.reserved < 0 ? 'reserved' : 'available';
     const wanted = change.reserved < 0 ? -change.reserved : -change.available;
     throw new BusinessRuleError(
@@ -287,14 +257,19 @@ async function changeBalance(
       },
     );
   }
+  // The first stock of the item and lot at the location: a new balance record, created through the
+  // record-change path (its hooks, audit record and `stock.created` event), then moved like any other.
   const status = await change.arrivingStatus();
-  await new EntityWriter(tx, ctx).insert(stock, [
+  await records.createIn(
+    tx,
+    'stock',
     {
       itemId: change.itemId,
       lotNo: change.lotNo,
       locationId: change.locationId,
       ...(status ? { status } : {}),
     },
-  ]);
-  await update();
+    engineContext(ctx),
+  );
+  await move();
 }

@@ -33,7 +33,7 @@ export const hooks: EntityHooks = {
   },
   inTransaction: {
     create: async ({ tx, ctx, record, records }) => {
-      await applyStockMovement(tx, ctx, record);
+      await applyStockMovement(tx, ctx, record, records);
       const lotNo = typeof record.lotNo === 'string' && record.lotNo !== '' ? record.lotNo : null;
       const edges: GenealogyEdge[] = [];
       const ref = { refType: 'stock_transaction', refId: String(record.transactionNo ?? record.id) };

@@ -1,5 +1,6 @@
 import type { RequestContext } from '../../crud/types';
 import type { SqlExecutor } from '../../data/database';
+import { storedSetting } from './tenant-settings-store';
 
 /**
  * Domain switches a tenant sets as system settings (`sys_config`, `/api/configs`), read inside the
@@ -14,18 +15,7 @@ export const SETTINGS = {
 } as const;
 
 async function settingValue(tx: SqlExecutor, ctx: RequestContext, key: string): Promise<string | null> {
-  const config = ctx.model.entities.get('sys_config');
-  const keyColumn = config?.fieldsByName.get('config_key')?.column;
-  const valueColumn = config?.fieldsByName.get('config_value')?.column;
-  if (!config || !keyColumn || !valueColumn) return null;
-  const q = tx.dialect.quote;
-  const tenant = config.tenantScoped ? ` AND ${q('tenant_id')} = ?` : '';
-  const live = config.softDelete ? ` AND ${q('deleted_at')} IS NULL` : '';
-  const rows = await tx.query<{ value: unknown }>(
-    `SELECT ${q(valueColumn)} AS value FROM ${q(config.table)} WHERE ${q(keyColumn)} = ?${tenant}${live}`,
-    config.tenantScoped ? [key, ctx.tenantId] : [key],
-  );
-  const value = rows[0]?.value;
+  const value = await storedSetting(tx, ctx.model, ctx.tenantId, key);
   return value === null || value === undefined || String(value).trim() === '' ? null : String(value).trim();
 }
 

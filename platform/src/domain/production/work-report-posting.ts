@@ -9,9 +9,14 @@ import { isoToDbDatetime, nowForDb } from '../../data/values';
 import { runtimeOf } from '../../kernel/model-runtime';
 import { nodeKey, writeGenealogy } from '../../trace/genealogy';
 import { numberSetting, SETTINGS } from '../inventory/tenant-settings';
-
-/** Tolerance of decimal(18,4) arithmetic in SQLite's floating point. */
-const EPSILON = 1e-9;
+import {
+  bookLotOutput,
+  bookOperationOutput,
+  bookOrderOutput,
+  firstOpenLot,
+  operationsInSequence,
+  setReportLot,
+} from './work-report-store';
 
 /** The work order state in which work is reported (DOMAIN.md §5: WORK_ORDER_EXECUTE runs and reports). */
 const REPORTING_STATE = 'IN_PROGRESS';
@@ -45,8 +50,7 @@ export async function postWorkReport(
   assertReportShape(report, good, scrap);
   const tables = tablesOf(ctx);
   const store = new RowStore(ctx.tenantId);
-  const q = tx.dialect.quote;
-  const now = nowForDb();
+  const booking = { tenant: ctx.tenantId, actor: ctx.userId, at: nowForDb() };
 
   const [operation] = await store.byIds(tx, tables.woOperation, [report.woOperationId as number], true);
   if (!operation || Number(operation.work_order_id) !== report.workOrderId) {
@@ -59,23 +63,19 @@ export async function postWorkReport(
   if (operation.status === 'CANCELLED') {
     throw fieldRule('woOperationId', 'state', `Operation ${String(operation.op_name)} is cancelled`);
   }
-  const sequence = await tx.query<{ id: number; op_seq: number; completed_quantity: number | string }>(
-    `SELECT id, op_seq, completed_quantity FROM ${q(tables.woOperation.table)}
-      WHERE tenant_id = ? AND work_order_id = ? AND status <> 'CANCELLED' AND deleted_at IS NULL ORDER BY op_seq`,
-    [ctx.tenantId, report.workOrderId],
-  );
+  const sequence = await operationsInSequence(tx, ctx.model, ctx.tenantId, report.workOrderId);
   const opSeq = Number(operation.op_seq);
   const previous = sequence.filter((op) => Number(op.op_seq) < opSeq).pop();
   const isLast = !sequence.some((op) => Number(op.op_seq) > opSeq);
 
-  const orderBooked = await tx.execute(
-    `UPDATE ${q(tables.workOrder.table)} SET actual_quantity = actual_quantity + ?, scrap_quantity = scrap_quantity + ?,
-       version = version + 1, updated_at = ?, updated_by = ?
-     WHERE tenant_id = ? AND id = ? AND status = ? AND deleted_at IS NULL`,
-    [isLast ? good : 0, scrap, now, ctx.userId, ctx.tenantId, report.workOrderId, REPORTING_STATE],
-  );
+  const orderBooked = await bookOrderOutput(tx, ctx.model, booking, {
+    id: report.workOrderId,
+    state: REPORTING_STATE,
+    actual: isLast ? good : 0,
+    scrap,
+  });
   const [order] = await store.byIds(tx, tables.workOrder, [report.workOrderId as number], true);
-  if (orderBooked.affected !== 1) {
+  if (!orderBooked) {
     throw new BusinessRuleError(
       `Work order ${String(order?.wo_no)} is ${String(order?.status)}: work is reported on an order ${REPORTING_STATE}`,
       {
@@ -100,31 +100,15 @@ export async function postWorkReport(
   const limit = delivered * (1 + Math.max(0, tolerance) / 100);
   const startAt = isoToDbDatetime(String(report.startTime));
   const endAt = isoToDbDatetime(String(report.endTime));
-  // status and actual_end first: MySQL evaluates SET left to right with the new values, SQLite with the old.
-  const operationBooked = await tx.execute(
-    `UPDATE ${q(tables.woOperation.table)} SET
-       status = CASE WHEN completed_quantity + rejected_quantity + ? >= planned_quantity - ${EPSILON} THEN 'COMPLETED' ELSE 'IN_PROGRESS' END,
-       actual_end = CASE WHEN completed_quantity + rejected_quantity + ? >= planned_quantity - ${EPSILON} THEN ? ELSE actual_end END,
-       actual_start = COALESCE(actual_start, ?),
-       completed_quantity = completed_quantity + ?, rejected_quantity = rejected_quantity + ?,
-       version = version + 1, updated_at = ?, updated_by = ?
-     WHERE tenant_id = ? AND id = ? AND completed_quantity + rejected_quantity + ? <= ? + ${EPSILON}`,
-    [
-      good + scrap,
-      good + scrap,
-      endAt,
-      startAt,
-      good,
-      scrap,
-      now,
-      ctx.userId,
-      ctx.tenantId,
-      operation.id,
-      good + scrap,
-      limit,
-    ],
-  );
-  if (operationBooked.affected !== 1) {
+  const operationBooked = await bookOperationOutput(tx, ctx.model, booking, {
+    id: operation.id,
+    good,
+    scrap,
+    limit,
+    startAt,
+    endAt,
+  });
+  if (!operationBooked) {
     const [current] = await store.byIds(tx, tables.woOperation, [Number(operation.id)], true);
     const reported = Number(current?.completed_quantity ?? 0) + Number(current?.rejected_quantity ?? 0);
     const source = previous ? `the previous operation delivered ${delivered}` : `${delivered} are planned`;
@@ -149,18 +133,10 @@ export async function postWorkReport(
   }
 
   const lot = await lotOfReport(tx, ctx, tables, report);
-  await tx.execute(
-    `UPDATE ${q(tables.productionLot.table)} SET good_quantity = good_quantity + ?, scrap_quantity = scrap_quantity + ?,
-       version = version + 1, updated_at = ?, updated_by = ?
-     WHERE tenant_id = ? AND id = ?`,
-    [isLast ? good : 0, scrap, now, ctx.userId, ctx.tenantId, lot.id],
-  );
+  await bookLotOutput(tx, ctx.model, booking, { id: lot.id, good: isLast ? good : 0, scrap });
   if (report.lotId !== lot.id) {
-    await tx.execute(`UPDATE ${q(tables.workReport.table)} SET lot_id = ? WHERE tenant_id = ? AND id = ?`, [
-      lot.id,
-      ctx.tenantId,
-      report.id,
-    ]);
+    // The report's lot is part of what it posted: set here, not through an update the posted report refuses.
+    await setReportLot(tx, ctx.model, ctx.tenantId, { id: report.id, lotId: lot.id });
   }
 
   const reportNo = String(report.reportNo);
@@ -245,7 +221,6 @@ async function lotOfReport(
   tables: ReturnType<typeof tablesOf>,
   report: EntityRecord,
 ): Promise<{ id: number; lotNo: string }> {
-  const q = tx.dialect.quote;
   let row: DbRow | undefined;
   if (typeof report.lotId === 'number') {
     [row] = await new RowStore(ctx.tenantId).byIds(tx, tables.productionLot, [report.lotId], true);
@@ -253,11 +228,7 @@ async function lotOfReport(
       throw fieldRule('lotId', 'belongs-to', `Lot ${report.lotId} is not a lot of this work order`);
     }
   } else {
-    [row] = await tx.query<DbRow>(
-      `SELECT id, lot_no FROM ${q(tables.productionLot.table)}
-        WHERE tenant_id = ? AND work_order_id = ? AND status <> 'CANCELLED' AND deleted_at IS NULL ORDER BY id LIMIT 1`,
-      [ctx.tenantId, report.workOrderId],
-    );
+    row = await firstOpenLot(tx, ctx.model, ctx.tenantId, report.workOrderId);
     if (!row) {
       throw fieldRule('lotId', 'required', 'The work order has no production lot to report into');
     }

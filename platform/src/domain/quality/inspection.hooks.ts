@@ -7,15 +7,8 @@ import type { EntityHooks } from '../../generated/domain-hooks';
 import { runtimeOf } from '../../kernel/model-runtime';
 import type { FailedItemDefect } from './defect-summary';
 import { judge, parseCheckItems, type Characteristic } from './judgement';
-import {
-  auditChange,
-  column,
-  findIds,
-  readRecord,
-  ruleViolation,
-  table,
-  type QualityWrite,
-} from './quality-records';
+import { plansInForce } from './inspection-plan-store';
+import { auditChange, findIds, readRecord, ruleViolation, type QualityWrite } from './quality-records';
 
 /** States in which an inspection's results are final. */
 export const CLOSED_INSPECTION_STATES = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
@@ -76,12 +69,7 @@ async function fromReferenceAndPlan(write: QualityWrite, record: EntityRecord): 
   const patch: EntityRecord = {};
   const reference = REFERENCES[String(record.refType)];
   if (reference && write.ctx.model.entities.has(reference.entity)) {
-    const [targetId] = await findIds(
-      write,
-      reference.entity,
-      `${column(write, reference.entity, reference.key)} = ?`,
-      [record.refId],
-    );
+    const [targetId] = await findIds(write, reference.entity, { [reference.key]: record.refId });
     const target = targetId === undefined ? null : await readRecord(write, reference.entity, targetId);
     if (!target) {
       throw new ValidationError([
@@ -155,19 +143,12 @@ async function activePlan(
   supplierId: unknown,
 ): Promise<EntityRecord | null> {
   if (itemId === null || itemId === undefined) return null;
-  const col = (field: string) => column(write, 'inspection_plan', field);
-  const today = new Date().toISOString().slice(0, 10);
-  const supplier = typeof supplierId === 'number' ? supplierId : null;
-  const rows = await write.tx.query<{ id: number | string; supplier: number | string | null }>(
-    `SELECT id, ${col('supplier')} AS supplier FROM ${table(write, 'inspection_plan')}
-     WHERE tenant_id = ? AND deleted_at IS NULL AND ${col('item')} = ? AND ${col('inspection_type')} = ?
-       AND ${col('status')} = 'ACTIVE'
-       AND (${col('effective_from')} IS NULL OR ${col('effective_from')} <= ?)
-       AND (${col('effective_to')} IS NULL OR ${col('effective_to')} >= ?)
-       AND (${col('supplier')} IS NULL OR ${col('supplier')} = ?)
-     ORDER BY id DESC`,
-    [write.ctx.tenantId, itemId, inspectionType, today, today, supplier],
-  );
+  const rows = await plansInForce(write, {
+    itemId,
+    inspectionType,
+    supplierId: typeof supplierId === 'number' ? supplierId : null,
+    day: new Date().toISOString().slice(0, 10),
+  });
   const best = rows.find((row) => row.supplier !== null) ?? rows[0];
   return best ? readRecord(write, 'inspection_plan', Number(best.id)) : null;
 }

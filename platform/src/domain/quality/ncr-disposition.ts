@@ -1,16 +1,9 @@
 import type { EntityRecord } from '../../crud/types';
 import type { TransitionHook, TransitionHookArgs } from '../../workflow/workflow.service';
 import { endHold, setLotStockStatus, type HoldType } from './quality-hold';
-import {
-  column,
-  createRecord,
-  findIds,
-  readRecord,
-  ruleViolation,
-  table,
-  updateRecord,
-  type QualityWrite,
-} from './quality-records';
+import { holdsOfNcr } from './quality-hold-store';
+import { createRecord, readRecord, ruleViolation, updateRecord, type QualityWrite } from './quality-records';
+import { passedInspectionAfter, type ReinspectedTarget } from './reinspection-store';
 
 type Disposition = 'USE_AS_IS' | 'REWORK' | 'SCRAP' | 'RETURN_TO_SUPPLIER';
 
@@ -110,25 +103,16 @@ async function assertReinspected(
   holds: readonly HeldRow[],
 ): Promise<void> {
   const after = typeof ncr.inspectionId === 'number' ? ncr.inspectionId : 0;
-  const i = (field: string) => column(write, 'inspection', field);
   const missing: string[] = [];
   for (const hold of holds) {
-    const reference =
+    const target: ReinspectedTarget =
       hold.holdType === 'SERIAL'
-        ? {
-            where: `${i('ref_type')} = 'SN' AND ${i('ref_id')} = ?`,
-            key: await snOf(write, hold.serialNumberId!),
-          }
+        ? { kind: 'SN', sn: await snOf(write, hold.serialNumberId!) }
         : hold.holdType === 'PRODUCTION_LOT'
-          ? { where: `${i('ref_type')} = 'LOT' AND ${i('ref_id')} = ?`, key: hold.lotNo }
-          : { where: `${i('ref_type')} = 'GRN' AND ${i('supplier_lot')} = ?`, key: hold.lotNo };
-    const passed = await findIds(
-      write,
-      'inspection',
-      `${reference.where} AND id > ? AND ${i('status')} = 'COMPLETED' AND ${i('result')} IN ('PASS', 'SPECIAL')`,
-      [reference.key, after],
-    );
-    if (passed.length === 0) missing.push(reference.key);
+          ? { kind: 'LOT', lotNo: hold.lotNo }
+          : { kind: 'SUPPLIER_LOT', lotNo: hold.lotNo };
+    if (!(await passedInspectionAfter(write, target, after)))
+      missing.push(target.kind === 'SN' ? target.sn : target.lotNo);
   }
   if (missing.length === 0) return;
   throw ruleViolation(
@@ -145,21 +129,10 @@ async function snOf(write: QualityWrite, serialId: number): Promise<string> {
 }
 
 async function holdsOf(write: QualityWrite, ncrId: number, status: string): Promise<HeldRow[]> {
-  const h = (field: string) => column(write, 'quality_hold', field);
-  const rows = await write.tx.query<{
-    id: number | string;
-    hold_type: HoldType;
-    lot_no: string;
-    serial_id: number | string | null;
-  }>(
-    `SELECT id, ${h('hold_type')} AS hold_type, ${h('lot_no')} AS lot_no, ${h('serial_number')} AS serial_id
-     FROM ${table(write, 'quality_hold')}
-     WHERE tenant_id = ? AND deleted_at IS NULL AND ${h('ncr')} = ? AND ${h('status')} = ? ORDER BY id`,
-    [write.ctx.tenantId, ncrId, status],
-  );
+  const rows = await holdsOfNcr(write, ncrId, status);
   return rows.map((row) => ({
     id: Number(row.id),
-    holdType: row.hold_type,
+    holdType: row.hold_type as HoldType,
     lotNo: row.lot_no,
     serialNumberId: row.serial_id === null ? null : Number(row.serial_id),
   }));

@@ -2,14 +2,13 @@ import type { HookRegistry } from '../../crud/hooks';
 import type { EntityRecord } from '../../crud/types';
 import type { TransitionHook } from '../../workflow/workflow.service';
 import { businessKeyOf } from '../traceability/genealogy-links';
+import { activeHoldsOn, lotsReceivedOnGrn, serialsOnShipment } from './quality-hold-store';
 import {
-  column,
   createRecord,
   emit,
   findIds,
   readRecord,
   ruleViolation,
-  table,
   updateRecord,
   type QualityWrite,
 } from './quality-records';
@@ -49,7 +48,7 @@ export async function holdTargetsOf(write: QualityWrite, inspection: EntityRecor
   switch (inspection.refType) {
     case 'GRN': {
       const named = typeof inspection.supplierLot === 'string' ? inspection.supplierLot.trim() : '';
-      const lotNos = named ? [named] : await receivedLots(write, refId, itemId);
+      const lotNos = named ? [named] : await lotsReceivedOnGrn(write, refId, itemId);
       return lotNos.map((lotNo) => ({
         holdType: 'SUPPLIER_LOT',
         lotNo,
@@ -61,12 +60,7 @@ export async function holdTargetsOf(write: QualityWrite, inspection: EntityRecor
     case 'LOT':
       return [{ holdType: 'PRODUCTION_LOT', lotNo: refId, serialNumberId: null, sn: null, itemId }];
     case 'WO': {
-      const lots = await findIds(
-        write,
-        'production_lot',
-        `${column(write, 'production_lot', 'work_order')} = ?`,
-        [inspection.workOrderId],
-      );
+      const lots = await findIds(write, 'production_lot', { work_order: inspection.workOrderId });
       const targets: HoldTarget[] = [];
       for (const id of lots) {
         const lot = await readRecord(write, 'production_lot', id);
@@ -81,46 +75,27 @@ export async function holdTargetsOf(write: QualityWrite, inspection: EntityRecor
       return targets;
     }
     case 'SN':
-      return serialTargets(write, `${column(write, 'serial_number', 'sn')} = ?`, [refId]);
+      return serialTargets(write, { sn: refId });
     case 'BOX': {
-      const [boxId] = await findIds(write, 'box', `${column(write, 'box', 'box_no')} = ?`, [refId]);
-      if (boxId !== undefined)
-        return serialTargets(write, `${column(write, 'serial_number', 'box')} = ?`, [boxId]);
+      const [boxId] = await findIds(write, 'box', { box_no: refId });
+      if (boxId !== undefined) return serialTargets(write, { box: boxId });
       break;
     }
     case 'PLT': {
-      const [palletId] = await findIds(write, 'pallet', `${column(write, 'pallet', 'pallet_no')} = ?`, [
-        refId,
-      ]);
+      const [palletId] = await findIds(write, 'pallet', { pallet_no: refId });
       if (palletId === undefined) break;
-      const boxes = await findIds(write, 'box', `${column(write, 'box', 'pallet')} = ?`, [palletId]);
-      if (boxes.length === 0) break;
-      return serialTargets(
-        write,
-        `${column(write, 'serial_number', 'box')} IN (${boxes.map(() => '?').join(', ')})`,
-        boxes,
-      );
+      const targets: HoldTarget[] = [];
+      for (const boxId of await findIds(write, 'box', { pallet: palletId }))
+        targets.push(...(await serialTargets(write, { box: boxId })));
+      return targets;
     }
   }
   return [];
 }
 
-/** The lots a goods receipt brought in (its IN movements), of the inspected item when it is known. */
-async function receivedLots(write: QualityWrite, grnNo: string, itemId: number | null): Promise<string[]> {
-  const t = (field: string) => column(write, 'stock_transaction', field);
-  const rows = await write.tx.query<{ lot_no: string }>(
-    `SELECT DISTINCT ${t('lot_no')} AS lot_no FROM ${table(write, 'stock_transaction')}
-     WHERE tenant_id = ? AND ${t('transaction_type')} = 'IN' AND ${t('reference_type')} = 'GRN'
-       AND ${t('reference_id')} = ? AND ${t('lot_no')} IS NOT NULL${itemId === null ? '' : ` AND ${t('item')} = ?`}
-     ORDER BY lot_no`,
-    itemId === null ? [write.ctx.tenantId, grnNo] : [write.ctx.tenantId, grnNo, itemId],
-  );
-  return rows.map((row) => row.lot_no);
-}
-
-async function serialTargets(write: QualityWrite, where: string, params: unknown[]): Promise<HoldTarget[]> {
+async function serialTargets(write: QualityWrite, equals: Record<string, unknown>): Promise<HoldTarget[]> {
   const targets: HoldTarget[] = [];
-  for (const id of await findIds(write, 'serial_number', where, params)) {
+  for (const id of await findIds(write, 'serial_number', equals)) {
     const serial = (await readRecord(write, 'serial_number', id))!;
     const lotNo = await businessKeyOf(write.tx, write.ctx, 'production_lot', serial.lotId);
     targets.push({
@@ -162,7 +137,7 @@ export async function setLotStockStatus(
   status: string,
 ): Promise<EntityRecord[]> {
   const rows: EntityRecord[] = [];
-  for (const id of await findIds(write, 'stock', `${column(write, 'stock', 'lot_no')} = ?`, [lotNo])) {
+  for (const id of await findIds(write, 'stock', { lot_no: lotNo })) {
     const stock = (await readRecord(write, 'stock', id))!;
     rows.push(stock.status === status ? stock : await updateRecord(write, 'stock', id, { status }));
   }
@@ -177,31 +152,10 @@ export async function activeHolds(
   const lotNos = on.lotNos ?? [];
   const serialIds = on.serialIds ?? [];
   if (lotNos.length === 0 && serialIds.length === 0) return [];
-  const h = (field: string) => `h.${column(write, 'quality_hold', field)}`;
-  const conditions: string[] = [];
-  if (lotNos.length > 0)
-    conditions.push(
-      `(${h('hold_type')} <> 'SERIAL' AND ${h('lot_no')} IN (${lotNos.map(() => '?').join(', ')}))`,
-    );
-  if (serialIds.length > 0)
-    conditions.push(`${h('serial_number')} IN (${serialIds.map(() => '?').join(', ')})`);
-  const rows = await write.tx.query<{
-    id: number | string;
-    hold_type: HoldType;
-    lot_no: string;
-    serial_id: number | string | null;
-    ncr_no: string;
-  }>(
-    `SELECT h.id AS id, ${h('hold_type')} AS hold_type, ${h('lot_no')} AS lot_no, ${h('serial_number')} AS serial_id,
-            n.${column(write, 'ncr', 'ncr_no')} AS ncr_no
-     FROM ${table(write, 'quality_hold')} h JOIN ${table(write, 'ncr')} n ON n.id = ${h('ncr')}
-     WHERE h.tenant_id = ? AND h.deleted_at IS NULL AND ${h('status')} = 'ACTIVE' AND (${conditions.join(' OR ')})
-     ORDER BY h.id`,
-    [write.ctx.tenantId, ...lotNos, ...serialIds],
-  );
+  const rows = await activeHoldsOn(write, lotNos, serialIds);
   return rows.map((row) => ({
     id: Number(row.id),
-    holdType: row.hold_type,
+    holdType: row.hold_type as HoldType,
     lotNo: row.lot_no,
     serialNumberId: row.serial_id === null ? null : Number(row.serial_id),
     ncrNo: row.ncr_no,
@@ -241,18 +195,7 @@ export const shipmentShipsNoHeldSerial: TransitionHook = {
   action: 'ship',
   run: async ({ tx, ctx, after, actorId, records }) => {
     const write = { tx, ctx, actorId, records };
-    const s = (field: string) => `s.${column(write, 'serial_number', field)}`;
-    const b = (field: string) => `b.${column(write, 'box', field)}`;
-    const p = (field: string) => `p.${column(write, 'pallet', field)}`;
-    const serials = await tx.query<{ id: number | string; sn: string; lot_no: string }>(
-      `SELECT s.id AS id, ${s('sn')} AS sn, l.${column(write, 'production_lot', 'lot_no')} AS lot_no
-       FROM ${table(write, 'serial_number')} s
-       JOIN ${table(write, 'box')} b ON b.id = ${s('box')}
-       LEFT JOIN ${table(write, 'pallet')} p ON p.id = ${b('pallet')}
-       JOIN ${table(write, 'production_lot')} l ON l.id = ${s('lot')}
-       WHERE s.tenant_id = ? AND (${b('shipment')} = ? OR ${p('shipment')} = ?)`,
-      [ctx.tenantId, after.id, after.id],
-    );
+    const serials = await serialsOnShipment(write, after.id);
     const holds = await activeHolds(write, {
       lotNos: [...new Set(serials.map((serial) => serial.lot_no))],
       serialIds: serials.map((serial) => Number(serial.id)),

@@ -45,19 +45,21 @@ export async function readRecord(
   return row ? serializeRow(rt, row, write.ctx.tenantId) : null;
 }
 
-/** Ids of the live rows of an entity matching `where` (columns quoted by the caller) in the tenant. */
+/** Ids of the tenant's live rows of an entity whose fields (metadata names) equal `equals`, in id order. */
 export async function findIds(
   write: QualityWrite,
   entity: string,
-  where: string,
-  params: readonly unknown[],
+  equals: Record<string, unknown>,
 ): Promise<number[]> {
-  const live = runtimeOf(write.ctx.model).entity(entity).entity.softDelete ? ' AND deleted_at IS NULL' : '';
-  const rows = await write.tx.query<{ id: number | string }>(
-    `SELECT id FROM ${table(write, entity)} WHERE tenant_id = ?${live} AND (${where}) ORDER BY id`,
-    [write.ctx.tenantId, ...params],
+  const compiled = runtimeOf(write.ctx.model).entity(entity).entity;
+  const columns = Object.fromEntries(
+    Object.entries(equals).map(([field, value]) => {
+      const name = compiled.fieldsByName.get(field)?.column;
+      if (!name) throw new Error(`${entity}.${field} has no column`);
+      return [name, value];
+    }),
   );
-  return rows.map((row) => Number(row.id));
+  return new RowStore(write.ctx.tenantId).idsWhere(write.tx, compiled, columns);
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { RequestContext } from '../../crud/types';
 import type { SqlExecutor } from '../../data/database';
 import { RowStore } from '../../data/row-store';
+import { productionLotNumberExists } from './production-lot-store';
 
 /**
  * The business key (display field, e.g. `wo_no`, `lot_no`) of a related record, read in the write's
@@ -22,14 +23,6 @@ export async function businessKeyOf(
 }
 
 /** Whether a lot number is one of our production lots (else it is a supplier lot). */
-export async function isProductionLot(tx: SqlExecutor, ctx: RequestContext, lotNo: string): Promise<boolean> {
-  const compiled = ctx.model.entities.get('production_lot');
-  const column = compiled?.fieldsByName.get('lot_no')?.column;
-  if (!compiled || !column) return false;
-  const q = tx.dialect.quote;
-  const rows = await tx.query(
-    `SELECT 1 AS hit FROM ${q(compiled.table)} WHERE tenant_id = ? AND ${q(column)} = ? LIMIT 1`,
-    [ctx.tenantId, lotNo],
-  );
-  return rows.length > 0;
+export function isProductionLot(tx: SqlExecutor, ctx: RequestContext, lotNo: string): Promise<boolean> {
+  return productionLotNumberExists(tx, ctx.model, ctx.tenantId, lotNo);
 }
