@@ -276,10 +276,17 @@ test('inspector: records an inspection, picking the inspector from a lookup with
     .items[0]!;
   await signInAs('inspector', '/e/inspections/new');
   await page.waitForSelector('#inspection__inspectorId');
-  await page.selectOption('#inspection__refType', 'LOT');
+  // Enum values read as words, not codes, in an Element Plus select.
+  await pick(page, '#inspection__refType', 'Lot', 'Lot');
   await page.fill('#inspection__refId', lot.lotNo);
   await pick(page, '#inspection__inspectorId', 'inspect', 'Quality inspector');
-  await page.fill('#inspection__inspectionDate', '2026-12-01T09:30');
+  // The date and time go through the Element Plus picker, typed as a person would.
+  await page.fill('#inspection__inspectionDate', '2026-12-01 09:30');
+  await page.press('#inspection__inspectionDate', 'Enter');
+  await page
+    .locator('.el-picker-panel:visible')
+    .waitFor({ state: 'hidden' })
+    .catch(() => undefined);
   await harness.docScreenshot('ui-inspection-form');
   await expectAccessible(page);
   await page.click('[data-action="save"]');
@@ -287,6 +294,8 @@ test('inspector: records an inspection, picking the inspector from a lookup with
   await page.waitForSelector('[data-field="inspector"]');
   expect(await page.locator('[data-field="inspector"]').innerText()).toBe('Quality inspector (inspector)');
   expect(await page.locator('[data-action="delete"]').count()).toBe(0);
+  expect(await page.locator('[data-field="refType"]').innerText()).toBe('Lot');
+  expect(await page.locator('[data-field="inspectionDate"]').innerText()).toMatch(/Dec 1, 2026/);
 });
 
 test('clerk: reaches stock transactions through the menu and may record one; stock itself offers no New', async () => {
