@@ -248,6 +248,18 @@ export interface EntityDef {
   events?: EntityEvents;
   /** Extra permission actions beyond CRUD (e.g. `unmask`, `export`). */
   actions?: string[];
+  /** Files can be attached to each record: `true`, or the limits. */
+  attachments?: boolean | AttachmentPolicy;
+  /** Records carry a comment thread. */
+  comments?: boolean;
+}
+
+/** Limits on the files attached to an entity's records. */
+export interface AttachmentPolicy {
+  /** Largest file in bytes; default 10 MiB. */
+  maxSize?: number;
+  /** Accepted MIME types (`image/*`) or extensions (`.pdf`); default any. */
+  accept?: string[];
 }
 
 export interface FormFieldRef {

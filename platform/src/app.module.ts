@@ -19,6 +19,9 @@ import { GeneratedModule } from './generated/generated.module';
 import type { ModelRegistry } from './kernel/model-registry';
 import { LOOKUP_RECORDS, LookupController } from './meta/lookup.controller';
 import { MetaController } from './meta/meta.controller';
+import type { FileStorage } from './files/file-storage';
+import { RECORD_FILES, RecordFilesController } from './files/http/record-files.controller';
+import { RecordFiles } from './files/record-files';
 import { LabelController } from './print/label.controller';
 import type { MetricsOptions } from './ops/metrics';
 import { HealthController, READINESS_CHECKS, type ReadinessCheck } from './ops/health.controller';
@@ -54,6 +57,8 @@ export interface AppDependencies {
   traceDatabase?: EngineDatabase;
   /** The record-change path for analyses that write records (ABC); without it they are not mounted. */
   records?: EntityService;
+  /** Where attached files are kept; with `records`, records of entities that declare them take attachments and comments. */
+  files?: FileStorage;
   /**
    * Origins whose entities are served by their generated controllers; default `['core']`. Plugin
    * entities never are: a plugin is enabled and disabled at runtime, and only the dynamic controller
@@ -108,6 +113,7 @@ export class AppModule {
         ...(deps.workflows ? [WorkflowController] : []),
         ...(deps.traceDatabase ? [TraceController, WebhookAdminController] : []),
         ...(deps.records ? [AbcAnalysisController, LookupController] : []),
+        ...(deps.records && deps.files ? [RecordFilesController] : []),
         ...(deps.studio ? [StudioController] : []),
         ...(deps.automation && deps.workflows ? [AutomationController, MeController] : []),
       ],
@@ -125,6 +131,9 @@ export class AppModule {
               { provide: INVENTORY_RECORDS, useValue: deps.records },
               { provide: LOOKUP_RECORDS, useValue: deps.records },
             ]
+          : []),
+        ...(deps.records && deps.files
+          ? [{ provide: RECORD_FILES, useValue: new RecordFiles(deps.records, deps.files) }]
           : []),
         ...(deps.studio ? [{ provide: STUDIO_SERVICE, useValue: deps.studio }] : []),
         { provide: FORM_OVERLAYS, useValue: deps.formOverlays ?? null },

@@ -78,6 +78,7 @@ export async function startHarness(
       PORT: String(port),
       HOST: '127.0.0.1',
       DATABASE_URL: `sqlite:${join(workDir, 'mes.sqlite')}`,
+      MES_FILES_DIR: join(workDir, 'files'),
       MES_DEMO_PASSWORD: DEMO_PASSWORD,
       LOG_LEVEL: 'warn',
       REDIS_URL: '',

@@ -178,6 +178,47 @@ test('planner: the board shows work orders by state; dropping a draft on Release
   expect(order.status).toBe('RELEASED');
 });
 
+test('planner: opens an order from the list, attaches a drawing and comments on it', async () => {
+  const { page } = harness;
+  await signInAs('planner', '/e/work-orders');
+  const link = page.locator('.mes-list-table .el-table__row a').first();
+  await link.waitFor();
+  const woNo = (await link.innerText()).trim();
+  await link.click();
+  await page.waitForSelector('[data-role="attachments"]');
+  const chooser = page.waitForEvent('filechooser');
+  await page.click('[data-action="choose-file"]');
+  await (
+    await chooser
+  ).setFiles({
+    name: `${woNo}-drawing.pdf`,
+    mimeType: 'application/pdf',
+    buffer: Buffer.from('%PDF-1.4 assembly drawing'),
+  });
+  const attached = page.locator(`[data-attachment="${woNo}-drawing.pdf"]`);
+  await attached.waitFor();
+  expect(await attached.innerText()).toContain('Production planner');
+  const download = page.waitForEvent('download');
+  await attached.locator('[data-action="download"]').click();
+  expect((await download).suggestedFilename()).toBe(`${woNo}-drawing.pdf`);
+
+  await page.fill('[data-role="comments"] textarea', 'Fixture 3 goes to the tool room after this order');
+  await page.click('[data-action="comment"]');
+  const comment = page.locator('[data-role="comments"] [data-comment]').last();
+  await comment.waitFor();
+  expect(await comment.innerText()).toContain('Fixture 3 goes to the tool room after this order');
+  expect(await comment.innerText()).toContain('Production planner');
+  await harness.docScreenshot('ui-work-order-attachments');
+  await expectAccessible(page);
+
+  // After a reload the thread and the file are still there, from the server.
+  await page.reload();
+  await page.locator(`[data-attachment="${woNo}-drawing.pdf"]`).waitFor();
+  expect(await page.locator('[data-role="comments"]').innerText()).toContain(
+    'Fixture 3 goes to the tool room',
+  );
+});
+
 test('planner: an unknown address shows a not-found screen, not a blank page', async () => {
   const { page } = harness;
   await page.goto(`${harness.baseUrl}/no/such/screen`);
@@ -235,10 +276,17 @@ test('inspector: records an inspection, picking the inspector from a lookup with
     .items[0]!;
   await signInAs('inspector', '/e/inspections/new');
   await page.waitForSelector('#inspection__inspectorId');
-  await page.selectOption('#inspection__refType', 'LOT');
+  // Enum values read as words, not codes, in an Element Plus select.
+  await pick(page, '#inspection__refType', 'Lot', 'Lot');
   await page.fill('#inspection__refId', lot.lotNo);
   await pick(page, '#inspection__inspectorId', 'inspect', 'Quality inspector');
-  await page.fill('#inspection__inspectionDate', '2026-12-01T09:30');
+  // The date and time go through the Element Plus picker, typed as a person would.
+  await page.fill('#inspection__inspectionDate', '2026-12-01 09:30');
+  await page.press('#inspection__inspectionDate', 'Enter');
+  await page
+    .locator('.el-picker-panel:visible')
+    .waitFor({ state: 'hidden' })
+    .catch(() => undefined);
   await harness.docScreenshot('ui-inspection-form');
   await expectAccessible(page);
   await page.click('[data-action="save"]');
@@ -246,6 +294,8 @@ test('inspector: records an inspection, picking the inspector from a lookup with
   await page.waitForSelector('[data-field="inspector"]');
   expect(await page.locator('[data-field="inspector"]').innerText()).toBe('Quality inspector (inspector)');
   expect(await page.locator('[data-action="delete"]').count()).toBe(0);
+  expect(await page.locator('[data-field="refType"]').innerText()).toBe('Lot');
+  expect(await page.locator('[data-field="inspectionDate"]').innerText()).toMatch(/Dec 1, 2026/);
 });
 
 test('clerk: reaches stock transactions through the menu and may record one; stock itself offers no New', async () => {

@@ -29,7 +29,8 @@ test('creates a work order: a validation error shows on its field, fixing it sav
   await chooseFirstOption(page, '#work_order__itemId');
   await chooseFirstOption(page, '#work_order__lineId');
   await page.fill('#work_order__plannedQuantity', '0');
-  await page.fill('#work_order__plannedStart', '2026-12-01T08:00');
+  await page.fill('#work_order__plannedStart', '2026-12-01 08:00');
+  await page.press('#work_order__plannedStart', 'Enter');
   await page.click('[data-action="save"]');
   const message = page.locator('[data-family="text"][data-type="number"] .formkit-message').first();
   await message.waitFor();

@@ -117,6 +117,8 @@ function compileEntity(
       ...(def.actions ?? []),
     ]),
     origin,
+    attachments: compileAttachments(def.attachments),
+    comments: def.comments ?? false,
   };
 }
 
@@ -222,6 +224,15 @@ function columnShape(field: FieldDef): Pick<CompiledField, 'columnType' | 'lengt
     default:
       return {};
   }
+}
+
+/** Default largest attached file: 10 MiB. */
+export const DEFAULT_ATTACHMENT_SIZE = 10 * 1024 * 1024;
+
+function compileAttachments(def: EntityDef['attachments']): CompiledEntity['attachments'] {
+  if (def === undefined || def === false) return null;
+  const policy = def === true ? {} : def;
+  return { maxSize: policy.maxSize ?? DEFAULT_ATTACHMENT_SIZE, accept: policy.accept ?? [] };
 }
 
 function compileIdentifier({ field, pattern, regex, external }: IdentifierDef): CompiledIdentifier {

@@ -147,6 +147,10 @@ export interface CompiledEntity {
   actions: string[];
   /** `core` or the plugin that declared it. */
   origin: string;
+  /** Limits of the files attached to records; null when records take no attachments. */
+  attachments: { maxSize: number; accept: string[] } | null;
+  /** Whether records carry a comment thread. */
+  comments: boolean;
 }
 
 /** An extension field registered at runtime (ext_field), compiled into the entity it extends. */

@@ -9,6 +9,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import multipart from '@fastify/multipart';
 import qs from 'qs';
 import { registerMetrics } from '../ops/metrics';
 import { AppModule, type AppDependencies } from '../app.module';
@@ -100,6 +101,8 @@ export async function createHttpApp(deps: AppDependencies, logger: Logger): Prom
     done();
   });
   await registerCompression(fastify);
+  // Attachments arrive as multipart/form-data; each route sets its own file size limit.
+  await fastify.register(multipart, { limits: { files: 1, fields: 10, parts: 12 } });
   useJsonBody(app, deps.config.bodyLimit);
   fastify.addContentTypeParser(
     [CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE],

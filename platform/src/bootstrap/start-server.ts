@@ -3,6 +3,7 @@
  * compile the Model → registry and EntityService → demo plant when the database is empty → HTTP app
  * → listen. Each step logs its duration; any failure stops startup with a message naming the cause.
  */
+import { fileStorageFromEnv } from '../files/file-storage';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DestinationStream, Logger } from 'pino';
@@ -154,6 +155,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         workflows,
         traceDatabase: database,
         records: service,
+        files: fileStorageFromEnv(env, projectRoot()),
         studio: engine.studio,
         formOverlays: engine.formOverlays,
         metrics: {

@@ -11,7 +11,9 @@ export type ErrorCode =
   | 'BUSINESS_RULE'
   | 'FORBIDDEN'
   | 'PLUGIN_FAILED'
-  | 'PLUGIN_TIMEOUT';
+  | 'PLUGIN_TIMEOUT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE';
 
 export interface ErrorDetails {
   /** Per-field failures (VALIDATION_FAILED, UNKNOWN_FIELD, DUPLICATE_VALUE). */

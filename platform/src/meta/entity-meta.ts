@@ -59,6 +59,10 @@ export interface EntityMeta extends EntitySummary {
   extension: CompiledEntity['extension'];
   appendOnly: boolean;
   softDelete: boolean;
+  /** Limits of the files records take (`/api/<path>/:id/attachments`); null when they take none. */
+  attachments: CompiledEntity['attachments'];
+  /** Whether records carry a comment thread (`/api/<path>/:id/comments`). */
+  comments: boolean;
 }
 
 /** Entities a client may address directly (owned children live inside their parent). */
@@ -99,6 +103,8 @@ export function entityMeta(
     extension: entity.extension,
     appendOnly: entity.appendOnly,
     softDelete: entity.softDelete,
+    attachments: entity.attachments,
+    comments: entity.comments,
   };
 }
 

@@ -171,6 +171,7 @@ export function entityPaths(model: Model, entity: CompiledEntity): Record<string
       }),
     };
   }
+  Object.assign(paths, recordFilePaths(entity, op, name, label));
   const workflow = entity.workflow ? model.workflows.get(entity.workflow) : undefined;
   if (workflow) {
     const actions = workflow.transitions.map((t) => t.action);
@@ -211,6 +212,119 @@ export function entityPaths(model: Model, entity: CompiledEntity): Record<string
       }),
     };
   }
+  return paths;
+}
+
+const itemsOf = (item: JsonSchema): JsonSchema => ({
+  type: 'object',
+  required: ['items'],
+  properties: { items: { type: 'array', items: item } },
+});
+
+const ATTACHMENT_ID = pathParameter('attachmentId', { type: 'integer', minimum: 1 }, 'Attachment id');
+
+const ATTACHMENT_INFO: JsonSchema = {
+  type: 'object',
+  required: ['id', 'fileName', 'contentType', 'fileSize', 'checksum', 'createdAt', 'author'],
+  properties: {
+    id: { type: 'integer' },
+    fileName: { type: 'string' },
+    contentType: { type: 'string' },
+    fileSize: { type: 'integer' },
+    checksum: { type: 'string', description: 'SHA-256 of the content, hex' },
+    description: { type: ['string', 'null'] },
+    createdAt: { type: 'string' },
+    author: { $ref: '#/components/schemas/RecordAuthor' },
+  },
+};
+
+const COMMENT_INFO: JsonSchema = {
+  type: 'object',
+  required: ['id', 'body', 'createdAt', 'author'],
+  properties: {
+    id: { type: 'integer' },
+    body: { type: 'string' },
+    createdAt: { type: 'string' },
+    author: { $ref: '#/components/schemas/RecordAuthor' },
+  },
+};
+
+/** The attachments and comment thread of a record, for an entity that declares them. */
+function recordFilePaths(
+  entity: CompiledEntity,
+  op: OperationFactory,
+  name: string,
+  label: string,
+): Record<string, PathItem> {
+  const base = `/api/${entity.path}/{id}`;
+  const paths: Record<string, PathItem> = {};
+  if (entity.attachments) {
+    const accept = entity.attachments.accept.length ? entity.attachments.accept.join(', ') : 'any type';
+    paths[`${base}/attachments`] = {
+      get: op(`attachments${name}`, `Files attached to a ${label}, newest first (read on the record)`, {
+        parameters: [...HEADERS, ID_PARAMETER],
+        responses: { 200: ok('The attachments', itemsOf(ATTACHMENT_INFO)), ...errors(400, 403, 404) },
+      }),
+      post: op(
+        `attach${name}`,
+        `Attach a file to a ${label} (update on the record; up to ${entity.attachments.maxSize} bytes, ${accept})`,
+        {
+          parameters: [...HEADERS, ID_PARAMETER],
+          requestBody: {
+            required: true,
+            content: {
+              'multipart/form-data': {
+                schema: {
+                  type: 'object',
+                  required: ['file'],
+                  properties: {
+                    file: { type: 'string', contentEncoding: 'binary' },
+                    description: { type: 'string', maxLength: 255 },
+                  },
+                },
+              },
+            },
+          },
+          responses: { 201: ok('Attached', ATTACHMENT_INFO), ...errors(400, 403, 404, 413, 415, 422) },
+        },
+      ),
+    };
+    paths[`${base}/attachments/{attachmentId}`] = {
+      get: op(`download${name}Attachment`, `Download a file attached to a ${label} (read on the record)`, {
+        parameters: [...HEADERS, ID_PARAMETER, ATTACHMENT_ID],
+        responses: {
+          200: {
+            description: 'The file, with its content type and name',
+            content: {
+              'application/octet-stream': { schema: { type: 'string', contentEncoding: 'binary' } },
+            },
+          },
+          ...errors(400, 403, 404),
+        },
+      }),
+      delete: op(`delete${name}Attachment`, `Delete a file attached to a ${label} (update on the record)`, {
+        parameters: [...HEADERS, ID_PARAMETER, ATTACHMENT_ID],
+        responses: { 200: ok('Deleted', { type: 'null' }), ...errors(400, 403, 404) },
+      }),
+    };
+  }
+  if (entity.comments)
+    paths[`${base}/comments`] = {
+      get: op(`comments${name}`, `The comment thread of a ${label}, oldest first (read on the record)`, {
+        parameters: [...HEADERS, ID_PARAMETER],
+        responses: { 200: ok('The comments', itemsOf(COMMENT_INFO)), ...errors(400, 403, 404) },
+      }),
+      post: op(`comment${name}`, `Comment on a ${label} (read on the record)`, {
+        parameters: [...HEADERS, ID_PARAMETER],
+        requestBody: jsonBody({
+          type: 'object',
+          required: ['body'],
+          additionalProperties: false,
+          properties: { body: { type: 'string', minLength: 1, maxLength: 4000 } },
+        }),
+        responses: { 201: ok('The comment', COMMENT_INFO), ...errors(400, 403, 404, 422) },
+      }),
+    };
   return paths;
 }
 
@@ -365,6 +479,12 @@ export function entityRouteSchemas(): Record<string, JsonSchema> {
         version: { type: 'integer', description: 'Optimistic lock: the version the caller saw' },
         decision: { enum: ['approve', 'reject'], description: 'Approval vote' },
       },
+    },
+    RecordAuthor: {
+      type: 'object',
+      description: 'Who wrote an attachment or comment: user id and display name',
+      required: ['id', 'name'],
+      properties: { id: { type: ['integer', 'null'] }, name: { type: ['string', 'null'] } },
     },
     TransitionEntry: {
       type: 'object',

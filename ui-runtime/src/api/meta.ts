@@ -52,6 +52,10 @@ export interface EntityMeta extends EntitySummary {
   list: ListViewDef;
   workflow: WorkflowDef | null;
   appendOnly: boolean;
+  /** Limits of the files records take; null (or absent from an older server) when they take none. */
+  attachments?: { maxSize: number; accept: string[] } | null;
+  /** Whether records carry a comment thread. */
+  comments?: boolean;
 }
 
 export interface ListPage<T> {

@@ -1,6 +1,8 @@
 import { number, text } from '@formkit/inputs';
 import { createInput } from '@formkit/vue';
 import ChildrenInput from './ChildrenInput.vue';
+import DateInput from './DateInput.vue';
+import EnumInput from './EnumInput.vue';
 import JsonInput from './JsonInput.vue';
 import RelationInput from './RelationInput.vue';
 
@@ -11,6 +13,11 @@ export const formKitInputs = {
   json: createInput(JsonInput),
   scan: text,
   'input-number': number,
+  // FormKit's own select and date inputs, replaced by Element Plus ones (the shell's component library).
+  select: createInput(EnumInput, { props: ['options', 'placeholder'] }),
+  date: createInput(DateInput),
+  datetimeLocal: createInput(DateInput),
+  'datetime-local': createInput(DateInput),
 };
 
 /** Rules the generated forms name beyond FormKit's built-ins, emitted by `mes generate`. */

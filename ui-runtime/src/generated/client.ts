@@ -48,6 +48,7 @@ export * from './client/purchase-order';
 export * from './client/purchase-requisition';
 export * from './client/qms-code';
 export * from './client/quality-hold';
+export * from './client/record-comment';
 export * from './client/repair-record';
 export * from './client/role';
 export * from './client/routing';

@@ -11,6 +11,7 @@ import { MoldMasterController } from './mold-master.controller';
 import { PlantController } from './plant.controller';
 import { ProductionLineController } from './production-line.controller';
 import { QmsCodeController } from './qms-code.controller';
+import { RecordCommentController } from './record-comment.controller';
 import { SensorController } from './sensor.controller';
 import { ShiftController } from './shift.controller';
 import { SupplierMasterController } from './supplier-master.controller';
@@ -33,6 +34,7 @@ export const MASTERDATA_CONTROLLERS: Readonly<Record<string, readonly Type<unkno
     PlantController,
     ProductionLineController,
     QmsCodeController,
+    RecordCommentController,
     SensorController,
     ShiftController,
     SupplierMasterController,

@@ -1,0 +1,334 @@
+/**
+ * Attachments and comments of records, for every entity whose metadata declares `attachments` or
+ * `comments`: one implementation for all of them. Files are `attachment` rows (`biz_type` = the
+ * entity, `biz_id` = the record id) with their bytes in the FileStorage; comments are
+ * `record_comment` rows. Both are written through the record-change pipeline, so every upload,
+ * deletion and comment has its audit record naming the actor. Who may do what is decided on the
+ * record they belong to (read to list, download and comment; update to upload and delete), by the
+ * caller of this service: the rows themselves are written with the engine's trust.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { CompiledEntity } from '../../../metadata/src/model';
+import type { EntityService } from '../crud/entity.service';
+import { ApiError, NotFoundError, ValidationError } from '../crud/errors';
+import type { EntityRecord, FilterCondition, RequestContext } from '../crud/types';
+import { storageKey, type FileStorage } from './file-storage';
+
+export const ATTACHMENT_ENTITY = 'attachment';
+export const COMMENT_ENTITY = 'record_comment';
+
+/** An uploaded file as the HTTP layer received it. */
+export interface UploadedFile {
+  fileName: string;
+  contentType: string;
+  content: Buffer;
+  description?: string;
+}
+
+/** Someone who wrote an attachment or comment, named. */
+export interface Author {
+  id: number | null;
+  name: string | null;
+}
+
+export interface AttachmentInfo {
+  id: number;
+  fileName: string;
+  contentType: string;
+  fileSize: number;
+  checksum: string;
+  description: string | null;
+  createdAt: string;
+  author: Author;
+}
+
+export interface CommentInfo {
+  id: number;
+  body: string;
+  createdAt: string;
+  author: Author;
+}
+
+export interface Download {
+  fileName: string;
+  contentType: string;
+  content: Buffer;
+}
+
+/** A file the entity's attachment policy refuses: 413 (too large) or 415 (type), naming the rule. */
+export class FileRefusedError extends ApiError {
+  constructor(rule: 'maxSize' | 'accept', message: string, limit: unknown) {
+    super(
+      rule === 'maxSize' ? 'PAYLOAD_TOO_LARGE' : 'UNSUPPORTED_MEDIA_TYPE',
+      rule === 'maxSize' ? 413 : 415,
+      message,
+      { errors: [{ field: 'file', path: '/file', rule, limit, message }] },
+    );
+  }
+}
+
+const PAGE = 500;
+
+export class RecordFiles {
+  constructor(
+    private readonly records: EntityService,
+    private readonly storage: FileStorage,
+  ) {}
+
+  /** The entity's attachment policy, or 404 when its records take no attachments. */
+  attachmentPolicy(entity: CompiledEntity): NonNullable<CompiledEntity['attachments']> {
+    if (!entity.attachments) throw new NotFoundError('attachments of', entity.name);
+    return entity.attachments;
+  }
+
+  /** 404 when the entity's records carry no comment thread. */
+  requireComments(entity: CompiledEntity): void {
+    if (!entity.comments) throw new NotFoundError('comments of', entity.name);
+  }
+
+  async listAttachments(ctx: RequestContext, entity: CompiledEntity, id: number): Promise<AttachmentInfo[]> {
+    this.attachmentPolicy(entity);
+    const rows = await this.rowsOf(ctx, ATTACHMENT_ENTITY, entity, id);
+    const authors = await this.authors(
+      ctx,
+      rows.map((row) => Number(row.createdBy)),
+    );
+    return rows.map((row) => ({
+      id: Number(row.id),
+      fileName: String(row.fileName),
+      contentType: String(row.contentType ?? 'application/octet-stream'),
+      fileSize: Number(row.fileSize ?? 0),
+      checksum: String(row.checksum ?? ''),
+      description: (row.description as string | null) ?? null,
+      createdAt: String(row.createdAt),
+      author: authorOf(authors, Number(row.createdBy)),
+    }));
+  }
+
+  async upload(
+    ctx: RequestContext,
+    entity: CompiledEntity,
+    id: number,
+    file: UploadedFile,
+  ): Promise<AttachmentInfo> {
+    const policy = this.attachmentPolicy(entity);
+    if (file.content.length > policy.maxSize)
+      throw new FileRefusedError(
+        'maxSize',
+        `file is ${file.content.length} bytes; ${entity.name} takes files up to ${policy.maxSize} bytes`,
+        policy.maxSize,
+      );
+    if (!accepted(policy.accept, file))
+      throw new FileRefusedError(
+        'accept',
+        `file type ${file.contentType || 'unknown'} (${file.fileName}) is not accepted; ${entity.name} takes ${policy.accept.join(', ')}`,
+        policy.accept,
+      );
+    const fileName = safeName(file.fileName);
+    if (fileName === '')
+      throw new ValidationError([
+        { field: 'file', path: '/file', rule: 'required', message: 'file name missing' },
+      ]);
+    const key = storageKey(ctx.tenantId, entity.name, id, randomUUID());
+    const checksum = createHash('sha256').update(file.content).digest('hex');
+    const contentType = file.contentType || 'application/octet-stream';
+    await this.storage.put(key, file.content);
+    try {
+      // The engine's own body: size, type, path and checksum are read-only to clients, set here.
+      const row = await this.records.transaction((tx) =>
+        this.records.createIn(
+          tx,
+          ATTACHMENT_ENTITY,
+          {
+            file: { storage: 'local', key, name: fileName, size: file.content.length, type: contentType },
+            fileName,
+            filePath: key,
+            fileSize: file.content.length,
+            contentType: contentType.slice(0, 128),
+            bizType: entity.name,
+            bizId: String(id),
+            checksum,
+            ...(file.description ? { description: file.description.slice(0, 255) } : {}),
+          },
+          trusted(ctx),
+        ),
+      );
+      const [info] = await this.listOne(ctx, row);
+      return info!;
+    } catch (error) {
+      await this.storage.remove(key);
+      throw error;
+    }
+  }
+
+  async download(
+    ctx: RequestContext,
+    entity: CompiledEntity,
+    id: number,
+    attachmentId: number,
+  ): Promise<Download> {
+    const row = await this.attachmentOf(ctx, entity, id, attachmentId);
+    const content = await this.storage.read(String(row.filePath));
+    if (!content) throw new NotFoundError('file of attachment', attachmentId);
+    return {
+      fileName: String(row.fileName),
+      contentType: String(row.contentType ?? 'application/octet-stream'),
+      content,
+    };
+  }
+
+  /** Deletes the attachment row (audited) and then its file. */
+  async remove(ctx: RequestContext, entity: CompiledEntity, id: number, attachmentId: number): Promise<void> {
+    const row = await this.attachmentOf(ctx, entity, id, attachmentId);
+    await this.records.remove(ATTACHMENT_ENTITY, attachmentId, trusted(ctx));
+    await this.storage.remove(String(row.filePath));
+  }
+
+  async listComments(ctx: RequestContext, entity: CompiledEntity, id: number): Promise<CommentInfo[]> {
+    this.requireComments(entity);
+    const rows = (await this.rowsOf(ctx, COMMENT_ENTITY, entity, id)).reverse();
+    const authors = await this.authors(
+      ctx,
+      rows.map((row) => Number(row.authorId)),
+    );
+    return rows.map((row) => commentInfo(row, authors));
+  }
+
+  async addComment(
+    ctx: RequestContext,
+    entity: CompiledEntity,
+    id: number,
+    body: unknown,
+  ): Promise<CommentInfo> {
+    this.requireComments(entity);
+    const text = typeof body === 'string' ? body.trim() : body;
+    if (text === '' || text === undefined || text === null)
+      throw new ValidationError([
+        { field: 'body', path: '/body', rule: 'required', message: 'Write the comment first' },
+      ]);
+    const row = await this.records.create(
+      COMMENT_ENTITY,
+      { bizType: entity.name, bizId: String(id), body: text },
+      trusted(ctx),
+    );
+    const authors = await this.authors(ctx, [Number(row.authorId)]);
+    return commentInfo(row, authors);
+  }
+
+  private async listOne(ctx: RequestContext, row: EntityRecord): Promise<AttachmentInfo[]> {
+    const authors = await this.authors(ctx, [Number(row.createdBy)]);
+    return [
+      {
+        id: Number(row.id),
+        fileName: String(row.fileName),
+        contentType: String(row.contentType),
+        fileSize: Number(row.fileSize),
+        checksum: String(row.checksum),
+        description: (row.description as string | null) ?? null,
+        createdAt: String(row.createdAt),
+        author: authorOf(authors, Number(row.createdBy)),
+      },
+    ];
+  }
+
+  /** The attachment, when it belongs to this record; 404 otherwise. */
+  private async attachmentOf(
+    ctx: RequestContext,
+    entity: CompiledEntity,
+    id: number,
+    attachmentId: number,
+  ): Promise<EntityRecord> {
+    this.attachmentPolicy(entity);
+    const rows = await this.rowsOf(ctx, ATTACHMENT_ENTITY, entity, id, [
+      { field: 'id', op: 'eq', value: attachmentId },
+    ]);
+    if (rows.length === 0) throw new NotFoundError('attachment', attachmentId);
+    return rows[0]!;
+  }
+
+  /** Rows of an attachment or comment entity that belong to one record, newest first. */
+  private async rowsOf(
+    ctx: RequestContext,
+    owner: string,
+    entity: CompiledEntity,
+    id: number,
+    extra: FilterCondition[] = [],
+  ): Promise<EntityRecord[]> {
+    const query = this.records.parseListQuery(
+      owner,
+      { sort: '-id', count: 'none', pageSize: String(PAGE) },
+      ctx.model,
+    );
+    query.filter = {
+      kind: 'and',
+      conditions: [
+        { field: 'bizType', op: 'eq', value: entity.name },
+        { field: 'bizId', op: 'eq', value: String(id) },
+        ...extra,
+      ],
+    };
+    return (await this.records.list(owner, query, trusted(ctx))).items;
+  }
+
+  /** The display names of users by id (the names a thread shows, like the audit trail's actors). */
+  private async authors(ctx: RequestContext, ids: number[]): Promise<Map<number, string>> {
+    const wanted = [...new Set(ids.filter((id) => Number.isSafeInteger(id) && id > 0))];
+    const user = ctx.model.entities.get('user');
+    if (wanted.length === 0 || !user) return new Map();
+    const display = user.fieldsByName.get(user.display)?.apiName ?? 'id';
+    const query = this.records.parseListQuery(
+      'user',
+      { fields: `id,${display}`, count: 'none', pageSize: String(wanted.length) },
+      ctx.model,
+    );
+    query.filter = { kind: 'and', conditions: [{ field: 'id', op: 'in', value: wanted }] };
+    const rows = (await this.records.list('user', query, trusted(ctx))).items;
+    return new Map(rows.map((row) => [Number(row.id), String(row[display] ?? row.id)]));
+  }
+}
+
+function commentInfo(row: EntityRecord, authors: Map<number, string>): CommentInfo {
+  return {
+    id: Number(row.id),
+    body: String(row.body),
+    createdAt: String(row.createdAt),
+    author: authorOf(authors, Number(row.authorId)),
+  };
+}
+
+function authorOf(authors: Map<number, string>, id: number): Author {
+  return Number.isSafeInteger(id) && id > 0
+    ? { id, name: authors.get(id) ?? null }
+    : { id: null, name: null };
+}
+
+/**
+ * The context the engine writes the rows with: the caller (audit actor, `$user`, created_by) without
+ * the caller's row rules, which were applied to the record the rows belong to.
+ */
+function trusted(ctx: RequestContext): RequestContext {
+  return { ...ctx, access: undefined };
+}
+
+/** Whether a file matches the accepted MIME types (`image/*`) or extensions (`.pdf`); none = any. */
+export function accepted(
+  accept: readonly string[],
+  file: Pick<UploadedFile, 'fileName' | 'contentType'>,
+): boolean {
+  if (accept.length === 0) return true;
+  const type = file.contentType.toLowerCase().split(';')[0]!.trim();
+  const name = file.fileName.toLowerCase();
+  return accept.some((rule) => {
+    const wanted = rule.toLowerCase();
+    if (wanted.startsWith('.')) return name.endsWith(wanted);
+    if (wanted.endsWith('/*')) return type.startsWith(wanted.slice(0, -1));
+    return type === wanted;
+  });
+}
+
+/** The file's own name without any folder, control characters or quotes; at most 255 characters. */
+export function safeName(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? '';
+  const printable = [...base].filter((c) => c.charCodeAt(0) >= 0x20 && c !== '\u007f' && c !== '"');
+  return printable.join('').trim().slice(0, 255);
+}
