@@ -490,15 +490,19 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])(
       });
       expect((await call('supplier', 'GET', `/api/ncrs/${String(rivalNcr.id)}`)).statusCode).toBe(404);
       expect((await items('supplier', '/api/ncrs')).map((ncr) => ncr.id)).toEqual([plant.ncr!.id]);
-      // Read only: the supplier neither changes nor approves orders.
-      expect(
-        (
-          await call('supplier', 'PATCH', `/api/purchase-orders/${String(plant.order!.id)}`, {
-            version: own.version,
-            remarks: 'x',
-          })
-        ).statusCode,
-      ).toBe(403);
+      // Read only: the supplier neither changes nor approves orders (told in its language).
+      const refused = await call(
+        'supplier',
+        'PATCH',
+        `/api/purchase-orders/${String(plant.order!.id)}`,
+        { version: own.version, remarks: 'x' },
+        { 'accept-language': 'zh-CN' },
+      );
+      expect(refused.statusCode).toBe(403);
+      expect(refused.json()).toMatchObject({
+        code: 'FORBIDDEN',
+        message: "需要权限 'purchase_order:update'",
+      });
     });
 
     it('15 an inspector sees the inspections of their department, not the whole tenant', async () => {
@@ -603,6 +607,22 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])(
         expect.arrayContaining([
           expect.objectContaining({ field: 'title', rule: 'minLength' }),
           expect.objectContaining({ field: 'dueDate', rule: 'range' }),
+        ]),
+      );
+      // The same refusal in the caller's language: texts from the rule and limit, codes unchanged.
+      const inChinese = await call(
+        'operator',
+        'POST',
+        '/api/engineering-problems',
+        { title: 'Bad', severity: 'LOW', dueDate: '2020-01-01' },
+        { 'accept-language': 'zh-CN,zh;q=0.9,en;q=0.8' },
+      );
+      expect(inChinese.statusCode).toBe(422);
+      expect(inChinese.json()).toMatchObject({ code: 'VALIDATION_FAILED', message: '数据校验未通过' });
+      expect(inChinese.json().errors).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ field: 'title', rule: 'minLength', message: 'title 至少 5 个字符' }),
+          expect.objectContaining({ field: 'dueDate', rule: 'range', message: 'dueDate 必须是将来的时间' }),
         ]),
       );
       const minor = await create('operator', '/api/engineering-problems', {
