@@ -144,3 +144,17 @@ export async function setDepartmentManagerIfNone(
     [userId, tenantId, departmentId],
   );
 }
+
+/** Makes the user a member of every production line of the tenant (the `user.lines` link table). */
+export async function linkToEveryLine(
+  tx: SqlExecutor,
+  link: { through: string; sourceColumn: string; targetColumn: string; lineTable: string },
+  tenantId: string,
+  userId: number,
+): Promise<void> {
+  await tx.execute(
+    `INSERT INTO ${link.through} (tenant_id, ${link.sourceColumn}, ${link.targetColumn}) ` +
+      `SELECT tenant_id, ?, id FROM ${link.lineTable} WHERE tenant_id = ? AND deleted_at IS NULL`,
+    [userId, tenantId],
+  );
+}

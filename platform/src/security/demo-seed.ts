@@ -10,6 +10,7 @@ import {
   firstSupplierId,
   insertDemoUser,
   insertUserRole,
+  linkToEveryLine,
   setDepartmentManagerIfNone,
   userExists,
 } from './demo-seed-store';
@@ -23,8 +24,8 @@ import {
 export const DEMO_USERS: readonly DemoUser[] = [
   { username: 'admin', realName: 'Administrator', role: 'admin', department: 'IT' },
   { username: 'planner', realName: 'Production planner', role: 'production_planner', department: 'PRD' },
-  { username: 'operator', realName: 'Line operator', role: 'operator', department: 'PRD' },
-  { username: 'leader', realName: 'Line leader', role: 'line_leader', department: 'PRD' },
+  { username: 'operator', realName: 'Line operator', role: 'operator', department: 'PRD', onLines: true },
+  { username: 'leader', realName: 'Line leader', role: 'line_leader', department: 'PRD', onLines: true },
   {
     username: 'supervisor',
     realName: 'Production supervisor',
@@ -79,6 +80,8 @@ export interface DemoUser {
   external?: boolean;
   /** Manages the department (when it has no manager yet): NCRs of the department are assigned to them. */
   manages?: boolean;
+  /** Works on every production line the plant has when the user is created (line row scopes). */
+  onLines?: boolean;
 }
 
 export interface DemoSeedResult {
@@ -150,6 +153,10 @@ export async function seedDemoSecurity(
       for (const code of [user.role, ...(user.moreRoles ?? [])])
         await insertUserRole(tx, t.userRole, tenantId, userId, roleIds.get(code)!, now);
       if (user.manages) await setDepartmentManagerIfNone(tx, t.department, tenantId, departmentId, userId);
+      const lines = userEntity?.fieldsByName.get('lines')?.many;
+      const lineTable = model.entities.get('production_line')?.table;
+      if (user.onLines && lines && lineTable)
+        await linkToEveryLine(tx, { ...lines, lineTable }, tenantId, userId);
       made.push(user.username);
     }
     return made;
