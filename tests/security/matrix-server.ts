@@ -126,7 +126,8 @@ export async function startMatrixServer(
     tokens.set('admin', await login('admin'));
     const firstLine = await firstId('production-lines');
     for (const role of roles) {
-      const demo = DEMO_USERS.find((user) => user.role === role);
+      // A demo user stands for the role only when the role is all it holds.
+      const demo = DEMO_USERS.find((user) => user.role === role && !user.moreRoles?.length);
       const username = demo?.username ?? (await createRoleUser(role));
       // Everyone works on the first line (the line the fixtures are on), so line scopes reach rows.
       const [user] = await query<{ id: number; version: number }>(

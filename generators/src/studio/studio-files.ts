@@ -30,6 +30,7 @@ const FOLDERS: Record<string, string> = {
   permission: 'permissions',
   role: 'roles',
   dashboard: 'dashboards',
+  rule: 'rules',
 };
 
 const FALLBACK_MODULE = 'organisation';

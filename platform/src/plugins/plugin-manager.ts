@@ -35,6 +35,7 @@ import { pluginMetadataRejected, pluginNotFound, pluginRejected, pluginStateConf
 import { SignatureRejectedError, verifyPackageSignature } from './plugin-signature';
 import { PluginStore, type PluginRecord } from './plugin-store';
 import { applyReversibly, SchemaStepError } from './schema-steps';
+import { ensureModelRoleRows } from '../security/role-registry-store';
 
 export interface PluginManagerOptions {
   /** The engine's database: registry rows and their audit records are written through it. */
@@ -456,6 +457,8 @@ export class PluginManager {
       reason = `${reason}; ${failed.join(', ')} failed to load`;
       notify = true;
     }
+    // The roles the new Model brings (a plugin's, a studio change set's) can be granted at once.
+    if (notify) await ensureModelRoleRows(this.options.database.executor(), model);
     if (notify) for (const listener of this.listeners) listener(reason);
     return model;
   }

@@ -69,6 +69,10 @@ export interface DemoUserRow {
   realName: string;
   departmentId: number;
   passwordHash: string;
+  /** Default EMPLOYEE. */
+  userType?: string;
+  /** The supplier of an external user. */
+  supplierId?: number | null;
 }
 
 /** Inserts an active employee account; returns its id. */
@@ -80,21 +84,37 @@ export async function insertDemoUser(
   now: string,
 ): Promise<number> {
   const inserted = await tx.execute(
-    `INSERT INTO ${table} (tenant_id, user_code, username, real_name, department_id, password_hash, user_type, status, locale, login_count, failed_login_count, ` +
-      "password_changed_at, created_at, created_by, updated_at, updated_by, version) VALUES (?, ?, ?, ?, ?, ?, 'EMPLOYEE', 'ACTIVE', 'en', 0, 0, ?, ?, 'system', ?, 'system', 1)",
+    `INSERT INTO ${table} (tenant_id, user_code, username, real_name, department_id, supplier_id, password_hash, user_type, status, locale, login_count, failed_login_count, ` +
+      "password_changed_at, created_at, created_by, updated_at, updated_by, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'ACTIVE', 'en', 0, 0, ?, ?, 'system', ?, 'system', 1)",
     [
       tenantId,
       user.userCode,
       user.username,
       user.realName,
       user.departmentId,
+      user.supplierId ?? null,
       user.passwordHash,
+      user.userType ?? 'EMPLOYEE',
       now,
       now,
       now,
     ],
   );
   return inserted.insertId;
+}
+
+/** The tenant's first supplier (lowest id), or null without suppliers. */
+export async function firstSupplierId(
+  tx: SqlExecutor,
+  table: string | undefined,
+  tenantId: string,
+): Promise<number | null> {
+  if (!table) return null;
+  const rows = await tx.query<{ id: number | string }>(
+    `SELECT MIN(id) AS id FROM ${table} WHERE tenant_id = ? AND deleted_at IS NULL`,
+    [tenantId],
+  );
+  return rows[0]?.id == null ? null : Number(rows[0].id);
 }
 
 export async function insertUserRole(
@@ -108,5 +128,33 @@ export async function insertUserRole(
   await tx.execute(
     `INSERT INTO ${table} (tenant_id, user_id, role_id, from_position, created_at, created_by, updated_at, updated_by, version) VALUES (?, ?, ?, 0, ?, 'system', ?, 'system', 1)`,
     [tenantId, userId, roleId, now, now],
+  );
+}
+
+/** Makes the user the department's manager unless it has one. */
+export async function setDepartmentManagerIfNone(
+  tx: SqlExecutor,
+  table: string,
+  tenantId: string,
+  departmentId: number,
+  userId: number,
+): Promise<void> {
+  await tx.execute(
+    `UPDATE ${table} SET manager_id = ? WHERE tenant_id = ? AND id = ? AND manager_id IS NULL`,
+    [userId, tenantId, departmentId],
+  );
+}
+
+/** Makes the user a member of every production line of the tenant (the `user.lines` link table). */
+export async function linkToEveryLine(
+  tx: SqlExecutor,
+  link: { through: string; sourceColumn: string; targetColumn: string; lineTable: string },
+  tenantId: string,
+  userId: number,
+): Promise<void> {
+  await tx.execute(
+    `INSERT INTO ${link.through} (tenant_id, ${link.sourceColumn}, ${link.targetColumn}) ` +
+      `SELECT tenant_id, ?, id FROM ${link.lineTable} WHERE tenant_id = ? AND deleted_at IS NULL`,
+    [userId, tenantId],
   );
 }

@@ -5,28 +5,84 @@ import { toSqlDateTime } from '../audit/audit-record';
 import { SequenceService } from '../data/sequences';
 import { hashPassword, passwordPolicyViolations } from './auth/password';
 import { ensureDemoDepartments } from './demo-departments';
-import { ensureRole, insertDemoUser, insertUserRole, userExists } from './demo-seed-store';
+import {
+  ensureRole,
+  firstSupplierId,
+  insertDemoUser,
+  insertUserRole,
+  linkToEveryLine,
+  setDepartmentManagerIfNone,
+  userExists,
+} from './demo-seed-store';
 
-/** Demo usernames, the role document each one holds and their department. */
-export const DEMO_USERS: readonly { username: string; realName: string; role: string; department: string }[] =
-  [
-    { username: 'admin', realName: 'Administrator', role: 'admin', department: 'IT' },
-    { username: 'planner', realName: 'Production planner', role: 'production_planner', department: 'PRD' },
-    { username: 'operator', realName: 'Line operator', role: 'operator', department: 'PRD' },
-    { username: 'leader', realName: 'Line leader', role: 'line_leader', department: 'PRD' },
-    {
-      username: 'supervisor',
-      realName: 'Production supervisor',
-      role: 'production_supervisor',
-      department: 'PRD',
-    },
-    { username: 'manager', realName: 'Production manager', role: 'production_manager', department: 'PRD' },
-    { username: 'inspector', realName: 'Quality inspector', role: 'quality_inspector', department: 'QC' },
-    { username: 'clerk', realName: 'Warehouse clerk', role: 'warehouse_clerk', department: 'LOG' },
-    { username: 'analyst', realName: 'Business analyst', role: 'business_analyst', department: 'ENG' },
-    { username: 'reviewer', realName: 'Metadata reviewer', role: 'metadata_reviewer', department: 'IT' },
-    { username: 'auditor', realName: 'Auditor', role: 'auditor', department: 'FIN' },
-  ];
+/**
+ * Demo usernames, the role documents each one holds and their department. Roles of a plugin (buyer,
+ * purchase approver, supplier order viewer, maintenance technician) get their registry row now and
+ * their permissions when the plugin is enabled. The supplier contact is an external user of the
+ * tenant's first supplier (when the plant has suppliers).
+ */
+export const DEMO_USERS: readonly DemoUser[] = [
+  { username: 'admin', realName: 'Administrator', role: 'admin', department: 'IT' },
+  { username: 'planner', realName: 'Production planner', role: 'production_planner', department: 'PRD' },
+  { username: 'operator', realName: 'Line operator', role: 'operator', department: 'PRD', onLines: true },
+  { username: 'leader', realName: 'Line leader', role: 'line_leader', department: 'PRD', onLines: true },
+  {
+    username: 'supervisor',
+    realName: 'Production supervisor',
+    role: 'production_supervisor',
+    department: 'PRD',
+  },
+  { username: 'manager', realName: 'Production manager', role: 'production_manager', department: 'PRD' },
+  { username: 'inspector', realName: 'Quality inspector', role: 'quality_inspector', department: 'QC' },
+  {
+    username: 'qmanager',
+    realName: 'Quality manager',
+    role: 'quality_manager',
+    department: 'QC',
+    manages: true,
+  },
+  { username: 'clerk', realName: 'Warehouse clerk', role: 'warehouse_clerk', department: 'LOG' },
+  { username: 'buyer', realName: 'Buyer', role: 'buyer', department: 'PUR' },
+  {
+    username: 'approver',
+    realName: 'Purchase approver',
+    role: 'purchase_approver',
+    department: 'PUR',
+    manages: true,
+  },
+  {
+    username: 'supplier',
+    realName: 'Supplier contact',
+    role: 'supplier_user',
+    moreRoles: ['supplier_order_viewer'],
+    department: 'PUR',
+    external: true,
+  },
+  {
+    username: 'technician',
+    realName: 'Maintenance technician',
+    role: 'maintenance_technician',
+    department: 'MNT',
+  },
+  { username: 'analyst', realName: 'Business analyst', role: 'business_analyst', department: 'ENG' },
+  { username: 'reviewer', realName: 'Metadata reviewer', role: 'metadata_reviewer', department: 'IT' },
+  { username: 'auditor', realName: 'Auditor', role: 'auditor', department: 'FIN' },
+];
+
+export interface DemoUser {
+  username: string;
+  realName: string;
+  /** The role that names the user's job. */
+  role: string;
+  moreRoles?: readonly string[];
+  department: string;
+  /** An external (supplier) account, linked to the tenant's first supplier. */
+  external?: boolean;
+  /** Manages the department (when it has no manager yet): NCRs of the department are assigned to them. */
+  manages?: boolean;
+  /** Works on every production line the plant has when the user is created (line row scopes). */
+  onLines?: boolean;
+}
 
 export interface DemoSeedResult {
   /** Usernames created now (existing ones are left alone). */
@@ -60,13 +116,17 @@ export async function seedDemoSecurity(
     user: table('user', 'sys_user'),
     role: table('role', 'sys_role'),
     userRole: table('user_role', 'sys_user_role'),
+    department: table('department', 'sys_dept'),
   };
   const created = await database.transaction(async (tx) => {
     const now = toSqlDateTime(new Date());
     const roleIds = new Map<string, number>();
     for (const role of model.roles.values())
       roleIds.set(role.role, await ensureRole(tx, t.role, tenantId, role.role, role.label.en, now));
+    for (const code of DEMO_USERS.flatMap((user) => [user.role, ...(user.moreRoles ?? [])]))
+      if (!roleIds.has(code)) roleIds.set(code, await ensureRole(tx, t.role, tenantId, code, code, now));
     const departments = await ensureDemoDepartments(tx, tenantId, model);
+    const supplierId = await firstSupplierId(tx, model.entities.get('supplier_master')?.table, tenantId);
     const userEntity = model.entities.get('user');
     const made: string[] = [];
     for (const user of DEMO_USERS) {
@@ -80,11 +140,23 @@ export async function seedDemoSecurity(
         tx,
         t.user,
         tenantId,
-        { userCode, username: user.username, realName: user.realName, departmentId, passwordHash },
+        {
+          userCode,
+          username: user.username,
+          realName: user.realName,
+          departmentId,
+          passwordHash,
+          ...(user.external ? { userType: 'EXTERNAL', supplierId } : {}),
+        },
         now,
       );
-      const roleId = roleIds.get(user.role);
-      if (roleId !== undefined) await insertUserRole(tx, t.userRole, tenantId, userId, roleId, now);
+      for (const code of [user.role, ...(user.moreRoles ?? [])])
+        await insertUserRole(tx, t.userRole, tenantId, userId, roleIds.get(code)!, now);
+      if (user.manages) await setDepartmentManagerIfNone(tx, t.department, tenantId, departmentId, userId);
+      const lines = userEntity?.fieldsByName.get('lines')?.many;
+      const lineTable = model.entities.get('production_line')?.table;
+      if (user.onLines && lines && lineTable)
+        await linkToEveryLine(tx, { ...lines, lineTable }, tenantId, userId);
       made.push(user.username);
     }
     return made;

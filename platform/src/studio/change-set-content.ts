@@ -11,6 +11,7 @@ export const STUDIO_KINDS = [
   'permission',
   'role',
   'dashboard',
+  'rule',
 ];
 
 /** A problem of a change set, on the element it concerns. */

@@ -90,6 +90,23 @@ describe('demo plant seed', () => {
     });
   });
 
+  it('gives the demo users what their jobs need: the supplier contact its supplier, the operator the lines, QC a manager', async () => {
+    const one = async (path: string, query: string) => {
+      const response = await server.app.inject({ method: 'GET', url: `/api/${path}?${query}` });
+      expect(response.statusCode).toBe(200);
+      const [row] = response.json<{ data: { items: Record<string, unknown>[] } }>().data.items;
+      return row!;
+    };
+    const supplier = await one('users', 'filter[username][eq]=supplier');
+    expect(supplier).toMatchObject({ userType: 'EXTERNAL', supplierId: expect.any(Number) });
+    const { id } = await one('users', 'filter[username][eq]=operator');
+    const operator = await server.app.inject({ method: 'GET', url: `/api/users/${String(id)}?expand=lines` });
+    const { lines } = operator.json<{ data: { lines: unknown[] } }>().data;
+    expect(lines).toHaveLength(await total('production-lines'));
+    const qmanager = await one('users', 'filter[username][eq]=qmanager');
+    expect((await one('departments', 'filter[deptCode][eq]=QC')).managerId).toBe(qmanager.id);
+  });
+
   it('covers every work order status', async () => {
     const meta = await server.app.inject({ method: 'GET', url: '/api/meta/entities/work_order' });
     const status = meta

@@ -2,6 +2,7 @@ import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common'
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TooManyAttemptsError } from '../../security/auth/auth-errors';
 import { mapError } from './error-mapping';
+import { localizeEnvelope, preferredLocale } from './error-locale';
 
 /**
  * Every exception thrown in a Nest handler becomes an error envelope. Errors the caller caused are
@@ -19,11 +20,18 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
 /** Shared with Fastify's error handler, which sees failures before Nest does (body parsing, routing). */
 export function sendError(exception: unknown, request: FastifyRequest, reply: FastifyReply): void {
-  const { status, body, unexpected } = mapError(exception, request.id);
+  const mapped = mapError(exception, request.id);
+  const { status, unexpected } = mapped;
+  const locale = preferredLocale(request.headers['accept-language']);
+  const body = localizeEnvelope(mapped.body, locale);
   if (unexpected) request.log.error({ err: exception }, 'request failed');
-  else request.log.info({ code: body.code, status }, body.message);
+  else request.log.info({ code: mapped.body.code, status }, mapped.body.message);
   if (reply.sent) return;
   if (exception instanceof TooManyAttemptsError)
     reply.header('retry-after', String(exception.retryAfterSeconds));
-  void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
+  void reply
+    .status(status)
+    .header('content-type', 'application/json; charset=utf-8')
+    .header('content-language', locale === 'zh' ? 'zh-CN' : 'en')
+    .send(body);
 }
