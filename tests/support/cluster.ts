@@ -56,6 +56,10 @@ export interface Cluster {
   env: Record<string, string>;
   /** Stops the worker (SIGTERM): nothing writes in the background any more. */
   stopWorker(): Promise<void>;
+  /** SIGKILL of the worker, in the middle of whatever it was delivering. */
+  crashWorker(): Promise<void>;
+  /** Starts a worker again after `stopWorker` or `crashWorker`. */
+  startWorker(): Promise<void>;
   /** The access token of a demo user (through HAProxy). */
   login(username: string): Promise<string>;
   /** HAProxy's view of each API instance: `UP`, `DOWN`, `MAINT`… */
@@ -233,7 +237,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       Array.from({ length: options.instances - 1 }, (_, i) => spawnMes(`api${i + 2}`, 'serve')),
     );
     processes.push(...rest);
-    const worker = options.worker ? await spawnMes('worker', 'worker') : null;
+    let worker = options.worker ? await spawnMes('worker', 'worker') : null;
     if (worker) processes.push(worker);
     const instances = processes.filter((p) => p.name.startsWith('api'));
     // Slot name → port; a surge restart moves an instance into the free slot.
@@ -293,7 +297,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       await waitForBackend([old.name], 'UP');
     };
 
-    return {
+    const cluster: Cluster = {
       url,
       databaseUrl,
       redisPrefix,
@@ -303,6 +307,16 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       env: commonEnv,
       stopWorker: async () => {
         if (worker) await stopProcess(worker, 'SIGTERM');
+      },
+      crashWorker: async () => {
+        if (worker) await stopProcess(worker, 'SIGKILL');
+      },
+      startWorker: async () => {
+        const fresh = await spawnMes('worker', 'worker');
+        if (worker) processes.splice(processes.indexOf(worker), 1);
+        processes.push(fresh);
+        worker = fresh;
+        cluster.worker = fresh;
       },
       login: async (username) => {
         const response = await fetch(`${url}/api/auth/login`, {
@@ -335,6 +349,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       },
       stop,
     };
+    return cluster;
   } catch (error) {
     await stop();
     throw error;

@@ -1,9 +1,9 @@
 /**
- * Two API instances (MES_ROLE=api) and a `mes worker` behind HAProxy on MariaDB and Redis, all real
- * processes from the build: plugin packages travel through the database, counters through Redis,
- * the worker runs subscribers and jobs, a rolling restart under load loses no request, and a
- * `kill -9` under write load loses no acknowledged write, keeps the audit chain and delivers each
- * event once. One cluster serves every check.
+ * Three API instances (MES_ROLE=api) and a `mes worker` behind HAProxy on MariaDB and Redis, all
+ * real processes from the build: plugin packages travel through the database, counters through
+ * Redis, the worker runs subscribers and jobs, a rolling restart under load loses no request, and a
+ * `kill -9` of an instance and of the worker under write load loses no acknowledged write, keeps the
+ * audit chain and delivers every event. One cluster serves every check.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -54,7 +54,7 @@ describe('a cluster behind HAProxy', () => {
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     const address = receiver.address();
     receiverUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/hook`;
-    cluster = await startCluster({ name: 'cluster', instances: 2, worker: true });
+    cluster = await startCluster({ name: 'cluster', instances: 3, worker: true });
     admin = await cluster.login('admin');
     planner = await cluster.login('planner');
     const [row] = (await cluster.sql.query(
@@ -133,7 +133,7 @@ describe('a cluster behind HAProxy', () => {
     let answered = 0;
     let limited = 0;
     for (let attempt = 0; attempt < 30; attempt++) {
-      const instance = cluster.instances[attempt % 2];
+      const instance = cluster.instances[attempt % cluster.instances.length];
       const response = await fetch(`${instance.url}/api/auth/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -166,10 +166,10 @@ describe('a cluster behind HAProxy', () => {
       samples: {},
     });
     expect(load.acknowledged.length).toBeGreaterThan(0);
-    expect(await cluster.backendStatus()).toEqual({ api1: 'UP', api2: 'UP' });
+    expect(await cluster.backendStatus()).toEqual({ api1: 'UP', api2: 'UP', api3: 'UP' });
   }, 120_000);
 
-  it('keeps every acknowledged write, the audit chain and once-only delivery through a kill -9', async () => {
+  it('keeps every acknowledged write, the audit chain and every event through a kill -9 of an instance and of the worker', async () => {
     const subscribed = await call(admin, 'POST', '/api/admin/webhooks', {
       eventType: 'work_order.created',
       url: receiverUrl,
@@ -177,8 +177,9 @@ describe('a cluster behind HAProxy', () => {
     expect(subscribed.status).toBe(201);
     const crash = (async () => {
       await new Promise((r) => setTimeout(r, 500));
-      await cluster.crash(0);
-      // Writes go on through the surviving instance for a moment.
+      // The worker dies in the middle of delivering the webhooks; an instance in the middle of writes.
+      await Promise.all([cluster.crashWorker(), cluster.crash(0)]);
+      // Writes go on through the surviving instances for a moment, with no worker running.
       await new Promise((r) => setTimeout(r, 1000));
     })();
     const load = await runLoad(4, () => call(planner, 'POST', '/api/work-orders', workOrderBody), crash);
@@ -194,16 +195,21 @@ describe('a cluster behind HAProxy', () => {
       [...load.acknowledged].sort((a, b) => a - b),
     );
 
-    // Every created work order's event reaches the webhook exactly once.
+    // A new worker picks up where the killed one stopped: every created work order's event reaches the webhook.
+    await cluster.startWorker();
     const [events] = (await cluster.sql.query(
       "SELECT event_id AS id FROM evt_outbox WHERE event_type = 'work_order.created' AND entity_id IN (?)",
       [load.acknowledged.map(String)],
     )) as unknown as [{ id: string }[]];
     expect(events.length).toBe(load.acknowledged.length);
     await waitFor('every event delivered', async () => events.every((e) => received.includes(e.id)), 30_000);
+    // Webhooks are delivered at least once (the X-Mes-Event-Id header lets a receiver drop a repeat):
+    // only deliveries in flight when the worker died may come twice, never the whole stream again.
     const counts = new Map<string, number>();
     for (const id of received) counts.set(id, (counts.get(id) ?? 0) + 1);
-    expect([...counts.values()].filter((n) => n > 1)).toEqual([]);
+    const repeated = [...counts.values()].filter((n) => n > 1);
+    expect(repeated.every((n) => n === 2)).toBe(true);
+    expect(repeated.length).toBeLessThanOrEqual(Math.max(5, Math.ceil(events.length * 0.05)));
 
     const verified = await run(process.execPath, [join(ROOT, 'bin/mes.js'), 'audit', 'verify', '--json'], {
       cwd: ROOT,
