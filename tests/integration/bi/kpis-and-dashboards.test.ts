@@ -210,6 +210,17 @@ describe.each<Dialect>(['sqlite', 'mysql'])('KPIs and dashboards on %s', (dialec
     expect((await mes.call('operator', 'GET', '/api/bi/dashboards/quality')).statusCode).toBe(403);
   });
 
+  it('offers in the menu only the dashboards shared with the caller', async () => {
+    const menuRoutes = async (user: string) =>
+      ((await get('/api/auth/me', user)) as { menu: { items: { route?: string }[] }[] }).menu
+        .flatMap((menu) => menu.items.map((item) => item.route))
+        .filter((route) => route?.startsWith('/dashboards/'))
+        .sort();
+    expect(await menuRoutes('supervisor')).toEqual(['/dashboards/shift_floor']);
+    expect(await menuRoutes('manager')).toContain('/dashboards/plant_overview');
+    expect(await menuRoutes('operator')).toEqual(['/dashboards/production']);
+  });
+
   it('names the home dashboard of each role and the entities every dashboard reads', async () => {
     const home = async (user: string) =>
       ((await get('/api/bi/dashboards', user)) as { name: string; home: boolean }[])

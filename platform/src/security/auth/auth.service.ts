@@ -203,6 +203,7 @@ function visibleMenus(principal: Principal, model: Model, added: TenantMenuRow[]
       const children = item.children ? visible(item.children) : undefined;
       const required = item.permission ?? (item.entity ? `${item.entity}:read` : undefined);
       if (required && !hasPermission(granted, required)) return [];
+      if (!dashboardShared(item.route, principal, model)) return [];
       if (item.children && children?.length === 0 && !item.entity && !item.route) return [];
       return [{ ...item, ...(children ? { children } : {}) }];
     });
@@ -210,6 +211,13 @@ function visibleMenus(principal: Principal, model: Model, added: TenantMenuRow[]
     .sort((a, b) => (a.order ?? 0) - (b.order ?? 0))
     .map((menu) => ({ menu: menu.menu, label: menu.label, icon: menu.icon, items: visible(menu.items) }))
     .filter((menu) => menu.items.length > 0);
+}
+
+/** A menu entry opening a dashboard shows only to the roles the dashboard is shared with. */
+function dashboardShared(route: string | undefined, principal: Principal, model: Model): boolean {
+  const name = route && /^\/dashboards\/([A-Za-z0-9_]+)$/.exec(route)?.[1];
+  const dashboard = name ? model.dashboards.get(name) : undefined;
+  return dashboard?.roles === undefined || dashboard.roles.some((role) => principal.roles.includes(role));
 }
 
 /**
