@@ -229,9 +229,9 @@ test('the analyst designs Engineering Problem, a reviewer publishes it, an opera
   await page.locator('button', { hasText: 'New' }).click();
   await page.waitForSelector('input[name="title"]');
   // The description is read-only while the severity is CRITICAL.
-  await page.selectOption('select[name="severity"]', 'CRITICAL');
+  await choose(page.locator('#engineering_problem__severity'), /critical/i);
   await page.locator('textarea[name="description"]:disabled').waitFor();
-  await page.selectOption('select[name="severity"]', 'HIGH');
+  await choose(page.locator('#engineering_problem__severity'), /high/i);
   await page.locator('textarea[name="description"]:enabled').waitFor();
   await page.fill('input[name="title"]', 'Housing cracks at the boss');
   await page.click('[data-action="save"]');
