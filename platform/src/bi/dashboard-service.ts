@@ -8,7 +8,7 @@ import type { CompiledEntity, Model } from '../../../metadata/src/model';
 import type { DashboardDef, DashboardGroupBy, DashboardWidget } from '../../../metadata/src/types';
 import { ApiError, ForbiddenError, NotFoundError } from '../crud/errors';
 import type { EntityOperations, EntityRecord, RequestContext } from '../crud/types';
-import { holds } from '../security/authorization/access';
+import { dashboardSharedWith, holds } from '../security/authorization/access';
 import type { SecureContext } from '../security/principal';
 import type { AggregateEngine } from './aggregate-engine';
 import { DEFAULT_AGGREGATE_LIMIT } from './aggregate-query';
@@ -206,7 +206,7 @@ function displayRow(
 function visible(dashboard: DashboardDef, ctx: RequestContext): boolean {
   const principal = (ctx as Partial<SecureContext>).principal;
   if (!principal || !holds(principal, ctx.model, 'bi:dashboard')) return false;
-  return dashboard.roles === undefined || dashboard.roles.some((role) => principal.roles.includes(role));
+  return dashboardSharedWith(dashboard, principal);
 }
 
 function summary(dashboard: DashboardDef, ctx: RequestContext): DashboardSummary {

@@ -15,6 +15,7 @@ import { tenantMenuRows, type TenantMenuRow } from './menu-store';
 import { SqlLoginThrottleStore } from './login-throttle-store';
 import { PasswordService } from './password-service';
 import { findAccount, loadPrincipal } from './principal-store';
+import { dashboardSharedWith } from '../authorization/access';
 import { RefreshTokenStore } from './refresh-token-store';
 
 export type { ClientMeta } from './credentials';
@@ -217,7 +218,7 @@ function visibleMenus(principal: Principal, model: Model, added: TenantMenuRow[]
 function dashboardShared(route: string | undefined, principal: Principal, model: Model): boolean {
   const name = route && /^\/dashboards\/([A-Za-z0-9_]+)$/.exec(route)?.[1];
   const dashboard = name ? model.dashboards.get(name) : undefined;
-  return dashboard?.roles === undefined || dashboard.roles.some((role) => principal.roles.includes(role));
+  return dashboard === undefined || dashboardSharedWith(dashboard, principal);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { CompiledEntity, CompiledField, Model } from '../../../../metadata/src/model';
+import type { DashboardDef } from '../../../../metadata/src/types';
 import { entityAccess, hasPermission, type EntityAccess } from '../../../../metadata/src/model/permissions';
 import { ForbiddenError, NotFoundError } from '../../crud/errors';
 import { AuthenticationError } from '../auth/auth-errors';
@@ -133,4 +134,9 @@ export function canWriteField(
 /** Sensitive values are shown in clear only to holders of `<entity>:unmask`. */
 export function mayUnmask(principal: Principal, model: Model, entity: string): boolean {
   return holds(principal, model, `${entity}:unmask`);
+}
+
+/** Whether a dashboard is shared with one of the principal's roles (one that names none is shared with all). */
+export function dashboardSharedWith(dashboard: Pick<DashboardDef, 'roles'>, principal: Principal): boolean {
+  return dashboard.roles === undefined || dashboard.roles.some((role) => principal.roles.includes(role));
 }
