@@ -6,6 +6,9 @@ interface Waiting {
   reject: (error: unknown) => void;
 }
 
+/** Events handled in one consumer transaction at most. */
+export const MAX_EVENTS_PER_BATCH = 200;
+
 /**
  * Gathers events that arrive while a batch is being handled (a worker's concurrent jobs) into the
  * next batch, so consumers commit once per batch instead of once per event; each caller still
@@ -17,7 +20,7 @@ export class MicroBatcher {
 
   constructor(
     private readonly handle: (events: EventEnvelope[]) => Promise<Map<string, unknown>>,
-    private readonly maxBatch = 200,
+    private readonly maxBatch = MAX_EVENTS_PER_BATCH,
   ) {}
 
   submit(event: EventEnvelope): Promise<void> {
