@@ -280,7 +280,11 @@ test('inspector: records an inspection, picking the inspector from a lookup with
   await pick(page, '#inspection__refType', 'Lot', 'Lot');
   await page.fill('#inspection__refId', lot.lotNo);
   await pick(page, '#inspection__inspectorId', 'inspect', 'Quality inspector');
-  // The date and time go through the Element Plus picker, typed as a person would.
+  // The date and time go through the Element Plus picker, typed as a person would; its open
+  // calendar is a dialog with a name.
+  await page.click('#inspection__inspectionDate');
+  await page.locator('.el-picker-panel:visible').waitFor();
+  await expectAccessible(page);
   await page.fill('#inspection__inspectionDate', '2026-12-01 09:30');
   await page.press('#inspection__inspectionDate', 'Enter');
   await page
