@@ -505,7 +505,7 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])(
       });
     });
 
-    it('15 an inspector sees the inspections of their department, not the whole tenant', async () => {
+    it('15 an inspector sees the inspections, NCRs and holds of their department, not the whole tenant', async () => {
       const elsewhere = await create('qmanager', '/api/inspections', {
         inspectionType: 'IPQC',
         refType: 'GRN',
@@ -532,6 +532,23 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])(
       expect((await call('qmanager', 'GET', `/api/inspections/${String(elsewhere.id)}`)).statusCode).toBe(
         200,
       );
+      // NCRs likewise: one owned by production is not the QC inspector's; the IQC one (assigned to
+      // the QC manager) and the unassigned ones are.
+      const production = await create('qmanager', '/api/ncrs', {
+        title: 'Wave solder skips on line 1',
+        source: 'IPQC',
+        severity: 'MEDIUM',
+        category: 'PROCESS',
+        description: 'Skipped joints on J4',
+        assigneeId: ids.operator,
+      });
+      expect((await call('inspector', 'GET', `/api/ncrs/${String(production.id)}`)).statusCode).toBe(404);
+      expect((await call('qmanager', 'GET', `/api/ncrs/${String(production.id)}`)).statusCode).toBe(200);
+      const ncrs = (await items('inspector', '/api/ncrs?pageSize=100')).map((row) => row.id);
+      expect(ncrs).toContain(plant.ncr!.id);
+      expect(ncrs).not.toContain(production.id);
+      const holds = await items('inspector', '/api/quality-holds?pageSize=100');
+      expect(holds.map((hold) => hold.ncrId)).toContain(plant.ncr!.id);
     });
 
     it('14 low-code: the analyst designs Engineering Problem in the studio, a reviewer publishes it, CRITICAL ⇒ URGENT and escalation after 2 h', async () => {
