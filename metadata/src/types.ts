@@ -657,6 +657,8 @@ export interface RuleAlertDef {
   assignee?: string;
   /** An expression whose value is the measured value shown on the alert. */
   value?: Expression;
+  /** A field path of the record: one open alert per its value (the station), not per record. */
+  per?: string;
 }
 
 /** One effect of a rule; exactly one key. `set` and `refuse` may run inside the write. */

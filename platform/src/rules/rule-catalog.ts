@@ -53,6 +53,7 @@ function pathsOf(def: RuleDef): string[][] {
   for (const action of def.actions) {
     if ('notify' in action) for (const user of action.notify.users ?? []) add(user.split('.'));
     if ('alert' in action && action.alert.assignee) add(action.alert.assignee.split('.'));
+    if ('alert' in action && action.alert.per) add(action.alert.per.split('.'));
     const text = 'notify' in action ? action.notify : 'alert' in action ? action.alert : null;
     if (text)
       for (const template of Object.values({ ...text.title, ...('body' in text ? text.body : {}) }))

@@ -701,10 +701,11 @@ export class RuleRunner {
           title: fillTemplate(alert.title, record),
           severity: alert.severity,
           type: alert.type,
-          assignee: alert.assignee ? userIdAt(record, alert.assignee) : null,
+          assignee: alert.assignee ? idAt(record, alert.assignee) : null,
           value: alert.value
             ? resolveValues({ v: `=${alert.value}` }, { record, actorId: null, now }).v
             : null,
+          per: alert.per ? { path: alert.per, value: idAt(record, alert.per) } : null,
         },
       };
     }
@@ -713,7 +714,7 @@ export class RuleRunner {
         action: 'notify',
         detail: {
           users: (action.notify.users ?? [])
-            .map((path) => userIdAt(record, path))
+            .map((path) => idAt(record, path))
             .filter((id): id is string => id !== null),
           roles: action.notify.roles ?? [],
           title: fillTemplate(action.notify.title, record),
@@ -728,14 +729,18 @@ export class RuleRunner {
 
   /**
    * Raises an `alert_event` through the record-change path, or counts one more occurrence of the
-   * open alert with the same deduplication key (rule, record) instead of raising a second one.
+   * open alert with the same deduplication key (rule and record, or rule and the `per` field's value)
+   * instead of raising a second one.
    */
   private async raiseAlert(
     tx: SqlExecutor,
     ctx: RequestContext,
     d: Record<string, unknown>,
   ): Promise<Record<string, unknown>> {
-    const dedup = `rule:${String(d.rule)}:${String(d.entity)}:${String(d.recordId ?? '-')}`;
+    const per = d.per as { path: string; value: string | null } | null;
+    const dedup = per
+      ? `rule:${String(d.rule)}:${String(d.entity)}.${per.path}:${per.value ?? '-'}`
+      : `rule:${String(d.rule)}:${String(d.entity)}:${String(d.recordId ?? '-')}`;
     const alertEntity = ctx.model.entities.get('alert_event');
     if (!alertEntity) throw new Error('alert_event is not in the Model');
     const query = this.deps.records.parseListQuery(
@@ -799,8 +804,8 @@ function toApiName(entity: CompiledEntity, name: string): string {
   return Object.keys(toApi(entity, { [name]: null }))[0]!;
 }
 
-/** The user id a field path of the record holds (`assignee`, `department.manager`). */
-function userIdAt(record: RuleRecord, path: string): string | null {
+/** The id a field path of the record holds (`assignee`, `department.manager`, `workstation`). */
+function idAt(record: RuleRecord, path: string): string | null {
   let current: unknown = record;
   for (const segment of path.split('.')) {
     if (current === null || typeof current !== 'object') return null;

@@ -127,6 +127,8 @@ function checkAction(
       requireFieldPath(ctx, document, at('alert', 'assignee'), entity, action.alert.assignee, 'rule-field');
     if (action.alert.value)
       checkExpression(ctx, document, at('alert', 'value'), action.alert.value, entity, 0, measures);
+    if (action.alert.per)
+      requireFieldPath(ctx, document, at('alert', 'per'), entity, action.alert.per, 'rule-field');
   }
   if ('notify' in action)
     for (const [position, role] of (action.notify.roles ?? []).entries())
