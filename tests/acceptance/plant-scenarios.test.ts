@@ -5,6 +5,7 @@
  */
 import { EngineDatabase } from '../../platform/src/data/database';
 import { expectIntactAuditChain } from '../support/sealed-audit';
+import { waitFor, waitForValue } from '../support/wait-for';
 import {
   PASSWORD,
   startMesServer,
@@ -723,6 +724,148 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('DOMAIN.md §15 scenarios (%
     expect(keysOf(reverse.lots)).toEqual([plant.lot!.lotNo]);
     expect(keysOf(reverse.workOrders)).toEqual([plant.order!.woNo]);
   });
+
+  it('15 BI: HQ reads the dashboards and changes nothing; a finished test reaches the production and quality dashboards; a defect rate over 5 % raises a critical alert that quality acknowledges and resolves; the monthly ABC report', async () => {
+    const dashboards = (await mes.get('hq', '/api/bi/dashboards')) as unknown as Row[];
+    expect(dashboards.map((dashboard) => dashboard.name)).toEqual(
+      expect.arrayContaining(['production', 'quality', 'plant_overview', 'inventory']),
+    );
+    const today = new Date().toISOString().slice(0, 10);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    /** A KPI measure as the HQ user reads it on a dashboard today. */
+    const onDashboard = async (dashboard: string, kpi: string, measure: string) => {
+      const data = await mes.get('hq', `/api/bi/dashboards/${dashboard}?from=${today}&to=${tomorrow}`);
+      const widget = (data.widgets as Row[]).find((w) => (w.kpi as Row | undefined)?.name === kpi);
+      return Number(((widget!.kpi as Row).measures as Row)[measure] ?? 0);
+    };
+    const testedBefore = await onDashboard('production', 'first_pass_yield', 'tested');
+    const finalBefore = await onDashboard('quality', 'final_yield', 'tested_units');
+
+    const station = await mes.create('admin', '/api/workstations', {
+      stationCode: 'L1-FCT',
+      stationName: 'Functional test',
+      lineId: plant.line!.id,
+    });
+    const defect = (await items('operator', '/api/qms-codes?filter[code][eq]=TEST-01'))[0]!;
+    const units = await items(
+      'operator',
+      `/api/serial-numbers?filter[lotId][eq]=${String(plant.lot!.id)}&sort=sn&pageSize=100&page=5`,
+    );
+    const at = { currentOpCode: 'FCT', currentStationId: station.id };
+    const test = async (serial: Row, result: 'PASS' | 'FAIL') => {
+      await act('operator', 'serial-numbers', serial.id, 'start', { fields: at });
+      return mes.create('operator', '/api/test-records', {
+        serialNumberId: serial.id,
+        workstationId: station.id,
+        opCode: 'FCT',
+        testType: 'FINAL',
+        result,
+        ...(result === 'FAIL' ? { defectCodeId: defect.id } : {}),
+        testedAt: new Date().toISOString(),
+      });
+    };
+    // The first finished test shows on the production dashboard within 2 min, on quality within 3.
+    await test(units[0]!, 'PASS');
+    await waitFor(
+      'the test on the production dashboard',
+      async () => (await onDashboard('production', 'first_pass_yield', 'tested')) === testedBefore + 1,
+      120_000,
+    );
+    await waitFor(
+      'the test on the quality dashboard',
+      async () => (await onDashboard('quality', 'final_yield', 'tested_units')) === finalBefore + 1,
+      180_000,
+    );
+    // 19 passes and one failure: 5 % is not over the threshold; the second failure is.
+    for (const serial of units.slice(1, 19)) await test(serial, 'PASS');
+    const criticalAlerts = () =>
+      items(
+        'hq',
+        `/api/alert-events?filter[dedupKey][eq]=rule:test_defect_rate_alert:test_record.workstation:${String(station.id)}`,
+      );
+    await test(units[19]!, 'FAIL');
+    await mes.drained();
+    expect(await criticalAlerts()).toEqual([]);
+    await test(units[20]!, 'FAIL');
+    const [alert] = await waitForValue('the defect rate alert', async () => {
+      const raised = await criticalAlerts();
+      return raised.length > 0 ? raised : undefined;
+    });
+    expect(alert).toMatchObject({ severity: 'CRITICAL', alertType: 'QUALITY', status: 'ACTIVE' });
+    expect(alert!.title).toContain('L1-FCT');
+    expect(Number(alert!.currentValue)).toBeCloseTo(2 / 21, 4);
+    // One open alert per station: a third failure counts as an occurrence of it.
+    await test(units[21]!, 'FAIL');
+    await waitFor(
+      'the second occurrence',
+      async () => (await mes.get('hq', `/api/alert-events/${String(alert!.id)}`)).occurrenceCount === 2,
+    );
+    expect(await criticalAlerts()).toHaveLength(1);
+    // HQ reads but changes nothing; quality acknowledges, then resolves.
+    const hqAck = await mes.call(
+      'hq',
+      'POST',
+      `/api/alert-events/${String(alert!.id)}/actions/acknowledge`,
+      {},
+    );
+    expect(hqAck.statusCode).toBe(403);
+    expect((await mes.call('hq', 'POST', '/api/test-records', {})).statusCode).toBe(403);
+    const acknowledged = await act('qmanager', 'alert-events', alert!.id, 'acknowledge');
+    expect(acknowledged).toMatchObject({ status: 'ACKNOWLEDGED', acknowledgedById: mes.userIds.qmanager });
+    const resolved = await act('qmanager', 'alert-events', alert!.id, 'resolve', {
+      fields: { resolution: 'Fixture pins replaced; retest passed' },
+    });
+    expect(resolved).toMatchObject({ status: 'RESOLVED', resolvedById: mes.userIds.qmanager });
+    expect((await eventsOf('alert_event', alert!.id)).map((event) => event.type)).toEqual(
+      expect.arrayContaining(['alert.acknowledged', 'alert.resolved']),
+    );
+
+    // The monthly ABC report for November: consumption value 800, 150 and 50 ⇒ A (to 80 %), B (to 95 %), C.
+    const abc: Row[] = [];
+    for (const [name, cost, used] of [
+      ['Capacitor', 10, 80],
+      ['Resistor', 5, 30],
+      ['Screw', 1, 50],
+    ] as const) {
+      const item = await mes.create('admin', '/api/items', {
+        itemName: name,
+        itemType: 'RAW',
+        uomId: plant.uom!.id,
+        unitCost: cost,
+      });
+      const movement = { itemId: item.id, referenceType: 'MANUAL' };
+      await mes.create('clerk', '/api/stock-transactions', {
+        ...movement,
+        transactionType: 'IN',
+        toLocationId: plant.store!.id,
+        quantity: used,
+        occurredAt: '2026-11-03T08:00:00Z',
+      });
+      await mes.create('clerk', '/api/stock-transactions', {
+        ...movement,
+        transactionType: 'CONSUME',
+        fromLocationId: plant.store!.id,
+        quantity: used,
+        occurredAt: '2026-11-20T08:00:00Z',
+      });
+      abc.push(item);
+    }
+    expect(
+      (await mes.call('hq', 'POST', '/api/inventory/abc-analysis', { from: '2026-11-01', to: '2026-12-01' }))
+        .statusCode,
+    ).toBe(403);
+    const report = (
+      await mes.call('admin', 'POST', '/api/inventory/abc-analysis', { from: '2026-11-01', to: '2026-12-01' })
+    ).json().data as { items: Row[]; totalValue: number };
+    expect(report.totalValue).toBe(1000);
+    expect(report.items.map((row) => [row.itemId, row.cumulativeShare, row.abcClass])).toEqual([
+      [abc[0]!.id, 80, 'A'],
+      [abc[1]!.id, 95, 'B'],
+      [abc[2]!.id, 100, 'C'],
+    ]);
+    const classOf = async (item: Row) => (await mes.get('hq', `/api/items/${String(item.id)}`)).abcClass;
+    expect([await classOf(abc[0]!), await classOf(abc[1]!), await classOf(abc[2]!)]).toEqual(['A', 'B', 'C']);
+  }, 300_000);
 
   it('15 administration: a role taken from a user can be granted again', async () => {
     const userUrl = `/api/users/${mes.userIds.clerk}?expand=roles`;

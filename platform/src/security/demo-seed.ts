@@ -67,6 +67,7 @@ export const DEMO_USERS: readonly DemoUser[] = [
   { username: 'analyst', realName: 'Business analyst', role: 'business_analyst', department: 'ENG' },
   { username: 'reviewer', realName: 'Metadata reviewer', role: 'metadata_reviewer', department: 'IT' },
   { username: 'auditor', realName: 'Auditor', role: 'auditor', department: 'FIN' },
+  { username: 'hq', realName: 'Headquarters viewer', role: 'hq_viewer', department: 'MGT' },
 ];
 
 export interface DemoUser {

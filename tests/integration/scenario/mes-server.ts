@@ -23,10 +23,10 @@ import { seedDemoSecurity } from '../../../platform/src/security/demo-seed';
 import { waitFor } from '../../support/wait-for';
 
 export type ScenarioDialect = 'sqlite' | 'mysql';
-export type Who = 'admin' | 'planner' | 'inspector' | 'clerk' | 'operator' | 'leader';
+export type Who = 'admin' | 'planner' | 'inspector' | 'qmanager' | 'clerk' | 'operator' | 'leader' | 'hq';
 
 export const PASSWORD = 'Demo-Passw0rd!';
-const USERS: Who[] = ['admin', 'planner', 'inspector', 'clerk', 'operator', 'leader'];
+const USERS: Who[] = ['admin', 'planner', 'inspector', 'qmanager', 'clerk', 'operator', 'leader', 'hq'];
 const RECEIVER_HOST = '127.0.0.1';
 const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
 
