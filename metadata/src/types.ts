@@ -104,6 +104,8 @@ export interface EnumValue {
   value: string;
   label: I18nText;
   color?: string;
+  /** Records with this value are held by quality (stock QUARANTINE): not used until released. */
+  held?: boolean;
 }
 export interface EnumField extends FieldCommon {
   type: 'enum';

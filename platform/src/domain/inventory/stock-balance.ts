@@ -6,6 +6,7 @@ import type { SqlExecutor } from '../../data/database';
 import { RowStore } from '../../data/row-store';
 import { liveBalance, moveBalance, type BalanceKey } from './stock-balance-store';
 import { inspectedOnReceipt, receiptPassedIqc } from './stock-store';
+import { stockStatuses } from './stock-status';
 import { booleanSetting, SETTINGS } from './tenant-settings';
 
 /** One balance change at one location: deltas of available and reserved stock (on hand = their sum). */
@@ -129,11 +130,11 @@ export async function applyStockMovement(
 }
 
 /**
- * Movements that take stock for use or send it on: quarantined or rejected stock never leaves its
- * place that way — quality releases it first (an IQC pass, an NCR's disposition).
+ * Movements that take stock for use or send it on: held stock (the stock statuses marked `held`:
+ * quarantined, rejected) never leaves its place that way — quality releases it first (an IQC pass,
+ * an NCR's disposition).
  */
 const USES_RELEASED_STOCK = new Set(['ISSUE', 'CONSUME', 'OUT', 'TRANSFER', 'RESERVE']);
-const BLOCKED_STATUSES = ['QUARANTINE', 'REJECTED'];
 
 /**
  * The movements an NCR's disposition makes itself (scrap, return to supplier) take the stock it
@@ -145,9 +146,10 @@ function qualityDisposition(ctx: RequestContext, movement: EntityRecord): boolea
 
 /**
  * The status of stock arriving where the item has none yet: a receipt against a GRN of an item
- * inspected on receipt waits in QUARANTINE for its IQC (AVAILABLE once the GRN's IQC passed); a
- * transfer brings released stock (nothing else may move); other receipts are AVAILABLE, except the
- * finished goods of a work order, which keep the metadata's default until quality releases them.
+ * inspected on receipt waits in the status's held default (QUARANTINE) for its IQC (released,
+ * AVAILABLE, once the GRN's IQC passed); a transfer brings released stock (nothing else may move);
+ * other receipts are released, except the finished goods of a work order, which keep the metadata's
+ * default until quality releases them.
  */
 async function arrivingStatus(
   tx: SqlExecutor,
@@ -156,14 +158,12 @@ async function arrivingStatus(
 ): Promise<string | undefined> {
   const type = String(movement.transactionType);
   if (type === 'PRODUCTION_RECEIPT') return undefined;
+  const { released, waiting } = stockStatuses(ctx.model);
   if (type === 'IN' && movement.referenceType === 'GRN' && typeof movement.referenceId === 'string') {
-    if (!(await inspectedOnReceipt(tx, ctx.model, ctx.tenantId, movement.itemId as number)))
-      return 'AVAILABLE';
-    return (await receiptPassedIqc(tx, ctx.model, ctx.tenantId, movement.referenceId))
-      ? 'AVAILABLE'
-      : 'QUARANTINE';
+    if (!(await inspectedOnReceipt(tx, ctx.model, ctx.tenantId, movement.itemId as number))) return released;
+    return (await receiptPassedIqc(tx, ctx.model, ctx.tenantId, movement.referenceId)) ? released : waiting;
   }
-  return 'AVAILABLE';
+  return released;
 }
 
 async function assertActiveLocation(
@@ -206,20 +206,21 @@ async function changeBalance(
     available: number;
     reserved: number;
     allowNegative: boolean;
-    /** Only released stock may take this change (not QUARANTINE or REJECTED). */
+    /** Only released stock may take this change (not a held status: QUARANTINE, REJECTED). */
     usable: boolean;
     arrivingStatus: () => Promise<string | undefined>;
   },
 ): Promise<void> {
+  const { held } = stockStatuses(ctx.model);
   const move = () =>
     moveBalance(tx, ctx.model, ctx.tenantId, ctx.userId, {
       ...change,
-      blockedStatuses: change.usable ? BLOCKED_STATUSES : [],
+      blockedStatuses: change.usable ? held : [],
     });
   if (await move()) return;
   const balance = await liveBalance(tx, ctx.model, ctx.tenantId, change);
   const blocked = balance?.status;
-  if (change.usable && blocked !== undefined && BLOCKED_STATUSES.includes(blocked)) {
+  if (change.usable && blocked !== undefined && held.includes(blocked)) {
     const what = `${change.lotNo ? `Lot ${change.lotNo}` : `Item ${change.itemId}`} at location ${change.locationId}`;
     throw new BusinessRuleError(`${what} is ${blocked}: quality must release it before it is used or moved`, {
       rule: 'stock-status',

@@ -1,6 +1,7 @@
 import type { EntityRecord } from '../../crud/types';
 import { nodeKey, writeGenealogy, type GenealogyEdge } from '../../trace/genealogy';
 import type { TransitionHook, TransitionHookArgs } from '../../workflow/workflow.service';
+import { stockStatuses } from '../inventory/stock-status';
 import { defectSummaryOf } from './defect-summary';
 import { judgeInspection, type InspectionJudgement } from './inspection.hooks';
 import { activeHolds, holdTargetsOf, placeHolds, setLotStockStatus, type HoldTarget } from './quality-hold';
@@ -23,7 +24,7 @@ export const inspectionPassed: TransitionHook = {
     if (inspection.inspectionType === 'IQC') {
       for (const target of targets)
         if ((await activeHolds(write, { lotNos: [target.lotNo] })).length === 0)
-          await setLotStockStatus(write, target.lotNo, 'AVAILABLE');
+          await setLotStockStatus(write, target.lotNo, stockStatuses(args.ctx.model).released);
     }
     await writeGenealogy(args.tx, args.ctx.tenantId, inspectedEdges(inspection, targets));
   },

@@ -1,5 +1,6 @@
 import type { EntityRecord } from '../../crud/types';
 import type { TransitionHook, TransitionHookArgs } from '../../workflow/workflow.service';
+import { stockStatuses } from '../inventory/stock-status';
 import { endHold, setLotStockStatus, type HoldType } from './quality-hold';
 import { holdsOfNcr } from './quality-hold-store';
 import { createRecord, readRecord, ruleViolation, updateRecord, type QualityWrite } from './quality-records';
@@ -57,7 +58,8 @@ export const ncrCloseAppliesDisposition: TransitionHook = {
     for (const hold of holds) {
       if (disposition === 'USE_AS_IS' || disposition === 'REWORK') {
         await endHold(write, hold.id, 'RELEASED', disposition, ncrNo);
-        if (hold.holdType !== 'SERIAL') await setLotStockStatus(write, hold.lotNo, 'AVAILABLE');
+        if (hold.holdType !== 'SERIAL')
+          await setLotStockStatus(write, hold.lotNo, stockStatuses(write.ctx.model).released);
         continue;
       }
       const status = disposition === 'SCRAP' ? 'SCRAPPED' : 'RETURNED';

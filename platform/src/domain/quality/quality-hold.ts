@@ -1,6 +1,7 @@
 import type { HookRegistry } from '../../crud/hooks';
 import type { EntityRecord } from '../../crud/types';
 import type { TransitionHook } from '../../workflow/workflow.service';
+import { stockStatuses } from '../inventory/stock-status';
 import { businessKeyOf } from '../traceability/genealogy-links';
 import { activeHoldsOn, lotsReceivedOnGrn, serialsOnShipment } from './quality-hold-store';
 import {
@@ -111,7 +112,7 @@ async function serialTargets(write: QualityWrite, equals: Record<string, unknown
 
 /**
  * Puts the targets on hold for the NCR: one `quality_hold` row each (event `quality_hold.created`),
- * and the stock of a held lot to QUARANTINE.
+ * and the stock of a held lot to the held status stock waits in for quality (QUARANTINE).
  */
 export async function placeHolds(
   write: QualityWrite,
@@ -126,7 +127,8 @@ export async function placeHolds(
       serialNumberId: target.serialNumberId,
       itemId: target.itemId,
     });
-    if (target.holdType !== 'SERIAL') await setLotStockStatus(write, target.lotNo, 'QUARANTINE');
+    if (target.holdType !== 'SERIAL')
+      await setLotStockStatus(write, target.lotNo, stockStatuses(write.ctx.model).waiting);
   }
 }
 
