@@ -380,6 +380,31 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('DOMAIN.md §15 scenarios (%
         ['TRANSFER', warehouse.id, lineSide.id],
       ],
     );
+    // Two clerks pick 300 each for the same order and item at once: the picks serialise on the
+    // balance, one goes through, the other is refused, and available stock never goes below zero.
+    const picks = await Promise.all(
+      [0, 1].map(() =>
+        mes.call('clerk', 'POST', '/api/stock-transactions', {
+          ...kit,
+          quantity: 300,
+          occurredAt: '2026-12-01T07:45:00Z',
+        }),
+      ),
+    );
+    expect(picks.map((pick) => pick.statusCode).sort()).toEqual([201, 422]);
+    expect(picks.find((pick) => pick.statusCode === 422)!.json().errors[0]).toMatchObject({
+      rule: 'no-negative-stock',
+    });
+    expect((await stockOf(warehouse.id))[0]).toMatchObject({ quantity: 200, availableQuantity: 200 });
+    expect((await stockOf(lineSide.id))[0]).toMatchObject({ quantity: 400 });
+    const picked = await items(
+      'clerk',
+      `/api/stock-transactions?filter[workOrderId][eq]=${String(plant.order!.id)}&filter[itemId][eq]=${String(plant.pcb!.id)}`,
+    );
+    expect(picked.map((row) => [row.transactionType, row.referenceId]).sort()).toEqual([
+      ['TRANSFER', plant.order!.woNo],
+      ['TRANSFER', plant.order!.woNo],
+    ]);
     Object.assign(plant, { warehouse, lineSide, supplierLot });
   });
 
@@ -723,6 +748,81 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('DOMAIN.md §15 scenarios (%
     const keysOf = (nodes: unknown) => (nodes as { key: string }[]).map((node) => node.key);
     expect(keysOf(reverse.lots)).toEqual([plant.lot!.lotNo]);
     expect(keysOf(reverse.workOrders)).toEqual([plant.order!.woNo]);
+  });
+
+  it('10 IPQC hold: an IPQC failure rate over 20 % puts the order on hold with a critical alert to the line supervisor; the line leader resumes it after the fix', async () => {
+    const order = plant.order!;
+    const line = await mes.get('admin', `/api/production-lines/${String(plant.line!.id)}`);
+    const assigned = await mes.call('admin', 'PATCH', `/api/production-lines/${String(line.id)}`, {
+      version: line.version,
+      supervisorId: mes.userIds.leader,
+    });
+    expect(assigned.statusCode).toBe(200);
+    expect((await mes.get('leader', `/api/work-orders/${String(order.id)}`)).status).toBe('IN_PROGRESS');
+    const [serial] = await items(
+      'inspector',
+      `/api/serial-numbers?filter[lotId][eq]=${String(plant.lot!.id)}&sort=sn&pageSize=100&page=4`,
+    );
+    const ipqc = await mes.create('inspector', '/api/inspections', {
+      inspectionType: 'IPQC',
+      refType: 'SN',
+      refId: serial!.sn,
+      itemId: plant.counter!.id,
+      workOrderId: order.id,
+      inspectorId: mes.userIds.inspector,
+      inspectionDate: new Date().toISOString(),
+    });
+    await act('inspector', 'inspections', ipqc.id, 'start');
+    const [defect] = await items('inspector', '/api/qms-codes?filter[code][eq]=TEST-01');
+    const recorded = await mes.call('inspector', 'PATCH', `/api/inspections/${String(ipqc.id)}`, {
+      version: (await mes.get('inspector', `/api/inspections/${String(ipqc.id)}`)).version,
+      defectQuantity: 1,
+      items: [
+        {
+          lineNo: 1,
+          itemKey: 'SOLDER',
+          itemName: 'Solder joints',
+          actualValue: 'NG',
+          defectCount: 1,
+          result: 'FAIL',
+          defectCodeId: defect!.id,
+        },
+      ],
+    });
+    expect(recorded.statusCode).toBe(200);
+    await act('inspector', 'inspections', ipqc.id, 'fail', {
+      fields: { failureReason: 'Solder voids on U7', problemSeverity: 'MEDIUM' },
+    });
+    const held = await waitForValue('the IPQC hold', async () => {
+      const current = await mes.get('leader', `/api/work-orders/${String(order.id)}`);
+      return current.status === 'ON_HOLD' ? current : undefined;
+    });
+    expect(held.status).toBe('ON_HOLD');
+    const [alert] = await waitForValue('the IPQC alert', async () => {
+      const raised = await items(
+        'leader',
+        `/api/alert-events?filter[dedupKey][eq]=rule:ipqc_failure_rate_hold:inspection:${String(ipqc.id)}`,
+      );
+      return raised.length > 0 ? raised : undefined;
+    });
+    expect(alert).toMatchObject({
+      severity: 'CRITICAL',
+      alertType: 'QUALITY',
+      status: 'ACTIVE',
+      assigneeId: mes.userIds.leader,
+    });
+    const events = await eventsOf('work_order', order.id);
+    expect(events.at(-1)).toMatchObject({
+      type: 'work_order.held',
+      payload: { wo_no: order.woNo, reason: 'IPQC failure rate above 20 % within 8 hours' },
+    });
+    // The line leader sees the alert assigned to them, fixes the cause, resumes the order and resolves it.
+    await act('leader', 'alert-events', alert!.id, 'acknowledge');
+    expect((await act('leader', 'work-orders', order.id, 'resume')).status).toBe('IN_PROGRESS');
+    const resolved = await act('leader', 'alert-events', alert!.id, 'resolve', {
+      fields: { resolution: 'Reflow profile corrected; next IPQC passed' },
+    });
+    expect(resolved).toMatchObject({ status: 'RESOLVED', resolvedById: mes.userIds.leader });
   });
 
   it('15 BI: HQ reads the dashboards and changes nothing; a finished test reaches the production and quality dashboards; a defect rate over 5 % raises a critical alert that quality acknowledges and resolves; the monthly ABC report', async () => {
