@@ -22,6 +22,8 @@ export interface ErrorDetails {
   rows?: RowError[];
   /** Optimistic lock: the version the row has now. */
   currentVersion?: number;
+  /** The message in the languages metadata gives it (workflow guard messages, rule refusals). */
+  i18n?: { en: string; zh?: string };
   [key: string]: unknown;
 }
 

@@ -92,7 +92,7 @@ function stateFieldOf(ctx: RequestContext, entity: string): string {
 }
 
 function refusal(def: RuleDef, message: { en: string; zh: string }): BusinessRuleError {
-  return new BusinessRuleError(message.en, { rule: def.rule, message: message as unknown as string });
+  return new BusinessRuleError(message.en, { rule: def.rule, i18n: message });
 }
 
 export class RuleHooks {

@@ -146,6 +146,7 @@ export function planTransition(input: TransitionInput): TransitionPlan {
     throw new BusinessRuleError(transition.guardMessage?.en ?? `Condition not met: ${transition.guard}`, {
       rule: 'guard',
       guard: transition.guard,
+      ...(transition.guardMessage ? { i18n: transition.guardMessage } : {}),
     });
   }
 

@@ -43,7 +43,13 @@ export interface MesServer {
   userIds: Record<Who, number>;
   /** Signs the user in again: the new token carries the roles, lines and plants they have now. */
   signIn(who: Who): Promise<string>;
-  call(who: Who, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object): Promise<Reply>;
+  call(
+    who: Who,
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    url: string,
+    payload?: object,
+    headers?: Record<string, string>,
+  ): Promise<Reply>;
   /** POSTs and returns `data`; throws with the response body when the status is not 201. */
   create(who: Who, url: string, payload: object): Promise<Record<string, unknown>>;
   /** Fires a workflow action and returns the result's record; throws unless it applied. */
@@ -119,12 +125,12 @@ export async function startMesServer(
     userIds[username] = Number((me.json().data as { user: { id: string } }).user.id);
   }
 
-  const call: MesServer['call'] = async (who, method, url, payload) =>
+  const call: MesServer['call'] = async (who, method, url, payload, headers = {}) =>
     (await server.app.inject({
       method,
       url,
       payload,
-      headers: { authorization: `Bearer ${tokens.get(who) ?? ''}` },
+      headers: { authorization: `Bearer ${tokens.get(who) ?? ''}`, ...headers },
     })) as unknown as Reply;
   const expectStatus = (response: Reply, status: number, what: string) => {
     if (response.statusCode !== status) throw new Error(`${what}: ${response.statusCode} ${response.body}`);

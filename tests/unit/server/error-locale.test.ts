@@ -72,6 +72,13 @@ describe('localizeEnvelope', () => {
     expect(zh).toMatchObject({ code: 'VALIDATION_FAILED', traceId: 't' });
   });
 
+  it('takes a message metadata gives in Chinese (a guard message) as it is', () => {
+    const guard = { en: 'The lot has not passed first-article inspection', zh: '批次首件检验未通过' };
+    const body = { ...envelope, code: 'BUSINESS_RULE' as const, errors: undefined, message: guard.en };
+    expect(localizeEnvelope(body, 'zh', guard).message).toBe('批次首件检验未通过');
+    expect(localizeEnvelope(body, 'en', guard).message).toBe(guard.en);
+  });
+
   it.each([
     ["Permission 'work_order:create' required", "需要权限 'work_order:create'"],
     ['work_order 42 not found', 'work_order 42 不存在'],

@@ -2,8 +2,9 @@
  * Error messages in the caller's language. The engine raises its errors in English with a stable
  * code, and per field a stable `rule` and `limit`; at the HTTP boundary the envelope's texts are
  * rewritten from those for a caller whose `Accept-Language` prefers Chinese. Codes, rules, paths and
- * limits never change, so clients that branch on them are unaffected; texts not recognised stay
- * in English.
+ * limits never change, so clients that branch on them are unaffected; messages metadata gives in
+ * both languages (guard messages, rule refusals) are taken from it; texts not recognised stay in
+ * English.
  */
 import type { FieldError } from '../types';
 import type { ErrorEnvelope } from './envelope';
@@ -101,10 +102,17 @@ function localizeFieldError(error: FieldError): FieldError {
   return render ? { ...error, message: render(error.field || 'body', error.limit) } : error;
 }
 
-/** The envelope with its texts in `locale` (English: unchanged). */
-export function localizeEnvelope(body: ErrorEnvelope, locale: MessageLocale): ErrorEnvelope {
+/**
+ * The envelope with its texts in `locale` (English: unchanged). A message metadata gives in the
+ * locale (`i18n`: a workflow guard message, a rule refusal) is used as it is.
+ */
+export function localizeEnvelope(
+  body: ErrorEnvelope,
+  locale: MessageLocale,
+  i18n?: { en: string; zh?: string },
+): ErrorEnvelope {
   if (locale === 'en') return body;
-  const localized: ErrorEnvelope = { ...body, message: localizeMessage(body.message) };
+  const localized: ErrorEnvelope = { ...body, message: i18n?.zh ?? localizeMessage(body.message) };
   if (body.errors) localized.errors = body.errors.map(localizeFieldError);
   if (body.rows)
     localized.rows = body.rows.map((row) => ({

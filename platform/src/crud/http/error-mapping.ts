@@ -13,6 +13,8 @@ export interface MappedError {
   body: ErrorEnvelope;
   /** True for failures the caller could not have caused; they are logged with their stack. */
   unexpected: boolean;
+  /** The message in the languages metadata gives it, when it does. */
+  i18n?: { en: string; zh?: string };
 }
 
 interface FastifyLikeError {
@@ -38,7 +40,12 @@ export function mapError(error: unknown, traceId: string): MappedError {
     if (details.errors) body.errors = details.errors;
     if (details.rows) body.rows = details.rows;
     if (details.currentVersion !== undefined) body.currentVersion = details.currentVersion;
-    return { status: error.httpStatus, body, unexpected: false };
+    return {
+      status: error.httpStatus,
+      body,
+      unexpected: false,
+      ...(details.i18n ? { i18n: details.i18n } : {}),
+    };
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();
