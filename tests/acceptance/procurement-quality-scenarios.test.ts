@@ -549,6 +549,10 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])(
       expect(ncrs).not.toContain(production.id);
       const holds = await items('inspector', '/api/quality-holds?pageSize=100');
       expect(holds.map((hold) => hold.ncrId)).toContain(plant.ncr!.id);
+      // The inspector's menus: quality work, no administration or configuration.
+      const menus = ((await get('inspector', '/api/auth/me')).menu as Row[]).map((menu) => menu.menu);
+      expect(menus).toContain('quality');
+      for (const other of ['organisation', 'configuration', 'logging']) expect(menus).not.toContain(other);
     });
 
     it('14 low-code: the analyst designs Engineering Problem in the studio, a reviewer publishes it, CRITICAL ⇒ URGENT and escalation after 2 h', async () => {
