@@ -26,7 +26,12 @@ export function testRecordId(rule: CompiledRule, raw: unknown): number | null {
   if (recordId !== null && (!Number.isInteger(recordId) || recordId < 1))
     throw new BadRequestError('recordId must be a positive integer', {
       errors: [
-        { field: 'recordId', path: '/recordId', rule: 'type', message: 'recordId must be a positive integer' },
+        {
+          field: 'recordId',
+          path: '/recordId',
+          rule: 'type',
+          message: 'recordId must be a positive integer',
+        },
       ],
     });
   if (recordId === null && rule.def.trigger.on !== 'schedule')

@@ -55,7 +55,10 @@ describe('the rule designer test run on MariaDB', () => {
     const critical = await ncr('Burr on the housing boss', 'CRITICAL');
     const low = await ncr('Scratch on the cover', 'LOW');
     const saved = data<{ id: number }>(
-      await mes.call('analyst', 'POST', '/api/studio/change-sets', { title: 'Containment', content: content() }),
+      await mes.call('analyst', 'POST', '/api/studio/change-sets', {
+        title: 'Containment',
+        content: content(),
+      }),
     );
     const model = data<{ rules: { rule: string }[] }>(await mes.call('analyst', 'GET', '/api/studio/model'));
     expect(model.rules.map((r) => r.rule)).toContain('ncr_assign_by_department');
@@ -148,7 +151,9 @@ describe('the rule designer test run on MariaDB', () => {
       rule: 'ncr_critical_containment',
     });
     expect(noId.statusCode).toBe(400);
-    expect(noId.json().errors).toContainEqual(expect.objectContaining({ field: 'recordId', rule: 'required' }));
+    expect(noId.json().errors).toContainEqual(
+      expect.objectContaining({ field: 'recordId', rule: 'required' }),
+    );
     const operator = await mes.call('operator', 'POST', '/api/studio/rule-test', {
       content: content(),
       rule: 'ncr_critical_containment',
