@@ -107,7 +107,8 @@ test('the analyst drafts a rule, saves it in a change set and tests it against c
   ).toEqual(['set', 'notify']);
   expect(await result.innerText()).toContain('Quarantine every affected lot');
   expect(await result.innerText()).toContain(`Critical NCR ${critical.ncrNo}`);
-  await page.screenshot({ path: join(IMAGES, 'studio-rule-designer.png'), fullPage: true });
+  await result.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(IMAGES, 'studio-rule-designer.png') });
 
   await choose(page.locator('[data-field="rule-test-record"]'), `#${low.id} `);
   await page.click('[data-action="rule-test"]');
