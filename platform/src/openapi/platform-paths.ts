@@ -149,9 +149,14 @@ function automationPaths(): Record<string, PathItem> {
       }),
     },
     '/api/me/tasks': {
-      get: op(tag, 'myTasks', 'The task inbox: approvals to vote on, records assigned, SLA deadlines', {
-        responses: { 200: ok('Tasks', OBJECT) },
-      }),
+      get: op(
+        tag,
+        'myTasks',
+        'The task inbox: approvals to vote on, workflow actions of my roles, records assigned, SLA deadlines',
+        {
+          responses: { 200: ok('Tasks', OBJECT) },
+        },
+      ),
     },
   };
 }

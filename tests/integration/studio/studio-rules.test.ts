@@ -2,8 +2,11 @@
  * The rule designer's test run over HTTP on MariaDB, as the analyst: a rule drafted in a change set
  * (not published) is evaluated against a chosen NCR with the draft's Model and lists what each action
  * would do; nothing is written. A condition that does not parse is refused with its element; the
- * record must be one the analyst can read; roles without metadata:edit are refused.
+ * record must be one the analyst can read; roles without metadata:edit are refused. Then the
+ * analyst's "Engineering Problem" (scenario 14) is published and its workflow actions, assigned to
+ * roles, wait in the task inbox of the users holding those roles.
  */
+import { engineeringProblemContent } from '../../support/engineering-problem';
 import { startSecurityServer, type Reply, type SecurityServer } from '../security/security-server';
 
 const rule = (when: string) => ({
@@ -160,5 +163,74 @@ describe('the rule designer test run on MariaDB', () => {
       recordId: record.id,
     });
     expect(operator.statusCode).toBe(403);
+  });
+
+  it("lists the workflow actions assigned to the caller's roles in the task inbox", async () => {
+    type Inbox = {
+      counts: { actions: number; total: number };
+      actions: { entity: string; recordId: number; state: string; actions: { action: string }[] }[];
+    };
+    const created = data<{ id: number; version: number }>(
+      await mes.call('analyst', 'POST', '/api/studio/change-sets', {
+        title: 'Engineering problems',
+        content: engineeringProblemContent(),
+      }),
+    );
+    const inReview = data<{ record: { version: number } }>(
+      await mes.call('analyst', 'POST', `/api/studio/change-sets/${created.id}/actions/submit`, {
+        version: created.version,
+      }),
+    ).record;
+    data(
+      await mes.call('reviewer', 'POST', `/api/studio/change-sets/${created.id}/publish`, {
+        version: inReview.version,
+      }),
+    );
+    const problem = data<{ id: number }>(
+      await mes.call('operator', 'POST', '/api/engineering-problems', {
+        title: 'Housing cracks at the boss',
+        severity: 'HIGH',
+        dueDate: '2026-12-24',
+      }),
+    );
+    const mine = (inbox: Inbox) => inbox.actions.filter((t) => t.entity === 'engineering_problem');
+
+    // OPEN → analyse is assigned to inspectors and operators; resolve and close to inspectors only.
+    const inspector = data<Inbox>(await mes.call('inspector', 'GET', '/api/me/tasks'));
+    expect(mine(inspector)).toEqual([
+      expect.objectContaining({
+        recordId: problem.id,
+        state: 'OPEN',
+        actions: [expect.objectContaining({ action: 'analyse' })],
+      }),
+    ]);
+    expect(inspector.counts.actions).toBe(inspector.actions.length);
+    expect(inspector.counts.total).toBeGreaterThanOrEqual(inspector.counts.actions);
+    expect(mine(data<Inbox>(await mes.call('operator', 'GET', '/api/me/tasks')))).toHaveLength(1);
+    // The analyst reads problems but is not assigned any of their actions.
+    expect(mine(data<Inbox>(await mes.call('analyst', 'GET', '/api/me/tasks')))).toEqual([]);
+
+    const analysed = await mes.call(
+      'operator',
+      'POST',
+      `/api/engineering-problems/${problem.id}/actions/analyse`,
+      {
+        version: 1,
+        fields: {
+          ownerId: Number(
+            (await mes.query<{ id: number }>("SELECT id FROM sys_user WHERE username = 'inspector'"))[0].id,
+          ),
+        },
+      },
+    );
+    expect(analysed.statusCode).toBe(201);
+    // In analysis only the inspector can act (resolve); the operator's task is gone.
+    expect(mine(data<Inbox>(await mes.call('inspector', 'GET', '/api/me/tasks')))).toEqual([
+      expect.objectContaining({
+        state: 'IN_ANALYSIS',
+        actions: [expect.objectContaining({ action: 'resolve' })],
+      }),
+    ]);
+    expect(mine(data<Inbox>(await mes.call('operator', 'GET', '/api/me/tasks')))).toEqual([]);
   });
 });
