@@ -38,8 +38,22 @@ export interface AssignedTask {
   deadlines: { rule: string; dueAt: string }[];
 }
 
+/**
+ * A record in a state from which a workflow action assigned to one of the caller's roles (the
+ * transition's `roles`) leads, and which the caller may perform.
+ */
+export interface RoleTask {
+  entity: string;
+  path: string;
+  recordId: number;
+  title: string;
+  state: string | null;
+  actions: { action: string; label: { en: string; zh: string } }[];
+}
+
 export interface TaskInbox {
-  counts: { approvals: number; assigned: number; unread: number; total: number };
+  counts: { approvals: number; assigned: number; actions: number; unread: number; total: number };
   approvals: (VotableApproval & { path: string; title: string })[];
   assigned: AssignedTask[];
+  actions: RoleTask[];
 }

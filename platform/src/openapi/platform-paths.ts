@@ -149,9 +149,14 @@ function automationPaths(): Record<string, PathItem> {
       }),
     },
     '/api/me/tasks': {
-      get: op(tag, 'myTasks', 'The task inbox: approvals to vote on, records assigned, SLA deadlines', {
-        responses: { 200: ok('Tasks', OBJECT) },
-      }),
+      get: op(
+        tag,
+        'myTasks',
+        'The task inbox: approvals to vote on, workflow actions of my roles, records assigned, SLA deadlines',
+        {
+          responses: { 200: ok('Tasks', OBJECT) },
+        },
+      ),
     },
   };
 }
@@ -608,6 +613,25 @@ function studioPaths(): Record<string, PathItem> {
         responses: { 200: ok('The form schema', OBJECT), ...errors(400, 403, 422) },
       }),
     },
+    '/api/studio/rule-test': {
+      post: op(
+        tag,
+        'testDraftRule',
+        "Evaluates a rule of a draft (or a served one) against a record with the draft's Model, writing nothing",
+        {
+          requestBody: jsonBody({
+            type: 'object',
+            required: ['rule'],
+            properties: {
+              content: OBJECT,
+              rule: { type: 'string' },
+              recordId: { type: 'integer', minimum: 1 },
+            },
+          }),
+          responses: { 200: ok('Test run', OBJECT), ...errors(400, 403, 404, 422) },
+        },
+      ),
+    },
     '/api/studio/versions': {
       get: op(tag, 'listMetadataVersions', 'Published versions with their diffs', {
         responses: { 200: ok('Versions', OBJECT), ...errors(403) },
@@ -624,7 +648,7 @@ function studioPaths(): Record<string, PathItem> {
       }),
     },
     '/api/studio/model': {
-      get: op(tag, 'getStudioModel', 'Entities, roles and modules a designer can refer to', {
+      get: op(tag, 'getStudioModel', 'Entities, roles, modules and rules a designer can refer to', {
         responses: { 200: ok('The Model summary', OBJECT), ...errors(403) },
       }),
     },

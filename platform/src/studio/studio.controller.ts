@@ -4,6 +4,7 @@ import {
   Get,
   HttpCode,
   Inject,
+  Optional,
   Param,
   ParseIntPipe,
   Patch,
@@ -14,13 +15,17 @@ import {
 } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { hasPermission } from '../../../metadata/src/model/permissions';
-import { BadRequestError } from '../crud/errors';
+import type { AutomationRuntime } from '../bootstrap/automation-runtime';
+import { BadRequestError, NotFoundError } from '../crud/errors';
 import { EnvelopeInterceptor } from '../crud/http/envelope.interceptor';
 import { requestContext } from '../crud/http/request-context';
 import { MODEL_REGISTRY } from '../crud/http/tokens';
 import type { EntityRecord, ListResult } from '../crud/types';
 import type { ModelRegistry } from '../kernel/model-registry';
 import { effectivePermissions, type SecureContext } from '../security/principal';
+import { AUTOMATION } from '../rules/http/automation.controller';
+import { ruleCatalog } from '../rules/rule-catalog';
+import { testRecordId, testRule, type TestRun } from '../rules/rule-test';
 import type { WorkflowActor } from '../workflow/actor';
 import type { ActionResult } from '../workflow/workflow.service';
 import {
@@ -45,6 +50,7 @@ export class StudioController {
   constructor(
     @Inject(STUDIO_SERVICE) private readonly studio: StudioService,
     @Inject(MODEL_REGISTRY) private readonly models: ModelRegistry,
+    @Optional() @Inject(AUTOMATION) private readonly automation?: AutomationRuntime,
   ) {}
 
   @Get('change-sets')
@@ -102,6 +108,27 @@ export class StudioController {
   formPreview(@Body() body: unknown, @Req() request: FastifyRequest): Promise<unknown> {
     const { content, entity } = objectBody(body);
     return this.studio.previewForm(this.context(request), content, entity);
+  }
+
+  /**
+   * Body `{content, rule, recordId}`: evaluates a rule of the draft (or a served one) against a
+   * record the caller can read, with the draft's Model, and lists what each action would do. Nothing
+   * is written.
+   */
+  @Post('rule-test')
+  @HttpCode(200)
+  async ruleTest(@Body() body: unknown, @Req() request: FastifyRequest): Promise<TestRun> {
+    const ctx = this.context(request);
+    const { content, rule: name, recordId } = objectBody(body);
+    if (typeof name !== 'string' || name === '')
+      throw new BadRequestError('rule names the rule to test', {
+        errors: [{ field: 'rule', path: '/rule', rule: 'required', message: 'rule is required' }],
+      });
+    const model = await this.studio.draftModel(ctx, content);
+    if (!this.automation) throw new NotFoundError('automation', 'runtime');
+    const rule = ruleCatalog(model).byName.get(name);
+    if (!rule) throw new NotFoundError('rule', name);
+    return testRule(this.automation, ctx, rule, testRecordId(rule, recordId), model);
   }
 
   /** Body `{version, reason?}` for `submit`, `reject` (reason required) and `reopen`. */

@@ -12,7 +12,7 @@ import {
   type StudioLayer,
 } from '../../../metadata/src/studio/layer';
 import { isReservedWord, reservedWordDiagnostics } from '../../../metadata/src/studio/names';
-import type { FieldDef, I18nText } from '../../../metadata/src/types';
+import type { FieldDef, I18nText, RuleDef } from '../../../metadata/src/types';
 import { formDocument, type FormDocument } from '../../../metadata/src/forms/form-document';
 import { SYSTEM_COLUMNS } from '../../../metadata/src/model/compile';
 import { ApiError, ForbiddenError, ValidationError } from '../crud/errors';
@@ -68,11 +68,14 @@ export interface StudioModelSummary {
     origin: string;
     extensible: boolean;
     actions: string[];
-    fields: { name: string; type: string; label: I18nText; storage: string }[];
+    /** `to`: the entity a relation points at. */
+    fields: { name: string; type: string; label: I18nText; storage: string; to?: string }[];
     sections: I18nText[];
   }[];
   roles: { name: string; label: I18nText; permissions: string[] }[];
   modules: string[];
+  /** The served rules (of every origin; the published studio layer says which are the studio's). */
+  rules: RuleDef[];
 }
 
 /** A change set composed against the current studio version, ready to publish. */
@@ -457,7 +460,13 @@ export class StudioService {
             origin: e.origin,
             extensible: e.extension.allowed,
             actions: e.actions,
-            fields: e.fields.map((f) => ({ name: f.name, type: f.type, label: f.label, storage: f.storage })),
+            fields: e.fields.map((f) => ({
+              name: f.name,
+              type: f.type,
+              label: f.label,
+              storage: f.storage,
+              ...(f.relation ? { to: f.relation.target } : {}),
+            })),
             sections: sections.map(
               (section, index) => section.title ?? { en: `Section ${index + 1}`, zh: `分组 ${index + 1}` },
             ),
@@ -469,7 +478,22 @@ export class StudioService {
         permissions: r.permissions,
       })),
       modules: [...model.modules.keys()],
+      rules: [...(model.rules?.values() ?? [])],
     };
+  }
+
+  /**
+   * The Model a draft would serve (for test runs of its rules); refused with the draft's errors on
+   * their elements when it does not validate.
+   */
+  async draftModel(ctx: SecureContext, raw: unknown): Promise<Model> {
+    requirePermission(ctx, EDIT);
+    const parsed = parseContent(raw);
+    if (parsed.errors.length > 0) throw new ValidationError(toFieldErrors(parsed.errors));
+    const plan = await this.plan(ctx, parsed.content, await this.options.versions.current(), false);
+    if (!plan.model || plan.errors.length > 0)
+      throw new ValidationError(toFieldErrors(plan.errors), 'The change set does not validate');
+    return plan.model;
   }
 
   /** The published studio metadata (what `mes metadata pull` writes as YAML). */

@@ -23,7 +23,7 @@ export function provideDraft(): DraftState {
   const state = reactive<DraftState>({
     content: emptyContent(),
     errors: [],
-    model: { entities: [], roles: [], modules: [] },
+    model: { entities: [], roles: [], modules: [], rules: [] },
     readonly: false,
   });
   provide(KEY, state);

@@ -113,11 +113,71 @@ export interface ModelSummary {
     origin: string;
     extensible: boolean;
     actions: string[];
-    fields: { name: string; type: string; label: I18n; storage: string }[];
+    fields: { name: string; type: string; label: I18n; storage: string; to?: string }[];
     sections: I18n[];
   }[];
   roles: { name: string; label: I18n; permissions: string[] }[];
   modules: string[];
+  /** The served rules (core, plugins and the published studio layer). */
+  rules: RuleDraft[];
+}
+
+export type RuleTrigger =
+  | { on: 'created' | 'deleted' }
+  | { on: 'updated'; fields?: string[] }
+  | { on: 'changed'; field: string; from?: string; to?: string }
+  | { on: 'transition'; action?: string; to?: string }
+  | { on: 'event'; event: string }
+  | { on: 'schedule'; cron: string }
+  | {
+      on: 'timer';
+      after: { minutes?: number; hours?: number; days?: number };
+      since?: string;
+      state?: string;
+    };
+
+/** A rule document (`rule:`) as the designer edits it; actions keep their metadata shape. */
+export interface RuleDraft {
+  rule: string;
+  label: I18n;
+  module: string;
+  entity: string;
+  description?: I18n;
+  enabled?: boolean;
+  trigger: RuleTrigger;
+  when?: string;
+  measures?: Record<string, unknown>;
+  actions: RuleActionDraft[];
+  attempts?: number;
+  [key: string]: unknown;
+}
+
+type Values = Record<string, string | number | boolean | null>;
+
+/** One action of a rule: exactly one of the action keys, with `record`/`values`/`reason` beside it. */
+export interface RuleActionDraft {
+  set?: Values;
+  record?: string;
+  refuse?: I18n;
+  transition?: string;
+  reason?: string;
+  create?: string;
+  values?: Values;
+  alert?: { title: I18n; severity: string; type: string; assignee?: string; value?: string };
+  notify?: { users?: string[]; roles?: string[]; title: I18n; body?: I18n; channels?: string[] };
+  webhook?: string;
+  startTimer?: string;
+  cancelTimer?: string;
+}
+
+/** What a rule would do to a record (a test run; nothing is written). */
+export interface RuleTestRun {
+  rule: string;
+  recordId: number | null;
+  synchronous: boolean;
+  holds: boolean;
+  measures: Record<string, number>;
+  actions: { action: string; detail: Record<string, unknown> }[];
 }
 
 export const emptyContent = (): ChangeSetContent => ({
@@ -172,6 +232,8 @@ export const studioApi = {
       content: cleanContent(content),
       entity,
     }),
+  ruleTest: (content: ChangeSetContent, rule: string, recordId: number | null) =>
+    api<RuleTestRun>('POST', '/api/studio/rule-test', { content: cleanContent(content), rule, recordId }),
   action: (changeSet: ChangeSet, action: string, reason?: string) =>
     api<{ record: ChangeSet }>('POST', `/api/studio/change-sets/${changeSet.id}/actions/${action}`, {
       version: changeSet.version,

@@ -15,7 +15,7 @@ import type { EntityRecord } from '../../crud/types';
 import type { ModelRegistry } from '../../kernel/model-registry';
 import { AUTOMATION } from '../../rules/http/automation.controller';
 import { effectivePermissions, type SecureContext } from '../../security/principal';
-import type { AssignedTask, TaskInbox } from '../../contracts/automation';
+import type { AssignedTask, RoleTask, TaskInbox } from '../../contracts/automation';
 import type { WorkflowService } from '../../workflow/workflow.service';
 import { WORKFLOW_SERVICE } from '../../workflow/http/workflow.controller';
 import type { Channel, NotificationRow } from '../notification-store';
@@ -123,17 +123,75 @@ export class MeController {
       if (record) approvals.push({ ...approval, ...this.describe(approval.entity, record, ctx) });
     }
     const assigned = await this.assigned(ctx);
+    const actions = await this.roleActions(ctx, actor.hasPermission);
     const unread = await this.store().unread(this.sql(), ctx.tenantId, ctx.principal.userId);
     return {
       counts: {
         approvals: approvals.length,
         assigned: assigned.length,
+        actions: actions.length,
         unread,
-        total: approvals.length + assigned.length,
+        total: approvals.length + assigned.length + actions.length,
       },
       approvals,
       assigned,
+      actions,
     };
+  }
+
+  /**
+   * Records waiting for a workflow action assigned to one of the caller's roles (a transition whose
+   * `roles` name it) that the caller holds the permission for, read with the caller's row scope.
+   */
+  private async roleActions(ctx: SecureContext, holds: (permission: string) => boolean): Promise<RoleTask[]> {
+    const tasks: RoleTask[] = [];
+    for (const entity of ctx.model.entities.values()) {
+      const workflow = entity.workflow ? ctx.model.workflows.get(entity.workflow) : undefined;
+      const stateField = workflow ? entity.fieldsByName.get(workflow.field ?? 'status') : undefined;
+      if (!workflow || !stateField) continue;
+      const byState = new Map<string, RoleTask['actions']>();
+      for (const transition of workflow.transitions) {
+        if (!transition.roles?.some((role) => ctx.principal.roles.includes(role))) continue;
+        if (!holds(transition.permission ?? `${entity.name}:${transition.action}`)) continue;
+        for (const state of transition.from)
+          byState.set(state, [
+            ...(byState.get(state) ?? []),
+            {
+              action: transition.action,
+              label: transition.label ?? { en: transition.action, zh: transition.action },
+            },
+          ]);
+      }
+      if (byState.size === 0) continue;
+      const query = this.automation.operations.parseListQuery(
+        entity.name,
+        {
+          filter: { [stateField.apiName]: { in: [...byState.keys()] } },
+          pageSize: ASSIGNED_LIMIT,
+          sort: 'id',
+          count: 'none',
+        },
+        ctx.model,
+      );
+      let items: EntityRecord[];
+      try {
+        items = (await this.automation.operations.list(entity.name, query, ctx)).items;
+      } catch (error) {
+        if (error instanceof ForbiddenError) continue;
+        throw error;
+      }
+      for (const item of items) {
+        const state = (item[stateField.apiName] as string | null) ?? null;
+        tasks.push({
+          ...this.describe(entity.name, item, ctx),
+          entity: entity.name,
+          recordId: Number(item.id),
+          state,
+          actions: byState.get(state ?? '') ?? [],
+        });
+      }
+    }
+    return tasks;
   }
 
   /** Open records of every entity with a workflow and an `assignee` user field, assigned to the caller. */

@@ -27,7 +27,7 @@ import type { SecureContext } from '../../security/principal';
 import type { AutomationRuntime } from '../../bootstrap/automation-runtime';
 import type { JobRow, JobStatus } from '../job-store';
 import { ruleCatalog } from '../rule-catalog';
-import type { PlannedAction } from '../rule-runner';
+import { testRecordId, testRule, type TestRun } from '../rule-test';
 
 export const AUTOMATION = Symbol('AutomationRuntime');
 const STATUSES: readonly JobStatus[] = ['PENDING', 'RUNNING', 'DONE', 'SKIPPED', 'DEAD', 'CANCELLED'];
@@ -41,15 +41,6 @@ export interface RuleSummary {
   trigger: unknown;
   synchronous: boolean;
   actions: string[];
-}
-
-export interface TestRun {
-  rule: string;
-  recordId: number | null;
-  synchronous: boolean;
-  holds: boolean;
-  measures: Record<string, number>;
-  actions: PlannedAction[];
 }
 
 function positiveInt(value: unknown, name: string, fallback: number, max: number): number {
@@ -156,41 +147,12 @@ export class AutomationController {
     const ctx = this.context(request);
     const rule = ruleCatalog(ctx.model).byName.get(name);
     if (!rule) throw new NotFoundError('rule', name);
-    const raw = (body ?? {}) as { recordId?: unknown };
-    const recordId = raw.recordId === undefined || raw.recordId === null ? null : Number(raw.recordId);
-    if (recordId !== null && (!Number.isInteger(recordId) || recordId < 1))
-      throw new BadRequestError('recordId must be a positive integer', {
-        errors: [
-          {
-            field: 'recordId',
-            path: '/recordId',
-            rule: 'type',
-            message: 'recordId must be a positive integer',
-          },
-        ],
-      });
-    if (recordId === null && rule.def.trigger.on !== 'schedule')
-      throw new BadRequestError('recordId is required for a rule on records', {
-        errors: [{ field: 'recordId', path: '/recordId', rule: 'required', message: 'recordId is required' }],
-      });
-    // The caller must be able to read the record tested.
-    if (recordId !== null) await this.automation.operations.get(rule.def.entity, recordId, ctx);
-    const runner = this.automation.runner;
-    const evaluation = await runner.readOnly((tx) =>
-      runner.evaluate(tx, rule, { ...ctx, access: undefined }, recordId, null),
+    return testRule(
+      this.automation,
+      ctx,
+      rule,
+      testRecordId(rule, ((body ?? {}) as { recordId?: unknown }).recordId),
     );
-    return {
-      rule: name,
-      recordId,
-      synchronous: rule.synchronous,
-      holds: evaluation.holds,
-      measures: evaluation.measures,
-      actions: evaluation.holds
-        ? rule.def.actions.map((action) =>
-            runner.plan(rule, action, ctx, { recordId }, evaluation.record ?? {}),
-          )
-        : [],
-    };
   }
 
   private context(request: FastifyRequest): SecureContext {

@@ -1,0 +1,129 @@
+/**
+ * The rule designer in the Metadata Studio, as the business analyst signed in through the login
+ * screen: in a new change set the analyst drafts a rule on NCRs (trigger, a condition typed with
+ * completion through relations, a set and a notify action), saves it into the change set and tests
+ * it against a critical and a low NCR: the designer shows what the rule would do, and nothing is
+ * written. A screenshot goes to docs/images.
+ */
+import { join } from 'node:path';
+import type { Locator } from 'playwright-core';
+import { DEMO_PASSWORD, startHarness, type BrowserHarness } from './browser-harness';
+
+const IMAGES = join(__dirname, '..', '..', 'docs', 'images');
+
+let harness: BrowserHarness;
+
+beforeAll(async () => {
+  harness = await startHarness({ width: 1440, height: 900 });
+}, 180_000);
+
+afterAll(async () => {
+  await harness?.close();
+});
+
+async function choose(select: Locator, option: string | RegExp): Promise<void> {
+  const { page } = harness;
+  await select.click();
+  await page
+    .locator('.el-select__popper:visible .el-select-dropdown__item', { hasText: option })
+    .first()
+    .click();
+  await page.keyboard.press('Escape');
+  await page.locator('.el-select__popper:visible').first().waitFor({ state: 'hidden' });
+}
+
+const ncr = (title: string, severity: string) =>
+  harness.apiSend<{ id: number; ncrNo: string }>('POST', '/api/ncrs', {
+    title,
+    source: 'IPQC',
+    severity,
+    category: 'PROCESS',
+    description: `${title} found at final assembly`,
+  });
+
+test('the analyst drafts a rule, saves it in a change set and tests it against chosen NCRs', async () => {
+  const critical = await ncr('Cracked housing at the boss', 'CRITICAL');
+  const low = await ncr('Light scratch on the cover', 'LOW');
+  const { page } = harness;
+  await page.goto(`${harness.baseUrl}/login`);
+  await page.evaluate("localStorage.removeItem('mes.session')");
+  await page.goto(`${harness.baseUrl}/login`);
+  await page.fill('#login-username', 'analyst');
+  await page.fill('#login-password', DEMO_PASSWORD);
+  await page.click('.mes-login-submit');
+  await page.waitForSelector('.mes-shell');
+  const system = page.locator('.el-sub-menu__title', { hasText: 'System' });
+  if (await system.count()) await system.first().click();
+  await page.locator('.el-menu-item', { hasText: 'Metadata Studio' }).click();
+  await page.waitForURL(/\/studio$/);
+  await page.fill('[data-field="change-set-title"]', 'Contain critical NCRs');
+  await page.click('[data-action="new-change-set"]');
+  await page.waitForSelector('[data-field="change-set-status"]');
+
+  await page.locator('.el-tabs__item', { hasText: 'Rules' }).click();
+  // The module's served rules are listed; a shipped one is read-only.
+  await page.locator('[data-rule="ncr_assign_by_department"]').click();
+  await page.waitForSelector('[data-rule-editor="ncr_assign_by_department"]');
+
+  await page.fill('[data-field="new-rule"]', 'ncr_critical_containment');
+  await choose(page.locator('[data-field="new-rule-entity"]'), /^ncr$/);
+  await page.click('[data-action="add-rule"]');
+  await page.waitForSelector('[data-rule-editor="ncr_critical_containment"]');
+  await page.fill('[data-field="rule-label-en"]', 'Critical NCRs are contained');
+  await page.fill('[data-field="rule-label-zh"]', '严重 NCR 须围堵');
+
+  // The condition completes field names, and a step through a relation at a time.
+  const when = page.locator('[data-expression="rule-when"] input');
+  await when.pressSequentially('work_order.');
+  await page.locator('.mes-studio-completion:visible [data-suggestion="work_order.status"]').waitFor();
+  await when.fill('');
+  await when.pressSequentially('sev');
+  await page.locator('.mes-studio-completion:visible [data-suggestion="severity"]').click();
+  await when.pressSequentially(" == 'CRITICAL' and containment_action == null");
+  await page.locator('[data-error="rule-when"]').waitFor({ state: 'detached' });
+
+  await choose(page.locator('[data-field="new-rule-action"]'), /^set$/);
+  await page.click('[data-action="add-rule-action"]');
+  await choose(page.locator('[data-field="add-value-0"]'), /^containment_action$/);
+  await page.fill('[data-field="set-containment_action"]', 'Quarantine every affected lot');
+  await choose(page.locator('[data-field="new-rule-action"]'), /^notify$/);
+  await page.click('[data-action="add-rule-action"]');
+  await choose(page.locator('[data-rule-action="1"] [data-field="notify-roles"]'), /^quality_manager$/);
+  await page.fill('[data-rule-action="1"] [data-field="notify-title-en"]', 'Critical NCR {ncr_no}');
+  await page.fill('[data-rule-action="1"] [data-field="notify-title-zh"]', '严重 NCR {ncr_no}');
+
+  await page.click('[data-action="save"]');
+  await page.locator('[data-field="studio-message"]', { hasText: 'Saved' }).waitFor();
+
+  // Test against the critical NCR: the designer lists what the rule would do.
+  await choose(page.locator('[data-field="rule-test-record"]'), `#${critical.id} `);
+  await page.click('[data-action="rule-test"]');
+  const result = page.locator('[data-field="rule-test-result"]');
+  await result.locator('[data-holds="true"]').waitFor();
+  expect(
+    await result
+      .locator('[data-planned]')
+      .evaluateAll((items) => items.map((i) => i.getAttribute('data-planned'))),
+  ).toEqual(['set', 'notify']);
+  expect(await result.innerText()).toContain('Quarantine every affected lot');
+  expect(await result.innerText()).toContain(`Critical NCR ${critical.ncrNo}`);
+  await result.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(IMAGES, 'studio-rule-designer.png') });
+
+  await choose(page.locator('[data-field="rule-test-record"]'), `#${low.id} `);
+  await page.click('[data-action="rule-test"]');
+  await result.locator('[data-holds="false"]').waitFor();
+  expect(await result.locator('[data-planned]').count()).toBe(0);
+
+  // The rule is in the change set; the NCR was not touched.
+  const sets = await harness.apiGet<{ items: { id: number; title: string }[] }>(
+    '/api/studio/change-sets?pageSize=100',
+  );
+  const id = sets.items.find((s) => s.title === 'Contain critical NCRs')?.id;
+  const saved = await harness.apiGet<{ content: { documents: { rule?: string }[] } }>(
+    `/api/studio/change-sets/${id}`,
+  );
+  expect(saved.content.documents.map((d) => d.rule)).toContain('ncr_critical_containment');
+  const after = await harness.apiGet<{ containmentAction?: string | null }>(`/api/ncrs/${critical.id}`);
+  expect(after.containmentAction ?? null).toBeNull();
+});
