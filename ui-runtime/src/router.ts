@@ -1,4 +1,6 @@
-import { createRouter, createWebHistory } from 'vue-router';
+import { createRouter, createWebHistory, type RouteLocationNormalized } from 'vue-router';
+import { entityMeta } from './api/entity-meta';
+import { currentTokens } from './api/http';
 import { useSession } from './stores/session';
 
 /** Each screen is its own chunk so the first load carries only the shell and the list. */
@@ -42,10 +44,24 @@ export const router = createRouter({
 /** Screens anyone may open: signing in, and choosing a password from an invitation or reset link. */
 const PUBLIC_SCREENS = new Set(['login', 'set-password']);
 
+/**
+ * The first screen's code and its entity's metadata, fetched while the session loads instead of after
+ * it: the router would only start them once the guard let the navigation through.
+ */
+function warmUp(to: RouteLocationNormalized): Promise<unknown> {
+  if (!currentTokens()) return Promise.resolve();
+  const work: Promise<unknown>[] = to.matched
+    .flatMap((record) => Object.values(record.components ?? {}))
+    .filter((component) => typeof component === 'function')
+    .map((load) => (load as () => Promise<unknown>)());
+  if (typeof to.params.path === 'string') work.push(entityMeta(to.params.path));
+  return Promise.allSettled(work);
+}
+
 router.beforeEach(async (to) => {
   if (to.name === 'set-password') return true;
   const session = useSession();
-  if (!session.loaded) await session.load();
+  if (!session.loaded) await Promise.all([session.load(), warmUp(to)]);
   if (!PUBLIC_SCREENS.has(String(to.name)) && !session.signedIn)
     return { name: 'login', query: { next: to.fullPath } };
   return true;

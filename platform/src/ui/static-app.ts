@@ -3,7 +3,8 @@
  * index.html so the client router owns deep links; `/api` stays with the API and its envelope.
  * Vite names the built assets after a hash of their content (`/assets/ListView-BbE8dZRQ.js`), so
  * they are cached for a year and never revalidated; every other file (index.html above all, which
- * names the current assets) is revalidated on each use.
+ * names the current assets) is revalidated on each use. The build writes each text file brotli- and
+ * gzip-compressed beside it (`ListView-BbE8dZRQ.js.br`), sent as is to a browser that accepts them.
  */
 import { existsSync } from 'node:fs';
 import { basename, join, resolve, sep } from 'node:path';
@@ -29,9 +30,9 @@ export const IMMUTABLE = 'public, max-age=31536000, immutable';
 export const REVALIDATE = 'no-cache';
 
 function cacheControlFor(root: string, file: string): string {
-  return file.startsWith(join(root, 'assets') + sep) && HASHED_FILE.test(basename(file))
-    ? IMMUTABLE
-    : REVALIDATE;
+  // The compressed copy of a file (`x-Bb8dZRQ.js.br`) is cached as the file itself.
+  const name = basename(file).replace(/\.(br|gz)$/, '');
+  return file.startsWith(join(root, 'assets') + sep) && HASHED_FILE.test(name) ? IMMUTABLE : REVALIDATE;
 }
 
 /**
@@ -47,6 +48,7 @@ export async function registerStaticApp(fastify: FastifyInstance, root = UI_DIST
       root,
       wildcard: false,
       index: ['index.html'],
+      preCompressed: true,
       cacheControl: false,
       setHeaders: (reply, file) => void reply.header('cache-control', cacheControlFor(root, file)),
     });

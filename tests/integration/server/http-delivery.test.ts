@@ -1,7 +1,7 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync } from 'node:zlib';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerCompression } from '../../../platform/src/bootstrap/compression';
 import { IMMUTABLE, registerStaticApp, REVALIDATE } from '../../../platform/src/ui/static-app';
@@ -78,6 +78,12 @@ describe('browser app files', () => {
       '<!doctype html><script src="/assets/index-BfX3k1Qz.js"></script>',
     );
     writeFileSync(join(root, 'assets', 'index-BfX3k1Qz.js'), script);
+    // As the build writes it: the brotli copy beside the file, at the highest quality.
+    writeFileSync(join(root, 'assets', 'list-C2xYhd0q.js'), script);
+    writeFileSync(
+      join(root, 'assets', 'list-C2xYhd0q.js.br'),
+      brotliCompressSync(script, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }),
+    );
     writeFileSync(join(root, 'assets', 'logo.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
     writeFileSync(join(root, 'favicon.ico'), 'icon');
     app = Fastify();
@@ -108,5 +114,23 @@ describe('browser app files', () => {
     });
     expect(response.headers['content-encoding']).toBe('br');
     expect(brotliDecompressSync(response.rawPayload).toString('utf8')).toBe(script);
+  });
+
+  it('sends the precompressed copy of a file as it is, cached like the file', async () => {
+    const precompressed = readFileSync(join(root, 'assets', 'list-C2xYhd0q.js.br'));
+    const response = await app.inject({
+      url: '/assets/list-C2xYhd0q.js',
+      headers: { 'accept-encoding': 'br' },
+    });
+    expect(response.headers['content-encoding']).toBe('br');
+    expect(response.headers['content-type']).toMatch(/javascript/);
+    expect(response.headers['cache-control']).toBe(IMMUTABLE);
+    expect(response.rawPayload.equals(precompressed)).toBe(true);
+    const plain = await app.inject({
+      url: '/assets/list-C2xYhd0q.js',
+      headers: { 'accept-encoding': 'identity' },
+    });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.payload).toBe(script);
   });
 });

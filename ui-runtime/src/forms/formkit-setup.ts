@@ -1,5 +1,6 @@
 import { number, text } from '@formkit/inputs';
-import { createInput } from '@formkit/vue';
+import { createInput, defaultConfig } from '@formkit/vue';
+import { customRules } from '../generated/formkit-rules';
 import ChildrenInput from './ChildrenInput.vue';
 import DateInput from './DateInput.vue';
 import EnumInput from './EnumInput.vue';
@@ -7,7 +8,7 @@ import JsonInput from './JsonInput.vue';
 import RelationInput from './RelationInput.vue';
 
 /** Inputs the served FormKit schemas name beyond FormKit's own (see the generator's form emitter). */
-export const formKitInputs = {
+const formKitInputs = {
   relation: createInput(RelationInput, { props: ['entity', 'path', 'display', 'multiple'] }),
   children: createInput(ChildrenInput, { props: ['entity', 'columns'] }),
   json: createInput(JsonInput),
@@ -20,5 +21,9 @@ export const formKitInputs = {
   'datetime-local': createInput(DateInput),
 };
 
-/** Rules the generated forms name beyond FormKit's built-ins, emitted by `mes generate`. */
-export { customRules as formKitRules } from '../generated/formkit-rules';
+/**
+ * FormKit's configuration, with the rules the generated forms name beyond FormKit's built-ins (emitted
+ * by `mes generate`). The screens holding forms provide it (`FormKitProvider`), so FormKit loads with
+ * them rather than with the app.
+ */
+export const formKitConfig = defaultConfig({ inputs: formKitInputs, rules: customRules });
