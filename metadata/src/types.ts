@@ -201,6 +201,17 @@ export interface ListViewDef {
   pageSize?: number;
   /** An enum field: the list can also show as a board with a column per value. */
   kanban?: string;
+  /** The list can also show as a schedule: a bar per record from `start` to `end`, a row per `lane`. */
+  schedule?: ScheduleViewDef;
+}
+
+export interface ScheduleViewDef {
+  /** A date or datetime field: where the bar begins. */
+  start: string;
+  /** A date or datetime field: where the bar ends (the start day when empty). */
+  end?: string;
+  /** A relation or enum field: a row of the schedule per value. */
+  lane?: string;
 }
 
 export interface ExtensionPolicy {

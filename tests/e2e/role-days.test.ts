@@ -178,6 +178,75 @@ test('planner: the board shows work orders by state; dropping a draft on Release
   expect(order.status).toBe('RELEASED');
 });
 
+/** `YYYY-MM-DD` of a local date, as the schedule names its day columns. */
+function localDay(date: Date): string {
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+test('planner: reaches the schedule from the menu, drags an order to another day; a cancelled one is refused', async () => {
+  const { page } = harness;
+  const [item] = (
+    await harness.apiGet<{ items: { id: number }[] }>('/api/items?pageSize=1&filter[itemType][eq]=FINISHED')
+  ).items;
+  const [line] = (
+    await harness.apiGet<{ items: { id: number; lineName: string }[] }>('/api/production-lines?pageSize=1')
+  ).items;
+  // This week's Tuesday 08:00 to Wednesday 16:00, local time, as the schedule shows the week from Monday.
+  const monday = new Date();
+  monday.setHours(0, 0, 0, 0);
+  monday.setDate(monday.getDate() - ((monday.getDay() + 6) % 7));
+  const at = (days: number, hours: number): Date =>
+    new Date(monday.getFullYear(), monday.getMonth(), monday.getDate() + days, hours);
+  const order = (remarks: string) =>
+    harness.apiSend<{ id: number; woNo: string }>('POST', '/api/work-orders', {
+      itemId: item!.id,
+      lineId: line!.id,
+      plannedQuantity: 5,
+      plannedStart: at(1, 8).toISOString(),
+      plannedEnd: at(2, 16).toISOString(),
+      remarks,
+    });
+  const movable = await order('schedule: moved by the planner');
+  const cancelled = await order('schedule: cancelled, its dates fixed');
+  await harness.apiSend('POST', `/api/work-orders/${cancelled.id}/actions/cancel`, {
+    reason: 'customer withdrew',
+    fields: { cancelReason: 'customer withdrew' },
+  });
+
+  await signInAs('planner', '/');
+  await page.click('.mes-aside .el-sub-menu__title:has-text("Production")');
+  await page.click('.mes-aside .el-menu-item:has-text("Work order schedule")');
+  await page.waitForURL(/\/e\/work-orders\/schedule$/);
+  const lane = page.locator(`[data-lane="${line!.lineName}"]`);
+  const bar = lane.locator(`[data-bar="${movable.woNo}"]`);
+  await bar.waitFor();
+  await harness.docScreenshot('ui-work-order-schedule');
+  await expectAccessible(page);
+
+  // Onto Thursday: the start moves two days, the end with it, times of day kept.
+  const dataTransfer = await page.evaluateHandle('new DataTransfer()');
+  await bar.dispatchEvent('dragstart', { dataTransfer });
+  await lane.locator(`[data-day="${localDay(at(3, 0))}"]`).dispatchEvent('drop', { dataTransfer });
+  await page.locator('.el-message--success', { hasText: `${movable.woNo} rescheduled` }).waitFor();
+  const moved = await harness.apiGet<{ plannedStart: string; plannedEnd: string }>(
+    `/api/work-orders/${movable.id}`,
+  );
+  expect(new Date(moved.plannedStart).getTime()).toBe(at(3, 8).getTime());
+  expect(new Date(moved.plannedEnd).getTime()).toBe(at(4, 16).getTime());
+
+  // A cancelled order's dates may no longer change: the engine refuses, the screen says so.
+  const fixed = lane.locator(`[data-bar="${cancelled.woNo}"]`);
+  await fixed.dispatchEvent('dragstart', { dataTransfer });
+  await lane.locator(`[data-day="${localDay(at(4, 0))}"]`).dispatchEvent('drop', { dataTransfer });
+  await page.locator('.el-message--error', { hasText: `${cancelled.woNo} was not rescheduled` }).waitFor();
+  const refusal = problems.findIndex((p) => p.endsWith(`/api/work-orders/${cancelled.id}`));
+  expect(refusal).toBeGreaterThanOrEqual(0);
+  problems.splice(refusal, 1);
+  const unchanged = await harness.apiGet<{ plannedStart: string }>(`/api/work-orders/${cancelled.id}`);
+  expect(new Date(unchanged.plannedStart).getTime()).toBe(at(1, 8).getTime());
+});
+
 test('planner: opens an order from the list, attaches a drawing and comments on it', async () => {
   const { page } = harness;
   await signInAs('planner', '/e/work-orders');

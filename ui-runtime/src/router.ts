@@ -16,6 +16,7 @@ export const router = createRouter({
         { path: '', name: 'home', component: () => import('./views/HomeView.vue') },
         { path: 'e/:path', name: 'list', component: () => import('./views/ListView.vue') },
         { path: 'e/:path/board', name: 'board', component: () => import('./views/KanbanView.vue') },
+        { path: 'e/:path/schedule', name: 'schedule', component: () => import('./views/ScheduleView.vue') },
         { path: 'e/:path/new', name: 'create', component: () => import('./views/FormView.vue') },
         { path: 'e/:path/:id', name: 'detail', component: () => import('./views/DetailView.vue') },
         { path: 'e/:path/:id/edit', name: 'edit', component: () => import('./views/FormView.vue') },

@@ -27,8 +27,10 @@ const EXPECTED: Record<string, string[]> = {
     'entity-refs/bad-refs.yaml:21:12 view-field entity `bad_refs` has no field `nope`',
     'entity-refs/bad-refs.yaml:22:16 view-field entity `bad_refs` has no field `nope`',
     'entity-refs/bad-refs.yaml:23:11 view-field kanban field `code` must be an enum, not string',
-    'entity-refs/bad-refs.yaml:24:7 entity-form form `missing_form` does not exist',
-    'entity-refs/bad-refs.yaml:25:11 entity-workflow workflow `shop_order_flow` drives `shop_order`, not `bad_refs`',
+    'entity-refs/bad-refs.yaml:24:22 view-field schedule start field `code` must be date or datetime, not string',
+    'entity-refs/bad-refs.yaml:24:34 view-field entity `bad_refs` has no field `nope`',
+    'entity-refs/bad-refs.yaml:25:7 entity-form form `missing_form` does not exist',
+    'entity-refs/bad-refs.yaml:26:11 entity-workflow workflow `shop_order_flow` drives `shop_order`, not `bad_refs`',
   ],
   'sensitive-fields': [
     'sensitive-fields/secrets.yaml:7:36 sensitive-field sensitive field `pin` is of type integer; only string and text fields can hold ciphertext',

@@ -39,6 +39,8 @@ export interface ListViewDef {
   search?: string[];
   /** An enum field: the list can also show as a board with a column per value. */
   kanban?: string;
+  /** The list can also show as a schedule: a bar per record from `start` to `end`, a row per `lane`. */
+  schedule?: { start: string; end?: string; lane?: string };
 }
 
 export interface WorkflowDef {

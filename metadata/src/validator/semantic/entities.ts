@@ -3,7 +3,7 @@ import type { RuleId } from '../../rules';
 import type { LoadedDocument } from '../../loader';
 import { pointer } from '../../loader';
 import { didYouMean } from '../../suggest';
-import type { EntityDef, FieldDef, ListViewDef } from '../../types';
+import type { EntityDef, FieldDef, ListViewDef, ScheduleViewDef } from '../../types';
 import type { SemanticContext } from './context';
 import { enumValues, hasField, missingFieldMessage, resolveFieldPath } from './entity-paths';
 import { checkExpression } from './expressions';
@@ -193,6 +193,7 @@ function checkView(
         `kanban field \`${view.kanban}\` must be an enum, not ${field.type}`,
       );
   }
+  if (view.schedule) checkSchedule(ctx, document, def, [...base, 'schedule'], view.schedule);
   const sorts =
     view.defaultSort === undefined
       ? []
@@ -204,6 +205,36 @@ function checkView(
     requireFieldPath(ctx, document, path, def, sort.replace(/^-/, ''), 'view-field');
     refuseSensitive(ctx, document, path, def, sort.replace(/^-/, ''));
   });
+}
+
+/** Which field types each part of a schedule takes: bars are placed by dates, rows are values. */
+const SCHEDULE_TYPES: Record<keyof ScheduleViewDef, readonly string[]> = {
+  start: ['date', 'datetime'],
+  end: ['date', 'datetime'],
+  lane: ['relation', 'enum'],
+};
+
+function checkSchedule(
+  ctx: SemanticContext,
+  document: LoadedDocument,
+  def: EntityDef,
+  base: string[],
+  schedule: ScheduleViewDef,
+): void {
+  for (const part of ['start', 'end', 'lane'] as const) {
+    const name = schedule[part];
+    if (name === undefined) continue;
+    const path = pointer(...base, part);
+    requireField(ctx, document, path, def, name, 'view-field');
+    const field = def.fields[name];
+    if (field && !SCHEDULE_TYPES[part].includes(field.type))
+      ctx.report(
+        document,
+        path,
+        'view-field',
+        `schedule ${part} field \`${name}\` must be ${SCHEDULE_TYPES[part].join(' or ')}, not ${field.type}`,
+      );
+  }
 }
 
 function checkReferences(ctx: SemanticContext, { document, def }: Located): void {
