@@ -247,6 +247,31 @@ test('planner: reaches the schedule from the menu, drags an order to another day
   expect(new Date(unchanged.plannedStart).getTime()).toBe(at(1, 8).getTime());
 });
 
+test('planner in the dark theme: list, board, schedule, detail, form and dashboard keep 4.5:1 contrast', async () => {
+  const { page } = harness;
+  await signInAs('planner', '/e/work-orders');
+  await page.evaluate("localStorage.setItem('mes.theme', 'dark')");
+  const screens: [string, string][] = [
+    ['/e/work-orders', '.mes-list-table .el-table__row'],
+    ['/e/work-orders/board', '[data-role="board"] [data-card]'],
+    ['/e/work-orders/schedule', '[data-role="schedule"]'],
+    ['/e/work-orders/new', '#mes-entity-form'],
+    ['/dashboards/production', '[data-view="dashboard"] .mes-kpi-value'],
+  ];
+  const order = (await harness.apiGet<{ items: { id: number }[] }>('/api/work-orders?pageSize=1')).items[0]!;
+  screens.push([`/e/work-orders/${order.id}`, '.mes-detail-title']);
+  const violations: string[] = [];
+  for (const [path, ready] of screens) {
+    await page.goto(`${harness.baseUrl}${path}`);
+    await page.waitForSelector('html.dark');
+    await page.waitForSelector(ready);
+    violations.push(...(await accessibilityViolations(page)).map((v) => `${path} ${v}`));
+  }
+  await harness.docScreenshot('ui-work-order-detail-dark');
+  await page.evaluate("localStorage.setItem('mes.theme', 'light')");
+  expect(violations).toEqual([]);
+}, 180_000);
+
 test('planner: opens an order from the list, attaches a drawing and comments on it', async () => {
   const { page } = harness;
   await signInAs('planner', '/e/work-orders');
