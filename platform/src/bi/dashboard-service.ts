@@ -85,6 +85,39 @@ export class DashboardService {
     return { ...summary(dashboard, ctx), widgets };
   }
 
+  /**
+   * A dashboard as a Metadata Studio draft defines it, computed as the caller over `ctx.model` (the
+   * draft's Model): the live preview of the dashboard designer. Sharing is not checked (the analyst
+   * designs dashboards for other roles), but every widget reads only what the caller may read. A
+   * widget over an entity whose table the draft changes answers with `NOT_PUBLISHED`: its columns
+   * exist once the change set is published.
+   */
+  async preview(
+    dashboard: DashboardDef,
+    filters: SharedFilters,
+    ctx: RequestContext,
+    served: Model,
+  ): Promise<DashboardData> {
+    const widgets: WidgetData[] = [];
+    for (const widget of dashboard.widgets) {
+      const unpublished = [...entitiesRead({ ...dashboard, kpis: {}, widgets: [widget] }, ctx.model)].find(
+        (name) => !sameColumns(ctx.model.entities.get(name), served.entities.get(name)),
+      );
+      widgets.push(
+        unpublished === undefined
+          ? await this.widget(widget, filters, ctx)
+          : {
+              ...widgetBase(widget),
+              error: {
+                code: 'NOT_PUBLISHED',
+                message: `${unpublished} changes with this change set: its data can be previewed once it is published`,
+              },
+            },
+      );
+    }
+    return { ...summary(dashboard, ctx), widgets };
+  }
+
   kpi(
     name: string,
     filters: SharedFilters,
@@ -99,13 +132,7 @@ export class DashboardService {
     filters: SharedFilters,
     ctx: RequestContext,
   ): Promise<WidgetData> {
-    const base: WidgetData = {
-      id: widget.id,
-      type: widget.type,
-      title: widget.title,
-      span: widget.span ?? 6,
-      thresholds: widget.thresholds ?? null,
-    };
+    const base = widgetBase(widget);
     try {
       if (widget.kpi !== undefined) {
         const kpi = await this.kpis.compute(widget.kpi, filters, ctx, widget.groupBy);
@@ -201,6 +228,27 @@ function displayRow(
     out[name] = related && display ? (related[display] ?? related.id) : (row[`${name}Id`] ?? null);
   }
   return out;
+}
+
+function widgetBase(widget: DashboardWidget): WidgetData {
+  return {
+    id: widget.id,
+    type: widget.type,
+    title: widget.title,
+    span: widget.span ?? 6,
+    thresholds: widget.thresholds ?? null,
+  };
+}
+
+/** The entity has the same table and stored columns in both Models. */
+function sameColumns(a: CompiledEntity | undefined, b: CompiledEntity | undefined): boolean {
+  if (!a || !b || a.table !== b.table) return false;
+  const columns = (entity: CompiledEntity) =>
+    entity.fields
+      .flatMap((field) => (field.column ? [`${field.column}:${field.storage}`] : []))
+      .sort()
+      .join(',');
+  return columns(a) === columns(b);
 }
 
 function visible(dashboard: DashboardDef, ctx: RequestContext): boolean {

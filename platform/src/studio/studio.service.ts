@@ -236,17 +236,29 @@ export class StudioService {
     raw: unknown,
     entityName: unknown,
   ): Promise<{ errors: StudioError[]; form: FormDocument | null }> {
+    const { errors, model, tenants } = await this.draftModel(ctx, raw);
+    const entity = typeof entityName === 'string' ? model?.entities.get(entityName) : undefined;
+    if (!model || !entity) return { errors, form: null };
+    const overlay = tenants[ctx.tenantId]?.formOverlays[entity.name];
+    return {
+      errors,
+      form: formDocument(model, entity, { tenantId: ctx.tenantId, ...(overlay ? { overlay } : {}) }),
+    };
+  }
+
+  /**
+   * The Model a draft would serve, composed on the current published version (for live previews of
+   * forms and dashboards); no model when the draft does not compose.
+   */
+  async draftModel(
+    ctx: SecureContext,
+    raw: unknown,
+  ): Promise<{ errors: StudioError[]; model: Model | null; tenants: TenantState }> {
     requirePermission(ctx, EDIT);
     const parsed = parseContent(raw);
-    if (parsed.errors.length > 0) return { errors: parsed.errors, form: null };
+    if (parsed.errors.length > 0) return { errors: parsed.errors, model: null, tenants: {} };
     const plan = await this.plan(ctx, parsed.content, await this.options.versions.current(), false);
-    const entity = typeof entityName === 'string' ? plan.model?.entities.get(entityName) : undefined;
-    if (!plan.model || !entity) return { errors: plan.errors, form: null };
-    const overlay = plan.tenants[ctx.tenantId]?.formOverlays[entity.name];
-    return {
-      errors: plan.errors,
-      form: formDocument(plan.model, entity, { tenantId: ctx.tenantId, ...(overlay ? { overlay } : {}) }),
-    };
+    return { errors: plan.errors, model: plan.model ?? null, tenants: plan.tenants };
   }
 
   private async checkContent(
