@@ -68,7 +68,8 @@ export interface StudioModelSummary {
     origin: string;
     extensible: boolean;
     actions: string[];
-    fields: { name: string; type: string; label: I18nText; storage: string }[];
+    /** `to`: a relation's target entity. */
+    fields: { name: string; type: string; label: I18nText; storage: string; to?: string }[];
     sections: I18nText[];
   }[];
   roles: { name: string; label: I18nText; permissions: string[] }[];
@@ -469,7 +470,13 @@ export class StudioService {
             origin: e.origin,
             extensible: e.extension.allowed,
             actions: e.actions,
-            fields: e.fields.map((f) => ({ name: f.name, type: f.type, label: f.label, storage: f.storage })),
+            fields: e.fields.map((f) => ({
+              name: f.name,
+              type: f.type,
+              label: f.label,
+              storage: f.storage,
+              ...(f.relation ? { to: f.relation.target } : {}),
+            })),
             sections: sections.map(
               (section, index) => section.title ?? { en: `Section ${index + 1}`, zh: `分组 ${index + 1}` },
             ),

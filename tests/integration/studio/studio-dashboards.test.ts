@@ -169,6 +169,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Dashboard builder on %s', (dialect)
       label: { en: 'Line note', zh: '产线备注' },
       module: 'production',
       database: 'core',
+      display: 'note',
       fields: { note: { type: 'string', length: 200, label: { en: 'Note', zh: '备注' } } },
     };
     const notes = data<{ errors: unknown[]; dashboard: { widgets: Widget[] } }>(

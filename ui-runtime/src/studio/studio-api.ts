@@ -1,4 +1,5 @@
 /** The Metadata Studio API (`/api/studio`): change sets, validation, preview, publish, versions. */
+import type { Dashboard, DashboardFilters } from '../api/bi';
 import { api } from '../api/http';
 
 export type I18n = { en: string; zh: string };
@@ -113,7 +114,7 @@ export interface ModelSummary {
     origin: string;
     extensible: boolean;
     actions: string[];
-    fields: { name: string; type: string; label: I18n; storage: string }[];
+    fields: { name: string; type: string; label: I18n; storage: string; to?: string }[];
     sections: I18n[];
   }[];
   roles: { name: string; label: I18n; permissions: string[] }[];
@@ -184,6 +185,15 @@ export const studioApi = {
       version: changeSet.version,
       confirmDestructive,
     }),
+  dashboardPreview: (content: ChangeSetContent, dashboard: string, filters: DashboardFilters) =>
+    api<{ errors: StudioError[]; dashboard: Dashboard | null }>('POST', '/api/studio/dashboard-preview', {
+      content: cleanContent(content),
+      dashboard,
+      filters: Object.fromEntries(
+        Object.entries(filters).filter(([, value]) => value !== null && value !== undefined && value !== ''),
+      ),
+    }),
+  kpis: () => api<{ name: string; label: I18n; entity: string }[]>('GET', '/api/bi/kpis'),
   model: () => api<ModelSummary>('GET', '/api/studio/model'),
   published: () =>
     api<{ version: number; layer: { documents: MetadataDocument[] } }>('GET', '/api/studio/published'),
