@@ -136,6 +136,7 @@ const TEXT = {
   seriesBy: { en: 'Series by', zh: '系列' },
   dimensions: { en: 'Filter dimensions', zh: '筛选维度' },
   addWidget: { en: 'Add widget', zh: '添加组件' },
+  dashboardInMenu: { en: 'Open it from the menu', zh: '在菜单中显示' },
 } satisfies Record<string, { en: string; zh: string }>;
 
 export type StudioTextKey = keyof typeof TEXT;
