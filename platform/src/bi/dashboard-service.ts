@@ -12,8 +12,9 @@ import { dashboardSharedWith, holds } from '../security/authorization/access';
 import type { SecureContext } from '../security/principal';
 import type { AggregateEngine } from './aggregate-engine';
 import { DEFAULT_AGGREGATE_LIMIT } from './aggregate-query';
-import { entitiesRead } from './dashboard-invalidation';
+import { entitiesRead, widgetEntities } from './dashboard-invalidation';
 import { KpiEngine, type KpiResult } from './kpi-engine';
+import type { WidgetCache } from './widget-cache';
 import { WidgetQueries, type AppliedFilters, type SharedFilters } from './widget-query';
 
 export interface DashboardSummary {
@@ -58,9 +59,11 @@ export interface DashboardData extends DashboardSummary {
 export class DashboardService {
   private readonly kpis: KpiEngine;
 
+  /** `cache`: widget results kept until the entities under them change (the dashboard API's). */
   constructor(
     private readonly aggregates: AggregateEngine,
     private readonly operations: EntityOperations,
+    private readonly cache: WidgetCache | null = null,
   ) {
     this.kpis = new KpiEngine(aggregates, (entity, raw, model) =>
       operations.parseListQuery(entity, raw, model),
@@ -81,7 +84,7 @@ export class DashboardService {
       throw new ForbiddenError(`Dashboard '${name}' is not shared with your roles`);
     const widgets: WidgetData[] = [];
     // One widget at a time: SQLite has one connection, and a dashboard is a handful of statements.
-    for (const widget of dashboard.widgets) widgets.push(await this.widget(widget, filters, ctx));
+    for (const widget of dashboard.widgets) widgets.push(await this.cached(dashboard, widget, filters, ctx));
     return { ...summary(dashboard, ctx), widgets };
   }
 
@@ -125,6 +128,22 @@ export class DashboardService {
     groupBy?: DashboardGroupBy,
   ): Promise<KpiResult> {
     return this.kpis.compute(name, filters, ctx, groupBy);
+  }
+
+  /** The widget's data from the cache when the entities it reads have not changed since. */
+  private cached(
+    dashboard: DashboardDef,
+    widget: DashboardWidget,
+    filters: SharedFilters,
+    ctx: RequestContext,
+  ): Promise<WidgetData> {
+    const principal = (ctx as Partial<SecureContext>).principal;
+    if (!this.cache || !principal) return this.widget(widget, filters, ctx);
+    const caller = { tenantId: ctx.tenantId, principal, model: ctx.model };
+    const entities = widgetEntities(dashboard, widget, ctx.model);
+    return this.cache.get(caller, [dashboard.dashboard, widget], filters, entities, () =>
+      this.widget(widget, filters, ctx),
+    );
   }
 
   private async widget(

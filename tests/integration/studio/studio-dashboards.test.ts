@@ -7,6 +7,7 @@
  */
 import { EntityService } from '../../../platform/src/crud/entity.service';
 import type { EntityRecord, RequestContext } from '../../../platform/src/crud/types';
+import { waitFor } from '../../support/wait-for';
 import {
   startSecurityServer,
   type Dialect,
@@ -97,7 +98,11 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Dashboard builder on %s', (dialect)
     ids.line1 = await create('production_line', { lineCode: 'L1', lineName: 'Line 1', plantId: ids.plant });
     ids.line2 = await create('production_line', { lineCode: 'L2', lineName: 'Line 2', plantId: ids.plant });
     const uom = await create('unit_of_measure', { uomCode: 'PCS', uomName: 'Pieces' });
-    const item = await create('item_master', { itemName: 'Housing', itemType: 'FINISHED', uomId: uom });
+    const item = (ids.item = await create('item_master', {
+      itemName: 'Housing',
+      itemType: 'FINISHED',
+      uomId: uom,
+    }));
     const order = (lineId: number, plannedQuantity: number, plannedStart: string) =>
       create('work_order', { itemId: item, lineId, plannedQuantity, plannedStart });
     await order(ids.line1, 10, '2026-12-01T08:00:00Z');
@@ -188,14 +193,18 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Dashboard builder on %s', (dialect)
     const created = data<ChangeSet>(
       await mes.call('analyst', 'POST', '/api/studio/change-sets', {
         title: 'Line load dashboard',
-        content: { documents: [lineLoad(WIDGETS.slice(0, 1))] },
+        content: {
+          documents: [{ ...lineLoad(WIDGETS.slice(0, 1)), roles: ['production_planner', 'operator'] }],
+        },
       }),
     );
     // The analyst edits the saved draft: a second widget.
     const edited = data<ChangeSet>(
       await mes.call('analyst', 'PATCH', `/api/studio/change-sets/${created.id}`, {
         version: created.version,
-        content: { documents: [lineLoad(WIDGETS.slice(0, 2))] },
+        content: {
+          documents: [{ ...lineLoad(WIDGETS.slice(0, 2)), roles: ['production_planner', 'operator'] }],
+        },
       }),
     );
     const submitted = data<{ record: ChangeSet }>(
@@ -227,9 +236,51 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Dashboard builder on %s', (dialect)
       { key: 'L1', value: 3 },
       { key: 'L2', value: 1 },
     ]);
-    // Shared with the planner only: the analyst who built it does not see it among their dashboards.
+    // Shared with the planner and the operator only: the analyst who built it does not see it among their dashboards.
     const theirs = data<{ name: string }[]>(await mes.call('analyst', 'GET', '/api/bi/dashboards'));
     expect(theirs.map((d) => d.name)).not.toContain('line_load');
     expect((await mes.call('analyst', 'GET', '/api/bi/dashboards/line_load')).statusCode).toBe(403);
+  });
+
+  it('serves widget results from the cache until a write moves the numbers, per caller', async () => {
+    const ordersByLine = async (user: string) =>
+      widget(
+        data<{ widgets: Widget[] }>(await mes.call(user, 'GET', '/api/bi/dashboards/line_load')),
+        'orders_by_line',
+      );
+    const outputByLine = async (user: string) => (await ordersByLine(user)).points;
+    expect(await outputByLine('planner')).toEqual([
+      { key: 'L1', value: 3 },
+      { key: 'L2', value: 1 },
+    ]);
+    // The operator's lines are row-scoped, so grouping by a line's code is refused to them: they get
+    // their own answer, never the planner's cached numbers.
+    expect(await ordersByLine('operator')).toMatchObject({ error: { code: 'FORBIDDEN' } });
+
+    const order = data<{ id: number }>(
+      await mes.call('planner', 'POST', '/api/work-orders', {
+        itemId: ids.item,
+        lineId: ids.line2,
+        plannedQuantity: 4,
+        plannedStart: '2026-12-03T08:00:00Z',
+      }),
+    );
+    const [event] = await mes.query<{ event_id: string }>(
+      "SELECT event_id FROM evt_outbox WHERE entity = 'work_order' AND entity_id = ?",
+      [String(order.id)],
+    );
+    // Once the invalidation consumer has taken the event in, the next read has the new order.
+    await waitFor('the dashboard consumer to process the event', async () => {
+      const rows = await mes.query(
+        "SELECT consumer FROM evt_processed WHERE consumer = 'bi.dashboard-invalidation' AND event_id = ?",
+        [event.event_id],
+      );
+      return rows.length > 0;
+    });
+    expect(await outputByLine('planner')).toEqual([
+      { key: 'L1', value: 3 },
+      { key: 'L2', value: 2 },
+    ]);
+    expect(await ordersByLine('operator')).toMatchObject({ error: { code: 'FORBIDDEN' } });
   });
 });

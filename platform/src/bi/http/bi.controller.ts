@@ -16,7 +16,8 @@ import { DashboardService, type DashboardData, type DashboardSummary } from '../
 import { kpisOf, type KpiResult } from '../kpi-engine';
 import type { SharedFilters } from '../widget-query';
 import { sharedFilters, text } from './shared-filters';
-import { AGGREGATE_ENGINE } from './tokens';
+import { AGGREGATE_ENGINE, WIDGET_CACHE } from './tokens';
+import type { WidgetCache } from '../widget-cache';
 
 export interface KpiSummary {
   name: string;
@@ -35,8 +36,9 @@ export class BiController {
     @Inject(ENTITY_OPERATIONS) private readonly operations: EntityOperations,
     @Inject(MODEL_REGISTRY) private readonly models: ModelRegistry,
     @Optional() @Inject(AGGREGATE_ENGINE) engine: AggregateEngine | null = null,
+    @Optional() @Inject(WIDGET_CACHE) cache: WidgetCache | null = null,
   ) {
-    this.dashboards = engine ? new DashboardService(engine, operations) : null;
+    this.dashboards = engine ? new DashboardService(engine, operations, cache) : null;
   }
 
   @Get('dashboards')
