@@ -4,6 +4,8 @@ import type { RecentWriters } from './bootstrap/read-your-writes';
 import { AggregateController } from './bi/http/aggregate.controller';
 import { BiController } from './bi/http/bi.controller';
 import { BiDependenciesModule } from './bi/http/bi-dependencies.module';
+import { WIDGET_CACHE } from './bi/http/tokens';
+import { WidgetCache } from './bi/widget-cache';
 import { CrudDependenciesModule } from './crud/http/crud-dependencies.module';
 import { AbcAnalysisController, INVENTORY_RECORDS } from './domain/inventory/abc-analysis.controller';
 import { EntityController } from './crud/http/entity.controller';
@@ -137,6 +139,8 @@ export class AppModule {
           : []),
         ...(deps.studio ? [{ provide: STUDIO_SERVICE, useValue: deps.studio }] : []),
         { provide: FORM_OVERLAYS, useValue: deps.formOverlays ?? null },
+        // Dashboard widget results, dropped when the live channel announces a change under them.
+        { provide: WIDGET_CACHE, useValue: deps.live ? new WidgetCache(deps.live) : null },
         ...(deps.automation ? [{ provide: AUTOMATION, useValue: deps.automation }] : []),
         StaticAppRegistrar,
         { provide: READINESS_CHECKS, useValue: deps.readinessChecks },

@@ -346,3 +346,63 @@ test('the analyst renames and archives fields of a published entity; only an adm
   await page.waitForSelector('textarea[name="details"]');
   expect(await page.locator('[name="dueDate"]').count()).toBe(0);
 }, 300_000);
+
+test('the analyst builds a dashboard with a live preview; a reviewer publishes it; the planner opens it from the menu', async () => {
+  const { page } = harness;
+  await signIn('analyst');
+  await menuGroup('System');
+  await page.locator('.el-menu-item', { hasText: 'Metadata Studio' }).click();
+  await page.fill('[data-field="change-set-title"]', 'Line load dashboard');
+  await page.click('[data-action="new-change-set"]');
+  await page.waitForSelector('[data-field="change-set-status"]');
+  await page.locator('.el-tabs__item', { hasText: 'Dashboards' }).click();
+  await page.fill('[data-field="new-dashboard-name"]', 'line_load');
+  await page.click('[data-action="add-dashboard"]');
+  await page.fill('[data-field="dashboard-label-en"]', 'Line load');
+  await page.fill('[data-field="dashboard-label-zh"]', '产线负荷');
+  await choose(page.locator('[data-field="dashboard-roles"]'), 'Production planner');
+
+  await page.click('[data-action="add-widget"]');
+  const widget = page.locator('[data-widget-editor="widget_1"]');
+  await choose(widget.locator('[data-field="widget-type"]'), /^stacked$/);
+  await widget.locator('[data-field="widget-title-en"]').fill('Planned quantity by line and status');
+  await widget.locator('[data-field="widget-title-zh"]').fill('各产线计划数量');
+  await choose(widget.locator('[data-field="widget-entity"]'), /^work_order$/);
+  await choose(widget.locator('[data-field="widget-measure"]'), /^sum$/);
+  await choose(widget.locator('[data-field="widget-measure-field"]'), /^planned_quantity$/);
+  await choose(widget.locator('[data-field="widget-group-by"]'), /^line\.line_code$/);
+  await choose(widget.locator('[data-field="widget-series-by"]'), /^status$/);
+  await choose(widget.locator('[data-field="widget-dimension-line"]'), /^line$/);
+
+  await page.click('[data-action="add-widget"]');
+  const card = page.locator('[data-widget-editor="widget_2"]');
+  await choose(card.locator('[data-field="widget-type"]'), /^card$/);
+  await card.locator('[data-field="widget-title-en"]').fill('Scrap rate');
+  await card.locator('[data-field="widget-title-zh"]').fill('报废率');
+  await card.locator('[data-field="widget-source"] .el-radio-button', { hasText: 'KPI' }).click();
+  await choose(card.locator('[data-field="widget-kpi"]'), /scrap_rate/);
+
+  await page.click('[data-action="preview-dashboard"]');
+  await page.waitForSelector('[data-field="dashboard-preview"] [data-widget="widget_1"] canvas');
+  await page.waitForSelector('[data-field="dashboard-preview"] [data-widget="widget_2"] .mes-kpi-value');
+  await page.locator('[data-field="dashboard-preview"]').scrollIntoViewIfNeeded();
+  await shot('studio-dashboard-designer');
+
+  await page.click('[data-action="save"]');
+  await page.locator('[data-field="studio-message"]', { hasText: 'Saved' }).waitFor();
+  await page.click('[data-action="submit"]');
+  await page.locator('[data-field="change-set-status"]', { hasText: 'IN_REVIEW' }).waitFor();
+
+  await signIn('reviewer');
+  await menuGroup('System');
+  await openStudioChangeSet('Line load dashboard');
+  await page.click('[data-action="publish"]');
+  await page.locator('[data-field="change-set-status"]', { hasText: 'PUBLISHED' }).waitFor();
+
+  await signIn('planner');
+  await menuGroup('Dashboards');
+  await page.locator('.el-menu-item:visible', { hasText: 'Line load' }).click();
+  await page.waitForURL(/\/dashboards\/line_load$/);
+  await page.waitForSelector('[data-widget="widget_1"] canvas');
+  expect(await page.locator('[data-view="dashboard"] h2').innerText()).toBe('Line load');
+}, 300_000);

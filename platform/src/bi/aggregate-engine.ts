@@ -26,6 +26,11 @@ export class AggregateEngine {
     private readonly useRollups = true,
   ) {}
 
+  /** The same engine reading the rows only (previews of drafts whose rollups do not exist yet). */
+  rowsOnly(): AggregateEngine {
+    return this.useRollups ? new AggregateEngine(this.db, false) : this;
+  }
+
   async aggregate(entityName: string, query: AggregateQuery, ctx: RequestContext): Promise<AggregateResult> {
     const principal = principalOf(ctx);
     const entity = ctx.model.entities.get(entityName);

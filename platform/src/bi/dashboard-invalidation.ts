@@ -6,10 +6,11 @@
  * the viewer, with their permissions.
  */
 import type { Model } from '../../../metadata/src/model';
-import type { DashboardDef, KpiDef } from '../../../metadata/src/types';
+import type { DashboardDef, DashboardGroupBy, DashboardWidget, KpiDef } from '../../../metadata/src/types';
 import type { EventConsumer } from '../events/consumer';
 import type { LiveChannel } from '../events/live-channel';
 import { kpisOf } from './kpi-engine';
+import { BI_CHANGED, type BiChange } from './widget-cache';
 
 export const DASHBOARD_CHANGED = 'dashboard.changed';
 
@@ -30,9 +31,55 @@ export function entitiesRead(dashboard: DashboardDef, model: Model): Set<string>
   return entities;
 }
 
+/**
+ * Every entity whose rows a widget's numbers depend on: the entities it (or its KPI) aggregates and
+ * those its group-by, series, measure, dimension and column paths pass through (`line.line_code`
+ * reads production lines).
+ */
+export function widgetEntities(dashboard: DashboardDef, widget: DashboardWidget, model: Model): Set<string> {
+  const entities = entitiesRead({ ...dashboard, kpis: {}, widgets: [widget] }, model);
+  const walk = (entityName: string, path: string | undefined) => {
+    let entity = model.entities.get(entityName);
+    for (const segment of (path ?? '').split('.').slice(0, -1)) {
+      const target = entity?.fieldsByName.get(segment)?.relation?.target;
+      entity = target ? model.entities.get(target) : undefined;
+      if (!entity) return;
+      entities.add(entity.name);
+    }
+  };
+  const group = (spec: DashboardGroupBy | undefined) => (typeof spec === 'string' ? spec : spec?.field);
+  const paths = (entityName: string, def: Pick<DashboardWidget, 'groupBy' | 'dimensions' | 'measure'>) => {
+    walk(entityName, group(def.groupBy));
+    walk(entityName, def.measure?.field);
+    for (const path of Object.values(def.dimensions ?? {})) walk(entityName, path);
+  };
+  if (widget.entity) {
+    paths(widget.entity, widget);
+    walk(widget.entity, group(widget.seriesBy));
+    for (const column of widget.columns ?? []) walk(widget.entity, column);
+  }
+  const kpi = widget.kpi === undefined ? undefined : kpisOf(model).get(widget.kpi);
+  if (kpi) {
+    paths(kpi.entity, { groupBy: widget.groupBy ?? kpi.groupBy, dimensions: kpi.dimensions });
+    for (const measure of Object.values(kpi.measures)) walk(kpi.entity, measure.field);
+    if (kpi.oee) {
+      for (const path of Object.values(kpi.oee.downtime.dimensions)) walk(kpi.oee.downtime.entity, path);
+      // Planned time: every line of the plant works the shifts of its plant's calendar.
+      for (const name of ['production_line', 'plant', 'shift', 'calendar', 'calendar_day'])
+        if (model.entities.has(name)) entities.add(name);
+    }
+  }
+  return entities;
+}
+
 export function dashboardInvalidationConsumer(model: () => Model, live: LiveChannel): EventConsumer {
   const current = model();
-  const read = new Set([...current.dashboards.values()].flatMap((d) => [...entitiesRead(d, current)]));
+  const read = new Set(
+    [...current.dashboards.values()].flatMap((d) => [
+      ...entitiesRead(d, current),
+      ...d.widgets.flatMap((widget) => [...widgetEntities(d, widget, current)]),
+    ]),
+  );
   const types = [...read].flatMap((name) => {
     const entity = current.entities.get(name);
     return entity ? [...new Set([...Object.values(entity.events), `${name}.*`])] : [];
@@ -44,10 +91,15 @@ export function dashboardInvalidationConsumer(model: () => Model, live: LiveChan
       const entity = event.entity;
       if (entity)
         tx.afterCommit(() => {
+          // Cached widget results of every instance first, then the open dashboards reload.
+          const change: BiChange = { tenantId: event.tenant, entity };
           void live
-            .publish(
-              { tenantId: event.tenant, kind: 'tenant' },
-              { event: DASHBOARD_CHANGED, data: { entity } },
+            .publish(BI_CHANGED, { event: 'bi.changed', data: change })
+            .then(() =>
+              live.publish(
+                { tenantId: event.tenant, kind: 'tenant' },
+                { event: DASHBOARD_CHANGED, data: { entity } },
+              ),
             )
             .catch(() => undefined);
         });

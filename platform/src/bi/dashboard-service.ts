@@ -12,8 +12,9 @@ import { dashboardSharedWith, holds } from '../security/authorization/access';
 import type { SecureContext } from '../security/principal';
 import type { AggregateEngine } from './aggregate-engine';
 import { DEFAULT_AGGREGATE_LIMIT } from './aggregate-query';
-import { entitiesRead } from './dashboard-invalidation';
+import { entitiesRead, widgetEntities } from './dashboard-invalidation';
 import { KpiEngine, type KpiResult } from './kpi-engine';
+import type { WidgetCache } from './widget-cache';
 import { WidgetQueries, type AppliedFilters, type SharedFilters } from './widget-query';
 
 export interface DashboardSummary {
@@ -58,9 +59,11 @@ export interface DashboardData extends DashboardSummary {
 export class DashboardService {
   private readonly kpis: KpiEngine;
 
+  /** `cache`: widget results kept until the entities under them change (the dashboard API's). */
   constructor(
     private readonly aggregates: AggregateEngine,
     private readonly operations: EntityOperations,
+    private readonly cache: WidgetCache | null = null,
   ) {
     this.kpis = new KpiEngine(aggregates, (entity, raw, model) =>
       operations.parseListQuery(entity, raw, model),
@@ -81,7 +84,40 @@ export class DashboardService {
       throw new ForbiddenError(`Dashboard '${name}' is not shared with your roles`);
     const widgets: WidgetData[] = [];
     // One widget at a time: SQLite has one connection, and a dashboard is a handful of statements.
-    for (const widget of dashboard.widgets) widgets.push(await this.widget(widget, filters, ctx));
+    for (const widget of dashboard.widgets) widgets.push(await this.cached(dashboard, widget, filters, ctx));
+    return { ...summary(dashboard, ctx), widgets };
+  }
+
+  /**
+   * A dashboard as a Metadata Studio draft defines it, computed as the caller over `ctx.model` (the
+   * draft's Model): the live preview of the dashboard designer. Sharing is not checked (the analyst
+   * designs dashboards for other roles), but every widget reads only what the caller may read. A
+   * widget over an entity whose table the draft changes answers with `NOT_PUBLISHED`: its columns
+   * exist once the change set is published.
+   */
+  async preview(
+    dashboard: DashboardDef,
+    filters: SharedFilters,
+    ctx: RequestContext,
+    served: Model,
+  ): Promise<DashboardData> {
+    const widgets: WidgetData[] = [];
+    for (const widget of dashboard.widgets) {
+      const unpublished = [...entitiesRead({ ...dashboard, kpis: {}, widgets: [widget] }, ctx.model)].find(
+        (name) => !sameColumns(ctx.model.entities.get(name), served.entities.get(name)),
+      );
+      widgets.push(
+        unpublished === undefined
+          ? await this.widget(widget, filters, ctx)
+          : {
+              ...widgetBase(widget),
+              error: {
+                code: 'NOT_PUBLISHED',
+                message: `${unpublished} changes with this change set: its data can be previewed once it is published`,
+              },
+            },
+      );
+    }
     return { ...summary(dashboard, ctx), widgets };
   }
 
@@ -94,18 +130,28 @@ export class DashboardService {
     return this.kpis.compute(name, filters, ctx, groupBy);
   }
 
+  /** The widget's data from the cache when the entities it reads have not changed since. */
+  private cached(
+    dashboard: DashboardDef,
+    widget: DashboardWidget,
+    filters: SharedFilters,
+    ctx: RequestContext,
+  ): Promise<WidgetData> {
+    const principal = (ctx as Partial<SecureContext>).principal;
+    if (!this.cache || !principal) return this.widget(widget, filters, ctx);
+    const caller = { tenantId: ctx.tenantId, principal, model: ctx.model };
+    const entities = widgetEntities(dashboard, widget, ctx.model);
+    return this.cache.get(caller, [dashboard.dashboard, widget], filters, entities, () =>
+      this.widget(widget, filters, ctx),
+    );
+  }
+
   private async widget(
     widget: DashboardWidget,
     filters: SharedFilters,
     ctx: RequestContext,
   ): Promise<WidgetData> {
-    const base: WidgetData = {
-      id: widget.id,
-      type: widget.type,
-      title: widget.title,
-      span: widget.span ?? 6,
-      thresholds: widget.thresholds ?? null,
-    };
+    const base = widgetBase(widget);
     try {
       if (widget.kpi !== undefined) {
         const kpi = await this.kpis.compute(widget.kpi, filters, ctx, widget.groupBy);
@@ -201,6 +247,27 @@ function displayRow(
     out[name] = related && display ? (related[display] ?? related.id) : (row[`${name}Id`] ?? null);
   }
   return out;
+}
+
+function widgetBase(widget: DashboardWidget): WidgetData {
+  return {
+    id: widget.id,
+    type: widget.type,
+    title: widget.title,
+    span: widget.span ?? 6,
+    thresholds: widget.thresholds ?? null,
+  };
+}
+
+/** The entity has the same table and stored columns in both Models. */
+function sameColumns(a: CompiledEntity | undefined, b: CompiledEntity | undefined): boolean {
+  if (!a || !b || a.table !== b.table) return false;
+  const columns = (entity: CompiledEntity) =>
+    entity.fields
+      .flatMap((field) => (field.column ? [`${field.column}:${field.storage}`] : []))
+      .sort()
+      .join(',');
+  return columns(a) === columns(b);
 }
 
 function visible(dashboard: DashboardDef, ctx: RequestContext): boolean {

@@ -632,6 +632,35 @@ function studioPaths(): Record<string, PathItem> {
         },
       ),
     },
+    '/api/studio/dashboard-preview': {
+      post: op(
+        tag,
+        'previewStudioDashboard',
+        "A draft's dashboard with its widgets' data, computed as the caller",
+        {
+          requestBody: jsonBody({
+            type: 'object',
+            required: ['content', 'dashboard'],
+            properties: {
+              content: OBJECT,
+              dashboard: { type: 'string' },
+              filters: {
+                type: 'object',
+                properties: {
+                  plant: { type: 'integer' },
+                  line: { type: 'integer' },
+                  shift: { type: 'integer' },
+                  from: { type: 'string' },
+                  to: { type: 'string' },
+                  tz: { type: 'string' },
+                },
+              },
+            },
+          }),
+          responses: { 200: ok('Errors and the dashboard with data', OBJECT), ...errors(400, 403, 404) },
+        },
+      ),
+    },
     '/api/studio/versions': {
       get: op(tag, 'listMetadataVersions', 'Published versions with their diffs', {
         responses: { 200: ok('Versions', OBJECT), ...errors(403) },

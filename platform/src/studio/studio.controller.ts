@@ -16,11 +16,15 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { hasPermission } from '../../../metadata/src/model/permissions';
 import type { AutomationRuntime } from '../bootstrap/automation-runtime';
-import { BadRequestError, NotFoundError } from '../crud/errors';
+import { BadRequestError, NotFoundError, ValidationError } from '../crud/errors';
 import { EnvelopeInterceptor } from '../crud/http/envelope.interceptor';
 import { requestContext } from '../crud/http/request-context';
-import { MODEL_REGISTRY } from '../crud/http/tokens';
-import type { EntityRecord, ListResult } from '../crud/types';
+import { ENTITY_OPERATIONS, MODEL_REGISTRY } from '../crud/http/tokens';
+import type { EntityOperations, EntityRecord, ListResult } from '../crud/types';
+import type { AggregateEngine } from '../bi/aggregate-engine';
+import { DashboardService, type DashboardData } from '../bi/dashboard-service';
+import { sharedFilters } from '../bi/http/shared-filters';
+import { AGGREGATE_ENGINE } from '../bi/http/tokens';
 import type { ModelRegistry } from '../kernel/model-registry';
 import { effectivePermissions, type SecureContext } from '../security/principal';
 import { AUTOMATION } from '../rules/http/automation.controller';
@@ -28,6 +32,7 @@ import { ruleCatalog } from '../rules/rule-catalog';
 import { testRecordId, testRule, type TestRun } from '../rules/rule-test';
 import type { WorkflowActor } from '../workflow/actor';
 import type { ActionResult } from '../workflow/workflow.service';
+import type { StudioError } from './change-set-content';
 import {
   EDIT,
   requirePermission,
@@ -47,11 +52,18 @@ const REVIEW_ACTIONS = new Set(['submit', 'reject', 'reopen']);
 @Controller('api/studio')
 @UseInterceptors(EnvelopeInterceptor)
 export class StudioController {
+  private readonly dashboards: DashboardService | null;
+
   constructor(
     @Inject(STUDIO_SERVICE) private readonly studio: StudioService,
     @Inject(MODEL_REGISTRY) private readonly models: ModelRegistry,
-    @Optional() @Inject(AUTOMATION) private readonly automation?: AutomationRuntime,
-  ) {}
+    @Inject(ENTITY_OPERATIONS) private readonly operations: EntityOperations,
+    @Optional() @Inject(AUTOMATION) private readonly automation: AutomationRuntime | null = null,
+    @Optional() @Inject(AGGREGATE_ENGINE) engine: AggregateEngine | null = null,
+  ) {
+    // Drafts may declare rollups whose cells do not exist yet: previews read the rows.
+    this.dashboards = engine ? new DashboardService(engine.rowsOnly(), operations) : null;
+  }
 
   @Get('change-sets')
   list(@Query() query: Record<string, unknown>, @Req() request: FastifyRequest): Promise<ListResult> {
@@ -124,11 +136,68 @@ export class StudioController {
       throw new BadRequestError('rule names the rule to test', {
         errors: [{ field: 'rule', path: '/rule', rule: 'required', message: 'rule is required' }],
       });
-    const model = await this.studio.draftModel(ctx, content);
+    const model = await this.studio.validDraftModel(ctx, content);
     if (!this.automation) throw new NotFoundError('automation', 'runtime');
     const rule = ruleCatalog(model).byName.get(name);
     if (!rule) throw new NotFoundError('rule', name);
     return testRule(this.automation, ctx, rule, testRecordId(rule, recordId), model);
+  }
+
+  /**
+   * Body `{content, dashboard, filters?}`: the draft's dashboard with its widgets' data, computed as
+   * the caller (live preview of the dashboard designer); `filters` are the shared filters
+   * (`plant`, `line`, `shift`, `from`, `to`, `tz`).
+   */
+  @Post('dashboard-preview')
+  @HttpCode(200)
+  async dashboardPreview(
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
+  ): Promise<{ errors: StudioError[]; dashboard: DashboardData | null }> {
+    const ctx = this.context(request);
+    const { content, dashboard: name, filters: rawFilters } = objectBody(body);
+    if (typeof name !== 'string' || name === '')
+      throw new ValidationError([
+        {
+          field: 'dashboard',
+          path: '/dashboard',
+          rule: 'required',
+          message: 'name the dashboard to preview',
+        },
+      ]);
+    if (
+      rawFilters !== undefined &&
+      (typeof rawFilters !== 'object' || rawFilters === null || Array.isArray(rawFilters))
+    )
+      throw new ValidationError([
+        { field: 'filters', path: '/filters', rule: 'type', message: 'filters must be an object' },
+      ]);
+    const { errors, model } = await this.studio.draftModel(ctx, content);
+    if (!this.dashboards) throw new NotFoundError('path', '/api/studio/dashboard-preview');
+    const dashboard = model?.dashboards.get(name);
+    if (!model || !dashboard) {
+      if (model && errors.length === 0)
+        throw new ValidationError([
+          {
+            field: 'dashboard',
+            path: '/dashboard',
+            rule: 'dashboard',
+            message: `the draft has no dashboard \`${name}\``,
+          },
+        ]);
+      return { errors, dashboard: null };
+    }
+    const filters = await sharedFilters(
+      (rawFilters ?? {}) as Record<string, unknown>,
+      ctx,
+      this.operations,
+      new Set(),
+      'filters.',
+    );
+    return {
+      errors,
+      dashboard: await this.dashboards.preview(dashboard, filters, { ...ctx, model }, ctx.model),
+    };
   }
 
   /** Body `{version, reason?}` for `submit`, `reject` (reason required) and `reopen`. */

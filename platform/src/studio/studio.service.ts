@@ -239,17 +239,29 @@ export class StudioService {
     raw: unknown,
     entityName: unknown,
   ): Promise<{ errors: StudioError[]; form: FormDocument | null }> {
+    const { errors, model, tenants } = await this.draftModel(ctx, raw);
+    const entity = typeof entityName === 'string' ? model?.entities.get(entityName) : undefined;
+    if (!model || !entity) return { errors, form: null };
+    const overlay = tenants[ctx.tenantId]?.formOverlays[entity.name];
+    return {
+      errors,
+      form: formDocument(model, entity, { tenantId: ctx.tenantId, ...(overlay ? { overlay } : {}) }),
+    };
+  }
+
+  /**
+   * The Model a draft would serve, composed on the current published version (for live previews of
+   * forms and dashboards); no model when the draft does not compose.
+   */
+  async draftModel(
+    ctx: SecureContext,
+    raw: unknown,
+  ): Promise<{ errors: StudioError[]; model: Model | null; tenants: TenantState }> {
     requirePermission(ctx, EDIT);
     const parsed = parseContent(raw);
-    if (parsed.errors.length > 0) return { errors: parsed.errors, form: null };
+    if (parsed.errors.length > 0) return { errors: parsed.errors, model: null, tenants: {} };
     const plan = await this.plan(ctx, parsed.content, await this.options.versions.current(), false);
-    const entity = typeof entityName === 'string' ? plan.model?.entities.get(entityName) : undefined;
-    if (!plan.model || !entity) return { errors: plan.errors, form: null };
-    const overlay = plan.tenants[ctx.tenantId]?.formOverlays[entity.name];
-    return {
-      errors: plan.errors,
-      form: formDocument(plan.model, entity, { tenantId: ctx.tenantId, ...(overlay ? { overlay } : {}) }),
-    };
+    return { errors: plan.errors, model: plan.model ?? null, tenants: plan.tenants };
   }
 
   private async checkContent(
@@ -486,14 +498,11 @@ export class StudioService {
    * The Model a draft would serve (for test runs of its rules); refused with the draft's errors on
    * their elements when it does not validate.
    */
-  async draftModel(ctx: SecureContext, raw: unknown): Promise<Model> {
-    requirePermission(ctx, EDIT);
-    const parsed = parseContent(raw);
-    if (parsed.errors.length > 0) throw new ValidationError(toFieldErrors(parsed.errors));
-    const plan = await this.plan(ctx, parsed.content, await this.options.versions.current(), false);
-    if (!plan.model || plan.errors.length > 0)
-      throw new ValidationError(toFieldErrors(plan.errors), 'The change set does not validate');
-    return plan.model;
+  async validDraftModel(ctx: SecureContext, raw: unknown): Promise<Model> {
+    const { errors, model } = await this.draftModel(ctx, raw);
+    if (!model || errors.length > 0)
+      throw new ValidationError(toFieldErrors(errors), 'The change set does not validate');
+    return model;
   }
 
   /** The published studio metadata (what `mes metadata pull` writes as YAML). */

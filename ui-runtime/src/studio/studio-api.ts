@@ -1,4 +1,5 @@
 /** The Metadata Studio API (`/api/studio`): change sets, validation, preview, publish, versions. */
+import type { Dashboard, DashboardFilters } from '../api/bi';
 import { api } from '../api/http';
 
 export type I18n = { en: string; zh: string };
@@ -246,6 +247,15 @@ export const studioApi = {
       version: changeSet.version,
       confirmDestructive,
     }),
+  dashboardPreview: (content: ChangeSetContent, dashboard: string, filters: DashboardFilters) =>
+    api<{ errors: StudioError[]; dashboard: Dashboard | null }>('POST', '/api/studio/dashboard-preview', {
+      content: cleanContent(content),
+      dashboard,
+      filters: Object.fromEntries(
+        Object.entries(filters).filter(([, value]) => value !== null && value !== undefined && value !== ''),
+      ),
+    }),
+  kpis: () => api<{ name: string; label: I18n; entity: string }[]>('GET', '/api/bi/kpis'),
   model: () => api<ModelSummary>('GET', '/api/studio/model'),
   published: () =>
     api<{ version: number; layer: { documents: MetadataDocument[] } }>('GET', '/api/studio/published'),
