@@ -5,7 +5,6 @@ import { emptySnapshot, toSnapshot, type SchemaSnapshot } from '../../../metadat
 import { apiDiff, documentDiff, retainingSnapshot, schemaSteps } from '../../../metadata/src/studio/diff';
 import {
   emptyLayer,
-  loadLayer,
   mergeLayer,
   STUDIO_ORIGIN,
   type ChangeSetContent,
@@ -544,7 +543,7 @@ export class StudioService {
     const layer = mergeLayer(baseLayer, content);
     const tenants = withTenantChanges(current?.tenants ?? {}, ctx.tenantId, content);
     const errors: StudioError[] = [];
-    const loaded = loadLayer(content);
+    const loaded = this.options.plugins.loadLayer(content);
     errors.push(
       ...loaded.diagnostics.map(fromDiagnostic),
       ...reservedWordDiagnostics(loaded.documents).map(fromDiagnostic),
