@@ -41,7 +41,7 @@ export function compileModel(set: MetadataSet, options: CompileOptions): Model {
   for (const def of set.entities.values()) {
     const origin = set.sources.get(`entity:${def.entity}`)?.origin ?? 'core';
     const ext = extensions.filter((e) => e.entity === def.entity);
-    entities.set(def.entity, compileEntity(def, set, ext, origin));
+    entities.set(def.entity, reusedEntity(def, set, ext, origin));
   }
   const entitiesByPath = new Map([...entities.values()].map((e) => [e.path, e]));
   return deepFreeze({
@@ -59,6 +59,57 @@ export function compileModel(set: MetadataSet, options: CompileOptions): Model {
     menus: new Map(set.menus),
     plugins: new Map(set.plugins),
   });
+}
+
+/**
+ * Entities compiled before, by their definition object, with what else their compilation read. A
+ * Model is recomposed on every metadata change (a studio publish, an extension field, a plugin), and
+ * most entity definitions come in as the same objects: an entity whose definition and dependencies
+ * are unchanged keeps its compiled (frozen) object instead of being compiled again.
+ */
+const compiledEntities = new WeakMap<EntityDef, { dependencies: string; entity: CompiledEntity }>();
+
+function reusedEntity(
+  def: EntityDef,
+  set: MetadataSet,
+  extensions: ExtensionFieldInput[],
+  origin: string,
+): CompiledEntity {
+  const dependencies = dependenciesOf(def, set, extensions, origin);
+  const cached = compiledEntities.get(def);
+  if (cached?.dependencies === dependencies) return cached.entity;
+  const entity = compileEntity(def, set, extensions, origin);
+  compiledEntities.set(def, { dependencies, entity });
+  return entity;
+}
+
+/**
+ * Everything besides its own definition that compiling an entity reads: its origin and extension
+ * fields, its workflow's actions, its module's database, the table and display field of relation
+ * targets and the type of children's back reference.
+ */
+function dependenciesOf(
+  def: EntityDef,
+  set: MetadataSet,
+  extensions: ExtensionFieldInput[],
+  origin: string,
+): string {
+  const targets = [...Object.values(def.fields), ...extensions.map((e) => e.def)].map((field) => {
+    if (field.type === 'relation') {
+      const target = set.entities.get(field.to);
+      return [target?.table ?? null, target?.display ?? null];
+    }
+    if (field.type === 'children') return set.entities.get(field.to)?.fields[field.foreignKey]?.type ?? null;
+    return null;
+  });
+  const workflow = def.workflow ? set.workflows.get(def.workflow) : undefined;
+  return JSON.stringify([
+    origin,
+    extensions,
+    workflow?.transitions.map((t) => t.action) ?? null,
+    set.modules.get(def.module)?.database ?? null,
+    targets,
+  ]);
 }
 
 function compileEntity(
@@ -347,6 +398,22 @@ function unique<T>(values: T[]): T[] {
   return [...new Set(values)];
 }
 
+/** Definitions as JSON, by object: a definition is not changed once loaded, so it is serialised once. */
+const definitionJson = new WeakMap<object, string>();
+
+function jsonOf(definition: object): string {
+  let json = definitionJson.get(definition);
+  if (json === undefined) {
+    json = JSON.stringify(definition);
+    definitionJson.set(definition, json);
+  }
+  return json;
+}
+
+/**
+ * sha256 of `JSON.stringify([docs, extensions])`, where docs lists each kind's `[name, definition]`
+ * pairs sorted by name; the text is assembled from each definition's JSON, serialised once.
+ */
 function hashOf(set: MetadataSet, extensions: ExtensionFieldInput[]): string {
   const docs = [
     set.modules,
@@ -360,10 +427,10 @@ function hashOf(set: MetadataSet, extensions: ExtensionFieldInput[]): string {
     set.menus,
     set.plugins,
   ].map((m) => [...m.entries()].sort(([a], [b]) => a.localeCompare(b)));
-  return createHash('sha256')
-    .update(JSON.stringify([docs, extensions]))
-    .digest('hex')
-    .slice(0, 16);
+  const pairs = (entries: [string, object][]) =>
+    `[${entries.map(([name, definition]) => `[${JSON.stringify(name)},${jsonOf(definition)}]`).join(',')}]`;
+  const text = `[[${docs.map(pairs).join(',')}],${JSON.stringify(extensions)}]`;
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
 function deepFreeze<T>(value: T): T {

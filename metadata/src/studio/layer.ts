@@ -5,6 +5,7 @@
  */
 import type { Diagnostic } from '../diagnostic';
 import { isDocumentKind, loadText, pointer, type LoadedDocument } from '../loader';
+import type { FileLoadResult } from '../loader/load-file';
 import type { DocumentKind, FieldDef, I18nText } from '../types';
 
 /** Origin of studio documents (as `core` or a plugin name for files). */
@@ -90,17 +91,55 @@ export function mergeLayer(base: StudioLayer, change: StudioLayer): StudioLayer 
  * The layer's documents as the loader would read them from files, each named `studio/<kind>/<name>`
  * so diagnostics point at the document and the element path inside it.
  */
-export function loadLayer(layer: StudioLayer): { documents: LoadedDocument[]; diagnostics: Diagnostic[] } {
+export function loadLayer(
+  layer: StudioLayer,
+  cache?: LoadedLayerCache,
+): { documents: LoadedDocument[]; diagnostics: Diagnostic[] } {
   const documents: LoadedDocument[] = [];
   const diagnostics: Diagnostic[] = [];
+  const used = new Map<string, FileLoadResult>();
   layer.documents.forEach((document, index) => {
     const key = documentKey(document);
     const file = key ? studioFileOf(key.kind, key.name) : `${STUDIO_ORIGIN}/documents/${index}`;
-    const result = loadText(file, STUDIO_ORIGIN, JSON.stringify(document, null, 2));
+    const text = JSON.stringify(document, null, 2);
+    const id = `${file}\n${text}`;
+    const result = used.get(id) ?? cache?.get(id) ?? loadText(file, STUDIO_ORIGIN, text);
+    used.set(id, result);
     if (result.document) documents.push(result.document);
     diagnostics.push(...result.diagnostics);
   });
+  cache?.keep(used);
   return { documents, diagnostics };
+}
+
+/**
+ * Studio documents as loaded (parsed with positions) by their name and JSON text, so a layer that
+ * differs from the last one in a few documents parses only those, and every other document keeps its
+ * object (which lets validation results be reused). Holds the documents of the last few layers
+ * loaded, so the documents of older versions are released.
+ */
+export class LoadedLayerCache {
+  private generations: Map<string, FileLoadResult>[] = [];
+
+  constructor(private readonly size = 3) {}
+
+  get(id: string): FileLoadResult | undefined {
+    for (const generation of this.generations) {
+      const found = generation.get(id);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  /** Records the documents one load used; the oldest load's are forgotten. */
+  keep(used: Map<string, FileLoadResult>): void {
+    this.generations = [used, ...this.generations].slice(0, this.size);
+  }
+
+  /** How many distinct loaded documents are held (for tests of the release of old versions). */
+  get held(): number {
+    return new Set(this.generations.flatMap((g) => [...g.keys()])).size;
+  }
 }
 
 /**

@@ -155,8 +155,24 @@ function relevantErrors(errors: readonly ErrorObject[]): ErrorObject[] {
   return kept;
 }
 
+/**
+ * The diagnostics of documents already checked. A loaded document is not changed after loading (its
+ * data ends up in a frozen Model), so a document object validated again (an unchanged file or studio
+ * document in the next composition) has the same diagnostics.
+ */
+const checked = new WeakMap<LoadedDocument, readonly Diagnostic[]>();
+
 /** Validates a document against the meta-schema of its kind; every error becomes a located diagnostic. */
 export function schemaDiagnostics(document: LoadedDocument): Diagnostic[] {
+  let found = checked.get(document);
+  if (!found) {
+    found = checkSchema(document);
+    checked.set(document, found);
+  }
+  return [...found];
+}
+
+function checkSchema(document: LoadedDocument): Diagnostic[] {
   const validate = schemaValidator(document.kind);
   if (validate(document.data)) return [];
   const seen = new Set<string>();

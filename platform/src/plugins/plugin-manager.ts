@@ -4,7 +4,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import semver from 'semver';
 import type { DataSource } from 'typeorm';
 import type { ExtensionFieldInput, Model } from '../../../metadata/src/model';
-import { emptyLayer, type StudioLayer } from '../../../metadata/src/studio/layer';
+import { emptyLayer, loadLayer, type StudioLayer } from '../../../metadata/src/studio/layer';
 import {
   DestructiveChangeError,
   diffSnapshots,
@@ -18,7 +18,7 @@ import type { EngineDatabase, SqlExecutor } from '../data/database';
 import { ExtensionFieldStore } from '../extensions/extension-field-store';
 import type { ModelRegistry } from '../kernel/model-registry';
 import { auditMetadataChange, type MetadataActor } from './metadata-change';
-import { composeModel, MetadataRejectedError, readPluginFolder } from './model-composer';
+import { MetadataRejectedError, ModelComposer, readPluginFolder } from './model-composer';
 import { pluginChecksum } from './plugin-checksum';
 import { hasServerCode, PluginCodeError } from './plugin-code';
 import { PluginFaultError, PluginTimeoutError } from './plugin-isolation';
@@ -109,6 +109,8 @@ export class PluginManager {
   /** The studio layer of the last composition, which plugin checks validate against. */
   private studioLayer: StudioLayer = emptyLayer();
   private conflicts: Diagnostic[] = [];
+  /** This instance's compositions, which reuse what the last ones parsed and validated. */
+  private readonly composer = new ModelComposer();
 
   constructor(private readonly options: PluginManagerOptions) {
     this.store = new PluginStore(options.database.dataSource);
@@ -562,7 +564,7 @@ export class PluginManager {
       extensionFields: await this.extensionFields.activeInputs(),
     };
     try {
-      const model = composeModel({ ...sources, studio }, version);
+      const model = this.composer.compose({ ...sources, studio }, version);
       this.studioLayer = studio;
       this.conflicts = [];
       return model;
@@ -574,7 +576,7 @@ export class PluginManager {
         throw error;
       this.studioLayer = emptyLayer();
       this.conflicts = error.diagnostics;
-      return composeModel(sources, version);
+      return this.composer.compose(sources, version);
     }
   }
 
@@ -589,10 +591,15 @@ export class PluginManager {
    * MetadataRejectedError with every diagnostic when it does not validate.
    */
   async composeWith(studio: StudioLayer, extensionFields: ExtensionFieldInput[]): Promise<Model> {
-    return composeModel(
+    return this.composer.compose(
       { roots: this.options.roots, plugins: await this.enabledPlugins(), extensionFields, studio },
       this.registry?.nextVersion() ?? 1,
     );
+  }
+
+  /** Loads a studio layer's documents as the compositions do, reusing the documents they parsed. */
+  loadLayer(layer: StudioLayer): ReturnType<typeof loadLayer> {
+    return loadLayer(layer, this.composer.layers);
   }
 
   /** The extension fields registered now, as Model input. */
@@ -612,7 +619,7 @@ export class PluginManager {
   /** Validates core + the given plugins together; a failure is reported against `name`. */
   private composeFor(name: string, plugins: ReadonlyMap<string, string>): Model {
     try {
-      return composeModel(
+      return this.composer.compose(
         { roots: this.options.roots, plugins, studio: this.studioLayer },
         this.registry?.nextVersion() ?? 1,
       );

@@ -55,16 +55,34 @@ type StoredDocument = Omit<StudioVersion, 'version' | 'hash' | 'createdBy' | 'cr
 
 /** Reads and writes `ext_metadata_version`, one row per published studio version. */
 export class StudioVersionStore {
+  /**
+   * The newest version as last read. A version row is written once and never changed, so while it
+   * is still the newest only its number is read again; the (frozen) version is shared by its readers.
+   */
+  private newest: StudioVersion | null = null;
+
   constructor(private readonly dataSource: DataSource) {}
 
   /** The newest version, or null before the first publish. */
   async current(executor?: SqlExecutor): Promise<StudioVersion | null> {
-    const sql =
-      'SELECT version, hash, change_set, created_by, created_at FROM ext_metadata_version ORDER BY version DESC LIMIT 1';
-    const rows = (
-      executor ? await executor.query<VersionRow>(sql) : await this.dataSource.query(sql)
-    ) as VersionRow[];
-    return rows.length > 0 ? toVersion(rows[0]) : null;
+    const query = async <T>(sql: string, parameters: unknown[] = []) =>
+      (executor
+        ? await executor.query<T>(sql, parameters)
+        : await this.dataSource.query(sql, parameters)) as T[];
+    const numbers = await query<{ version: number | string }>(
+      'SELECT version FROM ext_metadata_version ORDER BY version DESC LIMIT 1',
+    );
+    if (numbers.length === 0) return null;
+    const number = Number(numbers[0].version);
+    if (this.newest?.version === number) return this.newest;
+    const rows = await query<VersionRow>(
+      'SELECT version, hash, change_set, created_by, created_at FROM ext_metadata_version WHERE version = ?',
+      [number],
+    );
+    if (rows.length === 0) return null;
+    const version = deepFreeze(toVersion(rows[0]));
+    if (this.newest === null || version.version > this.newest.version) this.newest = version;
+    return version;
   }
 
   async find(version: number): Promise<StudioVersion | null> {
@@ -111,4 +129,12 @@ function toVersion(row: VersionRow): StudioVersion {
     createdBy: row.created_by,
     createdAt,
   };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
 }

@@ -5,7 +5,6 @@ import { emptySnapshot, toSnapshot, type SchemaSnapshot } from '../../../metadat
 import { apiDiff, documentDiff, retainingSnapshot, schemaSteps } from '../../../metadata/src/studio/diff';
 import {
   emptyLayer,
-  loadLayer,
   mergeLayer,
   STUDIO_ORIGIN,
   type ChangeSetContent,
@@ -19,7 +18,7 @@ import { ApiError, ForbiddenError, ValidationError } from '../crud/errors';
 import type { EntityService } from '../crud/entity.service';
 import type { EntityOperations, EntityRecord, ListResult, RequestContext } from '../crud/types';
 import type { EngineDatabase, SqlExecutor } from '../data/database';
-import { placedRunner } from '../data/table-placement';
+import { placementOf } from '../data/table-placement';
 import { extensionFieldErrors } from '../extensions/extension-field-rules';
 import { ExtensionFieldStore } from '../extensions/extension-field-store';
 import { auditMetadataChange, type MetadataActor } from '../plugins/metadata-change';
@@ -553,7 +552,7 @@ export class StudioService {
     const layer = mergeLayer(baseLayer, content);
     const tenants = withTenantChanges(current?.tenants ?? {}, ctx.tenantId, content);
     const errors: StudioError[] = [];
-    const loaded = loadLayer(content);
+    const loaded = this.options.plugins.loadLayer(content);
     errors.push(
       ...loaded.diagnostics.map(fromDiagnostic),
       ...reservedWordDiagnostics(loaded.documents).map(fromDiagnostic),
@@ -639,11 +638,16 @@ export class StudioService {
   private async tableClashes(changes: readonly SchemaChange[], layer: StudioLayer): Promise<StudioError[]> {
     const created = changes.flatMap((c) => (c.kind === 'createTable' ? [c.table] : []));
     if (created.length === 0) return [];
-    const runner = placedRunner(this.options.database.dataSource.createQueryRunner());
+    const { dataSource } = this.options.database;
+    const placement = placementOf(dataSource);
+    const runner = dataSource.createQueryRunner();
     try {
+      // One look-up for all of them: a change set may create hundreds of tables.
+      const found = await runner.getTables(created.map((table) => placement.path(table.name)));
+      const existing = new Set(found.map((table) => table.name.split('.').pop()));
       const errors: StudioError[] = [];
       for (const table of created) {
-        if (!(await runner.hasTable(table.name))) continue;
+        if (!existing.has(table.name)) continue;
         const owner = layer.documents.some((d) => d.entity === table.entity) ? table.entity : table.name;
         errors.push({
           document: `studio/entity/${owner}`,

@@ -4,7 +4,7 @@
  */
 import { Writable } from 'node:stream';
 import { startServer, type RunningServer } from '../../../platform/src/bootstrap/start-server';
-import { engineeringProblemContent } from '../../support/engineering-problem';
+import { ENGINEERING_PROBLEM, engineeringProblemContent } from '../../support/engineering-problem';
 import { startSecurityServer, type SecurityServer } from '../security/security-server';
 
 const SECRET = 'jwt-secret-for-tests-0123456789abcdef';
@@ -72,5 +72,36 @@ describe('a studio publish reaches the other instance (MariaDB + Redis)', () => 
     const created = await onB('POST', { title: 'Created on B', severity: 'LOW' });
     expect(created.statusCode).toBe(201);
     expect(created.json().data.epNo).toMatch(/^EP-\d{8}-\d{3}$/);
+  });
+
+  it('serves a later change to the published entity on B (its caches follow the new version)', async () => {
+    const token = await a.login('operator');
+    const fields = {
+      ...ENGINEERING_PROBLEM.fields,
+      root_cause: { type: 'string', label: { en: 'Root cause', zh: '根因' } },
+    };
+    const drafted = await a.call('analyst', 'POST', '/api/studio/change-sets', {
+      title: 'Root cause',
+      content: { documents: [{ ...ENGINEERING_PROBLEM, fields }] },
+    });
+    const { id, version } = drafted.json().data as { id: number; version: number };
+    const submitted = await a.call('analyst', 'POST', `/api/studio/change-sets/${id}/actions/submit`, {
+      version,
+    });
+    const published = await a.call('reviewer', 'POST', `/api/studio/change-sets/${id}/publish`, {
+      version: submitted.json().data.record.version,
+    });
+    expect(published.statusCode).toBe(200);
+    await eventually(async () =>
+      Boolean(b.registry.current().entities.get('engineering_problem')?.fieldsByName.has('root_cause')),
+    );
+    const created = await b.app.inject({
+      method: 'POST',
+      url: '/api/engineering-problems',
+      payload: { title: 'With a cause', severity: 'HIGH', rootCause: 'worn die' },
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(created.statusCode).toBe(201);
+    expect(created.json().data.rootCause).toBe('worn die');
   });
 });

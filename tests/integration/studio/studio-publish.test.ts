@@ -147,6 +147,26 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Metadata Studio on %s', (dialect) =
     );
   });
 
+  it('refuses a studio entity whose table the database already holds, naming only that entity', async () => {
+    await mes.server.dataSource.query('CREATE TABLE legacy_gauge (id INT PRIMARY KEY)');
+    const { documents } = engineeringProblemContent() as { documents: Record<string, unknown>[] };
+    const entity = { ...documents[0], form: undefined, workflow: undefined };
+    const check = data<{ valid: boolean; errors: { document: string; path: string; rule: string }[] }>(
+      await mes.call('analyst', 'POST', '/api/studio/validate', {
+        content: {
+          documents: [
+            { ...entity, entity: 'legacy_gauge' },
+            { ...entity, entity: 'fresh_gauge' },
+          ],
+        },
+      }),
+    );
+    expect(check.valid).toBe(false);
+    expect(check.errors.filter((e) => e.rule === 'duplicate-table')).toEqual([
+      expect.objectContaining({ document: 'studio/entity/legacy_gauge', path: '/entity' }),
+    ]);
+  });
+
   it('answers 409 to a stale edit and to publishing on top of a newer version', async () => {
     const stale = await draft('Made on version 1', { documents: [] });
     const first = await mes.call('analyst', 'PATCH', `/api/studio/change-sets/${stale.id}`, {

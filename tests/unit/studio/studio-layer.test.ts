@@ -4,7 +4,7 @@ import { emptySnapshot, toSnapshot } from '../../../metadata/src/model/snapshot'
 import { apiDiff, documentDiff, retainingSnapshot, schemaSteps } from '../../../metadata/src/studio/diff';
 import { emptyLayer, mergeLayer, STUDIO_ORIGIN, type StudioLayer } from '../../../metadata/src/studio/layer';
 import { formDocument } from '../../../metadata/src/forms/form-document';
-import { composeModel, MetadataRejectedError } from '../../../platform/src/plugins/model-composer';
+import { MetadataRejectedError, ModelComposer } from '../../../platform/src/plugins/model-composer';
 import {
   ENGINEERING_PROBLEM,
   ENGINEERING_PROBLEM_FORM,
@@ -12,8 +12,9 @@ import {
 } from '../../support/engineering-problem';
 
 const ROOT = resolve(__dirname, '../../..');
+const composer = new ModelComposer();
 const compose = (studio: StudioLayer, version = 2) =>
-  composeModel({ roots: [ROOT], plugins: new Map(), studio }, version);
+  composer.compose({ roots: [ROOT], plugins: new Map(), studio }, version);
 const layerOf = (content: Record<string, unknown>) => content as unknown as StudioLayer;
 const rejection = (studio: StudioLayer) => {
   try {
@@ -127,7 +128,7 @@ describe('studio layer composition', () => {
   });
 
   it("layers a tenant's extension fields and overlay on a core form, leaving other tenants' out", () => {
-    const extended = composeModel(
+    const extended = composer.compose(
       {
         roots: [ROOT],
         plugins: new Map(),

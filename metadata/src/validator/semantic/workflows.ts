@@ -137,6 +137,10 @@ function checkTransition(
 
 /** Workflow entity and state field, states against the enum, initial state and every transition. */
 export function checkWorkflows(ctx: SemanticContext): void {
+  // Roles short of all-powerful, whose grants decide whether a transition can be performed.
+  const limitedRoles = [...ctx.set.roles.values()]
+    .filter((role) => !hasPermission(role.permissions, '*:*'))
+    .map((role) => ({ role: role.role, grants: grantsOf(role.permissions) }));
   for (const { document, def } of ctx.documentsOf('workflow')) {
     if (!ctx.isDeclared('entity', def.entity)) {
       ctx.report(document, pointer('entity'), 'workflow-entity', `entity \`${def.entity}\` does not exist`, {
@@ -160,7 +164,9 @@ export function checkWorkflows(ctx: SemanticContext): void {
     def.transitions.forEach((transition, index) =>
       checkTransition(ctx, document, states, transition, index, entity),
     );
-    def.transitions.forEach((transition, index) => warnUnperformable(ctx, document, def, transition, index));
+    def.transitions.forEach((transition, index) =>
+      warnUnperformable(ctx, document, def, transition, index, limitedRoles),
+    );
     if (entity)
       for (const [state, { editable }] of Object.entries(def.states))
         (editable ?? []).forEach((field, i) =>
@@ -186,11 +192,14 @@ function warnUnperformable(
   def: WorkflowDef,
   transition: TransitionDef,
   index: number,
+  roles: readonly { role: string; grants: Grants }[],
 ): void {
   const permission = transition.permission ?? `${def.entity}:${transition.action}`;
-  const roles = [...ctx.set.roles.values()].filter((role) => !hasPermission(role.permissions, '*:*'));
   const performs = roles.some(
-    (role) => hasPermission(role.permissions, permission) || (transition.roles ?? []).includes(role.role),
+    ({ role, grants }) =>
+      grants.exact.has(permission) ||
+      hasPermission(grants.wildcards, permission) ||
+      (transition.roles ?? []).includes(role),
   );
   if (performs) return;
   ctx.report(
@@ -200,4 +209,17 @@ function warnUnperformable(
     `no role may perform \`${transition.action}\` of \`${def.workflow}\` (permission \`${permission}\`)`,
     { severity: 'warning', hint: 'grant the permission to the role that does this job' },
   );
+}
+
+/** A role's codes: those without `*` match only themselves, so they are looked up, not scanned. */
+interface Grants {
+  exact: ReadonlySet<string>;
+  wildcards: readonly string[];
+}
+
+function grantsOf(codes: readonly string[]): Grants {
+  return {
+    exact: new Set(codes.filter((code) => !code.includes('*'))),
+    wildcards: codes.filter((code) => code.includes('*')),
+  };
 }
