@@ -309,6 +309,14 @@ export interface ApprovalDef {
   when?: Expression;
 }
 
+/** Segregation of duties on a transition: who shaped the record may not also fire it. */
+export interface SeparationOfDutiesDef {
+  /** Whoever created the record or edited it (per its audit trail) may not fire the transition. */
+  editors: boolean;
+  /** Only edits of these fields count (the creator always does); absent: any edit. */
+  fields?: string[];
+}
+
 export interface WorkflowState {
   label: I18nText;
   final?: boolean;
@@ -342,6 +350,7 @@ export interface TransitionDef {
   reasonRequired?: boolean;
   signature?: boolean;
   approval?: ApprovalDef;
+  separationOfDuties?: SeparationOfDutiesDef;
   emits?: string[];
 }
 

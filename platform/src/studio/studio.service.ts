@@ -308,6 +308,8 @@ export class StudioService {
             errors: [{ field: 'baseVersion', path: '/baseVersion', rule: 'rebase', message: 'rebase first' }],
           },
         );
+      // Who wrote the changes may not publish them (the workflow's separationOfDuties).
+      await this.options.workflows.assertSeparated(ctx, actor, CHANGE_SET, id, 'publish');
       const { content, errors: shape } = parseContent(record.content);
       if (shape.length > 0)
         throw new ValidationError(toFieldErrors(shape), 'The change set content is malformed');
@@ -317,6 +319,7 @@ export class StudioService {
           toFieldErrors(plan.errors),
           `change set ${String(record.csNo)} does not validate`,
         );
+      refuseOwnRoleChange(actor, ctx.model, plan.model, `change set ${String(record.csNo)}`);
       if (!destructive && plan.diff.schema.some((s) => s.destructive))
         throw new ApiError(
           'CONFLICT',
@@ -365,7 +368,11 @@ export class StudioService {
    * tables and columns the earlier version did not have stay, with their data, and extension fields
    * it did not have are archived (their values stay in the rows).
    */
-  async rollback(ctx: SecureContext, target: unknown): Promise<{ version: number; diff: StudioDiff }> {
+  async rollback(
+    ctx: SecureContext,
+    actor: WorkflowActor,
+    target: unknown,
+  ): Promise<{ version: number; diff: StudioDiff }> {
     requirePermission(ctx, PUBLISH);
     return this.options.plugins.changeExclusively(async (swap) => {
       const current = await this.options.versions.current();
@@ -394,6 +401,7 @@ export class StudioService {
       const model = await this.compose(layer, extensionFields);
       if ('errors' in model)
         throw new ValidationError(toFieldErrors(model.errors), `version ${wanted} no longer composes`);
+      refuseOwnRoleChange(actor, ctx.model, model, `rolling back to version ${wanted}`);
       const schema = retainingSnapshot(current.schema, toSnapshot(model, { origin: STUDIO_ORIGIN }));
       const changes = diffSnapshots(current.schema, schema, { allowDestructive: true });
       const previousModel = ctx.model;
@@ -749,6 +757,24 @@ function key(tenantId: string, id: number): string {
 export function requirePermission(ctx: SecureContext, code: string): void {
   if (!hasPermission(effectivePermissions(ctx.principal, ctx.model), code))
     throw new ForbiddenError(`This needs the permission ${code}`, { required: code });
+}
+
+/**
+ * Segregation of duties on grants: whoever holds a role whose permissions a publish changes may not
+ * be the one who publishes it (403 `separation-of-duties`, naming the roles).
+ */
+function refuseOwnRoleChange(actor: WorkflowActor, before: Model, after: Model, what: string): void {
+  const permissions = (model: Model, role: string) =>
+    JSON.stringify([...(model.roles.get(role)?.permissions ?? [])].sort());
+  const roles = actor.roles.filter((role) => permissions(before, role) !== permissions(after, role));
+  if (roles.length === 0) return;
+  const message = `${what} changes the permissions of ${roles.join(', ')}, which you hold: someone who does not hold ${roles.length > 1 ? 'them' : 'it'} publishes it (separation of duties)`;
+  throw new ForbiddenError(message, {
+    rule: 'separation-of-duties',
+    errors: [
+      { field: 'grants', path: '/content/grants', rule: 'separation-of-duties', limit: roles, message },
+    ],
+  });
 }
 
 function actorOf(ctx: SecureContext): MetadataActor {

@@ -181,6 +181,59 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Metadata Studio on %s', (dialect) =
     expect((await publish(await submit(rebased))).statusCode).toBe(200);
   });
 
+  it('refuses a publisher who wrote the changes or whose own role they change (separation of duties)', async () => {
+    const refusedFor = (reply: Reply) => {
+      expect(reply.statusCode).toBe(403);
+      const body = reply.json() as { message: string; errors: { rule: string }[] };
+      expect(body.errors).toEqual([expect.objectContaining({ rule: 'separation-of-duties' })]);
+      return body.message;
+    };
+    // The reviewer may draft (metadata:edit), but not publish what they wrote, even via the action route.
+    const own = data<ChangeSet>(
+      await mes.call('reviewer', 'POST', '/api/studio/change-sets', {
+        title: 'Reviewer drafts a grant',
+        content: { grants: { operator: ['change_set:read'] } },
+      }),
+    );
+    const ownInReview = data<{ record: ChangeSet }>(
+      await mes.call('reviewer', 'POST', `/api/studio/change-sets/${own.id}/actions/submit`, {
+        version: own.version,
+      }),
+    ).record;
+    expect(refusedFor(await publish(ownInReview))).toContain('you created it or edited its content');
+    const actions = data<{ action: string }[]>(
+      await mes.call('reviewer', 'GET', `/api/change-sets/${own.id}/actions`),
+    );
+    expect(actions.map((a) => a.action)).not.toContain('publish');
+
+    // The analyst's change set, edited by the reviewer while in draft: the reviewer is an editor now.
+    const analysts = await draft('Analyst drafts a grant', { grants: { operator: ['change_set:read'] } });
+    const touched = data<ChangeSet>(
+      await mes.call('reviewer', 'PATCH', `/api/studio/change-sets/${analysts.id}`, {
+        version: analysts.version,
+        content: { grants: { operator: ['change_set:read', 'saved_view:export'] } },
+      }),
+    );
+    refusedFor(await publish(await submit(touched)));
+
+    // Granting the reviewer's own role: someone who does not hold it publishes.
+    const selfGrant = await submit(
+      await draft('Reviewers read dictionaries', { grants: { metadata_reviewer: ['dictionary:read'] } }),
+    );
+    expect(refusedFor(await publish(selfGrant))).toContain('metadata_reviewer');
+    expect((await publish(selfGrant, 'admin')).statusCode).toBe(200);
+
+    // A reviewer who only retitles or rebases a change set has not written its changes: they publish it.
+    const plain = await draft('Operators read change sets', { grants: { operator: ['change_set:read'] } });
+    const retitled = data<ChangeSet>(
+      await mes.call('reviewer', 'PATCH', `/api/studio/change-sets/${plain.id}`, {
+        version: plain.version,
+        title: 'Operators may read change sets',
+      }),
+    );
+    expect((await publish(await submit(retitled))).statusCode).toBe(200);
+  });
+
   it("adds a field to the core inspection form for this tenant's inspectors; rollback hides it, data kept", async () => {
     expect(await inspectionFormNames('inspector')).not.toContain('"name":"lineStopped"');
     const [{ version: before }] = data<{ version: number }[]>(

@@ -112,6 +112,9 @@ function checkTransition(
   (transition.optionalFields ?? []).forEach((field, i) =>
     requireField(ctx, document, at('optionalFields', i), entity, field, 'workflow-field'),
   );
+  (transition.separationOfDuties?.fields ?? []).forEach((field, i) =>
+    requireField(ctx, document, at('separationOfDuties', 'fields', i), entity, field, 'workflow-field'),
+  );
   for (const [field, value] of Object.entries(transition.set ?? {})) {
     if (!hasField(entity, field)) {
       ctx.report(
