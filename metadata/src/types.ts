@@ -346,6 +346,8 @@ export interface TransitionDef {
   requiredFields?: string[];
   /** Further fields the caller may send with the action; no other field may be sent. */
   optionalFields?: string[];
+  /** Per input field: while the expression holds for the record, the action may not change the field. */
+  readonlyWhen?: Record<string, Expression>;
   set?: Record<string, FieldUpdateValue>;
   reasonRequired?: boolean;
   signature?: boolean;

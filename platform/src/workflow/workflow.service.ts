@@ -14,6 +14,7 @@ import type { RecordChanges, TransitionChange } from '../crud/hooks';
 import { engineContext } from '../crud/request-context';
 import { serializeRow } from '../crud/serializer';
 import type { EntityRecord, FieldError, RequestContext } from '../crud/types';
+import { readonlyWhenErrors } from '../crud/readonly-when';
 import { bodyErrors, throwFieldErrors } from '../crud/validation';
 import type { EngineDatabase, SqlExecutor } from '../data/database';
 import { RowStore, type DbRow } from '../data/row-store';
@@ -243,6 +244,8 @@ export class WorkflowService {
 
     const { workflow, transition } = findTransition(workflows, action);
     const sent = this.callerFields(rt, transition, body.fields ?? {}, Number(row.version), ctx);
+    // readonlyWhen of the field, its form and the transition: while it holds, the action may not change it.
+    throwFieldErrors(readonlyWhenErrors(ctx.model, rt, before, sent, '/fields', transition.readonlyWhen));
     const editors = await this.editorsFor(tx, ctx, rt.entity, ref, transition);
     const request: TransitionRequest = {
       action,

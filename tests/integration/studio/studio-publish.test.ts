@@ -474,5 +474,91 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Metadata Studio on %s', (dialect) =
       expect(read).toMatchObject({ finding: 'noisy bearing', locked: true });
       expect(read).not.toHaveProperty('code');
     });
+
+    it("honours readonlyWhen on a transition's fields: the field's own and the transition's", async () => {
+      const check = {
+        entity: 'field_check',
+        label: label('Field check'),
+        module: 'quality',
+        database: 'core',
+        display: 'title',
+        fields: {
+          title: { type: 'string', length: 80, required: true, label: label('Title') },
+          urgent: { type: 'boolean', default: false, label: label('Urgent') },
+          finding: { type: 'string', length: 200, label: label('Finding') },
+          remark: { type: 'string', length: 200, readonlyWhen: 'urgent == true', label: label('Remark') },
+          status: { type: 'enum', values: ['OPEN', 'DONE'], default: 'OPEN', label: label('Status') },
+        },
+        list: { columns: ['title', 'status'] },
+        workflow: 'field_check_flow',
+      };
+      const flow = (readonlyWhen: Record<string, string>) => ({
+        workflow: 'field_check_flow',
+        entity: 'field_check',
+        version: 1,
+        label: label('Field check flow'),
+        initial: 'OPEN',
+        states: { OPEN: { label: label('Open') }, DONE: { label: label('Done'), final: true } },
+        transitions: [
+          {
+            action: 'close',
+            label: label('Close'),
+            from: ['OPEN'],
+            to: 'DONE',
+            requiredFields: ['finding'],
+            optionalFields: ['remark'],
+            readonlyWhen,
+          },
+        ],
+      });
+      const invalid = data<{ errors: { path: string; rule: string }[] }>(
+        await mes.call('analyst', 'POST', '/api/studio/validate', {
+          content: { documents: [check, flow({ title: 'urgent', finding: 'urgnt == true' })] },
+        }),
+      );
+      expect(invalid.errors).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ path: '/transitions/0/readonlyWhen/title', rule: 'workflow-field' }),
+          expect.objectContaining({ path: '/transitions/0/readonlyWhen/finding', rule: 'expression-field' }),
+        ]),
+      );
+      await publishAll('Field checks', {
+        documents: [check, flow({ finding: "title == 'sealed'" })],
+        grants: {
+          operator: ['field_check:read', 'field_check:create', 'field_check:update', 'field_check:close'],
+        },
+      });
+      const open = async (title: string, urgent: boolean) =>
+        data<{ id: number; version: number }>(
+          await mes.call('operator', 'POST', '/api/field-checks', { title, urgent, finding: 'seen' }),
+        );
+      const close = (record: { id: number; version: number }, fields: Record<string, unknown>) =>
+        mes.call('operator', 'POST', `/api/field-checks/${record.id}/actions/close`, {
+          version: record.version,
+          fields,
+        });
+
+      // The field's own readonlyWhen holds: the action may not change it.
+      const urgent = await open('Valve leaks', true);
+      const own = await close(urgent, { remark: 'tightened' });
+      expect(own.statusCode).toBe(422);
+      expect(own.json().errors).toEqual([
+        expect.objectContaining({ field: 'remark', path: '/fields/remark', rule: 'readonlyWhen' }),
+      ]);
+      // The transition's readonlyWhen holds: the required field keeps its stored value.
+      const sealed = await open('sealed', false);
+      const transitions = await close(sealed, { finding: 'rewritten' });
+      expect(transitions.statusCode).toBe(422);
+      expect(transitions.json().errors).toEqual([
+        expect.objectContaining({ field: 'finding', rule: 'readonlyWhen', limit: "title == 'sealed'" }),
+      ]);
+      expect((await close(sealed, { finding: 'seen', remark: 'ok' })).statusCode).toBe(201);
+      const plain = await close(await open('Belt slips', false), {
+        finding: 'worn belt',
+        remark: 'replaced',
+      });
+      expect(plain.statusCode).toBe(201);
+      expect(plain.json().data.record).toMatchObject({ status: 'DONE', finding: 'worn belt' });
+    });
   });
 });
