@@ -241,6 +241,10 @@ export interface EntityDef {
   extension?: ExtensionPolicy;
   /** Rows are never updated or deleted (trace events, stock transactions, logs). */
   appendOnly?: boolean;
+  /** Archived: out of the menus, its records read-only (writes refused); table and data kept. */
+  archived?: boolean;
+  /** Former API paths that keep answering, after the entity's `path` changed (a rename). */
+  pathAliases?: string[];
   /** Default true. */
   softDelete?: boolean;
   /** Default true: rows carry tenant_id and every query is scoped to it. */

@@ -67,6 +67,7 @@ export interface StudioModelSummary {
     module: string;
     origin: string;
     extensible: boolean;
+    archived: boolean;
     actions: string[];
     /** `to`: the entity a relation points at. */
     fields: { name: string; type: string; label: I18nText; storage: string; to?: string }[];
@@ -467,6 +468,7 @@ export class StudioService {
             module: e.module,
             origin: e.origin,
             extensible: e.extension.allowed,
+            archived: e.archived,
             actions: e.actions,
             fields: e.fields.map((f) => ({
               name: f.name,

@@ -475,6 +475,78 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Metadata Studio on %s', (dialect) =
       expect(read).not.toHaveProperty('code');
     });
 
+    it('renames the entity (label and API path, old path kept) and archives and restores it, data kept', async () => {
+      const { remark, code: _code, ...rest } = baseFields;
+      const fields = { ...rest, finding: { ...remark, renamedFrom: 'remark' } };
+      const form = noteForm(['title', 'locked', 'finding']);
+      const menu = {
+        menu: 'field_notes',
+        label: label('Field notes'),
+        module: 'quality',
+        items: [{ id: 'field_note', label: label('Notes'), entity: 'field_note' }],
+      };
+      const menuOf = async () => JSON.stringify(data(await mes.call('operator', 'GET', '/api/auth/me')));
+      const clash = data<{ errors: { path: string; rule: string }[] }>(
+        await mes.call('analyst', 'POST', '/api/studio/validate', {
+          content: { documents: [{ ...noteEntity(fields), pathAliases: ['engineering-problems'] }, form] },
+        }),
+      );
+      expect(clash.errors).toContainEqual(
+        expect.objectContaining({ path: '/pathAliases/0', rule: 'duplicate-path' }),
+      );
+
+      const renamed = {
+        ...noteEntity(fields),
+        label: label('Site note'),
+        path: 'site-notes',
+        pathAliases: ['field-notes'],
+      };
+      await publishAll('Field notes become site notes', { documents: [renamed, form, menu] });
+      expect(await menuOf()).toContain('"entity":"field_note"');
+      const viaNew = data<{ finding: string; version: number }>(
+        await mes.call('operator', 'GET', `/api/site-notes/${noteId}`),
+      );
+      expect(viaNew.finding).toBe('noisy bearing');
+      const viaOld = data<{ finding: string }>(
+        await mes.call('operator', 'GET', `/api/field-notes/${noteId}`),
+      );
+      expect(viaOld.finding).toBe('noisy bearing');
+      const meta = JSON.stringify(data(await mes.call('operator', 'GET', '/api/meta/entities/field_note')));
+      expect(meta).toContain('Site note');
+      const [{ n }] = await mes.query<{ n: number }>('SELECT COUNT(*) AS n FROM field_note');
+      expect(Number(n)).toBeGreaterThan(0);
+
+      await publishAll('Archive site notes', { documents: [{ ...renamed, archived: true }, form, menu] });
+      expect(await menuOf()).not.toContain('"entity":"field_note"');
+      const kept = data<{ finding: string; version: number }>(
+        await mes.call('operator', 'GET', `/api/site-notes/${noteId}`),
+      );
+      expect(kept.finding).toBe('noisy bearing');
+      for (const refused of [
+        await mes.call('operator', 'POST', '/api/site-notes', { title: 'After archiving' }),
+        await mes.call('operator', 'PATCH', `/api/site-notes/${noteId}`, {
+          version: kept.version,
+          title: 'x',
+        }),
+        await mes.call('operator', 'PATCH', `/api/field-notes/${noteId}`, {
+          version: kept.version,
+          title: 'y',
+        }),
+      ]) {
+        expect(refused.statusCode).toBe(422);
+        expect(refused.json().errors).toEqual([expect.objectContaining({ rule: 'archived' })]);
+      }
+
+      await publishAll('Restore site notes', { documents: [renamed, form, menu] });
+      expect(await menuOf()).toContain('"entity":"field_note"');
+      const restored = await mes.call('operator', 'PATCH', `/api/site-notes/${noteId}`, {
+        version: kept.version,
+        title: 'Pump 3, restored',
+      });
+      expect(restored.statusCode).toBe(200);
+      expect(restored.json().data).toMatchObject({ title: 'Pump 3, restored', finding: 'noisy bearing' });
+    });
+
     it("honours readonlyWhen on a transition's fields: the field's own and the transition's", async () => {
       const check = {
         entity: 'field_check',
