@@ -9,6 +9,7 @@ export const RULES = {
   'document-kind': 'The first key names a document kind.',
   'duplicate-name': 'A document name is unique per kind across core modules and plugins.',
   'duplicate-table': 'A table name is unique across core modules and plugins.',
+  'duplicate-path': "An entity's API path and its former paths (`pathAliases`) are unique across entities.",
   'unknown-module': 'Modules named by entities, dashboards, menus, permissions and `dependsOn` exist.',
   'plugin-version': 'A plugin version is a semantic version.',
   'plugin-engine': 'A plugin engine is a valid semver range.',

@@ -252,6 +252,10 @@ export interface EntityDef {
   extension?: ExtensionPolicy;
   /** Rows are never updated or deleted (trace events, stock transactions, logs). */
   appendOnly?: boolean;
+  /** Archived: out of the menus, its records read-only (writes refused); table and data kept. */
+  archived?: boolean;
+  /** Former API paths that keep answering, after the entity's `path` changed (a rename). */
+  pathAliases?: string[];
   /** Default true. */
   softDelete?: boolean;
   /** Default true: rows carry tenant_id and every query is scoped to it. */
@@ -320,6 +324,14 @@ export interface ApprovalDef {
   when?: Expression;
 }
 
+/** Segregation of duties on a transition: who shaped the record may not also fire it. */
+export interface SeparationOfDutiesDef {
+  /** Whoever created the record or edited it (per its audit trail) may not fire the transition. */
+  editors: boolean;
+  /** Only edits of these fields count (the creator always does); absent: any edit. */
+  fields?: string[];
+}
+
 export interface WorkflowState {
   label: I18nText;
   final?: boolean;
@@ -349,10 +361,13 @@ export interface TransitionDef {
   requiredFields?: string[];
   /** Further fields the caller may send with the action; no other field may be sent. */
   optionalFields?: string[];
+  /** Per input field: while the expression holds for the record, the action may not change the field. */
+  readonlyWhen?: Record<string, Expression>;
   set?: Record<string, FieldUpdateValue>;
   reasonRequired?: boolean;
   signature?: boolean;
   approval?: ApprovalDef;
+  separationOfDuties?: SeparationOfDutiesDef;
   emits?: string[];
 }
 

@@ -270,6 +270,7 @@ test("the analyst adds a field to the core inspection form; the tenant's inspect
   await page.locator('[data-field="override-entity"]').scrollIntoViewIfNeeded();
   await shot('studio-core-overrides');
   await page.click('[data-action="save"]');
+  await page.locator('[data-field="studio-message"]', { hasText: 'Saved' }).waitFor();
   await page.click('[data-action="submit"]');
   await page.locator('[data-field="change-set-status"]', { hasText: 'IN_REVIEW' }).waitFor();
   await shot('studio-core-field');

@@ -43,7 +43,11 @@ export function compileModel(set: MetadataSet, options: CompileOptions): Model {
     const ext = extensions.filter((e) => e.entity === def.entity);
     entities.set(def.entity, reusedEntity(def, set, ext, origin));
   }
-  const entitiesByPath = new Map([...entities.values()].map((e) => [e.path, e]));
+  // A renamed entity's former paths keep answering; a current path wins over an alias.
+  const entitiesByPath = new Map(
+    [...entities.values()].flatMap((e) => e.pathAliases.map((alias) => [alias, e] as const)),
+  );
+  for (const e of entities.values()) entitiesByPath.set(e.path, e);
   return deepFreeze({
     version: options.version,
     hash: hashOf(set, extensions),
@@ -154,6 +158,8 @@ function compileEntity(
     workflow: def.workflow,
     extension: def.extension ?? { allowed: false },
     appendOnly: def.appendOnly ?? false,
+    archived: def.archived ?? false,
+    pathAliases: def.pathAliases ?? [],
     softDelete: def.softDelete ?? !def.appendOnly,
     tenantScoped: def.tenantScoped ?? true,
     owned: def.owned ?? false,

@@ -139,6 +139,10 @@ export interface CompiledEntity {
   workflow?: string;
   extension: ExtensionPolicy;
   appendOnly: boolean;
+  /** Archived: hidden from menus, every write refused; reads still answer. */
+  archived: boolean;
+  /** Former API paths that still resolve to this entity. */
+  pathAliases: string[];
   softDelete: boolean;
   tenantScoped: boolean;
   owned: boolean;

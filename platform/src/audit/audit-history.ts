@@ -1,6 +1,6 @@
 import type { SqlExecutor } from '../data/database';
 import { AUDIT_TABLE, parseJsonColumn } from './audit-record';
-import { auditRowsOfRecord } from './audit-store';
+import { auditRowsOfRecord, recordWrites } from './audit-store';
 
 export interface AuditHistoryEntry {
   /** Chain position; null for the moment between commit and sealing. */
@@ -40,4 +40,27 @@ export async function auditHistory(
     traceId: (row.trace_id as string | null) ?? null,
     occurredAt: String(row.occurred_at),
   }));
+}
+
+/**
+ * The users who shaped a record, read from its audit trail: its creator, and everyone whose update
+ * changed one of `fields` (API names; absent: any field). Segregation of duties asks this.
+ */
+export async function recordEditors(
+  db: SqlExecutor,
+  tenantId: string,
+  entity: string,
+  recordId: string,
+  fields?: readonly string[],
+): Promise<Set<string>> {
+  const editors = new Set<string>();
+  for (const row of await recordWrites(db, AUDIT_TABLE, tenantId, entity, recordId)) {
+    const changed = parseJsonColumn(row.changed_fields);
+    const touched =
+      row.action === 'CREATE' ||
+      !fields ||
+      (Array.isArray(changed) && changed.some((name) => fields.includes(String(name))));
+    if (touched) editors.add(String(row.actor_id));
+  }
+  return editors;
 }

@@ -68,6 +68,22 @@ export function auditRowsOfRecord(
   );
 }
 
+/** Who created or updated a record, with the fields each update changed, oldest first. */
+export function recordWrites(
+  db: SqlExecutor,
+  table: string,
+  tenantId: string,
+  entity: string,
+  recordId: string,
+): Promise<{ actor_id: string; action: string; changed_fields: unknown }[]> {
+  const q = db.dialect.quote;
+  return db.query(
+    `SELECT actor_id, ${q('action')}, changed_fields FROM ${q(table)} ` +
+      `WHERE tenant_id = ? AND entity_name = ? AND record_id = ? AND ${q('action')} IN ('CREATE', 'UPDATE') ORDER BY id`,
+    [tenantId, entity, recordId],
+  );
+}
+
 export async function unsealedTenants(db: SqlExecutor, table: string): Promise<string[]> {
   // Served by idx_audit_unsealed (seq, tenant_id): a lookup of the NULL seqs only.
   const rows = await db.query<{ tenant_id: string }>(

@@ -136,6 +136,7 @@ export class EntityService implements EntityOperations, RecordChanges {
     options: { announce?: Announcement } = {},
   ): Promise<EntityRecord> {
     const rt = runtimeOf(ctx.model).entity(entity);
+    refuseArchived(rt.entity);
     return this.insertRecord(tx, rt, { ...body }, ctx, options.announce);
   }
 
@@ -152,6 +153,7 @@ export class EntityService implements EntityOperations, RecordChanges {
     options: { announce?: Announcement } = {},
   ): Promise<EntityRecord[]> {
     const rt = runtimeOf(ctx.model).entity(entity);
+    refuseArchived(rt.entity);
     const inputs = bodies.map((body) => ({ ...body }));
     for (const body of inputs) {
       await this.hooks.run('before', { entity, action: 'create', ctx, tx, body, current: null, id: null });
@@ -192,6 +194,7 @@ export class EntityService implements EntityOperations, RecordChanges {
     options: UpdateOptions = {},
   ): Promise<EntityRecord> {
     const rt = runtimeOf(ctx.model).entity(entity);
+    refuseArchived(rt.entity);
     const scopeAction = options.scopeAction ?? 'update';
     const current = options.current ?? (await this.reader.current(tx, entity, id, ctx, scopeAction));
     return this.updateRecord(tx, rt, current, { ...fields }, ctx, { ...options, scopeAction });
@@ -585,6 +588,7 @@ export class EntityService implements EntityOperations, RecordChanges {
     work: (tx: SqlExecutor) => Promise<T>,
     record?: EntityRecord,
   ): Promise<T> {
+    refuseArchived(rt.entity);
     try {
       return await this.transaction(work);
     } catch (error) {
@@ -687,6 +691,16 @@ export class EntityService implements EntityOperations, RecordChanges {
       );
     }
   }
+}
+
+/** An archived entity keeps its records readable and refuses every write until it is restored. */
+function refuseArchived(entity: CompiledEntity): void {
+  if (!entity.archived) return;
+  const message = `${entity.name} is archived: its records are read-only until it is restored`;
+  throw new BusinessRuleError(message, {
+    rule: 'archived',
+    errors: [{ field: entity.name, path: '/', rule: 'archived', message }],
+  });
 }
 
 function refuseAppendOnly(entity: CompiledEntity, action: 'update' | 'delete'): void {

@@ -60,10 +60,25 @@ function sameValue(sent: unknown, stored: unknown): boolean {
   return JSON.stringify(sent) === JSON.stringify(stored);
 }
 
+/** The entity's conditions with further ones (metadata field name → expression) added. */
+function withExtra(entity: CompiledEntity, base: Conditional[], extra: Readonly<Record<string, string>>) {
+  const names = Object.keys(extra).filter((name) => entity.fieldsByName.has(name));
+  if (names.length === 0) return base;
+  const merged = base.map((c) => ({ field: c.field, expressions: [...c.expressions] }));
+  for (const name of names) {
+    const found = merged.find((c) => c.field.name === name);
+    if (found) {
+      if (!found.expressions.includes(extra[name]!)) found.expressions.push(extra[name]!);
+    } else merged.push({ field: entity.fieldsByName.get(name)!, expressions: [extra[name]!] });
+  }
+  return merged;
+}
+
 /**
  * Errors for fields a client write changes while their `readonlyWhen` holds. `stored` is the record
  * before the write (null for a create, where the condition is read on the new record with its
- * defaults and any value other than the default is a change).
+ * defaults and any value other than the default is a change). `extra` adds conditions of the write
+ * itself (a workflow transition's `readonlyWhen`), by metadata field name.
  */
 export function readonlyWhenErrors(
   model: Model,
@@ -71,8 +86,9 @@ export function readonlyWhenErrors(
   stored: EntityRecord | null,
   body: EntityRecord,
   pathPrefix = '',
+  extra: Readonly<Record<string, string>> = {},
 ): FieldError[] {
-  const conditional = conditionalFields(model, rt.entity);
+  const conditional = withExtra(rt.entity, conditionalFields(model, rt.entity), extra);
   if (conditional.length === 0) return [];
   const context = expressionContext(rt.entity.fields, stored ?? body);
   const errors: FieldError[] = [];

@@ -243,7 +243,8 @@ export class StudioController {
   @Post('rollback')
   @HttpCode(200)
   rollback(@Body() body: unknown, @Req() request: FastifyRequest): Promise<unknown> {
-    return this.studio.rollback(this.context(request), objectBody(body).version);
+    const ctx = this.context(request);
+    return this.studio.rollback(ctx, actorOf(ctx), objectBody(body).version);
   }
 
   /** Entities (fields, form sections), roles and modules of the served Model, for the designers. */

@@ -66,6 +66,7 @@ export interface StudioModelSummary {
     module: string;
     origin: string;
     extensible: boolean;
+    archived: boolean;
     actions: string[];
     /** `to`: the entity a relation points at. */
     fields: { name: string; type: string; label: I18nText; storage: string; to?: string }[];
@@ -319,6 +320,8 @@ export class StudioService {
             errors: [{ field: 'baseVersion', path: '/baseVersion', rule: 'rebase', message: 'rebase first' }],
           },
         );
+      // Who wrote the changes may not publish them (the workflow's separationOfDuties).
+      await this.options.workflows.assertSeparated(ctx, actor, CHANGE_SET, id, 'publish');
       const { content, errors: shape } = parseContent(record.content);
       if (shape.length > 0)
         throw new ValidationError(toFieldErrors(shape), 'The change set content is malformed');
@@ -328,6 +331,7 @@ export class StudioService {
           toFieldErrors(plan.errors),
           `change set ${String(record.csNo)} does not validate`,
         );
+      refuseOwnRoleChange(actor, ctx.model, plan.model, `change set ${String(record.csNo)}`);
       if (!destructive && plan.diff.schema.some((s) => s.destructive))
         throw new ApiError(
           'CONFLICT',
@@ -376,7 +380,11 @@ export class StudioService {
    * tables and columns the earlier version did not have stay, with their data, and extension fields
    * it did not have are archived (their values stay in the rows).
    */
-  async rollback(ctx: SecureContext, target: unknown): Promise<{ version: number; diff: StudioDiff }> {
+  async rollback(
+    ctx: SecureContext,
+    actor: WorkflowActor,
+    target: unknown,
+  ): Promise<{ version: number; diff: StudioDiff }> {
     requirePermission(ctx, PUBLISH);
     return this.options.plugins.changeExclusively(async (swap) => {
       const current = await this.options.versions.current();
@@ -405,6 +413,7 @@ export class StudioService {
       const model = await this.compose(layer, extensionFields);
       if ('errors' in model)
         throw new ValidationError(toFieldErrors(model.errors), `version ${wanted} no longer composes`);
+      refuseOwnRoleChange(actor, ctx.model, model, `rolling back to version ${wanted}`);
       const schema = retainingSnapshot(current.schema, toSnapshot(model, { origin: STUDIO_ORIGIN }));
       const changes = diffSnapshots(current.schema, schema, { allowDestructive: true });
       const previousModel = ctx.model;
@@ -470,6 +479,7 @@ export class StudioService {
             module: e.module,
             origin: e.origin,
             extensible: e.extension.allowed,
+            archived: e.archived,
             actions: e.actions,
             fields: e.fields.map((f) => ({
               name: f.name,
@@ -762,6 +772,24 @@ function key(tenantId: string, id: number): string {
 export function requirePermission(ctx: SecureContext, code: string): void {
   if (!hasPermission(effectivePermissions(ctx.principal, ctx.model), code))
     throw new ForbiddenError(`This needs the permission ${code}`, { required: code });
+}
+
+/**
+ * Segregation of duties on grants: whoever holds a role whose permissions a publish changes may not
+ * be the one who publishes it (403 `separation-of-duties`, naming the roles).
+ */
+function refuseOwnRoleChange(actor: WorkflowActor, before: Model, after: Model, what: string): void {
+  const permissions = (model: Model, role: string) =>
+    JSON.stringify([...(model.roles.get(role)?.permissions ?? [])].sort());
+  const roles = actor.roles.filter((role) => permissions(before, role) !== permissions(after, role));
+  if (roles.length === 0) return;
+  const message = `${what} changes the permissions of ${roles.join(', ')}, which you hold: someone who does not hold ${roles.length > 1 ? 'them' : 'it'} publishes it (separation of duties)`;
+  throw new ForbiddenError(message, {
+    rule: 'separation-of-duties',
+    errors: [
+      { field: 'grants', path: '/content/grants', rule: 'separation-of-duties', limit: roles, message },
+    ],
+  });
 }
 
 function actorOf(ctx: SecureContext): MetadataActor {

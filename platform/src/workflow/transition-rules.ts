@@ -21,6 +21,8 @@ export interface TransitionInput {
   /** The record in metadata form (snake_case field names; relations by their field name → id). */
   record: Readonly<Record<string, unknown>>;
   actor: WorkflowActor;
+  /** Who created or edited the record, when the transition separates duties (`separationOfDuties`). */
+  editors?: ReadonlySet<string>;
   request: TransitionRequest;
   now: Date;
   /** Maps a metadata field name to its API property, for error paths. */
@@ -82,6 +84,27 @@ export function actorMayFire(
   return !transition.roles?.length || transition.roles.some((role) => actor.roles.includes(role));
 }
 
+/**
+ * Segregation of duties: refuses the actor when the transition declares `separationOfDuties` and
+ * they created or edited the record (`editors`, read from its audit trail).
+ */
+export function assertSeparated(
+  transition: TransitionDef,
+  actor: WorkflowActor,
+  editors: ReadonlySet<string> | undefined,
+): void {
+  const rule = transition.separationOfDuties;
+  if (!rule?.editors || !editors?.has(actor.userId)) return;
+  const what = rule.fields ? `created it or edited its ${rule.fields.join(', ')}` : 'created or edited it';
+  const message = `Action '${transition.action}' must be taken by someone else: you ${what} (separation of duties)`;
+  throw new ForbiddenError(message, {
+    rule: 'separation-of-duties',
+    errors: [
+      { field: 'action', path: '/action', rule: 'separation-of-duties', limit: transition.action, message },
+    ],
+  });
+}
+
 /** Guard result without throwing: true when there is no guard. */
 export function guardHolds(transition: TransitionDef, record: Readonly<Record<string, unknown>>): boolean {
   return !transition.guard || evaluateCondition(parseExpression(transition.guard), record);
@@ -99,7 +122,7 @@ export function approvalApplies(
 
 /**
  * Checks every rule of the transition in the order a user can act on — state, permission/roles,
- * reason, e-signature presence, required fields, guard — and returns the plan or throws the matching
+ * separation of duties, reason, e-signature presence, required fields, guard — and returns the plan or throws the matching
  * API error (400 unknown action, 403 not permitted, 422 wrong state/guard/missing input).
  */
 export function planTransition(input: TransitionInput): TransitionPlan {
@@ -120,6 +143,7 @@ export function planTransition(input: TransitionInput): TransitionPlan {
       { permission: permissionOf(workflow, transition), roles: transition.roles ?? [] },
     );
   }
+  assertSeparated(transition, input.actor, input.editors);
 
   const missing: FieldError[] = [];
   if (transition.reasonRequired && !hasValue(input.request.reason)) {

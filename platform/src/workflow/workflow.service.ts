@@ -14,15 +14,18 @@ import type { RecordChanges, TransitionChange } from '../crud/hooks';
 import { engineContext } from '../crud/request-context';
 import { serializeRow } from '../crud/serializer';
 import type { EntityRecord, FieldError, RequestContext } from '../crud/types';
+import { readonlyWhenErrors } from '../crud/readonly-when';
 import { bodyErrors, throwFieldErrors } from '../crud/validation';
 import type { EngineDatabase, SqlExecutor } from '../data/database';
 import { RowStore, type DbRow } from '../data/row-store';
 import { runtimeOf, type EntityRuntime } from '../kernel/model-runtime';
 import type { VotableApproval } from '../contracts/automation';
+import { recordEditors } from '../audit/audit-history';
 import type { WorkflowActor } from './actor';
 import { castVote, mayVote, type ApprovalDecision } from './approval-rules';
 import {
   actorMayFire,
+  assertSeparated,
   currentState,
   findTransition,
   guardHolds,
@@ -241,6 +244,9 @@ export class WorkflowService {
 
     const { workflow, transition } = findTransition(workflows, action);
     const sent = this.callerFields(rt, transition, body.fields ?? {}, Number(row.version), ctx);
+    // readonlyWhen of the field, its form and the transition: while it holds, the action may not change it.
+    throwFieldErrors(readonlyWhenErrors(ctx.model, rt, before, sent, '/fields', transition.readonlyWhen));
+    const editors = await this.editorsFor(tx, ctx, rt.entity, ref, transition);
     const request: TransitionRequest = {
       action,
       reason: body.reason ?? null,
@@ -251,6 +257,7 @@ export class WorkflowService {
       workflows,
       record: await this.expressionRecord(tx, ctx, rt.entity, before, workflows),
       actor,
+      ...(editors ? { editors } : {}),
       request,
       now: new Date(),
       apiNameOf: (field) => this.apiNameOf(rt.entity, field),
@@ -346,6 +353,8 @@ export class WorkflowService {
       const state = currentState(workflow, record);
       for (const transition of workflow.transitions) {
         if (!transition.from.includes(state)) continue;
+        const editors = await this.editorsFor(sql, ctx, rt.entity, ref, transition);
+        if (editors?.has(actor.userId)) continue;
         const pending = transition.approval
           ? await this.store.pendingApproval(sql, ref, transition.action)
           : null;
@@ -365,6 +374,39 @@ export class WorkflowService {
       }
     }
     return actions;
+  }
+
+  /**
+   * Refuses the actor (403 `separation-of-duties`) when the action separates duties and they created
+   * or edited the record: for callers that must know before they prepare the action (the studio
+   * checks before it migrates). `fire` applies the same rule.
+   */
+  async assertSeparated(
+    ctx: RequestContext,
+    actor: WorkflowActor,
+    entity: string,
+    id: number,
+    action: string,
+  ): Promise<void> {
+    const rt = runtimeOf(ctx.model).entity(entity);
+    const ref: RecordRef = { tenant: ctx.tenantId, entity, recordId: id };
+    const sql = this.db.executor();
+    const { transition } = findTransition((await this.workflowsOf(sql, ctx, ref)).workflows, action);
+    assertSeparated(transition, actor, await this.editorsFor(sql, ctx, rt.entity, ref, transition));
+  }
+
+  /** Who created or edited the record (its audit trail), when the transition separates duties. */
+  private async editorsFor(
+    sql: SqlExecutor,
+    ctx: RequestContext,
+    entity: CompiledEntity,
+    ref: RecordRef,
+    transition: WorkflowDef['transitions'][number],
+  ): Promise<Set<string> | undefined> {
+    const rule = transition.separationOfDuties;
+    if (!rule?.editors) return undefined;
+    const fields = rule.fields?.map((field) => this.apiNameOf(entity, field));
+    return recordEditors(sql, ctx.tenantId, ref.entity, String(ref.recordId), fields);
   }
 
   /** Open approvals of the tenant the actor may vote on now (the task inbox). */

@@ -201,6 +201,59 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Metadata Studio on %s', (dialect) =
     expect((await publish(await submit(rebased))).statusCode).toBe(200);
   });
 
+  it('refuses a publisher who wrote the changes or whose own role they change (separation of duties)', async () => {
+    const refusedFor = (reply: Reply) => {
+      expect(reply.statusCode).toBe(403);
+      const body = reply.json() as { message: string; errors: { rule: string }[] };
+      expect(body.errors).toEqual([expect.objectContaining({ rule: 'separation-of-duties' })]);
+      return body.message;
+    };
+    // The reviewer may draft (metadata:edit), but not publish what they wrote, even via the action route.
+    const own = data<ChangeSet>(
+      await mes.call('reviewer', 'POST', '/api/studio/change-sets', {
+        title: 'Reviewer drafts a grant',
+        content: { grants: { operator: ['change_set:read'] } },
+      }),
+    );
+    const ownInReview = data<{ record: ChangeSet }>(
+      await mes.call('reviewer', 'POST', `/api/studio/change-sets/${own.id}/actions/submit`, {
+        version: own.version,
+      }),
+    ).record;
+    expect(refusedFor(await publish(ownInReview))).toContain('you created it or edited its content');
+    const actions = data<{ action: string }[]>(
+      await mes.call('reviewer', 'GET', `/api/change-sets/${own.id}/actions`),
+    );
+    expect(actions.map((a) => a.action)).not.toContain('publish');
+
+    // The analyst's change set, edited by the reviewer while in draft: the reviewer is an editor now.
+    const analysts = await draft('Analyst drafts a grant', { grants: { operator: ['change_set:read'] } });
+    const touched = data<ChangeSet>(
+      await mes.call('reviewer', 'PATCH', `/api/studio/change-sets/${analysts.id}`, {
+        version: analysts.version,
+        content: { grants: { operator: ['change_set:read', 'saved_view:export'] } },
+      }),
+    );
+    refusedFor(await publish(await submit(touched)));
+
+    // Granting the reviewer's own role: someone who does not hold it publishes.
+    const selfGrant = await submit(
+      await draft('Reviewers read dictionaries', { grants: { metadata_reviewer: ['dictionary:read'] } }),
+    );
+    expect(refusedFor(await publish(selfGrant))).toContain('metadata_reviewer');
+    expect((await publish(selfGrant, 'admin')).statusCode).toBe(200);
+
+    // A reviewer who only retitles or rebases a change set has not written its changes: they publish it.
+    const plain = await draft('Operators read change sets', { grants: { operator: ['change_set:read'] } });
+    const retitled = data<ChangeSet>(
+      await mes.call('reviewer', 'PATCH', `/api/studio/change-sets/${plain.id}`, {
+        version: plain.version,
+        title: 'Operators may read change sets',
+      }),
+    );
+    expect((await publish(await submit(retitled))).statusCode).toBe(200);
+  });
+
   it("adds a field to the core inspection form for this tenant's inspectors; rollback hides it, data kept", async () => {
     expect(await inspectionFormNames('inspector')).not.toContain('"name":"lineStopped"');
     const [{ version: before }] = data<{ version: number }[]>(
@@ -440,6 +493,164 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Metadata Studio on %s', (dialect) =
       );
       expect(read).toMatchObject({ finding: 'noisy bearing', locked: true });
       expect(read).not.toHaveProperty('code');
+    });
+
+    it('renames the entity (label and API path, old path kept) and archives and restores it, data kept', async () => {
+      const { remark, code: _code, ...rest } = baseFields;
+      const fields = { ...rest, finding: { ...remark, renamedFrom: 'remark' } };
+      const form = noteForm(['title', 'locked', 'finding']);
+      const menu = {
+        menu: 'field_notes',
+        label: label('Field notes'),
+        module: 'quality',
+        items: [{ id: 'field_note', label: label('Notes'), entity: 'field_note' }],
+      };
+      const menuOf = async () => JSON.stringify(data(await mes.call('operator', 'GET', '/api/auth/me')));
+      const clash = data<{ errors: { path: string; rule: string }[] }>(
+        await mes.call('analyst', 'POST', '/api/studio/validate', {
+          content: { documents: [{ ...noteEntity(fields), pathAliases: ['engineering-problems'] }, form] },
+        }),
+      );
+      expect(clash.errors).toContainEqual(
+        expect.objectContaining({ path: '/pathAliases/0', rule: 'duplicate-path' }),
+      );
+
+      const renamed = {
+        ...noteEntity(fields),
+        label: label('Site note'),
+        path: 'site-notes',
+        pathAliases: ['field-notes'],
+      };
+      await publishAll('Field notes become site notes', { documents: [renamed, form, menu] });
+      expect(await menuOf()).toContain('"entity":"field_note"');
+      const viaNew = data<{ finding: string; version: number }>(
+        await mes.call('operator', 'GET', `/api/site-notes/${noteId}`),
+      );
+      expect(viaNew.finding).toBe('noisy bearing');
+      const viaOld = data<{ finding: string }>(
+        await mes.call('operator', 'GET', `/api/field-notes/${noteId}`),
+      );
+      expect(viaOld.finding).toBe('noisy bearing');
+      const meta = JSON.stringify(data(await mes.call('operator', 'GET', '/api/meta/entities/field_note')));
+      expect(meta).toContain('Site note');
+      const [{ n }] = await mes.query<{ n: number }>('SELECT COUNT(*) AS n FROM field_note');
+      expect(Number(n)).toBeGreaterThan(0);
+
+      await publishAll('Archive site notes', { documents: [{ ...renamed, archived: true }, form, menu] });
+      expect(await menuOf()).not.toContain('"entity":"field_note"');
+      const kept = data<{ finding: string; version: number }>(
+        await mes.call('operator', 'GET', `/api/site-notes/${noteId}`),
+      );
+      expect(kept.finding).toBe('noisy bearing');
+      for (const refused of [
+        await mes.call('operator', 'POST', '/api/site-notes', { title: 'After archiving' }),
+        await mes.call('operator', 'PATCH', `/api/site-notes/${noteId}`, {
+          version: kept.version,
+          title: 'x',
+        }),
+        await mes.call('operator', 'PATCH', `/api/field-notes/${noteId}`, {
+          version: kept.version,
+          title: 'y',
+        }),
+      ]) {
+        expect(refused.statusCode).toBe(422);
+        expect(refused.json().errors).toEqual([expect.objectContaining({ rule: 'archived' })]);
+      }
+
+      await publishAll('Restore site notes', { documents: [renamed, form, menu] });
+      expect(await menuOf()).toContain('"entity":"field_note"');
+      const restored = await mes.call('operator', 'PATCH', `/api/site-notes/${noteId}`, {
+        version: kept.version,
+        title: 'Pump 3, restored',
+      });
+      expect(restored.statusCode).toBe(200);
+      expect(restored.json().data).toMatchObject({ title: 'Pump 3, restored', finding: 'noisy bearing' });
+    });
+
+    it("honours readonlyWhen on a transition's fields: the field's own and the transition's", async () => {
+      const check = {
+        entity: 'field_check',
+        label: label('Field check'),
+        module: 'quality',
+        database: 'core',
+        display: 'title',
+        fields: {
+          title: { type: 'string', length: 80, required: true, label: label('Title') },
+          urgent: { type: 'boolean', default: false, label: label('Urgent') },
+          finding: { type: 'string', length: 200, label: label('Finding') },
+          remark: { type: 'string', length: 200, readonlyWhen: 'urgent == true', label: label('Remark') },
+          status: { type: 'enum', values: ['OPEN', 'DONE'], default: 'OPEN', label: label('Status') },
+        },
+        list: { columns: ['title', 'status'] },
+        workflow: 'field_check_flow',
+      };
+      const flow = (readonlyWhen: Record<string, string>) => ({
+        workflow: 'field_check_flow',
+        entity: 'field_check',
+        version: 1,
+        label: label('Field check flow'),
+        initial: 'OPEN',
+        states: { OPEN: { label: label('Open') }, DONE: { label: label('Done'), final: true } },
+        transitions: [
+          {
+            action: 'close',
+            label: label('Close'),
+            from: ['OPEN'],
+            to: 'DONE',
+            requiredFields: ['finding'],
+            optionalFields: ['remark'],
+            readonlyWhen,
+          },
+        ],
+      });
+      const invalid = data<{ errors: { path: string; rule: string }[] }>(
+        await mes.call('analyst', 'POST', '/api/studio/validate', {
+          content: { documents: [check, flow({ title: 'urgent', finding: 'urgnt == true' })] },
+        }),
+      );
+      expect(invalid.errors).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ path: '/transitions/0/readonlyWhen/title', rule: 'workflow-field' }),
+          expect.objectContaining({ path: '/transitions/0/readonlyWhen/finding', rule: 'expression-field' }),
+        ]),
+      );
+      await publishAll('Field checks', {
+        documents: [check, flow({ finding: "title == 'sealed'" })],
+        grants: {
+          operator: ['field_check:read', 'field_check:create', 'field_check:update', 'field_check:close'],
+        },
+      });
+      const open = async (title: string, urgent: boolean) =>
+        data<{ id: number; version: number }>(
+          await mes.call('operator', 'POST', '/api/field-checks', { title, urgent, finding: 'seen' }),
+        );
+      const close = (record: { id: number; version: number }, fields: Record<string, unknown>) =>
+        mes.call('operator', 'POST', `/api/field-checks/${record.id}/actions/close`, {
+          version: record.version,
+          fields,
+        });
+
+      // The field's own readonlyWhen holds: the action may not change it.
+      const urgent = await open('Valve leaks', true);
+      const own = await close(urgent, { remark: 'tightened' });
+      expect(own.statusCode).toBe(422);
+      expect(own.json().errors).toEqual([
+        expect.objectContaining({ field: 'remark', path: '/fields/remark', rule: 'readonlyWhen' }),
+      ]);
+      // The transition's readonlyWhen holds: the required field keeps its stored value.
+      const sealed = await open('sealed', false);
+      const transitions = await close(sealed, { finding: 'rewritten' });
+      expect(transitions.statusCode).toBe(422);
+      expect(transitions.json().errors).toEqual([
+        expect.objectContaining({ field: 'finding', rule: 'readonlyWhen', limit: "title == 'sealed'" }),
+      ]);
+      expect((await close(sealed, { finding: 'seen', remark: 'ok' })).statusCode).toBe(201);
+      const plain = await close(await open('Belt slips', false), {
+        finding: 'worn belt',
+        remark: 'replaced',
+      });
+      expect(plain.statusCode).toBe(201);
+      expect(plain.json().data.record).toMatchObject({ status: 'DONE', finding: 'worn belt' });
     });
   });
 });

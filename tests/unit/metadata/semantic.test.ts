@@ -63,8 +63,10 @@ const EXPECTED: Record<string, string[]> = {
   duplicates: [
     'base/metadata/modules/shop/entities/item.yaml:1:9 duplicate-name entity `item` is also declared in tests/fixtures/metadata/duplicates/plugins/dupe/metadata/entities/item.yaml:1:1 (plugin dupe)',
     'base/metadata/modules/shop/entities/line.yaml:4:8 duplicate-table table `prod_line` is also declared in tests/fixtures/metadata/duplicates/plugins/dupe/metadata/entities/other-line.yaml:4:1 (plugin dupe)',
+    'base/metadata/modules/shop/entities/shop-order.yaml:1:9 duplicate-path API path `/api/shop-orders` is also declared in tests/fixtures/metadata/duplicates/plugins/dupe/metadata/entities/other-line.yaml:5:15 (plugin dupe)',
     'duplicates/plugins/dupe/metadata/entities/item.yaml:1:9 duplicate-name entity `item` is also declared in tests/fixtures/metadata/base/metadata/modules/shop/entities/item.yaml:1:1 (core)',
     'duplicates/plugins/dupe/metadata/entities/other-line.yaml:4:8 duplicate-table table `prod_line` is also declared in tests/fixtures/metadata/base/metadata/modules/shop/entities/line.yaml:4:1 (core)',
+    'duplicates/plugins/dupe/metadata/entities/other-line.yaml:5:15 duplicate-path API path `/api/shop-orders` is also declared in tests/fixtures/metadata/base/metadata/modules/shop/entities/shop-order.yaml:1:1 (core)',
   ],
   forms: [
     'forms/both-layouts.yaml:1:1 form-layout form `bad_form` must declare either `sections` or `tabs`, not both',

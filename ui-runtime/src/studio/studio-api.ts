@@ -113,6 +113,7 @@ export interface ModelSummary {
     module: string;
     origin: string;
     extensible: boolean;
+    archived: boolean;
     actions: string[];
     fields: { name: string; type: string; label: I18n; storage: string; to?: string }[];
     sections: I18n[];

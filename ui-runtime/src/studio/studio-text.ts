@@ -111,6 +111,16 @@ const TEXT = {
   renameTo: { en: 'New name (the data is kept)', zh: '新名称（保留数据）' },
   archive: { en: 'Archive', zh: '归档' },
   editPublished: { en: 'Edit a published entity', zh: '编辑已发布实体' },
+  apiPath: { en: 'API path', zh: 'API 路径' },
+  apiPathHint: {
+    en: 'Renaming keeps the entity, its table and data; the former path keeps answering.',
+    zh: '重命名保留实体、数据表和数据；原路径仍可访问。',
+  },
+  archivedEntity: { en: 'Archived', zh: '已归档' },
+  archivedHint: {
+    en: 'Out of the menus, records read-only; the table and data stay. Switch off to restore.',
+    zh: '从菜单中移除，记录只读；数据表和数据保留。关闭即恢复。',
+  },
   unknownField: { en: 'unknown field', zh: '未知字段' },
   expressionHint: {
     en: 'Fields of the entity (relation.field reads through relations), $user, $now; == != > < and or not in',

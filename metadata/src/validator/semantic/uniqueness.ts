@@ -3,6 +3,7 @@ import type { RuleId } from '../../rules';
 import type { LoadedDocument } from '../../loader';
 import { pointer } from '../../loader';
 import type { EntityDef } from '../../types';
+import { entityPath } from '../../model/naming';
 import type { SemanticContext } from './context';
 
 interface Declaration {
@@ -60,5 +61,21 @@ export function checkUniqueness(ctx: SemanticContext): void {
     if (first && first.def.entity !== def.entity)
       reportClash(ctx, 'duplicate-table', `table \`${table}\``, first, declaration);
     else if (!first) byTable.set(table, declaration);
+  }
+
+  // A former path (a renamed entity's alias) may not take another entity's path or alias.
+  const byPath = new Map<string, Declaration & { def: EntityDef }>();
+  for (const { document, def } of ctx.documentsOf('entity')) {
+    const paths = [
+      { path: def.path ?? entityPath(def.entity), at: pointer(def.path ? 'path' : 'entity') },
+      ...(def.pathAliases ?? []).map((alias, i) => ({ path: alias, at: pointer('pathAliases', i) })),
+    ];
+    for (const { path, at } of paths) {
+      const declaration = { document, def, path: at };
+      const first = byPath.get(path);
+      if (first && first.def.entity !== def.entity)
+        reportClash(ctx, 'duplicate-path', `API path \`/api/${path}\``, first, declaration);
+      else if (!first) byPath.set(path, declaration);
+    }
   }
 }

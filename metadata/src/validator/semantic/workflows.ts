@@ -112,6 +112,21 @@ function checkTransition(
   (transition.optionalFields ?? []).forEach((field, i) =>
     requireField(ctx, document, at('optionalFields', i), entity, field, 'workflow-field'),
   );
+  (transition.separationOfDuties?.fields ?? []).forEach((field, i) =>
+    requireField(ctx, document, at('separationOfDuties', 'fields', i), entity, field, 'workflow-field'),
+  );
+  const inputs = [...(transition.requiredFields ?? []), ...(transition.optionalFields ?? [])];
+  for (const [field, expression] of Object.entries(transition.readonlyWhen ?? {})) {
+    if (!inputs.includes(field))
+      ctx.report(
+        document,
+        at('readonlyWhen', field),
+        'workflow-field',
+        `\`${field}\` is no input of \`${transition.action}\` (requiredFields, optionalFields)`,
+        { at: 'key', hint: didYouMean(field, inputs) },
+      );
+    checkExpression(ctx, document, at('readonlyWhen', field), expression, entity);
+  }
   for (const [field, value] of Object.entries(transition.set ?? {})) {
     if (!hasField(entity, field)) {
       ctx.report(

@@ -204,6 +204,7 @@ function visibleMenus(principal: Principal, model: Model, added: TenantMenuRow[]
       const children = item.children ? visible(item.children) : undefined;
       const required = item.permission ?? (item.entity ? `${item.entity}:read` : undefined);
       if (required && !hasPermission(granted, required)) return [];
+      if (item.entity && model.entities.get(item.entity)?.archived) return [];
       if (!dashboardShared(item.route, principal, model)) return [];
       if (item.children && children?.length === 0 && !item.entity && !item.route) return [];
       return [{ ...item, ...(children ? { children } : {}) }];
