@@ -1,0 +1,163 @@
+/**
+ * The statements a request issues through the real server on MariaDB, with authentication on and as
+ * a role (not the admin): an update reads the row once, inside its transaction, with the caller's
+ * row scope compiled into that read, then writes the row, its audit record and its outbox event; a
+ * create adds one reference check, one numbering statement and the workflow row; a read by id is one
+ * statement; a list is one page query and one count, the caller's scope compiled into both. The caches of the
+ * token and the permission decisions are warm, as they are for every request after a user's first.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Logger } from 'typeorm';
+import { startSecurityServer, type SecurityServer } from '../security/security-server';
+
+type Row = Record<string, unknown>;
+
+/** A statement by its verb and table, e.g. `UPDATE work_order`; subqueries are left out. */
+function shape(sql: string): string {
+  let outer = sql;
+  while (/\([^()]*\)/.test(outer)) outer = outer.replace(/\([^()]*\)/g, '');
+  const verb = /^\s*(\w+(?: TRANSACTION)?)/i.exec(outer)![1]!.toUpperCase();
+  const table = /\b(?:FROM|INTO|UPDATE)\s+`?(\w+)`?/i.exec(outer)?.[1];
+  return table ? `${verb} ${table}` : verb;
+}
+
+/** The conditions of a statement: what follows its last WHERE (a subquery here sits in the select list). */
+function conditions(sql: string): string {
+  return sql.slice(sql.lastIndexOf(' WHERE '));
+}
+
+describe('statements per request through the server (MariaDB)', () => {
+  let harness: SecurityServer;
+  let starting: Promise<SecurityServer> | undefined;
+  const request = new AsyncLocalStorage<string[]>();
+  let lineId: number;
+  let itemId: number;
+  let orderId: number;
+
+  /** The SQL the server sends while answering one request. */
+  async function statementsOf(work: () => Promise<unknown>): Promise<string[]> {
+    const seen: string[] = [];
+    await request.run(seen, work);
+    return seen;
+  }
+
+  async function created(who: string, url: string, payload: object): Promise<number> {
+    const response = await harness.call(who, 'POST', url, payload);
+    if (response.statusCode !== 201) throw new Error(`${url}: ${response.statusCode} ${response.body}`);
+    return (response.json().data as { id: number }).id;
+  }
+
+  beforeAll(async () => {
+    starting = startSecurityServer('mysql', 'statements');
+    harness = await starting;
+    // Every statement goes through a TypeORM query runner, which hands it to the DataSource's logger
+    // in the async context of the request that issued it.
+    const logger = harness.server.dataSource.logger;
+    const counting: Logger = {
+      logQuery: (query, parameters, runner) => {
+        request.getStore()?.push(query);
+        logger.logQuery(query, parameters, runner);
+      },
+      logQueryError: (...args) => logger.logQueryError(...args),
+      logQuerySlow: (...args) => logger.logQuerySlow(...args),
+      logSchemaBuild: (...args) => logger.logSchemaBuild(...args),
+      logMigration: (...args) => logger.logMigration(...args),
+      log: (...args) => logger.log(...args),
+    };
+    Object.assign(harness.server.dataSource, { logger: counting });
+
+    const uomId = await created('admin', '/api/units', { uomCode: 'ST-PCS', uomName: 'Pieces' });
+    const plantId = await created('admin', '/api/plants', { plantCode: 'ST-P1', plantName: 'Plant ST' });
+    const line = (code: string) =>
+      created('admin', '/api/production-lines', { lineCode: code, lineName: `Line ${code}`, plantId });
+    lineId = await line('ST01');
+    const otherLine = await line('ST02');
+    itemId = await created('admin', '/api/items', { itemName: 'Counter', itemType: 'FINISHED', uomId });
+    const order = (onLine: number) =>
+      created('planner', '/api/work-orders', {
+        itemId,
+        lineId: onLine,
+        plannedQuantity: 5,
+        plannedStart: '2026-12-01T08:00:00Z',
+      });
+    orderId = await order(lineId);
+    await order(otherLine);
+    const users = await harness.call('admin', 'GET', '/api/users?filter[username][eq]=operator');
+    const operator = (users.json().data as { items: Row[] }).items[0]!;
+    const assigned = await harness.call('admin', 'PATCH', `/api/users/${String(operator.id)}`, {
+      linesIds: [lineId],
+      version: operator.version,
+    });
+    expect(assigned.statusCode).toBe(200);
+    // Each caller's first request fills the token and permission caches.
+    for (const who of ['planner', 'operator']) await harness.call(who, 'GET', '/api/work-orders?pageSize=1');
+  }, 300_000);
+  // A start that outlived the hook's timeout is awaited, so its server and pool are closed too.
+  afterAll(async () => (await starting?.catch(() => undefined))?.stop());
+
+  it('updates a record with one read of the row inside the transaction, then the row, audit and outbox', async () => {
+    const current = (await harness.call('planner', 'GET', `/api/work-orders/${orderId}`)).json().data as Row;
+    let status = 0;
+    const statements = await statementsOf(async () => {
+      const response = await harness.call('planner', 'PATCH', `/api/work-orders/${orderId}`, {
+        plannedQuantity: 7,
+        version: current.version,
+      });
+      status = response.statusCode;
+    });
+    expect(status).toBe(200);
+    expect(statements.map(shape)).toEqual([
+      'START TRANSACTION',
+      'SELECT work_order',
+      'UPDATE work_order',
+      'INSERT audit_log',
+      'INSERT evt_outbox',
+      'COMMIT',
+    ]);
+    // The caller's row scope (the planner's: its tenant) is compiled into the one read.
+    expect(conditions(statements[1]!)).toMatch(/^ WHERE t\.`id` = \? AND t\.`tenant_id` = \?/);
+  });
+
+  it('lists a page with one page query and one count, both under the caller’s line scope', async () => {
+    let items: Row[] = [];
+    const statements = await statementsOf(async () => {
+      const response = await harness.call('operator', 'GET', '/api/work-orders?pageSize=20');
+      items = (response.json().data as { items: Row[] }).items;
+    });
+    expect(items.map((item) => item.lineId)).toEqual([lineId]);
+    expect(statements.map(shape)).toEqual(['SELECT work_order', 'SELECT work_order']);
+    for (const sql of statements) expect(conditions(sql)).toContain('`line_id`');
+  });
+
+  it('reads a record by id with one statement', async () => {
+    const statements = await statementsOf(() =>
+      harness.call('operator', 'GET', `/api/work-orders/${orderId}`),
+    );
+    expect(statements.map(shape)).toEqual(['SELECT work_order']);
+  });
+
+  it('creates a work order with one reference check, one numbering statement, the row, its workflow, audit and outbox', async () => {
+    let status = 0;
+    const statements = await statementsOf(async () => {
+      const response = await harness.call('planner', 'POST', '/api/work-orders', {
+        itemId,
+        lineId,
+        plannedQuantity: 3,
+        plannedStart: '2026-12-02T08:00:00Z',
+      });
+      status = response.statusCode;
+    });
+    expect(status).toBe(201);
+    expect(statements.map(shape)).toEqual([
+      'START TRANSACTION',
+      // The item and the line in one statement, which also returns the line code the number needs.
+      'SELECT item_master',
+      'INSERT sys_sequence',
+      'INSERT work_order',
+      'INSERT wf_instance',
+      'INSERT audit_log',
+      'INSERT evt_outbox',
+      'COMMIT',
+    ]);
+  });
+});
