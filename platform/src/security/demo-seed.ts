@@ -111,7 +111,10 @@ export async function seedDemoSecurity(
       throw new Error(`MES_DEMO_PASSWORD does not meet the password policy: ${problems.join('; ')}`);
   }
   const generatedPassword = password ? null : generatePassword();
-  const passwordHash = await hashPassword(password ?? (generatedPassword as string));
+  // Hashed only when a user is missing: an argon2 hash costs 64 MiB and a few hundred milliseconds
+  // at every start otherwise, when the demo users exist already.
+  let passwordHash: Promise<string> | undefined;
+  const demoPasswordHash = () => (passwordHash ??= hashPassword(password ?? (generatedPassword as string)));
   const table = (entity: string, fallback: string) => model.entities.get(entity)?.table ?? fallback;
   const t = {
     user: table('user', 'sys_user'),
@@ -146,7 +149,7 @@ export async function seedDemoSecurity(
           username: user.username,
           realName: user.realName,
           departmentId,
-          passwordHash,
+          passwordHash: await demoPasswordHash(),
           ...(user.external ? { userType: 'EXTERNAL', supplierId } : {}),
         },
         now,
