@@ -50,6 +50,14 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Stops the server process and waits for it to exit, so its output pipes close. */
+async function stopServer(server: ChildProcess): Promise<void> {
+  if (server.exitCode !== null || server.signalCode !== null) return;
+  const exited = new Promise((r) => server.once('exit', r));
+  server.kill('SIGTERM');
+  await exited;
+}
+
 async function waitForHealth(url: string, server: ChildProcess, output: () => string): Promise<void> {
   for (let attempt = 0; attempt < 240; attempt++) {
     if (server.exitCode !== null) throw new Error(`server exited (${server.exitCode}):\n${output()}`);
@@ -106,7 +114,8 @@ export async function startHarness(
       ],
     });
   } catch (error) {
-    server.kill('SIGTERM');
+    await stopServer(server);
+    rmSync(workDir, { recursive: true, force: true });
     throw error;
   }
   const browser = context;
@@ -127,9 +136,7 @@ export async function startHarness(
     apiSend: <T>(method: string, path: string, body?: unknown): Promise<T> => admin<T>(method, path, body),
     close: async () => {
       await browser.close();
-      const exited = new Promise((r) => server.once('exit', r));
-      server.kill('SIGTERM');
-      await exited;
+      await stopServer(server);
       rmSync(workDir, { recursive: true, force: true });
     },
   };

@@ -12,13 +12,16 @@ import { DEMO_PASSWORD, startHarness, type BrowserHarness } from './browser-harn
 const IMAGES = join(__dirname, '..', '..', 'docs', 'images');
 
 let harness: BrowserHarness;
+let starting: Promise<BrowserHarness> | undefined;
 
 beforeAll(async () => {
-  harness = await startHarness({ width: 1440, height: 900 });
+  starting = startHarness({ width: 1440, height: 900 });
+  harness = await starting;
 }, 120_000);
 
+// A start that outlived the hook's timeout is awaited, so its server and browser are closed too.
 afterAll(async () => {
-  await harness?.close();
+  await (await starting?.catch(() => undefined))?.close();
 });
 
 async function signIn(username: string): Promise<void> {

@@ -7,13 +7,16 @@ import { DEMO_PASSWORD, openApp, startHarness, type BrowserHarness } from './bro
 const TABLET = { width: 768, height: 1024 };
 
 let harness: BrowserHarness;
+let starting: Promise<BrowserHarness> | undefined;
 
 beforeAll(async () => {
-  harness = await startHarness(TABLET);
+  starting = startHarness(TABLET);
+  harness = await starting;
 }, 120_000);
 
+// A start that outlived the hook's timeout is awaited, so its server and browser are closed too.
 afterAll(async () => {
-  await harness?.close();
+  await (await starting?.catch(() => undefined))?.close();
 });
 
 interface WorkOrder {

@@ -17,22 +17,25 @@ const ACCESS_TOKEN_SECONDS = 6;
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 let harness: BrowserHarness;
+let starting: Promise<BrowserHarness> | undefined;
 const problems: string[] = [];
 /** 401 answers that a refresh then followed: an expired access token, renewed silently. */
 let expiredTokens = 0;
 let refreshes = 0;
 
 beforeAll(async () => {
-  harness = await startHarness(DESKTOP, {
+  starting = startHarness(DESKTOP, {
     MES_ACCESS_TOKEN_SECONDS: String(ACCESS_TOKEN_SECONDS),
     // Five roles sign in, and the test's own API client signs in again whenever its token expired.
     MES_RATE_LIMIT_LOGIN: '100',
   });
+  harness = await starting;
   watch(harness.page);
 }, 120_000);
 
+// A start that outlived the hook's timeout is awaited, so its server and browser are closed too.
 afterAll(async () => {
-  await harness?.close();
+  await (await starting?.catch(() => undefined))?.close();
 });
 
 afterEach(async () => {
