@@ -77,13 +77,16 @@ describe.each(['mysql', 'sqlite'] as const)('alert rules (%s)', (dialect) => {
     expect(unknownEntity.json().errors).toEqual([
       expect.objectContaining({ field: 'dataSource', message: "Unknown entity 'no_such_entity'" }),
     ]);
-    const textField = await rule('BAD_METRIC', { metric: 'avg(title)', operator: 'IN', threshold: 'many' });
+    const textField = await rule('BAD_METRIC', { metric: 'avg(title)', threshold: 'many' });
     expect(textField.statusCode).toBe(422);
-    expect((textField.json().errors as { field: string }[]).map((error) => error.field)).toEqual([
+    expect(textField.json().errors.map((error: { field: string }) => error.field)).toEqual([
       'metric',
-      'operator',
       'threshold',
     ]);
+    // Operators the evaluator does not have are not in the entity's enum.
+    const operator = await rule('BAD_OPERATOR', { operator: 'LIKE' });
+    expect(operator.statusCode).toBe(422);
+    expect(operator.json().errors[0]).toEqual(expect.objectContaining({ field: 'operator', rule: 'enum' }));
     const filter = await rule('BAD_FILTER', { conditionFilter: "colour == 'red'" });
     expect(filter.statusCode).toBe(422);
     expect(filter.json().errors[0].field).toBe('conditionFilter');
