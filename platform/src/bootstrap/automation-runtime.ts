@@ -6,6 +6,7 @@
  * Redis, every other instance's through the live channel (one `system` message per few ms at most).
  */
 import type { Logger } from 'pino';
+import { AggregateEngine } from '../bi/aggregate-engine';
 import type { EntityService } from '../crud/entity.service';
 import type { EntityOperations } from '../crud/types';
 import type { EngineDatabase } from '../data/database';
@@ -82,6 +83,7 @@ export function startAutomation(input: AutomationInput): AutomationRuntime {
       hooks,
       webhookTargets: WebhookTargetPolicy.fromEnv(input.env),
       tenants: () => activeTenants(input),
+      aggregates: new AggregateEngine(input.database, false),
     },
     {
       onError,

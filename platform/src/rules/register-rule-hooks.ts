@@ -11,6 +11,7 @@ import { BusinessRuleError } from '../crud/errors';
 import type { HookRegistry, TransitionChange, WriteAction } from '../crud/hooks';
 import type { EntityRecord, RequestContext } from '../crud/types';
 import type { SqlExecutor } from '../data/database';
+import { AlertRuleInvalidError, checkAlertRule } from './alert-rules';
 import { durationMs, ruleCatalog, type CompiledRule } from './rule-catalog';
 import type { JobPayload, JobStore } from './job-store';
 import { holds, readThrough, resolveValues, toApi, toMetadata, type RuleRecord } from './rule-record';
@@ -103,6 +104,14 @@ export class RuleHooks {
   ) {}
 
   register(hooks: HookRegistry): void {
+    // Alert rules are checked when written, so that their evaluation on a schedule cannot fail on them.
+    hooks.on('before', { entity: 'alert_rule', action: '*' }, (args) => {
+      if (args.action !== 'create' && args.action !== 'update') return;
+      const entity = args.ctx.model.entities.get(args.entity)!;
+      const rule = toMetadata(entity, { ...(args.current ?? {}), ...args.body });
+      const { errors } = checkAlertRule(args.ctx.model, rule);
+      if (errors.length > 0) throw new AlertRuleInvalidError(errors);
+    });
     hooks.on('before', { entity: '*', action: '*' }, async (args) => {
       const rules = ruleCatalog(args.ctx.model)
         .byEntity.get(args.entity)

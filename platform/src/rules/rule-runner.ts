@@ -18,6 +18,7 @@ import { Cron } from 'croner';
 import type { CompiledEntity, Model } from '../../../metadata/src/model';
 import type { RuleAction, RuleMeasureDef } from '../../../metadata/src/types';
 import { evaluateCondition, parseExpression } from '../../../metadata/src/expression';
+import type { AggregateEngine } from '../bi/aggregate-engine';
 import type { EntityService } from '../crud/entity.service';
 import { ConflictError, NotFoundError } from '../crud/errors';
 import type { EntityRecord, RequestContext } from '../crud/types';
@@ -28,6 +29,14 @@ import type { ModelRegistry } from '../kernel/model-registry';
 import type { Notifier } from '../notify/notifier';
 import type { WorkflowService } from '../workflow/workflow.service';
 import type { WorkflowActor } from '../workflow/actor';
+import {
+  ALERT_RULES_CRON,
+  ALERT_RULES_JOB,
+  alertRuleDue,
+  checkAlertRule,
+  compareWithThreshold,
+  metricQuery,
+} from './alert-rules';
 import { chainLink, ruleChain, type RuleHooks } from './register-rule-hooks';
 import { durationMs, ruleCatalog, type CompiledRule } from './rule-catalog';
 import { JobStore, type JobRow } from './job-store';
@@ -68,6 +77,8 @@ export interface RuleRunnerDeps {
   webhookTargets: WebhookTargetPolicy;
   /** Tenants schedules run for. */
   tenants: () => Promise<string[]>;
+  /** Computes the metrics of alert rules. */
+  aggregates: AggregateEngine;
 }
 
 /** What an evaluation found: whether the condition holds, the record and the measures it read. */
@@ -291,6 +302,58 @@ export class RuleRunner {
       });
       this.scheduleTimers.push(timer);
     }
+    const alertRules = new Cron(
+      ALERT_RULES_CRON,
+      { timezone: 'UTC', catch: this.onError },
+      async (self: Cron) => {
+        await this.queueAlertRules((self.currentRun() ?? new Date()).toISOString());
+      },
+    );
+    this.scheduleTimers.push(alertRules);
+  }
+
+  /**
+   * Queues the check of the alert rules due at this tick, once per tenant however many runners tick;
+   * a tenant with no rule due gets no job (the run log holds only checks that ran rules).
+   */
+  async queueAlertRules(occurrence: string): Promise<void> {
+    const model = this.deps.registry.current();
+    if (!model.entities.has('alert_rule') || !model.entities.has('alert_event')) return;
+    let queued = false;
+    for (const tenantId of await this.deps.tenants()) {
+      const ctx = { tenantId, userId: null, traceId: `alert-rules-${occurrence}`, model };
+      if ((await this.dueAlertRules(ctx, Date.parse(occurrence))).length === 0) continue;
+      await this.deps.database.transaction((tx) =>
+        this.jobs.insert(tx, {
+          tenantId,
+          kind: 'schedule',
+          rule: ALERT_RULES_JOB,
+          entity: 'alert_rule',
+          recordId: null,
+          triggerEvent: `schedule:${occurrence}`,
+          payload: { actorId: null, chain: [] },
+          dueMs: Date.now(),
+          maxAttempts: 1,
+          dedupKey: `schedule:${ALERT_RULES_JOB}:${tenantId}:${occurrence}`,
+        }),
+      );
+      queued = true;
+    }
+    if (queued) this.notify();
+  }
+
+  /** The tenant's enabled alert rules (metadata names) whose check interval elapses at the tick. */
+  private async dueAlertRules(ctx: RequestContext, tickMs: number): Promise<RuleRecord[]> {
+    const entity = ctx.model.entities.get('alert_rule')!;
+    const query = this.deps.records.parseListQuery(
+      'alert_rule',
+      { filter: { enabled: { eq: true } }, pageSize: SCHEDULED_RECORDS_LIMIT, count: 'none' },
+      ctx.model,
+    );
+    const { items } = await this.deps.records.list('alert_rule', query, ctx);
+    return items
+      .map((item) => toMetadata(entity, item))
+      .filter((rule) => alertRuleDue(Number(rule.check_interval_seconds ?? 60), tickMs));
   }
 
   async queueSchedule(rule: CompiledRule, occurrence: string): Promise<void> {
@@ -327,6 +390,11 @@ export class RuleRunner {
     const model = this.deps.registry.current();
     const rule = ruleCatalog(model).byName.get(job.rule);
     try {
+      if (job.kind === 'schedule' && job.rule === ALERT_RULES_JOB) {
+        const checked = await this.checkAlertRules(this.context(job, model), job.triggerEvent);
+        await this.jobs.finish(this.deps.database.executor(), job, 'DONE', { checked }, Date.now() - started);
+        return;
+      }
       if (!rule) {
         await this.jobs.finish(
           this.deps.database.executor(),
@@ -451,6 +519,62 @@ export class RuleRunner {
     }
     if (matched > 0) this.notify();
     return matched;
+  }
+
+  /**
+   * Evaluates the tenant's enabled alert rules due at the tick (`schedule:<ISO time>`): the metric
+   * over the window, compared with the threshold; a rule that holds raises its alert, or counts one
+   * more occurrence of its open one. A rule that fails is reported in the result (the run log) and
+   * does not stop the others.
+   */
+  async checkAlertRules(ctx: RequestContext, triggerEvent: string): Promise<Record<string, unknown>[]> {
+    if (!ctx.model.entities.has('alert_rule') || !ctx.model.entities.has('alert_event')) return [];
+    const at = Date.parse(triggerEvent.replace(/^schedule:/, ''));
+    const tickMs = Number.isFinite(at) ? at : Date.now();
+    const results: Record<string, unknown>[] = [];
+    for (const rule of await this.dueAlertRules(ctx, tickMs)) {
+      const code = String(rule.rule_code);
+      try {
+        const { errors, checked } = checkAlertRule(ctx.model, rule);
+        if (!checked) throw new Error(errors.map((error) => error.message).join('; '));
+        const since = new Date(Date.now() - Number(rule.window_minutes ?? 5) * 60_000);
+        const aggregate = await this.deps.aggregates.aggregateAsEngine(
+          checked.entity.name,
+          metricQuery(checked, since, (raw) =>
+            this.deps.records.parseListQuery(checked.entity.name, raw, ctx.model),
+          ),
+          ctx,
+        );
+        const raw = aggregate.rows[0]?.value;
+        const value = raw === null || raw === undefined ? null : Number(raw);
+        const holds = value !== null && compareWithThreshold(checked.operator, value, checked.threshold);
+        const result: Record<string, unknown> = { rule: code, value, holds };
+        if (holds) {
+          const name = String(rule.rule_name);
+          Object.assign(
+            result,
+            await this.deps.records.transaction((tx) =>
+              this.raiseAlert(tx, ctx, {
+                rule: ALERT_RULES_JOB,
+                entity: checked.entity.name,
+                recordId: null,
+                title: { en: name, zh: name },
+                severity: rule.severity ?? 'WARNING',
+                type: rule.rule_type,
+                value,
+                dedupKey: `alert_rule:${String(rule.id)}`,
+                ruleId: Number(rule.id),
+                threshold: `${checked.operator} ${String(rule.threshold)}`,
+              }),
+            ),
+          );
+        }
+        results.push(result);
+      } catch (error) {
+        results.push({ rule: code, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    return results;
   }
 
   /** Reads the record (with what the rule reads through), computes the measures and the condition. */
@@ -737,10 +861,12 @@ export class RuleRunner {
     ctx: RequestContext,
     d: Record<string, unknown>,
   ): Promise<Record<string, unknown>> {
-    const per = d.per as { path: string; value: string | null } | null;
-    const dedup = per
-      ? `rule:${String(d.rule)}:${String(d.entity)}.${per.path}:${per.value ?? '-'}`
-      : `rule:${String(d.rule)}:${String(d.entity)}:${String(d.recordId ?? '-')}`;
+    const per = d.per as { path: string; value: string | null } | null | undefined;
+    const dedup =
+      (d.dedupKey as string | undefined) ??
+      (per
+        ? `rule:${String(d.rule)}:${String(d.entity)}.${per.path}:${per.value ?? '-'}`
+        : `rule:${String(d.rule)}:${String(d.entity)}:${String(d.recordId ?? '-')}`);
     const alertEntity = ctx.model.entities.get('alert_event');
     if (!alertEntity) throw new Error('alert_event is not in the Model');
     const query = this.deps.records.parseListQuery(
@@ -754,8 +880,8 @@ export class RuleRunner {
     );
     const { items } = await this.deps.records.list('alert_event', query, ctx);
     const now = new Date().toISOString();
-    const title =
-      (d.title as { en: string; zh: string }).zh + ' / ' + (d.title as { en: string; zh: string }).en;
+    const titles = d.title as { en: string; zh: string };
+    const title = titles.zh === titles.en ? titles.en : `${titles.zh} / ${titles.en}`;
     const open = items[0];
     if (open) {
       await this.deps.records.updateIn(
@@ -775,7 +901,7 @@ export class RuleRunner {
       tx,
       'alert_event',
       {
-        ruleId: null,
+        ruleId: (d.ruleId as number | undefined) ?? null,
         alertType: d.type,
         severity: d.severity,
         title: title.slice(0, 255),
@@ -783,9 +909,10 @@ export class RuleRunner {
         sourceId: d.recordId === null ? null : String(d.recordId),
         dedupKey: dedup,
         currentValue: stringOrNull(d.value),
+        threshold: (d.threshold as string | undefined) ?? null,
         firstOccurredAt: now,
         lastOccurredAt: now,
-        assigneeId: d.assignee === null ? null : Number(d.assignee),
+        assigneeId: d.assignee === null || d.assignee === undefined ? null : Number(d.assignee),
       } satisfies EntityRecord,
       ctx,
     );

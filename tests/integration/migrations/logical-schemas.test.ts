@@ -85,10 +85,10 @@ describe('logical databases placed in schemas of their own (MariaDB)', () => {
       ruleCode: 'SCH-RULE',
       ruleName: 'Low yield',
       ruleType: 'QUALITY',
-      dataSource: 'work_report',
+      dataSource: 'work_order',
       metric: 'yield_rate',
       operator: 'LT',
-      threshold: '0.95',
+      threshold: '95',
     });
     expect(rule.status).toBe(201);
 

@@ -26,7 +26,7 @@ export class CreateAlertRuleDto {
   })
   severity?: 'INFO' | 'WARNING' | 'CRITICAL' | 'FATAL' | null;
 
-  @ApiProperty({ type: 'string', maxLength: 64, description: 'Data source (entity or metric)' })
+  @ApiProperty({ type: 'string', maxLength: 64, description: 'Data source (entity)' })
   dataSource!: string;
 
   @ApiProperty({ type: 'string', maxLength: 64, description: 'Metric or field' })
@@ -40,12 +40,8 @@ export class CreateAlertRuleDto {
   })
   conditionFilter?: string | null;
 
-  @ApiProperty({
-    type: 'string',
-    enum: ['GT', 'GTE', 'LT', 'LTE', 'EQ', 'NE', 'IN', 'NOT_IN', 'LIKE', 'NOT_LIKE'],
-    description: 'Operator',
-  })
-  operator!: 'GT' | 'GTE' | 'LT' | 'LTE' | 'EQ' | 'NE' | 'IN' | 'NOT_IN' | 'LIKE' | 'NOT_LIKE';
+  @ApiProperty({ type: 'string', enum: ['GT', 'GTE', 'LT', 'LTE', 'EQ', 'NE'], description: 'Operator' })
+  operator!: 'GT' | 'GTE' | 'LT' | 'LTE' | 'EQ' | 'NE';
 
   @ApiProperty({ type: 'string', maxLength: 128, description: 'Threshold' })
   threshold!: string;
@@ -111,7 +107,7 @@ export class UpdateAlertRuleDto {
   })
   severity?: 'INFO' | 'WARNING' | 'CRITICAL' | 'FATAL' | null;
 
-  @ApiPropertyOptional({ type: 'string', maxLength: 64, description: 'Data source (entity or metric)' })
+  @ApiPropertyOptional({ type: 'string', maxLength: 64, description: 'Data source (entity)' })
   dataSource?: string;
 
   @ApiPropertyOptional({ type: 'string', maxLength: 64, description: 'Metric or field' })
@@ -127,10 +123,10 @@ export class UpdateAlertRuleDto {
 
   @ApiPropertyOptional({
     type: 'string',
-    enum: ['GT', 'GTE', 'LT', 'LTE', 'EQ', 'NE', 'IN', 'NOT_IN', 'LIKE', 'NOT_LIKE'],
+    enum: ['GT', 'GTE', 'LT', 'LTE', 'EQ', 'NE'],
     description: 'Operator',
   })
-  operator?: 'GT' | 'GTE' | 'LT' | 'LTE' | 'EQ' | 'NE' | 'IN' | 'NOT_IN' | 'LIKE' | 'NOT_LIKE';
+  operator?: 'GT' | 'GTE' | 'LT' | 'LTE' | 'EQ' | 'NE';
 
   @ApiPropertyOptional({ type: 'string', maxLength: 128, description: 'Threshold' })
   threshold?: string;
@@ -215,12 +211,7 @@ export class AlertRuleDto {
   })
   severity?: 'INFO' | 'WARNING' | 'CRITICAL' | 'FATAL' | null;
 
-  @ApiPropertyOptional({
-    type: 'string',
-    nullable: true,
-    maxLength: 64,
-    description: 'Data source (entity or metric)',
-  })
+  @ApiPropertyOptional({ type: 'string', nullable: true, maxLength: 64, description: 'Data source (entity)' })
   dataSource?: string | null;
 
   @ApiPropertyOptional({ type: 'string', nullable: true, maxLength: 64, description: 'Metric or field' })
@@ -237,10 +228,10 @@ export class AlertRuleDto {
   @ApiPropertyOptional({
     type: 'string',
     nullable: true,
-    enum: ['GT', 'GTE', 'LT', 'LTE', 'EQ', 'NE', 'IN', 'NOT_IN', 'LIKE', 'NOT_LIKE'],
+    enum: ['GT', 'GTE', 'LT', 'LTE', 'EQ', 'NE'],
     description: 'Operator',
   })
-  operator?: 'GT' | 'GTE' | 'LT' | 'LTE' | 'EQ' | 'NE' | 'IN' | 'NOT_IN' | 'LIKE' | 'NOT_LIKE' | null;
+  operator?: 'GT' | 'GTE' | 'LT' | 'LTE' | 'EQ' | 'NE' | null;
 
   @ApiPropertyOptional({ type: 'string', nullable: true, maxLength: 128, description: 'Threshold' })
   threshold?: string | null;

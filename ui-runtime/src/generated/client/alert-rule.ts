@@ -34,14 +34,14 @@ export interface AlertRuleRecord {
   ruleType?: 'PRODUCTION' | 'QUALITY' | 'EQUIPMENT' | 'INVENTORY' | 'SYSTEM' | null;
   /** Severity */
   severity?: 'INFO' | 'WARNING' | 'CRITICAL' | 'FATAL' | null;
-  /** Data source (entity or metric) */
+  /** Data source (entity) */
   dataSource?: string | null;
   /** Metric or field */
   metric?: string | null;
   /** Row filter (expression) */
   conditionFilter?: string | null;
   /** Operator */
-  operator?: 'GT' | 'GTE' | 'LT' | 'LTE' | 'EQ' | 'NE' | 'IN' | 'NOT_IN' | 'LIKE' | 'NOT_LIKE' | null;
+  operator?: 'GT' | 'GTE' | 'LT' | 'LTE' | 'EQ' | 'NE' | null;
   /** Threshold */
   threshold?: string | null;
   /** Window (min) */
@@ -70,14 +70,14 @@ export interface AlertRuleCreate {
   ruleType: 'PRODUCTION' | 'QUALITY' | 'EQUIPMENT' | 'INVENTORY' | 'SYSTEM';
   /** Severity */
   severity?: 'INFO' | 'WARNING' | 'CRITICAL' | 'FATAL' | null;
-  /** Data source (entity or metric) */
+  /** Data source (entity) */
   dataSource: string;
   /** Metric or field */
   metric: string;
   /** Row filter (expression) */
   conditionFilter?: string | null;
   /** Operator */
-  operator: 'GT' | 'GTE' | 'LT' | 'LTE' | 'EQ' | 'NE' | 'IN' | 'NOT_IN' | 'LIKE' | 'NOT_LIKE';
+  operator: 'GT' | 'GTE' | 'LT' | 'LTE' | 'EQ' | 'NE';
   /** Threshold */
   threshold: string;
   /** Window (min) */
@@ -108,14 +108,14 @@ export interface AlertRulePatch {
   ruleType?: 'PRODUCTION' | 'QUALITY' | 'EQUIPMENT' | 'INVENTORY' | 'SYSTEM';
   /** Severity */
   severity?: 'INFO' | 'WARNING' | 'CRITICAL' | 'FATAL' | null;
-  /** Data source (entity or metric) */
+  /** Data source (entity) */
   dataSource?: string;
   /** Metric or field */
   metric?: string;
   /** Row filter (expression) */
   conditionFilter?: string | null;
   /** Operator */
-  operator?: 'GT' | 'GTE' | 'LT' | 'LTE' | 'EQ' | 'NE' | 'IN' | 'NOT_IN' | 'LIKE' | 'NOT_LIKE';
+  operator?: 'GT' | 'GTE' | 'LT' | 'LTE' | 'EQ' | 'NE';
   /** Threshold */
   threshold?: string;
   /** Window (min) */
