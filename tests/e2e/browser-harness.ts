@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 
 /** The repository root, whether this runs from tests/e2e (jest) or dist/tests/e2e (the UI benchmark). */
 function findRoot(dir: string): string {
@@ -188,4 +188,15 @@ export async function openApp(harness: BrowserHarness, path = '/'): Promise<void
     await harness.page.click('.mes-login-submit');
     await harness.page.waitForSelector('.mes-shell');
   }
+}
+
+/** Picks an option of an Element Plus select and waits for its drop-down to close. */
+export async function choose(page: Page, select: Locator, option: string | RegExp): Promise<void> {
+  await select.click();
+  await page
+    .locator('.el-select__popper:visible .el-select-dropdown__item', { hasText: option })
+    .first()
+    .click();
+  await page.keyboard.press('Escape');
+  await page.locator('.el-select__popper:visible').first().waitFor({ state: 'hidden' });
 }

@@ -6,8 +6,7 @@
  * inspector then sees; rollback hides it again. Screenshots go to docs/images.
  */
 import { join } from 'node:path';
-import type { Locator } from 'playwright-core';
-import { DEMO_PASSWORD, startHarness, type BrowserHarness } from './browser-harness';
+import { choose, DEMO_PASSWORD, startHarness, type BrowserHarness } from './browser-harness';
 
 const IMAGES = join(__dirname, '..', '..', 'docs', 'images');
 
@@ -39,18 +38,6 @@ async function shot(name: string): Promise<void> {
   await harness.page.screenshot({ path: join(IMAGES, `${name}.png`), fullPage: true });
 }
 
-/** Picks an option of an Element Plus select. */
-async function choose(select: Locator, option: string | RegExp): Promise<void> {
-  const { page } = harness;
-  await select.click();
-  await page
-    .locator('.el-select__popper:visible .el-select-dropdown__item', { hasText: option })
-    .first()
-    .click();
-  await page.keyboard.press('Escape');
-  await page.locator('.el-select__popper:visible').first().waitFor({ state: 'hidden' });
-}
-
 async function openStudioChangeSet(title: string): Promise<void> {
   const { page } = harness;
   await page.locator('.el-menu-item', { hasText: 'Metadata Studio' }).click();
@@ -67,7 +54,7 @@ async function menuGroup(label: string): Promise<void> {
 async function addField(name: string, type: string): Promise<void> {
   const { page } = harness;
   await page.fill('[data-field="new-field-name"]', name);
-  await choose(page.locator('[data-field="new-field-type"]'), type);
+  await choose(harness.page, page.locator('[data-field="new-field-type"]'), type);
   await page.click('[data-action="add-field"]');
   await page.fill(`[data-field="label-en-${name}"]`, name.replace(/_/g, ' '));
   await page.fill(`[data-field="label-zh-${name}"]`, name);
@@ -86,7 +73,7 @@ test('the analyst designs Engineering Problem, a reviewer publishes it, an opera
   // Entity designer.
   await page.fill('[data-field="new-entity-name"]', 'engineering_problem');
   await page.click('[data-action="add-entity"]');
-  await choose(page.locator('[data-field="entity-module"]'), 'quality');
+  await choose(harness.page, page.locator('[data-field="entity-module"]'), 'quality');
   await page.fill('[data-field="entity-label-en"]', 'Engineering problem');
   await page.fill('[data-field="entity-label-zh"]', '工程问题');
   for (const [name, type] of [
@@ -100,7 +87,7 @@ test('the analyst designs Engineering Problem, a reviewer publishes it, an opera
   ])
     await addField(name, type);
   await page.fill('[data-field="identifier-pattern"]', 'EP-{YYYYMMDD}-{seq:3}');
-  await choose(page.locator('[data-field="entity-display"]'), 'title');
+  await choose(harness.page, page.locator('[data-field="entity-display"]'), 'title');
   expect(await page.locator('[data-field="next-codes"]').innerText()).toMatch(/EP-\d{8}-001, EP-\d{8}-002/);
   await page.click('[data-action="options-severity"]');
   await page.fill(
@@ -132,13 +119,14 @@ test('the analyst designs Engineering Problem, a reviewer publishes it, an opera
     ['close', 'RESOLVED', 'CLOSED'],
   ]) {
     await page.fill('[data-field="new-action"]', action);
-    await choose(page.locator('[data-field="new-from"]'), from);
-    await choose(page.locator('[data-field="new-to"]'), to);
+    await choose(harness.page, page.locator('[data-field="new-from"]'), from);
+    await choose(harness.page, page.locator('[data-field="new-to"]'), to);
     await page.click('[data-action="add-transition"]');
   }
   // resolve and close (rows 2 and 3) are for quality inspectors.
   for (const row of [1, 2])
     await choose(
+      harness.page,
       page.locator('[data-table="transitions"] .el-table__body tr').nth(row).locator('.el-select').nth(2),
       'quality_inspector',
     );
@@ -166,9 +154,9 @@ test('the analyst designs Engineering Problem, a reviewer publishes it, an opera
   // List designer: filters and quick search.
   await page.locator('.el-tabs__item', { hasText: 'Lists' }).click();
   for (const column of ['ep_no', 'title', 'severity', 'status'])
-    await choose(page.locator('[data-field="list-columns"]'), column);
+    await choose(harness.page, page.locator('[data-field="list-columns"]'), column);
   for (const filter of ['severity', 'status'])
-    await choose(page.locator('[data-field="list-filters"]'), filter);
+    await choose(harness.page, page.locator('[data-field="list-filters"]'), filter);
   expect(await page.locator('[data-field="implied-indexes"]').innerText()).toContain('severity');
 
   // Form designer: two sections, fields dragged from the palette; the live preview renders them.
@@ -232,9 +220,9 @@ test('the analyst designs Engineering Problem, a reviewer publishes it, an opera
   await page.locator('button', { hasText: 'New' }).click();
   await page.waitForSelector('input[name="title"]');
   // The description is read-only while the severity is CRITICAL.
-  await choose(page.locator('#engineering_problem__severity'), /critical/i);
+  await choose(harness.page, page.locator('#engineering_problem__severity'), /critical/i);
   await page.locator('textarea[name="description"]:disabled').waitFor();
-  await choose(page.locator('#engineering_problem__severity'), /high/i);
+  await choose(harness.page, page.locator('#engineering_problem__severity'), /high/i);
   await page.locator('textarea[name="description"]:enabled').waitFor();
   await page.fill('input[name="title"]', 'Housing cracks at the boss');
   await page.click('[data-action="save"]');
@@ -258,15 +246,15 @@ test("the analyst adds a field to the core inspection form; the tenant's inspect
   await page.click('[data-action="new-change-set"]');
   await page.waitForSelector('[data-field="change-set-status"]');
   await page.locator('.el-tabs__item', { hasText: 'Core entities' }).click();
-  await choose(page.locator('[data-field="core-entity"]'), /^inspection$/);
+  await choose(harness.page, page.locator('[data-field="core-entity"]'), /^inspection$/);
   await page.fill('[data-field="core-field-name"]', 'line_stopped');
-  await choose(page.locator('[data-field="core-field-type"]'), 'boolean');
+  await choose(harness.page, page.locator('[data-field="core-field-type"]'), 'boolean');
   await page.fill('[data-field="core-field-en"]', 'Line stopped');
   await page.fill('[data-field="core-field-zh"]', '停线');
-  await choose(page.locator('[data-field="core-field-section"]'), 'Inspection');
+  await choose(harness.page, page.locator('[data-field="core-field-section"]'), 'Inspection');
   await page.click('[data-action="add-core-field"]');
   // This tenant's inspection form calls the remarks "Observations"; the shipped file stays as it is.
-  await choose(page.locator('[data-field="override-entity"]'), /^inspection$/);
+  await choose(harness.page, page.locator('[data-field="override-entity"]'), /^inspection$/);
   await page.fill('[data-field="override-remarks-labelEn"]', 'Observations');
   await page.fill('[data-field="override-remarks-helpEn"]', 'What the inspector saw');
   await page.click('[data-action="up-remarks"]');
@@ -312,7 +300,7 @@ test('the analyst renames and archives fields of a published entity; only an adm
   await page.fill('[data-field="change-set-title"]', 'Details instead of description');
   await page.click('[data-action="new-change-set"]');
   await page.waitForSelector('[data-field="change-set-status"]');
-  await choose(page.locator('[data-field="edit-published"]'), 'engineering_problem');
+  await choose(harness.page, page.locator('[data-field="edit-published"]'), 'engineering_problem');
   await page.click('[data-action="rename-description"]');
   await page.locator('.el-message-box__input input').fill('details');
   await page.locator('.el-message-box__btns .el-button--primary').click();
@@ -364,27 +352,27 @@ test('the analyst builds a dashboard with a live preview; a reviewer publishes i
   await page.click('[data-action="add-dashboard"]');
   await page.fill('[data-field="dashboard-label-en"]', 'Line load');
   await page.fill('[data-field="dashboard-label-zh"]', '产线负荷');
-  await choose(page.locator('[data-field="dashboard-roles"]'), 'Production planner');
+  await choose(harness.page, page.locator('[data-field="dashboard-roles"]'), 'Production planner');
 
   await page.click('[data-action="add-widget"]');
   const widget = page.locator('[data-widget-editor="widget_1"]');
-  await choose(widget.locator('[data-field="widget-type"]'), /^stacked$/);
+  await choose(harness.page, widget.locator('[data-field="widget-type"]'), /^stacked$/);
   await widget.locator('[data-field="widget-title-en"]').fill('Planned quantity by line and status');
   await widget.locator('[data-field="widget-title-zh"]').fill('各产线计划数量');
-  await choose(widget.locator('[data-field="widget-entity"]'), /^work_order$/);
-  await choose(widget.locator('[data-field="widget-measure"]'), /^sum$/);
-  await choose(widget.locator('[data-field="widget-measure-field"]'), /^planned_quantity$/);
-  await choose(widget.locator('[data-field="widget-group-by"]'), /^line\.line_code$/);
-  await choose(widget.locator('[data-field="widget-series-by"]'), /^status$/);
-  await choose(widget.locator('[data-field="widget-dimension-line"]'), /^line$/);
+  await choose(harness.page, widget.locator('[data-field="widget-entity"]'), /^work_order$/);
+  await choose(harness.page, widget.locator('[data-field="widget-measure"]'), /^sum$/);
+  await choose(harness.page, widget.locator('[data-field="widget-measure-field"]'), /^planned_quantity$/);
+  await choose(harness.page, widget.locator('[data-field="widget-group-by"]'), /^line\.line_code$/);
+  await choose(harness.page, widget.locator('[data-field="widget-series-by"]'), /^status$/);
+  await choose(harness.page, widget.locator('[data-field="widget-dimension-line"]'), /^line$/);
 
   await page.click('[data-action="add-widget"]');
   const card = page.locator('[data-widget-editor="widget_2"]');
-  await choose(card.locator('[data-field="widget-type"]'), /^card$/);
+  await choose(harness.page, card.locator('[data-field="widget-type"]'), /^card$/);
   await card.locator('[data-field="widget-title-en"]').fill('Scrap rate');
   await card.locator('[data-field="widget-title-zh"]').fill('报废率');
   await card.locator('[data-field="widget-source"] .el-radio-button', { hasText: 'KPI' }).click();
-  await choose(card.locator('[data-field="widget-kpi"]'), /scrap_rate/);
+  await choose(harness.page, card.locator('[data-field="widget-kpi"]'), /scrap_rate/);
 
   await page.click('[data-action="preview-dashboard"]');
   await page.waitForSelector('[data-field="dashboard-preview"] [data-widget="widget_1"] canvas');

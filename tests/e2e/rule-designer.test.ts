@@ -6,8 +6,7 @@
  * written. A screenshot goes to docs/images.
  */
 import { join } from 'node:path';
-import type { Locator } from 'playwright-core';
-import { DEMO_PASSWORD, startHarness, type BrowserHarness } from './browser-harness';
+import { choose, DEMO_PASSWORD, startHarness, type BrowserHarness } from './browser-harness';
 
 const IMAGES = join(__dirname, '..', '..', 'docs', 'images');
 
@@ -20,17 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await harness?.close();
 });
-
-async function choose(select: Locator, option: string | RegExp): Promise<void> {
-  const { page } = harness;
-  await select.click();
-  await page
-    .locator('.el-select__popper:visible .el-select-dropdown__item', { hasText: option })
-    .first()
-    .click();
-  await page.keyboard.press('Escape');
-  await page.locator('.el-select__popper:visible').first().waitFor({ state: 'hidden' });
-}
 
 const ncr = (title: string, severity: string) =>
   harness.apiSend<{ id: number; ncrNo: string }>('POST', '/api/ncrs', {
@@ -66,7 +54,7 @@ test('the analyst drafts a rule, saves it in a change set and tests it against c
   await page.waitForSelector('[data-rule-editor="ncr_assign_by_department"]');
 
   await page.fill('[data-field="new-rule"]', 'ncr_critical_containment');
-  await choose(page.locator('[data-field="new-rule-entity"]'), /^ncr$/);
+  await choose(harness.page, page.locator('[data-field="new-rule-entity"]'), /^ncr$/);
   await page.click('[data-action="add-rule"]');
   await page.waitForSelector('[data-rule-editor="ncr_critical_containment"]');
   await page.fill('[data-field="rule-label-en"]', 'Critical NCRs are contained');
@@ -82,13 +70,17 @@ test('the analyst drafts a rule, saves it in a change set and tests it against c
   await when.pressSequentially(" == 'CRITICAL' and containment_action == null");
   await page.locator('[data-error="rule-when"]').waitFor({ state: 'detached' });
 
-  await choose(page.locator('[data-field="new-rule-action"]'), /^set$/);
+  await choose(harness.page, page.locator('[data-field="new-rule-action"]'), /^set$/);
   await page.click('[data-action="add-rule-action"]');
-  await choose(page.locator('[data-field="add-value-0"]'), /^containment_action$/);
+  await choose(harness.page, page.locator('[data-field="add-value-0"]'), /^containment_action$/);
   await page.fill('[data-field="set-containment_action"]', 'Quarantine every affected lot');
-  await choose(page.locator('[data-field="new-rule-action"]'), /^notify$/);
+  await choose(harness.page, page.locator('[data-field="new-rule-action"]'), /^notify$/);
   await page.click('[data-action="add-rule-action"]');
-  await choose(page.locator('[data-rule-action="1"] [data-field="notify-roles"]'), /^quality_manager$/);
+  await choose(
+    harness.page,
+    page.locator('[data-rule-action="1"] [data-field="notify-roles"]'),
+    /^quality_manager$/,
+  );
   await page.fill('[data-rule-action="1"] [data-field="notify-title-en"]', 'Critical NCR {ncr_no}');
   await page.fill('[data-rule-action="1"] [data-field="notify-title-zh"]', '严重 NCR {ncr_no}');
 
@@ -96,7 +88,7 @@ test('the analyst drafts a rule, saves it in a change set and tests it against c
   await page.locator('[data-field="studio-message"]', { hasText: 'Saved' }).waitFor();
 
   // Test against the critical NCR: the designer lists what the rule would do.
-  await choose(page.locator('[data-field="rule-test-record"]'), `#${critical.id} `);
+  await choose(harness.page, page.locator('[data-field="rule-test-record"]'), `#${critical.id} `);
   await page.click('[data-action="rule-test"]');
   const result = page.locator('[data-field="rule-test-result"]');
   await result.locator('[data-holds="true"]').waitFor();
@@ -110,7 +102,7 @@ test('the analyst drafts a rule, saves it in a change set and tests it against c
   await result.scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(IMAGES, 'studio-rule-designer.png') });
 
-  await choose(page.locator('[data-field="rule-test-record"]'), `#${low.id} `);
+  await choose(harness.page, page.locator('[data-field="rule-test-record"]'), `#${low.id} `);
   await page.click('[data-action="rule-test"]');
   await result.locator('[data-holds="false"]').waitFor();
   expect(await result.locator('[data-planned]').count()).toBe(0);
