@@ -59,4 +59,8 @@ module.exports = {
     `/node_modules/(?!(${esmOnlyPackages(path.join(__dirname, 'node_modules')).join('|')})/)`,
   ],
   testTimeout: 60000,
+  // Suites run one at a time in a worker that is replaced once its heap passes this size: modules a
+  // suite loads stay reachable after it ends, and a single process grown to several GB pauses for
+  // seconds in garbage collection, long enough to trip the server's own time limits in later suites.
+  workerIdleMemoryLimit: '1536MB',
 };
