@@ -64,6 +64,14 @@ export class CreateAlertRuleDto {
   })
   checkIntervalSeconds?: number | null;
 
+  @ApiPropertyOptional({
+    type: 'string',
+    nullable: true,
+    maxLength: 128,
+    description: 'Per (group-by field)',
+  })
+  groupBy?: string | null;
+
   @ApiPropertyOptional({ description: 'Channels' })
   channels?: unknown;
 
@@ -72,6 +80,14 @@ export class CreateAlertRuleDto {
 
   @ApiPropertyOptional({ description: 'Escalation' })
   escalation?: unknown;
+
+  @ApiPropertyOptional({
+    type: 'boolean',
+    nullable: true,
+    default: true,
+    description: 'Resolve automatically',
+  })
+  autoResolve?: boolean | null;
 
   @ApiPropertyOptional({ type: 'boolean', nullable: true, default: true, description: 'Enabled' })
   enabled?: boolean | null;
@@ -149,6 +165,14 @@ export class UpdateAlertRuleDto {
   })
   checkIntervalSeconds?: number | null;
 
+  @ApiPropertyOptional({
+    type: 'string',
+    nullable: true,
+    maxLength: 128,
+    description: 'Per (group-by field)',
+  })
+  groupBy?: string | null;
+
   @ApiPropertyOptional({ description: 'Channels' })
   channels?: unknown;
 
@@ -157,6 +181,14 @@ export class UpdateAlertRuleDto {
 
   @ApiPropertyOptional({ description: 'Escalation' })
   escalation?: unknown;
+
+  @ApiPropertyOptional({
+    type: 'boolean',
+    nullable: true,
+    default: true,
+    description: 'Resolve automatically',
+  })
+  autoResolve?: boolean | null;
 
   @ApiPropertyOptional({ type: 'boolean', nullable: true, default: true, description: 'Enabled' })
   enabled?: boolean | null;
@@ -254,6 +286,14 @@ export class AlertRuleDto {
   })
   checkIntervalSeconds?: number | null;
 
+  @ApiPropertyOptional({
+    type: 'string',
+    nullable: true,
+    maxLength: 128,
+    description: 'Per (group-by field)',
+  })
+  groupBy?: string | null;
+
   @ApiPropertyOptional({ description: 'Channels' })
   channels?: unknown;
 
@@ -262,6 +302,14 @@ export class AlertRuleDto {
 
   @ApiPropertyOptional({ description: 'Escalation' })
   escalation?: unknown;
+
+  @ApiPropertyOptional({
+    type: 'boolean',
+    nullable: true,
+    default: true,
+    description: 'Resolve automatically',
+  })
+  autoResolve?: boolean | null;
 
   @ApiPropertyOptional({ type: 'boolean', nullable: true, default: true, description: 'Enabled' })
   enabled?: boolean | null;

@@ -48,12 +48,16 @@ export interface AlertRuleRecord {
   windowMinutes?: number | null;
   /** Check interval (s) */
   checkIntervalSeconds?: number | null;
+  /** Per (group-by field) */
+  groupBy?: string | null;
   /** Channels */
   channels?: unknown;
   /** Recipients (users/roles) */
   recipients?: unknown;
   /** Escalation */
   escalation?: unknown;
+  /** Resolve automatically */
+  autoResolve?: boolean | null;
   /** Enabled */
   enabled?: boolean | null;
   /** Description */
@@ -84,12 +88,16 @@ export interface AlertRuleCreate {
   windowMinutes?: number | null;
   /** Check interval (s) */
   checkIntervalSeconds?: number | null;
+  /** Per (group-by field) */
+  groupBy?: string | null;
   /** Channels */
   channels?: unknown;
   /** Recipients (users/roles) */
   recipients?: unknown;
   /** Escalation */
   escalation?: unknown;
+  /** Resolve automatically */
+  autoResolve?: boolean | null;
   /** Enabled */
   enabled?: boolean | null;
   /** Description */
@@ -122,12 +130,16 @@ export interface AlertRulePatch {
   windowMinutes?: number | null;
   /** Check interval (s) */
   checkIntervalSeconds?: number | null;
+  /** Per (group-by field) */
+  groupBy?: string | null;
   /** Channels */
   channels?: unknown;
   /** Recipients (users/roles) */
   recipients?: unknown;
   /** Escalation */
   escalation?: unknown;
+  /** Resolve automatically */
+  autoResolve?: boolean | null;
   /** Enabled */
   enabled?: boolean | null;
   /** Description */
@@ -150,9 +162,11 @@ export type AlertRuleField =
   | 'threshold'
   | 'windowMinutes'
   | 'checkIntervalSeconds'
+  | 'groupBy'
   | 'channels'
   | 'recipients'
   | 'escalation'
+  | 'autoResolve'
   | 'enabled'
   | 'description';
 
