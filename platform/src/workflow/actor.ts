@@ -4,6 +4,8 @@
  */
 export interface WorkflowActor {
   userId: string;
+  /** The engine acting for no user (a scheduled check): `$user` in field updates is then null. */
+  engine?: boolean;
   roles: readonly string[];
   hasPermission(permission: string): boolean;
 }

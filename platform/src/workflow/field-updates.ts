@@ -4,7 +4,8 @@ import type { ExpressionValue } from '../../../metadata/src/expression';
 
 /** Values a transition's `set` block may refer to besides the record. */
 export interface FieldUpdateEnvironment {
-  userId: string;
+  /** Null when the engine acts for no user. */
+  userId: string | null;
   /** The moment of the transition; `$now` and `$today` derive from it (UTC). */
   now: Date;
 }

@@ -180,7 +180,7 @@ export function planTransition(input: TransitionInput): TransitionPlan {
     transition.set,
     { ...merged, [stateField]: transition.to },
     {
-      userId: input.actor.userId,
+      userId: input.actor.engine ? null : input.actor.userId,
       now: input.now,
     },
   );
