@@ -183,6 +183,33 @@ export class NotificationStore {
     );
   }
 
+  /**
+   * The tenant's users named by id or username, as ids; what names no user is left out (the
+   * caller compares).
+   */
+  async userIds(
+    sql: SqlExecutor,
+    model: Model,
+    tenantId: string,
+    refs: readonly (string | number)[],
+  ): Promise<{ ref: string | number; id: string }[]> {
+    if (refs.length === 0) return [];
+    const table = model.entities.get('user')?.table ?? 'sys_user';
+    const ids = refs.filter((ref) => typeof ref === 'number' || /^\d+$/.test(ref)).map(Number);
+    const names = refs.filter((ref): ref is string => typeof ref === 'string');
+    const rows = await sql.query<{ id: number | string; username: string }>(
+      `SELECT id, username FROM ${table} WHERE tenant_id = ? AND deleted_at IS NULL
+       AND (id IN (${[0, ...ids].map(() => '?').join(', ')}) OR username IN (${['', ...names].map(() => '?').join(', ')}))`,
+      [tenantId, 0, ...ids, '', ...names],
+    );
+    return refs.flatMap((ref) => {
+      const row = rows.find((r) =>
+        typeof ref === 'number' ? Number(r.id) === ref : r.username === ref || String(r.id) === ref,
+      );
+      return row ? [{ ref, id: String(row.id) }] : [];
+    });
+  }
+
   /** Active users holding one of the roles in the tenant. */
   async usersWithRoles(
     sql: SqlExecutor,

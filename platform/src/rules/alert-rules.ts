@@ -6,12 +6,20 @@
  * (`severity == 'CRITICAL' and status != 'CLOSED'`). The rows are those created or updated within
  * the last `window_minutes` (their `updated_at`). A rule is checked when its interval elapses: at
  * the multiples of `check_interval_seconds` since the epoch, on the scheduler's ticks.
+ *
+ * `group_by` (a field path of the data source, `workstation` or `workstation.line`) computes the
+ * metric per value of that field: one alert per value. `recipients` (`{ users, roles }`) are notified
+ * on `channels` when an alert is raised; `escalation` (`{ after, users, roles, channels }`) notifies
+ * when the alert is still unacknowledged after that time. `auto_resolve` (default on) resolves the
+ * open alert when a later check finds the condition no longer true.
  */
-import type { CompiledEntity, Model } from '../../../metadata/src/model';
+import type { CompiledEntity, CompiledField, Model } from '../../../metadata/src/model';
 import { ApiError } from '../crud/errors';
 import type { FieldError } from '../crud/types';
 import { convertCondition, type ConvertedCondition } from '../bi/expression-query';
 import type { AggregateQuery, MeasureFunction } from '../bi/aggregate-query';
+import type { DurationDef } from '../../../metadata/src/types';
+import { durationMs } from './rule-catalog';
 import type { RuleRecord } from './rule-record';
 
 /** The run log's rule name of the alert rule checks. */
@@ -19,11 +27,42 @@ export const ALERT_RULES_JOB = 'alert_rules';
 /** The scheduler's tick: the shortest check interval an alert rule may have. */
 export const ALERT_RULES_TICK_SECONDS = 10;
 export const ALERT_RULES_CRON = `*/${ALERT_RULES_TICK_SECONDS} * * * * *`;
+/** The run log's rule name of the escalation timers of alerts raised by alert rules. */
+export const ALERT_ESCALATION_JOB = 'alert_rule_escalation';
+/** The workflow action that resolves an alert (`alert_event_lifecycle`). */
+export const ALERT_RESOLVE_ACTION = 'resolve';
+
+/** The channels an alert rule may notify on (the notifier's; webhooks are rule actions). */
+export const ALERT_CHANNELS = ['in_app', 'email'] as const;
+export type AlertChannel = (typeof ALERT_CHANNELS)[number];
+
+/** Users by id or username, and role codes. */
+export interface AlertRecipients {
+  users: (string | number)[];
+  roles: string[];
+}
+
+export interface AlertEscalation extends AlertRecipients {
+  afterMs: number;
+  /** The time as declared, for the message. */
+  after: DurationDef;
+  channels: AlertChannel[];
+}
+
+/** `group_by`: the metadata path and the aggregate's API path of the grouped field. */
+export interface AlertGroupBy {
+  path: string;
+  apiPath: string;
+  /** The entity a relation leaf points to (its value is that record's id), else null. */
+  target: string | null;
+}
 
 export const ALERT_OPERATORS = ['GT', 'GTE', 'LT', 'LTE', 'EQ', 'NE'] as const;
 export type AlertOperator = (typeof ALERT_OPERATORS)[number];
 const METRIC_FUNCTIONS: readonly MeasureFunction[] = ['sum', 'avg', 'min', 'max'];
 const NUMERIC = new Set(['integer', 'decimal']);
+/** Groups one check of a grouped rule reads at most. */
+export const ALERT_GROUPS_LIMIT = 1000;
 
 export interface AlertMetric {
   fn: MeasureFunction;
@@ -38,6 +77,11 @@ export interface CheckedAlertRule {
   condition: ConvertedCondition;
   operator: AlertOperator;
   threshold: number;
+  groupBy: AlertGroupBy | null;
+  channels: AlertChannel[];
+  recipients: AlertRecipients;
+  escalation: AlertEscalation | null;
+  autoResolve: boolean;
 }
 
 export function parseMetric(metric: string): AlertMetric | null {
@@ -87,8 +131,137 @@ export function checkAlertRule(
       fail('conditionFilter', error instanceof Error ? error.message : String(error));
     }
   }
+  let groupBy: AlertGroupBy | null = null;
+  const groupPath = rule.group_by === null ? '' : String(rule.group_by ?? '').trim();
+  if (entity && groupPath) {
+    groupBy = groupByPath(model, entity, groupPath);
+    if (!groupBy) fail('groupBy', `'${groupPath}' is not a field or a path through relations of '${source}'`);
+  }
+  const channels = parseChannels(jsonValue(rule.channels), 'channels', fail);
+  const recipients = parseRecipients(model, jsonValue(rule.recipients), 'recipients', fail);
+  const escalation = parseEscalation(model, jsonValue(rule.escalation), fail);
   if (errors.length > 0 || !entity || !metric) return { errors, checked: null };
-  return { errors, checked: { entity, metric, condition, operator, threshold } };
+  return {
+    errors,
+    checked: {
+      entity,
+      metric,
+      condition,
+      operator,
+      threshold,
+      groupBy,
+      channels,
+      recipients,
+      escalation,
+      autoResolve: rule.auto_resolve !== false && rule.auto_resolve !== 0,
+    },
+  };
+}
+
+type Fail = (field: string, message: string) => void;
+
+/** A JSON field's value: parsed when it came as text; null when empty. */
+function jsonValue(value: unknown): unknown {
+  if (typeof value !== 'string') return value ?? null;
+  if (value.trim() === '') return null;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+}
+
+/** A metadata path (`workstation.line`) of the entity as the aggregate's API path, or null. */
+function groupByPath(model: Model, entity: CompiledEntity, path: string): AlertGroupBy | null {
+  const segments = path.split('.');
+  const api: string[] = [];
+  let current: CompiledEntity | undefined = entity;
+  for (const [index, segment] of segments.entries()) {
+    const field: CompiledField | undefined = current?.fieldsByName.get(segment);
+    if (!field || field.storage !== 'column') return null;
+    api.push(field.apiName);
+    const target: CompiledEntity | undefined = field.relation
+      ? model.entities.get(field.relation.target)
+      : undefined;
+    if (index === segments.length - 1) {
+      if (field.type === 'json' || field.type === 'text') return null;
+      return { path, apiPath: api.join('.'), target: target?.name ?? null };
+    }
+    if (!target) return null;
+    current = target;
+  }
+  return null;
+}
+
+/** `["in_app", "email"]`; empty or missing: both. */
+function parseChannels(value: unknown, field: string, fail: Fail): AlertChannel[] {
+  if (value === null) return [...ALERT_CHANNELS];
+  const known = (channel: unknown): channel is AlertChannel =>
+    (ALERT_CHANNELS as readonly unknown[]).includes(channel);
+  if (!Array.isArray(value) || !value.every(known)) {
+    fail(field, `Channels must be a list of ${ALERT_CHANNELS.join(', ')}`);
+    return [];
+  }
+  return value.length === 0 ? [...ALERT_CHANNELS] : [...new Set(value)];
+}
+
+/** `{ users: [username | id], roles: [role code] }`; roles must be declared. */
+function parseRecipients(model: Model, value: unknown, field: string, fail: Fail): AlertRecipients {
+  const none: AlertRecipients = { users: [], roles: [] };
+  if (value === null) return none;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    fail(field, 'Recipients must be an object { users: [username or id], roles: [role code] }');
+    return none;
+  }
+  const { users = [], roles = [] } = value as { users?: unknown; roles?: unknown };
+  const isUser = (user: unknown) =>
+    (typeof user === 'string' && user.trim() !== '') || (typeof user === 'number' && Number.isInteger(user));
+  if (!Array.isArray(users) || !users.every(isUser)) {
+    fail(field, `${field}.users must be a list of usernames or user ids`);
+    return none;
+  }
+  if (!Array.isArray(roles) || !roles.every((role) => typeof role === 'string')) {
+    fail(field, `${field}.roles must be a list of role codes`);
+    return none;
+  }
+  const unknown = (roles as string[]).filter((role) => !model.roles.has(role));
+  if (unknown.length > 0) fail(field, `${field}.roles: unknown role ${unknown.join(', ')}`);
+  return { users: users as (string | number)[], roles: roles as string[] };
+}
+
+/** `{ after: { minutes | hours | days }, users, roles, channels? }`. */
+function parseEscalation(model: Model, value: unknown, fail: Fail): AlertEscalation | null {
+  if (value === null) return null;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    fail('escalation', 'Escalation must be an object { after: { minutes }, users, roles, channels }');
+    return null;
+  }
+  const { after, channels, ...rest } = value as { after?: unknown; channels?: unknown };
+  const units = ['days', 'hours', 'minutes'] as const;
+  const duration =
+    after && typeof after === 'object' && !Array.isArray(after) ? (after as DurationDef) : null;
+  const valid =
+    duration !== null &&
+    Object.keys(duration).every((key) => (units as readonly string[]).includes(key)) &&
+    units.every(
+      (unit) => duration[unit] === undefined || (Number.isInteger(duration[unit]) && duration[unit]! >= 0),
+    );
+  if (!valid || durationMs(duration) <= 0) {
+    fail(
+      'escalation',
+      'escalation.after must be a positive time such as { "minutes": 30 } (days, hours, minutes)',
+    );
+    return null;
+  }
+  const recipients = parseRecipients(model, rest, 'escalation', fail);
+  if (recipients.users.length === 0 && recipients.roles.length === 0)
+    fail('escalation', 'escalation names no users or roles to notify');
+  return {
+    ...recipients,
+    after: duration,
+    afterMs: durationMs(duration),
+    channels: parseChannels(channels ?? null, 'escalation', fail),
+  };
 }
 
 /** The aggregate computing the rule's metric over the rows changed since `since`. */
@@ -102,11 +275,11 @@ export function metricQuery(
   const field = rule.metric.field === null ? null : rule.entity.fieldsByName.get(rule.metric.field)!.apiName;
   return {
     rows: parseList({ filter }),
-    groupBy: [],
+    groupBy: rule.groupBy ? [{ key: 'group', field: rule.groupBy.apiPath, bucket: null }] : [],
     measures: [{ key: 'value', fn: rule.metric.fn, field, where: null, compare: rule.condition.compare }],
     having: [],
     sort: [],
-    limit: 1,
+    limit: rule.groupBy ? ALERT_GROUPS_LIMIT : 1,
     timeZone: 'UTC',
   };
 }
@@ -133,6 +306,18 @@ export function alertRuleDue(intervalSeconds: number, atMs: number): boolean {
   const interval = Math.max(ALERT_RULES_TICK_SECONDS, intervalSeconds) * 1000;
   const tick = ALERT_RULES_TICK_SECONDS * 1000;
   return Math.floor(atMs / interval) !== Math.floor((atMs - tick) / interval);
+}
+
+/**
+ * The key an open alert is deduplicated by: the given key (an alert rule's), or the rule and its
+ * record; with `per`, the rule (or the given key) and the value of that field path instead.
+ */
+export function alertDedupKey(d: Record<string, unknown>): string {
+  const per = d.per as { path: string; value: string | null } | null | undefined;
+  const given = d.dedupKey as string | undefined;
+  const scope = given ?? `rule:${String(d.rule)}:${String(d.entity)}`;
+  if (per) return `${scope}.${per.path}:${per.value ?? '-'}`.slice(0, 128);
+  return given ?? `${scope}:${String(d.recordId ?? '-')}`;
 }
 
 /** Refuses an alert rule the evaluator could not run: 422 naming each bad field. */

@@ -11,7 +11,14 @@ import { BusinessRuleError } from '../crud/errors';
 import type { HookRegistry, TransitionChange, WriteAction } from '../crud/hooks';
 import type { EntityRecord, RequestContext } from '../crud/types';
 import type { SqlExecutor } from '../data/database';
-import { AlertRuleInvalidError, checkAlertRule } from './alert-rules';
+import { NotificationStore } from '../notify/notification-store';
+import type { FieldError } from '../crud/types';
+import {
+  ALERT_ESCALATION_JOB,
+  AlertRuleInvalidError,
+  checkAlertRule,
+  type CheckedAlertRule,
+} from './alert-rules';
 import { durationMs, ruleCatalog, type CompiledRule } from './rule-catalog';
 import type { JobPayload, JobStore } from './job-store';
 import { holds, readThrough, resolveValues, toApi, toMetadata, type RuleRecord } from './rule-record';
@@ -101,16 +108,28 @@ export class RuleHooks {
     private readonly jobs: JobStore,
     /** Wakes the runners once a transaction that queued jobs committed: the earliest due time. */
     private readonly onQueued: (dueMs: number) => void,
+    private readonly notifications = new NotificationStore(),
   ) {}
 
   register(hooks: HookRegistry): void {
     // Alert rules are checked when written, so that their evaluation on a schedule cannot fail on them.
-    hooks.on('before', { entity: 'alert_rule', action: '*' }, (args) => {
+    hooks.on('before', { entity: 'alert_rule', action: '*' }, async (args) => {
       if (args.action !== 'create' && args.action !== 'update') return;
       const entity = args.ctx.model.entities.get(args.entity)!;
       const rule = toMetadata(entity, { ...(args.current ?? {}), ...args.body });
-      const { errors } = checkAlertRule(args.ctx.model, rule);
+      const { errors, checked } = checkAlertRule(args.ctx.model, rule);
+      if (checked) errors.push(...(await this.unknownUsers(args.tx, args.ctx, checked)));
       if (errors.length > 0) throw new AlertRuleInvalidError(errors);
+    });
+    // An alert that leaves ACTIVE (acknowledged, resolved, suppressed) or is deleted is not escalated.
+    hooks.on('inTransaction', { entity: 'alert_event', action: '*' }, async (args) => {
+      const field = stateFieldOf(args.ctx, args.entity);
+      const entity = args.ctx.model.entities.get(args.entity)!;
+      const was = args.previous ? toMetadata(entity, args.previous)[field] : null;
+      const is = args.action === 'delete' ? null : toMetadata(entity, args.record)[field];
+      if (!args.previous || !same(was, 'ACTIVE') || same(is, 'ACTIVE')) return;
+      const id = Number(args.record.id ?? args.previous.id);
+      await this.jobs.cancelTimers(args.tx, args.ctx.tenantId, args.entity, id, ALERT_ESCALATION_JOB);
     });
     hooks.on('before', { entity: '*', action: '*' }, async (args) => {
       const rules = ruleCatalog(args.ctx.model)
@@ -166,6 +185,31 @@ export class RuleHooks {
       }
       if (earliest !== Infinity) this.announce(args.tx, earliest);
     });
+  }
+
+  /** The users an alert rule names (recipients, escalation) that are not users of the tenant. */
+  private async unknownUsers(
+    tx: SqlExecutor,
+    ctx: RequestContext,
+    rule: CheckedAlertRule,
+  ): Promise<FieldError[]> {
+    const errors: FieldError[] = [];
+    const lists: [string, readonly (string | number)[]][] = [
+      ['recipients', rule.recipients.users],
+      ['escalation', rule.escalation?.users ?? []],
+    ];
+    for (const [field, users] of lists) {
+      const found = await this.notifications.userIds(tx, ctx.model, ctx.tenantId, users);
+      const missing = users.filter((user) => !found.some((f) => f.ref === user));
+      if (missing.length > 0)
+        errors.push({
+          field,
+          path: `/${field}`,
+          rule: 'alertRule',
+          message: `${field}.users: no user ${missing.map(String).join(', ')}`,
+        });
+    }
+    return errors;
   }
 
   /** Wakes the runners for a job due at `dueMs` once `tx` committed. */

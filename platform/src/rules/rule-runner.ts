@@ -16,7 +16,7 @@
  */
 import { Cron } from 'croner';
 import type { CompiledEntity, Model } from '../../../metadata/src/model';
-import type { RuleAction, RuleMeasureDef } from '../../../metadata/src/types';
+import type { DurationDef, I18nText, RuleAction, RuleMeasureDef } from '../../../metadata/src/types';
 import { evaluateCondition, parseExpression } from '../../../metadata/src/expression';
 import type { AggregateEngine } from '../bi/aggregate-engine';
 import type { EntityService } from '../crud/entity.service';
@@ -26,16 +26,21 @@ import type { EngineDatabase, SqlExecutor } from '../data/database';
 import { postWebhook } from '../events/webhook-request';
 import type { WebhookTargetPolicy } from '../events/webhook-targets';
 import type { ModelRegistry } from '../kernel/model-registry';
-import type { Notifier } from '../notify/notifier';
-import type { WorkflowService } from '../workflow/workflow.service';
+import type { Notifier, NotifyResult } from '../notify/notifier';
+import type { ActionBody, WorkflowService } from '../workflow/workflow.service';
 import type { WorkflowActor } from '../workflow/actor';
 import {
+  ALERT_ESCALATION_JOB,
+  ALERT_RESOLVE_ACTION,
   ALERT_RULES_CRON,
   ALERT_RULES_JOB,
+  alertDedupKey,
   alertRuleDue,
   checkAlertRule,
   compareWithThreshold,
   metricQuery,
+  type AlertChannel,
+  type CheckedAlertRule,
 } from './alert-rules';
 import { chainLink, ruleChain, type RuleHooks } from './register-rule-hooks';
 import { durationMs, ruleCatalog, type CompiledRule } from './rule-catalog';
@@ -107,9 +112,12 @@ class LeaseLost extends Error {
   }
 }
 
-/** The engine acting for a rule: may fire any transition the rule names. */
+/**
+ * The engine acting for a rule: may fire any transition the rule names; for the user whose change
+ * started the chain, or for no user (schedules, alert rules: `$user` is then null).
+ */
 function engineActor(userId: string | null, roles: readonly string[]): WorkflowActor {
-  return { userId: userId ?? 'automation', roles, hasPermission: () => true };
+  return { userId: userId ?? 'automation', engine: userId === null, roles, hasPermission: () => true };
 }
 
 export class RuleRunner {
@@ -395,6 +403,10 @@ export class RuleRunner {
         await this.jobs.finish(this.deps.database.executor(), job, 'DONE', { checked }, Date.now() - started);
         return;
       }
+      if (job.kind === 'timer' && job.rule === ALERT_ESCALATION_JOB) {
+        await this.escalateAlert(job, this.context(job, model), started);
+        return;
+      }
       if (!rule) {
         await this.jobs.finish(
           this.deps.database.executor(),
@@ -523,9 +535,11 @@ export class RuleRunner {
 
   /**
    * Evaluates the tenant's enabled alert rules due at the tick (`schedule:<ISO time>`): the metric
-   * over the window, compared with the threshold; a rule that holds raises its alert, or counts one
-   * more occurrence of its open one. A rule that fails is reported in the result (the run log) and
-   * does not stop the others.
+   * over the window (per value of the rule's `group_by`), compared with the threshold. Where it
+   * holds the rule raises its alert (notifying its recipients and starting its escalation timer),
+   * or counts one more occurrence of the open one; the rule's open alerts whose condition no longer
+   * holds are resolved unless the rule opts out. A rule that fails is reported in the result (the
+   * run log) and does not stop the others.
    */
   async checkAlertRules(ctx: RequestContext, triggerEvent: string): Promise<Record<string, unknown>[]> {
     if (!ctx.model.entities.has('alert_rule') || !ctx.model.entities.has('alert_event')) return [];
@@ -545,29 +559,36 @@ export class RuleRunner {
           ),
           ctx,
         );
-        const raw = aggregate.rows[0]?.value;
-        const value = raw === null || raw === undefined ? null : Number(raw);
-        const holds = value !== null && compareWithThreshold(checked.operator, value, checked.threshold);
-        const result: Record<string, unknown> = { rule: code, value, holds };
-        if (holds) {
-          const name = String(rule.rule_name);
-          Object.assign(
-            result,
-            await this.deps.records.transaction((tx) =>
-              this.raiseAlert(tx, ctx, {
-                rule: ALERT_RULES_JOB,
-                entity: checked.entity.name,
-                recordId: null,
-                title: { en: name, zh: name },
-                severity: rule.severity ?? 'WARNING',
-                type: rule.rule_type,
-                value,
-                dedupKey: `alert_rule:${String(rule.id)}`,
-                ruleId: Number(rule.id),
-                threshold: `${checked.operator} ${String(rule.threshold)}`,
-              }),
-            ),
-          );
+        const number = (raw: unknown) => (raw === null || raw === undefined ? null : Number(raw));
+        const groups = checked.groupBy
+          ? aggregate.rows.map((row) => ({ group: row.group ?? null, value: number(row.value) }))
+          : [{ group: undefined, value: number(aggregate.rows[0]?.value) }];
+        const holding = new Set<string>();
+        const values = new Map<string, number | null>();
+        const checks: Record<string, unknown>[] = [];
+        for (const { group, value } of groups) {
+          const holds = value !== null && compareWithThreshold(checked.operator, value, checked.threshold);
+          const per = checked.groupBy ? { path: checked.groupBy.path, value: plainId(group) } : null;
+          const dedupKey = alertDedupKey({ dedupKey: `alert_rule:${String(rule.id)}`, per });
+          values.set(dedupKey, value);
+          const entry: Record<string, unknown> = per ? { group: per.value, value, holds } : { value, holds };
+          if (holds) {
+            holding.add(dedupKey);
+            Object.assign(
+              entry,
+              await this.deps.records.transaction((tx) =>
+                this.raiseRuleAlert(tx, ctx, rule, checked, value, per),
+              ),
+            );
+          }
+          checks.push(entry);
+        }
+        const result: Record<string, unknown> = checked.groupBy
+          ? { rule: code, groups: checks }
+          : { rule: code, ...checks[0] };
+        if (checked.autoResolve) {
+          const resolved = await this.resolveRuleAlerts(ctx, rule, checked, holding, values);
+          if (resolved.length > 0) result.resolved = resolved;
         }
         results.push(result);
       } catch (error) {
@@ -575,6 +596,200 @@ export class RuleRunner {
       }
     }
     return results;
+  }
+
+  /**
+   * Raises the alert rule's alert (for one group value), or counts an occurrence of the open one; a
+   * new alert notifies the rule's recipients and starts its escalation timer, in the same transaction.
+   */
+  private async raiseRuleAlert(
+    tx: SqlExecutor,
+    ctx: RequestContext,
+    rule: RuleRecord,
+    checked: CheckedAlertRule,
+    value: number,
+    per: { path: string; value: string | null } | null,
+  ): Promise<Record<string, unknown>> {
+    const name = String(rule.rule_name);
+    const label = per ? await this.groupLabel(tx, ctx, checked, per.value) : null;
+    const title = label === null ? name : `${name}: ${label}`;
+    const threshold = `${checked.operator} ${String(rule.threshold)}`;
+    const severity = String(rule.severity ?? 'WARNING');
+    const raised = await this.raiseAlert(tx, ctx, {
+      rule: ALERT_RULES_JOB,
+      entity: per && checked.groupBy?.target ? checked.groupBy.target : checked.entity.name,
+      recordId: per && checked.groupBy?.target && per.value !== null ? Number(per.value) : null,
+      title: { en: title, zh: title },
+      severity,
+      type: rule.rule_type,
+      value,
+      dedupKey: `alert_rule:${String(rule.id)}`,
+      per,
+      ruleId: Number(rule.id),
+      threshold,
+    });
+    if (raised.deduplicated) return raised;
+    const alertId = Number(raised.alertId);
+    const shown = stringOrNull(value);
+    const notified = await this.notifyRecipients(tx, ctx, {
+      users: checked.recipients.users,
+      roles: checked.recipients.roles,
+      rule: ALERT_RULES_JOB,
+      severity,
+      title: { en: title, zh: title },
+      body: {
+        en: `${String(rule.metric)} is ${shown} (${threshold}).`,
+        zh: `${String(rule.metric)} 当前值 ${shown}（${threshold}）。`,
+      },
+      entity: 'alert_event',
+      recordId: alertId,
+      channels: checked.channels,
+    });
+    const result: Record<string, unknown> = { ...raised, notified };
+    if (checked.escalation) {
+      const dueMs = Date.now() + checked.escalation.afterMs;
+      await this.jobs.insert(tx, {
+        tenantId: ctx.tenantId,
+        kind: 'timer',
+        rule: ALERT_ESCALATION_JOB,
+        entity: 'alert_event',
+        recordId: alertId,
+        triggerEvent: 'timer:ACTIVE',
+        payload: { actorId: null, chain: [] },
+        dueMs,
+        maxAttempts: 3,
+      });
+      this.deps.hooks.announce(tx, dueMs);
+      result.escalationDueAt = new Date(dueMs).toISOString();
+    }
+    return result;
+  }
+
+  /** The display value of the record a grouped relation points to, else the value itself. */
+  private async groupLabel(
+    tx: SqlExecutor,
+    ctx: RequestContext,
+    checked: CheckedAlertRule,
+    value: string | null,
+  ): Promise<string> {
+    const target = checked.groupBy?.target ? ctx.model.entities.get(checked.groupBy.target) : undefined;
+    if (value === null) return `${checked.groupBy?.path ?? ''} -`;
+    if (!target) return value;
+    try {
+      const { record } = await this.deps.records.current(tx, target.name, Number(value), ctx, 'read');
+      const display = target.fieldsByName.get(target.display);
+      const shown = display ? record[display.apiName] : null;
+      return shown === null || shown === undefined || shown === '' ? value : String(shown);
+    } catch (error) {
+      if (error instanceof NotFoundError) return value;
+      throw error;
+    }
+  }
+
+  /**
+   * Resolves the rule's open alerts whose condition did not hold at this check, each through the
+   * alert workflow's resolve action (audit, history and events as for a person), as the engine.
+   */
+  private async resolveRuleAlerts(
+    ctx: RequestContext,
+    rule: RuleRecord,
+    checked: CheckedAlertRule,
+    holding: ReadonlySet<string>,
+    values: ReadonlyMap<string, number | null>,
+  ): Promise<number[]> {
+    const query = this.deps.records.parseListQuery(
+      'alert_event',
+      {
+        filter: { ruleId: { eq: rule.id }, status: { in: ['ACTIVE', 'ACKNOWLEDGED'] } },
+        pageSize: SCHEDULED_RECORDS_LIMIT,
+        count: 'none',
+      },
+      ctx.model,
+    );
+    const { items } = await this.deps.records.list('alert_event', query, ctx);
+    const resolved: number[] = [];
+    for (const alert of items) {
+      const key = String(alert.dedupKey);
+      if (holding.has(key)) continue;
+      const value = values.get(key);
+      const now = value === undefined || value === null ? 'no value' : stringOrNull(value);
+      const resolution =
+        `Resolved automatically: ${String(rule.metric)} is ${now}, ` +
+        `no longer ${checked.operator} ${String(rule.threshold)}.`;
+      await this.retryOnConflict(() =>
+        this.deps.records.transaction((tx) =>
+          this.fireAsEngine(tx, ctx, 'alert_event', Number(alert.id), ALERT_RESOLVE_ACTION, {
+            reason: `alert rule ${String(rule.rule_code)}`,
+            fields: { resolution },
+          }),
+        ),
+      );
+      resolved.push(Number(alert.id));
+    }
+    return resolved;
+  }
+
+  /** Performs a workflow action as the engine, holding the roles the transition names. */
+  private fireAsEngine(
+    tx: SqlExecutor,
+    ctx: RequestContext,
+    entity: string,
+    id: number,
+    action: string,
+    body: ActionBody,
+  ) {
+    const workflow = ctx.model.workflows.get(ctx.model.entities.get(entity)?.workflow ?? '');
+    const roles = workflow?.transitions.find((t) => t.action === action)?.roles ?? [];
+    return this.deps.workflows.fireIn(tx, ctx, engineActor(ctx.userId, roles), entity, id, action, body);
+  }
+
+  /**
+   * An escalation timer of an alert raised by an alert rule: when the alert is still ACTIVE (not
+   * acknowledged, resolved or suppressed), notifies the rule's escalation recipients; finishing the
+   * run commits with the notification.
+   */
+  private async escalateAlert(job: JobRow, ctx: RequestContext, started: number): Promise<void> {
+    await this.deps.records.transaction(async (tx) => {
+      const skip = async (reason: string) => {
+        if (!(await this.jobs.finish(tx, job, 'SKIPPED', { reason }, Date.now() - started)))
+          throw new LeaseLost(job);
+      };
+      let alert: EntityRecord;
+      try {
+        alert = (await this.deps.records.current(tx, 'alert_event', Number(job.recordId), ctx, 'read'))
+          .record;
+      } catch (error) {
+        if (error instanceof NotFoundError) return skip('the alert no longer exists');
+        throw error;
+      }
+      if (alert.status !== 'ACTIVE') return skip(`the alert is ${String(alert.status)}`);
+      const ruleEntity = ctx.model.entities.get('alert_rule')!;
+      let rule: RuleRecord;
+      try {
+        const current = await this.deps.records.current(tx, 'alert_rule', Number(alert.ruleId), ctx, 'read');
+        rule = toMetadata(ruleEntity, current.record);
+      } catch (error) {
+        if (error instanceof NotFoundError) return skip('the alert rule no longer exists');
+        throw error;
+      }
+      const escalation = checkAlertRule(ctx.model, rule).checked?.escalation;
+      if (!escalation) return skip('the alert rule declares no escalation');
+      const title = String(alert.title);
+      const after = describeDuration(escalation.after);
+      const notified = await this.notifyRecipients(tx, ctx, {
+        users: escalation.users,
+        roles: escalation.roles,
+        rule: ALERT_ESCALATION_JOB,
+        severity: String(alert.severity),
+        title: { en: `Escalated: ${title}`, zh: `告警升级：${title}` },
+        body: { en: `Not acknowledged within ${after.en}.`, zh: `${after.zh}内未确认。` },
+        entity: 'alert_event',
+        recordId: Number(alert.id),
+        channels: escalation.channels,
+      });
+      if (!(await this.jobs.finish(tx, job, 'DONE', { escalated: notified }, Date.now() - started)))
+        throw new LeaseLost(job);
+    });
   }
 
   /** Reads the record (with what the rule reads through), computes the measures and the condition. */
@@ -666,19 +881,13 @@ export class RuleRunner {
         break;
       }
       case 'transition': {
-        const target = d.entity as string;
-        const workflow = ctx.model.workflows.get(ctx.model.entities.get(target)?.workflow ?? '');
-        const roles = workflow?.transitions.find((t) => t.action === d.transition)?.roles ?? [];
-        const result = await this.deps.workflows.fireIn(
+        const result = await this.fireAsEngine(
           tx,
           ctx,
-          engineActor(ctx.userId, roles),
-          target,
+          d.entity as string,
           d.id as number,
           d.transition as string,
-          {
-            reason: (d.reason as string | undefined) ?? `rule ${rule.def.rule}`,
-          },
+          { reason: (d.reason as string | undefined) ?? `rule ${rule.def.rule}` },
         );
         d.status = result.status;
         break;
@@ -699,25 +908,16 @@ export class RuleRunner {
       case 'notify':
         Object.assign(
           d,
-          await this.deps.notifier.send(tx, {
-            tenantId: ctx.tenantId,
-            model: ctx.model,
-            userIds: [
-              ...(d.users as string[]),
-              ...(await this.deps.notifier.store.usersWithRoles(
-                tx,
-                ctx.model,
-                ctx.tenantId,
-                d.roles as string[],
-              )),
-            ],
+          await this.notifyRecipients(tx, ctx, {
+            users: d.users as string[],
+            roles: d.roles as string[],
             rule: rule.def.rule,
             severity: 'INFO',
-            title: d.title as { en: string; zh: string },
-            body: d.body as { en: string; zh: string } | undefined,
+            title: d.title as I18nText,
+            body: d.body as I18nText | undefined,
             entity: rule.def.entity,
             recordId: job.recordId,
-            channels: d.channels as ('in_app' | 'email')[],
+            channels: d.channels as AlertChannel[],
           }),
         );
         break;
@@ -781,6 +981,47 @@ export class RuleRunner {
         throw new Error(`action ${planned.action} cannot run after commit`);
     }
     return planned;
+  }
+
+  /**
+   * Notifies users (by id or username) and the users of roles, on the channels: what `notify`
+   * actions, alert rules' recipients and their escalations send, through the notifier.
+   */
+  private async notifyRecipients(
+    tx: SqlExecutor,
+    ctx: RequestContext,
+    request: {
+      users: readonly (string | number)[];
+      roles: readonly string[];
+      rule: string;
+      severity: string;
+      title: I18nText;
+      body?: I18nText | undefined;
+      entity: string;
+      recordId: number | null;
+      channels: readonly AlertChannel[];
+    },
+  ): Promise<NotifyResult> {
+    const store = this.deps.notifier.store;
+    const named = request.users.filter((user) => typeof user === 'string' && !/^\d+$/.test(user));
+    const byName = await store.userIds(tx, ctx.model, ctx.tenantId, named);
+    const userIds = [
+      ...request.users.filter((user) => !named.includes(user)).map(String),
+      ...byName.map((user) => user.id),
+      ...(await store.usersWithRoles(tx, ctx.model, ctx.tenantId, request.roles)),
+    ];
+    return this.deps.notifier.send(tx, {
+      tenantId: ctx.tenantId,
+      model: ctx.model,
+      userIds,
+      rule: request.rule,
+      severity: request.severity,
+      title: request.title,
+      ...(request.body ? { body: request.body } : {}),
+      entity: request.entity,
+      recordId: request.recordId,
+      channels: request.channels,
+    });
   }
 
   /** What an action would do on the record, without doing it (test runs, and the run log). */
@@ -861,12 +1102,7 @@ export class RuleRunner {
     ctx: RequestContext,
     d: Record<string, unknown>,
   ): Promise<Record<string, unknown>> {
-    const per = d.per as { path: string; value: string | null } | null | undefined;
-    const dedup =
-      (d.dedupKey as string | undefined) ??
-      (per
-        ? `rule:${String(d.rule)}:${String(d.entity)}.${per.path}:${per.value ?? '-'}`
-        : `rule:${String(d.rule)}:${String(d.entity)}:${String(d.recordId ?? '-')}`);
+    const dedup = alertDedupKey(d);
     const alertEntity = ctx.model.entities.get('alert_event');
     if (!alertEntity) throw new Error('alert_event is not in the Model');
     const query = this.deps.records.parseListQuery(
@@ -918,6 +1154,26 @@ export class RuleRunner {
     );
     return { alertId: created.id, deduplicated: false };
   }
+}
+
+/** A group value as the key and label take it: relation ids and numbers as text. */
+function plainId(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'object' && 'id' in value) return String((value as { id: unknown }).id);
+  return String(value);
+}
+
+function describeDuration(after: DurationDef): I18nText {
+  const parts: [number | undefined, string, string][] = [
+    [after.days, 'days', '天'],
+    [after.hours, 'hours', '小时'],
+    [after.minutes, 'minutes', '分钟'],
+  ];
+  const given = parts.filter(([n]) => n);
+  return {
+    en: given.map(([n, unit]) => `${n} ${unit}`).join(' '),
+    zh: given.map(([n, , unit]) => `${n} ${unit}`).join(' '),
+  };
 }
 
 function stringOrNull(value: unknown): string | null {

@@ -2,7 +2,9 @@
  * Alert rules kept as data (`alert_rule` records), on the real server over HTTP: the business
  * analyst defines them, an inspector writes the NCRs they watch, and the check runs as the
  * scheduler's tick would queue it (the runner is driven by the test: AUTOMATION_RUNNER=off,
- * `queueAlertRules` and `round()`), with a second runner racing for the same tick. MariaDB and SQLite.
+ * `queueAlertRules` and `round()`), with a second runner racing for the same tick. A raised alert
+ * notifies the rule's recipients and is escalated when nobody acknowledges it; a later check that
+ * finds the condition false resolves it; `groupBy` keeps one alert per value. MariaDB and SQLite.
  */
 import { RuleRunner } from '../../../platform/src/rules/rule-runner';
 import { PASSWORD, startMesServer, type MesServer } from '../scenario/mes-server';
@@ -179,5 +181,205 @@ describe.each(['mysql', 'sqlite'] as const)('alert rules (%s)', (dialect) => {
     expect(
       await mes.query('SELECT id FROM auto_job WHERE trigger_event = ?', [`schedule:${between}`]),
     ).toEqual([]);
+  });
+
+  const resultOf = (results: Record<string, unknown>[], code: string) =>
+    results.find((result) => result.rule === code)!;
+  const patchRule = async (id: unknown, fields: Record<string, unknown>) => {
+    const current = (await asAnalyst('GET', `/api/alert-rules/${String(id)}`)).json().data;
+    const response = await asAnalyst('PATCH', `/api/alert-rules/${String(id)}`, {
+      ...fields,
+      version: current.version,
+    });
+    expect(response.statusCode).toBe(200);
+  };
+  const notificationsOf = async (who: 'planner' | 'qmanager' | 'leader', prefix: string) =>
+    ((await mes.call(who, 'GET', '/api/me/notifications')).json().data as Record<string, unknown>[]).filter(
+      (n) => String(n.title).startsWith(prefix),
+    );
+  const escalations = () =>
+    mes.query<{ status: string; record_id: number }>(
+      "SELECT status, record_id FROM auto_job WHERE rule = 'alert_rule_escalation' ORDER BY id",
+    );
+
+  it('refuses channels, recipients, escalation and group-by it could not act on, naming the field', async () => {
+    const bad = async (fields: Record<string, unknown>) => {
+      const response = await rule('BAD_NOTIFY', fields);
+      expect(response.statusCode).toBe(422);
+      return (response.json().errors as { field: string; message: string }[]).map((e) => [
+        e.field,
+        e.message,
+      ]);
+    };
+    expect(await bad({ channels: ['sms'] })).toEqual([
+      ['channels', 'Channels must be a list of in_app, email'],
+    ]);
+    expect(await bad({ recipients: { roles: ['no_such_role'] } })).toEqual([
+      ['recipients', 'recipients.roles: unknown role no_such_role'],
+    ]);
+    expect(await bad({ recipients: { users: ['nobody_here'] } })).toEqual([
+      ['recipients', 'recipients.users: no user nobody_here'],
+    ]);
+    expect(await bad({ escalation: { after: { minutes: 0 }, roles: ['quality_manager'] } })).toEqual([
+      ['escalation', expect.stringContaining('escalation.after must be a positive time')],
+    ]);
+    expect(await bad({ escalation: { after: { hours: 2 } } })).toEqual([
+      ['escalation', 'escalation names no users or roles to notify'],
+    ]);
+    expect(await bad({ groupBy: 'category.code' })).toEqual([
+      ['groupBy', "'category.code' is not a field or a path through relations of 'ncr'"],
+    ]);
+  });
+
+  it('notifies the recipients once when an alert is raised, escalates it unacknowledged and resolves it when the condition stops', async () => {
+    const created = await rule('NCR_NOTIFY', {
+      conditionFilter: "severity == 'CRITICAL'",
+      recipients: { users: ['planner'], roles: ['quality_manager'] },
+      channels: ['in_app'],
+      escalation: { after: { minutes: 30 }, users: [mes.userIds.leader] },
+    });
+    expect(created.statusCode).toBe(201);
+    const id = created.json().data.id;
+
+    const first = resultOf(await check(), 'NCR_NOTIFY');
+    expect(first).toEqual(
+      expect.objectContaining({ holds: true, deduplicated: false, notified: { inApp: 2, email: 0 } }),
+    );
+    const [alert] = await alertsOf(id);
+    expect(alert).toEqual(expect.objectContaining({ status: 'ACTIVE', title: 'Rule NCR_NOTIFY' }));
+    for (const who of ['planner', 'qmanager'] as const)
+      expect(await notificationsOf(who, 'Rule NCR_NOTIFY')).toEqual([
+        expect.objectContaining({ entity: 'alert_event', recordId: Number(alert!.id), severity: 'CRITICAL' }),
+      ]);
+    expect(await escalations()).toEqual([{ status: 'PENDING', record_id: Number(alert!.id) }]);
+    // The inbox's SLA countdown of the alert includes the rule's escalation.
+    const tasks = (await mes.call('qmanager', 'GET', '/api/me/tasks')).json().data;
+    expect(JSON.stringify(tasks)).not.toContain('"rule":"alert_rule_escalation","dueAt":null');
+
+    // Counted again, not raised again: nobody is notified a second time.
+    expect(resultOf(await check(), 'NCR_NOTIFY')).toEqual(expect.objectContaining({ deduplicated: true }));
+    expect(await notificationsOf('planner', 'Rule NCR_NOTIFY')).toHaveLength(1);
+
+    // Half an hour later nobody acknowledged it: the leader is told, once, however many runners race.
+    await mes.query(
+      "UPDATE auto_job SET due_ms = 0 WHERE rule = 'alert_rule_escalation' AND status = 'PENDING'",
+    );
+    const other = new RuleRunner(runner().deps);
+    await Promise.all([runner().round(), other.round()]);
+    expect((await escalations()).map((job) => job.status)).toEqual(['DONE']);
+    expect(await notificationsOf('leader', 'Escalated: Rule NCR_NOTIFY')).toEqual([
+      expect.objectContaining({ body: 'Not acknowledged within 30 minutes.', recordId: Number(alert!.id) }),
+    ]);
+
+    // The threshold moves above the value: the next check resolves the alert through its workflow.
+    await patchRule(id, { threshold: '100' });
+    expect(resultOf(await check(), 'NCR_NOTIFY')).toEqual(
+      expect.objectContaining({ holds: false, resolved: [Number(alert!.id)] }),
+    );
+    const [resolved] = await alertsOf(id);
+    expect(resolved).toEqual(
+      expect.objectContaining({
+        status: 'RESOLVED',
+        resolution: 'Resolved automatically: count is 3, no longer GT 100.',
+        resolvedAt: expect.any(String),
+        // The engine is not a user.
+        resolvedById: null,
+      }),
+    );
+    const history = await mes.call('qmanager', 'GET', `/api/alert-events/${String(alert!.id)}/history`);
+    expect(JSON.stringify(history.json().data)).toContain('"resolve"');
+    const audit = await mes.query<{ transition: string | null }>(
+      `SELECT transition FROM ${mes.table('audit_log')} WHERE entity_name = 'alert_event' AND record_id = ?`,
+      [String(alert!.id)],
+    );
+    expect(audit.map((row) => row.transition)).toContain('resolve');
+    // Once resolved it is not resolved again, and a later breach raises a new alert.
+    expect(resultOf(await check(), 'NCR_NOTIFY')).not.toHaveProperty('resolved');
+  });
+
+  it('never escalates an alert acknowledged in time, and leaves it open when the rule opts out of resolving', async () => {
+    const created = await rule('NCR_LOW_KEPT', {
+      conditionFilter: "severity == 'LOW'",
+      operator: 'GTE',
+      autoResolve: false,
+      escalation: { after: { hours: 1 }, roles: ['quality_manager'], channels: ['in_app'] },
+    });
+    expect(created.statusCode).toBe(201);
+    const id = created.json().data.id;
+    expect(resultOf(await check(), 'NCR_LOW_KEPT')).toEqual(
+      expect.objectContaining({ holds: true, deduplicated: false, notified: { inApp: 0, email: 0 } }),
+    );
+    const [alert] = await alertsOf(id);
+    const acknowledged = await mes.call(
+      'qmanager',
+      'POST',
+      `/api/alert-events/${String(alert!.id)}/actions/acknowledge`,
+      {},
+    );
+    expect(acknowledged.statusCode).toBe(201);
+    const timers = (await escalations()).filter((job) => job.record_id === Number(alert!.id));
+    expect(timers).toEqual([{ status: 'CANCELLED', record_id: Number(alert!.id) }]);
+
+    await patchRule(id, { threshold: '100' });
+    expect(resultOf(await check(), 'NCR_LOW_KEPT')).toEqual(expect.objectContaining({ holds: false }));
+    expect(resultOf(await check(), 'NCR_LOW_KEPT')).not.toHaveProperty('resolved');
+    expect((await alertsOf(id)).map((a) => a.status)).toEqual(['ACKNOWLEDGED']);
+  });
+
+  it('keeps one alert per value of the group-by field, raised, counted and resolved on its own', async () => {
+    const categorised = (category: string) =>
+      mes.create('inspector', '/api/ncrs', {
+        title: `Grouped NCR ${category}`,
+        source: 'IQC',
+        severity: 'MEDIUM',
+        category,
+        description: 'Raised to feed a grouped alert rule',
+        affectedQuantity: 1,
+      });
+    await categorised('MATERIAL');
+    await categorised('MATERIAL');
+    await categorised('EQUIPMENT');
+    const created = await rule('NCR_PER_CATEGORY', {
+      conditionFilter: "source == 'IQC'",
+      groupBy: 'category',
+    });
+    expect(created.statusCode).toBe(201);
+    const id = created.json().data.id;
+    const byGroup = (result: Record<string, unknown>) =>
+      [...(result.groups as { group: string }[])].sort((a, b) => a.group.localeCompare(b.group));
+
+    expect(byGroup(resultOf(await check(), 'NCR_PER_CATEGORY'))).toEqual([
+      { group: 'EQUIPMENT', value: 1, holds: false },
+      expect.objectContaining({ group: 'MATERIAL', value: 2, holds: true, deduplicated: false }),
+    ]);
+    const [material] = await alertsOf(id);
+    expect(material).toEqual(
+      expect.objectContaining({
+        title: 'Rule NCR_PER_CATEGORY: MATERIAL',
+        dedupKey: `alert_rule:${String(id)}.category:MATERIAL`,
+        currentValue: '2',
+      }),
+    );
+
+    await categorised('EQUIPMENT');
+    await categorised('MATERIAL');
+    expect(byGroup(resultOf(await check(), 'NCR_PER_CATEGORY'))).toEqual([
+      expect.objectContaining({ group: 'EQUIPMENT', value: 2, holds: true, deduplicated: false }),
+      expect.objectContaining({ group: 'MATERIAL', value: 3, holds: true, deduplicated: true }),
+    ]);
+    const open = await alertsOf(id);
+    expect(open.map((a) => [a.title, a.occurrenceCount, a.status]).sort()).toEqual([
+      ['Rule NCR_PER_CATEGORY: EQUIPMENT', 1, 'ACTIVE'],
+      ['Rule NCR_PER_CATEGORY: MATERIAL', 2, 'ACTIVE'],
+    ]);
+
+    // Only equipment NCRs count now: the material group is gone from the rows and its alert resolves.
+    await patchRule(id, { conditionFilter: "source == 'IQC' and category == 'EQUIPMENT'" });
+    const narrowed = resultOf(await check(), 'NCR_PER_CATEGORY');
+    expect(narrowed.resolved).toEqual([Number(material!.id)]);
+    expect((await alertsOf(id)).map((a) => [a.title, a.status]).sort()).toEqual([
+      ['Rule NCR_PER_CATEGORY: EQUIPMENT', 'ACTIVE'],
+      ['Rule NCR_PER_CATEGORY: MATERIAL', 'RESOLVED'],
+    ]);
   });
 });

@@ -1,4 +1,9 @@
-import { alertRuleDue, compareWithThreshold, parseMetric } from '../../../platform/src/rules/alert-rules';
+import {
+  alertDedupKey,
+  alertRuleDue,
+  compareWithThreshold,
+  parseMetric,
+} from '../../../platform/src/rules/alert-rules';
 
 describe('alert rule metrics and schedule', () => {
   it('reads count, <fn>(<field>) and a plain field as its average', () => {
@@ -25,5 +30,21 @@ describe('alert rule metrics and schedule', () => {
     // An interval that is no multiple of the tick is due once per interval, on the tick after it.
     const due = Array.from({ length: 18 }, (_, i) => alertRuleDue(45, minute + i * 10_000));
     expect(due.filter(Boolean)).toHaveLength(4);
+  });
+
+  it('deduplicates per rule and record, per field value, or by an alert rule with its group', () => {
+    expect(alertDedupKey({ rule: 'r', entity: 'ncr', recordId: 7 })).toBe('rule:r:ncr:7');
+    expect(
+      alertDedupKey({
+        rule: 'r',
+        entity: 'test_record',
+        recordId: 7,
+        per: { path: 'workstation', value: '3' },
+      }),
+    ).toBe('rule:r:test_record.workstation:3');
+    expect(alertDedupKey({ dedupKey: 'alert_rule:5', per: null })).toBe('alert_rule:5');
+    expect(alertDedupKey({ dedupKey: 'alert_rule:5', per: { path: 'workstation.line', value: null } })).toBe(
+      'alert_rule:5.workstation.line:-',
+    );
   });
 });
