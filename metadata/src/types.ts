@@ -212,6 +212,13 @@ export interface ScheduleViewDef {
   end?: string;
   /** A relation or enum field: a row of the schedule per value. */
   lane?: string;
+  /**
+   * The working calendar of a lane, a path through the lane's relation (`line.plant.calendar`): its
+   * non-working time is shaded and a bar is not dropped with its start or end there.
+   */
+  calendar?: string;
+  /** The time zone the calendar's shifts are on, a path through the lane (`line.plant.timezone`); UTC when absent. */
+  timeZone?: string;
 }
 
 export interface ExtensionPolicy {
@@ -701,6 +708,18 @@ export type RuleAction =
   | { startTimer: string }
   | { cancelTimer: string };
 
+/**
+ * Whether the record's `time` (a date or datetime field) lies in the working time of the calendar
+ * `calendar` leads to (a relation path ending at a `calendar`), its shifts on the wall clock of the
+ * time zone `timeZone` names (a path to a text field; UTC when absent). Null when the time or the
+ * calendar is empty, so a record without a calendar is never refused.
+ */
+export interface RuleWorkingDef {
+  time: string;
+  calendar: string;
+  timeZone?: string;
+}
+
 /** A business rule (`metadata/modules/<module>/rules/<name>.yaml`). */
 export interface RuleDef {
   rule: string;
@@ -712,6 +731,8 @@ export interface RuleDef {
   trigger: RuleTrigger;
   when?: Expression;
   measures?: Record<string, RuleMeasureDef>;
+  /** Booleans the condition reads by name: whether a time of the record lies in a calendar's working time. */
+  working?: Record<string, RuleWorkingDef>;
   actions: RuleAction[];
   /** Attempts of an asynchronous run before it is dead-lettered; default 3. */
   attempts?: number;

@@ -3,6 +3,7 @@ import type { AppConfig } from './config/app-config';
 import type { RecentWriters } from './bootstrap/read-your-writes';
 import { AggregateController } from './bi/http/aggregate.controller';
 import { BiController } from './bi/http/bi.controller';
+import { WorkingTimeController } from './bi/http/working-time.controller';
 import { BiDependenciesModule } from './bi/http/bi-dependencies.module';
 import { WIDGET_CACHE } from './bi/http/tokens';
 import { WidgetCache } from './bi/widget-cache';
@@ -110,6 +111,7 @@ export class AppModule {
         EntityController,
         AggregateController,
         BiController,
+        WorkingTimeController,
         FormSchemaController,
         LabelController,
         ...(deps.workflows ? [WorkflowController] : []),

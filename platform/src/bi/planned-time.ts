@@ -30,15 +30,19 @@ export function calendarFor(
   return calendars.find((c) => c.code === plantCalendar.code && c.year === year) ?? plantCalendar;
 }
 
+/** Whether the calendar works on `date` (YYYY-MM-DD): its exception's day type, else its weekday. */
+export function worksOn(calendar: WorkingCalendar, date: string): boolean {
+  const exception = calendar.days.get(date);
+  if (exception) return WORKING_DAY_TYPES.has(exception.dayType);
+  const weekday = ((new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7) + 1;
+  return calendar.workingWeekdays.includes(weekday);
+}
+
 /** Ids of the shifts the calendar works on `date` (YYYY-MM-DD); empty on a day off. */
 export function workingShiftIds(calendar: WorkingCalendar, date: string): number[] {
+  if (!worksOn(calendar, date)) return [];
   const exception = calendar.days.get(date);
-  if (exception) {
-    if (!WORKING_DAY_TYPES.has(exception.dayType)) return [];
-    return exception.shiftIds.length > 0 ? exception.shiftIds : calendar.defaultShiftIds;
-  }
-  const weekday = ((new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7) + 1;
-  return calendar.workingWeekdays.includes(weekday) ? calendar.defaultShiftIds : [];
+  return exception && exception.shiftIds.length > 0 ? exception.shiftIds : calendar.defaultShiftIds;
 }
 
 /** Every date from `first` to `last` (YYYY-MM-DD, inclusive). */

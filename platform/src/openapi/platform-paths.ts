@@ -720,6 +720,30 @@ function analysisPaths(): Record<string, PathItem> {
         responses: { 200: ok('Dashboard', OBJECT), ...errors(400, 403, 404) },
       }),
     },
+    '/api/calendars/{id}/working-time': {
+      get: op(
+        bi,
+        'getWorkingTime',
+        "A working calendar's working time between two instants (its working days' shifts on the wall clock of tz); the rest is non-working",
+        {
+          parameters: [
+            pathParameter('id', { type: 'integer', minimum: 1 }),
+            queryParameter('from', { type: 'string', format: 'date-time' }, 'Start (ISO 8601 instant)'),
+            queryParameter(
+              'to',
+              { type: 'string', format: 'date-time' },
+              'End, after from, at most 92 days later',
+            ),
+            queryParameter(
+              'tz',
+              { type: 'string' },
+              "IANA time zone the shifts run on (a plant's); default UTC",
+            ),
+          ],
+          responses: { 200: ok('Working spans', OBJECT), ...errors(400, 403, 404) },
+        },
+      ),
+    },
     '/api/bi/kpis': {
       get: op(bi, 'listKpis', 'KPIs the caller may read', {
         responses: { 200: ok('KPIs', { type: 'array', items: OBJECT }), ...errors(403) },

@@ -50,6 +50,10 @@ function pathsOf(def: RuleDef): string[][] {
   };
   for (const source of expressionsOf(def))
     for (const node of identifierNodes(parseExpression(source))) add(node.path);
+  for (const working of Object.values(def.working ?? {})) {
+    add(working.calendar.split('.'));
+    if (working.timeZone) add(working.timeZone.split('.'));
+  }
   for (const action of def.actions) {
     if ('notify' in action) for (const user of action.notify.users ?? []) add(user.split('.'));
     if ('alert' in action && action.alert.assignee) add(action.alert.assignee.split('.'));

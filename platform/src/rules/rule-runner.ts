@@ -54,6 +54,7 @@ import {
   toMetadata,
   type RuleRecord,
 } from './rule-record';
+import { workingValues } from './working-values';
 
 export interface RuleRunnerOptions {
   /**
@@ -814,7 +815,8 @@ export class RuleRunner {
     }
     await readThrough(tx, ctx.model, ctx.tenantId, entity, record, rule.paths);
     const measures = known ?? (await this.measures(rule, ctx, record));
-    const scope = { ...record, ...measures, $previous: previous };
+    const working = await workingValues(tx, ctx, rule.def, record);
+    const scope = { ...record, ...measures, ...working, $previous: previous };
     return { holds: holds(rule.when, scope), record: scope, measures };
   }
 

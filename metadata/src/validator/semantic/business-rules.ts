@@ -5,6 +5,7 @@ import type { EntityDef, FieldUpdateValue, RuleDef, WorkflowDef } from '../../ty
 import { isSynchronousRule } from '../../model/rules';
 import type { SemanticContext } from './context';
 import { requireField, requireFieldPath } from './entities';
+import { calendarPathProblem } from './entity-paths';
 import { checkExpression } from './expressions';
 
 /** Field values in rules: literals, `$now`/`$today`/`$user`, or `=<expression>`, as in workflows. */
@@ -315,6 +316,28 @@ function checkMeasures(
   }
 }
 
+function checkWorking(
+  ctx: SemanticContext,
+  document: LoadedDocument,
+  rule: RuleDef,
+  entity: EntityDef,
+): void {
+  for (const [name, working] of Object.entries(rule.working ?? {})) {
+    const at = (...keys: string[]) => pointer('working', name, ...keys);
+    if (rule.measures?.[name])
+      ctx.report(document, at(), 'rule-field', `\`${name}\` is both a measure and a working-time check`);
+    requireField(ctx, document, at('time'), entity, working.time, 'rule-field');
+    const time = entity.fields[working.time];
+    if (time && time.type !== 'date' && time.type !== 'datetime')
+      ctx.report(document, at('time'), 'rule-field', `\`${working.time}\` must be a date or datetime field`);
+    for (const part of ['calendar', 'timeZone'] as const) {
+      const path = working[part];
+      const problem = path === undefined ? null : calendarPathProblem(ctx.set, entity, path, part);
+      if (problem) ctx.report(document, at(part), 'rule-field', problem.message, { hint: problem.hint });
+    }
+  }
+}
+
 /** Business rules: their entity, trigger, condition, measures and actions. */
 export function checkBusinessRules(ctx: SemanticContext): void {
   for (const { document, def } of ctx.documentsOf('rule')) {
@@ -326,9 +349,10 @@ export function checkBusinessRules(ctx: SemanticContext): void {
         });
       continue;
     }
-    const measures = new Set(Object.keys(def.measures ?? {}));
+    const measures = new Set([...Object.keys(def.measures ?? {}), ...Object.keys(def.working ?? {})]);
     checkTrigger(ctx, document, def, entity);
     checkMeasures(ctx, document, def, entity);
+    checkWorking(ctx, document, def, entity);
     if (def.when) checkExpression(ctx, document, pointer('when'), def.when, entity, 0, measures);
     for (const index of def.actions.keys()) checkAction(ctx, document, def, entity, index, measures);
   }

@@ -5,7 +5,13 @@ import { pointer } from '../../loader';
 import { didYouMean } from '../../suggest';
 import type { EntityDef, FieldDef, ListViewDef, ScheduleViewDef } from '../../types';
 import type { SemanticContext } from './context';
-import { enumValues, hasField, missingFieldMessage, resolveFieldPath } from './entity-paths';
+import {
+  calendarPathProblem,
+  enumValues,
+  hasField,
+  missingFieldMessage,
+  resolveFieldPath,
+} from './entity-paths';
 import { checkExpression } from './expressions';
 
 type Located = { document: LoadedDocument; def: EntityDef };
@@ -208,7 +214,7 @@ function checkView(
 }
 
 /** Which field types each part of a schedule takes: bars are placed by dates, rows are values. */
-const SCHEDULE_TYPES: Record<keyof ScheduleViewDef, readonly string[]> = {
+const SCHEDULE_TYPES: Record<'start' | 'end' | 'lane', readonly string[]> = {
   start: ['date', 'datetime'],
   end: ['date', 'datetime'],
   lane: ['relation', 'enum'],
@@ -221,6 +227,22 @@ function checkSchedule(
   base: string[],
   schedule: ScheduleViewDef,
 ): void {
+  for (const part of ['calendar', 'timeZone'] as const) {
+    const name = schedule[part];
+    if (name === undefined) continue;
+    const path = pointer(...base, part);
+    if (!schedule.lane || name.split('.')[0] !== schedule.lane || !name.includes('.')) {
+      ctx.report(
+        document,
+        path,
+        'view-field',
+        `schedule ${part} \`${name}\` must be a path through the lane field`,
+      );
+      continue;
+    }
+    const problem = calendarPathProblem(ctx.set, def, name, part);
+    if (problem) ctx.report(document, path, 'view-field', problem.message, { hint: problem.hint });
+  }
   for (const part of ['start', 'end', 'lane'] as const) {
     const name = schedule[part];
     if (name === undefined) continue;

@@ -61,3 +61,28 @@ export function resolveFieldPath(set: MetadataSet, entity: EntityDef, path: stri
   }
   return { ok: true, entity: current };
 }
+
+/**
+ * Why a path cannot name a working calendar (a relation path ending at a `calendar`) or, with
+ * `timeZone`, the text field naming a time zone; null when it can.
+ */
+export function calendarPathProblem(
+  set: MetadataSet,
+  entity: EntityDef,
+  path: string,
+  kind: 'calendar' | 'timeZone',
+): { message: string; hint?: string } | null {
+  const resolution = resolveFieldPath(set, entity, path);
+  if (resolution.ok === 'unknown') return null;
+  if (resolution.ok === false) return resolution;
+  const field = resolution.field;
+  if (kind === 'calendar' && (field?.type !== 'relation' || field.to !== 'calendar'))
+    return {
+      message: `\`${path}\` must be a relation to \`calendar\`, not ${field?.type ?? 'a system column'}`,
+    };
+  if (kind === 'timeZone' && field?.type !== 'string')
+    return {
+      message: `\`${path}\` must be a string field naming a time zone, not ${field?.type ?? 'a system column'}`,
+    };
+  return null;
+}
