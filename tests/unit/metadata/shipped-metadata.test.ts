@@ -22,6 +22,27 @@ describe('shipped metadata (core modules and every plugin)', () => {
     });
   });
 
+  it('labels every enum value of the plant modules in English and Chinese (itself or as a workflow state)', () => {
+    const modules = new Set(['production', 'quality', 'inventory', 'procurement', 'maintenance']);
+    const unlabelled: string[] = [];
+    for (const entity of set.entities.values()) {
+      if (!modules.has(entity.module)) continue;
+      const workflow = entity.workflow ? set.workflows.get(entity.workflow) : undefined;
+      for (const [name, field] of Object.entries(entity.fields)) {
+        if (field.type !== 'enum') continue;
+        for (const value of field.values) {
+          const code = typeof value === 'string' ? value : value.value;
+          const own = typeof value === 'string' ? undefined : value.label;
+          const state = name === (workflow?.field ?? 'status') ? workflow?.states[code]?.label : undefined;
+          const label = own ?? state;
+          if (!label || typeof label === 'string' || !label.en || !label.zh)
+            unlabelled.push(`${entity.entity}.${name} ${code}`);
+        }
+      }
+    }
+    expect(unlabelled).toEqual([]);
+  });
+
   it('resolves work_order as recorded', () => {
     expect(set.entities.get('work_order')).toMatchSnapshot();
   });
