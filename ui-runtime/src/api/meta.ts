@@ -40,13 +40,15 @@ export interface ListViewDef {
   /** An enum field: the list can also show as a board with a column per value. */
   kanban?: string;
   /** The list can also show as a schedule: a bar per record from `start` to `end`, a row per `lane`. */
-  schedule?: { start: string; end?: string; lane?: string };
+  schedule?: { start: string; end?: string; lane?: string; calendar?: string; timeZone?: string };
 }
 
 export interface WorkflowDef {
   workflow: string;
   /** The enum field holding the state; default `status`. */
   field?: string;
+  /** States by name; `editable` lists the only fields a record in that state may still change. */
+  states?: Record<string, { editable?: string[] }>;
 }
 
 export interface EntityMeta extends EntitySummary {
