@@ -113,7 +113,8 @@ describe.each<TestDialect>(['sqlite', 'mysql'])('HTTP authentication and hardeni
       "base-uri 'self'",
       "default-src 'self'",
       "frame-ancestors 'none'",
-      "img-src 'self' data:",
+      'frame-src blob:',
+      "img-src 'self' data: blob:",
       "script-src 'self'",
       "style-src 'self' 'unsafe-inline'",
     ]);

@@ -17,7 +17,10 @@ const HELMET_OPTIONS = {
     useDefaults: false,
     directives: {
       defaultSrc: ["'self'"],
-      imgSrc: ["'self'", 'data:'],
+      // blob: is what the app itself makes of an attachment it fetched with the session's token to
+      // preview it (an image, or a PDF in a frame); nothing else is framed.
+      imgSrc: ["'self'", 'data:', 'blob:'],
+      frameSrc: ['blob:'],
       styleSrc: ["'self'", "'unsafe-inline'"],
       scriptSrc: ["'self'"],
       frameAncestors: ["'none'"],
