@@ -7,6 +7,8 @@
  * the test did not expect fails it, and axe-core must find no serious or critical violation.
  */
 import { readFileSync } from 'node:fs';
+import { crc32, deflateSync } from 'node:zlib';
+import type PdfKit from 'pdfkit';
 import type { Page } from 'playwright-core';
 import { DEMO_PASSWORD, startHarness, type BrowserHarness } from './browser-harness';
 
@@ -82,12 +84,12 @@ async function signInAs(username: string, path: string): Promise<void> {
 }
 
 /** axe-core on the current screen: serious and critical violations, by rule and target. */
-async function accessibilityViolations(page: Page): Promise<string[]> {
+async function accessibilityViolations(page: Page, dialogOpen = false): Promise<string[]> {
   // Evaluated, not added as a script tag: the app's Content-Security-Policy refuses inline scripts.
   if (!(await page.evaluate<boolean>("'axe' in window"))) await page.evaluate(AXE_SOURCE);
   // Judge the screen at rest: a closing dialog or a fading tag is half transparent mid-transition.
   await page
-    .locator('.el-overlay:visible, .is-closing')
+    .locator(dialogOpen ? '.is-closing' : '.el-overlay:visible, .is-closing')
     .first()
     .waitFor({ state: 'detached' })
     .catch(() => undefined);
@@ -98,8 +100,46 @@ async function accessibilityViolations(page: Page): Promise<string[]> {
       .map((v) => v.id + ': ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')))`);
 }
 
-async function expectAccessible(page: Page): Promise<void> {
-  expect(await accessibilityViolations(page)).toEqual([]);
+async function expectAccessible(page: Page, dialogOpen = false): Promise<void> {
+  expect(await accessibilityViolations(page, dialogOpen)).toEqual([]);
+}
+
+/** A PNG of `width` × `height` pixels in bands of colour, encoded here (zlib only). */
+function drawingPng(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer): Buffer => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  const rows: number[] = [];
+  for (let y = 0; y < height; y++) {
+    rows.push(0);
+    for (let x = 0; x < width; x++) rows.push(x % 60 < 30 ? 40 : 200, (y * 2) % 256, 120);
+  }
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(Buffer.from(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** A one-page PDF with a line of text, written by the same library the server prints with. */
+function travellerPdf(text: string): Promise<Buffer> {
+  const PdfDocument = require('pdfkit') as typeof PdfKit;
+  const doc = new PdfDocument({ size: 'A5' });
+  const chunks: Buffer[] = [];
+  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+  doc.fontSize(18).text(text);
+  doc.end();
+  return new Promise((resolve) => doc.on('end', () => resolve(Buffer.concat(chunks))));
 }
 
 /** Waits until the session's access token has expired, so the next request must renew it. */
@@ -181,6 +221,9 @@ test('planner: the board shows work orders by state; dropping a draft on Release
   expect(order.status).toBe('RELEASED');
 });
 
+/** Shaded stretches of a fortnight on a weekday 06-22 calendar: at least the nights and two weekends. */
+const DAYS_SHADED = 10;
+
 /** `YYYY-MM-DD` of a local date, as the schedule names its day columns. */
 function localDay(date: Date): string {
   const pad = (n: number): string => String(n).padStart(2, '0');
@@ -250,6 +293,122 @@ test('planner: reaches the schedule from the menu, drags an order to another day
   expect(new Date(unchanged.plannedStart).getTime()).toBe(at(1, 8).getTime());
 });
 
+test("planner: the schedule shades the lines' non-working time, refuses a drop into it and moves an order to another line", async () => {
+  const { page } = harness;
+  const [item] = (
+    await harness.apiGet<{ items: { id: number }[] }>('/api/items?pageSize=1&filter[itemType][eq]=FINISHED')
+  ).items;
+  // A plant on this machine's clock working Monday to Friday, 06:00 to 22:00, with two lines.
+  const shift = await harness.apiSend<{ id: number }>('POST', '/api/shifts', {
+    shiftCode: 'E2E-LONG',
+    shiftName: 'Long day',
+    startTime: '06:00',
+    endTime: '22:00',
+    breakMinutes: 0,
+  });
+  const calendar = await harness.apiSend<{ id: number }>('POST', '/api/calendars', {
+    calendarCode: 'E2E-CAL',
+    calendarName: 'Weekdays 06-22',
+    year: new Date().getFullYear(),
+    workingWeekdays: [1, 2, 3, 4, 5],
+    defaultShiftsIds: [shift.id],
+  });
+  const plant = await harness.apiSend<{ id: number }>('POST', '/api/plants', {
+    plantCode: 'E2E-CAL',
+    plantName: 'Calendar plant',
+    timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+    calendarId: calendar.id,
+  });
+  const line = (code: string, name: string) =>
+    harness.apiSend<{ id: number }>('POST', '/api/production-lines', {
+      lineCode: code,
+      lineName: name,
+      plantId: plant.id,
+    });
+  const lineA = await line('CALA', 'Calendar line A');
+  const lineB = await line('CALB', 'Calendar line B');
+  const monday = new Date();
+  monday.setHours(0, 0, 0, 0);
+  monday.setDate(monday.getDate() - ((monday.getDay() + 6) % 7));
+  const at = (days: number, hours: number): Date =>
+    new Date(monday.getFullYear(), monday.getMonth(), monday.getDate() + days, hours);
+  const order = (remarks: string) =>
+    harness.apiSend<{ id: number; woNo: string; version: number }>('POST', '/api/work-orders', {
+      itemId: item!.id,
+      lineId: lineA.id,
+      plannedQuantity: 5,
+      plannedStart: at(1, 8).toISOString(),
+      plannedEnd: at(2, 16).toISOString(),
+      remarks,
+    });
+  const movable = await order('schedule: moved to another line');
+  const cancelled = await order('schedule: cancelled, its line fixed');
+  await harness.apiSend('POST', `/api/work-orders/${cancelled.id}/actions/cancel`, {
+    reason: 'customer withdrew',
+    fields: { cancelReason: 'customer withdrew' },
+  });
+  // The engine itself refuses a start on Saturday, whoever asks.
+  await expect(
+    harness.apiSend('PATCH', `/api/work-orders/${movable.id}`, {
+      plannedStart: at(5, 8).toISOString(),
+      version: movable.version,
+    }),
+  ).rejects.toThrow(/422 The planned start or end falls in non-working time/);
+
+  await signInAs('planner', '/');
+  await page.click('.mes-aside .el-sub-menu__title:has-text("Production")');
+  await page.click('.mes-aside .el-menu-item:has-text("Work order schedule")');
+  await page.waitForURL(/\/e\/work-orders\/schedule$/);
+  const laneA = page.locator('[data-lane="Calendar line A"]');
+  const laneB = page.locator('[data-lane="Calendar line B"]');
+  const bar = laneA.locator(`[data-bar="${movable.woNo}"]`);
+  await bar.waitFor();
+  // Evenings, nights and the weekend are shaded on both lines, though line B has no order yet.
+  await laneB.locator('[data-off]').first().waitFor();
+  expect(await laneA.locator('[data-off]').count()).toBeGreaterThanOrEqual(DAYS_SHADED);
+  await bar.scrollIntoViewIfNeeded();
+  await harness.docScreenshot('ui-work-order-schedule-calendar');
+  await expectAccessible(page);
+
+  // Onto Saturday: refused on the screen, before anything is sent.
+  const dataTransfer = await page.evaluateHandle('new DataTransfer()');
+  await bar.dispatchEvent('dragstart', { dataTransfer });
+  await laneA.locator(`[data-day="${localDay(at(5, 0))}"]`).dispatchEvent('drop', { dataTransfer });
+  await page
+    .locator('.el-message--error', { hasText: `${movable.woNo} was not rescheduled` })
+    .filter({ hasText: 'non-working time on Calendar line A' })
+    .waitFor();
+  const kept = await harness.apiGet<{ plannedStart: string; lineId: number }>(
+    `/api/work-orders/${movable.id}`,
+  );
+  expect(new Date(kept.plannedStart).getTime()).toBe(at(1, 8).getTime());
+
+  // Onto Thursday of line B: the line and the dates change in one update.
+  await bar.dispatchEvent('dragstart', { dataTransfer });
+  await laneB.locator(`[data-day="${localDay(at(3, 0))}"]`).dispatchEvent('drop', { dataTransfer });
+  await page
+    .locator('.el-message--success', { hasText: `${movable.woNo} moved to Calendar line B` })
+    .waitFor();
+  await laneB.locator(`[data-bar="${movable.woNo}"]`).waitFor();
+  const moved = await harness.apiGet<{ plannedStart: string; plannedEnd: string; lineId: number }>(
+    `/api/work-orders/${movable.id}`,
+  );
+  expect(moved.lineId).toBe(lineB.id);
+  expect(new Date(moved.plannedStart).getTime()).toBe(at(3, 8).getTime());
+  expect(new Date(moved.plannedEnd).getTime()).toBe(at(4, 16).getTime());
+
+  // A cancelled order keeps its line: the workflow refuses, the screen says so.
+  const fixed = laneA.locator(`[data-bar="${cancelled.woNo}"]`);
+  await fixed.dispatchEvent('dragstart', { dataTransfer });
+  await laneB.locator(`[data-day="${localDay(at(1, 0))}"]`).dispatchEvent('drop', { dataTransfer });
+  await page.locator('.el-message--error', { hasText: `${cancelled.woNo} was not rescheduled` }).waitFor();
+  const refusal = problems.findIndex((p) => p.endsWith(`/api/work-orders/${cancelled.id}`));
+  expect(refusal).toBeGreaterThanOrEqual(0);
+  problems.splice(refusal, 1);
+  const unchanged = await harness.apiGet<{ lineId: number }>(`/api/work-orders/${cancelled.id}`);
+  expect(unchanged.lineId).toBe(lineA.id);
+});
+
 test('planner in the dark theme: list, board, schedule, detail, form and dashboard keep 4.5:1 contrast', async () => {
   const { page } = harness;
   await signInAs('planner', '/e/work-orders');
@@ -315,6 +474,56 @@ test('planner: opens an order from the list, attaches a drawing and comments on 
     'Fixture 3 goes to the tool room',
   );
 });
+
+test('planner: previews an attached drawing and a PDF in the app, fetched through the download route', async () => {
+  const { page } = harness;
+  await signInAs('planner', '/e/work-orders');
+  const link = page.locator('.mes-list-table .el-table__row a').first();
+  await link.waitFor();
+  const woNo = (await link.innerText()).trim();
+  await link.click();
+  await page.waitForSelector('[data-role="attachments"]');
+  const attach = async (name: string, mimeType: string, buffer: Buffer) => {
+    const chooser = page.waitForEvent('filechooser');
+    await page.click('[data-action="choose-file"]');
+    await (await chooser).setFiles({ name, mimeType, buffer });
+    await page.locator(`[data-attachment="${name}"]`).waitFor();
+  };
+  await attach(`${woNo}-fixture.png`, 'image/png', drawingPng(240, 120));
+  await attach(`${woNo}-traveller.pdf`, 'application/pdf', await travellerPdf(`Traveller ${woNo}`));
+  // Only images and PDFs offer a preview.
+  await attach(`${woNo}-notes.txt`, 'text/plain', Buffer.from('torque 4 Nm'));
+  expect(await page.locator(`[data-attachment="${woNo}-notes.txt"] [data-action="preview"]`).count()).toBe(0);
+
+  const fetched = () =>
+    page.waitForResponse((r) => /\/api\/work-orders\/\d+\/attachments\/\d+$/.test(r.url()) && r.ok());
+  let download = fetched();
+  await page.locator(`[data-attachment="${woNo}-fixture.png"] [data-action="preview"]`).click();
+  await download;
+  const image = page.locator('.el-dialog [data-preview="image"]');
+  await image.waitFor();
+  // Decoded, not merely inserted: the object URL carried the PNG the server sent.
+  await page.waitForFunction(
+    "document.querySelector('.el-dialog [data-preview=image]')?.complete && document.querySelector('.el-dialog [data-preview=image]').naturalWidth > 0",
+  );
+  expect(await image.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(240);
+  expect(await image.getAttribute('alt')).toBe(`${woNo}-fixture.png`);
+  await harness.docScreenshot('ui-attachment-preview');
+  await expectAccessible(page, true);
+  await page.keyboard.press('Escape');
+  await image.waitFor({ state: 'hidden' });
+
+  download = fetched();
+  await page.locator(`[data-attachment="${woNo}-traveller.pdf"] [data-action="preview"]`).click();
+  expect((await download).headers()['content-type']).toBe('application/pdf');
+  const frame = page.locator('.el-dialog [data-preview="pdf"]');
+  await frame.waitFor();
+  expect(await frame.getAttribute('src')).toMatch(/^blob:/);
+  expect(await frame.getAttribute('title')).toBe(`${woNo}-traveller.pdf`);
+  await expectAccessible(page, true);
+  await page.keyboard.press('Escape');
+  await frame.waitFor({ state: 'hidden' });
+}, 180_000);
 
 test('planner: an unknown address shows a not-found screen, not a blank page', async () => {
   const { page } = harness;
