@@ -29,6 +29,7 @@ const EXPECTED: Record<string, string[]> = {
     'entity-refs/bad-refs.yaml:23:11 view-field kanban field `code` must be an enum, not string',
     'entity-refs/bad-refs.yaml:24:22 view-field schedule start field `code` must be date or datetime, not string',
     'entity-refs/bad-refs.yaml:24:34 view-field entity `bad_refs` has no field `nope`',
+    'entity-refs/bad-refs.yaml:24:50 view-field schedule calendar `main_item.name` must be a path through the lane field',
     'entity-refs/bad-refs.yaml:25:7 entity-form form `missing_form` does not exist',
     'entity-refs/bad-refs.yaml:26:11 entity-workflow workflow `shop_order_flow` drives `shop_order`, not `bad_refs`',
   ],
