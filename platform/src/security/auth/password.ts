@@ -3,13 +3,13 @@ import argon2 from 'argon2';
 import { ValidationError } from '../../crud/errors';
 
 /**
- * Argon2id at OWASP's recommended minimum (19 MiB, 2 passes, 1 lane): as strong as the library's
- * default of 64 MiB × 3 passes against offline guessing, at a third of the server memory per sign-in.
+ * Argon2id memory per hash, in KiB: OWASP's recommended 19 MiB, under a third of the library's
+ * default (64 MiB), which every sign-in held while it verified.
  */
 export const PASSWORD_HASH_MEMORY_KIB = 19_456;
-/** Passes over the memory; with 19 MiB, OWASP's second equivalent setting. */
+/** Passes over the memory: OWASP pairs 2 with 19 MiB. */
 export const PASSWORD_HASH_PASSES = 2;
-/** One lane: a verification occupies one libuv worker thread, not several. */
+/** One lane: a hash runs on the libuv worker that started it, without threads of its own. */
 export const PASSWORD_HASH_LANES = 1;
 
 const HASH_PARAMETERS = {
@@ -18,8 +18,31 @@ const HASH_PARAMETERS = {
   parallelism: PASSWORD_HASH_LANES,
 } as const;
 
+/**
+ * Argon2 computations that run at once; the rest wait their turn. Bounds their memory to twice the
+ * cost when a shift signs in together, and leaves libuv's other workers to file and DNS work.
+ */
+export const CONCURRENT_PASSWORD_HASHES = 2;
+
+let running = 0;
+const waiting: (() => void)[] = [];
+
+/** Runs `work` once fewer than CONCURRENT_PASSWORD_HASHES computations are running. */
+async function inTurn<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= CONCURRENT_PASSWORD_HASHES) await new Promise<void>((turn) => waiting.push(turn));
+  else running++;
+  try {
+    return await work();
+  } finally {
+    // The slot passes to the next in line, or frees up.
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
+}
+
 export function hashPassword(password: string): Promise<string> {
-  return argon2.hash(password, { type: argon2.argon2id, ...HASH_PARAMETERS });
+  return inTurn(() => argon2.hash(password, { type: argon2.argon2id, ...HASH_PARAMETERS }));
 }
 
 /**
@@ -44,7 +67,7 @@ export function isPasswordHash(hash: string | null | undefined): hash is string 
 export async function verifyPassword(hash: string | null | undefined, password: string): Promise<boolean> {
   if (!isPasswordHash(hash)) return false;
   try {
-    return await argon2.verify(hash, password);
+    return await inTurn(() => argon2.verify(hash, password));
   } catch {
     return false;
   }
