@@ -25,7 +25,10 @@ RUN npm ci --omit=dev --no-audit --no-fund \
 
 # 3. The image: the build, the metadata and plugin catalog it reads at startup, no compilers.
 FROM node:22-bookworm-slim
+# MALLOC_MMAP_THRESHOLD_: glibc gives every allocation of 4 MiB or more its own mapping, returned to the
+# system when freed, so the 19 MiB of each password hash does not stay in the server after a sign-in.
 ENV NODE_ENV=production \
+    MALLOC_MMAP_THRESHOLD_=4194304 \
     HOST=0.0.0.0 \
     PORT=8080 \
     LOG_FORMAT=json \

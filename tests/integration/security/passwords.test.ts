@@ -3,10 +3,18 @@
  * current one (wrong guesses throttled like sign-ins), an administrator resets another's, and
  * `mes users set-password` (the built CLI, password on standard input) sets one by username. Each
  * path enforces the password policy, signs the user out everywhere and is audited; the demo seed
- * refuses a demo password outside the policy.
+ * refuses a demo password outside the policy. A hash made with older argon2 parameters still signs
+ * in and is replaced by one with the current parameters.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import argon2 from 'argon2';
+import {
+  passwordNeedsRehash,
+  PASSWORD_HASH_LANES,
+  PASSWORD_HASH_MEMORY_KIB,
+  PASSWORD_HASH_PASSES,
+} from '../../../platform/src/security/auth/password';
 import { seedDemoSecurity } from '../../../platform/src/security/demo-seed';
 import { PASSWORD, startSecurityServer, type Dialect, type SecurityServer } from './security-server';
 
@@ -195,6 +203,50 @@ describe.each<Dialect>(['sqlite', 'mysql'])('setting passwords (%s)', (dialect) 
     expect((await redeem({ token: reset.token, newPassword: 'Day-Shift-2026!' })).statusCode).toBe(200);
     expect((await login('new.operator', 'Night-Shift-2026!')).statusCode).toBe(401);
     expect((await login('new.operator', 'Day-Shift-2026!')).statusCode).toBe(200);
+  });
+
+  it('signs in a user whose hash has older argon2 parameters and re-hashes it with the current ones', async () => {
+    expect.hasAssertions();
+    const id = await userId('inspector');
+    const storedHash = async () => {
+      const [row] = await sec.query<{ password_hash: string; password_changed_at: unknown }>(
+        'SELECT password_hash, password_changed_at FROM sys_user WHERE id = ?',
+        [id],
+      );
+      return row!;
+    };
+    // The library's defaults, which earlier releases stored: 64 MiB, 3 passes, 4 lanes.
+    const oldHash = await argon2.hash(PASSWORD, {
+      type: argon2.argon2id,
+      memoryCost: 65_536,
+      timeCost: 3,
+      parallelism: 4,
+    });
+    await sec.query('UPDATE sys_user SET password_hash = ? WHERE id = ?', [oldHash, id]);
+    const before = await storedHash();
+    expect(passwordNeedsRehash(before.password_hash)).toBe(true);
+
+    expect((await login('inspector', 'Not-the-password-1')).statusCode).toBe(401);
+    expect((await storedHash()).password_hash).toBe(oldHash);
+
+    expect((await login('inspector', PASSWORD)).statusCode).toBe(200);
+    const after = await storedHash();
+    expect(after.password_hash).not.toBe(oldHash);
+    const [, variant, , parameters] = after.password_hash.split('$');
+    expect(variant).toBe('argon2id');
+    expect(Object.fromEntries(parameters!.split(',').map((pair) => pair.split('=')))).toEqual({
+      m: String(PASSWORD_HASH_MEMORY_KIB),
+      t: String(PASSWORD_HASH_PASSES),
+      p: String(PASSWORD_HASH_LANES),
+    });
+    expect(passwordNeedsRehash(after.password_hash)).toBe(false);
+    expect(after.password_changed_at).toEqual(before.password_changed_at);
+    expect(await passwordAudits('inspector', 'rehash_password')).toEqual([{ actor_name: 'inspector' }]);
+
+    expect((await login('inspector', PASSWORD)).statusCode).toBe(200);
+    expect((await login('inspector', 'Not-the-password-1')).statusCode).toBe(401);
+    expect((await storedHash()).password_hash).toBe(after.password_hash);
+    expect(await passwordAudits('inspector', 'rehash_password')).toHaveLength(1);
   });
 
   it('sets a password with `mes users set-password`, read from standard input, under the policy', async () => {

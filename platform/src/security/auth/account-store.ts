@@ -14,7 +14,11 @@ export async function tenantHasAccounts(db: SqlExecutor, model: Model, tenantId:
   return rows.length > 0;
 }
 
-/** Stores a new password hash and when it was set; false when the account does not exist. */
+/**
+ * Stores a new password hash; false when the account does not exist. A new password also stamps when
+ * it was set. With `replacing`, the same password re-hashed with current parameters: the stamp stays,
+ * and nothing is written unless the stored hash is still `replacing` (a password set meanwhile wins).
+ */
 export async function storePasswordHash(
   db: SqlExecutor,
   model: Model,
@@ -22,12 +26,23 @@ export async function storePasswordHash(
   userId: string,
   passwordHash: string,
   by: string,
+  replacing?: string,
 ): Promise<boolean> {
   const now = toSqlDateTime(new Date());
+  const stamp = replacing === undefined ? 'password_changed_at = ?, ' : '';
+  const guard = replacing === undefined ? '' : ' AND password_hash = ?';
   const updated = await db.execute(
-    `UPDATE ${userTable(model)} SET password_hash = ?, password_changed_at = ?, updated_at = ?, updated_by = ?, ` +
-      'version = version + 1 WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL',
-    [passwordHash, now, now, by.slice(0, 64), tenantId, Number(userId)],
+    `UPDATE ${userTable(model)} SET password_hash = ?, ${stamp}updated_at = ?, updated_by = ?, ` +
+      `version = version + 1 WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL${guard}`,
+    [
+      passwordHash,
+      ...(replacing === undefined ? [now] : []),
+      now,
+      by.slice(0, 64),
+      tenantId,
+      Number(userId),
+      ...(replacing === undefined ? [] : [replacing]),
+    ],
   );
   return updated.affected === 1;
 }

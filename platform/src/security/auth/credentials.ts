@@ -1,10 +1,17 @@
 import type { Model } from '../../../../metadata/src/model';
 import type { EngineDatabase } from '../../data/database';
 import { appendAudit } from '../../audit/audit-writer';
-import { tenantHasAccounts } from './account-store';
+import { storePasswordHash, tenantHasAccounts } from './account-store';
 import { AuthenticationError } from './auth-errors';
 import type { LoginThrottle } from './login-throttle';
-import { verifyAgainst } from './password';
+import {
+  hashPassword,
+  passwordNeedsRehash,
+  PASSWORD_HASH_LANES,
+  PASSWORD_HASH_MEMORY_KIB,
+  PASSWORD_HASH_PASSES,
+  verifyAgainst,
+} from './password';
 import { findAccount, type UserAccount } from './principal-store';
 
 export interface ClientMeta {
@@ -56,6 +63,8 @@ export class CredentialVerifier {
     const matches = await verifyAgainst(account?.passwordHash, password);
     if (account && matches && account.status === ACTIVE) {
       await this.throttle.succeeded(tenantId, username, meta.ip);
+      // A new password is about to replace the hash anyway.
+      if (purpose !== 'change-password') await this.rehashIfOutdated(tenantId, account, password, meta);
       return account;
     }
     // No chain for a tenant that does not exist: the failure is answered, not recorded.
@@ -75,6 +84,44 @@ export class CredentialVerifier {
         }),
       );
     throw new AuthenticationError(BAD_CREDENTIALS, 'credentials');
+  }
+
+  /**
+   * Replaces a hash made with older parameters by one made with the current ones, while the verified
+   * password is at hand: through the store's one password write, audited as an `UPDATE` of the user
+   * (transition `rehash_password`). The password, and when it was set, stay the same.
+   */
+  private async rehashIfOutdated(
+    tenantId: string,
+    account: UserAccount,
+    password: string,
+    meta: ClientMeta,
+  ): Promise<void> {
+    const old = account.passwordHash;
+    if (!old || !passwordNeedsRehash(old)) return;
+    const hash = await hashPassword(password);
+    const model = this.model();
+    await this.database.transaction(async (tx) => {
+      if (!(await storePasswordHash(tx, model, tenantId, account.id, hash, account.id, old))) return;
+      await appendAudit(tx, {
+        tenantId,
+        actorId: account.id,
+        actorName: account.username,
+        entity: 'user',
+        recordId: account.id,
+        action: 'UPDATE',
+        transition: 'rehash_password',
+        detail: {
+          password: 'rehashed',
+          memoryKiB: PASSWORD_HASH_MEMORY_KIB,
+          passes: PASSWORD_HASH_PASSES,
+          lanes: PASSWORD_HASH_LANES,
+        },
+        ip: meta.ip,
+        userAgent: meta.userAgent,
+        traceId: meta.traceId,
+      });
+    });
   }
 
   close(): Promise<void> {

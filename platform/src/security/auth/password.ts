@@ -2,9 +2,61 @@ import { randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
 import { ValidationError } from '../../crud/errors';
 
-/** Argon2id with the library's defaults (64 MiB, 3 passes, 4 lanes): OWASP's recommended range. */
+/**
+ * Argon2id memory per hash, in KiB: OWASP's recommended 19 MiB, under a third of the library's
+ * default (64 MiB), which every sign-in held while it verified.
+ */
+export const PASSWORD_HASH_MEMORY_KIB = 19_456;
+/** Passes over the memory: OWASP pairs 2 with 19 MiB. */
+export const PASSWORD_HASH_PASSES = 2;
+/** One lane: a hash runs on the libuv worker that started it, without threads of its own. */
+export const PASSWORD_HASH_LANES = 1;
+
+const HASH_PARAMETERS = {
+  memoryCost: PASSWORD_HASH_MEMORY_KIB,
+  timeCost: PASSWORD_HASH_PASSES,
+  parallelism: PASSWORD_HASH_LANES,
+} as const;
+
+/**
+ * Argon2 computations that run at once; the rest wait their turn. Bounds their memory to twice the
+ * cost when a shift signs in together, and leaves libuv's other workers to file and DNS work.
+ */
+export const CONCURRENT_PASSWORD_HASHES = 2;
+
+let running = 0;
+const waiting: (() => void)[] = [];
+
+/** Runs `work` once fewer than CONCURRENT_PASSWORD_HASHES computations are running. */
+async function inTurn<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= CONCURRENT_PASSWORD_HASHES) await new Promise<void>((turn) => waiting.push(turn));
+  else running++;
+  try {
+    return await work();
+  } finally {
+    // The slot passes to the next in line, or frees up.
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
+}
+
 export function hashPassword(password: string): Promise<string> {
-  return argon2.hash(password, { type: argon2.argon2id });
+  return inTurn(() => argon2.hash(password, { type: argon2.argon2id, ...HASH_PARAMETERS }));
+}
+
+/**
+ * True for a hash made with other parameters or another argon2 variant than `hashPassword` uses
+ * today: it still verifies (argon2 reads the parameters from the hash) and is replaced after the next
+ * successful sign-in, when the password is at hand.
+ */
+export function passwordNeedsRehash(hash: string): boolean {
+  if (!hash.startsWith('$argon2id$')) return true;
+  try {
+    return argon2.needsRehash(hash, HASH_PARAMETERS);
+  } catch {
+    return true;
+  }
 }
 
 export function isPasswordHash(hash: string | null | undefined): hash is string {
@@ -15,7 +67,7 @@ export function isPasswordHash(hash: string | null | undefined): hash is string 
 export async function verifyPassword(hash: string | null | undefined, password: string): Promise<boolean> {
   if (!isPasswordHash(hash)) return false;
   try {
-    return await argon2.verify(hash, password);
+    return await inTurn(() => argon2.verify(hash, password));
   } catch {
     return false;
   }
