@@ -114,30 +114,47 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('DOMAIN.md §15 scenarios (%
     Object.assign(plant, { uom, supplier, pcb, counter, mold });
   });
 
-  it('2 routing: six operations in sequence, activated with a signature; a duplicate sequence is refused', async () => {
+  it('2 routing: the process engineer lays down six operations with their sampling plans and activates them with a signature; a duplicate sequence is refused', async () => {
+    // SMT, DIP and ASSY are sampled at AQL II with 32 pieces; the two tests check every unit.
     const operations = ['SMT', 'DIP', 'ASSY', 'TEST1', 'TEST2', 'PACK'].map((code, index) => ({
       opSeq: index + 1,
       opCode: code,
       opName: code,
+      opType: code.startsWith('TEST') ? 'TEST' : code === 'PACK' ? 'PACK' : 'PROCESS',
+      samplePlan: code.startsWith('TEST') ? { type: 'FULL' } : { type: 'AQL', level: 'II', sample_size: 32 },
     }));
-    const duplicate = await mes.call('planner', 'POST', '/api/routings', {
+    const duplicate = await mes.call('engineer', 'POST', '/api/routings', {
       routingCode: 'RT-CTR-DUP',
       itemId: plant.counter!.id,
       operations: [...operations, { opSeq: 6, opCode: 'PACK2', opName: 'Pack again' }],
     });
     expect(duplicate.statusCode).toBe(409);
     expect(duplicate.json()).toMatchObject({ code: 'DUPLICATE_VALUE' });
-    const routing = await mes.create('planner', '/api/routings', {
+    // Routings belong to process engineering: the planner reads them and writes none.
+    const planned = await mes.call('planner', 'POST', '/api/routings', {
+      routingCode: 'RT-CTR-PLN',
+      itemId: plant.counter!.id,
+      operations,
+    });
+    expect(planned.statusCode).toBe(403);
+    const routing = await mes.create('engineer', '/api/routings', {
       routingCode: 'RT-CTR',
       itemId: plant.counter!.id,
       operations,
     });
-    const active = await act('planner', 'routings', routing.id, 'activate', { password: PASSWORD });
+    expect(routing.status).toBe('DRAFT');
+    const active = await act('engineer', 'routings', routing.id, 'activate', { password: PASSWORD });
     expect(active.status).toBe('ACTIVE');
     const stored = await mes.get('planner', `/api/routings/${String(routing.id)}?expand=operations`);
-    expect((stored.operations as Row[]).map((op) => [op.opSeq, op.opCode])).toEqual(
-      operations.map((op) => [op.opSeq, op.opCode]),
+    expect((stored.operations as Row[]).map((op) => [op.opSeq, op.opCode, op.samplePlan])).toEqual(
+      operations.map((op) => [op.opSeq, op.opCode, op.samplePlan]),
     );
+    expect(
+      (await auditOf('routing', routing.id)).map((row) => [row.action, row.transition, row.actor_id]),
+    ).toEqual([
+      ['CREATE', null, String(mes.userIds.engineer)],
+      ['TRANSITION', 'activate', String(mes.userIds.engineer)],
+    ]);
     plant.routing = routing;
   });
 
