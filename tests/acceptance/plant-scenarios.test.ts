@@ -780,8 +780,20 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('DOMAIN.md §15 scenarios (%
     expect(keysOf(reverse.workOrders)).toEqual([plant.order!.woNo]);
   });
 
-  it('10 IPQC hold: an IPQC failure rate over 20 % puts the order on hold with a critical alert to the line supervisor; the line leader resumes it after the fix', async () => {
+  it('10 IPQC hold: an IPQC failure rate over 20 % puts the order on hold with a critical alert to the line supervisor and doubles the IPQC sampling frequency; the line leader resumes it after the fix', async () => {
     const order = plant.order!;
+    // Quality's IPQC plan for the counter: a patrol inspection of 5 pieces every hour.
+    const plan = await mes.create('qmanager', '/api/inspection-plans', {
+      planCode: 'IPQC-CTR',
+      planName: 'Coin counter patrol',
+      itemId: plant.counter!.id,
+      inspectionType: 'IPQC',
+      opCode: 'ASSY',
+      samplingMethod: 'FIXED',
+      sampleSize: 5,
+      frequencyMinutes: 60,
+      status: 'ACTIVE',
+    });
     const line = await mes.get('admin', `/api/production-lines/${String(plant.line!.id)}`);
     const assigned = await mes.call('admin', 'PATCH', `/api/production-lines/${String(line.id)}`, {
       version: line.version,
@@ -802,6 +814,7 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('DOMAIN.md §15 scenarios (%
       inspectorId: mes.userIds.inspector,
       inspectionDate: new Date().toISOString(),
     });
+    expect(ipqc.planId).toBe(plan.id);
     await act('inspector', 'inspections', ipqc.id, 'start');
     const [defect] = await items('inspector', '/api/qms-codes?filter[code][eq]=TEST-01');
     const recorded = await mes.call('inspector', 'PATCH', `/api/inspections/${String(ipqc.id)}`, {
@@ -846,6 +859,17 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('DOMAIN.md §15 scenarios (%
       type: 'work_order.held',
       payload: { wo_no: order.woNo, reason: 'IPQC failure rate above 20 % within 8 hours' },
     });
+    // Tightened sampling: the inspector now finds the plan's interval halved, written by the rule.
+    const tightened = await waitForValue('the tightened IPQC plan', async () => {
+      const current = await mes.get('inspector', `/api/inspection-plans/${String(plan.id)}`);
+      return current.frequencyMinutes === 30 ? current : undefined;
+    });
+    expect(tightened).toMatchObject({ frequencyMinutes: 30, sampleSize: 5, status: 'ACTIVE' });
+    expect((await auditOf('inspection_plan', plan.id)).map((row) => [row.action, row.actor_id])).toEqual([
+      ['CREATE', String(mes.userIds.qmanager)],
+      // The rule writes as the inspector whose failed inspection fired it.
+      ['UPDATE', String(mes.userIds.inspector)],
+    ]);
     // The line leader sees the alert assigned to them, fixes the cause, resumes the order and resolves it.
     await act('leader', 'alert-events', alert!.id, 'acknowledge');
     expect((await act('leader', 'work-orders', order.id, 'resume')).status).toBe('IN_PROGRESS');
