@@ -854,6 +854,11 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('DOMAIN.md §15 scenarios (%
       status: 'ACTIVE',
       assigneeId: mes.userIds.leader,
     });
+    const failed = (await eventsOf('inspection', ipqc.id)).find(
+      (event) => event.type === 'inspection.failed',
+    );
+    expect(failed?.payload).toMatchObject({ insp_no: ipqc.inspNo, failure_reason: 'Solder voids on U7' });
+    expect(ipqc.inspNo).toMatch(/^INSP-IPQC-[0-9]{8}-[0-9]{3}$/);
     const events = await eventsOf('work_order', order.id);
     expect(events.at(-1)).toMatchObject({
       type: 'work_order.held',
@@ -1038,6 +1043,37 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('DOMAIN.md §15 scenarios (%
     });
     expect(granted.statusCode).toBe(200);
     expect(((await mes.get('admin', userUrl)).roles as Row[]).map((role) => role.roleId)).toEqual([roleId]);
+  });
+
+  it('15 administration: a menu the administrator adds through /api/menus reaches the users it is for', async () => {
+    const board = await mes.create('admin', '/api/menus', {
+      menuCode: 'SHIFT-BOARD',
+      menuName: '班次看板',
+      menuNameEn: 'Shift board',
+      menuType: 'DIRECTORY',
+      moduleCode: 'production',
+    });
+    await mes.create('admin', '/api/menus', {
+      menuCode: 'SHIFT-HANDOVER',
+      menuName: '交接班',
+      menuNameEn: 'Shift handover',
+      parentId: board.id,
+      menuType: 'MENU',
+      moduleCode: 'production',
+      routePath: '/x/shift-handover',
+      permissionCode: 'work_report:create',
+    });
+    const menuOf = async (who: 'operator' | 'clerk') => {
+      const reply = await mes.call(who, 'GET', '/api/auth/me');
+      expect(reply.statusCode).toBe(200);
+      const menus = reply.json().data.menu as { menu: string; items: { id: string; route?: string }[] }[];
+      return menus.find((menu) => menu.menu === 'SHIFT-BOARD');
+    };
+    // The operator reports work, so sees the entry; the clerk has no grant it needs, so no directory.
+    expect((await menuOf('operator'))?.items).toEqual([
+      expect.objectContaining({ id: 'SHIFT-HANDOVER', route: '/x/shift-handover' }),
+    ]);
+    expect(await menuOf('clerk')).toBeUndefined();
   });
 
   it('keeps an intact audit chain', async () => {
