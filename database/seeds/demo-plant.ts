@@ -682,7 +682,7 @@ const ROUTING_STEPS: readonly [code: string, name: string, type: string][] = [
 
 /**
  * Reference and process data the screens need beside the production history: QMS codes, shifts,
- * customers, one piece of equipment per station, and per finished product an active routing of six
+ * a plant calendar with its holidays, customers, one piece of equipment per station, and per finished product an active routing of six
  * operations and an active BOM. Deterministic: it draws nothing from the seed's random sequence.
  */
 async function seedProcessAndReference(
@@ -715,6 +715,21 @@ async function seedProcessAndReference(
       end_time: '08:00',
       crosses_midnight: true,
       break_minutes: 60,
+    },
+  ]);
+  await writer.insert('calendar', [
+    {
+      calendar_code: 'CN-2026',
+      calendar_name: 'Plant calendar 2026',
+      year: 2026,
+      working_weekdays: [1, 2, 3, 4, 5, 6],
+      days: [
+        { work_date: '2026-10-01', day_type: 'HOLIDAY', note: 'National Day' },
+        { work_date: '2026-10-02', day_type: 'HOLIDAY', note: 'National Day' },
+        { work_date: '2026-10-03', day_type: 'HOLIDAY', note: 'National Day' },
+        { work_date: '2026-10-10', day_type: 'MAKEUP_WORKDAY', note: 'Make-up working day' },
+        { work_date: '2026-12-31', day_type: 'SHUTDOWN', note: 'Year-end stock count' },
+      ],
     },
   ]);
   await writer.insert(

@@ -129,6 +129,7 @@ describe('demo plant seed', () => {
     expect(await total('qms-codes', '&filter[codeType][eq]=CAUSE')).toBe(10);
     expect(await total('qms-codes', '&filter[codeType][eq]=ACTION')).toBe(10);
     expect(await total('shifts')).toBeGreaterThanOrEqual(2);
+    expect(await total('calendars')).toBeGreaterThanOrEqual(1);
     expect(await total('units', '&filter[uomClass][eq]=MASS')).toBe(2);
     const grams = await server.app.inject({ method: 'GET', url: '/api/units?filter[uomCode][eq]=G' });
     const [gram] = grams.json<{ data: { items: { baseUnitId: number; conversionFactor: number }[] } }>().data
