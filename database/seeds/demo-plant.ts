@@ -73,16 +73,54 @@ export async function seedDemoPlant(
   const random = new SeededRandom(DEMO_SEED);
   const writer = new SeedWriter(operations, sql, ctx, random, log);
   const at = (hours: number) => new Date(BASE_TIME + hours * HOUR).toISOString();
+  /** `YYYYMMDD` of the time `hours` from the base (DOMAIN.md §3 numbers carry the day). */
+  const dayOf = (hours: number) => at(hours).slice(0, 10).replace(/-/g, '');
+  /** The receipt of supplier lot `k` (0..39): two goods receipts a day over the 20 days before the base. */
+  const grnOf = (k: number) =>
+    `GRN-${dayOf(-24 * (20 - Math.floor(k / 2)))}-${String((k % 2) + 1).padStart(3, '0')}`;
+  /** Box and pallet numbers `BOX-`/`PLT-YYYYMMDD-SEQ`, the sequence per day. */
+  const perDay = new Map<string, number>();
+  const nextNo = (prefix: string, hours: number) => {
+    const key = `${prefix}-${dayOf(hours)}`;
+    const seq = (perDay.get(key) ?? 0) + 1;
+    perDay.set(key, seq);
+    return `${key}-${String(seq).padStart(3, '0')}`;
+  };
   const enumOf = (entity: string, field: string, preferred: string) =>
     enumValue(ctx.model.entities.get(entity), field, preferred);
 
   await writer.insert('unit_of_measure', [
-    { uom_code: 'PCS', uom_name: 'Piece' },
-    { uom_code: 'KG', uom_name: 'Kilogram' },
-    { uom_code: 'M', uom_name: 'Metre' },
-    { uom_code: 'SET', uom_name: 'Set' },
+    { uom_code: 'PCS', uom_name: 'Piece', uom_class: 'COUNT' },
+    { uom_code: 'KG', uom_name: 'Kilogram', uom_class: 'MASS', decimals: 3 },
+    { uom_code: 'M', uom_name: 'Metre', uom_class: 'LENGTH', decimals: 3 },
+    { uom_code: 'SET', uom_name: 'Set', uom_class: 'COUNT' },
   ]);
   const uoms = writer.idsOf('unit_of_measure');
+  // Units converted to a base unit of their class.
+  await writer.insert('unit_of_measure', [
+    {
+      uom_code: 'G',
+      uom_name: 'Gram',
+      uom_class: 'MASS',
+      base_unit: uoms[1],
+      conversion_factor: 0.001,
+      decimals: 1,
+    },
+    {
+      uom_code: 'MM',
+      uom_name: 'Millimetre',
+      uom_class: 'LENGTH',
+      base_unit: uoms[2],
+      conversion_factor: 0.001,
+    },
+    {
+      uom_code: 'BOX10',
+      uom_name: 'Box of 10',
+      uom_class: 'COUNT',
+      base_unit: uoms[0],
+      conversion_factor: 10,
+    },
+  ]);
   const [site] = await writer.insert('site', [{ site_code: 'CN-EAST', site_name: 'East China campus' }]);
   const departments = await ensureDemoDepartments(sql, ctx.tenantId, ctx.model);
   // User codes follow DOMAIN.md §3, `<TENANT>-<DEPT>-NNNN`: every user belongs to a department.
@@ -243,6 +281,7 @@ export async function seedDemoPlant(
   const rawItems = items.slice(0, 50);
   const finishedItems = items.slice(80);
   const componentItems = items.slice(50, 80);
+  await seedProcessAndReference(writer, { rawItems, componentItems, finishedItems, lines, stations, plants });
 
   const statuses = enumValues(ctx.model.entities.get('work_order'), 'status');
   const workOrderRows: SeedRow[] = [];
@@ -362,7 +401,7 @@ export async function seedDemoPlant(
     inspectionRows.push({
       inspection_type: 'IQC',
       ref_type: 'GRN',
-      ref_id: `GRN-2026-${String(1000 + i)}`,
+      ref_id: grnOf(i),
       item,
       supplier: suppliers[i % suppliers.length],
       supplier_lot: `SL${String(70000 + i * 7)}`,
@@ -437,7 +476,7 @@ export async function seedDemoPlant(
       to_location: location,
       quantity,
       reference_type: 'GRN',
-      reference_id: `GRN-2026-${String(1000 + (i % 40))}`,
+      reference_id: grnOf(i % 40),
       operator: random.pick(users),
       occurred_at: at(-720 + i * 5),
     });
@@ -511,7 +550,7 @@ export async function seedDemoPlant(
       const materialLot = `ML${String(240000 + materialIndex * 13)}`;
       const qty = (random.int(1, 20) * lot.quantity) / 10;
       // A supplier lot arrives on one receipt; its graph edge is written once.
-      const grnNo = `GRN-2026-${String(1000 + (materialIndex % 40))}`;
+      const grnNo = grnOf(materialIndex % 40);
       if (!receivedLots.has(materialLot)) {
         receivedLots.add(materialLot);
         edges.push({ from: nodeKey('GRN', grnNo), to: nodeKey('SLOT', materialLot), relation: 'RECEIVED' });
@@ -547,12 +586,15 @@ export async function seedDemoPlant(
     }
   });
   const mapRows: SeedRow[] = [];
+  // Twenty serials a box, twenty boxes a pallet, numbered on the day the box or pallet is opened.
+  let boxNo = '';
+  let palletNo = '';
   serials.forEach((serial, i) => {
     const lot = serialLotOf[i];
     const sn = serialNumbers.get(serial) ?? String(serial);
     const lotNo = lotNumbers.get(lot.lotId) ?? String(lot.lotId);
-    const boxNo = `BX${String(Math.floor(i / 20) + 1).padStart(6, '0')}`;
-    const palletNo = `PL${String(Math.floor(i / 400) + 1).padStart(5, '0')}`;
+    if (i % 400 === 0) palletNo = nextNo('PLT', lot.start + 2);
+    if (i % 20 === 0) boxNo = nextNo('BOX', lot.start + 2);
     edges.push(
       { from: nodeKey('LOT', lotNo), to: nodeKey('SN', sn), relation: 'PRODUCED', quantity: 1 },
       { from: nodeKey('SN', sn), to: nodeKey('BOX', boxNo), relation: 'PACKED', quantity: 1 },
@@ -592,6 +634,173 @@ export async function seedDemoPlant(
 }
 
 /** id → business code, read back in keyset pages (codes are generated by the engine). */
+/** The DOMAIN.md §4.3 QMS codes: defects (with severity), causes and actions. */
+const QMS_CODES: readonly [type: string, code: string, description: string, severity?: string][] = [
+  ['DEFECT', 'SOLDER-01', 'Cold solder joint', 'MAJOR'],
+  ['DEFECT', 'SOLDER-02', 'Solder bridge', 'MAJOR'],
+  ['DEFECT', 'SOLDER-03', 'Insufficient solder', 'MINOR'],
+  ['DEFECT', 'ASSY-01', 'Missing part', 'CRITICAL'],
+  ['DEFECT', 'ASSY-02', 'Wrong part', 'CRITICAL'],
+  ['DEFECT', 'ASSY-03', 'Loose screw', 'MINOR'],
+  ['DEFECT', 'TEST-01', 'Functional test failed', 'MAJOR'],
+  ['DEFECT', 'TEST-02', 'Calibration out of range', 'MAJOR'],
+  ['DEFECT', 'TEST-03', 'Burn-in failure', 'CRITICAL'],
+  ['DEFECT', 'PACK-01', 'Packing damage', 'MINOR'],
+  ['CAUSE', 'MAT-01', 'Supplier material out of specification'],
+  ['CAUSE', 'MAT-02', 'Material damaged in storage'],
+  ['CAUSE', 'EQP-01', 'Equipment out of calibration'],
+  ['CAUSE', 'EQP-02', 'Equipment breakdown'],
+  ['CAUSE', 'OPE-01', 'Operator did not follow the SOP'],
+  ['CAUSE', 'OPE-02', 'Operator not trained'],
+  ['CAUSE', 'ENV-01', 'Temperature or humidity out of range'],
+  ['CAUSE', 'ENV-02', 'Electrostatic discharge'],
+  ['CAUSE', 'MOLD-01', 'Mold worn'],
+  ['CAUSE', 'MOLD-02', 'Mold set up wrong'],
+  ...[
+    'REPAIR',
+    'REWORK',
+    'SCRAP',
+    'CONCESSION',
+    'RETURN',
+    'REPLACE',
+    'ISOLATE',
+    'INVESTIGATE',
+    'PREVENT',
+    'ACCEPT',
+  ].map((code): [string, string, string] => ['ACTION', code, code.charAt(0) + code.slice(1).toLowerCase()]),
+];
+
+/** The operations of every demo routing (DOMAIN.md §4.4), with their sampling plans. */
+const ROUTING_STEPS: readonly [code: string, name: string, type: string][] = [
+  ['SMT', 'Surface mount', 'PROCESS'],
+  ['DIP', 'Through-hole insertion', 'PROCESS'],
+  ['ASSY', 'Final assembly', 'PROCESS'],
+  ['TEST1', 'Functional test', 'TEST'],
+  ['TEST2', 'Burn-in test', 'TEST'],
+  ['PACK', 'Packing', 'PACK'],
+];
+
+/**
+ * Reference and process data the screens need beside the production history: QMS codes, shifts,
+ * a plant calendar with its holidays, customers, one piece of equipment per station, and per finished product an active routing of six
+ * operations and an active BOM. Deterministic: it draws nothing from the seed's random sequence.
+ */
+async function seedProcessAndReference(
+  writer: SeedWriter,
+  data: {
+    rawItems: number[];
+    componentItems: number[];
+    finishedItems: number[];
+    lines: number[];
+    stations: number[];
+    plants: number[];
+  },
+): Promise<void> {
+  await writer.insert(
+    'qms_code',
+    QMS_CODES.map(([codeType, code, description, severity]) => ({
+      code_type: codeType,
+      code,
+      description,
+      category: code.split('-')[0],
+      severity,
+    })),
+  );
+  await writer.insert('shift', [
+    { shift_code: 'DAY', shift_name: 'Day shift', start_time: '08:00', end_time: '20:00', break_minutes: 60 },
+    {
+      shift_code: 'NIGHT',
+      shift_name: 'Night shift',
+      start_time: '20:00',
+      end_time: '08:00',
+      crosses_midnight: true,
+      break_minutes: 60,
+    },
+  ]);
+  await writer.insert('calendar', [
+    {
+      calendar_code: 'CN-2026',
+      calendar_name: 'Plant calendar 2026',
+      year: 2026,
+      working_weekdays: [1, 2, 3, 4, 5, 6],
+      days: [
+        { work_date: '2026-10-01', day_type: 'HOLIDAY', note: 'National Day' },
+        { work_date: '2026-10-02', day_type: 'HOLIDAY', note: 'National Day' },
+        { work_date: '2026-10-03', day_type: 'HOLIDAY', note: 'National Day' },
+        { work_date: '2026-10-10', day_type: 'MAKEUP_WORKDAY', note: 'Make-up working day' },
+        { work_date: '2026-12-31', day_type: 'SHUTDOWN', note: 'Year-end stock count' },
+      ],
+    },
+  ]);
+  await writer.insert(
+    'customer',
+    [
+      ['Shanghai Retail Banking Supplies', 'WHOLESALE'],
+      ['Guangzhou Cash Systems', 'OEM'],
+      ['Euro Counter GmbH', 'OEM'],
+      ['Metro Supermarkets', 'RETAIL'],
+      ['City Commercial Bank', 'END_USER'],
+    ].map(([name, type], i) => ({
+      customer_name: name,
+      customer_type: type,
+      contact_name: `Buyer ${i + 1}`,
+      country: name.includes('GmbH') ? 'DE' : 'CN',
+    })),
+  );
+  await writer.insert(
+    'equipment',
+    data.stations.map((station, i) => ({
+      equipment_code: `EQ-${String(i + 1).padStart(3, '0')}`,
+      equipment_name: `${['Placement machine', 'Wave soldering', 'Tester', 'Packing line'][i % 4]} ${i + 1}`,
+      equipment_type: ['SMT', 'SOLDER', 'TEST', 'PACK'][i % 4],
+      workstation: station,
+      line: data.lines[Math.floor(i / 4) % data.lines.length],
+      plant: data.plants[0],
+    })),
+  );
+  const routings = await writer.insert(
+    'routing',
+    data.finishedItems.map((item, i) => ({
+      routing_code: `RT-${String(i + 1).padStart(3, '0')}`,
+      routing_name: `Routing of finished product ${i + 1}`,
+      item,
+      operations: ROUTING_STEPS.map(([code, name, type], step) => ({
+        op_seq: step + 1,
+        op_code: code,
+        op_name: name,
+        op_type: type,
+        sop_code: `SOP-${code}`,
+        sop_version: 'A',
+        sample_plan: type === 'TEST' ? { type: 'FULL' } : { type: 'AQL', level: 'II', sample_size: 32 },
+        estimated_minutes: [2, 3, 5, 4, 30, 1][step],
+      })),
+    })),
+  );
+  await writer.backfillState(
+    'routing',
+    routings.map((id) => ({ id, values: { status: 'ACTIVE' } })),
+  );
+  const boms = await writer.insert(
+    'bom_header',
+    data.finishedItems.map((item, i) => ({
+      bom_code: `BOM-${String(i + 1).padStart(3, '0')}`,
+      item,
+      lines: [
+        ...[0, 1, 2].map((m) => ({
+          line_no: m + 1,
+          component: data.rawItems[(i * 3 + m) % data.rawItems.length],
+          quantity: m + 1,
+        })),
+        { line_no: 4, component: data.componentItems[i % data.componentItems.length], quantity: 1 },
+      ],
+    })),
+  );
+  await writer.backfillState(
+    'bom_header',
+    boms.map((id) => ({ id, values: { status: 'ACTIVE' } })),
+  );
+}
+
 async function codesOf(
   operations: EntityOperations,
   ctx: RequestContext,

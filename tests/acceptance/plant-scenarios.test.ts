@@ -114,30 +114,47 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('DOMAIN.md §15 scenarios (%
     Object.assign(plant, { uom, supplier, pcb, counter, mold });
   });
 
-  it('2 routing: six operations in sequence, activated with a signature; a duplicate sequence is refused', async () => {
+  it('2 routing: the process engineer lays down six operations with their sampling plans and activates them with a signature; a duplicate sequence is refused', async () => {
+    // SMT, DIP and ASSY are sampled at AQL II with 32 pieces; the two tests check every unit.
     const operations = ['SMT', 'DIP', 'ASSY', 'TEST1', 'TEST2', 'PACK'].map((code, index) => ({
       opSeq: index + 1,
       opCode: code,
       opName: code,
+      opType: code.startsWith('TEST') ? 'TEST' : code === 'PACK' ? 'PACK' : 'PROCESS',
+      samplePlan: code.startsWith('TEST') ? { type: 'FULL' } : { type: 'AQL', level: 'II', sample_size: 32 },
     }));
-    const duplicate = await mes.call('planner', 'POST', '/api/routings', {
+    const duplicate = await mes.call('engineer', 'POST', '/api/routings', {
       routingCode: 'RT-CTR-DUP',
       itemId: plant.counter!.id,
       operations: [...operations, { opSeq: 6, opCode: 'PACK2', opName: 'Pack again' }],
     });
     expect(duplicate.statusCode).toBe(409);
     expect(duplicate.json()).toMatchObject({ code: 'DUPLICATE_VALUE' });
-    const routing = await mes.create('planner', '/api/routings', {
+    // Routings belong to process engineering: the planner reads them and writes none.
+    const planned = await mes.call('planner', 'POST', '/api/routings', {
+      routingCode: 'RT-CTR-PLN',
+      itemId: plant.counter!.id,
+      operations,
+    });
+    expect(planned.statusCode).toBe(403);
+    const routing = await mes.create('engineer', '/api/routings', {
       routingCode: 'RT-CTR',
       itemId: plant.counter!.id,
       operations,
     });
-    const active = await act('planner', 'routings', routing.id, 'activate', { password: PASSWORD });
+    expect(routing.status).toBe('DRAFT');
+    const active = await act('engineer', 'routings', routing.id, 'activate', { password: PASSWORD });
     expect(active.status).toBe('ACTIVE');
     const stored = await mes.get('planner', `/api/routings/${String(routing.id)}?expand=operations`);
-    expect((stored.operations as Row[]).map((op) => [op.opSeq, op.opCode])).toEqual(
-      operations.map((op) => [op.opSeq, op.opCode]),
+    expect((stored.operations as Row[]).map((op) => [op.opSeq, op.opCode, op.samplePlan])).toEqual(
+      operations.map((op) => [op.opSeq, op.opCode, op.samplePlan]),
     );
+    expect(
+      (await auditOf('routing', routing.id)).map((row) => [row.action, row.transition, row.actor_id]),
+    ).toEqual([
+      ['CREATE', null, String(mes.userIds.engineer)],
+      ['TRANSITION', 'activate', String(mes.userIds.engineer)],
+    ]);
     plant.routing = routing;
   });
 
@@ -763,8 +780,20 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('DOMAIN.md §15 scenarios (%
     expect(keysOf(reverse.workOrders)).toEqual([plant.order!.woNo]);
   });
 
-  it('10 IPQC hold: an IPQC failure rate over 20 % puts the order on hold with a critical alert to the line supervisor; the line leader resumes it after the fix', async () => {
+  it('10 IPQC hold: an IPQC failure rate over 20 % puts the order on hold with a critical alert to the line supervisor and doubles the IPQC sampling frequency; the line leader resumes it after the fix', async () => {
     const order = plant.order!;
+    // Quality's IPQC plan for the counter: a patrol inspection of 5 pieces every hour.
+    const plan = await mes.create('qmanager', '/api/inspection-plans', {
+      planCode: 'IPQC-CTR',
+      planName: 'Coin counter patrol',
+      itemId: plant.counter!.id,
+      inspectionType: 'IPQC',
+      opCode: 'ASSY',
+      samplingMethod: 'FIXED',
+      sampleSize: 5,
+      frequencyMinutes: 60,
+      status: 'ACTIVE',
+    });
     const line = await mes.get('admin', `/api/production-lines/${String(plant.line!.id)}`);
     const assigned = await mes.call('admin', 'PATCH', `/api/production-lines/${String(line.id)}`, {
       version: line.version,
@@ -785,6 +814,7 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('DOMAIN.md §15 scenarios (%
       inspectorId: mes.userIds.inspector,
       inspectionDate: new Date().toISOString(),
     });
+    expect(ipqc.planId).toBe(plan.id);
     await act('inspector', 'inspections', ipqc.id, 'start');
     const [defect] = await items('inspector', '/api/qms-codes?filter[code][eq]=TEST-01');
     const recorded = await mes.call('inspector', 'PATCH', `/api/inspections/${String(ipqc.id)}`, {
@@ -824,11 +854,27 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('DOMAIN.md §15 scenarios (%
       status: 'ACTIVE',
       assigneeId: mes.userIds.leader,
     });
+    const failed = (await eventsOf('inspection', ipqc.id)).find(
+      (event) => event.type === 'inspection.failed',
+    );
+    expect(failed?.payload).toMatchObject({ insp_no: ipqc.inspNo, failure_reason: 'Solder voids on U7' });
+    expect(ipqc.inspNo).toMatch(/^INSP-IPQC-[0-9]{8}-[0-9]{3}$/);
     const events = await eventsOf('work_order', order.id);
     expect(events.at(-1)).toMatchObject({
       type: 'work_order.held',
       payload: { wo_no: order.woNo, reason: 'IPQC failure rate above 20 % within 8 hours' },
     });
+    // Tightened sampling: the inspector now finds the plan's interval halved, written by the rule.
+    const tightened = await waitForValue('the tightened IPQC plan', async () => {
+      const current = await mes.get('inspector', `/api/inspection-plans/${String(plan.id)}`);
+      return current.frequencyMinutes === 30 ? current : undefined;
+    });
+    expect(tightened).toMatchObject({ frequencyMinutes: 30, sampleSize: 5, status: 'ACTIVE' });
+    expect((await auditOf('inspection_plan', plan.id)).map((row) => [row.action, row.actor_id])).toEqual([
+      ['CREATE', String(mes.userIds.qmanager)],
+      // The rule writes as the inspector whose failed inspection fired it.
+      ['UPDATE', String(mes.userIds.inspector)],
+    ]);
     // The line leader sees the alert assigned to them, fixes the cause, resumes the order and resolves it.
     await act('leader', 'alert-events', alert!.id, 'acknowledge');
     expect((await act('leader', 'work-orders', order.id, 'resume')).status).toBe('IN_PROGRESS');
@@ -997,6 +1043,37 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('DOMAIN.md §15 scenarios (%
     });
     expect(granted.statusCode).toBe(200);
     expect(((await mes.get('admin', userUrl)).roles as Row[]).map((role) => role.roleId)).toEqual([roleId]);
+  });
+
+  it('15 administration: a menu the administrator adds through /api/menus reaches the users it is for', async () => {
+    const board = await mes.create('admin', '/api/menus', {
+      menuCode: 'SHIFT-BOARD',
+      menuName: '班次看板',
+      menuNameEn: 'Shift board',
+      menuType: 'DIRECTORY',
+      moduleCode: 'production',
+    });
+    await mes.create('admin', '/api/menus', {
+      menuCode: 'SHIFT-HANDOVER',
+      menuName: '交接班',
+      menuNameEn: 'Shift handover',
+      parentId: board.id,
+      menuType: 'MENU',
+      moduleCode: 'production',
+      routePath: '/x/shift-handover',
+      permissionCode: 'work_report:create',
+    });
+    const menuOf = async (who: 'operator' | 'clerk') => {
+      const reply = await mes.call(who, 'GET', '/api/auth/me');
+      expect(reply.statusCode).toBe(200);
+      const menus = reply.json().data.menu as { menu: string; items: { id: string; route?: string }[] }[];
+      return menus.find((menu) => menu.menu === 'SHIFT-BOARD');
+    };
+    // The operator reports work, so sees the entry; the clerk has no grant it needs, so no directory.
+    expect((await menuOf('operator'))?.items).toEqual([
+      expect.objectContaining({ id: 'SHIFT-HANDOVER', route: '/x/shift-handover' }),
+    ]);
+    expect(await menuOf('clerk')).toBeUndefined();
   });
 
   it('keeps an intact audit chain', async () => {

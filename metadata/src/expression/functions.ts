@@ -24,6 +24,22 @@ function amount(value: ExpressionValue): number {
   return Number.isFinite(number) ? number : 0;
 }
 
+/** A number, or a decimal column's string ('12.5000'); anything else is not a number. */
+function numeric(value: ExpressionValue): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
+    return Number(value);
+  return null;
+}
+
+/** A numeric function of its arguments; null when any argument is null or not a number. */
+function onNumbers(fn: (...numbers: number[]) => number): ExpressionFunction['call'] {
+  return (args) => {
+    const numbers = args.map(numeric);
+    return numbers.every((n): n is number => n !== null) ? fn(...numbers) : null;
+  };
+}
+
 function text(value: ExpressionValue): string {
   if (value === null) return '';
   if (value instanceof Date) return value.toISOString();
@@ -81,4 +97,9 @@ export const FUNCTIONS: ReadonlyMap<string, ExpressionFunction> = new Map<string
       call: (args) => args.find((value) => value !== null) ?? null,
     },
   ],
+  ['min', { minArgs: 2, maxArgs: Number.POSITIVE_INFINITY, call: onNumbers(Math.min) }],
+  ['max', { minArgs: 2, maxArgs: Number.POSITIVE_INFINITY, call: onNumbers(Math.max) }],
+  ['round', { minArgs: 1, maxArgs: 1, call: onNumbers(Math.round) }],
+  ['floor', { minArgs: 1, maxArgs: 1, call: onNumbers(Math.floor) }],
+  ['ceil', { minArgs: 1, maxArgs: 1, call: onNumbers(Math.ceil) }],
 ]);

@@ -870,6 +870,11 @@ export class RuleRunner {
     const planned = this.plan(rule, action, ctx, job, record);
     const entity = ctx.model.entities.get(rule.def.entity)!;
     const d = planned.detail;
+    // `set` and `transition` through an empty relation have no record to act on: nothing to do.
+    if ((planned.action === 'set' || planned.action === 'transition') && d.id === null) {
+      d.skipped = 'no related record';
+      return planned;
+    }
     switch (planned.action) {
       case 'set': {
         const target = d.entity as string;

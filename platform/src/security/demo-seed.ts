@@ -24,6 +24,7 @@ import {
 export const DEMO_USERS: readonly DemoUser[] = [
   { username: 'admin', realName: 'Administrator', role: 'admin', department: 'IT' },
   { username: 'planner', realName: 'Production planner', role: 'production_planner', department: 'PRD' },
+  { username: 'engineer', realName: 'Process engineer', role: 'process_engineer', department: 'ENG' },
   { username: 'operator', realName: 'Line operator', role: 'operator', department: 'PRD', onLines: true },
   { username: 'leader', realName: 'Line leader', role: 'line_leader', department: 'PRD', onLines: true },
   {

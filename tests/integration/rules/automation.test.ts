@@ -348,6 +348,19 @@ describe('automation (SQLite)', () => {
       [second, 'DONE'],
     ]);
     expect((await mes.get('planner', orderUrl)).status).toBe('ON_HOLD');
+    // These inspections follow no plan: the tightening of the plan's sampling has nothing to act on.
+    const [, run] = await mes.query<{ result: string }>(
+      "SELECT result FROM auto_job WHERE rule = 'ipqc_failure_rate_hold' ORDER BY id",
+    );
+    const steps = (
+      JSON.parse(run!.result) as { actions: { action: string; detail: Record<string, unknown> }[] }
+    ).actions;
+    expect(steps.map((step) => [step.action, step.detail.skipped ?? null])).toEqual([
+      ['transition', null],
+      ['set', 'no related record'],
+      ['alert', null],
+      ['notify', null],
+    ]);
     const alerts = await mes.call('planner', 'GET', `/api/alert-events?filter[sourceId]=${second}`);
     const alert = alerts.json().data.items[0];
     expect(alert).toEqual(

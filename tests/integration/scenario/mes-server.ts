@@ -23,10 +23,21 @@ import { seedDemoSecurity } from '../../../platform/src/security/demo-seed';
 import { waitFor } from '../../support/wait-for';
 
 export type ScenarioDialect = 'sqlite' | 'mysql';
-export type Who = 'admin' | 'planner' | 'inspector' | 'qmanager' | 'clerk' | 'operator' | 'leader' | 'hq';
+export type Who =
+  'admin' | 'planner' | 'engineer' | 'inspector' | 'qmanager' | 'clerk' | 'operator' | 'leader' | 'hq';
 
 export const PASSWORD = 'Demo-Passw0rd!';
-const USERS: Who[] = ['admin', 'planner', 'inspector', 'qmanager', 'clerk', 'operator', 'leader', 'hq'];
+const USERS: Who[] = [
+  'admin',
+  'planner',
+  'engineer',
+  'inspector',
+  'qmanager',
+  'clerk',
+  'operator',
+  'leader',
+  'hq',
+];
 const RECEIVER_HOST = '127.0.0.1';
 const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
 

@@ -124,6 +124,63 @@ describe('demo plant seed', () => {
     expect(response.statusCode).toBe(200);
   });
 
+  it('seeds the reference and process data: QMS codes, shifts, customers, equipment, active routings and BOMs', async () => {
+    expect(await total('qms-codes', '&filter[codeType][eq]=DEFECT')).toBe(10);
+    expect(await total('qms-codes', '&filter[codeType][eq]=CAUSE')).toBe(10);
+    expect(await total('qms-codes', '&filter[codeType][eq]=ACTION')).toBe(10);
+    expect(await total('shifts')).toBeGreaterThanOrEqual(2);
+    expect(await total('calendars')).toBeGreaterThanOrEqual(1);
+    expect(await total('units', '&filter[uomClass][eq]=MASS')).toBe(2);
+    const grams = await server.app.inject({ method: 'GET', url: '/api/units?filter[uomCode][eq]=G' });
+    const [gram] = grams.json<{ data: { items: { baseUnitId: number; conversionFactor: number }[] } }>().data
+      .items;
+    expect(gram).toMatchObject({ baseUnitId: expect.any(Number) });
+    expect(Number(gram!.conversionFactor)).toBe(0.001);
+    expect(await total('customers')).toBeGreaterThanOrEqual(5);
+    expect(await total('equipment')).toBe(await total('workstations'));
+    const finished = await total('items', '&filter[itemType][eq]=FINISHED');
+    expect(await total('routings', '&filter[status][eq]=ACTIVE')).toBe(finished);
+    expect(await total('boms', '&filter[status][eq]=ACTIVE')).toBe(finished);
+    const list = await server.app.inject({ method: 'GET', url: '/api/routings?pageSize=1&sort=routingCode' });
+    const [first] = list.json<{ data: { items: { id: number }[] } }>().data.items;
+    const routing = await server.app.inject({
+      method: 'GET',
+      url: `/api/routings/${first!.id}?expand=operations`,
+    });
+    const operations = routing.json<{ data: { operations: { opSeq: number; opCode: string }[] } }>().data
+      .operations;
+    expect(operations.map((op) => [op.opSeq, op.opCode])).toEqual([
+      [1, 'SMT'],
+      [2, 'DIP'],
+      [3, 'ASSY'],
+      [4, 'TEST1'],
+      [5, 'TEST2'],
+      [6, 'PACK'],
+    ]);
+  });
+
+  it('numbers receipts, boxes and pallets as DOMAIN.md §3 does: GRN-, BOX-, PLT-YYYYMMDD-SEQ', async () => {
+    const rows = async (path: string, query: string) => {
+      const response = await server.app.inject({ method: 'GET', url: `/api/${path}?pageSize=100&${query}` });
+      expect(response.statusCode).toBe(200);
+      return response.json<{ data: { items: Record<string, string>[] } }>().data.items;
+    };
+    const iqc = await rows('inspections', 'filter[refType][eq]=GRN');
+    expect(iqc.length).toBeGreaterThan(0);
+    for (const inspection of iqc) expect(inspection.refId).toMatch(/^GRN-[0-9]{8}-[0-9]{3}$/);
+    const receipts = await rows('stock-transactions', 'filter[referenceType][eq]=GRN');
+    expect(receipts.length).toBeGreaterThan(0);
+    for (const receipt of receipts) expect(receipt.referenceId).toMatch(/^GRN-[0-9]{8}-[0-9]{3}$/);
+    const packed = await rows('map-sns', 'sort=id');
+    expect(packed.length).toBe(100);
+    for (const map of packed) {
+      expect(map.boxNo).toMatch(/^BOX-[0-9]{8}-[0-9]{3}$/);
+      expect(map.palletNo).toMatch(/^PLT-[0-9]{8}-[0-9]{3}$/);
+    }
+    // Twenty serials a box: the first hundred fill five boxes.
+    expect(new Set(packed.map((map) => map.boxNo)).size).toBe(5);
+  });
+
   it('does not seed again when the database already holds data', async () => {
     const before = await total('work-orders');
     await server.close();

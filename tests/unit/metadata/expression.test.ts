@@ -125,6 +125,13 @@ describe('expression evaluator', () => {
     ["startsWith(item.code, 'AB')", true],
     ["coalesce(note, missing, 'fallback')", 'fallback'],
     ['qty > null', false],
+    ['max(1, round(limit / 4))', 3],
+    ['max(1, round(1 / 2))', 1],
+    ['min(qty, limit, 11)', 10],
+    ['floor(qty)', 12],
+    ['ceil(qty)', 13],
+    ['max(1, note / 2)', null],
+    ["min(2, 'x')", null],
   ])('%s → %p', (src, expected) => {
     expect(run(src, record)).toEqual(expected);
   });

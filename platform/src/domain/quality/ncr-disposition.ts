@@ -40,9 +40,10 @@ export const ncrResolveChecksDisposition: TransitionHook = {
  * - USE_AS_IS: holds released, the lots' stock AVAILABLE again;
  * - REWORK: as USE_AS_IS, but only once every held lot or serial has passed a re-inspection after the
  *   failed one (rule `rework-reinspection`);
- * - SCRAP: held lots' stock scrapped (SCRAP movements referencing the NCR, stock REJECTED), held
- *   serials REJECTED;
- * - RETURN_TO_SUPPLIER: held supplier lots' stock goes OUT to the supplier (stock REJECTED).
+ * - SCRAP: held lots' stock scrapped (SCRAP movements referencing the NCR, stock in the disposed
+ *   held status of the stock status enum, REJECTED), held serials REJECTED;
+ * - RETURN_TO_SUPPLIER: held supplier lots' stock goes OUT to the supplier (stock in the disposed
+ *   held status).
  * Each hold ends with event `quality_hold.released|scrapped|returned`.
  */
 export const ncrCloseAppliesDisposition: TransitionHook = {
@@ -78,7 +79,7 @@ export const ncrCloseAppliesDisposition: TransitionHook = {
 
 /** Moves every unit of a lot out of stock (scrap or return) with movements referencing the NCR, whose own hooks move the balances. */
 async function removeLotStock(write: QualityWrite, lotNo: string, type: 'SCRAP' | 'OUT', ncrNo: string) {
-  for (const stock of await setLotStockStatus(write, lotNo, 'REJECTED')) {
+  for (const stock of await setLotStockStatus(write, lotNo, stockStatuses(write.ctx.model).rejected)) {
     const quantity = Number(stock.availableQuantity ?? 0);
     if (quantity <= 0) continue;
     await createRecord(write, 'stock_transaction', {
