@@ -252,9 +252,36 @@ function passwordLinkPaths(): Record<string, PathItem> {
           parameters: [pathParameter('id', { type: 'integer', minimum: 1 }, 'User id')],
           requestBody: jsonBody({
             type: 'object',
-            properties: { purpose: { type: 'string', enum: ['invite', 'reset'], default: 'reset' } },
+            properties: {
+              purpose: { type: 'string', enum: ['invite', 'reset'], default: 'reset' },
+              send: {
+                type: 'boolean',
+                default: false,
+                description:
+                  'E-mail the link to the user (needs SMTP_URL) instead of answering with the token; the answer names the address, masked',
+              },
+            },
           }),
-          responses: { 200: ok('The link token, shown once', OBJECT), ...errors(400, 403, 404) },
+          responses: {
+            200: ok('The link token, shown once, or where it was sent', OBJECT),
+            ...errors(400, 403, 404, 422),
+          },
+        },
+      ),
+    },
+    '/api/auth/password-reset-request': {
+      post: op(
+        tag,
+        'requestPasswordReset',
+        'Forgot password: e-mail a one-time reset link to the account, when it exists, is active and has an address; the answer is the same in every case',
+        {
+          ...PUBLIC,
+          requestBody: jsonBody({
+            type: 'object',
+            required: ['username'],
+            properties: { username: { type: 'string' }, tenant: { type: 'string' } },
+          }),
+          responses: { 202: ok('Accepted', OBJECT), ...errors(400, 429) },
         },
       ),
     },

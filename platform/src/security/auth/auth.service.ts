@@ -13,7 +13,7 @@ import { signJwt, verifyJwt } from './jwt';
 import { LoginThrottle } from './login-throttle';
 import { tenantMenuRows, type TenantMenuRow } from './menu-store';
 import { SqlLoginThrottleStore } from './login-throttle-store';
-import { PasswordService } from './password-service';
+import { PasswordService, type PasswordMail } from './password-service';
 import { findAccount, loadPrincipal } from './principal-store';
 import { dashboardSharedWith } from '../authorization/access';
 import { RefreshTokenStore } from './refresh-token-store';
@@ -30,6 +30,8 @@ export interface AuthOptions {
   credentials?: CredentialVerifier;
   /** What the browser app does with an idle session; `/me` tells it. */
   session?: SessionPolicy;
+  /** E-mail of invitation and reset links; unset = links are only handed to the administrator. */
+  mail?: PasswordMail | null;
 }
 
 /**
@@ -75,7 +77,7 @@ export class AuthService {
     this.credentials =
       options.credentials ??
       new CredentialVerifier(database, model, new LoginThrottle(new SqlLoginThrottleStore(database)));
-    this.passwords = new PasswordService(database, model, this.credentials);
+    this.passwords = new PasswordService(database, model, this.credentials, options.mail ?? null);
   }
 
   /** 400 naming `tenant` for a malformed tenant id; then the password check (throttled, audited). */
