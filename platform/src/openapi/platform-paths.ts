@@ -207,6 +207,21 @@ function authPaths(): Record<string, PathItem> {
         responses: { 200: ok('The caller', ref('Me')), ...errors(401) },
       }),
     },
+    '/api/auth/locale': {
+      put: op(
+        tag,
+        'setOwnLocale',
+        'Store the own language preference; server messages follow it from the next access token (refresh after the change)',
+        {
+          requestBody: jsonBody({
+            type: 'object',
+            required: ['locale'],
+            properties: { locale: { type: 'string', enum: ['en', 'zh'] } },
+          }),
+          responses: { 200: ok('Stored', OBJECT), ...errors(400, 401) },
+        },
+      ),
+    },
     '/api/auth/change-password': {
       post: op(tag, 'changePassword', 'Change the own password; signs the user out of every session', {
         requestBody: jsonBody({
