@@ -90,6 +90,8 @@ export async function startHarness(
       MES_DEMO_PASSWORD: DEMO_PASSWORD,
       LOG_LEVEL: 'warn',
       REDIS_URL: '',
+      // Links the server e-mails (invitations, password resets) point at this server.
+      MES_PUBLIC_URL: `http://127.0.0.1:${port}`,
       ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -145,7 +145,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('anonymous calls to every route (%s)
 
   const privateRoutes = () => routes.filter((route) => !route.public && route.method !== 'HEAD');
 
-  it('holds the whole API in its route table, and only login, refresh, redeeming a password link, health, metrics (its own token), docs and the app are public', () => {
+  it('holds the whole API in its route table, and only login, refresh, asking for and redeeming a password link, health, metrics (its own token), docs and the app are public', () => {
     const urls = new Set(routes.map((route) => route.url));
     for (const url of [
       '/api/admin/plugins',
@@ -159,7 +159,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('anonymous calls to every route (%s)
     const publicUrls = [...new Set(routes.filter((route) => route.public).map((route) => route.url))];
     for (const url of publicUrls)
       expect(url).toMatch(
-        /^\/(api\/auth\/(login|refresh|password-reset)|health(\/ready)?|metrics|api-docs(\/.*)?|\*|[^/]*\.[a-z0-9]+|assets\/.*|)$/,
+        /^\/(api\/auth\/(login|refresh|password-reset|password-reset-request)|health(\/ready)?|metrics|api-docs(\/.*)?|\*|[^/]*\.[a-z0-9]+|assets\/.*|)$/,
       );
     expect(privateRoutes().length).toBeGreaterThan(300);
   });

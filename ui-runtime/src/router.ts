@@ -10,6 +10,11 @@ export const router = createRouter({
     { path: '/login', name: 'login', component: () => import('./views/LoginView.vue') },
     { path: '/set-password', name: 'set-password', component: () => import('./views/SetPasswordView.vue') },
     {
+      path: '/forgot-password',
+      name: 'forgot-password',
+      component: () => import('./views/ForgotPasswordView.vue'),
+    },
+    {
       path: '/',
       component: () => import('./views/ShellLayout.vue'),
       children: [
@@ -42,8 +47,11 @@ export const router = createRouter({
   ],
 });
 
-/** Screens anyone may open: signing in, and choosing a password from an invitation or reset link. */
-const PUBLIC_SCREENS = new Set(['login', 'set-password']);
+/**
+ * Screens anyone may open: signing in, asking for a reset link, and choosing a password from an
+ * invitation or reset link.
+ */
+const PUBLIC_SCREENS = new Set(['login', 'set-password', 'forgot-password']);
 
 /**
  * The first screen's code and its entity's metadata, fetched while the session loads instead of after
@@ -60,7 +68,7 @@ function warmUp(to: RouteLocationNormalized): Promise<unknown> {
 }
 
 router.beforeEach(async (to) => {
-  if (to.name === 'set-password') return true;
+  if (to.name === 'set-password' || to.name === 'forgot-password') return true;
   const session = useSession();
   if (!session.loaded) await Promise.all([session.load(), warmUp(to)]);
   if (!PUBLIC_SCREENS.has(String(to.name)) && !session.signedIn)

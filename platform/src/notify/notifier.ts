@@ -3,7 +3,6 @@
  * once the transaction committed) and by e-mail over SMTP, in each user's language, on the channels
  * the user keeps on. Every delivery is logged; a failed e-mail fails the rule step, which retries.
  */
-import type { Transporter } from 'nodemailer';
 import type { Model } from '../../../metadata/src/model';
 import type { I18nText } from '../../../metadata/src/types';
 import { serializeRow } from '../crud/serializer';
@@ -11,18 +10,10 @@ import type { SqlExecutor } from '../data/database';
 import { RowStore } from '../data/row-store';
 import type { LiveChannel } from '../events/live-channel';
 import { runtimeOf } from '../kernel/model-runtime';
+import { Mailer, type MailSettings } from './mailer';
 import { NotificationStore, type Channel } from './notification-store';
 
-export interface MailSettings {
-  /** `smtp://user:pass@host:port`; unset = no e-mail channel. */
-  url: string;
-  from: string;
-}
-
-export function mailSettingsFromEnv(env: NodeJS.ProcessEnv): MailSettings | null {
-  const url = env.SMTP_URL?.trim();
-  return url ? { url, from: env.MAIL_FROM?.trim() || 'BTC MES <mes@localhost>' } : null;
-}
+export { mailSettingsFromEnv, type MailSettings } from './mailer';
 
 export interface NotifyRequest {
   tenantId: string;
@@ -50,18 +41,15 @@ interface Recipient {
 
 export class Notifier {
   readonly store = new NotificationStore();
-  private readonly transport: Transporter | null;
+  private readonly transport: Mailer | null;
 
   constructor(
     private readonly live: LiveChannel,
-    private readonly mail: MailSettings | null,
+    mail: MailSettings | null,
     /** Logs a failed delivery outside the failing transaction, so the log keeps it. */
     private readonly log: SqlExecutor,
   ) {
-    // nodemailer (about 13 MB resident) is loaded only where mail is configured.
-    this.transport = mail
-      ? (require('nodemailer') as typeof import('nodemailer')).createTransport(mail.url)
-      : null;
+    this.transport = mail ? new Mailer(mail) : null;
   }
 
   async send(tx: SqlExecutor, request: NotifyRequest): Promise<NotifyResult> {
@@ -109,8 +97,7 @@ export class Notifier {
       }
       if (request.channels.includes('email') && !off.includes('email') && recipient.email && this.transport) {
         try {
-          await this.transport.sendMail({
-            from: this.mail!.from,
+          await this.transport.send({
             to: recipient.email,
             subject: title,
             text: body ?? title,

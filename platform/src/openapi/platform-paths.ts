@@ -207,6 +207,21 @@ function authPaths(): Record<string, PathItem> {
         responses: { 200: ok('The caller', ref('Me')), ...errors(401) },
       }),
     },
+    '/api/auth/locale': {
+      put: op(
+        tag,
+        'setOwnLocale',
+        'Store the own language preference; server messages follow it from the next access token (refresh after the change)',
+        {
+          requestBody: jsonBody({
+            type: 'object',
+            required: ['locale'],
+            properties: { locale: { type: 'string', enum: ['en', 'zh'] } },
+          }),
+          responses: { 200: ok('Stored', OBJECT), ...errors(400, 401) },
+        },
+      ),
+    },
     '/api/auth/change-password': {
       post: op(tag, 'changePassword', 'Change the own password; signs the user out of every session', {
         requestBody: jsonBody({
@@ -252,9 +267,36 @@ function passwordLinkPaths(): Record<string, PathItem> {
           parameters: [pathParameter('id', { type: 'integer', minimum: 1 }, 'User id')],
           requestBody: jsonBody({
             type: 'object',
-            properties: { purpose: { type: 'string', enum: ['invite', 'reset'], default: 'reset' } },
+            properties: {
+              purpose: { type: 'string', enum: ['invite', 'reset'], default: 'reset' },
+              send: {
+                type: 'boolean',
+                default: false,
+                description:
+                  'E-mail the link to the user (needs SMTP_URL) instead of answering with the token; the answer names the address, masked',
+              },
+            },
           }),
-          responses: { 200: ok('The link token, shown once', OBJECT), ...errors(400, 403, 404) },
+          responses: {
+            200: ok('The link token, shown once, or where it was sent', OBJECT),
+            ...errors(400, 403, 404, 422),
+          },
+        },
+      ),
+    },
+    '/api/auth/password-reset-request': {
+      post: op(
+        tag,
+        'requestPasswordReset',
+        'Forgot password: e-mail a one-time reset link to the account, when it exists, is active and has an address; the answer is the same in every case',
+        {
+          ...PUBLIC,
+          requestBody: jsonBody({
+            type: 'object',
+            required: ['username'],
+            properties: { username: { type: 'string' }, tenant: { type: 'string' } },
+          }),
+          responses: { 202: ok('Accepted', OBJECT), ...errors(400, 429) },
         },
       ),
     },

@@ -11,6 +11,7 @@ import { LoginThrottle, loginThrottlePolicy } from './auth/login-throttle';
 import { SqlLoginThrottleStore } from './auth/login-throttle-store';
 import { FallbackLoginThrottleStore } from './auth/fallback-login-throttle-store';
 import { RedisLoginThrottleStore } from './auth/redis-login-throttle-store';
+import { Mailer, mailSettingsFromEnv } from '../notify/mailer';
 import { seedDemoSecurity } from './demo-seed';
 import type { SecurityHttpOptions } from './http/register-security';
 import { loadJwtSecret } from './jwt-secret';
@@ -68,6 +69,7 @@ export async function bootstrapSecurity(input: SecurityBootstrapInput): Promise<
   const apiPerMinute = perMinute(env, 'MES_RATE_LIMIT_API', 1200);
   const loginPerMinute = perMinute(env, 'MES_RATE_LIMIT_LOGIN', 10);
   const jwtSecret = loadJwtSecret(env, undefined, (message) => logger.warn(message));
+  const publicUrl = publicUrlOf(env);
   if (input.seedDemo && !production && registry.current().entities.has('user')) {
     const seeded = await seedDemoSecurity(database, registry.current(), input.defaultTenant, env);
     if (seeded.created.length > 0) logger.info({ users: seeded.created }, 'demo users created');
@@ -95,9 +97,16 @@ export async function bootstrapSecurity(input: SecurityBootstrapInput): Promise<
     () => registry.current(),
     new LoginThrottle(store, policy),
   );
+  const mailSettings = mailSettingsFromEnv(env);
+  const mailer = mailSettings ? new Mailer(mailSettings) : null;
   const auth = new AuthService(database, () => registry.current(), {
     jwtSecret,
     credentials,
+    mail: mailer && {
+      mailer,
+      publicUrl,
+      onError: (error) => logger.warn({ err: error }, 'password reset e-mail could not be sent'),
+    },
     accessTtlSeconds: positiveInteger(env, 'MES_ACCESS_TOKEN_SECONDS', 15 * 60),
     session: {
       idleMinutes: positiveInteger(env, 'MES_IDLE_TIMEOUT_MINUTES', 30, true),
@@ -118,11 +127,31 @@ export async function bootstrapSecurity(input: SecurityBootstrapInput): Promise<
       records: { models: registry, operations, database },
     },
     credentials,
-    close: () => credentials.close(),
+    close: async () => {
+      mailer?.close();
+      await credentials.close();
+    },
   };
 }
 
-/** A requests-per-minute setting: a positive integer, or the default when unset. */
+/**
+ * Origin of the browser app in links sent by e-mail: `MES_PUBLIC_URL`, else this server on `PORT`.
+ * Never taken from a request's Host header, which a caller could forge into a reset e-mail.
+ */
+function publicUrlOf(env: NodeJS.ProcessEnv): string {
+  const configured = env.MES_PUBLIC_URL?.trim();
+  if (!configured) return `http://localhost:${env.PORT?.trim() || '8080'}`;
+  let url: URL;
+  try {
+    url = new URL(configured);
+  } catch {
+    throw new Error(`MES_PUBLIC_URL must be an absolute http(s) URL; got '${configured}'`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`MES_PUBLIC_URL must be an absolute http(s) URL; got '${configured}'`);
+  return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
 /** A whole number from the environment; `allowZero` lets 0 switch the setting off. */
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, allowZero = false): number {
   const raw = env[name]?.trim();

@@ -29,6 +29,11 @@ export interface Principal {
   plantIds: number[];
   /** The supplier an external user belongs to (`$user.supplier` in scope filters); null for staff. */
   supplierId: number | null;
+  /**
+   * The user's stored language preference: server messages use it whatever `Accept-Language` says;
+   * absent when the user has none stored.
+   */
+  locale?: 'en' | 'zh';
 }
 
 /** A RequestContext once the caller is authenticated: the engine reads `principal` to authorize. */

@@ -74,8 +74,21 @@ export function onSessionExpired(handler: (() => Promise<boolean>) | null): void
   expiredHandler = handler;
 }
 
+/**
+ * The bearer token, and the app's language as `Accept-Language`: the server answers in it when nobody
+ * is signed in or the user has no stored preference (a stored preference wins on the server).
+ */
 export function authHeaders(): Record<string, string> {
-  return tokens ? { authorization: `Bearer ${tokens.accessToken}` } : {};
+  const language = document.documentElement.lang || navigator.language;
+  return {
+    'accept-language': language,
+    ...(tokens ? { authorization: `Bearer ${tokens.accessToken}` } : {}),
+  };
+}
+
+/** Renews the access token now, e.g. after a change the token carries (the language preference). */
+export function refreshSession(): Promise<boolean> {
+  return tokens ? renewSession() : Promise.resolve(false);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { defineStore } from 'pinia';
 import { ApiError, api, currentTokens, setTokens } from '../api/http';
+import { setLocale } from '../i18n';
 import type { EntitySummary, I18nText } from '../api/meta';
 
 export interface MenuItem {
@@ -28,7 +29,7 @@ export interface SessionPolicy {
 }
 
 interface Me {
-  user: { id?: string; username: string; displayName?: string };
+  user: { id?: string; username: string; displayName?: string; locale?: 'en' | 'zh' | null };
   roles?: string[];
   permissions?: string[];
   menu?: ServedMenuNode[];
@@ -84,8 +85,12 @@ export const useSession = defineStore('session', {
         api<Me>('GET', '/api/auth/me'),
         api<{ entities: EntitySummary[] }>('GET', '/api/meta/entities'),
       ]);
-      if (me.status === 'fulfilled') this.me = me.value;
-      else {
+      if (me.status === 'fulfilled') {
+        this.me = me.value;
+        // The language the user stored decides, on every device they sign in on.
+        const stored = me.value.user.locale;
+        if (stored) setLocale(stored === 'zh' ? 'zh-CN' : 'en');
+      } else {
         if (!(me.reason instanceof ApiError)) throw me.reason;
         this.me = null;
         this.authEnabled = me.reason.status !== 404;

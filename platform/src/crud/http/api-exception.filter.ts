@@ -1,8 +1,9 @@
 import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TooManyAttemptsError } from '../../security/auth/auth-errors';
+import { principalOfRequest } from '../../security/http/register-security';
 import { mapError } from './error-mapping';
-import { localizeEnvelope, preferredLocale } from './error-locale';
+import { localizeEnvelope, preferredLocale, type MessageLocale } from './error-locale';
 
 /**
  * Every exception thrown in a Nest handler becomes an error envelope. Errors the caller caused are
@@ -18,11 +19,19 @@ export class ApiExceptionFilter implements ExceptionFilter {
   }
 }
 
+/**
+ * The language of the caller's messages: the signed-in user's stored preference, else the
+ * `Accept-Language` header (no principal, or no preference stored).
+ */
+export function messageLocale(request: FastifyRequest): MessageLocale {
+  return principalOfRequest(request)?.locale ?? preferredLocale(request.headers['accept-language']);
+}
+
 /** Shared with Fastify's error handler, which sees failures before Nest does (body parsing, routing). */
 export function sendError(exception: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const mapped = mapError(exception, request.id);
   const { status, unexpected } = mapped;
-  const locale = preferredLocale(request.headers['accept-language']);
+  const locale = messageLocale(request);
   const body = localizeEnvelope(mapped.body, locale, mapped.i18n);
   if (unexpected) request.log.error({ err: exception }, 'request failed');
   else request.log.info({ code: mapped.body.code, status }, mapped.body.message);

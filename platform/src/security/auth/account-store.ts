@@ -60,3 +60,20 @@ export async function recordLogin(
     [toSqlDateTime(new Date()), ip, tenantId, Number(userId)],
   );
 }
+
+/** Stores the user's language preference; false when the account does not exist. */
+export async function storeLocale(
+  db: SqlExecutor,
+  model: Model,
+  tenantId: string,
+  userId: string,
+  locale: 'en' | 'zh',
+): Promise<boolean> {
+  const now = toSqlDateTime(new Date());
+  const updated = await db.execute(
+    `UPDATE ${userTable(model)} SET locale = ?, updated_at = ?, updated_by = ?, version = version + 1 ` +
+      'WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL',
+    [locale, now, userId.slice(0, 64), tenantId, Number(userId)],
+  );
+  return updated.affected === 1;
+}

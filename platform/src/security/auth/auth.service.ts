@@ -3,9 +3,9 @@ import { hasPermission } from '../../../../metadata/src/model/permissions';
 import type { MenuDef, MenuItem } from '../../../../metadata/src/types';
 import type { EngineDatabase } from '../../data/database';
 import { appendAudit } from '../../audit/audit-writer';
-import { recordLogin } from './account-store';
+import { recordLogin, storeLocale } from './account-store';
 import { effectivePermissions, type Principal } from '../principal';
-import { BadRequestError } from '../../crud/errors';
+import { BadRequestError, NotFoundError } from '../../crud/errors';
 import { TENANT_PATTERN } from '../http/tenant-header';
 import { AuthenticationError } from './auth-errors';
 import { CredentialVerifier, type ClientMeta } from './credentials';
@@ -13,7 +13,7 @@ import { signJwt, verifyJwt } from './jwt';
 import { LoginThrottle } from './login-throttle';
 import { tenantMenuRows, type TenantMenuRow } from './menu-store';
 import { SqlLoginThrottleStore } from './login-throttle-store';
-import { PasswordService } from './password-service';
+import { PasswordService, type PasswordMail } from './password-service';
 import { findAccount, loadPrincipal } from './principal-store';
 import { dashboardSharedWith } from '../authorization/access';
 import { RefreshTokenStore } from './refresh-token-store';
@@ -30,6 +30,8 @@ export interface AuthOptions {
   credentials?: CredentialVerifier;
   /** What the browser app does with an idle session; `/me` tells it. */
   session?: SessionPolicy;
+  /** E-mail of invitation and reset links; unset = links are only handed to the administrator. */
+  mail?: PasswordMail | null;
 }
 
 /**
@@ -75,7 +77,7 @@ export class AuthService {
     this.credentials =
       options.credentials ??
       new CredentialVerifier(database, model, new LoginThrottle(new SqlLoginThrottleStore(database)));
-    this.passwords = new PasswordService(database, model, this.credentials);
+    this.passwords = new PasswordService(database, model, this.credentials, options.mail ?? null);
   }
 
   /** 400 naming `tenant` for a malformed tenant id; then the password check (throttled, audited). */
@@ -156,13 +158,38 @@ export class AuthService {
     const model = this.model();
     const added = await tenantMenuRows(this.database.executor(), model, principal.tenantId);
     return {
-      user: { id: principal.userId, username: principal.username },
+      user: { id: principal.userId, username: principal.username, locale: principal.locale ?? null },
       tenant: principal.tenantId,
       roles: principal.roles,
       permissions: effectivePermissions(principal, model).sort(),
       menu: visibleMenus(principal, model, added),
       session: this.options.session ?? DEFAULT_SESSION,
     };
+  }
+
+  /**
+   * Stores the signed-in user's language (audited as an update of the user, `set_locale`). Server
+   * messages follow it from the next access token on: the app refreshes its token after the change.
+   */
+  async setLocale(principal: Principal, locale: 'en' | 'zh', meta: ClientMeta): Promise<void> {
+    const model = this.model();
+    await this.database.transaction(async (tx) => {
+      if (!(await storeLocale(tx, model, principal.tenantId, principal.userId, locale)))
+        throw new NotFoundError('user', principal.userId);
+      await appendAudit(tx, {
+        tenantId: principal.tenantId,
+        actorId: principal.userId,
+        actorName: principal.username,
+        entity: 'user',
+        recordId: principal.userId,
+        action: 'UPDATE',
+        transition: 'set_locale',
+        detail: { locale },
+        ip: meta.ip,
+        userAgent: meta.userAgent,
+        traceId: meta.traceId,
+      });
+    });
   }
 
   private async pair(principal: Principal, refreshToken: string, refreshExpiresAt: Date): Promise<TokenPair> {

@@ -1,8 +1,12 @@
 import type { Model } from '../../../../metadata/src/model';
 import type { EngineDatabase } from '../../data/database';
 import type { SqlExecutor } from '../../data/database';
-import { NotFoundError } from '../../crud/errors';
+import { BusinessRuleError, NotFoundError } from '../../crud/errors';
+import { serializeRow } from '../../crud/serializer';
+import { RowStore } from '../../data/row-store';
 import { appendAudit } from '../../audit/audit-writer';
+import { runtimeOf } from '../../kernel/model-runtime';
+import type { Mailer } from '../../notify/mailer';
 import { storePasswordHash } from './account-store';
 import { CredentialVerifier, type ClientMeta } from './credentials';
 import { LoginThrottle } from './login-throttle';
@@ -26,6 +30,24 @@ export interface PasswordLink {
   purpose: PasswordTokenPurpose;
   token: string;
   expiresAt: string;
+}
+
+/** A link sent by e-mail: the token went to the user's address only, so the answer names the address, masked. */
+export interface SentPasswordLink {
+  userId: string;
+  username: string;
+  purpose: PasswordTokenPurpose;
+  sentTo: string;
+  expiresAt: string;
+}
+
+/** How password links reach users by e-mail: the transport, and the app's address the links point at. */
+export interface PasswordMail {
+  mailer: Mailer;
+  /** Origin of the browser app, e.g. `https://mes.plant.example`; links go to `<publicUrl>/set-password`. */
+  publicUrl: string;
+  /** Told about a self-service e-mail that could not be sent (the requester's answer never says). */
+  onError(error: unknown): void;
 }
 
 /** How long a link stays valid: an invitation a week, a reset link a day. */
@@ -52,7 +74,13 @@ export class PasswordService {
     private readonly database: EngineDatabase,
     private readonly model: () => Model,
     private readonly credentials: CredentialVerifier,
+    private readonly mail: PasswordMail | null = null,
   ) {}
+
+  /** Whether links can be sent by e-mail (`SMTP_URL` set). */
+  get mailEnabled(): boolean {
+    return this.mail !== null;
+  }
 
   async changeOwn(
     actor: PasswordActor,
@@ -95,6 +123,98 @@ export class PasswordService {
   ): Promise<PasswordLink> {
     const account = await findAccount(this.database.executor(), this.model(), actor.tenantId, { id: userId });
     if (!account) throw new NotFoundError('user', userId);
+    return this.issueFor(actor, account, purpose);
+  }
+
+  /**
+   * Issues the link as `issueLink` does and e-mails it to the user, in the user's language; the token
+   * is never shown to the caller. 422 naming `email` when the user has no address, or when no mail
+   * server is configured.
+   */
+  async sendLink(
+    actor: PasswordActor,
+    userId: string,
+    purpose: PasswordTokenPurpose,
+  ): Promise<SentPasswordLink> {
+    const mail = this.mail;
+    if (!mail)
+      throw new BusinessRuleError(
+        'E-mail is not configured on this server (SMTP_URL); issue a link instead',
+        {
+          errors: [{ field: 'send', path: '/send', rule: 'smtp', message: 'SMTP_URL is not set' }],
+        },
+      );
+    const account = await findAccount(this.database.executor(), this.model(), actor.tenantId, { id: userId });
+    if (!account) throw new NotFoundError('user', userId);
+    const contact = await this.contactOf(actor.tenantId, account.id);
+    if (!contact.email)
+      throw new BusinessRuleError(`User ${account.username} has no e-mail address`, {
+        errors: [
+          { field: 'email', path: '/email', rule: 'required', message: 'The user has no e-mail address' },
+        ],
+      });
+    const link = await this.issueFor(actor, account, purpose);
+    await mail.mailer.send(linkMail(mail.publicUrl, contact.email, contact.locale, link));
+    return {
+      userId: link.userId,
+      username: link.username,
+      purpose,
+      sentTo: maskEmail(contact.email),
+      expiresAt: link.expiresAt,
+    };
+  }
+
+  /**
+   * Self-service "forgot password": when the username names an active account with an e-mail address
+   * and mail is configured, a reset link is issued (audited as `request_reset` by the user) and
+   * e-mailed. Runs after the caller was answered, and the answer is the same in every case, so
+   * neither its content nor its timing tells whether the account exists.
+   */
+  requestReset(tenantId: string, username: string, meta: ClientMeta): void {
+    const mail = this.mail;
+    if (!mail) return;
+    void this.deliverReset(mail, tenantId, username, meta).catch((error: unknown) => mail.onError(error));
+  }
+
+  private async deliverReset(
+    mail: PasswordMail,
+    tenantId: string,
+    username: string,
+    meta: ClientMeta,
+  ): Promise<void> {
+    const account = await findAccount(this.database.executor(), this.model(), tenantId, { username });
+    if (!account || account.status !== 'ACTIVE') return;
+    const contact = await this.contactOf(tenantId, account.id);
+    if (!contact.email) return;
+    const self = { tenantId, userId: account.id, username: account.username };
+    const link = await this.issueFor(self, account, 'reset', 'request_reset', meta);
+    await mail.mailer.send(linkMail(mail.publicUrl, contact.email, contact.locale, link));
+  }
+
+  /** The user's e-mail address (decrypted) and language. */
+  private async contactOf(
+    tenantId: string,
+    userId: string,
+  ): Promise<{ email: string | null; locale: 'en' | 'zh' }> {
+    const model = this.model();
+    const user = model.entities.get('user');
+    if (!user) return { email: null, locale: 'en' };
+    const [row] = await new RowStore(tenantId).byIds(this.database.executor(), user, [Number(userId)], true);
+    if (!row) return { email: null, locale: 'en' };
+    const record = serializeRow(runtimeOf(model).entity('user'), row, tenantId);
+    return {
+      email: typeof record.email === 'string' && record.email.includes('@') ? record.email : null,
+      locale: record.locale === 'en' ? 'en' : 'zh',
+    };
+  }
+
+  private issueFor(
+    actor: PasswordActor,
+    account: UserAccount,
+    purpose: PasswordTokenPurpose,
+    transition: string = purpose === 'invite' ? 'invite' : 'issue_reset_link',
+    meta?: ClientMeta,
+  ): Promise<PasswordLink> {
     return this.database.transaction(async (tx) => {
       const issued = await this.tokens.issue(
         tx,
@@ -109,8 +229,11 @@ export class PasswordService {
         entity: 'user',
         recordId: account.id,
         action: 'UPDATE',
-        transition: purpose === 'invite' ? 'invite' : 'issue_reset_link',
+        transition,
         detail: { expiresAt: issued.expiresAt.toISOString() },
+        ip: meta?.ip,
+        userAgent: meta?.userAgent,
+        traceId: meta?.traceId,
       });
       return {
         userId: account.id,
@@ -193,6 +316,46 @@ export class PasswordService {
 }
 
 type PasswordTransition = 'change_password' | 'reset_password' | 'accept_invitation';
+
+/** `jane@plant.example` → `j***@plant.example`: enough for the administrator to recognise it. */
+function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  return `${email.slice(0, Math.min(1, at))}***${email.slice(at)}`;
+}
+
+const LINK_MAIL = {
+  en: {
+    invite: {
+      subject: 'Your BTC MES account',
+      text: (name: string, url: string, until: string) =>
+        `Hello ${name},\n\nAn account was created for you. Choose your password here:\n\n${url}\n\nThe link works once and until ${until} (UTC).\n`,
+    },
+    reset: {
+      subject: 'Reset your BTC MES password',
+      text: (name: string, url: string, until: string) =>
+        `Hello ${name},\n\nA password reset was requested for your account. Choose a new password here:\n\n${url}\n\nThe link works once and until ${until} (UTC). If you did not ask for it, ignore this e-mail; your password stays as it is.\n`,
+    },
+  },
+  zh: {
+    invite: {
+      subject: '您的 BTC MES 账号',
+      text: (name: string, url: string, until: string) =>
+        `${name}，您好：\n\n已为您创建账号，请通过以下链接设置密码：\n\n${url}\n\n该链接仅可使用一次，有效期至 ${until}（UTC）。\n`,
+    },
+    reset: {
+      subject: '重置您的 BTC MES 密码',
+      text: (name: string, url: string, until: string) =>
+        `${name}，您好：\n\n有人为您的账号申请了密码重置，请通过以下链接设置新密码：\n\n${url}\n\n该链接仅可使用一次，有效期至 ${until}（UTC）。如非本人操作，请忽略本邮件，您的密码不会改变。\n`,
+    },
+  },
+} as const;
+
+function linkMail(publicUrl: string, to: string, locale: 'en' | 'zh', link: PasswordLink) {
+  const texts = LINK_MAIL[locale][link.purpose];
+  const url = `${publicUrl.replace(/\/+$/, '')}/set-password?token=${encodeURIComponent(link.token)}`;
+  const until = link.expiresAt.slice(0, 16).replace('T', ' ');
+  return { to, subject: texts.subject, text: texts.text(link.username, url, until) };
+}
 
 /** `mes users set-password`: sets a user's password by username, as the operator of the installation. */
 export function setPasswordByUsername(

@@ -12,6 +12,8 @@ export interface UserAccount {
   status: string;
   departmentId: number | null;
   supplierId: number | null;
+  /** The language the user chose for the app and server messages; null when none is stored. */
+  locale: 'en' | 'zh' | null;
 }
 
 function tables(model: Model) {
@@ -41,8 +43,9 @@ export async function findAccount(
     status: string;
     department_id: number | null;
     supplier_id: number | null;
+    locale?: string | null;
   }>(
-    `SELECT id, username, real_name, password_hash, status, department_id, supplier_id FROM ${tables(model).user} ` +
+    `SELECT id, username, real_name, password_hash, status, department_id, supplier_id${model.entities.get('user')?.fieldsByName.has('locale') ? ', locale' : ''} FROM ${tables(model).user} ` +
       `WHERE tenant_id = ? AND ${byName ? 'username' : 'id'} = ? AND deleted_at IS NULL`,
     [tenantId, byName ? where.username : Number(where.id)],
   );
@@ -56,6 +59,7 @@ export async function findAccount(
     status: row.status,
     departmentId: row.department_id === null ? null : Number(row.department_id),
     supplierId: row.supplier_id === null ? null : Number(row.supplier_id),
+    locale: row.locale === 'en' || row.locale === 'zh' ? row.locale : null,
   };
 }
 
@@ -94,6 +98,7 @@ export async function loadPrincipal(
     grantedPermissions: granted.map((g) => g.permission_code),
     departmentIds: departments,
     supplierId: account.supplierId,
+    ...(account.locale ? { locale: account.locale } : {}),
     departmentTreeIds:
       account.departmentId === null
         ? []

@@ -1,8 +1,9 @@
 /**
- * The sign-in routes: login and refresh (public, login on its own rate limit), logout and the
- * caller's own profile.
+ * The sign-in routes: login and refresh (public, login on its own rate limit), logout, the caller's
+ * own profile and language preference (`PUT /api/auth/locale` `{locale: 'en' | 'zh'}`).
  */
 import type { FastifyInstance } from 'fastify';
+import { BadRequestError } from '../../crud/errors';
 import { successEnvelope } from '../../crud/http/envelope';
 import { principalOfRequest } from './request-principal';
 import type { SecurityHttpOptions } from './register-security';
@@ -47,6 +48,30 @@ export function registerAuthRoutes(
     if (!refreshToken) return fail(request, reply, 400, 'VALIDATION_FAILED', 'refreshToken is required');
     await options.auth.logout(refreshToken, principalOfRequest(request) ?? null, clientMeta(request));
     return successEnvelope(null, request.id);
+  });
+
+  fastify.put('/api/auth/locale', async (request, reply) => {
+    const principal = principalOfRequest(request);
+    if (!principal) return fail(request, reply, 401, 'UNAUTHORIZED', 'Authentication required');
+    const locale = objectBody(request).locale;
+    if (locale !== 'en' && locale !== 'zh')
+      return sendError(
+        request,
+        reply,
+        new BadRequestError("locale must be 'en' or 'zh'", {
+          errors: [
+            {
+              field: 'locale',
+              path: '/locale',
+              rule: 'enum',
+              limit: ['en', 'zh'],
+              message: "locale must be 'en' or 'zh'",
+            },
+          ],
+        }),
+      );
+    await options.auth.setLocale(principal, locale, clientMeta(request));
+    return successEnvelope({ locale }, request.id);
   });
 
   fastify.get('/api/auth/me', async (request, reply) => {

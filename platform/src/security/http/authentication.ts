@@ -10,13 +10,16 @@ import { holds } from '../authorization/access';
 import { developmentPrincipal } from '../development-principal';
 import type { Principal } from '../principal';
 import { LOGIN_ROUTE } from './auth-routes';
-import { PASSWORD_RESET_ROUTE } from './password-routes';
+import { PASSWORD_RESET_REQUEST_ROUTE, PASSWORD_RESET_ROUTE } from './password-routes';
 import type { RateLimits } from './rate-limits';
 import type { SecurityHttpOptions } from './register-security';
 import { fail, sendError } from './replies';
 import { setPrincipal } from './request-principal';
 import { isPublicRoute, routedPath } from './route-access';
 import { tenantHeader } from './tenant-header';
+
+/** Public routes that take a secret or send one: they draw on the login budget. */
+const LOGIN_BUDGET = new Set([LOGIN_ROUTE, PASSWORD_RESET_ROUTE, PASSWORD_RESET_REQUEST_ROUTE]);
 
 export function registerAuthentication(
   fastify: FastifyInstance,
@@ -25,8 +28,7 @@ export function registerAuthentication(
 ): void {
   fastify.addHook('onRequest', async (request, reply) => {
     if (isPublicRoute(request)) {
-      if (request.routeOptions.url === LOGIN_ROUTE || request.routeOptions.url === PASSWORD_RESET_ROUTE)
-        return limits.login(request, reply);
+      if (LOGIN_BUDGET.has(request.routeOptions.url ?? '')) return limits.login(request, reply);
       return;
     }
     const limited = await limits.api(request, reply);

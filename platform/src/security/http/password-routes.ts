@@ -11,9 +11,13 @@ import { PUBLIC_ROUTE } from './route-access';
 
 /** The public route where a user sets their own password with an invitation or reset link. */
 export const PASSWORD_RESET_ROUTE = '/api/auth/password-reset';
+/** The public route where a user who forgot their password asks for a reset link by e-mail. */
+export const PASSWORD_RESET_REQUEST_ROUTE = '/api/auth/password-reset-request';
 
 export interface PasswordRoutesOptions {
   auth: AuthService;
+  /** Tenant of a reset request that names none. */
+  defaultTenant: string;
   /** The secured engine: a reset needs the target user inside the caller's row scope. */
   records?: RecordAccess;
 }
@@ -28,10 +32,13 @@ export const RESET_PASSWORD_PERMISSION = 'user:reset_password';
  * caller's row scope (404 otherwise). Both enforce the password policy and sign the user out of every
  * session (refresh tokens revoked). Neither is public.
  *
- * `POST /api/users/:id/password-link` `{purpose: 'invite' | 'reset'}`: a one-time link for the user to
- * set their own password, with the same permission and scope as a reset; the answer carries the token
- * once. `POST /api/auth/password-reset` `{token, newPassword}` (public, on the login budget): the user
- * redeems it.
+ * `POST /api/users/:id/password-link` `{purpose: 'invite' | 'reset', send?: boolean}`: a one-time link
+ * for the user to set their own password, with the same permission and scope as a reset; the answer
+ * carries the token once, or with `send: true` the link is e-mailed to the user and the answer names
+ * the address, masked. `POST /api/auth/password-reset-request` `{username, tenant?}` (public, on the
+ * login budget): a user who forgot their password asks for a reset link by e-mail; the answer is the
+ * same whether or not the account exists. `POST /api/auth/password-reset` `{token, newPassword}`
+ * (public, on the login budget): the user redeems a link.
  */
 export function registerPasswordRoutes(fastify: FastifyInstance, options: PasswordRoutesOptions): void {
   fastify.post('/api/auth/change-password', async (request) => {
@@ -77,10 +84,33 @@ export function registerPasswordRoutes(fastify: FastifyInstance, options: Passwo
           },
         ],
       });
+    const send = objectBody(request).send ?? false;
+    if (typeof send !== 'boolean')
+      throw new BadRequestError('send must be a boolean', {
+        errors: [{ field: 'send', path: '/send', rule: 'type', message: 'send must be a boolean' }],
+      });
+    const passwords = options.auth.passwords;
     return successEnvelope(
-      await options.auth.passwords.issueLink(actorOf(principal), String(id), purpose),
+      send
+        ? await passwords.sendLink(actorOf(principal), String(id), purpose)
+        : await passwords.issueLink(actorOf(principal), String(id), purpose),
       request.id,
     );
+  });
+
+  fastify.post(PASSWORD_RESET_REQUEST_ROUTE, { config: PUBLIC_ROUTE }, async (request, reply) => {
+    const body = objectBody(request);
+    const username = requiredString(body, 'username');
+    const tenant = body.tenant === undefined ? options.defaultTenant : requiredString(body, 'tenant');
+    options.auth.passwords.requestReset(tenant, username, clientMeta(request));
+    return reply
+      .code(202)
+      .send(
+        successEnvelope(
+          { message: 'If the account exists and has an e-mail address, a reset link is on its way' },
+          request.id,
+        ),
+      );
   });
 
   fastify.post(PASSWORD_RESET_ROUTE, { config: PUBLIC_ROUTE }, async (request) => {

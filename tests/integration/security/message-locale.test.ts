@@ -1,0 +1,111 @@
+/**
+ * Server messages in the user's language (SQLite and MariaDB): a signed-in user's stored preference
+ * decides, whatever `Accept-Language` says; without a principal, or without a stored preference, the
+ * header does. The user stores the preference themselves; the next access token carries it.
+ */
+import { PASSWORD, startSecurityServer, type Dialect, type SecurityServer } from './security-server';
+
+describe.each<Dialect>(['sqlite', 'mysql'])('server messages in the user’s language (%s)', (dialect) => {
+  let sec: SecurityServer;
+
+  beforeAll(async () => {
+    sec = await startSecurityServer(dialect, 'msglocale');
+  }, 180_000);
+  afterAll(() => sec?.stop());
+
+  let lastIp = 0;
+  const tokenOf = async (username: string): Promise<string> => {
+    const response = await sec.server.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      remoteAddress: `10.66.0.${++lastIp}`,
+      payload: { username, password: PASSWORD },
+    });
+    expect(response.statusCode).toBe(200);
+    return response.json().data.accessToken as string;
+  };
+  const send = (
+    method: 'POST' | 'PUT',
+    url: string,
+    token: string | null,
+    language: string,
+    payload: object,
+  ) =>
+    sec.server.app.inject({
+      method,
+      url,
+      headers: {
+        'accept-language': language,
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      payload,
+    });
+  const setLocale = async (username: string, locale: string): Promise<string> => {
+    const stored = await send('PUT', '/api/auth/locale', await tokenOf(username), 'en', { locale });
+    expect(stored.statusCode).toBe(200);
+    // The preference travels in the access token: a new sign-in (or refresh) carries it.
+    return tokenOf(username);
+  };
+
+  it('answers a user who prefers English in English, even when the browser asks for Chinese', async () => {
+    expect.hasAssertions();
+    const token = await setLocale('planner', 'en');
+    const me = await sec.server.app.inject({
+      method: 'GET',
+      url: '/api/auth/me',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(me.json().data.user.locale).toBe('en');
+    const invalid = await send('POST', '/api/work-orders', token, 'zh-CN,zh;q=0.9', {});
+    expect(invalid.statusCode).toBe(422);
+    expect(invalid.headers['content-language']).toBe('en');
+    expect(invalid.json().message).toBe('Validation failed');
+    expect(invalid.json().errors[0].message).toMatch(/is required/);
+    const guarded = await send('POST', '/api/users', token, 'zh-CN', { username: 'x' });
+    expect(guarded.statusCode).toBe(403);
+    expect(guarded.json().message).toMatch(/^Permission 'user:create' required/);
+  });
+
+  it('answers a user who prefers Chinese in Chinese, even when the browser asks for English', async () => {
+    expect.hasAssertions();
+    const token = await setLocale('planner', 'zh');
+    const invalid = await send('POST', '/api/work-orders', token, 'en-US,en;q=0.9', {});
+    expect(invalid.headers['content-language']).toBe('zh-CN');
+    expect(invalid.json().message).toBe('数据校验未通过');
+    expect(invalid.json().errors[0].message).toMatch(/为必填项|不可写入|需要权限/);
+    const guarded = await send('POST', '/api/users', token, 'en', { username: 'x' });
+    expect(guarded.statusCode).toBe(403);
+    expect(guarded.json().message).toBe("需要权限 'user:create'");
+  });
+
+  it('follows Accept-Language without a principal, and for a user with no stored preference', async () => {
+    expect.hasAssertions();
+    const anonymous = (language: string) =>
+      send('POST', '/api/auth/password-reset-request', null, language, {});
+    expect((await anonymous('zh-CN')).json().errors[0]).toMatchObject({
+      field: 'username',
+      message: 'username 为必填项',
+    });
+    expect((await anonymous('en')).json().errors[0].message).toBe('username is required (a string)');
+
+    await sec.query("UPDATE sys_user SET locale = NULL WHERE tenant_id = 'DEMO' AND username = 'analyst'");
+    const token = await tokenOf('analyst');
+    expect((await send('POST', '/api/users', token, 'zh-CN', {})).json().message).toBe(
+      "需要权限 'user:create'",
+    );
+    expect((await send('POST', '/api/users', token, 'en', {})).json().message).toBe(
+      "Permission 'user:create' required",
+    );
+  });
+
+  it('refuses a language the server does not speak, naming the field', async () => {
+    expect.hasAssertions();
+    const refused = await send('PUT', '/api/auth/locale', await tokenOf('auditor'), 'en', { locale: 'fr' });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().errors[0]).toMatchObject({ field: 'locale', rule: 'enum' });
+    const audit = await sec.query<{ n: number | string }>(
+      "SELECT COUNT(*) AS n FROM audit_log WHERE tenant_id = 'DEMO' AND transition = 'set_locale' AND actor_name = 'planner'",
+    );
+    expect(Number(audit[0]!.n)).toBe(2);
+  });
+});
