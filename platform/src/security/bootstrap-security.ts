@@ -97,6 +97,15 @@ export async function bootstrapSecurity(input: SecurityBootstrapInput): Promise<
     () => registry.current(),
     new LoginThrottle(store, policy),
   );
+  // Unlocking an account also lifts the lockouts of the clients that guessed at its password.
+  const forgetFailuresOnUnlock = service.hooks.on(
+    'after',
+    { entity: 'user', action: 'transition' },
+    async ({ record, transition, ctx }) => {
+      if (transition?.action === 'unlock' && typeof record.username === 'string')
+        await credentials.forgetFailures(ctx.tenantId, record.username);
+    },
+  );
   const mailSettings = mailSettingsFromEnv(env);
   const mailer = mailSettings ? new Mailer(mailSettings) : null;
   const auth = new AuthService(database, () => registry.current(), {
@@ -128,6 +137,7 @@ export async function bootstrapSecurity(input: SecurityBootstrapInput): Promise<
     },
     credentials,
     close: async () => {
+      forgetFailuresOnUnlock();
       mailer?.close();
       await credentials.close();
     },

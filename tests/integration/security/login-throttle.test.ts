@@ -79,6 +79,27 @@ describe.each(SETUPS)('login throttle ($name)', ({ name, dialect, env }) => {
     expect(response.json().data).toHaveProperty('accessToken');
   });
 
+  it("lifts a client's lockout when an administrator unlocks the account, and only then", async () => {
+    expect.hasAssertions();
+    const guesser = freshIp();
+    for (let i = 0; i < 5; i++)
+      expect((await login('supervisor', `Nope-${i}`, guesser)).statusCode).toBe(401);
+    expect((await login('supervisor', PASSWORD, guesser)).statusCode).toBe(429);
+    const [user] = await sec.query<{ id: number | string }>(
+      "SELECT id FROM sys_user WHERE tenant_id = 'DEMO' AND username = 'supervisor'",
+    );
+    const lock = await sec.call('admin', 'POST', `/api/users/${user!.id}/actions/lock`, {
+      reason: 'Guessing seen',
+    });
+    expect(lock.statusCode).toBe(201);
+    // Locking alone lifts nothing.
+    expect((await login('supervisor', PASSWORD, guesser)).statusCode).toBe(429);
+    expect((await sec.call('admin', 'POST', `/api/users/${user!.id}/actions/unlock`, {})).statusCode).toBe(
+      201,
+    );
+    expect((await login('supervisor', PASSWORD, guesser)).statusCode).toBe(200);
+  });
+
   it('slows an account guessed from many clients down progressively, and lets the right password in after the wait', async () => {
     expect.hasAssertions();
     // Seven clients at once: five failures are free, the sixth makes the next attempt wait a second.
@@ -155,6 +176,8 @@ describe.each(SETUPS)('login throttle ($name)', ({ name, dialect, env }) => {
 
   it('counts e-signature passwords toward the throttle and audits them as failed logins', async () => {
     expect.hasAssertions();
+    // A fresh sign-in clears the failures earlier tests left on admin's account.
+    sec.forget('admin');
     const uom = await sec.call('admin', 'POST', '/api/units', { uomCode: 'THR-PCS', uomName: 'Pieces' });
     const item = await sec.call('admin', 'POST', '/api/items', {
       itemName: 'Throttle board',

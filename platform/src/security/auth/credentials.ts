@@ -124,6 +124,11 @@ export class CredentialVerifier {
     });
   }
 
+  /** The account was unlocked: its password-guess counters start again from zero. */
+  forgetFailures(tenantId: string, username: string): Promise<void> {
+    return this.throttle.forgetAccount(tenantId, username);
+  }
+
   close(): Promise<void> {
     return this.throttle.close();
   }

@@ -27,6 +27,10 @@ export class FallbackLoginThrottleStore implements LoginThrottleStore {
     return this.either((store) => store.clear(slots));
   }
 
+  clearAccount(tenantId: string, username: string): Promise<void> {
+    return this.either((store) => store.clearAccount(tenantId, username));
+  }
+
   async close(): Promise<void> {
     await Promise.all([this.primary.close(), this.fallback.close()]);
   }

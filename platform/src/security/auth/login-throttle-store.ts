@@ -76,6 +76,12 @@ export class SqlLoginThrottleStore implements LoginThrottleStore {
         .execute(`DELETE FROM ${TABLE} WHERE ${KEY}`, [slot.tenantId, slot.username, slot.client]);
   }
 
+  async clearAccount(tenantId: string, username: string): Promise<void> {
+    await this.database
+      .executor()
+      .execute(`DELETE FROM ${TABLE} WHERE tenant_id = ? AND username = ?`, [tenantId, username]);
+  }
+
   async close(): Promise<void> {}
 }
 

@@ -51,6 +51,8 @@ export interface LoginThrottleStore {
   release(slot: ThrottleSlot): Promise<void>;
   /** Forgets the counters of these slots. */
   clear(slots: readonly ThrottleSlot[]): Promise<void>;
+  /** Forgets every counter of an account: its own and those of every client that guessed at it. */
+  clearAccount(tenantId: string, username: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -96,6 +98,12 @@ export class LoginThrottle {
       this.slot(tenantId, username, client),
       this.slot(tenantId, username, ACCOUNT_WIDE),
     ]);
+  }
+
+  /** An administrator unlocked the account: clients locked out of it may try again at once. */
+  forgetAccount(tenantId: string, username: string): Promise<void> {
+    const { username: name } = this.slot(tenantId, username, ACCOUNT_WIDE);
+    return this.store.clearAccount(tenantId, name);
   }
 
   close(): Promise<void> {

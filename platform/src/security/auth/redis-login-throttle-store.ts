@@ -65,6 +65,13 @@ export class RedisLoginThrottleStore implements LoginThrottleStore {
     await this.redis.del(...slots.map((slot) => this.key(slot)));
   }
 
+  async clearAccount(tenantId: string, username: string): Promise<void> {
+    const glob = (value: string) => encodeURIComponent(value).replace(/[*?[\]\\]/g, '\\$&');
+    const match = `${this.prefix}:login-throttle:${glob(tenantId)}:${glob(username)}:*`;
+    for await (const keys of this.redis.scanStream({ match, count: 500 }) as AsyncIterable<string[]>)
+      if (keys.length > 0) await this.redis.del(...keys);
+  }
+
   async close(): Promise<void> {
     await this.redis.quit();
   }
