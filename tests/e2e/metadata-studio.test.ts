@@ -14,9 +14,20 @@ let harness: BrowserHarness;
 let starting: Promise<BrowserHarness> | undefined;
 
 beforeAll(async () => {
-  starting = startHarness({ width: 1440, height: 900 });
+  // Five roles sign in, several times each: more than the default ten logins a minute.
+  starting = startHarness({ width: 1440, height: 900 }, { MES_RATE_LIMIT_LOGIN: '100' });
   harness = await starting;
+  harness.page.on('response', (response) => {
+    if (response.status() === 429 || response.status() >= 500)
+      refused.push(`${response.status()} ${response.request().method()} ${response.url()}`);
+  });
 }, 120_000);
+
+/** Answers no screen should meet: the API budget spent (429) or a server error. */
+const refused: string[] = [];
+afterEach(() => {
+  expect(refused.splice(0)).toEqual([]);
+});
 
 // A start that outlived the hook's timeout is awaited, so its server and browser are closed too.
 afterAll(async () => {
@@ -44,6 +55,26 @@ async function openStudioChangeSet(title: string): Promise<void> {
   await page.waitForURL(/\/studio$/);
   await page.locator('[data-table="change-sets"] tr', { hasText: title }).first().click();
   await page.waitForSelector('[data-field="change-set-status"]');
+}
+
+/** A call to the API with the token of whoever is signed in to the page. */
+async function callApi<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
+  const token = await harness.page.evaluate<string>(
+    "JSON.parse(localStorage.getItem('mes.session')).accessToken",
+  );
+  const response = await fetch(`${harness.baseUrl}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as T };
 }
 
 async function menuGroup(label: string): Promise<void> {
@@ -132,6 +163,25 @@ test('the analyst designs Engineering Problem, a reviewer publishes it, an opera
     );
   // Inspectors do not hold engineering_problem:resolve yet: the designer says nobody can resolve.
   await page.locator('[data-field="workflow-findings"]', { hasText: 'resolve' }).waitFor();
+  // A transition's details (its row expanded): resolve may take the owner, which is read-only for it
+  // while the problem is CRITICAL; whoever edited the severity may not close the problem.
+  const transitionRows = page.locator('[data-table="transitions"] .el-table__body tr.el-table__row');
+  await transitionRows.nth(2).locator('.el-table__expand-icon').click();
+  const closing = page.locator('[data-transition="close"]');
+  await closing.locator('[data-field="sod-editors-close"]').click();
+  await choose(harness.page, closing.locator('[data-field="sod-fields-close"]'), /^severity$/);
+  await transitionRows.nth(1).locator('.el-table__expand-icon').click();
+  const resolving = page.locator('[data-transition="resolve"]');
+  await choose(harness.page, resolving.locator('[data-field="optional-fields-resolve"]'), /^owner$/);
+  const ownerReadonly = resolving.locator('[data-expression="resolve-readonlyWhen-owner"] input');
+  await ownerReadonly.fill('sevrity');
+  await resolving.locator('[data-error="resolve-readonlyWhen-owner"]', { hasText: 'sevrity' }).waitFor();
+  await ownerReadonly.fill('');
+  await ownerReadonly.pressSequentially('sev');
+  await page.locator('.mes-studio-completion:visible [data-suggestion="severity"]').click();
+  expect(await ownerReadonly.inputValue()).toBe('severity');
+  await ownerReadonly.pressSequentially(" == 'CRITICAL'");
+  await resolving.locator('[data-error="resolve-readonlyWhen-owner"]').waitFor({ state: 'detached' });
 
   // Permission matrix: operators read, create and analyse; inspectors everything.
   await page.locator('.el-tabs__item', { hasText: 'Permissions' }).click();
@@ -149,6 +199,8 @@ test('the analyst designs Engineering Problem, a reviewer publishes it, an opera
   await page.locator('.el-tabs__item', { hasText: 'Workflows' }).click();
   await page.waitForSelector('[data-field="workflow-graph"] .vue-flow__node');
   await page.locator('[data-field="workflow-findings"]').waitFor({ state: 'hidden' });
+  await transitionRows.nth(1).locator('.el-table__expand-icon').click();
+  await page.locator('[data-transition="resolve"]').waitFor();
   await shot('studio-workflow-designer');
 
   // List designer: filters and quick search.
@@ -211,6 +263,27 @@ test('the analyst designs Engineering Problem, a reviewer publishes it, an opera
   await page.click('[data-action="publish"]');
   await page.locator('[data-field="change-set-status"]', { hasText: 'PUBLISHED' }).waitFor();
   await shot('studio-published');
+  // What the workflow designer wrote is what the server validated and now serves.
+  const served = await callApi<{ data: { layer: { documents: Record<string, unknown>[] } } }>(
+    'GET',
+    '/api/studio/published',
+  );
+  const lifecycle = served.body.data.layer.documents.find(
+    (d) => Object.keys(d)[0] === 'workflow' && d.workflow === 'engineering_problem_lifecycle',
+  ) as { transitions: Record<string, unknown>[] };
+  expect(lifecycle.transitions).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({
+        action: 'resolve',
+        optionalFields: ['owner'],
+        readonlyWhen: { owner: "severity == 'CRITICAL'" },
+      }),
+      expect.objectContaining({
+        action: 'close',
+        separationOfDuties: { editors: true, fields: ['severity'] },
+      }),
+    ]),
+  );
 
   await signIn('operator');
   // The studio placed the entity in a menu of its own, which the operator's grants reveal.
@@ -397,4 +470,74 @@ test('the analyst builds a dashboard with a live preview; a reviewer publishes i
   await page.waitForURL(/\/dashboards\/line_load$/);
   await page.waitForSelector('[data-widget="widget_1"] canvas');
   expect(await page.locator('[data-view="dashboard"] h2').innerText()).toBe('Line load');
+}, 300_000);
+
+test('the analyst renames an entity (its old path keeps answering) and archives it (out of the menu, writes refused)', async () => {
+  const { page } = harness;
+  const editEntity = async (title: string): Promise<void> => {
+    await signIn('analyst');
+    await menuGroup('System');
+    await page.locator('.el-menu-item', { hasText: 'Metadata Studio' }).click();
+    await page.waitForURL(/\/studio$/);
+    await page.fill('[data-field="change-set-title"]', title);
+    await page.click('[data-action="new-change-set"]');
+    await page.waitForSelector('[data-field="change-set-status"]');
+    await choose(harness.page, page.locator('[data-field="edit-published"]'), 'engineering_problem');
+    await page.waitForSelector('[data-entity="engineering_problem"]');
+  };
+  const submitAndPublish = async (title: string): Promise<void> => {
+    await page.click('[data-action="save"]');
+    await page.locator('[data-field="studio-message"]', { hasText: 'Saved' }).waitFor();
+    await page.click('[data-action="validate"]');
+    await page.locator('[data-field="studio-message"]', { hasText: 'is valid' }).waitFor();
+    await page.click('[data-action="submit"]');
+    await page.locator('[data-field="change-set-status"]', { hasText: 'IN_REVIEW' }).waitFor();
+    await signIn('reviewer');
+    await menuGroup('System');
+    await openStudioChangeSet(title);
+    await page.click('[data-action="publish"]');
+    await page.locator('[data-field="change-set-status"]', { hasText: 'PUBLISHED' }).waitFor();
+  };
+
+  // Rename: a new label and API path; the designer keeps the old path as an alias and the menu's
+  // labels (copied from the entity's) follow.
+  await editEntity('Engineering issues');
+  await page.fill('[data-field="entity-label-en"]', 'Engineering issue');
+  await page.fill('[data-field="entity-label-zh"]', '工程议题');
+  await page.fill('[data-field="entity-path"]', 'engineering-issues');
+  await submitAndPublish('Engineering issues');
+
+  await signIn('operator');
+  await menuGroup('Engineering issue');
+  await page.locator('.el-menu-item:visible', { hasText: 'Engineering issue' }).first().click();
+  await page.waitForURL(/\/e\/engineering-issues$/);
+  await page.waitForSelector('.el-table__row');
+  expect(await page.locator('.el-sub-menu__title', { hasText: 'Engineering problem' }).count()).toBe(0);
+  const viaOld = await callApi<{ data: { items: { id: number; title: string; version: number }[] } }>(
+    'GET',
+    '/api/engineering-problems',
+  );
+  expect(viaOld.status).toBe(200);
+  expect(viaOld.body.data.items[0]).toMatchObject({ title: 'Housing cracks at the boss' });
+  const record = viaOld.body.data.items[0];
+
+  // Archive: out of every menu, records read-only.
+  await editEntity('Archive engineering issues');
+  await page.locator('[data-field="entity-archived"]').click();
+  await submitAndPublish('Archive engineering issues');
+
+  await signIn('operator');
+  await page.locator('.el-sub-menu__title').first().waitFor();
+  expect(await page.locator('.el-sub-menu__title', { hasText: 'Engineering issue' }).count()).toBe(0);
+  expect(await page.locator('.el-menu-item', { hasText: 'Engineering issue' }).count()).toBe(0);
+  const read = await callApi<{ data: { title: string } }>('GET', `/api/engineering-issues/${record.id}`);
+  expect(read).toMatchObject({ status: 200, body: { data: { title: 'Housing cracks at the boss' } } });
+  for (const [method, path, body] of [
+    ['POST', '/api/engineering-issues', { title: 'After archiving' }],
+    ['POST', '/api/engineering-problems', { title: 'Through the old path' }],
+  ] as const) {
+    const refused = await callApi<{ errors: { rule: string }[] }>(method, path, body);
+    expect(refused.status).toBe(422);
+    expect(refused.body.errors).toEqual([expect.objectContaining({ rule: 'archived' })]);
+  }
 }, 300_000);

@@ -4,7 +4,7 @@
  * A file that would replace metadata the repository already declares differently is a conflict:
  * reported, never written.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse, stringify } from 'yaml';
 import type { LoadedDocument } from '../../../metadata/src/loader';
@@ -125,9 +125,22 @@ function withPermissions(source: string, codes: readonly string[]): string {
   return lines.join('\n');
 }
 
+/** The YAML files of the given paths: a folder stands for every `.yaml` file under it. */
+export function yamlFilesOf(paths: readonly string[]): string[] {
+  return paths.flatMap((path) => {
+    if (!existsSync(path)) throw new Error(`${path} does not exist`);
+    if (!statSync(path).isDirectory()) return [path];
+    return (readdirSync(path, { recursive: true }) as string[])
+      .filter((name) => /\.ya?ml$/.test(name))
+      .sort()
+      .map((name) => join(path, name));
+  });
+}
+
 /**
  * Change-set content from YAML files: each file's document; a role the repository already declares
- * becomes a grant of the permissions the file adds to it.
+ * becomes a grant of the permissions the file adds to it, and a document the repository declares
+ * exactly so adds nothing (a pulled checkout holds the repository's metadata besides the studio's).
  */
 export function contentFromFiles(
   paths: readonly string[],
@@ -135,12 +148,12 @@ export function contentFromFiles(
 ): { documents: StudioDocument[]; grants: Record<string, string[]> } {
   const documents: StudioDocument[] = [];
   const grants: Record<string, string[]> = {};
-  for (const path of paths) {
-    if (!existsSync(path)) throw new Error(`${path} does not exist`);
+  for (const path of yamlFilesOf(paths)) {
     const document = parse(readFileSync(path, 'utf8')) as StudioDocument;
     const key = documentKey(document);
     if (!key) throw new Error(`${path}: the first key must name a document kind`);
     const declared = repository.find((d) => d.kind === key.kind && d.name === key.name);
+    if (declared && JSON.stringify(declared.data) === JSON.stringify(document)) continue;
     if (key.kind === 'role' && declared) {
       const had = new Set((declared.data.permissions as string[] | undefined) ?? []);
       const added = ((document.permissions as string[] | undefined) ?? []).filter((code) => !had.has(code));

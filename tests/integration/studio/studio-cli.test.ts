@@ -151,4 +151,102 @@ describe('mes metadata push / pull --server', () => {
     const { set } = validateMetadata([checkout]);
     expect(pendingSchemaChanges(checkout, compileModel(set, { version: 1 }))).toEqual([]);
   }, 180_000);
+
+  it('pulls a renamed and an archived entity as YAML that validates, and pushes it back without a diff', async () => {
+    const label = (en: string) => ({ en, zh: en });
+    const entity = (name: string) => ({
+      entity: name,
+      label: label(name.replace('_', ' ')),
+      module: 'quality',
+      database: 'core',
+      display: 'title',
+      fields: { title: { type: 'string', length: 80, required: true, label: label('Title') } },
+      list: { columns: ['title'] },
+    });
+    const publishAll = async (title: string, documents: unknown[]): Promise<void> => {
+      const created = (
+        await server.call('analyst', 'POST', '/api/studio/change-sets', { title, content: { documents } })
+      ).json().data as { id: number; version: number };
+      const submitted = await server.call(
+        'analyst',
+        'POST',
+        `/api/studio/change-sets/${created.id}/actions/submit`,
+        { version: created.version },
+      );
+      const published = await server.call(
+        'reviewer',
+        'POST',
+        `/api/studio/change-sets/${created.id}/publish`,
+        {
+          version: submitted.json().data.record.version,
+        },
+      );
+      expect(published.statusCode).toBe(200);
+    };
+    await publishAll('Shift notes and memos', [entity('shift_note'), entity('shift_memo')]);
+    const renamed = {
+      ...entity('shift_note'),
+      label: label('Shift record'),
+      path: 'shift-records',
+      pathAliases: ['shift-notes'],
+    };
+    const archived = { ...entity('shift_memo'), archived: true };
+    await publishAll('Shift records; memos archived', [renamed, archived]);
+    expect((await server.call('operator', 'GET', '/api/shift-notes')).statusCode).not.toBe(404);
+
+    const checkout = join(work, 'renamed-and-archived');
+    mkdirSync(join(checkout, 'database', 'snapshots'), { recursive: true });
+    cpSync(join(ROOT, 'metadata'), join(checkout, 'metadata'), { recursive: true });
+    cpSync(join(ROOT, SNAPSHOT_FILE), join(checkout, SNAPSHOT_FILE));
+    const analyst = await server.login('analyst');
+    const pulled = await mes(
+      'metadata',
+      'pull',
+      '--server',
+      base,
+      '--token',
+      analyst,
+      '--out',
+      checkout,
+      '--json',
+    );
+    expect(pulled.code).toBe(0);
+    const { files } = JSON.parse(pulled.out) as { files: string[] };
+    const yamlOf = (name: string) =>
+      parse(
+        readFileSync(join(checkout, 'metadata/modules/quality/entities', `${name}.yaml`), 'utf8'),
+      ) as Record<string, unknown>;
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'metadata/modules/quality/entities/shift-note.yaml',
+        'metadata/modules/quality/entities/shift-memo.yaml',
+      ]),
+    );
+    expect(yamlOf('shift-note')).toMatchObject({ path: 'shift-records', pathAliases: ['shift-notes'] });
+    expect(yamlOf('shift-memo')).toMatchObject({ archived: true });
+
+    const validated = await mes('validate', checkout, '--json');
+    expect(validated.code).toBe(0);
+    expect(
+      (JSON.parse(validated.out) as { severity: string }[]).filter((d) => d.severity === 'error'),
+    ).toEqual([]);
+
+    // The checkout as a whole: what it adds to the repository is exactly the published studio layer.
+    const pushed = await mes('metadata', 'push', checkout, '--server', base, '--token', analyst, '--json');
+    expect(pushed.code).toBe(0);
+    const check = JSON.parse(pushed.out) as {
+      valid: boolean;
+      changeSet: { id: number };
+      diff: { schema: unknown[]; dropped?: unknown[]; api: unknown; documents: unknown };
+    };
+    expect(check.valid).toBe(true);
+    expect(check.diff.schema).toEqual([]);
+    expect(check.diff.dropped ?? []).toEqual([]);
+    expect(check.diff.api).toEqual({ added: [], removed: [], changed: [] });
+    expect(check.diff.documents).toEqual({ added: [], changed: [], removed: [] });
+    const content = (
+      await server.call('analyst', 'GET', `/api/studio/change-sets/${check.changeSet.id}`)
+    ).json().data.content as { documents: Record<string, unknown>[] };
+    expect(content.documents).toEqual(expect.arrayContaining([renamed, archived]));
+  }, 180_000);
 });

@@ -79,6 +79,17 @@ const TEXT = {
   roles: { en: 'Roles', zh: '角色' },
   guard: { en: 'Guard', zh: '守卫条件' },
   signature: { en: 'E-signature', zh: '电子签名' },
+  optionalFields: { en: 'Optional fields', zh: '可选字段' },
+  separationOfDuties: { en: 'Separation of duties', zh: '职责分离' },
+  editorsMayNot: {
+    en: "The record's creator and editors may not do this",
+    zh: '记录的创建人和编辑人不得执行此动作',
+  },
+  sodAnyField: { en: 'Edits of any field', zh: '编辑任何字段' },
+  sodHint: {
+    en: 'Only edits of the chosen fields make an editor (the creator always counts); none chosen: any edit.',
+    zh: '仅编辑所选字段者视为编辑人（创建人始终计入）；未选择时：任何编辑均计入。',
+  },
   approvals: { en: 'Approvals (n of m)', zh: '审批(n/m)' },
   initial: { en: 'Initial state', zh: '初始状态' },
   unreachable: { en: 'Unreachable state', zh: '不可达状态' },
@@ -111,6 +122,7 @@ const TEXT = {
   renameTo: { en: 'New name (the data is kept)', zh: '新名称（保留数据）' },
   archive: { en: 'Archive', zh: '归档' },
   editPublished: { en: 'Edit a published entity', zh: '编辑已发布实体' },
+  nonePublished: { en: 'No published studio entity to edit', zh: '没有可编辑的已发布实体' },
   apiPath: { en: 'API path', zh: 'API 路径' },
   apiPathHint: {
     en: 'Renaming keeps the entity, its table and data; the former path keeps answering.',

@@ -57,7 +57,10 @@ export function registerStudioCommands(metadata: Command): void {
   metadata
     .command('push')
     .description('load metadata files into a new Metadata Studio change set (a draft to review and publish)')
-    .argument('<files...>', 'YAML metadata files, one document each')
+    .argument(
+      '<files...>',
+      'YAML metadata files, one document each, or folders (e.g. a pulled checkout): what they add to the repository',
+    )
     .requiredOption('--server <url>', 'the server to create the change set on (e.g. http://localhost:3000)')
     .option('--token <token>', 'bearer token of a user holding metadata:edit (default: MES_TOKEN)')
     .option('--title <title>', 'title of the change set', 'Pushed from git')
