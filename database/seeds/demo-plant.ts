@@ -674,10 +674,10 @@ export async function seedDemoPlant(
 
 /** Shop-floor days of the demo: Wednesday to Friday, 28–30 Oct 2026, two shifts a day. */
 const FLOOR_DAYS = ['2026-10-28', '2026-10-29', '2026-10-30'];
-/** Shift windows in UTC hours after the day's local midnight (UTC+8): D 08–16, E 16–24 local. */
+/** The shifts' windows in local hours (Asia/Shanghai): D 08–16, E 16–24. */
 const FLOOR_SHIFTS = [
-  { start: 0, end: 8 },
   { start: 8, end: 16 },
+  { start: 16, end: 24 },
 ];
 
 /**
