@@ -138,34 +138,12 @@ export async function seedDemoPlant(
     ),
   );
 
-  // Two shifts on weekdays (Asia/Shanghai wall clock): the planned time of OEE.
-  const [dayShift, eveningShift] = await writer.insert('shift', [
-    { shift_code: 'D', shift_name: 'Day', start_time: '08:00', end_time: '16:00', break_minutes: 30 },
-    {
-      shift_code: 'E',
-      shift_name: 'Evening',
-      start_time: '16:00',
-      end_time: '00:00',
-      crosses_midnight: true,
-      break_minutes: 30,
-    },
-  ]);
-  const [calendar] = await writer.insert('calendar', [
-    {
-      calendar_code: 'CN-WORK',
-      calendar_name: 'Plant working calendar',
-      year: 2026,
-      working_weekdays: [1, 2, 3, 4, 5],
-      default_shifts: [dayShift, eveningShift].filter((id) => id !== undefined),
-    },
-  ]);
   const plants = await writer.insert('plant', [
     {
       plant_code: 'P100',
       plant_name: 'Shanghai Electronics Plant',
       site,
       timezone: 'Asia/Shanghai',
-      calendar,
       address: '88 Zhangjiang Rd, Shanghai',
     },
     {
@@ -173,7 +151,6 @@ export async function seedDemoPlant(
       plant_name: 'Suzhou Assembly Plant',
       site,
       timezone: 'Asia/Shanghai',
-      calendar,
       address: '18 Xinghu St, Suzhou',
     },
   ]);
@@ -660,11 +637,19 @@ export async function seedDemoPlant(
     await writeGenealogy(sql, ctx.tenantId, edges.slice(start, start + GENEALOGY_CHUNK));
   writer.counts.set('trace_genealogy', edges.length);
 
+  // The plants work the plant calendar: the planned time of OEE.
+  const [calendar] = writer.idsOf('calendar');
+  if (calendar !== undefined)
+    await writer.backfillState(
+      'plant',
+      plants.map((id) => ({ id, values: { calendar } })),
+    );
   await seedShopFloorWeek(writer, random, {
     lines,
     stations,
-    plantOfLine: lineSpecs.map((l) => plants[l.plant]),
-    shifts: [dayShift, eveningShift],
+    equipment: writer.idsOf('equipment'),
+    shifts: writer.idsOf('shift'),
+    defect: writer.idsOf('qms_code')[QMS_CODES.findIndex(([type]) => type === 'DEFECT')],
     operator: users[0],
     lots: lotInfo.filter((lot) => lot.status === 'IN_PROGRESS'),
   });
@@ -674,19 +659,18 @@ export async function seedDemoPlant(
 
 /** Shop-floor days of the demo: Wednesday to Friday, 28–30 Oct 2026, two shifts a day. */
 const FLOOR_DAYS = ['2026-10-28', '2026-10-29', '2026-10-30'];
-/** The shifts' windows in local hours (Asia/Shanghai): D 08–16, E 16–24. */
+/** The windows of the DAY and NIGHT shifts in local hours (Asia/Shanghai): 08–20 and 20–08. */
 const FLOOR_SHIFTS = [
-  { start: 8, end: 16 },
-  { start: 16, end: 24 },
+  { start: 8, end: 20 },
+  { start: 20, end: 32 },
 ];
 
 /**
- * Three days of the shop floor, written through the record-change path like live work: one machine
- * per station (its state history starts with its status), then per line and shift a breakdown or a
- * stop of some minutes on the line's first machine (closed periods of the state history) and work
- * reports on the in-progress orders of the line — each order takes at most 60 % of its quantity, so
- * every posting stays within what its operation may report. OEE on the plant overview is computed
- * from these rows.
+ * Three days of the shop floor, written through the record-change path like live work: per line and
+ * shift a breakdown or a stop of some minutes on the line's first machine (closed periods of its
+ * state history) and work reports on the in-progress orders of the line — each order takes at most
+ * 60 % of its quantity, so every posting stays within what its operation may report. OEE on the
+ * plant overview is computed from these rows.
  */
 async function seedShopFloorWeek(
   writer: SeedWriter,
@@ -694,32 +678,17 @@ async function seedShopFloorWeek(
   plant: {
     lines: number[];
     stations: number[];
-    plantOfLine: (number | undefined)[];
-    shifts: (number | undefined)[];
+    equipment: number[];
+    shifts: number[];
+    defect: number | undefined;
     operator: number | undefined;
     lots: LotInfo[];
   },
 ): Promise<void> {
-  if (!writer.has('equipment_state') || plant.shifts.some((id) => id === undefined)) return;
+  if (!writer.has('equipment_state') || plant.shifts.length < 2 || plant.equipment.length === 0) return;
   const perLine = plant.stations.length / Math.max(plant.lines.length, 1);
-  const equipment = await writer.insert(
-    'equipment',
-    plant.stations.map((workstation, i) => {
-      const l = Math.floor(i / perLine);
-      return {
-        equipment_code: `EQ-${String(i + 1).padStart(3, '0')}`,
-        equipment_name: `Machine ${i + 1}`,
-        equipment_type: i % perLine === 0 ? 'PLACEMENT' : 'ASSEMBLY',
-        workstation,
-        line: plant.lines[l],
-        plant: plant.plantOfLine[l],
-        status: 'RUNNING',
-      };
-    }),
-  );
-  const [defect] = await writer.insert('qms_code', [
-    { code_type: 'DEFECT', code: 'SOLDER', description: 'Solder bridge' },
-  ]);
+  const equipment = plant.equipment;
+  const defect = plant.defect;
   const utc = (day: string, hours: number, minutes = 0) =>
     new Date(Date.parse(`${day}T00:00:00+08:00`) + (hours * 60 + minutes) * 60_000).toISOString();
 
@@ -751,7 +720,7 @@ async function seedShopFloorWeek(
       line,
       state: 'RUNNING',
       start_time: cursor,
-      end_time: utc('2026-10-31', 0),
+      end_time: utc('2026-10-31', 12),
     });
   });
   await writer.insert(
@@ -888,7 +857,7 @@ async function seedProcessAndReference(
       severity,
     })),
   );
-  await writer.insert('shift', [
+  const shifts = await writer.insert('shift', [
     { shift_code: 'DAY', shift_name: 'Day shift', start_time: '08:00', end_time: '20:00', break_minutes: 60 },
     {
       shift_code: 'NIGHT',
@@ -904,6 +873,7 @@ async function seedProcessAndReference(
       calendar_code: 'CN-2026',
       calendar_name: 'Plant calendar 2026',
       year: 2026,
+      default_shifts: shifts,
       working_weekdays: [1, 2, 3, 4, 5, 6],
       days: [
         { work_date: '2026-10-01', day_type: 'HOLIDAY', note: 'National Day' },
