@@ -143,9 +143,16 @@ export async function seedDemoPlant(
       plant_code: 'P100',
       plant_name: 'Shanghai Electronics Plant',
       site,
+      timezone: 'Asia/Shanghai',
       address: '88 Zhangjiang Rd, Shanghai',
     },
-    { plant_code: 'P200', plant_name: 'Suzhou Assembly Plant', site, address: '18 Xinghu St, Suzhou' },
+    {
+      plant_code: 'P200',
+      plant_name: 'Suzhou Assembly Plant',
+      site,
+      timezone: 'Asia/Shanghai',
+      address: '18 Xinghu St, Suzhou',
+    },
   ]);
   const lineSpecs = [
     { code: 'A01', name: 'SMT line 1', type: 'SMT', plant: 0 },
@@ -630,7 +637,151 @@ export async function seedDemoPlant(
     await writeGenealogy(sql, ctx.tenantId, edges.slice(start, start + GENEALOGY_CHUNK));
   writer.counts.set('trace_genealogy', edges.length);
 
+  // The plants work the plant calendar: the planned time of OEE.
+  const [calendar] = writer.idsOf('calendar');
+  if (calendar !== undefined)
+    await writer.backfillState(
+      'plant',
+      plants.map((id) => ({ id, values: { calendar } })),
+    );
+  await seedShopFloorWeek(writer, random, {
+    lines,
+    stations,
+    equipment: writer.idsOf('equipment'),
+    shifts: writer.idsOf('shift'),
+    defect: writer.idsOf('qms_code')[QMS_CODES.findIndex(([type]) => type === 'DEFECT')],
+    operator: users[0],
+    lots: lotInfo.filter((lot) => lot.status === 'IN_PROGRESS'),
+  });
+
   return { counts: Object.fromEntries(writer.counts), elapsedMs: Date.now() - started };
+}
+
+/** Shop-floor days of the demo: Wednesday to Friday, 28–30 Oct 2026, two shifts a day. */
+const FLOOR_DAYS = ['2026-10-28', '2026-10-29', '2026-10-30'];
+/** The windows of the DAY and NIGHT shifts in local hours (Asia/Shanghai): 08–20 and 20–08. */
+const FLOOR_SHIFTS = [
+  { start: 8, end: 20 },
+  { start: 20, end: 32 },
+];
+
+/**
+ * Three days of the shop floor, written through the record-change path like live work: per line and
+ * shift a breakdown or a stop of some minutes on the line's first machine (closed periods of its
+ * state history) and work reports on the in-progress orders of the line — each order takes at most
+ * 60 % of its quantity, so every posting stays within what its operation may report. OEE on the
+ * plant overview is computed from these rows.
+ */
+async function seedShopFloorWeek(
+  writer: SeedWriter,
+  random: SeededRandom,
+  plant: {
+    lines: number[];
+    stations: number[];
+    equipment: number[];
+    shifts: number[];
+    defect: number | undefined;
+    operator: number | undefined;
+    lots: LotInfo[];
+  },
+): Promise<void> {
+  if (!writer.has('equipment_state') || plant.shifts.length < 2 || plant.equipment.length === 0) return;
+  const perLine = plant.stations.length / Math.max(plant.lines.length, 1);
+  const equipment = plant.equipment;
+  const defect = plant.defect;
+  const utc = (day: string, hours: number, minutes = 0) =>
+    new Date(Date.parse(`${day}T00:00:00+08:00`) + (hours * 60 + minutes) * 60_000).toISOString();
+
+  const periods: SeedRow[] = [];
+  plant.lines.forEach((line, l) => {
+    const machine = equipment[l * perLine];
+    let cursor = utc(FLOOR_DAYS[0], 0);
+    for (const day of FLOOR_DAYS)
+      for (const shift of FLOOR_SHIFTS) {
+        const stopAt = utc(day, shift.start, random.int(60, 360));
+        const minutes = random.int(10, 45);
+        const stopEnd = new Date(Date.parse(stopAt) + minutes * 60_000).toISOString();
+        const state = random.int(0, 2) === 0 ? 'BREAKDOWN' : 'STOPPED';
+        periods.push(
+          { equipment: machine, line, state: 'RUNNING', start_time: cursor, end_time: stopAt },
+          {
+            equipment: machine,
+            line,
+            state,
+            previous_state: 'RUNNING',
+            start_time: stopAt,
+            end_time: stopEnd,
+          },
+        );
+        cursor = stopEnd;
+      }
+    periods.push({
+      equipment: machine,
+      line,
+      state: 'RUNNING',
+      start_time: cursor,
+      end_time: utc('2026-10-31', 12),
+    });
+  });
+  await writer.insert(
+    'equipment_state',
+    periods.map((p) => ({
+      ...p,
+      duration_minutes: Math.round(
+        (Date.parse(String(p.end_time)) - Date.parse(String(p.start_time))) / 60_000,
+      ),
+    })),
+  );
+
+  // One operation per in-progress order, then the shifts' reports against them.
+  const operations = await writer.insert(
+    'wo_operation',
+    plant.lots.map((lot) => ({
+      work_order: lot.workOrderId,
+      op_seq: 1,
+      op_code: 'OP10',
+      op_name: 'Assembly',
+      planned_quantity: lot.quantity,
+      workstation: plant.stations[plant.lines.indexOf(lot.line) * perLine],
+    })),
+  );
+  const reports: SeedRow[] = [];
+  plant.lines.forEach((line, l) => {
+    const open = plant.lots
+      .map((lot, i) => ({ lot, operation: operations[i], left: Math.floor(lot.quantity * 0.6) }))
+      .filter((o) => o.lot.line === line && o.operation !== undefined);
+    const cells = FLOOR_DAYS.length * FLOOR_SHIFTS.length;
+    const perCell = Math.floor(open.reduce((total, o) => total + o.left, 0) / cells);
+    for (const day of FLOOR_DAYS)
+      FLOOR_SHIFTS.forEach((shift, s) => {
+        let due = perCell;
+        let minute = 20;
+        for (const order of open) {
+          if (due <= 0) break;
+          const quantity = Math.min(order.left, due);
+          if (quantity <= 0) continue;
+          order.left -= quantity;
+          due -= quantity;
+          const scrap = Math.min(quantity - 1, Math.round(quantity * random.decimal(0, 0.04)));
+          const start = utc(day, shift.start, minute);
+          minute = Math.min(minute + 60, 7 * 60);
+          reports.push({
+            work_order: order.lot.workOrderId,
+            wo_operation: order.operation,
+            lot: order.lot.lotId,
+            operator: plant.operator,
+            workstation: plant.stations[l * perLine],
+            shift: plant.shifts[s],
+            good_quantity: quantity - scrap,
+            scrap_quantity: scrap,
+            defect_code: scrap > 0 ? defect : undefined,
+            start_time: start,
+            end_time: new Date(Date.parse(start) + 50 * 60_000).toISOString(),
+          });
+        }
+      });
+  });
+  await writer.insert('work_report', reports);
 }
 
 /** id → business code, read back in keyset pages (codes are generated by the engine). */
@@ -706,7 +857,7 @@ async function seedProcessAndReference(
       severity,
     })),
   );
-  await writer.insert('shift', [
+  const shifts = await writer.insert('shift', [
     { shift_code: 'DAY', shift_name: 'Day shift', start_time: '08:00', end_time: '20:00', break_minutes: 60 },
     {
       shift_code: 'NIGHT',
@@ -722,6 +873,7 @@ async function seedProcessAndReference(
       calendar_code: 'CN-2026',
       calendar_name: 'Plant calendar 2026',
       year: 2026,
+      default_shifts: shifts,
       working_weekdays: [1, 2, 3, 4, 5, 6],
       days: [
         { work_date: '2026-10-01', day_type: 'HOLIDAY', note: 'National Day' },

@@ -416,8 +416,9 @@ export interface DashboardDimensions {
 }
 
 /**
- * Overall equipment effectiveness from output rows (the KPI's entity and measures), downtime rows and
- * planned production time from the plant's working calendar and shifts, per line, shift and day.
+ * Overall equipment effectiveness from output rows (the KPI's entity and measures), lost time and
+ * planned production time from the plant's working calendar and shifts, per line, shift and day. The
+ * lost time comes either from downtime rows (`downtime`) or from equipment state periods (`states`).
  */
 export interface OeeDef {
   /** The number the KPI shows; `mtbf` is run minutes ÷ failures. */
@@ -426,13 +427,34 @@ export interface OeeDef {
   good: string[];
   total: string[];
   idealSeconds: string[];
-  downtime: {
+  /** Rows of lost minutes, attributed to the line, day and shift in which each started. */
+  downtime?: {
     entity: string;
     filter?: Expression;
     dimensions: DashboardDimensions;
     minutes: DashboardMeasure;
     failures: DashboardMeasure;
   };
+  /** Periods of a state history: the part of each lost period inside a planned shift is lost time. */
+  states?: OeeStates;
+}
+
+/**
+ * Periods in which equipment stood (`filter` picks the losing states from the state history), with a
+ * start and an end (none while the period lasts). A line loses the time in which any of its periods
+ * selected here runs (the union, so two machines down together lose the time once), within each
+ * shift it plans, at most the shift's planned minutes.
+ */
+export interface OeeStates {
+  entity: string;
+  filter?: Expression;
+  /** Datetime fields: when the period started and ended. */
+  start: string;
+  end: string;
+  /** `line` (required) and `plant`: the paths the shared filters and the cells use. */
+  dimensions: DashboardDimensions;
+  /** The periods that are failures (MTBF's denominator), counted in the shift they start in. */
+  failures?: Expression;
 }
 
 /**

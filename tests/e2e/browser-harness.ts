@@ -59,7 +59,8 @@ async function stopServer(server: ChildProcess): Promise<void> {
 }
 
 async function waitForHealth(url: string, server: ChildProcess, output: () => string): Promise<void> {
-  for (let attempt = 0; attempt < 240; attempt++) {
+  // Up to 3 minutes: the demo plant is seeded before the server answers, on a machine that may be busy.
+  for (let attempt = 0; attempt < 720; attempt++) {
     if (server.exitCode !== null) throw new Error(`server exited (${server.exitCode}):\n${output()}`);
     try {
       const response = await fetch(`${url}/health`);

@@ -3,7 +3,8 @@
  * production dashboard; a card drills down to the filtered record list; a work order released
  * elsewhere moves the active work orders card through the live channel (the dashboard's own refresh
  * timer is 30 s, the wait here ends long before it). The production manager lands on the plant
- * overview (stacked bars, a heatmap), the supervisor on the shift floor.
+ * overview (OEE from the equipment state history, stacked bars, a heatmap), the supervisor on the
+ * shift floor; a click on a stacked segment opens the work reports of that day and that line.
  */
 import type { Page } from 'playwright-core';
 import { DEMO_PASSWORD, startHarness, type BrowserHarness } from './browser-harness';
@@ -93,4 +94,45 @@ test('the manager lands on the plant overview, the supervisor on the shift floor
   expect(await cardValue(page, 'reports')).toMatch(/^[\d,]+$/);
   expect(await page.locator('[data-widget="open_work_orders"] .el-table__row').count()).toBeGreaterThan(0);
   await harness.screenshot('bi-home-supervisor');
+});
+
+test('the manager sees OEE and drills down from a stacked segment to that day and line', async () => {
+  const { page } = harness;
+  await signIn(page, 'manager');
+  await page.waitForSelector('[data-view="dashboard"] [data-widget="oee"] canvas');
+  await page.waitForSelector('[data-widget="availability"] .mes-kpi-value');
+  // The demo's state history and work reports give a real availability, not a dash.
+  expect(await cardValue(page, 'availability')).toMatch(/\d/);
+  const chart = page.locator('[data-widget="output_by_line"] canvas');
+  await chart.waitFor();
+  await harness.docScreenshot('bi-home-manager');
+
+  // The lowest segment of the first day's column (grid: 48 px left, 16 right, 48 bottom).
+  const box = (await chart.boundingBox())!;
+  const days = 3;
+  const plotWidth = box.width - 48 - 16;
+  await chart.click({ position: { x: 48 + plotWidth / (2 * days), y: box.height - 48 - 4 } });
+  await page.waitForURL(/\/e\/work-reports\?filter=/);
+  const filter = JSON.parse(new URL(page.url()).searchParams.get('filter') ?? '') as {
+    and: Record<string, Record<string, string>>[];
+  };
+  const range = filter.and.find((c) => 'startTime' in c)?.startTime;
+  const line = filter.and.find((c) => 'workstation.line.lineCode' in c)?.['workstation.line.lineCode'];
+  // The first day of the demo's shop floor (no plant chosen: days in UTC), and one line.
+  expect(range).toEqual({ gte: '2026-10-28T00:00:00.000Z', lt: '2026-10-29T00:00:00.000Z' });
+  expect(line?.eq).toMatch(/^[AB]0\d$/);
+
+  // The list shows exactly the reports of that line on that day.
+  const expected = await harness.apiGet<{ items: { id: number; startTime: string }[]; total: number }>(
+    `/api/work-reports?count=exact&pageSize=100&filter=${encodeURIComponent(JSON.stringify(filter))}`,
+  );
+  expect(expected.total).toBeGreaterThan(0);
+  for (const report of expected.items) {
+    expect(report.startTime >= range!.gte && report.startTime < range!.lt).toBe(true);
+  }
+  const all = await harness.apiGet<{ total: number }>('/api/work-reports?count=exact&pageSize=1');
+  expect(expected.total).toBeLessThan(all.total);
+  await page.waitForSelector('.mes-list-table .el-table__row');
+  expect(await page.locator('.mes-list-table .el-table__row').count()).toBe(expected.total);
+  await harness.docScreenshot('bi-drill-down-stacked');
 });

@@ -5,8 +5,15 @@
  * over that entity reload it. The message carries only the entity name; the data is read again as
  * the viewer, with their permissions.
  */
+import { parseExpression, referencedIdentifiers } from '../../../metadata/src/expression';
 import type { Model } from '../../../metadata/src/model';
-import type { DashboardDef, DashboardGroupBy, DashboardWidget, KpiDef } from '../../../metadata/src/types';
+import type {
+  DashboardDef,
+  DashboardGroupBy,
+  DashboardMeasure,
+  DashboardWidget,
+  KpiDef,
+} from '../../../metadata/src/types';
 import type { EventConsumer } from '../events/consumer';
 import type { LiveChannel } from '../events/live-channel';
 import { kpisOf } from './kpi-engine';
@@ -21,7 +28,8 @@ export function entitiesRead(dashboard: DashboardDef, model: Model): Set<string>
   const kpiEntities = (kpi: KpiDef | undefined) => {
     if (!kpi) return;
     entities.add(kpi.entity);
-    if (kpi.oee) entities.add(kpi.oee.downtime.entity);
+    if (kpi.oee?.downtime) entities.add(kpi.oee.downtime.entity);
+    if (kpi.oee?.states) entities.add(kpi.oee.states.entity);
   };
   for (const widget of dashboard.widgets) {
     if (widget.entity) entities.add(widget.entity);
@@ -33,8 +41,9 @@ export function entitiesRead(dashboard: DashboardDef, model: Model): Set<string>
 
 /**
  * Every entity whose rows a widget's numbers depend on: the entities it (or its KPI) aggregates and
- * those its group-by, series, measure, dimension and column paths pass through (`line.line_code`
- * reads production lines).
+ * those its group-by, series, measure (field, `times`, `minus`, `where`), filter, dimension and column
+ * paths pass through (`line.line_code` reads production lines; a filter on
+ * `workstation.line.line_code` reads workstations and lines).
  */
 export function widgetEntities(dashboard: DashboardDef, widget: DashboardWidget, model: Model): Set<string> {
   const entities = entitiesRead({ ...dashboard, kpis: {}, widgets: [widget] }, model);
@@ -47,23 +56,46 @@ export function widgetEntities(dashboard: DashboardDef, widget: DashboardWidget,
       entities.add(entity.name);
     }
   };
+  const condition = (entityName: string, expression: string | undefined) => {
+    if (expression === undefined) return;
+    for (const path of referencedIdentifiers(parseExpression(expression))) walk(entityName, path);
+  };
+  const measure = (entityName: string, def: DashboardMeasure | undefined) => {
+    if (!def) return;
+    for (const path of [def.field, def.times, def.minus]) walk(entityName, path);
+    condition(entityName, def.where);
+  };
   const group = (spec: DashboardGroupBy | undefined) => (typeof spec === 'string' ? spec : spec?.field);
-  const paths = (entityName: string, def: Pick<DashboardWidget, 'groupBy' | 'dimensions' | 'measure'>) => {
+  const paths = (entityName: string, def: Pick<DashboardWidget, 'groupBy' | 'dimensions' | 'filter'>) => {
     walk(entityName, group(def.groupBy));
-    walk(entityName, def.measure?.field);
+    condition(entityName, def.filter);
     for (const path of Object.values(def.dimensions ?? {})) walk(entityName, path);
   };
   if (widget.entity) {
     paths(widget.entity, widget);
+    measure(widget.entity, widget.measure);
     walk(widget.entity, group(widget.seriesBy));
     for (const column of widget.columns ?? []) walk(widget.entity, column);
   }
   const kpi = widget.kpi === undefined ? undefined : kpisOf(model).get(widget.kpi);
   if (kpi) {
-    paths(kpi.entity, { groupBy: widget.groupBy ?? kpi.groupBy, dimensions: kpi.dimensions });
-    for (const measure of Object.values(kpi.measures)) walk(kpi.entity, measure.field);
+    paths(kpi.entity, {
+      groupBy: widget.groupBy ?? kpi.groupBy,
+      dimensions: kpi.dimensions,
+      filter: kpi.filter,
+    });
+    for (const def of Object.values(kpi.measures)) measure(kpi.entity, def);
     if (kpi.oee) {
-      for (const path of Object.values(kpi.oee.downtime.dimensions)) walk(kpi.oee.downtime.entity, path);
+      const { downtime, states } = kpi.oee;
+      if (downtime) {
+        paths(downtime.entity, { dimensions: downtime.dimensions, filter: downtime.filter });
+        measure(downtime.entity, downtime.minutes);
+        measure(downtime.entity, downtime.failures);
+      }
+      if (states) {
+        paths(states.entity, { dimensions: states.dimensions, filter: states.filter });
+        condition(states.entity, states.failures);
+      }
       // Planned time: every line of the plant works the shifts of its plant's calendar.
       for (const name of ['production_line', 'plant', 'shift', 'calendar', 'calendar_day'])
         if (model.entities.has(name)) entities.add(name);

@@ -14,6 +14,7 @@ import type { AggregateEngine } from './aggregate-engine';
 import { DEFAULT_AGGREGATE_LIMIT } from './aggregate-query';
 import { entitiesRead, widgetEntities } from './dashboard-invalidation';
 import { KpiEngine, type KpiResult } from './kpi-engine';
+import { bucketRange, offsetPeriods } from './time-zone';
 import type { WidgetCache } from './widget-cache';
 import { WidgetQueries, type AppliedFilters, type SharedFilters } from './widget-query';
 
@@ -42,7 +43,11 @@ export interface WidgetData {
   groupBy?: string | null;
   /** Stacked and heatmap widgets: the second group term. */
   seriesBy?: string | null;
-  points?: { key: unknown; series?: unknown; value: number | null }[];
+  /**
+   * `range`: the instants a time-bucket group covers (`[gte, lt)`), so a drill-down narrows the list
+   * to the clicked bucket through the drill-down's `groupTimeField`.
+   */
+  points?: { key: unknown; series?: unknown; value: number | null; range?: { gte: string; lt: string } }[];
   /** Table widgets: the columns (API paths) and rows. */
   columns?: { key: string; label: { en: string; zh?: string } }[];
   rows?: EntityRecord[];
@@ -185,19 +190,25 @@ export class DashboardService {
         ctx,
       );
       if (!group) return { ...base, value: numberOrNull(result.rows[0]?.value), applied, drillDown };
+      const periods = offsetPeriods(filters.timeZone);
       return {
         ...base,
         groupBy: group.key,
         ...(series ? { seriesBy: series.key } : {}),
-        points: result.rows.map((row) => ({
-          key: row[group.key],
-          ...(series ? { series: row[series.key] } : {}),
-          value: numberOrNull(row.value),
-        })),
+        points: result.rows.map((row) => {
+          const range = group.bucket === null ? null : bucketRange(periods, group.bucket, row[group.key]);
+          return {
+            key: row[group.key],
+            ...(series ? { series: row[series.key] } : {}),
+            value: numberOrNull(row.value),
+            ...(range ? { range } : {}),
+          };
+        }),
         applied,
         drillDown: {
           ...drillDown,
           groupField: group.bucket === null ? group.field : null,
+          ...(group.bucket === null ? {} : { groupTimeField: group.field }),
           ...(series ? { seriesField: series.bucket === null ? series.field : null } : {}),
         },
       };

@@ -51,6 +51,8 @@ export interface KpiResult {
     groupField: string | null;
     /** Stacked and heatmap widgets: the field of the second grouping (null for a time bucket). */
     seriesField?: string | null;
+    /** A group by a time bucket: the field its points' `range` narrows. */
+    groupTimeField?: string;
   };
 }
 

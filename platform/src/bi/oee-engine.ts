@@ -4,8 +4,12 @@
  * - planned minutes: for each line the caller can read (under the line and plant filters), each day of
  *   the date range in the dashboard's time zone and each shift the line's plant calendar works that
  *   day, the shift's window less its break;
- * - downtime minutes and failures: the downtime entity's measures, attributed to the line, production
- *   day and shift in which each downtime started;
+ * - downtime minutes and failures: either the downtime entity's measures, attributed to the line,
+ *   production day and shift in which each downtime started; or the periods of a state history (the
+ *   equipment's states), of which the part inside each planned shift window is lost — the union of the
+ *   line's periods, so two machines standing together lose the time once, at most the shift's planned
+ *   minutes (where in the window its break falls is not known) — and failures the periods starting in
+ *   a planned window;
  * - good and total counts and Σ ideal cycle seconds × count: the output entity's measures, by the line,
  *   production day and shift of each row's time.
  *
@@ -14,7 +18,7 @@
  * outside every shift count for their line and day but have no planned time of their own.
  */
 import type { CompiledEntity } from '../../../metadata/src/model';
-import type { DashboardDimensions, KpiDef, OeeDef } from '../../../metadata/src/types';
+import type { DashboardDimensions, KpiDef, OeeDef, OeeStates } from '../../../metadata/src/types';
 import { BadRequestError } from '../crud/errors';
 import type { RequestContext } from '../crud/types';
 import type { AggregateEngine } from './aggregate-engine';
@@ -26,6 +30,7 @@ import {
 } from './aggregate-query';
 import type { ShiftWindow, WorkingCalendar } from './calendar-store';
 import { calendarFor, datesBetween, shiftMinutes, workingShiftIds } from './planned-time';
+import { offsetPeriods, wallToUtc } from './time-zone';
 import { WidgetQueries, type AppliedFilters, type ListParser, type SharedFilters } from './widget-query';
 
 export const OEE_GROUPS = ['line', 'day', 'shift'] as const;
@@ -65,12 +70,24 @@ interface Cell extends Components {
   shift: string | null;
 }
 
+/** A planned shift of one line on one production day, as UTC instants (ms). */
+interface PlannedWindow {
+  line: string;
+  day: string;
+  shift: string;
+  start: number;
+  end: number;
+  minutes: number;
+}
+
 const DAY_MS = 86_400_000;
+const MINUTE_MS = 60_000;
 
 export class OeeEngine {
   constructor(
     private readonly aggregates: AggregateEngine,
     private readonly parseList: ListParser,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async compute(
@@ -121,28 +138,44 @@ export class OeeEngine {
     }
 
     const downtimeDef = kpi.oee.downtime;
-    const downtime = queries.entity(downtimeDef.entity);
-    const downtimeRows = queries.rowFilter(downtime, downtimeDef.filter, downtimeDef.dimensions, unfiltered);
-    const downtimeMeasures = [
-      queries.measure(downtime, 'minutes', downtimeDef.minutes),
-      queries.measure(downtime, 'failures', downtimeDef.failures),
-    ];
-    for (const row of await this.byLineDayShift(
-      queries,
-      downtime,
-      downtimeDef.dimensions,
-      downtimeRows.filter,
-      downtimeMeasures,
-      filters,
-      ctx,
-    )) {
-      if (filters.shiftId !== null && (row.shift === null || !shiftCodes.has(row.shift))) continue;
-      const target = cell(row.line, row.day, row.shift);
-      target.downtimeMinutes += Number(row.values.minutes) || 0;
-      target.failures += Number(row.values.failures) || 0;
+    if (downtimeDef) {
+      const downtime = queries.entity(downtimeDef.entity);
+      const downtimeRows = queries.rowFilter(
+        downtime,
+        downtimeDef.filter,
+        downtimeDef.dimensions,
+        unfiltered,
+      );
+      const downtimeMeasures = [
+        queries.measure(downtime, 'minutes', downtimeDef.minutes),
+        queries.measure(downtime, 'failures', downtimeDef.failures),
+      ];
+      for (const row of await this.byLineDayShift(
+        queries,
+        downtime,
+        downtimeDef.dimensions,
+        downtimeRows.filter,
+        downtimeMeasures,
+        filters,
+        ctx,
+      )) {
+        if (filters.shiftId !== null && (row.shift === null || !shiftCodes.has(row.shift))) continue;
+        const target = cell(row.line, row.day, row.shift);
+        target.downtimeMinutes += Number(row.values.minutes) || 0;
+        target.failures += Number(row.values.failures) || 0;
+      }
     }
 
-    await this.addPlannedTime(queries, filters, ctx, shifts, await store.calendars(), cells, cell);
+    const windows = await this.addPlannedTime(
+      queries,
+      filters,
+      ctx,
+      shifts,
+      await store.calendars(),
+      cells,
+      cell,
+    );
+    if (kpi.oee.states) await this.addStates(queries, kpi.oee.states, windows, filters, ctx, cell);
 
     const figuresOf = (group: Cell[]) => figures(group.reduce(add, zero()));
     const overall = figuresOf([...cells.values()]);
@@ -214,12 +247,12 @@ export class OeeEngine {
     calendars: WorkingCalendar[],
     cells: Map<string, Cell>,
     cell: (line: string, day: string, shift: string | null) => Cell,
-  ): Promise<void> {
+  ): Promise<PlannedWindow[]> {
     const days = dateSpan(
       filters,
       [...cells.values()].map((c) => c.day),
     );
-    if (days.length === 0) return;
+    if (days.length === 0) return [];
     const lineEntity = queries.entity('production_line');
     const { filter } = queries.rowFilter(lineEntity, undefined, { line: 'id', plant: 'plant' }, filters);
     const lines = await this.aggregates.aggregate(
@@ -240,6 +273,8 @@ export class OeeEngine {
     );
     const byId = new Map(calendars.map((c) => [c.id, c]));
     const shiftById = new Map(shifts.map((s) => [s.id, s]));
+    const periods = offsetPeriods(filters.timeZone);
+    const windows: PlannedWindow[] = [];
     for (const row of lines.rows) {
       const plantCalendar = byId.get(Number(row.calendar));
       if (!plantCalendar) continue;
@@ -247,9 +282,104 @@ export class OeeEngine {
         const calendar = calendarFor(plantCalendar, calendars, day);
         for (const shiftId of workingShiftIds(calendar, day)) {
           const shift = shiftById.get(shiftId);
-          if (shift) cell(String(row.line), day, shift.code).plannedMinutes += shiftMinutes(shift);
+          if (!shift) continue;
+          const minutes = shiftMinutes(shift);
+          cell(String(row.line), day, shift.code).plannedMinutes += minutes;
+          const midnight = Date.parse(`${day}T00:00:00Z`);
+          const endMinute = shift.crossesMidnight ? 1440 + shift.endMinute : shift.endMinute;
+          windows.push({
+            line: String(row.line),
+            day,
+            shift: shift.code,
+            start: wallToUtc(periods, midnight + shift.startMinute * MINUTE_MS),
+            end: wallToUtc(periods, midnight + endMinute * MINUTE_MS),
+            minutes,
+          });
         }
       }
+    }
+    return windows;
+  }
+
+  /**
+   * Lost time and failures from a state history: the selected periods of each line that overlap its
+   * planned windows, read as the caller (the line and plant filters apply; the date range is the
+   * windows'), merged per line and cut to each window.
+   */
+  private async addStates(
+    queries: WidgetQueries,
+    def: OeeStates,
+    windows: PlannedWindow[],
+    filters: SharedFilters,
+    ctx: RequestContext,
+    cell: (line: string, day: string, shift: string | null) => Cell,
+  ): Promise<void> {
+    if (windows.length === 0) return;
+    const entity = queries.entity(def.entity);
+    const dimensions = { line: def.dimensions.line, plant: def.dimensions.plant };
+    const { filter } = queries.rowFilter(entity, def.filter, dimensions, {
+      ...filters,
+      shiftId: null,
+      from: null,
+      to: null,
+    });
+    const start = queries.path(entity, def.start);
+    const end = queries.path(entity, def.end);
+    const first = Math.min(...windows.map((w) => w.start));
+    const last = Math.max(...windows.map((w) => w.end));
+    const overlapping = {
+      and: [
+        filter,
+        { [start]: { lt: new Date(last).toISOString() } },
+        { or: [{ [end]: { null: true } }, { [end]: { gt: new Date(first).toISOString() } }] },
+      ],
+    };
+    const measures: BasicMeasure[] = [
+      { key: 'periods', fn: 'count', field: null, where: null, compare: null },
+      def.failures
+        ? queries.measure(entity, 'failures', { fn: 'count', where: def.failures })
+        : { key: 'failures', fn: 'count', field: null, where: null, compare: null },
+    ];
+    const result = await this.aggregates.aggregate(
+      entity.name,
+      {
+        rows: queries.rows(entity, overlapping),
+        groupBy: [
+          { key: 'line', field: queries.path(entity, def.dimensions.line!), bucket: null },
+          { key: 'start', field: start, bucket: null },
+          { key: 'end', field: end, bucket: null },
+        ],
+        measures,
+        having: [],
+        sort: [],
+        limit: MAX_AGGREGATE_LIMIT,
+        timeZone: filters.timeZone,
+      },
+      ctx,
+    );
+    const now = this.now();
+    const byLine = new Map<string, { start: number; end: number; failures: number }[]>();
+    for (const row of result.rows) {
+      if (row.line === null || row.line === undefined || row.start === null) continue;
+      const periodStart = Date.parse(String(row.start));
+      const periodEnd = row.end === null ? Math.max(periodStart, now) : Date.parse(String(row.end));
+      const failures = def.failures ? Number(row.failures) || 0 : 0;
+      const line = String(row.line);
+      byLine.set(line, [...(byLine.get(line) ?? []), { start: periodStart, end: periodEnd, failures }]);
+    }
+    for (const window of windows) {
+      const periods = byLine.get(window.line);
+      if (!periods) continue;
+      const lost = unionMinutes(
+        periods
+          .map((p) => ({ start: Math.max(p.start, window.start), end: Math.min(p.end, window.end) }))
+          .filter((p) => p.end > p.start),
+      );
+      const target = cell(window.line, window.day, window.shift);
+      target.downtimeMinutes += Math.min(window.minutes, lost);
+      target.failures += periods
+        .filter((p) => p.start >= window.start && p.start < window.end)
+        .reduce((total, p) => total + p.failures, 0);
     }
   }
 }
@@ -267,6 +397,18 @@ function dateSpan(filters: SharedFilters, dataDays: string[]): string[] {
       errors: [{ field: 'from', path: '/from', rule: 'range', message: 'at most 366 days' }],
     });
   return datesBetween(first, last);
+}
+
+/** Minutes covered by the intervals (ms), overlaps counted once. */
+function unionMinutes(intervals: { start: number; end: number }[]): number {
+  let covered = 0;
+  let reach = -Infinity;
+  for (const { start, end } of [...intervals].sort((a, b) => a.start - b.start)) {
+    if (end <= reach) continue;
+    covered += end - Math.max(start, reach);
+    reach = end;
+  }
+  return covered / MINUTE_MS;
 }
 
 function groupCells(cells: Map<string, Cell>, groupBy: OeeGroup): Map<string, Cell[]> {

@@ -58,6 +58,42 @@ export function dayStart(periods: OffsetPeriod[], utcMs: number): number {
   return wallMidnight - offsetAt(periods, guess) * 60_000;
 }
 
+/** The UTC instant (ms) of a wall-clock time (given as ms as if it were UTC) in the zone of `periods`. */
+export function wallToUtc(periods: OffsetPeriod[], wallMs: number): number {
+  const guess = wallMs - offsetAt(periods, wallMs) * 60_000;
+  return wallMs - offsetAt(periods, guess) * 60_000;
+}
+
+/**
+ * The instants a time bucket's label covers in the zone, `[gte, lt)` as ISO instants: an hour
+ * (`2026-12-01T08:00`), a day (`2026-12-01`), a week (labelled by its Monday) or a month
+ * (`2026-12`); null for a label that is not such a bucket (shifts, nulls).
+ */
+export function bucketRange(
+  periods: OffsetPeriod[],
+  bucket: string,
+  label: unknown,
+): { gte: string; lt: string } | null {
+  if (typeof label !== 'string') return null;
+  const wall = (text: string) => Date.parse(`${text}Z`);
+  let start: number;
+  let end: number;
+  if (bucket === 'hour' && /^\d{4}-\d{2}-\d{2}T\d{2}:00$/.test(label)) {
+    start = wall(`${label}:00`);
+    end = start + 3_600_000;
+  } else if ((bucket === 'day' || bucket === 'week') && /^\d{4}-\d{2}-\d{2}$/.test(label)) {
+    start = wall(`${label}T00:00:00`);
+    end = start + (bucket === 'week' ? 7 : 1) * DAY_MS;
+  } else if (bucket === 'month' && /^\d{4}-\d{2}$/.test(label)) {
+    start = wall(`${label}-01T00:00:00`);
+    const next = new Date(start);
+    next.setUTCMonth(next.getUTCMonth() + 1);
+    end = next.getTime();
+  } else return null;
+  const iso = (ms: number) => new Date(wallToUtc(periods, ms)).toISOString();
+  return { gte: iso(start), lt: iso(end) };
+}
+
 function tabulate(zone: string): OffsetPeriod[] {
   const offsetAt = offsetReader(zone);
   const start = Date.UTC(FIRST_YEAR, 0, 1);

@@ -6,8 +6,9 @@
  * on the live channel once the rollups have taken it in (`system:bi.changed`, on every instance);
  * the change bumps that entity's generation in its tenant, so the next read computes afresh. Entries
  * also expire after `ttlMs` (changes that bypass the write path, time-relative KPIs such as ageing)
- * and the least recently used go first beyond `maxEntries`.
+ * and the least recently used go first beyond `maxEntries` (an `lru-cache` holds them).
  */
+import { LRUCache } from 'lru-cache';
 import type { Model } from '../../../metadata/src/model';
 import type { Principal } from '../security/principal';
 import { liveTopic, type LiveAudience, type LiveChannel } from '../events/live-channel';
@@ -39,16 +40,18 @@ export interface CacheCaller {
 }
 
 export class WidgetCache {
-  private readonly entries = new Map<string, { expires: number; value: unknown }>();
+  private readonly entries: LRUCache<string, { value: unknown }>;
   private readonly generations = new Map<string, number>();
-  private readonly ttlMs: number;
-  private readonly maxEntries: number;
-  private readonly now: () => number;
 
   constructor(live: LiveChannel, options: WidgetCacheOptions = {}) {
-    this.ttlMs = options.ttlMs ?? 60_000;
-    this.maxEntries = options.maxEntries ?? 5_000;
-    this.now = options.now ?? Date.now;
+    const now = options.now ?? Date.now;
+    this.entries = new LRUCache<string, { value: unknown }>({
+      max: options.maxEntries ?? 5_000,
+      ttl: options.ttlMs ?? 60_000,
+      // Ask the clock on every read rather than a timer-refreshed copy of it.
+      ttlResolution: 0,
+      perf: { now },
+    });
     live.subscribe([liveTopic(BI_CHANGED)], (message) => {
       const change = message.data as Partial<BiChange> | null;
       if (typeof change?.tenantId === 'string' && typeof change.entity === 'string')
@@ -72,21 +75,11 @@ export class WidgetCache {
       filters,
       [...entities].sort().map((entity) => [entity, this.generation(caller.tenantId, entity)]),
     ]);
+    // A read makes the entry the most recently used; an expired entry is not returned.
     const hit = this.entries.get(key);
-    if (hit && hit.expires > this.now()) {
-      // Least recently used first: a read moves the entry to the end.
-      this.entries.delete(key);
-      this.entries.set(key, hit);
-      return hit.value as T;
-    }
-    this.entries.delete(key);
+    if (hit) return hit.value as T;
     const value = await compute();
-    this.entries.set(key, { expires: this.now() + this.ttlMs, value });
-    while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.entries.delete(oldest);
-    }
+    this.entries.set(key, { value });
     return value;
   }
 

@@ -3,6 +3,7 @@
 import type { HookRegistry } from '../crud/hooks';
 import { registerEntityHooks, type EntityHooks } from './domain-hooks';
 import { hooks as boxHooks } from '../domain/production/box.hooks';
+import { hooks as equipmentHooks } from '../domain/masterdata/equipment.hooks';
 import { hooks as inspectionHooks } from '../domain/quality/inspection.hooks';
 import { hooks as inspectionPlanHooks } from '../domain/quality/inspection-plan.hooks';
 import { hooks as mapBoxSnHooks } from '../domain/traceability/map-box-sn.hooks';
@@ -19,6 +20,7 @@ import { hooks as workReportHooks } from '../domain/production/work-report.hooks
  */
 export const DOMAIN_HOOKS: Readonly<Record<string, EntityHooks>> = {
   box: boxHooks,
+  equipment: equipmentHooks,
   inspection: inspectionHooks,
   inspection_plan: inspectionPlanHooks,
   map_box_sn: mapBoxSnHooks,

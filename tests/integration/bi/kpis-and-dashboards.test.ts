@@ -244,7 +244,18 @@ describe.each<Dialect>(['sqlite', 'mysql'])('KPIs and dashboards on %s', (dialec
     const widget = (id: string) => dashboard.widgets.find((w: { id: string }) => w.id === id);
     expect(widget('fpy').kpi).toMatchObject({ value: 75, applied: { line: true } });
     expect(widget('active_work_orders')).toMatchObject({ value: 2, applied: { line: true } });
-    expect(widget('output_by_day').points).toEqual([{ key: '2026-12-01', value: 140 }]);
+    // A day bucket carries its instants in the dashboard's zone, for the drill-down.
+    expect(widget('output_by_day').points).toEqual([
+      {
+        key: '2026-12-01',
+        value: 140,
+        range: { gte: '2026-11-30T16:00:00.000Z', lt: '2026-12-01T16:00:00.000Z' },
+      },
+    ]);
+    expect(widget('output_by_day').drillDown).toMatchObject({
+      groupField: null,
+      groupTimeField: 'startTime',
+    });
     expect(widget('open_work_orders').rows.map((row: { line: string }) => row.line)).toEqual([
       'Line 1',
       'Line 1',

@@ -1,7 +1,8 @@
 /**
  * The plant KPI library on a hand-computed data set through the real server with the maintenance and
  * procurement plugins installed, on SQLite and MariaDB: OEE and its factors by line, shift and day
- * from the plant calendar, shifts, downtime and work reports; MTBF and MTTR; final yield; lead time;
+ * from the plant calendar, shifts, the equipment state history and work reports; MTBF and MTTR from
+ * downtime records; final yield; lead time;
  * supplier PPM and on-time delivery; the shift time bucket of the aggregate API.
  *
  * The plant runs in Asia/Shanghai (UTC+8). Shift A is 06:00–14:00 less a 30-minute break (450 min),
@@ -185,6 +186,22 @@ describe.each<TestDialect>(['sqlite', 'mysql'])('plant KPIs on %s', (dialect) =>
         }),
       );
 
+    // Availability reads the equipment state history: the same losses as periods of one machine per
+    // line (the planned maintenance is a MAINTENANCE period, which is not a loss).
+    const machine = (lineId: number, code: string) =>
+      create('equipment', { equipmentCode: code, equipmentName: code, lineId, status: 'RUNNING' });
+    const m1 = await machine(ids.line1, 'M1');
+    const m2 = await machine(ids.line2, 'M2');
+    const periods: [number, number, string, string, string][] = [
+      [m1, ids.line1, 'BREAKDOWN', '2026-12-01T02:00:00Z', '2026-12-01T03:00:00Z'], // 60, A
+      [m1, ids.line1, 'BREAKDOWN', '2026-12-01T16:00:00Z', '2026-12-01T16:30:00Z'], // 30, N
+      [m1, ids.line1, 'STOPPED', '2026-12-01T04:00:00Z', '2026-12-01T04:20:00Z'], // 20, A, no failure
+      [m2, ids.line2, 'MAINTENANCE', '2026-12-01T03:00:00Z', '2026-12-01T05:00:00Z'], // not a loss
+      [m2, ids.line2, 'BREAKDOWN', '2026-12-01T05:00:00Z', '2026-12-01T05:45:00Z'], // 45, A
+    ];
+    for (const [equipmentId, lineId, state, startTime, endTime] of periods)
+      await create('equipment_state', { equipmentId, lineId, state, startTime, endTime });
+
     // Final yield: unit 1 fails then passes, unit 2 passes, unit 3 fails; unit 4 only had an ICT test.
     const lot = await create('production_lot', { workOrderId: wo1, itemId: item, lotQuantity: 10 });
     const tests: [number, string, string][] = [
@@ -258,7 +275,7 @@ describe.each<TestDialect>(['sqlite', 'mysql'])('plant KPIs on %s', (dialect) =>
     await env?.close();
   });
 
-  it('computes OEE and its factors per line from planned time, downtime and output', async () => {
+  it('computes OEE and its factors per line from planned time, equipment states and output', async () => {
     // L1: planned 870 (1 Dec, A + N; 2 Dec is a holiday), downtime 110, run 760, 615 made, 600 good,
     // ideal 615 × 60 s. L2: planned 870, downtime 45, run 825, 560 made, 540 good, ideal 560 × 30 s.
     const oee = await kpi('oee', `${december()}&groupBy=line`);

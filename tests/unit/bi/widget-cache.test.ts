@@ -53,7 +53,8 @@ const caller = (tenantId: string, userId: string, roles = ['production_planner']
 
 describe('WidgetCache', () => {
   const live = createLiveChannel(null, 'test', () => undefined);
-  let clock = 0;
+  // A real clock never reads 0, and lru-cache takes a start time of 0 for "no time recorded".
+  let clock = 1_000_000;
   const cache = new WidgetCache(live, { ttlMs: 1_000, now: () => clock });
   let computed = 0;
   const read = (who: CacheCaller, widget = 'w1', options: Partial<SharedFilters> = {}) =>
@@ -97,5 +98,20 @@ describe('WidgetCache', () => {
     const before = await read(caller('C', '1'));
     clock += 1_001;
     expect(await read(caller('C', '1'))).not.toBe(before);
+  });
+
+  it('keeps at most maxEntries results, dropping the least recently used', async () => {
+    const small = new WidgetCache(live, { ttlMs: 1_000, maxEntries: 2, now: () => clock });
+    let runs = 0;
+    const get = (widget: string) =>
+      small.get(caller('D', '1'), widget, filters, ['work_report'], () => Promise.resolve(++runs));
+    const w1 = await get('w1');
+    const w2 = await get('w2');
+    // Reading w1 makes w2 the least recently used, so a third result pushes w2 out.
+    expect(await get('w1')).toBe(w1);
+    await get('w3');
+    expect(await get('w1')).toBe(w1);
+    expect(await get('w2')).not.toBe(w2);
+    expect(runs).toBe(4);
   });
 });

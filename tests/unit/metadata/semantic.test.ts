@@ -134,7 +134,7 @@ const EXPECTED: Record<string, string[]> = {
     'dashboards/bad.yaml:13:122 expression-field expression `nope == 1` reads `nope`: entity `shop_order` has no field `nope`',
     'dashboards/bad.yaml:14:119 dashboard-field entity `shop_order` has no field `qty`',
     'dashboards/bad.yaml:14:131 dashboard-field entity `shop_order` has no field `nope`',
-    'dashboards/bad.yaml:14:146 dashboard-field an OEE KPI needs `time` and `line` dimensions for its output and its downtime',
+    'dashboards/bad.yaml:14:146 dashboard-field an OEE KPI needs `time` and `line` dimensions for its output and its downtime, and a `line` dimension for its states',
     'dashboards/bad.yaml:14:199 dashboard-field measure `lost` is not declared by the KPI',
     'dashboards/bad.yaml:14:226 dashboard-entity entity `stoppage` does not exist',
   ],

@@ -20,6 +20,8 @@ export interface DrillDown {
   groupField: string | null;
   /** Stacked and heatmap widgets: the field of the second grouping (null for a time bucket). */
   seriesField?: string | null;
+  /** A group by a time bucket: the field each point's `range` narrows. */
+  groupTimeField?: string;
 }
 
 export interface Point {
@@ -29,6 +31,8 @@ export interface Point {
   value: number | null;
   share?: number | null;
   cumulativeShare?: number | null;
+  /** A time-bucket group: the instants the bucket covers, `[gte, lt)`. */
+  range?: { gte: string; lt: string };
 }
 
 export interface Widget {

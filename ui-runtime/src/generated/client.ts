@@ -17,6 +17,7 @@ export * from './client/department';
 export * from './client/dictionary';
 export * from './client/downtime-record';
 export * from './client/equipment';
+export * from './client/equipment-state';
 export * from './client/goods-receipt';
 export * from './client/inspection';
 export * from './client/inspection-plan';

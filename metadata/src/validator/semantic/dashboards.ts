@@ -55,38 +55,67 @@ export function checkDashboards(ctx: SemanticContext): void {
         );
       if (kpi.oee) {
         const downtime = kpi.oee.downtime;
-        const downtimeAt: At = (...segments) => at('oee', 'downtime', ...segments);
-        const downtimeEntity = requireEntity(ctx, document, downtimeAt('entity'), downtime.entity);
-        if (downtimeEntity) {
-          checkMeasure(
-            ctx,
+        if (downtime) {
+          const downtimeAt: At = (...segments) => at('oee', 'downtime', ...segments);
+          const downtimeEntity = requireEntity(ctx, document, downtimeAt('entity'), downtime.entity);
+          if (downtimeEntity) {
+            checkMeasure(
+              ctx,
+              document,
+              (...s) => downtimeAt('minutes', ...s),
+              downtimeEntity,
+              downtime.minutes,
+            );
+            checkMeasure(
+              ctx,
+              document,
+              (...s) => downtimeAt('failures', ...s),
+              downtimeEntity,
+              downtime.failures,
+            );
+            if (downtime.filter)
+              checkExpression(ctx, document, downtimeAt('filter'), downtime.filter, downtimeEntity);
+            checkDimensions(ctx, document, downtimeAt, downtimeEntity, downtime.dimensions);
+          }
+        }
+        const states = kpi.oee.states;
+        if ((downtime === undefined) === (states === undefined))
+          ctx.report(
             document,
-            (...s) => downtimeAt('minutes', ...s),
-            downtimeEntity,
-            downtime.minutes,
+            at('oee'),
+            'dashboard-field',
+            'an OEE KPI takes its lost time either from `downtime` rows or from `states` periods',
           );
-          checkMeasure(
-            ctx,
-            document,
-            (...s) => downtimeAt('failures', ...s),
-            downtimeEntity,
-            downtime.failures,
-          );
-          if (downtime.filter)
-            checkExpression(ctx, document, downtimeAt('filter'), downtime.filter, downtimeEntity);
-          checkDimensions(ctx, document, downtimeAt, downtimeEntity, downtime.dimensions);
+        if (states) {
+          const statesAt: At = (...segments) => at('oee', 'states', ...segments);
+          const statesEntity = requireEntity(ctx, document, statesAt('entity'), states.entity);
+          if (statesEntity) {
+            for (const key of ['start', 'end'] as const)
+              if (statesEntity.fields[states[key]]?.type !== 'datetime')
+                ctx.report(
+                  document,
+                  statesAt(key),
+                  'dashboard-field',
+                  `\`${states[key]}\` must be a datetime field of \`${states.entity}\``,
+                );
+            for (const key of ['filter', 'failures'] as const) {
+              const condition = states[key];
+              if (condition) checkExpression(ctx, document, statesAt(key), condition, statesEntity);
+            }
+            checkDimensions(ctx, document, statesAt, statesEntity, states.dimensions);
+          }
         }
         if (
           !kpi.dimensions?.time ||
           !kpi.dimensions.line ||
-          !downtime.dimensions.time ||
-          !downtime.dimensions.line
+          (downtime !== undefined && (!downtime.dimensions.time || !downtime.dimensions.line)) ||
+          (states !== undefined && !states.dimensions.line)
         )
           ctx.report(
             document,
             at('oee'),
             'dashboard-field',
-            'an OEE KPI needs `time` and `line` dimensions for its output and its downtime',
+            'an OEE KPI needs `time` and `line` dimensions for its output and its downtime, and a `line` dimension for its states',
           );
       }
       if (kpi.ageing)

@@ -5,6 +5,7 @@ import { AttachmentController } from './attachment.controller';
 import { CalendarController } from './calendar.controller';
 import { CustomerController } from './customer.controller';
 import { EquipmentController } from './equipment.controller';
+import { EquipmentStateController } from './equipment-state.controller';
 import { ItemMasterController } from './item-master.controller';
 import { LocationController } from './location.controller';
 import { MoldMasterController } from './mold-master.controller';
@@ -28,6 +29,7 @@ export const MASTERDATA_CONTROLLERS: Readonly<Record<string, readonly Type<unkno
     CalendarController,
     CustomerController,
     EquipmentController,
+    EquipmentStateController,
     ItemMasterController,
     LocationController,
     MoldMasterController,
