@@ -19,7 +19,7 @@ const EXPECTED: Record<string, string[]> = {
     'entity-refs/bad-refs.yaml:13:53 field-default default `MAYBE` is not one of the enum values',
     'entity-refs/bad-refs.yaml:14:46 expression-syntax invalid expression `status ==`: unexpected end of expression at column 10',
     'entity-refs/bad-refs.yaml:14:64 expression-field expression `nope > 1` reads `nope`: entity `bad_refs` has no field `nope`',
-    "entity-refs/bad-refs.yaml:15:41 expression-syntax invalid expression `eval(code)`: unknown function 'eval' (allowed: now, today, len, lower, upper, contains, startsWith, if, addDays, addHours, coalesce) at column 1",
+    "entity-refs/bad-refs.yaml:15:41 expression-syntax invalid expression `eval(code)`: unknown function 'eval' (allowed: now, today, len, lower, upper, contains, startsWith, if, addDays, addHours, coalesce, min, max, round, floor, ceil) at column 1",
     'entity-refs/bad-refs.yaml:17:22 index-field entity `bad_refs` has no field `nope`',
     'entity-refs/bad-refs.yaml:19:19 view-field entity `item` has no field `nmae`',
     'entity-refs/bad-refs.yaml:19:35 view-field `code` in `code.length` is not a relation, so `.length` cannot follow it',
