@@ -476,16 +476,20 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('DOMAIN.md §15 scenarios (%
     expect(refused.json().message).toBe(
       'Mass production and serial release need a passed first-article inspection',
     );
-    // The guard message in the planner's language.
+    // The guard message in the planner's language, once they choose Chinese (the preference
+    // travels in the token, so they sign in again).
+    expect((await mes.call('planner', 'PUT', '/api/auth/locale', { locale: 'zh' })).statusCode).toBe(200);
+    await mes.signIn('planner');
     const inChinese = await mes.call(
       'planner',
       'POST',
       `/api/production-lots/${String(lot!.id)}/actions/start`,
       {},
-      { 'accept-language': 'zh-CN' },
     );
     expect(inChinese.statusCode).toBe(422);
     expect(inChinese.json().message).toBe('首件检验合格后才能量产和释放序列号');
+    expect((await mes.call('planner', 'PUT', '/api/auth/locale', { locale: 'en' })).statusCode).toBe(200);
+    await mes.signIn('planner');
     expect(await serialsOfLot()).toBe(0);
     await act('inspector', 'production-lots', lot!.id, 'fai_fail', {
       reason: 'Solder bridge on U3',

@@ -56,7 +56,7 @@ export interface MesServer {
   signIn(who: Who): Promise<string>;
   call(
     who: Who,
-    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     url: string,
     payload?: object,
     headers?: Record<string, string>,
