@@ -136,7 +136,7 @@ describe('statements per request through the server (MariaDB)', () => {
     expect(statements.map(shape)).toEqual(['SELECT work_order']);
   });
 
-  it('creates a work order with one reference check, one numbering statement, the row, its workflow, audit and outbox', async () => {
+  it('creates a work order with the working-time rule’s reads, one reference check, one numbering statement, the row, its workflow, audit and outbox', async () => {
     let status = 0;
     const statements = await statementsOf(async () => {
       const response = await harness.call('planner', 'POST', '/api/work-orders', {
@@ -150,6 +150,10 @@ describe('statements per request through the server (MariaDB)', () => {
     expect(status).toBe(201);
     expect(statements.map(shape)).toEqual([
       'START TRANSACTION',
+      // The working-time rule follows line → plant to the plant's calendar (this plant has none,
+      // so neither calendars nor shifts are read).
+      'SELECT production_line',
+      'SELECT plant',
       // The item and the line in one statement, which also returns the line code the number needs.
       'SELECT item_master',
       'INSERT sys_sequence',
