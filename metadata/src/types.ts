@@ -458,8 +458,27 @@ export interface OeeStates {
 }
 
 /**
+ * Mean time between failures and mean time to repair from the periods of a state history (the KPI's
+ * entity), cut at the requested date range: a failure is a period of a failure state starting in the
+ * range, repair time the part of those periods inside it, operating time the part of the operating
+ * periods inside it. MTBF = operating minutes ÷ failures, MTTR = repair minutes ÷ failures.
+ */
+export interface ReliabilityDef {
+  /** The number the KPI shows. */
+  report: 'mtbf' | 'mttr';
+  /** Datetime fields: when the period started and ended (empty while it lasts, until now). */
+  start: string;
+  end: string;
+  /** Count measures (with a `where`) of the periods in a failure state. */
+  failures: string[];
+  /** Count measures (with a `where`) of the periods in an operating state. */
+  operating: string[];
+}
+
+/**
  * A KPI over one entity's rows: `numerator`/`denominator` make a ratio (× `scale`), `value` shows one
- * measure (`pareto` adds cumulative shares by group), `ageing` counts rows by age band.
+ * measure (`pareto` adds cumulative shares by group), `ageing` counts rows by age band, `oee` combines
+ * output, lost and planned time, `reliability` measures state periods (MTBF, MTTR).
  */
 export interface KpiDef {
   label: I18nText;
@@ -476,6 +495,7 @@ export interface KpiDef {
   pareto?: boolean;
   ageing?: { field: string; bands: number[] };
   oee?: OeeDef;
+  reliability?: ReliabilityDef;
   unit?: 'percent' | 'count' | 'quantity' | 'days' | 'hours' | 'minutes' | 'ppm';
   target?: number;
   direction?: 'above' | 'below';

@@ -2,7 +2,8 @@
  * KPIs declared in dashboard metadata, computed through the AggregateEngine, so the caller's entity,
  * field and row permissions hold for every number. A ratio KPI is scale × Σnumerator ÷ Σdenominator
  * (null when the denominator is 0), per group and overall; a measure KPI shows one measure by group,
- * with cumulative shares when it is a Pareto; an ageing KPI counts rows by age band.
+ * with cumulative shares when it is a Pareto; an ageing KPI counts rows by age band; OEE and
+ * reliability (MTBF, MTTR) KPIs have engines of their own over the same aggregates.
  */
 import type { Model } from '../../../metadata/src/model';
 import type { DashboardGroupBy, KpiDef } from '../../../metadata/src/types';
@@ -16,6 +17,7 @@ import {
   type Measure,
 } from './aggregate-query';
 import { OeeEngine, type OeeFigures } from './oee-engine';
+import { ReliabilityEngine, type ReliabilityFigures } from './reliability-engine';
 import { WidgetQueries, type AppliedFilters, type ListParser, type SharedFilters } from './widget-query';
 
 export interface KpiPoint {
@@ -25,8 +27,11 @@ export interface KpiPoint {
   /** Pareto KPIs: this group's and the running share of the total, in percent. */
   share?: number | null;
   cumulativeShare?: number | null;
-  /** OEE KPIs: planned, downtime and run minutes, counts and the three factors of this group. */
-  figures?: OeeFigures;
+  /**
+   * OEE KPIs: planned, downtime and run minutes, counts and the three factors of this group;
+   * reliability KPIs: failures, repair and operating minutes, MTBF and MTTR.
+   */
+  figures?: OeeFigures | ReliabilityFigures;
 }
 
 export interface KpiResult {
@@ -127,6 +132,29 @@ export class KpiEngine {
         groupBy: oee.groupBy,
         points: oee.points,
         drillDown: { entity: entity.name, path: entity.path, filter: oee.filter, groupField: null },
+      };
+    }
+
+    if (kpi.reliability) {
+      const reliability = await new ReliabilityEngine(this.aggregates, this.parseList).compute(
+        { ...kpi, reliability: kpi.reliability },
+        filters,
+        ctx,
+        groupBy ?? kpi.groupBy,
+      );
+      return {
+        ...base,
+        applied: reliability.applied,
+        value: reliability.value,
+        measures: reliability.measures,
+        groupBy: reliability.groupBy,
+        points: reliability.points,
+        drillDown: {
+          entity: entity.name,
+          path: entity.path,
+          filter: reliability.filter,
+          groupField: reliability.groupField,
+        },
       };
     }
 

@@ -26,18 +26,28 @@
  * Plant: planned 1 740, lost 450, run 1 290, good 1 250 of 1 280, ideal 52 200 s → availability
  *   74.1379 %, performance 67.4419 %, quality 97.6563 %, OEE 48.8281 %; MTBF 1 290 / 3 = 430 min.
  * By shift: A planned 900, lost 150, OEE 55.6894 %; N planned 840, lost 300, OEE 41.6667 %.
+ *
+ * MTBF and MTTR from the same history, cut at the requested window: failures are BREAKDOWN periods
+ * starting in it, repair time the part of the BREAKDOWN periods inside it, operating time the part of
+ * the RUNNING periods inside it.
+ *   Window 01:30–20:00 UTC on 1 Dec. L1: M1's breakdown 01:00–02:00 began before the window (no
+ *   failure, 30 min repair), RUNNING 02:00–05:30 (210), breakdown 05:30–15:00 (1 failure, 570) →
+ *   MTBF 210, MTTR 600. L2: RUNNING cut to 01:30–18:00 (990), the open breakdown from 18:00 cut at
+ *   20:00 (1 failure, 120) → MTBF 990, MTTR 120. Plant: 2 failures, 720 repair, 1 200 operating →
+ *   MTBF 600, MTTR 360.
+ *   The plant's day 1 Dec (16:00 UTC 30 Nov – 16:00 UTC 1 Dec): L1 2 failures, 630 repair, 210
+ *   operating; L2 RUNNING 1 440, its breakdown starts after the day → MTBF 1 650 / 2 = 825, MTTR 315.
  */
-import { rebuildRollups } from '../../../platform/src/bi/rollup-consumer';
-import { EntityService } from '../../../platform/src/crud/entity.service';
-import type { EntityRecord, RequestContext } from '../../../platform/src/crud/types';
-import { EngineDatabase } from '../../../platform/src/data/database';
 import type { TestDialect } from '../plugins/plugin-harness';
 import { bootBusinessServer, ok, type BusinessServer, type Call } from '../plugins/business-plugins-harness';
+import { buildPlant } from './plant-fixture';
 
 type Kpi = {
   value: number | null;
   measures: Record<string, number | null>;
   points: { key: string; value: number | null; figures?: Record<string, number | null> }[];
+  applied?: Record<string, boolean>;
+  drillDown?: { filter: Record<string, unknown> };
 };
 
 type Period = {
@@ -62,126 +72,34 @@ describe.each<TestDialect>(['sqlite', 'mysql'])('OEE from equipment states on %s
   beforeAll(async () => {
     env = await bootBusinessServer(dialect, 'oee_states');
     manager = env.as('manager');
-    const model = env.server.registry.current();
-    const database = new EngineDatabase(env.server.dataSource);
-    // The engine without domain hooks writes the data set as is, with the periods' own times.
-    const engine = new EntityService(database);
-    const ctx: RequestContext = {
-      tenantId: 'DEMO',
-      userId: String(env.userId('admin')),
+    const plant = await buildPlant(env, {
       traceId: 'oee-states',
-      model,
-    };
-    const create = async (entity: string, body: EntityRecord) =>
-      Number((await engine.create(entity, body, ctx)).id);
-
-    ids.shiftA = await create('shift', {
-      shiftCode: 'A',
-      shiftName: 'Day',
-      startTime: '06:00',
-      endTime: '14:00',
-      breakMinutes: 30,
+      plannedQuantity: 2000,
+      // [line, good, scrap, start (UTC)]
+      reports: [
+        ['L1', 200, 10, '2026-12-01T02:00:00Z'], // A
+        ['L1', 250, 0, '2026-12-01T15:00:00Z'], // N (23:00 local)
+        ['L2', 600, 20, '2026-12-01T03:00:00Z'], // A
+        ['L2', 200, 0, '2026-12-01T15:30:00Z'], // N (23:30 local)
+        ['L1', 999, 0, '2026-12-02T02:00:00Z'], // the next day: outside the range
+      ],
+      machines: [
+        ['M1', 'L1'],
+        ['M2', 'L1'],
+        ['M3', 'L2'],
+      ],
+      periods: [
+        ['M2', 'STOPPED', '2026-11-30T20:00:00Z', '2026-11-30T22:30:00Z'],
+        ['M1', 'BREAKDOWN', '2026-12-01T01:00:00Z', '2026-12-01T02:00:00Z'],
+        ['M2', 'STOPPED', '2026-12-01T01:30:00Z', '2026-12-01T02:30:00Z'],
+        ['M1', 'RUNNING', '2026-12-01T02:00:00Z', '2026-12-01T05:30:00Z'],
+        ['M1', 'BREAKDOWN', '2026-12-01T05:30:00Z', '2026-12-01T15:00:00Z'],
+        ['M2', 'MAINTENANCE', '2026-12-01T16:00:00Z', '2026-12-01T17:00:00Z'],
+        ['M3', 'RUNNING', '2026-11-30T00:00:00Z', '2026-12-01T18:00:00Z'],
+        ['M3', 'BREAKDOWN', '2026-12-01T18:00:00Z', null],
+      ],
     });
-    ids.shiftN = await create('shift', {
-      shiftCode: 'N',
-      shiftName: 'Night',
-      startTime: '22:00',
-      endTime: '06:00',
-      crossesMidnight: true,
-      breakMinutes: 60,
-    });
-    const calendar = await create('calendar', {
-      calendarCode: 'CAL',
-      calendarName: 'Plant calendar',
-      year: 2026,
-      workingWeekdays: [1, 2, 3, 4, 5],
-      defaultShiftsIds: [ids.shiftA, ids.shiftN],
-    });
-    ids.plant = await create('plant', {
-      plantCode: 'P1',
-      plantName: 'Plant one',
-      timezone: 'Asia/Shanghai',
-      calendarId: calendar,
-    });
-    ids.line1 = await create('production_line', { lineCode: 'L1', lineName: 'Line 1', plantId: ids.plant });
-    ids.line2 = await create('production_line', { lineCode: 'L2', lineName: 'Line 2', plantId: ids.plant });
-    const ws1 = await create('workstation', {
-      stationCode: 'WS1',
-      stationName: 'S1',
-      lineId: ids.line1,
-      cycleTimeSec: 60,
-    });
-    const ws2 = await create('workstation', {
-      stationCode: 'WS2',
-      stationName: 'S2',
-      lineId: ids.line2,
-      cycleTimeSec: 30,
-    });
-    const uom = await create('unit_of_measure', { uomCode: 'PCS', uomName: 'Pieces' });
-    const item = await create('item_master', { itemName: 'Housing', itemType: 'FINISHED', uomId: uom });
-    const defect = await create('qms_code', { codeType: 'DEFECT', code: 'D1', description: 'Scratch' });
-    const order = (lineId: number) =>
-      create('work_order', {
-        itemId: item,
-        lineId,
-        plannedQuantity: 2000,
-        plannedStart: '2026-12-01T00:00:00Z',
-        operations: [{ opSeq: 1, opCode: 'ASM', opName: 'Assembly', plannedQuantity: 2000 }],
-      });
-    const orders = new Map([
-      [ws1, await order(ids.line1)],
-      [ws2, await order(ids.line2)],
-    ]);
-    const operationOf = async (workOrder: number) =>
-      Number(
-        (
-          (await env.server.dataSource.query(
-            `SELECT id FROM ${model.entities.get('wo_operation')!.table} WHERE work_order_id = ?`,
-            [workOrder],
-          )) as { id: number }[]
-        )[0].id,
-      );
-    // [station, good, scrap, start (UTC)]
-    const reports: [number, number, number, string][] = [
-      [ws1, 200, 10, '2026-12-01T02:00:00Z'], // A
-      [ws1, 250, 0, '2026-12-01T15:00:00Z'], // N (23:00 local)
-      [ws2, 600, 20, '2026-12-01T03:00:00Z'], // A
-      [ws2, 200, 0, '2026-12-01T15:30:00Z'], // N (23:30 local)
-      [ws1, 999, 0, '2026-12-02T02:00:00Z'], // the next day: outside the range
-    ];
-    for (const [workstationId, goodQuantity, scrapQuantity, startTime] of reports) {
-      const workOrderId = orders.get(workstationId)!;
-      await create('work_report', {
-        workOrderId,
-        woOperationId: await operationOf(workOrderId),
-        workstationId,
-        goodQuantity,
-        scrapQuantity,
-        ...(scrapQuantity > 0 ? { defectCodeId: defect } : {}),
-        startTime,
-        endTime: startTime,
-      });
-    }
-
-    const machine = (code: string, lineId: number) =>
-      create('equipment', { equipmentCode: code, equipmentName: code, lineId, status: 'RUNNING' });
-    const m1 = await machine('M1', ids.line1);
-    const m2 = await machine('M2', ids.line1);
-    const m3 = await machine('M3', ids.line2);
-    const periods: [number, number, string, string, string | null][] = [
-      [m2, ids.line1, 'STOPPED', '2026-11-30T20:00:00Z', '2026-11-30T22:30:00Z'],
-      [m1, ids.line1, 'BREAKDOWN', '2026-12-01T01:00:00Z', '2026-12-01T02:00:00Z'],
-      [m2, ids.line1, 'STOPPED', '2026-12-01T01:30:00Z', '2026-12-01T02:30:00Z'],
-      [m1, ids.line1, 'RUNNING', '2026-12-01T02:00:00Z', '2026-12-01T05:30:00Z'],
-      [m1, ids.line1, 'BREAKDOWN', '2026-12-01T05:30:00Z', '2026-12-01T15:00:00Z'],
-      [m2, ids.line1, 'MAINTENANCE', '2026-12-01T16:00:00Z', '2026-12-01T17:00:00Z'],
-      [m3, ids.line2, 'RUNNING', '2026-11-30T00:00:00Z', '2026-12-01T18:00:00Z'],
-      [m3, ids.line2, 'BREAKDOWN', '2026-12-01T18:00:00Z', null],
-    ];
-    for (const [equipmentId, lineId, state, startTime, endTime] of periods)
-      await create('equipment_state', { equipmentId, lineId, state, startTime, endTime });
-    // The data set bypassed the events that keep the rollups, as a bulk load would: rebuild them.
-    await rebuildRollups(database, env.server.registry.current(), 'DEMO');
+    Object.assign(ids, plant.ids);
   }, 300_000);
 
   afterAll(async () => {
@@ -302,5 +220,55 @@ describe.each<TestDialect>(['sqlite', 'mysql'])('OEE from equipment states on %s
     expect(widget('oee')?.error).toBeUndefined();
     expect(widget('oee')?.kpi?.value).toBe(48.8281);
     expect(widget('availability')?.kpi?.value).toBe(74.1379);
+  });
+  it('computes MTBF and MTTR from the state history, cut at the window, as the manager', async () => {
+    const window = `plant=${ids.plant}&from=2026-12-01T01:30:00Z&to=2026-12-01T20:00:00Z`;
+    const mtbf = await kpi('mtbf', `${window}&groupBy=line`);
+    expect(mtbf.measures).toEqual({
+      failures: 2,
+      repairMinutes: 720,
+      operatingMinutes: 1200,
+      mtbf: 600,
+      mttr: 360,
+    });
+    expect(mtbf.value).toBe(600);
+    expect(mtbf.points.map((p) => [Number(p.key), p.value, p.figures?.failures, p.figures?.mttr])).toEqual([
+      [ids.line1, 210, 1, 600],
+      [ids.line2, 990, 1, 120],
+    ]);
+    expect(mtbf.applied).toMatchObject({ plant: true, dateRange: true, shift: false });
+    const mttr = await kpi('mttr', window);
+    expect(mttr.value).toBe(360);
+    expect((await kpi('mttr', `${window}&line=${ids.line2}`)).value).toBe(120);
+    // A whole plant day, from the plant's midnight.
+    const dayMtbf = await kpi('mtbf', day());
+    expect(dayMtbf.measures).toEqual({
+      failures: 2,
+      repairMinutes: 630,
+      operatingMinutes: 1650,
+      mtbf: 825,
+      mttr: 315,
+    });
+    // The drill-down lists the periods that overlap the window.
+    const listed = ok(
+      await manager<{ items: Period[] }>(
+        'GET',
+        `/api/equipment-states?filter=${encodeURIComponent(JSON.stringify(mttr.drillDown!.filter))}&pageSize=100`,
+      ),
+    ).items;
+    expect(listed.map((p) => [p.state, p.startTime]).sort()).toEqual(
+      [
+        ['BREAKDOWN', '2026-12-01T01:00:00.000Z'],
+        ['BREAKDOWN', '2026-12-01T05:30:00.000Z'],
+        ['BREAKDOWN', '2026-12-01T18:00:00.000Z'],
+        ['RUNNING', '2026-11-30T00:00:00.000Z'],
+        ['RUNNING', '2026-12-01T02:00:00.000Z'],
+        ['STOPPED', '2026-12-01T01:30:00.000Z'],
+        ['MAINTENANCE', '2026-12-01T16:00:00.000Z'],
+      ].sort(),
+    );
+    const bucketed = await manager('GET', `/api/bi/kpis/mtbf?${window}&groupBy=start_time:day`);
+    expect(bucketed.status).toBe(400);
+    expect(bucketed.body).toMatchObject({ errors: [expect.objectContaining({ path: '/groupBy' })] });
   });
 });

@@ -39,20 +39,58 @@ export function checkDashboards(ctx: SemanticContext): void {
         ...(['good', 'total', 'idealSeconds'] as const).flatMap((part) =>
           (kpi.oee?.[part] ?? []).map((m, i) => ({ m, path: at('oee', part, i) })),
         ),
+        ...(['failures', 'operating'] as const).flatMap((part) =>
+          (kpi.reliability?.[part] ?? []).map((m, i) => ({ m, path: at('reliability', part, i) })),
+        ),
       ];
       for (const { m, path } of named)
         if (!measureNames.includes(m))
           ctx.report(document, path, 'dashboard-field', `measure \`${m}\` is not declared by the KPI`, {
             hint: didYouMean(m, measureNames),
           });
-      const kinds = [kpi.numerator || kpi.denominator, kpi.value, kpi.ageing, kpi.oee].filter(Boolean).length;
+      const kinds = [
+        kpi.numerator || kpi.denominator,
+        kpi.value,
+        kpi.ageing,
+        kpi.oee,
+        kpi.reliability,
+      ].filter(Boolean).length;
       if (kinds !== 1 || (kpi.numerator === undefined) !== (kpi.denominator === undefined))
         ctx.report(
           document,
           at(),
           'dashboard-field',
-          'a KPI has either `numerator` and `denominator`, or `value`, or `ageing`, or `oee`',
+          'a KPI has either `numerator` and `denominator`, or `value`, or `ageing`, or `oee`, or `reliability`',
         );
+      if (kpi.reliability) {
+        const reliability = kpi.reliability;
+        for (const key of ['start', 'end'] as const)
+          if (entity.fields[reliability[key]]?.type !== 'datetime')
+            ctx.report(
+              document,
+              at('reliability', key),
+              'dashboard-field',
+              `\`${reliability[key]}\` must be a datetime field of \`${kpi.entity}\``,
+            );
+        for (const part of ['failures', 'operating'] as const)
+          reliability[part].forEach((m, i) => {
+            const measure = kpi.measures[m];
+            if (measure && measure.fn !== 'count')
+              ctx.report(
+                document,
+                at('reliability', part, i),
+                'dashboard-field',
+                `measure \`${m}\` must count periods (\`fn: count\`)`,
+              );
+          });
+        if (typeof kpi.groupBy === 'object' && kpi.groupBy.bucket !== undefined)
+          ctx.report(
+            document,
+            at('groupBy', 'bucket'),
+            'dashboard-field',
+            'a reliability KPI groups by a field, not a time bucket',
+          );
+      }
       if (kpi.oee) {
         const downtime = kpi.oee.downtime;
         if (downtime) {
