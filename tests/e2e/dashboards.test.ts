@@ -4,7 +4,9 @@
  * elsewhere moves the active work orders card through the live channel (the dashboard's own refresh
  * timer is 30 s, the wait here ends long before it). The production manager lands on the plant
  * overview (OEE from the equipment state history, stacked bars, a heatmap), the supervisor on the
- * shift floor; a click on a stacked segment opens the work reports of that day and that line.
+ * shift floor; a click on a stacked segment opens the work reports of that day and that line; with a
+ * plant chosen, a click on a night-shift bar opens the work reports of that night in the plant's time
+ * zone, past midnight included.
  */
 import type { Page } from 'playwright-core';
 import { DEMO_PASSWORD, startHarness, type BrowserHarness } from './browser-harness';
@@ -135,4 +137,65 @@ test('the manager sees OEE and drills down from a stacked segment to that day an
   await page.waitForSelector('.mes-list-table .el-table__row');
   expect(await page.locator('.mes-list-table .el-table__row').count()).toBe(expected.total);
   await harness.docScreenshot('bi-drill-down-stacked');
+});
+
+test('the manager chooses a plant and drills down from a night-shift bar to that night', async () => {
+  const { page } = harness;
+  await signIn(page, 'manager');
+  await page.waitForSelector('[data-view="dashboard"] [data-widget="output_by_shift"] canvas');
+  const [plant] = (
+    await harness.apiGet<{ items: { id: number; plantName: string; timezone: string }[] }>(
+      '/api/plants?pageSize=100&fields=id,plantName,timezone&count=none',
+    )
+  ).items;
+  expect(plant.timezone).toBe('Asia/Shanghai');
+  await page.click('[data-filter="plant"]');
+  await page.locator('.el-select-dropdown__item:visible', { hasText: plant.plantName }).first().click();
+  const reloaded = page.waitForResponse((r) => r.url().includes(`/api/bi/dashboards/plant_overview?`));
+  await page.click('[data-action="apply"]');
+  // The bars as the manager's dashboard answered them for that plant: the fullest night.
+  const overview = (await (await reloaded).json()) as {
+    data: { widgets: { id: string; points?: { key: string | null; value: number | null }[] }[] };
+  };
+  expect(new URL((await reloaded).url()).searchParams.get('plant')).toBe(String(plant.id));
+  const points = overview.data.widgets.find((w) => w.id === 'output_by_shift')!.points!;
+  const nights = points.filter((p) => p.key?.endsWith('/NIGHT'));
+  expect(nights.length).toBeGreaterThan(0);
+  // The chart redraws with the plant's buckets (its bars grow in for a moment).
+  await page.waitForTimeout(1500);
+  const night = nights.reduce((best, p) => ((p.value ?? 0) > (best.value ?? 0) ? p : best));
+  const index = points.indexOf(night);
+
+  // The bar's foot (grid: 48 px left, 16 right, 32 bottom).
+  const chart = page.locator('[data-widget="output_by_shift"] canvas');
+  const box = (await chart.boundingBox())!;
+  const plotWidth = box.width - 48 - 16;
+  await chart.click({
+    position: { x: 48 + (plotWidth * (index + 0.5)) / points.length, y: box.height - 32 - 4 },
+  });
+  await page.waitForURL(/\/e\/work-reports\?filter=/);
+  const filter = JSON.parse(new URL(page.url()).searchParams.get('filter') ?? '') as {
+    and: Record<string, Record<string, unknown>>[];
+  };
+  // NIGHT is 20:00–08:00 on the plant's clock (UTC+8): 12:00 UTC that day to 00:00 UTC the next.
+  const day = night.key!.slice(0, 10);
+  const next = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString();
+  const range = filter.and.find((c) => 'startTime' in c && 'gte' in c.startTime)?.startTime;
+  expect(range).toEqual({ gte: `${day}T12:00:00.000Z`, lt: next });
+  expect(JSON.stringify(filter)).toContain(`"workstation.line.plantId":{"eq":${plant.id}}`);
+
+  // The list holds exactly the reports of that night, and they add up to the bar.
+  const query = encodeURIComponent(JSON.stringify(filter));
+  const expected = await harness.apiGet<{ items: { startTime: string }[]; total: number }>(
+    `/api/work-reports?count=exact&pageSize=100&filter=${query}`,
+  );
+  expect(expected.total).toBeGreaterThan(0);
+  for (const report of expected.items)
+    expect(report.startTime >= (range!.gte as string) && report.startTime < (range!.lt as string)).toBe(true);
+  const sum = await harness.apiGet<{ rows: Record<string, number>[] }>(
+    `/api/work-reports/aggregate?measures=sum:goodQuantity&filter=${query}`,
+  );
+  expect(Number(sum.rows[0]['sum:goodQuantity'])).toBe(night.value);
+  await page.waitForSelector('.mes-list-table .el-table__row');
+  expect(await page.locator('.mes-list-table .el-table__row').count()).toBe(expected.total);
 });

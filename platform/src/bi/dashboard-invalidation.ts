@@ -71,6 +71,11 @@ export function widgetEntities(dashboard: DashboardDef, widget: DashboardWidget,
     condition(entityName, def.filter);
     for (const path of Object.values(def.dimensions ?? {})) walk(entityName, path);
   };
+  // A shift bucket is cut by the tenant's shifts.
+  const shiftBucket = (spec: DashboardGroupBy | undefined) =>
+    typeof spec === 'object' && spec.bucket === 'shift';
+  if ((shiftBucket(widget.groupBy) || shiftBucket(widget.seriesBy)) && model.entities.has('shift'))
+    entities.add('shift');
   if (widget.entity) {
     paths(widget.entity, widget);
     measure(widget.entity, widget.measure);

@@ -191,12 +191,14 @@ export class DashboardService {
       );
       if (!group) return { ...base, value: numberOrNull(result.rows[0]?.value), applied, drillDown };
       const periods = offsetPeriods(filters.timeZone);
+      const shifts = group.bucket === 'shift' ? await this.aggregates.calendars(ctx).shifts() : [];
       return {
         ...base,
         groupBy: group.key,
         ...(series ? { seriesBy: series.key } : {}),
         points: result.rows.map((row) => {
-          const range = group.bucket === null ? null : bucketRange(periods, group.bucket, row[group.key]);
+          const range =
+            group.bucket === null ? null : bucketRange(periods, group.bucket, row[group.key], shifts);
           return {
             key: row[group.key],
             ...(series ? { series: row[series.key] } : {}),

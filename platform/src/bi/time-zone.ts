@@ -5,6 +5,7 @@
  * data as a table of periods (one for zones without daylight saving time).
  */
 import { BadRequestError } from '../crud/errors';
+import type { ShiftWindow } from './calendar-store';
 
 /** From `from` (UTC ISO instant, null = the beginning of time) on, wall clock = UTC + offsetMinutes. */
 export interface OffsetPeriod {
@@ -66,13 +67,16 @@ export function wallToUtc(periods: OffsetPeriod[], wallMs: number): number {
 
 /**
  * The instants a time bucket's label covers in the zone, `[gte, lt)` as ISO instants: an hour
- * (`2026-12-01T08:00`), a day (`2026-12-01`), a week (labelled by its Monday) or a month
- * (`2026-12`); null for a label that is not such a bucket (shifts, nulls).
+ * (`2026-12-01T08:00`), a day (`2026-12-01`), a week (labelled by its Monday), a month (`2026-12`) or
+ * a shift of a production day (`2026-12-01/N`: from the shift's start on that day to its end, the next
+ * day for a shift that crosses midnight; `shifts` are the tenant's); null for a label that is not such
+ * a bucket (nulls, a shift that no longer exists).
  */
 export function bucketRange(
   periods: OffsetPeriod[],
   bucket: string,
   label: unknown,
+  shifts: readonly ShiftWindow[] = [],
 ): { gte: string; lt: string } | null {
   if (typeof label !== 'string') return null;
   const wall = (text: string) => Date.parse(`${text}Z`);
@@ -89,6 +93,12 @@ export function bucketRange(
     const next = new Date(start);
     next.setUTCMonth(next.getUTCMonth() + 1);
     end = next.getTime();
+  } else if (bucket === 'shift' && /^\d{4}-\d{2}-\d{2}\/./.test(label)) {
+    const shift = shifts.find((s) => s.code === label.slice(11));
+    if (!shift) return null;
+    const midnight = wall(`${label.slice(0, 10)}T00:00:00`);
+    start = midnight + shift.startMinute * 60_000;
+    end = midnight + ((shift.crossesMidnight ? 1440 : 0) + shift.endMinute) * 60_000;
   } else return null;
   const iso = (ms: number) => new Date(wallToUtc(periods, ms)).toISOString();
   return { gte: iso(start), lt: iso(end) };

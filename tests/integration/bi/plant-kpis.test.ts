@@ -263,4 +263,46 @@ describe.each<TestDialect>(['sqlite', 'mysql'])('plant KPIs on %s', (dialect) =>
       { 'startTime:shift': '2026-12-03/A', 'sum:goodQuantity': 999 },
     ]);
   });
+  it('gives each shift bucket of a chart its time range, a night shift running past midnight', async () => {
+    type Widget = {
+      id: string;
+      points?: { key: string; value: number; range?: { gte: string; lt: string } }[];
+      drillDown?: { path: string; filter: Record<string, unknown>; groupTimeField?: string };
+    };
+    const overview = ok(
+      await analyst<{ widgets: Widget[] }>('GET', `/api/bi/dashboards/plant_overview?${december()}`),
+    );
+    const widget = overview.widgets.find((w) => w.id === 'output_by_shift')!;
+    expect(widget.points).toEqual([
+      // 06:00–14:00 and 22:00–06:00 in Asia/Shanghai.
+      {
+        key: '2026-12-01/A',
+        value: 800,
+        range: { gte: '2026-11-30T22:00:00.000Z', lt: '2026-12-01T06:00:00.000Z' },
+      },
+      {
+        key: '2026-12-01/N',
+        value: 300,
+        range: { gte: '2026-12-01T14:00:00.000Z', lt: '2026-12-01T22:00:00.000Z' },
+      },
+      {
+        key: '2026-12-02/A',
+        value: 40,
+        range: { gte: '2026-12-01T22:00:00.000Z', lt: '2026-12-02T06:00:00.000Z' },
+      },
+    ]);
+    // The night's list: the 23:00 report of 1 Dec and the 03:00 report of 2 Dec.
+    const night = widget.points![1];
+    const filter = { and: [widget.drillDown!.filter, { [widget.drillDown!.groupTimeField!]: night.range }] };
+    const rows = ok(
+      await analyst<{ items: { goodQuantity: number; startTime: string }[] }>(
+        'GET',
+        `/api/${widget.drillDown!.path}?sort=startTime&filter=${encodeURIComponent(JSON.stringify(filter))}`,
+      ),
+    ).items;
+    expect(rows.map((r) => [r.startTime, Number(r.goodQuantity)])).toEqual([
+      ['2026-12-01T15:00:00.000Z', 200],
+      ['2026-12-01T19:00:00.000Z', 100],
+    ]);
+  });
 });
