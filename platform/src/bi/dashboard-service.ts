@@ -13,7 +13,7 @@ import type { SecureContext } from '../security/principal';
 import type { AggregateEngine } from './aggregate-engine';
 import { DEFAULT_AGGREGATE_LIMIT } from './aggregate-query';
 import { entitiesRead, widgetEntities } from './dashboard-invalidation';
-import { KpiEngine, type KpiResult } from './kpi-engine';
+import { KpiEngine, type KpiResult, type OeeShare } from './kpi-engine';
 import { bucketRange, offsetPeriods } from './time-zone';
 import type { WidgetCache } from './widget-cache';
 import { WidgetQueries, type AppliedFilters, type SharedFilters } from './widget-query';
@@ -89,7 +89,9 @@ export class DashboardService {
       throw new ForbiddenError(`Dashboard '${name}' is not shared with your roles`);
     const widgets: WidgetData[] = [];
     // One widget at a time: SQLite has one connection, and a dashboard is a handful of statements.
-    for (const widget of dashboard.widgets) widgets.push(await this.cached(dashboard, widget, filters, ctx));
+    const oeeShare: OeeShare = new Map();
+    for (const widget of dashboard.widgets)
+      widgets.push(await this.cached(dashboard, widget, filters, ctx, oeeShare));
     return { ...summary(dashboard, ctx), widgets };
   }
 
@@ -107,13 +109,14 @@ export class DashboardService {
     served: Model,
   ): Promise<DashboardData> {
     const widgets: WidgetData[] = [];
+    const oeeShare: OeeShare = new Map();
     for (const widget of dashboard.widgets) {
       const unpublished = [...entitiesRead({ ...dashboard, kpis: {}, widgets: [widget] }, ctx.model)].find(
         (name) => !sameColumns(ctx.model.entities.get(name), served.entities.get(name)),
       );
       widgets.push(
         unpublished === undefined
-          ? await this.widget(widget, filters, ctx)
+          ? await this.widget(widget, filters, ctx, oeeShare)
           : {
               ...widgetBase(widget),
               error: {
@@ -141,13 +144,14 @@ export class DashboardService {
     widget: DashboardWidget,
     filters: SharedFilters,
     ctx: RequestContext,
+    oeeShare: OeeShare,
   ): Promise<WidgetData> {
     const principal = (ctx as Partial<SecureContext>).principal;
-    if (!this.cache || !principal) return this.widget(widget, filters, ctx);
+    if (!this.cache || !principal) return this.widget(widget, filters, ctx, oeeShare);
     const caller = { tenantId: ctx.tenantId, principal, model: ctx.model };
     const entities = widgetEntities(dashboard, widget, ctx.model);
     return this.cache.get(caller, [dashboard.dashboard, widget], filters, entities, () =>
-      this.widget(widget, filters, ctx),
+      this.widget(widget, filters, ctx, oeeShare),
     );
   }
 
@@ -155,11 +159,12 @@ export class DashboardService {
     widget: DashboardWidget,
     filters: SharedFilters,
     ctx: RequestContext,
+    oeeShare: OeeShare,
   ): Promise<WidgetData> {
     const base = widgetBase(widget);
     try {
       if (widget.kpi !== undefined) {
-        const kpi = await this.kpis.compute(widget.kpi, filters, ctx, widget.groupBy);
+        const kpi = await this.kpis.compute(widget.kpi, filters, ctx, widget.groupBy, oeeShare);
         return { ...base, kpi, applied: kpi.applied, drillDown: kpi.drillDown };
       }
       const queries = new WidgetQueries(ctx.model, (entity, raw, model) =>

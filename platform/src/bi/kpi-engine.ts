@@ -16,7 +16,7 @@ import {
   type GroupTerm,
   type Measure,
 } from './aggregate-query';
-import { OeeEngine, type OeeFigures } from './oee-engine';
+import { OeeEngine, type OeeFigures, type OeeResult } from './oee-engine';
 import { ReliabilityEngine, type ReliabilityFigures } from './reliability-engine';
 import { WidgetQueries, type AppliedFilters, type ListParser, type SharedFilters } from './widget-query';
 
@@ -63,6 +63,12 @@ export interface KpiResult {
 
 const DAY_MS = 86_400_000;
 
+/**
+ * OEE results computed for one dashboard request, by everything but the figure reported: OEE and its
+ * factors are one computation shown four ways.
+ */
+export type OeeShare = Map<string, Promise<OeeResult>>;
+
 /** Every KPI declared by the Model's dashboards, by name. */
 export function kpisOf(model: Model): Map<string, KpiDef> {
   const kpis = new Map<string, KpiDef>();
@@ -83,6 +89,7 @@ export class KpiEngine {
     filters: SharedFilters,
     ctx: RequestContext,
     groupBy?: DashboardGroupBy,
+    oeeShare?: OeeShare,
   ): Promise<KpiResult> {
     const kpi = kpisOf(ctx.model).get(name);
     if (!kpi) throw new NotFoundError('kpi', name);
@@ -118,12 +125,33 @@ export class KpiEngine {
     };
 
     if (kpi.oee) {
-      const oee = await new OeeEngine(this.aggregates, this.parseList).compute(
-        { ...kpi, oee: kpi.oee },
-        filters,
-        ctx,
-        oeeGroup(groupBy ?? kpi.groupBy),
-      );
+      const report = kpi.oee.report;
+      const group = oeeGroup(groupBy ?? kpi.groupBy);
+      const { entity: output, filter: outputFilter, dimensions, measures, oee: def } = kpi;
+      const key = JSON.stringify([
+        output,
+        outputFilter,
+        dimensions,
+        measures,
+        { ...def, report: null },
+        group,
+      ]);
+      let computed = oeeShare?.get(key);
+      if (!computed) {
+        computed = new OeeEngine(this.aggregates, this.parseList).compute(
+          { ...kpi, oee: def },
+          filters,
+          ctx,
+          group,
+        );
+        oeeShare?.set(key, computed);
+      }
+      const shared = await computed;
+      const oee = {
+        ...shared,
+        value: shared.measures[report] ?? null,
+        points: shared.points.map((p) => ({ ...p, value: p.figures[report] })),
+      };
       return {
         ...base,
         applied: oee.applied,

@@ -220,6 +220,10 @@ describe.each<TestDialect>(['sqlite', 'mysql'])('OEE from equipment states on %s
     expect(widget('oee')?.error).toBeUndefined();
     expect(widget('oee')?.kpi?.value).toBe(48.8281);
     expect(widget('availability')?.kpi?.value).toBe(74.1379);
+    // One OEE computation shown four ways: each widget its own figure.
+    expect(widget('performance')?.kpi?.value).toBe(67.4419);
+    expect(widget('oee_quality')?.kpi?.value).toBe(97.6563);
+    expect(widget('availability')?.kpi?.measures.oee).toBe(48.8281);
   });
   it('computes MTBF and MTTR from the state history, cut at the window, as the manager', async () => {
     const window = `plant=${ids.plant}&from=2026-12-01T01:30:00Z&to=2026-12-01T20:00:00Z`;
