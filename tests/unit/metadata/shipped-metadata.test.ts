@@ -22,11 +22,11 @@ describe('shipped metadata (core modules and every plugin)', () => {
     });
   });
 
-  it('labels every enum value of the plant modules in English and Chinese (itself or as a workflow state)', () => {
-    const modules = new Set(['production', 'quality', 'inventory', 'procurement', 'maintenance']);
+  it('labels every enum value of every module and plugin in English and Chinese (itself or as a workflow state)', () => {
     const unlabelled: string[] = [];
+    const modules = new Set<string>();
     for (const entity of set.entities.values()) {
-      if (!modules.has(entity.module)) continue;
+      modules.add(entity.module);
       const workflow = entity.workflow ? set.workflows.get(entity.workflow) : undefined;
       for (const [name, field] of Object.entries(entity.fields)) {
         if (field.type !== 'enum') continue;
@@ -41,6 +41,20 @@ describe('shipped metadata (core modules and every plugin)', () => {
       }
     }
     expect(unlabelled).toEqual([]);
+    // the check walks the core modules and both plugins, not a chosen few
+    expect([...modules].sort()).toEqual([
+      'bi',
+      'configuration',
+      'inventory',
+      'logging',
+      'maintenance',
+      'masterdata',
+      'organisation',
+      'procurement',
+      'production',
+      'quality',
+      'traceability',
+    ]);
   });
 
   it('resolves work_order as recorded', () => {
