@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { crc32, deflateSync } from 'node:zlib';
 import type PdfKit from 'pdfkit';
 import type { Page } from 'playwright-core';
-import { DEMO_PASSWORD, startHarness, type BrowserHarness } from './browser-harness';
+import { choose, DEMO_PASSWORD, startHarness, type BrowserHarness } from './browser-harness';
 
 const DESKTOP = { width: 1366, height: 860 };
 const TABLET = { width: 768, height: 1024 };
@@ -667,4 +667,90 @@ test('admin: invites a new user by a one-time link, the user sets a password; pl
   await page.waitForSelector('[data-role="role-access"] .el-table__row');
   expect(await page.locator('[data-role="role-access"]').innerText()).toContain('Inspection');
   await harness.docScreenshot('ui-role-access');
+});
+
+/** The texts of one column of the list, found by its header. */
+async function listColumn(page: Page, header: string): Promise<string[]> {
+  const headers = await page.locator('.mes-list-table .el-table__header th').allInnerTexts();
+  const index = headers.findIndex((text) => text.trim() === header);
+  if (index < 0) throw new Error(`no column "${header}" in ${JSON.stringify(headers)}`);
+  return (
+    await page.locator(`.mes-list-table .el-table__body tr td:nth-child(${index + 1})`).allInnerTexts()
+  ).map((text) => text.trim());
+}
+
+/** `GET /api/...` as a demo user (not the admin), unwrapped from the envelope. */
+async function apiGetAs<T>(username: string, path: string): Promise<T> {
+  const login = await fetch(`${harness.baseUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: DEMO_PASSWORD }),
+  });
+  const { accessToken } = ((await login.json()) as { data: { accessToken: string } }).data;
+  const response = await fetch(`${harness.baseUrl}${path}`, {
+    headers: { authorization: `Bearer ${accessToken}` },
+  });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { data: T }).data;
+}
+
+test('planner: reaches the production lines from the menu and filters them by line type, labelled in English, then in Chinese', async () => {
+  const { page } = harness;
+  await signInAs('planner', '/');
+  await page.click('.mes-aside .el-sub-menu__title:has-text("Master data")');
+  await page.click('.mes-aside .el-sub-menu__title:has-text("Plant model")');
+  await page.click('.mes-aside .el-menu-item:has-text("Production lines")');
+  await page.waitForURL(/\/e\/production-lines$/);
+  await page.waitForSelector('.mes-list-table .el-table__row');
+  const all = await listColumn(page, 'Line code');
+
+  const filter = page.locator('[data-filter="lineType"]');
+  const options = page.locator('.el-select__popper:visible .el-select-dropdown__item');
+  await filter.click();
+  await options.first().waitFor();
+  expect(await options.allInnerTexts()).toEqual([
+    'SMT (surface mount)',
+    'DIP (through-hole)',
+    'Assembly',
+    'Test',
+    'Packing',
+    'Mixed',
+  ]);
+  await options.filter({ hasText: 'Assembly' }).click();
+  await page.keyboard.press('Escape');
+  const [answer] = await Promise.all([
+    page.waitForResponse((r) => r.url().includes('/api/production-lines?') && r.url().includes('lineType')),
+    page.click('[data-action="filter"]'),
+  ]);
+  expect(new URL(answer.url()).searchParams.get('filter[lineType][in]')).toBe('ASSEMBLY');
+  await page.waitForSelector('.mes-list-table .el-table__row');
+  expect(await filter.innerText()).toContain('Assembly');
+
+  // The planner's own API answer for the same filter is what the list shows, and it is a real subset.
+  const lines = await apiGetAs<{ items: { lineCode: string; lineType: string }[] }>(
+    'planner',
+    '/api/production-lines?filter[lineType][in]=ASSEMBLY&pageSize=100',
+  );
+  const expected = lines.items.map((line) => line.lineCode).sort();
+  expect(expected.length).toBeGreaterThan(0);
+  expect(expected.length).toBeLessThan(all.length);
+  expect(new Set(lines.items.map((line) => line.lineType))).toEqual(new Set(['ASSEMBLY']));
+  expect((await listColumn(page, 'Line code')).sort()).toEqual(expected);
+  expect(new Set(await listColumn(page, 'Line type'))).toEqual(new Set(['Assembly']));
+  await expectAccessible(page);
+
+  // The app's language switch: filter, header and cells follow, the filter and its rows stay.
+  await choose(page, page.locator('.mes-header .el-select:has([aria-label="Language"])'), '中文');
+  await page.locator('.mes-list-table th', { hasText: '产线类型' }).waitFor();
+  expect(await filter.innerText()).toContain('组装');
+  expect((await listColumn(page, '产线编码')).sort()).toEqual(expected);
+  expect(new Set(await listColumn(page, '产线类型'))).toEqual(new Set(['组装']));
+  await filter.click();
+  await options.first().waitFor();
+  expect(await options.allInnerTexts()).toEqual(['SMT 贴片', 'DIP 插件', '组装', '测试', '包装', '混合']);
+  await page.keyboard.press('Escape');
+  await harness.screenshot('planner-lines-by-type-zh');
+
+  await choose(page, page.locator('.mes-header .el-select:has([aria-label="语言"])'), 'English');
+  await page.locator('.mes-list-table th', { hasText: 'Line type' }).waitFor();
 });
