@@ -11,6 +11,7 @@ import type { SqlExecutor } from '../../platform/src/data/database';
 import type { DemoPlant } from '../../platform/src/bootstrap/start-server';
 import { nodeKey, writeGenealogy, type GenealogyEdge } from '../../platform/src/trace/genealogy';
 import { ensureDemoDepartments } from '../../platform/src/security/demo-departments';
+import { demoPlantAtWork } from './demo-work';
 import { SeededRandom } from './prng';
 import { SeedWriter, type SeedRow } from './seed-writer';
 
@@ -61,7 +62,11 @@ export async function isDemoSeedNeeded(operations: EntityOperations, ctx: Reques
 }
 
 /** The demo plant as `mes serve` injects it into the server. */
-export const DEMO_PLANT: DemoPlant = { isNeeded: isDemoSeedNeeded, seed: seedDemoPlant };
+export const DEMO_PLANT: DemoPlant = {
+  isNeeded: isDemoSeedNeeded,
+  seed: seedDemoPlant,
+  atWork: (work) => demoPlantAtWork(work),
+};
 
 export async function seedDemoPlant(
   operations: EntityOperations,
@@ -78,14 +83,6 @@ export async function seedDemoPlant(
   /** The receipt of supplier lot `k` (0..39): two goods receipts a day over the 20 days before the base. */
   const grnOf = (k: number) =>
     `GRN-${dayOf(-24 * (20 - Math.floor(k / 2)))}-${String((k % 2) + 1).padStart(3, '0')}`;
-  /** Box and pallet numbers `BOX-`/`PLT-YYYYMMDD-SEQ`, the sequence per day. */
-  const perDay = new Map<string, number>();
-  const nextNo = (prefix: string, hours: number) => {
-    const key = `${prefix}-${dayOf(hours)}`;
-    const seq = (perDay.get(key) ?? 0) + 1;
-    perDay.set(key, seq);
-    return `${key}-${String(seq).padStart(3, '0')}`;
-  };
   const enumOf = (entity: string, field: string, preferred: string) =>
     enumValue(ctx.model.entities.get(entity), field, preferred);
 
@@ -593,29 +590,18 @@ export async function seedDemoPlant(
     }
   });
   const mapRows: SeedRow[] = [];
-  // Twenty serials a box, twenty boxes a pallet, numbered on the day the box or pallet is opened.
-  let boxNo = '';
-  let palletNo = '';
+  // Boxes and pallets are packed by the demo plant at work (demo-work.ts), through the packing hooks.
   serials.forEach((serial, i) => {
     const lot = serialLotOf[i];
     const sn = serialNumbers.get(serial) ?? String(serial);
     const lotNo = lotNumbers.get(lot.lotId) ?? String(lot.lotId);
-    if (i % 400 === 0) palletNo = nextNo('PLT', lot.start + 2);
-    if (i % 20 === 0) boxNo = nextNo('BOX', lot.start + 2);
-    edges.push(
-      { from: nodeKey('LOT', lotNo), to: nodeKey('SN', sn), relation: 'PRODUCED', quantity: 1 },
-      { from: nodeKey('SN', sn), to: nodeKey('BOX', boxNo), relation: 'PACKED', quantity: 1 },
-    );
-    if (i % 20 === 0)
-      edges.push({ from: nodeKey('BOX', boxNo), to: nodeKey('PLT', palletNo), relation: 'PACKED' });
+    edges.push({ from: nodeKey('LOT', lotNo), to: nodeKey('SN', sn), relation: 'PRODUCED', quantity: 1 });
     mapRows.push({
       sn,
       serial_number: serial,
       lot: lot.lotId,
       work_order: lot.workOrderId,
       item: lot.item,
-      box_no: boxNo,
-      pallet_no: palletNo,
     });
     linkRows.push({
       parent_type: 'LOT',

@@ -52,6 +52,8 @@ export async function startMatrixServer(
 ): Promise<MatrixServer> {
   const env: Record<string, string> = {
     SEED_DEMO: 'true',
+    // The matrix reads the core role documents: the demo plant's plugins stay out.
+    MES_DEMO_PLUGINS: '',
     MES_DEMO_PASSWORD: PASSWORD,
     LOG_LEVEL: 'warn',
     MES_JWT_SECRET: 'jwt-secret-for-tests-0123456789abcdef',

@@ -49,6 +49,7 @@ import { createHttpApp } from './http-app';
 import { databaseCheck, drainCheck, redisCheck } from './readiness';
 import { readYourWritesWindow, recentWriters } from './read-your-writes';
 import { wireWorkflowsAndEvents } from './workflow-runtime';
+import type { WorkflowService } from '../workflow/workflow.service';
 
 /** The project root: core modules (metadata/modules) then the plugins, as `mes validate` reads them. */
 export const DEFAULT_METADATA_ROOTS = [projectRoot()];
@@ -87,6 +88,24 @@ export interface DemoPlant {
     ctx: RequestContext,
     log: (message: string) => void,
   ): Promise<{ counts: Record<string, number>; elapsedMs: number }>;
+  /**
+   * The plant at work, run on every start with `SEED_DEMO` once the engine is wired (domain hooks,
+   * workflows, plugin code, demo users): records made as the demo users make them, through the
+   * record-change path and workflow actions. Decides itself what is missing (idempotent).
+   */
+  atWork?(work: DemoWork): Promise<Record<string, number>>;
+}
+
+/** What the demo plant at work may use: the engine's write path, workflows and plugin manager. */
+export interface DemoWork {
+  service: EntityService;
+  workflows: WorkflowService;
+  plugins: Pick<PluginManager, 'list' | 'install'>;
+  registry: ModelRegistry;
+  tenantId: string;
+  /** The server's environment (settings of the demo, such as `MES_DEMO_PLUGINS`). */
+  env: NodeJS.ProcessEnv;
+  log: (message: string) => void;
 }
 
 export interface RunningServer {
@@ -352,6 +371,25 @@ async function startEngine(options: StartOptions, role: ProcessRole): Promise<En
         );
         cleanups.push(stop);
       }
+
+    const demoPlant = options.demoPlant;
+    if (config.seedDemo && demoPlant?.atWork && env.NODE_ENV !== 'production') {
+      const atWork = demoPlant.atWork.bind(demoPlant);
+      await step('demo plant at work', () =>
+        withStartupLock(dataSource, async () => {
+          const counts = await atWork({
+            service,
+            workflows,
+            plugins,
+            registry,
+            tenantId: config.defaultTenant,
+            env,
+            log: (message) => logger.info(message),
+          });
+          if (Object.keys(counts).length > 0) logger.info({ counts }, 'demo plant at work');
+        }),
+      );
+    }
 
     if (config.redisUrl) {
       // A failed rebuild keeps the current Model; the next change message retries.

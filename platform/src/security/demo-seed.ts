@@ -17,7 +17,7 @@ import {
 
 /**
  * Demo usernames, the role documents each one holds and their department. Roles of a plugin (buyer,
- * purchase approver, supplier order viewer, maintenance technician) get their registry row now and
+ * purchase approver, supplier order viewer, maintenance technician and planner) get their registry row now and
  * their permissions when the plugin is enabled. The supplier contact is an external user of the
  * tenant's first supplier (when the plant has suppliers).
  */
@@ -64,6 +64,13 @@ export const DEMO_USERS: readonly DemoUser[] = [
     realName: 'Maintenance technician',
     role: 'maintenance_technician',
     department: 'MNT',
+  },
+  {
+    username: 'mplanner',
+    realName: 'Maintenance planner',
+    role: 'maintenance_planner',
+    department: 'MNT',
+    manages: true,
   },
   { username: 'analyst', realName: 'Business analyst', role: 'business_analyst', department: 'ENG' },
   { username: 'reviewer', realName: 'Metadata reviewer', role: 'metadata_reviewer', department: 'IT' },
