@@ -12,11 +12,15 @@ import { SqlLoginThrottleStore } from './auth/login-throttle-store';
 import { FallbackLoginThrottleStore } from './auth/fallback-login-throttle-store';
 import { RedisLoginThrottleStore } from './auth/redis-login-throttle-store';
 import { Mailer, mailSettingsFromEnv } from '../notify/mailer';
+import { NotificationStore } from '../notify/notification-store';
 import { seedDemoSecurity } from './demo-seed';
 import type { SecurityHttpOptions } from './http/register-security';
 import { loadJwtSecret } from './jwt-secret';
 import { SecureEntityOperations } from './secure-operations';
 import { unsealableSensitiveFields } from './crypto/sensitive-fields';
+
+/** The `rule` of the delivery-log rows of self-service password reset e-mails. */
+export const PASSWORD_RESET_MAIL = 'password_reset';
 
 export interface SecurityBootstrapInput {
   env: NodeJS.ProcessEnv;
@@ -114,7 +118,20 @@ export async function bootstrapSecurity(input: SecurityBootstrapInput): Promise<
     mail: mailer && {
       mailer,
       publicUrl,
-      onError: (error) => logger.warn({ err: error }, 'password reset e-mail could not be sent'),
+      onError: (error, failed) => {
+        logger.warn({ err: error, username: failed.username }, 'password reset e-mail could not be sent');
+        // Administrators see it in the delivery log (GET /api/automation/deliveries).
+        void new NotificationStore()
+          .logDelivery(database.executor(), failed.tenantId, {
+            notificationId: null,
+            rule: PASSWORD_RESET_MAIL,
+            channel: 'email',
+            recipient: failed.email ?? failed.username,
+            status: 'FAILED',
+            error: error instanceof Error ? error.message : String(error),
+          })
+          .catch((logError: unknown) => logger.error({ err: logError }, 'delivery log write failed'));
+      },
     },
     accessTtlSeconds: positiveInteger(env, 'MES_ACCESS_TOKEN_SECONDS', 15 * 60),
     session: {

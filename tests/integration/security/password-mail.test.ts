@@ -19,6 +19,11 @@ async function startSmtpSink(): Promise<{ server: SMTPServer; port: number; mail
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
+    // A mailbox that does not exist: the server refuses the recipient.
+    onRcptTo(address, _session, callback) {
+      if (address.address.startsWith('bounce')) callback(new Error('550 5.1.1 mailbox unavailable'));
+      else callback();
+    },
     onData(stream, session, callback) {
       let raw = '';
       stream.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
@@ -193,6 +198,30 @@ describe.each<Dialect>(['sqlite', 'mysql'])('password links by e-mail (%s)', (di
     expect(refresh.statusCode).toBe(401);
     expect((await login('mail.forgetful', 'Forgotten-Pass-2026!')).statusCode).toBe(401);
     expect((await login('mail.forgetful', 'Remembered-Pass-2026!')).statusCode).toBe(200);
+  });
+
+  it('records a reset e-mail the mail server refused in the delivery log the administrator reads', async () => {
+    expect.hasAssertions();
+    await createUser('mail.bouncer', 'bounce@plant.test');
+    const asked = await post('/api/auth/password-reset-request', null, { username: 'mail.bouncer' });
+    expect(asked.statusCode).toBe(202);
+    let failed: Record<string, unknown> | undefined;
+    for (let i = 0; i < 400 && !failed; i++) {
+      const log = await sec.call('admin', 'GET', '/api/automation/deliveries?limit=50');
+      expect(log.statusCode).toBe(200);
+      failed = (log.json().data as Record<string, unknown>[]).find(
+        (row) => row.recipient === 'bounce@plant.test',
+      );
+      if (!failed) await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(failed).toMatchObject({
+      rule: 'password_reset',
+      channel: 'email',
+      status: 'FAILED',
+      error: expect.stringContaining('mailbox unavailable'),
+    });
+    // The delivery log is the administrator's: a planner is refused.
+    expect((await sec.call('planner', 'GET', '/api/automation/deliveries')).statusCode).toBe(403);
   });
 
   it('sends nothing to a deactivated account, and unlocks a locked one for sign-in', async () => {

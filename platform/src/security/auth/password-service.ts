@@ -46,8 +46,18 @@ export interface PasswordMail {
   mailer: Mailer;
   /** Origin of the browser app, e.g. `https://mes.plant.example`; links go to `<publicUrl>/set-password`. */
   publicUrl: string;
-  /** Told about a self-service e-mail that could not be sent (the requester's answer never says). */
-  onError(error: unknown): void;
+  /**
+   * Told about a self-service e-mail that could not be sent (the requester's answer never says):
+   * the tenant, the account asked for and the address the mail was for (null when it failed before).
+   */
+  onError(error: unknown, failed: FailedResetMail): void;
+}
+
+/** A self-service reset e-mail that was not delivered. */
+export interface FailedResetMail {
+  tenantId: string;
+  username: string;
+  email: string | null;
 }
 
 /** How long a link stays valid: an invitation a week, a reset link a day. */
@@ -173,19 +183,17 @@ export class PasswordService {
   requestReset(tenantId: string, username: string, meta: ClientMeta): void {
     const mail = this.mail;
     if (!mail) return;
-    void this.deliverReset(mail, tenantId, username, meta).catch((error: unknown) => mail.onError(error));
+    const failed: FailedResetMail = { tenantId, username, email: null };
+    void this.deliverReset(mail, failed, meta).catch((error: unknown) => mail.onError(error, failed));
   }
 
-  private async deliverReset(
-    mail: PasswordMail,
-    tenantId: string,
-    username: string,
-    meta: ClientMeta,
-  ): Promise<void> {
+  private async deliverReset(mail: PasswordMail, failed: FailedResetMail, meta: ClientMeta): Promise<void> {
+    const { tenantId, username } = failed;
     const account = await findAccount(this.database.executor(), this.model(), tenantId, { username });
     if (!account || account.status !== 'ACTIVE') return;
     const contact = await this.contactOf(tenantId, account.id);
     if (!contact.email) return;
+    failed.email = contact.email;
     const self = { tenantId, userId: account.id, username: account.username };
     const link = await this.issueFor(self, account, 'reset', 'request_reset', meta);
     await mail.mailer.send(linkMail(mail.publicUrl, contact.email, contact.locale, link));
