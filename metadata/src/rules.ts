@@ -29,6 +29,8 @@ export const RULES = {
   'index-field': 'Indexed fields exist.',
   'entity-form': "The entity's form exists and edits this entity.",
   'entity-workflow': "The entity's workflow exists and drives this entity.",
+  'entity-evaluator':
+    "An entity evaluated by an engine evaluator (`evaluatedBy`) has the evaluator's fields, of its types, and the entity the evaluator writes has a relation to it.",
   'view-field': 'List and view columns, filters, search and sorts exist (dot paths hop through relations).',
   'identifier-field': 'The identifier field exists.',
   'identifier-pattern': 'Identifier tokens are dates, fields or relation paths, with exactly one `{seq:N}`.',

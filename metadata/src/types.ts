@@ -276,7 +276,15 @@ export interface EntityDef {
   attachments?: boolean | AttachmentPolicy;
   /** Records carry a comment thread. */
   comments?: boolean;
+  /**
+   * The engine evaluates the entity's records: `thresholdAlert` makes each record a threshold over
+   * a window, checked on a schedule, raising `alert_event` records (see EVALUATORS).
+   */
+  evaluatedBy?: EvaluatorName;
 }
+
+/** Evaluators the engine provides for records kept as data (`evaluatedBy`). */
+export type EvaluatorName = 'thresholdAlert';
 
 /** Limits on the files attached to an entity's records. */
 export interface AttachmentPolicy {

@@ -176,6 +176,7 @@ function compileEntity(
     origin,
     attachments: compileAttachments(def.attachments),
     comments: def.comments ?? false,
+    evaluatedBy: def.evaluatedBy ?? null,
   };
 }
 

@@ -2,6 +2,7 @@ import type {
   DashboardDef,
   RuleDef,
   EntityEvents,
+  EvaluatorName,
   ExtensionPolicy,
   FieldDef,
   FieldType,
@@ -155,6 +156,8 @@ export interface CompiledEntity {
   attachments: { maxSize: number; accept: string[] } | null;
   /** Whether records carry a comment thread. */
   comments: boolean;
+  /** The engine evaluator that runs the entity's records, or null. */
+  evaluatedBy: EvaluatorName | null;
 }
 
 /** An extension field registered at runtime (ext_field), compiled into the entity it extends. */

@@ -1,17 +1,22 @@
 /**
- * Alert rules kept as data (`alert_rule` records): a metric over the rows of an entity changed
- * within a window, compared with a threshold. `metric` is `count` (the rows), `<fn>(<field>)` with
- * fn one of sum, avg, min, max (`avg(yield_rate)`), or a plain numeric field name, which means its
- * average. `condition_filter` selects the rows in the expression language of dashboard conditions
- * (`severity == 'CRITICAL' and status != 'CLOSED'`). The rows are those created or updated within
- * the last `window_minutes` (their `updated_at`). A rule is checked when its interval elapses: at
- * the multiples of `check_interval_seconds` since the epoch, on the scheduler's ticks.
+ * The `thresholdAlert` evaluator: the records of an entity declaring `evaluatedBy: thresholdAlert`
+ * (the shipped `alert_rule`) are thresholds kept as data — a metric over the rows of an entity
+ * changed within a window, compared with a threshold. `metric` is `count` (the rows), `<fn>(<field>)`
+ * with fn one of sum, avg, min, max (`avg(yield_rate)`), or a plain numeric field name, which means
+ * its average. `condition_filter` selects the rows in the expression language of dashboard
+ * conditions (`severity == 'CRITICAL' and status != 'CLOSED'`). The rows are those created or
+ * updated within the last `window_minutes` (their `updated_at`). A record is checked when its
+ * interval elapses: at the multiples of `check_interval_seconds` since the epoch, on the
+ * scheduler's ticks.
  *
  * `group_by` (a field path of the data source, `workstation` or `workstation.line`) computes the
- * metric per value of that field: one alert per value. `recipients` (`{ users, roles }`) are notified
- * on `channels` when an alert is raised; `escalation` (`{ after, users, roles, channels }`) notifies
- * when the alert is still unacknowledged after that time. `auto_resolve` (default on) resolves the
- * open alert when a later check finds the condition no longer true.
+ * metric per value of that field: one alert per value. The groups are the field's domain — the
+ * values of an enum, the records of the entity a relation points to — so a group with no rows in
+ * the window evaluates too (a count or sum of 0); other fields group by the values found.
+ * `recipients` (`{ users, roles }`) are notified on `channels` when an alert is raised;
+ * `escalation` (`{ after, users, roles, channels }`) notifies when the alert is still
+ * unacknowledged after that time. `auto_resolve` (default on) resolves the open alert when a later
+ * check finds the condition no longer true.
  */
 import type { CompiledEntity, CompiledField, Model } from '../../../metadata/src/model';
 import { ApiError } from '../crud/errors';
@@ -19,18 +24,48 @@ import type { FieldError } from '../crud/types';
 import { convertCondition, type ConvertedCondition } from '../bi/expression-query';
 import type { AggregateQuery, MeasureFunction } from '../bi/aggregate-query';
 import type { DurationDef } from '../../../metadata/src/types';
+import { EVALUATORS } from '../../../metadata/src/evaluators';
+import { apiPropertyOf } from '../../../metadata/src/model/api-schema';
 import { durationMs } from './rule-catalog';
 import type { RuleRecord } from './rule-record';
 
-/** The run log's rule name of the alert rule checks. */
-export const ALERT_RULES_JOB = 'alert_rules';
-/** The scheduler's tick: the shortest check interval an alert rule may have. */
+/** The scheduler's tick: the shortest check interval an evaluated record may have. */
 export const ALERT_RULES_TICK_SECONDS = 10;
 export const ALERT_RULES_CRON = `*/${ALERT_RULES_TICK_SECONDS} * * * * *`;
-/** The run log's rule name of the escalation timers of alerts raised by alert rules. */
-export const ALERT_ESCALATION_JOB = 'alert_rule_escalation';
 /** The workflow action that resolves an alert (`alert_event_lifecycle`). */
 export const ALERT_RESOLVE_ACTION = 'resolve';
+
+/**
+ * The run log's rule name of the scheduled checks of an evaluated entity's records
+ * (`evaluate:alert_rule`), and of the escalation timers of the alerts they raise
+ * (`escalate:alert_rule`). Rule names are snake_case, so these never collide with a rule's.
+ */
+export const evaluationJob = (entity: string) => `evaluate:${entity}`;
+export const escalationJob = (entity: string) => `escalate:${entity}`;
+
+/** The entities whose records the `thresholdAlert` evaluator checks (declared `evaluatedBy`). */
+export function thresholdAlertEntities(model: Model): CompiledEntity[] {
+  if (!model.entities.has(EVALUATORS.thresholdAlert.writes)) return [];
+  return [...model.entities.values()].filter((entity) => entity.evaluatedBy === 'thresholdAlert');
+}
+
+/** The entity and phase a job of an evaluator runs (`evaluate:<entity>`), or null for other jobs. */
+export function evaluatorJob(
+  model: Model,
+  rule: string,
+): { entity: CompiledEntity; phase: 'evaluate' | 'escalate' } | null {
+  const match = /^(evaluate|escalate):(\w+)$/.exec(rule);
+  const entity = match ? model.entities.get(match[2]!) : undefined;
+  if (!match || entity?.evaluatedBy !== 'thresholdAlert') return null;
+  return { entity, phase: match[1] as 'evaluate' | 'escalate' };
+}
+
+/** The alert entity's relation to the evaluated entity (`rule`), as a field and its API property (`ruleId`). */
+export function alertLink(model: Model, evaluated: string): { field: string; property: string } | null {
+  const alerts = model.entities.get(EVALUATORS.thresholdAlert.writes);
+  const field = alerts?.fields.find((f) => f.storage === 'column' && f.relation?.target === evaluated);
+  return field ? { field: field.name, property: apiPropertyOf(field) } : null;
+}
 
 /** The channels an alert rule may notify on (the notifier's; webhooks are rule actions). */
 export const ALERT_CHANNELS = ['in_app', 'email'] as const;
@@ -55,6 +90,8 @@ export interface AlertGroupBy {
   apiPath: string;
   /** The entity a relation leaf points to (its value is that record's id), else null. */
   target: string | null;
+  /** The values of an enum leaf, else null. */
+  values: string[] | null;
 }
 
 export const ALERT_OPERATORS = ['GT', 'GTE', 'LT', 'LTE', 'EQ', 'NE'] as const;
@@ -185,7 +222,12 @@ function groupByPath(model: Model, entity: CompiledEntity, path: string): AlertG
       : undefined;
     if (index === segments.length - 1) {
       if (field.type === 'json' || field.type === 'text') return null;
-      return { path, apiPath: api.join('.'), target: target?.name ?? null };
+      return {
+        path,
+        apiPath: api.join('.'),
+        target: target?.name ?? null,
+        values: field.type === 'enum' ? [...(field.enumValues ?? [])] : null,
+      };
     }
     if (!target) return null;
     current = target;
@@ -282,6 +324,26 @@ export function metricQuery(
     limit: rule.groupBy ? ALERT_GROUPS_LIMIT : 1,
     timeZone: 'UTC',
   };
+}
+
+/**
+ * The groups of one check: every value of the domain (an enum's values, the related records' ids),
+ * with the metric of its rows or, without rows in the window, the metric of none — 0 for count and
+ * sum, no value for avg, min and max — then the values found outside the domain (an empty relation).
+ */
+export function groupsOver(
+  rule: CheckedAlertRule,
+  rows: readonly { group: string | null; value: number | null }[],
+  domain: readonly string[] | null,
+): { group: string | null; value: number | null }[] {
+  if (domain === null) return [...rows];
+  const found = new Map(rows.map((row) => [row.group, row.value]));
+  const empty = rule.metric.fn === 'count' || rule.metric.fn === 'sum' ? 0 : null;
+  const inDomain = new Set(domain);
+  return [
+    ...domain.map((group) => ({ group, value: found.has(group) ? found.get(group)! : empty })),
+    ...rows.filter((row) => row.group === null || !inDomain.has(row.group)),
+  ];
 }
 
 export function compareWithThreshold(operator: AlertOperator, value: number, threshold: number): boolean {

@@ -13,10 +13,13 @@ import type { EntityRecord, RequestContext } from '../crud/types';
 import type { SqlExecutor } from '../data/database';
 import { NotificationStore } from '../notify/notification-store';
 import type { FieldError } from '../crud/types';
+import { EVALUATORS } from '../../../metadata/src/evaluators';
 import {
-  ALERT_ESCALATION_JOB,
   AlertRuleInvalidError,
+  alertLink,
   checkAlertRule,
+  escalationJob,
+  thresholdAlertEntities,
   type CheckedAlertRule,
 } from './alert-rules';
 import { durationMs, ruleCatalog, type CompiledRule } from './rule-catalog';
@@ -113,24 +116,49 @@ export class RuleHooks {
   ) {}
 
   register(hooks: HookRegistry): void {
-    // Alert rules are checked when written, so that their evaluation on a schedule cannot fail on them.
-    hooks.on('before', { entity: 'alert_rule', action: '*' }, async (args) => {
+    // Records an evaluator runs are checked when written, so that their evaluation on a schedule cannot fail on them.
+    hooks.on('before', { entity: '*', action: '*' }, async (args) => {
       if (args.action !== 'create' && args.action !== 'update') return;
       const entity = args.ctx.model.entities.get(args.entity)!;
+      if (entity.evaluatedBy !== 'thresholdAlert') return;
       const rule = toMetadata(entity, { ...(args.current ?? {}), ...args.body });
       const { errors, checked } = checkAlertRule(args.ctx.model, rule);
       if (checked) errors.push(...(await this.unknownUsers(args.tx, args.ctx, checked)));
       if (errors.length > 0) throw new AlertRuleInvalidError(errors);
     });
-    // An alert that leaves ACTIVE (acknowledged, resolved, suppressed) or is deleted is not escalated.
-    hooks.on('inTransaction', { entity: 'alert_event', action: '*' }, async (args) => {
+    // The escalation timer of an alert raised by an evaluated record runs while the alert is ACTIVE:
+    // leaving ACTIVE (acknowledged, resolved, suppressed) or a delete cancels it; coming back to
+    // ACTIVE (reactivated) starts it again, for the record's escalation time.
+    hooks.on('inTransaction', { entity: EVALUATORS.thresholdAlert.writes, action: '*' }, async (args) => {
+      const evaluated = thresholdAlertEntities(args.ctx.model);
+      if (evaluated.length === 0 || !args.previous) return;
       const field = stateFieldOf(args.ctx, args.entity);
       const entity = args.ctx.model.entities.get(args.entity)!;
-      const was = args.previous ? toMetadata(entity, args.previous)[field] : null;
-      const is = args.action === 'delete' ? null : toMetadata(entity, args.record)[field];
-      if (!args.previous || !same(was, 'ACTIVE') || same(is, 'ACTIVE')) return;
+      const was = toMetadata(entity, args.previous)[field];
+      const record = args.action === 'delete' ? null : toMetadata(entity, args.record);
+      const is = record ? record[field] : null;
       const id = Number(args.record.id ?? args.previous.id);
-      await this.jobs.cancelTimers(args.tx, args.ctx.tenantId, args.entity, id, ALERT_ESCALATION_JOB);
+      if (same(was, 'ACTIVE') && !same(is, 'ACTIVE')) {
+        for (const source of evaluated)
+          await this.jobs.cancelTimers(
+            args.tx,
+            args.ctx.tenantId,
+            args.entity,
+            id,
+            escalationJob(source.name),
+          );
+        return;
+      }
+      if (!record || same(was, 'ACTIVE') || !same(is, 'ACTIVE')) return;
+      for (const source of evaluated) {
+        const link = alertLink(args.ctx.model, source.name);
+        if (!link || record[link.field] === null || record[link.field] === undefined) continue;
+        await readThrough(args.tx, args.ctx.model, args.ctx.tenantId, entity, record, [[link.field, 'id']]);
+        const linked = record[link.field];
+        if (!linked || typeof linked !== 'object') continue;
+        const escalation = checkAlertRule(args.ctx.model, linked as RuleRecord).checked?.escalation;
+        if (escalation) await this.startEscalation(args.tx, args.ctx, source.name, id, escalation.afterMs);
+      }
     });
     hooks.on('before', { entity: '*', action: '*' }, async (args) => {
       const rules = ruleCatalog(args.ctx.model)
@@ -211,6 +239,33 @@ export class RuleHooks {
         });
     }
     return errors;
+  }
+
+  /**
+   * Starts the escalation timer of an alert raised by a record of `evaluated`, due `afterMs` from
+   * now (announced to the runners on commit); returns its due time.
+   */
+  async startEscalation(
+    tx: SqlExecutor,
+    ctx: RequestContext,
+    evaluated: string,
+    alertId: number,
+    afterMs: number,
+  ): Promise<number> {
+    const dueMs = Date.now() + afterMs;
+    await this.jobs.insert(tx, {
+      tenantId: ctx.tenantId,
+      kind: 'timer',
+      rule: escalationJob(evaluated),
+      entity: EVALUATORS.thresholdAlert.writes,
+      recordId: alertId,
+      triggerEvent: 'timer:ACTIVE',
+      payload: { actorId: null, chain: [] },
+      dueMs,
+      maxAttempts: 3,
+    });
+    this.announce(tx, dueMs);
+    return dueMs;
   }
 
   /** Wakes the runners for a job due at `dueMs` once `tx` committed. */

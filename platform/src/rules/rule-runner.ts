@@ -30,15 +30,19 @@ import type { Notifier, NotifyResult } from '../notify/notifier';
 import type { ActionBody, WorkflowService } from '../workflow/workflow.service';
 import type { WorkflowActor } from '../workflow/actor';
 import {
-  ALERT_ESCALATION_JOB,
   ALERT_RESOLVE_ACTION,
   ALERT_RULES_CRON,
-  ALERT_RULES_JOB,
   alertDedupKey,
+  alertLink,
   alertRuleDue,
   checkAlertRule,
   compareWithThreshold,
+  escalationJob,
+  evaluationJob,
+  evaluatorJob,
+  groupsOver,
   metricQuery,
+  thresholdAlertEntities,
   type AlertChannel,
   type CheckedAlertRule,
 } from './alert-rules';
@@ -311,55 +315,63 @@ export class RuleRunner {
       });
       this.scheduleTimers.push(timer);
     }
-    const alertRules = new Cron(
+    const evaluations = new Cron(
       ALERT_RULES_CRON,
       { timezone: 'UTC', catch: this.onError },
       async (self: Cron) => {
-        await this.queueAlertRules((self.currentRun() ?? new Date()).toISOString());
+        await this.queueEvaluations((self.currentRun() ?? new Date()).toISOString());
       },
     );
-    this.scheduleTimers.push(alertRules);
+    this.scheduleTimers.push(evaluations);
   }
 
   /**
-   * Queues the check of the alert rules due at this tick, once per tenant however many runners tick;
-   * a tenant with no rule due gets no job (the run log holds only checks that ran rules).
+   * Queues the check of the evaluated records (of every entity declaring `evaluatedBy`) due at this
+   * tick, one run per entity and tenant however many runners tick; a tenant with no record due gets
+   * no run (the run log holds only checks that ran records).
    */
-  async queueAlertRules(occurrence: string): Promise<void> {
+  async queueEvaluations(occurrence: string): Promise<void> {
     const model = this.deps.registry.current();
-    if (!model.entities.has('alert_rule') || !model.entities.has('alert_event')) return;
+    const entities = thresholdAlertEntities(model);
+    if (entities.length === 0) return;
     let queued = false;
     for (const tenantId of await this.deps.tenants()) {
-      const ctx = { tenantId, userId: null, traceId: `alert-rules-${occurrence}`, model };
-      if ((await this.dueAlertRules(ctx, Date.parse(occurrence))).length === 0) continue;
-      await this.deps.database.transaction((tx) =>
-        this.jobs.insert(tx, {
-          tenantId,
-          kind: 'schedule',
-          rule: ALERT_RULES_JOB,
-          entity: 'alert_rule',
-          recordId: null,
-          triggerEvent: `schedule:${occurrence}`,
-          payload: { actorId: null, chain: [] },
-          dueMs: Date.now(),
-          maxAttempts: 1,
-          dedupKey: `schedule:${ALERT_RULES_JOB}:${tenantId}:${occurrence}`,
-        }),
-      );
-      queued = true;
+      const ctx = { tenantId, userId: null, traceId: `evaluate-${occurrence}`, model };
+      for (const entity of entities) {
+        if ((await this.dueRecords(ctx, entity, Date.parse(occurrence))).length === 0) continue;
+        const job = evaluationJob(entity.name);
+        await this.deps.database.transaction((tx) =>
+          this.jobs.insert(tx, {
+            tenantId,
+            kind: 'schedule',
+            rule: job,
+            entity: entity.name,
+            recordId: null,
+            triggerEvent: `schedule:${occurrence}`,
+            payload: { actorId: null, chain: [] },
+            dueMs: Date.now(),
+            maxAttempts: 1,
+            dedupKey: `schedule:${job}:${tenantId}:${occurrence}`,
+          }),
+        );
+        queued = true;
+      }
     }
     if (queued) this.notify();
   }
 
-  /** The tenant's enabled alert rules (metadata names) whose check interval elapses at the tick. */
-  private async dueAlertRules(ctx: RequestContext, tickMs: number): Promise<RuleRecord[]> {
-    const entity = ctx.model.entities.get('alert_rule')!;
+  /** The tenant's enabled evaluated records (metadata names) whose check interval elapses at the tick. */
+  private async dueRecords(
+    ctx: RequestContext,
+    entity: CompiledEntity,
+    tickMs: number,
+  ): Promise<RuleRecord[]> {
     const query = this.deps.records.parseListQuery(
-      'alert_rule',
+      entity.name,
       { filter: { enabled: { eq: true } }, pageSize: SCHEDULED_RECORDS_LIMIT, count: 'none' },
       ctx.model,
     );
-    const { items } = await this.deps.records.list('alert_rule', query, ctx);
+    const { items } = await this.deps.records.list(entity.name, query, ctx);
     return items
       .map((item) => toMetadata(entity, item))
       .filter((rule) => alertRuleDue(Number(rule.check_interval_seconds ?? 60), tickMs));
@@ -399,13 +411,18 @@ export class RuleRunner {
     const model = this.deps.registry.current();
     const rule = ruleCatalog(model).byName.get(job.rule);
     try {
-      if (job.kind === 'schedule' && job.rule === ALERT_RULES_JOB) {
-        const checked = await this.checkAlertRules(this.context(job, model), job.triggerEvent);
+      const evaluator = evaluatorJob(model, job.rule);
+      if (evaluator?.phase === 'evaluate' && job.kind === 'schedule') {
+        const checked = await this.checkThresholds(
+          this.context(job, model),
+          evaluator.entity,
+          job.triggerEvent,
+        );
         await this.jobs.finish(this.deps.database.executor(), job, 'DONE', { checked }, Date.now() - started);
         return;
       }
-      if (job.kind === 'timer' && job.rule === ALERT_ESCALATION_JOB) {
-        await this.escalateAlert(job, this.context(job, model), started);
+      if (evaluator?.phase === 'escalate' && job.kind === 'timer') {
+        await this.escalateAlert(job, this.context(job, model), evaluator.entity, started);
         return;
       }
       if (!rule) {
@@ -535,19 +552,22 @@ export class RuleRunner {
   }
 
   /**
-   * Evaluates the tenant's enabled alert rules due at the tick (`schedule:<ISO time>`): the metric
-   * over the window (per value of the rule's `group_by`), compared with the threshold. Where it
-   * holds the rule raises its alert (notifying its recipients and starting its escalation timer),
-   * or counts one more occurrence of the open one; the rule's open alerts whose condition no longer
-   * holds are resolved unless the rule opts out. A rule that fails is reported in the result (the
-   * run log) and does not stop the others.
+   * Evaluates the tenant's enabled records of a `thresholdAlert` entity due at the tick
+   * (`schedule:<ISO time>`): the metric over the window (per group of the record's `group_by`),
+   * compared with the threshold. Where it holds the record raises its alert (notifying its
+   * recipients and starting its escalation timer), or counts one more occurrence of the open one;
+   * its open alerts whose condition no longer holds are resolved unless it opts out. A record that
+   * fails is reported in the result (the run log) and does not stop the others.
    */
-  async checkAlertRules(ctx: RequestContext, triggerEvent: string): Promise<Record<string, unknown>[]> {
-    if (!ctx.model.entities.has('alert_rule') || !ctx.model.entities.has('alert_event')) return [];
+  async checkThresholds(
+    ctx: RequestContext,
+    source: CompiledEntity,
+    triggerEvent: string,
+  ): Promise<Record<string, unknown>[]> {
     const at = Date.parse(triggerEvent.replace(/^schedule:/, ''));
     const tickMs = Number.isFinite(at) ? at : Date.now();
     const results: Record<string, unknown>[] = [];
-    for (const rule of await this.dueAlertRules(ctx, tickMs)) {
+    for (const rule of await this.dueRecords(ctx, source, tickMs)) {
       const code = String(rule.rule_code);
       try {
         const { errors, checked } = checkAlertRule(ctx.model, rule);
@@ -562,15 +582,19 @@ export class RuleRunner {
         );
         const number = (raw: unknown) => (raw === null || raw === undefined ? null : Number(raw));
         const groups = checked.groupBy
-          ? aggregate.rows.map((row) => ({ group: row.group ?? null, value: number(row.value) }))
+          ? groupsOver(
+              checked,
+              aggregate.rows.map((row) => ({ group: plainId(row.group), value: number(row.value) })),
+              await this.groupDomain(ctx, checked),
+            )
           : [{ group: undefined, value: number(aggregate.rows[0]?.value) }];
         const holding = new Set<string>();
         const values = new Map<string, number | null>();
         const checks: Record<string, unknown>[] = [];
         for (const { group, value } of groups) {
           const holds = value !== null && compareWithThreshold(checked.operator, value, checked.threshold);
-          const per = checked.groupBy ? { path: checked.groupBy.path, value: plainId(group) } : null;
-          const dedupKey = alertDedupKey({ dedupKey: `alert_rule:${String(rule.id)}`, per });
+          const per = checked.groupBy ? { path: checked.groupBy.path, value: group ?? null } : null;
+          const dedupKey = alertDedupKey({ dedupKey: `${source.name}:${String(rule.id)}`, per });
           values.set(dedupKey, value);
           const entry: Record<string, unknown> = per ? { group: per.value, value, holds } : { value, holds };
           if (holds) {
@@ -578,7 +602,7 @@ export class RuleRunner {
             Object.assign(
               entry,
               await this.deps.records.transaction((tx) =>
-                this.raiseRuleAlert(tx, ctx, rule, checked, value, per),
+                this.raiseRuleAlert(tx, ctx, source, rule, checked, value, per),
               ),
             );
           }
@@ -588,7 +612,7 @@ export class RuleRunner {
           ? { rule: code, groups: checks }
           : { rule: code, ...checks[0] };
         if (checked.autoResolve) {
-          const resolved = await this.resolveRuleAlerts(ctx, rule, checked, holding, values);
+          const resolved = await this.resolveRuleAlerts(ctx, source, rule, checked, holding, values);
           if (resolved.length > 0) result.resolved = resolved;
         }
         results.push(result);
@@ -600,33 +624,55 @@ export class RuleRunner {
   }
 
   /**
-   * Raises the alert rule's alert (for one group value), or counts an occurrence of the open one; a
-   * new alert notifies the rule's recipients and starts its escalation timer, in the same transaction.
+   * The groups a grouped check evaluates besides those with rows: an enum's values, or the ids of
+   * the records the grouped relation points to (the tenant's, not deleted, the first 500);
+   * null for other fields, whose groups are the values found.
+   */
+  private async groupDomain(ctx: RequestContext, checked: CheckedAlertRule): Promise<string[] | null> {
+    const groupBy = checked.groupBy!;
+    if (groupBy.values) return groupBy.values;
+    if (!groupBy.target) return null;
+    const query = this.deps.records.parseListQuery(
+      groupBy.target,
+      { pageSize: SCHEDULED_RECORDS_LIMIT, count: 'none' },
+      ctx.model,
+    );
+    const { items } = await this.deps.records.list(groupBy.target, query, ctx);
+    return items.map((item) => String(item.id));
+  }
+
+  /**
+   * Raises the evaluated record's alert (for one group value), or counts an occurrence of the open
+   * one; a new alert notifies the record's recipients and starts its escalation timer, in the same
+   * transaction.
    */
   private async raiseRuleAlert(
     tx: SqlExecutor,
     ctx: RequestContext,
+    source: CompiledEntity,
     rule: RuleRecord,
     checked: CheckedAlertRule,
     value: number,
     per: { path: string; value: string | null } | null,
   ): Promise<Record<string, unknown>> {
     const name = String(rule.rule_name);
+    const job = evaluationJob(source.name);
     const label = per ? await this.groupLabel(tx, ctx, checked, per.value) : null;
     const title = label === null ? name : `${name}: ${label}`;
     const threshold = `${checked.operator} ${String(rule.threshold)}`;
     const severity = String(rule.severity ?? 'WARNING');
+    const link = alertLink(ctx.model, source.name);
     const raised = await this.raiseAlert(tx, ctx, {
-      rule: ALERT_RULES_JOB,
+      rule: job,
       entity: per && checked.groupBy?.target ? checked.groupBy.target : checked.entity.name,
       recordId: per && checked.groupBy?.target && per.value !== null ? Number(per.value) : null,
       title: { en: title, zh: title },
       severity,
       type: rule.rule_type,
       value,
-      dedupKey: `alert_rule:${String(rule.id)}`,
+      dedupKey: `${source.name}:${String(rule.id)}`,
       per,
-      ruleId: Number(rule.id),
+      link: link ? { [link.property]: Number(rule.id) } : {},
       threshold,
     });
     if (raised.deduplicated) return raised;
@@ -635,7 +681,7 @@ export class RuleRunner {
     const notified = await this.notifyRecipients(tx, ctx, {
       users: checked.recipients.users,
       roles: checked.recipients.roles,
-      rule: ALERT_RULES_JOB,
+      rule: job,
       severity,
       title: { en: title, zh: title },
       body: {
@@ -648,19 +694,13 @@ export class RuleRunner {
     });
     const result: Record<string, unknown> = { ...raised, notified };
     if (checked.escalation) {
-      const dueMs = Date.now() + checked.escalation.afterMs;
-      await this.jobs.insert(tx, {
-        tenantId: ctx.tenantId,
-        kind: 'timer',
-        rule: ALERT_ESCALATION_JOB,
-        entity: 'alert_event',
-        recordId: alertId,
-        triggerEvent: 'timer:ACTIVE',
-        payload: { actorId: null, chain: [] },
-        dueMs,
-        maxAttempts: 3,
-      });
-      this.deps.hooks.announce(tx, dueMs);
+      const dueMs = await this.deps.hooks.startEscalation(
+        tx,
+        ctx,
+        source.name,
+        alertId,
+        checked.escalation.afterMs,
+      );
       result.escalationDueAt = new Date(dueMs).toISOString();
     }
     return result;
@@ -693,15 +733,18 @@ export class RuleRunner {
    */
   private async resolveRuleAlerts(
     ctx: RequestContext,
+    source: CompiledEntity,
     rule: RuleRecord,
     checked: CheckedAlertRule,
     holding: ReadonlySet<string>,
     values: ReadonlyMap<string, number | null>,
   ): Promise<number[]> {
+    const link = alertLink(ctx.model, source.name);
+    if (!link) return [];
     const query = this.deps.records.parseListQuery(
       'alert_event',
       {
-        filter: { ruleId: { eq: rule.id }, status: { in: ['ACTIVE', 'ACKNOWLEDGED'] } },
+        filter: { [link.property]: { eq: rule.id }, status: { in: ['ACTIVE', 'ACKNOWLEDGED'] } },
         pageSize: SCHEDULED_RECORDS_LIMIT,
         count: 'none',
       },
@@ -749,7 +792,12 @@ export class RuleRunner {
    * acknowledged, resolved or suppressed), notifies the rule's escalation recipients; finishing the
    * run commits with the notification.
    */
-  private async escalateAlert(job: JobRow, ctx: RequestContext, started: number): Promise<void> {
+  private async escalateAlert(
+    job: JobRow,
+    ctx: RequestContext,
+    source: CompiledEntity,
+    started: number,
+  ): Promise<void> {
     await this.deps.records.transaction(async (tx) => {
       const skip = async (reason: string) => {
         if (!(await this.jobs.finish(tx, job, 'SKIPPED', { reason }, Date.now() - started)))
@@ -764,23 +812,25 @@ export class RuleRunner {
         throw error;
       }
       if (alert.status !== 'ACTIVE') return skip(`the alert is ${String(alert.status)}`);
-      const ruleEntity = ctx.model.entities.get('alert_rule')!;
+      const link = alertLink(ctx.model, source.name);
+      const ruleId = link ? alert[link.property] : null;
+      if (ruleId === null || ruleId === undefined) return skip(`the alert has no ${source.name}`);
       let rule: RuleRecord;
       try {
-        const current = await this.deps.records.current(tx, 'alert_rule', Number(alert.ruleId), ctx, 'read');
-        rule = toMetadata(ruleEntity, current.record);
+        const current = await this.deps.records.current(tx, source.name, Number(ruleId), ctx, 'read');
+        rule = toMetadata(source, current.record);
       } catch (error) {
-        if (error instanceof NotFoundError) return skip('the alert rule no longer exists');
+        if (error instanceof NotFoundError) return skip(`the ${source.name} no longer exists`);
         throw error;
       }
       const escalation = checkAlertRule(ctx.model, rule).checked?.escalation;
-      if (!escalation) return skip('the alert rule declares no escalation');
+      if (!escalation) return skip(`the ${source.name} declares no escalation`);
       const title = String(alert.title);
       const after = describeDuration(escalation.after);
       const notified = await this.notifyRecipients(tx, ctx, {
         users: escalation.users,
         roles: escalation.roles,
-        rule: ALERT_ESCALATION_JOB,
+        rule: escalationJob(source.name),
         severity: String(alert.severity),
         title: { en: `Escalated: ${title}`, zh: `告警升级：${title}` },
         body: { en: `Not acknowledged within ${after.en}.`, zh: `${after.zh}内未确认。` },
@@ -1144,7 +1194,7 @@ export class RuleRunner {
       tx,
       'alert_event',
       {
-        ruleId: (d.ruleId as number | undefined) ?? null,
+        ...((d.link as EntityRecord | undefined) ?? {}),
         alertType: d.type,
         severity: d.severity,
         title: title.slice(0, 255),

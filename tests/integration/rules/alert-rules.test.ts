@@ -2,7 +2,7 @@
  * Alert rules kept as data (`alert_rule` records), on the real server over HTTP: the business
  * analyst defines them, an inspector writes the NCRs they watch, and the check runs as the
  * scheduler's tick would queue it (the runner is driven by the test: AUTOMATION_RUNNER=off,
- * `queueAlertRules` and `round()`), with a second runner racing for the same tick. A raised alert
+ * `queueEvaluations` and `round()`), with a second runner racing for the same tick. A raised alert
  * notifies the rule's recipients and is escalated when nobody acknowledges it; a later check that
  * finds the condition false resolves it; `groupBy` keeps one alert per value. MariaDB and SQLite.
  */
@@ -22,10 +22,10 @@ describe.each(['mysql', 'sqlite'] as const)('alert rules (%s)', (dialect) => {
   const check = async () => {
     const occurrence = new Date((tick += 60_000)).toISOString();
     const other = new RuleRunner(runner().deps);
-    await Promise.all([runner().queueAlertRules(occurrence), other.queueAlertRules(occurrence)]);
+    await Promise.all([runner().queueEvaluations(occurrence), other.queueEvaluations(occurrence)]);
     await Promise.all([runner().round(), other.round()]);
     const runs = await mes.query<{ status: string; result: string }>(
-      "SELECT status, result FROM auto_job WHERE rule = 'alert_rules' AND trigger_event = ?",
+      "SELECT status, result FROM auto_job WHERE rule = 'evaluate:alert_rule' AND trigger_event = ?",
       [`schedule:${occurrence}`],
     );
     expect(runs.map((run) => run.status)).toEqual(['DONE']);
@@ -177,7 +177,7 @@ describe.each(['mysql', 'sqlite'] as const)('alert rules (%s)', (dialect) => {
 
     // Half a minute later no rule's interval elapses: nothing is queued.
     const between = new Date(tick + 30_000).toISOString();
-    await runner().queueAlertRules(between);
+    await runner().queueEvaluations(between);
     expect(
       await mes.query('SELECT id FROM auto_job WHERE trigger_event = ?', [`schedule:${between}`]),
     ).toEqual([]);
@@ -199,7 +199,7 @@ describe.each(['mysql', 'sqlite'] as const)('alert rules (%s)', (dialect) => {
     );
   const escalations = () =>
     mes.query<{ status: string; record_id: number }>(
-      "SELECT status, record_id FROM auto_job WHERE rule = 'alert_rule_escalation' ORDER BY id",
+      "SELECT status, record_id FROM auto_job WHERE rule = 'escalate:alert_rule' ORDER BY id",
     );
 
   it('refuses channels, recipients, escalation and group-by it could not act on, naming the field', async () => {
@@ -254,7 +254,7 @@ describe.each(['mysql', 'sqlite'] as const)('alert rules (%s)', (dialect) => {
     expect(await escalations()).toEqual([{ status: 'PENDING', record_id: Number(alert!.id) }]);
     // The inbox's SLA countdown of the alert includes the rule's escalation.
     const tasks = (await mes.call('qmanager', 'GET', '/api/me/tasks')).json().data;
-    expect(JSON.stringify(tasks)).not.toContain('"rule":"alert_rule_escalation","dueAt":null');
+    expect(JSON.stringify(tasks)).not.toContain('"rule":"escalate:alert_rule","dueAt":null');
 
     // Counted again, not raised again: nobody is notified a second time.
     expect(resultOf(await check(), 'NCR_NOTIFY')).toEqual(expect.objectContaining({ deduplicated: true }));
@@ -262,7 +262,7 @@ describe.each(['mysql', 'sqlite'] as const)('alert rules (%s)', (dialect) => {
 
     // Half an hour later nobody acknowledged it: the leader is told, once, however many runners race.
     await mes.query(
-      "UPDATE auto_job SET due_ms = 0 WHERE rule = 'alert_rule_escalation' AND status = 'PENDING'",
+      "UPDATE auto_job SET due_ms = 0 WHERE rule = 'escalate:alert_rule' AND status = 'PENDING'",
     );
     const other = new RuleRunner(runner().deps);
     await Promise.all([runner().round(), other.round()]);
@@ -345,8 +345,20 @@ describe.each(['mysql', 'sqlite'] as const)('alert rules (%s)', (dialect) => {
     });
     expect(created.statusCode).toBe(201);
     const id = created.json().data.id;
-    const byGroup = (result: Record<string, unknown>) =>
-      [...(result.groups as { group: string }[])].sort((a, b) => a.group.localeCompare(b.group));
+    // The groups are the enum's values: the categories without IQC NCRs in the window count 0.
+    const byGroup = (result: Record<string, unknown>) => {
+      const groups = result.groups as { group: string; value: number }[];
+      expect(groups.map((g) => g.group).sort()).toEqual([
+        'DESIGN',
+        'ENVIRONMENT',
+        'EQUIPMENT',
+        'MATERIAL',
+        'OPERATOR',
+        'OTHER',
+        'PROCESS',
+      ]);
+      return groups.filter((g) => g.value !== 0).sort((a, b) => a.group.localeCompare(b.group));
+    };
 
     expect(byGroup(resultOf(await check(), 'NCR_PER_CATEGORY'))).toEqual([
       { group: 'EQUIPMENT', value: 1, holds: false },
@@ -381,5 +393,119 @@ describe.each(['mysql', 'sqlite'] as const)('alert rules (%s)', (dialect) => {
       ['Rule NCR_PER_CATEGORY: EQUIPMENT', 'ACTIVE'],
       ['Rule NCR_PER_CATEGORY: MATERIAL', 'RESOLVED'],
     ]);
+  });
+
+  it('evaluates the groups of the domain: a related record or enum value with no rows in the window counts 0 and raises a less-than alert', async () => {
+    const supplier = async (name: string) =>
+      Number((await mes.create('admin', '/api/suppliers', { supplierName: name })).id);
+    const busy = await supplier('Alert rule busy supplier');
+    const idle = await supplier('Alert rule idle supplier');
+    await mes.create('inspector', '/api/ncrs', {
+      title: 'NCR against the busy supplier',
+      source: 'IQC',
+      severity: 'LOW',
+      category: 'MATERIAL',
+      description: 'Raised to feed a grouped less-than rule',
+      supplierId: busy,
+      affectedQuantity: 1,
+    });
+    const created = await rule('NCR_QUIET_SUPPLIER', {
+      severity: 'INFO',
+      operator: 'LT',
+      threshold: '1',
+      groupBy: 'supplier',
+    });
+    expect(created.statusCode).toBe(201);
+    const id = created.json().data.id;
+    const groups = resultOf(await check(), 'NCR_QUIET_SUPPLIER').groups as Record<string, unknown>[];
+    expect(groups.find((g) => g.group === String(busy))).toEqual({
+      group: String(busy),
+      value: 1,
+      holds: false,
+    });
+    expect(groups.find((g) => g.group === String(idle))).toEqual(
+      expect.objectContaining({ group: String(idle), value: 0, holds: true, deduplicated: false }),
+    );
+    const raised = (await alertsOf(id)).filter((a) => a.sourceId === String(idle));
+    expect(raised).toEqual([
+      expect.objectContaining({
+        title: 'Rule NCR_QUIET_SUPPLIER: Alert rule idle supplier',
+        sourceType: 'supplier_master',
+        currentValue: '0',
+        threshold: 'LT 1',
+        status: 'ACTIVE',
+      }),
+    ]);
+    expect((await alertsOf(id)).filter((a) => a.sourceId === String(busy))).toEqual([]);
+
+    // An average over no rows has no value: the empty groups raise nothing.
+    await patchRule(id, { metric: 'avg(affected_quantity)', threshold: '5' });
+    const averaged = resultOf(await check(), 'NCR_QUIET_SUPPLIER').groups as Record<string, unknown>[];
+    expect(averaged.find((g) => g.group === String(idle))).toEqual({
+      group: String(idle),
+      value: null,
+      holds: false,
+    });
+    expect(averaged.find((g) => g.group === String(busy))).toEqual(
+      expect.objectContaining({ group: String(busy), value: 1, holds: true }),
+    );
+  });
+
+  it('restarts the escalation of an alert that becomes active again, and gives a new breach after a resolve its own', async () => {
+    const created = await rule('NCR_REACTIVATED', {
+      conditionFilter: "severity == 'HIGH'",
+      operator: 'GTE',
+      threshold: '1',
+      escalation: { after: { minutes: 45 }, users: ['leader'], channels: ['in_app'] },
+    });
+    expect(created.statusCode).toBe(201);
+    const id = created.json().data.id;
+    await ncr('HIGH', 3);
+    expect(resultOf(await check(), 'NCR_REACTIVATED')).toEqual(
+      expect.objectContaining({ holds: true, deduplicated: false }),
+    );
+    const [alert] = await alertsOf(id);
+    const alertId = Number(alert!.id);
+    const timersOf = async (alertId: number) =>
+      (await escalations()).filter((job) => job.record_id === alertId).map((job) => job.status);
+    expect(await timersOf(alertId)).toEqual(['PENDING']);
+
+    const act = (action: string, body: object = {}) =>
+      mes.call('admin', 'POST', `/api/alert-events/${String(alertId)}/actions/${action}`, body);
+    expect((await act('suppress', { reason: 'Maintenance window' })).statusCode).toBe(201);
+    expect(await timersOf(alertId)).toEqual(['CANCELLED']);
+    const before = Date.now();
+    expect((await act('reactivate')).statusCode).toBe(201);
+    expect(await timersOf(alertId)).toEqual(['CANCELLED', 'PENDING']);
+    const [restarted] = await mes.query<{ due_ms: number | string }>(
+      "SELECT due_ms FROM auto_job WHERE rule = 'escalate:alert_rule' AND record_id = ? AND status = 'PENDING'",
+      [alertId],
+    );
+    // Counted from the reactivation, for the rule's 45 minutes.
+    expect(Number(restarted!.due_ms)).toBeGreaterThanOrEqual(before + 45 * 60_000);
+
+    // The restarted timer escalates the reactivated alert when it falls due.
+    await mes.query(
+      "UPDATE auto_job SET due_ms = 0 WHERE rule = 'escalate:alert_rule' AND record_id = ? AND status = 'PENDING'",
+      [alertId],
+    );
+    await runner().round();
+    expect(await timersOf(alertId)).toEqual(['CANCELLED', 'DONE']);
+    expect(await notificationsOf('leader', 'Escalated: Rule NCR_REACTIVATED')).toEqual([
+      expect.objectContaining({ recordId: alertId, body: 'Not acknowledged within 45 minutes.' }),
+    ]);
+
+    // Resolved when the condition stops; the next breach is a new alert with a timer of its own.
+    await patchRule(id, { threshold: '100' });
+    expect(resultOf(await check(), 'NCR_REACTIVATED')).toEqual(
+      expect.objectContaining({ resolved: [alertId] }),
+    );
+    await patchRule(id, { threshold: '1' });
+    expect(resultOf(await check(), 'NCR_REACTIVATED')).toEqual(
+      expect.objectContaining({ holds: true, deduplicated: false }),
+    );
+    const again = (await alertsOf(id)).find((a) => a.status === 'ACTIVE')!;
+    expect(Number(again.id)).not.toBe(alertId);
+    expect(await timersOf(Number(again.id))).toEqual(['PENDING']);
   });
 });

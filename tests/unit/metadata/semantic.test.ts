@@ -41,6 +41,11 @@ const EXPECTED: Record<string, string[]> = {
     'sensitive-fields/secrets.yaml:13:18 sensitive-field sensitive field `badge` cannot be filtered, searched or sorted on: it is stored encrypted',
     'sensitive-fields/secrets.yaml:14:16 sensitive-field sensitive field `phone` cannot be filtered, searched or sorted on: it is stored encrypted',
   ],
+  evaluators: [
+    'evaluators/threshold-rule.yaml:5:14 entity-evaluator evaluator `thresholdAlert` reads field `auto_resolve`, which `threshold_rule` does not have',
+    'evaluators/threshold-rule.yaml:5:14 entity-evaluator evaluator `thresholdAlert` writes `alert_event`, which needs a relation to `threshold_rule`',
+    'evaluators/threshold-rule.yaml:16:27 entity-evaluator evaluator `thresholdAlert` reads `window_minutes` as integer, not string',
+  ],
   'system-columns': [
     'system-columns/shadowing.yaml:7:12 system-column field `version` collides with the system column `version` (API name `version`)',
     'system-columns/shadowing.yaml:8:9 system-column field `note` is stored in column `deleted_at`, which is a system column',

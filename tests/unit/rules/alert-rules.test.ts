@@ -2,8 +2,15 @@ import {
   alertDedupKey,
   alertRuleDue,
   compareWithThreshold,
+  evaluatorJob,
+  groupsOver,
   parseMetric,
+  thresholdAlertEntities,
+  type CheckedAlertRule,
 } from '../../../platform/src/rules/alert-rules';
+import { compileModel } from '../../../metadata/src/model';
+import { validateMetadata } from '../../../metadata/src/validator';
+import { REPO_ROOT } from '../metadata/fixtures';
 
 describe('alert rule metrics and schedule', () => {
   it('reads count, <fn>(<field>) and a plain field as its average', () => {
@@ -46,5 +53,40 @@ describe('alert rule metrics and schedule', () => {
     expect(alertDedupKey({ dedupKey: 'alert_rule:5', per: { path: 'workstation.line', value: null } })).toBe(
       'alert_rule:5.workstation.line:-',
     );
+  });
+
+  it('evaluates every group of the domain, an empty one as the metric of no rows', () => {
+    const rule = (fn: string) => ({ metric: { fn, field: fn === 'count' ? null : 'q' } }) as CheckedAlertRule;
+    const rows = [
+      { group: 'A', value: 3 },
+      { group: null, value: 2 },
+    ];
+    expect(groupsOver(rule('count'), rows, ['A', 'B'])).toEqual([
+      { group: 'A', value: 3 },
+      { group: 'B', value: 0 },
+      { group: null, value: 2 },
+    ]);
+    expect(groupsOver(rule('sum'), rows, ['B'])).toEqual([
+      { group: 'B', value: 0 },
+      { group: 'A', value: 3 },
+      { group: null, value: 2 },
+    ]);
+    expect(groupsOver(rule('avg'), rows, ['A', 'B'])[1]).toEqual({ group: 'B', value: null });
+    // Without a domain (a plain field) the groups are the values found.
+    expect(groupsOver(rule('count'), rows, null)).toEqual(rows);
+  });
+});
+
+describe('the thresholdAlert evaluator', () => {
+  it('runs the entities that declare it, by the job names derived from them', () => {
+    const model = compileModel(validateMetadata([REPO_ROOT]).set, { version: 1 });
+    expect(thresholdAlertEntities(model).map((entity) => entity.name)).toEqual(['alert_rule']);
+    expect(evaluatorJob(model, 'evaluate:alert_rule')).toEqual(
+      expect.objectContaining({ phase: 'evaluate', entity: expect.objectContaining({ name: 'alert_rule' }) }),
+    );
+    expect(evaluatorJob(model, 'escalate:alert_rule')?.phase).toBe('escalate');
+    // Entities without `evaluatedBy`, and rule names, are not evaluator jobs.
+    expect(evaluatorJob(model, 'evaluate:ncr')).toBeNull();
+    expect(evaluatorJob(model, 'alert_escalation')).toBeNull();
   });
 });

@@ -2,6 +2,7 @@ import { SYSTEM_COLUMNS } from '../../model/compile';
 import type { RuleId } from '../../rules';
 import type { LoadedDocument } from '../../loader';
 import { pointer } from '../../loader';
+import { EVALUATORS } from '../../evaluators';
 import { didYouMean } from '../../suggest';
 import type { EntityDef, FieldDef, ListViewDef, ScheduleViewDef } from '../../types';
 import type { SemanticContext } from './context';
@@ -306,11 +307,48 @@ function checkReferences(ctx: SemanticContext, { document, def }: Located): void
   }
 }
 
+/** The fields the entity's evaluator reads, and the relation back from the entity it writes. */
+function checkEvaluator(ctx: SemanticContext, { document, def }: Located): void {
+  if (!def.evaluatedBy) return;
+  const contract = EVALUATORS[def.evaluatedBy];
+  const where = pointer('evaluatedBy');
+  for (const [name, types] of Object.entries(contract.fields)) {
+    const field = def.fields[name];
+    if (!field)
+      ctx.report(
+        document,
+        where,
+        'entity-evaluator',
+        `evaluator \`${def.evaluatedBy}\` reads field \`${name}\`, which \`${def.entity}\` does not have`,
+        { hint: `declare \`${name}\` (${types.join(' or ')})` },
+      );
+    else if (!types.includes(field.type))
+      ctx.report(
+        document,
+        pointer('fields', name, 'type'),
+        'entity-evaluator',
+        `evaluator \`${def.evaluatedBy}\` reads \`${name}\` as ${types.join(' or ')}, not ${field.type}`,
+      );
+  }
+  const written = ctx.set.entities.get(contract.writes);
+  const linked = Object.values(written?.fields ?? {}).some(
+    (field) => field.type === 'relation' && field.to === def.entity,
+  );
+  if (!linked)
+    ctx.report(
+      document,
+      where,
+      'entity-evaluator',
+      `evaluator \`${def.evaluatedBy}\` writes \`${contract.writes}\`, which needs a relation to \`${def.entity}\``,
+    );
+}
+
 /** Relations, children, display fields, indexes, views, form/workflow references and field expressions. */
 export function checkEntities(ctx: SemanticContext): void {
   for (const located of ctx.documentsOf('entity')) {
     for (const [name, field] of Object.entries(located.def.fields)) checkField(ctx, located, name, field);
     checkReferences(ctx, located);
+    checkEvaluator(ctx, located);
     if (located.def.list) checkView(ctx, located, ['list'], located.def.list);
     for (const [name, view] of Object.entries(located.def.views ?? {}))
       checkView(ctx, located, ['views', name], view);
