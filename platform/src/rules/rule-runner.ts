@@ -271,8 +271,7 @@ export class RuleRunner {
 
   /** Sleeps until the earliest pending job is due, a notify(), or `pollMs` at most. */
   private async idle(): Promise<void> {
-    let until = Math.min(Date.now() + this.options.pollMs, this.announcedMs);
-    this.announcedMs = Infinity;
+    let until = Date.now() + this.options.pollMs;
     try {
       const due = await this.jobs.nextDue(this.deps.database.executor());
       // Due but not claimed: held by another runner's claim in flight; look again shortly.
@@ -280,14 +279,22 @@ export class RuleRunner {
     } catch (error) {
       this.onError(error);
     }
+    // Announcements heard while awake, the query included: its read may predate their commit.
+    until = Math.min(until, this.announcedMs);
+    this.announcedMs = Infinity;
     if (this.signalled || this.stopping) return;
     await this.sleep(until);
   }
 
-  /** Resolves at `untilMs`, on notify() or stop(), or when a run in flight finishes. */
+  /**
+   * Resolves at `untilMs`, on notify() or stop(), or when a run in flight finishes. Woken before
+   * its alarm, the runner keeps the alarm's time as announced, so that a later due time announced
+   * during this sleep still bounds the next one.
+   */
   private sleep(untilMs: number): Promise<void> {
     return new Promise((resolve) => {
       this.wake = () => {
+        if (this.wakeAtMs > Date.now()) this.announcedMs = Math.min(this.announcedMs, this.wakeAtMs);
         if (this.wakeTimer) clearTimeout(this.wakeTimer);
         this.wakeTimer = null;
         this.wakeAtMs = Infinity;

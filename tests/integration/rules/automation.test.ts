@@ -448,6 +448,23 @@ describe('automation (SQLite)', () => {
       ]);
       sleeper.notify(due);
       expect(await settled(late.id)).toBe('DONE');
+      // Announced while the runner reads the next due time, after that read (the commit came later):
+      // the announcement still sets the alarm.
+      const racing = await raise('Reflow oven zone 3 drift');
+      const nextDue = sleeper.jobs.nextDue.bind(sleeper.jobs);
+      jest.spyOn(sleeper.jobs, 'nextDue').mockImplementationOnce(async (sql) => {
+        const read = await nextDue(sql);
+        const soon = Date.now() + 300;
+        await mes.query("UPDATE auto_job SET due_ms = ? WHERE rule = 'alert_escalation' AND record_id = ?", [
+          soon,
+          racing.id,
+        ]);
+        sleeper.notify(soon);
+        return read;
+      });
+      // Woken with nothing due, it reads the next due time and goes back to sleep.
+      sleeper.notify();
+      expect(await settled(racing.id)).toBe('DONE');
     } finally {
       await sleeper.stop();
     }
