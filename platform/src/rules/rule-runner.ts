@@ -1247,7 +1247,9 @@ function stringOrNull(value: unknown): string | null {
     : String(value).slice(0, 128);
 }
 
+/** A field's API property; a system field (`created_at`) by its API name (`createdAt`). */
 function toApiName(entity: CompiledEntity, name: string): string {
+  if (!entity.fieldsByName.has(name)) return name.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
   return Object.keys(toApi(entity, { [name]: null }))[0]!;
 }
 
