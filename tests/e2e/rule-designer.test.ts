@@ -1,9 +1,9 @@
 /**
  * The rule designer in the Metadata Studio, as the business analyst signed in through the login
- * screen: in a new change set the analyst drafts a rule on NCRs (trigger, a condition typed with
- * completion through relations, a set and a notify action), saves it into the change set and tests
- * it against a critical and a low NCR: the designer shows what the rule would do, and nothing is
- * written. A screenshot goes to docs/images.
+ * screen: in a new change set the analyst drafts a rule on NCRs (trigger, a measure, a condition
+ * typed with completion through relations, several steps deep, a set and a notify action), saves it
+ * into the change set and tests it against a critical and a low NCR: the designer shows what the
+ * rule would do and the measure's value, and nothing is written. A screenshot goes to docs/images.
  */
 import { join } from 'node:path';
 import { choose, DEMO_PASSWORD, startHarness, type BrowserHarness } from './browser-harness';
@@ -60,14 +60,26 @@ test('the analyst drafts a rule, saves it in a change set and tests it against c
   await page.fill('[data-field="rule-label-en"]', 'Critical NCRs are contained');
   await page.fill('[data-field="rule-label-zh"]', '严重 NCR 须围堵');
 
-  // The condition completes field names, and a step through a relation at a time.
+  // A measure: the critical NCRs created within the last hour.
+  await page.fill('[data-field="new-measure"]', 'critical_last_hour');
+  await page.click('[data-action="add-measure"]');
+  await page.waitForSelector('[data-rule-measure="critical_last_hour"]');
+  const where = page.locator('[data-expression="measure-where-critical_last_hour"] input');
+  await where.pressSequentially("severity == 'CRITICAL'");
+  await page.locator('[data-error="measure-where-critical_last_hour"]').waitFor({ state: 'detached' });
+
+  // The condition completes field names, and a step through a relation at a time, several deep.
   const when = page.locator('[data-expression="rule-when"] input');
   await when.pressSequentially('work_order.');
   await page.locator('.mes-studio-completion:visible [data-suggestion="work_order.status"]').waitFor();
+  await when.pressSequentially('line.');
+  await page
+    .locator('.mes-studio-completion:visible [data-suggestion="work_order.line.supervisor"]')
+    .waitFor();
   await when.fill('');
   await when.pressSequentially('sev');
   await page.locator('.mes-studio-completion:visible [data-suggestion="severity"]').click();
-  await when.pressSequentially(" == 'CRITICAL' and containment_action == null");
+  await when.pressSequentially(" == 'CRITICAL' and containment_action == null and critical_last_hour >= 1");
   await page.locator('[data-error="rule-when"]').waitFor({ state: 'detached' });
 
   await choose(harness.page, page.locator('[data-field="new-rule-action"]'), /^set$/);
@@ -99,6 +111,7 @@ test('the analyst drafts a rule, saves it in a change set and tests it against c
   ).toEqual(['set', 'notify']);
   expect(await result.innerText()).toContain('Quarantine every affected lot');
   expect(await result.innerText()).toContain(`Critical NCR ${critical.ncrNo}`);
+  expect(await result.innerText()).toMatch(/critical_last_hour = [1-9]/);
   await result.scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(IMAGES, 'studio-rule-designer.png') });
 
@@ -112,10 +125,16 @@ test('the analyst drafts a rule, saves it in a change set and tests it against c
     '/api/studio/change-sets?pageSize=100',
   );
   const id = sets.items.find((s) => s.title === 'Contain critical NCRs')?.id;
-  const saved = await harness.apiGet<{ content: { documents: { rule?: string }[] } }>(
+  const saved = await harness.apiGet<{ content: { documents: { rule?: string; measures?: unknown }[] } }>(
     `/api/studio/change-sets/${id}`,
   );
-  expect(saved.content.documents.map((d) => d.rule)).toContain('ncr_critical_containment');
+  expect(saved.content.documents.find((d) => d.rule === 'ncr_critical_containment')?.measures).toEqual({
+    critical_last_hour: {
+      entity: 'ncr',
+      where: "severity == 'CRITICAL'",
+      window: { field: 'created_at', hours: 1 },
+    },
+  });
   const after = await harness.apiGet<{ containmentAction?: string | null }>(`/api/ncrs/${critical.id}`);
   expect(after.containmentAction ?? null).toBeNull();
 });
