@@ -218,7 +218,7 @@ async function prepareDatabase(): Promise<Fixture> {
       itemId,
       lineId: lineIds[(existing + i) % lineIds.length],
       plannedQuantity: 10 + ((existing + i) % 490),
-      plannedStart: new Date(Date.UTC(2026, 0, 1) + (existing + i) * 600_000).toISOString(),
+      plannedStart: workingStart(existing + i),
     }));
     if (rows.length > 0) await server.service.bulk('work_order', { mode: 'create', rows }, ctx);
     await joinLines(server, ctx, 'operator', lineIds);
@@ -234,6 +234,18 @@ async function prepareDatabase(): Promise<Fixture> {
   } finally {
     await server.close();
   }
+}
+
+/**
+ * The planned start of the n-th bench order: every 10 minutes of the day shift (08:00–20:00 in the
+ * demo plant's Asia/Shanghai) from Monday 5 January 2026, Mondays to Saturdays only — the working
+ * time of the demo plant's calendar, in which a new work order must start.
+ */
+function workingStart(n: number): string {
+  const perDay = 72;
+  const workingDay = Math.floor(n / perDay);
+  const day = Math.floor(workingDay / 6) * 7 + (workingDay % 6);
+  return new Date(Date.UTC(2026, 0, 5) + day * 86_400_000 + (n % perDay) * 600_000).toISOString();
 }
 
 /** Makes a demo user a member of the bench lines, so its line scope covers their orders. */
