@@ -26,6 +26,8 @@ export const ROOT = 't';
 /** Builds SQL piece by piece with every value bound as a parameter. */
 export class SqlBuilder {
   readonly params: unknown[] = [];
+  /** The columns of the queried entity's table (alias `t`) the statement names so far. */
+  readonly rootColumns = new Set<string>();
   private aliasCount = 0;
 
   constructor(
@@ -45,6 +47,7 @@ export class SqlBuilder {
   }
 
   column(alias: string, column: string): string {
+    if (alias === ROOT) this.rootColumns.add(column);
     return `${alias}.${this.dialect.quote(column)}`;
   }
 
@@ -221,6 +224,22 @@ export function rowConditions(
   return where;
 }
 
+/** Alias of the entity's table in the outer statement of a page, which reads the rows the inner one picked. */
+const PAGE = 'p';
+/** Alias of the inner statement (the ids of the page) in the outer one. */
+const IDS = 'k';
+
+/**
+ * A page is one statement, or two nested ones when it is filtered (a filter, a row scope or a search)
+ * and an index of the entity holds every column its conditions and order name: the inner statement
+ * then picks the ids of the page (conditions, keyset, order, limit and offset) from that index alone,
+ * and the outer one reads the page's columns of those ids by primary key, in the same order. The
+ * database reads rows only for the page, and picks that index to read in order — over one statement,
+ * MariaDB prefers the shortest index that gives the order (the list's sort index), however many of
+ * its rows fail the other conditions, such as a row scope's `line_id IN (…)`. Unfiltered, without
+ * such an index (an extension field, a search over a column outside every index) or for a get by id,
+ * the nested form would only add a derived table: one statement then.
+ */
 export function compileList(
   model: Model,
   entity: CompiledEntity,
@@ -230,15 +249,12 @@ export function compileList(
   cursorValues: CursorValues | null,
 ): CompiledList {
   const b = new SqlBuilder(model, dialect, tenantId);
-  const sortExprs = query.sort.map((term) => {
+  const leaves = query.sort.map((term) => {
     const leaf = resolveLeaf(entity, term.field);
     if (!leaf) throw new Error(`Unresolved sort field '${term.field}' reached the compiler`);
-    return b.leaf(ROOT, leaf);
+    return leaf;
   });
-  const columns = [...selectedColumns(entity, query.fields, query.expand)].map((c) => b.column(ROOT, c));
-  const sortAliases = sortExprs.map((_, i) => `_s${i}`);
-  const selectList = [...columns, ...sortExprs.map((e, i) => `${e} AS ${sortAliases[i]}`)].join(', ');
-
+  const sortExprs = leaves.map((leaf) => b.leaf(ROOT, leaf));
   const where = rowConditions(b, entity, query);
   const from = `FROM ${b.table(entity)} ${ROOT}`;
   const whereSql = where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '';
@@ -249,10 +265,42 @@ export function compileList(
     const keyset = compileKeyset(b, sortExprs, query.sort, cursorValues);
     pageWhere = whereSql ? `${whereSql} AND ${keyset}` : ` WHERE ${keyset}`;
   }
-  const orderBy = sortExprs.map((e, i) => `${e} ${query.sort[i].direction.toUpperCase()}`).join(', ');
+  const order = (exprs: string[]) =>
+    exprs.map((e, i) => `${e} ${query.sort[i].direction.toUpperCase()}`).join(', ');
   const byCursor = query.cursor !== null;
   const limit = byCursor ? query.pageSize + 1 : query.pageSize;
   const offset = byCursor ? 0 : ((query.page ?? 1) - 1) * query.pageSize;
-  const sql = `SELECT ${selectList} ${from}${pageWhere} ORDER BY ${orderBy} LIMIT ${b.bind(limit)} OFFSET ${b.bind(offset)}`;
+  const paging = `ORDER BY ${order(sortExprs)} LIMIT ${b.bind(limit)} OFFSET ${b.bind(offset)}`;
+  const filtered = query.filter.conditions.length > 0 || query.search !== null;
+  const nested = filtered && !pinsId(query.filter) && indexHolds(entity, b.rootColumns);
+
+  // The select list binds nothing: the parameters stay in the order of the conditions.
+  const alias = nested ? PAGE : ROOT;
+  const selectSort = nested ? leaves.map((leaf) => b.leaf(PAGE, leaf)) : sortExprs;
+  const columns = [...selectedColumns(entity, query.fields, query.expand)].map((c) => b.column(alias, c));
+  const sortAliases = selectSort.map((_, i) => `_s${i}`);
+  const selectList = [...columns, ...selectSort.map((e, i) => `${e} AS ${sortAliases[i]}`)].join(', ');
+  const sql = nested
+    ? `SELECT ${selectList} FROM (SELECT ${b.column(ROOT, 'id')} ${from}${pageWhere} ${paging}) ${IDS}` +
+      ` JOIN ${b.table(entity)} ${PAGE} ON ${b.column(PAGE, 'id')} = ${b.column(IDS, 'id')} ORDER BY ${order(selectSort)}`
+    : `SELECT ${selectList} ${from}${pageWhere} ${paging}`;
   return { select: { sql, params: b.params }, count, sortAliases, limit };
+}
+
+/**
+ * Whether one index of the entity holds all these columns of its table besides the primary key (which
+ * every index holds), and there are any: ordered by the primary key alone, one statement reads it.
+ */
+function indexHolds(entity: CompiledEntity, columns: ReadonlySet<string>): boolean {
+  const others = [...columns].filter((column) => column !== 'id');
+  return (
+    others.length > 0 &&
+    entity.indexes.some((index) => others.every((column) => index.columns.includes(column)))
+  );
+}
+
+/** Whether the filter requires one id (a get by id): the primary key picks that page. */
+function pinsId(node: FilterNode): boolean {
+  if ('kind' in node) return node.kind === 'and' && node.conditions.some(pinsId);
+  return node.field === 'id' && node.op === 'eq';
 }

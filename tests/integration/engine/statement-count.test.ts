@@ -16,6 +16,8 @@ type Row = Record<string, unknown>;
 function shape(sql: string): string {
   let outer = sql;
   while (/\([^()]*\)/.test(outer)) outer = outer.replace(/\([^()]*\)/g, '');
+  // A page read as ids picked by a derived table and joined to their rows: the table it reads.
+  outer = outer.replace(/\bFROM\s+\w+\s+JOIN\s+/i, 'FROM ');
   const verb = /^\s*(\w+(?: TRANSACTION)?)/i.exec(outer)![1]!.toUpperCase();
   const table = /\b(?:FROM|INTO|UPDATE)\s+`?(\w+)`?/i.exec(outer)?.[1];
   return table ? `${verb} ${table}` : verb;

@@ -20,9 +20,41 @@ describe('compileList', () => {
     expect(select.sql).toContain('t.`tenant_id` = ?');
     expect(select.sql).toContain('t.`deleted_at` IS NULL');
     expect(select.sql).toContain('t.`status` IN (?, ?)');
-    expect(select.sql).toMatch(/ORDER BY t\.`planned_start` DESC, t\.`id` DESC LIMIT \? OFFSET \?$/);
+    expect(select.sql).toContain('ORDER BY t.`planned_start` DESC, t.`id` DESC LIMIT ? OFFSET ?');
     expect(select.params).toEqual(['T1', 'RELEASED', 'DRAFT', 10, 20]);
     expect(count.params).toEqual(['T1', 'RELEASED', 'DRAFT']);
+  });
+
+  it('picks the ids of a page in an inner statement and reads their rows by primary key, in the same order', () => {
+    const query = parseListQuery(
+      'work_order',
+      { filter: { status: { eq: 'RELEASED' } }, sort: '-plannedStart', pageSize: '20' },
+      model,
+    );
+    const { select, sortAliases } = compileList(model, workOrder, query, 'T1', mysqlDialect, null);
+    expect(select.sql).toMatch(
+      /^SELECT p\.`id`, .* FROM \(SELECT t\.`id` FROM `work_order` t WHERE .* LIMIT \? OFFSET \?\) k JOIN `work_order` p ON p\.`id` = k\.`id` ORDER BY p\.`planned_start` DESC, p\.`id` DESC$/,
+    );
+    // The inner statement names no column beyond its conditions and order: an index can answer it.
+    const inner = /FROM \((SELECT .*)\) k JOIN/.exec(select.sql)?.[1] ?? '';
+    const named = new Set([...inner.matchAll(/t\.`(\w+)`/g)].map((m) => m[1]));
+    expect([...named].sort()).toEqual(['deleted_at', 'id', 'planned_start', 'status', 'tenant_id']);
+    expect(sortAliases).toEqual(['_s0', '_s1']);
+    expect(select.sql).toContain('p.`planned_start` AS _s0, p.`id` AS _s1');
+  });
+
+  it('reads a page in one statement unfiltered, when no index holds its columns, and for a get by id', () => {
+    const unfiltered = parseListQuery('work_order', {}, model);
+    const search = parseListQuery('work_order', { filter: { remark: { contains: 'x' } } }, model);
+    const byId = parseListQuery(
+      'work_order',
+      { filter: { id: { eq: '7' }, status: { eq: 'DRAFT' } } },
+      model,
+    );
+    for (const query of [unfiltered, search, byId]) {
+      const { select } = compileList(model, workOrder, query, 'T1', mysqlDialect, null);
+      expect(select.sql).toMatch(/^SELECT t\.`id`, .* FROM `work_order` t WHERE .* LIMIT \? OFFSET \?$/);
+    }
   });
 
   it('breaks ties by id in the direction of the last sort key, so one index scan serves the order', () => {

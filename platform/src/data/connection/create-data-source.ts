@@ -173,14 +173,23 @@ async function probeMysqlServer(
   }
 }
 
-/** Every pooled connection, the one TypeORM opened to test the pool included, runs in UTC. */
+/**
+ * The session settings of every pooled connection, the one TypeORM opened to test the pool included:
+ * UTC, and index statistics instead of index dives from 10 values of an `IN` list on. A row scope is
+ * such a list (`line_id IN (<the caller's lines>)`); with the server's default (200) the optimizer
+ * descends every index that starts with the column once per value before each statement — for a
+ * line-scoped operator with 25 lines about 1 ms a statement, ten times what executing a code-prefix
+ * search then costs.
+ */
+const SESSION_SETTINGS = "SET time_zone = '+00:00', eq_range_index_dive_limit = 10";
+
 async function useUtcSessions(dataSource: DataSource): Promise<void> {
   for (const pool of mysqlPools(dataSource))
     pool.on('connection', (connection: PoolConnection) => {
-      connection.query("SET time_zone = '+00:00'");
+      connection.query(SESSION_SETTINGS);
     });
   // The pool holds just the connection TypeORM opened to verify credentials; this reuses it.
-  await dataSource.query("SET time_zone = '+00:00'");
+  await dataSource.query(SESSION_SETTINGS);
 }
 
 /**
