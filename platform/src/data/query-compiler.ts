@@ -230,15 +230,16 @@ const PAGE = 'p';
 const IDS = 'k';
 
 /**
- * A page is one statement, or two nested ones when it is filtered (a filter, a row scope or a search)
- * and an index of the entity holds every column its conditions and order name: the inner statement
- * then picks the ids of the page (conditions, keyset, order, limit and offset) from that index alone,
- * and the outer one reads the page's columns of those ids by primary key, in the same order. The
- * database reads rows only for the page, and picks that index to read in order — over one statement,
- * MariaDB prefers the shortest index that gives the order (the list's sort index), however many of
- * its rows fail the other conditions, such as a row scope's `line_id IN (…)`. Unfiltered, without
- * such an index (an extension field, a search over a column outside every index) or for a get by id,
- * the nested form would only add a derived table: one statement then.
+ * A page is one statement, or two nested ones when it is filtered (a filter, a row scope or a search),
+ * no index serves its equalities and order as they stand (`indexOrders`), and an index of the entity
+ * holds every column its conditions and order name: the inner statement then picks the ids of the
+ * page (conditions, keyset, order, limit and offset) from that index alone, and the outer one reads
+ * the page's columns of those ids by primary key, in the same order. The database reads rows only for
+ * the page, and picks that index to read in order — over one statement, MariaDB prefers the shortest
+ * index that gives the order (the list's sort index), however many of its rows fail the other
+ * conditions, such as a row scope's `line_id IN (…)`. Otherwise (unfiltered, an index that serves the
+ * page as it stands, no index that holds its columns, a get by id) the nested form would only add a
+ * derived table: one statement then.
  */
 export function compileList(
   model: Model,
@@ -272,7 +273,11 @@ export function compileList(
   const offset = byCursor ? 0 : ((query.page ?? 1) - 1) * query.pageSize;
   const paging = `ORDER BY ${order(sortExprs)} LIMIT ${b.bind(limit)} OFFSET ${b.bind(offset)}`;
   const filtered = query.filter.conditions.length > 0 || query.search !== null;
-  const nested = filtered && !pinsId(query.filter) && indexHolds(entity, b.rootColumns);
+  const nested =
+    filtered &&
+    !pinsId(query.filter) &&
+    !indexOrders(entity, query, leaves) &&
+    indexHolds(entity, b.rootColumns);
 
   // The select list binds nothing: the parameters stay in the order of the conditions.
   const alias = nested ? PAGE : ROOT;
@@ -297,6 +302,38 @@ function indexHolds(entity: CompiledEntity, columns: ReadonlySet<string>): boole
     others.length > 0 &&
     entity.indexes.some((index) => others.every((column) => index.columns.includes(column)))
   );
+}
+
+/**
+ * Whether the page's conditions are all equalities on columns and an index starts with exactly those
+ * columns, then the order's (the id that ends every order is in every index): read along that index,
+ * every entry is a row of the page, in order, and one statement reads it so.
+ */
+function indexOrders(entity: CompiledEntity, query: ListQuery, sort: LeafRef[]): boolean {
+  if (query.search !== null) return false;
+  const equal = new Set<string>();
+  if (entity.tenantScoped) equal.add('tenant_id');
+  if (entity.softDelete && !query.includeDeleted) equal.add('deleted_at');
+  if (!equalityColumns(entity, query.filter, equal)) return false;
+  const order = sort.map((leaf) => (leaf.storage === 'column' ? leaf.name : null));
+  if (order.includes(null)) return false;
+  if (order.at(-1) === 'id') order.pop();
+  return entity.indexes.some(
+    (index) =>
+      index.columns.length >= equal.size + order.length &&
+      index.columns.slice(0, equal.size).every((column) => equal.has(column)) &&
+      order.every((column, i) => index.columns[equal.size + i] === column),
+  );
+}
+
+/** Adds the columns of a filter made only of `eq` conditions on the entity's own columns; false for any other. */
+function equalityColumns(entity: CompiledEntity, node: FilterNode, into: Set<string>): boolean {
+  if ('kind' in node)
+    return node.kind === 'and' && node.conditions.every((child) => equalityColumns(entity, child, into));
+  const leaf = node.op === 'eq' && !node.field.includes('.') ? resolveLeaf(entity, node.field) : null;
+  if (leaf?.storage !== 'column') return false;
+  into.add(leaf.name);
+  return true;
 }
 
 /** Whether the filter requires one id (a get by id): the primary key picks that page. */

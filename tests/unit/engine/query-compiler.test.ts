@@ -28,7 +28,7 @@ describe('compileList', () => {
   it('picks the ids of a page in an inner statement and reads their rows by primary key, in the same order', () => {
     const query = parseListQuery(
       'work_order',
-      { filter: { status: { eq: 'RELEASED' } }, sort: '-plannedStart', pageSize: '20' },
+      { filter: { status: { in: 'RELEASED,IN_PROGRESS' } }, sort: '-plannedStart', pageSize: '20' },
       model,
     );
     const { select, sortAliases } = compileList(model, workOrder, query, 'T1', mysqlDialect, null);
@@ -43,15 +43,17 @@ describe('compileList', () => {
     expect(select.sql).toContain('p.`planned_start` AS _s0, p.`id` AS _s1');
   });
 
-  it('reads a page in one statement unfiltered, when no index holds its columns, and for a get by id', () => {
+  it('reads a page in one statement unfiltered, along an index that serves it, without an index that holds its columns, and by id', () => {
     const unfiltered = parseListQuery('work_order', {}, model);
+    // (tenant_id, status, deleted_at, planned_start) serves these equalities and this order as they stand.
+    const served = parseListQuery('work_order', { filter: { status: { eq: 'RELEASED' } } }, model);
     const search = parseListQuery('work_order', { filter: { remark: { contains: 'x' } } }, model);
     const byId = parseListQuery(
       'work_order',
       { filter: { id: { eq: '7' }, status: { eq: 'DRAFT' } } },
       model,
     );
-    for (const query of [unfiltered, search, byId]) {
+    for (const query of [unfiltered, served, search, byId]) {
       const { select } = compileList(model, workOrder, query, 'T1', mysqlDialect, null);
       expect(select.sql).toMatch(/^SELECT t\.`id`, .* FROM `work_order` t WHERE .* LIMIT \? OFFSET \?$/);
     }
