@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { SchemaSnapshot } from '../../../metadata/src/model/snapshot';
 import type { ApiDiff, DocumentDiff, SchemaStep } from '../../../metadata/src/studio/diff';
+import type { RewrittenReference } from '../../../metadata/src/studio/renames';
 import type { FormOverlay, StudioExtensionField, StudioLayer } from '../../../metadata/src/studio/layer';
 import type { SqlExecutor } from '../data/database';
 import { nowForDb } from '../data/values';
@@ -22,6 +23,11 @@ export interface StudioDiff {
   dropped?: SchemaStep[];
   api: ApiDiff;
   documents: DocumentDiff;
+  /**
+   * References to renamed fields that the publish rewrote in the layer's documents (workflows, forms,
+   * lists, rules, dashboards, roles), each with its value before and after.
+   */
+  references?: RewrittenReference[];
   extensionFields: { added: string[]; archived: string[] };
   formOverlays: string[];
 }

@@ -11,6 +11,12 @@ import {
   type StudioLayer,
 } from '../../../metadata/src/studio/layer';
 import { isReservedWord, reservedWordDiagnostics } from '../../../metadata/src/studio/names';
+import {
+  fieldRenames,
+  layerFieldLookup,
+  rewriteFieldReferences,
+  type FieldLookup,
+} from '../../../metadata/src/studio/renames';
 import type { FieldDef, I18nText, RuleDef } from '../../../metadata/src/types';
 import { formDocument, type FormDocument } from '../../../metadata/src/forms/form-document';
 import { SYSTEM_COLUMNS } from '../../../metadata/src/model/compile';
@@ -559,7 +565,14 @@ export class StudioService {
     destructive: boolean,
   ): Promise<Plan> {
     const baseLayer = current?.layer ?? emptyLayer();
-    const layer = mergeLayer(baseLayer, content);
+    // A field the change set renames is renamed in every document of the layer that refers to it.
+    const renames = fieldRenames(baseLayer, content.documents);
+    const merged = mergeLayer(baseLayer, content);
+    const { layer, rewritten } = rewriteFieldReferences(
+      merged,
+      renames,
+      layerFieldLookup(merged, modelFieldLookup(ctx.model)),
+    );
     const tenants = withTenantChanges(current?.tenants ?? {}, ctx.tenantId, content);
     const errors: StudioError[] = [];
     const loaded = this.options.plugins.loadLayer(content);
@@ -588,6 +601,7 @@ export class StudioService {
       ...(dropped.length > 0 ? { dropped } : {}),
       api: apiDiff(previousModel, model),
       documents: documentDiff(baseLayer, layer),
+      ...(rewritten.length > 0 ? { references: rewritten } : {}),
       ...tenantDiff(current?.tenants ?? {}, tenants),
     };
     return { errors, layer, tenants, model, schema, changes, diff };
@@ -762,6 +776,16 @@ export class StudioService {
       throw error;
     }
   }
+}
+
+/** Fields of the Model's entities (name → relation target), for following paths through relations. */
+function modelFieldLookup(model: Model): FieldLookup {
+  return (name) => {
+    const entity = model.entities.get(name);
+    return entity
+      ? new Map(entity.fields.map((field) => [field.name, field.relation?.target ?? null]))
+      : undefined;
+  };
 }
 
 function key(tenantId: string, id: number): string {
