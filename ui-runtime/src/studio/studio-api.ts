@@ -82,6 +82,8 @@ export interface StudioDiff {
     changed: { path: string; addedFields: string[]; removedFields: string[] }[];
   };
   documents: { added: string[]; changed: string[]; removed: string[] };
+  /** References to renamed fields the publish rewrites in the layer's documents. */
+  references?: { document: string; path: string; from: string; to: string }[];
   extensionFields: { added: string[]; archived: string[] };
   formOverlays: string[];
 }

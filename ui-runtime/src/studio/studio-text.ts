@@ -101,6 +101,10 @@ const TEXT = {
   section: { en: 'Section', zh: '分组' },
   schemaDiff: { en: 'Schema changes', zh: '表结构变更' },
   apiDiff: { en: 'API changes', zh: 'API 变更' },
+  rewrittenReferences: {
+    en: 'References to renamed fields, rewritten on publish',
+    zh: '发布时改写的对已重命名字段的引用',
+  },
   destructive: { en: 'destroys data', zh: '会丢失数据' },
   droppedSteps: {
     en: 'Kept unless published destructively (data would be dropped)',
