@@ -99,8 +99,8 @@ interface Plan {
 interface PreparedPublish {
   version: Omit<StudioVersion, 'createdAt'>;
   actor: MetadataActor;
-  /** The tenant state of the version published before. */
-  previousTenants: TenantState;
+  /** The version published before (null before the first). */
+  previous: StudioVersion | null;
 }
 
 export interface StudioServiceOptions {
@@ -360,7 +360,7 @@ export class StudioService {
           schema: plan.schema,
           diff: plan.diff,
         },
-        previousTenants: current?.tenants ?? {},
+        previous: current,
       });
       await this.migrate(plan.changes);
       let published: EntityRecord;
@@ -433,17 +433,21 @@ export class StudioService {
       await this.migrate(changes);
       try {
         await this.options.database.transaction(async (tx) => {
-          await this.options.versions.insert(tx, {
-            version: next,
-            hash: model.hash,
-            createdBy: ctx.userId,
-            changeSet: null,
-            rollbackOf: wanted,
-            layer,
-            tenants,
-            schema,
-            diff,
-          });
+          await this.options.versions.insert(
+            tx,
+            {
+              version: next,
+              hash: model.hash,
+              createdBy: ctx.userId,
+              changeSet: null,
+              rollbackOf: wanted,
+              layer,
+              tenants,
+              schema,
+              diff,
+            },
+            current,
+          );
           await this.applyTenantState(tx, ctx.userId, current.tenants, tenants);
           await auditMetadataChange(tx, actorOf(ctx), {
             entity: 'metadata_version',
@@ -544,11 +548,11 @@ export class StudioService {
         { rule: 'studio-publish' },
       );
     try {
-      await this.options.versions.insert(tx, prepared.version);
+      await this.options.versions.insert(tx, prepared.version, prepared.previous);
     } catch (error) {
       throw versionClash(error, prepared.version.version);
     }
-    await this.applyTenantState(tx, ctx.userId, prepared.previousTenants, prepared.version.tenants);
+    await this.applyTenantState(tx, ctx.userId, prepared.previous?.tenants ?? {}, prepared.version.tenants);
     await auditMetadataChange(tx, prepared.actor, {
       entity: 'change_set',
       recordId: prepared.version.changeSet?.csNo ?? String(id),
