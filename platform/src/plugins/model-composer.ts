@@ -16,7 +16,7 @@ import {
   type StudioLayer,
 } from '../../../metadata/src/studio/layer';
 import type { PluginManifest } from '../../../metadata/src/types';
-import { validateDocuments, type ValidationResult } from '../../../metadata/src/validator';
+import { resolveMetadata, validateDocuments, type ValidationResult } from '../../../metadata/src/validator';
 
 /** Metadata that does not validate; nothing was swapped in. */
 export class MetadataRejectedError extends Error {
@@ -40,6 +40,12 @@ export interface ModelSources {
   extensionFields?: ExtensionFieldInput[];
   /** Metadata published from the Metadata Studio, composed after core and the plugins. */
   studio?: StudioLayer;
+  /**
+   * Hash of the Model the publishing instance validated these sources into (the studio version's).
+   * When the documents compile to a Model of that very hash, it is served without validating them
+   * again; otherwise (another core or plugin version, other extension fields) they are validated.
+   */
+  validatedHash?: string;
 }
 
 /**
@@ -70,6 +76,8 @@ export class ModelComposer {
     diagnostics: readonly Diagnostic[];
     result: ValidationResult;
   } | null = null;
+  /** How many compositions served a Model another instance validated, without validating it here. */
+  trustedCount = 0;
   /** The last compiled Model, with the validation and extension fields it was compiled from. */
   private lastModel: { validation: ValidationResult; extensions: string; model: Model } | null = null;
 
@@ -89,6 +97,13 @@ export class ModelComposer {
     };
     const layered = this.withStudio(documents.filter(served), sources.studio);
     const kept = layered.documents;
+    if (
+      sources.validatedHash &&
+      ![...diagnostics, ...layered.diagnostics].some((d) => d.severity === 'error')
+    ) {
+      const trusted = this.trusted(kept, sources.extensionFields ?? [], version, sources.validatedHash);
+      if (trusted) return trusted;
+    }
     const result = this.validated(kept, [
       ...diagnostics.filter((d) => !documents.some((doc) => doc.file === d.file && !served(doc))),
       ...layered.diagnostics,
@@ -102,6 +117,38 @@ export class ModelComposer {
     const errors = result.diagnostics.filter((d) => d.severity === 'error' && !isDormantGrant(d, dormant));
     if (errors.length > 0) throw new MetadataRejectedError(errors);
     return this.compiled(result, sources.extensionFields ?? [], version);
+  }
+
+  /**
+   * The Model of documents another instance validated: resolved and compiled without the schema and
+   * semantic checks, served only when it is the Model that instance validated (same hash); null
+   * otherwise, and the documents are validated as usual.
+   */
+  private trusted(
+    documents: readonly LoadedDocument[],
+    extensionFields: ExtensionFieldInput[],
+    version: number,
+    hash: string,
+  ): Model | null {
+    const last = this.lastValidation;
+    // Documents validated here already (this instance published them) take the usual path.
+    if (last && sameItems(last.documents, documents)) return null;
+    let model: Model;
+    const result: ValidationResult = {
+      set: resolveMetadata(documents),
+      documents: [...documents],
+      diagnostics: [],
+    };
+    try {
+      model = compileModel(result.set, { version, extensionFields });
+    } catch {
+      return null;
+    }
+    if (model.hash !== hash) return null;
+    this.trustedCount += 1;
+    this.lastValidation = { documents, diagnostics: [], result };
+    this.lastModel = { validation: result, extensions: JSON.stringify(extensionFields), model };
+    return model;
   }
 
   /**

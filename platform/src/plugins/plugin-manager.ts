@@ -55,7 +55,11 @@ export interface PluginManagerOptions {
   /** Ed25519 public keys a package must be signed by; none = unsigned packages are accepted. */
   trustedKeys?: readonly KeyObject[];
   /** The published Metadata Studio layer, read again at every composition (shared by the instances). */
-  studio?: { layer(): Promise<StudioLayer> };
+  studio?: {
+    layer(): Promise<StudioLayer>;
+    /** The newest version: its layer and the hash of the Model its publisher validated. */
+    current?(): Promise<{ layer: StudioLayer; hash: string } | null>;
+  };
 }
 
 /** An uploaded `.tgz` being installed: kept in the database with the registry row. */
@@ -557,14 +561,22 @@ export class PluginManager {
    * conflicts are kept for the studio to report: never silently overwritten, never a failed start.
    */
   private async compose(plugins: ReadonlyMap<string, string>, version: number): Promise<Model> {
-    const studio = (await this.options.studio?.layer()) ?? emptyLayer();
+    const published = this.options.studio?.current
+      ? await this.options.studio.current()
+      : { layer: (await this.options.studio?.layer()) ?? emptyLayer(), hash: undefined };
+    const studio = published?.layer ?? emptyLayer();
     const sources = {
       roots: this.options.roots,
       plugins,
       extensionFields: await this.extensionFields.activeInputs(),
     };
     try {
-      const model = this.composer.compose({ ...sources, studio }, version);
+      // The publisher validated this layer into a Model of this hash: compiling to it needs no checks.
+      const validatedHash = published?.hash;
+      const model = this.composer.compose(
+        { ...sources, studio, ...(validatedHash ? { validatedHash } : {}) },
+        version,
+      );
       this.studioLayer = studio;
       this.conflicts = [];
       return model;
@@ -578,6 +590,14 @@ export class PluginManager {
       this.conflicts = error.diagnostics;
       return this.composer.compose(sources, version);
     }
+  }
+
+  /**
+   * How many Models this instance served as validated by the instance that published them (the
+   * studio version's hash), without validating the metadata again.
+   */
+  get trustedCompositions(): number {
+    return this.composer.trustedCount;
   }
 
   /** Why the published studio layer is not served (it conflicts with core or plugin metadata); empty when it is. */

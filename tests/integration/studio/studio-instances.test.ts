@@ -1,6 +1,7 @@
 /**
  * A change set published on instance A is served by instance B (same MariaDB, Redis metadata sync):
- * the operator signed in to B creates an Engineering Problem as soon as B has swapped its Model.
+ * the operator signed in to B creates an Engineering Problem as soon as B has swapped its Model,
+ * which B takes as validated by A (it compiles to the hash A recorded) without validating it again.
  */
 import { Writable } from 'node:stream';
 import { startServer, type RunningServer } from '../../../platform/src/bootstrap/start-server';
@@ -54,6 +55,7 @@ describe('a studio publish reaches the other instance (MariaDB + Redis)', () => 
         headers: { authorization: `Bearer ${token}` },
       });
     expect((await onB('GET')).statusCode).toBe(404);
+    const trustedBefore = b.plugins.trustedCompositions;
 
     const drafted = await a.call('analyst', 'POST', '/api/studio/change-sets', {
       title: 'Engineering problems',
@@ -69,6 +71,8 @@ describe('a studio publish reaches the other instance (MariaDB + Redis)', () => 
     expect(published.statusCode).toBe(200);
 
     await eventually(async () => (await onB('GET')).statusCode === 200);
+    // B served the Model A validated (same hash) without validating the metadata again.
+    expect(b.plugins.trustedCompositions).toBeGreaterThan(trustedBefore);
     const created = await onB('POST', { title: 'Created on B', severity: 'LOW' });
     expect(created.statusCode).toBe(201);
     expect(created.json().data.epNo).toMatch(/^EP-\d{8}-\d{3}$/);

@@ -156,3 +156,37 @@ describe('studio layer composition', () => {
     expect(formDocument(extended, inspection).schema).toEqual(other.schema);
   });
 });
+
+describe('composing a layer another instance validated', () => {
+  // An entity whose display field does not exist: validation refuses it, compiling alone does not.
+  const broken = { ...ENGINEERING_PROBLEM, form: undefined, workflow: undefined, display: 'no_such_field' };
+  const brokenLayer: StudioLayer = { documents: [broken], grants: {} };
+
+  it('serves the Model without validating when it compiles to the hash the publisher recorded', () => {
+    const trusting = new ModelComposer();
+    const valid = compose(layerOf(engineeringProblemContent()));
+    const before = trusting.trustedCount;
+    const model = trusting.compose(
+      {
+        roots: [ROOT],
+        plugins: new Map(),
+        studio: layerOf(engineeringProblemContent()),
+        validatedHash: valid.hash,
+      },
+      3,
+    );
+    expect(model.hash).toBe(valid.hash);
+    expect(trusting.trustedCount).toBe(before + 1);
+  });
+
+  it('validates as usual when the hash differs, so a layer nobody validated is refused', () => {
+    const trusting = new ModelComposer();
+    expect(() =>
+      trusting.compose(
+        { roots: [ROOT], plugins: new Map(), studio: brokenLayer, validatedHash: 'not-this-hash' },
+        3,
+      ),
+    ).toThrow(MetadataRejectedError);
+    expect(trusting.trustedCount).toBe(0);
+  });
+});
