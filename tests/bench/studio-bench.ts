@@ -7,7 +7,7 @@
  *  2. publishing those 200 entities (200 tables) in one change set;
  *  3. small publishes (one entity each): publish latency on A and propagation from the publish
  *     call on A until B serves the new entity, p50/p99 (target p99 < 1 s); and the same from the
- *     start of drafting (draft, submit, publish);
+ *     start of drafting (draft, submit, publish); how many of B's Models it took as validated by A;
  *  4. reads on B (autocannon, bearer token) while A publishes, against the same reads without
  *     publishes: failed requests (target 0) and the throughput ratio;
  *  5. B's heap after a GC following the first and the last small publish (old Models released).
@@ -214,6 +214,8 @@ async function main(): Promise<void> {
             propagationP99Ms: p(propagations, 0.99),
             fromDraftP50Ms: p(fromDrafts, 0.5),
             fromDraftP99Ms: p(fromDrafts, 0.99),
+            // Models B served as validated by A (same hash), without validating them again.
+            trustedOnSecondInstance: b.plugins.trustedCompositions,
           },
           readsOnSecondInstance: {
             baselineRps: round(baseline.requests.average),
@@ -222,6 +224,7 @@ async function main(): Promise<void> {
             baselineP99Ms: baseline.latency.p99,
             duringPublishesP99Ms: underPublish.latency.p99,
             failedDuringPublishes: failed(underPublish),
+            statusCodesDuringPublishes: underPublish.statusCodeStats,
             failedBaseline: failed(baseline),
           },
           heapMb: gc
