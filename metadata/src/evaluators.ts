@@ -35,6 +35,7 @@ export const EVALUATORS: Record<EvaluatorName, EvaluatorContract> = {
       window_minutes: ['integer'],
       check_interval_seconds: ['integer'],
       group_by: TEXT,
+      group_filter: TEXT,
       channels: ['json'],
       recipients: ['json'],
       escalation: ['json'],

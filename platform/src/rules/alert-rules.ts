@@ -13,6 +13,10 @@
  * metric per value of that field: one alert per value. The groups are the field's domain — the
  * values of an enum, the records of the entity a relation points to — so a group with no rows in
  * the window evaluates too (a count or sum of 0); other fields group by the values found.
+ * `group_filter` (with a relation `group_by`) is a condition on the related records, in the same
+ * language (`status == 'ACTIVE'`): only the records it selects are groups, so a shut-down line or a
+ * blocked supplier raises nothing; rows of other groups, and rows with no related record, are left
+ * out of the metric.
  * `recipients` (`{ users, roles }`) are notified on `channels` when an alert is raised;
  * `escalation` (`{ after, users, roles, channels }`) notifies when the alert is still
  * unacknowledged after that time. `auto_resolve` (default on) resolves the open alert when a later
@@ -92,6 +96,11 @@ export interface AlertGroupBy {
   target: string | null;
   /** The values of an enum leaf, else null. */
   values: string[] | null;
+  /**
+   * `group_filter`: the list filter selecting the groups among the related records (on the target
+   * entity), and the same filter on the data source's rows (its fields under the relation's path).
+   */
+  filter: { target: Record<string, unknown>; rows: Record<string, unknown> } | null;
 }
 
 export const ALERT_OPERATORS = ['GT', 'GTE', 'LT', 'LTE', 'EQ', 'NE'] as const;
@@ -174,6 +183,29 @@ export function checkAlertRule(
     groupBy = groupByPath(model, entity, groupPath);
     if (!groupBy) fail('groupBy', `'${groupPath}' is not a field or a path through relations of '${source}'`);
   }
+  const groupFilter = rule.group_filter === null ? '' : String(rule.group_filter ?? '').trim();
+  if (entity && groupFilter) {
+    const target = groupBy?.target ? model.entities.get(groupBy.target) : undefined;
+    if (!groupPath) fail('groupFilter', 'A group filter needs a group-by path through a relation');
+    else if (!groupBy) {
+      // groupBy is already refused.
+    } else if (!target)
+      fail(
+        'groupFilter',
+        `A group filter needs a group-by path through a relation; '${groupPath}' is not one`,
+      );
+    else {
+      try {
+        const converted = convertCondition(model, target, groupFilter);
+        if (converted.compare !== null)
+          fail('groupFilter', `'${groupFilter}' compares two fields, which a group filter cannot`);
+        else if (converted.filter !== null)
+          groupBy.filter = { target: converted.filter, rows: underPath(converted.filter, groupBy.apiPath) };
+      } catch (error) {
+        fail('groupFilter', error instanceof Error ? error.message : String(error));
+      }
+    }
+  }
   const channels = parseChannels(jsonValue(rule.channels), 'channels', fail);
   const recipients = parseRecipients(model, jsonValue(rule.recipients), 'recipients', fail);
   const escalation = parseEscalation(model, jsonValue(rule.escalation), fail);
@@ -208,6 +240,17 @@ function jsonValue(value: unknown): unknown {
   }
 }
 
+/** A list filter on a related entity as a filter on the rows, its fields under `path` (`line.status`). */
+function underPath(filter: Record<string, unknown>, path: string): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(filter).map(([key, value]) =>
+      key === 'and' || key === 'or'
+        ? [key, (value as Record<string, unknown>[]).map((part) => underPath(part, path))]
+        : [`${path}.${key}`, value],
+    ),
+  );
+}
+
 /** A metadata path (`workstation.line`) of the entity as the aggregate's API path, or null. */
 function groupByPath(model: Model, entity: CompiledEntity, path: string): AlertGroupBy | null {
   const segments = path.split('.');
@@ -227,6 +270,7 @@ function groupByPath(model: Model, entity: CompiledEntity, path: string): AlertG
         apiPath: api.join('.'),
         target: target?.name ?? null,
         values: field.type === 'enum' ? [...(field.enumValues ?? [])] : null,
+        filter: null,
       };
     }
     if (!target) return null;
@@ -313,7 +357,10 @@ export function metricQuery(
   parseList: (raw: Record<string, unknown>) => AggregateQuery['rows'],
 ): AggregateQuery {
   const window = { updatedAt: { gte: since.toISOString() } };
-  const filter = rule.condition.filter ? { and: [window, rule.condition.filter] } : window;
+  const parts = [window, rule.condition.filter, rule.groupBy?.filter?.rows].filter(
+    (part): part is Record<string, unknown> => Boolean(part),
+  );
+  const filter = parts.length === 1 ? window : { and: parts };
   const field = rule.metric.field === null ? null : rule.entity.fieldsByName.get(rule.metric.field)!.apiName;
   return {
     rows: parseList({ filter }),
@@ -329,7 +376,8 @@ export function metricQuery(
 /**
  * The groups of one check: every value of the domain (an enum's values, the related records' ids),
  * with the metric of its rows or, without rows in the window, the metric of none — 0 for count and
- * sum, no value for avg, min and max — then the values found outside the domain (an empty relation).
+ * sum, no value for avg, min and max — then the values found outside the domain (an empty relation;
+ * not with a group filter, which only related records can pass).
  */
 export function groupsOver(
   rule: CheckedAlertRule,
@@ -342,7 +390,10 @@ export function groupsOver(
   const inDomain = new Set(domain);
   return [
     ...domain.map((group) => ({ group, value: found.has(group) ? found.get(group)! : empty })),
-    ...rows.filter((row) => row.group === null || !inDomain.has(row.group)),
+    ...rows.filter(
+      (row) =>
+        (row.group === null && !rule.groupBy?.filter) || (row.group !== null && !inDomain.has(row.group)),
+    ),
   ];
 }
 

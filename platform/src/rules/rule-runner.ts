@@ -632,8 +632,9 @@ export class RuleRunner {
 
   /**
    * The groups a grouped check evaluates besides those with rows: an enum's values, or the ids of
-   * the records the grouped relation points to (the tenant's, not deleted, the first 500);
-   * null for other fields, whose groups are the values found.
+   * the records the grouped relation points to (the tenant's, not deleted, selected by the group
+   * filter, the first 500; read as the check's principal, under its row scopes); null for other
+   * fields, whose groups are the values found.
    */
   private async groupDomain(ctx: RequestContext, checked: CheckedAlertRule): Promise<string[] | null> {
     const groupBy = checked.groupBy!;
@@ -641,7 +642,11 @@ export class RuleRunner {
     if (!groupBy.target) return null;
     const query = this.deps.records.parseListQuery(
       groupBy.target,
-      { pageSize: SCHEDULED_RECORDS_LIMIT, count: 'none' },
+      {
+        pageSize: SCHEDULED_RECORDS_LIMIT,
+        count: 'none',
+        ...(groupBy.filter ? { filter: groupBy.filter.target } : {}),
+      },
       ctx.model,
     );
     const { items } = await this.deps.records.list(groupBy.target, query, ctx);

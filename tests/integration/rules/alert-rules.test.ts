@@ -4,7 +4,8 @@
  * scheduler's tick would queue it (the runner is driven by the test: AUTOMATION_RUNNER=off,
  * `queueEvaluations` and `round()`), with a second runner racing for the same tick. A raised alert
  * notifies the rule's recipients and is escalated when nobody acknowledges it; a later check that
- * finds the condition false resolves it; `groupBy` keeps one alert per value. MariaDB and SQLite.
+ * finds the condition false resolves it; `groupBy` keeps one alert per value, `groupFilter` limits
+ * the groups. MariaDB and SQLite.
  */
 import { RuleRunner } from '../../../platform/src/rules/rule-runner';
 import { PASSWORD, startMesServer, type MesServer } from '../scenario/mes-server';
@@ -449,6 +450,89 @@ describe.each(['mysql', 'sqlite'] as const)('alert rules (%s)', (dialect) => {
     expect(averaged.find((g) => g.group === String(busy))).toEqual(
       expect.objectContaining({ group: String(busy), value: 1, holds: true }),
     );
+  });
+
+  it('checks only the groups the group filter selects: an inactive related record raises nothing, an active empty one raises', async () => {
+    const supplier = async (name: string, status: string) =>
+      Number((await mes.create('admin', '/api/suppliers', { supplierName: name, status })).id);
+    const active = await supplier('Alert rule active quiet supplier', 'ACTIVE');
+    const inactive = await supplier('Alert rule inactive supplier', 'INACTIVE');
+    // A row of the inactive supplier in the window: its group is still left out.
+    await mes.create('inspector', '/api/ncrs', {
+      title: 'NCR against the inactive supplier',
+      source: 'IQC',
+      severity: 'LOW',
+      category: 'MATERIAL',
+      description: 'Raised to feed a filtered grouped rule',
+      supplierId: inactive,
+      affectedQuantity: 1,
+    });
+    const created = await rule('NCR_QUIET_ACTIVE_SUPPLIER', {
+      severity: 'INFO',
+      operator: 'LT',
+      threshold: '1',
+      groupBy: 'supplier',
+      groupFilter: "status == 'ACTIVE'",
+    });
+    expect(created.statusCode).toBe(201);
+    const id = created.json().data.id;
+    const groups = resultOf(await check(), 'NCR_QUIET_ACTIVE_SUPPLIER').groups as Record<string, unknown>[];
+    expect(groups.find((g) => g.group === String(active))).toEqual(
+      expect.objectContaining({ group: String(active), value: 0, holds: true, deduplicated: false }),
+    );
+    expect(groups.find((g) => g.group === String(inactive))).toBeUndefined();
+    expect(groups.find((g) => g.group === null)).toBeUndefined();
+    const alerts = await alertsOf(id);
+    expect(alerts.filter((a) => a.sourceId === String(active))).toEqual([
+      expect.objectContaining({ title: 'Rule NCR_QUIET_ACTIVE_SUPPLIER: Alert rule active quiet supplier' }),
+    ]);
+    expect(alerts.filter((a) => a.sourceId === String(inactive))).toEqual([]);
+
+    // A supplier the filter stops selecting is no group any more: its open alert is resolved.
+    const current = (await mes.call('admin', 'GET', `/api/suppliers/${active}`)).json().data;
+    const deactivated = await mes.call('admin', 'PATCH', `/api/suppliers/${active}`, {
+      status: 'INACTIVE',
+      version: current.version,
+    });
+    expect(deactivated.statusCode).toBe(200);
+    const afterDeactivation = resultOf(await check(), 'NCR_QUIET_ACTIVE_SUPPLIER');
+    expect((afterDeactivation.groups as Record<string, unknown>[]).map((g) => g.group)).not.toContain(
+      String(active),
+    );
+    expect((await alertsOf(id)).filter((a) => a.sourceId === String(active))).toEqual([
+      expect.objectContaining({ status: 'RESOLVED' }),
+    ]);
+
+    // Without the filter the inactive supplier is a group again (its one NCR, not less than 1).
+    await patchRule(id, { groupFilter: null, threshold: '2' });
+    const unfiltered = resultOf(await check(), 'NCR_QUIET_ACTIVE_SUPPLIER').groups as Record<
+      string,
+      unknown
+    >[];
+    expect(unfiltered.find((g) => g.group === String(inactive))).toEqual(
+      expect.objectContaining({ group: String(inactive), value: 1, holds: true }),
+    );
+
+    const bad = async (fields: Record<string, unknown>) => {
+      const response = await rule('BAD_GROUP_FILTER', { operator: 'LT', threshold: '1', ...fields });
+      expect(response.statusCode).toBe(422);
+      return (response.json().errors as { field: string; message: string }[]).map((e) => [
+        e.field,
+        e.message,
+      ]);
+    };
+    expect(await bad({ groupBy: 'supplier', groupFilter: "colour == 'red'" })).toEqual([
+      ['groupFilter', "Metadata condition 'colour == 'red'' is not supported: unknown field 'colour'"],
+    ]);
+    expect(await bad({ groupBy: 'supplier', groupFilter: 'status == ' })).toEqual([
+      ['groupFilter', expect.any(String)],
+    ]);
+    expect(await bad({ groupFilter: "status == 'ACTIVE'" })).toEqual([
+      ['groupFilter', 'A group filter needs a group-by path through a relation'],
+    ]);
+    expect(await bad({ groupBy: 'category', groupFilter: "status == 'ACTIVE'" })).toEqual([
+      ['groupFilter', "A group filter needs a group-by path through a relation; 'category' is not one"],
+    ]);
   });
 
   it('restarts the escalation of an alert that becomes active again, and gives a new breach after a resolve its own', async () => {

@@ -1,9 +1,11 @@
 import {
   alertDedupKey,
   alertRuleDue,
+  checkAlertRule,
   compareWithThreshold,
   evaluatorJob,
   groupsOver,
+  metricQuery,
   parseMetric,
   thresholdAlertEntities,
   type CheckedAlertRule,
@@ -75,6 +77,28 @@ describe('alert rule metrics and schedule', () => {
     // Without a domain (a plain field) the groups are the values found.
     expect(groupsOver(rule('count'), rows, null)).toEqual(rows);
   });
+
+  it('keeps a filtered domain to related records: no group for rows without one', () => {
+    const filtered = {
+      metric: { fn: 'count', field: null },
+      groupBy: { filter: { target: {}, rows: {} } },
+    } as unknown as CheckedAlertRule;
+    expect(
+      groupsOver(
+        filtered,
+        [
+          { group: 'A', value: 3 },
+          { group: null, value: 2 },
+          { group: 'C', value: 1 },
+        ],
+        ['A', 'B'],
+      ),
+    ).toEqual([
+      { group: 'A', value: 3 },
+      { group: 'B', value: 0 },
+      { group: 'C', value: 1 },
+    ]);
+  });
 });
 
 describe('the thresholdAlert evaluator', () => {
@@ -88,5 +112,43 @@ describe('the thresholdAlert evaluator', () => {
     // Entities without `evaluatedBy`, and rule names, are not evaluator jobs.
     expect(evaluatorJob(model, 'evaluate:ncr')).toBeNull();
     expect(evaluatorJob(model, 'alert_escalation')).toBeNull();
+  });
+
+  it('reads a group filter on the related records, and on the rows under the group-by path', () => {
+    const model = compileModel(validateMetadata([REPO_ROOT]).set, { version: 1 });
+    const base = {
+      data_source: 'equipment',
+      metric: 'count',
+      operator: 'LT',
+      threshold: '1',
+      group_by: 'workstation.line',
+    };
+    const { errors, checked } = checkAlertRule(model, {
+      ...base,
+      group_filter: "status == 'ACTIVE' and line_code != 'L0'",
+    });
+    expect(errors).toEqual([]);
+    expect(checked!.groupBy!.filter).toEqual({
+      target: { and: [{ and: [{ status: { eq: 'ACTIVE' } }, { lineCode: { ne: 'L0' } }] }] },
+      rows: {
+        and: [
+          {
+            and: [
+              { 'workstation.line.status': { eq: 'ACTIVE' } },
+              { 'workstation.line.lineCode': { ne: 'L0' } },
+            ],
+          },
+        ],
+      },
+    });
+    const query = metricQuery(checked!, new Date(0), (raw) => raw as never);
+    expect(query.rows).toEqual({
+      filter: { and: [{ updatedAt: { gte: new Date(0).toISOString() } }, checked!.groupBy!.filter!.rows] },
+    });
+    const refused = (fields: Record<string, unknown>) =>
+      checkAlertRule(model, { ...base, ...fields }).errors.map((e) => e.field);
+    expect(refused({ group_filter: 'capacity_per_hour > line_code' })).toEqual(['groupFilter']);
+    expect(refused({ group_filter: "nope == 'x'" })).toEqual(['groupFilter']);
+    expect(refused({ group_by: null, group_filter: "status == 'ACTIVE'" })).toEqual(['groupFilter']);
   });
 });

@@ -72,6 +72,14 @@ export class CreateAlertRuleDto {
   })
   groupBy?: string | null;
 
+  @ApiPropertyOptional({
+    type: 'string',
+    nullable: true,
+    maxLength: 500,
+    description: 'Groups to check (expression)',
+  })
+  groupFilter?: string | null;
+
   @ApiPropertyOptional({ description: 'Channels' })
   channels?: unknown;
 
@@ -172,6 +180,14 @@ export class UpdateAlertRuleDto {
     description: 'Per (group-by field)',
   })
   groupBy?: string | null;
+
+  @ApiPropertyOptional({
+    type: 'string',
+    nullable: true,
+    maxLength: 500,
+    description: 'Groups to check (expression)',
+  })
+  groupFilter?: string | null;
 
   @ApiPropertyOptional({ description: 'Channels' })
   channels?: unknown;
@@ -293,6 +309,14 @@ export class AlertRuleDto {
     description: 'Per (group-by field)',
   })
   groupBy?: string | null;
+
+  @ApiPropertyOptional({
+    type: 'string',
+    nullable: true,
+    maxLength: 500,
+    description: 'Groups to check (expression)',
+  })
+  groupFilter?: string | null;
 
   @ApiPropertyOptional({ description: 'Channels' })
   channels?: unknown;

@@ -50,6 +50,8 @@ export interface AlertRuleRecord {
   checkIntervalSeconds?: number | null;
   /** Per (group-by field) */
   groupBy?: string | null;
+  /** Groups to check (expression) */
+  groupFilter?: string | null;
   /** Channels */
   channels?: unknown;
   /** Recipients (users/roles) */
@@ -90,6 +92,8 @@ export interface AlertRuleCreate {
   checkIntervalSeconds?: number | null;
   /** Per (group-by field) */
   groupBy?: string | null;
+  /** Groups to check (expression) */
+  groupFilter?: string | null;
   /** Channels */
   channels?: unknown;
   /** Recipients (users/roles) */
@@ -132,6 +136,8 @@ export interface AlertRulePatch {
   checkIntervalSeconds?: number | null;
   /** Per (group-by field) */
   groupBy?: string | null;
+  /** Groups to check (expression) */
+  groupFilter?: string | null;
   /** Channels */
   channels?: unknown;
   /** Recipients (users/roles) */
@@ -163,6 +169,7 @@ export type AlertRuleField =
   | 'windowMinutes'
   | 'checkIntervalSeconds'
   | 'groupBy'
+  | 'groupFilter'
   | 'channels'
   | 'recipients'
   | 'escalation'
