@@ -15,6 +15,7 @@ import {
   ConflictError,
   DuplicateValueError,
   ForbiddenError,
+  labelFieldsOf,
   NotFoundError,
   ValidationError,
 } from './errors';
@@ -82,14 +83,26 @@ export class EntityService implements EntityOperations, RecordChanges {
 
   async create(entity: string, body: EntityRecord, ctx: RequestContext): Promise<EntityRecord> {
     const rt = runtimeOf(ctx.model).entity(entity);
-    assertValidBody(rt, body, 'create', ctx.tenantId);
-    throwFieldErrors(readonlyWhenErrors(ctx.model, rt, null, body));
-    const input = { ...body };
-    return this.write(rt, (tx) => this.insertRecord(tx, rt, input, ctx), input);
+    return labelled(rt.entity, () => {
+      assertValidBody(rt, body, 'create', ctx.tenantId);
+      throwFieldErrors(readonlyWhenErrors(ctx.model, rt, null, body));
+      const input = { ...body };
+      return this.write(rt, (tx) => this.insertRecord(tx, rt, input, ctx), input);
+    });
   }
 
   async update(entity: string, id: number, body: EntityRecord, ctx: RequestContext): Promise<EntityRecord> {
     const rt = runtimeOf(ctx.model).entity(entity);
+    return labelled(rt.entity, () => this.updateLabelled(rt, id, body, ctx));
+  }
+
+  private updateLabelled(
+    rt: EntityRuntime,
+    id: number,
+    body: EntityRecord,
+    ctx: RequestContext,
+  ): Promise<EntityRecord> {
+    const entity = rt.entity.name;
     assertValidBody(rt, body, 'patch', ctx.tenantId);
     const input = { ...body };
     // The record as it would be stored: names the values of a violated unique rule.
@@ -344,6 +357,11 @@ export class EntityService implements EntityOperations, RecordChanges {
    */
   async bulk(entity: string, request: BulkRequest, ctx: RequestContext): Promise<BulkResult> {
     const rt = runtimeOf(ctx.model).entity(entity);
+    return labelled(rt.entity, () => this.bulkLabelled(rt, request, ctx));
+  }
+
+  private bulkLabelled(rt: EntityRuntime, request: BulkRequest, ctx: RequestContext): Promise<BulkResult> {
+    const entity = rt.entity.name;
     const { mode, rows } = request;
     if (mode !== 'create' && mode !== 'update' && mode !== 'upsert' && mode !== 'delete') {
       throw new BadRequestError('mode must be create, update, upsert or delete', { parameter: 'mode' });
@@ -693,12 +711,22 @@ export class EntityService implements EntityOperations, RecordChanges {
   }
 }
 
+/** Runs a write to `entity`, its failures naming the entity's fields by label (`labelFieldsOf`). */
+async function labelled<T>(entity: CompiledEntity, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw labelFieldsOf(error, entity);
+  }
+}
+
 /** An archived entity keeps its records readable and refuses every write until it is restored. */
 function refuseArchived(entity: CompiledEntity): void {
   if (!entity.archived) return;
   const message = `${entity.name} is archived: its records are read-only until it is restored`;
   throw new BusinessRuleError(message, {
     rule: 'archived',
+    i18n: { en: message, zh: `${entity.label.zh} 已归档：恢复前其记录只读` },
     errors: [{ field: entity.name, path: '/', rule: 'archived', message }],
   });
 }

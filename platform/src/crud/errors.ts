@@ -1,3 +1,5 @@
+import type { CompiledEntity } from '../../../metadata/src/model';
+import { apiPropertyOf } from '../../../metadata/src/model/api-schema';
 import type { FieldError, RowError } from './types';
 
 /** Stable error codes of the API (ARCHITECTURE.md §5); clients branch on these, never on messages. */
@@ -24,7 +26,32 @@ export interface ErrorDetails {
   currentVersion?: number;
   /** The message in the languages metadata gives it (workflow guard messages, rule refusals). */
   i18n?: { en: string; zh?: string };
+  /** Labels that name fields, states and actions in the localized texts; never sent as such. */
+  labels?: ErrorLabels;
   [key: string]: unknown;
+}
+
+type Labels = Record<string, { en: string; zh?: string }>;
+
+/** Labels of the names an error's field messages use: fields by API name, states and actions by code. */
+export interface ErrorLabels {
+  fields?: Labels;
+  states?: Labels;
+  actions?: Labels;
+}
+
+/**
+ * Gives a failure of a write to `entity` the labels of the entity's fields (API name → label), so
+ * its field messages name them by label in the caller's language. Labels already given are kept.
+ */
+export function labelFieldsOf(error: unknown, entity: CompiledEntity): unknown {
+  if (!(error instanceof ApiError) || !error.details) return error;
+  const { details } = error;
+  if (!details.errors && !details.rows) return error;
+  const fields: Labels = {};
+  for (const field of entity.fields) fields[apiPropertyOf(field)] ??= field.label;
+  details.labels = { ...details.labels, fields: { ...fields, ...details.labels?.fields } };
+  return error;
 }
 
 /** Any failure the caller can fix. The server maps it to the envelope with `httpStatus`. */

@@ -14,12 +14,16 @@ export function assertStateAllowsEdit(
   current: EntityRecord,
   patch: EntityRecord,
 ): void {
-  for (const { workflow, state, editable } of statesOf(model, entity, current)) {
+  for (const { workflow, state, label, editable } of statesOf(model, entity, current)) {
     if (editable === undefined) continue;
     const allowed = new Set(editable.map((name) => propertyOf(entity, name)));
     for (const [property, value] of Object.entries(patch)) {
       if (property === 'version' || allowed.has(property) || sameValue(value, current[property])) continue;
-      throw new BusinessRuleError(`${describe(entity, current)} is ${state}: ${property} cannot be changed`, {
+      const message = `${describe(entity, current)} is ${state}: ${property} cannot be changed`;
+      const field = entity.fields.find((f) => apiPropertyOf(f) === property)?.label.zh ?? property;
+      throw new BusinessRuleError(message, {
+        i18n: { en: message, zh: `${describe(entity, current, 'zh')} 处于「${label.zh}」状态：${field} 不可修改` },
+        labels: { states: { [state]: label } },
         errors: [
           {
             field: property,
@@ -35,11 +39,13 @@ export function assertStateAllowsEdit(
 }
 
 export function assertStateAllowsDelete(model: Model, entity: CompiledEntity, current: EntityRecord): void {
-  for (const { state, deletable } of statesOf(model, entity, current)) {
+  for (const { state, label, deletable } of statesOf(model, entity, current)) {
     if (deletable !== false) continue;
-    throw new BusinessRuleError(`${describe(entity, current)} is ${state} and cannot be deleted`, {
+    const message = `${describe(entity, current)} is ${state} and cannot be deleted`;
+    throw new BusinessRuleError(message, {
       rule: 'state-locked',
       limit: state,
+      i18n: { en: message, zh: `${describe(entity, current, 'zh')} 处于「${label.zh}」状态，不可删除` },
     });
   }
 }
@@ -54,6 +60,7 @@ function statesOf(model: Model, entity: CompiledEntity, record: EntityRecord) {
       found.push({
         workflow: workflow.workflow,
         state,
+        label: definition.label,
         editable: definition.editable,
         deletable: definition.deletable,
       });
@@ -66,9 +73,10 @@ function propertyOf(entity: CompiledEntity, name: string): string {
   return field ? apiPropertyOf(field) : name;
 }
 
-function describe(entity: CompiledEntity, record: EntityRecord): string {
+/** The record as messages name it: the entity (by its label in Chinese) and its display value. */
+function describe(entity: CompiledEntity, record: EntityRecord, locale: 'en' | 'zh' = 'en'): string {
   const display = entity.display ? record[propertyOf(entity, entity.display)] : undefined;
-  return `${entity.name} ${String(display ?? record.id)}`;
+  return `${locale === 'zh' ? entity.label.zh : entity.name} ${String(display ?? record.id)}`;
 }
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T/;

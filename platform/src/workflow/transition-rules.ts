@@ -1,7 +1,7 @@
 import type { FieldError } from '../crud/types';
 import { BadRequestError, BusinessRuleError, ForbiddenError, ValidationError } from '../crud/errors';
 import { evaluateCondition, parseExpression } from '../../../metadata/src/expression';
-import type { TransitionDef, WorkflowDef } from '../../../metadata/src/types';
+import type { I18nText, TransitionDef, WorkflowDef } from '../../../metadata/src/types';
 import type { WorkflowActor } from './actor';
 import { resolveFieldUpdates } from './field-updates';
 
@@ -27,6 +27,21 @@ export interface TransitionInput {
   now: Date;
   /** Maps a metadata field name to its API property, for error paths. */
   apiNameOf?: (field: string) => string;
+  /** The label of a metadata field, for the Chinese texts of refusals. */
+  labelOf?: (field: string) => I18nText | undefined;
+}
+
+/** A state's label; its code when the workflow does not declare it. */
+function stateLabel(workflow: WorkflowDef, state: string): I18nText {
+  return workflow.states[state]?.label ?? { en: state, zh: state };
+}
+
+/** The labels of a workflow's states and actions, for the field messages of its refusals. */
+function workflowLabels(workflow: WorkflowDef) {
+  return {
+    states: Object.fromEntries(Object.keys(workflow.states).map((s) => [s, stateLabel(workflow, s)])),
+    actions: Object.fromEntries(workflow.transitions.map((t) => [t.action, t.label])),
+  };
 }
 
 /** A transition that may run now: the changes to write and the events to emit. */
@@ -92,13 +107,18 @@ export function assertSeparated(
   transition: TransitionDef,
   actor: WorkflowActor,
   editors: ReadonlySet<string> | undefined,
+  labelOf: (field: string) => I18nText | undefined = () => undefined,
 ): void {
   const rule = transition.separationOfDuties;
   if (!rule?.editors || !editors?.has(actor.userId)) return;
   const what = rule.fields ? `created it or edited its ${rule.fields.join(', ')}` : 'created or edited it';
   const message = `Action '${transition.action}' must be taken by someone else: you ${what} (separation of duties)`;
+  const zhFields = rule.fields?.map((field) => labelOf(field)?.zh ?? field).join('、');
+  const zhWhat = zhFields ? `创建了该记录或修改了其${zhFields}` : '创建或修改了该记录';
   throw new ForbiddenError(message, {
     rule: 'separation-of-duties',
+    i18n: { en: message, zh: `操作「${transition.label.zh}」须由他人执行：您${zhWhat}(职责分离)` },
+    labels: { actions: { [transition.action]: transition.label } },
     errors: [
       { field: 'action', path: '/action', rule: 'separation-of-duties', limit: transition.action, message },
     ],
@@ -130,20 +150,33 @@ export function planTransition(input: TransitionInput): TransitionPlan {
   const apiNameOf = input.apiNameOf ?? ((field: string) => field);
   const from = currentState(workflow, input.record);
 
+  const action = transition.label.zh;
+  const labels = workflowLabels(workflow);
   if (!transition.from.includes(from)) {
-    throw new BusinessRuleError(
-      `Action '${transition.action}' is not allowed in state ${from}; it needs one of ${transition.from.join(', ')}`,
-      { rule: 'transition', state: from, allowedFrom: transition.from },
-    );
+    const message = `Action '${transition.action}' is not allowed in state ${from}; it needs one of ${transition.from.join(', ')}`;
+    const needed = transition.from.map((state) => `「${stateLabel(workflow, state).zh}」`).join('、');
+    throw new BusinessRuleError(message, {
+      rule: 'transition',
+      state: from,
+      allowedFrom: transition.from,
+      i18n: {
+        en: message,
+        zh: `操作「${action}」不能在「${stateLabel(workflow, from).zh}」状态下执行，需处于：${needed}`,
+      },
+    });
   }
   if (!actorMayFire(workflow, transition, input.actor)) {
+    const permission = permissionOf(workflow, transition);
     const roles = transition.roles?.length ? ` and one of the roles ${transition.roles.join(', ')}` : '';
-    throw new ForbiddenError(
-      `Action '${transition.action}' needs the permission ${permissionOf(workflow, transition)}${roles}`,
-      { permission: permissionOf(workflow, transition), roles: transition.roles ?? [] },
-    );
+    const zhRoles = transition.roles?.length ? `，并需具备以下角色之一：${transition.roles.join('、')}` : '';
+    const message = `Action '${transition.action}' needs the permission ${permission}${roles}`;
+    throw new ForbiddenError(message, {
+      permission,
+      roles: transition.roles ?? [],
+      i18n: { en: message, zh: `操作「${action}」需要权限 '${permission}'${zhRoles}` },
+    });
   }
-  assertSeparated(transition, input.actor, input.editors);
+  assertSeparated(transition, input.actor, input.editors, input.labelOf);
 
   const missing: FieldError[] = [];
   if (transition.reasonRequired && !hasValue(input.request.reason)) {
@@ -163,14 +196,25 @@ export function planTransition(input: TransitionInput): TransitionPlan {
       );
     }
   }
-  if (missing.length > 0)
-    throw new ValidationError(missing, `Action '${transition.action}' is missing input`);
+  if (missing.length > 0) {
+    const error = new ValidationError(missing, `Action '${transition.action}' is missing input`);
+    error.details!.i18n = { en: error.message, zh: `操作「${action}」缺少输入` };
+    error.details!.labels = {
+      ...labels,
+      fields: { reason: { en: 'reason', zh: '原因' }, password: { en: 'password', zh: '电子签名密码' } },
+    };
+    throw error;
+  }
 
   if (!guardHolds(transition, merged)) {
-    throw new BusinessRuleError(transition.guardMessage?.en ?? `Condition not met: ${transition.guard}`, {
+    const fallback = `Condition not met: ${transition.guard}`;
+    throw new BusinessRuleError(transition.guardMessage?.en ?? fallback, {
       rule: 'guard',
       guard: transition.guard,
-      ...(transition.guardMessage ? { i18n: transition.guardMessage } : {}),
+      i18n: transition.guardMessage ?? {
+        en: fallback,
+        zh: `操作「${action}」的条件不满足：${transition.guard}`,
+      },
     });
   }
 

@@ -6,6 +6,7 @@ import {
   BadRequestError,
   ConflictError,
   ForbiddenError,
+  labelFieldsOf,
   NotFoundError,
   UnknownFieldError,
 } from '../crud/errors';
@@ -211,7 +212,14 @@ export class WorkflowService {
     const ref: RecordRef = { tenant: ctx.tenantId, entity, recordId: id };
     // Before the transaction: a failed signature is counted and audited, not rolled back with it.
     const signed = await this.verifySignature(ctx, actor, ref, action, body, client);
-    return this.records.transaction((tx) => this.fireIn(tx, ctx, actor, entity, id, action, body, signed));
+    try {
+      return await this.records.transaction((tx) =>
+        this.fireIn(tx, ctx, actor, entity, id, action, body, signed),
+      );
+    } catch (error) {
+      // Field messages of the refusal name the entity's fields by label in the caller's language.
+      throw labelFieldsOf(error, runtimeOf(ctx.model).entity(entity).entity);
+    }
   }
 
   /**
@@ -261,6 +269,7 @@ export class WorkflowService {
       request,
       now: new Date(),
       apiNameOf: (field) => this.apiNameOf(rt.entity, field),
+      labelOf: (field) => rt.entity.fieldsByName.get(field)?.label,
     });
     // The caller's field rules and row scope are those of the grant that fires the transition.
     const grant = grantedAction(entity, permissionOf(workflow, transition));
@@ -392,7 +401,8 @@ export class WorkflowService {
     const ref: RecordRef = { tenant: ctx.tenantId, entity, recordId: id };
     const sql = this.db.executor();
     const { transition } = findTransition((await this.workflowsOf(sql, ctx, ref)).workflows, action);
-    assertSeparated(transition, actor, await this.editorsFor(sql, ctx, rt.entity, ref, transition));
+    const editors = await this.editorsFor(sql, ctx, rt.entity, ref, transition);
+    assertSeparated(transition, actor, editors, (field) => rt.entity.fieldsByName.get(field)?.label);
   }
 
   /** Who created or edited the record (its audit trail), when the transition separates duties. */
@@ -486,6 +496,7 @@ export class WorkflowService {
       request: { action: pending.action, reason: pending.reason, fields: pending.fields, signed: true },
       now: new Date(),
       apiNameOf: (field) => this.apiNameOf(entity, field),
+      labelOf: (field) => entity.fieldsByName.get(field)?.label,
     });
     // The change is the requester's, checked when they asked; the approver's own rules do not apply.
     const record = await this.apply(tx, engineContext(ctx, pending.requester), entity, ref, current, plan, {

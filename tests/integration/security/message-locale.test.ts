@@ -98,6 +98,71 @@ describe.each<Dialect>(['sqlite', 'mysql'])('server messages in the user’s lan
     );
   });
 
+  it('names fields, states and actions by their labels in the user’s language', async () => {
+    expect.hasAssertions();
+    const created = async (path: string, payload: object): Promise<number> => {
+      const response = await sec.call('admin', 'POST', path, payload);
+      expect(response.statusCode).toBe(201);
+      return response.json().data.id as number;
+    };
+    const uomId = await created('/api/units', { uomCode: 'ML-PCS', uomName: 'Pieces' });
+    const plantId = await created('/api/plants', { plantCode: 'ML-P1', plantName: 'Plant ML' });
+    const lineId = await created('/api/production-lines', { lineCode: 'ML01', lineName: 'Line', plantId });
+    const itemId = await created('/api/items', { itemName: 'Widget', itemType: 'FINISHED', uomId });
+    const zh = await setLocale('planner', 'zh');
+    const draft = await send('POST', '/api/work-orders', zh, 'en', {
+      itemId,
+      lineId,
+      plannedQuantity: 5,
+      plannedStart: '2026-12-01T08:00:00Z',
+    });
+    expect(draft.statusCode).toBe(201);
+    const id = draft.json().data.id as number;
+
+    // Validation: the field by its label; `field` and `rule` stay the API's.
+    const invalid = await send('POST', '/api/work-orders', zh, 'en', { lineId, plannedQuantity: 5 });
+    expect(invalid.statusCode).toBe(422);
+    expect(invalid.json().errors).toContainEqual(
+      expect.objectContaining({ field: 'itemId', rule: 'required', message: '物料 为必填项' }),
+    );
+
+    // Workflow: the action and the states by their labels.
+    const released = await send('POST', `/api/work-orders/${id}/actions/release`, zh, 'en', {});
+    expect(released.statusCode).toBe(201);
+    const again = await send('POST', `/api/work-orders/${id}/actions/release`, zh, 'en', {});
+    expect(again.json()).toMatchObject({
+      code: 'BUSINESS_RULE',
+      message: '操作「下达」不能在「已下达」状态下执行，需处于：「草稿」',
+    });
+    const missing = await send('POST', `/api/work-orders/${id}/actions/cancel`, zh, 'en', {});
+    expect(missing.statusCode).toBe(422);
+    expect(missing.json().message).toBe('操作「取消」缺少输入');
+    expect(missing.json().errors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ field: 'reason', rule: 'required', message: '原因 为必填项' }),
+        expect.objectContaining({ field: 'cancelReason', rule: 'required', message: '取消原因 为必填项' }),
+      ]),
+    );
+
+    // The same refusals in English keep their texts.
+    const en = await setLocale('planner', 'en');
+    const againEn = await send('POST', `/api/work-orders/${id}/actions/release`, en, 'zh-CN', {});
+    expect(againEn.json().message).toBe(
+      "Action 'release' is not allowed in state RELEASED; it needs one of DRAFT",
+    );
+    const missingEn = await send('POST', `/api/work-orders/${id}/actions/cancel`, en, 'zh-CN', {});
+    expect(missingEn.json().message).toBe("Action 'cancel' is missing input");
+    expect(missingEn.json().errors).toContainEqual(
+      expect.objectContaining({ field: 'cancelReason', message: "cancelReason is required for 'cancel'" }),
+    );
+
+    // An action the role may not take, for an inspector who prefers Chinese.
+    const inspector = await setLocale('inspector', 'zh');
+    const refused = await send('POST', `/api/work-orders/${id}/actions/start`, inspector, 'en', {});
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().message).toBe("需要权限 'work_order:start'");
+  });
+
   it('refuses a language the server does not speak, naming the field', async () => {
     expect.hasAssertions();
     const refused = await send('PUT', '/api/auth/locale', await tokenOf('auditor'), 'en', { locale: 'fr' });
@@ -106,6 +171,6 @@ describe.each<Dialect>(['sqlite', 'mysql'])('server messages in the user’s lan
     const audit = await sec.query<{ n: number | string }>(
       "SELECT COUNT(*) AS n FROM audit_log WHERE tenant_id = 'DEMO' AND transition = 'set_locale' AND actor_name = 'planner'",
     );
-    expect(Number(audit[0]!.n)).toBe(2);
+    expect(Number(audit[0]!.n)).toBe(4);
   });
 });

@@ -32,7 +32,7 @@ export function sendError(exception: unknown, request: FastifyRequest, reply: Fa
   const mapped = mapError(exception, request.id);
   const { status, unexpected } = mapped;
   const locale = messageLocale(request);
-  const body = localizeEnvelope(mapped.body, locale, mapped.i18n);
+  const body = localizeEnvelope(mapped.body, locale, mapped.i18n, mapped.labels);
   if (unexpected) request.log.error({ err: exception }, 'request failed');
   else request.log.info({ code: mapped.body.code, status }, mapped.body.message);
   if (reply.sent) return;

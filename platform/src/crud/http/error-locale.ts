@@ -3,9 +3,11 @@
  * code, and per field a stable `rule` and `limit`; at the HTTP boundary the envelope's texts are
  * rewritten from those for a caller whose `Accept-Language` prefers Chinese. Codes, rules, paths and
  * limits never change, so clients that branch on them are unaffected; messages metadata gives in
- * both languages (guard messages, rule refusals) are taken from it; texts not recognised stay in
- * English.
+ * both languages (guard messages, rule refusals, workflow refusals naming states and actions by
+ * their labels) are taken from it; a field is named by its label when the error carries the labels
+ * of the entity's fields; texts not recognised stay in English.
  */
+import type { ErrorLabels } from '../errors';
 import type { FieldError } from '../types';
 import type { ErrorEnvelope } from './envelope';
 
@@ -63,6 +65,8 @@ const ZH_FIELD_RULES: Record<string, (field: string, limit: unknown) => string> 
   unique: (f) => `${f} 的值已存在`,
   exists: (f) => `${f} 引用的记录不存在或不可访问`,
   'state-locked': (f, l) => `${f} 在状态 ${show(l)} 下不可修改`,
+  'separation-of-duties': (_f, l) => `操作 ${show(l)} 须由他人执行(职责分离)`,
+  archived: (f) => `${f} 已归档，记录只读`,
   version: () => `请提供记录的当前版本号 version`,
 };
 
@@ -97,28 +101,34 @@ function localizeMessage(message: string): string {
   return message;
 }
 
-function localizeFieldError(error: FieldError): FieldError {
+function localizeFieldError(error: FieldError, labels: ErrorLabels | undefined): FieldError {
   const render = ZH_FIELD_RULES[error.rule];
-  return render ? { ...error, message: render(error.field || 'body', error.limit) } : error;
+  if (!render) return error;
+  const field = labels?.fields?.[error.field]?.zh ?? (error.field || 'body');
+  const state = typeof error.limit === 'string' ? labels?.states?.[error.limit]?.zh : undefined;
+  const action = typeof error.limit === 'string' ? labels?.actions?.[error.limit]?.zh : undefined;
+  return { ...error, message: render(field, state ?? action ?? error.limit) };
 }
 
 /**
  * The envelope with its texts in `locale` (English: unchanged). A message metadata gives in the
- * locale (`i18n`: a workflow guard message, a rule refusal) is used as it is.
+ * locale (`i18n`: a workflow guard message, a rule refusal) is used as it is; `labels` name fields,
+ * states and actions in the field messages by their labels instead of their API names and codes.
  */
 export function localizeEnvelope(
   body: ErrorEnvelope,
   locale: MessageLocale,
   i18n?: { en: string; zh?: string },
+  labels?: ErrorLabels,
 ): ErrorEnvelope {
   if (locale === 'en') return body;
   const localized: ErrorEnvelope = { ...body, message: i18n?.zh ?? localizeMessage(body.message) };
-  if (body.errors) localized.errors = body.errors.map(localizeFieldError);
+  if (body.errors) localized.errors = body.errors.map((error) => localizeFieldError(error, labels));
   if (body.rows)
     localized.rows = body.rows.map((row) => ({
       ...row,
       message: localizeMessage(row.message),
-      errors: row.errors.map(localizeFieldError),
+      errors: row.errors.map((error) => localizeFieldError(error, labels)),
     }));
   return localized;
 }

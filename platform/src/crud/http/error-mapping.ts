@@ -5,7 +5,7 @@
  * envelope as engine errors. Unexpected errors become 500 INTERNAL_ERROR without internals leaking.
  */
 import { HttpException } from '@nestjs/common';
-import { ApiError } from '../errors';
+import { ApiError, type ErrorLabels } from '../errors';
 import type { ErrorEnvelope } from './envelope';
 
 export interface MappedError {
@@ -15,6 +15,8 @@ export interface MappedError {
   unexpected: boolean;
   /** The message in the languages metadata gives it, when it does. */
   i18n?: { en: string; zh?: string };
+  /** Labels that name fields, states and actions in the localized field messages. */
+  labels?: ErrorLabels;
 }
 
 interface FastifyLikeError {
@@ -45,6 +47,7 @@ export function mapError(error: unknown, traceId: string): MappedError {
       body,
       unexpected: false,
       ...(details.i18n ? { i18n: details.i18n } : {}),
+      ...(details.labels ? { labels: details.labels } : {}),
     };
   }
   if (error instanceof HttpException) {

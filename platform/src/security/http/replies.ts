@@ -3,6 +3,8 @@
  * same envelope as every other API error, and the client details that audit records carry.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { messageLocale } from '../../crud/http/api-exception.filter';
+import { localizeEnvelope } from '../../crud/http/error-locale';
 import { mapError } from '../../crud/http/error-mapping';
 import { AuthenticationError, TooManyAttemptsError } from '../auth/auth-errors';
 import type { ClientMeta } from '../auth/auth.service';
@@ -24,7 +26,12 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: u
   }
   if (error instanceof AuthenticationError) return fail(request, reply, 401, 'UNAUTHORIZED', error.message);
   const mapped = mapError(error, request.id);
-  return reply.code(mapped.status).send(mapped.body);
+  // In the caller's language, as the exception filter answers.
+  const locale = messageLocale(request);
+  return reply
+    .code(mapped.status)
+    .header('content-language', locale === 'zh' ? 'zh-CN' : 'en')
+    .send(localizeEnvelope(mapped.body, locale, mapped.i18n, mapped.labels));
 }
 
 /** The client as audit records name it; `ip` honours TRUST_PROXY (Fastify's `trustProxy`). */
