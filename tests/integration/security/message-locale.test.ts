@@ -156,6 +156,30 @@ describe.each<Dialect>(['sqlite', 'mysql'])('server messages in the user’s lan
       expect.objectContaining({ field: 'cancelReason', message: "cancelReason is required for 'cancel'" }),
     );
 
+    // A record its state locks: the entity, state and field by their labels.
+    const zhAgain = await setLocale('planner', 'zh');
+    const cancelled = await send('POST', `/api/work-orders/${id}/actions/cancel`, zhAgain, 'en', {
+      reason: 'no longer needed',
+      fields: { cancelReason: 'no longer needed' },
+    });
+    expect(cancelled.statusCode).toBe(201);
+    const version = (await sec.call('planner', 'GET', `/api/work-orders/${id}`)).json().data
+      .version as number;
+    const locked = await sec.server.app.inject({
+      method: 'PATCH',
+      url: `/api/work-orders/${id}`,
+      headers: { authorization: `Bearer ${zhAgain}` },
+      payload: { plannedQuantity: 7, version },
+    });
+    expect(locked.statusCode).toBe(422);
+    expect(locked.json().message).toMatch(/^工单 \S+ 处于「已取消」状态：计划数量 不可修改$/);
+    expect(locked.json().errors[0]).toMatchObject({
+      field: 'plannedQuantity',
+      rule: 'state-locked',
+      limit: 'CANCELLED',
+      message: '计划数量 在状态 已取消 下不可修改',
+    });
+
     // An action the role may not take, for an inspector who prefers Chinese.
     const inspector = await setLocale('inspector', 'zh');
     const refused = await send('POST', `/api/work-orders/${id}/actions/start`, inspector, 'en', {});
@@ -171,6 +195,6 @@ describe.each<Dialect>(['sqlite', 'mysql'])('server messages in the user’s lan
     const audit = await sec.query<{ n: number | string }>(
       "SELECT COUNT(*) AS n FROM audit_log WHERE tenant_id = 'DEMO' AND transition = 'set_locale' AND actor_name = 'planner'",
     );
-    expect(Number(audit[0]!.n)).toBe(4);
+    expect(Number(audit[0]!.n)).toBe(5);
   });
 });

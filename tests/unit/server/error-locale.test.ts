@@ -79,6 +79,26 @@ describe('localizeEnvelope', () => {
     expect(localizeEnvelope(body, 'en', guard).message).toBe(guard.en);
   });
 
+  it('names fields and states by the labels the error carries, keeping field, rule and limit', () => {
+    const labels = {
+      fields: { title: { en: 'Title', zh: '标题' } },
+      states: { CANCELLED: { en: 'Cancelled', zh: '已取消' } },
+    };
+    const locked = {
+      field: 'title',
+      path: '/title',
+      rule: 'state-locked',
+      limit: 'CANCELLED',
+      message: 'title cannot be changed in state CANCELLED (wo)',
+    };
+    const body = { ...envelope, errors: [envelope.errors![0]!, locked] };
+    expect(localizeEnvelope(body, 'zh', undefined, labels).errors).toEqual([
+      { ...envelope.errors![0], message: '标题 至少 5 个字符' },
+      { ...locked, message: '标题 在状态 已取消 下不可修改' },
+    ]);
+    expect(localizeEnvelope(body, 'en', undefined, labels)).toBe(body);
+  });
+
   it.each([
     ["Permission 'work_order:create' required", "需要权限 'work_order:create'"],
     ['work_order 42 not found', 'work_order 42 不存在'],
