@@ -1,7 +1,7 @@
 import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TooManyAttemptsError } from '../../security/auth/auth-errors';
-import { principalOfRequest } from '../../security/http/register-security';
+import { principalOfRequest } from '../../security/http/request-principal';
 import { mapError } from './error-mapping';
 import { localizeEnvelope, preferredLocale, type MessageLocale } from './error-locale';
 
