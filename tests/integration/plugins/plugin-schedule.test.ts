@@ -24,6 +24,11 @@ describe('plugin job schedules (cron, UTC)', () => {
     expect(() => parseCron('60 * * * *')).toThrow(/bad minute '60'/);
     expect(() => parseCron('* 5-2 * * *')).toThrow(/bad hour/);
     expect(() => parseCron('* * * 13 *')).toThrow(/bad month/);
-    expect(() => parseCron('* * * * mon')).toThrow(/bad day of week/);
+    expect(() => parseCron('* * * * 8')).toThrow(/bad day of week '8'/);
+    expect(() => parseCron('* * 32 * *')).toThrow(/bad day of month/);
+  });
+
+  it('accepts day and month names', () => {
+    expect(next('0 8 * * mon', '2026-11-25T09:00:00Z')).toBe('2026-11-30T08:00:00.000Z');
   });
 });
