@@ -17,6 +17,7 @@ import type { AutomationRuntime } from './bootstrap/automation-runtime';
 import type { LiveChannel } from './events/live-channel';
 import { MeController } from './notify/http/me.controller';
 import { AUTOMATION, AutomationController } from './rules/http/automation.controller';
+import { JobRunController } from './jobs/http/job-run.controller';
 import { WEBHOOK_DATABASE, WebhookAdminController } from './events/http/webhook-admin.controller';
 import { GeneratedModule } from './generated/generated.module';
 import type { ModelRegistry } from './kernel/model-registry';
@@ -119,7 +120,7 @@ export class AppModule {
         ...(deps.records ? [AbcAnalysisController, LookupController] : []),
         ...(deps.records && deps.files ? [RecordFilesController] : []),
         ...(deps.studio ? [StudioController] : []),
-        ...(deps.automation && deps.workflows ? [AutomationController, MeController] : []),
+        ...(deps.automation && deps.workflows ? [AutomationController, MeController, JobRunController] : []),
       ],
       providers: [
         ...extensionAdminProviders(deps.plugins, deps.models),

@@ -2,7 +2,8 @@
  * The automation engine on a server: rules on the record-change path, the runner of asynchronous
  * rules, timers and schedules, and the notifier. Every instance that runs background work (MES_ROLE
  * all or worker) runs the runner unless AUTOMATION_RUNNER=off; claims make each job run once however
- * many instances run it. A commit that queued jobs wakes this process's runner directly and, with
+ * many instances run it. The job scheduler (scheduled `job` records) runs beside it unless
+ * JOB_SCHEDULER=off. A commit that queued jobs wakes this process's runner directly and, with
  * Redis, every other instance's through the live channel (one `system` message per few ms at most).
  */
 import type { Logger } from 'pino';
@@ -12,6 +13,8 @@ import type { EntityOperations } from '../crud/types';
 import type { EngineDatabase } from '../data/database';
 import { InProcessLiveChannel, type LiveChannel } from '../events/live-channel';
 import { WebhookTargetPolicy } from '../events/webhook-targets';
+import { coreJobHandlers, type JobHandlers } from '../jobs/job-handlers';
+import { JobScheduler, type JobSchedulerOptions } from '../jobs/job-scheduler';
 import type { ModelRegistry } from '../kernel/model-registry';
 import { mailSettingsFromEnv, Notifier } from '../notify/notifier';
 import { JobStore } from '../rules/job-store';
@@ -21,6 +24,8 @@ import type { WorkflowService } from '../workflow/workflow.service';
 
 export interface AutomationRuntime {
   runner: RuleRunner;
+  /** Runs the scheduled jobs (`job` records) through the handler registry. */
+  scheduler: JobScheduler;
   /** The secured record operations (reads as the caller, with their scope). */
   operations: EntityOperations;
   notifier: Notifier;
@@ -40,6 +45,9 @@ export interface AutomationInput {
   /** Whether this process runs background work (MES_ROLE all or worker): only then does it run rules. */
   background: boolean;
   runner?: RuleRunnerOptions;
+  scheduler?: JobSchedulerOptions;
+  /** The job handlers; default the core's (coreJobHandlers). */
+  jobHandlers?: JobHandlers;
 }
 
 const QUEUED = { kind: 'system', topic: 'automation.queued' } as const;
@@ -93,6 +101,18 @@ export function startAutomation(input: AutomationInput): AutomationRuntime {
     },
   );
   wake = (dueMs) => runner.notify(dueMs);
+  const scheduler = new JobScheduler(
+    {
+      database: input.database,
+      records: input.service,
+      operations: input.operations,
+      registry: input.registry,
+      handlers: input.jobHandlers ?? coreJobHandlers(),
+      tenants: () => activeTenants(input),
+    },
+    { onError: (error) => input.logger.error({ err: error }, 'job scheduler'), ...input.scheduler },
+  );
+  scheduler.register(input.service.hooks);
   const runs = input.background && (input.env.AUTOMATION_RUNNER?.trim() || 'on') !== 'off';
   const unsubscribe = runs
     ? input.live.subscribe([`system:${QUEUED.topic}`], (message) =>
@@ -100,16 +120,24 @@ export function startAutomation(input: AutomationInput): AutomationRuntime {
       )
     : () => undefined;
   if (runs) runner.start();
+  const schedules = input.background && (input.env.JOB_SCHEDULER?.trim() || 'on') !== 'off';
+  if (schedules) scheduler.start();
   input.logger.info(
-    { runner: runs ? 'on' : 'off', email: mailSettingsFromEnv(input.env) ? 'smtp' : 'off' },
+    {
+      runner: runs ? 'on' : 'off',
+      scheduler: schedules ? 'on' : 'off',
+      email: mailSettingsFromEnv(input.env) ? 'smtp' : 'off',
+    },
     'automation started',
   );
   return {
     runner,
+    scheduler,
     notifier,
     operations: input.operations,
     stop: async () => {
       unsubscribe();
+      await scheduler.stop();
       await runner.stop();
       notifier.close();
     },

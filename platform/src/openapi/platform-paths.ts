@@ -113,6 +113,17 @@ function automationPaths(): Record<string, PathItem> {
         responses: { 201: ok('Run', OBJECT), ...errors(400, 403, 404) },
       }),
     },
+    '/api/jobs/{id}/run_now': {
+      post: op(
+        tag,
+        'runJobNow',
+        'Runs a scheduled job at once through its handler and answers the job with the outcome (needs job:run_now; 409 while a non-concurrent run is going on)',
+        {
+          parameters: [pathParameter('id', { type: 'integer', minimum: 1 }, 'Job id')],
+          responses: { 201: ok('The job after the run', OBJECT), ...errors(400, 401, 403, 404, 409) },
+        },
+      ),
+    },
     '/api/automation/deliveries': {
       get: op(tag, 'listDeliveries', 'The delivery log of every channel', {
         parameters: [queryParameter('limit', { type: 'integer', minimum: 1, maximum: 1000 })],

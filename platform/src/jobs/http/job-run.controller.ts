@@ -1,0 +1,28 @@
+/**
+ * `POST /api/jobs/:id/run_now`: the `run_now` action of a scheduled job. Runs it at once for a caller
+ * holding `job:run_now` (403 otherwise) who can see the job (404 otherwise); 409 when the job does
+ * not allow concurrent runs and one is going on. Answers the job record once the run finished.
+ */
+import { Controller, Inject, Param, ParseIntPipe, Post, Req, UseInterceptors } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { EnvelopeInterceptor } from '../../crud/http/envelope.interceptor';
+import { requestContext } from '../../crud/http/request-context';
+import { MODEL_REGISTRY } from '../../crud/http/tokens';
+import type { EntityRecord } from '../../crud/types';
+import type { AutomationRuntime } from '../../bootstrap/automation-runtime';
+import type { ModelRegistry } from '../../kernel/model-registry';
+import { AUTOMATION } from '../../rules/http/automation.controller';
+
+@Controller('api/jobs')
+@UseInterceptors(EnvelopeInterceptor)
+export class JobRunController {
+  constructor(
+    @Inject(AUTOMATION) private readonly automation: AutomationRuntime,
+    @Inject(MODEL_REGISTRY) private readonly models: ModelRegistry,
+  ) {}
+
+  @Post(':id/run_now')
+  runNow(@Param('id', ParseIntPipe) id: number, @Req() request: FastifyRequest): Promise<EntityRecord> {
+    return this.automation.scheduler.runNow(requestContext(request, this.models), id);
+  }
+}
