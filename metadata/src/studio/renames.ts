@@ -8,6 +8,7 @@
  */
 import { ExpressionError, identifierNodes, parseExpression } from '../expression';
 import { tokenize } from '../expression/tokenizer';
+import { camelCase } from '../model/naming';
 import { pointer } from '../loader';
 import { documentKey, studioFileOf, type StudioDocument, type StudioLayer } from './layer';
 
@@ -548,4 +549,39 @@ class Rewriter {
       for (const [entity, scope] of Object.entries(doc.dataScopes))
         if (isObject(scope)) this.expression(entity, scope, 'filter', ['dataScopes', entity]);
   }
+}
+
+/**
+ * A user's saved list view (`{search, filters, sort, columns, pageSize}`) of the renamed fields'
+ * entity with the renamed fields given their new names: `columns` and the `filters` keys name fields
+ * (a key may carry an operator, `field[in]`), `sort` names a field or its API name, `-` first for
+ * descending. Everything else is kept. Null when nothing in it names a renamed field.
+ */
+export function rewriteViewDefinition(
+  definition: unknown,
+  renames: readonly FieldRename[],
+): Record<string, unknown> | null {
+  if (!isObject(definition) || renames.length === 0) return null;
+  let changed = false;
+  const renamed = (key: string): string => {
+    const match = /^(-?)([A-Za-z_][A-Za-z0-9_]*)(\[.*\])?$/.exec(key);
+    if (!match) return key;
+    const [, sign = '', name = '', operator = ''] = match;
+    for (const { from, to } of renames) {
+      const next = name === from ? to : name === camelCase(from) ? camelCase(to) : null;
+      if (next === null) continue;
+      changed = true;
+      return `${sign}${next}${operator}`;
+    }
+    return key;
+  };
+  const copy: Record<string, unknown> = { ...definition };
+  if (Array.isArray(definition.columns))
+    copy.columns = definition.columns.map((c) => (typeof c === 'string' ? renamed(c) : c));
+  if (typeof definition.sort === 'string') copy.sort = renamed(definition.sort);
+  if (isObject(definition.filters))
+    copy.filters = Object.fromEntries(
+      Object.entries(definition.filters).map(([key, value]) => [renamed(key), value]),
+    );
+  return changed ? copy : null;
 }

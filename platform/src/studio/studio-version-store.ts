@@ -34,6 +34,11 @@ export interface StudioDiff {
    * lists, rules, dashboards, roles), each with its value before and after.
    */
   references?: RewrittenReference[];
+  /**
+   * Users' saved list views (of every tenant) whose columns, sort or filters named a renamed field,
+   * rewritten to the new names in the publish's transaction.
+   */
+  savedViews?: number;
   extensionFields: { added: string[]; archived: string[] };
   formOverlays: string[];
 }

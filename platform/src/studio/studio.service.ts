@@ -15,13 +15,16 @@ import {
   fieldRenames,
   layerFieldLookup,
   rewriteFieldReferences,
+  rewriteViewDefinition,
   type FieldLookup,
+  type FieldRename,
 } from '../../../metadata/src/studio/renames';
 import type { FieldDef, I18nText, RuleDef } from '../../../metadata/src/types';
 import { formDocument, type FormDocument } from '../../../metadata/src/forms/form-document';
 import { SYSTEM_COLUMNS } from '../../../metadata/src/model/compile';
 import { ApiError, ForbiddenError, ValidationError } from '../crud/errors';
 import type { EntityService } from '../crud/entity.service';
+import type { RecordChanges } from '../crud/hooks';
 import type { EntityOperations, EntityRecord, ListResult, RequestContext } from '../crud/types';
 import type { EngineDatabase, SqlExecutor } from '../data/database';
 import { placementOf } from '../data/table-placement';
@@ -37,6 +40,7 @@ import type { WorkflowActor } from '../workflow/actor';
 import type { ActionResult, WorkflowService } from '../workflow/workflow.service';
 import { parseContent, toFieldErrors, type StudioError } from './change-set-content';
 import { FormOverlayStore } from './form-overlay-store';
+import { savedViewsOf } from './saved-view-store';
 import {
   StudioVersionStore,
   type StudioDiff,
@@ -45,6 +49,7 @@ import {
 } from './studio-version-store';
 
 export const CHANGE_SET = 'change_set';
+const SAVED_VIEW = 'saved_view';
 
 export const EDIT = 'metadata:edit';
 export const PUBLISH = 'metadata:publish';
@@ -88,6 +93,7 @@ export interface StudioModelSummary {
 interface Plan {
   errors: StudioError[];
   layer: StudioLayer;
+  renames: FieldRename[];
   tenants: TenantState;
   model?: Model;
   schema?: SchemaSnapshot;
@@ -101,6 +107,8 @@ interface PreparedPublish {
   actor: MetadataActor;
   /** The version published before (null before the first). */
   previous: StudioVersion | null;
+  /** Fields the publish renames: users' saved views naming them are rewritten with it. */
+  renames: FieldRename[];
 }
 
 export interface StudioServiceOptions {
@@ -130,7 +138,7 @@ export class StudioService {
     options.workflows.addTransitionHook({
       entity: CHANGE_SET,
       action: 'publish',
-      run: ({ tx, ctx, after }) => this.recordPublish(tx, ctx, Number(after.id)),
+      run: ({ tx, ctx, after, records }) => this.recordPublish(tx, ctx, Number(after.id), records),
     });
     // Content is edited only in a draft: what a reviewer saw is what gets published.
     options.records.hooks.on('before', { entity: CHANGE_SET, action: 'update' }, ({ body, current }) => {
@@ -281,7 +289,7 @@ export class StudioService {
     const parsed = parseContent(raw);
     const plan =
       parsed.errors.length > 0
-        ? { errors: parsed.errors, layer: emptyLayer(), tenants: {} }
+        ? { errors: parsed.errors, layer: emptyLayer(), tenants: {}, renames: [] }
         : await this.plan(ctx, parsed.content, current, destructive);
     return {
       valid: plan.errors.length === 0,
@@ -361,6 +369,7 @@ export class StudioService {
           diff: plan.diff,
         },
         previous: current,
+        renames: plan.renames,
       });
       await this.migrate(plan.changes);
       let published: EntityRecord;
@@ -538,7 +547,12 @@ export class StudioService {
   }
 
   /** Inside the publish transition's transaction: the version row, the tenant's changes, the audit. */
-  private async recordPublish(tx: SqlExecutor, ctx: RequestContext, id: number): Promise<void> {
+  private async recordPublish(
+    tx: SqlExecutor,
+    ctx: RequestContext,
+    id: number,
+    records: RecordChanges,
+  ): Promise<void> {
     const prepared = this.prepared.get(key(ctx.tenantId, id));
     if (!prepared)
       throw new ApiError(
@@ -547,6 +561,8 @@ export class StudioService {
         `a change set is published through POST /api/studio/change-sets/${id}/publish, which migrates the schema first`,
         { rule: 'studio-publish' },
       );
+    const savedViews = await this.rewriteSavedViews(tx, ctx, records, prepared.renames);
+    if (savedViews > 0) prepared.version.diff.savedViews = savedViews;
     try {
       await this.options.versions.insert(tx, prepared.version, prepared.previous);
     } catch (error) {
@@ -559,6 +575,40 @@ export class StudioService {
       operation: 'publish',
       detail: { version: prepared.version.version, diff: prepared.version.diff },
     });
+  }
+
+  /**
+   * Users' saved list views of an entity whose fields the publish renames, in every tenant (studio
+   * entities are deployment-wide), given the new names through the record-change path as the system
+   * (so they are audited like any change); returns how many it rewrote.
+   */
+  private async rewriteSavedViews(
+    tx: SqlExecutor,
+    ctx: RequestContext,
+    records: RecordChanges,
+    renames: readonly FieldRename[],
+  ): Promise<number> {
+    const savedView = ctx.model.entities.get(SAVED_VIEW);
+    if (!savedView || renames.length === 0) return 0;
+    const entities = [...new Set(renames.map((r) => r.entity))];
+    const views = await savedViewsOf(tx, savedView.table, entities);
+    let count = 0;
+    for (const view of views) {
+      const definition = rewriteViewDefinition(
+        view.definition,
+        renames.filter((r) => r.entity === view.entityName),
+      );
+      if (!definition) continue;
+      const system: RequestContext = {
+        tenantId: view.tenantId,
+        userId: null,
+        traceId: ctx.traceId,
+        model: ctx.model,
+      };
+      await records.updateIn(tx, SAVED_VIEW, view.id, { definition }, system);
+      count += 1;
+    }
+    return count;
   }
 
   /** Composes the change set on the current version: validation, schema steps, diffs. */
@@ -588,8 +638,8 @@ export class StudioService {
     errors.push(...this.tenantErrors(previousModel, content, layer));
     const extensionFields = await this.extensionInputs(tenants, current?.tenants ?? {});
     const model = await this.compose(layer, extensionFields);
-    if ('errors' in model) return { errors: [...errors, ...model.errors], layer, tenants };
-    if (errors.length > 0) return { errors, layer, tenants };
+    if ('errors' in model) return { errors: [...errors, ...model.errors], layer, tenants, renames };
+    if (errors.length > 0) return { errors, layer, tenants, renames };
     const physical = current?.schema ?? emptySnapshot();
     const next = toSnapshot(model, { origin: STUDIO_ORIGIN });
     const schema = destructive ? next : retainingSnapshot(physical, next);
@@ -608,7 +658,7 @@ export class StudioService {
       ...(rewritten.length > 0 ? { references: rewritten } : {}),
       ...tenantDiff(current?.tenants ?? {}, tenants),
     };
-    return { errors, layer, tenants, model, schema, changes, diff };
+    return { errors, layer, tenants, renames, model, schema, changes, diff };
   }
 
   /** Extension fields and form overlays must name core or plugin entities and fields that exist. */

@@ -19,6 +19,22 @@ interface ChangeSet {
   status: string;
 }
 
+interface SavedView {
+  id: number;
+  version: number;
+  definition: { search: string; filters: Record<string, unknown>; sort: string | null; columns: string[] };
+}
+
+/** The list request the list view sends for a saved view (enum filters as `in`, text as `contains`). */
+const listUrl = (definition: SavedView['definition']): string => {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(definition.filters))
+    if (Array.isArray(value)) params.set(`filter[${name}][in]`, value.join(','));
+    else params.set(`filter[${name}][contains]`, String(value));
+  if (definition.sort) params.set('sort', definition.sort);
+  return `/api/defect-reports?${params.toString()}`;
+};
+
 interface Reference {
   document: string;
   path: string;
@@ -187,6 +203,32 @@ describe.each<Dialect>(['sqlite', 'mysql'])('renaming studio fields on %s', (dia
         remark: 'seen on line 2',
       }),
     );
+    // The operator keeps a list view naming the fields in its columns, sort and filters, and one of
+    // another entity with a field of the same name.
+    const saveView = async (entityName: string, definition: SavedView['definition']) =>
+      data<SavedView>(
+        await mes.call('operator', 'POST', '/api/saved-views', {
+          entityName,
+          viewName: 'High defects',
+          definition: { ...definition, pageSize: 20 },
+        }),
+      );
+    const view = await saveView('defect_report', {
+      search: '',
+      filters: { severity: ['HIGH', 'CRITICAL'], remark: 'line 2', status: ['OPEN'] },
+      sort: '-severity',
+      columns: ['title', 'severity', 'remark', 'status'],
+    });
+    const qmsView = await saveView('qms_code', {
+      search: '',
+      filters: { severity: ['MAJOR'] },
+      sort: '-severity',
+      columns: ['severity'],
+    });
+    const rowsBefore = data<{ items: { id: number }[] }>(
+      await mes.call('operator', 'GET', listUrl(view.definition)),
+    );
+    expect(rowsBefore.items.map((r) => r.id)).toEqual([report.id]);
 
     // The analyst renames severity → level and remark → finding, sending the entity only.
     const { severity, remark, ...rest } = fields;
@@ -277,10 +319,31 @@ describe.each<Dialect>(['sqlite', 'mysql'])('renaming studio fields on %s', (dia
     // A string literal spelled like a field stays as written.
     expect(references.some((r) => r.to.includes("title != 'level'"))).toBe(false);
 
-    const published = data<{ version: number; diff: { references: Reference[] } }>(
+    const published = data<{ version: number; diff: { references: Reference[]; savedViews?: number } }>(
       await publish(await submit(rename)),
     );
     expect(published.diff.references).toEqual(references);
+    expect(published.diff.savedViews).toBe(1);
+
+    // The operator's view names the new fields; the list it asks for answers with the same rows.
+    const rewrittenView = data<SavedView>(await mes.call('operator', 'GET', `/api/saved-views/${view.id}`));
+    expect(rewrittenView.definition).toEqual({
+      search: '',
+      filters: { level: ['HIGH', 'CRITICAL'], finding: 'line 2', status: ['OPEN'] },
+      sort: '-level',
+      columns: ['title', 'level', 'finding', 'status'],
+      pageSize: 20,
+    });
+    const rowsAfter = await mes.call('operator', 'GET', listUrl(rewrittenView.definition));
+    expect(rowsAfter.statusCode).toBe(200);
+    expect(data<{ items: { id: number }[] }>(rowsAfter).items.map((r) => r.id)).toEqual([report.id]);
+    // The view of another entity with a field of the same name is left as it was.
+    expect(
+      data<SavedView>(await mes.call('operator', 'GET', `/api/saved-views/${qmsView.id}`)),
+    ).toMatchObject({
+      version: qmsView.version,
+      definition: qmsView.definition,
+    });
     const history = data<{ version: number; diff: { references?: Reference[] } }[]>(
       await mes.call('analyst', 'GET', '/api/studio/versions'),
     );

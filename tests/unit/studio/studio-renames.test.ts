@@ -4,7 +4,12 @@
  * spacing kept), dot paths through relations, map keys, sort specs and identifier patterns.
  */
 import { mergeLayer, type StudioLayer } from '../../../metadata/src/studio/layer';
-import { fieldRenames, layerFieldLookup, rewriteFieldReferences } from '../../../metadata/src/studio/renames';
+import {
+  fieldRenames,
+  layerFieldLookup,
+  rewriteFieldReferences,
+  rewriteViewDefinition,
+} from '../../../metadata/src/studio/renames';
 
 const label = { en: 'x', zh: 'x' };
 const problem = (fields: Record<string, unknown>) => ({
@@ -102,5 +107,41 @@ describe('studio field renames', () => {
     );
     expect(result.layer.documents[1]).toBe(broken);
     expect(result.rewritten.map((r) => r.document)).toEqual(['studio/entity/problem']);
+  });
+});
+
+describe('saved list views after a rename', () => {
+  const renames = [
+    { entity: 'problem', from: 'due_date', to: 'target_date' },
+    { entity: 'problem', from: 'severity', to: 'level' },
+  ];
+
+  it('renames columns, the sort (field or API name, descending or not) and filter keys with their operators', () => {
+    expect(
+      rewriteViewDefinition(
+        {
+          search: 'severity',
+          filters: { severity: ['HIGH'], 'dueDate[gte]': '2026-01-01', title: 'severity' },
+          sort: '-dueDate',
+          columns: ['title', 'severity', 'due_date'],
+          pageSize: 50,
+        },
+        renames,
+      ),
+    ).toEqual({
+      search: 'severity',
+      filters: { level: ['HIGH'], 'targetDate[gte]': '2026-01-01', title: 'severity' },
+      sort: '-targetDate',
+      columns: ['title', 'level', 'target_date'],
+      pageSize: 50,
+    });
+    expect(rewriteViewDefinition({ sort: 'severity' }, renames)).toEqual({ sort: 'level' });
+  });
+
+  it('answers null for a view naming none of the renamed fields', () => {
+    expect(
+      rewriteViewDefinition({ filters: { title: 'x' }, sort: '-severity_note', columns: ['title'] }, renames),
+    ).toBeNull();
+    expect(rewriteViewDefinition('not a view', renames)).toBeNull();
   });
 });
