@@ -92,6 +92,11 @@ const messages = {
         uninstalled: '已卸载',
       },
     },
+    job: {
+      runNow: '立即运行',
+      ran: '运行结束：{result}',
+      alreadyRunning: '该任务正在运行，不允许并发运行；请稍后再试',
+    },
     account: {
       title: '账号与密码',
       newPassword: '新密码',
@@ -419,6 +424,11 @@ const messages = {
         error: 'Error',
         uninstalled: 'Uninstalled',
       },
+    },
+    job: {
+      runNow: 'Run now',
+      ran: 'Run finished: {result}',
+      alreadyRunning: 'The job is already running and does not allow concurrent runs; try again later',
     },
     account: {
       title: 'Account and password',
