@@ -22,7 +22,10 @@ export function assertStateAllowsEdit(
       const message = `${describe(entity, current)} is ${state}: ${property} cannot be changed`;
       const field = entity.fields.find((f) => apiPropertyOf(f) === property)?.label.zh ?? property;
       throw new BusinessRuleError(message, {
-        i18n: { en: message, zh: `${describe(entity, current, 'zh')} 处于「${label.zh}」状态：${field} 不可修改` },
+        i18n: {
+          en: message,
+          zh: `${describe(entity, current, 'zh')} 处于「${label.zh}」状态：${field} 不可修改`,
+        },
         labels: { states: { [state]: label } },
         errors: [
           {
