@@ -8,12 +8,8 @@
 import { EntityService } from '../../../platform/src/crud/entity.service';
 import type { EntityRecord, RequestContext } from '../../../platform/src/crud/types';
 import { waitFor } from '../../support/wait-for';
-import {
-  startSecurityServer,
-  type Dialect,
-  type Reply,
-  type SecurityServer,
-} from '../security/security-server';
+import { startSecurityServer, type Dialect, type SecurityServer } from '../security/security-server';
+import { dataOf } from './studio-client';
 
 interface ChangeSet {
   id: number;
@@ -71,10 +67,6 @@ const WIDGETS = [
 describe.each<Dialect>(['sqlite', 'mysql'])('Dashboard builder on %s', (dialect) => {
   let mes: SecurityServer;
   const ids: Record<string, number> = {};
-  const data = <T>(reply: Reply): T => {
-    if (reply.statusCode >= 300) throw new Error(`${reply.statusCode}: ${reply.body}`);
-    return reply.json().data as T;
-  };
   const preview = (content: unknown, filters?: Record<string, unknown>, as = 'analyst') =>
     mes.call(as, 'POST', '/api/studio/dashboard-preview', {
       content,
@@ -117,7 +109,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Dashboard builder on %s', (dialect)
   it('previews a draft dashboard with live data as the analyst, within their permissions', async () => {
     const content = { documents: [lineLoad(WIDGETS)] };
     expect((await preview(content, undefined, 'operator')).statusCode).toBe(403);
-    const result = data<{ errors: unknown[]; dashboard: { name: string; widgets: Widget[] } }>(
+    const result = dataOf<{ errors: unknown[]; dashboard: { name: string; widgets: Widget[] } }>(
       await preview(content),
     );
     expect(result.errors).toEqual([]);
@@ -138,7 +130,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Dashboard builder on %s', (dialect)
     expect(widget(result.dashboard, 'shifts').error?.code).toBe('FORBIDDEN');
 
     // The shared filters apply to the preview as to the dashboard.
-    const filtered = data<{ dashboard: { widgets: Widget[] } }>(
+    const filtered = dataOf<{ dashboard: { widgets: Widget[] } }>(
       await preview(content, { line: ids.line1, from: '2026-12-01', to: '2026-12-03' }),
     );
     expect(widget(filtered.dashboard, 'orders_by_line').points).toEqual([{ key: 'L1', value: 2 }]);
@@ -148,7 +140,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Dashboard builder on %s', (dialect)
   });
 
   it('refuses a bad widget on its element and says which widgets wait for the publish', async () => {
-    const bad = data<{ errors: { document: string; path: string; rule: string }[]; dashboard: null }>(
+    const bad = dataOf<{ errors: { document: string; path: string; rule: string }[]; dashboard: null }>(
       await preview({
         documents: [lineLoad([{ ...WIDGETS[0], groupBy: 'line.nope' }])],
       }),
@@ -177,7 +169,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Dashboard builder on %s', (dialect)
       display: 'note',
       fields: { note: { type: 'string', length: 200, label: { en: 'Note', zh: '备注' } } },
     };
-    const notes = data<{ errors: unknown[]; dashboard: { widgets: Widget[] } }>(
+    const notes = dataOf<{ errors: unknown[]; dashboard: { widgets: Widget[] } }>(
       await preview({
         documents: [
           entity,
@@ -190,7 +182,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Dashboard builder on %s', (dialect)
   });
 
   it('publishes the dashboard through review; it is served to the roles it is shared with', async () => {
-    const created = data<ChangeSet>(
+    const created = dataOf<ChangeSet>(
       await mes.call('analyst', 'POST', '/api/studio/change-sets', {
         title: 'Line load dashboard',
         content: {
@@ -199,7 +191,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Dashboard builder on %s', (dialect)
       }),
     );
     // The analyst edits the saved draft: a second widget.
-    const edited = data<ChangeSet>(
+    const edited = dataOf<ChangeSet>(
       await mes.call('analyst', 'PATCH', `/api/studio/change-sets/${created.id}`, {
         version: created.version,
         content: {
@@ -207,7 +199,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Dashboard builder on %s', (dialect)
         },
       }),
     );
-    const submitted = data<{ record: ChangeSet }>(
+    const submitted = dataOf<{ record: ChangeSet }>(
       await mes.call('analyst', 'POST', `/api/studio/change-sets/${created.id}/actions/submit`, {
         version: edited.version,
       }),
@@ -219,16 +211,16 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Dashboard builder on %s', (dialect)
         })
       ).statusCode,
     ).toBe(403);
-    const published = data<{ version: number }>(
+    const published = dataOf<{ version: number }>(
       await mes.call('reviewer', 'POST', `/api/studio/change-sets/${created.id}/publish`, {
         version: submitted.version,
       }),
     );
     expect(published.version).toBeGreaterThan(0);
 
-    const listed = data<{ name: string }[]>(await mes.call('planner', 'GET', '/api/bi/dashboards'));
+    const listed = dataOf<{ name: string }[]>(await mes.call('planner', 'GET', '/api/bi/dashboards'));
     expect(listed.map((d) => d.name)).toContain('line_load');
-    const served = data<{ widgets: Widget[] }>(
+    const served = dataOf<{ widgets: Widget[] }>(
       await mes.call('planner', 'GET', '/api/bi/dashboards/line_load'),
     );
     expect(served.widgets.map((w) => w.id)).toEqual(['orders_by_line', 'planned_by_line_and_status']);
@@ -237,7 +229,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Dashboard builder on %s', (dialect)
       { key: 'L2', value: 1 },
     ]);
     // Shared with the planner and the operator only: the analyst who built it does not see it among their dashboards.
-    const theirs = data<{ name: string }[]>(await mes.call('analyst', 'GET', '/api/bi/dashboards'));
+    const theirs = dataOf<{ name: string }[]>(await mes.call('analyst', 'GET', '/api/bi/dashboards'));
     expect(theirs.map((d) => d.name)).not.toContain('line_load');
     expect((await mes.call('analyst', 'GET', '/api/bi/dashboards/line_load')).statusCode).toBe(403);
   });
@@ -245,7 +237,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Dashboard builder on %s', (dialect)
   it('serves widget results from the cache until a write moves the numbers, per caller', async () => {
     const ordersByLine = async (user: string) =>
       widget(
-        data<{ widgets: Widget[] }>(await mes.call(user, 'GET', '/api/bi/dashboards/line_load')),
+        dataOf<{ widgets: Widget[] }>(await mes.call(user, 'GET', '/api/bi/dashboards/line_load')),
         'orders_by_line',
       );
     const outputByLine = async (user: string) => (await ordersByLine(user)).points;
@@ -257,7 +249,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Dashboard builder on %s', (dialect)
     // their own answer, never the planner's cached numbers.
     expect(await ordersByLine('operator')).toMatchObject({ error: { code: 'FORBIDDEN' } });
 
-    const order = data<{ id: number }>(
+    const order = dataOf<{ id: number }>(
       await mes.call('planner', 'POST', '/api/work-orders', {
         itemId: ids.item,
         lineId: ids.line2,

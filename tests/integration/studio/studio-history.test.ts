@@ -4,17 +4,8 @@
  * holds the whole state; history lists every version, and rolling back to versions stored as deltas
  * on either side of a full snapshot serves exactly their fields again, data kept.
  */
-import {
-  startSecurityServer,
-  type Dialect,
-  type Reply,
-  type SecurityServer,
-} from '../security/security-server';
-
-interface ChangeSet {
-  id: number;
-  version: number;
-}
+import { startSecurityServer, type Dialect, type SecurityServer } from '../security/security-server';
+import { dataOf, studioClient } from './studio-client';
 
 const label = (en: string) => ({ en, zh: en });
 const PUBLISHES = 12;
@@ -39,27 +30,11 @@ const logEntity = (extra: number) => ({
 
 describe.each<Dialect>(['sqlite', 'mysql'])('studio history stored as deltas on %s', (dialect) => {
   let mes: SecurityServer;
-  const data = <T>(reply: Reply): T => {
-    if (reply.statusCode >= 300) throw new Error(`${reply.statusCode}: ${reply.body}`);
-    return reply.json().data as T;
-  };
-  const publishAll = async (title: string, content: unknown): Promise<number> => {
-    const drafted = data<ChangeSet>(
-      await mes.call('analyst', 'POST', '/api/studio/change-sets', { title, content }),
-    );
-    const submitted = data<{ record: ChangeSet }>(
-      await mes.call('analyst', 'POST', `/api/studio/change-sets/${drafted.id}/actions/submit`, {
-        version: drafted.version,
-      }),
-    ).record;
-    return data<{ version: number }>(
-      await mes.call('reviewer', 'POST', `/api/studio/change-sets/${drafted.id}/publish`, {
-        version: submitted.version,
-      }),
-    ).version;
-  };
+  const { draft, submit, publish } = studioClient(() => mes);
+  const publishAll = async (title: string, content: unknown): Promise<number> =>
+    dataOf<{ version: number }>(await publish(await submit(await draft(title, content)))).version;
   const servedNotes = async (): Promise<string[]> => {
-    const model = data<{ entities: { name: string; fields: { name: string }[] }[] }>(
+    const model = dataOf<{ entities: { name: string; fields: { name: string }[] }[] }>(
       await mes.call('analyst', 'GET', '/api/studio/model'),
     );
     const entity = model.entities.find((e) => e.name === 'shift_log');
@@ -85,7 +60,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('studio history stored as deltas on 
     for (let n = 1; n < PUBLISHES; n += 1)
       published.push(await publishAll(`Note ${n}`, { documents: [logEntity(n)] }));
     expect(published).toEqual(Array.from({ length: PUBLISHES }, (_, i) => i + 1));
-    const log = data<{ id: number }>(
+    const log = dataOf<{ id: number }>(
       await mes.call('operator', 'POST', '/api/shift-logs', { title: 'Night shift', note1: 'kept' }),
     );
 
@@ -107,7 +82,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('studio history stored as deltas on 
       expect(document).not.toHaveProperty('layer');
     }
 
-    const history = data<{ version: number; diff: { schema: { kind: string; name?: string }[] } }[]>(
+    const history = dataOf<{ version: number; diff: { schema: { kind: string; name?: string }[] } }[]>(
       await mes.call('analyst', 'GET', '/api/studio/versions'),
     );
     expect(history.map((h) => h.version)).toEqual([...published].reverse());
@@ -118,18 +93,18 @@ describe.each<Dialect>(['sqlite', 'mysql'])('studio history stored as deltas on 
 
     // Version 4 is stored as deltas on version 1; version 13 (the rollback) as a delta on 12.
     const rollback = async (version: number) =>
-      data<{ version: number }>(await mes.call('reviewer', 'POST', '/api/studio/rollback', { version }));
+      dataOf<{ version: number }>(await mes.call('reviewer', 'POST', '/api/studio/rollback', { version }));
     expect(await rollback(4)).toEqual(expect.objectContaining({ version: 13 }));
     expect(await servedNotes()).toEqual(notes(3));
     // Version 12 is a delta on the full snapshot of version 11.
     expect(await rollback(12)).toEqual(expect.objectContaining({ version: 14 }));
     expect(await servedNotes()).toEqual(notes(11));
-    const read = data<Record<string, unknown>>(
+    const read = dataOf<Record<string, unknown>>(
       await mes.call('operator', 'GET', `/api/shift-logs/${log.id}`),
     );
     expect(read).toMatchObject({ title: 'Night shift', note1: 'kept' });
     // A fresh reader replays the rows: the newest version reads as the one rolled back to.
-    const versions = data<{ version: number; rollbackOf?: number }[]>(
+    const versions = dataOf<{ version: number; rollbackOf?: number }[]>(
       await mes.call('analyst', 'GET', '/api/studio/versions'),
     );
     expect(versions.slice(0, 2)).toEqual([

@@ -15,32 +15,13 @@ import {
   type Reply,
   type SecurityServer,
 } from '../security/security-server';
-
-interface ChangeSet {
-  id: number;
-  version: number;
-  csNo: string;
-  status: string;
-}
+import { dataOf, studioClient, type ChangeSet } from './studio-client';
 
 describe.each<Dialect>(['sqlite', 'mysql'])('Metadata Studio on %s', (dialect) => {
   let mes: SecurityServer;
-  const data = <T>(reply: Reply): T => {
-    if (reply.statusCode >= 300) throw new Error(`${reply.statusCode}: ${reply.body}`);
-    return reply.json().data as T;
-  };
-  const draft = async (title: string, content: unknown): Promise<ChangeSet> =>
-    data<ChangeSet>(await mes.call('analyst', 'POST', '/api/studio/change-sets', { title, content }));
-  const submit = async (changeSet: ChangeSet): Promise<ChangeSet> =>
-    data<{ record: ChangeSet }>(
-      await mes.call('analyst', 'POST', `/api/studio/change-sets/${changeSet.id}/actions/submit`, {
-        version: changeSet.version,
-      }),
-    ).record;
-  const publish = (changeSet: ChangeSet, as = 'reviewer') =>
-    mes.call(as, 'POST', `/api/studio/change-sets/${changeSet.id}/publish`, { version: changeSet.version });
+  const { draft, submit, publish } = studioClient(() => mes);
   const inspectionFormNames = async (username: string): Promise<string[]> =>
-    JSON.stringify(data(await mes.call(username, 'GET', '/api/ui/forms/inspection'))).match(
+    JSON.stringify(dataOf(await mes.call(username, 'GET', '/api/ui/forms/inspection'))).match(
       /"name":"[a-zA-Z]+"/g,
     ) ?? [];
 
@@ -57,7 +38,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Metadata Studio on %s', (dialect) =
     expect(created.csNo).toMatch(/^CS-\d{8}-\d{3}$/);
     expect(created.status).toBe('DRAFT');
 
-    const preview = data<{
+    const preview = dataOf<{
       valid: boolean;
       diff: { schema: { kind: string; table: string }[]; api: { added: string[] } };
     }>(await mes.call('analyst', 'GET', `/api/studio/change-sets/${created.id}/preview`));
@@ -79,7 +60,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Metadata Studio on %s', (dialect) =
     });
     expect(around.statusCode).toBe(409);
 
-    const published = data<{ version: number; record: ChangeSet & { publishedVersion: number } }>(
+    const published = dataOf<{ version: number; record: ChangeSet & { publishedVersion: number } }>(
       await publish(inReview),
     );
     expect(published.version).toBe(1);
@@ -102,14 +83,14 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Metadata Studio on %s', (dialect) =
       (await mes.call('operator', 'GET', '/api/engineering-problems?filter[severity][eq]=HIGH')).json().data
         .total,
     ).toBe(1);
-    const menu = JSON.stringify(data(await mes.call('operator', 'GET', '/api/auth/me')));
+    const menu = JSON.stringify(dataOf(await mes.call('operator', 'GET', '/api/auth/me')));
     expect(menu).toContain('engineering_problem');
   });
 
   it('refuses reserved words, system columns and existing entities with the rule on the element', async () => {
     const { documents } = engineeringProblemContent() as { documents: Record<string, unknown>[] };
     const entity = documents[0] as { fields: Record<string, unknown> };
-    const check = data<{ valid: boolean; errors: { document: string; path: string; rule: string }[] }>(
+    const check = dataOf<{ valid: boolean; errors: { document: string; path: string; rule: string }[] }>(
       await mes.call('analyst', 'POST', '/api/studio/validate', {
         content: {
           documents: [
@@ -151,7 +132,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Metadata Studio on %s', (dialect) =
     await mes.server.dataSource.query('CREATE TABLE legacy_gauge (id INT PRIMARY KEY)');
     const { documents } = engineeringProblemContent() as { documents: Record<string, unknown>[] };
     const entity = { ...documents[0], form: undefined, workflow: undefined };
-    const check = data<{ valid: boolean; errors: { document: string; path: string; rule: string }[] }>(
+    const check = dataOf<{ valid: boolean; errors: { document: string; path: string; rule: string }[] }>(
       await mes.call('analyst', 'POST', '/api/studio/validate', {
         content: {
           documents: [
@@ -184,16 +165,16 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Metadata Studio on %s', (dialect) =
       await draft('Label change', { grants: { business_analyst: ['engineering_problem:create'] } }),
     );
     expect((await publish(newer)).statusCode).toBe(200);
-    const behind = await submit(data<ChangeSet>(first));
+    const behind = await submit(dataOf<ChangeSet>(first));
     const conflict = await publish(behind);
     expect(conflict.statusCode).toBe(409);
     expect(conflict.json().message).toContain('rebase');
-    const reopened = data<{ record: ChangeSet }>(
+    const reopened = dataOf<{ record: ChangeSet }>(
       await mes.call('analyst', 'POST', `/api/studio/change-sets/${behind.id}/actions/reopen`, {
         version: behind.version,
       }),
     ).record;
-    const rebased = data<ChangeSet>(
+    const rebased = dataOf<ChangeSet>(
       await mes.call('analyst', 'POST', `/api/studio/change-sets/${behind.id}/rebase`, {
         version: reopened.version,
       }),
@@ -209,26 +190,26 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Metadata Studio on %s', (dialect) =
       return body.message;
     };
     // The reviewer may draft (metadata:edit), but not publish what they wrote, even via the action route.
-    const own = data<ChangeSet>(
+    const own = dataOf<ChangeSet>(
       await mes.call('reviewer', 'POST', '/api/studio/change-sets', {
         title: 'Reviewer drafts a grant',
         content: { grants: { operator: ['change_set:read'] } },
       }),
     );
-    const ownInReview = data<{ record: ChangeSet }>(
+    const ownInReview = dataOf<{ record: ChangeSet }>(
       await mes.call('reviewer', 'POST', `/api/studio/change-sets/${own.id}/actions/submit`, {
         version: own.version,
       }),
     ).record;
     expect(refusedFor(await publish(ownInReview))).toContain('you created it or edited its content');
-    const actions = data<{ action: string }[]>(
+    const actions = dataOf<{ action: string }[]>(
       await mes.call('reviewer', 'GET', `/api/change-sets/${own.id}/actions`),
     );
     expect(actions.map((a) => a.action)).not.toContain('publish');
 
     // The analyst's change set, edited by the reviewer while in draft: the reviewer is an editor now.
     const analysts = await draft('Analyst drafts a grant', { grants: { operator: ['change_set:read'] } });
-    const touched = data<ChangeSet>(
+    const touched = dataOf<ChangeSet>(
       await mes.call('reviewer', 'PATCH', `/api/studio/change-sets/${analysts.id}`, {
         version: analysts.version,
         content: { grants: { operator: ['change_set:read', 'saved_view:export'] } },
@@ -245,7 +226,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Metadata Studio on %s', (dialect) =
 
     // A reviewer who only retitles or rebases a change set has not written its changes: they publish it.
     const plain = await draft('Operators read change sets', { grants: { operator: ['change_set:read'] } });
-    const retitled = data<ChangeSet>(
+    const retitled = dataOf<ChangeSet>(
       await mes.call('reviewer', 'PATCH', `/api/studio/change-sets/${plain.id}`, {
         version: plain.version,
         title: 'Operators may read change sets',
@@ -256,7 +237,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Metadata Studio on %s', (dialect) =
 
   it("adds a field to the core inspection form for this tenant's inspectors; rollback hides it, data kept", async () => {
     expect(await inspectionFormNames('inspector')).not.toContain('"name":"lineStopped"');
-    const [{ version: before }] = data<{ version: number }[]>(
+    const [{ version: before }] = dataOf<{ version: number }[]>(
       await mes.call('analyst', 'GET', '/api/studio/versions'),
     );
     const changeSet = await submit(
@@ -302,14 +283,14 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Metadata Studio on %s', (dialect) =
     const [inspector] = await mes.query<{ id: number }>(
       "SELECT id FROM sys_user WHERE tenant_id = 'DEMO' AND username = 'inspector'",
     );
-    const uom = data<{ id: number }>(
+    const uom = dataOf<{ id: number }>(
       await mes.call('admin', 'POST', '/api/units', { uomCode: 'PCS', uomName: 'Pieces' }),
     );
-    const item = data<{ id: number }>(
+    const item = dataOf<{ id: number }>(
       await mes.call('admin', 'POST', '/api/items', { itemName: 'Housing', itemType: 'RAW', uomId: uom.id }),
     );
-    const box = data<{ boxNo: string }>(await mes.call('admin', 'POST', '/api/boxes', { itemId: item.id }));
-    const inspection = data<{ id: number }>(
+    const box = dataOf<{ boxNo: string }>(await mes.call('admin', 'POST', '/api/boxes', { itemId: item.id }));
+    const inspection = dataOf<{ id: number }>(
       await mes.call('inspector', 'POST', '/api/inspections', {
         inspectionType: 'IPQC',
         refType: 'BOX',
@@ -322,7 +303,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Metadata Studio on %s', (dialect) =
     const rolledBack = await mes.call('reviewer', 'POST', '/api/studio/rollback', { version: before });
     expect(rolledBack.statusCode).toBe(200);
     expect(await inspectionFormNames('inspector')).not.toContain('"name":"lineStopped"');
-    const read = data<Record<string, unknown>>(
+    const read = dataOf<Record<string, unknown>>(
       await mes.call('inspector', 'GET', `/api/inspections/${inspection.id}`),
     );
     expect(read).not.toHaveProperty('lineStopped');
@@ -334,7 +315,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Metadata Studio on %s', (dialect) =
     expect(ext.line_stopped).toBe(true);
     // The engineering problems published before stay served.
     expect((await mes.call('operator', 'GET', '/api/engineering-problems')).statusCode).toBe(200);
-    const history = data<{ version: number; rollbackOf?: number }[]>(
+    const history = dataOf<{ version: number; rollbackOf?: number }[]>(
       await mes.call('analyst', 'GET', '/api/studio/versions'),
     );
     expect(history[0]).toMatchObject({ rollbackOf: before });
@@ -377,11 +358,11 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Metadata Studio on %s', (dialect) =
         documents: [noteEntity(baseFields), noteForm(['title', 'locked', remarkRef, 'code'])],
         grants: { operator: ['field_note:read', 'field_note:create', 'field_note:update'] },
       });
-      const form = JSON.stringify(data(await mes.call('operator', 'GET', '/api/ui/forms/field_note')));
+      const form = JSON.stringify(dataOf(await mes.call('operator', 'GET', '/api/ui/forms/field_note')));
       expect(form).toContain('"disabled":"$: (($get(field_note__locked).value == true)');
       expect(form).toContain('"disabled":"$: ($get(field_note__locked).value == true)"');
 
-      const note = data<{ id: number; version: number }>(
+      const note = dataOf<{ id: number; version: number }>(
         await mes.call('operator', 'POST', '/api/field-notes', {
           title: 'Pump 3',
           remark: 'noisy',
@@ -389,7 +370,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Metadata Studio on %s', (dialect) =
         }),
       );
       noteId = note.id;
-      const locked = data<{ version: number }>(
+      const locked = dataOf<{ version: number }>(
         await mes.call('operator', 'PATCH', `/api/field-notes/${note.id}`, {
           version: note.version,
           locked: true,
@@ -425,7 +406,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Metadata Studio on %s', (dialect) =
       expect(created.json().errors).toEqual([
         expect.objectContaining({ field: 'code', rule: 'readonlyWhen' }),
       ]);
-      const invalid = data<{ valid: boolean; errors: { path: string; rule: string }[] }>(
+      const invalid = dataOf<{ valid: boolean; errors: { path: string; rule: string }[] }>(
         await mes.call('analyst', 'POST', '/api/studio/validate', {
           content: {
             documents: [noteEntity(baseFields), noteForm([{ field: 'remark', readonlyWhen: 'lockd' }])],
@@ -445,7 +426,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Metadata Studio on %s', (dialect) =
           noteForm(['title', 'locked', { ...remarkRef, field: 'finding' }, 'code']),
         ],
       });
-      const renamed = data<Record<string, unknown>>(
+      const renamed = dataOf<Record<string, unknown>>(
         await mes.call('operator', 'GET', `/api/field-notes/${noteId}`),
       );
       expect(renamed).toMatchObject({ finding: 'noisy bearing', title: 'Pump 3, north line' });
@@ -459,7 +440,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Metadata Studio on %s', (dialect) =
           ],
         }),
       );
-      const preview = data<{ destructive: boolean; diff: { dropped?: { kind: string; name: string }[] } }>(
+      const preview = dataOf<{ destructive: boolean; diff: { dropped?: { kind: string; name: string }[] } }>(
         await mes.call('analyst', 'GET', `/api/studio/change-sets/${archive.id}/preview`),
       );
       expect(preview.destructive).toBe(false);
@@ -488,7 +469,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Metadata Studio on %s', (dialect) =
       expect(row).not.toHaveProperty('code');
       expect(row).toMatchObject({ title: 'Pump 3, north line', finding: 'noisy bearing' });
       expect(Boolean(Number(row.locked))).toBe(true);
-      const read = data<Record<string, unknown>>(
+      const read = dataOf<Record<string, unknown>>(
         await mes.call('operator', 'GET', `/api/field-notes/${noteId}`),
       );
       expect(read).toMatchObject({ finding: 'noisy bearing', locked: true });
@@ -505,8 +486,8 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Metadata Studio on %s', (dialect) =
         module: 'quality',
         items: [{ id: 'field_note', label: label('Notes'), entity: 'field_note' }],
       };
-      const menuOf = async () => JSON.stringify(data(await mes.call('operator', 'GET', '/api/auth/me')));
-      const clash = data<{ errors: { path: string; rule: string }[] }>(
+      const menuOf = async () => JSON.stringify(dataOf(await mes.call('operator', 'GET', '/api/auth/me')));
+      const clash = dataOf<{ errors: { path: string; rule: string }[] }>(
         await mes.call('analyst', 'POST', '/api/studio/validate', {
           content: { documents: [{ ...noteEntity(fields), pathAliases: ['engineering-problems'] }, form] },
         }),
@@ -523,22 +504,22 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Metadata Studio on %s', (dialect) =
       };
       await publishAll('Field notes become site notes', { documents: [renamed, form, menu] });
       expect(await menuOf()).toContain('"entity":"field_note"');
-      const viaNew = data<{ finding: string; version: number }>(
+      const viaNew = dataOf<{ finding: string; version: number }>(
         await mes.call('operator', 'GET', `/api/site-notes/${noteId}`),
       );
       expect(viaNew.finding).toBe('noisy bearing');
-      const viaOld = data<{ finding: string }>(
+      const viaOld = dataOf<{ finding: string }>(
         await mes.call('operator', 'GET', `/api/field-notes/${noteId}`),
       );
       expect(viaOld.finding).toBe('noisy bearing');
-      const meta = JSON.stringify(data(await mes.call('operator', 'GET', '/api/meta/entities/field_note')));
+      const meta = JSON.stringify(dataOf(await mes.call('operator', 'GET', '/api/meta/entities/field_note')));
       expect(meta).toContain('Site note');
       const [{ n }] = await mes.query<{ n: number }>('SELECT COUNT(*) AS n FROM field_note');
       expect(Number(n)).toBeGreaterThan(0);
 
       await publishAll('Archive site notes', { documents: [{ ...renamed, archived: true }, form, menu] });
       expect(await menuOf()).not.toContain('"entity":"field_note"');
-      const kept = data<{ finding: string; version: number }>(
+      const kept = dataOf<{ finding: string; version: number }>(
         await mes.call('operator', 'GET', `/api/site-notes/${noteId}`),
       );
       expect(kept.finding).toBe('noisy bearing');
@@ -603,7 +584,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Metadata Studio on %s', (dialect) =
           },
         ],
       });
-      const invalid = data<{ errors: { path: string; rule: string }[] }>(
+      const invalid = dataOf<{ errors: { path: string; rule: string }[] }>(
         await mes.call('analyst', 'POST', '/api/studio/validate', {
           content: { documents: [check, flow({ title: 'urgent', finding: 'urgnt == true' })] },
         }),
@@ -621,7 +602,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('Metadata Studio on %s', (dialect) =
         },
       });
       const open = async (title: string, urgent: boolean) =>
-        data<{ id: number; version: number }>(
+        dataOf<{ id: number; version: number }>(
           await mes.call('operator', 'POST', '/api/field-checks', { title, urgent, finding: 'seen' }),
         );
       const close = (record: { id: number; version: number }, fields: Record<string, unknown>) =>

@@ -5,19 +5,8 @@
  * separation of duties), form (placement and conditions), list, rule and dashboard; the reviewer
  * publishes it; the data stays in the renamed columns and the workflow still runs with the new names.
  */
-import {
-  startSecurityServer,
-  type Dialect,
-  type Reply,
-  type SecurityServer,
-} from '../security/security-server';
-
-interface ChangeSet {
-  id: number;
-  version: number;
-  csNo: string;
-  status: string;
-}
+import { startSecurityServer, type Dialect, type SecurityServer } from '../security/security-server';
+import { dataOf, studioClient } from './studio-client';
 
 interface SavedView {
   id: number;
@@ -156,22 +145,7 @@ const dashboard = {
 
 describe.each<Dialect>(['sqlite', 'mysql'])('renaming studio fields on %s', (dialect) => {
   let mes: SecurityServer;
-  const data = <T>(reply: Reply): T => {
-    if (reply.statusCode >= 300) throw new Error(`${reply.statusCode}: ${reply.body}`);
-    return reply.json().data as T;
-  };
-  const draft = async (title: string, content: unknown): Promise<ChangeSet> =>
-    data<ChangeSet>(await mes.call('analyst', 'POST', '/api/studio/change-sets', { title, content }));
-  const submit = async (changeSet: ChangeSet): Promise<ChangeSet> =>
-    data<{ record: ChangeSet }>(
-      await mes.call('analyst', 'POST', `/api/studio/change-sets/${changeSet.id}/actions/submit`, {
-        version: changeSet.version,
-      }),
-    ).record;
-  const publish = (changeSet: ChangeSet) =>
-    mes.call('reviewer', 'POST', `/api/studio/change-sets/${changeSet.id}/publish`, {
-      version: changeSet.version,
-    });
+  const { draft, submit, publish } = studioClient(() => mes);
 
   beforeAll(async () => {
     mes = await startSecurityServer(dialect, 'studio-renames');
@@ -196,7 +170,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('renaming studio fields on %s', (dia
       }),
     );
     expect((await publish(first)).statusCode).toBe(200);
-    const report = data<{ id: number; version: number }>(
+    const report = dataOf<{ id: number; version: number }>(
       await mes.call('operator', 'POST', '/api/defect-reports', {
         title: 'Burr on the flange',
         severity: 'HIGH',
@@ -206,7 +180,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('renaming studio fields on %s', (dia
     // The operator keeps a list view naming the fields in its columns, sort and filters, and one of
     // another entity with a field of the same name.
     const saveView = async (entityName: string, definition: SavedView['definition']) =>
-      data<SavedView>(
+      dataOf<SavedView>(
         await mes.call('operator', 'POST', '/api/saved-views', {
           entityName,
           viewName: 'High defects',
@@ -225,7 +199,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('renaming studio fields on %s', (dia
       sort: '-severity',
       columns: ['severity'],
     });
-    const rowsBefore = data<{ items: { id: number }[] }>(
+    const rowsBefore = dataOf<{ items: { id: number }[] }>(
       await mes.call('operator', 'GET', listUrl(view.definition)),
     );
     expect(rowsBefore.items.map((r) => r.id)).toEqual([report.id]);
@@ -238,7 +212,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('renaming studio fields on %s', (dia
       finding: { ...remark, renamedFrom: 'remark' },
     });
     const rename = await draft('Severity becomes level, remark becomes finding', { documents: [renamed] });
-    const preview = data<{
+    const preview = dataOf<{
       valid: boolean;
       errors: unknown[];
       diff: { references: Reference[]; schema: { kind: string; name?: string }[] };
@@ -319,14 +293,14 @@ describe.each<Dialect>(['sqlite', 'mysql'])('renaming studio fields on %s', (dia
     // A string literal spelled like a field stays as written.
     expect(references.some((r) => r.to.includes("title != 'level'"))).toBe(false);
 
-    const published = data<{ version: number; diff: { references: Reference[]; savedViews?: number } }>(
+    const published = dataOf<{ version: number; diff: { references: Reference[]; savedViews?: number } }>(
       await publish(await submit(rename)),
     );
     expect(published.diff.references).toEqual(references);
     expect(published.diff.savedViews).toBe(1);
 
     // The operator's view names the new fields; the list it asks for answers with the same rows.
-    const rewrittenView = data<SavedView>(await mes.call('operator', 'GET', `/api/saved-views/${view.id}`));
+    const rewrittenView = dataOf<SavedView>(await mes.call('operator', 'GET', `/api/saved-views/${view.id}`));
     expect(rewrittenView.definition).toEqual({
       search: '',
       filters: { level: ['HIGH', 'CRITICAL'], finding: 'line 2', status: ['OPEN'] },
@@ -336,19 +310,19 @@ describe.each<Dialect>(['sqlite', 'mysql'])('renaming studio fields on %s', (dia
     });
     const rowsAfter = await mes.call('operator', 'GET', listUrl(rewrittenView.definition));
     expect(rowsAfter.statusCode).toBe(200);
-    expect(data<{ items: { id: number }[] }>(rowsAfter).items.map((r) => r.id)).toEqual([report.id]);
+    expect(dataOf<{ items: { id: number }[] }>(rowsAfter).items.map((r) => r.id)).toEqual([report.id]);
     // The view of another entity with a field of the same name is left as it was.
     expect(
-      data<SavedView>(await mes.call('operator', 'GET', `/api/saved-views/${qmsView.id}`)),
+      dataOf<SavedView>(await mes.call('operator', 'GET', `/api/saved-views/${qmsView.id}`)),
     ).toMatchObject({
       version: qmsView.version,
       definition: qmsView.definition,
     });
-    const history = data<{ version: number; diff: { references?: Reference[] } }[]>(
+    const history = dataOf<{ version: number; diff: { references?: Reference[] } }[]>(
       await mes.call('analyst', 'GET', '/api/studio/versions'),
     );
     expect(history[0]).toMatchObject({ version: published.version, diff: { references } });
-    const layer = data<{ layer: { documents: Record<string, unknown>[] } }>(
+    const layer = dataOf<{ layer: { documents: Record<string, unknown>[] } }>(
       await mes.call('analyst', 'GET', '/api/studio/published'),
     ).layer;
     const served = JSON.stringify(layer.documents.filter((d) => d.entity === 'defect_report' || d.dashboard));
@@ -358,15 +332,15 @@ describe.each<Dialect>(['sqlite', 'mysql'])('renaming studio fields on %s', (dia
     );
 
     // Data kept in the renamed columns; the form, the list and the workflow use the new names.
-    const read = data<Record<string, unknown>>(
+    const read = dataOf<Record<string, unknown>>(
       await mes.call('operator', 'GET', `/api/defect-reports/${report.id}`),
     );
     expect(read).toMatchObject({ level: 'HIGH', finding: 'seen on line 2', status: 'OPEN' });
     expect(read).not.toHaveProperty('severity');
-    const formBody = JSON.stringify(data(await mes.call('operator', 'GET', '/api/ui/forms/defect_report')));
+    const formBody = JSON.stringify(dataOf(await mes.call('operator', 'GET', '/api/ui/forms/defect_report')));
     expect(formBody).toContain('"name":"level"');
     expect(formBody).not.toContain('"name":"severity"');
-    const listed = data<{ total: number }>(
+    const listed = dataOf<{ total: number }>(
       await mes.call('operator', 'GET', '/api/defect-reports?filter[level][eq]=HIGH&sort=-level'),
     );
     expect(listed.total).toBe(1);
@@ -382,7 +356,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('renaming studio fields on %s', (dia
       finding: 'burr removed, cause found',
     });
     // The input list follows the rename: the old name is no input of the action any more.
-    const other = data<{ id: number; version: number }>(
+    const other = dataOf<{ id: number; version: number }>(
       await mes.call('operator', 'POST', '/api/defect-reports', { title: 'Scratch', level: 'HIGH' }),
     );
     const oldName = await mes.call('operator', 'POST', `/api/defect-reports/${other.id}/actions/check`, {

@@ -7,7 +7,8 @@
  * roles, wait in the task inbox of the users holding those roles.
  */
 import { engineeringProblemContent } from '../../support/engineering-problem';
-import { startSecurityServer, type Reply, type SecurityServer } from '../security/security-server';
+import { startSecurityServer, type SecurityServer } from '../security/security-server';
+import { dataOf } from './studio-client';
 
 const rule = (when: string) => ({
   rule: 'ncr_critical_containment',
@@ -32,12 +33,8 @@ const content = (when = "severity == 'CRITICAL' and containment_action == null")
 
 describe('the rule designer test run on MariaDB', () => {
   let mes: SecurityServer;
-  const data = <T>(reply: Reply): T => {
-    if (reply.statusCode >= 300) throw new Error(`${reply.statusCode}: ${reply.body}`);
-    return reply.json().data as T;
-  };
   const ncr = async (title: string, severity: string): Promise<{ id: number; ncrNo: string }> =>
-    data(
+    dataOf(
       await mes.call('inspector', 'POST', '/api/ncrs', {
         title,
         source: 'IPQC',
@@ -57,17 +54,19 @@ describe('the rule designer test run on MariaDB', () => {
   it('shows what a drafted rule would do to a chosen record, writing nothing', async () => {
     const critical = await ncr('Burr on the housing boss', 'CRITICAL');
     const low = await ncr('Scratch on the cover', 'LOW');
-    const saved = data<{ id: number }>(
+    const saved = dataOf<{ id: number }>(
       await mes.call('analyst', 'POST', '/api/studio/change-sets', {
         title: 'Containment',
         content: content(),
       }),
     );
-    const model = data<{ rules: { rule: string }[] }>(await mes.call('analyst', 'GET', '/api/studio/model'));
+    const model = dataOf<{ rules: { rule: string }[] }>(
+      await mes.call('analyst', 'GET', '/api/studio/model'),
+    );
     expect(model.rules.map((r) => r.rule)).toContain('ncr_assign_by_department');
     expect(model.rules.map((r) => r.rule)).not.toContain('ncr_critical_containment');
 
-    const run = data<{
+    const run = dataOf<{
       holds: boolean;
       synchronous: boolean;
       actions: { action: string; detail: Record<string, unknown> }[];
@@ -88,7 +87,7 @@ describe('the rule designer test run on MariaDB', () => {
     });
     expect(JSON.stringify(run.actions[1].detail)).toContain(`Critical NCR ${critical.ncrNo}`);
 
-    const quiet = data<{ holds: boolean; actions: unknown[] }>(
+    const quiet = dataOf<{ holds: boolean; actions: unknown[] }>(
       await mes.call('analyst', 'POST', '/api/studio/rule-test', {
         content: content(),
         rule: 'ncr_critical_containment',
@@ -98,7 +97,7 @@ describe('the rule designer test run on MariaDB', () => {
     expect(quiet).toMatchObject({ holds: false, actions: [] });
 
     // Nothing was written: the NCR keeps its containment, nobody was notified, no run was queued.
-    const after = data<{ containmentAction: string | null }>(
+    const after = dataOf<{ containmentAction: string | null }>(
       await mes.call('inspector', 'GET', `/api/ncrs/${critical.id}`),
     );
     expect(after.containmentAction ?? null).toBeNull();
@@ -109,7 +108,7 @@ describe('the rule designer test run on MariaDB', () => {
     );
     expect(Number(runs.n)).toBe(0);
     // A served rule is tested the same way, with the draft around it.
-    const served = data<{ holds: boolean; actions: { action: string }[] }>(
+    const served = dataOf<{ holds: boolean; actions: { action: string }[] }>(
       await mes.call('analyst', 'POST', '/api/studio/rule-test', {
         content: content(),
         rule: 'ncr_assign_by_department',
@@ -170,23 +169,23 @@ describe('the rule designer test run on MariaDB', () => {
       counts: { actions: number; total: number };
       actions: { entity: string; recordId: number; state: string; actions: { action: string }[] }[];
     };
-    const created = data<{ id: number; version: number }>(
+    const created = dataOf<{ id: number; version: number }>(
       await mes.call('analyst', 'POST', '/api/studio/change-sets', {
         title: 'Engineering problems',
         content: engineeringProblemContent(),
       }),
     );
-    const inReview = data<{ record: { version: number } }>(
+    const inReview = dataOf<{ record: { version: number } }>(
       await mes.call('analyst', 'POST', `/api/studio/change-sets/${created.id}/actions/submit`, {
         version: created.version,
       }),
     ).record;
-    data(
+    dataOf(
       await mes.call('reviewer', 'POST', `/api/studio/change-sets/${created.id}/publish`, {
         version: inReview.version,
       }),
     );
-    const problem = data<{ id: number }>(
+    const problem = dataOf<{ id: number }>(
       await mes.call('operator', 'POST', '/api/engineering-problems', {
         title: 'Housing cracks at the boss',
         severity: 'HIGH',
@@ -196,7 +195,7 @@ describe('the rule designer test run on MariaDB', () => {
     const mine = (inbox: Inbox) => inbox.actions.filter((t) => t.entity === 'engineering_problem');
 
     // OPEN → analyse is assigned to inspectors and operators; resolve and close to inspectors only.
-    const inspector = data<Inbox>(await mes.call('inspector', 'GET', '/api/me/tasks'));
+    const inspector = dataOf<Inbox>(await mes.call('inspector', 'GET', '/api/me/tasks'));
     expect(mine(inspector)).toEqual([
       expect.objectContaining({
         recordId: problem.id,
@@ -206,9 +205,9 @@ describe('the rule designer test run on MariaDB', () => {
     ]);
     expect(inspector.counts.actions).toBe(inspector.actions.length);
     expect(inspector.counts.total).toBeGreaterThanOrEqual(inspector.counts.actions);
-    expect(mine(data<Inbox>(await mes.call('operator', 'GET', '/api/me/tasks')))).toHaveLength(1);
+    expect(mine(dataOf<Inbox>(await mes.call('operator', 'GET', '/api/me/tasks')))).toHaveLength(1);
     // The analyst reads problems but is not assigned any of their actions.
-    expect(mine(data<Inbox>(await mes.call('analyst', 'GET', '/api/me/tasks')))).toEqual([]);
+    expect(mine(dataOf<Inbox>(await mes.call('analyst', 'GET', '/api/me/tasks')))).toEqual([]);
 
     const analysed = await mes.call(
       'operator',
@@ -225,12 +224,12 @@ describe('the rule designer test run on MariaDB', () => {
     );
     expect(analysed.statusCode).toBe(201);
     // In analysis only the inspector can act (resolve); the operator's task is gone.
-    expect(mine(data<Inbox>(await mes.call('inspector', 'GET', '/api/me/tasks')))).toEqual([
+    expect(mine(dataOf<Inbox>(await mes.call('inspector', 'GET', '/api/me/tasks')))).toEqual([
       expect.objectContaining({
         state: 'IN_ANALYSIS',
         actions: [expect.objectContaining({ action: 'resolve' })],
       }),
     ]);
-    expect(mine(data<Inbox>(await mes.call('operator', 'GET', '/api/me/tasks')))).toEqual([]);
+    expect(mine(dataOf<Inbox>(await mes.call('operator', 'GET', '/api/me/tasks')))).toEqual([]);
   });
 });
