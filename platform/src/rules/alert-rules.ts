@@ -24,6 +24,7 @@
  */
 import type { CompiledEntity, CompiledField, Model } from '../../../metadata/src/model';
 import { ApiError } from '../crud/errors';
+import { parseListQuery } from '../crud/query-parser';
 import type { FieldError } from '../crud/types';
 import { convertCondition, type ConvertedCondition } from '../bi/expression-query';
 import type { AggregateQuery, MeasureFunction } from '../bi/aggregate-query';
@@ -176,6 +177,8 @@ export function checkAlertRule(
     } catch (error) {
       fail('conditionFilter', error instanceof Error ? error.message : String(error));
     }
+    const refused = refusedValue(model, entity, condition.filter, rule, 'conditionFilter', filter);
+    if (refused) fail('conditionFilter', refused);
   }
   let groupBy: AlertGroupBy | null = null;
   const groupPath = rule.group_by === null ? '' : String(rule.group_by ?? '').trim();
@@ -199,8 +202,12 @@ export function checkAlertRule(
         const converted = convertCondition(model, target, groupFilter);
         if (converted.compare !== null)
           fail('groupFilter', `'${groupFilter}' compares two fields, which a group filter cannot`);
-        else if (converted.filter !== null)
-          groupBy.filter = { target: converted.filter, rows: underPath(converted.filter, groupBy.apiPath) };
+        else {
+          const refused = refusedValue(model, target, converted.filter, rule, 'groupFilter', groupFilter);
+          if (refused) fail('groupFilter', refused);
+          else if (converted.filter !== null)
+            groupBy.filter = { target: converted.filter, rows: underPath(converted.filter, groupBy.apiPath) };
+        }
       } catch (error) {
         fail('groupFilter', error instanceof Error ? error.message : String(error));
       }
@@ -228,6 +235,47 @@ export function checkAlertRule(
 }
 
 type Fail = (field: string, message: string) => void;
+
+/**
+ * A converted filter checked as a list request's `filter` on the entity (the list query parser, which
+ * converts every value to what its column holds): the refusal naming the rule, the field and the
+ * value, or null when the list would take it.
+ */
+function refusedValue(
+  model: Model,
+  entity: CompiledEntity,
+  filter: Record<string, unknown> | null,
+  rule: RuleRecord,
+  field: string,
+  expression: string,
+): string | null {
+  if (filter === null) return null;
+  try {
+    parseListQuery(entity.name, { filter }, model);
+    return null;
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    const first = error.details?.errors?.[0];
+    // The parser's pointer (`/filter/and/0/status/eq`) locates the refused value in the filter.
+    const value = first ? valueAt({ filter }, first.path) : undefined;
+    const code =
+      rule.rule_code === undefined || rule.rule_code === null
+        ? ''
+        : `Alert rule '${String(rule.rule_code)}': `;
+    const shown = value === undefined ? '' : ` value ${JSON.stringify(value)} is refused:`;
+    return `${code}${field} '${expression}':${shown} ${first?.message ?? error.message}`;
+  }
+}
+
+/** The value a JSON pointer (`/filter/and/0/status/eq`) points at, or undefined. */
+function valueAt(document: unknown, pointer: string): unknown {
+  let current = document;
+  for (const token of pointer.split('/').slice(1)) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<string, unknown>)[token];
+  }
+  return current;
+}
 
 /** A JSON field's value: parsed when it came as text; null when empty. */
 function jsonValue(value: unknown): unknown {

@@ -95,6 +95,56 @@ describe.each(['mysql', 'sqlite'] as const)('alert rules (%s)', (dialect) => {
     expect(filter.json().errors[0].field).toBe('conditionFilter');
   });
 
+  it('refuses filter values the list would refuse, naming the field, the value and the rule', async () => {
+    const refused = async (code: string, fields: Record<string, unknown>) => {
+      const response = await rule(code, fields);
+      expect(response.statusCode).toBe(422);
+      return (response.json().errors as { field: string; message: string }[]).map((e) => [
+        e.field,
+        e.message,
+      ]);
+    };
+    expect(await refused('BAD_ENUM', { conditionFilter: "status == 'RUNNING'" })).toEqual([
+      [
+        'conditionFilter',
+        `Alert rule 'BAD_ENUM': conditionFilter 'status == 'RUNNING'': value "RUNNING" is refused: ` +
+          'status must be one of OPEN, IN_PROGRESS, RESOLVED, CLOSED',
+      ],
+    ]);
+    expect(await refused('BAD_TYPE', { conditionFilter: "affected_quantity == 'abc'" })).toEqual([
+      [
+        'conditionFilter',
+        `Alert rule 'BAD_TYPE': conditionFilter 'affected_quantity == 'abc'': value "abc" is refused: ` +
+          'affectedQuantity must be a number',
+      ],
+    ]);
+    expect(
+      await refused('BAD_GROUP_ENUM', { groupBy: 'supplier', groupFilter: "status == 'BLOCKED'" }),
+    ).toEqual([['groupFilter', expect.stringContaining(`'BAD_GROUP_ENUM'`)]]);
+    // A valid rule saves (disabled: the other checks here do not run it); an update is checked too.
+    const valid = await rule('VALID_FILTERS', {
+      enabled: false,
+      conditionFilter: "status == 'OPEN' and affected_quantity > 2",
+      groupBy: 'supplier',
+      groupFilter: "status == 'ACTIVE'",
+    });
+    expect(valid.statusCode).toBe(201);
+    const id = String(valid.json().data.id);
+    const patched = await asAnalyst('PATCH', `/api/alert-rules/${id}`, {
+      groupFilter: 'status == 12',
+      version: valid.json().data.version,
+    });
+    expect(patched.statusCode).toBe(422);
+    expect(patched.json().errors).toEqual([
+      expect.objectContaining({
+        field: 'groupFilter',
+        message: expect.stringMatching(
+          /^Alert rule 'VALID_FILTERS': groupFilter 'status == 12': value 12 is refused/,
+        ),
+      }),
+    ]);
+  });
+
   it('raises one alert while the condition holds, counting occurrences, and nothing when it does not', async () => {
     const critical = await rule('NCR_CRITICAL_BURST', { conditionFilter: "severity == 'CRITICAL'" });
     expect(critical.statusCode).toBe(201);

@@ -151,4 +151,45 @@ describe('the thresholdAlert evaluator', () => {
     expect(refused({ group_filter: "nope == 'x'" })).toEqual(['groupFilter']);
     expect(refused({ group_by: null, group_filter: "status == 'ACTIVE'" })).toEqual(['groupFilter']);
   });
+
+  it('checks the values of both filters as a list request filter on their entity', () => {
+    const model = compileModel(validateMetadata([REPO_ROOT]).set, { version: 1 });
+    const base = {
+      rule_code: 'NCR_BURST',
+      data_source: 'ncr',
+      metric: 'count',
+      operator: 'GT',
+      threshold: '1',
+      group_by: 'supplier',
+    };
+    const messages = (fields: Record<string, unknown>) =>
+      checkAlertRule(model, { ...base, ...fields }).errors.map((e) => [e.field, e.message]);
+    expect(messages({ condition_filter: "status == 'RUNNING'" })).toEqual([
+      [
+        'conditionFilter',
+        `Alert rule 'NCR_BURST': conditionFilter 'status == 'RUNNING'': value "RUNNING" is refused: ` +
+          'status must be one of OPEN, IN_PROGRESS, RESOLVED, CLOSED',
+      ],
+    ]);
+    expect(messages({ condition_filter: "severity == 'HIGH' and affected_quantity > 'abc'" })).toEqual([
+      [
+        'conditionFilter',
+        `Alert rule 'NCR_BURST': conditionFilter 'severity == 'HIGH' and affected_quantity > 'abc'': ` +
+          'value "abc" is refused: affectedQuantity must be a number',
+      ],
+    ]);
+    expect(messages({ group_filter: "status in ['ACTIVE', 'BLOCKED']" })).toEqual([
+      [
+        'groupFilter',
+        expect.stringContaining('value ["ACTIVE","BLOCKED"] is refused: status must be one of'),
+      ],
+    ]);
+    const valid = checkAlertRule(model, {
+      ...base,
+      condition_filter: "status == 'OPEN' and affected_quantity > 2",
+      group_filter: "status == 'ACTIVE'",
+    });
+    expect(valid.errors).toEqual([]);
+    expect(valid.checked!.condition.filter).not.toBeNull();
+  });
 });
