@@ -635,7 +635,7 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])(
           expect.objectContaining({ field: 'dueDate', rule: 'range' }),
         ]),
       );
-      // The same refusal in the caller's language: texts from the rule and limit, codes unchanged.
+      // The same refusal in the caller's language: fields named by their labels, codes unchanged.
       await speaks('operator', 'zh');
       const inChinese = await call('operator', 'POST', '/api/engineering-problems', {
         title: 'Bad',
@@ -647,8 +647,8 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])(
       expect(inChinese.json()).toMatchObject({ code: 'VALIDATION_FAILED', message: '数据校验未通过' });
       expect(inChinese.json().errors).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ field: 'title', rule: 'minLength', message: 'title 至少 5 个字符' }),
-          expect.objectContaining({ field: 'dueDate', rule: 'range', message: 'dueDate 必须是将来的时间' }),
+          expect.objectContaining({ field: 'title', rule: 'minLength', message: '标题 至少 5 个字符' }),
+          expect.objectContaining({ field: 'dueDate', rule: 'range', message: '到期日 必须是将来的时间' }),
         ]),
       );
       const minor = await create('operator', '/api/engineering-problems', {
