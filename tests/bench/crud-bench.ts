@@ -13,7 +13,8 @@
  *    `operator` (a member of every bench line), runs autocannon per case (BENCH_SECONDS each,
  *    default 10, BENCH_CONNECTIONS default 32) while sampling the server's resident memory, stops it;
  *    same for the ceiling. The API rate limit is raised (MES_RATE_LIMIT_API): all load comes from one
- *    client address, which no plant's clients do.
+ *    client address, which no plant's clients do; the per-connection request limit is off (see the
+ *    server's environment below).
  * 3. Prints req/s, p50 and p99 latency for both, the ratio and the target, and the server's peak
  *    RSS; drops the database.
  *
@@ -309,6 +310,9 @@ async function runServer(
       SEED_DEMO: 'false',
       MES_JWT_SECRET: JWT_SECRET,
       MES_RATE_LIMIT_API: '100000000',
+      // After HTTP_MAX_REQUESTS_PER_SOCKET requests Node marks the keep-alive connection `Connection:
+      // close` and answers 503 to anything still sent on it; browsers reconnect, autocannon keeps sending.
+      HTTP_MAX_REQUESTS_PER_SOCKET: '0',
       // As the image (Dockerfile) runs the server: glibc returns the memory of each password hash.
       MALLOC_MMAP_THRESHOLD_: '4194304',
     },

@@ -32,6 +32,8 @@ function boot(listen: boolean): Promise<RunningServer> {
       SEED_DEMO: 'false',
       LOG_LEVEL: 'error',
       MES_AUTH: 'off',
+      // autocannon keeps sending on a connection Node closed after its request limit (503s); browsers reconnect.
+      HTTP_MAX_REQUESTS_PER_SOCKET: '0',
       PORT: '0',
       PLUGIN_STORE_DIR: PLUGIN_STORE,
     },

@@ -39,6 +39,8 @@ function boot(listen: boolean): Promise<RunningServer> {
       LOG_LEVEL: 'error',
       MES_JWT_SECRET: 'bench-jwt-secret-0123456789abcdefghij',
       MES_RATE_LIMIT_API: '100000000',
+      // autocannon keeps sending on a connection Node closed after its request limit (503s); browsers reconnect.
+      HTTP_MAX_REQUESTS_PER_SOCKET: '0',
       AUTOMATION_RUNNER: 'off',
       PORT: '0',
     },
