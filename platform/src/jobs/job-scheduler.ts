@@ -245,7 +245,8 @@ export class JobScheduler {
     const started = await this.launch(ctx.tenantId, job, [new Date(this.clock())], ctx.userId);
     if (!started) throw new JobRunningError(job.jobCode);
     await started.done;
-    return this.deps.records.get(JOB_ENTITY, id, this.systemContext(ctx.tenantId, 'read'));
+    // Read back as the caller, so their field rules shape the answer as on any read.
+    return this.deps.operations.get(JOB_ENTITY, id, ctx);
   }
 
   private systemContext(tenantId: string, what: string, actorId: string | null = null): RequestContext {
