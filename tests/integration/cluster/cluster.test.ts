@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { MAX_EVENTS_PER_BATCH } from '../../../platform/src/events/micro-batcher';
 import { buildPluginPackage } from '../../../platform/src/plugins/plugin-package';
-import { runLoad, startCluster, waitFor, type Cluster } from '../../support/cluster';
+import { CLUSTER_PASSWORD, runLoad, startCluster, waitFor, type Cluster } from '../../support/cluster';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const run = promisify(execFile);
@@ -135,23 +135,122 @@ describe('a cluster behind HAProxy', () => {
     );
   }, 60_000);
 
-  it('counts login attempts across instances in Redis', async () => {
+  const login = (instance: { url: string }, username: string, password: string) =>
+    fetch(`${instance.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password }),
+    });
+
+  it('locks a client out of an account after failures spread over the instances (counters in Redis)', async () => {
+    // Five wrong passwords for the operator, on instances 1, 2, 3, 1, 2: instance 3 saw only one.
+    const failures: number[] = [];
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const response = await login(
+        cluster.instances[attempt % cluster.instances.length],
+        'operator',
+        'wrong-password',
+      );
+      failures.push(response.status);
+    }
+    expect(failures).toEqual([401, 401, 401, 401, 401]);
+    // The client's sixth attempt, with the right password, on the instance that saw one failure.
+    const locked = await login(cluster.instances[2], 'operator', CLUSTER_PASSWORD);
+    expect(locked.status).toBe(429);
+    expect(locked.headers.get('retry-after')).toMatch(/^\d+$/);
+  });
+
+  it('draws login attempts of every instance from one rate-limit budget in Redis', async () => {
     let answered = 0;
     let limited = 0;
     for (let attempt = 0; attempt < 30; attempt++) {
-      const instance = cluster.instances[attempt % cluster.instances.length];
-      const response = await fetch(`${instance.url}/api/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'nobody', password: 'wrong-password' }),
-      });
+      // A different account each time: the account lockout plays no part, only the per-client budget.
+      const response = await login(
+        cluster.instances[attempt % cluster.instances.length],
+        `ghost-${attempt}`,
+        'wrong-password',
+      );
       if (response.status === 429) limited++;
       else answered++;
     }
-    // MES_RATE_LIMIT_LOGIN=20 per client and minute for the cluster, not per instance.
+    // MES_RATE_LIMIT_LOGIN=20 per client and minute for the cluster: counted per instance, each of
+    // the three would have admitted all of its ten attempts.
     expect(answered).toBeLessThanOrEqual(20);
     expect(limited).toBeGreaterThanOrEqual(10);
   });
+
+  it("follows, on every instance, a change of the Model, a plugin's state and a dashboard's data made on another one", async () => {
+    // The Model: an extension field added through api1 is served by api2 and api3.
+    const field = `cluster_sync_${process.pid}`;
+    const added = await call(
+      admin,
+      'POST',
+      '/api/admin/extensions/supplier_master/fields',
+      { name: field, type: 'integer', label: { en: field } },
+      cluster.instances[0].url,
+    );
+    expect(added.status).toBe(201);
+    for (const instance of cluster.instances.slice(1))
+      await waitFor(
+        `${field} in the Model of ${instance.name}`,
+        async () =>
+          (
+            await (
+              await call(admin, 'GET', '/api/meta/entities/supplier_master', undefined, instance.url)
+            ).text()
+          ).includes(field),
+        10_000,
+      );
+
+    // A plugin's state: disabled through api2, api1 and api3 stop serving its routes.
+    const disabled = await call(
+      admin,
+      'POST',
+      '/api/admin/plugins/gadgets/disable',
+      {},
+      cluster.instances[1].url,
+    );
+    expect(disabled.status).toBeLessThan(300);
+    for (const instance of [cluster.instances[0], cluster.instances[2]])
+      await waitFor(
+        `gadgets gone from ${instance.name}`,
+        async () => (await call(admin, 'GET', '/api/gadgets', undefined, instance.url)).status === 404,
+        10_000,
+      );
+
+    // A dashboard widget's cached result on api3 (kept up to a minute unless invalidated): a work
+    // order released through api1 reaches it through the worker's invalidation consumer and Redis.
+    const activeOrders = async () => {
+      const response = await call(
+        admin,
+        'GET',
+        '/api/bi/dashboards/production',
+        undefined,
+        cluster.instances[2].url,
+      );
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as Envelope<{ widgets: { id: string; value?: number | null }[] }>;
+      return Number(body.data.widgets.find((widget) => widget.id === 'active_work_orders')?.value);
+    };
+    const before = await activeOrders();
+    expect(await activeOrders()).toBe(before);
+    const created = await call(planner, 'POST', '/api/work-orders', workOrderBody, cluster.instances[0].url);
+    expect(created.status).toBe(201);
+    const order = ((await created.json()) as Envelope<{ id: number; version: number }>).data;
+    const released = await call(
+      planner,
+      'POST',
+      `/api/work-orders/${order.id}/actions/release`,
+      { version: order.version },
+      cluster.instances[0].url,
+    );
+    expect(released.status).toBeLessThan(300);
+    await waitFor(
+      "the released order on api3's dashboard",
+      async () => (await activeOrders()) === before + 1,
+      10_000,
+    );
+  }, 60_000);
 
   it('loses no request during a rolling restart under load', async () => {
     const restarts = (async () => {
@@ -173,7 +272,7 @@ describe('a cluster behind HAProxy', () => {
     });
     expect(load.acknowledged.length).toBeGreaterThan(0);
     expect(await cluster.backendStatus()).toEqual({ api1: 'UP', api2: 'UP', api3: 'UP' });
-  }, 120_000);
+  }, 300_000);
 
   /**
    * Creates work orders under load while `fault` happens, then `recover`s: every acknowledged order
@@ -257,6 +356,55 @@ describe('a cluster behind HAProxy', () => {
     expect(repeated.length).toBeLessThanOrEqual(MAX_EVENTS_PER_BATCH);
     await expectIntactAuditChain(load.acknowledged.length);
   }, 240_000);
+
+  it('runs no event consumer, rule or timer in an API instance: they wait for the worker, which runs them', async () => {
+    await cluster.stopWorker();
+    // An event for the webhook consumer, and a critical alert whose escalation timer is due at once.
+    const created = await call(planner, 'POST', '/api/work-orders', workOrderBody);
+    expect(created.status).toBe(201);
+    const orderId = ((await created.json()) as Envelope<{ id: number }>).data.id;
+    const raised = await call(admin, 'POST', '/api/alert-events', {
+      alertType: 'QUALITY',
+      severity: 'CRITICAL',
+      title: `Cluster alarm ${process.pid}`,
+      dedupKey: `cluster-alarm-${process.pid}`,
+      firstOccurredAt: new Date().toISOString(),
+      lastOccurredAt: new Date().toISOString(),
+    });
+    expect(raised.status).toBe(201);
+    const alertId = ((await raised.json()) as Envelope<{ id: number }>).data.id;
+    const escalation = async () => {
+      const [rows] = (await cluster.sql.query(
+        "SELECT status FROM auto_job WHERE rule = 'alert_escalation' AND record_id = ?",
+        [String(alertId)],
+      )) as unknown as [{ status: string }[]];
+      return rows.map((row) => row.status);
+    };
+    expect(await escalation()).toEqual(['PENDING']);
+    await cluster.sql.query(
+      "UPDATE auto_job SET due_ms = 0 WHERE rule = 'alert_escalation' AND record_id = ? AND status = 'PENDING'",
+      [String(alertId)],
+    );
+    // The API instances relay the event to Redis...
+    const event = await waitFor(
+      'the work order event relayed',
+      async () => {
+        const [rows] = (await cluster.sql.query(
+          "SELECT event_id AS id FROM evt_outbox WHERE event_type = 'work_order.created' AND entity_id = ? AND published_at IS NOT NULL",
+          [String(orderId)],
+        )) as unknown as [{ id: string }[]];
+        return rows[0]?.id;
+      },
+      10_000,
+    );
+    // ...but neither deliver it nor run the due timer, in several of a runner's polling rounds (500 ms).
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(received).not.toContain(event);
+    expect(await escalation()).toEqual(['PENDING']);
+    await cluster.startWorker();
+    await waitFor('the worker to deliver the event', async () => received.includes(event), 30_000);
+    await waitFor('the worker to run the timer', async () => (await escalation())[0] === 'DONE', 30_000);
+  }, 120_000);
 
   it('backs up with mes backup and restores into an empty database with the same counts, keys and audit chain', async () => {
     await cluster.stopWorker();
