@@ -47,7 +47,8 @@ COPY package.json ./
 COPY bin ./bin
 COPY metadata ./metadata
 COPY plugins ./plugins
-RUN mkdir -p /app/data && chown node:node /app/data
+# /app/data/files exists in the image, so a volume mounted there starts out owned by node.
+RUN mkdir -p /app/data/files /app/data/plugins && chown -R node:node /app/data
 USER node
 EXPOSE 8080
 ENTRYPOINT ["/usr/bin/tini", "--"]
