@@ -3,6 +3,7 @@ import { redisClient } from '../ops/redis';
 import type { DataSource } from 'typeorm';
 import { pingDatabase } from '../data/statements';
 import type { ReadinessCheck } from '../ops/health.controller';
+import type { S3FileStorage } from '../files/s3-file-storage';
 
 export function databaseCheck(dataSource: DataSource): ReadinessCheck {
   return {
@@ -42,4 +43,12 @@ export function redisCheck(url: string): ReadinessCheck & { close(): Promise<voi
       client.disconnect();
     },
   };
+}
+
+/**
+ * The S3 bucket of attached files (HeadBucket). Optional: while the store is down the API serves on
+ * (`degraded`); uploads and downloads answer 503 STORAGE_UNAVAILABLE meanwhile.
+ */
+export function fileStoreCheck(storage: S3FileStorage): ReadinessCheck {
+  return { name: 'files', optional: true, check: () => storage.checkBucket() };
 }

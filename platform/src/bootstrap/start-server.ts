@@ -3,7 +3,6 @@
  * compile the Model → registry and EntityService → demo plant when the database is empty → HTTP app
  * → listen. Each step logs its duration; any failure stops startup with a message naming the cause.
  */
-import { fileStorageFromEnv } from '../files/file-storage';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DestinationStream, Logger } from 'pino';
@@ -32,6 +31,8 @@ import { FormOverlayStore } from '../studio/form-overlay-store';
 import { StudioService } from '../studio/studio.service';
 import { StudioVersionStore } from '../studio/studio-version-store';
 import { createLiveChannel, type LiveChannel } from '../events/live-channel';
+import { S3FileStorage } from '../files/s3-file-storage';
+import { checkFileStorage, fileStorageFromEnv } from '../files/storage-config';
 import { createLogger } from '../ops/logger';
 import type { ReadinessCheck } from '../ops/health.controller';
 import { assertProductionSecrets } from '../security/production-secrets';
@@ -46,7 +47,7 @@ import { startHealthServer } from './health-server';
 import { dashboardInvalidationConsumer } from '../bi/dashboard-invalidation';
 import { prepareRollups } from '../bi/rollup-consumer';
 import { createHttpApp } from './http-app';
-import { databaseCheck, drainCheck, redisCheck } from './readiness';
+import { databaseCheck, drainCheck, fileStoreCheck, redisCheck } from './readiness';
 import { readYourWritesWindow, recentWriters } from './read-your-writes';
 import { wireWorkflowsAndEvents } from './workflow-runtime';
 import type { WorkflowService } from '../workflow/workflow.service';
@@ -156,9 +157,17 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const env = options.env ?? process.env;
   const role = options.role ?? processRole(env);
   if (role === 'worker') throw new Error('MES_ROLE=worker runs through `mes worker` (startWorker)');
+  // Before the database: a misconfigured file store stops startup naming the variable.
+  const files = fileStorageFromEnv(env, projectRoot());
   const engine = await startEngine(options, role);
   const { config, logger, registry, database, security, workflows, service, plugins } = engine;
   try {
+    if (files instanceof S3FileStorage) {
+      engine.cleanups.push(async () => files.destroy());
+      await checkFileStorage(files, (message) => logger.warn(message));
+      engine.readinessChecks.push(fileStoreCheck(files));
+    }
+    logger.info({ storage: files.kind, location: files.location }, 'attached files stored');
     const writers = hasReplicas(engine.dataSource)
       ? recentWriters(config.redisUrl, env.QUEUE_PREFIX?.trim() || 'mes', readYourWritesWindow(env))
       : undefined;
@@ -174,7 +183,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         workflows,
         traceDatabase: database,
         records: service,
-        files: fileStorageFromEnv(env, projectRoot()),
+        files,
         studio: engine.studio,
         formOverlays: engine.formOverlays,
         metrics: {

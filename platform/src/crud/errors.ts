@@ -15,7 +15,9 @@ export type ErrorCode =
   | 'PLUGIN_FAILED'
   | 'PLUGIN_TIMEOUT'
   | 'PAYLOAD_TOO_LARGE'
-  | 'UNSUPPORTED_MEDIA_TYPE';
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'STORAGE_FAILED'
+  | 'STORAGE_UNAVAILABLE';
 
 export interface ErrorDetails {
   /** Per-field failures (VALIDATION_FAILED, UNKNOWN_FIELD, DUPLICATE_VALUE). */

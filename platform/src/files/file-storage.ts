@@ -1,19 +1,49 @@
 /**
  * Where the bytes of attached files live. The database keeps one `attachment` row per file (name,
- * type, size, SHA-256, storage key); the storage keeps the content under that key. The default is a
- * folder on local disk (`MES_FILES_DIR`, default `data/files`); several instances share it through a
- * mounted volume.
+ * type, size, SHA-256, storage key); the storage keeps the content under that key. Two stores, chosen
+ * by `MES_FILES_STORAGE`: a folder on local disk (`local`, the default: `MES_FILES_DIR`, default
+ * `data/files`; several instances share it through a mounted volume) or a bucket of an S3-compatible
+ * object store (`s3`, s3-file-storage.ts). Everything else about attachments — limits, permissions,
+ * audit, preview and download — is the same service path for both (record-files.ts).
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { ApiError } from '../crud/errors';
+
+/** The content stored under a key, to be streamed to the caller. */
+export interface StoredFile {
+  body: Readable;
+  /** Bytes, as the store reports them (the response's content-length). */
+  size: number;
+}
 
 export interface FileStorage {
+  /** `local` or `s3`. */
+  readonly kind: 'local' | 's3';
+  /** Where the files go, for logs and backups (`/srv/mes/files`, `s3://bucket/prefix`); never a secret. */
+  readonly location: string;
   /** Stores `content` under `key` (made by `storageKey`), replacing nothing: keys are unique. */
-  put(key: string, content: Buffer): Promise<void>;
+  put(key: string, content: Buffer, contentType: string): Promise<void>;
   /** The content stored under `key`, or null when it is gone. */
-  read(key: string): Promise<Buffer | null>;
+  open(key: string): Promise<StoredFile | null>;
   /** Removes the content under `key`; a missing key is not an error. */
   remove(key: string): Promise<void>;
+}
+
+/**
+ * The file store could not do what a request needed: `503 STORAGE_UNAVAILABLE` when it cannot be
+ * reached (retry later), `502 STORAGE_FAILED` when it answered with an error. The message says which
+ * operation failed and why, never credentials.
+ */
+export class FileStorageError extends ApiError {
+  constructor(
+    readonly unreachable: boolean,
+    message: string,
+  ) {
+    super(unreachable ? 'STORAGE_UNAVAILABLE' : 'STORAGE_FAILED', unreachable ? 503 : 502, message);
+  }
 }
 
 /** Storage keys are `<tenant>/<entity>/<record id>/<uuid>`: never a name a client chose. */
@@ -25,41 +55,67 @@ export function storageKey(tenant: string, entity: string, recordId: number, uui
   return key;
 }
 
+/** Throws unless `key` is one `storageKey` makes. */
+export function assertStorageKey(key: string): void {
+  if (!KEY.test(key)) throw new Error(`not a storage key: ${key}`);
+}
+
 /** Files in a folder on local disk, one file per key. */
 export class LocalFileStorage implements FileStorage {
+  readonly kind = 'local';
+
   constructor(readonly root: string) {}
+
+  get location(): string {
+    return this.root;
+  }
 
   async put(key: string, content: Buffer): Promise<void> {
     const path = this.pathOf(key);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, content, { flag: 'wx' });
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, content, { flag: 'wx' });
+    } catch (error) {
+      throw diskFailure('storing the file', error);
+    }
   }
 
-  async read(key: string): Promise<Buffer | null> {
+  async open(key: string): Promise<StoredFile | null> {
+    const path = this.pathOf(key);
     try {
-      return await readFile(this.pathOf(key));
+      const { size } = await stat(path);
+      return { body: createReadStream(path), size };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
+      throw diskFailure('reading the file', error);
     }
   }
 
   async remove(key: string): Promise<void> {
-    await rm(this.pathOf(key), { force: true });
+    const path = this.pathOf(key);
+    try {
+      await rm(path, { force: true });
+    } catch (error) {
+      throw diskFailure('deleting the file', error);
+    }
   }
 
   private pathOf(key: string): string {
-    if (!KEY.test(key)) throw new Error(`not a storage key: ${key}`);
+    assertStorageKey(key);
     const path = resolve(this.root, ...key.split('/'));
     if (!path.startsWith(resolve(this.root) + sep)) throw new Error(`storage key outside the root: ${key}`);
     return path;
   }
 }
 
-/** The storage the server uses: `MES_FILES_DIR` (relative to the project root), default `data/files`. */
-export function fileStorageFromEnv(env: NodeJS.ProcessEnv, projectRoot: string): FileStorage {
+/** A disk error (full, read-only, no permission) as a 503 naming its code, not the path. */
+function diskFailure(doing: string, error: unknown): FileStorageError {
+  const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  return new FileStorageError(true, `The file store failed ${doing}: local disk, ${code}`);
+}
+
+/** `MES_FILES_DIR` (relative to the project root), default `data/files`. */
+export function localFilesDir(env: NodeJS.ProcessEnv, projectRoot: string): string {
   const dir = env.MES_FILES_DIR?.trim();
-  return new LocalFileStorage(
-    dir ? (isAbsolute(dir) ? dir : resolve(projectRoot, dir)) : join(projectRoot, 'data', 'files'),
-  );
+  return dir ? (isAbsolute(dir) ? dir : resolve(projectRoot, dir)) : join(projectRoot, 'data', 'files');
 }

@@ -8,6 +8,7 @@
  * caller of this service: the rows themselves are written with the engine's trust.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import type { CompiledEntity } from '../../../metadata/src/model';
 import type { EntityService } from '../crud/entity.service';
 import { ApiError, NotFoundError, ValidationError } from '../crud/errors';
@@ -52,7 +53,9 @@ export interface CommentInfo {
 export interface Download {
   fileName: string;
   contentType: string;
-  content: Buffer;
+  /** The bytes, streamed from the store. */
+  body: Readable;
+  size: number;
 }
 
 /** A file the entity's attachment policy refuses: 413 (too large) or 415 (type), naming the rule. */
@@ -132,7 +135,9 @@ export class RecordFiles {
     const key = storageKey(ctx.tenantId, entity.name, id, randomUUID());
     const checksum = createHash('sha256').update(file.content).digest('hex');
     const contentType = file.contentType || 'application/octet-stream';
-    await this.storage.put(key, file.content);
+    // The blob first, then the row: a failed upload leaves no row pointing at nothing, and a row
+    // that cannot be written takes its blob with it.
+    await this.storage.put(key, file.content, contentType);
     try {
       // The engine's own body: size, type, path and checksum are read-only to clients, set here.
       const row = await this.records.transaction((tx) =>
@@ -140,7 +145,13 @@ export class RecordFiles {
           tx,
           ATTACHMENT_ENTITY,
           {
-            file: { storage: 'local', key, name: fileName, size: file.content.length, type: contentType },
+            file: {
+              storage: this.storage.kind,
+              key,
+              name: fileName,
+              size: file.content.length,
+              type: contentType,
+            },
             fileName,
             filePath: key,
             fileSize: file.content.length,
@@ -156,7 +167,8 @@ export class RecordFiles {
       const [info] = await this.listOne(ctx, row);
       return info!;
     } catch (error) {
-      await this.storage.remove(key);
+      // The row's failure is the answer; a store that fails to delete too leaves an unreferenced blob.
+      await this.storage.remove(key).catch(() => undefined);
       throw error;
     }
   }
@@ -168,20 +180,25 @@ export class RecordFiles {
     attachmentId: number,
   ): Promise<Download> {
     const row = await this.attachmentOf(ctx, entity, id, attachmentId);
-    const content = await this.storage.read(String(row.filePath));
-    if (!content) throw new NotFoundError('file of attachment', attachmentId);
+    const stored = await this.storage.open(String(row.filePath));
+    if (!stored) throw new NotFoundError('file of attachment', attachmentId);
     return {
       fileName: String(row.fileName),
       contentType: String(row.contentType ?? 'application/octet-stream'),
-      content,
+      body: stored.body,
+      size: stored.size,
     };
   }
 
-  /** Deletes the attachment row (audited) and then its file. */
+  /**
+   * Deletes the file and then the attachment row (audited). A store that fails keeps both (502/503,
+   * nothing changed); a row that fails to go after its file did stays listed, its download 404, and
+   * deleting it again completes.
+   */
   async remove(ctx: RequestContext, entity: CompiledEntity, id: number, attachmentId: number): Promise<void> {
     const row = await this.attachmentOf(ctx, entity, id, attachmentId);
-    await this.records.remove(ATTACHMENT_ENTITY, attachmentId, trusted(ctx));
     await this.storage.remove(String(row.filePath));
+    await this.records.remove(ATTACHMENT_ENTITY, attachmentId, trusted(ctx));
   }
 
   async listComments(ctx: RequestContext, entity: CompiledEntity, id: number): Promise<CommentInfo[]> {

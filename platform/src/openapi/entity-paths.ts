@@ -285,7 +285,10 @@ function recordFilePaths(
               },
             },
           },
-          responses: { 201: ok('Attached', ATTACHMENT_INFO), ...errors(400, 403, 404, 413, 415, 422) },
+          responses: {
+            201: ok('Attached', ATTACHMENT_INFO),
+            ...errors(400, 403, 404, 413, 415, 422, 502, 503),
+          },
         },
       ),
     };
@@ -299,12 +302,12 @@ function recordFilePaths(
               'application/octet-stream': { schema: { type: 'string', contentEncoding: 'binary' } },
             },
           },
-          ...errors(400, 403, 404),
+          ...errors(400, 403, 404, 502, 503),
         },
       }),
       delete: op(`delete${name}Attachment`, `Delete a file attached to a ${label} (update on the record)`, {
         parameters: [...HEADERS, ID_PARAMETER, ATTACHMENT_ID],
-        responses: { 200: ok('Deleted', { type: 'null' }), ...errors(400, 403, 404) },
+        responses: { 200: ok('Deleted', { type: 'null' }), ...errors(400, 403, 404, 502, 503) },
       }),
     };
   }

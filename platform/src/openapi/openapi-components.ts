@@ -27,6 +27,8 @@ const ERROR_CODES = [
   'PLUGIN_TIMEOUT',
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
+  'STORAGE_FAILED',
+  'STORAGE_UNAVAILABLE',
   'METHOD_NOT_ALLOWED',
   'SERVICE_UNAVAILABLE',
   'DATABASE_UNAVAILABLE',
@@ -43,7 +45,8 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   415: 'Unsupported content type (UNSUPPORTED_MEDIA_TYPE)',
   422: 'Validation failed (VALIDATION_FAILED, BUSINESS_RULE)',
   429: 'Rate limit reached (TOO_MANY_REQUESTS); retry after the Retry-After header',
-  503: 'Not ready or a dependency is down (SERVICE_UNAVAILABLE, DATABASE_UNAVAILABLE)',
+  502: 'A service the request needs answered with an error (PLUGIN_FAILED, STORAGE_FAILED)',
+  503: 'Not ready or a dependency is down (SERVICE_UNAVAILABLE, DATABASE_UNAVAILABLE, STORAGE_UNAVAILABLE)',
 };
 
 export const CSV = 'text/csv';

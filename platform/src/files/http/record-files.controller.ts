@@ -111,7 +111,7 @@ export class RecordFilesController {
     const inline = /^(image\/(png|jpeg|gif|webp)|application\/pdf|text\/plain)$/.test(file.contentType);
     await reply
       .header('content-type', file.contentType)
-      .header('content-length', String(file.content.length))
+      .header('content-length', String(file.size))
       .header('cache-control', 'private, no-store')
       .header('x-content-type-options', 'nosniff')
       .header(
@@ -122,7 +122,7 @@ export class RecordFilesController {
         'content-disposition',
         `${inline ? 'inline' : 'attachment'}; filename="${asciiName(file.fileName)}"; filename*=UTF-8''${encodeURIComponent(file.fileName)}`,
       )
-      .send(file.content);
+      .send(file.body);
   }
 
   @Delete(':path/:id/attachments/:attachmentId')
