@@ -2,11 +2,15 @@
  * Attachments and comments of records over HTTP, as the roles that use them: the record decides who
  * may list, download, upload, delete and comment (its read or update permission and row scope), the
  * entity's attachment policy limits size and type, and every write is in the audit trail with its
- * actor. Entities that declare neither feature have no such routes.
+ * actor. Entities that declare neither feature have no such routes. The attachment scenarios run
+ * against both file stores — a folder on local disk and an S3 bucket (s3rver, a local S3-compatible
+ * server) — through the same service path; with S3, a store that cannot be reached is a clear 503
+ * and leaves no attachment row.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startS3Server, type S3TestServer } from '../../support/s3-server';
 import { startSecurityServer, type SecurityServer } from '../security/security-server';
 
 type Row = Record<string, unknown>;
@@ -40,9 +44,48 @@ function multipart(upload: Upload): { body: Buffer; contentType: string } {
   return { body: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
-describe('attachments and comments on records (SQLite)', () => {
+/** Where the test looks for the stored files of a record: the folder or the bucket. */
+interface Store {
+  env: Record<string, string>;
+  /** Names of the files stored for one record. */
+  stored(entity: string, id: number): Promise<string[]>;
+  dispose(): Promise<void>;
+}
+
+async function localStore(): Promise<Store> {
+  const files = mkdtempSync(join(tmpdir(), 'mes-files-'));
+  return {
+    env: { MES_FILES_DIR: files },
+    stored: async (entity, id) => {
+      try {
+        return readdirSync(join(files, 'DEMO', entity, String(id)));
+      } catch {
+        return [];
+      }
+    },
+    dispose: async () => rmSync(files, { recursive: true, force: true }),
+  };
+}
+
+let s3: S3TestServer | undefined;
+
+async function s3Store(): Promise<Store> {
+  s3 = await startS3Server('mes-files', 'plant-a/');
+  const server = s3;
+  return {
+    env: server.env,
+    stored: async (entity, id) =>
+      (await server.keys(`plant-a/DEMO/${entity}/${id}/`)).map((key) => key.split('/').pop()!),
+    dispose: () => server.dispose(),
+  };
+}
+
+describe.each([
+  ['local disk', localStore],
+  ['S3 (s3rver)', s3Store],
+] as const)('attachments and comments on records (SQLite, %s)', (storage, openStore) => {
   let api: SecurityServer;
-  let files: string;
+  let store: Store;
   let ownOrder: number;
   let otherOrder: number;
   let inspectionId: number;
@@ -63,8 +106,8 @@ describe('attachments and comments on records (SQLite)', () => {
   };
 
   beforeAll(async () => {
-    files = mkdtempSync(join(tmpdir(), 'mes-files-'));
-    api = await startSecurityServer('sqlite', 'record-files', { MES_FILES_DIR: files });
+    store = await openStore();
+    api = await startSecurityServer('sqlite', 'record-files', store.env);
     const uomId = await created('admin', '/api/units', { uomCode: 'RF-PCS', uomName: 'Pieces' });
     const plantId = await created('admin', '/api/plants', { plantCode: 'RF-P1', plantName: 'Plant RF' });
     const line = (code: string) =>
@@ -102,7 +145,7 @@ describe('attachments and comments on records (SQLite)', () => {
   }, 120_000);
   afterAll(async () => {
     await api?.stop();
-    rmSync(files, { recursive: true, force: true });
+    await store?.dispose();
   });
 
   it('lets the planner attach a file to an order, and the operator of its line list and download it', async () => {
@@ -123,6 +166,7 @@ describe('attachments and comments on records (SQLite)', () => {
       author: { name: expect.any(String) },
     });
     expect(attached.checksum).toMatch(/^[0-9a-f]{64}$/);
+    expect(await store.stored('work_order', ownOrder)).toHaveLength(1);
 
     const listed = await api.call('operator', 'GET', `/api/work-orders/${ownOrder}/attachments`);
     expect(listed.statusCode).toBe(200);
@@ -135,6 +179,8 @@ describe('attachments and comments on records (SQLite)', () => {
     });
     expect(download.statusCode).toBe(200);
     expect(download.headers['content-type']).toBe('application/pdf');
+    expect(download.headers['content-length']).toBe(String(content.length));
+    expect(download.headers['content-disposition']).toMatch(/^inline;/);
     expect(download.headers['content-disposition']).toContain(
       "filename*=UTF-8''%E5%9B%BE%E7%BA%B8%20drawing.pdf",
     );
@@ -176,9 +222,18 @@ describe('attachments and comments on records (SQLite)', () => {
       `/api/work-orders/${otherOrder}/attachments/${String(first!.id)}`,
     );
     expect(crossed.statusCode).toBe(404);
+    // The metadata reviewer reads no work orders: no list, no download.
+    const unreadable = await api.call(
+      'reviewer',
+      'GET',
+      `/api/work-orders/${ownOrder}/attachments/${String(first!.id)}`,
+    );
+    expect(unreadable.statusCode).toBe(403);
+    expect(unreadable.json().message).toContain('work_order:read');
   });
 
   it('holds uploads to the entity policy: size and type, naming the rule', async () => {
+    const storedBefore = await store.stored('work_order', ownOrder);
     const tooBig = await upload('planner', `/api/work-orders/${ownOrder}/attachments`, {
       name: 'huge.bin',
       type: 'application/octet-stream',
@@ -199,29 +254,35 @@ describe('attachments and comments on records (SQLite)', () => {
       code: 'UNSUPPORTED_MEDIA_TYPE',
       errors: [{ field: 'file', rule: 'accept' }],
     });
+    expect(await store.stored('inspection', inspectionId)).toEqual([]);
+    expect(await store.stored('work_order', ownOrder)).toEqual(storedBefore);
     const report = await upload('inspector', `/api/inspections/${inspectionId}/attachments`, {
       name: 'measurements.csv',
       type: 'text/csv',
       content: Buffer.from('dim,value\nA,1.02\n'),
     });
     expect(report.statusCode).toBe(201);
+    expect(await store.stored('inspection', inspectionId)).toHaveLength(1);
     const noFile = await api.call('planner', 'POST', `/api/work-orders/${ownOrder}/attachments`, {});
     expect(noFile.statusCode).toBe(400);
     expect(noFile.json().errors[0]).toMatchObject({ field: 'file' });
   });
 
-  it('deletes a file for the planner: gone from the list and the disk, the deletion audited', async () => {
+  it('deletes a file for the planner: gone from the list and the store, the deletion audited', async () => {
     const added = await upload('planner', `/api/work-orders/${ownOrder}/attachments`, {
       name: 'old.txt',
       type: 'text/plain',
       content: Buffer.from('superseded'),
     });
     const id = (added.json().data as Row).id as number;
-    const onDisk = () => readdirSync(join(files, 'DEMO', 'work_order', String(ownOrder))).length;
-    const before = onDisk();
+    const [row] = await api.query<{ file_path: string }>('SELECT file_path FROM attachment WHERE id = ?', [
+      id,
+    ]);
+    const name = row!.file_path.split('/').pop()!;
+    expect(await store.stored('work_order', ownOrder)).toContain(name);
     const deleted = await api.call('planner', 'DELETE', `/api/work-orders/${ownOrder}/attachments/${id}`);
     expect(deleted.statusCode).toBe(200);
-    expect(onDisk()).toBe(before - 1);
+    expect(await store.stored('work_order', ownOrder)).not.toContain(name);
     const listed = (await api.call('planner', 'GET', `/api/work-orders/${ownOrder}/attachments`)).json()
       .data as {
       items: Row[];
@@ -240,54 +301,114 @@ describe('attachments and comments on records (SQLite)', () => {
     ]);
   });
 
-  it('keeps a comment thread with author and time for everyone who may read the record', async () => {
-    const first = await api.call('planner', 'POST', `/api/work-orders/${ownOrder}/comments`, {
-      body: 'Material arrives Tuesday',
-    });
-    expect(first.statusCode).toBe(201);
-    const second = await api.call('operator', 'POST', `/api/work-orders/${ownOrder}/comments`, {
-      body: '  Fixture 3 is worn  ',
-    });
-    expect(second.statusCode).toBe(201);
-    const thread = await api.call('operator', 'GET', `/api/work-orders/${ownOrder}/comments`);
-    expect(thread.statusCode).toBe(200);
-    const items = (thread.json().data as { items: Row[] }).items;
-    expect(items.map((c) => c.body)).toEqual(['Material arrives Tuesday', 'Fixture 3 is worn']);
-    const names = await api.query<{ username: string; real_name: string }>(
-      "SELECT username, real_name FROM sys_user WHERE username IN ('planner', 'operator')",
-    );
-    const nameOf = (u: string) => names.find((n) => n.username === u)!.real_name;
-    expect(items.map((c) => (c.author as Row).name)).toEqual([nameOf('planner'), nameOf('operator')]);
-    expect(typeof items[0]!.createdAt).toBe('string');
+  const onLocalDisk = storage === 'local disk' ? it : it.skip;
 
-    const empty = await api.call('planner', 'POST', `/api/work-orders/${ownOrder}/comments`, { body: '' });
-    expect(empty.statusCode).toBe(422);
-    expect(empty.json().errors[0]).toMatchObject({ field: 'body' });
-    const tooLong = await api.call('planner', 'POST', `/api/work-orders/${ownOrder}/comments`, {
-      body: 'x'.repeat(4001),
-    });
-    expect(tooLong.statusCode).toBe(422);
-    expect(
-      (await api.call('operator', 'POST', `/api/work-orders/${otherOrder}/comments`, { body: 'hi' }))
-        .statusCode,
-    ).toBe(404);
-    expect((await api.call('operator', 'GET', `/api/work-orders/${otherOrder}/comments`)).statusCode).toBe(
-      404,
-    );
-    const audit = await api.query<{ actor_name: string }>(
-      "SELECT actor_name FROM audit_log WHERE entity_name = 'record_comment' ORDER BY id",
-    );
-    expect(audit.map((a) => a.actor_name)).toEqual(['planner', 'operator']);
-  });
+  onLocalDisk(
+    'keeps a comment thread with author and time for everyone who may read the record',
+    async () => {
+      const first = await api.call('planner', 'POST', `/api/work-orders/${ownOrder}/comments`, {
+        body: 'Material arrives Tuesday',
+      });
+      expect(first.statusCode).toBe(201);
+      const second = await api.call('operator', 'POST', `/api/work-orders/${ownOrder}/comments`, {
+        body: '  Fixture 3 is worn  ',
+      });
+      expect(second.statusCode).toBe(201);
+      const thread = await api.call('operator', 'GET', `/api/work-orders/${ownOrder}/comments`);
+      expect(thread.statusCode).toBe(200);
+      const items = (thread.json().data as { items: Row[] }).items;
+      expect(items.map((c) => c.body)).toEqual(['Material arrives Tuesday', 'Fixture 3 is worn']);
+      const names = await api.query<{ username: string; real_name: string }>(
+        "SELECT username, real_name FROM sys_user WHERE username IN ('planner', 'operator')",
+      );
+      const nameOf = (u: string) => names.find((n) => n.username === u)!.real_name;
+      expect(items.map((c) => (c.author as Row).name)).toEqual([nameOf('planner'), nameOf('operator')]);
+      expect(typeof items[0]!.createdAt).toBe('string');
 
-  it('has no attachments or comments on entities that do not declare them, and none for a role without read', async () => {
-    expect((await api.call('admin', 'GET', '/api/units/1/attachments')).statusCode).toBe(404);
-    expect((await api.call('admin', 'GET', '/api/units/1/comments')).statusCode).toBe(404);
-    // The operator reads no inspections.
-    expect((await api.call('operator', 'GET', `/api/inspections/${inspectionId}/comments`)).statusCode).toBe(
-      403,
-    );
-    const meta = (await api.call('planner', 'GET', '/api/meta/entities/work-orders')).json().data as Row;
-    expect(meta).toMatchObject({ attachments: { maxSize: 10 * 1024 * 1024, accept: [] }, comments: true });
-  });
+      const empty = await api.call('planner', 'POST', `/api/work-orders/${ownOrder}/comments`, { body: '' });
+      expect(empty.statusCode).toBe(422);
+      expect(empty.json().errors[0]).toMatchObject({ field: 'body' });
+      const tooLong = await api.call('planner', 'POST', `/api/work-orders/${ownOrder}/comments`, {
+        body: 'x'.repeat(4001),
+      });
+      expect(tooLong.statusCode).toBe(422);
+      expect(
+        (await api.call('operator', 'POST', `/api/work-orders/${otherOrder}/comments`, { body: 'hi' }))
+          .statusCode,
+      ).toBe(404);
+      expect((await api.call('operator', 'GET', `/api/work-orders/${otherOrder}/comments`)).statusCode).toBe(
+        404,
+      );
+      const audit = await api.query<{ actor_name: string }>(
+        "SELECT actor_name FROM audit_log WHERE entity_name = 'record_comment' ORDER BY id",
+      );
+      expect(audit.map((a) => a.actor_name)).toEqual(['planner', 'operator']);
+    },
+  );
+
+  onLocalDisk(
+    'has no attachments or comments on entities that do not declare them, and none for a role without read',
+    async () => {
+      expect((await api.call('admin', 'GET', '/api/units/1/attachments')).statusCode).toBe(404);
+      expect((await api.call('admin', 'GET', '/api/units/1/comments')).statusCode).toBe(404);
+      // The operator reads no inspections.
+      expect(
+        (await api.call('operator', 'GET', `/api/inspections/${inspectionId}/comments`)).statusCode,
+      ).toBe(403);
+      const meta = (await api.call('planner', 'GET', '/api/meta/entities/work-orders')).json().data as Row;
+      expect(meta).toMatchObject({ attachments: { maxSize: 10 * 1024 * 1024, accept: [] }, comments: true });
+    },
+  );
+  const onS3 = storage === 'S3 (s3rver)' ? it : it.skip;
+
+  onS3(
+    'answers 503 naming the file store while S3 cannot be reached, and writes no attachment row',
+    async () => {
+      const [kept] = (
+        (await api.call('planner', 'GET', `/api/work-orders/${ownOrder}/attachments`)).json().data as {
+          items: Row[];
+        }
+      ).items;
+      const rows = async () =>
+        (await api.query<{ n: number }>('SELECT COUNT(*) AS n FROM attachment WHERE deleted_at IS NULL'))[0]!
+          .n;
+      const before = await rows();
+      await s3!.stop();
+
+      const refused = await upload('planner', `/api/work-orders/${ownOrder}/attachments`, {
+        name: 'late.pdf',
+        type: 'application/pdf',
+        content: Buffer.from('%PDF-1.4 late'),
+      });
+      expect(refused.statusCode).toBe(503);
+      expect(refused.json()).toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+      expect(refused.json().message).toContain('cannot be reached storing the file');
+      expect(refused.json().message).toContain('S3 bucket mes-files');
+      expect(await rows()).toBe(before);
+
+      const download = await api.call(
+        'operator',
+        'GET',
+        `/api/work-orders/${ownOrder}/attachments/${String(kept!.id)}`,
+      );
+      expect(download.statusCode).toBe(503);
+      expect(download.json()).toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+      // Deleting needs the store too: nothing changes until it is back.
+      const deletion = await api.call(
+        'planner',
+        'DELETE',
+        `/api/work-orders/${ownOrder}/attachments/${String(kept!.id)}`,
+      );
+      expect(deletion.statusCode).toBe(503);
+      expect(await rows()).toBe(before);
+
+      // Readiness reports the store, degraded: everything else serves on.
+      const ready = await api.server.app.inject({ method: 'GET', url: '/health/ready' });
+      expect(ready.statusCode).toBe(200);
+      expect(ready.json().data).toMatchObject({
+        status: 'degraded',
+        checks: expect.arrayContaining([expect.objectContaining({ name: 'files', status: 'down' })]),
+      });
+    },
+  );
 });
