@@ -21,6 +21,19 @@ export function fileStorageFromEnv(env: NodeJS.ProcessEnv, projectRoot: string):
   return new S3FileStorage(s3ConfigFromEnv(env));
 }
 
+/**
+ * Where the environment keeps attached files, without opening the store: `local` and the folder, or
+ * `s3` and `s3://bucket/prefix` (what `mes backup` records, since the files are not in a backup).
+ */
+export function fileStoreLocation(
+  env: NodeJS.ProcessEnv,
+  projectRoot: string,
+): { storage: FileStorage['kind']; location: string } {
+  const storage = fileStorageFromEnv(env, projectRoot);
+  if (storage instanceof S3FileStorage) storage.destroy();
+  return { storage: storage.kind, location: storage.location };
+}
+
 export function s3ConfigFromEnv(env: NodeJS.ProcessEnv): S3StorageConfig {
   const value = (name: string) => env[name]?.trim() || '';
   const bucket = value('S3_BUCKET');

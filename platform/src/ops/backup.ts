@@ -4,7 +4,9 @@
  * with SQLite's online backup), the key files the server generated (sensitive-field encryption key,
  * JWT secret) when keys are not given in the environment, and a manifest with the row count of every
  * table. Restoring refuses a database that already has tables and a key file that differs, then
- * compares the counts and verifies the audit chain.
+ * compares the counts and verifies the audit chain. The bytes of attached files are not in a backup:
+ * the `attachment` rows are (name, size, SHA-256, storage key), and the manifest records where the
+ * files are (`MES_FILES_DIR` or the S3 bucket and prefix), to be backed up by their own means.
  */
 import { spawn } from 'node:child_process';
 import {
@@ -16,7 +18,7 @@ import {
   readFileSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import type { Database } from 'better-sqlite3';
@@ -26,6 +28,7 @@ import { createDataSource, describeDatabase, type DatabaseConfig } from '../data
 import type { MysqlDatabaseConfig } from '../data/connection';
 import { EngineDatabase } from '../data/database';
 import { tableCounts } from '../data/table-counts';
+import { fileStoreLocation } from '../files/storage-config';
 import { DEFAULT_JWT_SECRET_FILE } from '../security/jwt-secret';
 import { DEFAULT_KEY_FILE } from '../security/crypto/key-ring';
 
@@ -43,6 +46,11 @@ export interface BackupManifest {
    * placed schema by logical name (`default` for DATABASE_URL's), all in the one dump.
    */
   databases?: Record<string, string>;
+  /**
+   * Where the attached files were kept when the backup was taken (`local` and the folder, `s3` and
+   * `s3://bucket/prefix`): not in the backup; the `attachment` rows name them by storage key.
+   */
+  files?: { storage: 'local' | 's3'; location: string };
 }
 
 const DUMP_FILE = 'database.sql';
@@ -63,6 +71,7 @@ export async function backup(
   env: NodeJS.ProcessEnv,
 ): Promise<BackupManifest> {
   if (existsSync(join(outDir, 'manifest.json'))) throw new Error(`${outDir} already holds a backup`);
+  const files = fileStoreLocation(env, projectRoot());
   mkdirSync(join(outDir, 'keys'), { recursive: true });
   const dataSource = await createDataSource(config);
   let tables: Record<string, number>;
@@ -91,6 +100,7 @@ export async function backup(
     dialect: config.dialect,
     tables,
     keys,
+    files,
     ...(config.dialect === 'mysql' &&
       Object.keys(config.schemas).length > 0 && { databases: dumpedDatabases(config) }),
   };
@@ -261,4 +271,10 @@ function runClient(
       written.then(resolvePromise, reject);
     });
   });
+}
+
+/** The project root, as the server resolves a relative `MES_FILES_DIR` against it. */
+function projectRoot(): string {
+  const root = resolve(__dirname, '..', '..', '..');
+  return basename(root) === 'dist' ? dirname(root) : root;
 }

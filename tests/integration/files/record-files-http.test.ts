@@ -10,6 +10,8 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createDataSource, loadDatabaseConfig } from '../../../platform/src/data/connection';
+import { backup, restore } from '../../../platform/src/ops/backup';
 import { startS3Server, type S3TestServer } from '../../support/s3-server';
 import { startSecurityServer, type SecurityServer } from '../security/security-server';
 
@@ -47,6 +49,8 @@ function multipart(upload: Upload): { body: Buffer; contentType: string } {
 /** Where the test looks for the stored files of a record: the folder or the bucket. */
 interface Store {
   env: Record<string, string>;
+  /** What `mes backup` records as the files' place. */
+  files: { storage: 'local' | 's3'; location: string };
   /** Names of the files stored for one record. */
   stored(entity: string, id: number): Promise<string[]>;
   dispose(): Promise<void>;
@@ -56,6 +60,7 @@ async function localStore(): Promise<Store> {
   const files = mkdtempSync(join(tmpdir(), 'mes-files-'));
   return {
     env: { MES_FILES_DIR: files },
+    files: { storage: 'local', location: files },
     stored: async (entity, id) => {
       try {
         return readdirSync(join(files, 'DEMO', entity, String(id)));
@@ -74,6 +79,7 @@ async function s3Store(): Promise<Store> {
   const server = s3;
   return {
     env: server.env,
+    files: { storage: 's3', location: 's3://mes-files/plant-a/' },
     stored: async (entity, id) =>
       (await server.keys(`plant-a/DEMO/${entity}/${id}/`)).map((key) => key.split('/').pop()!),
     dispose: () => server.dispose(),
@@ -299,6 +305,49 @@ describe.each([
       ['planner', 'CREATE'],
       ['planner', 'DELETE'],
     ]);
+  });
+
+  it('backs up the attachment rows and records where the files are; restored rows still name stored files', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'mes-files-backup-'));
+    try {
+      const env = {
+        ...store.env,
+        DATABASE_URL: `sqlite:${String(api.server.dataSource.options.database)}`,
+        // Keys given in the environment: the backup copies no key file.
+        MES_JWT_SECRET: 'jwt-secret-for-tests-0123456789abcdef',
+        MES_ENCRYPTION_KEY: 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=',
+      };
+      const rows = await api.query<{ file_path: string }>(
+        'SELECT file_path FROM attachment WHERE deleted_at IS NULL ORDER BY id',
+      );
+      expect(rows.length).toBeGreaterThan(0);
+      const manifest = await backup(loadDatabaseConfig(env), join(work, 'backup'), env);
+      expect(manifest.files).toEqual(store.files);
+      expect(readdirSync(join(work, 'backup')).sort()).toEqual(['database.sqlite', 'keys', 'manifest.json']);
+
+      const target = { DATABASE_URL: `sqlite:${join(work, 'restored.sqlite')}` };
+      const report = await restore(loadDatabaseConfig(target), join(work, 'backup'), env);
+      expect(report.manifest.files).toEqual(store.files);
+      expect(report.audit.problems).toEqual([]);
+      expect(report.countDifferences).toEqual({});
+      const restoredDb = await createDataSource(loadDatabaseConfig(target));
+      let restored: { file_path: string }[];
+      try {
+        restored = (await restoredDb.query(
+          'SELECT file_path FROM attachment WHERE deleted_at IS NULL ORDER BY id',
+        )) as { file_path: string }[];
+      } finally {
+        await restoredDb.destroy();
+      }
+      expect(restored).toEqual(rows);
+      // The files stay where they were: every restored row's key is still in the store.
+      for (const row of restored) {
+        const [, entity, id, name] = row.file_path.split('/');
+        expect(await store.stored(entity!, Number(id))).toContain(name);
+      }
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 
   const onLocalDisk = storage === 'local disk' ? it : it.skip;

@@ -15,6 +15,10 @@ export function register(program: Command): void {
       process.stdout.write(
         `${pc.green('✓')} ${manifest.source}: ${Object.keys(manifest.tables).length} tables, ${rows} rows, keys: ${Object.keys(manifest.keys).join(', ') || 'from the environment (keep them with the backup)'} → ${folder}\n`,
       );
+      if (manifest.files)
+        process.stdout.write(
+          `${pc.yellow('!')} attached files are not in the backup: back up ${manifest.files.location} (${manifest.files.storage}) by its own means\n`,
+        );
     });
   program
     .command('restore')
@@ -38,6 +42,10 @@ export function register(program: Command): void {
           ? `${pc.green('✓')} restored ${tables} tables with the counts of the backup; audit chain of ${report.audit.records} record(s) verified\n`
           : `restored with ${Object.keys(report.countDifferences).length} count difference(s) and ${report.audit.problems.length} audit problem(s)\n`,
       );
+      if (report.manifest.files)
+        process.stdout.write(
+          `${pc.yellow('!')} attached files are not in the backup: they were kept in ${report.manifest.files.location} (${report.manifest.files.storage}); point MES_FILES_STORAGE/MES_FILES_DIR/S3_* at them or at their copy\n`,
+        );
       // Counts were taken just before the dump: writes during the backup show as differences, not damage.
       if (report.audit.problems.length > 0) process.exitCode = 1;
     });
