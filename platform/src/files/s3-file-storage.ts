@@ -5,15 +5,9 @@
  * an optional prefix: `<S3_KEY_PREFIX><tenant>/<entity>/<record id>/<uuid>`, so each tenant's files
  * lie under their own prefix. Failures become `FileStorageError`s: 503 when the store cannot be
  * reached or answers 5xx, 502 when it refuses (no such bucket, access denied, bad credentials).
+ * The SDK (about 20 MB resident) is loaded with the first S3 store, so local disk never loads it.
  */
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  PutObjectCommand,
-  S3Client,
-  S3ServiceException,
-} from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { assertStorageKey, FileStorageError, type FileStorage, type StoredFile } from './file-storage';
 
@@ -47,12 +41,15 @@ const UNREACHABLE = new Set([
   'RequestTimeout',
 ]);
 
+type Sdk = typeof import('@aws-sdk/client-s3');
+
 export class S3FileStorage implements FileStorage {
   readonly kind = 's3';
+  private readonly sdk = require('@aws-sdk/client-s3') as Sdk;
   private readonly client: S3Client;
 
   constructor(private readonly config: S3StorageConfig) {
-    this.client = new S3Client({
+    this.client = new this.sdk.S3Client({
       region: config.region,
       ...(config.endpoint ? { endpoint: config.endpoint } : {}),
       ...(config.credentials ? { credentials: config.credentials } : {}),
@@ -81,7 +78,7 @@ export class S3FileStorage implements FileStorage {
   async put(key: string, content: Buffer, contentType: string): Promise<void> {
     try {
       await this.client.send(
-        new PutObjectCommand({
+        new this.sdk.PutObjectCommand({
           Bucket: this.config.bucket,
           Key: this.objectKey(key),
           Body: content,
@@ -97,13 +94,13 @@ export class S3FileStorage implements FileStorage {
   async open(key: string): Promise<StoredFile | null> {
     try {
       const object = await this.client.send(
-        new GetObjectCommand({ Bucket: this.config.bucket, Key: this.objectKey(key) }),
+        new this.sdk.GetObjectCommand({ Bucket: this.config.bucket, Key: this.objectKey(key) }),
       );
       if (!object.Body) return null;
       return { body: object.Body as Readable, size: Number(object.ContentLength ?? 0) };
     } catch (error) {
       if (
-        error instanceof S3ServiceException &&
+        error instanceof this.sdk.S3ServiceException &&
         error.$metadata.httpStatusCode === 404 &&
         error.name === 'NoSuchKey'
       )
@@ -115,7 +112,7 @@ export class S3FileStorage implements FileStorage {
   async remove(key: string): Promise<void> {
     try {
       await this.client.send(
-        new DeleteObjectCommand({ Bucket: this.config.bucket, Key: this.objectKey(key) }),
+        new this.sdk.DeleteObjectCommand({ Bucket: this.config.bucket, Key: this.objectKey(key) }),
       );
     } catch (error) {
       throw this.failure('deleting the file', error);
@@ -125,7 +122,7 @@ export class S3FileStorage implements FileStorage {
   /** Resolves when the bucket exists and the credentials may use it (HeadBucket). */
   async checkBucket(): Promise<void> {
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.config.bucket }));
+      await this.client.send(new this.sdk.HeadBucketCommand({ Bucket: this.config.bucket }));
     } catch (error) {
       throw this.failure('checking the bucket', error);
     }
@@ -138,7 +135,7 @@ export class S3FileStorage implements FileStorage {
   /** A FileStorageError naming the operation, the bucket and the store's reason. */
   private failure(doing: string, error: unknown): FileStorageError {
     const where = `S3 bucket ${this.config.bucket}`;
-    if (error instanceof S3ServiceException && error.$metadata.httpStatusCode !== undefined) {
+    if (error instanceof this.sdk.S3ServiceException && error.$metadata.httpStatusCode !== undefined) {
       const status = error.$metadata.httpStatusCode;
       const reason = status === 404 && error.name === 'NotFound' ? 'NoSuchBucket' : error.name;
       return new FileStorageError(
