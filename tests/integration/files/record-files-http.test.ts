@@ -413,15 +413,22 @@ describe.each([
   onS3(
     'answers 503 naming the file store while S3 cannot be reached, and writes no attachment row',
     async () => {
-      const [kept] = (
-        (await api.call('planner', 'GET', `/api/work-orders/${ownOrder}/attachments`)).json().data as {
-          items: Row[];
-        }
-      ).items;
+      const added = await upload('planner', `/api/work-orders/${ownOrder}/attachments`, {
+        name: 'kept.txt',
+        type: 'text/plain',
+        content: Buffer.from('stored while the store was up'),
+      });
+      expect(added.statusCode).toBe(201);
+      const kept = added.json().data as Row;
       const rows = async () =>
         (await api.query<{ n: number }>('SELECT COUNT(*) AS n FROM attachment WHERE deleted_at IS NULL'))[0]!
           .n;
       const before = await rows();
+      const up = await api.server.app.inject({ method: 'GET', url: '/health/ready' });
+      expect(up.json().data).toMatchObject({
+        status: 'ready',
+        checks: expect.arrayContaining([{ name: 'files', status: 'up' }]),
+      });
       await s3!.stop();
 
       const refused = await upload('planner', `/api/work-orders/${ownOrder}/attachments`, {
@@ -438,7 +445,7 @@ describe.each([
       const download = await api.call(
         'operator',
         'GET',
-        `/api/work-orders/${ownOrder}/attachments/${String(kept!.id)}`,
+        `/api/work-orders/${ownOrder}/attachments/${String(kept.id)}`,
       );
       expect(download.statusCode).toBe(503);
       expect(download.json()).toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
@@ -446,7 +453,7 @@ describe.each([
       const deletion = await api.call(
         'planner',
         'DELETE',
-        `/api/work-orders/${ownOrder}/attachments/${String(kept!.id)}`,
+        `/api/work-orders/${ownOrder}/attachments/${String(kept.id)}`,
       );
       expect(deletion.statusCode).toBe(503);
       expect(await rows()).toBe(before);
