@@ -32,6 +32,8 @@ export const RULES = {
   'entity-evaluator':
     "An entity evaluated by an engine evaluator (`evaluatedBy`) has the evaluator's fields, of its types, and the entity the evaluator writes has a relation to it.",
   'view-field': 'List and view columns, filters, search and sorts exist (dot paths hop through relations).',
+  'entity-recurrence':
+    'A recurring entity (`recurrence`) names a string cron field, a datetime next-run field, string time zone and handler fields, and an enum active field with its values.',
   'identifier-field': 'The identifier field exists.',
   'identifier-pattern': 'Identifier tokens are dates, fields or relation paths, with exactly one `{seq:N}`.',
   'renamed-from': '`renamedFrom` names nothing current, and no old name is claimed twice.',

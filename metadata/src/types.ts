@@ -281,6 +281,26 @@ export interface EntityDef {
    * a window, checked on a schedule, raising `alert_event` records (see EVALUATORS).
    */
   evaluatedBy?: EvaluatorName;
+  /** Each record is a recurring schedule the engine keeps (scheduled jobs). */
+  recurrence?: RecurrenceDef;
+}
+
+/**
+ * The fields of a record that is a recurring schedule: the engine checks the cron expression and
+ * time zone on every write (422 naming the field) and keeps `nextRun` at the next occurrence while
+ * the record is active.
+ */
+export interface RecurrenceDef {
+  /** A string field: the cron expression (5 fields, or 6 with seconds first). */
+  cron: string;
+  /** A string field: the IANA time zone; UTC when absent or empty. */
+  timezone?: string;
+  /** A datetime field the engine keeps at the next occurrence (empty while inactive). */
+  nextRun: string;
+  /** A string field naming a registered job handler (422 when none is registered under it). */
+  handler?: string;
+  /** Active while `field` holds one of `values`; always when absent. */
+  active?: { field: string; values: string[] };
 }
 
 /** Evaluators the engine provides for records kept as data (`evaluatedBy`). */

@@ -177,6 +177,7 @@ function compileEntity(
     attachments: compileAttachments(def.attachments),
     comments: def.comments ?? false,
     evaluatedBy: def.evaluatedBy ?? null,
+    recurrence: def.recurrence ?? null,
   };
 }
 

@@ -13,6 +13,7 @@ import type {
   ModuleDef,
   PermissionDef,
   PluginManifest,
+  RecurrenceDef,
   RoleDef,
   WorkflowDef,
 } from '../types';
@@ -158,6 +159,8 @@ export interface CompiledEntity {
   comments: boolean;
   /** The engine evaluator that runs the entity's records, or null. */
   evaluatedBy: EvaluatorName | null;
+  /** The fields of a record that is a recurring schedule, or null. */
+  recurrence: RecurrenceDef | null;
 }
 
 /** An extension field registered at runtime (ext_field), compiled into the entity it extends. */

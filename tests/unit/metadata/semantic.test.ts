@@ -46,6 +46,12 @@ const EXPECTED: Record<string, string[]> = {
     'evaluators/threshold-rule.yaml:5:14 entity-evaluator evaluator `thresholdAlert` writes `alert_event`, which needs a relation to `threshold_rule`',
     'evaluators/threshold-rule.yaml:16:27 entity-evaluator evaluator `thresholdAlert` reads `window_minutes` as integer, not string',
   ],
+  recurrence: [
+    'recurrence/schedule.yaml:5:37 entity-recurrence recurrence timezone field `zone_offset` must be string, not integer',
+    'recurrence/schedule.yaml:5:59 entity-recurrence recurrence nextRun field `next_at` must be datetime, not date',
+    'recurrence/schedule.yaml:5:77 entity-recurrence entity `schedule_entry` has no field `nope`',
+    'recurrence/schedule.yaml:5:120 entity-recurrence `OFF` is not a value of `state` (ON, PAUSED)',
+  ],
   'system-columns': [
     'system-columns/shadowing.yaml:7:12 system-column field `version` collides with the system column `version` (API name `version`)',
     'system-columns/shadowing.yaml:8:9 system-column field `note` is stored in column `deleted_at`, which is a system column',

@@ -343,12 +343,73 @@ function checkEvaluator(ctx: SemanticContext, { document, def }: Located): void 
     );
 }
 
+const RECURRENCE_TYPES = {
+  cron: ['string'],
+  timezone: ['string'],
+  nextRun: ['datetime'],
+  handler: ['string'],
+} as const;
+
+/** The fields a recurring entity names exist and have the types the engine reads and writes. */
+function checkRecurrence(ctx: SemanticContext, { document, def }: Located): void {
+  const recurrence = def.recurrence;
+  if (!recurrence) return;
+  for (const part of ['cron', 'timezone', 'nextRun', 'handler'] as const) {
+    const name = recurrence[part];
+    if (name === undefined) continue;
+    const path = pointer('recurrence', part);
+    requireField(ctx, document, path, def, name, 'entity-recurrence');
+    const field = def.fields[name];
+    const types: readonly string[] = RECURRENCE_TYPES[part];
+    if (field && !types.includes(field.type))
+      ctx.report(
+        document,
+        path,
+        'entity-recurrence',
+        `recurrence ${part} field \`${name}\` must be ${types.join(' or ')}, not ${field.type}`,
+      );
+  }
+  const active = recurrence.active;
+  if (!active) return;
+  requireField(
+    ctx,
+    document,
+    pointer('recurrence', 'active', 'field'),
+    def,
+    active.field,
+    'entity-recurrence',
+  );
+  const field = def.fields[active.field];
+  if (!field) return;
+  if (field.type !== 'enum') {
+    ctx.report(
+      document,
+      pointer('recurrence', 'active', 'field'),
+      'entity-recurrence',
+      `recurrence active field \`${active.field}\` must be enum, not ${field.type}`,
+    );
+    return;
+  }
+  const values = enumValues(field);
+  active.values.forEach((value, index) => {
+    if (!values.includes(value))
+      ctx.report(
+        document,
+        pointer('recurrence', 'active', 'values', index),
+        'entity-recurrence',
+        `\`${value}\` is not a value of \`${active.field}\` (${values.join(', ')})`,
+        { hint: didYouMean(value, values) },
+      );
+  });
+}
+
 /** Relations, children, display fields, indexes, views, form/workflow references and field expressions. */
 export function checkEntities(ctx: SemanticContext): void {
   for (const located of ctx.documentsOf('entity')) {
     for (const [name, field] of Object.entries(located.def.fields)) checkField(ctx, located, name, field);
     checkReferences(ctx, located);
     checkEvaluator(ctx, located);
+    checkRecurrence(ctx, located);
     if (located.def.list) checkView(ctx, located, ['list'], located.def.list);
     for (const [name, view] of Object.entries(located.def.views ?? {}))
       checkView(ctx, located, ['views', name], view);
