@@ -15,6 +15,7 @@ import { InProcessLiveChannel, type LiveChannel } from '../events/live-channel';
 import { WebhookTargetPolicy } from '../events/webhook-targets';
 import { coreJobHandlers, type JobHandlers } from '../jobs/job-handlers';
 import { JobScheduler, type JobSchedulerOptions } from '../jobs/job-scheduler';
+import { registerRecurrenceHooks } from '../jobs/recurrence-hooks';
 import type { ModelRegistry } from '../kernel/model-registry';
 import { mailSettingsFromEnv, Notifier } from '../notify/notifier';
 import { JobStore } from '../rules/job-store';
@@ -112,7 +113,11 @@ export function startAutomation(input: AutomationInput): AutomationRuntime {
     },
     { onError: (error) => input.logger.error({ err: error }, 'job scheduler'), ...input.scheduler },
   );
-  scheduler.register(input.service.hooks);
+  // Recurring records (the `job` entity declares `recurrence`): checked and rescheduled on write.
+  registerRecurrenceHooks(input.service.hooks, {
+    handlers: scheduler.handlers,
+    clock: input.scheduler?.clock ?? Date.now,
+  });
   const runs = input.background && (input.env.AUTOMATION_RUNNER?.trim() || 'on') !== 'off';
   const unsubscribe = runs
     ? input.live.subscribe([`system:${QUEUED.topic}`], (message) =>

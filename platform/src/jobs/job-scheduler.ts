@@ -12,13 +12,14 @@
  * `timeout_seconds` per attempt and `max_retries` further attempts. Outcomes are written through the
  * record-change path as the system (no user), so they are audited like any other change.
  *
- * Editing `cron`, `timezone` or `status` recomputes `next_run_at` in the same write, so edits take
- * effect at the next poll without a restart; PAUSED clears it and the job is not read.
+ * The `job` entity declares `recurrence` in its metadata, so the engine's recurrence hook (not this
+ * class) checks `cron`, `timezone` and `handler` on every write and recomputes `next_run_at` when
+ * the schedule or status changes: edits take effect at the next poll of every instance without a
+ * restart or a message; PAUSED clears it and the job is not read.
  */
 import type { EntityService } from '../crud/entity.service';
-import { ApiError, ValidationError } from '../crud/errors';
-import type { HookRegistry } from '../crud/hooks';
-import type { EntityOperations, EntityRecord, FieldError, RequestContext } from '../crud/types';
+import { ApiError } from '../crud/errors';
+import type { EntityOperations, EntityRecord, RequestContext } from '../crud/types';
 import type { EngineDatabase } from '../data/database';
 import type { ModelRegistry } from '../kernel/model-registry';
 import { JobLocks } from '../plugins/job-lock-store';
@@ -124,57 +125,6 @@ export class JobScheduler {
 
   get handlers(): JobHandlers {
     return this.deps.handlers;
-  }
-
-  /**
-   * Checks job records as they are written: a registered `handler`, a valid `cron` and `timezone`
-   * (422 naming the field), and moves `next_run_at` when the schedule or status changes.
-   */
-  register(hooks: HookRegistry): void {
-    hooks.on('before', { entity: JOB_ENTITY, action: '*' }, (args) => {
-      if (args.action !== 'create' && args.action !== 'update') return;
-      const body = args.body;
-      const merged = { ...(args.current ?? {}), ...body } as EntityRecord;
-      const errors: FieldError[] = [];
-      if (args.action === 'create' || 'handler' in body) {
-        const handler = String(merged.handler ?? '');
-        if (!this.deps.handlers.get(handler))
-          errors.push({
-            field: 'handler',
-            path: '/handler',
-            rule: 'handler',
-            limit: this.deps.handlers.names(),
-            message: `no job handler '${handler}' is registered (known: ${this.deps.handlers.names().join(', ')})`,
-          });
-      }
-      // A form sends every field: only a value that differs from the stored one reschedules.
-      const changed = (field: string) =>
-        args.action === 'create' ||
-        (field in body && String(body[field] ?? '') !== String(args.current?.[field] ?? ''));
-      const schedule = changed('cron') || changed('timezone');
-      const status = changed('status');
-      let cron: CronExpression | null = null;
-      if (schedule || status) {
-        try {
-          cron = cronOf(merged);
-        } catch (error) {
-          const text = message(error);
-          const field = text.startsWith('time zone') ? 'timezone' : 'cron';
-          if (schedule) errors.push({ field, path: `/${field}`, rule: field, message: text });
-        }
-        if (schedule && cron && !cron.nextRun(new Date(this.clock())))
-          errors.push({
-            field: 'cron',
-            path: '/cron',
-            rule: 'cron',
-            message: `cron '${String(merged.cron)}' never matches a future time`,
-          });
-      }
-      if (errors.length > 0) throw new ValidationError(errors);
-      if (!schedule && !status) return;
-      const active = (merged.status ?? 'ACTIVE') === 'ACTIVE';
-      body.nextRunAt = active && cron ? iso(cron.nextRun(new Date(this.clock()))) : null;
-    });
   }
 
   start(): void {
