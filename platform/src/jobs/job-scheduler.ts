@@ -18,7 +18,7 @@
  * restart or a message; PAUSED clears it and the job is not read.
  */
 import type { EntityService } from '../crud/entity.service';
-import { ApiError } from '../crud/errors';
+import { ApiError, ConflictError } from '../crud/errors';
 import type { EntityOperations, EntityRecord, RequestContext } from '../crud/types';
 import type { EngineDatabase } from '../data/database';
 import type { ModelRegistry } from '../kernel/model-registry';
@@ -235,11 +235,28 @@ export class JobScheduler {
       due.push(next);
     }
     const following = cron.nextRun(new Date(now));
-    const claimed = await this.deps.database.transaction(async (tx) => {
-      if (!(await this.locks.claim(`sys-job:${tenantId}:${job.id}`, new Date(stored), tx))) return false;
-      await this.deps.records.updateIn(tx, JOB_ENTITY, job.id, { nextRunAt: iso(following) }, ctx);
-      return true;
-    });
+    let claimed: boolean;
+    try {
+      claimed = await this.deps.database.transaction(async (tx) => {
+        // Changed since this poll read it, here or on another instance: the next poll goes by the
+        // change (a stale schedule must not overwrite the next run the change computed).
+        const fresh = (await this.deps.records.getIn(tx, JOB_ENTITY, job.id, ctx)) as unknown as JobRecord;
+        if (
+          fresh.nextRunAt !== job.nextRunAt ||
+          fresh.cron !== job.cron ||
+          (fresh.timezone ?? null) !== (job.timezone ?? null) ||
+          fresh.status !== job.status
+        )
+          return false;
+        if (!(await this.locks.claim(`sys-job:${tenantId}:${job.id}`, new Date(stored), tx))) return false;
+        // A write committed since the read above fails this one on its version: not claimed.
+        await this.deps.records.updateIn(tx, JOB_ENTITY, job.id, { nextRunAt: iso(following) }, ctx);
+        return true;
+      });
+    } catch (error) {
+      if (error instanceof ConflictError) return;
+      throw error;
+    }
     if (!claimed) return;
     const missed = now - stored > (this.options.misfireGraceMs ?? 60_000);
     const policy = job.misfirePolicy ?? 'FIRE_ONCE';
