@@ -41,6 +41,7 @@ import type { SecurityHttpOptions } from '../security/http/register-security';
 import { loadKeyRing } from '../security/crypto/key-ring';
 import { installSensitiveKeyRing } from '../security/crypto/sensitive-fields';
 import type { BackgroundTask } from './background-tasks';
+import { coreJobHandlers } from '../jobs/job-handlers';
 import { startAutomation, type AutomationRuntime } from './automation-runtime';
 import { startEventRuntime } from './event-runtime';
 import { startHealthServer } from './health-server';
@@ -327,7 +328,10 @@ async function startEngine(options: StartOptions, role: ProcessRole): Promise<En
       },
       security.credentials,
     );
+    // The job handlers of scheduled `job` records: the core's, and the scheduled jobs of active plugins.
+    const jobHandlers = coreJobHandlers();
     const automation = startAutomation({
+      jobHandlers,
       database,
       service,
       operations: security.operations,
@@ -352,6 +356,7 @@ async function startEngine(options: StartOptions, role: ProcessRole): Promise<En
       defaultTenant: config.defaultTenant,
       codeRoot: join(pluginConfig.storeRoot, '.code'),
       runsJobs: background,
+      jobHandlers,
     });
     await step('plugin code started', () => plugins.attachRuntime(pluginRuntime));
     cleanups.push(() => pluginRuntime.stop());

@@ -21,15 +21,25 @@ export interface JobRunContext {
 
 export interface JobHandler {
   description: string;
+  /** The plugin offering the handler (its scheduled job); absent for the core's and the embedder's. */
+  plugin?: string;
   /** One run; what it returns is kept as the run's result in the log. Throwing fails the run. */
   run(context: JobRunContext): Promise<unknown>;
+}
+
+/** A handler as the handler picker lists it. */
+export interface JobHandlerInfo {
+  name: string;
+  description: string;
+  /** The plugin offering it, or null for the core's. */
+  plugin: string | null;
 }
 
 export class JobHandlers {
   private readonly handlers = new Map<string, JobHandler>();
 
   register(name: string, handler: JobHandler): void {
-    if (!/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/.test(name))
+    if (!/^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)*$/.test(name))
       throw new Error(`job handler name '${name}' must be dot-separated lower-case words`);
     if (this.handlers.has(name)) throw new Error(`job handler '${name}' is already registered`);
     this.handlers.set(name, handler);
@@ -45,6 +55,14 @@ export class JobHandlers {
 
   names(): string[] {
     return [...this.handlers.keys()].sort();
+  }
+
+  /** Every handler by name, for the handler picker. */
+  list(): JobHandlerInfo[] {
+    return this.names().map((name) => {
+      const handler = this.handlers.get(name)!;
+      return { name, description: handler.description, plugin: handler.plugin ?? null };
+    });
   }
 }
 

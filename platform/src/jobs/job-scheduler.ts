@@ -336,10 +336,24 @@ export class JobScheduler {
     const handler = this.deps.handlers.get(job.handler);
     const timeoutSeconds = Number(job.timeoutSeconds ?? 300);
     const retries = Math.max(0, Number(job.maxRetries ?? 0));
+    if (!handler) {
+      // Its plugin is disabled or uninstalled: nothing ran, and the job runs again once it is back.
+      await this.record(
+        tenantId,
+        job.id,
+        {
+          lastResult: 'SKIPPED',
+          lastError: `run due at ${scheduledAt.toISOString()} skipped: no job handler '${job.handler}' is registered`,
+        },
+        undefined,
+        actorId,
+      );
+      return;
+    }
     let result: RunResult = 'FAILED';
-    let error: string | null = handler ? null : `no job handler '${job.handler}' is registered`;
+    let error: string | null = null;
     const stopping = this.abort.signal;
-    for (let attempt = 0; handler && attempt <= retries; attempt++) {
+    for (let attempt = 0; attempt <= retries; attempt++) {
       if (attempt > 0) await this.pause((this.options.retryDelayMs ?? 1000) * attempt, stopping);
       if (stopping.aborted) {
         error = `${error ?? 'run'}; the scheduler stopped before attempt ${attempt + 1}`;

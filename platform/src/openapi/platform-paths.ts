@@ -113,6 +113,14 @@ function automationPaths(): Record<string, PathItem> {
         responses: { 201: ok('Run', OBJECT), ...errors(400, 403, 404) },
       }),
     },
+    '/api/jobs/handlers': {
+      get: op(
+        tag,
+        'listJobHandlers',
+        "The job handlers a scheduled job may name: the core's and the scheduled jobs of enabled plugins (needs job:read)",
+        { responses: { 200: ok('Handlers (name, description, plugin)', list), ...errors(401, 403) } },
+      ),
+    },
     '/api/jobs/{id}/run_now': {
       post: op(
         tag,

@@ -198,8 +198,13 @@ export interface JobContext {
 }
 
 export interface JobSchedule {
-  /** Unique within the plugin. */
+  /**
+   * Unique within the plugin. The job is also the job handler `<plugin>.<name>` that scheduled
+   * `job` records may name (Configuration → Scheduled jobs), while the plugin is enabled.
+   */
   name: string;
+  /** What a run does, shown in the handler picker of scheduled jobs. */
+  description?: string;
   /** Runs every `everyMs` milliseconds (minimum 1000)... */
   everyMs?: number;
   /** ...or on a 5-field cron expression in UTC (`0 2 * * *`: minute hour day-of-month month day-of-week). */

@@ -41,6 +41,7 @@ import {
 } from './plugin-code';
 import { runIsolated, type FaultCounter, PluginFaultError, PluginTimeoutError } from './plugin-isolation';
 import { listAll, setSystemFields } from './plugin-entity-helpers';
+import type { JobHandler, JobHandlers } from '../jobs/job-handlers';
 import { JobLocks } from './job-lock-store';
 import { MIN_INTERVAL_MS, parseCron, ScheduledJob } from './plugin-jobs';
 
@@ -63,6 +64,12 @@ export interface PluginRuntimeOptions {
   maxFaults?: number;
   /** Whether scheduled jobs run in this process (not in an API-only instance); default true. */
   runsJobs?: boolean;
+  /**
+   * The job handler registry of the scheduled `job` records: each scheduled job of an active plugin
+   * is a handler `<plugin>.<job name>` there (on every instance, API-only ones included, so a save
+   * naming it is accepted anywhere), removed when the plugin is detached.
+   */
+  jobHandlers?: JobHandlers;
 }
 
 /** What the runtime needs to know of an enabled plugin. */
@@ -420,6 +427,8 @@ export class PluginRuntime {
           if (!registering())
             throw new Error(`plugin ${name}: jobs must be scheduled while register(api) runs`);
           instance.jobs.push(this.job(instance, schedule, run));
+          const handlers = this.options.jobHandlers;
+          if (handlers) register('jobs', () => this.jobHandler(instance, handlers, schedule, run));
         },
       },
       // The record-change path with the server's rights: a hook's context may carry the requesting
@@ -514,6 +523,55 @@ export class PluginRuntime {
       this.locks,
     );
   }
+
+  /**
+   * Offers the plugin's scheduled job as the job handler `<plugin>.<job name>` until the plugin is
+   * detached. A run has the job's context for the run's tenant and runs isolated like the plugin's
+   * own schedule (faults counted, time limit); a name another handler holds is left to that one.
+   */
+  private jobHandler(
+    instance: PluginInstance,
+    handlers: JobHandlers,
+    schedule: JobSchedule,
+    run: Parameters<PluginApi['jobs']['schedule']>[1],
+  ): () => void {
+    const plugin = instance.name;
+    const name = pluginJobHandlerName(plugin, schedule.name);
+    if (handlers.get(name)) {
+      instance.logger.warn(`plugin ${plugin}: job handler ${name} is already registered; not offered`);
+      return () => undefined;
+    }
+    const handler: JobHandler = {
+      description: schedule.description ?? `Scheduled job ${schedule.name} of plugin ${plugin}`,
+      plugin,
+      run: async ({ tenantId, scheduledAt, signal }) => {
+        if (!instance.active) throw new Error(`plugin ${plugin} is not active`);
+        const ctx = createRequestContext(this.options.registry, {
+          tenantId,
+          userId: `plugin:${plugin}`,
+          traceId: `plugin-${plugin}-job-${schedule.name}-${randomUUID()}`,
+        });
+        await runIsolated(plugin, `job ${schedule.name}`, this.jobTimeoutMs, instance, () =>
+          run({ ctx, scheduledAt, signal }),
+        );
+        return null;
+      },
+    };
+    try {
+      handlers.register(name, handler);
+    } catch (error) {
+      instance.logger.warn({ err: error }, `plugin ${plugin}: job handler ${name} not offered`);
+      return () => undefined;
+    }
+    return () => {
+      if (handlers.get(name) === handler) handlers.unregister(name);
+    };
+  }
+}
+
+/** The job handler name of a plugin's scheduled job: `<plugin>.<job name>`. */
+export function pluginJobHandlerName(plugin: string, job: string): string {
+  return `${plugin}.${job}`;
 }
 
 const pluginErrors: PluginErrors = {

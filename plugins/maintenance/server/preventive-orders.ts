@@ -73,10 +73,17 @@ export async function generatePreventiveOrders(
  * which runs the same generation at once for a planner (or a test) with an explicit clock.
  */
 export function registerPreventiveOrders(api: PluginApi): void {
-  api.jobs.schedule({ name: 'preventive-orders', cron: '5 * * * *' }, async ({ ctx, scheduledAt }) => {
-    const result = await generatePreventiveOrders(api, ctx, scheduledAt);
-    if (result.created.length > 0) api.logger.info('preventive orders created', { orders: result.created });
-  });
+  api.jobs.schedule(
+    {
+      name: 'preventive-orders',
+      cron: '5 * * * *',
+      description: 'Creates the maintenance orders of preventive plans that fell due',
+    },
+    async ({ ctx, scheduledAt }) => {
+      const result = await generatePreventiveOrders(api, ctx, scheduledAt);
+      if (result.created.length > 0) api.logger.info('preventive orders created', { orders: result.created });
+    },
+  );
 
   api.routes.post('/preventive-orders/generate', async ({ body, ctx }) => {
     const asOf = (body as { asOf?: unknown } | null)?.asOf;

@@ -183,12 +183,20 @@ export function registerReceipts(api: PluginApi): void {
     },
   );
 
-  api.jobs.schedule({ name: 'receipt-reconcile', cron: '*/10 * * * *' }, async ({ ctx }) => {
-    await reconcileReceipts(api, ctx).catch((error: unknown) => {
-      api.logger.warn('receipt reconcile failed; the next run retries', { error: describe(error) });
-      throw error;
-    });
-  });
+  api.jobs.schedule(
+    {
+      name: 'receipt-reconcile',
+      cron: '*/10 * * * *',
+      description:
+        'Re-drives goods receipts waiting on a decided inspection and orders whose status lags their lines',
+    },
+    async ({ ctx }) => {
+      await reconcileReceipts(api, ctx).catch((error: unknown) => {
+        api.logger.warn('receipt reconcile failed; the next run retries', { error: describe(error) });
+        throw error;
+      });
+    },
+  );
 }
 
 /** Re-drives receipts waiting on a decided inspection and orders whose status lags their lines. */

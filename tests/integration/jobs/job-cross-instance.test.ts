@@ -2,11 +2,19 @@
  * Scheduled jobs with two instances on one MariaDB database and Redis, both running the scheduler:
  * each due time of a job runs on one instance only; a schedule changed through one instance is what
  * both run from then on (the engine's recurrence hook moves `next_run_at` in the write, and every
- * scheduler reads it).
+ * scheduler reads it); a plugin's scheduled job is a job handler on both instances while the plugin
+ * is enabled, and once it is disabled through one instance the other lists it no more, refuses a job
+ * naming it (422 on `handler`) and skips the runs of a job that still does.
  */
+import { join } from 'node:path';
 import type { RunningServer } from '../../../platform/src/bootstrap/start-server';
 import { waitFor } from '../../support/wait-for';
-import { bootServer, testDatabase, type PluginTestDatabase } from '../plugins/plugin-harness';
+import {
+  bootServer,
+  PLUGIN_FIXTURES,
+  testDatabase,
+  type PluginTestDatabase,
+} from '../plugins/plugin-harness';
 
 const ENV = { REDIS_URL: 'redis://127.0.0.1:6379', AUTOMATION_RUNNER: 'off' };
 
@@ -101,5 +109,59 @@ describe('scheduled jobs across two instances (MariaDB + Redis)', () => {
     const later = ofJob().filter((run) => Date.parse(run.at) >= from);
     expect(later.map((run) => new Date(run.at).getUTCSeconds() % 2)).toEqual(later.map(() => 0));
     expect((await edit(a, job.data.id, { status: 'PAUSED' })).nextRunAt).toBeNull();
+  });
+
+  it("offers an enabled plugin's scheduled job as a handler on both instances, and neither once it is disabled", async () => {
+    const installed = await send(a, 'POST', '/api/admin/plugins', {
+      source: join(PLUGIN_FIXTURES, 'gadgets'),
+      enable: true,
+    });
+    expect(installed.status).toBe(201);
+    const handlers = async (server: RunningServer) =>
+      (await send<{ name: string; plugin: string | null }[]>(server, 'GET', '/api/jobs/handlers')).data;
+    await waitFor('instance b to offer the plugin job', async () =>
+      (await handlers(b)).some((handler) => handler.name === 'gadgets.tick'),
+    );
+    expect(await handlers(b)).toContainEqual(
+      expect.objectContaining({ name: 'gadgets.tick', plugin: 'gadgets' }),
+    );
+    const job = await send<{ id: number; version: number }>(b, 'POST', '/api/jobs', {
+      jobCode: 'GADGET_TICK',
+      jobName: 'Gadget tick',
+      handler: 'gadgets.tick',
+      cron: '0 3 * * *',
+    });
+    expect(job.status).toBe(201);
+    const ran = await send<{ lastResult: string; runCount: number }>(
+      a,
+      'POST',
+      `/api/jobs/${job.data.id}/run_now`,
+    );
+    expect(ran.data).toMatchObject({ lastResult: 'SUCCESS', runCount: 1 });
+
+    expect((await send(a, 'POST', '/api/admin/plugins/gadgets/disable')).status).toBe(200);
+    await waitFor(
+      'instance b to withdraw the plugin job',
+      async () => !(await handlers(b)).some((handler) => handler.name === 'gadgets.tick'),
+    );
+    const refused = await send<unknown>(b, 'POST', '/api/jobs', {
+      jobCode: 'GADGET_TICK_2',
+      jobName: 'Gadget tick again',
+      handler: 'gadgets.tick',
+      cron: '0 3 * * *',
+    });
+    expect(refused.status).toBe(422);
+    expect(JSON.parse(refused.body).errors).toEqual([
+      expect.objectContaining({ field: 'handler', path: '/handler', rule: 'handler' }),
+    ]);
+    // The job naming it stays; its runs are skipped, not failed, until the plugin is back.
+    const skipped = await send<{
+      lastResult: string;
+      lastError: string;
+      runCount: number;
+      failureCount: number;
+    }>(b, 'POST', `/api/jobs/${job.data.id}/run_now`);
+    expect(skipped.data).toMatchObject({ lastResult: 'SKIPPED', runCount: 1, failureCount: 0 });
+    expect(skipped.data.lastError).toMatch(/no job handler 'gadgets\.tick' is registered/);
   });
 });

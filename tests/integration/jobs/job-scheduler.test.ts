@@ -241,15 +241,63 @@ describe.each<Dialect>(['sqlite', 'mysql'])('scheduled jobs (%s)', (dialect) => 
     }
   });
 
-  it('refuses run_now with 409 while a non-concurrent run is going on', async () => {
+  it('refuses run_now with 409 while a non-concurrent run is going on, for a role granted job:run_now', async () => {
     const job = await createJob({ handler: 'test.block', concurrent: false });
+    // The line leader holds no right on jobs until their role is granted job:read and job:run_now.
+    expect((await mes.call('leader', 'POST', `/api/jobs/${job.id as number}/run_now`)).statusCode).toBe(403);
+    const permissionIds: number[] = [];
+    for (const code of ['job:read', 'job:run_now']) {
+      const [known] = await mes.query<{ id: number }>(
+        "SELECT id FROM sys_permission WHERE tenant_id = 'DEMO' AND permission_code = ?",
+        [code],
+      );
+      permissionIds.push(
+        known
+          ? Number(known.id)
+          : Number(
+              (await mes.create('admin', '/api/permissions', { permissionCode: code, permissionName: code }))
+                .id,
+            ),
+      );
+    }
+    const [role] = await mes.query<{ id: number; version: number }>(
+      "SELECT id, version FROM sys_role WHERE tenant_id = 'DEMO' AND role_code = 'line_leader'",
+    );
+    const granted = await mes.call('admin', 'PATCH', `/api/roles/${role.id}`, {
+      version: Number(role.version),
+      permissions: permissionIds.map((permissionId) => ({ permissionId })),
+    });
+    expect(granted.statusCode).toBe(200);
+    await mes.signIn('leader');
+
     entered = false;
-    const first = mes.call('admin', 'POST', `/api/jobs/${job.id as number}/run_now`);
+    const first = mes.call('leader', 'POST', `/api/jobs/${job.id as number}/run_now`);
     await until('the first run to start', () => Promise.resolve(entered));
-    const second = await mes.call('admin', 'POST', `/api/jobs/${job.id as number}/run_now`);
+    const second = await mes.call('leader', 'POST', `/api/jobs/${job.id as number}/run_now`);
     expect(second.statusCode).toBe(409);
+    expect(second.json()).toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/is running/) });
     release?.();
     expect((await first).statusCode).toBe(201);
+    expect((await first).json().data).toMatchObject({ lastResult: 'SUCCESS', runCount: 1 });
+    // The one run is audited as the leader's.
+    const audit = await mes.query<{ actor_id: unknown }>(
+      "SELECT actor_id FROM audit_log WHERE entity_name = 'job' AND record_id = ? AND action = 'UPDATE'",
+      [String(job.id)],
+    );
+    expect(audit.map((entry) => String(entry.actor_id))).toContain(String(mes.userIds.leader));
+  });
+
+  it('lists the registered handlers for the handler picker to holders of job:read, 403 for others', async () => {
+    const listed = await mes.call('admin', 'GET', '/api/jobs/handlers');
+    expect(listed.statusCode).toBe(200);
+    expect(listed.json().data).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'audit.seal', plugin: null }),
+        expect.objectContaining({ name: 'audit.verify_chain', plugin: null }),
+        expect.objectContaining({ name: 'test.count', description: 'counts its runs' }),
+      ]),
+    );
+    expect((await mes.call('operator', 'GET', '/api/jobs/handlers')).statusCode).toBe(403);
   });
 
   it('retries a failing run max_retries times and times a run out after timeout_seconds', async () => {
