@@ -96,6 +96,8 @@ const messages = {
       runNow: '立即运行',
       ran: '运行结束：{result}',
       alreadyRunning: '该任务正在运行，不允许并发运行；请稍后再试',
+      handlerOfPlugin: '插件 {plugin} 的定时任务',
+      handlerMissing: '未注册（其插件已停用？）',
     },
     account: {
       title: '账号与密码',
@@ -429,6 +431,8 @@ const messages = {
       runNow: 'Run now',
       ran: 'Run finished: {result}',
       alreadyRunning: 'The job is already running and does not allow concurrent runs; try again later',
+      handlerOfPlugin: 'Scheduled job of plugin {plugin}',
+      handlerMissing: 'Not registered (its plugin disabled?)',
     },
     account: {
       title: 'Account and password',

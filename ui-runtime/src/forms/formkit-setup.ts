@@ -4,6 +4,7 @@ import { customRules } from '../generated/formkit-rules';
 import ChildrenInput from './ChildrenInput.vue';
 import DateInput from './DateInput.vue';
 import EnumInput from './EnumInput.vue';
+import JobHandlerInput from './JobHandlerInput.vue';
 import JsonInput from './JsonInput.vue';
 import RelationInput from './RelationInput.vue';
 
@@ -12,6 +13,10 @@ const formKitInputs = {
   relation: createInput(RelationInput, { props: ['entity', 'path', 'display', 'multiple'] }),
   children: createInput(ChildrenInput, { props: ['entity', 'columns'] }),
   json: createInput(JsonInput),
+  // Widget `job-handler`: the handlers the server has registered for scheduled jobs. FormKit looks
+  // a hyphenated type up camel-cased, as for `datetime-local`.
+  jobHandler: createInput(JobHandlerInput),
+  'job-handler': createInput(JobHandlerInput),
   scan: text,
   'input-number': number,
   // FormKit's own select and date inputs, replaced by Element Plus ones (the shell's component library).
