@@ -54,7 +54,7 @@ export async function workingValues(
     if (Number.isNaN(instant) || calendarId === null) continue;
     if (!loaded) {
       const store = new CalendarStore(tx, ctx.model, ctx.tenantId);
-      loaded = { calendars: await store.calendars(), shifts: await store.shifts() };
+      loaded = await store.workingTime();
     }
     const calendar = loaded.calendars.find((c) => c.id === calendarId);
     if (!calendar) continue;

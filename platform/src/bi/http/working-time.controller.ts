@@ -73,11 +73,11 @@ export class WorkingTimeController {
     // Read as the caller: no read permission or a calendar outside their scope answers 403 or 404.
     await this.operations.get('calendar', Number(id), ctx, { fields: ['id'] });
     const store = this.engine.calendars(ctx);
-    const calendars = await store.calendars();
+    const { calendars, shifts } = await store.workingTime();
     const calendar = calendars.find((c) => c.id === Number(id));
     // An inactive calendar plans no working time limits: the whole range works.
     const spans = calendar
-      ? workingSpans(calendar, calendars, await store.shifts(), timeZone, from, to)
+      ? workingSpans(calendar, calendars, shifts, timeZone, from, to)
       : [{ start: from, end: to }];
     const iso = (ms: number) => new Date(ms).toISOString();
     return successEnvelope(
