@@ -16,6 +16,22 @@ export interface NestedRows {
 const INSERT_BATCH_PARAMS = 30000;
 const IN_LIST_CHUNK = 1000;
 
+/** The columns an entity's table stores: the system columns, then the column fields. */
+function storedColumns(entity: CompiledEntity): readonly string[] {
+  let columns = storedColumnsCache.get(entity);
+  if (!columns) {
+    columns = [
+      ...entity.systemColumns.map((system) => system.column),
+      ...entity.fields.flatMap((field) => (field.storage === 'column' && field.column ? [field.column] : [])),
+    ];
+    storedColumnsCache.set(entity, columns);
+  }
+  return columns;
+}
+
+/** A compiled entity never changes (a new Model compiles new ones), so its columns can be kept. */
+const storedColumnsCache = new WeakMap<CompiledEntity, readonly string[]>();
+
 /** Alias of a many field's target table in `linkedRows`, which a row condition is compiled over. */
 export const LINKED = 'r';
 
@@ -55,6 +71,50 @@ export class RowStore {
       );
     }
     return rows;
+  }
+
+  /**
+   * A live row of the tenant and, in the same statement, the live rows its relations lead to: each
+   * hop follows `column` of the row it hangs from (`parent`: index into `hops`, -1 for the first
+   * row), LEFT JOINed, so a missing row reads as null and the hops below it too. Returns the first
+   * row then one entry per hop, or null when the first row is missing. The columns of each row are
+   * those its entity stores (system columns and column fields), as `byIds` returns them.
+   */
+  async rowWithRelated(
+    tx: SqlExecutor,
+    entity: CompiledEntity,
+    id: number,
+    hops: readonly { entity: CompiledEntity; column: string; parent: number }[],
+  ): Promise<(DbRow | null)[] | null> {
+    const q = tx.dialect.quote;
+    const tables = [entity, ...hops.map((hop) => hop.entity)];
+    const columns = tables.map(storedColumns);
+    const selected = columns.flatMap((list, t) =>
+      list.map((column, c) => `h${t}.${q(column)} AS h${t}_${c}`),
+    );
+    const params: unknown[] = [];
+    const joins = hops.map((hop, i) => {
+      const conditions = [`h${i + 1}.${q('id')} = h${hop.parent + 1}.${q(hop.column)}`];
+      if (hop.entity.tenantScoped) {
+        conditions.push(`h${i + 1}.${q('tenant_id')} = ?`);
+        params.push(this.tenantId);
+      }
+      if (hop.entity.softDelete) conditions.push(`h${i + 1}.${q('deleted_at')} IS NULL`);
+      return ` LEFT JOIN ${q(hop.entity.table)} h${i + 1} ON ${conditions.join(' AND ')}`;
+    });
+    const scope = this.scope(tx, entity, 'h0.');
+    const live = entity.softDelete ? ` AND h0.${q('deleted_at')} IS NULL` : '';
+    const rows = await tx.query<DbRow>(
+      `SELECT ${selected.join(', ')} FROM ${q(entity.table)} h0${joins.join('')} WHERE h0.${q('id')} = ?${scope.sql}${live}`,
+      [...params, id, ...scope.params],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return columns.map((list, t) => {
+      const id = row[`h${t}_${list.indexOf('id')}`];
+      if (id === null || id === undefined) return null;
+      return Object.fromEntries(list.map((column, c) => [column, row[`h${t}_${c}`]]));
+    });
   }
 
   /**

@@ -39,7 +39,35 @@ export function toApi(entity: CompiledEntity, values: RuleRecord): EntityRecord 
   return record;
 }
 
-/** Loads the related rows of the dot paths, hop by hop, into the record (in place). */
+/** A relation a dot path follows from a record, with the relations read through below it. */
+interface PathNode {
+  head: string;
+  target: CompiledEntity;
+  /** The relation's column on the row it hangs from (for the hops below the first). */
+  column: string;
+  below: PathNode[];
+}
+
+/** The relations of `entity` the dot paths follow, as a tree (segments that end a path are values). */
+function pathTree(model: Model, entity: CompiledEntity, paths: readonly (readonly string[])[]): PathNode[] {
+  const heads = new Map<string, (readonly string[])[]>();
+  for (const path of paths)
+    if (path.length > 1) heads.set(path[0]!, [...(heads.get(path[0]!) ?? []), path.slice(1)]);
+  const nodes: PathNode[] = [];
+  for (const [head, rest] of heads) {
+    const field = entity.fieldsByName.get(head);
+    const target = field?.relation ? model.entities.get(field.relation.target) : undefined;
+    if (!field?.column || !target) continue;
+    nodes.push({ head, target, column: field.column, below: pathTree(model, target, rest) });
+  }
+  return nodes;
+}
+
+/**
+ * Loads the related rows of the dot paths into the record (in place): per relation of the record,
+ * one statement reads its row and the rows every deeper hop leads to (`line.plant.calendar`: the
+ * line and its plant), in the record's tenant.
+ */
 export async function readThrough(
   tx: SqlExecutor,
   model: Model,
@@ -49,18 +77,43 @@ export async function readThrough(
   paths: readonly (readonly string[])[],
 ): Promise<RuleRecord> {
   const store = new RowStore(tenantId);
-  const heads = new Map<string, string[][]>();
-  for (const path of paths)
-    if (path.length > 1) heads.set(path[0]!, [...(heads.get(path[0]!) ?? []), path.slice(1)]);
-  for (const [head, rest] of heads) {
-    const field = entity.fieldsByName.get(head);
-    const target = field?.relation ? model.entities.get(field.relation.target) : undefined;
-    const id = record[head];
-    if (!target || (typeof id !== 'number' && typeof id !== 'string')) continue;
-    const [row] = await store.byIds(tx, target, [Number(id)], true);
-    if (!row) continue;
-    const related = toMetadata(target, serializeRow(runtimeOf(model).entity(target.name), row, tenantId));
-    record[head] = await readThrough(tx, model, tenantId, target, related, rest);
+  for (const node of pathTree(model, entity, paths)) {
+    const id = record[node.head];
+    if (typeof id !== 'number' && typeof id !== 'string') continue;
+    const hops: { entity: CompiledEntity; column: string; parent: number }[] = [];
+    const order: PathNode[] = [];
+    const flatten = (below: readonly PathNode[], parent: number) => {
+      for (const child of below) {
+        hops.push({ entity: child.target, column: child.column, parent });
+        order.push(child);
+        flatten(child.below, hops.length - 1);
+      }
+    };
+    flatten(node.below, -1);
+    const rows = await store.rowWithRelated(tx, node.target, Number(id), hops);
+    if (!rows) continue;
+    const nodes = [node, ...order];
+    const records = new Map<PathNode, RuleRecord>();
+    rows.forEach((row, i) => {
+      const at = nodes[i]!;
+      if (row)
+        records.set(
+          at,
+          toMetadata(at.target, serializeRow(runtimeOf(model).entity(at.target.name), row, tenantId)),
+        );
+    });
+    // Deepest first: each related row replaces the id in the row above it.
+    for (let i = nodes.length - 1; i >= 0; i--) {
+      const at = nodes[i]!;
+      const related = records.get(at);
+      if (!related) continue;
+      for (const child of at.below) {
+        const below = records.get(child);
+        if (below) related[child.head] = below;
+      }
+    }
+    const related = records.get(node);
+    if (related) record[node.head] = related;
   }
   return record;
 }

@@ -2,7 +2,8 @@
  * The statements a request issues through the real server on MariaDB, with authentication on and as
  * a role (not the admin): an update reads the row once, inside its transaction, with the caller's
  * row scope compiled into that read, then writes the row, its audit record and its outbox event; a
- * create adds one reference check, one numbering statement and the workflow row; a read by id is one
+ * create adds the working-time rule's one read of the line with its plant, one reference check, one numbering
+ * statement and the workflow row; a read by id is one
  * statement; a list is one page query and one count, the caller's scope compiled into both. The caches of the
  * token and the permission decisions are warm, as they are for every request after a user's first.
  */
@@ -138,7 +139,7 @@ describe('statements per request through the server (MariaDB)', () => {
     expect(statements.map(shape)).toEqual(['SELECT work_order']);
   });
 
-  it('creates a work order with the working-time rule’s reads, one reference check, one numbering statement, the row, its workflow, audit and outbox', async () => {
+  it('creates a work order with the working-time rule’s read of line and plant, one reference check, one numbering statement, the row, its workflow, audit and outbox', async () => {
     let status = 0;
     const statements = await statementsOf(async () => {
       const response = await harness.call('planner', 'POST', '/api/work-orders', {
@@ -152,10 +153,9 @@ describe('statements per request through the server (MariaDB)', () => {
     expect(status).toBe(201);
     expect(statements.map(shape)).toEqual([
       'START TRANSACTION',
-      // The working-time rule follows line → plant to the plant's calendar (this plant has none,
-      // so neither calendars nor shifts are read).
+      // The working-time rule follows line → plant to the plant's calendar, the plant joined to
+      // the line in one statement (this plant has none, so neither calendars nor shifts are read).
       'SELECT production_line',
-      'SELECT plant',
       // The item and the line in one statement, which also returns the line code the number needs.
       'SELECT item_master',
       'INSERT sys_sequence',
