@@ -127,6 +127,9 @@ function tabulate(zone: string): OffsetPeriod[] {
   return periods;
 }
 
+/** The en-US text of a wall-clock minute with numeric fields and a 24-hour clock. */
+const EN_US_WALL_CLOCK = /^(\d{1,2})\/(\d{1,2})\/(\d{4}), (\d{2}):(\d{2})$/;
+
 function offsetReader(zone: string): (utcMs: number) => number {
   const format = new Intl.DateTimeFormat('en-US', {
     timeZone: zone,
@@ -138,8 +141,19 @@ function offsetReader(zone: string): (utcMs: number) => number {
     minute: 'numeric',
   });
   return (utcMs) => {
-    const parts = Object.fromEntries(format.formatToParts(utcMs).map((p) => [p.type, Number(p.value)]));
-    const wall = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute);
+    // `12/7/2026, 08:05`: reading the formatted text is five times cheaper than formatToParts,
+    // which matters for the 22,000 days a zone is tabulated over; other shapes take the slow road.
+    const text = EN_US_WALL_CLOCK.exec(format.format(utcMs));
+    const parts = text
+      ? {
+          month: Number(text[1]),
+          day: Number(text[2]),
+          year: Number(text[3]),
+          hour: Number(text[4]),
+          minute: Number(text[5]),
+        }
+      : Object.fromEntries(format.formatToParts(utcMs).map((p) => [p.type, Number(p.value)]));
+    const wall = Date.UTC(parts.year!, parts.month! - 1, parts.day, parts.hour, parts.minute);
     return Math.round((wall - Math.floor(utcMs / 60_000) * 60_000) / 60_000);
   };
 }
