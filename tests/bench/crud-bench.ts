@@ -41,7 +41,7 @@ import type { EntityRecord, RequestContext } from '../../platform/src/crud/types
 const ROWS = 100_000;
 const BENCH_LINES = 25;
 /**
- * Rows written through EntityService.bulk, with every hook (audit chain, outbox, workflow pin: about
+ * Rows written through EntityService.bulk, with every hook (audit chain, outbox: about
  * ten statements a row); the rest are SQL copies of them, so setup takes a minute, not half an hour.
  */
 const ENGINE_ROWS = 5000;

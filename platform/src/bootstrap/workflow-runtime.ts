@@ -1,6 +1,7 @@
 /**
  * Domain behaviour on the engine's writes: the hand-written domain hooks, the outbox events of every
- * CRUD write, the workflow pin of new records, and the WorkflowService behind the action routes.
+ * CRUD write, and the WorkflowService behind the action routes (which pins a record to its workflow
+ * versions at its first action).
  */
 import type { EntityService } from '../crud/entity.service';
 import type { RequestContext } from '../crud/types';
@@ -13,7 +14,6 @@ import { registerDomainHooks } from '../generated/domain-hook-registry';
 import { registerOutboxHooks } from '../events/register-outbox-hooks';
 import { AuthenticationError } from '../security/auth/auth-errors';
 import type { CredentialVerifier } from '../security/auth/credentials';
-import { registerWorkflowHooks } from '../workflow/register-workflow-hooks';
 import { WorkflowService, type SignatureClient } from '../workflow/workflow.service';
 
 /**
@@ -42,7 +42,6 @@ export function wireWorkflowsAndEvents(
   registerDomainHooks(service.hooks);
   registerSerialTests(service.hooks, workflows);
   registerOutboxHooks(service.hooks);
-  registerWorkflowHooks(service.hooks, workflows);
   service.hooks.on('after', { entity: '*', action: '*' }, onCommitted);
   return workflows;
 }

@@ -564,18 +564,18 @@ export class WorkflowService {
   }
 
   /**
-   * Pins a record to the current version of each workflow of its entity it has not entered yet (at
-   * creation through `registerWorkflowHooks`, or at its first action for records created before).
-   * `created`: the record was inserted in this transaction, so it has entered no workflow yet.
+   * Pins a record to the current version of each workflow of its entity it has not entered yet, at
+   * its first action: a record that has run none has no instance row and follows the current
+   * versions (it is in the state its status field holds, the initial one unless set otherwise), so
+   * a create writes nothing here.
    */
-  async pin(
+  private async pin(
     sql: SqlExecutor,
     ctx: RequestContext,
     ref: RecordRef,
     record: Record<string, unknown>,
-    created = false,
   ): Promise<void> {
-    const versions = created ? new Map<string, number>() : await this.store.instanceVersions(sql, ref);
+    const versions = await this.store.instanceVersions(sql, ref);
     for (const current of ctx.model.workflows.values()) {
       if (current.entity !== ref.entity || versions.has(current.workflow)) continue;
       await this.registerDefinition(sql, current);

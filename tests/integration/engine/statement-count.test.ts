@@ -3,7 +3,7 @@
  * a role (not the admin): an update reads the row once, inside its transaction, with the caller's
  * row scope compiled into that read, then writes the row, its audit record and its outbox event; a
  * create adds the working-time rule's one read of the line with its plant, one reference check, one numbering
- * statement and the workflow row; a read by id is one
+ * statement; a read by id is one
  * statement; a list is one page query and one count, the caller's scope compiled into both. The caches of the
  * token and the permission decisions are warm, as they are for every request after a user's first.
  */
@@ -139,7 +139,7 @@ describe('statements per request through the server (MariaDB)', () => {
     expect(statements.map(shape)).toEqual(['SELECT work_order']);
   });
 
-  it('creates a work order with the working-time rule’s read of line and plant, one reference check, one numbering statement, the row, its workflow, audit and outbox', async () => {
+  it('creates a work order with the working-time rule’s read of line and plant, one reference check, one numbering statement, the row, audit and outbox', async () => {
     let status = 0;
     const statements = await statementsOf(async () => {
       const response = await harness.call('planner', 'POST', '/api/work-orders', {
@@ -160,7 +160,7 @@ describe('statements per request through the server (MariaDB)', () => {
       'SELECT item_master',
       'INSERT sys_sequence',
       'INSERT work_order',
-      'INSERT wf_instance',
+      // No workflow row: a record enters its workflow with its first action.
       'INSERT audit_log',
       'INSERT evt_outbox',
       'COMMIT',

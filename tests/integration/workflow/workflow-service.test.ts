@@ -5,7 +5,6 @@ import { EntityService } from '../../../platform/src/crud/entity.service';
 import { HookRegistry } from '../../../platform/src/crud/hooks';
 import type { RequestContext } from '../../../platform/src/crud/types';
 import { registerOutboxHooks } from '../../../platform/src/events/register-outbox-hooks';
-import { registerWorkflowHooks } from '../../../platform/src/workflow/register-workflow-hooks';
 import { WorkflowService } from '../../../platform/src/workflow/workflow.service';
 import { WorkflowEventsTraceTables1764061200000 } from '../../../database/migrations/1764061200000-workflow-events-trace-tables';
 import {
@@ -109,7 +108,6 @@ describe.each(ENGINE_DIALECTS)('workflow service on %s', (dialect) => {
     hooks.on('inTransaction', { entity: '*', action: 'transition' }, ({ transition, record }) => {
       audits.push({ action: 'TRANSITION', transition: transition?.action, recordId: record.id });
     });
-    registerWorkflowHooks(hooks, workflows);
     registerOutboxHooks(hooks);
     const type = await entities.create('item_type', { code: 'FG', name: 'Finished' }, ctx);
     itemId = (await entities.create('item_master', { name: 'Counter', itemTypeId: type.id }, ctx))
@@ -280,8 +278,12 @@ describe.each(ENGINE_DIALECTS)('workflow service on %s', (dialect) => {
     expect(await outboxTypes(id)).toEqual(['work_order.cancelled']);
   });
 
-  it('keeps records on the definition version they started with', async () => {
+  it('keeps records on the definition version of their first action; a record without one follows the current version', async () => {
     const started = await newOrder(50);
+    // The first action (a cancel request, which waits for approvals) pins the record to version 1.
+    const asked = await workflows.fire(ctx, planner, 'work_order', started, 'cancel', { reason: 'pinned' });
+    expect(asked.status).toBe('PENDING_APPROVAL');
+    const untouched = await newOrder(50);
     const v2 = { ...ctx, model: modelWith(lifecycle(2), 2) };
     const fresh = (
       await entities.create(
@@ -290,10 +292,12 @@ describe.each(ENGINE_DIALECTS)('workflow service on %s', (dialect) => {
         v2,
       )
     ).id as number;
-    // Version 2 needs quantity > 100 (version 1: > 5): the new record is refused, the one started on version 1 is not.
-    expect((await failure(workflows.fire(v2, planner, 'work_order', fresh, 'release', {}))).code).toBe(
-      'BUSINESS_RULE',
-    );
+    // Version 2 needs quantity > 100 (version 1: > 5): the records that ran no action follow version
+    // 2 and are refused; the one whose first action ran on version 1 is not.
+    for (const id of [fresh, untouched])
+      expect((await failure(workflows.fire(v2, planner, 'work_order', id, 'release', {}))).code).toBe(
+        'BUSINESS_RULE',
+      );
     const old = await workflows.fire(v2, planner, 'work_order', started, 'release', {});
     expect(old.status).toBe('APPLIED');
     expect((await workflows.history(v2, 'work_order', started)).at(-1)).toMatchObject({ workflowVersion: 1 });
@@ -301,29 +305,40 @@ describe.each(ENGINE_DIALECTS)('workflow service on %s', (dialect) => {
 
   it('stores a definition version again when the transaction that first stored it rolled back', async () => {
     const v3 = { ...ctx, model: modelWith(lifecycle(3), 3) };
-    const order = { itemId, lineId, quantity: 7, plannedStart: '2026-12-01T08:00:00Z' };
+    const order = { itemId, lineId, quantity: 150, plannedStart: '2026-12-01T08:00:00Z' };
     const stored = async () =>
       (
         await database.db
           .executor()
           .query("SELECT version FROM wf_definition WHERE workflow = 'work_order_lifecycle' AND version = 3")
       ).length;
-    const refuse = hooks.on('inTransaction', { entity: 'work_order', action: 'create' }, () => {
+    const pins = async (id: number) =>
+      (
+        await database.db
+          .executor()
+          .query<{ workflow_version: number | string }>(
+            "SELECT workflow_version FROM wf_instance WHERE entity = 'work_order' AND record_id = ?",
+            [id],
+          )
+      ).map((row) => Number(row.workflow_version));
+    const first = (await entities.create('work_order', order, v3)).id as number;
+    const second = (await entities.create('work_order', order, v3)).id as number;
+    // A create pins nothing: the record has entered no workflow yet.
+    expect(await pins(first)).toEqual([]);
+    expect(await stored()).toBe(0);
+    const refuse = hooks.on('inTransaction', { entity: 'work_order', action: 'transition' }, () => {
       throw new Error('refused after the pin');
     });
-    await expect(entities.create('work_order', order, v3)).rejects.toThrow('refused after the pin');
+    await expect(workflows.fire(v3, planner, 'work_order', first, 'release', {})).rejects.toThrow(
+      'refused after the pin',
+    );
     refuse();
     expect(await stored()).toBe(0);
-    await entities.create('work_order', order, v3);
+    expect(await pins(first)).toEqual([]);
+    await workflows.fire(v3, planner, 'work_order', first, 'release', {});
     expect(await stored()).toBe(1);
-    const second = (await entities.create('work_order', order, v3)).id as number;
+    await workflows.fire(v3, planner, 'work_order', second, 'release', {});
     expect(await stored()).toBe(1);
-    const pinned = await database.db
-      .executor()
-      .query<{ workflow_version: number | string }>(
-        "SELECT workflow_version FROM wf_instance WHERE entity = 'work_order' AND record_id = ?",
-        [second],
-      );
-    expect(pinned.map((row) => Number(row.workflow_version))).toEqual([3]);
+    expect(await pins(second)).toEqual([3]);
   });
 });
