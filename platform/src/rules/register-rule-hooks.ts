@@ -181,7 +181,9 @@ export class RuleHooks {
     hooks.on('inTransaction', { entity: '*', action: '*' }, async (args) => {
       const catalog = ruleCatalog(args.ctx.model);
       const entity = args.ctx.model.entities.get(args.entity)!;
-      const rules = catalog.byEntity.get(args.entity) ?? [];
+      // Synchronous rules ran in `before`: timers and asynchronous rules are queued here, and a
+      // change of an entity with neither (nor rules on its events) builds no rule record.
+      const rules = (catalog.byEntity.get(args.entity) ?? []).filter((rule) => !rule.synchronous);
       const events = this.eventsOf(entity, args.action, args.transition);
       const byEvent = events.flatMap((event) =>
         (catalog.byEvent.get(event) ?? []).map((rule) => ({ rule, event })),
@@ -203,7 +205,7 @@ export class RuleHooks {
           queued(await this.scheduleTimer(args.tx, args.ctx, rule, change, recordId));
           continue;
         }
-        if (rule.synchronous || !triggerMatches(rule.def, change)) continue;
+        if (!triggerMatches(rule.def, change)) continue;
         queued(
           await this.queue(args.tx, args.ctx, rule.def, recordId, this.describe(change), change.previous),
         );
