@@ -21,7 +21,8 @@
  * Traffic goes only to 127.0.0.1. Env: TEST_MYSQL_URL (default mysql://root@127.0.0.1:3306);
  * BENCH_PROFILE_DIR: run our server with `--cpu-prof` writing its profile there; BENCH_KEEP_DATABASE=1:
  * keep the database afterwards (for EXPLAIN), dropping it is then up to you; BENCH_CASES: a comma list
- * of the cases to run (default every case).
+ * of the cases to run (default every case); BENCH_PORT: our server's port (default 18181, the ceiling the next);
+ * BENCH_NODE_FLAGS: node flags for our server (space-separated), to compare runtime settings.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -53,6 +54,8 @@ const POOL_SIZE = String(loadAppConfig({}).dbPoolSize);
 const JWT_SECRET = 'bench-jwt-secret-0123456789abcdef0123456789';
 const PASSWORD = 'Bench-Passw0rd!';
 const RSS_TARGET_MB = 250;
+/** Our server listens on BENCH_PORT (default 18181), the ceiling on the port after it. */
+const PORT = Number(process.env.BENCH_PORT ?? 18181);
 const MYSQL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 /** BENCH_DATABASE names a database to keep: prepared on first use, reused (and never dropped) after. */
 const REUSE = process.env.BENCH_DATABASE;
@@ -101,12 +104,19 @@ interface CaseResult {
   p50: number;
   p99: number;
   errors: number;
+  /** The server's peak resident memory during the case. */
+  peakRssMb: number;
   /** Non-2xx answers by status code. */
   statuses: Record<string, number>;
 }
 
 interface ServerRun {
   results: Partial<Record<`${Caller} ${CaseName}`, CaseResult>>;
+  /** Resident memory once the server is up and the callers have signed in, before any load. */
+  idleRssMb: number;
+  /** Peak resident memory from the start until the load begins (starting, sign-ins). */
+  startPeakRssMb: number;
+  /** Peak resident memory during the measured cases. */
   peakRssMb: number;
 }
 
@@ -120,11 +130,12 @@ async function main(): Promise<void> {
     const profile = process.env.BENCH_PROFILE_DIR
       ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
       : [];
-    const ours = await runServer('ours', [...profile, 'bin/mes.js', 'serve'], 18181, fixture, 0);
+    const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
+    const ours = await runServer('ours', [...profile, ...flags, 'bin/mes.js', 'serve'], 18181, fixture, 0);
     const ceiling = await runServer(
       'ceiling',
       ['dist/tests/bench/ceiling-server.js'],
-      18182,
+      PORT + 1,
       fixture,
       halves,
     );
@@ -327,6 +338,8 @@ async function runServer(
         ? { admin: await signIn(base, 'admin'), operator: await signIn(base, 'operator') }
         : { admin: ceilingToken(), operator: ceilingToken() };
     const callers: Caller[] = name === 'ours' ? ['admin', 'operator'] : ['admin'];
+    const idleRssMb = sampler.currentMb();
+    const startPeakRssMb = sampler.peakMb();
     await measure(base, tokens.admin, 'get', fixture, firstUpdate, 2);
     const results: ServerRun['results'] = {};
     let nextUpdate = firstUpdate;
@@ -334,6 +347,7 @@ async function runServer(
       for (const caseName of casesOf(caller)) {
         if (name === 'ours') await waitForBackgroundWork(caseName);
         const cpuBefore = cpuMsOf(child.pid!);
+        sampler.startCase();
         const { result, usedIds } = await measure(
           base,
           tokens[caller],
@@ -343,13 +357,15 @@ async function runServer(
           SECONDS,
         );
         result.cpuMs = (cpuMsOf(child.pid!) - cpuBefore) / Math.max(1, result.answered);
+        result.peakRssMb = sampler.casePeakMb();
         results[`${caller} ${caseName}`] = result;
         nextUpdate += usedIds;
         log(
-          `${caseName.padEnd(6)} ${name.padEnd(7)} ${caller.padEnd(8)} ${result.rps.toFixed(0)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  CPU ${result.cpuMs.toFixed(2)} ms/req${result.errors ? `  (${result.errors} failed: ${JSON.stringify(result.statuses)})` : ''}`,
+          `${caseName.padEnd(6)} ${name.padEnd(7)} ${caller.padEnd(8)} ${result.rps.toFixed(0)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  CPU ${result.cpuMs.toFixed(2)} ms/req  RSS ≤ ${result.peakRssMb} MB${result.errors ? `  (${result.errors} failed: ${JSON.stringify(result.statuses)})` : ''}`,
         );
       }
-    return { results, peakRssMb: sampler.peakMb() };
+    const peakRssMb = Math.max(...Object.values(results).map((result) => result.peakRssMb));
+    return { results, idleRssMb, startPeakRssMb, peakRssMb };
   } finally {
     sampler.stop();
     child.kill('SIGTERM');
@@ -412,19 +428,41 @@ function cpuMsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-/** Samples a process's resident set size from /proc every 200 ms. */
-function rssSampler(pid: number): { peakMb(): number; stop(): void } {
+/**
+ * Samples a process's resident set size from /proc every 200 ms: the peak over the whole run and
+ * the peak since the last `startCase()`.
+ */
+function rssSampler(pid: number): {
+  currentMb(): number;
+  peakMb(): number;
+  startCase(): void;
+  casePeakMb(): number;
+  stop(): void;
+} {
   let peak = 0;
-  const timer = setInterval(() => {
+  let casePeak = 0;
+  const current = (): number => {
     try {
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      peak = Math.max(peak, kb / 1024);
+      return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
     } catch {
-      // the process has exited
+      return 0; // the process has exited
     }
+  };
+  const timer = setInterval(() => {
+    const mb = current();
+    peak = Math.max(peak, mb);
+    casePeak = Math.max(casePeak, mb);
   }, 200);
-  return { peakMb: () => Math.round(peak), stop: () => clearInterval(timer) };
+  return {
+    currentMb: () => Math.round(current()),
+    peakMb: () => Math.round(peak),
+    startCase: () => {
+      casePeak = current();
+    },
+    casePeakMb: () => Math.round(casePeak),
+    stop: () => clearInterval(timer),
+  };
 }
 
 async function measure(
@@ -503,6 +541,7 @@ async function measure(
       answered: result.requests.total,
       p50: result.latency.p50,
       p99: result.latency.p99,
+      peakRssMb: 0,
       errors: result.non2xx + result.errors + result.timeouts,
       statuses,
     },
@@ -531,7 +570,7 @@ function report(ours: ServerRun, ceiling: ServerRun): void {
   );
   console.table(rows);
   log(
-    `peak RSS under load: ours ${ours.peakRssMb} MB (target ≤ ${RSS_TARGET_MB} MB ${ours.peakRssMb <= RSS_TARGET_MB ? 'met' : 'MISSED'}), ceiling ${ceiling.peakRssMb} MB`,
+    `RSS before load: ours ${ours.idleRssMb} MB (peak while starting ${ours.startPeakRssMb} MB), ceiling ${ceiling.idleRssMb} MB; peak RSS under load: ours ${ours.peakRssMb} MB (target ≤ ${RSS_TARGET_MB} MB ${ours.peakRssMb <= RSS_TARGET_MB ? 'met' : 'MISSED'}), ceiling ${ceiling.peakRssMb} MB`,
   );
 }
 
