@@ -1,7 +1,7 @@
-import * as babel from 'prettier/plugins/babel';
-import * as estree from 'prettier/plugins/estree';
-import * as typescript from 'prettier/plugins/typescript';
-import { format } from 'prettier/standalone';
+import type * as Babel from 'prettier/plugins/babel';
+import type * as Estree from 'prettier/plugins/estree';
+import type * as TypeScript from 'prettier/plugins/typescript';
+import type * as Prettier from 'prettier/standalone';
 import type { SchemaChange } from '../../../metadata/src/model/schema-diff';
 import { inverseChanges } from '../../../metadata/src/model/schema-diff';
 import {
@@ -164,9 +164,16 @@ function pascalCase(kebab: string): string {
  * output as the CLI, without the dynamic imports jest cannot load.
  */
 export function formatSource(source: string, parser: 'typescript' | 'json'): Promise<string> {
+  // Loaded on the first call: every `mes` command, `mes serve` included, loads this module with the
+  // CLI, and only writing a migration formats (Prettier with its parsers holds about 4 MB of heap).
+  const { format } = require('prettier/standalone') as typeof Prettier;
   return format(source, {
     parser,
-    plugins: [babel, estree, typescript],
+    plugins: [
+      require('prettier/plugins/babel') as typeof Babel,
+      require('prettier/plugins/estree') as typeof Estree,
+      require('prettier/plugins/typescript') as typeof TypeScript,
+    ],
     singleQuote: true,
     printWidth: 110,
     trailingComma: 'all',

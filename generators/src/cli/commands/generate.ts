@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import pc from 'picocolors';
 import { formatDiagnostic } from '../format-diagnostics';
 import { findRepoRoot } from '../repo-root';
-import { runGenerate, type GenerateReport } from '../../codegen/run';
+import type * as Codegen from '../../codegen/run';
+import type { GenerateReport } from '../../codegen/run';
 import type { OutputStatus } from '../../codegen/sync';
 
 interface GenerateOptions {
@@ -39,6 +40,8 @@ export function register(program: Command): void {
       const progress = (generator: string, files: number) => {
         if (!options.json) process.stderr.write(pc.dim(`  ${generator.padEnd(8)} ${files} file(s)\n`));
       };
+      // Loaded here, not at the top: the generators (templates, Prettier) stay out of `mes serve`.
+      const { runGenerate } = require('../../codegen/run') as typeof Codegen;
       const report = await runGenerate({
         root,
         check: options.check ?? false,

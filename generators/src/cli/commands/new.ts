@@ -12,8 +12,8 @@ import {
   type FieldSpec,
   type ScaffoldFile,
 } from '../../scaffold/entity';
-import { scaffoldPlugin } from '../../scaffold/plugin';
-import { writeScaffold } from '../../scaffold/write';
+import type * as PluginScaffold from '../../scaffold/plugin';
+import type * as ScaffoldWriter from '../../scaffold/write';
 import { formatDiagnostic } from '../format-diagnostics';
 import { findRepoRoot } from '../repo-root';
 
@@ -104,6 +104,8 @@ export function register(program: Command): void {
         const root = findRepoRoot();
         const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string })
           .version;
+        // Loaded here, not at the top: the scaffold's templates stay out of `mes serve`.
+        const { scaffoldPlugin } = require('../../scaffold/plugin') as typeof PluginScaffold;
         finish(
           root,
           scaffoldPlugin({ name, label: { en: labelEn, zh: labelZh }, engine: `^${version}` }),
@@ -117,6 +119,7 @@ export function register(program: Command): void {
 
 /** Writes the files, then validates the project so a scaffold that does not validate is reported at once. */
 function finish(root: string, files: ScaffoldFile[], options: NewOptions): void {
+  const { writeScaffold } = require('../../scaffold/write') as typeof ScaffoldWriter;
   writeScaffold(root, files);
   const written = new Set(files.map((f) => resolve(root, f.path)));
   const diagnostics: Diagnostic[] = validateMetadata([root]).diagnostics.filter((d) =>
