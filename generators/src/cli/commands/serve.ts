@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { Command } from 'commander';
 import { DEMO_PLANT } from '../../../../database/seeds/demo-plant';
 import { ENGINE_BACKGROUND_TASKS, startServer } from '../../../../platform/src';
+import { limitHeapGrowth } from '../heap-growth';
 
 export function register(program: Command): void {
   program
@@ -17,6 +18,7 @@ export function register(program: Command): void {
  * requests, close the database), exiting anyway after SHUTDOWN_TIMEOUT_MS.
  */
 async function serve(): Promise<void> {
+  limitHeapGrowth();
   const server = await startServer({ demoPlant: DEMO_PLANT, backgroundTasks: ENGINE_BACKGROUND_TASKS });
   process.stdout.write(`\nBTC MES is running at ${server.url}  (API docs: ${server.url}/api-docs)\n\n`);
   let stopping = false;

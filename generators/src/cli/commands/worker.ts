@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { Command } from 'commander';
 import { ENGINE_BACKGROUND_TASKS, startWorker } from '../../../../platform/src';
+import { limitHeapGrowth } from '../heap-growth';
 
 export function register(program: Command): void {
   program
@@ -13,6 +14,7 @@ export function register(program: Command): void {
 
 /** Runs until SIGTERM/SIGINT, then finishes the work in flight and exits (after SHUTDOWN_TIMEOUT_MS anyway). */
 async function runWorker(): Promise<void> {
+  limitHeapGrowth();
   const worker = await startWorker({ backgroundTasks: ENGINE_BACKGROUND_TASKS });
   process.stdout.write(`\nBTC MES worker running (health: ${worker.url}/health)\n\n`);
   let stopping = false;
