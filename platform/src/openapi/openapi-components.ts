@@ -22,6 +22,8 @@ const ERROR_CODES = [
   'BUSINESS_RULE',
   'FORBIDDEN',
   'UNAUTHORIZED',
+  'TOKEN_STALE',
+  'ACCOUNT_INACTIVE',
   'TOO_MANY_REQUESTS',
   'PLUGIN_FAILED',
   'PLUGIN_TIMEOUT',
@@ -37,7 +39,7 @@ const ERROR_CODES = [
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Bad request (BAD_REQUEST, UNKNOWN_FIELD, VALIDATION_FAILED of a parameter)',
-  401: 'No valid bearer token (UNAUTHORIZED)',
+  401: "No valid bearer token (UNAUTHORIZED); TOKEN_STALE: the caller's roles, grants or account changed since the token was issued — refresh it; ACCOUNT_INACTIVE: the account was disabled",
   403: 'Forbidden: the permission, field or data scope does not allow it (FORBIDDEN)',
   404: 'Not found (NOT_FOUND)',
   409: 'Conflict (CONFLICT with currentVersion, DUPLICATE_VALUE)',

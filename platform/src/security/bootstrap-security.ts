@@ -5,6 +5,9 @@ import type { EngineDatabase } from '../data/database';
 import type { ModelRegistry } from '../kernel/model-registry';
 import { registerAuditHooks } from '../audit/audit-hooks';
 import { registerPermissionAudit } from './audit/permission-audit';
+import { PrincipalInvalidations } from './auth/principal-invalidations';
+import { registerPrincipalInvalidation } from './principal-invalidation-hooks';
+import type { LiveChannel } from '../events/live-channel';
 import { AuthService } from './auth/auth.service';
 import { CredentialVerifier } from './auth/credentials';
 import { LoginThrottle, loginThrottlePolicy } from './auth/login-throttle';
@@ -39,6 +42,13 @@ export interface SecurityBootstrap {
   http: SecurityHttpOptions;
   /** The password check of sign-ins and e-signatures, behind one throttle. */
   credentials: CredentialVerifier;
+  /** Changes to principals that make older access tokens stale. */
+  invalidations: PrincipalInvalidations;
+  /**
+   * Announces this instance's principal changes on the live channel and applies the other instances'
+   * (through Redis when configured); returns the function that stops it.
+   */
+  follow(live: LiveChannel): () => void;
   /** Releases the throttle's Redis connection, if any. */
   close(): Promise<void>;
 }
@@ -110,6 +120,15 @@ export async function bootstrapSecurity(input: SecurityBootstrapInput): Promise<
         await credentials.forgetFailures(ctx.tenantId, record.username);
     },
   );
+  const accessTtlSeconds = positiveInteger(env, 'MES_ACCESS_TOKEN_SECONDS', 15 * 60);
+  const invalidations = new PrincipalInvalidations(database, {
+    // A minute beyond the token lifetime covers clocks a little apart.
+    retainMs: (accessTtlSeconds + 60) * 1000,
+    reloadMs: positiveInteger(env, 'MES_PRINCIPAL_RELOAD_SECONDS', 10) * 1000,
+    onError: (error) => logger.warn({ err: error }, 'principal invalidations could not be read'),
+  });
+  await invalidations.start();
+  const forgetInvalidationHooks = registerPrincipalInvalidation(service.hooks, invalidations);
   const mailSettings = mailSettingsFromEnv(env);
   const mailer = mailSettings ? new Mailer(mailSettings) : null;
   const auth = new AuthService(database, () => registry.current(), {
@@ -133,7 +152,8 @@ export async function bootstrapSecurity(input: SecurityBootstrapInput): Promise<
           .catch((logError: unknown) => logger.error({ err: logError }, 'delivery log write failed'));
       },
     },
-    accessTtlSeconds: positiveInteger(env, 'MES_ACCESS_TOKEN_SECONDS', 15 * 60),
+    accessTtlSeconds,
+    invalidations,
     session: {
       idleMinutes: positiveInteger(env, 'MES_IDLE_TIMEOUT_MINUTES', 30, true),
       shopFloorIdleMinutes: positiveInteger(env, 'MES_SHOP_FLOOR_IDLE_MINUTES', 12 * 60, true),
@@ -153,8 +173,12 @@ export async function bootstrapSecurity(input: SecurityBootstrapInput): Promise<
       records: { models: registry, operations, database },
     },
     credentials,
+    invalidations,
+    follow: (live) => invalidations.follow(live),
     close: async () => {
       forgetFailuresOnUnlock();
+      forgetInvalidationHooks();
+      invalidations.close();
       mailer?.close();
       await credentials.close();
     },

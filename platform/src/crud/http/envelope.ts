@@ -10,6 +10,8 @@ export const SUCCESS_CODE = 'OK';
 /** Failures raised by the HTTP layer itself, before or around the EntityService. */
 export type HttpErrorCode =
   | 'UNAUTHORIZED'
+  | 'TOKEN_STALE'
+  | 'ACCOUNT_INACTIVE'
   | 'TOO_MANY_REQUESTS'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'

@@ -1,7 +1,7 @@
 import type { Model } from '../../../../metadata/src/model';
 import { hasPermission } from '../../../../metadata/src/model/permissions';
 import type { MenuDef, MenuItem } from '../../../../metadata/src/types';
-import type { EngineDatabase } from '../../data/database';
+import type { EngineDatabase, SqlExecutor } from '../../data/database';
 import { appendAudit } from '../../audit/audit-writer';
 import { recordLogin, storeLocale } from './account-store';
 import { effectivePermissions, type Principal } from '../principal';
@@ -17,6 +17,8 @@ import { PasswordService, type PasswordMail } from './password-service';
 import { findAccount, loadPrincipal } from './principal-store';
 import { dashboardSharedWith } from '../authorization/access';
 import { RefreshTokenStore } from './refresh-token-store';
+import { currentPrincipalVersion } from './principal-invalidation-store';
+import type { PrincipalInvalidations } from './principal-invalidations';
 
 export type { ClientMeta } from './credentials';
 
@@ -32,6 +34,11 @@ export interface AuthOptions {
   session?: SessionPolicy;
   /** E-mail of invitation and reset links; unset = links are only handed to the administrator. */
   mail?: PasswordMail | null;
+  /**
+   * Changes to principals since a token was issued: set, a token older than its user's, roles' or
+   * tenant's last change is refused (`TOKEN_STALE`) and tokens carry the version they were read at.
+   */
+  invalidations?: PrincipalInvalidations | null;
 }
 
 /**
@@ -58,8 +65,9 @@ const TENANT_MAX_LENGTH = 32;
 
 /**
  * Login, refresh, logout and token verification. Access tokens are HS256 JWTs carrying the whole
- * principal, so authenticating a request needs no database round trip; they live 15 minutes, and a
- * role change takes effect at the next refresh.
+ * principal, so authenticating a request needs no database round trip; they live 15 minutes. A
+ * change to what a token carries (see PrincipalInvalidations) makes the tokens issued before it
+ * stale at once: refused with `TOKEN_STALE`, the client refreshes and gets the new principal.
  */
 export class AuthService {
   private readonly accessTtl: number;
@@ -77,14 +85,22 @@ export class AuthService {
     this.credentials =
       options.credentials ??
       new CredentialVerifier(database, model, new LoginThrottle(new SqlLoginThrottleStore(database)));
-    this.passwords = new PasswordService(database, model, this.credentials, options.mail ?? null);
+    this.passwords = new PasswordService(
+      database,
+      model,
+      this.credentials,
+      options.mail ?? null,
+      options.invalidations ?? null,
+    );
   }
 
   /** 400 naming `tenant` for a malformed tenant id; then the password check (throttled, audited). */
   async login(tenantId: string, username: string, password: string, meta: ClientMeta): Promise<TokenPair> {
     if (!TENANT_PATTERN.test(tenantId)) throw tenantError(tenantId);
-    const account = await this.credentials.verify(tenantId, { username }, password, meta, 'login');
     const db = this.database.executor();
+    // Read before the account: a change committing in between leaves this token stale, never wrong.
+    const version = await this.principalVersion(db, tenantId);
+    const account = await this.credentials.verify(tenantId, { username }, password, meta, 'login');
     const model = this.model();
     const principal = await loadPrincipal(db, model, tenantId, account);
     return this.database.transaction(async (tx) => {
@@ -102,7 +118,7 @@ export class AuthService {
         traceId: meta.traceId,
       });
       const refresh = await this.refreshTokens.issue(tx, principal, meta);
-      return this.pair(principal, refresh.token, refresh.expiresAt);
+      return this.pair(principal, version, refresh.token, refresh.expiresAt);
     });
   }
 
@@ -112,6 +128,8 @@ export class AuthService {
     const db = this.database.executor();
     const owner = await this.refreshTokens.spend(db, refreshToken);
     const model = this.model();
+    // Read before the principal: a change committing in between leaves this token stale, never wrong.
+    const version = await this.principalVersion(db, owner.tenantId);
     const account = await findAccount(db, model, owner.tenantId, { id: owner.userId });
     if (!account || account.status !== ACTIVE) {
       await this.refreshTokens.revokeFamily(db, owner.familyId, 'inactive');
@@ -119,7 +137,7 @@ export class AuthService {
     }
     const principal = await loadPrincipal(db, model, owner.tenantId, account);
     const next = await this.refreshTokens.issue(db, principal, meta, owner.familyId);
-    return this.pair(principal, next.token, next.expiresAt);
+    return this.pair(principal, version, next.token, next.expiresAt);
   }
 
   async logout(refreshToken: string, principal: Principal | null, meta: ClientMeta): Promise<void> {
@@ -147,6 +165,9 @@ export class AuthService {
     const principal = claims.principal as Principal | undefined;
     if (!principal || principal.userId !== claims.sub || principal.tenantId !== claims.tid)
       throw new AuthenticationError('Malformed token claims', 'malformed');
+    const version = typeof claims.pv === 'number' ? claims.pv : 0;
+    if (this.options.invalidations?.isStale(principal, version))
+      throw new AuthenticationError('Your permissions changed; sign in again', 'stale');
     return principal;
   }
 
@@ -192,10 +213,27 @@ export class AuthService {
     });
   }
 
-  private async pair(principal: Principal, refreshToken: string, refreshExpiresAt: Date): Promise<TokenPair> {
+  /** The tenant's principal version, read before the principal a token will carry. */
+  private principalVersion(db: SqlExecutor, tenantId: string): Promise<number> {
+    return this.options.invalidations ? currentPrincipalVersion(db, tenantId) : Promise.resolve(0);
+  }
+
+  private async pair(
+    principal: Principal,
+    version: number,
+    refreshToken: string,
+    refreshExpiresAt: Date,
+  ): Promise<TokenPair> {
     const now = Math.floor(Date.now() / 1000);
     const accessToken = await signJwt(
-      { sub: principal.userId, tid: principal.tenantId, iat: now, exp: now + this.accessTtl, principal },
+      {
+        sub: principal.userId,
+        tid: principal.tenantId,
+        iat: now,
+        exp: now + this.accessTtl,
+        pv: version,
+        principal,
+      },
       this.options.jwtSecret,
     );
     return {

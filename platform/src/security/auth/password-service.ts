@@ -15,6 +15,7 @@ import { assertPasswordPolicy, hashPassword } from './password';
 import { PasswordTokenStore, type PasswordTokenPurpose } from './password-token-store';
 import { findAccount, type UserAccount } from './principal-store';
 import { RefreshTokenStore } from './refresh-token-store';
+import { PrincipalInvalidations, userSubject } from './principal-invalidations';
 
 /** Who sets a password: a signed-in user, or `mes users set-password` (actor `cli`). */
 export interface PasswordActor {
@@ -73,7 +74,8 @@ export interface PasswordSet {
 /**
  * Every way a password is set after the account exists: a user changing their own (with the current
  * one, checked like a sign-in), an administrator's reset, and the CLI. Each enforces the password
- * policy, stores an argon2id hash, revokes the user's refresh tokens and appends an audit record
+ * policy, stores an argon2id hash, revokes the user's refresh tokens (and makes their access tokens
+ * stale, when principal invalidation is on) and appends an audit record
  * (`UPDATE` of the user, transition `change_password` / `reset_password`), in one transaction.
  */
 export class PasswordService {
@@ -85,6 +87,7 @@ export class PasswordService {
     private readonly model: () => Model,
     private readonly credentials: CredentialVerifier,
     private readonly mail: PasswordMail | null = null,
+    private readonly invalidations: PrincipalInvalidations | null = null,
   ) {}
 
   /** Whether links can be sent by e-mail (`SMTP_URL` set). */
@@ -306,6 +309,8 @@ export class PasswordService {
       { tenantId: actor.tenantId, userId: account.id },
       transition,
     );
+    // The access tokens too: a password set because the old one leaked ends every session at once.
+    await this.invalidations?.invalidate(tx, actor.tenantId, [userSubject(account.id)]);
     await appendAudit(tx, {
       tenantId: actor.tenantId,
       actorId: actor.userId,
@@ -378,5 +383,11 @@ export function setPasswordByUsername(
     () => model,
     new LoginThrottle(new SqlLoginThrottleStore(database)),
   );
-  return new PasswordService(database, () => model, credentials).setByUsername(tenantId, username, password);
+  // Recorded in the database only: the running instances read it within their reload interval.
+  const invalidations = new PrincipalInvalidations(database, { retainMs: 0, reloadMs: 0 });
+  return new PasswordService(database, () => model, credentials, null, invalidations).setByUsername(
+    tenantId,
+    username,
+    password,
+  );
 }

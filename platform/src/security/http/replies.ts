@@ -24,7 +24,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: u
     reply.header('retry-after', String(error.retryAfterSeconds));
     return fail(request, reply, 429, 'TOO_MANY_REQUESTS', error.message);
   }
-  if (error instanceof AuthenticationError) return fail(request, reply, 401, 'UNAUTHORIZED', error.message);
+  if (error instanceof AuthenticationError) return fail(request, reply, 401, error.code, error.message);
   const mapped = mapError(error, request.id);
   // In the caller's language, as the exception filter answers.
   const locale = messageLocale(request);
