@@ -24,6 +24,8 @@ export interface Reply {
 
 export interface SecurityServer {
   server: RunningServer;
+  /** The environment the server was started with (another instance on the same database uses it). */
+  env: Record<string, string>;
   database: EngineDatabase;
   /** Signs in (once) and returns the access token of a demo user. */
   login(username: string): Promise<string>;
@@ -78,6 +80,7 @@ export async function startSecurityServer(
   };
   return {
     server,
+    env,
     database,
     login,
     forget: (username) => tokens.delete(username),
