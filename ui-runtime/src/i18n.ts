@@ -189,7 +189,14 @@ const messages = {
       menu: '菜单',
       skip: '跳到主要内容',
     },
-    login: { title: '登录', username: '用户名', password: '密码', submit: '登录', failed: '登录失败' },
+    login: {
+      title: '登录',
+      username: '用户名',
+      password: '密码',
+      submit: '登录',
+      failed: '登录失败',
+      inactive: '您的账号已停用或锁定，已退出登录。如需继续使用，请联系管理员。',
+    },
     list: {
       search: '快速搜索',
       filter: '筛选',
@@ -531,6 +538,8 @@ const messages = {
       password: 'Password',
       submit: 'Sign in',
       failed: 'Sign-in failed',
+      inactive:
+        'Your account was disabled or locked, so you were signed out. Ask an administrator to continue.',
     },
     list: {
       search: 'Quick search',

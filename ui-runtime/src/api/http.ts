@@ -54,6 +54,9 @@ function storedTokens(): SessionTokens | null {
 let tokens: SessionTokens | null = storedTokens();
 let refreshing: Promise<boolean> | null = null;
 let expiredHandler: (() => Promise<boolean>) | null = null;
+let inactiveHandler: (() => void) | null = null;
+/** Set when the last refresh was refused because the account is no longer active. */
+let accountInactive = false;
 
 export function setTokens(next: SessionTokens | null): void {
   tokens = next;
@@ -72,6 +75,14 @@ export function currentTokens(): SessionTokens | null {
  */
 export function onSessionExpired(handler: (() => Promise<boolean>) | null): void {
   expiredHandler = handler;
+}
+
+/**
+ * What to do when the refresh is refused because the account was disabled (`ACCOUNT_INACTIVE`):
+ * signing in again would fail too, so the shell leaves for the sign-in page and says why.
+ */
+export function onAccountInactive(handler: (() => void) | null): void {
+  inactiveHandler = handler;
 }
 
 /**
@@ -111,12 +122,23 @@ function renewSession(): Promise<boolean> {
       headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify({ refreshToken: stored.refreshToken }),
     });
-    if (!response.ok) return false;
+    if (!response.ok) {
+      accountInactive = response.status === 401 && (await errorCode(response)) === 'ACCOUNT_INACTIVE';
+      return false;
+    }
     const pair = ((await response.json()) as Envelope<SessionTokens>).data;
     setTokens({ accessToken: pair.accessToken, refreshToken: pair.refreshToken });
     return true;
   }).finally(() => (refreshing = null));
   return refreshing;
+}
+
+async function errorCode(response: Response): Promise<string | undefined> {
+  try {
+    return ((await response.json()) as Partial<Envelope<unknown>>).code;
+  } catch {
+    return undefined;
+  }
 }
 
 function withLock<T>(work: () => Promise<T>): Promise<T> {
@@ -126,7 +148,9 @@ function withLock<T>(work: () => Promise<T>): Promise<T> {
 
 /**
  * `fetch` with the session's bearer token: a 401 renews the session silently (or through the
- * sign-in dialog) and sends the request once more, so an expired token never loses a request.
+ * sign-in dialog) and sends the request once more, so an expired token never loses a request. A
+ * token refused as stale (`TOKEN_STALE`: the user's roles or grants changed) is renewed the same
+ * way, and the request is sent with the new permissions.
  */
 export async function sessionFetch(url: string, init: RequestInit = {}): Promise<Response> {
   const send = () =>
@@ -140,6 +164,14 @@ export async function sessionFetch(url: string, init: RequestInit = {}): Promise
 /** After a 401: renews the session (silently, else through the sign-in dialog); true when it may be retried. */
 export async function renewAfterUnauthorized(): Promise<boolean> {
   if (tokens && (await renewSession())) return true;
+  if (accountInactive) {
+    accountInactive = false;
+    setTokens(null);
+    if (inactiveHandler) {
+      inactiveHandler();
+      return false;
+    }
+  }
   return expiredHandler !== null && (await expiredHandler());
 }
 
