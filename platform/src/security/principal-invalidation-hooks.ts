@@ -10,7 +10,8 @@ import {
 /**
  * Which record changes alter what access tokens carry (Principal), and whose tokens they concern.
  * A user's own rows concern that user; a role's row and permissions every holder of the role; a
- * permission's code or status, the department tree and the plant of a line every user of the tenant.
+ * permission's code or status, a department moved in the tree and a line moved to another plant
+ * every user of the tenant. Creating a row concerns nobody (no token carries it yet).
  * Changes that alter none of the listed properties (a phone number, a role's name) concern nobody.
  */
 const RULES: readonly InvalidationRule[] = [
@@ -28,13 +29,8 @@ const RULES: readonly InvalidationRule[] = [
         .map(roleSubject),
   },
   { entity: 'permission', properties: ['permissionCode', 'status'], subjects: () => [TENANT_SUBJECT] },
-  {
-    entity: 'department',
-    properties: ['parentId'],
-    subjects: () => [TENANT_SUBJECT],
-    created: (record) => record.parentId !== null && record.parentId !== undefined,
-  },
-  { entity: 'production_line', properties: ['plantId'], subjects: () => [TENANT_SUBJECT] },
+  { entity: 'department', properties: ['parentId'], subjects: () => [TENANT_SUBJECT], movesOnly: true },
+  { entity: 'production_line', properties: ['plantId'], subjects: () => [TENANT_SUBJECT], movesOnly: true },
 ];
 
 interface InvalidationRule {
@@ -42,8 +38,12 @@ interface InvalidationRule {
   /** API properties whose change alters principals. */
   properties: readonly string[];
   subjects(args: InTransactionHookArgs): string[];
-  /** Whether creating this row alters principals already issued (a department below someone's). */
-  created?: (record: EntityRecord) => boolean;
+  /**
+   * Only a change of the listed properties concerns tokens, not a create, delete or restore: a
+   * department or line created, deleted or restored widens or narrows scopes by units nobody works
+   * in yet or any longer, which the next refresh picks up; a move changes whose scopes cover what.
+   */
+  movesOnly?: boolean;
 }
 
 /**
@@ -67,8 +67,8 @@ export function registerPrincipalInvalidation(
 }
 
 function concerns(rule: InvalidationRule, { action, record, previous }: InTransactionHookArgs): boolean {
-  if (action === 'delete' || action === 'restore') return true;
-  if (action === 'create' || !previous) return rule.created?.(record) ?? false;
+  if (action === 'create' || !previous) return false;
+  if (action === 'delete' || action === 'restore') return !rule.movesOnly;
   return rule.properties.some((property) => !sameValue(record[property], previous[property]));
 }
 
