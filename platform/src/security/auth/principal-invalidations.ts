@@ -114,28 +114,29 @@ export class PrincipalInvalidations {
   /**
    * Records, inside the changing transaction, that the subjects' principals change with it. All
    * subjects of one transaction and tenant share one version; once it commits, this instance refuses
-   * the older tokens and tells the others.
+   * the older tokens and tells the others. `tx` must be a transaction (one version per executor).
    */
   async invalidate(tx: SqlExecutor, tenantId: string, subjects: readonly string[]): Promise<void> {
+    if (subjects.length === 0) return;
     let changes = this.pending.get(tx);
     if (!changes) {
       changes = new Map();
       this.pending.set(tx, changes);
     }
     let change = changes.get(tenantId);
+    const first = !change;
     if (!change) {
-      const created: PendingChange = {
-        version: await nextPrincipalVersion(tx, tenantId),
-        subjects: new Set(),
-      };
-      changes.set(tenantId, created);
-      tx.afterCommit(() => this.committed(tenantId, created));
-      change = created;
+      change = { version: await nextPrincipalVersion(tx, tenantId), subjects: new Set() };
+      changes.set(tenantId, change);
     }
     const fresh = subjects.filter((subject) => !change.subjects.has(subject));
-    if (fresh.length === 0) return;
     for (const subject of fresh) change.subjects.add(subject);
-    await storeInvalidations(tx, tenantId, fresh, change.version, this.now());
+    if (fresh.length > 0) await storeInvalidations(tx, tenantId, fresh, change.version, this.now());
+    // Registered once the subjects are in: outside a transaction the callback runs at once.
+    if (first) {
+      const committed = change;
+      tx.afterCommit(() => this.committed(tenantId, committed));
+    }
   }
 
   /** Whether a token issued at principal version `tokenVersion` predates a change to its principal. */
