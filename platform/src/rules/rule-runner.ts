@@ -19,7 +19,7 @@ import type { CompiledEntity, Model } from '../../../metadata/src/model';
 import type { DurationDef, I18nText, RuleAction, RuleMeasureDef } from '../../../metadata/src/types';
 import { evaluateCondition, parseExpression } from '../../../metadata/src/expression';
 import type { AggregateEngine } from '../bi/aggregate-engine';
-import type { EntityService } from '../crud/entity.service';
+import type { CurrentRecord, EntityService } from '../crud/entity.service';
 import { ConflictError, NotFoundError } from '../crud/errors';
 import type { EntityRecord, RequestContext } from '../crud/types';
 import type { EngineDatabase, SqlExecutor } from '../data/database';
@@ -96,6 +96,8 @@ export interface Evaluation {
   holds: boolean;
   record: RuleRecord | null;
   measures: Record<string, number>;
+  /** Related records the rule sets, as read for their update (by relation field name). */
+  targets?: ReadonlyMap<string, CurrentRecord & { entity: string }>;
 }
 
 /** What a test run would do: each action with the values it would write or send. */
@@ -470,7 +472,15 @@ export class RuleRunner {
                   throw new LeaseLost(job);
                 return null;
               }
-              const planned = await this.apply(tx, rule, actions[step]!, ctx, job, evaluation.record ?? {});
+              const planned = await this.apply(
+                tx,
+                rule,
+                actions[step]!,
+                ctx,
+                job,
+                evaluation.record ?? {},
+                evaluation.targets,
+              );
               const moved = last
                 ? await this.jobs.finish(
                     tx,
@@ -875,11 +885,57 @@ export class RuleRunner {
         record = { ...(previous ?? {}), id: recordId };
       }
     }
-    await readThrough(tx, ctx.model, ctx.tenantId, entity, record, rule.paths);
+    const targets = await this.readTargets(tx, rule, ctx, entity, record);
+    const read = targets.size === 0 ? rule.paths : rule.paths.filter((path) => !targets.has(path[0]!));
+    await readThrough(tx, ctx.model, ctx.tenantId, entity, record, read);
     const measures = known ?? (await this.measures(rule, ctx, record));
     const working = await workingValues(tx, ctx, rule.def, record);
     const scope = { ...record, ...measures, ...working, $previous: previous };
-    return { holds: holds(rule.when, scope), record: scope, measures };
+    return { holds: holds(rule.when, scope), record: scope, measures, targets };
+  }
+
+  /**
+   * The related records the rule both reads through and `set`s (`supplier.ncr_count` read, the
+   * supplier set), read once as the record-change path reads them for an update: the action then
+   * updates that read instead of reading the row again. Keyed by relation field name.
+   */
+  private async readTargets(
+    tx: SqlExecutor,
+    rule: CompiledRule,
+    ctx: RequestContext,
+    entity: CompiledEntity,
+    record: RuleRecord,
+  ): Promise<Map<string, CurrentRecord & { entity: string }>> {
+    const targets = new Map<string, CurrentRecord & { entity: string }>();
+    for (const action of rule.def.actions) {
+      const head = 'set' in action ? action.record : undefined;
+      if (!head || targets.has(head)) continue;
+      const rest = rule.paths
+        .filter((path) => path[0] === head && path.length > 1)
+        .map((path) => path.slice(1));
+      const target = entity.fieldsByName.get(head)?.relation?.target;
+      const id = record[head];
+      const related = target ? ctx.model.entities.get(target) : undefined;
+      if (rest.length === 0 || !related || (typeof id !== 'number' && typeof id !== 'string')) continue;
+      let current: CurrentRecord;
+      try {
+        current = await this.deps.records.current(tx, related.name, Number(id), ctx, 'update');
+      } catch (error) {
+        // Not there (or out of the actor's scope): read through as any relation, the set then fails.
+        if (error instanceof NotFoundError) continue;
+        throw error;
+      }
+      targets.set(head, { ...current, entity: related.name });
+      record[head] = await readThrough(
+        tx,
+        ctx.model,
+        ctx.tenantId,
+        related,
+        toMetadata(related, current.record),
+        rest,
+      );
+    }
+    return targets;
   }
 
   private async measures(
@@ -928,6 +984,7 @@ export class RuleRunner {
     ctx: RequestContext,
     job: JobRow,
     record: RuleRecord,
+    targets?: Evaluation['targets'],
   ): Promise<PlannedAction> {
     const planned = this.plan(rule, action, ctx, job, record);
     const entity = ctx.model.entities.get(rule.def.entity)!;
@@ -940,12 +997,16 @@ export class RuleRunner {
     switch (planned.action) {
       case 'set': {
         const target = d.entity as string;
+        // The related record as the evaluation read it for this update, when it did.
+        const known = 'set' in action && action.record ? targets?.get(action.record) : undefined;
+        const current = known?.entity === target && Number(known.row.id) === d.id ? known : undefined;
         await this.deps.records.updateIn(
           tx,
           target,
           d.id as number,
           toApi(ctx.model.entities.get(target)!, d.values as RuleRecord),
           ctx,
+          current ? { current } : {},
         );
         break;
       }
