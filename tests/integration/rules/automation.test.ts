@@ -210,6 +210,45 @@ describe('automation (SQLite)', () => {
     expect((await mes.call('inspector', 'GET', '/api/automation/runs')).statusCode).toBe(403);
   });
 
+  it('retries a failing run alone while the other runs of the same round commit, each counted once', async () => {
+    const before = Number((await mes.get('admin', `/api/suppliers/${supplierId}`)).ncrCount);
+    const report = (title: string) =>
+      mes.create('inspector', '/api/ncrs', {
+        title,
+        source: 'IQC',
+        severity: 'LOW',
+        category: 'MATERIAL',
+        description: title,
+        supplierId,
+      });
+    const first = await report('Scratched housings from Acme');
+    const gone = await report('Bent pins from Acme');
+    const last = await report('Missing screws from Acme');
+    await mes.query(`UPDATE ${mes.table('ncr')} SET deleted_at = ? WHERE id = ?`, [
+      new Date().toISOString().replace('T', ' ').slice(0, 19),
+      gone.id,
+    ]);
+    await makeDue('ncr_supplier_score');
+    await runner().round();
+    const jobs = await jobsOf('ncr_supplier_score');
+    const of = (ncr: Record<string, unknown>) => jobs.find((job) => job.record_id === Number(ncr.id))!;
+    expect([of(first), of(gone), of(last)].map((job) => [job.status, job.attempts])).toEqual([
+      ['DONE', 1],
+      ['PENDING', 1],
+      ['DONE', 1],
+    ]);
+    expect(of(gone).last_error).toMatch(/not found|does not exist|no .*ncr/i);
+    // The runs on the same supplier each counted once.
+    expect(Number((await mes.get('admin', `/api/suppliers/${supplierId}`)).ncrCount)).toBe(before + 2);
+    await mes.query(`UPDATE ${mes.table('ncr')} SET deleted_at = NULL WHERE id = ?`, [gone.id]);
+    await makeDue('ncr_supplier_score');
+    await runner().round();
+    expect((await jobsOf('ncr_supplier_score')).find((job) => job.record_id === Number(gone.id))).toEqual(
+      expect.objectContaining({ status: 'DONE', attempts: 2 }),
+    );
+    expect(Number((await mes.get('admin', `/api/suppliers/${supplierId}`)).ncrCount)).toBe(before + 3);
+  });
+
   it('escalates an unacknowledged critical alert once, by bell and e-mail, and never one acknowledged in time', async () => {
     // The inspector also manages quality (escalations go to quality managers) and reads e-mail;
     // the alerts are assigned to the planner, who acknowledges them.
