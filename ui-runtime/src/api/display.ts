@@ -72,9 +72,24 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-const dateTimeFormat = (locale: string) =>
-  new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
-const dateFormat = (locale: string) => new Intl.DateTimeFormat(locale, { dateStyle: 'medium' });
+/** One formatter per language and style: building an `Intl.DateTimeFormat` costs more than formatting. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(locale: string, withTime: boolean): Intl.DateTimeFormat {
+  const key = `${locale}|${withTime}`;
+  let format = formatters.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(
+      locale,
+      withTime ? { dateStyle: 'medium', timeStyle: 'short' } : { dateStyle: 'medium' },
+    );
+    formatters.set(key, format);
+  }
+  return format;
+}
+
+const dateTimeFormat = (locale: string) => formatter(locale, true);
+const dateFormat = (locale: string) => formatter(locale, false);
 
 export function formatDateTime(value: string | Date): string {
   const date = value instanceof Date ? value : new Date(value);
