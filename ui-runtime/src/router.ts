@@ -63,7 +63,18 @@ function warmUp(to: RouteLocationNormalized): Promise<unknown> {
     .flatMap((record) => Object.values(record.components ?? {}))
     .filter((component) => typeof component === 'function')
     .map((load) => (load as () => Promise<unknown>)());
-  if (typeof to.params.path === 'string') work.push(entityMeta(to.params.path));
+  if (typeof to.params.path === 'string') {
+    const meta = entityMeta(to.params.path);
+    work.push(meta);
+    // A list's rows wait for the user's saved views (one may be the default): asked for as soon as the
+    // entity's name is known, not once the screen has mounted. Navigation waits for the asking only.
+    if (to.name === 'list')
+      work.push(
+        Promise.all([meta, import('./views/saved-views')]).then(([{ name }, views]) =>
+          views.prefetchViews(name),
+        ),
+      );
+  }
   return Promise.allSettled(work);
 }
 

@@ -63,6 +63,27 @@ export async function loadViews(entity: string): Promise<SavedView[]> {
   return page.items.map(toView);
 }
 
+/** Reads started before their list screen mounted, each waiting for that screen's first read. */
+const prefetched = new Map<string, Promise<SavedView[]>>();
+
+/**
+ * Starts reading the caller's views of `entity` while the app is still starting, so the list does not
+ * ask for them only once it has mounted (its rows wait for the default view).
+ */
+export function prefetchViews(entity: string): void {
+  if (prefetched.has(entity)) return;
+  const views = loadViews(entity);
+  views.catch(() => prefetched.delete(entity));
+  prefetched.set(entity, views);
+}
+
+/** The caller's views of `entity`: the read started at start-up, once, else a fresh one. */
+export function initialViews(entity: string): Promise<SavedView[]> {
+  const views = prefetched.get(entity);
+  prefetched.delete(entity);
+  return views ?? loadViews(entity);
+}
+
 /** Saves the view under its name, replacing the definition of an existing view of that name. */
 export async function saveView(
   entity: string,
