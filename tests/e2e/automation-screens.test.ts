@@ -8,7 +8,13 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { engineeringProblemContent } from '../support/engineering-problem';
-import { DEMO_PASSWORD, openApp, startHarness, type BrowserHarness } from './browser-harness';
+import {
+  DEMO_PASSWORD,
+  openApp,
+  signInThroughLogin,
+  startHarness,
+  type BrowserHarness,
+} from './browser-harness';
 
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -116,13 +122,7 @@ test('an inspector finds a workflow action of their role in My tasks and perform
   });
 
   const { page } = harness;
-  await page.goto(`${harness.baseUrl}/login`);
-  await page.evaluate("localStorage.removeItem('mes.session')");
-  await page.goto(`${harness.baseUrl}/login`);
-  await page.fill('#login-username', 'inspector');
-  await page.fill('#login-password', DEMO_PASSWORD);
-  await page.click('.mes-login-submit');
-  await page.waitForSelector('.mes-shell');
+  await signInThroughLogin(harness, 'inspector');
 
   // Through the bell to My tasks: the problem waits in the table of the role's actions.
   await page.click('[data-action="notifications"]');

@@ -193,6 +193,21 @@ export async function openApp(harness: BrowserHarness, path = '/'): Promise<void
   }
 }
 
+/**
+ * Signs in as a demo user through the login screen, after dropping any session the browser keeps
+ * (the page is opened again so the app starts without it), and waits for the shell.
+ */
+export async function signInThroughLogin(harness: BrowserHarness, username: string): Promise<void> {
+  const { page } = harness;
+  await page.goto(`${harness.baseUrl}/login`);
+  await page.evaluate("localStorage.removeItem('mes.session')");
+  await page.goto(`${harness.baseUrl}/login`);
+  await page.fill('#login-username', username);
+  await page.fill('#login-password', DEMO_PASSWORD);
+  await page.click('.mes-login-submit');
+  await page.waitForSelector('.mes-shell');
+}
+
 /** Picks an option of an Element Plus select and waits for its drop-down to close. */
 export async function choose(page: Page, select: Locator, option: string | RegExp): Promise<void> {
   await select.click();

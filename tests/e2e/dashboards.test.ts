@@ -9,7 +9,7 @@
  * zone, past midnight included.
  */
 import type { Page } from 'playwright-core';
-import { DEMO_PASSWORD, startHarness, type BrowserHarness } from './browser-harness';
+import { signInThroughLogin, startHarness, type BrowserHarness } from './browser-harness';
 
 let harness: BrowserHarness;
 let starting: Promise<BrowserHarness> | undefined;
@@ -24,21 +24,12 @@ afterAll(async () => {
   await (await starting?.catch(() => undefined))?.close();
 });
 
-async function signIn(page: Page, username: string): Promise<void> {
-  await page.goto(`${harness.baseUrl}/login`);
-  await page.evaluate("localStorage.removeItem('mes.session')");
-  await page.fill('#login-username', username);
-  await page.fill('#login-password', DEMO_PASSWORD);
-  await page.click('.mes-login-submit');
-  await page.waitForSelector('.mes-shell');
-}
-
 const cardValue = (page: Page, widget: string) =>
   page.locator(`[data-widget="${widget}"] .mes-kpi-value`).innerText();
 
 test('the planner lands on the production dashboard and drills down from a KPI card', async () => {
   const { page } = harness;
-  await signIn(page, 'planner');
+  await signInThroughLogin(harness, 'planner');
   await page.waitForSelector('[data-view="dashboard"] [data-widget="scrap"] .mes-kpi-value');
   await page.waitForSelector('[data-widget="output_by_day"] canvas');
   await harness.screenshot('bi-home-planner');
@@ -81,14 +72,14 @@ test('a released work order moves the dashboard without a reload', async () => {
 
 test('the manager lands on the plant overview, the supervisor on the shift floor', async () => {
   const { page } = harness;
-  await signIn(page, 'manager');
+  await signInThroughLogin(harness, 'manager');
   await page.waitForSelector('[data-view="dashboard"] [data-widget="scrap"] .mes-kpi-value');
   await page.waitForSelector('[data-widget="output_by_line"] canvas');
   await page.waitForSelector('[data-widget="scrap_heatmap"] canvas');
   expect(await page.locator('[data-view="dashboard"] h2').innerText()).toBe('Plant overview');
   await harness.screenshot('bi-home-manager');
 
-  await signIn(page, 'supervisor');
+  await signInThroughLogin(harness, 'supervisor');
   await page.waitForSelector('[data-view="dashboard"] [data-widget="output"] .mes-kpi-value');
   await page.waitForSelector('[data-widget="station_shift"] canvas');
   expect(await page.locator('[data-view="dashboard"] h2').innerText()).toBe('Shift floor');
@@ -100,7 +91,7 @@ test('the manager lands on the plant overview, the supervisor on the shift floor
 
 test('the manager sees OEE and drills down from a stacked segment to that day and line', async () => {
   const { page } = harness;
-  await signIn(page, 'manager');
+  await signInThroughLogin(harness, 'manager');
   await page.waitForSelector('[data-view="dashboard"] [data-widget="oee"] canvas');
   await page.waitForSelector('[data-widget="availability"] .mes-kpi-value');
   // The demo's state history and work reports give a real availability, not a dash.
@@ -141,7 +132,7 @@ test('the manager sees OEE and drills down from a stacked segment to that day an
 
 test('the manager chooses a plant and drills down from a night-shift bar to that night', async () => {
   const { page } = harness;
-  await signIn(page, 'manager');
+  await signInThroughLogin(harness, 'manager');
   await page.waitForSelector('[data-view="dashboard"] [data-widget="output_by_shift"] canvas');
   const [plant] = (
     await harness.apiGet<{ items: { id: number; plantName: string; timezone: string }[] }>(

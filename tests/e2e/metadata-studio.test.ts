@@ -6,7 +6,7 @@
  * inspector then sees; rollback hides it again. Screenshots go to docs/images.
  */
 import { join } from 'node:path';
-import { choose, DEMO_PASSWORD, startHarness, type BrowserHarness } from './browser-harness';
+import { choose, signInThroughLogin, startHarness, type BrowserHarness } from './browser-harness';
 
 const IMAGES = join(__dirname, '..', '..', 'docs', 'images');
 
@@ -33,17 +33,6 @@ afterEach(() => {
 afterAll(async () => {
   await (await starting?.catch(() => undefined))?.close();
 });
-
-async function signIn(username: string): Promise<void> {
-  const { page } = harness;
-  await page.goto(`${harness.baseUrl}/login`);
-  await page.evaluate("localStorage.removeItem('mes.session')");
-  await page.goto(`${harness.baseUrl}/login`);
-  await page.fill('#login-username', username);
-  await page.fill('#login-password', DEMO_PASSWORD);
-  await page.click('.mes-login-submit');
-  await page.waitForSelector('.mes-shell');
-}
 
 async function shot(name: string): Promise<void> {
   await harness.page.screenshot({ path: join(IMAGES, `${name}.png`), fullPage: true });
@@ -99,7 +88,7 @@ async function addField(name: string, type: string): Promise<void> {
 
 test('the analyst designs Engineering Problem, a reviewer publishes it, an operator creates one', async () => {
   const { page } = harness;
-  await signIn('analyst');
+  await signInThroughLogin(harness, 'analyst');
   await menuGroup('System');
   await page.locator('.el-menu-item', { hasText: 'Metadata Studio' }).click();
   await page.waitForURL(/\/studio$/);
@@ -263,7 +252,7 @@ test('the analyst designs Engineering Problem, a reviewer publishes it, an opera
   // The analyst holds metadata:edit only: no publish button.
   expect(await page.locator('[data-action="publish"]').count()).toBe(0);
 
-  await signIn('reviewer');
+  await signInThroughLogin(harness, 'reviewer');
   await menuGroup('System');
   await openStudioChangeSet('Engineering problems');
   await page.click('[data-action="publish"]');
@@ -291,7 +280,7 @@ test('the analyst designs Engineering Problem, a reviewer publishes it, an opera
     ]),
   );
 
-  await signIn('operator');
+  await signInThroughLogin(harness, 'operator');
   // The studio placed the entity in a menu of its own, which the operator's grants reveal.
   await menuGroup('Engineering problem');
   await page.locator('.el-menu-item:visible', { hasText: 'Engineering problem' }).first().click();
@@ -318,7 +307,7 @@ test('the analyst designs Engineering Problem, a reviewer publishes it, an opera
 
 test("the analyst adds a field to the core inspection form; the tenant's inspector sees it until rollback", async () => {
   const { page } = harness;
-  await signIn('analyst');
+  await signInThroughLogin(harness, 'analyst');
   await menuGroup('System');
   await page.locator('.el-menu-item', { hasText: 'Metadata Studio' }).click();
   await page.fill('[data-field="change-set-title"]', 'Line stop on inspections');
@@ -345,19 +334,19 @@ test("the analyst adds a field to the core inspection form; the tenant's inspect
   await page.locator('[data-field="change-set-status"]', { hasText: 'IN_REVIEW' }).waitFor();
   await shot('studio-core-field');
 
-  await signIn('reviewer');
+  await signInThroughLogin(harness, 'reviewer');
   await menuGroup('System');
   await openStudioChangeSet('Line stop on inspections');
   await page.click('[data-action="publish"]');
   await page.locator('[data-field="change-set-status"]', { hasText: 'PUBLISHED' }).waitFor();
 
-  await signIn('inspector');
+  await signInThroughLogin(harness, 'inspector');
   await page.goto(`${harness.baseUrl}/e/inspections/new`);
   await page.waitForSelector('input[name="lineStopped"]');
   await page.locator('.formkit-outer', { hasText: 'Observations' }).first().waitFor();
   await shot('studio-inspection-field');
 
-  await signIn('reviewer');
+  await signInThroughLogin(harness, 'reviewer');
   await menuGroup('System');
   await page.locator('.el-menu-item', { hasText: 'Metadata Studio' }).click();
   const versions = page.locator('[data-table="versions"]');
@@ -365,7 +354,7 @@ test("the analyst adds a field to the core inspection form; the tenant's inspect
   await page.waitForSelector('.el-message--success');
   await shot('studio-history');
 
-  await signIn('inspector');
+  await signInThroughLogin(harness, 'inspector');
   await page.goto(`${harness.baseUrl}/e/inspections/new`);
   await page.waitForSelector('input[name="inspectionDate"], input[name="refId"]');
   expect(await page.locator('input[name="lineStopped"]').count()).toBe(0);
@@ -373,7 +362,7 @@ test("the analyst adds a field to the core inspection form; the tenant's inspect
 
 test('the analyst renames and archives fields of a published entity; only an admin drops the column', async () => {
   const { page } = harness;
-  await signIn('analyst');
+  await signInThroughLogin(harness, 'analyst');
   await menuGroup('System');
   await page.locator('.el-menu-item', { hasText: 'Metadata Studio' }).click();
   await page.fill('[data-field="change-set-title"]', 'Details instead of description');
@@ -392,7 +381,7 @@ test('the analyst renames and archives fields of a published entity; only an adm
   await page.locator('[data-field="change-set-status"]', { hasText: 'IN_REVIEW' }).waitFor();
 
   // The reviewer sees the column a destructive publish would drop, but may not drop it.
-  await signIn('reviewer');
+  await signInThroughLogin(harness, 'reviewer');
   await menuGroup('System');
   await openStudioChangeSet('Details instead of description');
   await page.locator('.el-tabs__item', { hasText: 'Preview' }).click();
@@ -401,7 +390,7 @@ test('the analyst renames and archives fields of a published entity; only an adm
   );
   expect(await page.locator('[data-action="publish-destructive"]').count()).toBe(0);
 
-  await signIn('admin');
+  await signInThroughLogin(harness, 'admin');
   await menuGroup('System');
   await openStudioChangeSet('Details instead of description');
   await page.locator('.el-tabs__item', { hasText: 'Preview' }).click();
@@ -412,7 +401,7 @@ test('the analyst renames and archives fields of a published entity; only an adm
   await page.locator('.el-message-box__btns .el-button--primary').click();
   await page.locator('[data-field="change-set-status"]', { hasText: 'PUBLISHED' }).waitFor();
 
-  await signIn('operator');
+  await signInThroughLogin(harness, 'operator');
   await page.goto(`${harness.baseUrl}/e/engineering-problems/new`);
   await page.waitForSelector('textarea[name="details"]');
   expect(await page.locator('[name="dueDate"]').count()).toBe(0);
@@ -420,7 +409,7 @@ test('the analyst renames and archives fields of a published entity; only an adm
 
 test('the analyst builds a dashboard with a live preview; a reviewer publishes it; the planner opens it from the menu', async () => {
   const { page } = harness;
-  await signIn('analyst');
+  await signInThroughLogin(harness, 'analyst');
   await menuGroup('System');
   await page.locator('.el-menu-item', { hasText: 'Metadata Studio' }).click();
   await page.fill('[data-field="change-set-title"]', 'Line load dashboard');
@@ -464,13 +453,13 @@ test('the analyst builds a dashboard with a live preview; a reviewer publishes i
   await page.click('[data-action="submit"]');
   await page.locator('[data-field="change-set-status"]', { hasText: 'IN_REVIEW' }).waitFor();
 
-  await signIn('reviewer');
+  await signInThroughLogin(harness, 'reviewer');
   await menuGroup('System');
   await openStudioChangeSet('Line load dashboard');
   await page.click('[data-action="publish"]');
   await page.locator('[data-field="change-set-status"]', { hasText: 'PUBLISHED' }).waitFor();
 
-  await signIn('planner');
+  await signInThroughLogin(harness, 'planner');
   await menuGroup('Dashboards');
   await page.locator('.el-menu-item:visible', { hasText: 'Line load' }).click();
   await page.waitForURL(/\/dashboards\/line_load$/);
@@ -481,7 +470,7 @@ test('the analyst builds a dashboard with a live preview; a reviewer publishes i
 test('the analyst renames an entity (its old path keeps answering) and archives it (out of the menu, writes refused)', async () => {
   const { page } = harness;
   const editEntity = async (title: string): Promise<void> => {
-    await signIn('analyst');
+    await signInThroughLogin(harness, 'analyst');
     await menuGroup('System');
     await page.locator('.el-menu-item', { hasText: 'Metadata Studio' }).click();
     await page.waitForURL(/\/studio$/);
@@ -498,7 +487,7 @@ test('the analyst renames an entity (its old path keeps answering) and archives 
     await page.locator('[data-field="studio-message"]', { hasText: 'is valid' }).waitFor();
     await page.click('[data-action="submit"]');
     await page.locator('[data-field="change-set-status"]', { hasText: 'IN_REVIEW' }).waitFor();
-    await signIn('reviewer');
+    await signInThroughLogin(harness, 'reviewer');
     await menuGroup('System');
     await openStudioChangeSet(title);
     await page.click('[data-action="publish"]');
@@ -513,7 +502,7 @@ test('the analyst renames an entity (its old path keeps answering) and archives 
   await page.fill('[data-field="entity-path"]', 'engineering-issues');
   await submitAndPublish('Engineering issues');
 
-  await signIn('operator');
+  await signInThroughLogin(harness, 'operator');
   await menuGroup('Engineering issue');
   await page.locator('.el-menu-item:visible', { hasText: 'Engineering issue' }).first().click();
   await page.waitForURL(/\/e\/engineering-issues$/);
@@ -532,7 +521,7 @@ test('the analyst renames an entity (its old path keeps answering) and archives 
   await page.locator('[data-field="entity-archived"]').click();
   await submitAndPublish('Archive engineering issues');
 
-  await signIn('operator');
+  await signInThroughLogin(harness, 'operator');
   await page.locator('.el-sub-menu__title').first().waitFor();
   expect(await page.locator('.el-sub-menu__title', { hasText: 'Engineering issue' }).count()).toBe(0);
   await openEveryMenuGroup();

@@ -11,7 +11,13 @@ import { readFileSync } from 'node:fs';
 import { crc32, deflateSync } from 'node:zlib';
 import type PdfKit from 'pdfkit';
 import type { Page } from 'playwright-core';
-import { choose, DEMO_PASSWORD, startHarness, type BrowserHarness } from './browser-harness';
+import {
+  choose,
+  DEMO_PASSWORD,
+  signInThroughLogin,
+  startHarness,
+  type BrowserHarness,
+} from './browser-harness';
 
 const DESKTOP = { width: 1366, height: 860 };
 const TABLET = { width: 768, height: 1024 };
@@ -74,12 +80,7 @@ function watch(page: Page): void {
 
 async function signInAs(username: string, path: string): Promise<void> {
   const { page } = harness;
-  await page.goto(`${harness.baseUrl}/login`);
-  await page.evaluate("localStorage.removeItem('mes.session')");
-  await page.fill('#login-username', username);
-  await page.fill('#login-password', DEMO_PASSWORD);
-  await page.click('.mes-login-submit');
-  await page.waitForSelector('.mes-shell');
+  await signInThroughLogin(harness, username);
   await page.goto(`${harness.baseUrl}${path}`);
   await page.waitForSelector('.mes-shell');
 }

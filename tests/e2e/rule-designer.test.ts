@@ -6,7 +6,7 @@
  * rule would do and the measure's value, and nothing is written. A screenshot goes to docs/images.
  */
 import { join } from 'node:path';
-import { choose, DEMO_PASSWORD, startHarness, type BrowserHarness } from './browser-harness';
+import { choose, signInThroughLogin, startHarness, type BrowserHarness } from './browser-harness';
 
 const IMAGES = join(__dirname, '..', '..', 'docs', 'images');
 
@@ -33,13 +33,7 @@ test('the analyst drafts a rule, saves it in a change set and tests it against c
   const critical = await ncr('Cracked housing at the boss', 'CRITICAL');
   const low = await ncr('Light scratch on the cover', 'LOW');
   const { page } = harness;
-  await page.goto(`${harness.baseUrl}/login`);
-  await page.evaluate("localStorage.removeItem('mes.session')");
-  await page.goto(`${harness.baseUrl}/login`);
-  await page.fill('#login-username', 'analyst');
-  await page.fill('#login-password', DEMO_PASSWORD);
-  await page.click('.mes-login-submit');
-  await page.waitForSelector('.mes-shell');
+  await signInThroughLogin(harness, 'analyst');
   const system = page.locator('.el-sub-menu__title', { hasText: 'System' });
   if (await system.count()) await system.first().click();
   await page.locator('.el-menu-item', { hasText: 'Metadata Studio' }).click();

@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { choose, DEMO_PASSWORD, startHarness, type BrowserHarness } from './browser-harness';
+import { choose, signInThroughLogin, startHarness, type BrowserHarness } from './browser-harness';
 
 const HOLDER_PLUGIN = join(__dirname, '..', 'fixtures', 'plugins', 'holder');
 
@@ -79,15 +79,6 @@ async function grant(roleCode: string, codes: string[]): Promise<void> {
   });
 }
 
-async function signIn(page: Page, username: string): Promise<void> {
-  await page.goto(`${harness.baseUrl}/login`);
-  await page.evaluate("localStorage.removeItem('mes.session')");
-  await page.fill('#login-username', username);
-  await page.fill('#login-password', DEMO_PASSWORD);
-  await page.click('.mes-login-submit');
-  await page.waitForSelector('.mes-shell');
-}
-
 /** Configuration → Scheduled jobs → the job's detail screen, as a user finds it. */
 async function openJob(page: Page, code: string): Promise<void> {
   await page.click('.mes-aside .el-sub-menu__title:has-text("Configuration")');
@@ -110,7 +101,7 @@ async function until(what: string, check: () => Promise<boolean>): Promise<void>
 
 test("admin: creates a job on a plugin's scheduled job, picked from the registered handlers", async () => {
   const { page } = harness;
-  await signIn(page, 'admin');
+  await signInThroughLogin(harness, 'admin');
   await page.click('.mes-aside .el-sub-menu__title:has-text("Configuration")');
   await page.click('.mes-aside .el-menu-item:has-text("Scheduled jobs")');
   await page.waitForURL(/\/e\/jobs$/);
@@ -143,7 +134,7 @@ test('leader with job:run_now: told the job is already running (409), then runs 
   const elsewhere = harness.apiSend<{ lastResult: string }>('POST', `/api/jobs/${job!.id}/run_now`);
   await until('the first run to start', async () => (await running()) === 1);
 
-  await signIn(page, 'leader');
+  await signInThroughLogin(harness, 'leader');
   await openJob(page, 'E2E_HOLD');
   expected.add(`409 /api/jobs/${job!.id}/run_now`);
   await page.click('[data-action="run-now"]');
@@ -169,7 +160,7 @@ test('leader with job:run_now: told the job is already running (409), then runs 
 
 test('planner with job:read only: sees the job, and no Run now button', async () => {
   const { page } = harness;
-  await signIn(page, 'planner');
+  await signInThroughLogin(harness, 'planner');
   await openJob(page, 'E2E_HOLD');
   expect(await page.locator('[data-field="handler"]').innerText()).toBe('holder.hold');
   // The detail screen decides on the panel when it renders the record, so the field above means it has.

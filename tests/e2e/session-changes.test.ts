@@ -5,7 +5,7 @@
  * the administrator lands on the sign-in page, which says the account was disabled.
  */
 import type { Page } from 'playwright-core';
-import { DEMO_PASSWORD, startHarness, type BrowserHarness } from './browser-harness';
+import { signInThroughLogin, startHarness, type BrowserHarness } from './browser-harness';
 
 let harness: BrowserHarness;
 let starting: Promise<BrowserHarness> | undefined;
@@ -32,12 +32,7 @@ afterAll(async () => {
 });
 
 async function signInAs(page: Page, username: string, path: string): Promise<void> {
-  await page.goto(`${harness.baseUrl}/login`);
-  await page.evaluate("localStorage.removeItem('mes.session')");
-  await page.fill('#login-username', username);
-  await page.fill('#login-password', DEMO_PASSWORD);
-  await page.click('.mes-login-submit');
-  await page.waitForSelector('.mes-shell');
+  await signInThroughLogin(harness, username);
   await page.goto(`${harness.baseUrl}${path}`);
   await page.waitForSelector('.mes-list-table');
 }
