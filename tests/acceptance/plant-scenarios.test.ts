@@ -1047,6 +1047,12 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('DOMAIN.md §15 scenarios (%
     });
     expect(granted.statusCode).toBe(200);
     expect(((await mes.get('admin', userUrl)).roles as Row[]).map((role) => role.roleId)).toEqual([roleId]);
+    // The clerk's token predates both changes: it is refused until the clerk signs in again.
+    const stale = await mes.call('clerk', 'GET', '/api/auth/me');
+    expect(stale.statusCode).toBe(401);
+    expect(stale.json().code).toBe('TOKEN_STALE');
+    await mes.signIn('clerk');
+    expect((await mes.call('clerk', 'GET', '/api/auth/me')).statusCode).toBe(200);
   });
 
   it('15 administration: a menu the administrator adds through /api/menus reaches the users it is for', async () => {
