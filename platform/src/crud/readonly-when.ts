@@ -7,10 +7,10 @@
  */
 import type { CompiledEntity, CompiledField, Model } from '../../../metadata/src/model';
 import { apiPropertyOf } from '../../../metadata/src/model/api-schema';
-import { evaluateCondition } from '../../../metadata/src/expression';
+import { evaluateCondition, parsedExpression } from '../../../metadata/src/expression';
 import type { FormFieldRef } from '../../../metadata/src/types';
 import type { EntityRuntime } from '../kernel/model-runtime';
-import { conditionOf, expressionContext } from './required-when';
+import { expressionContext } from './required-when';
 import type { EntityRecord, FieldError } from './types';
 
 interface Conditional {
@@ -97,7 +97,7 @@ export function readonlyWhenErrors(
     if (!(property in body)) continue;
     const before = stored ? stored[property] : (field.def.default ?? null);
     if (sameValue(body[property], before)) continue;
-    const holding = expressions.find((e) => evaluateCondition(conditionOf(e), context));
+    const holding = expressions.find((e) => evaluateCondition(parsedExpression(e), context));
     if (holding === undefined) continue;
     errors.push({
       field: property,

@@ -5,20 +5,9 @@
  */
 import type { CompiledField } from '../../../metadata/src/model';
 import { apiPropertyOf } from '../../../metadata/src/model/api-schema';
-import { evaluateCondition, parseExpression, type ExpressionNode } from '../../../metadata/src/expression';
+import { evaluateCondition, parsedExpression } from '../../../metadata/src/expression';
 import type { EntityRuntime } from '../kernel/model-runtime';
 import type { EntityRecord, FieldError } from './types';
-
-const parsed = new Map<string, ExpressionNode>();
-
-export function conditionOf(expression: string): ExpressionNode {
-  let node = parsed.get(expression);
-  if (!node) {
-    node = parseExpression(expression);
-    parsed.set(expression, node);
-  }
-  return node;
-}
 
 /** The record under metadata field names, which expressions read (`user_type`, `department`). */
 export function expressionContext(
@@ -45,7 +34,7 @@ export function requiredWhenErrors(rt: EntityRuntime, record: EntityRecord, path
   for (const field of conditional) {
     const expression = field.def.requiredWhen!;
     const property = apiPropertyOf(field);
-    if (!isEmpty(context[field.name]) || !evaluateCondition(conditionOf(expression), context)) continue;
+    if (!isEmpty(context[field.name]) || !evaluateCondition(parsedExpression(expression), context)) continue;
     errors.push({
       field: property,
       path: `${pathPrefix}/${property}`,

@@ -4,7 +4,7 @@
  * tenant (it still compares as its id). Also the values rules write and the texts they fill in.
  */
 import { evaluate, evaluateCondition, type ExpressionNode } from '../../../metadata/src/expression';
-import { parseExpression } from '../../../metadata/src/expression';
+import { parsedExpression } from '../../../metadata/src/expression';
 import type { CompiledEntity, Model } from '../../../metadata/src/model';
 import { apiPropertyOf } from '../../../metadata/src/model/api-schema';
 import type { FieldUpdateValue, I18nText } from '../../../metadata/src/types';
@@ -131,26 +131,13 @@ export interface ValueContext {
   now: Date;
 }
 
-/** Value expressions of the rules, parsed once (the Model's rules: a bounded set). */
-const parsedValues = new Map<string, ExpressionNode>();
-
-function parsedValue(source: string): ExpressionNode {
-  let node = parsedValues.get(source);
-  if (!node) {
-    if (parsedValues.size >= 1000) parsedValues.clear();
-    node = parseExpression(source);
-    parsedValues.set(source, node);
-  }
-  return node;
-}
-
 /** A literal, `$now`, `$today`, `$user` or `=<expression>` on the record. */
 export function resolveValue(value: FieldUpdateValue, context: ValueContext): unknown {
   if (typeof value !== 'string') return value;
   if (value === '$now') return context.now.toISOString();
   if (value === '$today') return context.now.toISOString().slice(0, 10);
   if (value === '$user') return context.actorId === null ? null : Number(context.actorId) || context.actorId;
-  if (value.startsWith('=')) return plain(evaluate(parsedValue(value.slice(1)), context.record));
+  if (value.startsWith('=')) return plain(evaluate(parsedExpression(value.slice(1)), context.record));
   return value;
 }
 

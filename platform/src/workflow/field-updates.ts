@@ -1,5 +1,5 @@
 import type { FieldUpdateValue } from '../../../metadata/src/types';
-import { evaluate, parseExpression } from '../../../metadata/src/expression';
+import { evaluate, parsedExpression } from '../../../metadata/src/expression';
 import type { ExpressionValue } from '../../../metadata/src/expression';
 
 /** Values a transition's `set` block may refer to besides the record. */
@@ -34,7 +34,7 @@ function resolveValue(
   if (value === '$now') return formatTimestamp(env.now);
   if (value === '$today') return env.now.toISOString().slice(0, 10);
   if (value === '$user') return env.userId;
-  if (value.startsWith('=')) return plainValue(evaluate(parseExpression(value.slice(1)), record));
+  if (value.startsWith('=')) return plainValue(evaluate(parsedExpression(value.slice(1)), record));
   return value;
 }
 

@@ -1,6 +1,6 @@
 import type { FieldError } from '../crud/types';
 import { BadRequestError, BusinessRuleError, ForbiddenError, ValidationError } from '../crud/errors';
-import { evaluateCondition, parseExpression } from '../../../metadata/src/expression';
+import { evaluateCondition, parsedExpression } from '../../../metadata/src/expression';
 import type { I18nText, TransitionDef, WorkflowDef } from '../../../metadata/src/types';
 import type { WorkflowActor } from './actor';
 import { resolveFieldUpdates } from './field-updates';
@@ -127,7 +127,7 @@ export function assertSeparated(
 
 /** Guard result without throwing: true when there is no guard. */
 export function guardHolds(transition: TransitionDef, record: Readonly<Record<string, unknown>>): boolean {
-  return !transition.guard || evaluateCondition(parseExpression(transition.guard), record);
+  return !transition.guard || evaluateCondition(parsedExpression(transition.guard), record);
 }
 
 /** Whether the approval step applies to this record (`when` absent = always). */
@@ -137,7 +137,7 @@ export function approvalApplies(
 ): boolean {
   const approval = transition.approval;
   if (!approval) return false;
-  return !approval.when || evaluateCondition(parseExpression(approval.when), record);
+  return !approval.when || evaluateCondition(parsedExpression(approval.when), record);
 }
 
 /**
