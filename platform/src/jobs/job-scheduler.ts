@@ -25,8 +25,9 @@ import type { ModelRegistry } from '../kernel/model-registry';
 import { JobLocks } from '../plugins/job-lock-store';
 import { requirePermission } from '../security/authorization/access';
 import type { SecureContext } from '../security/principal';
-import { parseCron, type CronExpression } from './cron';
+import type { CronExpression } from './cron';
 import type { JobHandlers } from './job-handlers';
+import { storedCron } from './recurrence-hooks';
 
 export const JOB_ENTITY = 'job';
 /** The permission of `run_now`: the entity action, held by the admin role through `*:*`. */
@@ -86,13 +87,6 @@ interface JobRecord {
   maxRetries?: number | null;
   status?: string | null;
   nextRunAt?: string | null;
-}
-
-function cronOf(job: { cron?: unknown; timezone?: unknown }): CronExpression {
-  return parseCron(String(job.cron ?? ''), {
-    seconds: true,
-    timezone: typeof job.timezone === 'string' && job.timezone ? job.timezone : 'UTC',
-  });
 }
 
 function iso(date: Date | null): string | null {
@@ -212,7 +206,7 @@ export class JobScheduler {
     const now = this.clock();
     let cron: CronExpression;
     try {
-      cron = cronOf(job);
+      cron = storedCron(job.cron, job.timezone);
     } catch {
       return; // Refused on write; a row written around the engine is left alone.
     }

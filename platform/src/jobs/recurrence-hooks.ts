@@ -32,8 +32,12 @@ export function recurrenceOf(
 ): CronExpression {
   const value = (name: string | undefined) =>
     name === undefined ? undefined : record[entity.fieldsByName.get(name)?.apiName ?? name];
-  const zone = value(recurrence.timezone);
-  return parseCron(String(value(recurrence.cron) ?? ''), {
+  return storedCron(value(recurrence.cron), value(recurrence.timezone));
+}
+
+/** A stored cron expression read in its stored time zone (UTC when empty); 6 fields take seconds first. */
+export function storedCron(expression: unknown, zone: unknown): CronExpression {
+  return parseCron(String(expression ?? ''), {
     seconds: true,
     timezone: typeof zone === 'string' && zone ? zone : 'UTC',
   });
