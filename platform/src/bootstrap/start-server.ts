@@ -3,7 +3,7 @@
  * compile the Model → registry and EntityService → demo plant when the database is empty → HTTP app
  * → listen. Each step logs its duration; any failure stops startup with a message naming the cause.
  */
-import { basename, dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DestinationStream, Logger } from 'pino';
 import type { DataSource } from 'typeorm';
@@ -34,6 +34,7 @@ import { createLiveChannel, type LiveChannel } from '../events/live-channel';
 import { S3FileStorage } from '../files/s3-file-storage';
 import { checkFileStorage, fileStorageFromEnv } from '../files/storage-config';
 import { createLogger } from '../ops/logger';
+import { projectRoot } from '../config/project-root';
 import type { ReadinessCheck } from '../ops/health.controller';
 import { assertProductionSecrets } from '../security/production-secrets';
 import { bootstrapSecurity } from '../security/bootstrap-security';
@@ -540,12 +541,6 @@ function stepLogger(logger: Logger) {
     logger.info({ elapsedMs: Date.now() - started }, done);
     return result;
   };
-}
-
-/** Works from the sources (platform/src/bootstrap) and from the build (dist/platform/src/bootstrap). */
-function projectRoot(): string {
-  const root = resolve(__dirname, '..', '..', '..');
-  return basename(root) === 'dist' ? dirname(root) : root;
 }
 
 function boundPort(address: ReturnType<import('node:net').Server['address']>): number | null {

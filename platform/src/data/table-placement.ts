@@ -10,13 +10,14 @@
  * created by migrations) and from the Model (tables of plugins and studio entities).
  */
 import { readFileSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Table, TableForeignKey, type DataSource, type QueryRunner } from 'typeorm';
 import type { Model } from '../../../metadata/src/model';
 import { parseSnapshot, toSnapshot, type SchemaSnapshot } from '../../../metadata/src/model/snapshot';
 import type { DatabaseConfig, LogicalDatabaseName } from './connection/database-config';
 import { DatabaseConfigError } from './connection/database-config';
 import type { Dialect } from './dialect';
+import { projectRoot } from '../config/project-root';
 
 /** A table and the logical database it belongs to. */
 export interface TableHome {
@@ -97,9 +98,7 @@ const NO_PLACEMENT = new TablePlacement({});
 
 /** The snapshot migrations are generated from: every shipped table with its logical database. */
 function snapshotTables(): { tables: TableHome[]; columns: string[] } {
-  const root = resolve(__dirname, '..', '..', '..');
-  const project = basename(root) === 'dist' ? dirname(root) : root;
-  const file = resolve(project, 'database', 'snapshots', 'model.snapshot.json');
+  const file = resolve(projectRoot(), 'database', 'snapshots', 'model.snapshot.json');
   return homesOf(parseSnapshot(readFileSync(file, 'utf8')));
 }
 

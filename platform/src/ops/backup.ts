@@ -18,7 +18,7 @@ import {
   readFileSync,
   writeFileSync,
 } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import type { Database } from 'better-sqlite3';
@@ -29,6 +29,7 @@ import type { MysqlDatabaseConfig } from '../data/connection';
 import { EngineDatabase } from '../data/database';
 import { tableCounts } from '../data/table-counts';
 import { fileStoreLocation } from '../files/storage-config';
+import { projectRoot } from '../config/project-root';
 import { DEFAULT_JWT_SECRET_FILE } from '../security/jwt-secret';
 import { DEFAULT_KEY_FILE } from '../security/crypto/key-ring';
 
@@ -271,10 +272,4 @@ function runClient(
       written.then(resolvePromise, reject);
     });
   });
-}
-
-/** The project root, as the server resolves a relative `MES_FILES_DIR` against it. */
-function projectRoot(): string {
-  const root = resolve(__dirname, '..', '..', '..');
-  return basename(root) === 'dist' ? dirname(root) : root;
 }
