@@ -76,8 +76,10 @@ export function s3ConfigFromEnv(env: NodeJS.ProcessEnv): S3StorageConfig {
  * startup (naming S3_BUCKET and the store's answer); a store that cannot be reached is only warned
  * about — readiness reports it, and requests that need it answer 503 until it is back.
  */
-export async function checkFileStorage(storage: FileStorage, warn: (message: string) => void): Promise<void> {
-  if (!(storage instanceof S3FileStorage)) return;
+export async function checkFileStorage(
+  storage: S3FileStorage,
+  warn: (message: string) => void,
+): Promise<void> {
   try {
     await storage.checkBucket();
   } catch (error) {
