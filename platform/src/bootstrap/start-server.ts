@@ -304,7 +304,7 @@ async function startEngine(options: StartOptions, role: ProcessRole): Promise<En
       logger.warn({ err: error }, 'live channel'),
     );
     cleanups.push(() => live.close());
-    const unfollow = security.follow(live);
+    const unfollow = security.invalidations.follow(live);
     cleanups.push(() => Promise.resolve(unfollow()));
     await step('rollups ready', () => prepareRollups(database, registry.current()));
     const events = startEventRuntime(

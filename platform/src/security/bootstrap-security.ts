@@ -7,7 +7,6 @@ import { registerAuditHooks } from '../audit/audit-hooks';
 import { registerPermissionAudit } from './audit/permission-audit';
 import { PrincipalInvalidations } from './auth/principal-invalidations';
 import { registerPrincipalInvalidation } from './principal-invalidation-hooks';
-import type { LiveChannel } from '../events/live-channel';
 import { AuthService } from './auth/auth.service';
 import { CredentialVerifier } from './auth/credentials';
 import { LoginThrottle, loginThrottlePolicy } from './auth/login-throttle';
@@ -42,13 +41,11 @@ export interface SecurityBootstrap {
   http: SecurityHttpOptions;
   /** The password check of sign-ins and e-signatures, behind one throttle. */
   credentials: CredentialVerifier;
-  /** Changes to principals that make older access tokens stale. */
-  invalidations: PrincipalInvalidations;
   /**
-   * Announces this instance's principal changes on the live channel and applies the other instances'
-   * (through Redis when configured); returns the function that stops it.
+   * Changes to principals that make older access tokens stale; `follow(live)` announces this
+   * instance's on the live channel and applies the other instances' (through Redis when configured).
    */
-  follow(live: LiveChannel): () => void;
+  invalidations: PrincipalInvalidations;
   /** Releases the throttle's Redis connection, if any. */
   close(): Promise<void>;
 }
@@ -174,7 +171,6 @@ export async function bootstrapSecurity(input: SecurityBootstrapInput): Promise<
     },
     credentials,
     invalidations,
-    follow: (live) => invalidations.follow(live),
     close: async () => {
       forgetFailuresOnUnlock();
       forgetInvalidationHooks();
