@@ -9,7 +9,6 @@ export interface InvalidationRow {
   tenantId: string;
   subject: string;
   version: number;
-  changedAtMs: number;
 }
 
 /**
@@ -74,14 +73,10 @@ export async function recentInvalidations(db: SqlExecutor, sinceMs: number): Pro
     tenant_id: string;
     subject: string;
     version: number | string;
-    changed_at_ms: number | string;
-  }>(`SELECT tenant_id, subject, version, changed_at_ms FROM ${INVALIDATIONS} WHERE changed_at_ms > ?`, [
-    sinceMs,
-  ]);
+  }>(`SELECT tenant_id, subject, version FROM ${INVALIDATIONS} WHERE changed_at_ms > ?`, [sinceMs]);
   return rows.map((row) => ({
     tenantId: row.tenant_id,
     subject: row.subject,
     version: Number(row.version),
-    changedAtMs: Number(row.changed_at_ms),
   }));
 }
