@@ -131,7 +131,7 @@ async function main(): Promise<void> {
       ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
       : [];
     const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
-    const ours = await runServer('ours', [...profile, ...flags, 'bin/mes.js', 'serve'], 18181, fixture, 0);
+    const ours = await runServer('ours', [...profile, ...flags, 'bin/mes.js', 'serve'], PORT, fixture, 0);
     const ceiling = await runServer(
       'ceiling',
       ['dist/tests/bench/ceiling-server.js'],
