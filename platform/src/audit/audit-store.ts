@@ -21,10 +21,13 @@ export interface AuditRowValues {
   occurredAt: string;
 }
 
-/** Inserts one unsealed audit row (no seq, no hash); returns its id. */
-export async function insertAuditRow(tx: SqlExecutor, table: string, row: AuditRowValues): Promise<number> {
+/**
+ * Inserts one unsealed audit row (no seq, no hash); inside a MySQL transaction it is sent with the
+ * transaction's next statement or its commit (`executeLater`).
+ */
+export function insertAuditRow(tx: SqlExecutor, table: string, row: AuditRowValues): Promise<void> {
   const q = tx.dialect.quote;
-  const result = await tx.execute(
+  return tx.executeLater(
     `INSERT INTO ${q(table)} (tenant_id, actor_id, actor_name, entity_name, record_id, ${q('action')}, ` +
       'transition, changed_fields, diff, reason, ip, user_agent, trace_id, occurred_at, created_at, created_by, updated_at, updated_by, version) ' +
       'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)',
@@ -49,7 +52,6 @@ export async function insertAuditRow(tx: SqlExecutor, table: string, row: AuditR
       row.actorId,
     ],
   );
-  return result.insertId;
 }
 
 /** A record's audit rows, oldest first (row order: a record's seq is set only once it is sealed). */

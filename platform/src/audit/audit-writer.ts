@@ -31,11 +31,6 @@ export interface AuditEntry {
   occurredAt?: Date;
 }
 
-export interface AppendedAudit {
-  /** Row id; the record gets its chain `seq` and `hash` when the sealer links it (audit-sealer.ts). */
-  id: number;
-}
-
 /**
  * Appends one record inside the caller's transaction, so it commits or rolls back with the change
  * it describes. The record is written unsealed (no seq, no hash) and takes no lock: linking it into
@@ -46,13 +41,13 @@ export async function appendAudit(
   tx: SqlExecutor,
   entry: AuditEntry,
   table: string = AUDIT_TABLE,
-): Promise<AppendedAudit> {
+): Promise<void> {
   const now = toSqlDateTime(entry.occurredAt ?? new Date());
   const compiled = entry.model?.entities.get(entry.entity);
   const forLog = (values: Record<string, unknown> | null | undefined) =>
     entry.model && compiled && values ? fingerprintSensitive(entry.model, compiled, values) : values;
   const diff: AuditDiff | null = entry.detail ? null : computeDiff(forLog(entry.before), forLog(entry.after));
-  const id = await insertAuditRow(tx, table, {
+  await insertAuditRow(tx, table, {
     tenantId: entry.tenantId,
     actorId: entry.actorId,
     actorName: entry.actorName ?? null,
@@ -68,5 +63,4 @@ export async function appendAudit(
     traceId: entry.traceId ?? null,
     occurredAt: now,
   });
-  return { id };
 }

@@ -16,6 +16,12 @@ export interface SqlExecutor {
   query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   execute(sql: string, params?: readonly unknown[]): Promise<ExecuteResult>;
   /**
+   * A write whose result nobody reads (an audit record, an outbox event). Inside a MySQL
+   * transaction it is sent with the transaction's next statement or its COMMIT, in the same round
+   * trip, and a failure surfaces there (rolling the transaction back); elsewhere it runs at once.
+   */
+  executeLater(sql: string, params?: readonly unknown[]): Promise<void>;
+  /**
    * Runs `callback` once what this executor wrote is committed: after the transaction's commit
    * (never after a rollback or a retried attempt), or at once outside a transaction.
    */
@@ -73,6 +79,9 @@ export class EngineDatabase {
         );
         noteCommittedWrite();
         return result;
+      },
+      executeLater: async (sql, params) => {
+        await this.reader.execute(sql, params);
       },
       afterCommit: (callback) => callback(),
     };
@@ -150,29 +159,123 @@ export class EngineDatabase {
     options: TransactionOptions,
   ): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
-    const dialect = this.dialect;
     const committed: (() => void)[] = [];
-    const tx: SqlExecutor = {
-      dialect,
-      query: async <R>(sql: string, params: readonly unknown[] = []) =>
-        (await runner.query(sql, [...params])) as R[],
-      execute: (sql, params = []) => executeOn(runner, dialect, sql, params),
-      afterCommit: (callback) => committed.push(callback),
-    };
+    const batch = this.dialect.name === 'mysql' ? new StatementBatch(runner, options) : null;
+    const tx = batch ? batch.executor(this.dialect, committed) : this.sqliteExecutor(runner, committed);
     try {
-      await runner.startTransaction(dialect.name === 'mysql' ? options.isolation : undefined);
+      if (!batch) await runner.startTransaction();
       const result = await work(tx);
-      await runner.commitTransaction();
+      if (batch) await batch.commit();
+      else await runner.commitTransaction();
       noteCommittedWrite();
       for (const callback of committed) callback();
       return result;
     } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      if (batch) await batch.rollback();
+      else if (runner.isTransactionActive) await runner.rollbackTransaction();
       throw error;
     } finally {
       await runner.release();
     }
   }
+
+  /** A SQLite transaction's executor: one statement at a time on its one connection. */
+  private sqliteExecutor(runner: QueryRunner, committed: (() => void)[]): SqlExecutor {
+    const dialect = this.dialect;
+    return {
+      dialect,
+      query: async <R>(sql: string, params: readonly unknown[] = []) =>
+        (await runner.query(sql, [...params])) as R[],
+      execute: (sql, params = []) => executeOn(runner, dialect, sql, params),
+      executeLater: async (sql, params = []) => {
+        await executeOn(runner, dialect, sql, params);
+      },
+      afterCommit: (callback) => committed.push(callback),
+    };
+  }
+}
+
+interface Statement {
+  sql: string;
+  params: readonly unknown[];
+}
+
+/**
+ * A MySQL transaction whose statements that need no answer — opening the transaction, writes run
+ * with `executeLater` — wait and travel with the next statement, or with the COMMIT, as one
+ * multi-statement query: one round trip to the server instead of one each. The server runs them in
+ * order and stops at the first that fails, whose error that query then throws.
+ */
+class StatementBatch {
+  private readonly waiting: Statement[] = [];
+  /** The characters of SQL and text values waiting: the query they make must fit the server's packet. */
+  private waitingLength = 0;
+  /** Whether START TRANSACTION has been sent (the server may have opened the transaction). */
+  private opened = false;
+
+  constructor(
+    private readonly runner: QueryRunner,
+    options: TransactionOptions,
+  ) {
+    if (options.isolation)
+      this.waiting.push({ sql: `SET TRANSACTION ISOLATION LEVEL ${options.isolation}`, params: [] });
+    this.waiting.push({ sql: 'START TRANSACTION', params: [] });
+  }
+
+  executor(dialect: Dialect, committed: (() => void)[]): SqlExecutor {
+    return {
+      dialect,
+      query: async <R>(sql: string, params: readonly unknown[] = []) => (await this.send(sql, params)) as R[],
+      execute: async (sql, params = []) => {
+        const raw = (await this.send(sql, params)) as { affectedRows?: number };
+        return { affected: raw.affectedRows ?? 0, insertId: dialect.insertId(raw) };
+      },
+      executeLater: async (sql, params = []) => {
+        this.waiting.push({ sql, params });
+        this.waitingLength += sql.length + params.reduce<number>((sum, value) => sum + textLength(value), 0);
+        // Many rows at once (a bulk create's audit and outbox rows) go as they pile up, well
+        // within the smallest max_allowed_packet a server is configured with (4 MB).
+        if (this.waitingLength > MAX_WAITING_CHARS) await this.sendWaiting();
+      },
+      afterCommit: (callback) => committed.push(callback),
+    };
+  }
+
+  commit(): Promise<unknown> {
+    return this.send('COMMIT', []);
+  }
+
+  async rollback(): Promise<void> {
+    if (this.opened) await this.runner.query('ROLLBACK');
+  }
+
+  /** Runs `sql` after the waiting statements, in one query; the result is `sql`'s own. */
+  private async send(sql: string, params: readonly unknown[]): Promise<unknown> {
+    if (this.waiting.length === 0) return this.runner.query(sql, [...params]);
+    this.waiting.push({ sql, params });
+    const results = await this.sendWaiting();
+    return results[results.length - 1];
+  }
+
+  /** Sends every waiting statement in one query; returns their results in order. */
+  private async sendWaiting(): Promise<unknown[]> {
+    const statements = this.waiting.splice(0);
+    this.waitingLength = 0;
+    this.opened = true;
+    const result: unknown = await this.runner.query(
+      statements.map((statement) => statement.sql).join(';\n'),
+      statements.flatMap((statement) => statement.params),
+    );
+    return statements.length === 1 ? [result] : (result as unknown[]);
+  }
+}
+
+/** At most this many characters of statements wait for the next query: 256 Ki, under 2 MB as escaped UTF-8. */
+const MAX_WAITING_CHARS = 1 << 18;
+
+function textLength(value: unknown): number {
+  if (typeof value === 'string') return value.length;
+  return Buffer.isBuffer(value) ? value.length : 8;
 }
 
 async function executeOn(

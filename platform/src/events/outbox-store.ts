@@ -20,7 +20,7 @@ export interface OutboxRow {
 
 export async function insertOutboxRows(tx: SqlExecutor, rows: readonly OutboxInsert[]): Promise<void> {
   if (rows.length === 0) return;
-  await tx.execute(
+  await tx.executeLater(
     `INSERT INTO evt_outbox (event_id, tenant_id, event_type, entity, entity_id, envelope, created_at, attempts) VALUES ${rows
       .map(() => '(?, ?, ?, ?, ?, ?, ?, 0)')
       .join(', ')}`,

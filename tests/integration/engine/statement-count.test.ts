@@ -6,6 +6,8 @@
  * statement; a read by id is one
  * statement; a list is one page query and one count, the caller's scope compiled into both. The caches of the
  * token and the permission decisions are warm, as they are for every request after a user's first.
+ * Statements that need no answer (START TRANSACTION, the audit and outbox rows) travel with the next
+ * one: an update is three round trips, a create five.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'typeorm';
@@ -37,11 +39,18 @@ describe('statements per request through the server (MariaDB)', () => {
   let itemId: number;
   let orderId: number;
 
-  /** The SQL the server sends while answering one request. */
+  /**
+   * The SQL the server sends while answering one request: its statements, and its queries (round
+   * trips), each of which may carry several statements.
+   */
+  async function sentBy(work: () => Promise<unknown>): Promise<{ statements: string[]; queries: string[] }> {
+    const queries: string[] = [];
+    await request.run(queries, work);
+    return { statements: queries.flatMap((sql) => sql.split(';\n')), queries };
+  }
+
   async function statementsOf(work: () => Promise<unknown>): Promise<string[]> {
-    const seen: string[] = [];
-    await request.run(seen, work);
-    return seen;
+    return (await sentBy(work)).statements;
   }
 
   async function created(who: string, url: string, payload: object): Promise<number> {
@@ -101,7 +110,7 @@ describe('statements per request through the server (MariaDB)', () => {
   it('updates a record with one read of the row inside the transaction, then the row, audit and outbox', async () => {
     const current = (await harness.call('planner', 'GET', `/api/work-orders/${orderId}`)).json().data as Row;
     let status = 0;
-    const statements = await statementsOf(async () => {
+    const { statements, queries } = await sentBy(async () => {
       const response = await harness.call('planner', 'PATCH', `/api/work-orders/${orderId}`, {
         plannedQuantity: 7,
         version: current.version,
@@ -119,6 +128,12 @@ describe('statements per request through the server (MariaDB)', () => {
     ]);
     // The caller's row scope (the planner's: its tenant) is compiled into the one read.
     expect(conditions(statements[1]!)).toMatch(/^ WHERE t\.`id` = \? AND t\.`tenant_id` = \?/);
+    // START TRANSACTION travels with the read, audit and outbox rows with the COMMIT.
+    expect(queries.map((sql) => sql.split(';\n').map(shape))).toEqual([
+      ['START TRANSACTION', 'SELECT work_order'],
+      ['UPDATE work_order'],
+      ['INSERT audit_log', 'INSERT evt_outbox', 'COMMIT'],
+    ]);
   });
 
   it('lists a page with one page query and one count, both under the caller’s line scope', async () => {
@@ -141,7 +156,7 @@ describe('statements per request through the server (MariaDB)', () => {
 
   it('creates a work order with the working-time rule’s read of line and plant, one reference check, one numbering statement, the row, audit and outbox', async () => {
     let status = 0;
-    const statements = await statementsOf(async () => {
+    const { statements, queries } = await sentBy(async () => {
       const response = await harness.call('planner', 'POST', '/api/work-orders', {
         itemId,
         lineId,
@@ -164,6 +179,14 @@ describe('statements per request through the server (MariaDB)', () => {
       'INSERT audit_log',
       'INSERT evt_outbox',
       'COMMIT',
+    ]);
+    // Five round trips for those eight statements.
+    expect(queries.map((sql) => sql.split(';\n').map(shape))).toEqual([
+      ['START TRANSACTION', 'SELECT production_line'],
+      ['SELECT item_master'],
+      ['INSERT sys_sequence'],
+      ['INSERT work_order'],
+      ['INSERT audit_log', 'INSERT evt_outbox', 'COMMIT'],
     ]);
   });
 });

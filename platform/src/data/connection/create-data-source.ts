@@ -38,7 +38,8 @@ export interface CreateDataSourceOptions {
  * DATE/DATETIME come back as strings (`dateStrings`), as they do from SQLite, so values never shift
  * with the server's time zone; BIGINT ids are numbers up to 2^53 (`supportBigNumbers`, strings
  * beyond); DECIMAL comes back as a number (`decimalNumbers`), matching SQLite, which has no exact
- * decimal type — values need at most 15 significant digits to round-trip.
+ * decimal type — values need at most 15 significant digits to round-trip; a query may carry several
+ * statements (`multipleStatements`), which transactions use to save round trips.
  */
 export async function createDataSource(
   config: DatabaseConfig,
@@ -139,6 +140,10 @@ async function mysqlOptions(
     dateStrings: true,
     supportBigNumbers: true,
     bigNumberStrings: false,
+    // A transaction sends what needs no answer (START TRANSACTION, audit and outbox rows) with its
+    // next statement or its COMMIT in one query (data/database.ts). Values are always bound as
+    // parameters, escaped by the driver, never spliced into the SQL.
+    multipleStatements: true,
     // trace: mysql2's promise API (which TypeORM calls) otherwise captures a stack trace per
     // query, a few percent of a busy server's CPU; errors still carry the SQL and its code.
     extra: { decimalNumbers: true, trace: false },
