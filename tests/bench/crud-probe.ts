@@ -31,8 +31,11 @@ function recordStatements(dataSource: DataSource): { take(): string[]; timings()
   void runner.release();
   const original = prototype.query;
   prototype.query = function (this: unknown, sql: string, ...rest: unknown[]) {
-    const text = sql.replace(/\s+/g, ' ');
-    statements.push(text.slice(0, 160));
+    const text = sql
+      .split(';\n')
+      .map((statement) => statement.replace(/\s+/g, ' ').slice(0, 160))
+      .join(' ; ');
+    statements.push(text);
     const started = performance.now();
     const done = () => {
       const key = text.slice(0, 70);
@@ -156,9 +159,11 @@ async function main(): Promise<void> {
   }
 }
 
-function print(name: string, statements: string[]): void {
-  process.stdout.write(`${name}: ${statements.length} statements\n`);
-  for (const sql of statements) process.stdout.write(`  ${sql}\n`);
+/** A request's queries, one a line; a query carrying several statements shows them joined by ` ; `. */
+function print(name: string, queries: string[]): void {
+  const statements = queries.reduce((sum, sql) => sum + sql.split(' ; ').length, 0);
+  process.stdout.write(`${name}: ${statements} statements in ${queries.length} queries\n`);
+  for (const sql of queries) process.stdout.write(`  ${sql}\n`);
 }
 
 async function dropDatabase(): Promise<void> {
