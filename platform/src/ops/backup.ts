@@ -38,7 +38,10 @@ export interface BackupManifest {
   createdAt: string;
   source: string;
   dialect: 'sqlite' | 'mysql';
-  /** Rows per table when the backup was taken (equal to the dump when nothing wrote meanwhile). */
+  /**
+   * Rows per table: of the SQLite copy itself; of MySQL/MariaDB when the dump began (equal to the
+   * dump when nothing wrote meanwhile).
+   */
   tables: Record<string, number>;
   /** Key files copied into `keys/`, by the environment variable naming their location. */
   keys: Record<string, string>;
@@ -56,6 +59,15 @@ export interface BackupManifest {
 
 const DUMP_FILE = 'database.sql';
 const SQLITE_FILE = 'database.sqlite';
+
+async function rowCounts(config: DatabaseConfig): Promise<Record<string, number>> {
+  const dataSource = await createDataSource(config);
+  try {
+    return await tableCounts(dataSource);
+  } finally {
+    await dataSource.destroy();
+  }
+}
 
 /** The key files this environment uses, by variable: only those the server generated (no key in the environment). */
 function keyFiles(env: NodeJS.ProcessEnv): Record<string, string> {
@@ -75,10 +87,8 @@ export async function backup(
   const files = fileStoreLocation(env, projectRoot());
   mkdirSync(join(outDir, 'keys'), { recursive: true });
   const dataSource = await createDataSource(config);
-  let tables: Record<string, number>;
   try {
     await sealAuditChains(new EngineDatabase(dataSource));
-    tables = await tableCounts(dataSource);
     if (config.dialect === 'sqlite') {
       const db = (dataSource.driver as unknown as { databaseConnection: Database }).databaseConnection;
       await db.backup(join(outDir, SQLITE_FILE));
@@ -86,6 +96,10 @@ export async function backup(
   } finally {
     await dataSource.destroy();
   }
+  // A running server writes on meanwhile: SQLite's rows are counted in the copy itself.
+  const tables = await rowCounts(
+    config.dialect === 'sqlite' ? { ...config, path: join(outDir, SQLITE_FILE) } : config,
+  );
   if (config.dialect === 'mysql') await dump(config, join(outDir, DUMP_FILE));
   const keys: Record<string, string> = {};
   for (const [variable, file] of Object.entries(keyFiles(env))) {
