@@ -6,10 +6,12 @@
  * object store (`s3`, s3-file-storage.ts). Everything else about attachments — limits, permissions,
  * audit, preview and download — is the same service path for both (record-files.ts).
  */
-import { createReadStream } from 'node:fs';
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { once } from 'node:events';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { ApiError } from '../crud/errors';
 
 /** The content stored under a key, to be streamed to the caller. */
@@ -24,8 +26,12 @@ export interface FileStorage {
   readonly kind: 'local' | 's3';
   /** Where the files go, for logs and backups (`/srv/mes/files`, `s3://bucket/prefix`); never a secret. */
   readonly location: string;
-  /** Stores `content` under `key` (made by `storageKey`), replacing nothing: keys are unique. */
-  put(key: string, content: Buffer, contentType: string): Promise<void>;
+  /**
+   * Streams `content` under `key` (made by `storageKey`), replacing nothing: keys are unique. Holds
+   * a bounded part of it in memory, whatever its size. When `content` fails (a size limit, a client
+   * that went away), nothing stays stored and its error is the one thrown.
+   */
+  put(key: string, content: Readable, contentType: string): Promise<void>;
   /** The content stored under `key`, or null when it is gone. */
   open(key: string): Promise<StoredFile | null>;
   /** Removes the content under `key`; a missing key is not an error. */
@@ -70,13 +76,23 @@ export class LocalFileStorage implements FileStorage {
     return this.root;
   }
 
-  async put(key: string, content: Buffer): Promise<void> {
+  async put(key: string, content: Readable): Promise<void> {
     const path = this.pathOf(key);
     try {
       await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, content, { flag: 'wx' });
     } catch (error) {
       throw diskFailure('storing the file', error);
+    }
+    const file = createWriteStream(path, { flags: 'wx' });
+    try {
+      await pipeline(content, file);
+    } catch (error) {
+      // What this write created goes, half-written or empty (a key that was taken is not ours).
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        if (!file.closed) await once(file, 'close');
+        await rm(path, { force: true }).catch(() => undefined);
+      }
+      throw content.errored ?? diskFailure('storing the file', error);
     }
   }
 

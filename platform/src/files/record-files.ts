@@ -8,7 +8,7 @@
  * caller of this service: the rows themselves are written with the engine's trust.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { CompiledEntity } from '../../../metadata/src/model';
 import type { EntityService } from '../crud/entity.service';
 import { ApiError, NotFoundError, ValidationError } from '../crud/errors';
@@ -18,11 +18,12 @@ import { storageKey, type FileStorage } from './file-storage';
 export const ATTACHMENT_ENTITY = 'attachment';
 export const COMMENT_ENTITY = 'record_comment';
 
-/** An uploaded file as the HTTP layer received it. */
+/** An uploaded file as the HTTP layer receives it. */
 export interface UploadedFile {
   fileName: string;
   contentType: string;
-  content: Buffer;
+  /** The bytes as they arrive, read once on their way to the store. */
+  content: Readable;
   description?: string;
 }
 
@@ -115,12 +116,6 @@ export class RecordFiles {
     file: UploadedFile,
   ): Promise<AttachmentInfo> {
     const policy = this.attachmentPolicy(entity);
-    if (file.content.length > policy.maxSize)
-      throw new FileRefusedError(
-        'maxSize',
-        `file is ${file.content.length} bytes; ${entity.name} takes files up to ${policy.maxSize} bytes`,
-        policy.maxSize,
-      );
     if (!accepted(policy.accept, file))
       throw new FileRefusedError(
         'accept',
@@ -133,11 +128,19 @@ export class RecordFiles {
         { field: 'file', path: '/file', rule: 'required', message: 'file name missing' },
       ]);
     const key = storageKey(ctx.tenantId, entity.name, id, randomUUID());
-    const checksum = createHash('sha256').update(file.content).digest('hex');
     const contentType = file.contentType || 'application/octet-stream';
+    const meter = new UploadMeter(policy.maxSize, entity.name);
+    // A failure on either side reaches the other: the store sees the meter fail, the source stops.
+    pipeline(file.content, meter, () => undefined);
     // The blob first, then the row: a failed upload leaves no row pointing at nothing, and a row
     // that cannot be written takes its blob with it.
-    await this.storage.put(key, file.content, contentType);
+    try {
+      await this.storage.put(key, meter, contentType);
+    } finally {
+      meter.destroy();
+    }
+    const size = meter.byteCount;
+    const checksum = meter.checksum();
     try {
       // The engine's own body: size, type, path and checksum are read-only to clients, set here.
       const row = await this.records.transaction((tx) =>
@@ -149,12 +152,12 @@ export class RecordFiles {
               storage: this.storage.kind,
               key,
               name: fileName,
-              size: file.content.length,
+              size,
               type: contentType,
             },
             fileName,
             filePath: key,
-            fileSize: file.content.length,
+            fileSize: size,
             contentType: contentType.slice(0, 128),
             bizType: entity.name,
             bizId: String(id),
@@ -301,6 +304,41 @@ export class RecordFiles {
     query.filter = { kind: 'and', conditions: [{ field: 'id', op: 'in', value: wanted }] };
     const rows = (await this.records.list('user', query, trusted(ctx))).items;
     return new Map(rows.map((row) => [Number(row.id), String(row[display] ?? row.id)]));
+  }
+}
+
+/** Counts and hashes the bytes of an upload on their way to the store; past the limit, fails with 413. */
+class UploadMeter extends Transform {
+  /** Not `size` or `length`: the S3 upload would take either for the length of the whole stream. */
+  byteCount = 0;
+  private readonly hash = createHash('sha256');
+
+  constructor(
+    private readonly maxSize: number,
+    private readonly entity: string,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.byteCount += chunk.length;
+    if (this.byteCount > this.maxSize) {
+      done(
+        new FileRefusedError(
+          'maxSize',
+          `file is larger than ${this.maxSize} bytes, the most ${this.entity} takes`,
+          this.maxSize,
+        ),
+      );
+      return;
+    }
+    this.hash.update(chunk);
+    done(null, chunk);
+  }
+
+  /** SHA-256 of the content, hex; once the content has passed. */
+  checksum(): string {
+    return this.hash.digest('hex');
   }
 }
 

@@ -1,6 +1,8 @@
 /**
  * Attached files in a bucket of an S3-compatible object store (AWS S3, MinIO, Ceph RGW, …), through
- * `@aws-sdk/client-s3`: PutObject to store, GetObject streamed to the caller, DeleteObject to remove,
+ * `@aws-sdk/client-s3`: uploads streamed by `@aws-sdk/lib-storage` (one PutObject for a file of one
+ * part, else a multipart upload of 5 MiB parts, one part in memory at a time, aborted when the
+ * upload fails), GetObject streamed to the caller, DeleteObject to remove,
  * HeadBucket to check the bucket at startup and for readiness. Object keys are the storage key behind
  * an optional prefix: `<S3_KEY_PREFIX><tenant>/<entity>/<record id>/<uuid>`, so each tenant's files
  * lie under their own prefix. Failures become `FileStorageError`s: 503 when the store cannot be
@@ -8,6 +10,7 @@
  * The SDK (about 20 MB resident) is loaded with the first S3 store, so local disk never loads it.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
 import { assertStorageKey, FileStorageError, type FileStorage, type StoredFile } from './file-storage';
 
@@ -43,9 +46,13 @@ const UNREACHABLE = new Set([
 
 type Sdk = typeof import('@aws-sdk/client-s3');
 
+/** The smallest part S3 takes in a multipart upload, and the most an upload holds in memory. */
+const PART_SIZE = 5 * 1024 * 1024;
+
 export class S3FileStorage implements FileStorage {
   readonly kind = 's3';
   private readonly sdk = require('@aws-sdk/client-s3') as Sdk;
+  private readonly Upload = (require('@aws-sdk/lib-storage') as { Upload: typeof Upload }).Upload;
   private readonly client: S3Client;
 
   constructor(private readonly config: S3StorageConfig) {
@@ -75,19 +82,24 @@ export class S3FileStorage implements FileStorage {
     return this.config.keyPrefix + key;
   }
 
-  async put(key: string, content: Buffer, contentType: string): Promise<void> {
+  async put(key: string, content: Readable, contentType: string): Promise<void> {
+    const upload = new this.Upload({
+      client: this.client,
+      params: {
+        Bucket: this.config.bucket,
+        Key: this.objectKey(key),
+        Body: content,
+        ContentType: contentType,
+      },
+      partSize: PART_SIZE,
+      queueSize: 1,
+      // A failed upload aborts its multipart upload: no parts are left behind, and no object.
+      leavePartsOnError: false,
+    });
     try {
-      await this.client.send(
-        new this.sdk.PutObjectCommand({
-          Bucket: this.config.bucket,
-          Key: this.objectKey(key),
-          Body: content,
-          ContentLength: content.length,
-          ContentType: contentType,
-        }),
-      );
+      await upload.done();
     } catch (error) {
-      throw this.failure('storing the file', error);
+      throw content.errored ?? this.failure('storing the file', error);
     }
   }
 

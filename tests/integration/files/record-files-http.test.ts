@@ -7,6 +7,7 @@
  * server) — through the same service path; with S3, a store that cannot be reached is a clear 503
  * and leaves no attachment row.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -262,6 +263,8 @@ describe.each([
     });
     expect(await store.stored('inspection', inspectionId)).toEqual([]);
     expect(await store.stored('work_order', ownOrder)).toEqual(storedBefore);
+    // On S3 the refused file had begun a multipart upload (two parts in): it was aborted.
+    expect(s3?.pendingUploads() ?? []).toEqual([]);
     const report = await upload('inspector', `/api/inspections/${inspectionId}/attachments`, {
       name: 'measurements.csv',
       type: 'text/csv',
@@ -272,6 +275,32 @@ describe.each([
     const noFile = await api.call('planner', 'POST', `/api/work-orders/${ownOrder}/attachments`, {});
     expect(noFile.statusCode).toBe(400);
     expect(noFile.json().errors[0]).toMatchObject({ field: 'file' });
+  });
+
+  it('streams a file larger than one upload part to the store and back, with its size and checksum', async () => {
+    const content = Buffer.alloc(7 * 1024 * 1024 + 3, 'MES ');
+    const reply = await upload('planner', `/api/work-orders/${ownOrder}/attachments`, {
+      name: 'scan.tif',
+      type: 'image/tiff',
+      content,
+      description: 'Scanned traveller',
+    });
+    expect(reply.statusCode).toBe(201);
+    const attached = reply.json().data as Row;
+    expect(attached).toMatchObject({
+      fileSize: content.length,
+      checksum: createHash('sha256').update(content).digest('hex'),
+      description: 'Scanned traveller',
+    });
+    const download = await api.server.app.inject({
+      method: 'GET',
+      url: `/api/work-orders/${ownOrder}/attachments/${String(attached.id)}`,
+      headers: { authorization: `Bearer ${await api.login('planner')}` },
+    });
+    expect(download.statusCode).toBe(200);
+    expect(download.headers['content-length']).toBe(String(content.length));
+    expect(download.rawPayload.equals(content)).toBe(true);
+    expect(s3?.pendingUploads() ?? []).toEqual([]);
   });
 
   it('deletes a file for the planner: gone from the list and the store, the deletion audited', async () => {

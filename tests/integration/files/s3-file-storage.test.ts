@@ -1,11 +1,14 @@
 /**
  * The S3 file store against s3rver, a local S3-compatible server: objects under the key prefix,
- * streamed back with their length, deleted; a missing bucket stops startup naming S3_BUCKET and
+ * streamed back with their length, deleted; a file larger than one part streamed as a multipart
+ * upload, and one whose content fails midway (a size limit, a client gone) leaving no object and no
+ * parts, with the content's own error; a missing bucket stops startup naming S3_BUCKET and
  * refuses writes with 502 STORAGE_FAILED; a store that cannot be reached is 503 STORAGE_UNAVAILABLE
  * and only a warning at startup.
  */
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { FileStorageError, storageKey } from '../../../platform/src/files/file-storage';
 import { S3FileStorage } from '../../../platform/src/files/s3-file-storage';
@@ -32,7 +35,7 @@ describe('S3 file store (s3rver)', () => {
   it('stores a file under the key prefix, streams it back with its length, and deletes it', async () => {
     const store = storeFor(s3.env);
     const key = storageKey('DEMO', 'work_order', 7, randomUUID());
-    await store.put(key, Buffer.from('drawing rev B'), 'application/pdf');
+    await store.put(key, Readable.from([Buffer.from('drawing rev B')]), 'application/pdf');
     const head = await s3.client.send(new HeadObjectCommand({ Bucket: 'mes-files', Key: `plant-a/${key}` }));
     expect(head).toMatchObject({ ContentLength: 13, ContentType: 'application/pdf' });
 
@@ -48,13 +51,57 @@ describe('S3 file store (s3rver)', () => {
     await expect(checkFileStorage(store, () => undefined)).resolves.toBeUndefined();
   });
 
+  /** `size` bytes of a repeating pattern, in 64 KiB chunks as a request body arrives; fails after `failAfter` bytes. */
+  function content(size: number, failAfter = Infinity): Readable {
+    return Readable.from(
+      (function* () {
+        for (let sent = 0; sent < size; sent += 64 * 1024) {
+          if (sent >= failAfter) throw new Error('client went away');
+          yield Buffer.alloc(Math.min(64 * 1024, size - sent), sent % 251);
+        }
+      })(),
+    );
+  }
+  const sha256 = async (stream: Readable) => {
+    const hash = createHash('sha256');
+    for await (const chunk of stream) hash.update(chunk as Buffer);
+    return hash.digest('hex');
+  };
+
+  it('streams a file larger than one part as a multipart upload, whole and in order', async () => {
+    const store = storeFor(s3.env);
+    const key = storageKey('DEMO', 'work_order', 8, randomUUID());
+    const size = 12 * 1024 * 1024 + 12_345;
+    const begun = s3.begunUploads();
+    await store.put(key, content(size), 'application/octet-stream');
+    expect(s3.begunUploads()).toBe(begun + 1);
+    const head = await s3.client.send(new HeadObjectCommand({ Bucket: 'mes-files', Key: `plant-a/${key}` }));
+    expect(head).toMatchObject({ ContentLength: size, ContentType: 'application/octet-stream' });
+    const opened = await store.open(key);
+    expect(await sha256(opened!.body)).toBe(await sha256(content(size)));
+    expect(s3.pendingUploads()).toEqual([]);
+  });
+
+  it('aborts an upload whose content fails midway: no object, no parts, the content error thrown', async () => {
+    const store = storeFor(s3.env);
+    const key = storageKey('DEMO', 'work_order', 9, randomUUID());
+    const begun = s3.begunUploads();
+    const failed = await store
+      .put(key, content(20 * 1024 * 1024, 11 * 1024 * 1024), 'application/octet-stream')
+      .catch((error: unknown) => error);
+    expect(failed).toEqual(new Error('client went away'));
+    expect(s3.begunUploads()).toBe(begun + 1);
+    expect(await s3.keys('plant-a/DEMO/work_order/9/')).toEqual([]);
+    expect(s3.pendingUploads()).toEqual([]);
+  });
+
   it('stops startup on a bucket that does not exist, naming S3_BUCKET, and refuses writes with 502', async () => {
     const store = storeFor({ ...s3.env, S3_BUCKET: 'no-such-bucket' });
     await expect(checkFileStorage(store, () => undefined)).rejects.toThrow(
       /^S3_BUCKET: The file store failed checking the bucket: S3 bucket no-such-bucket answered 404 NoSuchBucket/,
     );
     const refused = await store
-      .put(storageKey('DEMO', 'work_order', 7, randomUUID()), Buffer.from('x'), 'text/plain')
+      .put(storageKey('DEMO', 'work_order', 7, randomUUID()), Readable.from([Buffer.from('x')]), 'text/plain')
       .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(FileStorageError);
     expect(refused).toMatchObject({ httpStatus: 502, code: 'STORAGE_FAILED' });
@@ -71,7 +118,7 @@ describe('S3 file store (s3rver)', () => {
       expect.stringMatching(/cannot be reached checking the bucket: .*ECONNREFUSED/),
     ]);
     const refused = await store
-      .put(storageKey('DEMO', 'work_order', 7, randomUUID()), Buffer.from('x'), 'text/plain')
+      .put(storageKey('DEMO', 'work_order', 7, randomUUID()), Readable.from([Buffer.from('x')]), 'text/plain')
       .catch((error: unknown) => error);
     expect(refused).toMatchObject({ httpStatus: 503, code: 'STORAGE_UNAVAILABLE' });
   });

@@ -23,7 +23,7 @@ import type { ModelRegistry } from '../../kernel/model-registry';
 import { holds } from '../../security/authorization/access';
 import type { SecureContext } from '../../security/principal';
 import { SecureEntityOperations } from '../../security/secure-operations';
-import { FileRefusedError, type AttachmentInfo, type CommentInfo, type RecordFiles } from '../record-files';
+import type { AttachmentInfo, CommentInfo, RecordFiles } from '../record-files';
 
 /** Nest token of the RecordFiles service. */
 export const RECORD_FILES = Symbol('RecordFiles');
@@ -69,33 +69,30 @@ export class RecordFilesController {
         errors: [{ field: 'file', path: '/file', rule: 'required', message: 'multipart/form-data expected' }],
       });
     let description: string | undefined;
-    let upload: { fileName: string; contentType: string; content: Buffer } | undefined;
-    try {
-      for await (const part of request.parts({ limits: { fileSize: policy.maxSize, files: 1, fields: 4 } })) {
-        if (part.type === 'file') {
-          if (part.fieldname !== 'file') {
-            part.file.resume();
-            continue;
-          }
-          upload = { fileName: part.filename, contentType: part.mimetype, content: await part.toBuffer() };
-        } else if (part.fieldname === 'description' && typeof part.value === 'string') {
-          description = part.value;
-        }
+    let attached: AttachmentInfo | undefined;
+    // The file streams to the store as it arrives (the limit one byte past the policy's, so the
+    // service sees the excess and refuses it); a description counts when it comes before the file.
+    for await (const part of request.parts({
+      limits: { fileSize: policy.maxSize + 1, files: 1, fields: 4 },
+    })) {
+      if (part.type === 'field') {
+        if (part.fieldname === 'description' && typeof part.value === 'string') description = part.value;
+      } else if (part.fieldname === 'file' && !attached) {
+        attached = await this.files.upload(ctx, entity, id, {
+          fileName: part.filename,
+          contentType: part.mimetype,
+          content: part.file,
+          description,
+        });
+      } else {
+        part.file.resume();
       }
-    } catch (error) {
-      if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE')
-        throw new FileRefusedError(
-          'maxSize',
-          `file is larger than ${policy.maxSize} bytes, the most ${entity.name} takes`,
-          policy.maxSize,
-        );
-      throw error;
     }
-    if (!upload)
+    if (!attached)
       throw new BadRequestError('No file: send it in a multipart part named file', {
         errors: [{ field: 'file', path: '/file', rule: 'required', message: 'file is required' }],
       });
-    return this.files.upload(ctx, entity, id, { ...upload, description });
+    return attached;
   }
 
   @Get(':path/:id/attachments/:attachmentId')
