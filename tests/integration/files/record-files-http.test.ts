@@ -4,8 +4,9 @@
  * entity's attachment policy limits size and type, and every write is in the audit trail with its
  * actor. Entities that declare neither feature have no such routes. The attachment scenarios run
  * against both file stores — a folder on local disk and an S3 bucket (s3rver, a local S3-compatible
- * server) — through the same service path; with S3, a store that cannot be reached is a clear 503
- * and leaves no attachment row.
+ * server) — through the same service path: files larger than one upload part stream through, a row
+ * the database refuses takes its stored file with it, and with S3 a store that cannot be reached is
+ * a clear 503 and leaves no attachment row.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -301,6 +302,29 @@ describe.each([
     expect(download.headers['content-length']).toBe(String(content.length));
     expect(download.rawPayload.equals(content)).toBe(true);
     expect(s3?.pendingUploads() ?? []).toEqual([]);
+  });
+
+  it('removes the stored file when its attachment row cannot be written', async () => {
+    const storedBefore = await store.stored('work_order', ownOrder);
+    const rows = async () => (await api.query<{ n: number }>('SELECT COUNT(*) AS n FROM attachment'))[0]!.n;
+    const rowsBefore = await rows();
+    // The database itself refuses the row, after the file went to the store.
+    await api.query(
+      "CREATE TRIGGER refuse_attachment BEFORE INSERT ON attachment WHEN NEW.file_name = 'refused.txt' " +
+        "BEGIN SELECT RAISE(ABORT, 'attachment row refused'); END",
+    );
+    try {
+      const refused = await upload('planner', `/api/work-orders/${ownOrder}/attachments`, {
+        name: 'refused.txt',
+        type: 'text/plain',
+        content: Buffer.alloc(6 * 1024 * 1024, 'row? '),
+      });
+      expect(refused.statusCode).toBe(500);
+    } finally {
+      await api.query('DROP TRIGGER refuse_attachment');
+    }
+    expect(await rows()).toBe(rowsBefore);
+    expect(await store.stored('work_order', ownOrder)).toEqual(storedBefore);
   });
 
   it('deletes a file for the planner: gone from the list and the store, the deletion audited', async () => {
