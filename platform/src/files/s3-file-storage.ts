@@ -30,6 +30,11 @@ export interface S3StorageConfig {
   requestTimeoutMs: number;
 }
 
+/** `s3://bucket/prefix`: where the files are, for logs and backups. */
+export function s3Location(config: Pick<S3StorageConfig, 'bucket' | 'keyPrefix'>): string {
+  return `s3://${config.bucket}/${config.keyPrefix}`;
+}
+
 /** Network failures: the store was not reached or the connection broke. */
 const UNREACHABLE = new Set([
   'ECONNREFUSED',
@@ -73,7 +78,7 @@ export class S3FileStorage implements FileStorage {
   }
 
   get location(): string {
-    return `s3://${this.config.bucket}/${this.config.keyPrefix}`;
+    return s3Location(this.config);
   }
 
   /** The object key of a storage key. */

@@ -5,7 +5,7 @@
  * a message naming the variable.
  */
 import { FileStorageError, LocalFileStorage, localFilesDir, type FileStorage } from './file-storage';
-import { S3FileStorage, type S3StorageConfig } from './s3-file-storage';
+import { S3FileStorage, s3Location, type S3StorageConfig } from './s3-file-storage';
 
 const KINDS = ['local', 's3'] as const;
 /** S3 bucket names: 3 to 63 lower-case letters, digits, dots and hyphens, starting and ending alphanumeric. */
@@ -14,24 +14,31 @@ const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const PREFIX = /^[A-Za-z0-9!_.*'()/-]*$/;
 
 export function fileStorageFromEnv(env: NodeJS.ProcessEnv, projectRoot: string): FileStorage {
-  const kind = env.MES_FILES_STORAGE?.trim() || 'local';
-  if (!(KINDS as readonly string[]).includes(kind))
-    throw new Error(`MES_FILES_STORAGE must be one of ${KINDS.join(', ')}; got '${kind}'`);
-  if (kind === 'local') return new LocalFileStorage(localFilesDir(env, projectRoot));
-  return new S3FileStorage(s3ConfigFromEnv(env));
+  return storageKind(env) === 'local'
+    ? new LocalFileStorage(localFilesDir(env, projectRoot))
+    : new S3FileStorage(s3ConfigFromEnv(env));
 }
 
 /**
- * Where the environment keeps attached files, without opening the store: `local` and the folder, or
- * `s3` and `s3://bucket/prefix` (what `mes backup` records, since the files are not in a backup).
+ * Where the environment keeps attached files, from the configuration alone (no store opened, no SDK
+ * loaded): `local` and the folder, or `s3` and `s3://bucket/prefix` (what `mes backup` records, since
+ * the files are not in a backup).
  */
 export function fileStoreLocation(
   env: NodeJS.ProcessEnv,
   projectRoot: string,
 ): { storage: FileStorage['kind']; location: string } {
-  const storage = fileStorageFromEnv(env, projectRoot);
-  if (storage instanceof S3FileStorage) storage.destroy();
-  return { storage: storage.kind, location: storage.location };
+  return storageKind(env) === 'local'
+    ? { storage: 'local', location: localFilesDir(env, projectRoot) }
+    : { storage: 's3', location: s3Location(s3ConfigFromEnv(env)) };
+}
+
+/** `MES_FILES_STORAGE`, default `local`. */
+function storageKind(env: NodeJS.ProcessEnv): FileStorage['kind'] {
+  const kind = env.MES_FILES_STORAGE?.trim() || 'local';
+  if (kind !== 'local' && kind !== 's3')
+    throw new Error(`MES_FILES_STORAGE must be one of ${KINDS.join(', ')}; got '${kind}'`);
+  return kind;
 }
 
 export function s3ConfigFromEnv(env: NodeJS.ProcessEnv): S3StorageConfig {

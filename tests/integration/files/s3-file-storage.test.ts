@@ -4,10 +4,13 @@
  * upload, and one whose content fails midway (a size limit, a client gone) leaving no object and no
  * parts, with the content's own error; a missing bucket stops startup naming S3_BUCKET and
  * refuses writes with 502 STORAGE_FAILED; a store that cannot be reached is 503 STORAGE_UNAVAILABLE
- * and only a warning at startup.
+ * and only a warning at startup. Where the files are (what `mes backup` records) comes from the
+ * configuration, without loading the SDK.
  */
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { spawnSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { FileStorageError, storageKey } from '../../../platform/src/files/file-storage';
@@ -93,6 +96,25 @@ describe('S3 file store (s3rver)', () => {
     expect(s3.begunUploads()).toBe(begun + 1);
     expect(await s3.keys('plant-a/DEMO/work_order/9/')).toEqual([]);
     expect(s3.pendingUploads()).toEqual([]);
+  });
+
+  it('tells mes backup where the files are from the configuration, without loading the SDK', () => {
+    // The built module in a fresh process (`npm run build`): its require cache shows what loaded.
+    const script = `
+      const config = require(${JSON.stringify(join(__dirname, '../../../dist/platform/src/files/storage-config.js'))});
+      const sdkLoaded = () => Object.keys(require.cache).some((file) => file.includes('@aws-sdk'));
+      const where = config.fileStoreLocation(${JSON.stringify(s3.env)}, '/srv/mes');
+      const before = sdkLoaded();
+      config.fileStorageFromEnv(${JSON.stringify(s3.env)}, '/srv/mes').destroy();
+      console.log(JSON.stringify({ where, before, after: sdkLoaded() }));`;
+    const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({
+      where: { storage: 's3', location: 's3://mes-files/plant-a/' },
+      before: false,
+      // Opening the store does load it: the check sees the SDK when it is there.
+      after: true,
+    });
   });
 
   it('stops startup on a bucket that does not exist, naming S3_BUCKET, and refuses writes with 502', async () => {
