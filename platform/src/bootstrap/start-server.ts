@@ -115,6 +115,8 @@ export interface RunningServer {
   app: NestFastifyApplication;
   config: AppConfig;
   dataSource: DataSource;
+  /** The engine's statements and transactions (on SQLite, queued one after the other). */
+  database: EngineDatabase;
   registry: ModelRegistry;
   service: EntityService;
   plugins: PluginManager;
@@ -140,7 +142,6 @@ export type RunningWorker = Omit<RunningServer, 'app' | 'security'>;
 
 /** The engine without its API: what every role shares. */
 interface Engine extends RunningWorker {
-  database: EngineDatabase;
   readinessChecks: ReadinessCheck[];
   /** Turns readiness to 503 (the first step of a shutdown). */
   drain(): void;
@@ -455,8 +456,8 @@ async function startEngine(options: StartOptions, role: ProcessRole): Promise<En
 }
 
 function publicPart(engine: Engine): Omit<RunningWorker, 'url' | 'close'> {
-  const { config, dataSource, registry, service, plugins, logger, live, automation } = engine;
-  return { config, dataSource, registry, service, plugins, logger, live, automation };
+  const { config, dataSource, database, registry, service, plugins, logger, live, automation } = engine;
+  return { config, dataSource, database, registry, service, plugins, logger, live, automation };
 }
 
 /** Readiness fails first, the load balancer stops sending, then everything closes (once). */

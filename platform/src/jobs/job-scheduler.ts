@@ -4,7 +4,9 @@
  *
  * Every poll reads each tenant's ACTIVE jobs. A job whose `next_run_at` has come is claimed for that
  * due time in `evt_processed` in the same transaction that moves `next_run_at` on, so of several
- * instances exactly one runs each due time, and a crash between the two loses neither. Occurrences
+ * instances exactly one runs each due time, and a crash between the two loses neither. The claim
+ * re-reads the job: one paused or rescheduled since the poll's read is left to the next poll, and
+ * the run uses the job as the claim read it (parameters edited meanwhile included). Occurrences
  * missed by more than the grace time (the servers were down) follow the job's misfire policy: SKIP
  * runs none of them, FIRE_ONCE runs once, FIRE_NOW runs each (at most MAX_CATCH_UP). A job that is
  * not `concurrent` never overlaps itself: in this process, and across instances on MySQL/MariaDB (a
@@ -229,7 +231,7 @@ export class JobScheduler {
       due.push(next);
     }
     const following = cron.nextRun(new Date(now));
-    let claimed: boolean;
+    let claimed: JobRecord | null;
     try {
       claimed = await this.deps.database.transaction(async (tx) => {
         // Changed since this poll read it, here or on another instance: the next poll goes by the
@@ -241,11 +243,12 @@ export class JobScheduler {
           (fresh.timezone ?? null) !== (job.timezone ?? null) ||
           fresh.status !== job.status
         )
-          return false;
-        if (!(await this.locks.claim(`sys-job:${tenantId}:${job.id}`, new Date(stored), tx))) return false;
+          return null;
+        if (!(await this.locks.claim(`sys-job:${tenantId}:${job.id}`, new Date(stored), tx))) return null;
         // A write committed since the read above fails this one on its version: not claimed.
         await this.deps.records.updateIn(tx, JOB_ENTITY, job.id, { nextRunAt: iso(following) }, ctx);
-        return true;
+        // Run as it is now: handler, parameters and limits edited since the poll's read included.
+        return fresh;
       });
     } catch (error) {
       if (error instanceof ConflictError) return;
@@ -253,7 +256,7 @@ export class JobScheduler {
     }
     if (!claimed) return;
     const missed = now - stored > (this.options.misfireGraceMs ?? 60_000);
-    const policy = job.misfirePolicy ?? 'FIRE_ONCE';
+    const policy = claimed.misfirePolicy ?? 'FIRE_ONCE';
     let runs: Date[];
     if (!missed) runs = [due[due.length - 1]];
     else if (policy === 'SKIP') runs = [];
@@ -266,7 +269,7 @@ export class JobScheduler {
       });
       return;
     }
-    if (!(await this.launch(tenantId, job, runs, null)))
+    if (!(await this.launch(tenantId, claimed, runs, null)))
       await this.record(tenantId, job.id, {
         lastResult: 'SKIPPED',
         lastError: `run due at ${iso(runs[0])} skipped: the previous run is still going on`,

@@ -4,11 +4,13 @@
  * record-change path; PAUSED jobs are not run; unknown handlers and bad schedules are refused; the
  * `run_now` action needs its permission and refuses a second run of a non-concurrent job; missed
  * occurrences after downtime follow the misfire policy, each due time run once however many polls
- * race for it. The test drives polls with tick() (JOB_SCHEDULER=off) except where the started
- * scheduler runs a job on a per-second cron.
+ * race for it; a job another instance pauses or edits between a poll's read and its claim is not
+ * run, or run as edited. The test drives polls with tick() (JOB_SCHEDULER=off) except where the
+ * started scheduler runs a job on a per-second cron.
  */
+import type { EntityService } from '../../../platform/src/crud/entity.service';
 import { sqlTime } from '../../../platform/src/data/sql';
-import { MAX_CATCH_UP } from '../../../platform/src/jobs/job-scheduler';
+import { JobScheduler, MAX_CATCH_UP } from '../../../platform/src/jobs/job-scheduler';
 import { startMesServer, type MesServer } from '../scenario/mes-server';
 
 type Dialect = 'sqlite' | 'mysql';
@@ -205,6 +207,66 @@ describe.each<Dialect>(['sqlite', 'mysql'])('scheduled jobs (%s)', (dialect) => 
     // Missed times in order, oldest first, each ten minutes apart.
     const times = callsOf('misfire-FIRE_NOW').map((call) => call.scheduledAt.getTime());
     expect(times.slice(1).map((time, i) => time - times[i])).toEqual(Array(MAX_CATCH_UP - 1).fill(600_000));
+  });
+
+  /**
+   * A second instance's scheduler on the same database, whose next poll lets `between` run after it
+   * read the jobs and before it claims any: the race of two instances, in a fixed order.
+   */
+  function racingInstance(between: () => Promise<void>): JobScheduler {
+    let pending: (() => Promise<void>) | null = between;
+    const records = new Proxy(mes.server.service, {
+      get(service, property) {
+        if (property === 'list')
+          return async (...args: Parameters<EntityService['list']>) => {
+            const page = await service.list(...args);
+            const change = pending;
+            pending = null;
+            await change?.();
+            return page;
+          };
+        const value: unknown = Reflect.get(service, property, service);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(service) : value;
+      },
+    });
+    return new JobScheduler({
+      database: mes.server.database,
+      records,
+      operations: mes.server.automation.operations,
+      registry: mes.server.registry,
+      handlers: scheduler().handlers,
+      tenants: () => Promise.resolve(['DEMO']),
+    });
+  }
+
+  it('does not run a job paused between a poll reading and claiming it, and runs one edited meanwhile as edited', async () => {
+    const paused = await createJob({ params: { tag: 'race-paused' } });
+    const edited = await createJob({ params: { tag: 'race-before' } });
+    await mes.query('UPDATE sys_job SET next_run_at = ? WHERE id IN (?, ?)', [
+      sqlTime(new Date(Date.now() - 1000)),
+      paused.id,
+      edited.id,
+    ]);
+    const change = async (id: unknown, fields: Record<string, unknown>) => {
+      const { version } = await mes.get('admin', `/api/jobs/${String(id)}`);
+      const changed = await mes.call('admin', 'PATCH', `/api/jobs/${String(id)}`, { ...fields, version });
+      expect(changed.statusCode).toBe(200);
+    };
+    // This server is the other instance: both jobs change after the racing poll read them due.
+    const racing = racingInstance(async () => {
+      await change(paused.id, { status: 'PAUSED' });
+      await change(edited.id, { params: { tag: 'race-after' } });
+    });
+    await racing.tick();
+    await racing.idle();
+    expect(callsOf('race-paused')).toHaveLength(0);
+    expect(await mes.get('admin', `/api/jobs/${String(paused.id)}`)).toMatchObject({
+      status: 'PAUSED',
+      nextRunAt: null,
+      runCount: 0,
+    });
+    expect(callsOf('race-before')).toHaveLength(0);
+    expect(callsOf('race-after')).toHaveLength(1);
   });
 
   it('runs a job now for a holder of job:run_now, 403 for anyone else', async () => {
