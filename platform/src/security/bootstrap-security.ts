@@ -174,7 +174,7 @@ export async function bootstrapSecurity(input: SecurityBootstrapInput): Promise<
     close: async () => {
       forgetFailuresOnUnlock();
       forgetInvalidationHooks();
-      invalidations.close();
+      await invalidations.close();
       mailer?.close();
       await credentials.close();
     },

@@ -175,7 +175,7 @@ describe.each<Dialect>(['sqlite', 'mysql'])('principal invalidation on %s', (dia
       "SELECT version FROM sec_principal_version WHERE tenant_id = 'DEMO'",
     );
     expect(fresh.isStale(asIssued, Number(versions[0]!.version))).toBe(false);
-    fresh.close();
+    await fresh.close();
   });
 });
 

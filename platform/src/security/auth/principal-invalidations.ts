@@ -16,6 +16,7 @@
  * while Redis was down and picks up changes made by the CLI.
  */
 import type { EngineDatabase, SqlExecutor } from '../../data/database';
+import { PollingLoop } from '../../data/polling-loop';
 import { liveTopic, type LiveAudience, type LiveChannel } from '../../events/live-channel';
 import type { Principal } from '../principal';
 import {
@@ -62,7 +63,8 @@ export class PrincipalInvalidations {
   private readonly known = new Map<string, Known>();
   private readonly pending = new WeakMap<SqlExecutor, Map<string, PendingChange>>();
   private live: LiveChannel | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  /** Reads the database again every `reloadMs`; none when 0. */
+  private readonly reloads: PollingLoop | null;
   private readonly now: () => number;
   private readonly onError: (error: unknown) => void;
 
@@ -72,16 +74,24 @@ export class PrincipalInvalidations {
   ) {
     this.now = options.now ?? Date.now;
     this.onError = options.onError ?? (() => undefined);
+    const every = options.reloadMs ?? 10_000;
+    this.reloads =
+      every > 0
+        ? new PollingLoop(
+            async () => {
+              await this.reload();
+              return false;
+            },
+            every,
+            this.onError,
+          )
+        : null;
   }
 
   /** Reads the recent invalidations, then keeps reading them every `reloadMs`. */
   async start(): Promise<void> {
     await this.reload();
-    const every = this.options.reloadMs ?? 10_000;
-    if (every > 0 && !this.timer) {
-      this.timer = setInterval(() => void this.reload().catch(this.onError), every);
-      this.timer.unref();
-    }
+    this.reloads?.start();
   }
 
   /** Announces this instance's changes on the channel and applies the other instances'. */
@@ -106,9 +116,9 @@ export class PrincipalInvalidations {
     };
   }
 
-  close(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+  /** Stops reading the database again, once a read in flight has finished. */
+  async close(): Promise<void> {
+    await this.reloads?.stop();
   }
 
   /**
