@@ -1036,6 +1036,7 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('DOMAIN.md §15 scenarios (%
     const roles = clerk.roles as Row[];
     expect(roles).toHaveLength(1);
     const roleId = roles[0]!.roleId;
+    const clerkToken = await mes.signIn('clerk');
     const revoked = await mes.call('admin', 'PATCH', `/api/users/${mes.userIds.clerk}`, {
       version: clerk.version,
       roles: [],
@@ -1047,11 +1048,14 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('DOMAIN.md §15 scenarios (%
     });
     expect(granted.statusCode).toBe(200);
     expect(((await mes.get('admin', userUrl)).roles as Row[]).map((role) => role.roleId)).toEqual([roleId]);
-    // The clerk's token predates both changes: it is refused until the clerk signs in again.
-    const stale = await mes.call('clerk', 'GET', '/api/auth/me');
+    // The clerk's token predates both changes: it is refused until renewed (the helper renews it).
+    const stale = await mes.server.app.inject({
+      method: 'GET',
+      url: '/api/auth/me',
+      headers: { authorization: `Bearer ${clerkToken}` },
+    });
     expect(stale.statusCode).toBe(401);
     expect(stale.json().code).toBe('TOKEN_STALE');
-    await mes.signIn('clerk');
     expect((await mes.call('clerk', 'GET', '/api/auth/me')).statusCode).toBe(200);
   });
 

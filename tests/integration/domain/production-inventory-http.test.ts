@@ -11,6 +11,7 @@ import { Writable } from 'node:stream';
 import { startServer, type RunningServer } from '../../../platform/src/bootstrap/start-server';
 import { EngineDatabase } from '../../../platform/src/data/database';
 import { seedDemoSecurity } from '../../../platform/src/security/demo-seed';
+import { TestSessions } from '../../support/stale-token';
 
 const PASSWORD = 'Demo-Passw0rd!';
 const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
@@ -18,15 +19,12 @@ const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
 describe('work reports, completion and ABC analysis through the server (SQLite)', () => {
   let server: RunningServer;
   let dir: string;
-  const tokens = new Map<string, string>();
+  let sessions: TestSessions;
 
   const call = (who: string, method: 'GET' | 'POST', url: string, payload?: object) =>
-    server.app.inject({
-      method,
-      url,
-      payload,
-      headers: { authorization: `Bearer ${tokens.get(who) ?? ''}` },
-    });
+    sessions.send(who, (token) =>
+      server.app.inject({ method, url, payload, headers: { authorization: `Bearer ${token}` } }),
+    );
   async function created(url: string, payload: object): Promise<Record<string, unknown>> {
     const response = await call('admin', 'POST', url, payload);
     if (response.statusCode !== 201) throw new Error(`${url}: ${response.statusCode} ${response.body}`);
@@ -53,15 +51,11 @@ describe('work reports, completion and ABC analysis through the server (SQLite)'
     await seedDemoSecurity(new EngineDatabase(server.dataSource), server.registry.current(), 'DEMO', {
       MES_DEMO_PASSWORD: PASSWORD,
     });
-    for (const username of ['admin', 'operator']) {
-      const response = await server.app.inject({
-        method: 'POST',
-        url: '/api/auth/login',
-        payload: { username, password: PASSWORD },
-      });
-      expect(response.statusCode).toBe(200);
-      tokens.set(username, (response.json().data as { accessToken: string }).accessToken);
-    }
+    sessions = new TestSessions(
+      (request) => server.app.inject(request),
+      (username) => ({ username, password: PASSWORD }),
+    );
+    for (const username of ['admin', 'operator']) await sessions.signIn(username);
   }, 60_000);
   afterAll(async () => {
     await server?.close();

@@ -14,6 +14,7 @@ import { EngineDatabase } from '../../../platform/src/data/database';
 import { hashPassword } from '../../../platform/src/security/auth/password';
 import { seedDemoSecurity } from '../../../platform/src/security/demo-seed';
 import { testDatabase, type PluginTestDatabase, type TestDialect } from './plugin-harness';
+import { TestSessions } from '../../support/stale-token';
 
 const TENANT = 'DEMO';
 const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
@@ -68,22 +69,12 @@ export async function bootBusinessServer(
   const engine = () => new EngineDatabase(server.dataSource);
   await seedDemoSecurity(engine(), server.registry.current(), TENANT, { MES_DEMO_PASSWORD: PASSWORD });
   const passwordHash = await hashPassword(PASSWORD);
-  const tokens = new Map<string, string>();
   const ids = new Map<string, number>();
 
-  const login = async (username: string): Promise<string> => {
-    const cached = tokens.get(username);
-    if (cached) return cached;
-    const response = await server.app.inject({
-      method: 'POST',
-      url: '/api/auth/login',
-      payload: { tenant: TENANT, username, password: PASSWORD },
-    });
-    if (response.statusCode !== 200) throw new Error(`login ${username}: ${response.body}`);
-    const token = (response.json().data as { accessToken: string }).accessToken;
-    tokens.set(username, token);
-    return token;
-  };
+  const sessions = new TestSessions(
+    (request) => server.app.inject(request),
+    (username) => ({ tenant: TENANT, username, password: PASSWORD }),
+  );
   const userTable = () => server.registry.current().entities.get('user')!.table;
   const roleTable = () => server.registry.current().entities.get('role')!.table;
   const userRoleTable = () => server.registry.current().entities.get('user_role')!.table;
@@ -92,12 +83,14 @@ export async function bootBusinessServer(
     server,
     database,
     as: (username) => async (method, url, payload) => {
-      const raw = await server.app.inject({
-        method,
-        url,
-        headers: { authorization: `Bearer ${await login(username)}` },
-        ...(payload ? { payload } : {}),
-      });
+      const raw = await sessions.send(username, (token) =>
+        server.app.inject({
+          method,
+          url,
+          headers: { authorization: `Bearer ${token}` },
+          ...(payload ? { payload } : {}),
+        }),
+      );
       const body = raw.body ? (raw.json() as Record<string, unknown>) : {};
       return { status: raw.statusCode, data: body.data as never, body, raw };
     },

@@ -11,6 +11,7 @@ import { createConnection } from 'mysql2/promise';
 import { startServer, type RunningServer } from '../../../platform/src/bootstrap/start-server';
 import { EngineDatabase } from '../../../platform/src/data/database';
 import { seedDemoSecurity } from '../../../platform/src/security/demo-seed';
+import { TestSessions } from '../../support/stale-token';
 
 export type TestDialect = 'sqlite' | 'mysql';
 
@@ -117,32 +118,23 @@ export async function bootSignedInServer(
   const engine = new EngineDatabase(server.dataSource);
   // Seeding refuses production; the demo users are test fixtures whatever NODE_ENV the server runs with.
   await seedDemoSecurity(engine, server.registry.current(), 'DEMO', { MES_DEMO_PASSWORD: DEMO_PASSWORD });
-  const tokens = new Map<string, string>();
-  const token = async (username: string): Promise<string> => {
-    const cached = tokens.get(username);
-    if (cached) return cached;
-    const response = await server.app.inject({
-      method: 'POST',
-      url: '/api/auth/login',
-      payload: { username, password: DEMO_PASSWORD },
-    });
-    if (response.statusCode !== 200) throw new Error(`login ${username}: ${response.body}`);
-    const accessToken = response.json<{ data: { accessToken: string } }>().data.accessToken;
-    tokens.set(username, accessToken);
-    return accessToken;
-  };
+  const sessions = new TestSessions(
+    (request) => server.app.inject(request),
+    (username) => ({ username, password: DEMO_PASSWORD }),
+  );
   return {
     server,
     database: engine,
-    token,
-    call: async (username, request) =>
-      server.app.inject({
-        ...request,
-        headers: {
-          ...request.headers,
-          ...(username ? { authorization: `Bearer ${await token(username)}` } : {}),
-        },
-      }),
+    token: (username) => sessions.token(username),
+    call: (username, request) =>
+      username
+        ? sessions.send(username, (token) =>
+            server.app.inject({
+              ...request,
+              headers: { ...request.headers, authorization: `Bearer ${token}` },
+            }),
+          )
+        : server.app.inject(request),
     query: <T>(sql: string, params: unknown[] = []) => server.dataSource.query(sql, params) as Promise<T[]>,
   };
 }

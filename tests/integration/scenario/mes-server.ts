@@ -21,6 +21,7 @@ import {
 import { WebhookTargetPolicy } from '../../../platform/src/events/webhook-targets';
 import { seedDemoSecurity } from '../../../platform/src/security/demo-seed';
 import { waitFor } from '../../support/wait-for';
+import { TestSessions } from '../../support/stale-token';
 
 export type ScenarioDialect = 'sqlite' | 'mysql';
 export type Who =
@@ -54,6 +55,7 @@ export interface MesServer {
   userIds: Record<Who, number>;
   /** Signs the user in again: the new token carries the roles, lines and plants they have now. */
   signIn(who: Who): Promise<string>;
+  /** Sends as the user; a token refused as stale is renewed and the request sent again, as the app does. */
   call(
     who: Who,
     method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
@@ -113,19 +115,12 @@ export async function startMesServer(
   await seedDemoSecurity(new EngineDatabase(server.dataSource), server.registry.current(), 'DEMO', {
     MES_DEMO_PASSWORD: PASSWORD,
   });
-  const tokens = new Map<Who, string>();
+  const sessions = new TestSessions(
+    (request) => server.app.inject(request),
+    (username) => ({ username, password: PASSWORD }),
+  );
   const userIds = {} as Record<Who, number>;
-  const signIn = async (username: Who) => {
-    const response = await server.app.inject({
-      method: 'POST',
-      url: '/api/auth/login',
-      payload: { username, password: PASSWORD },
-    });
-    if (response.statusCode !== 200) throw new Error(`login ${username}: ${response.body}`);
-    const { accessToken } = response.json().data as { accessToken: string };
-    tokens.set(username, accessToken);
-    return accessToken;
-  };
+  const signIn = (username: Who) => sessions.signIn(username);
   for (const username of USERS) {
     const accessToken = await signIn(username);
     const me = await server.app.inject({
@@ -136,13 +131,17 @@ export async function startMesServer(
     userIds[username] = Number((me.json().data as { user: { id: string } }).user.id);
   }
 
-  const call: MesServer['call'] = async (who, method, url, payload, headers = {}) =>
-    (await server.app.inject({
-      method,
-      url,
-      payload,
-      headers: { authorization: `Bearer ${tokens.get(who) ?? ''}`, ...headers },
-    })) as unknown as Reply;
+  const call: MesServer['call'] = (who, method, url, payload, headers = {}) =>
+    sessions.send(
+      who,
+      async (token) =>
+        (await server.app.inject({
+          method,
+          url,
+          payload,
+          headers: { authorization: `Bearer ${token}`, ...headers },
+        })) as unknown as Reply,
+    );
   const expectStatus = (response: Reply, status: number, what: string) => {
     if (response.statusCode !== status) throw new Error(`${what}: ${response.statusCode} ${response.body}`);
   };

@@ -8,42 +8,41 @@ import { expectIntactAuditChain } from '../../support/sealed-audit';
 import type { RunningServer } from '../../../platform/src/bootstrap/start-server';
 import { EngineDatabase } from '../../../platform/src/data/database';
 import { DEMO_USERS, seedDemoSecurity } from '../../../platform/src/security/demo-seed';
+import { TestSessions } from '../../support/stale-token';
 import { PASSWORD, startSecurityServer, type Dialect, type SecurityServer } from './security-server';
 
 describe.each<Dialect>(['sqlite', 'mysql'])('API security end to end on %s', (dialect) => {
   let mes: SecurityServer;
   let server: RunningServer;
-  const tokens = new Map<string, string>();
+  let sessions: TestSessions;
 
   beforeAll(async () => {
     mes = await startSecurityServer(dialect, 'api');
     server = mes.server;
     await seedDemoSecurity(mes.database, server.registry.current(), 'OTHER', { MES_DEMO_PASSWORD: PASSWORD });
+    // Sessions by `<tenant>:<username>`.
+    sessions = new TestSessions(
+      (request) => server.app.inject(request),
+      (who) => {
+        const [tenant, username] = who.split(':');
+        return { tenant, username, password: PASSWORD };
+      },
+    );
     for (const [tenant, username] of [
       ['DEMO', 'admin'],
       ['DEMO', 'auditor'],
       ['DEMO', 'operator'],
       ['DEMO', 'planner'],
       ['OTHER', 'admin'],
-    ]) {
-      const response = await server.app.inject({
-        method: 'POST',
-        url: '/api/auth/login',
-        payload: { tenant, username, password: PASSWORD },
-      });
-      expect(response.statusCode).toBe(200);
-      tokens.set(`${tenant}:${username}`, (response.json().data as { accessToken: string }).accessToken);
-    }
+    ])
+      await sessions.signIn(`${tenant}:${username}`);
   });
   afterAll(() => mes?.stop());
 
   const call = (who: string, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
-    server.app.inject({
-      method,
-      url,
-      payload,
-      headers: { authorization: `Bearer ${tokens.get(who) ?? ''}` },
-    });
+    sessions.send(who, (token) =>
+      server.app.inject({ method, url, payload, headers: { authorization: `Bearer ${token}` } }),
+    );
 
   it('refuses the entity API without a token', async () => {
     expect((await server.app.inject({ url: '/api/departments' })).statusCode).toBe(401);

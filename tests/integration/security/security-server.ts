@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import { createConnection } from 'mysql2/promise';
 import { startServer, type RunningServer } from '../../../platform/src/bootstrap/start-server';
 import { EngineDatabase } from '../../../platform/src/data/database';
+import { TestSessions } from '../../support/stale-token';
 import { seedDemoSecurity } from '../../../platform/src/security/demo-seed';
 
 export type Dialect = 'sqlite' | 'mysql';
@@ -31,6 +32,7 @@ export interface SecurityServer {
   login(username: string): Promise<string>;
   /** Forgets the cached token so the next call signs in again (after grants changed). */
   forget(username: string): void;
+  /** Sends as the user; a token refused as stale is renewed and the request sent again, as the app does. */
   call(username: string, method: string, url: string, payload?: object): Promise<Reply>;
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   stop(): Promise<void>;
@@ -64,33 +66,27 @@ export async function startSecurityServer(
   const server = await startServer({ env, listen: false, logDestination: quiet });
   const database = new EngineDatabase(server.dataSource);
   await seedDemoSecurity(database, server.registry.current(), 'DEMO', { MES_DEMO_PASSWORD: PASSWORD });
-  const tokens = new Map<string, string>();
-  const login = async (username: string): Promise<string> => {
-    const cached = tokens.get(username);
-    if (cached) return cached;
-    const response = await server.app.inject({
-      method: 'POST',
-      url: '/api/auth/login',
-      payload: { username, password: PASSWORD },
-    });
-    if (response.statusCode !== 200) throw new Error(`login ${username}: ${response.body}`);
-    const token = (response.json().data as { accessToken: string }).accessToken;
-    tokens.set(username, token);
-    return token;
-  };
+  const sessions = new TestSessions(
+    (request) => server.app.inject(request),
+    (username) => ({ username, password: PASSWORD }),
+  );
   return {
     server,
     env,
     database,
-    login,
-    forget: (username) => tokens.delete(username),
-    call: async (username, method, url, payload) =>
-      (await server.app.inject({
-        method: method as 'GET',
-        url,
-        payload,
-        headers: { authorization: `Bearer ${await login(username)}` },
-      })) as unknown as Reply,
+    login: (username) => sessions.token(username),
+    forget: (username) => sessions.forget(username),
+    call: (username, method, url, payload) =>
+      sessions.send(
+        username,
+        async (token) =>
+          (await server.app.inject({
+            method: method as 'GET',
+            url,
+            payload,
+            headers: { authorization: `Bearer ${token}` },
+          })) as unknown as Reply,
+      ),
     query: <T>(sql: string, params: unknown[] = []) => server.dataSource.query(sql, params) as Promise<T[]>,
     stop: async () => {
       await server.close();

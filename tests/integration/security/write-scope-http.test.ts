@@ -12,6 +12,7 @@ import { Writable } from 'node:stream';
 import { startServer, type RunningServer } from '../../../platform/src/bootstrap/start-server';
 import { EngineDatabase } from '../../../platform/src/data/database';
 import { seedDemoSecurity } from '../../../platform/src/security/demo-seed';
+import { TestSessions } from '../../support/stale-token';
 
 const PASSWORD = 'Demo-Passw0rd!';
 const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
@@ -22,32 +23,19 @@ type Row = Record<string, unknown>;
 describe('field rules and row scope on writes through the server (SQLite)', () => {
   let server: RunningServer;
   let dir: string;
-  const tokens = new Map<string, string>();
+  let sessions: TestSessions;
   let ownOrder: number;
   let otherOrder: number;
 
   const call = (who: string, method: Method, url: string, payload?: object, headers: object = {}) =>
-    server.app.inject({
-      method,
-      url,
-      payload,
-      headers: { authorization: `Bearer ${tokens.get(who) ?? ''}`, ...headers },
-    });
+    sessions.send(who, (token) =>
+      server.app.inject({ method, url, payload, headers: { authorization: `Bearer ${token}`, ...headers } }),
+    );
 
   async function created(who: string, url: string, payload: object): Promise<number> {
     const response = await call(who, 'POST', url, payload);
     if (response.statusCode !== 201) throw new Error(`${url}: ${response.statusCode} ${response.body}`);
     return (response.json().data as { id: number }).id;
-  }
-
-  async function login(username: string): Promise<void> {
-    const response = await server.app.inject({
-      method: 'POST',
-      url: '/api/auth/login',
-      payload: { username, password: PASSWORD },
-    });
-    expect(response.statusCode).toBe(200);
-    tokens.set(username, (response.json().data as { accessToken: string }).accessToken);
   }
 
   beforeAll(async () => {
@@ -65,7 +53,11 @@ describe('field rules and row scope on writes through the server (SQLite)', () =
     await seedDemoSecurity(new EngineDatabase(server.dataSource), server.registry.current(), 'DEMO', {
       MES_DEMO_PASSWORD: PASSWORD,
     });
-    for (const username of ['admin', 'planner', 'inspector']) await login(username);
+    sessions = new TestSessions(
+      (request) => server.app.inject(request),
+      (username) => ({ username, password: PASSWORD }),
+    );
+    for (const username of ['admin', 'planner', 'inspector']) await sessions.signIn(username);
     const uomId = await created('admin', '/api/units', { uomCode: 'WS-PCS', uomName: 'Pieces' });
     const plantId = await created('admin', '/api/plants', { plantCode: 'WS-P1', plantName: 'Plant WS' });
     const line = (code: string) =>
@@ -93,7 +85,7 @@ describe('field rules and row scope on writes through the server (SQLite)', () =
       version: operator.version,
     });
     expect(assigned.statusCode).toBe(200);
-    await login('operator');
+    await sessions.signIn('operator');
   });
   afterAll(async () => {
     await server?.close();

@@ -11,6 +11,7 @@ import { startServer, type RunningServer } from '../../../platform/src/bootstrap
 import { EngineDatabase } from '../../../platform/src/data/database';
 import { seedDemoSecurity } from '../../../platform/src/security/demo-seed';
 import { waitFor } from '../../support/wait-for';
+import { TestSessions } from '../../support/stale-token';
 
 const PASSWORD = 'Demo-Passw0rd!';
 const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
@@ -20,16 +21,13 @@ type Method = 'GET' | 'POST';
 describe('workflow actions, trace and events through the server (SQLite)', () => {
   let server: RunningServer;
   let dir: string;
-  const tokens = new Map<string, string>();
+  let sessions: TestSessions;
   let orderId: number;
 
   const call = (who: string, method: Method, url: string, payload?: object) =>
-    server.app.inject({
-      method,
-      url,
-      payload,
-      headers: { authorization: `Bearer ${tokens.get(who) ?? ''}` },
-    });
+    sessions.send(who, (token) =>
+      server.app.inject({ method, url, payload, headers: { authorization: `Bearer ${token}` } }),
+    );
 
   async function created(who: string, url: string, payload: object): Promise<number> {
     const response = await call(who, 'POST', url, payload);
@@ -52,15 +50,11 @@ describe('workflow actions, trace and events through the server (SQLite)', () =>
     await seedDemoSecurity(new EngineDatabase(server.dataSource), server.registry.current(), 'DEMO', {
       MES_DEMO_PASSWORD: PASSWORD,
     });
-    for (const username of ['admin', 'planner', 'operator']) {
-      const response = await server.app.inject({
-        method: 'POST',
-        url: '/api/auth/login',
-        payload: { username, password: PASSWORD },
-      });
-      expect(response.statusCode).toBe(200);
-      tokens.set(username, (response.json().data as { accessToken: string }).accessToken);
-    }
+    sessions = new TestSessions(
+      (request) => server.app.inject(request),
+      (username) => ({ username, password: PASSWORD }),
+    );
+    for (const username of ['admin', 'planner', 'operator']) await sessions.signIn(username);
     const uomId = await created('admin', '/api/units', { uomCode: 'WF-PCS', uomName: 'Pieces' });
     const plantId = await created('admin', '/api/plants', { plantCode: 'WF-P1', plantName: 'Plant WF' });
     const lineId = await created('admin', '/api/production-lines', {
