@@ -10,9 +10,10 @@ import {
 /**
  * Which record changes alter what access tokens carry (Principal), and whose tokens they concern.
  * A user's own rows concern that user; a role's row and permissions every holder of the role; a
- * permission's code or status, a department moved in the tree and a line moved to another plant
- * every user of the tenant. Creating a row concerns nobody (no token carries it yet).
- * Changes that alter none of the listed properties (a phone number, a role's name) concern nobody.
+ * permission's code or status, and a department or line created, deleted, restored or moved (in the
+ * tree, to another plant) every user of the tenant. Creating a user, role or permission concerns
+ * nobody (no token carries it yet). Changes that alter none of the listed properties (a phone
+ * number, a role's name) concern nobody.
  */
 const RULES: readonly InvalidationRule[] = [
   {
@@ -29,8 +30,8 @@ const RULES: readonly InvalidationRule[] = [
         .map(roleSubject),
   },
   { entity: 'permission', properties: ['permissionCode', 'status'], subjects: () => [TENANT_SUBJECT] },
-  { entity: 'department', properties: ['parentId'], subjects: () => [TENANT_SUBJECT], movesOnly: true },
-  { entity: 'production_line', properties: ['plantId'], subjects: () => [TENANT_SUBJECT], movesOnly: true },
+  { entity: 'department', properties: ['parentId'], subjects: () => [TENANT_SUBJECT], created: true },
+  { entity: 'production_line', properties: ['plantId'], subjects: () => [TENANT_SUBJECT], created: true },
 ];
 
 interface InvalidationRule {
@@ -39,11 +40,10 @@ interface InvalidationRule {
   properties: readonly string[];
   subjects(args: InTransactionHookArgs): string[];
   /**
-   * Only a change of the listed properties concerns tokens, not a create, delete or restore: a
-   * department or line created, deleted or restored widens or narrows scopes by units nobody works
-   * in yet or any longer, which the next refresh picks up; a move changes whose scopes cover what.
+   * A row created concerns tokens too: a new department or line is at once in the department-tree
+   * and plant scopes that cover it, which tokens carry as lists of ids.
    */
-  movesOnly?: boolean;
+  created?: true;
 }
 
 /**
@@ -67,8 +67,9 @@ export function registerPrincipalInvalidation(
 }
 
 function concerns(rule: InvalidationRule, { action, record, previous }: InTransactionHookArgs): boolean {
-  if (action === 'create' || !previous) return false;
-  if (action === 'delete' || action === 'restore') return !rule.movesOnly;
+  if (action === 'create') return rule.created === true;
+  if (!previous) return false;
+  if (action === 'delete' || action === 'restore') return true;
   return rule.properties.some((property) => !sameValue(record[property], previous[property]));
 }
 

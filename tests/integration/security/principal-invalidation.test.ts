@@ -1,5 +1,6 @@
 /**
- * A change to what an access token carries — a user's roles, the account's status, a role — refuses
+ * A change to what an access token carries — a user's roles, the account's status, a role, the
+ * departments and lines that scopes cover — refuses
  * the tokens issued before it at once (401 TOKEN_STALE), without a database read per request; the
  * refresh reads the principal afresh, and a disabled account's refresh is refused (ACCOUNT_INACTIVE).
  * Two instances sharing Redis: a change made through one refuses the old token on the other.
@@ -148,6 +149,53 @@ describe.each<Dialect>(['sqlite', 'mysql'])('principal invalidation on %s', (dia
       status: 401,
       body: { code: 'TOKEN_STALE' },
     });
+  });
+
+  it('a department or line created, moved or deleted refuses every token of the tenant at once', async () => {
+    // Signed in once each (logins are rate-limited); every change refuses both tokens, and each
+    // step goes on with the refreshed ones.
+    let admin = await signIn(sec.server, 'admin');
+    let engineer = await signIn(sec.server, 'engineer');
+    const asAdmin = async (method: string, url: string, body?: object) => {
+      const answer = await send(sec.server, admin.accessToken, method, url, body);
+      expect(answer.status).toBeLessThan(300);
+      return answer.body.data as Row;
+    };
+    /** Runs the change; the engineer, who is no part of it, finds the token stale until refreshed. */
+    const refusesTokens = async <T>(change: () => Promise<T>): Promise<T> => {
+      expect((await send(sec.server, engineer.accessToken, 'GET', '/api/auth/me')).status).toBe(200);
+      const result = await change();
+      for (const pair of [engineer, admin])
+        expect(await send(sec.server, pair.accessToken, 'GET', '/api/auth/me')).toMatchObject({
+          status: 401,
+          body: { code: 'TOKEN_STALE' },
+        });
+      const [renewedEngineer, renewedAdmin] = [
+        await refresh(sec.server, engineer),
+        await refresh(sec.server, admin),
+      ];
+      expect([renewedEngineer.status, renewedAdmin.status]).toEqual([200, 200]);
+      engineer = renewedEngineer.body.data;
+      admin = renewedAdmin.body.data;
+      return result;
+    };
+    const parent = await refusesTokens(() =>
+      asAdmin('POST', '/api/departments', { deptCode: 'PINV_QA', deptName: 'Quality' }),
+    );
+    const child = await refusesTokens(() =>
+      asAdmin('POST', '/api/departments', { deptCode: 'PINV_LAB', deptName: 'Lab' }),
+    );
+    await refusesTokens(() =>
+      asAdmin('PATCH', `/api/departments/${child.id}`, { parentId: parent.id, version: child.version }),
+    );
+    await refusesTokens(() => asAdmin('DELETE', `/api/departments/${child.id}`));
+    // A plant is in no token until a line or user names it: creating one refuses none.
+    const plant = await asAdmin('POST', '/api/plants', { plantCode: 'PINV-P', plantName: 'Plant P' });
+    expect((await send(sec.server, engineer.accessToken, 'GET', '/api/auth/me')).status).toBe(200);
+    const line = await refusesTokens(() =>
+      asAdmin('POST', '/api/production-lines', { lineCode: 'PINV1', lineName: 'Line 1', plantId: plant.id }),
+    );
+    await refusesTokens(() => asAdmin('DELETE', `/api/production-lines/${line.id}`));
   });
 
   it('a restarted instance remembers the invalidations: they are loaded from the database', async () => {
