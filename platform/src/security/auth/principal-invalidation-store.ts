@@ -1,8 +1,7 @@
 import type { SqlExecutor } from '../../data/database';
+import { nextValue, SEQUENCE_TABLE } from '../../data/sequences';
 
-const VERSIONS = 'sec_principal_version';
 const INVALIDATIONS = 'sec_principal_invalidation';
-const MAX_ROUNDS = 5;
 
 /** One subject's latest invalidation: the tenant's principal version the change took. */
 export interface InvalidationRow {
@@ -11,32 +10,25 @@ export interface InvalidationRow {
   version: number;
 }
 
+/** The sequence of a tenant's principal versions (tenant ids never hold `#`). */
+function versionScope(tenantId: string): string {
+  return `#principal:${tenantId}`;
+}
+
 /**
- * Takes the tenant's next principal version inside the changing transaction. The counter row stays
+ * Takes the tenant's next principal version inside the changing transaction. The sequence row stays
  * locked until the transaction ends, so versions are handed out in commit order per tenant.
  */
-export async function nextPrincipalVersion(tx: SqlExecutor, tenantId: string): Promise<number> {
-  for (let round = 0; round < MAX_ROUNDS; round++) {
-    const bumped = await tx.execute(`UPDATE ${VERSIONS} SET version = version + 1 WHERE tenant_id = ?`, [
-      tenantId,
-    ]);
-    if (bumped.affected === 1) return currentPrincipalVersion(tx, tenantId);
-    try {
-      await tx.execute(`INSERT INTO ${VERSIONS} (tenant_id, version) VALUES (?, 1)`, [tenantId]);
-      return 1;
-    } catch (error) {
-      // Another transaction inserted the tenant's row first: bump it.
-      if (!tx.dialect.uniqueViolation(error)) throw error;
-    }
-  }
-  throw new Error(`principal version of tenant ${tenantId} could not be taken`);
+export function nextPrincipalVersion(tx: SqlExecutor, tenantId: string): Promise<number> {
+  return nextValue(tx, versionScope(tenantId));
 }
 
 /** The tenant's principal version as committed (0 before its first change). */
 export async function currentPrincipalVersion(db: SqlExecutor, tenantId: string): Promise<number> {
+  const q = db.dialect.quote;
   const [row] = await db.query<{ version: number | string }>(
-    `SELECT version FROM ${VERSIONS} WHERE tenant_id = ?`,
-    [tenantId],
+    `SELECT ${q('current_value')} AS version FROM ${q(SEQUENCE_TABLE)} WHERE ${q('seq_name')} = ?`,
+    [versionScope(tenantId)],
   );
   return row ? Number(row.version) : 0;
 }
