@@ -32,22 +32,55 @@ export async function consumeOnce(
   });
 }
 
+/** A batch held events the consumer had claimed before: its claiming transaction is rolled back. */
+class ClaimedBefore extends Error {}
+
 /**
- * Runs one consumer on many events in one transaction: claims the ones it has not processed
- * (locking existing claims on MySQL so a concurrent duplicate waits) and handles those. Returns how
- * many were handled. Throws when any handler fails; nothing of the batch is then kept.
+ * Runs one consumer on many events in one transaction and returns how many were handled. New events
+ * (the usual case) are claimed in one statement and handled; when some had been claimed before (a
+ * redelivery), that transaction is rolled back and a second one reads the claims (locking them on
+ * MySQL, so a concurrent duplicate waits), claims the rest and handles those. Throws when any
+ * handler fails; nothing of the batch is then kept.
  */
 export async function consumeBatchOnce(
   db: EngineDatabase,
   consumer: EventConsumer,
   events: readonly EventEnvelope[],
 ): Promise<number> {
+  const unique = events.filter(
+    (event, index) => events.findIndex((other) => other.id === event.id) === index,
+  );
+  if (unique.length === 0) return 0;
+  try {
+    return await db.transaction(async (tx) => {
+      const claimed = await claimEvents(
+        tx,
+        consumer.name,
+        unique.map((event) => event.id),
+      );
+      if (claimed !== unique.length) throw new ClaimedBefore();
+      for (const event of unique) await consumer.handle(event, tx);
+      return unique.length;
+    });
+  } catch (error) {
+    if (!(error instanceof ClaimedBefore)) throw error;
+    return consumeUnclaimed(db, consumer, unique);
+  }
+}
+
+/** Handles, in one transaction, those of `events` (no duplicates) the consumer has not claimed. */
+function consumeUnclaimed(
+  db: EngineDatabase,
+  consumer: EventConsumer,
+  events: readonly EventEnvelope[],
+): Promise<number> {
   return db.transaction(async (tx) => {
-    const ids = events.map((event) => event.id);
-    const processed = await processedEvents(tx, consumer.name, ids);
-    const fresh = events.filter(
-      (event, index) => !processed.has(event.id) && ids.indexOf(event.id) === index,
+    const processed = await processedEvents(
+      tx,
+      consumer.name,
+      events.map((event) => event.id),
     );
+    const fresh = events.filter((event) => !processed.has(event.id));
     if (fresh.length === 0) return 0;
     const affected = await claimEvents(
       tx,

@@ -51,13 +51,14 @@ export function dueOutboxRows(
   );
 }
 
+/** Sent with the relay's next statement or its commit (`executeLater`): nothing reads its result. */
 export async function markPublished(
   sql: SqlExecutor,
   ids: readonly (number | string)[],
   now: Date,
 ): Promise<void> {
   if (ids.length === 0) return;
-  await sql.execute(`UPDATE evt_outbox SET published_at = ? WHERE id IN ${placeholders(ids.length)}`, [
+  await sql.executeLater(`UPDATE evt_outbox SET published_at = ? WHERE id IN ${placeholders(ids.length)}`, [
     sqlTime(now),
     ...ids,
   ]);
@@ -68,7 +69,7 @@ export async function recordOutboxFailure(
   id: number | string,
   failure: { attempts: number; error: string; retryAt: Date; deadAt: Date | null },
 ): Promise<void> {
-  await sql.execute(
+  await sql.executeLater(
     'UPDATE evt_outbox SET attempts = ?, last_error = ?, next_attempt_at = ?, dead_at = ? WHERE id = ?',
     [
       failure.attempts,

@@ -80,6 +80,17 @@ describe.each(['sqlite', 'mysql'] as const)('outbox and in-process relay on %s',
     expect(await relay.relayOnce()).toBe(0);
   });
 
+  it('handles only the new events of a batch that brings some again, each once', async () => {
+    const events = [1, 2, 3, 4].map(workOrderEvent);
+    const publisher = new InProcessPublisher(db.db, [recorder]);
+    await publisher.publish([events[0]!, events[2]!]);
+    expect((await publisher.publish([...events, events[3]!])).failed.size).toBe(0);
+    const effects: { event_id: string }[] = await db.dataSource.query(
+      'SELECT event_id FROM effect ORDER BY event_id',
+    );
+    expect(effects.map((row) => row.event_id)).toEqual(events.map((event) => event.id).sort());
+  });
+
   it('loses nothing and duplicates nothing when the relay dies between publish and marking', async () => {
     const events = Array.from({ length: 60 }, (_, i) => workOrderEvent(i));
     for (let i = 0; i < events.length; i += 10) await commitChange(db, events.slice(i, i + 10));
