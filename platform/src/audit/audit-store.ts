@@ -115,11 +115,14 @@ export interface ChainLink {
   hash: string;
 }
 
-/** Writes seq, prev_hash and hash of several rows in one statement. */
+/**
+ * Writes seq, prev_hash and hash of several rows in one statement, sent with the transaction's next
+ * statement or its commit (`executeLater`).
+ */
 export async function writeLinks(tx: SqlExecutor, table: string, links: readonly ChainLink[]): Promise<void> {
   const q = tx.dialect.quote;
   const cases = links.map(() => 'WHEN ? THEN ?').join(' ');
-  await tx.execute(
+  await tx.executeLater(
     `UPDATE ${q(table)} SET seq = CASE id ${cases} END, prev_hash = CASE id ${cases} END, ` +
       `${q('hash')} = CASE id ${cases} END WHERE id IN ${placeholders(links.length)}`,
     [
@@ -152,13 +155,14 @@ export async function lockChainHead(tx: SqlExecutor, tenantId: string, now: stri
   return { seq: Number(rows[0]!.last_seq), hash: rows[0]!.last_hash };
 }
 
+/** Moves the tenant's chain head; sent with the transaction's commit (`executeLater`). */
 export async function moveChainHead(
   tx: SqlExecutor,
   tenantId: string,
   head: ChainHead,
   now: string,
 ): Promise<void> {
-  await tx.execute(
+  await tx.executeLater(
     `UPDATE ${CHAIN_HEAD_TABLE} SET last_seq = ?, last_hash = ?, updated_at = ? WHERE tenant_id = ?`,
     [head.seq, head.hash, now, tenantId],
   );
