@@ -15,6 +15,7 @@ import { startServer, type RunningServer } from '../../../platform/src/bootstrap
 import { EngineDatabase } from '../../../platform/src/data/database';
 import { seedDemoSecurity } from '../../../platform/src/security/demo-seed';
 import { registeredRoutes } from '../../../platform/src/security/http/route-access';
+import { TestSessions } from '../../support/stale-token';
 
 const PASSWORD = 'Demo-Passw0rd!';
 const REPO_ROOT = join(__dirname, '..', '..', '..');
@@ -106,15 +107,13 @@ describe('the served OpenAPI document as a client contract (sqlite)', () => {
   let server: RunningServer;
   let baseUrl: string;
   let document: Document;
-  let adminToken: string;
+  let sessions: TestSessions;
 
+  // A new production line makes the tenant's tokens stale; the session renews the admin's, as the app does.
   const admin = async (method: 'GET' | 'POST', url: string, payload?: object) => {
-    const response = await server.app.inject({
-      method,
-      url,
-      payload,
-      headers: { authorization: `Bearer ${adminToken}` },
-    });
+    const response = await sessions.send('admin', (token) =>
+      server.app.inject({ method, url, payload, headers: { authorization: `Bearer ${token}` } }),
+    );
     if (response.statusCode >= 300) throw new Error(`${method} ${url}: ${response.body}`);
     return response.json<{ data: Record<string, unknown> }>().data;
   };
@@ -137,12 +136,10 @@ describe('the served OpenAPI document as a client contract (sqlite)', () => {
     await seedDemoSecurity(new EngineDatabase(server.dataSource), server.registry.current(), 'DEMO', {
       MES_DEMO_PASSWORD: PASSWORD,
     });
-    const login = await server.app.inject({
-      method: 'POST',
-      url: '/api/auth/login',
-      payload: { username: 'admin', password: PASSWORD },
-    });
-    adminToken = login.json<{ data: { accessToken: string } }>().data.accessToken;
+    sessions = new TestSessions(
+      (request) => server.app.inject(request),
+      (username) => ({ username, password: PASSWORD }),
+    );
     const served = await fetch(`${baseUrl}/api-docs/json`);
     expect(served.status).toBe(200);
     document = (await served.json()) as Document;
