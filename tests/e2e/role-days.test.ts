@@ -204,6 +204,49 @@ test('planner: the work-order list and detail show names and labels; a draft is 
   expect(await page.locator('[data-role="session-lock"]:visible').count()).toBe(0);
 });
 
+test('planner: reaches a screen through the side menu with the keyboard alone', async () => {
+  const { page } = harness;
+  await signInAs('planner', '/');
+  const focused = () =>
+    page.evaluate<{ text: string; inMenu: boolean }>(
+      "({ text: document.activeElement?.textContent?.trim() ?? '', inMenu: !!document.activeElement?.closest('.mes-aside') })",
+    );
+  const moveDownTo = async (text: string) => {
+    for (let step = 0; step < 12 && (await focused()).text !== text; step++)
+      await page.keyboard.press('ArrowDown');
+    expect(await focused()).toEqual({ text, inMenu: true });
+  };
+
+  // From the top: the skip link, then the menu's one tab stop (no screen of its own open: the first entry).
+  await page.keyboard.press('Tab');
+  expect((await focused()).inMenu).toBe(false);
+  await page.keyboard.press('Tab');
+  expect(await focused()).toEqual({ text: 'Shop floor', inMenu: true });
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Tab');
+  expect(await focused()).toEqual({ text: 'Shop floor', inMenu: true });
+
+  // A group never opened opens with Enter and takes the focus into its entries; Left goes back to it.
+  await moveDownTo('Production');
+  const schedule = page.locator('.mes-aside .el-menu-item', { hasText: 'Work order schedule' });
+  expect(await schedule.count()).toBe(0);
+  await page.keyboard.press('Enter');
+  expect(await focused()).toEqual({ text: 'Engineering', inMenu: true });
+  await page.keyboard.press('ArrowLeft');
+  expect(await focused()).toEqual({ text: 'Production', inMenu: true });
+  await page.keyboard.press('ArrowRight');
+  await moveDownTo('Work order schedule');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/e\/work-orders\/schedule$/);
+  await page.locator('.mes-schedule-title').waitFor();
+
+  // The entry followed stays the menu's tab stop; Tab leaves the menu for the header.
+  expect(await focused()).toEqual({ text: 'Work order schedule', inMenu: true });
+  await page.keyboard.press('Tab');
+  expect((await focused()).inMenu).toBe(false);
+  await expectAccessible(page);
+});
+
 test('planner: the board shows work orders by state; dropping a draft on Released releases it', async () => {
   const { page } = harness;
   await signInAs('planner', '/e/work-orders');
