@@ -96,8 +96,9 @@ test('the manager sees OEE and drills down from a stacked segment to that day an
   await page.waitForSelector('[data-widget="availability"] .mes-kpi-value');
   // The demo's state history and work reports give a real availability, not a dash.
   expect(await cardValue(page, 'availability')).toMatch(/\d/);
+  // Once drawn: while the bars grow in, the foot of a column may not be under the click yet.
+  await page.waitForSelector('[data-widget="output_by_line"] .mes-chart[data-drawn]');
   const chart = page.locator('[data-widget="output_by_line"] canvas');
-  await chart.waitFor();
   await harness.docScreenshot('bi-home-manager');
 
   // The lowest segment of the first day's column (grid: 48 px left, 16 right, 48 bottom).
