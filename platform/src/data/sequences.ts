@@ -201,6 +201,16 @@ export async function nextValue(tx: SqlExecutor, scope: string, count = 1): Prom
   return Number(rows[0].v);
 }
 
+/** A sequence's value as committed, 0 before its first `nextValue`. */
+export async function currentValue(db: SqlExecutor, scope: string): Promise<number> {
+  const q = db.dialect.quote;
+  const [row] = await db.query<{ v: number | string }>(
+    `SELECT ${q('current_value')} AS v FROM ${q(SEQUENCE_TABLE)} WHERE ${q('seq_name')} = ?`,
+    [scope],
+  );
+  return row ? Number(row.v) : 0;
+}
+
 function formatDate(now: Date, format: string): string {
   const yyyy = String(now.getUTCFullYear());
   const mm = String(now.getUTCMonth() + 1).padStart(2, '0');

@@ -1,5 +1,5 @@
 import type { SqlExecutor } from '../../data/database';
-import { nextValue, SEQUENCE_TABLE } from '../../data/sequences';
+import { currentValue, nextValue } from '../../data/sequences';
 
 const INVALIDATIONS = 'sec_principal_invalidation';
 
@@ -24,13 +24,8 @@ export function nextPrincipalVersion(tx: SqlExecutor, tenantId: string): Promise
 }
 
 /** The tenant's principal version as committed (0 before its first change). */
-export async function currentPrincipalVersion(db: SqlExecutor, tenantId: string): Promise<number> {
-  const q = db.dialect.quote;
-  const [row] = await db.query<{ version: number | string }>(
-    `SELECT ${q('current_value')} AS version FROM ${q(SEQUENCE_TABLE)} WHERE ${q('seq_name')} = ?`,
-    [versionScope(tenantId)],
-  );
-  return row ? Number(row.version) : 0;
+export function currentPrincipalVersion(db: SqlExecutor, tenantId: string): Promise<number> {
+  return currentValue(db, versionScope(tenantId));
 }
 
 /** Records that the subjects changed at `version` (later versions replace earlier ones). */
