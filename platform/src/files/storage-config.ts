@@ -36,9 +36,13 @@ export function fileStoreLocation(
 /** `MES_FILES_STORAGE`, default `local`. */
 function storageKind(env: NodeJS.ProcessEnv): FileStorage['kind'] {
   const kind = env.MES_FILES_STORAGE?.trim() || 'local';
-  if (kind !== 'local' && kind !== 's3')
+  if (!isStorageKind(kind))
     throw new Error(`MES_FILES_STORAGE must be one of ${KINDS.join(', ')}; got '${kind}'`);
   return kind;
+}
+
+function isStorageKind(kind: string): kind is FileStorage['kind'] {
+  return (KINDS as readonly string[]).includes(kind);
 }
 
 export function s3ConfigFromEnv(env: NodeJS.ProcessEnv): S3StorageConfig {
