@@ -18,10 +18,11 @@ export class PollingLoop {
     private readonly batchWindowMs = 0,
   ) {}
 
-  start(): void {
+  /** Starts the rounds: the first at once, or after an idle delay when the caller has just done one. */
+  start(firstAfterIdle = false): void {
     if (this.running) return;
     this.stopping = false;
-    this.running = this.loop();
+    this.running = this.loop(firstAfterIdle);
   }
 
   /** Finishes the round in flight and stops. */
@@ -40,7 +41,8 @@ export class PollingLoop {
     else this.notified = setTimeout(wake, this.batchWindowMs);
   }
 
-  private async loop(): Promise<void> {
+  private async loop(firstAfterIdle: boolean): Promise<void> {
+    if (firstAfterIdle) await this.idle();
     while (!this.stopping) {
       let more = false;
       try {

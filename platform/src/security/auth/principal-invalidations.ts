@@ -91,7 +91,7 @@ export class PrincipalInvalidations {
   /** Reads the recent invalidations, then keeps reading them every `reloadMs`. */
   async start(): Promise<void> {
     await this.reload();
-    this.reloads?.start();
+    this.reloads?.start(true);
   }
 
   /** Announces this instance's changes on the channel and applies the other instances'. */
