@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
 import IORedis, { type Redis } from 'ioredis';
 import type { EngineDatabase } from '../data/database';
@@ -10,7 +11,7 @@ import type { EventPublisher, PublishResult } from './publisher';
 export const EVENT_JOB_OPTIONS: JobsOptions = {
   attempts: 3,
   backoff: { type: 'exponential', delay: 1000 },
-  // Completed jobs are kept an hour so a republished event id is recognised and not queued twice.
+  // Completed jobs are kept an hour so a republished slice is recognised and not queued twice.
   removeOnComplete: { age: 3600, count: 100_000 },
   removeOnFail: false,
 };
@@ -70,10 +71,20 @@ async function closeClients(connection: Redis, closeQueues: () => Promise<void>)
 }
 
 /**
- * Publishes events in jobs of up to EVENTS_PER_JOB, in outbox order; the job id is the first event's
- * id, so republishing the same slice while the job is kept is a no-op (and consumers are idempotent
- * when slices differ). While Redis is down, publishing refuses at once: the events wait in the outbox
- * and the relay retries, instead of holding its transaction open until Redis returns.
+ * A slice's job id names every event in it, so republishing the same slice while its job is kept is
+ * a no-op, and a slice that grew (a relay died after publishing and the next batch found more events
+ * behind the same first one) is a new job; consumers skip the events they already handled.
+ */
+export function sliceJobId(slice: readonly EventEnvelope[]): string {
+  const ids = createHash('sha256');
+  for (const event of slice) ids.update(event.id).update('\n');
+  return `${slice[0]!.id}-${slice.length}-${ids.digest('base64url').slice(0, 22)}`;
+}
+
+/**
+ * Publishes events in jobs of up to EVENTS_PER_JOB, in outbox order, each with its slice's job id.
+ * While Redis is down, publishing refuses at once: the events wait in the outbox and the relay
+ * retries, instead of holding its transaction open until Redis returns.
  */
 export class BullMqPublisher implements EventPublisher {
   private readonly connection: Redis;
@@ -101,7 +112,11 @@ export class BullMqPublisher implements EventPublisher {
     const jobs = [];
     for (let start = 0; start < events.length; start += EVENTS_PER_JOB) {
       const slice = events.slice(start, start + EVENTS_PER_JOB);
-      jobs.push({ name: slice[0]!.type, data: slice, opts: { ...EVENT_JOB_OPTIONS, jobId: slice[0]!.id } });
+      jobs.push({
+        name: slice[0]!.type,
+        data: slice,
+        opts: { ...EVENT_JOB_OPTIONS, jobId: sliceJobId(slice) },
+      });
     }
     await this.queue.addBulk(jobs);
     return { failed: new Map() };

@@ -6,6 +6,7 @@ import {
   EVENT_JOB_OPTIONS,
   EVENTS_QUEUE,
   EventWorker,
+  sliceJobId,
   type BullMqSettings,
   type DeadLetter,
 } from '../../../platform/src/events/bullmq-transport';
@@ -102,6 +103,47 @@ describe('outbox relay through BullMQ on MariaDB + Redis', () => {
     );
   });
 
+  it('delivers the events behind a republished first event when a relay died between publishing and marking', async () => {
+    await db.dataSource.query('DELETE FROM evt_outbox');
+    await db.dataSource.query('DELETE FROM effect');
+    const write = async (count: number) => {
+      const events = Array.from({ length: count }, (_, i) =>
+        createEnvelope({ type: 'work_order.released', tenant: 't1', entity: 'work_order', entityId: i }),
+      );
+      await db.db.transaction((tx) => writeOutbox(tx, coreModel(), events));
+      return events;
+    };
+    const before = await write(10);
+    // The dying relay's jobs reach Redis, then its process ends before its batch is marked published.
+    const queued = new BullMqPublisher(settings);
+    const dying = new OutboxRelay(db.db, {
+      publish: async (events) => {
+        await queued.publish(events);
+        throw new Error('killed before the commit');
+      },
+      close: async () => undefined,
+    });
+    await expect(dying.relayOnce()).rejects.toThrow('killed before the commit');
+    await queued.close();
+    const after = await write(10);
+    await waitFor(
+      'the first ten consumed',
+      async () => (await count(db, 'SELECT COUNT(*) AS n FROM effect')) === 10,
+    );
+
+    const publisher = new BullMqPublisher(settings);
+    const next = new OutboxRelay(db.db, publisher);
+    expect(await next.relayOnce()).toBe(20);
+    await waitFor(
+      'all twenty consumed',
+      async () => (await count(db, 'SELECT COUNT(*) AS n FROM effect')) === 20,
+    );
+    expect(await count(db, 'SELECT COUNT(DISTINCT event_id) AS n FROM effect')).toBe(20);
+    const consumed = (await db.dataSource.query('SELECT event_id FROM effect')) as { event_id: string }[];
+    expect(consumed.map((row) => row.event_id).sort()).toEqual([...before, ...after].map((e) => e.id).sort());
+    await publisher.close();
+  });
+
   it('retries a job with a failing event three times with exponential backoff, then dead-letters it', async () => {
     const poison = createEnvelope({ type: 'poison.event', tenant: 't1' });
     const healthy = createEnvelope({ type: 'work_order.completed', tenant: 't1' });
@@ -111,8 +153,9 @@ describe('outbox relay through BullMQ on MariaDB + Redis', () => {
       connection: { url: REDIS_URL },
       prefix: settings.prefix,
     });
-    await waitFor('the dead letter', async () => (await deadLetters.getJob(poison.id)) !== undefined, 30000);
-    const letter = await deadLetters.getJob(poison.id);
+    const jobId = sliceJobId([poison, healthy]);
+    await waitFor('the dead letter', async () => (await deadLetters.getJob(jobId)) !== undefined, 30000);
+    const letter = await deadLetters.getJob(jobId);
     expect(letter?.data.events.map((event) => event.id)).toEqual([poison.id, healthy.id]);
     expect(letter?.data.error).toContain('cannot digest this');
     // The healthy event of the same job was handled once, despite three attempts of the job.
