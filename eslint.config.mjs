@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import pluginVue from 'eslint-plugin-vue';
 
 /** A string that starts a SQL statement (keywords upper case, as all SQL in the code base is written). */
 const SQL_START =
@@ -22,6 +23,15 @@ export default tseslint.config(
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // Single-file components: Vue's template rules, with TypeScript in <script setup lang="ts">.
+  ...pluginVue.configs['flat/recommended'],
+  {
+    files: ['**/*.vue'],
+    // Vue 3 has no filters: `|` in a template is TypeScript's union (`value as string | undefined`).
+    languageOptions: { parserOptions: { parser: tseslint.parser, vueFeatures: { filter: false } } },
+    // The type check (vue-tsc) resolves names; ESLint's scope analysis knows no DOM globals.
+    rules: { 'no-undef': 'off' },
+  },
   {
     languageOptions: {
       globals: {
@@ -96,7 +106,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['ui-runtime/src/**/*.ts'],
+    files: ['ui-runtime/src/**/*.ts', 'ui-runtime/src/**/*.vue'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -104,7 +114,7 @@ export default tseslint.config(
           patterns: [
             {
               regex:
-                '(^|/)(generators|database|plugins)/|(^|/)platform/src/(?!contracts/)|(^|/)metadata/src/(?!expression/)',
+                '(^|/)(generators|database|plugins)/|(^|/)platform/src/(?!contracts/)|(^|/)metadata/src/(?!expression(/|$))',
               message:
                 'The browser app imports server types only from platform/src/contracts, and of metadata only the expression language.',
             },
