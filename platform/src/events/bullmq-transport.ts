@@ -23,6 +23,10 @@ export interface BullMqSettings {
   prefix?: string;
 }
 
+/** How long a worker's claim on a job lasts without renewal, and how often workers look for lapsed claims. */
+const STALLED_LOCK_MS = 15_000;
+const STALLED_CHECK_MS = 5_000;
+
 export const EVENTS_QUEUE = 'events';
 export const DEAD_LETTER_QUEUE = 'events-dead';
 
@@ -200,7 +204,15 @@ export class EventWorker {
           );
         }
       },
-      { connection: this.connection, prefix, concurrency: this.options.concurrency ?? 20 },
+      {
+        connection: this.connection,
+        prefix,
+        concurrency: this.options.concurrency ?? 20,
+        // A dead worker's jobs come back once their lock (renewed every 7.5 s) has lapsed and a
+        // stalled-job check has seen them twice: within about 25 s, not BullMQ's default of up to 90 s.
+        lockDuration: STALLED_LOCK_MS,
+        stalledInterval: STALLED_CHECK_MS,
+      },
     );
     worker.on('failed', (job, error) => {
       if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;

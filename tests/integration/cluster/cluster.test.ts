@@ -312,7 +312,17 @@ describe('a cluster behind HAProxy', () => {
       'every event delivered',
       async () => events.every((e) => received.includes(e.id)),
       deliveredWithinMs,
-    );
+    ).catch(async (error: Error) => {
+      // Where the undelivered events stand in the outbox tells a lost publish from a slow consumer.
+      const missing = events.filter((e) => !received.includes(e.id)).map((e) => e.id);
+      const [rows] = await cluster.sql.query(
+        'SELECT event_id, published_at, attempts, last_error, dead_at FROM evt_outbox WHERE event_id IN (?)',
+        [missing],
+      );
+      throw new Error(
+        `${error.message}; ${missing.length} of ${events.length} missing: ${JSON.stringify(rows)}`,
+      );
+    });
     const deliveries = (id: string) => received.filter((seen) => seen === id).length;
     const firstReceivedAt = (id: string) => receivedAt[received.indexOf(id)]!;
     return { load, events, deliveries, firstReceivedAt, faultedAt };
@@ -341,11 +351,11 @@ describe('a cluster behind HAProxy', () => {
 
   it('delivers every event after a kill -9 of the worker in the middle of delivering them', async () => {
     // A new worker picks up where the killed one stopped; jobs the dead one held come back once
-    // BullMQ's stalled-job check (every 30 s) finds them.
+    // their lock (15 s) has lapsed and the stalled-job check (every 5 s) has found them.
     const { load, events, deliveries, firstReceivedAt, faultedAt } = await writeThrough(
       () => cluster.crashWorker(),
       () => cluster.startWorker(),
-      120_000,
+      60_000,
     );
     // Webhooks are delivered at least once (a receiver drops a repeat by its X-Mes-Event-Id): only
     // deliveries of the batch whose transaction the kill cut short may come again, once, never
