@@ -2,7 +2,7 @@ import type { CompiledEntity, CompiledField } from '../../../metadata/src/model'
 import { apiPropertyOf } from '../../../metadata/src/model/api-schema';
 import type { SqlExecutor } from '../data/database';
 import { compileFilter, type CompiledSql } from '../data/query-compiler';
-import { RowStore, type DbRow } from '../data/row-store';
+import { RowStore, type DbRow, type ReadAhead, type ReferenceWants } from '../data/row-store';
 import { identifierColumns, SequenceService, type KnownRows } from '../data/sequences';
 import { nowForDb, storedAsSent, toDbValue } from '../data/values';
 import { runtimeOf, type EntityRuntime } from '../kernel/model-runtime';
@@ -11,6 +11,20 @@ import { resolveDefault } from './dynamic-defaults';
 import { ValidationError } from './errors';
 import { parseExt } from './serializer';
 import type { EntityRecord, FieldError, RequestContext } from './types';
+
+/** A relation or many target a body refers to: its row, the id, and where it stands in the body. */
+interface Reference {
+  row: number;
+  id: number;
+  /** JSON pointer under the row's own. */
+  path: string;
+  field: string;
+}
+
+interface WantedReferences {
+  entity: CompiledEntity;
+  refs: Reference[];
+}
 
 /** Row index in the request → the field errors found for it. */
 export type RowErrors = Map<number, FieldError[]>;
@@ -33,12 +47,26 @@ export class EntityWriter {
   private readonly now = nowForDb();
   /** Rows the reference check read, with the columns identifier tokens need. */
   private referenced: KnownRows = new Map();
+  /** The reference check sent ahead, if any. */
+  private ahead: ReadAhead | null = null;
 
   constructor(
     private readonly tx: SqlExecutor,
     private readonly ctx: RequestContext,
   ) {
     this.store = new RowStore(ctx.tenantId);
+  }
+
+  /**
+   * Sends the reference check of `bodies` ahead (`queryLater`): it travels with the transaction's
+   * next statement, e.g. a before hook's read, instead of taking a round trip of its own.
+   * `checkReferences` uses its answer when the bodies still refer to the same rows then.
+   */
+  checkReferencesAhead(rt: EntityRuntime, bodies: readonly EntityRecord[]): void {
+    this.ahead = this.store.referencedRowsAhead(
+      this.tx,
+      this.referenceWants(rt, this.wantedReferences(rt, bodies)),
+    );
   }
 
   /**
@@ -54,10 +82,35 @@ export class EntityWriter {
   ): Promise<RowErrors> {
     const errors: RowErrors = new Map();
     const add = (row: number, error: FieldError) => errors.set(row, [...(errors.get(row) ?? []), error]);
-    const wanted = new Map<
-      string,
-      { entity: CompiledEntity; refs: { row: number; id: number; path: string; field: string }[] }
-    >();
+    const wanted = this.wantedReferences(rt, bodies);
+    this.referenced = await this.store.referencedRows(this.tx, this.referenceWants(rt, wanted), this.ahead);
+    this.ahead = null;
+    for (const { entity, refs } of wanted.values()) {
+      for (const ref of refs) {
+        if (this.referenced.get(entity.name)?.has(ref.id)) continue;
+        add(ref.row, {
+          field: ref.field,
+          path: `${pathOf(ref.row)}${ref.path}`,
+          rule: 'exists',
+          limit: entity.name,
+          message: `${entity.name} ${ref.id} does not exist`,
+        });
+      }
+    }
+    return errors;
+  }
+
+  /** Every relation and many target of `bodies` (children rows recursively), per target entity. */
+  private wantedReferences(
+    rt: EntityRuntime,
+    bodies: readonly EntityRecord[],
+  ): Map<string, WantedReferences> {
+    const wanted = new Map<string, WantedReferences>();
+    const want = (entity: CompiledEntity, ref: Reference) => {
+      const entry = wanted.get(entity.name) ?? { entity, refs: [] };
+      entry.refs.push(ref);
+      wanted.set(entity.name, entry);
+    };
     const collect = (entity: EntityRuntime, body: EntityRecord, row: number, base: string) => {
       for (const field of entity.entity.fields) {
         const property = apiPropertyOf(field);
@@ -77,40 +130,24 @@ export class EntityWriter {
         }
       }
     };
-    const want = (entity: CompiledEntity, ref: { row: number; id: number; path: string; field: string }) => {
-      const entry = wanted.get(entity.name) ?? { entity, refs: [] };
-      entry.refs.push(ref);
-      wanted.set(entity.name, entry);
-    };
-    bodies.forEach((body, row) => collect(rt, body, row, pathOf(row)));
+    bodies.forEach((body, row) => collect(rt, body, row, ''));
+    return wanted;
+  }
+
+  /** The reads of `wanted`: its ids, the columns `rt`'s identifier needs, the caller's read scope. */
+  private referenceWants(rt: EntityRuntime, wanted: ReadonlyMap<string, WantedReferences>): ReferenceWants {
     const tokenColumns = identifierColumns(this.ctx.model, rt.entity);
-    this.referenced = await this.store.referencedRows(
-      this.tx,
-      new Map(
-        [...wanted].map(([name, { entity, refs }]) => [
-          name,
-          {
-            entity,
-            ids: refs.map((r) => r.id),
-            columns: tokenColumns.get(name) ?? [],
-            condition: this.readScope(entity),
-          },
-        ]),
-      ),
+    return new Map(
+      [...wanted].map(([name, { entity, refs }]) => [
+        name,
+        {
+          entity,
+          ids: refs.map((r) => r.id),
+          columns: tokenColumns.get(name) ?? [],
+          condition: this.readScope(entity),
+        },
+      ]),
     );
-    for (const { entity, refs } of wanted.values()) {
-      for (const ref of refs) {
-        if (this.referenced.get(entity.name)?.has(ref.id)) continue;
-        add(ref.row, {
-          field: ref.field,
-          path: ref.path,
-          rule: 'exists',
-          limit: entity.name,
-          message: `${entity.name} ${ref.id} does not exist`,
-        });
-      }
-    }
-    return errors;
   }
 
   /** The caller's read scope on a referenced entity as SQL: a record it cannot read is missing to it. */

@@ -259,6 +259,9 @@ export class EntityService implements EntityOperations, RecordChanges {
     announce?: Announcement,
   ): Promise<EntityRecord> {
     const entity = rt.entity.name;
+    const writer = new EntityWriter(tx, ctx);
+    // The check travels with the before hooks' first read; a hook that changes a reference has it read again.
+    writer.checkReferencesAhead(rt, [input]);
     await this.hooks.run('before', {
       entity,
       action: 'create',
@@ -269,7 +272,6 @@ export class EntityService implements EntityOperations, RecordChanges {
       id: null,
     });
     throwFieldErrors(requiredWhenErrors(rt, input));
-    const writer = new EntityWriter(tx, ctx);
     throwRowErrors(await writer.checkReferences(rt, [input], () => ''));
     const { id, stored } = await writer.insertOne(rt, input);
     const inserted = (field: CompiledField) => nestedValue(input, field).length > 0;

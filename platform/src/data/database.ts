@@ -22,10 +22,28 @@ export interface SqlExecutor {
    */
   executeLater(sql: string, params?: readonly unknown[]): Promise<void>;
   /**
+   * A read whose answer is needed later, e.g. a check the caller can prepare before other reads.
+   * Inside a MySQL transaction it waits and travels with the transaction's next statement, in the
+   * same round trip; `rows()` sends it when nothing else did. Elsewhere it runs on the first
+   * `rows()`. So the caller issues it only where its answer holds until it is used.
+   */
+  queryLater<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): PendingRead<T>;
+  /**
    * Runs `callback` once what this executor wrote is committed: after the transaction's commit
    * (never after a rollback or a retried attempt), or at once outside a transaction.
    */
   afterCommit(callback: () => void): void;
+}
+
+/** The answer of `queryLater`. */
+export interface PendingRead<T> {
+  rows(): Promise<T[]>;
+}
+
+/** A read run on its first `rows()`, once. */
+function readOnDemand<T>(run: () => Promise<T[]>): PendingRead<T> {
+  let answer: Promise<T[]> | undefined;
+  return { rows: () => (answer ??= run()) };
 }
 
 const MAX_ATTEMPTS = 5;
@@ -83,6 +101,8 @@ export class EngineDatabase {
       executeLater: async (sql, params) => {
         await this.reader.execute(sql, params);
       },
+      queryLater: <T>(sql: string, params: readonly unknown[] = []) =>
+        readOnDemand(() => this.reader.query<T>(sql, params)),
       afterCommit: (callback) => callback(),
     };
   }
@@ -190,6 +210,8 @@ export class EngineDatabase {
       executeLater: async (sql, params = []) => {
         await executeOn(runner, dialect, sql, params);
       },
+      queryLater: <R>(sql: string, params: readonly unknown[] = []) =>
+        readOnDemand(async () => (await runner.query(sql, [...params])) as R[]),
       afterCommit: (callback) => committed.push(callback),
     };
   }
@@ -198,13 +220,16 @@ export class EngineDatabase {
 interface Statement {
   sql: string;
   params: readonly unknown[];
+  /** Settles the answer of a `queryLater` read with the statement's result. */
+  answer?: { resolve(result: unknown): void; reject(error: unknown): void };
 }
 
 /**
- * A MySQL transaction whose statements that need no answer — opening the transaction, writes run
- * with `executeLater` — wait and travel with the next statement, or with the COMMIT, as one
- * multi-statement query: one round trip to the server instead of one each. The server runs them in
- * order and stops at the first that fails, whose error that query then throws.
+ * A MySQL transaction whose statements that need no answer now — opening the transaction, writes
+ * run with `executeLater`, reads run with `queryLater` — wait and travel with the next statement,
+ * or with the COMMIT, as one multi-statement query: one round trip to the server instead of one
+ * each. The server runs them in order and stops at the first that fails, whose error that query
+ * then throws (and the waiting reads' answers with it).
  */
 class StatementBatch {
   private readonly waiting: Statement[] = [];
@@ -231,13 +256,36 @@ class StatementBatch {
         return { affected: raw.affectedRows ?? 0, insertId: dialect.insertId(raw) };
       },
       executeLater: async (sql, params = []) => {
-        this.waiting.push({ sql, params });
-        this.waitingLength += sql.length + params.reduce<number>((sum, value) => sum + textLength(value), 0);
+        this.wait({ sql, params });
         // Many rows at once (a bulk create's audit and outbox rows) go as they pile up, well
         // within the smallest max_allowed_packet a server is configured with (4 MB).
         if (this.waitingLength > MAX_WAITING_CHARS) await this.sendWaiting();
       },
+      queryLater: <R>(sql: string, params: readonly unknown[] = []) => this.readLater<R>(sql, params),
       afterCommit: (callback) => committed.push(callback),
+    };
+  }
+
+  private wait(statement: Statement): void {
+    this.waiting.push(statement);
+    this.waitingLength +=
+      statement.sql.length + statement.params.reduce<number>((sum, value) => sum + textLength(value), 0);
+  }
+
+  private readLater<R>(sql: string, params: readonly unknown[]): PendingRead<R> {
+    let settle!: Statement['answer'];
+    const answer = new Promise<R[]>((resolve, reject) => {
+      settle = { resolve: (result) => resolve(result as R[]), reject };
+    });
+    // A failure is thrown by the query the read travelled with; `rows()` throws it again if asked.
+    answer.catch(() => undefined);
+    const statement: Statement = { sql, params, answer: settle };
+    this.wait(statement);
+    return {
+      rows: async () => {
+        if (this.waiting.includes(statement)) await this.sendWaiting();
+        return answer;
+      },
     };
   }
 
@@ -262,11 +310,19 @@ class StatementBatch {
     const statements = this.waiting.splice(0);
     this.waitingLength = 0;
     this.opened = true;
-    const result: unknown = await this.runner.query(
-      statements.map((statement) => statement.sql).join(';\n'),
-      statements.flatMap((statement) => statement.params),
-    );
-    return statements.length === 1 ? [result] : (result as unknown[]);
+    let results: unknown[];
+    try {
+      const result: unknown = await this.runner.query(
+        statements.map((statement) => statement.sql).join(';\n'),
+        statements.flatMap((statement) => statement.params),
+      );
+      results = statements.length === 1 ? [result] : (result as unknown[]);
+    } catch (error) {
+      for (const statement of statements) statement.answer?.reject(error);
+      throw error;
+    }
+    statements.forEach((statement, i) => statement.answer?.resolve(results[i]));
+    return results;
   }
 }
 

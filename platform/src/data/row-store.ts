@@ -1,5 +1,5 @@
 import type { CompiledEntity, CompiledField } from '../../../metadata/src/model';
-import type { SqlExecutor } from './database';
+import type { PendingRead, SqlExecutor } from './database';
 import type { CompiledSql } from './query-compiler';
 
 /** A row as the database returns it: column name → driver value. */
@@ -31,6 +31,30 @@ function storedColumns(entity: CompiledEntity): readonly string[] {
 
 /** A compiled entity never changes (a new Model compiles new ones), so its columns can be kept. */
 const storedColumnsCache = new WeakMap<CompiledEntity, readonly string[]>();
+
+/** The ids `referencedRows` checks, per entity name. */
+export type ReferenceWants = ReadonlyMap<
+  string,
+  {
+    entity: CompiledEntity;
+    ids: readonly number[];
+    columns: readonly string[];
+    /** The rows the caller may refer to (a row scope over alias `t`); others read as absent. */
+    condition?: CompiledSql | null;
+  }
+>;
+
+/** A statement sent ahead with `queryLater`, and its answer. */
+export interface ReadAhead {
+  statement: CompiledSql;
+  read: PendingRead<DbRow>;
+}
+
+function sameStatement(a: CompiledSql, b: CompiledSql): boolean {
+  return (
+    a.sql === b.sql && a.params.length === b.params.length && a.params.every((p, i) => p === b.params[i])
+  );
+}
 
 /** Alias of a many field's target table in `linkedRows`, which a row condition is compiled over. */
 export const LINKED = 'r';
@@ -163,21 +187,38 @@ export class RowStore {
   /**
    * Which of the given ids exist (live, in the tenant) in each table, in one UNION ALL statement,
    * with the listed columns of each (what identifier tokens such as `{line.line_code}` need, so they
-   * are not read again): entity name → id → those columns.
+   * are not read again): entity name → id → those columns. `ahead` is the statement sent ahead
+   * (`queryLater`); when it is still the statement these ids make, its answer is used.
    */
   async referencedRows(
     tx: SqlExecutor,
-    wanted: ReadonlyMap<
-      string,
-      {
-        entity: CompiledEntity;
-        ids: readonly number[];
-        columns: readonly string[];
-        /** The rows the caller may refer to (a row scope over alias `t`); others read as absent. */
-        condition?: CompiledSql | null;
-      }
-    >,
+    wanted: ReferenceWants,
+    ahead?: ReadAhead | null,
   ): Promise<Map<string, Map<number, DbRow>>> {
+    const found = new Map<string, Map<number, DbRow>>();
+    const statement = this.referencedRowsStatement(tx, wanted);
+    if (!statement) return found;
+    const rows = (
+      ahead && sameStatement(ahead.statement, statement)
+        ? await ahead.read.rows()
+        : await tx.query<DbRow>(statement.sql, statement.params)
+    ) as (DbRow & { e: string; id: number })[];
+    for (const row of rows) {
+      const columns = wanted.get(row.e)?.columns ?? [];
+      const byId = found.get(row.e) ?? new Map<number, DbRow>();
+      byId.set(Number(row.id), Object.fromEntries(columns.map((column, i) => [column, row[`c${i}`]])));
+      found.set(row.e, byId);
+    }
+    return found;
+  }
+
+  /** `referencedRows`' statement sent ahead with `queryLater`; null when no id is wanted. */
+  referencedRowsAhead(tx: SqlExecutor, wanted: ReferenceWants): ReadAhead | null {
+    const statement = this.referencedRowsStatement(tx, wanted);
+    return statement && { statement, read: tx.queryLater<DbRow>(statement.sql, statement.params) };
+  }
+
+  private referencedRowsStatement(tx: SqlExecutor, wanted: ReferenceWants): CompiledSql | null {
     const q = tx.dialect.quote;
     const width = Math.max(0, ...[...wanted.values()].map((w) => w.columns.length));
     const parts: string[] = [];
@@ -198,16 +239,7 @@ export class RowStore {
       );
       params.push(name, ...unique, ...scope.params, ...(condition?.params ?? []));
     }
-    const found = new Map<string, Map<number, DbRow>>();
-    if (parts.length === 0) return found;
-    const rows = await tx.query<DbRow & { e: string; id: number }>(parts.join(' UNION ALL '), params);
-    for (const row of rows) {
-      const columns = wanted.get(row.e)?.columns ?? [];
-      const byId = found.get(row.e) ?? new Map<number, DbRow>();
-      byId.set(Number(row.id), Object.fromEntries(columns.map((column, i) => [column, row[`c${i}`]])));
-      found.set(row.e, byId);
-    }
-    return found;
+    return parts.length === 0 ? null : { sql: parts.join(' UNION ALL '), params };
   }
 
   /** Whether the row `id` (in the tenant) satisfies `condition` (over alias `t`). */

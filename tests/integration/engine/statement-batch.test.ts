@@ -8,7 +8,8 @@ import { engineModel } from '../../fixtures/engine/plant-metadata';
 /**
  * Writes whose result nobody reads (`executeLater`: audit and outbox rows) commit or roll back with
  * their transaction like any other; on MySQL they travel with the transaction's next statement or
- * its commit.
+ * its commit. Reads whose answer is needed later (`queryLater`) travel with the next statement on
+ * MySQL and run when asked for elsewhere.
  */
 describe.each(ENGINE_DIALECTS)('statements written later in a transaction (%s)', (dialect) => {
   let database: EngineTestDatabase;
@@ -65,5 +66,29 @@ describe.each(ENGINE_DIALECTS)('statements written later in a transaction (%s)',
     });
     await expect(failed).rejects.toThrow(/duplicate|UNIQUE/i);
     expect(await ids()).toEqual([]);
+  });
+
+  it('sends a read issued later with the next statement on MySQL, and when asked for elsewhere', async () => {
+    const [before, after] = await database.db.transaction(async (tx) => {
+      await tx.executeLater('INSERT INTO batch_probe (id, body) VALUES (?, ?)', [1, 'a']);
+      const early = tx.queryLater<{ id: number }>('SELECT id FROM batch_probe ORDER BY id');
+      await tx.execute('INSERT INTO batch_probe (id, body) VALUES (?, ?)', [2, 'b']);
+      const late = tx.queryLater<{ id: number }>('SELECT id FROM batch_probe ORDER BY id');
+      return [await early.rows(), await late.rows()];
+    });
+    expect(before.map((row) => Number(row.id))).toEqual(dialect === 'mysql' ? [1] : [1, 2]);
+    expect(after.map((row) => Number(row.id))).toEqual([1, 2]);
+  });
+
+  it('fails a read issued later, and rolls the transaction back, when a statement before it is refused', async () => {
+    await database.db.executor().execute('INSERT INTO batch_probe (id, body) VALUES (?, ?)', [1, 'a']);
+    const failed = database.db.transaction(async (tx) => {
+      await tx.executeLater('INSERT INTO batch_probe (id, body) VALUES (?, ?)', [2, 'b']);
+      await tx.executeLater('INSERT INTO batch_probe (id, body) VALUES (?, ?)', [1, 'duplicate']);
+      const read = tx.queryLater('SELECT id FROM batch_probe');
+      await read.rows();
+    });
+    await expect(failed).rejects.toThrow(/duplicate|UNIQUE/i);
+    expect(await ids()).toEqual([1]);
   });
 });
