@@ -31,6 +31,12 @@ export interface WorkingCalendar {
   days: Map<string, CalendarDay>;
 }
 
+/** The tenant's active calendars and shifts. */
+export interface WorkingTime {
+  calendars: WorkingCalendar[];
+  shifts: ShiftWindow[];
+}
+
 export class CalendarStore {
   constructor(
     private readonly exec: SqlExecutor,
@@ -61,7 +67,24 @@ export class CalendarStore {
    * one UNION ALL, each row tagged with its part. Rules read both on every write they check, where
    * five round trips cost more than the rows.
    */
-  async workingTime(): Promise<{ calendars: WorkingCalendar[]; shifts: ShiftWindow[] }> {
+  async workingTime(): Promise<WorkingTime> {
+    const statement = this.workingTimeStatement();
+    if (!statement) return { calendars: [], shifts: [] };
+    return workingTimeOf(await this.exec.query<Record<string, unknown>>(statement.sql, statement.params));
+  }
+
+  /**
+   * `workingTime` sent ahead (`queryLater`): it travels with the transaction's next statement and
+   * is decoded only when asked for.
+   */
+  workingTimeAhead(): { read(): Promise<WorkingTime> } {
+    const statement = this.workingTimeStatement();
+    if (!statement) return { read: () => Promise.resolve({ calendars: [], shifts: [] }) };
+    const pending = this.exec.queryLater<Record<string, unknown>>(statement.sql, statement.params);
+    return { read: async () => workingTimeOf(await pending.rows()) };
+  }
+
+  private workingTimeStatement(): { sql: string; params: unknown[] } | null {
     const calendar = this.entity('calendar');
     const day = this.entity('calendar_day');
     const shift = this.entity('shift');
@@ -97,48 +120,10 @@ export class CalendarStore {
         `${this.table(shift)} WHERE ${this.scope(shift)} AND status = 'ACTIVE'`,
         this.scopeParams(shift),
       );
-    if (parts.length === 0) return { calendars: [], shifts: [] };
+    if (parts.length === 0) return null;
     // Shifts in start-time order (the first window that contains an instant claims it); the other
     // parts' order does not matter.
-    const rows = await this.exec.query<Record<string, unknown>>(
-      `${parts.join(' UNION ALL ')} ORDER BY k, c2, c1`,
-      params,
-    );
-    const of = (kind: string) => rows.filter((row) => row.k === kind);
-    const shifts = of('shift').map((row) =>
-      toShift({
-        id: row.c0,
-        shift_code: row.c1,
-        start_time: row.c2,
-        end_time: row.c3,
-        crosses_midnight: row.c4,
-        break_minutes: row.c5,
-      }),
-    );
-    const calendars = new Map<number, WorkingCalendar>();
-    for (const row of of('calendar'))
-      calendars.set(Number(row.c0), {
-        id: Number(row.c0),
-        code: String(row.c1),
-        year: Number(row.c2),
-        workingWeekdays: weekdays(row.c3),
-        defaultShiftIds: [],
-        days: new Map(),
-      });
-    if (calendars.size === 0) return { calendars: [], shifts };
-    for (const link of of('default')) calendars.get(Number(link.c0))?.defaultShiftIds.push(Number(link.c1));
-    const dayShifts = new Map<number, number[]>();
-    for (const link of of('day_shift'))
-      dayShifts.set(Number(link.c0), [...(dayShifts.get(Number(link.c0)) ?? []), Number(link.c1)]);
-    for (const row of of('day')) {
-      const date = dateText(row.c2);
-      calendars.get(Number(row.c1))?.days.set(date, {
-        date,
-        dayType: String(row.c3),
-        shiftIds: dayShifts.get(Number(row.c0)) ?? [],
-      });
-    }
-    return { calendars: [...calendars.values()], shifts };
+    return { sql: `${parts.join(' UNION ALL ')} ORDER BY k, c2, c1`, params };
   }
 
   /** The link table of a many field as a UNION part: its source and target columns. */
@@ -194,4 +179,43 @@ function weekdays(value: unknown): number[] {
 
 function dateText(value: unknown): string {
   return value instanceof Date ? value.toISOString().slice(0, 10) : String(value).slice(0, 10);
+}
+
+/** The calendars and shifts of `workingTime`'s rows. */
+function workingTimeOf(rows: readonly Record<string, unknown>[]): WorkingTime {
+  const of = (kind: string) => rows.filter((row) => row.k === kind);
+  const shifts = of('shift').map((row) =>
+    toShift({
+      id: row.c0,
+      shift_code: row.c1,
+      start_time: row.c2,
+      end_time: row.c3,
+      crosses_midnight: row.c4,
+      break_minutes: row.c5,
+    }),
+  );
+  const calendars = new Map<number, WorkingCalendar>();
+  for (const row of of('calendar'))
+    calendars.set(Number(row.c0), {
+      id: Number(row.c0),
+      code: String(row.c1),
+      year: Number(row.c2),
+      workingWeekdays: weekdays(row.c3),
+      defaultShiftIds: [],
+      days: new Map(),
+    });
+  if (calendars.size === 0) return { calendars: [], shifts };
+  for (const link of of('default')) calendars.get(Number(link.c0))?.defaultShiftIds.push(Number(link.c1));
+  const dayShifts = new Map<number, number[]>();
+  for (const link of of('day_shift'))
+    dayShifts.set(Number(link.c0), [...(dayShifts.get(Number(link.c0)) ?? []), Number(link.c1)]);
+  for (const row of of('day')) {
+    const date = dateText(row.c2);
+    calendars.get(Number(row.c1))?.days.set(date, {
+      date,
+      dayType: String(row.c3),
+      shiftIds: dayShifts.get(Number(row.c0)) ?? [],
+    });
+  }
+  return { calendars: [...calendars.values()], shifts };
 }

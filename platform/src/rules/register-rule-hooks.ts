@@ -24,7 +24,7 @@ import {
 } from './alert-rules';
 import { durationMs, ruleCatalog, type CompiledRule } from './rule-catalog';
 import type { JobPayload, JobStore } from './job-store';
-import { workingValues } from './working-values';
+import { workingTimeAhead, workingValues } from './working-values';
 import { holds, readThrough, resolveValues, toApi, toMetadata, type RuleRecord } from './rule-record';
 
 /** How many rules may lead one to the next before the chain is cut. */
@@ -359,6 +359,7 @@ export class RuleHooks {
     change: Change,
     body: EntityRecord,
   ): Promise<void> {
+    const ahead = workingTimeAhead(tx, ctx, rule.def);
     const record = await readThrough(
       tx,
       ctx.model,
@@ -367,7 +368,7 @@ export class RuleHooks {
       { ...change.record, $previous: change.previous },
       rule.paths,
     );
-    Object.assign(record, await workingValues(tx, ctx, rule.def, record));
+    Object.assign(record, await workingValues(tx, ctx, rule.def, record, ahead));
     if (!holds(rule.when, record)) return;
     for (const action of rule.def.actions) {
       if ('refuse' in action) throw refusal(rule.def, action.refuse);

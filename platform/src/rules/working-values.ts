@@ -5,12 +5,14 @@
  * calendar is not active, so records without a calendar are never held to one.
  */
 import type { RuleDef } from '../../../metadata/src/types';
-import { CalendarStore, type ShiftWindow, type WorkingCalendar } from '../bi/calendar-store';
+import { CalendarStore, type WorkingTime } from '../bi/calendar-store';
 import { offsetPeriods } from '../bi/time-zone';
 import { isWorkingAt } from '../bi/working-time';
 import type { RequestContext } from '../crud/types';
 import type { SqlExecutor } from '../data/database';
 import type { RuleRecord } from './rule-record';
+
+type WorkingTimeAhead = ReturnType<CalendarStore['workingTimeAhead']>;
 
 function at(record: RuleRecord, path: string): unknown {
   let current: unknown = record;
@@ -38,28 +40,48 @@ function zoneOf(value: unknown): string {
   }
 }
 
+/** Per rule, the tenants whose last check of the rule read their working time. */
+const readWorkingTime = new WeakMap<RuleDef, Set<string>>();
+
+/**
+ * The tenant's working time sent ahead (`queryLater`, with the transaction's next statement: the
+ * read of the rule's paths) when the rule's last check in the tenant needed it; null otherwise.
+ * Whether it is needed is known only once the paths are read (a record's plant may have no
+ * calendar), so a rule that needed it on its last write is expected to need it on the next.
+ */
+export function workingTimeAhead(
+  tx: SqlExecutor,
+  ctx: RequestContext,
+  def: RuleDef,
+): WorkingTimeAhead | null {
+  if (!readWorkingTime.get(def)?.has(ctx.tenantId)) return null;
+  return new CalendarStore(tx, ctx.model, ctx.tenantId).workingTimeAhead();
+}
+
 export async function workingValues(
   tx: SqlExecutor,
   ctx: RequestContext,
   def: RuleDef,
   record: RuleRecord,
+  ahead: WorkingTimeAhead | null = null,
 ): Promise<Record<string, boolean | null>> {
   const values: Record<string, boolean | null> = {};
-  let loaded: { calendars: WorkingCalendar[]; shifts: ShiftWindow[] } | null = null;
+  let loaded: WorkingTime | null = null;
   for (const [name, working] of Object.entries(def.working ?? {})) {
     values[name] = null;
     const time = at(record, working.time);
     const instant = typeof time === 'string' || time instanceof Date ? new Date(time).getTime() : NaN;
     const calendarId = idOf(at(record, working.calendar));
     if (Number.isNaN(instant) || calendarId === null) continue;
-    if (!loaded) {
-      const store = new CalendarStore(tx, ctx.model, ctx.tenantId);
-      loaded = await store.workingTime();
-    }
+    loaded ??= await (ahead ?? new CalendarStore(tx, ctx.model, ctx.tenantId).workingTimeAhead()).read();
     const calendar = loaded.calendars.find((c) => c.id === calendarId);
     if (!calendar) continue;
     const zone = zoneOf(working.timeZone ? at(record, working.timeZone) : null);
     values[name] = isWorkingAt(calendar, loaded.calendars, loaded.shifts, zone, instant);
   }
+  const tenants = readWorkingTime.get(def) ?? new Set<string>();
+  if (loaded) tenants.add(ctx.tenantId);
+  else tenants.delete(ctx.tenantId);
+  readWorkingTime.set(def, tenants);
   return values;
 }

@@ -7,7 +7,7 @@
  * statement; a list is one page query and one count, the caller's scope compiled into both. The caches of the
  * token and the permission decisions are warm, as they are for every request after a user's first.
  * Statements that need no answer (START TRANSACTION, the audit and outbox rows) travel with the next
- * one: an update is three round trips, a create five.
+ * one, and so does the create's reference check: an update is three round trips, a create four.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'typeorm';
@@ -168,11 +168,12 @@ describe('statements per request through the server (MariaDB)', () => {
     expect(status).toBe(201);
     expect(statements.map(shape)).toEqual([
       'START TRANSACTION',
+      // The item and the line in one statement, which also returns the line code the number
+      // needs: sent ahead of the before hooks, with their first read.
+      'SELECT item_master',
       // The working-time rule follows line → plant to the plant's calendar, the plant joined to
       // the line in one statement (this plant has none, so neither calendars nor shifts are read).
       'SELECT production_line',
-      // The item and the line in one statement, which also returns the line code the number needs.
-      'SELECT item_master',
       'INSERT sys_sequence',
       'INSERT work_order',
       // No workflow row: a record enters its workflow with its first action.
@@ -180,10 +181,59 @@ describe('statements per request through the server (MariaDB)', () => {
       'INSERT evt_outbox',
       'COMMIT',
     ]);
-    // Five round trips for those eight statements.
+    // Four round trips for those eight statements.
     expect(queries.map((sql) => sql.split(';\n').map(shape))).toEqual([
-      ['START TRANSACTION', 'SELECT production_line'],
-      ['SELECT item_master'],
+      ['START TRANSACTION', 'SELECT item_master', 'SELECT production_line'],
+      ['INSERT sys_sequence'],
+      ['INSERT work_order'],
+      ['INSERT audit_log', 'INSERT evt_outbox', 'COMMIT'],
+    ]);
+  });
+
+  it('sends the working time with the line read once the rule needed it in the tenant', async () => {
+    const shiftId = await created('admin', '/api/shifts', {
+      shiftCode: 'ST-ALL',
+      shiftName: 'All day',
+      startTime: '00:00',
+      endTime: '23:59',
+    });
+    const calendarId = await created('admin', '/api/calendars', {
+      calendarCode: 'ST-CAL',
+      calendarName: 'Every day',
+      year: 2026,
+      workingWeekdays: [1, 2, 3, 4, 5, 6, 7],
+      defaultShiftsIds: [shiftId],
+    });
+    const plantId = await created('admin', '/api/plants', {
+      plantCode: 'ST-P2',
+      plantName: 'Plant ST with a calendar',
+      calendarId,
+    });
+    const calendarLine = await created('admin', '/api/production-lines', {
+      lineCode: 'ST03',
+      lineName: 'Line ST03',
+      plantId,
+    });
+    const create = () =>
+      sentBy(async () => {
+        const response = await harness.call('planner', 'POST', '/api/work-orders', {
+          itemId,
+          lineId: calendarLine,
+          plannedQuantity: 3,
+          plannedStart: '2026-12-02T08:00:00Z',
+        });
+        expect(response.statusCode).toBe(201);
+      });
+    const rounds = (queries: string[]) => queries.map((sql) => sql.split(';\n').map(shape));
+    await harness.call('planner', 'GET', '/api/work-orders?pageSize=1');
+    // The first create learns that the rule reads the working time: one more round trip.
+    expect(rounds((await create()).queries).slice(0, 2)).toEqual([
+      ['START TRANSACTION', 'SELECT item_master', 'SELECT production_line'],
+      ['SELECT calendar'],
+    ]);
+    // The next one sends it with the line read.
+    expect(rounds((await create()).queries)).toEqual([
+      ['START TRANSACTION', 'SELECT item_master', 'SELECT calendar', 'SELECT production_line'],
       ['INSERT sys_sequence'],
       ['INSERT work_order'],
       ['INSERT audit_log', 'INSERT evt_outbox', 'COMMIT'],
