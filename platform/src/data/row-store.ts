@@ -1,5 +1,6 @@
 import type { CompiledEntity, CompiledField } from '../../../metadata/src/model';
 import type { PendingRead, SqlExecutor } from './database';
+import type { Dialect } from './dialect';
 import type { CompiledSql } from './query-compiler';
 
 /** A row as the database returns it: column name → driver value. */
@@ -56,6 +57,62 @@ function sameStatement(a: CompiledSql, b: CompiledSql): boolean {
   );
 }
 
+/** A relation `rowWithRelated` follows: `column` of the row at `parent` (-1: the first row). */
+export interface RelatedHop {
+  entity: CompiledEntity;
+  column: string;
+  parent: number;
+}
+
+/** The statement of a `rowWithRelated` shape, and where each table's columns stand in its row. */
+interface RelatedRead {
+  /** The dialect it is written in (quoting, a table's placement). */
+  dialect: Dialect;
+  sql: string;
+  /** How many tenant parameters the joins take, before the id. */
+  tenantScopedHops: number;
+  tables: { columns: readonly string[]; aliases: readonly string[]; idAlias: string }[];
+}
+
+/**
+ * Rules read the same relations on every write they check, so the statement of each shape is built
+ * once per compiled entity (a new Model compiles new ones), the relations it follows and dialect.
+ */
+const relatedReads = new WeakMap<CompiledEntity, Map<string, RelatedRead>>();
+
+function relatedRead(tx: SqlExecutor, entity: CompiledEntity, hops: readonly RelatedHop[]): RelatedRead {
+  const key = hops.map((hop) => `${hop.entity.name}.${hop.column}.${hop.parent}`).join('|');
+  const byShape = relatedReads.get(entity) ?? new Map<string, RelatedRead>();
+  relatedReads.set(entity, byShape);
+  const known = byShape.get(key);
+  if (known?.dialect === tx.dialect) return known;
+  const q = tx.dialect.quote;
+  const tables = [entity, ...hops.map((hop) => hop.entity)].map((table, t) => {
+    const columns = storedColumns(table);
+    const aliases = columns.map((_, c) => `h${t}_${c}`);
+    return { columns, aliases, idAlias: aliases[columns.indexOf('id')]! };
+  });
+  const selected = tables.flatMap(({ columns, aliases }, t) =>
+    columns.map((column, c) => `h${t}.${q(column)} AS ${aliases[c]}`),
+  );
+  const joins = hops.map((hop, i) => {
+    const conditions = [`h${i + 1}.${q('id')} = h${hop.parent + 1}.${q(hop.column)}`];
+    if (hop.entity.tenantScoped) conditions.push(`h${i + 1}.${q('tenant_id')} = ?`);
+    if (hop.entity.softDelete) conditions.push(`h${i + 1}.${q('deleted_at')} IS NULL`);
+    return ` LEFT JOIN ${q(hop.entity.table)} h${i + 1} ON ${conditions.join(' AND ')}`;
+  });
+  const scope = entity.tenantScoped ? ` AND h0.${q('tenant_id')} = ?` : '';
+  const live = entity.softDelete ? ` AND h0.${q('deleted_at')} IS NULL` : '';
+  const read: RelatedRead = {
+    dialect: tx.dialect,
+    sql: `SELECT ${selected.join(', ')} FROM ${q(entity.table)} h0${joins.join('')} WHERE h0.${q('id')} = ?${scope}${live}`,
+    tenantScopedHops: hops.filter((hop) => hop.entity.tenantScoped).length,
+    tables,
+  };
+  byShape.set(key, read);
+  return read;
+}
+
 /** Alias of a many field's target table in `linkedRows`, which a row condition is compiled over. */
 export const LINKED = 'r';
 
@@ -108,36 +165,21 @@ export class RowStore {
     tx: SqlExecutor,
     entity: CompiledEntity,
     id: number,
-    hops: readonly { entity: CompiledEntity; column: string; parent: number }[],
+    hops: readonly RelatedHop[],
   ): Promise<(DbRow | null)[] | null> {
-    const q = tx.dialect.quote;
-    const tables = [entity, ...hops.map((hop) => hop.entity)];
-    const columns = tables.map(storedColumns);
-    const selected = columns.flatMap((list, t) =>
-      list.map((column, c) => `h${t}.${q(column)} AS h${t}_${c}`),
-    );
+    const read = relatedRead(tx, entity, hops);
     const params: unknown[] = [];
-    const joins = hops.map((hop, i) => {
-      const conditions = [`h${i + 1}.${q('id')} = h${hop.parent + 1}.${q(hop.column)}`];
-      if (hop.entity.tenantScoped) {
-        conditions.push(`h${i + 1}.${q('tenant_id')} = ?`);
-        params.push(this.tenantId);
-      }
-      if (hop.entity.softDelete) conditions.push(`h${i + 1}.${q('deleted_at')} IS NULL`);
-      return ` LEFT JOIN ${q(hop.entity.table)} h${i + 1} ON ${conditions.join(' AND ')}`;
-    });
-    const scope = this.scope(tx, entity, 'h0.');
-    const live = entity.softDelete ? ` AND h0.${q('deleted_at')} IS NULL` : '';
-    const rows = await tx.query<DbRow>(
-      `SELECT ${selected.join(', ')} FROM ${q(entity.table)} h0${joins.join('')} WHERE h0.${q('id')} = ?${scope.sql}${live}`,
-      [...params, id, ...scope.params],
-    );
-    const row = rows[0];
+    for (let i = 0; i < read.tenantScopedHops; i++) params.push(this.tenantId);
+    params.push(id);
+    if (entity.tenantScoped) params.push(this.tenantId);
+    const row = (await tx.query<DbRow>(read.sql, params))[0];
     if (!row) return null;
-    return columns.map((list, t) => {
-      const id = row[`h${t}_${list.indexOf('id')}`];
-      if (id === null || id === undefined) return null;
-      return Object.fromEntries(list.map((column, c) => [column, row[`h${t}_${c}`]]));
+    return read.tables.map(({ columns, aliases, idAlias }) => {
+      const related = row[idAlias];
+      if (related === null || related === undefined) return null;
+      const values: DbRow = {};
+      columns.forEach((column, c) => (values[column] = row[aliases[c]!]));
+      return values;
     });
   }
 
