@@ -1,8 +1,8 @@
 import type { CompiledEntity, CompiledField } from '../../../metadata/src/model';
 import { apiPropertyOf } from '../../../metadata/src/model/api-schema';
-import type { SqlExecutor } from '../data/database';
+import type { PendingRead, SqlExecutor } from '../data/database';
 import { compileFilter, type CompiledSql } from '../data/query-compiler';
-import { RowStore, type DbRow, type ReadAhead, type ReferenceWants } from '../data/row-store';
+import { RowStore, type DbRow, type ReferenceWants } from '../data/row-store';
 import { identifierColumns, SequenceService, type KnownRows } from '../data/sequences';
 import { nowForDb, storedAsSent, toDbValue } from '../data/values';
 import { runtimeOf, type EntityRuntime } from '../kernel/model-runtime';
@@ -26,6 +26,11 @@ interface WantedReferences {
   refs: Reference[];
 }
 
+/** The rows `wanted` refers to, as text: equal texts, equal reads. */
+function referenceKey(wanted: ReadonlyMap<string, WantedReferences>): string {
+  return [...wanted].map(([name, { refs }]) => `${name}:${refs.map((ref) => ref.id).join(',')}`).join(';');
+}
+
 /** Row index in the request → the field errors found for it. */
 export type RowErrors = Map<number, FieldError[]>;
 
@@ -47,8 +52,8 @@ export class EntityWriter {
   private readonly now = nowForDb();
   /** Rows the reference check read, with the columns identifier tokens need. */
   private referenced: KnownRows = new Map();
-  /** The reference check sent ahead, if any. */
-  private ahead: ReadAhead | null = null;
+  /** The reference check sent ahead, if any: the references it reads (`referenceKey`), and its answer. */
+  private ahead: { key: string; wants: ReferenceWants; read: PendingRead<DbRow> } | null = null;
 
   constructor(
     private readonly tx: SqlExecutor,
@@ -63,10 +68,10 @@ export class EntityWriter {
    * `checkReferences` uses its answer when the bodies still refer to the same rows then.
    */
   checkReferencesAhead(rt: EntityRuntime, bodies: readonly EntityRecord[]): void {
-    this.ahead = this.store.referencedRowsAhead(
-      this.tx,
-      this.referenceWants(rt, this.wantedReferences(rt, bodies)),
-    );
+    const wanted = this.wantedReferences(rt, bodies);
+    const wants = this.referenceWants(rt, wanted);
+    const read = this.store.referencedRowsAhead(this.tx, wants);
+    this.ahead = read && { key: referenceKey(wanted), wants, read };
   }
 
   /**
@@ -83,8 +88,11 @@ export class EntityWriter {
     const errors: RowErrors = new Map();
     const add = (row: number, error: FieldError) => errors.set(row, [...(errors.get(row) ?? []), error]);
     const wanted = this.wantedReferences(rt, bodies);
-    this.referenced = await this.store.referencedRows(this.tx, this.referenceWants(rt, wanted), this.ahead);
+    const ahead = this.ahead?.key === referenceKey(wanted) ? this.ahead : null;
     this.ahead = null;
+    this.referenced = ahead
+      ? await this.store.referencedRows(this.tx, ahead.wants, ahead.read)
+      : await this.store.referencedRows(this.tx, this.referenceWants(rt, wanted));
     for (const { entity, refs } of wanted.values()) {
       for (const ref of refs) {
         if (this.referenced.get(entity.name)?.has(ref.id)) continue;

@@ -45,18 +45,6 @@ export type ReferenceWants = ReadonlyMap<
   }
 >;
 
-/** A statement sent ahead with `queryLater`, and its answer. */
-export interface ReadAhead {
-  statement: CompiledSql;
-  read: PendingRead<DbRow>;
-}
-
-function sameStatement(a: CompiledSql, b: CompiledSql): boolean {
-  return (
-    a.sql === b.sql && a.params.length === b.params.length && a.params.every((p, i) => p === b.params[i])
-  );
-}
-
 /** A relation `rowWithRelated` follows: `column` of the row at `parent` (-1: the first row). */
 export interface RelatedHop {
   entity: CompiledEntity;
@@ -229,23 +217,23 @@ export class RowStore {
   /**
    * Which of the given ids exist (live, in the tenant) in each table, in one UNION ALL statement,
    * with the listed columns of each (what identifier tokens such as `{line.line_code}` need, so they
-   * are not read again): entity name → id → those columns. `ahead` is the statement sent ahead
-   * (`queryLater`); when it is still the statement these ids make, its answer is used.
+   * are not read again): entity name → id → those columns. `ahead`: the same statement already sent
+   * with `referencedRowsAhead` for these `wanted`, whose answer is used.
    */
   async referencedRows(
     tx: SqlExecutor,
     wanted: ReferenceWants,
-    ahead?: ReadAhead | null,
+    ahead?: PendingRead<DbRow> | null,
   ): Promise<Map<string, Map<number, DbRow>>> {
     const found = new Map<string, Map<number, DbRow>>();
-    const statement = this.referencedRowsStatement(tx, wanted);
-    if (!statement) return found;
-    const rows = (
-      ahead && sameStatement(ahead.statement, statement)
-        ? await ahead.read.rows()
-        : await tx.query<DbRow>(statement.sql, statement.params)
-    ) as (DbRow & { e: string; id: number })[];
-    for (const row of rows) {
+    let rows: DbRow[];
+    if (ahead) rows = await ahead.rows();
+    else {
+      const statement = this.referencedRowsStatement(tx, wanted);
+      if (!statement) return found;
+      rows = await tx.query<DbRow>(statement.sql, statement.params);
+    }
+    for (const row of rows as (DbRow & { e: string; id: number })[]) {
       const columns = wanted.get(row.e)?.columns ?? [];
       const byId = found.get(row.e) ?? new Map<number, DbRow>();
       byId.set(Number(row.id), Object.fromEntries(columns.map((column, i) => [column, row[`c${i}`]])));
@@ -255,9 +243,9 @@ export class RowStore {
   }
 
   /** `referencedRows`' statement sent ahead with `queryLater`; null when no id is wanted. */
-  referencedRowsAhead(tx: SqlExecutor, wanted: ReferenceWants): ReadAhead | null {
+  referencedRowsAhead(tx: SqlExecutor, wanted: ReferenceWants): PendingRead<DbRow> | null {
     const statement = this.referencedRowsStatement(tx, wanted);
-    return statement && { statement, read: tx.queryLater<DbRow>(statement.sql, statement.params) };
+    return statement && tx.queryLater<DbRow>(statement.sql, statement.params);
   }
 
   private referencedRowsStatement(tx: SqlExecutor, wanted: ReferenceWants): CompiledSql | null {

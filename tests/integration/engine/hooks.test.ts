@@ -92,6 +92,28 @@ describe.each(ENGINE_DIALECTS)('write hooks on %s', (dialect) => {
     expect((await service.create('tag', { name: 'frozen' }, ctx)).name).toBe('frozen');
   });
 
+  it('checks the references a before hook sets, not those the body came with', async () => {
+    const service = new EntityService(database.db, new HookRegistry());
+    const itemType = await service.create('item_type', { code: 'HK-T', name: 'Hook type' }, ctx);
+    const item = await service.create('item_master', { name: 'Hook item', itemTypeId: itemType.id }, ctx);
+    const sent = await service.create('production_line', { lineCode: 'HK1', name: 'Sent' }, ctx);
+    const moved = await service.create('production_line', { lineCode: 'HK2', name: 'Moved to' }, ctx);
+    const order = { itemId: item.id, lineId: sent.id, quantity: 1, plannedStart: '2026-12-01T08:00:00Z' };
+    const hooks = new HookRegistry();
+    let lineId: unknown = moved.id;
+    hooks.on('before', { entity: 'work_order', action: 'create' }, ({ body }) => {
+      body.lineId = lineId;
+    });
+    const hooked = new EntityService(database.db, hooks);
+    const created = await hooked.create('work_order', order, ctx);
+    // Numbered along the line the hook set, which the check read.
+    expect(created).toMatchObject({ lineId: moved.id, woNo: expect.stringMatching(/^WO-HK2-/) });
+    lineId = 999_999;
+    await expect(hooked.create('work_order', order, ctx)).rejects.toMatchObject({
+      details: { errors: [expect.objectContaining({ path: '/lineId', rule: 'exists' })] },
+    });
+  });
+
   it('runs hooks registered with runLast after the others, whatever the registration order', async () => {
     const hooks = new HookRegistry();
     const service = new EntityService(database.db, hooks);
