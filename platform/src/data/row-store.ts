@@ -50,6 +50,8 @@ export interface RelatedHop {
   entity: CompiledEntity;
   column: string;
   parent: number;
+  /** The columns of its row to read (null: every stored column). */
+  columns?: readonly string[] | null;
 }
 
 /** The statement of a `rowWithRelated` shape, and where each table's columns stand in its row. */
@@ -68,15 +70,26 @@ interface RelatedRead {
  */
 const relatedReads = new WeakMap<CompiledEntity, Map<string, RelatedRead>>();
 
-function relatedRead(tx: SqlExecutor, entity: CompiledEntity, hops: readonly RelatedHop[]): RelatedRead {
-  const key = hops.map((hop) => `${hop.entity.name}.${hop.column}.${hop.parent}`).join('|');
+function relatedRead(
+  tx: SqlExecutor,
+  entity: CompiledEntity,
+  hops: readonly RelatedHop[],
+  rootColumns: readonly string[] | null,
+): RelatedRead {
+  const key = [
+    rootColumns?.join(',') ?? '*',
+    ...hops.map((hop) => `${hop.entity.name}.${hop.column}.${hop.parent}:${hop.columns?.join(',') ?? '*'}`),
+  ].join('|');
   const byShape = relatedReads.get(entity) ?? new Map<string, RelatedRead>();
   relatedReads.set(entity, byShape);
   const known = byShape.get(key);
   if (known?.dialect === tx.dialect) return known;
   const q = tx.dialect.quote;
-  const tables = [entity, ...hops.map((hop) => hop.entity)].map((table, t) => {
-    const columns = storedColumns(table);
+  const tables = [
+    { table: entity, columns: rootColumns },
+    ...hops.map((hop) => ({ table: hop.entity, columns: hop.columns ?? null })),
+  ].map(({ table, columns: wanted }, t) => {
+    const columns = wanted ?? storedColumns(table);
     const aliases = columns.map((_, c) => `h${t}_${c}`);
     return { columns, aliases, idAlias: aliases[columns.indexOf('id')]! };
   });
@@ -147,15 +160,17 @@ export class RowStore {
    * hop follows `column` of the row it hangs from (`parent`: index into `hops`, -1 for the first
    * row), LEFT JOINed, so a missing row reads as null and the hops below it too. Returns the first
    * row then one entry per hop, or null when the first row is missing. The columns of each row are
-   * those its entity stores (system columns and column fields), as `byIds` returns them.
+   * those asked for (`columns`, a hop's `columns`, which must hold `id`), by default those its
+   * entity stores (system columns and column fields), as `byIds` returns them.
    */
   async rowWithRelated(
     tx: SqlExecutor,
     entity: CompiledEntity,
     id: number,
     hops: readonly RelatedHop[],
+    columns: readonly string[] | null = null,
   ): Promise<(DbRow | null)[] | null> {
-    const read = relatedRead(tx, entity, hops);
+    const read = relatedRead(tx, entity, hops, columns);
     const params: unknown[] = [];
     for (let i = 0; i < read.tenantScopedHops; i++) params.push(this.tenantId);
     params.push(id);

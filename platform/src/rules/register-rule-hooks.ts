@@ -367,6 +367,7 @@ export class RuleHooks {
       entity,
       { ...change.record, $previous: change.previous },
       rule.paths,
+      true,
     );
     Object.assign(record, await workingValues(tx, ctx, rule.def, record, ahead));
     if (!holds(rule.when, record)) return;

@@ -11,7 +11,7 @@ import type { FieldUpdateValue, I18nText } from '../../../metadata/src/types';
 import { serializeRow } from '../crud/serializer';
 import type { EntityRecord } from '../crud/types';
 import type { SqlExecutor } from '../data/database';
-import { RowStore } from '../data/row-store';
+import { RowStore, type RelatedHop } from '../data/row-store';
 import { runtimeOf } from '../kernel/model-runtime';
 
 export type RuleRecord = Record<string, unknown>;
@@ -45,6 +45,8 @@ interface PathNode {
   target: CompiledEntity;
   /** The relation's column on the row it hangs from (for the hops below the first). */
   column: string;
+  /** The fields of the target the paths end on. */
+  values: string[];
   below: PathNode[];
 }
 
@@ -58,15 +60,39 @@ function pathTree(model: Model, entity: CompiledEntity, paths: readonly (readonl
     const field = entity.fieldsByName.get(head);
     const target = field?.relation ? model.entities.get(field.relation.target) : undefined;
     if (!field?.column || !target) continue;
-    nodes.push({ head, target, column: field.column, below: pathTree(model, target, rest) });
+    nodes.push({
+      head,
+      target,
+      column: field.column,
+      values: rest.flatMap((path) => (path.length === 1 ? [path[0]!] : [])),
+      below: pathTree(model, target, rest),
+    });
   }
   return nodes;
 }
 
 /**
+ * The columns of a node's row the paths need: its id, the columns they end on and the relations
+ * they follow further; null (the whole row) when they end on a value not stored in a column.
+ */
+function columnsOf(node: PathNode): string[] | null {
+  const columns = new Set(['id']);
+  for (const name of node.values) {
+    if (name === 'id') continue;
+    const field = node.target.fieldsByName.get(name);
+    if (field?.storage !== 'column' || !field.column) return null;
+    columns.add(field.column);
+  }
+  for (const child of node.below) columns.add(child.column);
+  return [...columns];
+}
+
+/**
  * Loads the related rows of the dot paths into the record (in place): per relation of the record,
  * one statement reads its row and the rows every deeper hop leads to (`line.plant.calendar`: the
- * line and its plant), in the record's tenant.
+ * line and its plant), in the record's tenant. `onlyPaths`: each related row holds only what the
+ * paths read (its id, the values they end on, the relations they follow), for a caller that reads
+ * nothing else of them; otherwise the whole rows.
  */
 export async function readThrough(
   tx: SqlExecutor,
@@ -75,22 +101,25 @@ export async function readThrough(
   entity: CompiledEntity,
   record: RuleRecord,
   paths: readonly (readonly string[])[],
+  onlyPaths = false,
 ): Promise<RuleRecord> {
   const store = new RowStore(tenantId);
   for (const node of pathTree(model, entity, paths)) {
     const id = record[node.head];
     if (typeof id !== 'number' && typeof id !== 'string') continue;
-    const hops: { entity: CompiledEntity; column: string; parent: number }[] = [];
+    const hops: RelatedHop[] = [];
     const order: PathNode[] = [];
     const flatten = (below: readonly PathNode[], parent: number) => {
       for (const child of below) {
-        hops.push({ entity: child.target, column: child.column, parent });
+        const columns = onlyPaths ? columnsOf(child) : null;
+        hops.push({ entity: child.target, column: child.column, parent, columns });
         order.push(child);
         flatten(child.below, hops.length - 1);
       }
     };
     flatten(node.below, -1);
-    const rows = await store.rowWithRelated(tx, node.target, Number(id), hops);
+    const columns = onlyPaths ? columnsOf(node) : null;
+    const rows = await store.rowWithRelated(tx, node.target, Number(id), hops, columns);
     if (!rows) continue;
     const nodes = [node, ...order];
     const records = new Map<PathNode, RuleRecord>();

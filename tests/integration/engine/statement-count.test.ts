@@ -181,6 +181,10 @@ describe('statements per request through the server (MariaDB)', () => {
       'INSERT evt_outbox',
       'COMMIT',
     ]);
+    // The rule reads of line and plant only what its paths name: each row's id, the line's plant,
+    // the plant's calendar and time zone.
+    const ruleRead = statements.find((sql) => shape(sql) === 'SELECT production_line')!;
+    expect(ruleRead.match(/ AS h\d+_\d+/g)).toHaveLength(5);
     // Four round trips for those eight statements.
     expect(queries.map((sql) => sql.split(';\n').map(shape))).toEqual([
       ['START TRANSACTION', 'SELECT item_master', 'SELECT production_line'],
