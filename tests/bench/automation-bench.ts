@@ -8,11 +8,14 @@
  * issued directly through the record-change path (EntityService, same number of writers, no queue),
  * in the same run. For timers, 500 critical alerts each start their escalation timer, which is
  * moved to fall due over the next 2 s while the runners sleep; lateness is the time from a timer's
- * due time to its run's end (p50, p99; target p99 ≤ 1 s). BENCH_PROFILE_DIR=<dir> writes a CPU
- * profile of the drain (`automation-drain.cpuprofile`).
+ * due time to its run's end (p50, p99; target p99 ≤ 1 s). Also printed: the load average, this
+ * process's CPU time per run and per ceiling write (what the shared machine's load moves least), and
+ * the steps and ceiling writes run again after losing a version race. BENCH_PROFILE_DIR=<dir>
+ * writes a CPU profile of the drain (`automation-drain.cpuprofile`).
  */
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createConnection } from 'mysql2/promise';
@@ -29,6 +32,9 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const PASSWORD = 'Bench-Passw0rd!';
 const database = `mes_bench_automation_${process.pid}`;
 const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
+
+/** CPU time of this process (user and system), in ms. */
+const cpuMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
 
 async function main(): Promise<void> {
   const server = await startServer({
@@ -116,6 +122,18 @@ async function main(): Promise<void> {
       }
     };
     await quiesce();
+    // Steps that lost a version race with another run on the same supplier (each is run again).
+    const records = server.automation.runner.deps.records;
+    const updateIn = records.updateIn.bind(records);
+    let reruns = 0;
+    records.updateIn = async (...args) => {
+      try {
+        return await updateIn(...args);
+      } catch (error) {
+        if (error instanceof ConflictError) reruns++;
+        throw error;
+      }
+    };
     const profiler = process.env.BENCH_PROFILE_DIR ? new Session() : null;
     if (profiler) {
       profiler.connect();
@@ -123,9 +141,11 @@ async function main(): Promise<void> {
       await profiler.post('Profiler.start');
     }
     const began = Date.now();
+    const drainCpu = process.cpuUsage();
     for (const runner of runners) runner.start();
     while ((await open('ncr_supplier_score')) > 0) await new Promise((resolve) => setTimeout(resolve, 20));
     const seconds = (Date.now() - began) / 1000;
+    const drainCpuMs = cpuMs(process.cpuUsage(drainCpu));
     if (profiler) {
       const { profile } = await profiler.post('Profiler.stop');
       await writeFile(
@@ -138,6 +158,7 @@ async function main(): Promise<void> {
       "SELECT COUNT(*) AS n FROM auto_job WHERE rule = 'ncr_supplier_score' AND status = 'DONE'",
     )) as { n: string }[];
     const runs = Number(done!.n);
+    const drainReruns = reruns;
     const [count] = (await server.dataSource.query(
       `SELECT SUM(ncr_count) AS n FROM ${model.entities.get('supplier_master')!.table}`,
     )) as {
@@ -175,8 +196,9 @@ async function main(): Promise<void> {
     await quiesce();
     // The ceiling: the same read-and-set of the supplier through the record-change path, no queue.
     const ctx = { tenantId: 'DEMO', userId: null, traceId: 'bench-ceiling', model };
-    const records = server.automation.runner.deps.records;
+    records.updateIn = updateIn;
     let written = 0;
+    let ceilingReruns = 0;
     const writer = async () => {
       while (written < RUNS) {
         const supplier = suppliers[written++ % suppliers.length]!;
@@ -195,18 +217,22 @@ async function main(): Promise<void> {
             break;
           } catch (error) {
             if (!(error instanceof ConflictError)) throw error;
+            ceilingReruns++;
           }
         }
       }
     };
     const ceilingBegan = Date.now();
+    const ceilingCpu = process.cpuUsage();
     await Promise.all(Array.from({ length: 3 * CONCURRENCY }, writer));
     const ceilingPerSecond = RUNS / ((Date.now() - ceilingBegan) / 1000);
+    const ceilingCpuMs = cpuMs(process.cpuUsage(ceilingCpu));
 
     const perSecond = runs / seconds;
     console.log(
       JSON.stringify(
         {
+          loadAverage: loadavg().map((load) => round(load, 2)),
           asyncRuns: {
             runs,
             seconds: round(seconds, 2),
@@ -215,6 +241,10 @@ async function main(): Promise<void> {
             ratioToTarget: round(perSecond / 1000, 2),
             ceilingPerSecond: round(ceilingPerSecond),
             ratioToCeiling: round(perSecond / ceilingPerSecond, 2),
+            cpuMsPerRun: round(drainCpuMs / runs, 3),
+            ceilingCpuMsPerRun: round(ceilingCpuMs / RUNS, 3),
+            reruns: drainReruns,
+            ceilingReruns,
             runners: 3,
             concurrencyEach: CONCURRENCY,
           },
