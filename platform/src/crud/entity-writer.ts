@@ -2,7 +2,7 @@ import type { CompiledEntity, CompiledField } from '../../../metadata/src/model'
 import { apiPropertyOf } from '../../../metadata/src/model/api-schema';
 import type { PendingRead, SqlExecutor } from '../data/database';
 import { compileFilter, type CompiledSql } from '../data/query-compiler';
-import { RowStore, type DbRow, type ReferenceWants } from '../data/row-store';
+import { RowStore, type DbRow, type ReferenceWants, type SqlExpression } from '../data/row-store';
 import { identifierColumns, SequenceService, type KnownRows } from '../data/sequences';
 import { nowForDb, storedAsSent, toDbValue } from '../data/values';
 import { runtimeOf, type EntityRuntime } from '../kernel/model-runtime';
@@ -186,10 +186,17 @@ export class EntityWriter {
   ): Promise<{ ids: number[]; stored: DbRow[] | null }> {
     const started = new Date();
     const withDefaults = bodies.map((body) => applyDefaults(rt, body, this.ctx, started));
-    await this.assignIdentifiers(rt, withDefaults);
+    const numberedInInsert =
+      returnRows && withDefaults.length === 1 && this.tx.dialect.insertReturning
+        ? await this.identifierInInsert(rt, withDefaults[0], started)
+        : null;
+    if (!numberedInInsert) await this.assignIdentifiers(rt, withDefaults);
     const now = this.now;
     const rows = withDefaults.map((body) => this.insertRow(rt, body, now));
+    if (numberedInInsert) rows[0][numberedInInsert.column] = numberedInInsert.value;
     const { ids, stored } = await this.store.insert(this.tx, rt.entity, rows, returnRows);
+    if (numberedInInsert && stored)
+      withDefaults[0][numberedInInsert.apiName] = stored[0][numberedInInsert.column];
     for (const field of rt.childrenFields) {
       const children = field.children;
       if (!children) continue;
@@ -211,6 +218,33 @@ export class EntityWriter {
       }
     }
     return { ids, stored };
+  }
+
+  /**
+   * The identifier of one body the database numbers in its INSERT (one round trip less), when the
+   * body has none and the column stores it as is; null: number it with `assignIdentifiers`.
+   */
+  private async identifierInInsert(
+    rt: EntityRuntime,
+    body: EntityRecord,
+    now: Date,
+  ): Promise<{ column: string; apiName: string; value: SqlExpression } | null> {
+    const identifier = rt.entity.identifier;
+    const field = identifier ? rt.entity.fieldsByName.get(identifier.field) : undefined;
+    if (
+      !field?.column ||
+      field.sensitive ||
+      (body[field.apiName] !== undefined && body[field.apiName] !== null)
+    )
+      return null;
+    const value = await new SequenceService(this.ctx.model, this.referenced).generateInInsert(
+      this.tx,
+      rt.entity,
+      this.ctx.tenantId,
+      body,
+      now,
+    );
+    return value && { column: field.column, apiName: field.apiName, value };
   }
 
   private async assignIdentifiers(rt: EntityRuntime, bodies: EntityRecord[]): Promise<void> {

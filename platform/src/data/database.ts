@@ -13,6 +13,11 @@ export interface ExecuteResult {
 /** Runs parameterised SQL, either on the pool (reads) or inside one transaction. */
 export interface SqlExecutor {
   readonly dialect: Dialect;
+  /**
+   * Whether statements run in order on one connection inside one transaction, so a session value
+   * one statement sets (MySQL's `LAST_INSERT_ID(expr)`) is what the next one reads.
+   */
+  readonly inTransaction: boolean;
   query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   execute(sql: string, params?: readonly unknown[]): Promise<ExecuteResult>;
   /**
@@ -83,6 +88,7 @@ export class EngineDatabase {
     const replicated = dataSource.isInitialized && hasReplicas(dataSource);
     this.reader = {
       dialect: this.dialect,
+      inTransaction: false,
       query: <T>(sql: string, params: readonly unknown[] = []) =>
         this.serialized(() =>
           this.withRetry(async () =>
@@ -204,6 +210,7 @@ export class EngineDatabase {
     const dialect = this.dialect;
     return {
       dialect,
+      inTransaction: true,
       query: async <R>(sql: string, params: readonly unknown[] = []) =>
         (await runner.query(sql, [...params])) as R[],
       execute: (sql, params = []) => executeOn(runner, dialect, sql, params),
@@ -250,6 +257,7 @@ class StatementBatch {
   executor(dialect: Dialect, committed: (() => void)[]): SqlExecutor {
     return {
       dialect,
+      inTransaction: true,
       query: async <R>(sql: string, params: readonly unknown[] = []) => (await this.send(sql, params)) as R[],
       execute: async (sql, params = []) => {
         const raw = (await this.send(sql, params)) as { affectedRows?: number };

@@ -6,6 +6,22 @@ import type { CompiledSql } from './query-compiler';
 /** A row as the database returns it: column name → driver value. */
 export type DbRow = Record<string, unknown>;
 
+/** A column's value computed by the database as the row is written (SQL with its own bound values). */
+export class SqlExpression {
+  constructor(
+    readonly sql: string,
+    readonly params: readonly unknown[],
+  ) {}
+}
+
+function placeholder(value: unknown): string {
+  return value instanceof SqlExpression ? value.sql : '?';
+}
+
+function boundValues(value: unknown): readonly unknown[] {
+  return value instanceof SqlExpression ? value.params : [value];
+}
+
 /** Rows of a children or many field aggregated into a document read. */
 export interface NestedRows {
   alias: string;
@@ -424,10 +440,10 @@ export class RowStore {
   }
 
   /**
-   * Inserts rows (column → bound value; every row has the same columns) in multi-row batches and
-   * returns their ids in order. MySQL reserves one block of consecutive auto-increment ids for a
-   * multi-row INSERT … VALUES (a "simple insert": its row count is known up front), so the ids are
-   * insertId…insertId+n-1; SQLite returns them. With `returnRows`, where the dialect supports
+   * Inserts rows (column → bound value or `SqlExpression`; every row has the same columns) in
+   * multi-row batches and returns their ids in order. MySQL reserves one block of consecutive
+   * auto-increment ids for a multi-row INSERT … VALUES (a "simple insert": its row count is known
+   * up front), so the ids are insertId…insertId+n-1; SQLite returns them. With `returnRows`, where the dialect supports
    * `INSERT … RETURNING`, `stored` holds the rows as stored (else null: read them back).
    */
   async insert(
@@ -441,15 +457,16 @@ export class RowStore {
     const columns = Object.keys(rows[0]);
     const perBatch = Math.max(1, Math.floor(INSERT_BATCH_PARAMS / columns.length));
     const head = `INSERT INTO ${q(entity.table)} (${columns.map(q).join(', ')}) VALUES `;
-    const tuple = `(${columns.map(() => '?').join(', ')})`;
+    const tuple = (row: DbRow) => `(${columns.map((c) => placeholder(row[c])).join(', ')})`;
+    const values = (row: DbRow) => columns.flatMap((c) => boundValues(row[c]));
     const ids: number[] = [];
     const returning =
       returnRows && tx.dialect.insertReturning ? '*' : tx.dialect.name === 'sqlite' ? q('id') : null;
     const stored: DbRow[] | null = returning === '*' ? [] : null;
     for (let i = 0; i < rows.length; i += perBatch) {
       const batch = rows.slice(i, i + perBatch);
-      const sql = head + batch.map(() => tuple).join(', ');
-      const params = batch.flatMap((row) => columns.map((c) => row[c]));
+      const sql = head + batch.map(tuple).join(', ');
+      const params = batch.flatMap(values);
       if (returning) {
         const returned = await tx.query<DbRow>(`${sql} RETURNING ${returning}`, params);
         ids.push(...returned.map((r) => Number(r.id)));

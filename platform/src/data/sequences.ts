@@ -3,7 +3,7 @@ import { apiPropertyOf } from '../../../metadata/src/model/api-schema';
 import { ValidationError } from '../crud/errors';
 import { resolveLeaf } from './field-paths';
 import type { SqlExecutor } from './database';
-import type { DbRow } from './row-store';
+import { SqlExpression, type DbRow } from './row-store';
 
 /** Table of every identifier sequence; created by database/migrations/1764000000000-platform-tables. */
 export const SEQUENCE_TABLE = 'sys_sequence';
@@ -85,7 +85,7 @@ export class SequenceService {
     );
     const byScope = new Map<string, number[]>();
     rendered.forEach((r, index) => {
-      const key = `${tenantId}:${entity.name}:${r.prefix}`;
+      const key = scopeKey(tenantId, entity, r.prefix);
       byScope.set(key, [...(byScope.get(key) ?? []), index]);
     });
     const values = new Array<string>(rows.length);
@@ -97,6 +97,32 @@ export class SequenceService {
       });
     }
     return values;
+  }
+
+  /**
+   * One row's identifier numbered by the database as the row is inserted, saving the round trip
+   * of `generate`: the sequence's increment waits (`executeLater`) and travels with the row's
+   * INSERT, whose identifier column is this expression over the `LAST_INSERT_ID` the increment
+   * set. So the INSERT must be `tx`'s next statement, and the identifier is known from the row the
+   * INSERT returns. Null where `tx` cannot carry it (not a MySQL transaction): use `generate`.
+   */
+  async generateInInsert(
+    tx: SqlExecutor,
+    entity: CompiledEntity,
+    tenantId: string,
+    row: RowValues,
+    now: Date = new Date(),
+  ): Promise<SqlExpression | null> {
+    const identifier = entity.identifier;
+    if (!identifier) throw new Error(`${entity.name} has no identifier`);
+    if (tx.dialect.name !== 'mysql' || !tx.inTransaction) return null;
+    const { prefix, suffix } = await this.renderTokens(tx, entity, identifier, tenantId, row, now);
+    await tx.executeLater(nextValueSql(tx), [scopeKey(tenantId, entity, prefix), 1, 1]);
+    // Padded to the width without cutting a longer number, as `generate` pads.
+    return new SqlExpression(
+      "CONCAT(?, LPAD(LAST_INSERT_ID(), GREATEST(?, CHAR_LENGTH(LAST_INSERT_ID())), '0'), ?)",
+      [prefix, identifier.seqWidth, suffix],
+    );
   }
 
   private async renderTokens(
@@ -160,6 +186,11 @@ export class SequenceService {
   }
 }
 
+/** The sequence an identifier counts in: tenant + entity + its tokens before `{seq}` rendered. */
+function scopeKey(tenantId: string, entity: CompiledEntity, prefix: string): string {
+  return `${tenantId}:${entity.name}:${prefix}`;
+}
+
 /** `WO-{line.line_code}-{seq:4}` without a line would number `WO--0001`: refuse it, naming the field. */
 function missingTokenValue(
   entity: CompiledEntity,
@@ -185,11 +216,7 @@ export async function nextValue(tx: SqlExecutor, scope: string, count = 1): Prom
   const table = q(SEQUENCE_TABLE);
   if (tx.dialect.name === 'mysql') {
     // LAST_INSERT_ID(expr) puts the new value into the OK packet's insert id: one round trip.
-    const result = await tx.execute(
-      `INSERT INTO ${table} (${q('seq_name')}, ${q('current_value')}) VALUES (?, LAST_INSERT_ID(?)) ` +
-        `ON DUPLICATE KEY UPDATE ${q('current_value')} = LAST_INSERT_ID(${q('current_value')} + ?)`,
-      [scope, count, count],
-    );
+    const result = await tx.execute(nextValueSql(tx), [scope, count, count]);
     return result.insertId;
   }
   const rows = await tx.query<{ v: number }>(
@@ -199,6 +226,18 @@ export async function nextValue(tx: SqlExecutor, scope: string, count = 1): Prom
     [scope, count, count],
   );
   return Number(rows[0].v);
+}
+
+/**
+ * MySQL: advances the sequence named by the first value by the third (created at the second),
+ * leaving its new value in `LAST_INSERT_ID()`.
+ */
+function nextValueSql(tx: SqlExecutor): string {
+  const q = tx.dialect.quote;
+  return (
+    `INSERT INTO ${q(SEQUENCE_TABLE)} (${q('seq_name')}, ${q('current_value')}) VALUES (?, LAST_INSERT_ID(?)) ` +
+    `ON DUPLICATE KEY UPDATE ${q('current_value')} = LAST_INSERT_ID(${q('current_value')} + ?)`
+  );
 }
 
 /** A sequence's value as committed, 0 before its first `nextValue`. */

@@ -544,6 +544,39 @@ describe.each(ENGINE_DIALECTS)('EntityService on %s', (dialect) => {
       );
     });
 
+    it('numbers past the pattern’s width without cutting the number', async () => {
+      const line = await service.create('production_line', { lineCode: 'W09', name: 'Line W9' }, ctx);
+      await database.db
+        .executor()
+        .execute('INSERT INTO sys_sequence (seq_name, current_value) VALUES (?, ?)', [
+          'T1:work_order:WO-W09-',
+          9998,
+        ]);
+      const order = () =>
+        service.create(
+          'work_order',
+          { itemId: ids.bolt, lineId: line.id, quantity: 1, plannedStart: '2026-05-02T00:00:00Z' },
+          ctx,
+        );
+      const first = await order();
+      const second = await order();
+      expect([first.woNo, second.woNo]).toEqual(['WO-W09-9999', 'WO-W09-10000']);
+      expect((await service.get('work_order', second.id as number, ctx)).woNo).toBe('WO-W09-10000');
+    });
+
+    it('answers a generated identifier that is already taken with 409 naming the field', async () => {
+      const line = await service.create('production_line', { lineCode: 'W08', name: 'Line W8' }, ctx);
+      const body = { itemId: ids.bolt, lineId: line.id, quantity: 1, plannedStart: '2026-05-03T00:00:00Z' };
+      expect((await service.create('work_order', body, ctx)).woNo).toBe('WO-W08-0001');
+      await database.db
+        .executor()
+        .execute('UPDATE sys_sequence SET current_value = 0 WHERE seq_name = ?', ['T1:work_order:WO-W08-']);
+      const error = await apiError(service.create('work_order', body, ctx));
+      expect(error).toMatchObject({ code: 'DUPLICATE_VALUE', httpStatus: 409 });
+      expect(error.details?.errors?.[0]).toMatchObject({ field: 'woNo', rule: 'unique' });
+      expect(error.message).toMatch(/^woNo /);
+    });
+
     it('scopes date-based sequences per day and tenant, and renders the tenant code', async () => {
       const today = new Date().toISOString().slice(0, 10).replace(/-/g, '');
       const a = await service.create('inspection', {}, ctx);
