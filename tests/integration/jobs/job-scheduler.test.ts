@@ -133,7 +133,9 @@ describe.each<Dialect>(['sqlite', 'mysql'])('scheduled jobs (%s)', (dialect) => 
     }
     const row = await mes.get('admin', `/api/jobs/${job.id as number}`);
     expect(row).toMatchObject({ lastResult: 'SUCCESS', lastError: null, failureCount: 0 });
-    expect(Date.parse(String(row.nextRunAt))).toBeGreaterThan(Date.parse(String(row.lastRunAt)));
+    // The schedule moved past the run it claimed; a run started late (a loaded machine) may start
+    // after its successor fell due, so the next run is not compared with the last one's start.
+    expect(Date.parse(String(row.nextRunAt))).toBeGreaterThan(Date.parse(String(job.nextRunAt)));
     expect(callsOf('fast').length).toBeGreaterThanOrEqual(1);
     const audit = await mes.query<{ actor_id: unknown; action: string }>(
       "SELECT actor_id, action FROM audit_log WHERE entity_name = 'job' AND record_id = ? AND action = 'UPDATE'",
