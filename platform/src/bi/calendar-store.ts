@@ -37,6 +37,11 @@ export interface WorkingTime {
   shifts: ShiftWindow[];
 }
 
+/** `workingTime` sent ahead, decoded when read. */
+export interface PendingWorkingTime {
+  read(): Promise<WorkingTime>;
+}
+
 export class CalendarStore {
   constructor(
     private readonly exec: SqlExecutor,
@@ -77,7 +82,7 @@ export class CalendarStore {
    * `workingTime` sent ahead (`queryLater`): it travels with the transaction's next statement and
    * is decoded only when asked for.
    */
-  workingTimeAhead(): { read(): Promise<WorkingTime> } {
+  workingTimeAhead(): PendingWorkingTime {
     const statement = this.workingTimeStatement();
     if (!statement) return { read: () => Promise.resolve({ calendars: [], shifts: [] }) };
     const pending = this.exec.queryLater<Record<string, unknown>>(statement.sql, statement.params);

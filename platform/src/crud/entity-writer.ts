@@ -31,6 +31,17 @@ function referenceKey(wanted: ReadonlyMap<string, WantedReferences>): string {
   return [...wanted].map(([name, { refs }]) => `${name}:${refs.map((ref) => ref.id).join(',')}`).join(';');
 }
 
+/** The field the entity's identifier (`WO-{line.code}-{seq:4}`) is written to, if it has one. */
+function identifierField(rt: EntityRuntime): CompiledField | undefined {
+  const identifier = rt.entity.identifier;
+  return identifier ? rt.entity.fieldsByName.get(identifier.field) : undefined;
+}
+
+/** The body gives the field no value: the engine numbers it. */
+function lacksValue(body: EntityRecord, field: CompiledField): boolean {
+  return body[field.apiName] === undefined || body[field.apiName] === null;
+}
+
 /** Row index in the request → the field errors found for it. */
 export type RowErrors = Map<number, FieldError[]>;
 
@@ -229,14 +240,8 @@ export class EntityWriter {
     body: EntityRecord,
     now: Date,
   ): Promise<{ column: string; apiName: string; value: SqlExpression } | null> {
-    const identifier = rt.entity.identifier;
-    const field = identifier ? rt.entity.fieldsByName.get(identifier.field) : undefined;
-    if (
-      !field?.column ||
-      field.sensitive ||
-      (body[field.apiName] !== undefined && body[field.apiName] !== null)
-    )
-      return null;
+    const field = identifierField(rt);
+    if (!field?.column || field.sensitive || !lacksValue(body, field)) return null;
     const value = await new SequenceService(this.ctx.model, this.referenced).generateInInsert(
       this.tx,
       rt.entity,
@@ -248,10 +253,9 @@ export class EntityWriter {
   }
 
   private async assignIdentifiers(rt: EntityRuntime, bodies: EntityRecord[]): Promise<void> {
-    const identifier = rt.entity.identifier;
-    const field = identifier ? rt.entity.fieldsByName.get(identifier.field) : undefined;
+    const field = identifierField(rt);
     if (!field) return;
-    const missing = bodies.filter((b) => b[field.apiName] === undefined || b[field.apiName] === null);
+    const missing = bodies.filter((body) => lacksValue(body, field));
     if (missing.length === 0) return;
     const codes = await new SequenceService(this.ctx.model, this.referenced).generate(
       this.tx,

@@ -443,8 +443,9 @@ export class RowStore {
    * Inserts rows (column → bound value or `SqlExpression`; every row has the same columns) in
    * multi-row batches and returns their ids in order. MySQL reserves one block of consecutive
    * auto-increment ids for a multi-row INSERT … VALUES (a "simple insert": its row count is known
-   * up front), so the ids are insertId…insertId+n-1; SQLite returns them. With `returnRows`, where the dialect supports
-   * `INSERT … RETURNING`, `stored` holds the rows as stored (else null: read them back).
+   * up front), so the ids are insertId…insertId+n-1; SQLite returns them. With `returnRows`, where
+   * the dialect supports `INSERT … RETURNING`, `stored` holds the rows as stored (else null: read
+   * them back).
    */
   async insert(
     tx: SqlExecutor,

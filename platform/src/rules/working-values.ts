@@ -5,14 +5,12 @@
  * calendar is not active, so records without a calendar are never held to one.
  */
 import type { RuleDef } from '../../../metadata/src/types';
-import { CalendarStore, type WorkingTime } from '../bi/calendar-store';
+import { CalendarStore, type PendingWorkingTime, type WorkingTime } from '../bi/calendar-store';
 import { offsetPeriods } from '../bi/time-zone';
 import { isWorkingAt } from '../bi/working-time';
 import type { RequestContext } from '../crud/types';
 import type { SqlExecutor } from '../data/database';
 import type { RuleRecord } from './rule-record';
-
-type WorkingTimeAhead = ReturnType<CalendarStore['workingTimeAhead']>;
 
 function at(record: RuleRecord, path: string): unknown {
   let current: unknown = record;
@@ -53,7 +51,7 @@ export function workingTimeAhead(
   tx: SqlExecutor,
   ctx: RequestContext,
   def: RuleDef,
-): WorkingTimeAhead | null {
+): PendingWorkingTime | null {
   if (!readWorkingTime.get(def)?.has(ctx.tenantId)) return null;
   return new CalendarStore(tx, ctx.model, ctx.tenantId).workingTimeAhead();
 }
@@ -63,7 +61,7 @@ export async function workingValues(
   ctx: RequestContext,
   def: RuleDef,
   record: RuleRecord,
-  ahead: WorkingTimeAhead | null = null,
+  ahead: PendingWorkingTime | null = null,
 ): Promise<Record<string, boolean | null>> {
   const values: Record<string, boolean | null> = {};
   let loaded: WorkingTime | null = null;
@@ -73,7 +71,9 @@ export async function workingValues(
     const instant = typeof time === 'string' || time instanceof Date ? new Date(time).getTime() : NaN;
     const calendarId = idOf(at(record, working.calendar));
     if (Number.isNaN(instant) || calendarId === null) continue;
-    loaded ??= await (ahead ?? new CalendarStore(tx, ctx.model, ctx.tenantId).workingTimeAhead()).read();
+    loaded ??= ahead
+      ? await ahead.read()
+      : await new CalendarStore(tx, ctx.model, ctx.tenantId).workingTime();
     const calendar = loaded.calendars.find((c) => c.id === calendarId);
     if (!calendar) continue;
     const zone = zoneOf(working.timeZone ? at(record, working.timeZone) : null);
