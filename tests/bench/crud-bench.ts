@@ -32,7 +32,7 @@ import autocannon from 'autocannon';
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
 import type { DataSource } from 'typeorm';
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { DEMO_PLANT } from '../../database/seeds/demo-plant';
 import { loadAppConfig } from '../../platform/src/config/app-config';
 import { startServer, type RunningServer } from '../../platform/src/bootstrap/start-server';
@@ -99,6 +99,11 @@ interface CaseResult {
    * the server itself, which the machine's other load changes far less than the request rate.
    */
   cpuMs: number;
+  /**
+   * The database server's CPU time per answered request, when it runs on this machine (null
+   * otherwise): what the request's statements and the server's background work cost MariaDB.
+   */
+  dbCpuMs: number | null;
   /** Requests answered during the case. */
   answered: number;
   p50: number;
@@ -347,6 +352,7 @@ async function runServer(
       for (const caseName of casesOf(caller)) {
         if (name === 'ours') await waitForBackgroundWork(caseName);
         const cpuBefore = cpuMsOf(child.pid!);
+        const dbCpuBefore = DATABASE_PID === null ? 0 : cpuMsOf(DATABASE_PID);
         sampler.startCase();
         const { result, usedIds } = await measure(
           base,
@@ -357,11 +363,13 @@ async function runServer(
           SECONDS,
         );
         result.cpuMs = (cpuMsOf(child.pid!) - cpuBefore) / Math.max(1, result.answered);
+        result.dbCpuMs =
+          DATABASE_PID === null ? null : (cpuMsOf(DATABASE_PID) - dbCpuBefore) / Math.max(1, result.answered);
         result.peakRssMb = sampler.casePeakMb();
         results[`${caller} ${caseName}`] = result;
         nextUpdate += usedIds;
         log(
-          `${caseName.padEnd(6)} ${name.padEnd(7)} ${caller.padEnd(8)} ${result.rps.toFixed(0)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  CPU ${result.cpuMs.toFixed(2)} ms/req  RSS ≤ ${result.peakRssMb} MB${result.errors ? `  (${result.errors} failed: ${JSON.stringify(result.statuses)})` : ''}`,
+          `${caseName.padEnd(6)} ${name.padEnd(7)} ${caller.padEnd(8)} ${result.rps.toFixed(0)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  CPU ${result.cpuMs.toFixed(2)} ms/req${result.dbCpuMs === null ? '' : ` (database ${result.dbCpuMs.toFixed(2)})`}  RSS ≤ ${result.peakRssMb} MB${result.errors ? `  (${result.errors} failed: ${JSON.stringify(result.statuses)})` : ''}`,
         );
       }
     const peakRssMb = Math.max(...Object.values(results).map((result) => result.peakRssMb));
@@ -420,6 +428,24 @@ async function waitForBackgroundWork(caseName: string): Promise<void> {
     await connection.end();
   }
 }
+
+/**
+ * The process id of the MariaDB (or MySQL) server when it runs on this machine and TEST_MYSQL_URL
+ * points at this machine, else null: its CPU time is printed beside the server's.
+ */
+const DATABASE_PID: number | null = (() => {
+  if (!['127.0.0.1', 'localhost'].includes(new URL(MYSQL).hostname)) return null;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const name = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+      if (name === 'mariadbd' || name === 'mysqld') return Number(entry);
+    } catch {
+      // the process ended while listing
+    }
+  }
+  return null;
+})();
 
 /** CPU time (user + system) a process has used so far, in ms, from /proc. */
 function cpuMsOf(pid: number): number {
@@ -538,6 +564,7 @@ async function measure(
     result: {
       rps: result.requests.average,
       cpuMs: 0,
+      dbCpuMs: null,
       answered: result.requests.total,
       p50: result.latency.p50,
       p99: result.latency.p99,
@@ -563,6 +590,10 @@ function report(ours: ServerRun, ceiling: ServerRun): void {
         'ceiling p50/p99 ms': `${limit.p50}/${limit.p99}`,
         ratio: `${(ratio * 100).toFixed(0)} %`,
         'CPU ms/req ours/ceiling': `${mine.cpuMs.toFixed(2)}/${limit.cpuMs.toFixed(2)}`,
+        'database CPU ms/req ours/ceiling':
+          mine.dbCpuMs === null || limit.dbCpuMs === null
+            ? 'n/a'
+            : `${mine.dbCpuMs.toFixed(2)}/${limit.dbCpuMs.toFixed(2)}`,
         target: `≥ ${TARGETS[name] * 100} % ${ratio >= TARGETS[name] ? 'met' : 'MISSED'}`,
         failed: mine.errors + limit.errors,
       };
