@@ -124,6 +124,8 @@ export function dashboardInvalidationConsumer(model: () => Model, live: LiveChan
   return {
     name: 'bi.dashboard-invalidation',
     types,
+    // A repeated invalidation only reloads a widget again.
+    claims: false,
     handle(event, tx) {
       const entity = event.entity;
       if (entity)

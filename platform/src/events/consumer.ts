@@ -13,6 +13,18 @@ export interface EventConsumer {
   /** Event types or patterns (`work_order.*`, `*`). */
   types: readonly string[];
   handle(event: EventEnvelope, tx: SqlExecutor): Promise<void>;
+  /**
+   * Of a batch of its types, the events it has something to do for, read outside any transaction;
+   * the others are neither claimed nor handled (default: all). Worth it when most events need
+   * nothing, as for a tenant without webhook subscriptions: a claim is a row written per event.
+   */
+  relevant?(events: readonly EventEnvelope[], sql: SqlExecutor): Promise<EventEnvelope[]>;
+  /**
+   * False for a consumer whose only effect is a notice that may harmlessly repeat (it writes
+   * nothing to the database): its events are handled without a claim in evt_processed, so a
+   * redelivery repeats the notice.
+   */
+  claims?: boolean;
 }
 
 /**
@@ -105,8 +117,20 @@ export async function dispatchBatch(
 ): Promise<Map<string, unknown>> {
   const failed = new Map<string, unknown>();
   for (const consumer of consumers) {
-    const mine = events.filter((event) => consumer.types.some((pattern) => typeMatches(pattern, event.type)));
+    let mine = events.filter((event) => consumer.types.some((pattern) => typeMatches(pattern, event.type)));
+    if (mine.length > 0 && consumer.relevant) {
+      try {
+        mine = await consumer.relevant(mine, db.executor());
+      } catch (error) {
+        for (const event of mine) if (!failed.has(event.id)) failed.set(event.id, error);
+        continue;
+      }
+    }
     if (mine.length === 0) continue;
+    if (consumer.claims === false) {
+      await handleUnclaimed(db, consumer, mine, failed);
+      continue;
+    }
     try {
       await consumeBatchOnce(db, consumer, mine);
     } catch {
@@ -120,4 +144,21 @@ export async function dispatchBatch(
     }
   }
   return failed;
+}
+
+/** Handles each event of a consumer that claims nothing, outside a transaction; records failures. */
+async function handleUnclaimed(
+  db: EngineDatabase,
+  consumer: EventConsumer,
+  events: readonly EventEnvelope[],
+  failed: Map<string, unknown>,
+): Promise<void> {
+  const sql = db.executor();
+  for (const event of events) {
+    try {
+      await consumer.handle(event, sql);
+    } catch (error) {
+      if (!failed.has(event.id)) failed.set(event.id, error);
+    }
+  }
 }

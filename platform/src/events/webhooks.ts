@@ -275,15 +275,25 @@ export function webhookConsumer(options: WebhookConsumerOptions): EventConsumer 
     byTenant.set(tenant, read);
     return read;
   };
+  const wanted = (subscriptions: readonly WebhookSubscription[], event: EventEnvelope) =>
+    subscriptions.filter(
+      // Events that happened before the subscription existed are not its business, however late
+      // the relay delivers them (a batch window, a backlog after an outage).
+      (subscription) =>
+        typeMatches(subscription.eventType, event.type) && subscription.createdAt <= event.time,
+    );
   return {
     name: 'webhooks',
     types: ['*'],
+    async relevant(events, sql) {
+      const tenants = new Map<string, WebhookSubscription[]>();
+      for (const tenant of new Set(events.map((event) => event.tenant)))
+        tenants.set(tenant, await webhookSubscriptions(sql, tenant));
+      return events.filter((event) => wanted(tenants.get(event.tenant) ?? [], event).length > 0);
+    },
     async handle(event: EventEnvelope, tx: SqlExecutor) {
       const failures: string[] = [];
-      for (const subscription of await subscriptionsOf(tx, event.tenant)) {
-        // Events that happened before the subscription existed are not its business, however late
-        // the relay delivers them (a batch window, a backlog after an outage).
-        if (!typeMatches(subscription.eventType, event.type) || subscription.createdAt > event.time) continue;
+      for (const subscription of wanted(await subscriptionsOf(tx, event.tenant), event)) {
         const error = await deliver(tx, subscription, event, options.timeoutMs ?? 5000, options.targets);
         if (error) failures.push(`${subscription.url}: ${error}`);
       }
