@@ -24,6 +24,7 @@ import {
 } from './alert-rules';
 import { durationMs, ruleCatalog, type CompiledRule } from './rule-catalog';
 import type { JobPayload, JobStore } from './job-store';
+import { WorkingTimeCache } from './working-time-cache';
 import { workingTimeAhead, workingValues } from './working-values';
 import { holds, readThrough, resolveValues, toApi, toMetadata, type RuleRecord } from './rule-record';
 
@@ -113,9 +114,11 @@ export class RuleHooks {
     /** Wakes the runners once a transaction that queued jobs committed: the earliest due time. */
     private readonly onQueued: (dueMs: number) => void,
     private readonly notifications = new NotificationStore(),
+    private readonly workingTime = new WorkingTimeCache(),
   ) {}
 
   register(hooks: HookRegistry): void {
+    this.workingTime.register(hooks);
     // Records an evaluator runs are checked when written, so that their evaluation on a schedule cannot fail on them.
     hooks.on('before', { entity: '*', action: '*' }, async (args) => {
       if (args.action !== 'create' && args.action !== 'update') return;
@@ -359,7 +362,7 @@ export class RuleHooks {
     change: Change,
     body: EntityRecord,
   ): Promise<void> {
-    const ahead = workingTimeAhead(tx, ctx, rule.def);
+    const ahead = workingTimeAhead(tx, ctx, rule.def, this.workingTime);
     const record = await readThrough(
       tx,
       ctx.model,
@@ -369,7 +372,7 @@ export class RuleHooks {
       rule.paths,
       true,
     );
-    Object.assign(record, await workingValues(tx, ctx, rule.def, record, ahead));
+    Object.assign(record, await workingValues(tx, ctx, rule.def, record, ahead, this.workingTime));
     if (!holds(rule.when, record)) return;
     for (const action of rule.def.actions) {
       if ('refuse' in action) throw refusal(rule.def, action.refuse);

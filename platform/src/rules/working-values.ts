@@ -11,6 +11,7 @@ import { isWorkingAt } from '../bi/working-time';
 import type { RequestContext } from '../crud/types';
 import type { SqlExecutor } from '../data/database';
 import type { RuleRecord } from './rule-record';
+import type { WorkingTimeCache } from './working-time-cache';
 
 function at(record: RuleRecord, path: string): unknown {
   let current: unknown = record;
@@ -51,8 +52,9 @@ export function workingTimeAhead(
   tx: SqlExecutor,
   ctx: RequestContext,
   def: RuleDef,
+  cache: WorkingTimeCache | null = null,
 ): PendingWorkingTime | null {
-  if (!readWorkingTime.get(def)?.has(ctx.tenantId)) return null;
+  if (!readWorkingTime.get(def)?.has(ctx.tenantId) || cache?.has(tx, ctx)) return null;
   return new CalendarStore(tx, ctx.model, ctx.tenantId).workingTimeAhead();
 }
 
@@ -62,7 +64,9 @@ export async function workingValues(
   def: RuleDef,
   record: RuleRecord,
   ahead: PendingWorkingTime | null = null,
+  cache: WorkingTimeCache | null = null,
 ): Promise<Record<string, boolean | null>> {
+  const load = () => (ahead ? ahead.read() : new CalendarStore(tx, ctx.model, ctx.tenantId).workingTime());
   const values: Record<string, boolean | null> = {};
   let loaded: WorkingTime | null = null;
   for (const [name, working] of Object.entries(def.working ?? {})) {
@@ -71,9 +75,7 @@ export async function workingValues(
     const instant = typeof time === 'string' || time instanceof Date ? new Date(time).getTime() : NaN;
     const calendarId = idOf(at(record, working.calendar));
     if (Number.isNaN(instant) || calendarId === null) continue;
-    loaded ??= ahead
-      ? await ahead.read()
-      : await new CalendarStore(tx, ctx.model, ctx.tenantId).workingTime();
+    loaded ??= await (cache ? cache.read(tx, ctx, load) : load());
     const calendar = loaded.calendars.find((c) => c.id === calendarId);
     if (!calendar) continue;
     const zone = zoneOf(working.timeZone ? at(record, working.timeZone) : null);

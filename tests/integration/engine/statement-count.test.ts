@@ -194,7 +194,7 @@ describe('statements per request through the server (MariaDB)', () => {
     ]);
   });
 
-  it('sends the working time with the line read once the rule needed it in the tenant', async () => {
+  it('keeps the working time once the rule needed it, and sends it with the line read after a calendar change', async () => {
     const shiftId = await created('admin', '/api/shifts', {
       shiftCode: 'ST-ALL',
       shiftName: 'All day',
@@ -235,7 +235,19 @@ describe('statements per request through the server (MariaDB)', () => {
       ['START TRANSACTION', 'SELECT item_master', 'SELECT production_line'],
       ['SELECT calendar'],
     ]);
-    // The next one sends it with the line read.
+    // The next one finds it kept: nothing is read for it.
+    expect(rounds((await create()).queries)).toEqual([
+      ['START TRANSACTION', 'SELECT item_master', 'SELECT production_line'],
+      ['INSERT sys_sequence', 'INSERT work_order'],
+      ['INSERT audit_log', 'INSERT evt_outbox', 'COMMIT'],
+    ]);
+    // A change of the calendar drops it; the next create sends its read with the line read.
+    const calendar = await harness.call('admin', 'GET', `/api/calendars/${calendarId}`);
+    const renamed = await harness.call('admin', 'PATCH', `/api/calendars/${calendarId}`, {
+      calendarName: 'Every day of the week',
+      version: (calendar.json().data as { version: number }).version,
+    });
+    expect(renamed.statusCode).toBe(200);
     expect(rounds((await create()).queries)).toEqual([
       ['START TRANSACTION', 'SELECT item_master', 'SELECT calendar', 'SELECT production_line'],
       ['INSERT sys_sequence', 'INSERT work_order'],

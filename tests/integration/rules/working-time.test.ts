@@ -144,4 +144,23 @@ describe('working calendars of lines', () => {
     // Tuesday 23:00 to Wednesday 05:00: Tuesday's night shift, though Wednesday is a holiday.
     expect((await move('2027-03-09T15:00:00Z', '2027-03-09T21:00:00Z')).statusCode).toBe(200);
   });
+
+  it('applies a calendar change to the very next order', async () => {
+    const setHolidays = async (dates: string[]) => {
+      const current = (await mes.call('admin', 'GET', `/api/calendars/${calendarId}`)).json().data as {
+        version: number;
+      };
+      const reply = await mes.call('admin', 'PATCH', `/api/calendars/${calendarId}`, {
+        days: dates.map((workDate) => ({ workDate, dayType: 'HOLIDAY' })),
+        version: current.version,
+      });
+      expect(reply.statusCode).toBe(200);
+    };
+    // Monday 15 March 2027, 09:00 in Shanghai: a working day, read (and kept) by the rule.
+    expect((await order('2027-03-15T01:00:00Z')).statusCode).toBe(201);
+    await setHolidays(['2027-03-10', '2027-03-15']);
+    expect((await order('2027-03-15T01:00:00Z')).statusCode).toBe(422);
+    await setHolidays(['2027-03-10']);
+    expect((await order('2027-03-15T01:00:00Z')).statusCode).toBe(201);
+  });
 });
