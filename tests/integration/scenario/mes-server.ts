@@ -9,10 +9,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { createConnection } from 'mysql2/promise';
 import { startServer, type RunningServer } from '../../../platform/src/bootstrap/start-server';
 import { EngineDatabase } from '../../../platform/src/data/database';
+import { EVENTS_QUEUE } from '../../../platform/src/events/bullmq-transport';
 import {
   createWebhookSubscription,
   SIGNATURE_HEADER,
@@ -174,14 +176,24 @@ export async function startMesServer(
     table: (entity) => server.registry.current().entities.get(entity)!.table,
     queueKeys: async () =>
       env.REDIS_URL ? (await scanKeys(env.REDIS_URL, `${env.QUEUE_PREFIX!}:events:*`)).length : 0,
+    // Every event published and, through BullMQ, every job of the events queue done: in-process,
+    // the relay marks an event published once its consumers handled it.
     drained: () =>
       waitFor('the outbox to drain', async () => {
         const [pending] = await query<{ n: number | string }>(
-          `SELECT COUNT(*) AS n FROM evt_outbox o
-           WHERE o.published_at IS NULL
-              OR NOT EXISTS (SELECT 1 FROM evt_processed p WHERE p.event_id = o.event_id AND p.consumer = 'webhooks')`,
+          'SELECT COUNT(*) AS n FROM evt_outbox WHERE published_at IS NULL AND dead_at IS NULL',
         );
-        return Number(pending!.n) === 0;
+        if (Number(pending!.n) > 0) return false;
+        if (!env.REDIS_URL) return true;
+        const connection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
+        const queue = new Queue(EVENTS_QUEUE, { connection, prefix: env.QUEUE_PREFIX });
+        try {
+          const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+          return Object.values(counts).every((count) => count === 0);
+        } finally {
+          await queue.close();
+          connection.disconnect();
+        }
       }),
     stop: async () => {
       await server.close();
