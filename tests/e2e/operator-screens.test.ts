@@ -171,6 +171,17 @@ test('a saved list view is stored on the server and re-applies its filter and so
   await page.click('[data-action="delete-view"]');
   await page.waitForURL(/view=$/);
   expect((await storedViews()).map((v) => v.viewName)).toEqual(['Legacy']);
+
+  // A header sorts from the keyboard too: Enter on the focused number header turns its order.
+  const header = '.mes-list-table th:nth-child(2)';
+  const before = await page.getAttribute(header, 'aria-sort');
+  const next = before === 'ascending' ? 'descending' : before === 'descending' ? 'none' : 'ascending';
+  await page.focus(header);
+  await Promise.all([
+    page.waitForResponse((r) => r.url().includes('/api/work-orders?')),
+    page.keyboard.press('Enter'),
+  ]);
+  await page.waitForSelector(`${header}[aria-sort="${next}"]`);
 });
 
 test('the import preview lists a row error and refuses to import the file', async () => {
