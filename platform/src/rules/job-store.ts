@@ -192,7 +192,9 @@ export class JobStore {
             );
           if (rows.length === 0) return [];
           const ids = rows.map((row) => Number(row.id));
-          await tx.execute(`${claim} WHERE id IN (${ids.map(() => '?').join(', ')})`, [
+          // The rows are locked by this transaction: the update claims every one of them, and
+          // travels with the COMMIT.
+          await tx.executeLater(`${claim} WHERE id IN (${ids.map(() => '?').join(', ')})`, [
             token,
             now + leaseMs,
             ...ids,
@@ -237,20 +239,42 @@ export class JobStore {
   }
 
   /**
+   * Holds a claimed job's lease until `tx` ends: a locking read of the job (on MySQL/MariaDB; SQLite
+   * has one writer), sent with the transaction's next statement. True when the job is still this
+   * claim's; then no other runner can take it over before `tx` commits, so its `advance` or `finish`
+   * in `tx` cannot miss and travels with the COMMIT (`held`).
+   */
+  holdLease(tx: SqlExecutor, job: JobRow): { held(): Promise<boolean> } {
+    const lock = tx.dialect.name === 'mysql' ? ' FOR UPDATE' : '';
+    const read = tx.queryLater<{ lease_token: string | null; status: JobStatus }>(
+      `SELECT lease_token, status FROM auto_job WHERE id = ?${lock}`,
+      [job.id],
+    );
+    return {
+      held: async () => {
+        const [row] = await read.rows();
+        return row?.status === 'RUNNING' && row.lease_token === job.leaseToken;
+      },
+    };
+  }
+
+  /**
    * Records that the next action of a claimed job was applied, in the transaction that applied it:
    * false when the lease was lost, so the caller rolls the action back instead of applying it twice.
+   * `held`: the transaction holds the lease (`holdLease`), so the update cannot miss.
    */
-  async advance(tx: SqlExecutor, job: JobRow, step: number): Promise<boolean> {
-    const result = await tx.execute(
+  async advance(tx: SqlExecutor, job: JobRow, step: number, held = false): Promise<boolean> {
+    return this.leased(
+      tx,
+      held,
       'UPDATE auto_job SET step = ? WHERE id = ? AND lease_token = ? AND status = ?',
       [step, job.id, job.leaseToken, 'RUNNING'],
     );
-    return result.affected === 1;
   }
 
   /**
    * Ends a claimed job (with `step` actions applied), in the transaction of its last action when it
-   * has one: false when the lease was lost, so the caller rolls back.
+   * has one: false when the lease was lost, so the caller rolls back. `held` as for `advance`.
    */
   async finish(
     sql: SqlExecutor,
@@ -259,13 +283,29 @@ export class JobStore {
     result: unknown,
     durationMs: number,
     step = job.step,
+    held = false,
   ): Promise<boolean> {
-    const finished = await sql.execute(
+    return this.leased(
+      sql,
+      held,
       `UPDATE auto_job SET status = ?, step = ?, result = ?, duration_ms = ?, finished_ms = ?, lease_token = NULL, lease_ms = NULL
        WHERE id = ? AND lease_token = ? AND status = 'RUNNING'`,
       [status, step, JSON.stringify(result ?? null), durationMs, Date.now(), job.id, job.leaseToken],
     );
-    return finished.affected === 1;
+  }
+
+  /** An update of a claimed job: sent with the COMMIT when the lease is held, else checked now. */
+  private async leased(
+    sql: SqlExecutor,
+    held: boolean,
+    statement: string,
+    params: unknown[],
+  ): Promise<boolean> {
+    if (held) {
+      await sql.executeLater(statement, params);
+      return true;
+    }
+    return (await sql.execute(statement, params)).affected === 1;
   }
 
   /** A failed attempt: back to PENDING after `retryAtMs`, or DEAD once its attempts are used up. */

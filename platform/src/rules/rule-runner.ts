@@ -3,8 +3,9 @@
  * `mes worker`, with any number of instances on one database. A runner claims due jobs in batches
  * (a lease each) and runs several at once. A run reads the record and evaluates the condition in the
  * transaction of its first action, then applies the actions one by one, each in a transaction that
- * also advances the job's step (the last one also finishes the job): an action's effect commits
- * exactly when its step does, so a retry (after an error, or after the lease of a dead runner ran
+ * holds the job's lease from its first statement on and also advances the job's step (the last one
+ * also finishes the job, with the COMMIT): an action's effect commits exactly when its step does, so
+ * a retry (after an error, or after the lease of a dead runner ran
  * out) resumes after the last applied action and never applies one twice. A step that lost an
  * optimistic-lock race with another writer is run again at once on fresh data. Failures back off
  * and are dead-lettered after the rule's attempts; every run is logged with its trigger, status,
@@ -464,12 +465,13 @@ export class RuleRunner {
         const applied = await this.retryOnConflict(() =>
           ruleChain.run(chain, () =>
             this.deps.records.transaction(async (tx) => {
+              const lease = this.jobs.holdLease(tx, job);
               // Read in the step's transaction: the previous step may have changed the record.
               const evaluation = await this.evaluate(tx, rule, ctx, job.recordId, previous, measures);
+              if (!(await lease.held())) throw new LeaseLost(job);
               if (first && !evaluation.holds) {
                 const result = { condition: false, measures };
-                if (!(await this.jobs.finish(tx, job, 'SKIPPED', result, Date.now() - started)))
-                  throw new LeaseLost(job);
+                await this.jobs.finish(tx, job, 'SKIPPED', result, Date.now() - started, job.step, true);
                 return null;
               }
               const planned = await this.apply(
@@ -481,17 +483,17 @@ export class RuleRunner {
                 evaluation.record ?? {},
                 evaluation.targets,
               );
-              const moved = last
-                ? await this.jobs.finish(
-                    tx,
-                    job,
-                    'DONE',
-                    { actions: [...done, planned], measures },
-                    Date.now() - started,
-                    step + 1,
-                  )
-                : await this.jobs.advance(tx, job, step + 1);
-              if (!moved) throw new LeaseLost(job);
+              if (last)
+                await this.jobs.finish(
+                  tx,
+                  job,
+                  'DONE',
+                  { actions: [...done, planned], measures },
+                  Date.now() - started,
+                  step + 1,
+                  true,
+                );
+              else await this.jobs.advance(tx, job, step + 1, true);
               return planned;
             }),
           ),
