@@ -13,6 +13,12 @@ export interface CompiledRule {
   when: ExpressionNode | null;
   /** Dot paths (`department.manager`) the rule reads through relations of its record. */
   paths: string[][];
+  /**
+   * The columns of its record's row the rule reads (`id`, the fields its expressions, texts and
+   * actions name, the relations it reads through or acts on): a run reads only those. Null when it
+   * needs the whole record (a webhook sends it; a field not stored in a column of the row).
+   */
+  columns: string[] | null;
 }
 
 export interface RuleCatalog {
@@ -43,14 +49,16 @@ function expressionsOf(def: RuleDef): string[] {
   return sources;
 }
 
-function pathsOf(def: RuleDef): string[][] {
+/** Every path of its record the rule reads (`severity`, `department.manager`), `$` values aside. */
+function referencesOf(def: RuleDef): string[][] {
   const paths = new Map<string, string[]>();
   const add = (path: string[]) => {
-    if (path.length > 1 && !path[0]!.startsWith('$')) paths.set(path.join('.'), path);
+    if (!path[0]!.startsWith('$')) paths.set(path.join('.'), path);
   };
   for (const source of expressionsOf(def))
     for (const node of identifierNodes(parseExpression(source))) add(node.path);
   for (const working of Object.values(def.working ?? {})) {
+    add(working.time.split('.'));
     add(working.calendar.split('.'));
     if (working.timeZone) add(working.timeZone.split('.'));
   }
@@ -60,10 +68,32 @@ function pathsOf(def: RuleDef): string[][] {
     if ('alert' in action && action.alert.per) add(action.alert.per.split('.'));
     const text = 'notify' in action ? action.notify : 'alert' in action ? action.alert : null;
     if (text)
-      for (const template of Object.values({ ...text.title, ...('body' in text ? text.body : {}) }))
+      for (const template of [
+        ...Object.values(text.title),
+        ...Object.values(('body' in text ? text.body : undefined) ?? {}),
+      ])
         for (const match of String(template).matchAll(/\{([a-z0-9_.]+)\}/g)) add(match[1]!.split('.'));
   }
+  for (const measure of Object.values(def.measures ?? {}))
+    for (const ours of Object.values(measure.match ?? {})) add([ours]);
+  for (const action of def.actions)
+    if (('set' in action || 'transition' in action) && action.record) add([action.record]);
   return [...paths.values()];
+}
+
+function columnsOf(model: Model, def: RuleDef, references: readonly string[][]): string[] | null {
+  const entity = model.entities.get(def.entity);
+  if (!entity || def.actions.some((action) => 'webhook' in action)) return null;
+  const columns = new Set(['id']);
+  const system = new Set(entity.systemColumns.map((column) => column.column));
+  for (const [name] of references) {
+    const field = entity.fieldsByName.get(name!);
+    if (field && (field.storage !== 'column' || !field.column)) return null;
+    if (field) columns.add(field.column!);
+    else if (system.has(name!)) columns.add(name!);
+    // Other names are the rule's measures and working values, not fields of the record.
+  }
+  return [...columns];
 }
 
 export function ruleCatalog(model: Model): RuleCatalog {
@@ -75,11 +105,13 @@ export function ruleCatalog(model: Model): RuleCatalog {
   const schedules: CompiledRule[] = [];
   for (const def of model.rules?.values() ?? []) {
     if (def.enabled === false) continue;
+    const references = referencesOf(def);
     const rule: CompiledRule = {
       def,
       synchronous: isSynchronousRule(def),
       when: def.when ? parseExpression(def.when) : null,
-      paths: pathsOf(def),
+      paths: references.filter((path) => path.length > 1),
+      columns: columnsOf(model, def, references),
     };
     byName.set(def.rule, rule);
     if (def.trigger.on === 'schedule') schedules.push(rule);

@@ -147,6 +147,23 @@ export async function readThrough(
   return record;
 }
 
+/**
+ * The live row `id` of the tenant as a rule reads it, of only the `columns` it reads (metadata
+ * names); null when there is no such row.
+ */
+export async function readColumns(
+  tx: SqlExecutor,
+  model: Model,
+  tenantId: string,
+  entity: CompiledEntity,
+  id: number,
+  columns: readonly string[],
+): Promise<RuleRecord | null> {
+  const rows = await new RowStore(tenantId).rowWithRelated(tx, entity, id, [], columns);
+  const row = rows?.[0];
+  return row ? toMetadata(entity, serializeRow(runtimeOf(model).entity(entity.name), row, tenantId)) : null;
+}
+
 /** A relation value read through (`{ id, … }`) back to its id; other values unchanged. */
 function plain(value: unknown): unknown {
   if (value && typeof value === 'object' && !(value instanceof Date) && 'id' in value)

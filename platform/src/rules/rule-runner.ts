@@ -53,6 +53,7 @@ import { JobStore, type JobRow } from './job-store';
 import {
   fillTemplate,
   holds,
+  readColumns,
   readThrough,
   resolveValues,
   toApi,
@@ -895,8 +896,7 @@ export class RuleRunner {
     let record: RuleRecord = {};
     if (recordId !== null) {
       try {
-        const current = await this.deps.records.current(tx, rule.def.entity, recordId, ctx, 'read');
-        record = toMetadata(entity, current.record);
+        record = await this.readRecord(tx, rule, ctx, entity, recordId);
       } catch (error) {
         if (!(error instanceof NotFoundError) || rule.def.trigger.on !== 'deleted') throw error;
         record = { ...(previous ?? {}), id: recordId };
@@ -904,11 +904,32 @@ export class RuleRunner {
     }
     const targets = await this.readTargets(tx, rule, ctx, entity, record);
     const read = targets.size === 0 ? rule.paths : rule.paths.filter((path) => !targets.has(path[0]!));
-    await readThrough(tx, ctx.model, ctx.tenantId, entity, record, read);
+    // A rule that reads only some columns of its record reads only what its paths name of the others.
+    await readThrough(tx, ctx.model, ctx.tenantId, entity, record, read, rule.columns !== null);
     const measures = known ?? (await this.measures(rule, ctx, record));
     const working = await workingValues(tx, ctx, rule.def, record);
     const scope = { ...record, ...measures, ...working, $previous: previous };
     return { holds: holds(rule.when, scope), record: scope, measures, targets };
+  }
+
+  /**
+   * The rule's record: only the columns it reads when it names them and the caller has no row scope
+   * (the engine's runs, test runs), else the whole record as the record-change path reads it.
+   */
+  private async readRecord(
+    tx: SqlExecutor,
+    rule: CompiledRule,
+    ctx: RequestContext,
+    entity: CompiledEntity,
+    recordId: number,
+  ): Promise<RuleRecord> {
+    if (rule.columns === null || ctx.access) {
+      const current = await this.deps.records.current(tx, entity.name, recordId, ctx, 'read');
+      return toMetadata(entity, current.record);
+    }
+    const record = await readColumns(tx, ctx.model, ctx.tenantId, entity, recordId, rule.columns);
+    if (!record) throw new NotFoundError(entity.name, recordId);
+    return record;
   }
 
   /**

@@ -3,16 +3,19 @@
  * the values and texts rules produce, and the chain limits that keep rules from looping.
  */
 import { parseExpression } from '../../../metadata/src/expression';
+import { compileModel } from '../../../metadata/src/model';
 import { isSynchronousRule } from '../../../metadata/src/model/rules';
 import type { RuleDef } from '../../../metadata/src/types';
+import { validateMetadata } from '../../../metadata/src/validator';
 import {
   chainLink,
   chainProblem,
   MAX_RULE_DEPTH,
   triggerMatches,
 } from '../../../platform/src/rules/register-rule-hooks';
-import { durationMs } from '../../../platform/src/rules/rule-catalog';
+import { durationMs, ruleCatalog } from '../../../platform/src/rules/rule-catalog';
 import { fillTemplate, holds, resolveValues } from '../../../platform/src/rules/rule-record';
+import { REPO_ROOT } from '../../fixtures/generators/fixture-project';
 
 const rule = (trigger: RuleDef['trigger'], actions: RuleDef['actions'] = [{ set: { a: 1 } }]): RuleDef => ({
   rule: 'r',
@@ -134,5 +137,32 @@ describe('loop safety', () => {
     expect(chainProblem([first], chainLink('a', 'ncr', 2))).toBeNull();
     const deep = Array.from({ length: MAX_RULE_DEPTH }, (_, i) => chainLink(`r${i}`, 'ncr', i));
     expect(chainProblem(deep, chainLink('next', 'ncr', 99))).toMatch(/^rule chain deeper than 8: /);
+  });
+});
+
+describe('what a run reads of its record', () => {
+  const model = compileModel(validateMetadata([REPO_ROOT]).set, { version: 1 });
+  const columns = (def: RuleDef) =>
+    ruleCatalog({ ...model, rules: new Map([[def.rule, def]]) }).byName.get(def.rule)!.columns;
+
+  it('reads the columns its condition, values, texts and target name, and the id', () => {
+    const scored = rule({ on: 'created' }, [
+      { set: { ncr_count: '=coalesce(supplier.ncr_count, 0) + 1' }, record: 'supplier' },
+      {
+        notify: {
+          users: ['assignee'],
+          title: { en: 'NCR {ncr_no}: {title}', zh: 'NCR {ncr_no}' },
+          body: { en: 'Due {due_date}', zh: '截止 {due_date}' },
+        },
+      },
+    ]);
+    expect(columns({ ...scored, when: "severity == 'HIGH' && created_at != null" })?.sort()).toEqual(
+      ['assignee_id', 'created_at', 'due_date', 'id', 'ncr_no', 'severity', 'supplier_id', 'title'].sort(),
+    );
+  });
+
+  it('reads the whole record for a webhook, which sends it, and for a field not stored in a column', () => {
+    expect(columns(rule({ on: 'created' }, [{ webhook: 'https://example.com/hook' }]))).toBeNull();
+    expect(columns({ ...rule({ on: 'created' }), when: 'affected_lots != null' })).toBeNull();
   });
 });
