@@ -15,8 +15,9 @@
  *    same for the ceiling. The API rate limit is raised (MES_RATE_LIMIT_API): all load comes from one
  *    client address, which no plant's clients do; the per-connection request limit is off (see the
  *    server's environment below).
- * 3. Prints req/s, p50 and p99 latency for both, the ratio and the target, and the server's peak
- *    RSS; drops the database.
+ * 3. Prints req/s, p50 and p99 latency for both, the ratio and the target, the CPU time per request
+ *    of each server process and, when MariaDB runs on this machine, of the database server, and our
+ *    server's peak RSS; drops the database.
  *
  * Traffic goes only to 127.0.0.1. Env: TEST_MYSQL_URL (default mysql://root@127.0.0.1:3306);
  * BENCH_PROFILE_DIR: run our server with `--cpu-prof` writing its profile there; BENCH_KEEP_DATABASE=1:
