@@ -114,7 +114,8 @@ export class RuleHooks {
     /** Wakes the runners once a transaction that queued jobs committed: the earliest due time. */
     private readonly onQueued: (dueMs: number) => void,
     private readonly notifications = new NotificationStore(),
-    private readonly workingTime = new WorkingTimeCache(),
+    /** The tenants' working time, kept for synchronous rules and the runner's runs alike. */
+    readonly workingTime = new WorkingTimeCache(),
   ) {}
 
   register(hooks: HookRegistry): void {

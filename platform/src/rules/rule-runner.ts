@@ -907,7 +907,7 @@ export class RuleRunner {
     // A rule that reads only some columns of its record reads only what its paths name of the others.
     await readThrough(tx, ctx.model, ctx.tenantId, entity, record, read, rule.columns !== null);
     const measures = known ?? (await this.measures(rule, ctx, record));
-    const working = await workingValues(tx, ctx, rule.def, record);
+    const working = await workingValues(tx, ctx, rule.def, record, null, this.deps.hooks.workingTime);
     const scope = { ...record, ...measures, ...working, $previous: previous };
     return { holds: holds(rule.when, scope), record: scope, measures, targets };
   }
