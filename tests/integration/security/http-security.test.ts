@@ -157,6 +157,37 @@ describe.each<TestDialect>(['sqlite', 'mysql'])('HTTP authentication and hardeni
     });
   });
 
+  it('without an allowlist refuses every preflight and answers other requests without CORS headers', async () => {
+    const sameOrigin = Fastify();
+    await registerSecurity(sameOrigin, {
+      auth: new AuthService(database.db, coreModel, { jwtSecret: 'jwt-secret-for-tests-0123456789abcdef' }),
+      defaultTenant: 'DEMO',
+      corsOrigins: [],
+    });
+    sameOrigin.get('/health', { config: PUBLIC_ROUTE }, async () => ({ ok: true }));
+    try {
+      const preflight = await sameOrigin.inject({
+        method: 'OPTIONS',
+        url: '/api/work-orders',
+        headers: { origin: 'https://mes.example.com', 'access-control-request-method': 'GET' },
+      });
+      expect(preflight.statusCode).toBe(403);
+      expect(preflight.json()).toMatchObject({
+        code: 'FORBIDDEN',
+        message: 'Origin https://mes.example.com is not allowed',
+      });
+      const simple = await sameOrigin.inject({
+        url: '/health',
+        headers: { origin: 'https://mes.example.com' },
+      });
+      expect(simple.statusCode).toBe(200);
+      expect(simple.headers['access-control-allow-origin']).toBeUndefined();
+      expect(simple.headers['x-content-type-options']).toBe('nosniff');
+    } finally {
+      await sameOrigin.close();
+    }
+  });
+
   it('rate-limits login attempts per client', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 12; i++) statuses.push((await login('nobody', 'wrong')).statusCode);

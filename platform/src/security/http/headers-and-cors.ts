@@ -67,11 +67,20 @@ const ALLOWED = {
  * Origins in the allowlist (`MES_CORS_ORIGINS`) get their origin echoed with credentials, and their
  * preflights are answered 204. A preflight from any other origin is refused with 403; other requests
  * from it proceed without CORS headers, so the browser keeps the response from that page.
+ * Without an allowlist (the default: the app is served from the same origin) no origin is allowed:
+ * only the refusal of preflights applies, without the plugin's per-request work on every response.
  */
 export async function registerCors(
   fastify: FastifyInstance,
   allowedOrigins: readonly string[],
 ): Promise<void> {
+  if (allowedOrigins.length === 0) {
+    fastify.addHook('onRequest', (request, _reply, done) => {
+      const origin = request.headers.origin;
+      done(origin && request.method === 'OPTIONS' ? new DisallowedOriginError(origin) : undefined);
+    });
+    return;
+  }
   const origins = new Set(allowedOrigins);
   await fastify.register(fastifyCors, {
     hideOptionsRoute: true,
