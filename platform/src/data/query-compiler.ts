@@ -174,6 +174,22 @@ function after(b: SqlBuilder, expr: string, direction: 'asc' | 'desc', value: un
   return value === null ? '1=0' : `(${expr} < ${b.bind(value)} OR ${expr} IS NULL)`;
 }
 
+/** Per entity, the select list of all its columns per dialect and alias: the same text for every read. */
+const everyColumnLists = new WeakMap<CompiledEntity, Map<string, string>>();
+
+/** The select list of every column a page of `entity` reads when no fields are asked for. */
+function everyColumn(b: SqlBuilder, entity: CompiledEntity, alias: string): string {
+  const lists = everyColumnLists.get(entity) ?? new Map<string, string>();
+  everyColumnLists.set(entity, lists);
+  const key = `${b.dialect.name} ${alias}`;
+  let list = lists.get(key);
+  if (list === undefined) {
+    list = [...selectedColumns(entity, null, [])].map((c) => b.column(alias, c)).join(', ');
+    lists.set(key, list);
+  }
+  return list;
+}
+
 /** The root columns a page needs: all, or those behind the requested fields (plus id and version). */
 function selectedColumns(entity: CompiledEntity, fields: string[] | null, expand: string[]): Set<string> {
   const all = new Set<string>(['id', 'created_at', 'created_by', 'updated_at', 'updated_by', 'version']);
@@ -282,9 +298,12 @@ export function compileList(
   // The select list binds nothing: the parameters stay in the order of the conditions.
   const alias = nested ? PAGE : ROOT;
   const selectSort = nested ? leaves.map((leaf) => b.leaf(PAGE, leaf)) : sortExprs;
-  const columns = [...selectedColumns(entity, query.fields, query.expand)].map((c) => b.column(alias, c));
+  const columns =
+    query.fields === null
+      ? everyColumn(b, entity, alias)
+      : [...selectedColumns(entity, query.fields, query.expand)].map((c) => b.column(alias, c)).join(', ');
   const sortAliases = selectSort.map((_, i) => `_s${i}`);
-  const selectList = [...columns, ...selectSort.map((e, i) => `${e} AS ${sortAliases[i]}`)].join(', ');
+  const selectList = [columns, ...selectSort.map((e, i) => `${e} AS ${sortAliases[i]}`)].join(', ');
   const sql = nested
     ? `SELECT ${selectList} FROM (SELECT ${b.column(ROOT, 'id')} ${from}${pageWhere} ${paging}) ${IDS}` +
       ` JOIN ${b.table(entity)} ${PAGE} ON ${b.column(PAGE, 'id')} = ${b.column(IDS, 'id')} ORDER BY ${order(selectSort)}`
