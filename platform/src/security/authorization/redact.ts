@@ -1,4 +1,5 @@
-import type { CompiledEntity, Model } from '../../../../metadata/src/model';
+import type { CompiledEntity, CompiledField, Model } from '../../../../metadata/src/model';
+import type { EntityAccess } from '../../../../metadata/src/model/permissions';
 import type { EntityRecord } from '../../crud/types';
 import type { Principal } from '../principal';
 import { accessTo, canReadField, entityOf, mayUnmask } from './access';
@@ -35,6 +36,60 @@ export function redactRecords(
 
 const INTERNAL_KEYS = new Set(['tenantId', 'ext']);
 
+/** What redaction does with one property of a record. */
+type Step =
+  | { kind: 'drop' }
+  | { kind: 'copy' }
+  | { kind: 'mask'; field: CompiledField }
+  | { kind: 'expanded'; field: CompiledField };
+
+const DROP: Step = { kind: 'drop' };
+const COPY: Step = { kind: 'copy' };
+
+/**
+ * The steps decided per property, for each access decision (one per principal, Model, entity and
+ * parent; principals are shared between the requests of one token): every record of a page and of
+ * later requests has the same properties, so each is decided once.
+ */
+const stepsByAccess = new WeakMap<EntityAccess, Map<string, Step>>();
+
+function stepOf(
+  principal: Principal,
+  model: Model,
+  entity: CompiledEntity,
+  access: EntityAccess,
+  key: string,
+): Step {
+  let steps = stepsByAccess.get(access);
+  if (!steps) {
+    steps = new Map();
+    stepsByAccess.set(access, steps);
+  }
+  let step = steps.get(key);
+  if (!step) {
+    step = decideStep(principal, model, entity, access, key);
+    steps.set(key, step);
+  }
+  return step;
+}
+
+function decideStep(
+  principal: Principal,
+  model: Model,
+  entity: CompiledEntity,
+  access: EntityAccess,
+  key: string,
+): Step {
+  if (INTERNAL_KEYS.has(key)) return DROP;
+  const field = fieldByApiName(entity, key);
+  if (!field) return COPY;
+  if (!canReadField(principal, model, access, field)) return DROP;
+  if (field.sensitive && !mayUnmask(principal, model, entity.name)) return { kind: 'mask', field };
+  if (key === field.apiName && (field.relation || field.many || field.children))
+    return { kind: 'expanded', field };
+  return COPY;
+}
+
 function redact(
   principal: Principal,
   model: Model,
@@ -44,30 +99,38 @@ function redact(
 ): EntityRecord | null {
   const access = accessTo(principal, model, entity.name, 'read', parent);
   if (!access.allowed) return null;
-  const unmask = mayUnmask(principal, model, entity.name);
   const result: EntityRecord = {};
-  for (const [key, value] of Object.entries(record)) {
-    if (INTERNAL_KEYS.has(key)) continue;
-    const field = fieldByApiName(entity, key);
-    if (!field) {
-      result[key] = value;
-      continue;
-    }
-    if (!canReadField(principal, model, access, field)) continue;
-    const expanded = key === field.apiName;
-    if (field.sensitive && !unmask) result[key] = maskValue(value, field.def.mask);
-    else if (expanded && field.relation && isRecord(value))
-      result[key] = redact(principal, model, entityOf(model, field.relation.target), value, undefined);
-    else if (expanded && (field.many || field.children) && Array.isArray(value)) {
-      const target = entityOf(model, (field.many ?? field.children)!.target);
-      const owner = field.children ? entity.name : undefined;
-      result[key] = value
-        .filter(isRecord)
-        .map((row) => redact(principal, model, target, row, owner))
-        .filter((row): row is EntityRecord => row !== null);
-    } else result[key] = value;
+  for (const key in record) {
+    const value = record[key];
+    const step = stepOf(principal, model, entity, access, key);
+    if (step.kind === 'drop') continue;
+    if (step.kind === 'mask') result[key] = maskValue(value, step.field.def.mask);
+    else if (step.kind === 'expanded')
+      result[key] = redactExpanded(principal, model, entity, step.field, value);
+    else result[key] = value;
   }
   return result;
+}
+
+/** An expanded relation, children or many field: its records under their own entity's field rules. */
+function redactExpanded(
+  principal: Principal,
+  model: Model,
+  entity: CompiledEntity,
+  field: CompiledField,
+  value: unknown,
+): unknown {
+  if (field.relation && isRecord(value))
+    return redact(principal, model, entityOf(model, field.relation.target), value, undefined);
+  if ((field.many || field.children) && Array.isArray(value)) {
+    const target = entityOf(model, (field.many ?? field.children)!.target);
+    const owner = field.children ? entity.name : undefined;
+    return value
+      .filter(isRecord)
+      .map((row) => redact(principal, model, target, row, owner))
+      .filter((row): row is EntityRecord => row !== null);
+  }
+  return value;
 }
 
 function isRecord(value: unknown): value is EntityRecord {
