@@ -32,22 +32,23 @@ function releasable(
   sealed: Record<string, string>,
 ): Payload {
   const result: Payload = {};
+  // The pointer of a property, only for those that need one: sealed values and nested records.
+  const pathOf = (key: string) => `${pointer}/${escapePointer(key)}`;
   for (const [key, value] of Object.entries(record)) {
     const field = fieldByApiName(entity, key) ?? entity.fieldsByName.get(key);
-    const path = `${pointer}/${escapePointer(key)}`;
     if (!field) result[key] = value;
     else if (field.hidden) continue;
     else if (field.sensitive) {
       if (value !== null && value !== undefined && value !== '')
-        sealed[path] = encryptValue(JSON.stringify(value), sensitiveKeyRing());
+        sealed[pathOf(key)] = encryptValue(JSON.stringify(value), sensitiveKeyRing());
       result[key] = maskValue(value, field.def.mask);
     } else {
       const target = field.relation?.target ?? field.children?.target ?? field.many?.target;
       const nested = target ? model.entities.get(target) : undefined;
-      if (nested && isPayload(value)) result[key] = releasable(model, nested, value, path, sealed);
+      if (nested && isPayload(value)) result[key] = releasable(model, nested, value, pathOf(key), sealed);
       else if (nested && Array.isArray(value))
         result[key] = value.map((item: unknown, index) =>
-          isPayload(item) ? releasable(model, nested, item, `${path}/${index}`, sealed) : item,
+          isPayload(item) ? releasable(model, nested, item, `${pathOf(key)}/${index}`, sealed) : item,
         );
       else result[key] = value;
     }
