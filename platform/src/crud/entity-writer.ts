@@ -131,8 +131,7 @@ export class EntityWriter {
       wanted.set(entity.name, entry);
     };
     const collect = (entity: EntityRuntime, body: EntityRecord, row: number, base: string) => {
-      for (const field of entity.entity.fields) {
-        const property = apiPropertyOf(field);
+      for (const { field, property } of entity.referenceFields) {
         const value = body[property];
         if (field.relation && typeof value === 'number') {
           const target = this.ctx.model.entities.get(field.relation.target);
@@ -276,12 +275,9 @@ export class EntityWriter {
       updated_by: this.ctx.userId,
       version: 1,
     });
-    for (const field of rt.columnFields) {
+    for (const { field, property } of rt.columnProperties) {
       if (field.column)
-        row[field.column] = sealSensitive(
-          field,
-          toDbValue(field.columnType, body[apiPropertyOf(field)], field.scale),
-        );
+        row[field.column] = sealSensitive(field, toDbValue(field.columnType, body[property], field.scale));
     }
     const ext = extValues(rt, body, {});
     row.ext = Object.keys(ext).length > 0 ? JSON.stringify(ext) : null;
@@ -427,10 +423,8 @@ function sameUniqueValue(rt: EntityRuntime, column: string, body: EntityRecord, 
 /** Declared defaults for properties the body leaves out (a copy: the caller's body is not touched). */
 function applyDefaults(rt: EntityRuntime, body: EntityRecord, ctx: RequestContext, now: Date): EntityRecord {
   const filled: EntityRecord = { ...body };
-  for (const field of [...rt.columnFields, ...rt.extFields]) {
-    const property = apiPropertyOf(field);
-    if (filled[property] === undefined && field.def.default !== undefined)
-      filled[property] = resolveDefault(field, ctx, now);
+  for (const { field, property } of rt.defaultedFields) {
+    if (filled[property] === undefined) filled[property] = resolveDefault(field, ctx, now);
   }
   return filled;
 }

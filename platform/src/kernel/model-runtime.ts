@@ -4,6 +4,12 @@ import { SYSTEM_READONLY_PROPERTIES, apiPropertyOf } from '../../../metadata/src
 import { NotFoundError } from '../crud/errors';
 import { compilePayloadValidator, createAjv, type PayloadValidator } from './validators';
 
+/** A field and the API property a body carries its value in (`itemId`, `tagsIds`, `quantity`). */
+export interface FieldProperty {
+  readonly field: CompiledField;
+  readonly property: string;
+}
+
 /** Everything the engine precomputes for one entity of one Model. */
 export interface EntityRuntime {
   readonly entity: CompiledEntity;
@@ -12,6 +18,12 @@ export interface EntityRuntime {
   readonly extFields: readonly CompiledField[];
   readonly childrenFields: readonly CompiledField[];
   readonly manyFields: readonly CompiledField[];
+  /** Relation, many and children fields with their API property: where a body names other records. */
+  readonly referenceFields: readonly FieldProperty[];
+  /** Column fields with their API property, in declaration order: what an insert writes. */
+  readonly columnProperties: readonly FieldProperty[];
+  /** Column and extension fields that declare a default, with their API property. */
+  readonly defaultedFields: readonly FieldProperty[];
   /** API property (`itemId`, `tagsIds`, `quantity`) → field. */
   readonly fieldsByProperty: ReadonlyMap<string, CompiledField>;
   /** Properties a client may never write (system columns, readonly fields). */
@@ -47,12 +59,20 @@ export class ModelRuntime {
     for (const field of entity.fields) {
       if (field.readonly || field.storage === 'computed') readonlyProperties.add(apiPropertyOf(field));
     }
+    const withProperty = (field: CompiledField): FieldProperty => ({ field, property: apiPropertyOf(field) });
+    const columnFields = entity.fields.filter((f) => f.storage === 'column');
+    const extFields = entity.fields.filter((f) => f.storage === 'ext');
     return {
       entity,
-      columnFields: entity.fields.filter((f) => f.storage === 'column'),
-      extFields: entity.fields.filter((f) => f.storage === 'ext'),
+      columnFields,
+      extFields,
       childrenFields: entity.fields.filter((f) => f.storage === 'children'),
       manyFields: entity.fields.filter((f) => f.storage === 'many'),
+      referenceFields: entity.fields.filter((f) => f.relation || f.many || f.children).map(withProperty),
+      columnProperties: columnFields.map(withProperty),
+      defaultedFields: [...columnFields, ...extFields]
+        .filter((f) => f.def.default !== undefined)
+        .map(withProperty),
       fieldsByProperty: new Map(entity.fields.map((f) => [apiPropertyOf(f), f])),
       readonlyProperties,
       validateCreate: compilePayloadValidator(
