@@ -16,16 +16,30 @@ import { runtimeOf } from '../kernel/model-runtime';
 
 export type RuleRecord = Record<string, unknown>;
 
+/** Per entity, each API property a rule reads with its metadata name: `id`, the audit columns, the fields. */
+const metadataNames = new WeakMap<CompiledEntity, readonly (readonly [string, string])[]>();
+
+function metadataNamesOf(entity: CompiledEntity): readonly (readonly [string, string])[] {
+  let names = metadataNames.get(entity);
+  if (!names) {
+    names = [
+      ['id', 'id'],
+      ['createdAt', 'created_at'],
+      ['updatedAt', 'updated_at'],
+      ['createdBy', 'created_by'],
+      ['updatedBy', 'updated_by'],
+      ...entity.fields.map((field) => [apiPropertyOf(field), field.name] as const),
+    ];
+    metadataNames.set(entity, names);
+  }
+  return names;
+}
+
 /** API-shaped record → metadata names (relations by field name → id), `id` kept. */
 export function toMetadata(entity: CompiledEntity, record: EntityRecord): RuleRecord {
   const values: RuleRecord = {};
-  if ('id' in record) values.id = record.id;
-  for (const system of ['createdAt', 'updatedAt', 'createdBy', 'updatedBy'] as const)
-    if (system in record) values[system.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = record[system];
-  for (const field of entity.fields) {
-    const property = apiPropertyOf(field);
-    if (property in record) values[field.name] = record[property];
-  }
+  for (const [property, name] of metadataNamesOf(entity))
+    if (property in record) values[name] = record[property];
   return values;
 }
 
@@ -48,6 +62,24 @@ interface PathNode {
   /** The fields of the target the paths end on. */
   values: string[];
   below: PathNode[];
+}
+
+/** The trees of `pathTree` per list of paths (a rule's, for its Model's lifetime) and entity. */
+const pathTrees = new WeakMap<readonly (readonly string[])[], WeakMap<CompiledEntity, PathNode[]>>();
+
+/** `pathTree` of a rule's paths, built once. */
+function pathTreeOf(model: Model, entity: CompiledEntity, paths: readonly (readonly string[])[]): PathNode[] {
+  let byEntity = pathTrees.get(paths);
+  if (!byEntity) {
+    byEntity = new WeakMap();
+    pathTrees.set(paths, byEntity);
+  }
+  let tree = byEntity.get(entity);
+  if (!tree) {
+    tree = pathTree(model, entity, paths);
+    byEntity.set(entity, tree);
+  }
+  return tree;
 }
 
 /** The relations of `entity` the dot paths follow, as a tree (segments that end a path are values). */
@@ -104,7 +136,7 @@ export async function readThrough(
   onlyPaths = false,
 ): Promise<RuleRecord> {
   const store = new RowStore(tenantId);
-  for (const node of pathTree(model, entity, paths)) {
+  for (const node of pathTreeOf(model, entity, paths)) {
     const id = record[node.head];
     if (typeof id !== 'number' && typeof id !== 'string') continue;
     const hops: RelatedHop[] = [];
