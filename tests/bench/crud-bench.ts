@@ -12,9 +12,10 @@
  * 2. Starts our server (`mes serve`) as a child process, signs in as `admin` and as
  *    `operator` (a member of every bench line), runs autocannon per case (BENCH_SECONDS each,
  *    default 10, BENCH_CONNECTIONS default 32, after BENCH_WARMUP_SECONDS of the same load, default
- *    10, not measured) while sampling the server's resident memory, stops it; same for the ceiling. The API rate limit is raised (MES_RATE_LIMIT_API): all load comes from one
- *    client address, which no plant's clients do; the per-connection request limit is off (see the
- *    server's environment below).
+ *    10, not measured) while sampling the server's resident memory, stops it; same for the ceiling.
+ *    The API rate limit is raised (MES_RATE_LIMIT_API): all load comes from one client address,
+ *    which no plant's clients do; the per-connection request limit is off (see the server's
+ *    environment below).
  * 3. Prints req/s, p50 and p99 latency for both, the ratio and the target, the CPU time per request
  *    of each server process and, when MariaDB runs on this machine, of the database server, and our
  *    server's peak RSS; drops the database.
