@@ -53,26 +53,6 @@ const COPY: Step = { kind: 'copy' };
  */
 const stepsByAccess = new WeakMap<EntityAccess, Map<string, Step>>();
 
-function stepOf(
-  principal: Principal,
-  model: Model,
-  entity: CompiledEntity,
-  access: EntityAccess,
-  key: string,
-): Step {
-  let steps = stepsByAccess.get(access);
-  if (!steps) {
-    steps = new Map();
-    stepsByAccess.set(access, steps);
-  }
-  let step = steps.get(key);
-  if (!step) {
-    step = decideStep(principal, model, entity, access, key);
-    steps.set(key, step);
-  }
-  return step;
-}
-
 function decideStep(
   principal: Principal,
   model: Model,
@@ -99,10 +79,16 @@ function redact(
 ): EntityRecord | null {
   const access = accessTo(principal, model, entity.name, 'read', parent);
   if (!access.allowed) return null;
+  const steps = stepsByAccess.get(access) ?? new Map<string, Step>();
+  stepsByAccess.set(access, steps);
   const result: EntityRecord = {};
   for (const key in record) {
     const value = record[key];
-    const step = stepOf(principal, model, entity, access, key);
+    let step = steps.get(key);
+    if (!step) {
+      step = decideStep(principal, model, entity, access, key);
+      steps.set(key, step);
+    }
     if (step.kind === 'drop') continue;
     if (step.kind === 'mask') result[key] = maskValue(value, step.field.def.mask);
     else if (step.kind === 'expanded')
