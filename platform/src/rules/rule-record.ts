@@ -69,11 +69,8 @@ const pathTrees = new WeakMap<readonly (readonly string[])[], WeakMap<CompiledEn
 
 /** `pathTree` of a rule's paths, built once. */
 function pathTreeOf(model: Model, entity: CompiledEntity, paths: readonly (readonly string[])[]): PathNode[] {
-  let byEntity = pathTrees.get(paths);
-  if (!byEntity) {
-    byEntity = new WeakMap();
-    pathTrees.set(paths, byEntity);
-  }
+  const byEntity = pathTrees.get(paths) ?? new WeakMap<CompiledEntity, PathNode[]>();
+  pathTrees.set(paths, byEntity);
   let tree = byEntity.get(entity);
   if (!tree) {
     tree = pathTree(model, entity, paths);
