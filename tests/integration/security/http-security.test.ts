@@ -1,7 +1,11 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { AuthService } from '../../../platform/src/security/auth/auth.service';
 import { seedDemoSecurity } from '../../../platform/src/security/demo-seed';
-import { principalOfRequest, registerSecurity } from '../../../platform/src/security/http/register-security';
+import {
+  principalOfRequest,
+  registerSecurity,
+  type SecurityHttpOptions,
+} from '../../../platform/src/security/http/register-security';
 import { PUBLIC_ROUTE } from '../../../platform/src/security/http/route-access';
 import { coreModel } from '../../fixtures/security/core-model';
 import {
@@ -29,16 +33,22 @@ describe.each<TestDialect>(['sqlite', 'mysql'])('HTTP authentication and hardeni
   let database: SecurityTestDatabase;
   let app: FastifyInstance;
 
+  /** A Fastify instance with the security layer over the test database, as the server registers it. */
+  const securedApp = async (options: Partial<SecurityHttpOptions>): Promise<FastifyInstance> => {
+    const secured = Fastify();
+    await registerSecurity(secured, {
+      auth: new AuthService(database.db, coreModel, { jwtSecret: 'jwt-secret-for-tests-0123456789abcdef' }),
+      defaultTenant: 'DEMO',
+      corsOrigins: [],
+      ...options,
+    });
+    return secured;
+  };
+
   beforeAll(async () => {
     database = await openSecurityDatabase(dialect, 'http', TABLES);
     await seedDemoSecurity(database.db, coreModel(), 'DEMO', { MES_DEMO_PASSWORD: PASSWORD });
-    app = Fastify();
-    await registerSecurity(app, {
-      auth: new AuthService(database.db, coreModel, { jwtSecret: 'jwt-secret-for-tests-0123456789abcdef' }),
-      defaultTenant: 'DEMO',
-      corsOrigins: ['https://mes.example.com'],
-      loginPerMinute: 5,
-    });
+    app = await securedApp({ corsOrigins: ['https://mes.example.com'], loginPerMinute: 5 });
     app.get('/api/work-orders', async (request) => ({ user: principalOfRequest(request)?.username }));
     app.get('/health', { config: PUBLIC_ROUTE }, async () => ({ ok: true }));
     app.get('/internal/report', async (request) => ({ user: principalOfRequest(request)?.username }));
@@ -158,12 +168,7 @@ describe.each<TestDialect>(['sqlite', 'mysql'])('HTTP authentication and hardeni
   });
 
   it('without an allowlist refuses every preflight and answers other requests without CORS headers', async () => {
-    const sameOrigin = Fastify();
-    await registerSecurity(sameOrigin, {
-      auth: new AuthService(database.db, coreModel, { jwtSecret: 'jwt-secret-for-tests-0123456789abcdef' }),
-      defaultTenant: 'DEMO',
-      corsOrigins: [],
-    });
+    const sameOrigin = await securedApp({ corsOrigins: [] });
     sameOrigin.get('/health', { config: PUBLIC_ROUTE }, async () => ({ ok: true }));
     try {
       const preflight = await sameOrigin.inject({
