@@ -94,6 +94,8 @@ export class EntityReader {
    * A record before a write, in one statement: the stored row (version, ext) and the document hooks
    * and the audit see as `previous`, read with the caller's row scope for `action` compiled in, so a
    * row outside it is missing (404) exactly like an absent one. Live rows only unless `includeDeleted`.
+   * `lock`: the row is read with a lock held until commit (MySQL; SQLite serialises writers anyway),
+   * so it is the version committed now and no other writer can move it before this one updates it.
    */
   async current(
     exec: SqlExecutor,
@@ -101,8 +103,8 @@ export class EntityReader {
     id: number,
     ctx: RequestContext,
     action: string,
-    includeDeleted = false,
-  ): Promise<{ row: DbRow; record: EntityRecord }> {
+    { includeDeleted = false, lock = false }: { includeDeleted?: boolean; lock?: boolean } = {},
+  ): Promise<{ row: DbRow; record: EntityRecord; locked: boolean }> {
     const rt = runtimeOf(ctx.model).entity(entityName);
     const read = await this.readDocument(
       exec,
@@ -111,9 +113,10 @@ export class EntityReader {
       ctx,
       { includeDeleted },
       this.scopeOf(exec, rt, ctx, action),
+      lock,
     );
     if (!read) throw new NotFoundError(entityName, id);
-    return read;
+    return { ...read, locked: lock };
   }
 
   /**
@@ -182,6 +185,7 @@ export class EntityReader {
     ctx: RequestContext,
     opts: ReadOptions,
     condition: CompiledSql | null = null,
+    lock = false,
   ): Promise<{ row: DbRow; record: EntityRecord } | null> {
     const runtime = runtimeOf(ctx.model);
     const nested: NestedRows[] = [...rt.childrenFields, ...rt.manyFields].map((field, i) => ({
@@ -190,7 +194,7 @@ export class EntityReader {
       target: runtime.entity(field.children?.target ?? field.many?.target ?? '').entity,
     }));
     const store = new RowStore(ctx.tenantId);
-    const row = await store.document(exec, rt.entity, where, !opts.includeDeleted, nested, condition);
+    const row = await store.document(exec, rt.entity, where, !opts.includeDeleted, nested, condition, lock);
     if (!row) return null;
     const present = nested.map(({ alias }) => {
       const flag = Number(row[alias]) === 1;

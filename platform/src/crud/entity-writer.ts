@@ -286,15 +286,17 @@ export class EntityWriter {
 
   /**
    * Applies a validated patch to a stored row guarded by `expectedVersion`; returns what it wrote,
-   * or null when the row did not match (stale version or gone). Children listed in the
-   * patch are merged: rows with `id` are updated, rows without are inserted, stored rows not listed
-   * are removed.
+   * or null when the row did not match (stale version or gone). A row the transaction read with a
+   * lock (`locked`) cannot have moved: its UPDATE is not checked and travels with the next statement.
+   * Children listed in the patch are merged: rows with `id` are updated, rows without are inserted,
+   * stored rows not listed are removed.
    */
   async update(
     rt: EntityRuntime,
     current: DbRow,
     body: EntityRecord,
     expectedVersion: number,
+    locked = false,
   ): Promise<UpdatedRow | null> {
     const values: DbRow = { updated_at: this.now, updated_by: this.ctx.userId };
     let exact = true;
@@ -311,8 +313,8 @@ export class EntityWriter {
       exact &&= storedAsSent(this.tx.dialect.name, {}, values.ext);
     }
     const id = Number(current.id);
-    const affected = await this.store.update(this.tx, rt.entity, id, values, expectedVersion);
-    if (affected === 0) return null;
+    if (locked) await this.store.updateLocked(this.tx, rt.entity, id, values);
+    else if ((await this.store.update(this.tx, rt.entity, id, values, expectedVersion)) === 0) return null;
     for (const field of rt.childrenFields) {
       const items = body[field.apiName];
       if (Array.isArray(items)) await this.mergeChildren(field, id, items as EntityRecord[]);

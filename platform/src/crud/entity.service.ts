@@ -112,7 +112,7 @@ export class EntityService implements EntityOperations, RecordChanges {
       async (tx) => {
         // The before image is the whole document, so the audit diff shows child rows and links
         // changed with the record.
-        const current = await this.reader.current(tx, entity, id, ctx, 'update');
+        const current = await this.reader.current(tx, entity, id, ctx, 'update', { lock: true });
         refuseAppendOnly(rt.entity, 'update');
         assertStateAllowsEdit(ctx.model, rt.entity, current.record, input);
         throwFieldErrors(readonlyWhenErrors(ctx.model, rt, current.record, input));
@@ -209,7 +209,8 @@ export class EntityService implements EntityOperations, RecordChanges {
     const rt = runtimeOf(ctx.model).entity(entity);
     refuseArchived(rt.entity);
     const scopeAction = options.scopeAction ?? 'update';
-    const current = options.current ?? (await this.reader.current(tx, entity, id, ctx, scopeAction));
+    const current =
+      options.current ?? (await this.reader.current(tx, entity, id, ctx, scopeAction, { lock: true }));
     return this.updateRecord(tx, rt, current, { ...fields }, ctx, { ...options, scopeAction });
   }
 
@@ -302,7 +303,7 @@ export class EntityService implements EntityOperations, RecordChanges {
     if (checkReferences) throwRowErrors(await writer.checkReferences(rt, [body], () => ''));
     const { version: _version, ...patch } = body;
     const expected = Number(current.row.version);
-    const updated = await writer.update(rt, current.row, patch, expected);
+    const updated = await writer.update(rt, current.row, patch, expected, current.locked);
     if (!updated) throw await this.conflict(tx, rt, id, expected, ctx);
     const merged = (field: CompiledField) => apiPropertyOf(field) in patch;
     const record = updated.exact
@@ -341,7 +342,7 @@ export class EntityService implements EntityOperations, RecordChanges {
     if (!rt.entity.softDelete)
       throw new BusinessRuleError(`${entity} is not soft-deleted, so it cannot be restored`);
     return this.write(rt, async (tx) => {
-      const current = await this.reader.current(tx, entity, id, ctx, 'restore', true);
+      const current = await this.reader.current(tx, entity, id, ctx, 'restore', { includeDeleted: true });
       if (current.row.deleted_at === null) return current.record;
       const previous = current.record;
       await this.hooks.run('before', { entity, action: 'restore', ctx, tx, body: {}, current: previous, id });
@@ -795,6 +796,8 @@ export interface UpdateOptions {
 export interface CurrentRecord {
   row: DbRow;
   record: EntityRecord;
+  /** Read with a lock this transaction holds until commit (`current` with `lock`). */
+  locked?: boolean;
 }
 
 /**

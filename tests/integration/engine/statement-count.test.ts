@@ -107,7 +107,7 @@ describe('statements per request through the server (MariaDB)', () => {
   // A start that outlived the hook's timeout is awaited, so its server and pool are closed too.
   afterAll(async () => (await starting?.catch(() => undefined))?.stop());
 
-  it('updates a record with one read of the row inside the transaction, then the row, audit and outbox', async () => {
+  it('updates a record in two round trips: one locking read of the row, then the row, audit and outbox with the commit', async () => {
     const current = (await harness.call('planner', 'GET', `/api/work-orders/${orderId}`)).json().data as Row;
     let status = 0;
     const { statements, queries } = await sentBy(async () => {
@@ -128,11 +128,12 @@ describe('statements per request through the server (MariaDB)', () => {
     ]);
     // The caller's row scope (the planner's: its tenant) is compiled into the one read.
     expect(conditions(statements[1]!)).toMatch(/^ WHERE t\.`id` = \? AND t\.`tenant_id` = \?/);
-    // START TRANSACTION travels with the read, audit and outbox rows with the COMMIT.
+    // The read locks the row: START TRANSACTION travels with it, and the row's UPDATE, needing no
+    // version check, travels with the audit and outbox rows and the COMMIT.
+    expect(statements[1]).toMatch(/ FOR UPDATE$/);
     expect(queries.map((sql) => sql.split(';\n').map(shape))).toEqual([
       ['START TRANSACTION', 'SELECT work_order'],
-      ['UPDATE work_order'],
-      ['INSERT audit_log', 'INSERT evt_outbox', 'COMMIT'],
+      ['UPDATE work_order', 'INSERT audit_log', 'INSERT evt_outbox', 'COMMIT'],
     ]);
   });
 
