@@ -209,8 +209,9 @@ export class EntityService implements EntityOperations, RecordChanges {
     const rt = runtimeOf(ctx.model).entity(entity);
     refuseArchived(rt.entity);
     const scopeAction = options.scopeAction ?? 'update';
-    const current =
-      options.current ?? (await this.reader.current(tx, entity, id, ctx, scopeAction, { lock: true }));
+    // Not locked: an engine caller may have computed `fields` from what it read earlier in this
+    // transaction's snapshot, which the versioned UPDATE (409 when stale) protects.
+    const current = options.current ?? (await this.reader.current(tx, entity, id, ctx, scopeAction));
     return this.updateRecord(tx, rt, current, { ...fields }, ctx, { ...options, scopeAction });
   }
 

@@ -8,10 +8,10 @@ import { engineModel } from '../../fixtures/engine/plant-metadata';
 /**
  * Updates racing a concurrent writer on MariaDB. (SQLite runs one writer at a time: no concurrent
  * commit can fall between a read and a write.)
- * - A PATCH reads the row with a lock: a concurrent writer waits for its commit, and the PATCH
+ * - A PATCH reads the row with a lock: a concurrent writer waits for its commit, so the PATCH
  *   writes over the version it read.
- * - An update of a record read without a lock (as a workflow action reads it) is guarded by the
- *   version it read. REPEATABLE READ gives a transaction the snapshot of its first read, so its 409
+ * - An update of a record read without a lock (as a workflow action or a domain hook reads it,
+ *   computing the change from what it read) is guarded by the version it read. REPEATABLE READ gives a transaction the snapshot of its first read, so its 409
  *   must name the version committed now, read past that snapshot, not the stale one it read.
  */
 describe('updates racing a concurrent writer (mysql)', () => {
@@ -49,15 +49,18 @@ describe('updates racing a concurrent writer (mysql)', () => {
     return { name: rows[0]!.name, version: Number(rows[0]!.version) };
   }
 
-  it('makes a concurrent writer wait for a PATCH, which writes over the version it read', async () => {
+  it('locks the row a PATCH reads: a concurrent writer waits until it commits', async () => {
     const line = await service.create('production_line', { lineCode: 'R1', name: 'Race' }, ctx);
     const id = line.id as number;
-    let other: Promise<unknown> = Promise.resolve();
+    let concurrent: unknown = null;
     const remove = duringNextUpdate(async () => {
-      other = database.db
-        .executor()
-        .execute(`UPDATE ${table} SET name = 'Theirs', version = version + 1 WHERE id = ?`, [id]);
-      await waitForLockWait();
+      // Another connection writes the row while the PATCH holds it, waiting one second at most.
+      concurrent = await database.db.dataSource
+        .query(
+          `SET STATEMENT innodb_lock_wait_timeout = 1 FOR UPDATE ${table} SET name = 'Theirs', version = version + 1 WHERE id = ?`,
+          [id],
+        )
+        .catch((error: unknown) => error);
     });
     try {
       const updated = await service.update('production_line', id, { name: 'Mine', version: 1 }, ctx);
@@ -65,9 +68,8 @@ describe('updates racing a concurrent writer (mysql)', () => {
     } finally {
       remove();
     }
-    await other;
-    // The waiting write went ahead once the PATCH committed, over the PATCH's version.
-    expect(await storedLine(id)).toEqual({ name: 'Theirs', version: 3 });
+    expect(concurrent).toMatchObject({ code: 'ER_LOCK_WAIT_TIMEOUT' });
+    expect(await storedLine(id)).toEqual({ name: 'Mine', version: 2 });
   });
 
   it('reports the version the concurrent writer committed when a record read without a lock went stale', async () => {
@@ -91,16 +93,24 @@ describe('updates racing a concurrent writer (mysql)', () => {
     expect(conflict).toMatchObject({ code: 'CONFLICT', httpStatus: 409, details: { currentVersion: 2 } });
   });
 
-  /** Resolves once a transaction of the server waits for a row lock. */
-  async function waitForLockWait(): Promise<void> {
-    for (;;) {
-      const rows = await database.db
-        .executor()
-        .query<{ n: number | string }>(
-          "SELECT COUNT(*) AS n FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'",
-        );
-      if (Number(rows[0]!.n) > 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 10));
+  it('refuses an engine update computed from an earlier read once a concurrent writer moved the record', async () => {
+    const line = await service.create('production_line', { lineCode: 'R3', name: 'Race' }, ctx);
+    const id = line.id as number;
+    let conflict: ApiError | null = null;
+    try {
+      await service.transaction(async (tx) => {
+        // What a domain hook reads first, in the transaction's snapshot, and computes its change from.
+        const seen = await service.getIn(tx, 'production_line', id, ctx);
+        await database.db
+          .executor()
+          .execute(`UPDATE ${table} SET name = 'Theirs', version = version + 1 WHERE id = ?`, [id]);
+        await service.updateIn(tx, 'production_line', id, { name: `${String(seen.name)} and mine` }, ctx);
+      });
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      conflict = error;
     }
-  }
+    expect(conflict).toMatchObject({ code: 'CONFLICT', httpStatus: 409, details: { currentVersion: 2 } });
+    expect(await storedLine(id)).toEqual({ name: 'Theirs', version: 2 });
+  });
 });
