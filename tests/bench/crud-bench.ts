@@ -9,10 +9,11 @@
  *    orders through EntityService.bulk (identifiers, validation and hooks apply), copies them in SQL
  *    up to 100,000 rows, and spreads them over every workflow status (state the workflow engine
  *    would have produced).
- * 2. Starts our server (`mes serve`) as a child process, signs in as `admin` and as
- *    `operator` (a member of every bench line), runs autocannon per case (BENCH_SECONDS each,
- *    default 10, BENCH_CONNECTIONS default 32, after BENCH_WARMUP_SECONDS of the same load, default
- *    10, not measured) while sampling the server's resident memory, stops it; same for the ceiling.
+ * 2. Starts our server (`mes serve`) and the ceiling as child processes, signs in to ours as `admin`
+ *    and as `operator` (a member of every bench line), then runs each case with autocannon on ours
+ *    and right after on the ceiling (BENCH_SECONDS each, default 10, BENCH_CONNECTIONS default 32,
+ *    after BENCH_WARMUP_SECONDS of the same load, default 10, not measured) while sampling each
+ *    server's resident memory; stops both.
  *    The API rate limit is raised (MES_RATE_LIMIT_API): all load comes from one client address,
  *    which no plant's clients do; the per-connection request limit is off (see the server's
  *    environment below).
@@ -55,6 +56,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
  * run for a while has compiled its hot code; our larger code base keeps V8's optimizing compiler
  * busy on a second core for 10–20 s of a new kind of request, which a plant's server pays once.
  */
+/** InnoDB's history list length (transactions whose old row versions wait for purge) taken as purged. */
+const PURGED = 100;
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 /** Both servers use the platform's default pool size. */
@@ -131,8 +134,18 @@ interface ServerRun {
   startPeakRssMb: number;
   /** Peak resident memory during the measured cases. */
   peakRssMb: number;
-  /** The index in `fixture.ids` of the next work order no update has changed yet. */
-  nextUpdate: number;
+}
+
+/** A server under test, up and signed in, with what its cases measured so far. */
+interface BenchServer {
+  name: 'ours' | 'ceiling';
+  child: ChildProcess;
+  sampler: ReturnType<typeof rssSampler>;
+  base: string;
+  tokens: Record<Caller, string>;
+  idleRssMb: number;
+  startPeakRssMb: number;
+  results: ServerRun['results'];
 }
 
 async function main(): Promise<void> {
@@ -145,16 +158,25 @@ async function main(): Promise<void> {
       ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
       : [];
     const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
-    const ours = await runServer('ours', [...profile, ...flags, 'bin/mes.js', 'serve'], PORT, fixture, 0);
-    // Each update changes a work order still at version 1: the ceiling goes on after ours.
-    const ceiling = await runServer(
-      'ceiling',
-      ['dist/tests/bench/ceiling-server.js'],
-      PORT + 1,
-      fixture,
-      ours.nextUpdate,
-    );
-    report(ours, ceiling);
+    // Both servers run side by side and each case runs on ours, then at once on the ceiling, so
+    // the two meet the machine in the same state (its speed drifts over minutes).
+    const servers: BenchServer[] = [];
+    try {
+      servers.push(await startBenchServer('ours', [...profile, ...flags, 'bin/mes.js', 'serve'], PORT));
+      servers.push(await startBenchServer('ceiling', ['dist/tests/bench/ceiling-server.js'], PORT + 1));
+      const [ours, ceiling] = servers as [BenchServer, BenchServer];
+      // Each update changes a work order still at version 1: every case goes on where the last stopped.
+      let nextUpdate = 0;
+      for (const caller of ['admin', 'operator'] as Caller[])
+        for (const caseName of casesOf(caller)) {
+          nextUpdate = await runCase(ours, caller, caseName, fixture, nextUpdate);
+          // The ceiling has no users or scopes: our operator's cases are compared with its admin's.
+          if (caller === 'admin') nextUpdate = await runCase(ceiling, caller, caseName, fixture, nextUpdate);
+        }
+      report(runOf(ours), runOf(ceiling));
+    } finally {
+      for (const server of servers) await stopBenchServer(server);
+    }
   } finally {
     if (REUSE !== undefined || process.env.BENCH_KEEP_DATABASE === '1') log(`kept ${DATABASE}`);
     else await dropDatabase();
@@ -317,13 +339,11 @@ async function copyWorkOrders(dataSource: DataSource, target: number): Promise<v
   }
 }
 
-async function runServer(
-  name: string,
+async function startBenchServer(
+  name: BenchServer['name'],
   args: string[],
   port: number,
-  fixture: Fixture,
-  firstUpdate: number,
-): Promise<ServerRun> {
+): Promise<BenchServer> {
   const child = spawn(process.execPath, args, {
     cwd: join(__dirname, '..', '..', '..'),
     env: {
@@ -345,53 +365,83 @@ async function runServer(
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const sampler = rssSampler(child.pid!);
+  const base = `http://127.0.0.1:${port}`;
   try {
-    const base = `http://127.0.0.1:${port}`;
     await waitUntilUp(name === 'ours' ? `${base}/health/ready` : `${base}/health`, child);
     const tokens: Record<Caller, string> =
       name === 'ours'
         ? { admin: await signIn(base, 'admin'), operator: await signIn(base, 'operator') }
         : { admin: ceilingToken(), operator: ceilingToken() };
-    const callers: Caller[] = name === 'ours' ? ['admin', 'operator'] : ['admin'];
-    const idleRssMb = sampler.currentMb();
-    const startPeakRssMb = sampler.peakMb();
-    const results: ServerRun['results'] = {};
-    let nextUpdate = firstUpdate;
-    for (const caller of callers)
-      for (const caseName of casesOf(caller)) {
-        if (WARMUP_SECONDS > 0) {
-          const warmup = await measure(base, tokens[caller], caseName, fixture, nextUpdate, WARMUP_SECONDS);
-          nextUpdate += warmup.usedIds;
-        }
-        if (name === 'ours') await waitForBackgroundWork(caseName);
-        const cpuBefore = cpuMsOf(child.pid!);
-        const dbCpuBefore = DATABASE_PID === null ? 0 : cpuMsOf(DATABASE_PID);
-        sampler.startCase();
-        const { result, usedIds } = await measure(
-          base,
-          tokens[caller],
-          caseName,
-          fixture,
-          nextUpdate,
-          SECONDS,
-        );
-        result.cpuMs = (cpuMsOf(child.pid!) - cpuBefore) / Math.max(1, result.answered);
-        result.dbCpuMs =
-          DATABASE_PID === null ? null : (cpuMsOf(DATABASE_PID) - dbCpuBefore) / Math.max(1, result.answered);
-        result.peakRssMb = sampler.casePeakMb();
-        results[`${caller} ${caseName}`] = result;
-        nextUpdate += usedIds;
-        log(
-          `${caseName.padEnd(6)} ${name.padEnd(7)} ${caller.padEnd(8)} ${result.rps.toFixed(0)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  CPU ${result.cpuMs.toFixed(2)} ms/req${result.dbCpuMs === null ? '' : ` (database ${result.dbCpuMs.toFixed(2)})`}  RSS ≤ ${result.peakRssMb} MB${result.errors ? `  (${result.errors} failed: ${JSON.stringify(result.statuses)})` : ''}`,
-        );
-      }
-    const peakRssMb = Math.max(...Object.values(results).map((result) => result.peakRssMb));
-    return { results, idleRssMb, startPeakRssMb, peakRssMb, nextUpdate };
-  } finally {
+    return {
+      name,
+      child,
+      sampler,
+      base,
+      tokens,
+      idleRssMb: sampler.currentMb(),
+      startPeakRssMb: sampler.peakMb(),
+      results: {},
+    };
+  } catch (error) {
     sampler.stop();
     child.kill('SIGTERM');
-    await once(child, 'exit');
+    throw error;
   }
+}
+
+/** Warms the case up, then measures it; returns the index of the next work order no update has changed. */
+async function runCase(
+  server: BenchServer,
+  caller: Caller,
+  caseName: CaseName,
+  fixture: Fixture,
+  firstUpdate: number,
+): Promise<number> {
+  const { child, sampler, base, name } = server;
+  let nextUpdate = firstUpdate;
+  if (WARMUP_SECONDS > 0) {
+    const warmup = await measure(base, server.tokens[caller], caseName, fixture, nextUpdate, WARMUP_SECONDS);
+    nextUpdate += warmup.usedIds;
+  }
+  // Our sealer and relay finish the work of the requests before, whichever server is measured next.
+  await waitForBackgroundWork(`${caseName} ${name}`);
+  const cpuBefore = cpuMsOf(child.pid!);
+  const dbCpuBefore = DATABASE_PID === null ? 0 : cpuMsOf(DATABASE_PID);
+  sampler.startCase();
+  const { result, usedIds } = await measure(
+    base,
+    server.tokens[caller],
+    caseName,
+    fixture,
+    nextUpdate,
+    SECONDS,
+  );
+  result.cpuMs = (cpuMsOf(child.pid!) - cpuBefore) / Math.max(1, result.answered);
+  result.dbCpuMs =
+    DATABASE_PID === null ? null : (cpuMsOf(DATABASE_PID) - dbCpuBefore) / Math.max(1, result.answered);
+  result.peakRssMb = sampler.casePeakMb();
+  server.results[`${caller} ${caseName}`] = result;
+  log(
+    `${caseName.padEnd(6)} ${name.padEnd(7)} ${caller.padEnd(8)} ${result.rps.toFixed(0)} req/s  p50 ${result.p50} ms  p99 ${result.p99} ms  CPU ${result.cpuMs.toFixed(2)} ms/req${result.dbCpuMs === null ? '' : ` (database ${result.dbCpuMs.toFixed(2)})`}  RSS ≤ ${result.peakRssMb} MB${result.errors ? `  (${result.errors} failed: ${JSON.stringify(result.statuses)})` : ''}`,
+  );
+  return nextUpdate + usedIds;
+}
+
+function runOf(server: BenchServer): ServerRun {
+  const peakRssMb = Math.max(...Object.values(server.results).map((result) => result.peakRssMb));
+  return {
+    results: server.results,
+    idleRssMb: server.idleRssMb,
+    startPeakRssMb: server.startPeakRssMb,
+    peakRssMb,
+  };
+}
+
+async function stopBenchServer(server: BenchServer): Promise<void> {
+  server.sampler.stop();
+  if (server.child.exitCode !== null) return;
+  server.child.kill('SIGTERM');
+  await once(server.child, 'exit');
 }
 
 /** Signs in to our server and returns the access token. */
@@ -414,7 +464,9 @@ function ceilingToken(): string {
 
 /**
  * Waits (at most 2 minutes) until the audit sealer has sealed and the outbox relay has published
- * what the cases before wrote, so each case measures its own requests, not that backlog.
+ * what the cases before wrote, and InnoDB has purged the old row versions their writes left, so
+ * each case measures its own requests, not that backlog: purge runs in MariaDB's background
+ * threads, and its CPU would count against whichever server's case came next.
  */
 async function waitForBackgroundWork(caseName: string): Promise<void> {
   const connection = await serverConnection();
@@ -424,14 +476,16 @@ async function waitForBackgroundWork(caseName: string): Promise<void> {
     for (;;) {
       const [rows] = await connection.query<RowDataPacket[]>(
         `SELECT (SELECT COUNT(*) FROM audit_log WHERE seq IS NULL) AS audit,
-                (SELECT COUNT(*) FROM evt_outbox WHERE published_at IS NULL AND dead_at IS NULL) AS outbox`,
+                (SELECT COUNT(*) FROM evt_outbox WHERE published_at IS NULL AND dead_at IS NULL) AS outbox,
+                (SELECT MAX(\`COUNT\`) FROM information_schema.INNODB_METRICS WHERE NAME = 'trx_rseg_history_len') AS history`,
       );
       const pending = Number(rows[0]!.audit) + Number(rows[0]!.outbox);
-      if (pending === 0 || Date.now() - started > 120_000) {
+      const unpurged = Number(rows[0]!.history ?? 0);
+      if ((pending === 0 && unpurged <= PURGED) || Date.now() - started > 120_000) {
         const waited = Date.now() - started;
         if (waited > 1000)
           log(
-            `(${caseName}: waited ${(waited / 1000).toFixed(0)} s for the audit sealer and outbox relay; ${pending} left)`,
+            `(${caseName}: waited ${(waited / 1000).toFixed(0)} s for the audit sealer, outbox relay and purge; ${pending} records and ${unpurged} undo logs left)`,
           );
         return;
       }
