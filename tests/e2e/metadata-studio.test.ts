@@ -41,7 +41,9 @@ async function shot(name: string): Promise<void> {
 async function openStudioChangeSet(title: string): Promise<void> {
   const { page } = harness;
   await page.locator('.el-menu-item', { hasText: 'Metadata Studio' }).click();
-  await page.waitForURL(/\/studio$/);
+  await page.waitForURL(/\/studio$/).catch((error: Error) => {
+    throw new Error(`${error.message}\nThe page stayed at ${page.url()}`);
+  });
   await page.locator('[data-table="change-sets"] tr', { hasText: title }).first().click();
   await page.waitForSelector('[data-field="change-set-status"]');
 }
@@ -66,9 +68,13 @@ async function callApi<T>(
   return { status: response.status, body: (await response.json()) as T };
 }
 
+/** Opens a folded group of the side menu and waits, as its user would, until its items have slid open. */
 async function menuGroup(label: string): Promise<void> {
-  const group = harness.page.locator('.el-sub-menu__title', { hasText: label });
-  if (await group.count()) await group.first().click();
+  const title = harness.page.locator('.el-sub-menu__title', { hasText: label }).first();
+  if (!(await title.count())) return;
+  await title.click();
+  // Element Plus slides the items open under a max-height; the style is cleared when the slide ends.
+  await title.locator('xpath=..').locator(':scope > .el-menu--inline:not([style*="max-height"])').waitFor();
 }
 
 /** Opens every folded sub-menu of the side menu: a folded one's items are built only once it opens. */
