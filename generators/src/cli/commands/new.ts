@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
+import { isatty } from 'node:tty';
 import pc from 'picocolors';
 import type { Diagnostic } from '../../../../metadata/src/diagnostic';
 import { validateMetadata } from '../../../../metadata/src/validator';
@@ -26,7 +27,8 @@ interface NewOptions {
 
 /** Asks on the terminal when one is attached; otherwise takes the default, so scripts never hang. */
 class Prompter {
-  private readonly interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
+  // Asked of the file descriptors: `process.stdin` would open a stream on a pipe that stays open.
+  private readonly interactive = isatty(0) && isatty(1);
   private readonly rl = this.interactive
     ? createInterface({ input: process.stdin, output: process.stdout })
     : undefined;
