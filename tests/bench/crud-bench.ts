@@ -11,9 +11,9 @@
  *    would have produced).
  * 2. Starts our server (`mes serve`) and the ceiling as child processes, signs in to ours as `admin`
  *    and as `operator` (a member of every bench line), then runs each case with autocannon on ours
- *    and right after on the ceiling (BENCH_SECONDS each, default 10, BENCH_CONNECTIONS default 32,
- *    after BENCH_WARMUP_SECONDS of the same load, default 10, not measured) while sampling each
- *    server's resident memory; stops both.
+ *    and right after on the ceiling, the operator's reads there unscoped (BENCH_SECONDS each,
+ *    default 10, BENCH_CONNECTIONS default 32, after BENCH_WARMUP_SECONDS of the same load, default
+ *    10, not measured) while sampling each server's resident memory; stops both.
  *    The API rate limit is raised (MES_RATE_LIMIT_API): all load comes from one client address,
  *    which no plant's clients do; the per-connection request limit is off (see the server's
  *    environment below).
