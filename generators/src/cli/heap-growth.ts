@@ -7,7 +7,7 @@ import { setFlagsFromString } from 'node:v8';
  * generation while the requests wait, and dies there: with V8's own factor the server's old
  * generation reached twice its live heap before it was collected. A full collection of the
  * server's heap takes about 40 ms, so collecting twice as often as at 50 % costs no measurable CPU
- * per request and keeps the peak about 20 MB lower (docs/performance.md, Memory).
+ * per request and keeps the peak about 20 MB lower (docs/performance.md, Heap under load).
  */
 export const HEAP_GROWING_PERCENT = 25;
 
