@@ -32,9 +32,9 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import autocannon from 'autocannon';
+import { SignJWT } from 'jose';
 import { createConnection, type Connection, type RowDataPacket } from 'mysql2/promise';
 import type { DataSource } from 'typeorm';
-import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { DEMO_PLANT } from '../../database/seeds/demo-plant';
 import { loadAppConfig } from '../../platform/src/config/app-config';
@@ -364,7 +364,7 @@ async function startBenchServer(
     const tokens: Record<Caller, string> =
       name === 'ours'
         ? { admin: await signIn(base, 'admin'), operator: await signIn(base, 'operator') }
-        : { admin: ceilingToken(), operator: ceilingToken() };
+        : { admin: await ceilingToken(), operator: await ceilingToken() };
     return {
       name,
       child,
@@ -444,10 +444,12 @@ async function signIn(base: string, username: string): Promise<string> {
 }
 
 /** The ceiling verifies an HS256 token with the same secret; it has no users, so the bench signs one. */
-function ceilingToken(): string {
-  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const body = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode({ sub: '1', exp: Math.floor(Date.now() / 1000) + 3600 })}`;
-  return `${body}.${createHmac('sha256', JWT_SECRET).update(body).digest('base64url')}`;
+async function ceilingToken(): Promise<string> {
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject('1')
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(JWT_SECRET));
 }
 
 /**
