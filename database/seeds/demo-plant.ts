@@ -78,7 +78,7 @@ export async function seedDemoPlant(
   const random = new SeededRandom(DEMO_SEED);
   const writer = new SeedWriter(operations, sql, ctx, random, log);
   const at = (hours: number) => new Date(BASE_TIME + hours * HOUR).toISOString();
-  /** `YYYYMMDD` of the time `hours` from the base (DOMAIN.md §3 numbers carry the day). */
+  /** `YYYYMMDD` of the time `hours` from the base (document numbers carry the day). */
   const dayOf = (hours: number) => at(hours).slice(0, 10).replace(/-/g, '');
   /** The receipt of supplier lot `k` (0..39): two goods receipts a day over the 20 days before the base. */
   const grnOf = (k: number) =>
@@ -120,7 +120,7 @@ export async function seedDemoPlant(
   ]);
   const [site] = await writer.insert('site', [{ site_code: 'CN-EAST', site_name: 'East China campus' }]);
   const departments = await ensureDemoDepartments(sql, ctx.tenantId, ctx.model);
-  // User codes follow DOMAIN.md §3, `<TENANT>-<DEPT>-NNNN`: every user belongs to a department.
+  // User codes are `<TENANT>-<DEPT>-NNNN`: every user belongs to a department.
   const staffDepartments = ['PRD', 'PRD', 'PRD', 'QC', 'QC', 'LOG', 'ENG', 'MNT'];
   const users = await writer.insert(
     'user',
@@ -770,7 +770,7 @@ async function seedShopFloorWeek(
   await writer.insert('work_report', reports);
 }
 
-/** The DOMAIN.md §4.3 QMS codes: defects (with severity), causes and actions. */
+/** The QMS codes: defects (with severity), causes and actions. */
 const QMS_CODES: readonly [type: string, code: string, description: string, severity?: string][] = [
   ['DEFECT', 'SOLDER-01', 'Cold solder joint', 'MAJOR'],
   ['DEFECT', 'SOLDER-02', 'Solder bridge', 'MAJOR'],
@@ -806,7 +806,7 @@ const QMS_CODES: readonly [type: string, code: string, description: string, seve
   ].map((code): [string, string, string] => ['ACTION', code, code.charAt(0) + code.slice(1).toLowerCase()]),
 ];
 
-/** The operations of every demo routing (DOMAIN.md §4.4), with their sampling plans. */
+/** The operations of every demo routing, with their sampling plans. */
 const ROUTING_STEPS: readonly [code: string, name: string, type: string][] = [
   ['SMT', 'Surface mount', 'PROCESS'],
   ['DIP', 'Through-hole insertion', 'PROCESS'],

@@ -142,7 +142,7 @@ export interface ManyField extends FieldCommon {
 }
 export interface FileField extends FieldCommon {
   type: 'file';
-  /** Bytes; default 10 MB (DOMAIN.md §4.3). */
+  /** Bytes; default 10 MiB. */
   maxSize?: number;
   accept?: string[];
   multiple?: boolean;
@@ -177,7 +177,7 @@ export type FieldDef =
 export interface IdentifierDef {
   field: string;
   pattern: string;
-  /** Regex every generated value must match (from DOMAIN.md §3). */
+  /** Regex every generated value must match. */
   regex?: string;
   /** A client-supplied code matching `regex` is accepted on create (ERP, CSV import). */
   external?: boolean;

@@ -1,5 +1,5 @@
 /**
- * DOMAIN.md §15 acceptance scenarios over HTTP, each step as the role the scenario names, on SQLite
+ * The plant acceptance scenarios over HTTP, each step as the role the scenario names, on SQLite
  * (events in-process) and on MariaDB + Redis (events through BullMQ): one server per dialect, the
  * scenarios in order on one plant, each building on the records of the ones before.
  */
@@ -23,7 +23,7 @@ const LOT_NO = /^LOT-[0-9]{8}-[0-9]{3}$/;
 const SN = /^SN-LOT-[0-9]{8}-[0-9]{3}-[0-9]{4}$/;
 const LOT_SIZE = 500;
 
-describe.each<ScenarioDialect>(['sqlite', 'mysql'])('DOMAIN.md §15 scenarios (%s)', (dialect) => {
+describe.each<ScenarioDialect>(['sqlite', 'mysql'])('plant acceptance scenarios (%s)', (dialect) => {
   let mes: MesServer;
   /** What the scenarios made, for the ones after them. */
   const plant: Record<string, Row> = {};
@@ -55,7 +55,7 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('DOMAIN.md §15 scenarios (%
       [entity, String(id)],
     );
 
-  it('1 master data: client codes from an ERP are kept, generated ones follow §3, a duplicate is 409', async () => {
+  it('1 master data: client codes from an ERP are kept, generated ones follow their pattern, a duplicate is 409', async () => {
     const uom = await mes.create('admin', '/api/units', { uomCode: 'PCS', uomName: 'Pieces' });
     const supplier = await mes.create('admin', '/api/suppliers', {
       supplierCode: 'SUP-ACME1',

@@ -1,5 +1,5 @@
 /**
- * DOMAIN.md §15 traceability over HTTP, each step as the role the scenario names, on SQLite and on
+ * Traceability acceptance scenarios over HTTP, each step as the role the scenario names, on SQLite and on
  * MariaDB + Redis (one server per dialect): material from a supplier receipt is kitted to the line
  * (7), consumed into a production lot (8, `map_lot_material`), built, tested, packed, OQC-passed on
  * its pallet and shipped (9, 11); then the reverse trace from a serial and from its box (12), the
@@ -23,7 +23,7 @@ const QUARANTINED_GRN = 'GRN-20261201-002';
 const SUPPLIER_LOT = 'ACME-L2612-01';
 const HELD_LOT = 'ACME-L2612-02';
 
-describe.each<ScenarioDialect>(['sqlite', 'mysql'])('DOMAIN.md §15 traceability (%s)', (dialect) => {
+describe.each<ScenarioDialect>(['sqlite', 'mysql'])('traceability acceptance scenarios (%s)', (dialect) => {
   let mes: MesServer;
   const plant: Record<string, Row> = {};
   const serials: Row[] = [];

@@ -1,5 +1,5 @@
 /**
- * DOMAIN.md §15 scenario 14 in the browser, each role signed in through the login screen: the
+ * Acceptance scenario 14 in the browser, each role signed in through the login screen: the
  * analyst designs "Engineering Problem" in the Metadata Studio (entity, form, list, workflow,
  * permissions) and submits it; the reviewer publishes it; the operator finds it in the menu and
  * creates a record; the analyst adds a field to the core inspection form, which the tenant's

@@ -1,5 +1,5 @@
 /**
- * DOMAIN.md §15 scenario 14 as a Metadata Studio change set: the analyst's "Engineering Problem"
+ * Acceptance scenario 14 as a Metadata Studio change set: the analyst's "Engineering Problem"
  * (EP-YYYYMMDD-NNN, title, severity, owner, due date, description, attachments), its form with two
  * sections, its list with filters, its OPEN → IN_ANALYSIS → RESOLVED → CLOSED workflow with roles,
  * a menu entry, and the operator's and inspector's grants.

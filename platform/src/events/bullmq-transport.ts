@@ -7,7 +7,7 @@ import type { EventEnvelope } from './envelope';
 import { MicroBatcher } from './micro-batcher';
 import type { EventPublisher, PublishResult } from './publisher';
 
-/** DOMAIN.md §10 publishing policy: 3 attempts, exponential backoff doubling from 1000 ms, then the dead-letter queue. */
+/** Publishing policy: 3 attempts, exponential backoff doubling from 1000 ms, then the dead-letter queue. */
 export const EVENT_JOB_OPTIONS: JobsOptions = {
   attempts: 3,
   backoff: { type: 'exponential', delay: 1000 },

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 /**
- * The one event envelope of the platform (DOMAIN.md §10, YAML form mapped to our names): `id` is the
+ * The one event envelope of the platform (docs/events.md): `id` is the
  * event id (uuid, the idempotency key of every consumer), `type` the dotted `<entity>.<event>` name
  * (`work_order.released`), `version` the payload schema version (additive changes only), `time`
  * ISO-8601 UTC, `entity`/`entityId` the aggregate the event is about (the catalog's aggregate_type and

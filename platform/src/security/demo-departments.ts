@@ -3,7 +3,7 @@ import { toSqlDateTime } from '../audit/audit-record';
 import type { SqlExecutor } from '../data/database';
 import { departmentIdsByCode, insertDepartment } from './demo-seed-store';
 
-/** The department codes of DOMAIN.md §3, which user codes (`<TENANT>-<DEPT>-NNNN`) are made from. */
+/** The department codes that user codes (`<TENANT>-<DEPT>-NNNN`) are made from. */
 export const DEMO_DEPARTMENTS: readonly { code: string; name: string }[] = [
   { code: 'MGT', name: 'Management' },
   { code: 'FIN', name: 'Finance' },

@@ -16,7 +16,7 @@ export interface ImpactedShipment extends ShipmentDetail {
   serials: number;
 }
 
-/** DOMAIN.md §9 complaint flow: which shipments and customers received what a serial, lot or material lot went into. */
+/** The complaint flow: which shipments and customers received what a serial, lot or material lot went into. */
 export interface ImpactReport {
   start: string;
   affected: {

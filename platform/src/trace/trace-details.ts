@@ -3,7 +3,7 @@ import type { EntityRecord, FilterNode } from '../crud/types';
 import type { TraceReport } from './trace-service';
 
 /**
- * The records behind a trace (DOMAIN.md §9): who, where, when and with what result at each step.
+ * The records behind a trace (docs/traceability.md): who, where, when and with what result at each step.
  * They are read through a `RecordReader` — the caller's secured list — so a trace shows only the
  * records and fields the caller may read; an entity the caller may not read leaves its part empty.
  */

@@ -23,7 +23,7 @@ describe.each<TestDialect>(['sqlite', 'mysql'])('purchase approval by amount, n 
     const admin = env.as('admin');
     ok(await admin('POST', '/api/admin/plugins', { source: 'procurement', enable: true }));
     // Requisitions are scoped by department (buyer: own department, approver: department tree).
-    // The demo departments (DOMAIN.md §3 codes) include purchasing.
+    // The demo departments include purchasing (PUR).
     departmentId = ok(await admin<{ items: Rec[] }>('GET', '/api/departments?filter[deptCode]=PUR')).items[0]!
       .id;
     await env.addUser('buyer1', ['buyer'], departmentId);

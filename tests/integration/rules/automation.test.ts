@@ -328,7 +328,7 @@ describe('automation (SQLite)', () => {
     ).toEqual(['email:SENT', 'in_app:SENT', 'in_app:SENT']);
   });
 
-  it('holds the work order and alerts the line supervisor when the IPQC failure rate passes 20 % (DOMAIN.md §15 scenario 10)', async () => {
+  it('holds the work order and alerts the line supervisor when the IPQC failure rate passes 20 %', async () => {
     const uom = await mes.create('admin', '/api/units', { uomCode: 'A-PCS', uomName: 'Pieces' });
     const plant = await mes.create('admin', '/api/plants', { plantCode: 'A-P1', plantName: 'Plant A' });
     const line = await mes.create('admin', '/api/production-lines', {

@@ -1,5 +1,5 @@
 /**
- * The shape of DOMAIN.md §15 scenario 14 on a fixture entity (the real one is created at runtime
+ * The shape of acceptance scenario 14 on a fixture entity (the real one is created at runtime
  * in the Studio): severity CRITICAL ⇒ priority URGENT inside the write, a refusal when the
  * urgency is lowered, and escalation by a timer when the problem is not acknowledged within two
  * hours — cancelled when it is.

@@ -181,7 +181,7 @@ describe('demo plant seed', () => {
     ]);
   });
 
-  it('numbers receipts, boxes and pallets as DOMAIN.md §3 does: GRN-, BOX-, PLT-YYYYMMDD-SEQ', async () => {
+  it('numbers receipts, boxes and pallets with the day: GRN-, BOX-, PLT-YYYYMMDD-SEQ', async () => {
     const rows = async (path: string, query: string) => {
       const response = await server.app.inject({ method: 'GET', url: `/api/${path}?pageSize=100&${query}` });
       expect(response.statusCode).toBe(200);

@@ -1,6 +1,6 @@
 /**
  * The Metadata Studio over HTTP, as the roles that do the job, on SQLite and MariaDB: the analyst
- * drafts DOMAIN.md §15 scenario 14 ("Engineering Problem") as a change set and cannot publish it; a
+ * drafts acceptance scenario 14 ("Engineering Problem") as a change set and cannot publish it; a
  * reviewer publishes it (table created, Model swapped, version and METADATA_CHANGE audit recorded);
  * the operator creates a record; bad names are refused with their rule on their element; concurrent
  * edits and stale bases are 409; a field added to the core inspection form reaches the tenant's

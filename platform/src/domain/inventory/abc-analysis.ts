@@ -122,7 +122,7 @@ function invalid(errors: FieldError[]): BadRequestError {
 }
 
 /**
- * ABC analysis by consumption value (DOMAIN.md §4.6 usage reports): for the tenant and the period,
+ * ABC analysis by consumption value (the usage report): for the tenant and the period,
  * each item's issued quantity (ISSUE and CONSUME movements) × its standard cost (`unit_cost`),
  * ranked by value; an item is A while the more valuable items before it cover less than `aPercent`
  * of the total, B below `bPercent`, else C — so the item that crosses a threshold still belongs to

@@ -25,7 +25,7 @@ const CONSUMPTIONS = new Set(['ISSUE', 'CONSUME']);
  * (GRN → SLOT); an issue or consumption to a work order puts the lot into it (SLOT or LOT → WO) and
  * into the production lot it feeds (the lot named by `referenceType LOT`, else the order's lot in
  * progress): `SLOT → LOT` and a `map_lot_material` row with the material's GRN, supplier, IQC and
- * mold, which announces `material.consumption` (DOMAIN.md §10).
+ * mold, which announces `material.consumption`.
  */
 export const hooks: EntityHooks = {
   before: {

@@ -9,7 +9,7 @@ import { idByNumber } from '../traceability/packing-store';
 import { boxesOfShipment, boxesOnPallet, palletsOfShipment, type ShippedBox } from './shipping-store';
 
 /**
- * Outgoing quality and shipping (DOMAIN.md §15.11): an OQC inspection of a box marks the box with its
+ * Outgoing quality and shipping: an OQC inspection of a box marks the box with its
  * verdict, one of a pallet every box on it; only OQC-passed boxes (alone or on a pallet) go on a shipment, whose box, pallet and
  * quantity totals follow them; shipping marks its boxes and pallets SHIPPED and joins them to the
  * shipment in the genealogy. Every change goes through the record-change path.

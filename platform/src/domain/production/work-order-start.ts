@@ -3,7 +3,7 @@ import type { TransitionHook, TransitionHookArgs } from '../../workflow/workflow
 import { hasOperations, routingSteps } from './production-store';
 
 /**
- * Starting a work order takes its routing snapshot (DOMAIN.md §4.4 `wo_operation`): one operation per
+ * Starting a work order takes its routing snapshot (`wo_operation`): one operation per
  * routing step, in sequence, planned for the order's quantity, so later routing edits never change an
  * order in progress. Operations the planner entered on the order themselves are kept as they are.
  * Each operation is created through the record-change path (its hooks, audit and event).

@@ -18,7 +18,7 @@ import {
   setReportLot,
 } from './work-report-store';
 
-/** The work order state in which work is reported (DOMAIN.md §5: WORK_ORDER_EXECUTE runs and reports). */
+/** The work order state in which work is reported. */
 const REPORTING_STATE = 'IN_PROGRESS';
 
 /**
@@ -236,7 +236,7 @@ async function lotOfReport(
   return { id: Number(row.id), lotNo: String(row.lot_no) };
 }
 
-/** A trace point (DOMAIN.md §9) through the record-change path (its `trace.event.created` event, audit). */
+/** A trace point (docs/traceability.md) through the record-change path (its `trace.event.created` event, audit). */
 async function writeTraceEvent(
   tx: SqlExecutor,
   ctx: RequestContext,

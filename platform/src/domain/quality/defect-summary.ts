@@ -15,7 +15,7 @@ export interface DefectCode {
 }
 
 /**
- * `defect_summary` of the `inspection.failed` event (DOMAIN.md §10): every defect counts in
+ * `defect_summary` of the `inspection.failed` event: every defect counts in
  * `total`; `major` counts MAJOR and CRITICAL codes (`critical` the CRITICAL ones alone), `minor` the
  * MINOR ones; `defect_codes` counts per code, most frequent first. Defects without a code (or an
  * inspection failed on its defect quantity alone) count in `total` only.

@@ -14,7 +14,7 @@ import { activeShifts, testsOfSerial } from './serial-test-store';
 export const MAX_REPAIRS_SETTING = 'production.max_repairs';
 const DEFAULT_MAX_REPAIRS = 3;
 
-/** What each serial step is in the trace (DOMAIN.md §9): its action and result. */
+/** What each serial step is in the trace (docs/traceability.md): its action and result. */
 const STEP_TRACE: Record<string, { action: string; result: string | null }> = {
   start: { action: 'START', result: null },
   complete: { action: 'END', result: 'PASS' },
