@@ -1,5 +1,5 @@
 /**
- * DOMAIN.md §15 scenarios 3, 5, 14 and the RBAC part of 15 over HTTP, each step as the demo user
+ * Acceptance scenarios 3, 5, 14 and the RBAC part of 15 over HTTP, each step as the demo user
  * whose job it is, on SQLite (events in-process) and MariaDB + Redis (BullMQ): the procurement and
  * maintenance plugins installed by the administrator, their roles granted; purchase order through
  * approval to receipt and IQC; a failed IQC opening an NCR that is assigned, answered by the supplier
@@ -42,7 +42,7 @@ const NCR_NO = /^NCR-[0-9]{8}-[0-9]{3}$/;
 const DAY = 86_400_000;
 
 describe.each<ScenarioDialect>(['sqlite', 'mysql'])(
-  'DOMAIN.md §15 procurement and quality (%s)',
+  'procurement and quality acceptance scenarios (%s)',
   (dialect) => {
     let mes: MesServer;
     const tokens = new Map<User, string>();
@@ -770,7 +770,7 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])(
   },
 );
 
-/** DOMAIN.md §15 scenario 14's entity as the analyst designs it. */
+/** Acceptance scenario 14's entity as the analyst designs it. */
 const ENGINEERING_PROBLEM = {
   entity: 'engineering_problem',
   label: { en: 'Engineering problem', zh: '工程问题' },
