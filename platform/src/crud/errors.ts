@@ -2,7 +2,7 @@ import type { CompiledEntity } from '../../../metadata/src/model';
 import { apiPropertyOf } from '../../../metadata/src/model/api-schema';
 import type { FieldError, RowError } from './types';
 
-/** Stable error codes of the API (ARCHITECTURE.md §5); clients branch on these, never on messages. */
+/** Stable error codes of the API (docs/architecture.md §5); clients branch on these, never on messages. */
 export type ErrorCode =
   | 'VALIDATION_FAILED'
   | 'NOT_FOUND'

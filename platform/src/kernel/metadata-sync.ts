@@ -21,7 +21,7 @@ export interface MetadataSyncTarget {
 }
 
 /**
- * Cross-instance Model sync (ARCHITECTURE.md §1): an instance that changed metadata publishes on
+ * Cross-instance Model sync (docs/architecture.md §1): an instance that changed metadata publishes on
  * Redis; every other instance recomposes its Model from the registry tables they share. The message
  * carries no metadata, so a lost or reordered message is healed by the next one, and a subscriber that
  * reconnects after an outage recomposes once to catch up on what it missed.

@@ -1,7 +1,7 @@
 import { didYouMean } from '../../suggest';
 import type { EntityDef, EnumField, FieldDef, MetadataSet } from '../../types';
 
-/** Columns every table has besides its declared fields (ARCHITECTURE.md §4). */
+/** Columns every table has besides its declared fields (docs/architecture.md §4). */
 export const SYSTEM_FIELDS: readonly string[] = [
   'id',
   'tenant_id',

@@ -1,5 +1,5 @@
 /**
- * The response envelope of every API response (ARCHITECTURE.md §5). Success carries `code: 'OK'`;
+ * The response envelope of every API response (docs/architecture.md §5). Success carries `code: 'OK'`;
  * failures carry a stable error code from crud/errors.ts or one of the HTTP-level codes below.
  */
 import type { ErrorCode } from '../errors';

@@ -2,7 +2,7 @@
 
 export type Dialect = 'sqlite' | 'mysql';
 
-/** Logical databases every entity belongs to (ARCHITECTURE.md §4). */
+/** Logical databases every entity belongs to (docs/architecture.md §4). */
 export const LOGICAL_DATABASES = ['core', 'procurement', 'maintenance', 'log', 'bi'] as const;
 export type LogicalDatabaseName = (typeof LOGICAL_DATABASES)[number];
 
