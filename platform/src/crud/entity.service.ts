@@ -50,7 +50,7 @@ import { assertValidBody, bodyErrors, throwFieldErrors } from './validation';
 export const MAX_BULK_ROWS = 10_000;
 
 /**
- * One service for every entity (ARCHITECTURE.md §5): parse → validate → hooks → one transaction
+ * One service for every entity (docs/architecture.md §5): parse → validate → hooks → one transaction
  * (row, children, links, in-transaction hooks) → after-commit hooks. Reads go to EntityReader.
  */
 export class EntityService implements EntityOperations, RecordChanges {
