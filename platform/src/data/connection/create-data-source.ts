@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { createConnection } from 'mysql2/promise';
 import type { Pool, PoolConnection, RowDataPacket } from 'mysql2';
-import { DataSource, type DataSourceOptions, type EntitySchema, type Logger, type MixedList } from 'typeorm';
+import { DataSource, type DataSourceOptions, type Logger, type MixedList } from 'typeorm';
 import type {
   DatabaseConfig,
   Dialect,
@@ -17,8 +17,6 @@ import { placeTables } from '../table-placement';
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
 export interface CreateDataSourceOptions {
-  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own element type for entity classes
-  entities?: MixedList<Function | string | EntitySchema>;
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own element type for migration classes
   migrations?: MixedList<Function | string>;
   logging?: boolean;
@@ -46,7 +44,6 @@ export async function createDataSource(
   options: CreateDataSourceOptions = {},
 ): Promise<DataSource> {
   const common = {
-    entities: options.entities ?? [],
     migrations: options.migrations ?? [],
     logging: options.logging ?? false,
     ...(options.logger && { logger: options.logger }),
