@@ -192,7 +192,14 @@ describe('mes metadata push / pull --server', () => {
     };
     const archived = { ...entity('shift_memo'), archived: true };
     await publishAll('Shift records; memos archived', [renamed, archived]);
-    expect((await server.call('operator', 'GET', '/api/shift-notes')).statusCode).not.toBe(404);
+    // The former path still names the entity: the operator, who may not read it, is refused by its
+    // permission rather than told the path is unknown.
+    const byFormerPath = await server.call('operator', 'GET', '/api/shift-notes');
+    expect(byFormerPath.statusCode).toBe(403);
+    expect(byFormerPath.json()).toMatchObject({
+      code: 'FORBIDDEN',
+      message: "Permission 'shift_note:read' required",
+    });
 
     const checkout = join(work, 'renamed-and-archived');
     mkdirSync(join(checkout, 'database', 'snapshots'), { recursive: true });
