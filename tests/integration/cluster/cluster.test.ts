@@ -285,10 +285,11 @@ describe('a cluster behind HAProxy', () => {
   ) => {
     let faultedAt = 0;
     const faulted = (async () => {
+      // Fixed times on purpose: the fault must strike half a second into steady load, with writes
+      // in flight, and writes must go on a second after it; no condition marks either moment.
       await new Promise((r) => setTimeout(r, 500));
       await fault();
       faultedAt = Date.now();
-      // Writes go on for a moment after the fault.
       await new Promise((r) => setTimeout(r, 1000));
     })();
     const load = await runLoad(4, () => call(planner, 'POST', '/api/work-orders', workOrderBody), faulted);
@@ -408,6 +409,8 @@ describe('a cluster behind HAProxy', () => {
       10_000,
     );
     // ...but neither deliver it nor run the due timer, in several of a runner's polling rounds (500 ms).
+    // A fixed time on purpose: what is asserted is that nothing happens during it, which no
+    // condition can be awaited for.
     await new Promise((r) => setTimeout(r, 3000));
     expect(received).not.toContain(event);
     expect(await escalation()).toEqual(['PENDING']);

@@ -7,6 +7,7 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { RuleRunner } from '../../../platform/src/rules/rule-runner';
+import { waitForValue } from '../../support/wait-for';
 import { startMesServer, type MesServer } from '../scenario/mes-server';
 
 interface Mail {
@@ -462,13 +463,11 @@ describe('automation (SQLite)', () => {
       });
     const timerOf = async (id: unknown) =>
       (await jobsOf('alert_escalation')).find((job) => job.record_id === Number(id))!;
-    const settled = async (id: unknown) => {
-      for (;;) {
-        const job = await timerOf(id);
-        if (job.status !== 'PENDING' && job.status !== 'RUNNING') return job.status;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    };
+    const settled = (id: unknown) =>
+      waitForValue(`the timer of alert ${String(id)} to settle`, async () => {
+        const { status } = await timerOf(id);
+        return status === 'PENDING' || status === 'RUNNING' ? undefined : status;
+      });
     try {
       // Due soon when the runner starts: it sleeps until then (read when it fell idle).
       const early = await raise('Wave solder flux low');
