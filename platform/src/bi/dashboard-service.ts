@@ -8,6 +8,7 @@ import type { CompiledEntity, Model } from '../../../metadata/src/model';
 import type { DashboardDef, DashboardGroupBy, DashboardWidget } from '../../../metadata/src/types';
 import { ApiError, ForbiddenError, NotFoundError } from '../crud/errors';
 import type { EntityOperations, EntityRecord, RequestContext } from '../crud/types';
+import type { DashboardData, DashboardSummary, WidgetData } from '../contracts/bi';
 import { dashboardSharedWith, holds } from '../security/authorization/access';
 import type { SecureContext } from '../security/principal';
 import type { AggregateEngine } from './aggregate-engine';
@@ -16,50 +17,9 @@ import { entitiesRead, widgetEntities } from './dashboard-invalidation';
 import { KpiEngine, type KpiResult, type OeeShare } from './kpi-engine';
 import { bucketRange, offsetPeriods } from './time-zone';
 import type { WidgetCache } from './widget-cache';
-import { WidgetQueries, type AppliedFilters, type SharedFilters } from './widget-query';
+import { WidgetQueries, type SharedFilters } from './widget-query';
 
-export interface DashboardSummary {
-  name: string;
-  label: DashboardDef['label'];
-  module: string;
-  refreshSeconds: number;
-  filters: NonNullable<DashboardDef['filters']>;
-  /** Entities the widgets read: a live `dashboard.changed` naming one of them reloads the screen. */
-  entities: string[];
-  /** The caller holds one of the dashboard's `homeFor` roles: their home page shows it. */
-  home: boolean;
-}
-
-export interface WidgetData {
-  id: string;
-  type: DashboardWidget['type'];
-  title: DashboardWidget['title'];
-  span: number;
-  thresholds: DashboardWidget['thresholds'] | null;
-  /** KPI widgets: the KPI with its value and points. */
-  kpi?: KpiResult;
-  /** Aggregate widgets: the value (no groups) or the points by group (and by series value). */
-  value?: number | null;
-  groupBy?: string | null;
-  /** Stacked and heatmap widgets: the second group term. */
-  seriesBy?: string | null;
-  /**
-   * `range`: the instants a time-bucket group covers (`[gte, lt)`), so a drill-down narrows the list
-   * to the clicked bucket through the drill-down's `groupTimeField`.
-   */
-  points?: { key: unknown; series?: unknown; value: number | null; range?: { gte: string; lt: string } }[];
-  /** Table widgets: the columns (API paths) and rows. */
-  columns?: { key: string; label: { en: string; zh?: string } }[];
-  rows?: EntityRecord[];
-  applied?: AppliedFilters;
-  drillDown?: KpiResult['drillDown'];
-  /** Why the caller gets no data for this widget (e.g. 403 on its entity). */
-  error?: { code: string; message: string };
-}
-
-export interface DashboardData extends DashboardSummary {
-  widgets: WidgetData[];
-}
+export type { DashboardData, DashboardSummary, WidgetData };
 
 export class DashboardService {
   private readonly kpis: KpiEngine;

@@ -8,6 +8,7 @@
 import type { Model } from '../../../metadata/src/model';
 import type { DashboardGroupBy, KpiDef } from '../../../metadata/src/types';
 import { NotFoundError } from '../crud/errors';
+import type { KpiPoint, KpiResult } from '../contracts/bi';
 import type { RequestContext } from '../crud/types';
 import type { AggregateEngine } from './aggregate-engine';
 import {
@@ -16,50 +17,11 @@ import {
   type GroupTerm,
   type Measure,
 } from './aggregate-query';
-import { OeeEngine, type OeeFigures, type OeeResult } from './oee-engine';
-import { ReliabilityEngine, type ReliabilityFigures } from './reliability-engine';
-import { WidgetQueries, type AppliedFilters, type ListParser, type SharedFilters } from './widget-query';
+import { OeeEngine, type OeeResult } from './oee-engine';
+import { ReliabilityEngine } from './reliability-engine';
+import { WidgetQueries, type ListParser, type SharedFilters } from './widget-query';
 
-export interface KpiPoint {
-  /** The group's label: the group value, the time bucket or the age band. */
-  key: unknown;
-  value: number | null;
-  /** Pareto KPIs: this group's and the running share of the total, in percent. */
-  share?: number | null;
-  cumulativeShare?: number | null;
-  /**
-   * OEE KPIs: planned, downtime and run minutes, counts and the three factors of this group;
-   * reliability KPIs: failures, repair and operating minutes, MTBF and MTTR.
-   */
-  figures?: OeeFigures | ReliabilityFigures;
-}
-
-export interface KpiResult {
-  name: string;
-  label: KpiDef['label'];
-  formula: KpiDef['formula'];
-  unit: KpiDef['unit'] | null;
-  target: number | null;
-  direction: 'above' | 'below';
-  value: number | null;
-  /** The named measures over all rows. */
-  measures: Record<string, number | null>;
-  /** The group term of the points (`status`, `startTime:day`, `age`), or null. */
-  groupBy: string | null;
-  points: KpiPoint[];
-  applied: AppliedFilters;
-  /** The list the KPI's rows come from, with the filter selecting them. */
-  drillDown: {
-    entity: string;
-    path: string;
-    filter: Record<string, unknown>;
-    groupField: string | null;
-    /** Stacked and heatmap widgets: the field of the second grouping (null for a time bucket). */
-    seriesField?: string | null;
-    /** A group by a time bucket: the field its points' `range` narrows. */
-    groupTimeField?: string;
-  };
-}
+export type { KpiPoint, KpiResult };
 
 const DAY_MS = 86_400_000;
 

@@ -19,6 +19,7 @@
  */
 import type { CompiledEntity } from '../../../metadata/src/model';
 import type { DashboardDimensions, KpiDef, OeeDef, OeeStates } from '../../../metadata/src/types';
+import type { OeeComponents as Components, OeeFigures } from '../contracts/bi';
 import { BadRequestError } from '../crud/errors';
 import type { RequestContext } from '../crud/types';
 import type { AggregateEngine } from './aggregate-engine';
@@ -35,25 +36,6 @@ import { WidgetQueries, type AppliedFilters, type ListParser, type SharedFilters
 
 export const OEE_GROUPS = ['line', 'day', 'shift'] as const;
 export type OeeGroup = (typeof OEE_GROUPS)[number];
-
-/** The components of one line × production day × shift cell, summed into any grouping. */
-interface Components {
-  plannedMinutes: number;
-  downtimeMinutes: number;
-  failures: number;
-  good: number;
-  total: number;
-  idealSeconds: number;
-}
-
-export interface OeeFigures extends Components {
-  runMinutes: number;
-  availability: number | null;
-  performance: number | null;
-  quality: number | null;
-  oee: number | null;
-  mtbf: number | null;
-}
 
 export interface OeeResult {
   value: number | null;

@@ -12,19 +12,12 @@
  * entity, field and row permissions and the line and plant filters apply as for a list.
  */
 import type { DashboardGroupBy, KpiDef, ReliabilityDef } from '../../../metadata/src/types';
+import type { ReliabilityFigures } from '../contracts/bi';
 import { BadRequestError } from '../crud/errors';
 import type { RequestContext } from '../crud/types';
 import type { AggregateEngine } from './aggregate-engine';
 import { MAX_AGGREGATE_LIMIT, type GroupTerm } from './aggregate-query';
 import { WidgetQueries, type AppliedFilters, type ListParser, type SharedFilters } from './widget-query';
-
-export interface ReliabilityFigures {
-  failures: number;
-  repairMinutes: number;
-  operatingMinutes: number;
-  mtbf: number | null;
-  mttr: number | null;
-}
 
 export interface ReliabilityResult {
   value: number | null;

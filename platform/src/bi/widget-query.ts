@@ -5,12 +5,15 @@
  */
 import type { CompiledEntity, Model } from '../../../metadata/src/model';
 import type { DashboardDimensions, DashboardGroupBy, DashboardMeasure } from '../../../metadata/src/types';
+import type { AppliedFilters } from '../contracts/bi';
 import { NotFoundError } from '../crud/errors';
 import type { FilterGroup, ListQuery } from '../crud/types';
 import { parseGroupTerm, type BasicMeasure, type GroupTerm } from './aggregate-query';
 import { apiPath, convertCondition, UnsupportedConditionError } from './expression-query';
 
 /** The dashboard's shared filters as the caller set them. */
+export type { AppliedFilters };
+
 export interface SharedFilters {
   plantId: number | null;
   lineId: number | null;
@@ -24,13 +27,6 @@ export interface SharedFilters {
 export type ListParser = (entity: string, raw: Record<string, unknown>, model: Model) => ListQuery;
 
 /** Which shared filters a widget's rows honour (the UI says so when one does not apply). */
-export interface AppliedFilters {
-  plant: boolean;
-  line: boolean;
-  shift: boolean;
-  dateRange: boolean;
-}
-
 export class WidgetQueries {
   constructor(
     private readonly model: Model,

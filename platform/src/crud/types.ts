@@ -8,6 +8,7 @@
  * deletedAt`; extension fields appear as ordinary fields.
  */
 import type { Model } from '../../../metadata/src/model';
+import type { EntityRecord, FieldError, ListResult, RowError } from '../contracts/crud';
 
 /** Who is asking and on which Model; captured at request start so a model swap never tears a request. */
 export interface RequestContext {
@@ -52,7 +53,7 @@ export interface WriteAccess {
   checkFields(entity: string, action: string, body: EntityRecord): void;
 }
 
-export type EntityRecord = Record<string, unknown>;
+export type { EntityRecord, FieldError, ListResult, RowError };
 
 export type FilterOperator =
   | 'eq'
@@ -122,17 +123,6 @@ export interface ListQuery {
   includeDeleted: boolean;
 }
 
-export interface ListResult<T = EntityRecord> {
-  items: T[];
-  /** null when count=none (or when paging by cursor with count=none). */
-  total: number | null;
-  /** null when paging by cursor. */
-  page: number | null;
-  pageSize: number;
-  /** Set when paging by cursor and another page exists. */
-  nextCursor: string | null;
-}
-
 export interface ReadOptions {
   fields?: string[] | null;
   expand?: string[];
@@ -146,25 +136,6 @@ export interface BulkRequest {
    * delete: `{id, version?}` (a version given must be the current one).
    */
   rows: EntityRecord[];
-}
-
-export interface FieldError {
-  /** API field name (dot path for nested fields). */
-  field: string;
-  /** JSON pointer into the request body, e.g. `/results/2/value`. */
-  path: string;
-  /** The violated rule: required, type, maxLength, minimum, enum, pattern, readonly, unknown, exists, … */
-  rule: string;
-  limit?: unknown;
-  message: string;
-}
-
-export interface RowError {
-  /** 0-based index of the row in `BulkRequest.rows`. */
-  row: number;
-  code: string;
-  message: string;
-  errors: FieldError[];
 }
 
 export interface BulkResult {

@@ -4,66 +4,12 @@
  * the caller may not see (caller-view.ts).
  */
 import type { CompiledEntity, CompiledField, Model } from '../../../metadata/src/model';
-import type { FormDef, I18nText, ListViewDef, WorkflowDef } from '../../../metadata/src/types';
+import type { FormDef } from '../../../metadata/src/types';
 import { apiPropertyOf } from '../../../metadata/src/model/api-schema';
+import type { EntityMeta, EntitySummary, FieldMeta } from '../contracts/meta';
 import type { CallerView } from './caller-view';
 
-export interface EntitySummary {
-  name: string;
-  path: string;
-  label: I18nText;
-  pluralLabel: I18nText;
-  module: string;
-  display: string;
-  businessKey: string | null;
-  origin: string;
-}
-
-export interface FieldMeta {
-  name: string;
-  /** camelCase name of the field. */
-  apiName: string;
-  /** Property carrying the value in records: `itemId` for relations, `tagsIds` for many fields. */
-  property: string;
-  type: CompiledField['type'];
-  label: I18nText;
-  description?: I18nText;
-  help?: I18nText;
-  required: boolean;
-  unique: boolean;
-  readonly: boolean;
-  sensitive: boolean;
-  hidden: boolean;
-  extension: boolean;
-  default?: unknown;
-  constraints: Record<string, unknown>;
-  enumValues?: { value: string; label?: I18nText; color?: string }[];
-  relation?: { target: string; targetPath: string | null; display: string };
-  children?: { target: string; foreignKey: string; orderBy?: string };
-  many?: { target: string; targetPath: string | null };
-  visibleWhen?: string;
-  requiredWhen?: string;
-  readonlyWhen?: string;
-}
-
-export interface EntityMeta extends EntitySummary {
-  modelVersion: number;
-  identifier: { field: string; pattern: string } | null;
-  fields: FieldMeta[];
-  systemFields: { apiName: string; type: string; nullable: boolean }[];
-  list: ListViewDef;
-  views: Record<string, ListViewDef>;
-  form: FormDef | null;
-  workflow: WorkflowDef | null;
-  actions: string[];
-  extension: CompiledEntity['extension'];
-  appendOnly: boolean;
-  softDelete: boolean;
-  /** Limits of the files records take (`/api/<path>/:id/attachments`); null when they take none. */
-  attachments: CompiledEntity['attachments'];
-  /** Whether records carry a comment thread (`/api/<path>/:id/comments`). */
-  comments: boolean;
-}
+export type { EntityMeta, EntitySummary, FieldMeta };
 
 /** Entities a client may address directly (owned children live inside their parent). */
 export function entitySummaries(model: Model, view: CallerView): EntitySummary[] {

@@ -1,8 +1,9 @@
+import type { TraceDirection, TraceEdge, TraceNode } from '../contracts/trace';
 import type { SqlExecutor } from '../data/database';
 import { parseNodeKey } from './genealogy';
 import { walkGenealogy } from './genealogy-store';
 
-export type TraceDirection = 'reverse' | 'forward';
+export type { TraceDirection, TraceEdge, TraceNode };
 
 export interface TraceOptions {
   tenant: string;
@@ -12,21 +13,6 @@ export interface TraceOptions {
   maxDepth?: number;
   /** Edges returned at most; default 5000. Beyond it the result is marked truncated. */
   maxEdges?: number;
-}
-
-export interface TraceNode {
-  id: string;
-  kind: string;
-  key: string;
-  /** Shortest distance from the start node. */
-  depth: number;
-}
-
-export interface TraceEdge {
-  from: string;
-  to: string;
-  relation: string;
-  depth: number;
 }
 
 export interface TraceGraph {

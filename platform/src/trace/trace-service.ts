@@ -2,6 +2,7 @@ import { BadRequestError, NotFoundError } from '../crud/errors';
 import type { SqlExecutor } from '../data/database';
 import { nodeKey, type NodeKind } from './genealogy';
 import { genealogyHasNode } from './genealogy-store';
+import type { TraceReport } from '../contracts/trace';
 import { traceGenealogy, type TraceDirection, type TraceGraph, type TraceNode } from './trace-query';
 
 /** Query parameters of `GET /api/trace/reverse` and `/forward`, each naming a start node by business key. */
@@ -15,25 +16,7 @@ const START_PARAMETERS: Record<string, NodeKind[]> = {
 };
 const FORWARD_PARAMETERS = ['lotId', 'sn', 'boxNo', 'palletNo', 'grnNo'];
 
-/** DOMAIN.md §9 grouping of the nodes a trace reached, plus the graph itself. */
-export interface TraceReport {
-  direction: TraceDirection;
-  start: string;
-  serials: TraceNode[];
-  lots: TraceNode[];
-  supplierLots: TraceNode[];
-  receipts: TraceNode[];
-  workOrders: TraceNode[];
-  operations: TraceNode[];
-  molds: TraceNode[];
-  inspections: TraceNode[];
-  boxes: TraceNode[];
-  pallets: TraceNode[];
-  shipments: TraceNode[];
-  graph: { nodes: TraceNode[]; edges: TraceGraph['edges'] };
-  depthLimit: number;
-  truncated: boolean;
-}
+export type { TraceReport };
 
 const GROUPS: Record<string, keyof TraceReport> = {
   SN: 'serials',

@@ -1,7 +1,8 @@
 import { Controller, Get, Inject, Optional, Param, Query, Req, UseInterceptors } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { formDocument, type FormDocument } from '../../../metadata/src/forms/form-document';
+import { formDocument } from '../../../metadata/src/forms/form-document';
 import { formDocumentHash } from '../../../metadata/src/forms/form-hash';
+import type { ServedForm } from '../contracts/ui';
 import { NotFoundError } from '../crud/errors';
 import { EnvelopeInterceptor } from '../crud/http/envelope.interceptor';
 import { requestContext } from '../crud/http/request-context';
@@ -11,8 +12,7 @@ import { callerView, filterFormSchema } from '../meta/caller-view';
 import type { FormOverlayStore } from '../studio/form-overlay-store';
 import { FORM_OVERLAYS } from '../studio/tokens';
 
-/** The served form: the live Model's form for the caller; `schema` null when the caller's copy is it. */
-export type ServedForm = Omit<FormDocument, 'schema'> & { hash: string; schema: unknown };
+export type { ServedForm };
 
 /**
  * `GET /api/ui/forms/:entity[?base=<hash>]`: an entity's form for the *current* Model, made by the

@@ -1,8 +1,7 @@
 import { BusinessRuleError, ForbiddenError } from '../crud/errors';
 import type { ApprovalDef } from '../../../metadata/src/types';
+import type { ApprovalDecision } from '../contracts/workflow';
 import { holdsGrant, type WorkflowActor } from './actor';
-
-export type ApprovalDecision = 'approve' | 'reject';
 
 export interface ApprovalVote {
   approver: string;

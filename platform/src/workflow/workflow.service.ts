@@ -21,9 +21,10 @@ import type { EngineDatabase, SqlExecutor } from '../data/database';
 import { RowStore, type DbRow } from '../data/row-store';
 import { runtimeOf, type EntityRuntime } from '../kernel/model-runtime';
 import type { VotableApproval } from '../contracts/automation';
+import type { ActionBody, ActionResult, AvailableAction } from '../contracts/workflow';
 import { recordEditors } from '../audit/audit-history';
 import type { WorkflowActor } from './actor';
-import { castVote, mayVote, type ApprovalDecision } from './approval-rules';
+import { castVote, mayVote } from './approval-rules';
 import {
   actorMayFire,
   assertSeparated,
@@ -37,44 +38,12 @@ import {
 } from './transition-rules';
 import { WorkflowStore, type HistoryRow, type RecordRef } from './workflow-store';
 
-/** Body of `POST /api/<path>/:id/actions/<action>`. */
-export interface ActionBody {
-  reason?: string | null;
-  /** E-signature: the actor's password, re-entered. */
-  password?: string | null;
-  /** Field values in API names (e.g. `cancelReason`). */
-  fields?: Record<string, unknown>;
-  /** Optimistic lock: when given, must match the record's version. */
-  version?: number;
-  /** On a pending approval: the approver's vote (default approve). */
-  decision?: ApprovalDecision;
-  comment?: string | null;
-}
+export type { ActionBody, ActionResult, AvailableAction };
 
 /** The client that sent an e-signature, for throttling and the audit record of a failure. */
 export interface SignatureClient {
   ip?: string | null;
   userAgent?: string | null;
-}
-
-export interface ActionResult {
-  status: 'APPLIED' | 'PENDING_APPROVAL' | 'REJECTED';
-  action: string;
-  from: string;
-  to: string;
-  record: EntityRecord;
-  approvals?: { approvals: number; required: number };
-}
-
-export interface AvailableAction {
-  action: string;
-  label: WorkflowDef['transitions'][number]['label'];
-  to: string;
-  reasonRequired: boolean;
-  signature: boolean;
-  requiredFields: string[];
-  /** True when the call would cast an approval vote rather than request the change. */
-  approvalVote: boolean;
 }
 
 /** What a transition hook sees: the applied transition and the record before and after, inside its transaction. */

@@ -1,4 +1,5 @@
 import type { FormKitSchemaDefinition } from '@formkit/core';
+import type { ServedForm } from '../../../platform/src/contracts/ui';
 import { api } from './http';
 import type { EntityMeta, FieldMeta } from './meta';
 
@@ -21,15 +22,8 @@ export function fieldByName(meta: EntityMeta, name: string): FieldMeta | undefin
 
 export { apiNameOf, recordTitle } from './display';
 
-/** A form definition as `mes generate` writes it and `GET /api/ui/forms/:entity` serves it. */
-export interface FormDefinition {
-  entity: string;
-  label: Record<string, string> | string;
-  hash: string;
-  schema: FormKitSchemaDefinition;
-}
-
-type ServedForm = Omit<FormDefinition, 'schema'> & { schema: FormKitSchemaDefinition | null };
+/** A form definition as `mes generate` writes it and `GET /api/ui/forms/:entity` serves it, ready for FormKit. */
+export type FormDefinition = Omit<ServedForm, 'schema'> & { schema: FormKitSchemaDefinition };
 
 /** The generated form definitions (ui-runtime/src/generated/forms), loaded when first needed. */
 const generatedForms = import.meta.glob<FormDefinition>('../generated/forms/*.form.json', {
@@ -47,7 +41,7 @@ export async function formDefinition(entityName: string): Promise<FormDefinition
   const generated = load ? await load() : undefined;
   const query = generated ? `?base=${encodeURIComponent(generated.hash)}` : '';
   const served = await api<ServedForm>('GET', `/api/ui/forms/${encodeURIComponent(entityName)}${query}`);
-  if (served.schema !== null) return { ...served, schema: served.schema };
+  if (served.schema !== null) return { ...served, schema: served.schema as FormKitSchemaDefinition };
   if (!generated) throw new Error(`no form definition of ${entityName}`);
   return generated;
 }

@@ -1,17 +1,5 @@
 /** Envelope-aware fetch for `/api`: unwraps `data`, throws ApiError with the server's code and field errors. */
-export interface FieldError {
-  field: string;
-  path?: string;
-  rule?: string;
-  message: string;
-}
-
-/** One failing row of a bulk request (`row` is its index in the request). */
-export interface RowError {
-  row: number;
-  message: string;
-  errors?: FieldError[];
-}
+import type { FieldError, RowError } from '../../../platform/src/contracts/crud';
 
 export class ApiError extends Error {
   constructor(

@@ -1,35 +1,9 @@
 import { api } from './http';
 import { i18n, text } from '../i18n';
+import type { ActionBody, ActionResult, AvailableAction } from '../../../platform/src/contracts/workflow';
 import type { EntityMeta, EntityRecord, I18nText } from './meta';
 
-/** One action the server says this user may take now (`GET /api/<path>/:id/actions`). */
-export interface AvailableAction {
-  action: string;
-  label?: I18nText;
-  to: string;
-  reasonRequired: boolean;
-  signature: boolean;
-  /** API names of fields the transition needs filled in (e.g. `cancelReason`). */
-  requiredFields?: string[];
-  /** True when firing casts an approval vote on a pending request instead of requesting the change. */
-  approvalVote?: boolean;
-}
-
-/** Body of `POST /api/<path>/:id/actions/<action>` (platform/src/workflow/workflow.service.ts `ActionBody`). */
-export interface ActionBody {
-  reason?: string;
-  password?: string;
-  comment?: string;
-  decision?: 'approve' | 'reject';
-  fields?: Record<string, unknown>;
-  version?: number;
-}
-
-export interface ActionResult {
-  status: 'APPLIED' | 'PENDING_APPROVAL' | 'REJECTED';
-  record: EntityRecord;
-  approvals?: { approvals: number; required: number };
-}
+export type { ActionBody, AvailableAction } from '../../../platform/src/contracts/workflow';
 
 export function availableActions(path: string, id: number): Promise<AvailableAction[]> {
   return api<AvailableAction[]>('GET', `/api/${path}/${id}/actions`);

@@ -1,23 +1,4 @@
-/** `GET /api/trace/{reverse,forward}` graph (platform/src/trace/trace-service.ts). */
-export interface TraceNode {
-  id: string;
-  kind: string;
-  key: string;
-  depth: number;
-}
-
-export interface TraceEdge {
-  from: string;
-  to: string;
-  relation: string;
-  quantity?: number | null;
-}
-
-export interface TraceReport {
-  start: string;
-  graph: { nodes: TraceNode[]; edges: TraceEdge[] };
-  truncated: boolean;
-}
+import type { TraceReport } from '../../../platform/src/contracts/trace';
 
 /** Which entity a node kind's business key opens (`SN:…` → serial-numbers/by-code/…). */
 export const KIND_PATHS: Record<string, string> = {
@@ -66,11 +47,7 @@ export function graphOption(report: TraceReport): Record<string, unknown> {
   const links = report.graph.edges.map((edge) => ({
     source: edge.from,
     target: edge.to,
-    label: {
-      show: true,
-      formatter: edge.quantity ? `${edge.relation} ${edge.quantity}` : edge.relation,
-      fontSize: 10,
-    },
+    label: { show: true, formatter: edge.relation, fontSize: 10 },
   }));
   return {
     tooltip: {},
