@@ -108,7 +108,8 @@ export default tseslint.config(
   {
     files: ['ui-runtime/src/**/*.ts', 'ui-runtime/src/**/*.vue'],
     rules: {
-      'no-restricted-imports': [
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           patterns: [
@@ -117,6 +118,11 @@ export default tseslint.config(
                 '(^|/)(generators|database|plugins)/|(^|/)platform/src/(?!contracts/)|(^|/)metadata/src/(?!expression(/|$))',
               message:
                 'The browser app imports server types only from platform/src/contracts, and of metadata only the expression language.',
+            },
+            {
+              regex: '(^|/)platform/src/contracts/',
+              allowTypeImports: true,
+              message: "The server's contracts are types: import them with `import type`.",
             },
           ],
         },
@@ -141,6 +147,21 @@ export default tseslint.config(
         {
           selector: 'CallExpression[callee.property.name=/^(query|execute|createQueryBuilder)$/]',
           message: SQL_ROOM,
+        },
+      ],
+    },
+  },
+  // The contracts the server and the browser app share are declarations only: nothing of them runs.
+  {
+    files: ['platform/src/contracts/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "Program > :not(TSInterfaceDeclaration, TSTypeAliasDeclaration, ImportDeclaration[importKind='type'], ExportNamedDeclaration[exportKind='type'], ExportAllDeclaration[exportKind='type'])",
+          message:
+            'platform/src/contracts holds only types (interfaces, type aliases, `import type`, `export type`): the browser app imports it.',
         },
       ],
     },
