@@ -33,6 +33,7 @@ import { extensionAdminControllers, extensionAdminProviders } from './plugins/ad
 import type { PluginManager } from './plugins/plugin-manager';
 import type { SecurityHttpOptions } from './security/http/register-security';
 import { FormSchemaController } from './ui/form-schema.controller';
+import { ListSchemaController } from './ui/list-schema.controller';
 import type { FormOverlayStore } from './studio/form-overlay-store';
 import { StudioController } from './studio/studio.controller';
 import type { StudioService } from './studio/studio.service';
@@ -114,6 +115,7 @@ export class AppModule {
         BiController,
         WorkingTimeController,
         FormSchemaController,
+        ListSchemaController,
         LabelController,
         ...(deps.workflows ? [WorkflowController] : []),
         ...(deps.traceDatabase ? [TraceController, WebhookAdminController] : []),

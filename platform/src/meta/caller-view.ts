@@ -1,8 +1,9 @@
 /**
- * What of the Model one caller may see: the meta API and the served form schemas show an
+ * What of the Model one caller may see: the meta API and the served forms and lists show an
  * authenticated caller only the entities it may read, the fields it may read, the fields it may write
  * as editable, and the actions it holds.
  */
+import type { ListDocument, ListView } from '../../../metadata/src/lists/list-document';
 import type { CompiledEntity, CompiledField, Model } from '../../../metadata/src/model';
 import { apiPropertyOf } from '../../../metadata/src/model/api-schema';
 import { accessTo, canReadField, canWriteField } from '../security/authorization/access';
@@ -69,4 +70,31 @@ export function filterFormSchema(schema: unknown, entity: CompiledEntity, view: 
     return field !== undefined && !view.canRead(entity, field);
   };
   return visit(schema);
+}
+
+/**
+ * Removes the columns, filters, search fields and sort terms of fields the caller may not read from a
+ * list definition and its named views (they name the record property; system columns stay).
+ */
+export function filterListDocument(
+  document: ListDocument,
+  entity: CompiledEntity,
+  view: CallerView,
+): ListDocument {
+  const byProperty = new Map(entity.fields.map((field) => [apiPropertyOf(field), field]));
+  const readable = (property: string) => {
+    const field = byProperty.get(property.replace(/^-/, ''));
+    return !field || view.canRead(entity, field);
+  };
+  const visible = <T extends ListView>(list: T): T => ({
+    ...list,
+    columns: list.columns.filter((column) => readable(column.field)),
+    defaultSort: list.defaultSort.filter(readable),
+    filters: list.filters.filter((filter) => readable(filter.field)),
+    search: list.search.filter(readable),
+  });
+  return {
+    ...visible(document),
+    views: Object.fromEntries(Object.entries(document.views).map(([name, list]) => [name, visible(list)])),
+  };
 }

@@ -396,6 +396,30 @@ function metaPaths(): Record<string, PathItem> {
         },
       ),
     },
+    '/api/ui/lists/{entity}': {
+      get: op(
+        tag,
+        'getListDefinition',
+        "The entity's list definition in the live Model, as the caller may see it",
+        {
+          parameters: [
+            ENTITY,
+            queryParameter(
+              'base',
+              { type: 'string' },
+              'Hash of the list definition the client holds (a generated one); `list` is null when that is the list served',
+            ),
+          ],
+          responses: {
+            200: ok(
+              'List definition: entity, path, hash and list (columns, sort, filters, search, page size, views)',
+              OBJECT,
+            ),
+            ...errors(403, 404),
+          },
+        },
+      ),
+    },
   };
 }
 
@@ -923,7 +947,12 @@ function opsPaths(): Record<string, PathItem> {
   };
 }
 
-/** Operations of the routes enabled plugins registered; their bodies are the plugins' own. */
+/**
+ * Operations of the routes enabled plugins registered. A plugin declares a route's method, path and
+ * success status, not its payloads: the body is passed to the handler as sent, and the answer is the
+ * standard envelope around whatever the handler returned. Errors are those `api.errors` give (400,
+ * 403, 404, 409, 422), a handler that throws anything else (502) or runs past its limit (504).
+ */
 export function pluginPaths(routes: readonly PluginRouteDescription[]): Record<string, PathItem> {
   const paths: Record<string, PathItem> = {};
   for (const route of routes) {
@@ -941,15 +970,28 @@ export function pluginPaths(routes: readonly PluginRouteDescription[]): Record<s
         `${route.plugin.replace(/-/g, '_')}_${method}${words.join('')}`,
         `${route.method} ${route.path} of plugin ${route.plugin}`,
         {
+          description:
+            "A route of an enabled plugin (404 while it is not). Its body and answer are the plugin's own: see the plugin's documentation.",
           parameters: names.map((name) => pathParameter(name, { type: 'string' })),
-          ...(['post', 'put', 'patch'].includes(method) ? { requestBody: jsonBody(OBJECT, false) } : {}),
-          responses: { [route.status]: ok('The plugin route answered', {}), ...errors(400, 403, 404, 422) },
+          ...(['post', 'put', 'patch'].includes(method) ? { requestBody: jsonBody(PLUGIN_BODY, false) } : {}),
+          responses: {
+            [route.status]: ok('The envelope around what the handler returned', PLUGIN_ANSWER),
+            ...errors(400, 403, 404, 409, 422, 502, 504),
+          },
         },
       ),
     };
   }
   return paths;
 }
+
+const PLUGIN_BODY: JsonSchema = {
+  description: "Any JSON value, passed to the plugin's handler as sent",
+};
+
+const PLUGIN_ANSWER: JsonSchema = {
+  description: "The value the plugin's handler returned (any JSON value; null when it returned nothing)",
+};
 
 export function platformSchemas(): Record<string, JsonSchema> {
   return {
