@@ -356,8 +356,9 @@ export class EntityService implements EntityOperations, RecordChanges {
   }
 
   /**
-   * Up to 10,000 rows in one transaction. Every row is validated and its references checked before
-   * anything is written; any failing row → 422 listing each row's errors, and nothing is written.
+   * Up to 10,000 rows in one transaction. Every row is validated, its before hooks run and its
+   * references checked before anything is written; any failing row → 422 listing each row's errors,
+   * and nothing is written.
    */
   async bulk(entity: string, request: BulkRequest, ctx: RequestContext): Promise<BulkResult> {
     const rt = runtimeOf(ctx.model).entity(entity);
@@ -378,15 +379,8 @@ export class EntityService implements EntityOperations, RecordChanges {
     if (mode !== 'create') refuseAppendOnly(rt.entity, 'update');
     return this.write(rt, async (tx) => {
       const plan = await this.planBulk(tx, rt, mode, rows, ctx);
-      const writer = new EntityWriter(tx, ctx);
-      const planned = [...plan.creates, ...plan.updates];
-      const references = await writer.checkReferences(
-        rt,
-        planned.map((p) => p.body),
-        (k) => `/rows/${planned[k].row}`,
-      );
-      for (const [k, errors] of references) addErrors(plan.errors, planned[k].row, errors);
-      if (plan.errors.size > 0) throw new BulkValidationError(toRowErrors(plan.errors));
+      // In the order of a single write: the before hooks see each valid body, then requiredWhen and
+      // the references are checked on the body they leave.
       for (const create of plan.creates) {
         const args = {
           entity,
@@ -398,6 +392,7 @@ export class EntityService implements EntityOperations, RecordChanges {
           id: null,
         };
         await this.hooks.run('before', args);
+        addErrors(plan.errors, create.row, requiredWhenErrors(rt, create.body, `/rows/${create.row}`));
       }
       for (const update of plan.updates) {
         assertStateAllowsEdit(ctx.model, rt.entity, update.previous, update.body);
@@ -412,7 +407,18 @@ export class EntityService implements EntityOperations, RecordChanges {
           id,
         };
         await this.hooks.run('before', args);
+        const stored = { ...update.previous, ...update.body };
+        addErrors(plan.errors, update.row, requiredWhenErrors(rt, stored, `/rows/${update.row}`));
       }
+      const writer = new EntityWriter(tx, ctx);
+      const planned = [...plan.creates, ...plan.updates];
+      const references = await writer.checkReferences(
+        rt,
+        planned.map((p) => p.body),
+        (k) => `/rows/${planned[k].row}`,
+      );
+      for (const [k, errors] of references) addErrors(plan.errors, planned[k].row, errors);
+      if (plan.errors.size > 0) throw new BulkValidationError(toRowErrors(plan.errors));
       const ids = new Array<number>(rows.length);
       const created = await writer.insert(
         rt,
@@ -542,10 +548,7 @@ export class EntityService implements EntityOperations, RecordChanges {
       if (mode === 'create' || (mode === 'upsert' && target === undefined)) {
         const errors = bodyErrors(rt, record ?? rows[row], 'create', ctx.tenantId);
         if (errors.length === 0)
-          errors.push(
-            ...readonlyWhenErrors(ctx.model, rt, null, record as EntityRecord),
-            ...requiredWhenErrors(rt, record as EntityRecord),
-          );
+          errors.push(...readonlyWhenErrors(ctx.model, rt, null, record as EntityRecord));
         if (errors.length > 0) plan.errors.set(row, errors.map(prefix));
         else plan.creates.push({ row, body: { ...(record as EntityRecord) } });
         return;
@@ -571,10 +574,7 @@ export class EntityService implements EntityOperations, RecordChanges {
       }
       const previous = current ? serializeRow(rt, current, ctx.tenantId) : null;
       if (previous && errors.length === 0)
-        errors.push(
-          ...readonlyWhenErrors(ctx.model, rt, previous, body, `/rows/${row}`),
-          ...requiredWhenErrors(rt, { ...previous, ...body }, `/rows/${row}`),
-        );
+        errors.push(...readonlyWhenErrors(ctx.model, rt, previous, body, `/rows/${row}`));
       if (errors.length > 0 || !current || !previous) plan.errors.set(row, errors);
       else plan.updates.push({ row, body, current, previous });
     });
@@ -749,7 +749,7 @@ function throwRowErrors(errors: RowErrors): void {
 }
 
 function addErrors(into: RowErrors, row: number, errors: FieldError[]): void {
-  into.set(row, [...(into.get(row) ?? []), ...errors]);
+  if (errors.length > 0) into.set(row, [...(into.get(row) ?? []), ...errors]);
 }
 
 function isRecord(value: unknown): value is EntityRecord {

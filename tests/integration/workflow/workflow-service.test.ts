@@ -169,6 +169,8 @@ describe.each(ENGINE_DIALECTS)('workflow service on %s', (dialect) => {
       await entities.bulk('work_order', { mode: 'update', rows: [{ id, quantity: 13, version: 2 }] }, ctx);
       await workflows.fire(ctx, planner, 'work_order', id, 'release', {});
       await entities.remove('work_order', id, ctx);
+      const row = { itemId, lineId, quantity: 5, plannedStart: '2026-12-01T08:00:00Z' };
+      await entities.bulk('work_order', { mode: 'create', rows: [row] }, ctx);
       const phases = (action: string) => ['before', 'inTransaction', 'after'].map((p) => `${p} ${action}`);
       expect(seen).toEqual([
         ...phases('create'),
@@ -176,6 +178,7 @@ describe.each(ENGINE_DIALECTS)('workflow service on %s', (dialect) => {
         ...phases('update'),
         ...phases('transition release'),
         ...phases('delete'),
+        ...phases('create'),
       ]);
     } finally {
       for (const remove of removers) remove();
