@@ -43,6 +43,6 @@ export function registerAuditHooks(hooks: HookRegistry): () => void {
       });
     },
     // With the outbox writer, after every other hook of the change.
-    { runLast: true },
+    { stage: 'record' },
   );
 }

@@ -81,7 +81,9 @@ export function startAutomation(input: AutomationInput): AutomationRuntime {
     wake(dueMs);
     signal(dueMs);
   });
-  hooks.register(input.service.hooks);
+  // Rules and recurrence react to what the domain made of a change (HOOK_STAGES).
+  const automationHooks = input.service.hooks.inStage('automation');
+  hooks.register(automationHooks);
   const runner = new RuleRunner(
     {
       database: input.database,
@@ -114,7 +116,7 @@ export function startAutomation(input: AutomationInput): AutomationRuntime {
     { onError: (error) => input.logger.error({ err: error }, 'job scheduler'), ...input.scheduler },
   );
   // Recurring records (the `job` entity declares `recurrence`): checked and rescheduled on write.
-  registerRecurrenceHooks(input.service.hooks, {
+  registerRecurrenceHooks(automationHooks, {
     handlers: scheduler.handlers,
     clock: input.scheduler?.clock ?? Date.now,
   });

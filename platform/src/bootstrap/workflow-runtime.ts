@@ -26,7 +26,6 @@ export function wireWorkflowsAndEvents(
   onCommitted: () => void,
   credentials: CredentialVerifier,
 ): WorkflowService {
-  // Before the domain hooks: a held lot is refused for its hold, not for whatever its movement would do.
   registerQualityHoldGuards(service.hooks);
   const workflows = new WorkflowService(database, service, {
     transitionHooks: [
@@ -42,7 +41,7 @@ export function wireWorkflowsAndEvents(
   registerDomainHooks(service.hooks);
   registerSerialTests(service.hooks, workflows);
   registerOutboxHooks(service.hooks);
-  service.hooks.on('after', { entity: '*', action: '*' }, onCommitted);
+  service.hooks.on('after', { entity: '*', action: '*' }, onCommitted, { stage: 'record' });
   return workflows;
 }
 

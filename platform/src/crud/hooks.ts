@@ -7,16 +7,17 @@ import type { EntityRecord, RequestContext } from './types';
  * through EntityService, which runs these hooks for each changed record:
  *
  * - `before`: inside the write's transaction, after the body is validated and the current record
- *   read (with the caller's row scope), before anything is written. May change `body` or throw an
- *   ApiError, which rolls the transaction back.
+ *   read (with the caller's row scope), before anything is written; `requiredWhen` and references
+ *   are checked on the body the hooks leave. May change `body` or throw an ApiError, which rolls
+ *   the transaction back.
  * - `inTransaction`: after the row is written, inside the same transaction (domain side effects,
- *   then the outbox events and the audit record); throwing rolls the write back.
+ *   then the audit record and the outbox events); throwing rolls the write back.
  * - `after`: once the transaction committed (notifications, caches). Errors are the hook's own
  *   business: the write has happened, so they are reported to `onAfterError` instead of failing
  *   the request.
  *
- * Within a phase, hooks run in order of registration; those registered with `runLast` (the outbox
- * and audit writers) after all others.
+ * Within a phase, hooks run stage by stage (`HOOK_STAGES`), and within a stage in order of
+ * registration.
  */
 export type WriteAction = 'create' | 'update' | 'delete' | 'restore' | 'transition';
 
@@ -125,34 +126,60 @@ export interface HookSelector {
   action: WriteAction | '*';
 }
 
+/**
+ * The stages of every phase, in the order they run: the one declaration of the order between hooks.
+ * - `guard`: refusals that must win over what the change would do (a held lot is refused for its
+ *   hold: domain/quality/quality-hold.ts);
+ * - `domain`: the engine's behaviour, the default: security's bookkeeping (principal invalidation,
+ *   permission audit), the workflow's transition behaviour, the entities' domain hooks
+ *   (`*.hooks.ts`), serial tests, studio;
+ * - `automation`: rules and recurring jobs, which react to what the domain made of the change;
+ * - `plugin`: plugin code (`api.hooks.beforeWrite` / `afterWrite`), after the core's;
+ * - `record`: the writers of the change — its audit record, then its outbox events (in
+ *   `inTransaction`) and the commit notification (in `after`) — which must see what every other
+ *   hook did (a transition's `eventData`).
+ */
+export const HOOK_STAGES = ['guard', 'domain', 'automation', 'plugin', 'record'] as const;
+export type HookStage = (typeof HOOK_STAGES)[number];
+
 export interface HookOptions {
-  /**
-   * Run after the phase's other hooks: the writers of the change's records (outbox events, audit),
-   * which must see what every other hook of the change did (e.g. a transition's `eventData`).
-   */
-  runLast?: boolean;
+  /** The stage the hook runs in; default the registry's (`domain` unless made with `inStage`). */
+  stage?: HookStage;
 }
 
 interface Registration<P extends HookPhase> {
   selector: HookSelector;
   hook: Hook<P>;
-  runLast: boolean;
+  rank: number;
 }
 
+type Registrations = { [P in HookPhase]: Registration<P>[] };
+
 export class HookRegistry {
-  private readonly hooks: { [P in HookPhase]: Registration<P>[] } = {
-    before: [],
-    inTransaction: [],
-    after: [],
-  };
+  private readonly onAfterError: (error: unknown, args: AfterHookArgs) => void;
+  private readonly hooks: Registrations;
+  private readonly stage: HookStage;
 
   constructor(
-    private readonly onAfterError: (error: unknown, args: AfterHookArgs) => void = () => undefined,
-  ) {}
+    onAfterError: (error: unknown, args: AfterHookArgs) => void = () => undefined,
+    shared?: { hooks: Registrations; stage: HookStage },
+  ) {
+    this.onAfterError = onAfterError;
+    this.hooks = shared?.hooks ?? { before: [], inTransaction: [], after: [] };
+    this.stage = shared?.stage ?? 'domain';
+  }
 
   /**
-   * Registers a hook; returns the function that removes it (plugin disable). Hooks run in order of
-   * registration, those registered with `runLast` after all others.
+   * The same registry, registering in `stage` by default: what bootstrap hands to code that
+   * registers hooks of one stage (rules, plugins) without naming it at each registration.
+   */
+  inStage(stage: HookStage): HookRegistry {
+    return new HookRegistry(this.onAfterError, { hooks: this.hooks, stage });
+  }
+
+  /**
+   * Registers a hook; returns the function that removes it (plugin disable). Hooks run stage by
+   * stage (`HOOK_STAGES`), within a stage in order of registration.
    */
   on<P extends HookPhase>(
     phase: P,
@@ -160,11 +187,12 @@ export class HookRegistry {
     hook: Hook<P>,
     options: HookOptions = {},
   ): () => void {
-    const registration: Registration<P> = { selector, hook, runLast: options.runLast ?? false };
+    const rank = HOOK_STAGES.indexOf(options.stage ?? this.stage);
+    const registration: Registration<P> = { selector, hook, rank };
     const list = this.hooks[phase] as Registration<P>[];
-    const firstLast = list.findIndex((r) => r.runLast);
-    if (registration.runLast || firstLast < 0) list.push(registration);
-    else list.splice(firstLast, 0, registration);
+    const later = list.findIndex((r) => r.rank > rank);
+    if (later < 0) list.push(registration);
+    else list.splice(later, 0, registration);
     return () => {
       const index = list.indexOf(registration);
       if (index >= 0) list.splice(index, 1);

@@ -25,7 +25,7 @@ export function registerOutboxHooks(hooks: HookRegistry): () => void {
       if (events.length > 0) await writeOutbox(args.tx, args.ctx.model, events);
     },
     // After the domain hooks, which may add to a transition's event payloads.
-    { runLast: true },
+    { stage: 'record' },
   );
 }
 

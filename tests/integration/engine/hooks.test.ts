@@ -112,24 +112,44 @@ describe.each(ENGINE_DIALECTS)('write hooks on %s', (dialect) => {
     await expect(hooked.create('work_order', order, ctx)).rejects.toMatchObject({
       details: { errors: [expect.objectContaining({ path: '/lineId', rule: 'exists' })] },
     });
+
+    // A bulk row in the same order: before hooks, then the checks of the body they leave.
+    lineId = moved.id;
+    const bulk = await hooked.bulk('work_order', { mode: 'create', rows: [order] }, ctx);
+    expect(await hooked.get('work_order', bulk.ids[0]!, ctx)).toMatchObject({ lineId: moved.id });
+    lineId = 999_999;
+    await expect(hooked.bulk('work_order', { mode: 'create', rows: [order] }, ctx)).rejects.toMatchObject({
+      details: {
+        rows: [
+          expect.objectContaining({
+            row: 0,
+            errors: [expect.objectContaining({ path: '/rows/0/lineId', rule: 'exists' })],
+          }),
+        ],
+      },
+    });
   });
 
-  it('runs hooks registered with runLast after the others, whatever the registration order', async () => {
+  it('runs hooks stage by stage (HOOK_STAGES), within a stage in order of registration', async () => {
     const hooks = new HookRegistry();
     const service = new EntityService(database.db, hooks);
     const seen: string[] = [];
     const selector = { entity: 'tag', action: 'create' } as const;
-    hooks.on('inTransaction', selector, () => void seen.push('first'));
-    const removeLast = hooks.on('inTransaction', selector, () => void seen.push('last'), { runLast: true });
-    hooks.on('inTransaction', selector, () => void seen.push('second'));
+    const push = (name: string) => () => void seen.push(name);
+    hooks.on('inTransaction', selector, push('domain 1'));
+    const removeRecord = hooks.on('inTransaction', selector, push('record'), { stage: 'record' });
+    hooks.inStage('plugin').on('inTransaction', selector, push('plugin'));
+    hooks.inStage('automation').on('inTransaction', selector, push('automation'));
+    hooks.on('inTransaction', selector, push('domain 2'));
+    hooks.on('inTransaction', selector, push('guard'), { stage: 'guard' });
     await service.create('tag', { name: 'ordered' }, ctx);
-    expect(seen).toEqual(['first', 'second', 'last']);
+    expect(seen).toEqual(['guard', 'domain 1', 'domain 2', 'automation', 'plugin', 'record']);
 
-    removeLast();
-    hooks.on('inTransaction', selector, () => void seen.push('third'));
+    removeRecord();
+    hooks.on('inTransaction', selector, push('domain 3'));
     seen.length = 0;
     await service.create('tag', { name: 'ordered-again' }, ctx);
-    expect(seen).toEqual(['first', 'second', 'third']);
+    expect(seen).toEqual(['guard', 'domain 1', 'domain 2', 'domain 3', 'automation', 'plugin']);
   });
 
   it('lets hooks read and open nested transactions without deadlocking', async () => {

@@ -188,6 +188,8 @@ export function registerQualityHoldGuards(hooks: HookRegistry): () => void {
         { lotNo, ncrNo: hold.ncrNo },
       );
     },
+    // In the guard stage: a held lot is refused for its hold, not for whatever its movement would do.
+    { stage: 'guard' },
   );
 }
 
