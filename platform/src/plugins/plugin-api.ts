@@ -55,7 +55,17 @@ export interface PluginLogger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-export type PluginWriteAction = 'create' | 'update' | 'delete';
+/** Every kind of record change, whatever its door (API, bulk, import, domain rules, other plugins). */
+export type PluginWriteAction = 'create' | 'update' | 'delete' | 'restore' | 'transition';
+
+/** The workflow transition a change applies (action `transition`). */
+export interface PluginTransition {
+  workflow: string;
+  /** The transition's action name (`approve`). */
+  action: string;
+  from: string;
+  to: string;
+}
 
 /** Which writes a hook runs on; `*` (default) matches every entity or action. */
 export interface WriteSelector {
@@ -67,11 +77,16 @@ export interface BeforeWriteArgs {
   entity: string;
   action: PluginWriteAction;
   ctx: RequestContext;
-  /** The validated body (create/update), which the hook may change in place; `{}` for delete. */
+  /**
+   * The validated body (create, update) or the fields a transition writes, which the hook may change
+   * in place; `{}` for delete and restore.
+   */
   body: EntityRecord;
-  /** The stored record for update and delete; null for create. */
+  /** The stored record for every action but create; null for create. */
   current: EntityRecord | null;
   id: number | null;
+  /** Set for action `transition`. */
+  transition?: PluginTransition;
 }
 
 export interface AfterWriteArgs {
@@ -80,6 +95,8 @@ export interface AfterWriteArgs {
   ctx: RequestContext;
   record: EntityRecord;
   previous: EntityRecord | null;
+  /** Set for action `transition`. */
+  transition?: PluginTransition;
 }
 
 /** Which transitions a hook runs on; `*` (default) matches every entity or action. */
@@ -116,11 +133,19 @@ export interface AfterTransitionArgs {
 }
 
 export interface PluginHooks {
-  /** After validation, before the write's transaction; may change `body` or refuse with `api.errors`. */
+  /**
+   * Every change of a matching record (create, update, delete, restore, transition; each row of a
+   * bulk write), inside its transaction after validation and the read of the stored record, before
+   * anything is written (the engine's `before` phase); may change `body` or refuse with
+   * `api.errors`, which rolls the change back.
+   */
   beforeWrite(selector: WriteSelector, hook: (args: BeforeWriteArgs) => void | Promise<void>): void;
-  /** After commit; a failure is logged and counted as a fault but the write stands. */
+  /** Every change of a matching record, after commit; a failure is logged and counted as a fault but the write stands. */
   afterWrite(selector: WriteSelector, hook: (args: AfterWriteArgs) => void | Promise<void>): void;
-  /** Inside the transition's transaction, after the record changed; throwing rolls the transition back. */
+  /**
+   * Inside the transition's transaction, after the record changed (the engine's `inTransaction`
+   * phase, before the transition's audit record and events); throwing rolls the transition back.
+   */
   beforeTransition(
     selector: TransitionSelector,
     hook: (args: InTransitionArgs) => void | Promise<void>,

@@ -16,7 +16,7 @@ import {
   ForbiddenError,
   ValidationError,
 } from '../crud/errors';
-import type { HookSelector, WriteAction } from '../crud/hooks';
+import type { HookSelector, TransitionChange } from '../crud/hooks';
 import { createRequestContext, engineContext } from '../crud/request-context';
 import type { RequestContext } from '../crud/types';
 import type { EngineDatabase } from '../data/database';
@@ -30,6 +30,7 @@ import type {
   PluginHttpMethod,
   PluginRouteHandler,
   PluginRouteOptions,
+  PluginTransition,
   TransitionSelector,
   WriteSelector,
 } from './plugin-api';
@@ -327,9 +328,8 @@ export class PluginRuntime {
       entity: selector.entity ?? '*',
       action: selector.action ?? '*',
     });
-    // Write hooks see creates, updates and deletes; transitions have hooks of their own.
-    const isPluginAction = (action: WriteAction) =>
-      action === 'create' || action === 'update' || action === 'delete';
+    // After the core's hooks of every phase (HOOK_STAGES).
+    const inPluginStage = { stage: 'plugin' } as const;
 
     return {
       plugin: { name, version: instance.code.manifest.version },
@@ -342,56 +342,87 @@ export class PluginRuntime {
       hooks: {
         beforeWrite: (selector, hook) =>
           register('hooks', () =>
-            service.hooks.on('before', writeSelector(selector), async (args) => {
-              if (!instance.active || !isPluginAction(args.action)) return;
-              await isolated(`before ${args.action} ${args.entity}`, () =>
-                hook({
-                  entity: args.entity,
-                  action: args.action as 'create' | 'update' | 'delete',
-                  ctx: args.ctx,
-                  body: args.body,
-                  current: args.current,
-                  id: args.id,
-                }),
-              );
-            }),
+            service.hooks.on(
+              'before',
+              writeSelector(selector),
+              async (args) => {
+                if (!instance.active) return;
+                await isolated(`before ${args.action} ${args.entity}`, () =>
+                  hook({
+                    entity: args.entity,
+                    action: args.action,
+                    ctx: args.ctx,
+                    body: args.body,
+                    current: args.current,
+                    id: args.id,
+                    transition: transitionOf(args.transition),
+                  }),
+                );
+              },
+              inPluginStage,
+            ),
           ),
         afterWrite: (selector, hook) =>
           register('hooks', () =>
-            service.hooks.on('after', writeSelector(selector), async (args) => {
-              if (!instance.active || !isPluginAction(args.action)) return;
-              await runAfterCommitHook(`after ${args.action} ${args.entity}`, () =>
-                hook({
-                  entity: args.entity,
-                  action: args.action as 'create' | 'update' | 'delete',
-                  ctx: args.ctx,
-                  record: args.record,
-                  previous: args.previous,
-                }),
-              );
-            }),
+            service.hooks.on(
+              'after',
+              writeSelector(selector),
+              async (args) => {
+                if (!instance.active) return;
+                await runAfterCommitHook(`after ${args.action} ${args.entity}`, () =>
+                  hook({
+                    entity: args.entity,
+                    action: args.action,
+                    ctx: args.ctx,
+                    record: args.record,
+                    previous: args.previous,
+                    transition: transitionOf(args.transition),
+                  }),
+                );
+              },
+              inPluginStage,
+            ),
           ),
         beforeTransition: (selector, hook) =>
-          register('hooks', () =>
-            workflows.addTransitionHook({
-              ...transitionSelector(selector),
-              run: async (args) => {
-                if (!instance.active) return;
-                await isolated(`transition ${args.action} of ${args.entity}`, () => hook(args));
+          register('hooks', () => {
+            const wanted = transitionSelector(selector);
+            return service.hooks.on(
+              'inTransaction',
+              { entity: wanted.entity, action: 'transition' },
+              async ({ tx, ctx, entity, record, previous, transition }) => {
+                if (!instance.active || !transition || !wanted.matches(transition.action)) return;
+                await isolated(`transition ${transition.action} of ${entity}`, () =>
+                  hook({
+                    entity,
+                    action: transition.action,
+                    from: transition.from,
+                    to: transition.to,
+                    ctx,
+                    actorId: ctx.userId ?? 'system',
+                    before: previous ?? {},
+                    after: record,
+                    tx,
+                  }),
+                );
               },
-            }),
-          ),
+              inPluginStage,
+            );
+          }),
         afterTransition: (selector, hook) =>
           register('hooks', () => {
             const wanted = transitionSelector(selector);
-            return workflows.addAfterTransitionHook(async (transition) => {
-              if (!instance.active) return;
-              if (wanted.entity !== '*' && wanted.entity !== transition.entity) return;
-              if (wanted.action !== '*' && wanted.action !== transition.action) return;
-              await runAfterCommitHook(`after transition ${transition.action} of ${transition.entity}`, () =>
-                hook(transition),
-              );
-            });
+            return service.hooks.on(
+              'after',
+              { entity: wanted.entity, action: 'transition' },
+              async ({ ctx, entity, record, transition }) => {
+                if (!instance.active || !transition || !wanted.matches(transition.action)) return;
+                const { action, from, to } = transition;
+                await runAfterCommitHook(`after transition ${action} of ${entity}`, () =>
+                  hook({ ctx, entity, id: Number(record.id), action, from, to, record }),
+                );
+              },
+              inPluginStage,
+            );
           }),
       },
       events: {
@@ -593,8 +624,19 @@ const pluginErrors: PluginErrors = {
   forbidden: (message) => new ForbiddenError(message),
 };
 
-function transitionSelector(selector: TransitionSelector): { entity: string; action: string } {
-  return { entity: selector.entity ?? '*', action: selector.action ?? '*' };
+function transitionSelector(selector: TransitionSelector): {
+  entity: string;
+  matches: (action: string) => boolean;
+} {
+  const wanted = selector.action ?? '*';
+  return { entity: selector.entity ?? '*', matches: (action) => wanted === '*' || wanted === action };
+}
+
+/** What a plugin's write hook learns of a transition. */
+function transitionOf(transition: TransitionChange | undefined): PluginTransition | undefined {
+  if (!transition) return undefined;
+  const { workflow, action, from, to } = transition;
+  return { workflow, action, from, to };
 }
 
 function splitPath(path: string): string[] {

@@ -21,7 +21,7 @@ export function registerMaintenanceOrders(api: PluginApi): void {
   api.hooks.beforeWrite(
     { entity: 'maintenance_plan', action: '*' },
     async ({ action, body, current, ctx }) => {
-      if (action === 'delete') return;
+      if (action !== 'create' && action !== 'update') return;
       const plan = { ...(current ?? {}), ...body };
       const intervalChanged = ['triggerType', 'intervalValue', 'intervalUnit', 'usageInterval'].some(
         (f) => f in body,

@@ -82,7 +82,7 @@ export function reliabilityOf(
  */
 export function registerReliability(api: PluginApi): void {
   api.hooks.beforeWrite({ entity: 'downtime_record', action: '*' }, ({ action, body, current }) => {
-    if (action === 'delete') return;
+    if (action !== 'create' && action !== 'update') return;
     const record = { ...(current ?? {}), ...body };
     if (typeof record.endTime !== 'string' || typeof record.startTime !== 'string') {
       body.durationMinutes = null;

@@ -27,7 +27,7 @@ export function registerOrderAmounts(api: PluginApi): void {
   api.hooks.beforeWrite(
     { entity: 'purchase_order', action: '*' },
     async ({ action, body, current, id, ctx }) => {
-      if (action === 'delete') return;
+      if (action !== 'create' && action !== 'update') return;
       const status = String(current?.status ?? 'DRAFT');
       const touched = PRICED_ORDER_FIELDS.filter((field) => field in body);
       if (action === 'update' && touched.length > 0 && !EDITABLE_ORDER_STATES.has(status)) {

@@ -151,7 +151,7 @@ export function registerSupplierKpis(api: PluginApi): void {
   api.hooks.beforeWrite(
     { entity: 'supplier_evaluation', action: '*' },
     async ({ action, body, current, ctx }) => {
-      if (action === 'delete') return;
+      if (action !== 'create' && action !== 'update') return;
       const evaluation = { ...(current ?? {}), ...body };
       const range = periodRange(String(evaluation.period));
       if (!range || typeof evaluation.supplierId !== 'number') return;

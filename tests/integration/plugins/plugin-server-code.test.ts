@@ -24,6 +24,7 @@ interface ErrorEnvelope {
 interface Stats {
   behaviour: string;
   afterWrites: number;
+  changes: string[];
   events: string[];
   jobRuns: number;
   transitions: string[];
@@ -122,6 +123,10 @@ describe.each<TestDialect>(['sqlite', 'mysql'])('plugin server code on %s', (dia
       note: 'approved by v1',
     });
     expect((await stats()).transitions).toEqual([`${id}:approve:DRAFT->APPROVED`]);
+    // The write hooks see the transition as a change of the record.
+    await waitFor('the after-write hook to see the transition', async () =>
+      (await stats()).changes.includes(`transition:approve:${id}`),
+    );
 
     const veto = (await call('POST', '/api/gadgets', { name: 'veto' })).json<Envelope<{ id: number }>>().data
       .id;
