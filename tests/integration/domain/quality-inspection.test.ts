@@ -219,6 +219,22 @@ describe.each<ScenarioDialect>(['sqlite', 'mysql'])('quality inspections, NCRs a
     expect(failing).toMatchObject({ result: 'FAIL', defectQuantity: 1 });
     const stored = await mes.get('inspector', `/api/inspections/${String(inspection.id)}?expand=items`);
     expect(stored.result).toBe('FAIL');
+
+    // Each write, the plan's items and the verdicts included, is one change of the record-change
+    // path: one audit record of the inspection (none for the refused recording), whose changed
+    // fields carry the verdict.
+    const audits = await mes.query<{ action: string; changed_fields: string }>(
+      'SELECT action, changed_fields FROM audit_log WHERE entity_name = ? AND record_id = ? ORDER BY id',
+      ['inspection', String(inspection.id)],
+    );
+    expect(audits.map((audit) => audit.action)).toEqual(['CREATE', 'UPDATE', 'UPDATE', 'UPDATE']);
+    expect(audits[3]!.changed_fields).toContain('result');
+    expect(await outboxTypes('inspection', inspection.id)).toEqual([
+      'inspection.created',
+      'inspection.updated',
+      'inspection.updated',
+      'inspection.updated',
+    ]);
   });
 
   it('a failed IQC opens an NCR holding the supplier lot; issuing it is refused; use-as-is releases it', async () => {

@@ -1,4 +1,4 @@
-import { column, table, type QualityWrite } from './quality-records';
+import { column, table, type QualityRead } from './quality-records';
 
 /**
  * The live ACTIVE inspection plans for the item and inspection type in force on `day` (YYYY-MM-DD)
@@ -6,7 +6,7 @@ import { column, table, type QualityWrite } from './quality-records';
  * supplier (null: any).
  */
 export function plansInForce(
-  write: QualityWrite,
+  write: QualityRead,
   on: { itemId: unknown; inspectionType: string; supplierId: number | null; day: string },
 ): Promise<{ id: number | string; supplier: number | string | null }[]> {
   const col = (field: string) => column(write, 'inspection_plan', field);

@@ -1,4 +1,3 @@
-import { appendAudit } from '../../audit/audit-writer';
 import { BusinessRuleError } from '../../crud/errors';
 import type { RecordChanges } from '../../crud/hooks';
 import { engineContext } from '../../crud/request-context';
@@ -10,33 +9,37 @@ import { createEnvelope } from '../../events/envelope';
 import { writeOutbox } from '../../events/outbox';
 import { runtimeOf } from '../../kernel/model-runtime';
 
+/** The transaction a quality rule reads in, and the request it serves. */
+export interface QualityRead {
+  tx: SqlExecutor;
+  ctx: RequestContext;
+}
+
 /**
  * The transaction a quality rule writes in and who it acts for. Records the rules create or change
  * (NCRs, holds, scrap movements) go through the record-change path: their hooks run, and they get
  * the audit record and outbox event an API write would, in that transaction.
  */
-export interface QualityWrite {
-  tx: SqlExecutor;
-  ctx: RequestContext;
+export interface QualityWrite extends QualityRead {
   actorId: string;
   /** The record-change path the rules create and change records through. */
   records: RecordChanges;
 }
 
 /** The column of a metadata field, quoted for the statement's dialect. */
-export function column(write: QualityWrite, entity: string, field: string): string {
+export function column(write: QualityRead, entity: string, field: string): string {
   const compiled = write.ctx.model.entities.get(entity)?.fieldsByName.get(field);
   if (!compiled?.column) throw new Error(`${entity}.${field} has no column`);
   return write.tx.dialect.quote(compiled.column);
 }
 
-export function table(write: QualityWrite, entity: string): string {
+export function table(write: QualityRead, entity: string): string {
   return write.tx.dialect.quote(runtimeOf(write.ctx.model).entity(entity).entity.table);
 }
 
 /** A live record in API shape, read in the transaction; null when it does not exist in the tenant. */
 export async function readRecord(
-  write: QualityWrite,
+  write: QualityRead,
   entity: string,
   id: number,
 ): Promise<EntityRecord | null> {
@@ -47,7 +50,7 @@ export async function readRecord(
 
 /** Ids of the tenant's live rows of an entity whose fields (metadata names) equal `equals`, in id order. */
 export async function findIds(
-  write: QualityWrite,
+  write: QualityRead,
   entity: string,
   equals: Record<string, unknown>,
 ): Promise<number[]> {
@@ -94,29 +97,6 @@ export async function updateRecord(
 /** The rules change records on the actor's behalf: the caller's own row and field rules do not bind them. */
 function ruleContext(write: QualityWrite): RequestContext {
   return engineContext(write.ctx, write.actorId);
-}
-
-/** Appends the audit record of a change the rules made (when the Model has the audit trail). */
-export async function auditChange(
-  write: QualityWrite,
-  entity: string,
-  id: number,
-  action: 'CREATE' | 'UPDATE',
-  before: EntityRecord | null,
-  after: EntityRecord,
-): Promise<void> {
-  if (!write.ctx.model.entities.has('audit_log')) return;
-  await appendAudit(write.tx, {
-    tenantId: write.ctx.tenantId,
-    actorId: write.actorId,
-    entity,
-    recordId: id,
-    action,
-    before,
-    after,
-    model: write.ctx.model,
-    traceId: write.ctx.traceId,
-  });
 }
 
 /** Writes one event to the outbox in the write's transaction. */
