@@ -125,9 +125,9 @@ export class SecureEntityOperations implements EntityOperations {
   }
 
   /**
-   * Checks a workflow request on one row whose permission the caller was found to hold (the HTTP
-   * guard refuses without it first): the row must be readable and, for an `<entity>:<action>` grant,
-   * inside that grant's scope; else 404, like a row that does not exist.
+   * Checks a request on one row whose permission the caller was found to hold (a record's files and
+   * comments): the row must be readable and, for an `<entity>:<action>` grant, inside that grant's
+   * scope; else 404, like a row that does not exist.
    */
   async authorizeRowRequest(
     entity: string,
@@ -217,11 +217,11 @@ function scopedById(
  * compiles the row scope into its reads (the record before and after the write, and every record it
  * refers to), and out-of-scope rows answer like missing ones.
  */
-function withAccess(ctx: RequestContext, principal: Principal): RequestContext {
+export function withAccess(ctx: RequestContext, principal: Principal): RequestContext {
   return ctx.access ? ctx : { ...ctx, access: writeAccessOf(principal, ctx.model) };
 }
 
-function principalOf(ctx: RequestContext): Principal {
+export function principalOf(ctx: RequestContext): Principal {
   const principal = (ctx as Partial<SecureContext>).principal;
   if (!principal) throw new AuthenticationError();
   if (principal.tenantId !== ctx.tenantId)

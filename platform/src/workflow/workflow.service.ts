@@ -14,10 +14,11 @@ import type { CurrentRecord, EntityService } from '../crud/entity.service';
 import type { RecordChanges, TransitionChange } from '../crud/hooks';
 import { engineContext } from '../crud/request-context';
 import { serializeRow } from '../crud/serializer';
-import type { EntityRecord, FieldError, RequestContext } from '../crud/types';
+import type { EntityRecord, FieldError, RequestContext, WriteAccess } from '../crud/types';
 import { readonlyWhenErrors } from '../crud/readonly-when';
 import { bodyErrors, throwFieldErrors } from '../crud/validation';
 import type { EngineDatabase, SqlExecutor } from '../data/database';
+import { compileFilter } from '../data/query-compiler';
 import { RowStore, type DbRow } from '../data/row-store';
 import { runtimeOf, type EntityRuntime } from '../kernel/model-runtime';
 import type { VotableApproval } from '../contracts/automation';
@@ -209,17 +210,22 @@ export class WorkflowService {
   ): Promise<ActionResult> {
     const rt = runtimeOf(ctx.model).entity(entity);
     const ref: RecordRef = { tenant: ctx.tenantId, entity, recordId: id };
-    const current = await this.records.current(tx, entity, id, ctx, 'read');
+    // The versions the record follows are those it is pinned to below: pinning stores the current ones.
+    const { workflows } = await this.workflowsOf(tx, ctx, ref);
+    const pending = await this.store.pendingApproval(tx, ref, action);
+    // The caller's field rules and row scope are those of the grant that fires the transition (a vote
+    // needs the record readable): the row is read once, with that scope compiled into the read, so a
+    // row outside it is missing to the caller before any rule of the transition is judged.
+    const grant = pending ? 'read' : firingGrant(workflows, entity, action);
+    const current = await this.records.current(tx, entity, id, readableIn(ctx, entity, grant), grant);
     const { row, record: before } = current;
     if (body.version !== undefined && Number(row.version) !== body.version) {
       throw new ConflictError(entity, id, Number(row.version), body.version);
     }
     await this.pin(tx, ctx, ref, this.toMetadata(rt.entity, before));
-    const { workflows } = await this.workflowsOf(tx, ctx, ref);
-    const pending = await this.store.pendingApproval(tx, ref, action);
     if (pending) return this.vote(tx, ctx, actor, rt.entity, ref, current, workflows, pending, body);
 
-    const { workflow, transition } = findTransition(workflows, action);
+    const { transition } = findTransition(workflows, action);
     const sent = this.callerFields(rt, transition, body.fields ?? {}, Number(row.version), ctx);
     // readonlyWhen of the field, its form and the transition: while it holds, the action may not change it.
     throwFieldErrors(readonlyWhenErrors(ctx.model, rt, before, sent, '/fields', transition.readonlyWhen));
@@ -240,10 +246,7 @@ export class WorkflowService {
       apiNameOf: (field) => this.apiNameOf(rt.entity, field),
       labelOf: (field) => rt.entity.fieldsByName.get(field)?.label,
     });
-    // The caller's field rules and row scope are those of the grant that fires the transition.
-    const grant = grantedAction(entity, permissionOf(workflow, transition));
     if (Object.keys(sent).length > 0) ctx.access?.checkFields(entity, grant, sent);
-    if (!(await this.records.inScope(tx, entity, id, ctx, grant))) throw new NotFoundError(entity, id);
     if (plan.needsApproval) {
       const required = plan.transition.approval!.required;
       await this.store.requestApproval(tx, ref, {
@@ -317,7 +320,7 @@ export class WorkflowService {
     const rt = runtimeOf(ctx.model).entity(entity);
     const ref: RecordRef = { tenant: ctx.tenantId, entity, recordId: id };
     const sql = this.db.executor();
-    const row = await this.liveRow(sql, rt.entity, ref);
+    const row = await this.readableRow(sql, ctx, rt.entity, ref);
     const { workflows } = await this.workflowsOf(sql, ctx, ref);
     const record = await this.expressionRecord(
       sql,
@@ -417,7 +420,7 @@ export class WorkflowService {
     const rt = runtimeOf(ctx.model).entity(entity);
     const ref: RecordRef = { tenant: ctx.tenantId, entity, recordId: id };
     const sql = this.db.executor();
-    await this.liveRow(sql, rt.entity, ref);
+    await this.readableRow(sql, ctx, rt.entity, ref);
     return this.store.history(sql, ref);
   }
 
@@ -602,8 +605,16 @@ export class WorkflowService {
     return true;
   }
 
-  private async liveRow(sql: SqlExecutor, entity: CompiledEntity, ref: RecordRef): Promise<DbRow> {
-    const [row] = await new RowStore(ref.tenant).byIds(sql, entity, [ref.recordId], true);
+  /** The live row, read in the caller's read scope when the context carries one: else 404. */
+  private async readableRow(
+    sql: SqlExecutor,
+    ctx: RequestContext,
+    entity: CompiledEntity,
+    ref: RecordRef,
+  ): Promise<DbRow> {
+    const scope = ctx.access?.rowScope(entity.name, 'read');
+    const condition = scope ? compileFilter(ctx.model, entity, scope, ctx.tenantId, sql.dialect) : null;
+    const [row] = await new RowStore(ref.tenant).byIds(sql, entity, [ref.recordId], true, condition);
     if (!row) throw new NotFoundError(entity.name, ref.recordId);
     return row;
   }
@@ -679,9 +690,38 @@ function relationsReadThrough(workflows: readonly WorkflowDef[]): Set<string> {
 
 /**
  * The action of `<entity>:<action>` whose grant governs the caller's field rules and row scope when
- * firing a transition that needs `permission`; a permission of another domain (`quality:approve`)
- * leaves the record's read rules.
+ * firing `action`: that of the transition's permission; a permission of another domain
+ * (`quality:approve`), or an action no workflow declares (refused once the row is read), leaves the
+ * record's read rules.
  */
-function grantedAction(entity: string, permission: string): string {
-  return permission.startsWith(`${entity}:`) ? permission.slice(entity.length + 1) : 'read';
+function firingGrant(workflows: readonly WorkflowDef[], entity: string, action: string): string {
+  for (const workflow of workflows) {
+    const transition = workflow.transitions.find((t) => t.action === action);
+    if (!transition) continue;
+    const permission = permissionOf(workflow, transition);
+    return permission.startsWith(`${entity}:`) ? permission.slice(entity.length + 1) : 'read';
+  }
+  return 'read';
+}
+
+/**
+ * The context for reading the row an action fires on: the rows of `entity` the caller may touch with
+ * `grant` narrowed to those it may also read, so the one read checks both scopes. Without the
+ * caller's rules (the engine's own work) it is the context itself.
+ */
+function readableIn(ctx: RequestContext, entity: string, grant: string): RequestContext {
+  const access = ctx.access;
+  if (!access || grant === 'read') return ctx;
+  const narrowed: WriteAccess = {
+    rowScope(name, action) {
+      const scope = access.rowScope(name, action);
+      if (name !== entity || action !== grant) return scope;
+      const read = access.rowScope(entity, 'read');
+      if (!read) return scope;
+      return scope ? { kind: 'and', conditions: [read, scope] } : read;
+    },
+    referenceScope: (name) => access.referenceScope(name),
+    checkFields: (name, action, body) => access.checkFields(name, action, body),
+  };
+  return { ...ctx, access: narrowed };
 }

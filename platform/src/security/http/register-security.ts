@@ -1,7 +1,7 @@
 /**
  * Hardening and authentication of the Fastify instance the server builds, in the order its hooks
- * run: security headers and the CORS allowlist, then rate limits and authentication, then the
- * record guards; plus the /api/auth routes. Register before any route, so the route table is
+ * run: security headers and the CORS allowlist, then rate limits and authentication; plus the
+ * /api/auth routes and a record's audit history. Register before any route, so the route table is
  * complete and every route gets the hooks.
  */
 import type { FastifyInstance } from 'fastify';
@@ -11,11 +11,11 @@ import { registerPasswordRoutes } from './password-routes';
 import { registerAuthentication } from './authentication';
 import { registerCors, registerSecurityHeaders } from './headers-and-cors';
 import { registerRateLimits } from './rate-limits';
-import { registerRecordGuards, type RecordAccess } from './record-guards';
+import { registerAuditHistoryRoute, type RecordAccess } from './audit-history-route';
 import { recordRoutes } from './route-access';
 
 export { principalOfRequest } from './request-principal';
-export type { RecordAccess } from './record-guards';
+export type { RecordAccess } from './audit-history-route';
 
 export interface SecurityHttpOptions {
   auth: AuthService;
@@ -37,7 +37,7 @@ export interface SecurityHttpOptions {
   redisUrl?: string | null;
   /** Prefix of the counters' Redis keys (`QUEUE_PREFIX`), so deployments sharing a Redis count apart. Default `mes`. */
   redisPrefix?: string;
-  /** For `/api/<path>/export|import` permissions and `GET /api/<path>/:id/audit`. */
+  /** For `GET /api/<path>/:id/audit`. */
   records?: RecordAccess;
 }
 
@@ -55,7 +55,7 @@ export async function registerSecurity(
     redisPrefix: options.redisPrefix,
   });
   registerAuthentication(fastify, options, limits);
-  if (options.records) registerRecordGuards(fastify, options.records);
+  if (options.records) registerAuditHistoryRoute(fastify, options.records);
   registerAuthRoutes(fastify, options);
   registerPasswordRoutes(fastify, options);
 }

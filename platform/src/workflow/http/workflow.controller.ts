@@ -11,32 +11,35 @@ import {
 } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { CompiledEntity } from '../../../../metadata/src/model';
-import { hasPermission } from '../../../../metadata/src/model/permissions';
-import { BadRequestError, ForbiddenError, NotFoundError } from '../../crud/errors';
+import { BadRequestError, NotFoundError } from '../../crud/errors';
 import { EnvelopeInterceptor } from '../../crud/http/envelope.interceptor';
 import { requestContext } from '../../crud/http/request-context';
 import { MODEL_REGISTRY } from '../../crud/http/tokens';
 import type { RequestContext } from '../../crud/types';
 import type { ModelRegistry } from '../../kernel/model-registry';
-import { effectivePermissions, type Principal } from '../../security/principal';
-import type { WorkflowActor } from '../actor';
+import { SecureWorkflowOperations } from '../../security/secure-workflow';
 import type { ActionBody, ActionResult, AvailableAction, WorkflowService } from '../workflow.service';
 import type { HistoryRow } from '../workflow-store';
 
 /** Nest injection token for the WorkflowService. */
 export const WORKFLOW_SERVICE = Symbol('WorkflowService');
 
-/** The authenticated caller, attached to the request by the security layer's guard. */
-type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
-
-/** `POST /api/<path>/:id/actions/<action>`, `GET /api/<path>/:id/actions`, `GET /api/<path>/:id/history`. */
+/**
+ * `POST /api/<path>/:id/actions/<action>`, `GET /api/<path>/:id/actions`, `GET /api/<path>/:id/history`,
+ * answered by the workflow engine behind its security decorator, which checks the caller's
+ * permissions and row scopes.
+ */
 @Controller('api')
 @UseInterceptors(EnvelopeInterceptor)
 export class WorkflowController {
+  private readonly workflows: SecureWorkflowOperations;
+
   constructor(
-    @Inject(WORKFLOW_SERVICE) private readonly workflows: WorkflowService,
+    @Inject(WORKFLOW_SERVICE) workflows: WorkflowService,
     @Inject(MODEL_REGISTRY) private readonly models: ModelRegistry,
-  ) {}
+  ) {
+    this.workflows = new SecureWorkflowOperations(workflows);
+  }
 
   @Post(':path/:id/actions/:action')
   fire(
@@ -44,56 +47,33 @@ export class WorkflowController {
     @Param('id', ParseIntPipe) id: number,
     @Param('action') action: string,
     @Body() body: unknown,
-    @Req() request: AuthenticatedRequest,
+    @Req() request: FastifyRequest,
   ): Promise<ActionResult> {
-    const ctx = this.context(request);
-    return this.workflows.fire(
-      ctx,
-      this.actor(request, ctx),
-      this.entityAt(ctx, path).name,
-      id,
-      action,
-      actionBody(body),
-      { ip: request.ip, userAgent: request.headers['user-agent'] ?? null },
-    );
+    const ctx = requestContext(request, this.models);
+    return this.workflows.fire(ctx, this.entityAt(ctx, path).name, id, action, actionBody(body), {
+      ip: request.ip,
+      userAgent: request.headers['user-agent'] ?? null,
+    });
   }
 
   @Get(':path/:id/actions')
   available(
     @Param('path') path: string,
     @Param('id', ParseIntPipe) id: number,
-    @Req() request: AuthenticatedRequest,
+    @Req() request: FastifyRequest,
   ): Promise<AvailableAction[]> {
-    const ctx = this.context(request);
-    return this.workflows.available(ctx, this.actor(request, ctx), this.entityAt(ctx, path).name, id);
+    const ctx = requestContext(request, this.models);
+    return this.workflows.available(ctx, this.entityAt(ctx, path).name, id);
   }
 
   @Get(':path/:id/history')
   history(
     @Param('path') path: string,
     @Param('id', ParseIntPipe) id: number,
-    @Req() request: AuthenticatedRequest,
+    @Req() request: FastifyRequest,
   ): Promise<HistoryRow[]> {
-    const ctx = this.context(request);
-    return this.workflows.history(ctx, this.entityAt(ctx, path).name, id);
-  }
-
-  private context(request: AuthenticatedRequest): RequestContext {
     const ctx = requestContext(request, this.models);
-    return request.principal
-      ? { ...ctx, tenantId: request.principal.tenantId, userId: request.principal.userId }
-      : ctx;
-  }
-
-  private actor(request: AuthenticatedRequest, ctx: RequestContext): WorkflowActor {
-    const principal = request.principal;
-    if (!principal) throw new ForbiddenError('Workflow actions need a signed-in user');
-    const granted = effectivePermissions(principal, ctx.model);
-    return {
-      userId: principal.userId,
-      roles: principal.roles,
-      hasPermission: (code) => hasPermission(granted, code),
-    };
+    return this.workflows.history(ctx, this.entityAt(ctx, path).name, id);
   }
 
   private entityAt(ctx: RequestContext, path: string): CompiledEntity {
