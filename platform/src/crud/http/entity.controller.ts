@@ -36,6 +36,7 @@ import { flag, parseId, parseReadOptions } from './read-options';
 import { requestContext } from './request-context';
 import { CSV_CONTENT_TYPE, readTable, XLSX_CONTENT_TYPE, type TableFormat } from './table-reader';
 import type { ModelRegistry } from '../../kernel/model-registry';
+import { requirePermission } from '../../security/authorization/access';
 import { ENTITY_OPERATIONS, MODEL_REGISTRY } from './tokens';
 
 type Query = Record<string, unknown>;
@@ -88,6 +89,7 @@ export class EntityController {
   ): Promise<void> {
     const ctx = this.context(request);
     const entity = this.entityAt(ctx, path);
+    requirePermission(ctx, `${entity.name}:export`);
     const { format = 'csv', ...listParams } = query;
     if (format !== 'csv' && format !== 'xlsx')
       throw new BadRequestError(`format must be csv or xlsx; got '${String(format)}'`);
@@ -171,6 +173,7 @@ export class EntityController {
   ): Promise<ImportReport> {
     const ctx = this.context(request);
     const entity = this.entityAt(ctx, path);
+    requirePermission(ctx, `${entity.name}:import`);
     const { dryRun: dryRunParam, mode: modeParam = 'create', ...rest } = query;
     const unknown = Object.keys(rest)[0];
     if (unknown !== undefined) throw new BadRequestError(`Unknown query parameter '${unknown}' for import`);

@@ -2,11 +2,10 @@
  * Authentication, deny by default and decided on the route the router matched: every route needs a
  * bearer token unless its route config declares it public (login, refresh, health, the browser app,
  * the API docs), however its URL is spelled. Login draws on the login budget, every authenticated
- * request on the API budget, before its token is checked. Export and import also need their
- * `<entity>:export|import` permission.
+ * request on the API budget, before its token is checked. What the caller may do is decided behind
+ * the routes, at the engine's secure decorators.
  */
 import type { FastifyInstance } from 'fastify';
-import { holds } from '../authorization/access';
 import { developmentPrincipal } from '../development-principal';
 import type { Principal } from '../principal';
 import { LOGIN_ROUTE } from './auth-routes';
@@ -15,7 +14,7 @@ import type { RateLimits } from './rate-limits';
 import type { SecurityHttpOptions } from './register-security';
 import { fail, sendError } from './replies';
 import { setPrincipal } from './request-principal';
-import { isPublicRoute, routedPath } from './route-access';
+import { isPublicRoute } from './route-access';
 import { tenantHeader } from './tenant-header';
 
 /** Public routes that take a secret or send one: they draw on the login budget. */
@@ -52,13 +51,5 @@ export function registerAuthentication(
       return sendError(request, reply, error);
     }
     setPrincipal(request, principal);
-    const transfer = /^\/api\/([a-z0-9-]+)\/(export|import)$/.exec(routedPath(request) ?? '');
-    const entity = transfer && options.records?.models.current().entitiesByPath.get(transfer[1]);
-    if (
-      transfer &&
-      entity &&
-      !holds(principal, options.records!.models.current(), `${entity.name}:${transfer[2]}`)
-    )
-      return fail(request, reply, 403, 'FORBIDDEN', `Permission '${entity.name}:${transfer[2]}' required`);
   });
 }
