@@ -1,7 +1,7 @@
 /**
  * The routes of one addressable entity under `/api/<path>`: CRUD, by business key, bulk, import,
- * export, aggregate, restore, the record's audit history and, for an entity with a workflow, its
- * actions and transition history.
+ * export, aggregate, restore, the record's audit history, its PDF report and label and, for an entity
+ * with a workflow, its actions and transition history.
  */
 import type { CompiledEntity, Model } from '../../../metadata/src/model';
 import type { JsonSchema } from '../../../metadata/src/model/api-schema';
@@ -20,6 +20,7 @@ import {
   type PathItem,
 } from './openapi-components';
 import { HAVING_OPERATORS } from '../bi/aggregate-query';
+import { LABEL_SYMBOLOGIES } from '../print/label-symbologies';
 import { LIST_QUERY_PARAMETER_NAMES, type ListQueryParameter } from '../crud/list-query-parameters';
 
 /** `work_order` → `WorkOrder`. */
@@ -172,6 +173,7 @@ export function entityPaths(model: Model, entity: CompiledEntity): Record<string
     };
   }
   Object.assign(paths, recordFilePaths(entity, op, name, label));
+  Object.assign(paths, recordPrintPaths(entity, op, name, label));
   const workflow = entity.workflow ? model.workflows.get(entity.workflow) : undefined;
   if (workflow) {
     const actions = workflow.transitions.map((t) => t.action);
@@ -212,6 +214,63 @@ export function entityPaths(model: Model, entity: CompiledEntity): Record<string
       }),
     };
   }
+  return paths;
+}
+
+/**
+ * The record printed: its PDF report for every entity, and a label (a bar code of the business key)
+ * for an entity that has a business key; both read the record as `GET /{id}` does.
+ */
+function recordPrintPaths(
+  entity: CompiledEntity,
+  op: OperationFactory,
+  name: string,
+  label: string,
+): Record<string, PathItem> {
+  const base = `/api/${entity.path}/{id}`;
+  const paths: Record<string, PathItem> = {
+    [`${base}/report.pdf`]: {
+      get: op(
+        `report${name}`,
+        `A ${label} as a printable PDF with its child tables and, when it has a business key, its QR code (read on the record)`,
+        {
+          parameters: [...HEADERS, ID_PARAMETER],
+          responses: {
+            200: {
+              description: 'The PDF, inline, named `<path>-<id>.pdf`',
+              content: { 'application/pdf': { schema: { type: 'string', contentEncoding: 'binary' } } },
+            },
+            ...errors(400, 403, 404),
+          },
+        },
+      ),
+    },
+  };
+  if (entity.businessKey)
+    paths[`${base}/label`] = {
+      get: op(
+        `label${name}`,
+        `A label of a ${label}: its ${entity.businessKey} as a bar code, for a label printer (read on the record)`,
+        {
+          parameters: [
+            ...HEADERS,
+            ID_PARAMETER,
+            queryParameter(
+              'symbology',
+              { enum: Object.keys(LABEL_SYMBOLOGIES), default: 'qr' },
+              'QR code, Code 128 (with the text under the bars) or Data Matrix',
+            ),
+          ],
+          responses: {
+            200: {
+              description: 'The PNG, inline, cacheable privately for 5 minutes',
+              content: { 'image/png': { schema: { type: 'string', contentEncoding: 'binary' } } },
+            },
+            ...errors(400, 403, 404),
+          },
+        },
+      ),
+    };
   return paths;
 }
 

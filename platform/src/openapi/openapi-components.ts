@@ -49,6 +49,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   429: 'Rate limit reached (TOO_MANY_REQUESTS); retry after the Retry-After header',
   502: 'A service the request needs answered with an error (PLUGIN_FAILED, STORAGE_FAILED)',
   503: 'Not ready or a dependency is down (SERVICE_UNAVAILABLE, DATABASE_UNAVAILABLE, STORAGE_UNAVAILABLE)',
+  504: "A plugin's handler did not finish within its time limit (PLUGIN_TIMEOUT)",
 };
 
 export const CSV = 'text/csv';

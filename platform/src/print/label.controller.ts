@@ -8,11 +8,8 @@ import { ENTITY_OPERATIONS, MODEL_REGISTRY } from '../crud/http/tokens';
 import type { EntityOperations } from '../crud/types';
 import type { ModelRegistry } from '../kernel/model-registry';
 import { callerView } from '../meta/caller-view';
+import { LABEL_SYMBOLOGIES, type LabelSymbology } from './label-symbologies';
 import { recordReport } from './record-report';
-
-/** The symbologies a label may carry: a QR code, a Code 128 bar code, a Data Matrix. */
-const SYMBOLOGIES = { qr: 'qrcode', code128: 'code128', datamatrix: 'datamatrix' } as const;
-type Symbology = keyof typeof SYMBOLOGIES;
 
 /**
  * Printing a record. `GET /api/<path>/:id/label?symbology=qr|code128|datamatrix`: a PNG of the record's business key
@@ -80,9 +77,9 @@ export class LabelController {
     const ctx = requestContext(request, this.models);
     const entity = ctx.model.entitiesByPath.get(path);
     if (!entity) throw new NotFoundError('entity', path);
-    const symbology = (symbologyQuery ?? 'qr') as Symbology;
-    if (!(symbology in SYMBOLOGIES))
-      throw new BadRequestError(`symbology must be one of ${Object.keys(SYMBOLOGIES).join(', ')}`, {
+    const symbology = (symbologyQuery ?? 'qr') as LabelSymbology;
+    if (!Object.hasOwn(LABEL_SYMBOLOGIES, symbology))
+      throw new BadRequestError(`symbology must be one of ${Object.keys(LABEL_SYMBOLOGIES).join(', ')}`, {
         errors: [
           { field: 'symbology', path: '/query/symbology', rule: 'enum', message: 'unknown symbology' },
         ],
@@ -96,7 +93,7 @@ export class LabelController {
     if (typeof text !== 'string' || text === '')
       throw new NotFoundError('label', `${entity.name} ${id} has no ${keyField.name}`);
     const png = await barcodes().toBuffer({
-      bcid: SYMBOLOGIES[symbology],
+      bcid: LABEL_SYMBOLOGIES[symbology],
       text,
       scale: 3,
       includetext: symbology === 'code128',

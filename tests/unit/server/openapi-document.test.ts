@@ -44,8 +44,19 @@ const line: EntityDef = {
   },
 };
 
+const lot: EntityDef = {
+  entity: 'trace_lot',
+  label: label('Trace lot'),
+  module: 'trace',
+  display: 'lotNo',
+  businessKey: 'lotNo',
+  fields: { lotNo: { type: 'string', label: label('Lot number'), required: true, unique: true } },
+};
+
 describe('buildOpenApiDocument', () => {
-  const doc = buildOpenApiDocument(model([event, line])) as {
+  const doc = buildOpenApiDocument(model([event, line, lot]), [
+    { plugin: 'gadgets', method: 'POST', path: '/gadgets/:name', status: 201 },
+  ]) as {
     info: { version: string };
     paths: Record<string, Record<string, unknown>>;
   };
@@ -58,6 +69,39 @@ describe('buildOpenApiDocument', () => {
 
   it('exposes owned child entities only inside their parent', () => {
     expect(Object.keys(doc.paths).some((p) => p.startsWith('/api/trace-lines'))).toBe(false);
+  });
+
+  it('prints every entity as a PDF report, and as a label only one with a business key to print', () => {
+    type Operation = {
+      parameters: { name?: string; schema?: { enum?: string[] } }[];
+      responses: Record<string, { content?: Record<string, unknown>; $ref?: string }>;
+    };
+    const report = doc.paths['/api/trace-events/{id}/report.pdf'].get as Operation;
+    expect(Object.keys(report.responses['200'].content!)).toEqual(['application/pdf']);
+    expect(report.responses['404']).toEqual({ $ref: '#/components/responses/Error404' });
+    expect(doc.paths['/api/trace-events/{id}/label']).toBeUndefined();
+    const printed = doc.paths['/api/trace-lots/{id}/label'].get as Operation;
+    expect(Object.keys(printed.responses['200'].content!)).toEqual(['image/png']);
+    expect(printed.parameters.find((p) => p.name === 'symbology')?.schema?.enum).toEqual([
+      'qr',
+      'code128',
+      'datamatrix',
+    ]);
+    expect(Object.keys(printed.responses)).toEqual(expect.arrayContaining(['400', '401', '403', '404']));
+  });
+
+  it("documents a plugin's route with the envelope around its answer and the errors a plugin gives", () => {
+    const route = doc.paths['/api/plugins/gadgets/gadgets/{name}'].post as {
+      responses: Record<string, unknown>;
+    };
+    expect(route.responses['201']).toMatchObject({
+      content: {
+        'application/json': { schema: { required: ['code', 'message', 'data', 'timestamp', 'traceId'] } },
+      },
+    });
+    expect(Object.keys(route.responses).sort()).toEqual(
+      ['201', '400', '401', '403', '404', '409', '422', '429', '502', '504'].sort(),
+    );
   });
 
   it('names the document after the Model version and hash', () => {
