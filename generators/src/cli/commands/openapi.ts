@@ -9,13 +9,17 @@ import { formatDiagnostic } from '../format-diagnostics';
 import { findRepoRoot } from '../repo-root';
 
 /**
- * `mes openapi --out <file>`: the OpenAPI document the server serves at /api-docs/json, built from the
- * project's metadata (core modules and plugins) without starting a server.
+ * `mes openapi --out <file>`: the OpenAPI document of the project's metadata (core modules and
+ * plugins) without starting a server: every platform and entity route. The routes a plugin's server
+ * code registers under /api/plugins/<name> exist only once it runs, enabled, in a server, so they are
+ * in the document that server serves at /api-docs/json and not in this one.
  */
 export function register(program: Command): void {
   program
     .command('openapi')
-    .description('write the OpenAPI document of the project metadata (as /api-docs/json serves it)')
+    .description(
+      'write the OpenAPI document of the project metadata (as /api-docs/json serves it, less the routes of plugin server code)',
+    )
     .requiredOption('--out <file>', 'file to write the JSON document to')
     .action((options: { out: string }) => {
       const { set, diagnostics } = validateMetadata([findRepoRoot()]);
