@@ -115,9 +115,9 @@ export default tseslint.config(
           patterns: [
             {
               regex:
-                '(^|/)(generators|database|plugins)/|(^|/)platform/src/(?!contracts/)|(^|/)metadata/src/(?!expression(/|$))',
+                '(^|/)(generators|database|plugins)/|(^|/)platform/src/(?!contracts/)|(^|/)metadata/src/(?!expression(/|$)|formula-cells$)',
               message:
-                'The browser app imports server types only from platform/src/contracts, and of metadata only the expression language.',
+                'The browser app imports server types only from platform/src/contracts, and of metadata only the expression language and the formula-cell rule of CSV exports.',
             },
             {
               regex: '(^|/)platform/src/contracts/',

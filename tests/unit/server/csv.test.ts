@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { csvRows, CsvSyntaxError, parseCsv, parseCsvRecords } from '../../../platform/src/crud/http/csv';
-import { neutralizeFormula, restoreFormulaText } from '../../../platform/src/crud/http/formula-cells';
+import { neutralizeFormula, restoreFormulaText } from '../../../metadata/src/formula-cells';
 
 describe('CSV', () => {
   it('round-trips any table of strings (quotes, commas, line breaks, formula-like text included)', () => {

@@ -6,7 +6,7 @@
  */
 import { CsvError, parse } from 'csv-parse/sync';
 import { stringify, type Options as StringifyOptions } from 'csv-stringify/sync';
-import { neutralizeFormula } from './formula-cells';
+import { neutralizeFormula } from '../../../../metadata/src/formula-cells';
 
 const WRITE_OPTIONS: StringifyOptions = {
   record_delimiter: 'windows',

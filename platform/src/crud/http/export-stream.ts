@@ -9,7 +9,7 @@ import type ExcelJS from 'exceljs';
 import type { CompiledEntity } from '../../../../metadata/src/model';
 import type { EntityOperations, EntityRecord, ListQuery, RequestContext } from '../types';
 import { csvRows } from './csv';
-import { neutralizeFormula } from './formula-cells';
+import { neutralizeFormula } from '../../../../metadata/src/formula-cells';
 import { exportColumns, type TabularColumn } from './tabular-columns';
 
 export const EXPORT_PAGE_SIZE = 500;

@@ -6,7 +6,7 @@
 import type ExcelJS from 'exceljs';
 import { BadRequestError } from '../errors';
 import { CsvSyntaxError, parseCsvRecords, type NumberedRow } from './csv';
-import { restoreFormulaText } from './formula-cells';
+import { restoreFormulaText } from '../../../../metadata/src/formula-cells';
 import type { CellValue } from './tabular-columns';
 
 export type TableFormat = 'csv' | 'xlsx';

@@ -4,7 +4,8 @@
  * the exported file is opened. Exported text cells get a leading apostrophe, which spreadsheets read
  * as "this is text"; numbers are never touched. Import removes exactly one such apostrophe, so an
  * exported file imports back unchanged (a value that itself starts with apostrophes before a
- * trigger character gains one on export and loses it again on import).
+ * trigger character gains one on export and loses it again on import). The server's CSV and Excel
+ * exports and the browser's dashboard export share this rule.
  */
 const FORMULA_START = /^'*[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
 
