@@ -1,22 +1,9 @@
+import type { AuditHistoryEntry } from '../contracts/audit';
 import type { SqlExecutor } from '../data/database';
 import { AUDIT_TABLE, parseJsonColumn } from './audit-record';
 import { auditRowsOfRecord, recordWrites } from './audit-store';
 
-export interface AuditHistoryEntry {
-  /** Chain position; null for the moment between commit and sealing. */
-  seq: number | null;
-  actorId: string;
-  actorName: string | null;
-  action: string;
-  transition: string | null;
-  changedFields: unknown;
-  diff: unknown;
-  reason: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  traceId: string | null;
-  occurredAt: string;
-}
+export type { AuditHistoryEntry };
 
 /** A record's audit history, oldest first (row order: a record's seq is set only once it is sealed). Callers authorize the record read first. */
 export async function auditHistory(

@@ -39,3 +39,19 @@ export interface AvailableAction {
   /** True when the call would cast an approval vote rather than request the change. */
   approvalVote: boolean;
 }
+
+/** A transition a record went through (`GET /api/<path>/:id/history`). */
+export interface HistoryRow {
+  id: number;
+  workflow: string;
+  workflowVersion: number;
+  action: string;
+  from: string;
+  to: string;
+  actor: string;
+  reason: string | null;
+  signed: boolean;
+  approvalId: number | null;
+  traceId: string | null;
+  occurredAt: string;
+}

@@ -1,28 +1,16 @@
 import type { SqlExecutor } from '../data/database';
 import { sqlTime } from '../data/sql';
 import type { WorkflowDef } from '../../../metadata/src/types';
+import type { HistoryRow } from '../contracts/workflow';
 import type { ApprovalVote } from './approval-rules';
+
+export type { HistoryRow };
 
 /** Key of one record in the workflow tables. */
 export interface RecordRef {
   tenant: string;
   entity: string;
   recordId: number;
-}
-
-export interface HistoryRow {
-  id: number;
-  workflow: string;
-  workflowVersion: number;
-  action: string;
-  from: string;
-  to: string;
-  actor: string;
-  reason: string | null;
-  signed: boolean;
-  approvalId: number | null;
-  traceId: string | null;
-  occurredAt: string;
 }
 
 export interface ApprovalRow {

@@ -25,11 +25,6 @@ export interface StateDisplay {
   color?: string;
 }
 
-interface WorkflowStates {
-  field?: string;
-  states?: Record<string, { label?: I18nText; color?: string }>;
-}
-
 export function stateField(meta: EntityMeta): string | null {
   return meta.workflow ? (meta.workflow.field ?? 'status') : null;
 }
@@ -39,7 +34,7 @@ export function stateOf(meta: EntityMeta, record: EntityRecord): StateDisplay | 
   if (!field || !meta.workflow) return null;
   const property = field.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
   const value = String(record[property] ?? '');
-  const state = (meta.workflow as WorkflowStates).states?.[value];
+  const state = meta.workflow.states[value];
   return { value, label: state?.label ?? value, color: state?.color };
 }
 

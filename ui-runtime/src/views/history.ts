@@ -1,28 +1,8 @@
 import { formatDateTime } from '../api/display';
-import type { EntityMeta, I18nText } from '../api/meta';
+import type { AuditHistoryEntry } from '../../../platform/src/contracts/audit';
+import type { HistoryRow } from '../../../platform/src/contracts/workflow';
+import type { EntityMeta } from '../api/meta';
 import { i18n, text } from '../i18n';
-
-/** A workflow transition row of `GET /api/<path>/:id/history` (platform/src/workflow/workflow-store.ts). */
-interface TransitionRow {
-  action: string;
-  from: string;
-  to: string;
-  actor: string;
-  reason: string | null;
-  signed: boolean;
-  occurredAt: string;
-}
-
-/** A row of `GET /api/<path>/:id/audit` (platform/src/audit/audit-history.ts). */
-interface AuditRow {
-  actorId: string;
-  actorName: string | null;
-  action: string;
-  transition: string | null;
-  changedFields: unknown;
-  reason: string | null;
-  occurredAt: string;
-}
 
 export interface HistoryEntry {
   at: string;
@@ -31,11 +11,6 @@ export interface HistoryEntry {
   title: string;
   by: string;
   detail: string;
-}
-
-interface WorkflowLabels {
-  states?: Record<string, { label?: I18nText }>;
-  transitions?: { action: string; label?: I18nText }[];
 }
 
 /** Columns every record has; a change to them alone is bookkeeping, not news. */
@@ -63,14 +38,16 @@ const AUDIT_ACTIONS: Record<string, string> = {
  * and audit diffs ("Changed: Quantity, Planned start"), each with the person's name. Audit rows of a
  * transition are left out (the transition row tells it), but name its actor.
  */
-export function historyEntries(meta: EntityMeta, transitions: unknown, audit: unknown): HistoryEntry[] {
-  const auditRows = Array.isArray(audit) ? (audit as AuditRow[]) : [];
+export function historyEntries(
+  meta: EntityMeta,
+  transitions: HistoryRow[],
+  auditRows: AuditHistoryEntry[],
+): HistoryEntry[] {
   const names = new Map(auditRows.filter((r) => r.actorName).map((r) => [r.actorId, r.actorName!]));
-  const workflow = (meta.workflow ?? {}) as WorkflowLabels;
-  const stateLabel = (state: string) => text(workflow.states?.[state]?.label) || state;
+  const stateLabel = (state: string) => text(meta.workflow?.states[state]?.label) || state;
   const actionLabel = (action: string) =>
-    text(workflow.transitions?.find((tr) => tr.action === action)?.label) || action;
-  const fromTransitions = (Array.isArray(transitions) ? (transitions as TransitionRow[]) : []).map((row) => ({
+    text(meta.workflow?.transitions.find((tr) => tr.action === action)?.label) || action;
+  const fromTransitions = transitions.map((row) => ({
     at: formatDateTime(row.occurredAt),
     sortKey: row.occurredAt,
     title: `${actionLabel(row.action)}: ${stateLabel(row.from)} → ${stateLabel(row.to)}`,
