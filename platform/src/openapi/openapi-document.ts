@@ -86,9 +86,20 @@ export function buildOpenApiDocument(
       },
       schemas,
       parameters: sharedParameters(),
-      responses: errorResponses(),
+      responses: referencedErrorResponses(paths),
     },
   };
+}
+
+/**
+ * The shared error responses the operations point at: a status only plugin routes give (504) is
+ * left out of a document without them.
+ */
+function referencedErrorResponses(paths: Record<string, PathItem>): Record<string, JsonSchema> {
+  const text = JSON.stringify(paths);
+  return Object.fromEntries(
+    Object.entries(errorResponses()).filter(([name]) => text.includes(`"#/components/responses/${name}"`)),
+  );
 }
 
 /**
