@@ -143,6 +143,21 @@ test('the manager chooses a plant and drills down from a night-shift bar to that
   expect(plant.timezone).toBe('Asia/Shanghai');
   await page.click('[data-filter="plant"]');
   await page.locator('.el-select-dropdown__item:visible', { hasText: plant.plantName }).first().click();
+  // The chart redraws with the plant's buckets: the new option clears `data-drawn`, and the chart
+  // sets it again once its bars have grown in. Watched from before the click, so neither is missed.
+  await page.waitForSelector('[data-widget="output_by_shift"] .mes-chart[data-drawn]');
+  await page.evaluate(`(() => {
+    const host = document.querySelector('[data-widget="output_by_shift"] .mes-chart');
+    let cleared = false;
+    const observer = new MutationObserver(() => {
+      if (!host.hasAttribute('data-drawn')) cleared = true;
+      else if (cleared) {
+        host.setAttribute('data-redrawn', '');
+        observer.disconnect();
+      }
+    });
+    observer.observe(host, { attributes: true, attributeFilter: ['data-drawn'] });
+  })()`);
   const reloaded = page.waitForResponse((r) => r.url().includes(`/api/bi/dashboards/plant_overview?`));
   await page.click('[data-action="apply"]');
   // The bars as the manager's dashboard answered them for that plant: the fullest night.
@@ -153,8 +168,7 @@ test('the manager chooses a plant and drills down from a night-shift bar to that
   const points = overview.data.widgets.find((w) => w.id === 'output_by_shift')!.points!;
   const nights = points.filter((p) => p.key?.endsWith('/NIGHT'));
   expect(nights.length).toBeGreaterThan(0);
-  // The chart redraws with the plant's buckets (its bars grow in for a moment).
-  await page.waitForTimeout(1500);
+  await page.waitForSelector('[data-widget="output_by_shift"] .mes-chart[data-redrawn]');
   const night = nights.reduce((best, p) => ((p.value ?? 0) > (best.value ?? 0) ? p : best));
   const index = points.indexOf(night);
 
