@@ -2,12 +2,14 @@
  * Dashboards in the browser on the demo plant, as the production planner: the home page is the
  * production dashboard; a card drills down to the filtered record list; a work order released
  * elsewhere moves the active work orders card through the live channel (the dashboard's own refresh
- * timer is 30 s, the wait here ends long before it). The production manager lands on the plant
+ * timer is 30 s, the wait here ends long before it); a table widget downloads as the CSV it shows. The production manager lands on the plant
  * overview (OEE from the equipment state history, stacked bars, a heatmap), the supervisor on the
  * shift floor; a click on a stacked segment opens the work reports of that day and that line; with a
  * plant chosen, a click on a night-shift bar opens the work reports of that night in the plant's time
  * zone, past midnight included.
  */
+import { readFileSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
 import type { Page } from 'playwright-core';
 import { signInThroughLogin, startHarness, type BrowserHarness } from './browser-harness';
 
@@ -68,6 +70,29 @@ test('a released work order moves the dashboard without a reload', async () => {
     .locator('[data-widget="active_work_orders"] .mes-kpi-value', { hasText: new RegExp(`^${before + 1}$`) })
     .waitFor({ timeout: 15_000 });
   await harness.screenshot('bi-live-refresh');
+});
+
+test('a table widget exports as CSV the column labels and rows the table shows', async () => {
+  const { page } = harness;
+  await signInThroughLogin(harness, 'planner');
+  const table = page.locator('[data-view="dashboard"] [data-widget="open_work_orders"]');
+  const rows = table.locator('.el-table__body tr');
+  await rows.first().waitFor();
+  const labels = (await table.locator('.el-table__header th').allInnerTexts()).map((label) => label.trim());
+  const shown = await Promise.all(
+    (await rows.all()).map(async (row) =>
+      (await row.locator('td').allInnerTexts()).map((cell) => cell.trim()),
+    ),
+  );
+  const downloading = page.waitForEvent('download');
+  await table.locator('[data-export="csv"]').click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toBe('open_work_orders.csv');
+  const text = readFileSync((await download.path())!, 'utf8');
+  // A byte order mark for Excel, and CRLF line ends as RFC 4180 has them.
+  expect(text.startsWith('\ufeff')).toBe(true);
+  expect(text.endsWith('\r\n')).toBe(true);
+  expect(parse(text, { bom: true })).toEqual([labels, ...shown]);
 });
 
 test('the manager lands on the plant overview, the supervisor on the shift floor', async () => {
