@@ -57,3 +57,19 @@ export interface TaskInbox {
   assigned: AssignedTask[];
   actions: RoleTask[];
 }
+
+/** What one action of a rule would do, planned instead of applied. */
+export interface PlannedAction {
+  action: string;
+  detail: Record<string, unknown>;
+}
+
+/** A test run of a rule against a record (`POST /api/automation/rules/:name/test`, `/api/studio/rule-test`); nothing is written. */
+export interface RuleTestRun {
+  rule: string;
+  recordId: number | null;
+  synchronous: boolean;
+  holds: boolean;
+  measures: Record<string, number>;
+  actions: PlannedAction[];
+}

@@ -122,3 +122,13 @@ export interface WidgetData {
 export interface DashboardData extends DashboardSummary {
   widgets: WidgetData[];
 }
+
+/** A KPI the caller may read, as `GET /api/bi/kpis` lists it. */
+export interface KpiSummary {
+  name: string;
+  label: { en: string; zh?: string };
+  formula: { en: string; zh?: string };
+  entity: string;
+  unit: string | null;
+  target: number | null;
+}

@@ -20,6 +20,7 @@ import type { CompiledEntity, Model } from '../../../metadata/src/model';
 import type { DurationDef, I18nText, RuleAction, RuleMeasureDef } from '../../../metadata/src/types';
 import { evaluateCondition, parseExpression } from '../../../metadata/src/expression';
 import type { AggregateEngine } from '../bi/aggregate-engine';
+import type { PlannedAction } from '../contracts/automation';
 import type { CurrentRecord, EntityService } from '../crud/entity.service';
 import { ConflictError, NotFoundError } from '../crud/errors';
 import type { EntityRecord, RequestContext } from '../crud/types';
@@ -103,10 +104,6 @@ export interface Evaluation {
 }
 
 /** What a test run would do: each action with the values it would write or send. */
-export interface PlannedAction {
-  action: string;
-  detail: Record<string, unknown>;
-}
 
 const SCHEDULED_RECORDS_LIMIT = 500;
 const WEBHOOK_TIMEOUT_MS = 10_000;

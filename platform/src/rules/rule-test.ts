@@ -5,20 +5,14 @@
  * the rules of a draft (evaluated against the draft's Model).
  */
 import type { Model } from '../../../metadata/src/model';
+import type { RuleTestRun as TestRun } from '../contracts/automation';
 import { BadRequestError } from '../crud/errors';
 import type { EntityOperations } from '../crud/types';
 import type { SecureContext } from '../security/principal';
 import type { CompiledRule } from './rule-catalog';
-import type { PlannedAction, RuleRunner } from './rule-runner';
+import type { RuleRunner } from './rule-runner';
 
-export interface TestRun {
-  rule: string;
-  recordId: number | null;
-  synchronous: boolean;
-  holds: boolean;
-  measures: Record<string, number>;
-  actions: PlannedAction[];
-}
+export type { TestRun };
 
 /** `recordId` of a test request: a positive integer, required unless the rule runs on a schedule. */
 export function testRecordId(rule: CompiledRule, raw: unknown): number | null {

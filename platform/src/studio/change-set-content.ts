@@ -1,3 +1,4 @@
+import type { StudioError } from '../contracts/studio';
 import type { FieldError } from '../crud/types';
 import { documentKey, type ChangeSetContent } from '../../../metadata/src/studio/layer';
 
@@ -14,17 +15,7 @@ export const STUDIO_KINDS = [
   'rule',
 ];
 
-/** A problem of a change set, on the element it concerns. */
-export interface StudioError {
-  /** `studio/<kind>/<name>` for documents, `content` for the change set's own structure, else a file. */
-  document: string;
-  /** JSON pointer inside that document (or inside the change set's content). */
-  path: string;
-  rule: string;
-  message: string;
-  line?: number;
-  col?: number;
-}
+export type { StudioError };
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);

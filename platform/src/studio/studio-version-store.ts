@@ -1,64 +1,11 @@
 import type { DataSource } from 'typeorm';
 import type { SchemaSnapshot } from '../../../metadata/src/model/snapshot';
-import type { ApiDiff, DocumentDiff, SchemaStep } from '../../../metadata/src/studio/diff';
-import type { RewrittenReference } from '../../../metadata/src/studio/renames';
-import {
-  documentKey,
-  type FormOverlay,
-  type StudioDocument,
-  type StudioExtensionField,
-  type StudioLayer,
-} from '../../../metadata/src/studio/layer';
+import { documentKey, type StudioDocument, type StudioLayer } from '../../../metadata/src/studio/layer';
+import type { StudioDiff, StudioVersion, TenantState } from '../contracts/studio';
 import type { SqlExecutor } from '../data/database';
 import { nowForDb } from '../data/values';
 
-/** The tenant-owned part of the studio at one version: extension fields and form overlays, per tenant. */
-export type TenantState = Record<
-  string,
-  { extensionFields: StudioExtensionField[]; formOverlays: Record<string, FormOverlay> }
->;
-
-/** What one publish (or rollback) changed, as history and the METADATA_CHANGE audit record show it. */
-export interface StudioDiff {
-  schema: SchemaStep[];
-  /**
-   * Steps only a destructive publish takes (needs metadata:publish_destructive and confirmation):
-   * tables and columns the new Model no longer has are dropped with their data. A publish without
-   * confirmation keeps them.
-   */
-  dropped?: SchemaStep[];
-  api: ApiDiff;
-  documents: DocumentDiff;
-  /**
-   * References to renamed fields that the publish rewrote in the layer's documents (workflows, forms,
-   * lists, rules, dashboards, roles), each with its value before and after.
-   */
-  references?: RewrittenReference[];
-  /**
-   * Users' saved list views (of every tenant) whose columns, sort or filters named a renamed field,
-   * rewritten to the new names in the publish's transaction.
-   */
-  savedViews?: number;
-  extensionFields: { added: string[]; archived: string[] };
-  formOverlays: string[];
-}
-
-/** One published studio version: the whole layer and tenant state it serves, and how it got there. */
-export interface StudioVersion {
-  version: number;
-  /** Hash of the Model composed at publish. */
-  hash: string;
-  createdBy: string | null;
-  createdAt: string;
-  changeSet: { id: number; csNo: string; title: string } | null;
-  /** Set on a rollback: the version whose layer this one serves again. */
-  rollbackOf?: number;
-  layer: StudioLayer;
-  tenants: TenantState;
-  /** The studio's tables as they are in the database after this version (kept columns included). */
-  schema: SchemaSnapshot;
-  diff: StudioDiff;
-}
+export type { StudioDiff, StudioVersion, TenantState };
 
 interface VersionRow {
   version: number | string;

@@ -22,7 +22,7 @@ import { requestContext } from '../crud/http/request-context';
 import { ENTITY_OPERATIONS, MODEL_REGISTRY } from '../crud/http/tokens';
 import type { EntityOperations, EntityRecord, ListResult } from '../crud/types';
 import type { AggregateEngine } from '../bi/aggregate-engine';
-import { DashboardService, type DashboardData } from '../bi/dashboard-service';
+import { DashboardService } from '../bi/dashboard-service';
 import { sharedFilters } from '../bi/http/shared-filters';
 import { AGGREGATE_ENGINE } from '../bi/http/tokens';
 import type { ModelRegistry } from '../kernel/model-registry';
@@ -32,7 +32,14 @@ import { ruleCatalog } from '../rules/rule-catalog';
 import { testRecordId, testRule, type TestRun } from '../rules/rule-test';
 import type { WorkflowActor } from '../workflow/actor';
 import type { ActionResult } from '../workflow/workflow.service';
-import type { StudioError } from './change-set-content';
+import type {
+  DashboardPreview,
+  FormPreview,
+  PublishedLayer,
+  PublishResult,
+  RollbackResult,
+  StudioVersionSummary,
+} from '../contracts/studio';
 import {
   EDIT,
   requirePermission,
@@ -117,7 +124,7 @@ export class StudioController {
   /** Body `{content, entity}`: the entity's form as the draft would serve it (live preview). */
   @Post('form-preview')
   @HttpCode(200)
-  formPreview(@Body() body: unknown, @Req() request: FastifyRequest): Promise<unknown> {
+  formPreview(@Body() body: unknown, @Req() request: FastifyRequest): Promise<FormPreview> {
     const { content, entity } = objectBody(body);
     return this.studio.previewForm(this.context(request), content, entity);
   }
@@ -150,10 +157,7 @@ export class StudioController {
    */
   @Post('dashboard-preview')
   @HttpCode(200)
-  async dashboardPreview(
-    @Body() body: unknown,
-    @Req() request: FastifyRequest,
-  ): Promise<{ errors: StudioError[]; dashboard: DashboardData | null }> {
+  async dashboardPreview(@Body() body: unknown, @Req() request: FastifyRequest): Promise<DashboardPreview> {
     const ctx = this.context(request);
     const { content, dashboard: name, filters: rawFilters } = objectBody(body);
     if (typeof name !== 'string' || name === '')
@@ -229,20 +233,20 @@ export class StudioController {
     @Param('id', ParseIntPipe) id: number,
     @Body() body: unknown,
     @Req() request: FastifyRequest,
-  ): Promise<unknown> {
+  ): Promise<PublishResult> {
     const ctx = this.context(request);
     return this.studio.publish(ctx, actorOf(ctx), id, objectBody(body));
   }
 
   @Get('versions')
-  history(@Req() request: FastifyRequest): Promise<unknown> {
+  history(@Req() request: FastifyRequest): Promise<StudioVersionSummary[]> {
     return this.studio.history(this.context(request));
   }
 
   /** Body `{version}`: serves that version again (0 = before the first publish); nothing is dropped. */
   @Post('rollback')
   @HttpCode(200)
-  rollback(@Body() body: unknown, @Req() request: FastifyRequest): Promise<unknown> {
+  rollback(@Body() body: unknown, @Req() request: FastifyRequest): Promise<RollbackResult> {
     const ctx = this.context(request);
     return this.studio.rollback(ctx, actorOf(ctx), objectBody(body).version);
   }
@@ -255,7 +259,7 @@ export class StudioController {
 
   /** The published studio layer (`mes metadata pull`). */
   @Get('published')
-  published(@Req() request: FastifyRequest): Promise<unknown> {
+  published(@Req() request: FastifyRequest): Promise<PublishedLayer> {
     return this.studio.published(this.context(request));
   }
 

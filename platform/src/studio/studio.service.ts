@@ -19,8 +19,8 @@ import {
   type FieldLookup,
   type FieldRename,
 } from '../../../metadata/src/studio/renames';
-import type { FieldDef, I18nText, RuleDef } from '../../../metadata/src/types';
-import { formDocument, type FormDocument } from '../../../metadata/src/forms/form-document';
+import type { FieldDef } from '../../../metadata/src/types';
+import { formDocument } from '../../../metadata/src/forms/form-document';
 import { SYSTEM_COLUMNS } from '../../../metadata/src/model/compile';
 import { ApiError, ForbiddenError, ValidationError } from '../crud/errors';
 import type { EntityService } from '../crud/entity.service';
@@ -38,7 +38,17 @@ import { inverseChanges } from '../../../metadata/src/model/schema-diff';
 import { effectivePermissions, type SecureContext } from '../security/principal';
 import type { WorkflowActor } from '../workflow/actor';
 import type { ActionResult, WorkflowService } from '../workflow/workflow.service';
-import { parseContent, toFieldErrors, type StudioError } from './change-set-content';
+import type {
+  FormPreview,
+  PublishedLayer,
+  PublishResult,
+  RollbackResult,
+  StudioCheck,
+  StudioError,
+  StudioModelSummary,
+  StudioVersionSummary,
+} from '../contracts/studio';
+import { parseContent, toFieldErrors } from './change-set-content';
 import { FormOverlayStore } from './form-overlay-store';
 import { savedViewsOf } from './saved-view-store';
 import {
@@ -55,39 +65,7 @@ export const EDIT = 'metadata:edit';
 export const PUBLISH = 'metadata:publish';
 export const PUBLISH_DESTRUCTIVE = 'metadata:publish_destructive';
 
-/** What validating a change set found; `diff` is set when it validates. */
-export interface StudioCheck {
-  valid: boolean;
-  errors: StudioError[];
-  baseVersion: number;
-  currentVersion: number;
-  /** The change set was made on an older published version: publishing asks for a rebase first. */
-  needsRebase: boolean;
-  /** The publish itself alters or drops stored data: it needs confirmDestructive. */
-  destructive: boolean;
-  /** `diff.dropped` lists what a destructive publish would drop besides. */
-  diff?: StudioDiff;
-}
-
-export interface StudioModelSummary {
-  entities: {
-    name: string;
-    path: string;
-    label: I18nText;
-    module: string;
-    origin: string;
-    extensible: boolean;
-    archived: boolean;
-    actions: string[];
-    /** `to`: the entity a relation points at. */
-    fields: { name: string; type: string; label: I18nText; storage: string; to?: string }[];
-    sections: I18nText[];
-  }[];
-  roles: { name: string; label: I18nText; permissions: string[] }[];
-  modules: string[];
-  /** The served rules (of every origin; the published studio layer says which are the studio's). */
-  rules: RuleDef[];
-}
+export type { StudioCheck, StudioModelSummary };
 
 /** A change set composed against the current studio version, ready to publish. */
 interface Plan {
@@ -248,11 +226,7 @@ export class StudioService {
    * The form of an entity as the draft would serve it to the caller (the real FormKit schema, layered
    * for the caller's tenant), for the form designer's live preview; with the draft's errors.
    */
-  async previewForm(
-    ctx: SecureContext,
-    raw: unknown,
-    entityName: unknown,
-  ): Promise<{ errors: StudioError[]; form: FormDocument | null }> {
+  async previewForm(ctx: SecureContext, raw: unknown, entityName: unknown): Promise<FormPreview> {
     const { errors, model, tenants } = await this.draftModel(ctx, raw);
     const entity = typeof entityName === 'string' ? model?.entities.get(entityName) : undefined;
     if (!model || !entity) return { errors, form: null };
@@ -314,7 +288,7 @@ export class StudioService {
     actor: WorkflowActor,
     id: number,
     body: { version?: unknown; confirmDestructive?: unknown },
-  ): Promise<{ version: number; diff: StudioDiff; record: EntityRecord }> {
+  ): Promise<PublishResult> {
     requirePermission(ctx, PUBLISH);
     const destructive = body.confirmDestructive === true;
     if (destructive) requirePermission(ctx, PUBLISH_DESTRUCTIVE);
@@ -395,11 +369,7 @@ export class StudioService {
    * tables and columns the earlier version did not have stay, with their data, and extension fields
    * it did not have are archived (their values stay in the rows).
    */
-  async rollback(
-    ctx: SecureContext,
-    actor: WorkflowActor,
-    target: unknown,
-  ): Promise<{ version: number; diff: StudioDiff }> {
+  async rollback(ctx: SecureContext, actor: WorkflowActor, target: unknown): Promise<RollbackResult> {
     requirePermission(ctx, PUBLISH);
     return this.options.plugins.changeExclusively(async (swap) => {
       const current = await this.options.versions.current();
@@ -474,7 +444,7 @@ export class StudioService {
     });
   }
 
-  async history(ctx: SecureContext): Promise<Omit<StudioVersion, 'schema' | 'layer' | 'tenants'>[]> {
+  async history(ctx: SecureContext): Promise<StudioVersionSummary[]> {
     requirePermission(ctx, EDIT);
     return (await this.options.versions.list()).map(
       ({ schema: _schema, layer: _layer, tenants: _tenants, ...summary }) => summary,
@@ -534,9 +504,7 @@ export class StudioService {
   }
 
   /** The published studio metadata (what `mes metadata pull` writes as YAML). */
-  async published(
-    ctx: SecureContext,
-  ): Promise<{ version: number; layer: StudioLayer; conflicts: StudioError[] }> {
+  async published(ctx: SecureContext): Promise<PublishedLayer> {
     requirePermission(ctx, EDIT);
     const current = await this.options.versions.current();
     return {

@@ -1,6 +1,29 @@
 /** The Metadata Studio API (`/api/studio`): change sets, validation, preview, publish, versions. */
-import type { Dashboard, DashboardFilters } from '../api/bi';
+import type { RuleTestRun } from '../../../platform/src/contracts/automation';
+import type { KpiSummary } from '../../../platform/src/contracts/bi';
+import type { ListResult } from '../../../platform/src/contracts/crud';
+import type {
+  DashboardPreview,
+  FormPreview,
+  PublishedLayer,
+  PublishResult,
+  RollbackResult,
+  RuleTrigger,
+  StudioCheck,
+  StudioModelSummary,
+  StudioVersionSummary,
+} from '../../../platform/src/contracts/studio';
+import type { ActionResult } from '../../../platform/src/contracts/workflow';
+import type { DashboardFilters } from '../api/bi';
 import { api } from '../api/http';
+
+export type { RuleTestRun, StudioCheck };
+export type {
+  RuleTrigger,
+  StudioError,
+  StudioModelSummary as ModelSummary,
+  StudioVersionSummary as StudioVersion,
+} from '../../../platform/src/contracts/studio';
 
 export type I18n = { en: string; zh: string };
 export type MetadataDocument = Record<string, unknown>;
@@ -58,88 +81,6 @@ export interface ChangeSet {
   publishedVersion?: number | null;
 }
 
-export interface StudioError {
-  document: string;
-  path: string;
-  rule: string;
-  message: string;
-}
-
-export interface SchemaStep {
-  kind: string;
-  table: string;
-  name?: string;
-  destructive: boolean;
-}
-
-export interface StudioDiff {
-  schema: SchemaStep[];
-  /** What only a destructive publish drops (tables and columns the draft no longer has). */
-  dropped?: SchemaStep[];
-  api: {
-    added: string[];
-    removed: string[];
-    changed: { path: string; addedFields: string[]; removedFields: string[] }[];
-  };
-  documents: { added: string[]; changed: string[]; removed: string[] };
-  /** References to renamed fields the publish rewrites in the layer's documents. */
-  references?: { document: string; path: string; from: string; to: string }[];
-  extensionFields: { added: string[]; archived: string[] };
-  formOverlays: string[];
-}
-
-export interface StudioCheck {
-  valid: boolean;
-  errors: StudioError[];
-  baseVersion: number;
-  currentVersion: number;
-  needsRebase: boolean;
-  destructive: boolean;
-  diff?: StudioDiff;
-}
-
-export interface StudioVersion {
-  version: number;
-  createdAt: string;
-  createdBy: string | null;
-  changeSet: { id: number; csNo: string; title: string } | null;
-  rollbackOf?: number;
-  diff: StudioDiff;
-}
-
-export interface ModelSummary {
-  entities: {
-    name: string;
-    path: string;
-    label: I18n;
-    module: string;
-    origin: string;
-    extensible: boolean;
-    archived: boolean;
-    actions: string[];
-    fields: { name: string; type: string; label: I18n; storage: string; to?: string }[];
-    sections: I18n[];
-  }[];
-  roles: { name: string; label: I18n; permissions: string[] }[];
-  modules: string[];
-  /** The served rules (core, plugins and the published studio layer). */
-  rules: RuleDraft[];
-}
-
-export type RuleTrigger =
-  | { on: 'created' | 'deleted' }
-  | { on: 'updated'; fields?: string[] }
-  | { on: 'changed'; field: string; from?: string; to?: string }
-  | { on: 'transition'; action?: string; to?: string }
-  | { on: 'event'; event: string }
-  | { on: 'schedule'; cron: string }
-  | {
-      on: 'timer';
-      after: { minutes?: number; hours?: number; days?: number };
-      since?: string;
-      state?: string;
-    };
-
 /** A rule document (`rule:`) as the designer edits it; actions keep their metadata shape. */
 export interface RuleDraft {
   rule: string;
@@ -172,16 +113,6 @@ export interface RuleActionDraft {
   webhook?: string;
   startTimer?: string;
   cancelTimer?: string;
-}
-
-/** What a rule would do to a record (a test run; nothing is written). */
-export interface RuleTestRun {
-  rule: string;
-  recordId: number | null;
-  synchronous: boolean;
-  holds: boolean;
-  measures: Record<string, number>;
-  actions: { action: string; detail: Record<string, unknown> }[];
 }
 
 export const emptyContent = (): ChangeSetContent => ({
@@ -217,8 +148,11 @@ function isEmptyText(value: unknown): boolean {
   );
 }
 
+/** An answer whose `record` is the change set (a record of the change_set entity). */
+type Served<T extends { record: unknown }> = Omit<T, 'record'> & { record: ChangeSet };
+
 export const studioApi = {
-  list: () => api<{ items: ChangeSet[] }>('GET', '/api/studio/change-sets?pageSize=100&sort=-id'),
+  list: () => api<ListResult<ChangeSet>>('GET', '/api/studio/change-sets?pageSize=100&sort=-id'),
   get: (id: number) => api<ChangeSet>('GET', `/api/studio/change-sets/${id}`),
   create: (title: string, description?: string) =>
     api<ChangeSet>('POST', '/api/studio/change-sets', { title, description, content: emptyContent() }),
@@ -232,38 +166,37 @@ export const studioApi = {
   validate: (content: ChangeSetContent) =>
     api<StudioCheck>('POST', '/api/studio/validate', { content: cleanContent(content) }),
   formPreview: (content: ChangeSetContent, entity: string) =>
-    api<{ errors: StudioError[]; form: { schema: unknown[] } | null }>('POST', '/api/studio/form-preview', {
+    api<FormPreview>('POST', '/api/studio/form-preview', {
       content: cleanContent(content),
       entity,
     }),
   ruleTest: (content: ChangeSetContent, rule: string, recordId: number | null) =>
     api<RuleTestRun>('POST', '/api/studio/rule-test', { content: cleanContent(content), rule, recordId }),
   action: (changeSet: ChangeSet, action: string, reason?: string) =>
-    api<{ record: ChangeSet }>('POST', `/api/studio/change-sets/${changeSet.id}/actions/${action}`, {
+    api<Served<ActionResult>>('POST', `/api/studio/change-sets/${changeSet.id}/actions/${action}`, {
       version: changeSet.version,
       ...(reason ? { reason } : {}),
     }),
   rebase: (changeSet: ChangeSet) =>
     api<ChangeSet>('POST', `/api/studio/change-sets/${changeSet.id}/rebase`, { version: changeSet.version }),
   publish: (changeSet: ChangeSet, confirmDestructive = false) =>
-    api<{ version: number; record: ChangeSet }>('POST', `/api/studio/change-sets/${changeSet.id}/publish`, {
+    api<Served<PublishResult>>('POST', `/api/studio/change-sets/${changeSet.id}/publish`, {
       version: changeSet.version,
       confirmDestructive,
     }),
   dashboardPreview: (content: ChangeSetContent, dashboard: string, filters: DashboardFilters) =>
-    api<{ errors: StudioError[]; dashboard: Dashboard | null }>('POST', '/api/studio/dashboard-preview', {
+    api<DashboardPreview>('POST', '/api/studio/dashboard-preview', {
       content: cleanContent(content),
       dashboard,
       filters: Object.fromEntries(
         Object.entries(filters).filter(([, value]) => value !== null && value !== undefined && value !== ''),
       ),
     }),
-  kpis: () => api<{ name: string; label: I18n; entity: string }[]>('GET', '/api/bi/kpis'),
-  model: () => api<ModelSummary>('GET', '/api/studio/model'),
-  published: () =>
-    api<{ version: number; layer: { documents: MetadataDocument[] } }>('GET', '/api/studio/published'),
-  versions: () => api<StudioVersion[]>('GET', '/api/studio/versions'),
-  rollback: (version: number) => api<{ version: number }>('POST', '/api/studio/rollback', { version }),
+  kpis: () => api<KpiSummary[]>('GET', '/api/bi/kpis'),
+  model: () => api<StudioModelSummary>('GET', '/api/studio/model'),
+  published: () => api<PublishedLayer>('GET', '/api/studio/published'),
+  versions: () => api<StudioVersionSummary[]>('GET', '/api/studio/versions'),
+  rollback: (version: number) => api<RollbackResult>('POST', '/api/studio/rollback', { version }),
 };
 
 /** Kind and name of a document: its first key and that key's value. */

@@ -12,21 +12,13 @@ import type { EntityOperations, RequestContext } from '../../crud/types';
 import type { ModelRegistry } from '../../kernel/model-registry';
 import type { AggregateEngine } from '../aggregate-engine';
 import type { TimeBucket } from '../aggregate-query';
+import type { KpiSummary } from '../../contracts/bi';
 import { DashboardService, type DashboardData, type DashboardSummary } from '../dashboard-service';
 import { kpisOf, type KpiResult } from '../kpi-engine';
 import type { SharedFilters } from '../widget-query';
 import { sharedFilters, text } from './shared-filters';
 import { AGGREGATE_ENGINE, WIDGET_CACHE } from './tokens';
 import type { WidgetCache } from '../widget-cache';
-
-export interface KpiSummary {
-  name: string;
-  label: { en: string; zh?: string };
-  formula: { en: string; zh?: string };
-  entity: string;
-  unit: string | null;
-  target: number | null;
-}
 
 @Controller('api/bi')
 export class BiController {
