@@ -59,11 +59,6 @@ export interface ListDocument extends ListView {
   views: Record<string, ListView>;
 }
 
-/** Whose list it is: extension fields of other tenants are left out (without a tenant, all but those of every tenant). */
-export interface ListLayer {
-  tenantId?: string;
-}
-
 const DEFAULT_PAGE_SIZE = 20;
 const DEFAULT_SORT = '-id';
 
@@ -98,9 +93,12 @@ interface ListField {
   field?: CompiledField;
 }
 
-/** The list definition of an entity in a Model, layered for a tenant. */
-export function listDocument(model: Model, entity: CompiledEntity, layer: ListLayer = {}): ListDocument {
-  const mapView = (def: ListViewDef) => listView(model, entity, def, layer);
+/**
+ * The list definition of an entity in a Model. A list names declared fields (the validator's rule),
+ * so it is the same for every tenant: extension fields are no list columns.
+ */
+export function listDocument(model: Model, entity: CompiledEntity): ListDocument {
+  const mapView = (def: ListViewDef) => listView(model, entity, def);
   return {
     entity: entity.name,
     path: entity.path,
@@ -114,8 +112,8 @@ export function listDocument(model: Model, entity: CompiledEntity, layer: ListLa
   };
 }
 
-function listView(model: Model, entity: CompiledEntity, def: ListViewDef, layer: ListLayer): ListView {
-  const fieldOf = (name: string) => listField(entity, name, layer);
+function listView(model: Model, entity: CompiledEntity, def: ListViewDef): ListView {
+  const fieldOf = (name: string) => listField(entity, name);
   const present = (f: ListField | undefined): f is ListField => f !== undefined;
   const sorts =
     def.defaultSort === undefined
@@ -146,15 +144,13 @@ function listView(model: Model, entity: CompiledEntity, def: ListViewDef, layer:
   };
 }
 
-/** The field a list names; undefined for an extension field of another tenant. */
-function listField(entity: CompiledEntity, name: string, layer: ListLayer): ListField | undefined {
+/**
+ * The field or system column a list names; undefined for a path through a relation
+ * (`line.plant.name`), which the list screen does not show as a column, filter or sort of its own.
+ */
+function listField(entity: CompiledEntity, name: string): ListField | undefined {
   const found = entity.fieldsByName.get(name);
   if (found) {
-    const own =
-      found.storage !== 'ext' ||
-      !found.tenants ||
-      (layer.tenantId !== undefined && found.tenants.includes(layer.tenantId));
-    if (!own) return undefined;
     return {
       property: apiPropertyOf(found),
       label: found.label,
@@ -165,6 +161,7 @@ function listField(entity: CompiledEntity, name: string, layer: ListLayer): List
   }
   const system = SYSTEM_FIELDS[name];
   if (system) return { ...system, sortable: true };
+  if (name.includes('.')) return undefined;
   throw new Error(`List of ${entity.name} names unknown field '${name}'`);
 }
 

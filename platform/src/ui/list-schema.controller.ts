@@ -16,8 +16,7 @@ import { callerView, filterListDocument } from '../meta/caller-view';
  * screen without a rebuild; columns, filters, search fields and sort terms of fields the caller may
  * not read are left out. `hash` fingerprints the Model's list before the caller's access is applied.
  * A browser that sends the hash of its generated definition as `base` gets `list: null` when that
- * definition is exactly the list it would be served, and uses its own copy. The list is layered for
- * the caller's tenant: extension fields of other tenants never show.
+ * definition is exactly the list it would be served, and uses its own copy.
  */
 @Controller('api/ui')
 @UseInterceptors(EnvelopeInterceptor)
@@ -35,7 +34,7 @@ export class ListSchemaController {
     const entity = model.entities.get(name) ?? model.entitiesByPath.get(name);
     const view = callerView(ctx);
     if (!entity || !view.canSee(entity)) throw new NotFoundError('entity', name);
-    const document = listDocument(model, entity, { tenantId: ctx.tenantId });
+    const document = listDocument(model, entity);
     const hash = listDocumentHash(document);
     const visible = filterListDocument(document, entity, view);
     const unchanged = base === hash && JSON.stringify(visible) === JSON.stringify(document);
