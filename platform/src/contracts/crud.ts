@@ -35,3 +35,12 @@ export interface RowError {
   message: string;
   errors: FieldError[];
 }
+
+/** `POST /api/<path>/import`: what a spreadsheet import wrote, or (dry run) would write; row numbers are the sheet's. */
+export interface ImportReport {
+  dryRun: boolean;
+  rows: number;
+  created: number;
+  updated: number;
+  errors: RowError[];
+}

@@ -1,11 +1,9 @@
 import type { DataSource } from 'typeorm';
+import type { ExtensionFieldStatus } from '../contracts/extensions';
 import type { SqlExecutor } from '../data/database';
 import type { ExtensionFieldInput } from '../../../metadata/src/model';
 import type { FieldDef } from '../../../metadata/src/types';
 import { nowForDb } from '../data/values';
-
-/** `active` fields are in the Model; `archived` ones were deleted (their values stay in the rows' ext). */
-export type ExtensionFieldStatus = 'active' | 'archived';
 
 export interface ExtensionFieldRecord {
   id: number;

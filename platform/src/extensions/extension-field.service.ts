@@ -1,5 +1,6 @@
 import type { CompiledEntity } from '../../../metadata/src/model';
 import type { FieldDef } from '../../../metadata/src/types';
+import type { ExtensionFieldView } from '../contracts/extensions';
 import { ApiError, NotFoundError, ValidationError } from '../crud/errors';
 import type { EngineDatabase, SqlExecutor } from '../data/database';
 import type { Dialect } from '../data/dialect';
@@ -18,17 +19,7 @@ import {
   runDdl,
 } from './extension-column-store';
 
-/** An extension field as the admin API shows it. */
-export interface ExtensionFieldView {
-  entity: string;
-  name: string;
-  tenantId: string;
-  status: ExtensionFieldRecord['status'];
-  version: number;
-  definition: FieldDef;
-  /** The indexed generated column filters and sorts on this field use, or null. */
-  promotedColumn: string | null;
-}
+export type { ExtensionFieldView };
 
 /**
  * Extension fields at runtime, per tenant: registered in `ext_field`, then a new Model is composed

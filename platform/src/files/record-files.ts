@@ -10,6 +10,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { CompiledEntity } from '../../../metadata/src/model';
+import type { AttachmentInfo, Author, CommentInfo } from '../contracts/files';
 import type { EntityService } from '../crud/entity.service';
 import { ApiError, NotFoundError, ValidationError } from '../crud/errors';
 import type { EntityRecord, FilterCondition, RequestContext } from '../crud/types';
@@ -27,29 +28,7 @@ export interface UploadedFile {
   description?: string;
 }
 
-/** Someone who wrote an attachment or comment, named. */
-export interface Author {
-  id: number | null;
-  name: string | null;
-}
-
-export interface AttachmentInfo {
-  id: number;
-  fileName: string;
-  contentType: string;
-  fileSize: number;
-  checksum: string;
-  description: string | null;
-  createdAt: string;
-  author: Author;
-}
-
-export interface CommentInfo {
-  id: number;
-  body: string;
-  createdAt: string;
-  author: Author;
-}
+export type { AttachmentInfo, Author, CommentInfo };
 
 export interface Download {
   fileName: string;

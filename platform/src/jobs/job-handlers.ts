@@ -6,6 +6,7 @@
  */
 import { sealAuditChains } from '../audit/audit-sealer';
 import { verifyAuditChain } from '../audit/audit-verify';
+import type { JobHandlerInfo } from '../contracts/jobs';
 import type { EngineDatabase } from '../data/database';
 
 export interface JobRunContext {
@@ -27,13 +28,7 @@ export interface JobHandler {
   run(context: JobRunContext): Promise<unknown>;
 }
 
-/** A handler as the handler picker lists it. */
-export interface JobHandlerInfo {
-  name: string;
-  description: string;
-  /** The plugin offering it, or null for the core's. */
-  plugin: string | null;
-}
+export type { JobHandlerInfo };
 
 export class JobHandlers {
   private readonly handlers = new Map<string, JobHandler>();

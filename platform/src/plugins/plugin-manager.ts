@@ -14,6 +14,7 @@ import {
 import { emptySnapshot, toSnapshot, type SchemaSnapshot } from '../../../metadata/src/model/snapshot';
 import type { Diagnostic } from '../../../metadata/src/diagnostic';
 import type { PluginManifest } from '../../../metadata/src/types';
+import type { CatalogPlugin, PluginInfo } from '../contracts/plugins';
 import type { EngineDatabase, SqlExecutor } from '../data/database';
 import { ExtensionFieldStore } from '../extensions/extension-field-store';
 import type { ModelRegistry } from '../kernel/model-registry';
@@ -68,30 +69,7 @@ interface UploadedPackage {
   archive: Buffer;
 }
 
-/** The view of a plugin the admin API answers with. */
-export interface PluginInfo {
-  name: string;
-  version: string;
-  status: PluginRecord['status'];
-  checksum: string;
-  engine: string;
-  dependencies: Record<string, string>;
-  installedAt: string;
-  installedBy: string | null;
-  updatedAt: string;
-  lastError?: string;
-  /** sha256 of the `.tgz` it was installed or upgraded from. */
-  packageSha256?: string;
-}
-
-/** A plugin the catalog offers: what its manifest says. */
-export interface CatalogPlugin {
-  name: string;
-  version: string;
-  label: PluginManifest['label'];
-  description: PluginManifest['description'] | null;
-  dependencies: Record<string, string>;
-}
+export type { CatalogPlugin, PluginInfo };
 
 /** Listens for Model rebuilds the manager made (cross-instance sync publishes them). */
 export type MetadataChangeListener = (reason: string) => void;

@@ -1,14 +1,9 @@
 import type { DataSource } from 'typeorm';
+import type { PluginStatus } from '../contracts/plugins';
 import type { SqlExecutor } from '../data/database';
 import type { PluginManifest } from '../../../metadata/src/types';
 import type { SchemaSnapshot } from '../../../metadata/src/model/snapshot';
 import { nowForDb } from '../data/values';
-
-/**
- * Lifecycle states of a plugin row in `ext_plugin`. `uninstalled` keeps the row (and the tables)
- * after an uninstall without dropping data, so installing again reattaches the data.
- */
-export type PluginStatus = 'installed' | 'enabled' | 'disabled' | 'error' | 'uninstalled';
 
 /** What the `manifest` JSON column holds besides the manifest itself. */
 export interface PluginRecordState {

@@ -1,6 +1,12 @@
 import { defineStore } from 'pinia';
 import { ApiError, api, currentTokens, setTokens } from '../api/http';
 import { setLocale } from '../i18n';
+import type {
+  CurrentUser,
+  ServedMenu,
+  ServedMenuItem,
+  TokenPair,
+} from '../../../platform/src/contracts/auth';
 import type { EntitySummary, I18nText } from '../api/meta';
 
 export interface MenuItem {
@@ -10,39 +16,13 @@ export interface MenuItem {
   children?: MenuItem[];
 }
 
-/** A menu node of `/api/auth/me`: groups hold `items`, folders `children`, leaves name an `entity`. */
-interface ServedMenuNode {
-  menu?: string;
-  id?: string;
-  label: I18nText;
-  entity?: string;
-  /** A screen of the app (`/studio`) rather than an entity's list. */
-  route?: string;
-  items?: ServedMenuNode[];
-  children?: ServedMenuNode[];
-}
-
-/** Minutes without input before the app locks the session (0: never); the shop floor keeps a shift. */
-export interface SessionPolicy {
-  idleMinutes: number;
-  shopFloorIdleMinutes: number;
-}
-
-interface Me {
-  user: { id?: string; username: string; displayName?: string; locale?: 'en' | 'zh' | null };
-  roles?: string[];
-  permissions?: string[];
-  menu?: ServedMenuNode[];
-  session?: SessionPolicy;
-}
-
 /**
  * Who is signed in and what the menu shows. `/api/auth/me` decides; when the server has no auth
  * endpoint (404) the API is open and the menu lists every entity by module.
  */
 export const useSession = defineStore('session', {
   state: () => ({
-    me: null as Me | null,
+    me: null as CurrentUser | null,
     authEnabled: true,
     loaded: false,
     entities: [] as EntitySummary[],
@@ -66,7 +46,6 @@ export const useSession = defineStore('session', {
       (entity: string, action: string): boolean => {
         if (!state.me) return !state.authEnabled;
         const granted = state.me.permissions;
-        if (!granted) return true;
         return [`${entity}:${action}`, `${entity}:*`, `*:${action}`, '*:*', '*'].some((p) =>
           granted.includes(p),
         );
@@ -82,7 +61,7 @@ export const useSession = defineStore('session', {
         return;
       }
       const [me, entities] = await Promise.allSettled([
-        api<Me>('GET', '/api/auth/me'),
+        api<CurrentUser>('GET', '/api/auth/me'),
         api<{ entities: EntitySummary[] }>('GET', '/api/meta/entities'),
       ]);
       if (me.status === 'fulfilled') {
@@ -102,7 +81,7 @@ export const useSession = defineStore('session', {
       this.loaded = true;
     },
     async login(username: string, password: string): Promise<void> {
-      const tokens = await api<{ accessToken: string; refreshToken: string }>('POST', '/api/auth/login', {
+      const tokens = await api<TokenPair>('POST', '/api/auth/login', {
         username,
         password,
       });
@@ -128,7 +107,7 @@ export const useSession = defineStore('session', {
     },
     showMenu(entities: EntitySummary[]): void {
       this.entities = entities;
-      this.menu = this.me?.menu?.length ? servedMenu(this.me.menu, entities) : menuByModule(entities);
+      this.menu = this.me?.menu.length ? servedMenu(this.me.menu, entities) : menuByModule(entities);
     },
   },
 });
@@ -146,18 +125,19 @@ function menuByModule(entities: EntitySummary[]): MenuItem[] {
 }
 
 /** The server's menu (already filtered by the user's permissions): entity leaves become list routes, screens keep theirs. */
-function servedMenu(nodes: ServedMenuNode[], entities: EntitySummary[]): MenuItem[] {
+function servedMenu(menus: ServedMenu[], entities: EntitySummary[]): MenuItem[] {
   const paths = new Map(entities.map((e) => [e.name, e.path]));
-  const convert = (node: ServedMenuNode): MenuItem | null => {
-    const key = node.menu ?? node.id ?? String(node.entity);
-    const nested = node.items ?? node.children;
-    if (nested) {
-      const children = nested.map(convert).filter((c): c is MenuItem => c !== null);
-      return children.length ? { key, label: node.label, children } : null;
-    }
-    if (node.route) return { key, label: node.label, route: node.route };
-    const path = node.entity ? paths.get(node.entity) : undefined;
-    return path ? { key, label: node.label, route: `/e/${path}` } : null;
+  const group = (key: string, label: I18nText, items: ServedMenuItem[]): MenuItem | null => {
+    const children = items.map(convert).filter((c): c is MenuItem => c !== null);
+    return children.length ? { key, label, children } : null;
   };
-  return nodes.map(convert).filter((n): n is MenuItem => n !== null);
+  const convert = (item: ServedMenuItem): MenuItem | null => {
+    if (item.children) return group(item.id, item.label, item.children);
+    if (item.route) return { key: item.id, label: item.label, route: item.route };
+    const path = item.entity ? paths.get(item.entity) : undefined;
+    return path ? { key: item.id, label: item.label, route: `/e/${path}` } : null;
+  };
+  return menus
+    .map((menu) => group(menu.menu, menu.label, menu.items))
+    .filter((n): n is MenuItem => n !== null);
 }

@@ -19,6 +19,7 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CompiledEntity } from '../../../../metadata/src/model';
+import type { ImportReport } from '../../contracts/crud';
 import { MAX_BULK_ROWS } from '../entity.service';
 import { BadRequestError, BulkValidationError, NotFoundError } from '../errors';
 import type {
@@ -46,13 +47,7 @@ type ImportMode = Exclude<BulkRequest['mode'], 'delete'>;
 /** An import writes rows; deleting by file is not offered. */
 const IMPORT_MODES: ReadonlySet<ImportMode> = new Set(['create', 'update', 'upsert']);
 
-export interface ImportReport {
-  dryRun: boolean;
-  rows: number;
-  created: number;
-  updated: number;
-  errors: BulkResult['errors'];
-}
+export type { ImportReport };
 
 /**
  * The entity routes. They build the success envelope themselves instead of through the

@@ -1,6 +1,7 @@
 import type { Model } from '../../../../metadata/src/model';
 import { hasPermission } from '../../../../metadata/src/model/permissions';
 import type { MenuDef, MenuItem } from '../../../../metadata/src/types';
+import type { CurrentUser, ServedMenu, SessionPolicy, TokenPair } from '../../contracts/auth';
 import type { EngineDatabase, SqlExecutor } from '../../data/database';
 import { appendAudit } from '../../audit/audit-writer';
 import { recordLogin, storeLocale } from './account-store';
@@ -41,24 +42,7 @@ export interface AuthOptions {
   invalidations?: PrincipalInvalidations | null;
 }
 
-/**
- * Minutes without input after which the browser app locks its session (0: never); on the shop floor a
- * device stays signed in for a shift.
- */
-export interface SessionPolicy {
-  idleMinutes: number;
-  shopFloorIdleMinutes: number;
-}
-
 const DEFAULT_SESSION: SessionPolicy = { idleMinutes: 30, shopFloorIdleMinutes: 12 * 60 };
-
-export interface TokenPair {
-  accessToken: string;
-  tokenType: 'Bearer';
-  expiresIn: number;
-  refreshToken: string;
-  refreshExpiresAt: string;
-}
 
 const ACTIVE = 'ACTIVE';
 const TENANT_MAX_LENGTH = 32;
@@ -175,7 +159,7 @@ export class AuthService {
    * `/me`: the user, tenant, roles, effective permissions, the menu tree they may open — the shipped
    * menus with the entries the tenant added through `/api/menus` — and the session policy.
    */
-  async me(principal: Principal): Promise<Record<string, unknown>> {
+  async me(principal: Principal): Promise<CurrentUser> {
     const model = this.model();
     const added = await tenantMenuRows(this.database.executor(), model, principal.tenantId);
     return {
@@ -262,7 +246,7 @@ function tenantError(tenantId: string): BadRequestError {
   return new BadRequestError(error.message, { errors: [{ field: 'tenant', path: '/tenant', ...error }] });
 }
 
-function visibleMenus(principal: Principal, model: Model, added: TenantMenuRow[]): unknown[] {
+function visibleMenus(principal: Principal, model: Model, added: TenantMenuRow[]): ServedMenu[] {
   const granted = effectivePermissions(principal, model);
   const visible = (items: MenuItem[]): MenuItem[] =>
     items.flatMap((item) => {
