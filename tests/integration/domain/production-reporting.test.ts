@@ -288,6 +288,19 @@ describe.each(ENGINE_DIALECTS)('work reports and completion on the core modules 
     expect(await count(table('work_report'), 'work_order_id = ?', [order.id])).toBe(3);
   });
 
+  it('writes the lot a report books into with the report, so its response and its event carry it', async () => {
+    const order = await startedOrder(10);
+    const posted = await report(order.id, order.operations[0]!, { goodQuantity: 2 });
+    expect(posted.lotId).toBe(order.lot.id);
+    expect(Number((await row('work_report', posted.id as number)).lot_id)).toBe(order.lot.id);
+    const [created] = await sql().query<{ envelope: string }>(
+      "SELECT envelope FROM evt_outbox WHERE event_type = 'work_report.created' AND entity_id = ?",
+      [String(posted.id)],
+    );
+    const { payload } = JSON.parse(created!.envelope) as { payload: Record<string, unknown> };
+    expect(payload.lotId).toBe(order.lot.id);
+  });
+
   it('keeps what a posted report booked', async () => {
     const order = await startedOrder(10);
     const posted = await report(order.id, order.operations[0]!, { goodQuantity: 2 });

@@ -4,7 +4,7 @@ import type { RecordChanges } from '../../crud/hooks';
 import { engineContext } from '../../crud/request-context';
 import type { EntityRecord, FieldError, RequestContext } from '../../crud/types';
 import type { SqlExecutor } from '../../data/database';
-import { RowStore, type DbRow } from '../../data/row-store';
+import { RowStore } from '../../data/row-store';
 import { isoToDbDatetime, nowForDb } from '../../data/values';
 import { runtimeOf } from '../../kernel/model-runtime';
 import { nodeKey, writeGenealogy } from '../../trace/genealogy';
@@ -15,7 +15,6 @@ import {
   bookOrderOutput,
   firstOpenLot,
   operationsInSequence,
-  setReportLot,
 } from './work-report-store';
 
 /** The work order state in which work is reported. */
@@ -33,7 +32,8 @@ const REPORTING_STATE = 'IN_PROGRESS';
  *    `production.over_report_tolerance_percent` — one conditional UPDATE, so concurrent reports on
  *    the same operation cannot overshoot together;
  * 4. good output of the last operation is the order's and the lot's actual quantity; scrap of every
- *    operation is theirs too;
+ *    operation is theirs too (the report's lot: the one it names, else the one `assignReportLot`
+ *    gave it before it was written);
  * 5. genealogy `WO → OP:<report_no> → LOT` (the OP node is this execution: its operator, station and
  *    times are the report's and its trace event's), a trace event (`trace.event.created`).
  *
@@ -134,10 +134,6 @@ export async function postWorkReport(
 
   const lot = await lotOfReport(tx, ctx, tables, report);
   await bookLotOutput(tx, ctx.model, booking, { id: lot.id, good: isLast ? good : 0, scrap });
-  if (report.lotId !== lot.id) {
-    // The report's lot is part of what it posted: set here, not through an update the posted report refuses.
-    await setReportLot(tx, ctx.model, ctx.tenantId, { id: report.id, lotId: lot.id });
-  }
 
   const reportNo = String(report.reportNo);
   const woNo = String(order!.wo_no);
@@ -214,24 +210,35 @@ function tablesOf(ctx: RequestContext) {
   };
 }
 
-/** The report's lot (it must be one of the order's), else the order's first lot that is not cancelled. */
+/**
+ * Completes a report that names no lot with the work order's first lot that is not cancelled, before
+ * the report is written: the lot is part of the report's own change (its audit record and
+ * `work_report.created` event carry it). Without such a lot the report stays without one and its
+ * posting refuses it.
+ */
+export async function assignReportLot(
+  tx: SqlExecutor,
+  ctx: RequestContext,
+  report: EntityRecord,
+): Promise<void> {
+  if (report.lotId !== undefined && report.lotId !== null) return;
+  const lot = await firstOpenLot(tx, ctx.model, ctx.tenantId, report.workOrderId);
+  if (lot) report.lotId = Number(lot.id);
+}
+
+/** The report's lot, which must be one of the order's. */
 async function lotOfReport(
   tx: SqlExecutor,
   ctx: RequestContext,
   tables: ReturnType<typeof tablesOf>,
   report: EntityRecord,
 ): Promise<{ id: number; lotNo: string }> {
-  let row: DbRow | undefined;
-  if (typeof report.lotId === 'number') {
-    [row] = await new RowStore(ctx.tenantId).byIds(tx, tables.productionLot, [report.lotId], true);
-    if (!row || Number(row.work_order_id) !== report.workOrderId) {
-      throw fieldRule('lotId', 'belongs-to', `Lot ${report.lotId} is not a lot of this work order`);
-    }
-  } else {
-    row = await firstOpenLot(tx, ctx.model, ctx.tenantId, report.workOrderId);
-    if (!row) {
-      throw fieldRule('lotId', 'required', 'The work order has no production lot to report into');
-    }
+  if (typeof report.lotId !== 'number') {
+    throw fieldRule('lotId', 'required', 'The work order has no production lot to report into');
+  }
+  const [row] = await new RowStore(ctx.tenantId).byIds(tx, tables.productionLot, [report.lotId], true);
+  if (!row || Number(row.work_order_id) !== report.workOrderId) {
+    throw fieldRule('lotId', 'belongs-to', `Lot ${report.lotId} is not a lot of this work order`);
   }
   return { id: Number(row.id), lotNo: String(row.lot_no) };
 }

@@ -124,16 +124,3 @@ export async function firstOpenLot(
   );
   return row;
 }
-
-/** Records the lot a work report was booked into. */
-export async function setReportLot(
-  tx: SqlExecutor,
-  model: Model,
-  tenant: string,
-  report: { id: unknown; lotId: number },
-): Promise<void> {
-  await tx.execute(
-    `UPDATE ${table(tx, model, 'work_report')} SET lot_id = ? WHERE tenant_id = ? AND id = ?`,
-    [report.lotId, tenant, report.id],
-  );
-}

@@ -1,6 +1,6 @@
 import { BusinessRuleError } from '../../crud/errors';
 import type { EntityHooks } from '../../generated/domain-hooks';
-import { postWorkReport } from './work-report-posting';
+import { assignReportLot, postWorkReport } from './work-report-posting';
 
 /**
  * A work report is a posting: creating it books its good and scrap quantities on the operation, the
@@ -22,6 +22,7 @@ const POSTED_FIELDS = [
 
 export const hooks: EntityHooks = {
   before: {
+    create: ({ tx, ctx, body }) => assignReportLot(tx, ctx, body),
     update: ({ body }) => {
       const changed = POSTED_FIELDS.filter((field) => field in body);
       if (changed.length === 0) return;
