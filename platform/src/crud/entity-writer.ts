@@ -9,7 +9,8 @@ import { runtimeOf, type EntityRuntime } from '../kernel/model-runtime';
 import { sealSensitive } from '../security/crypto/sensitive-fields';
 import { resolveDefault } from './dynamic-defaults';
 import { ValidationError } from './errors';
-import { parseExt } from './serializer';
+import type { NestedChange } from './hooks';
+import { parseExt, serializeRow } from './serializer';
 import type { EntityRecord, FieldError, RequestContext } from './types';
 
 /** A relation or many target a body refers to: its row, the id, and where it stands in the body. */
@@ -45,6 +46,30 @@ function lacksValue(body: EntityRecord, field: CompiledField): boolean {
 /** Row index in the request → the field errors found for it. */
 export type RowErrors = Map<number, FieldError[]>;
 
+/** A child row a write is about to change through its parent's nested body. */
+export interface ChildWrite {
+  child: EntityRuntime;
+  action: 'create' | 'update' | 'delete';
+  /** The row's body (the patch of an update), which the caller may change; `{}` for a removal. */
+  body: EntityRecord;
+  /** The stored row in API shape (its own columns); null for a new row. */
+  previous: EntityRecord | null;
+  /** The row's id; null for a new row. */
+  id: number | null;
+  nested: NestedChange;
+}
+
+/** A child row a write changed through its parent's nested body. */
+export interface ChildChange extends ChildWrite {
+  id: number;
+}
+
+/**
+ * Called before each child row is written, inside the transaction: may change `body` or throw to
+ * refuse the row. References it changes are checked again.
+ */
+export type BeforeChildWrite = (write: ChildWrite) => Promise<void>;
+
 export interface UpdatedRow {
   /** The columns the update wrote, with the new version. */
   written: DbRow;
@@ -65,10 +90,13 @@ export class EntityWriter {
   private referenced: KnownRows = new Map();
   /** The reference check sent ahead, if any: the references it reads (`referenceKey`), and its answer. */
   private ahead: { key: string; wants: ReferenceWants; read: PendingRead<DbRow> } | null = null;
+  /** The child rows written through nested bodies, in the order they were written. */
+  readonly childChanges: ChildChange[] = [];
 
   constructor(
     private readonly tx: SqlExecutor,
     private readonly ctx: RequestContext,
+    private readonly beforeChildWrite?: BeforeChildWrite,
   ) {
     this.store = new RowStore(ctx.tenantId);
   }
@@ -96,27 +124,28 @@ export class EntityWriter {
     bodies: readonly EntityRecord[],
     pathOf: (row: number) => string,
   ): Promise<RowErrors> {
-    const errors: RowErrors = new Map();
-    const add = (row: number, error: FieldError) => errors.set(row, [...(errors.get(row) ?? []), error]);
     const wanted = this.wantedReferences(rt, bodies);
     const ahead = this.ahead?.key === referenceKey(wanted) ? this.ahead : null;
     this.ahead = null;
     this.referenced = ahead
       ? await this.store.referencedRows(this.tx, ahead.wants, ahead.read)
       : await this.store.referencedRows(this.tx, this.referenceWants(rt, wanted));
-    for (const { entity, refs } of wanted.values()) {
-      for (const ref of refs) {
-        if (this.referenced.get(entity.name)?.has(ref.id)) continue;
-        add(ref.row, {
-          field: ref.field,
-          path: `${pathOf(ref.row)}${ref.path}`,
-          rule: 'exists',
-          limit: entity.name,
-          message: `${entity.name} ${ref.id} does not exist`,
-        });
-      }
-    }
-    return errors;
+    return missingReferences(wanted, this.referenced, pathOf);
+  }
+
+  /**
+   * Runs the before-write callback of a child row; the references it changed are checked (in the
+   * caller's read scope) before the row is written.
+   */
+  private async beforeChild(write: ChildWrite): Promise<void> {
+    if (!this.beforeChildWrite) return;
+    const sent = referenceKey(this.wantedReferences(write.child, [write.body]));
+    await this.beforeChildWrite(write);
+    const wanted = this.wantedReferences(write.child, [write.body]);
+    if (referenceKey(wanted) === sent) return;
+    const referenced = await this.store.referencedRows(this.tx, this.referenceWants(write.child, wanted));
+    const errors = [...missingReferences(wanted, referenced, () => write.nested.path).values()].flat();
+    if (errors.length > 0) throw new ValidationError(errors);
   }
 
   /** Every relation and many target of `bodies` (children rows recursively), per target entity. */
@@ -175,9 +204,16 @@ export class EntityWriter {
     return compileFilter(this.ctx.model, entity, scope, this.ctx.tenantId, this.tx.dialect);
   }
 
-  /** Inserts validated create bodies (and their children and links); returns the new ids in order. */
-  async insert(rt: EntityRuntime, bodies: readonly EntityRecord[]): Promise<number[]> {
-    return (await this.insertRows(rt, bodies, false)).ids;
+  /**
+   * Inserts validated create bodies (and their children and links); returns the new ids in order.
+   * `paths`: where each body stands in the request (`/rows/3`), which names its child rows.
+   */
+  async insert(
+    rt: EntityRuntime,
+    bodies: readonly EntityRecord[],
+    paths: readonly string[],
+  ): Promise<number[]> {
+    return (await this.insertRows(rt, bodies, false, paths)).ids;
   }
 
   /**
@@ -185,7 +221,7 @@ export class EntityWriter {
    * with the insert (null: read it back).
    */
   async insertOne(rt: EntityRuntime, body: EntityRecord): Promise<{ id: number; stored: DbRow | null }> {
-    const { ids, stored } = await this.insertRows(rt, [body], true);
+    const { ids, stored } = await this.insertRows(rt, [body], true, ['']);
     return { id: ids[0], stored: stored?.[0] ?? null };
   }
 
@@ -193,6 +229,7 @@ export class EntityWriter {
     rt: EntityRuntime,
     bodies: readonly EntityRecord[],
     returnRows: boolean,
+    paths: readonly string[],
   ): Promise<{ ids: number[]; stored: DbRow[] | null }> {
     const started = new Date();
     const withDefaults = bodies.map((body) => applyDefaults(rt, body, this.ctx, started));
@@ -211,13 +248,18 @@ export class EntityWriter {
       const children = field.children;
       if (!children) continue;
       const child = runtimeOf(this.ctx.model).entity(children.target);
-      const childBodies: EntityRecord[] = [];
+      const writes: ChildWrite[] = [];
       withDefaults.forEach((body, i) => {
         const items = body[field.apiName];
-        if (Array.isArray(items))
-          childBodies.push(...items.map((item) => withParent(child, children.foreignKey, item, ids[i])));
+        if (!Array.isArray(items)) return;
+        const parent = { entity: rt.entity.name, id: ids[i] };
+        items.forEach((item, k) => {
+          const nested = { parent, field: field.apiName, path: `${paths[i]}/${field.apiName}/${k}` };
+          const childBody = withParent(child, children.foreignKey, item, ids[i]);
+          writes.push({ child, action: 'create', body: childBody, previous: null, id: null, nested });
+        });
       });
-      if (childBodies.length > 0) await this.insert(child, childBodies);
+      await this.insertChildren(writes);
     }
     for (const field of rt.manyFields) {
       for (let i = 0; i < withDefaults.length; i++) {
@@ -228,6 +270,22 @@ export class EntityWriter {
       }
     }
     return { ids, stored };
+  }
+
+  /** Inserts new child rows, each after its before-write callback, and records them as changed. */
+  private async insertChildren(writes: readonly ChildWrite[]): Promise<void> {
+    if (writes.length === 0) return;
+    for (const write of writes) await this.beforeChild(write);
+    await this.insertChildRows(writes);
+  }
+
+  /** Inserts child rows whose before-write callbacks ran, and records them as changed. */
+  private async insertChildRows(writes: readonly ChildWrite[]): Promise<void> {
+    if (writes.length === 0) return;
+    const bodies = writes.map((write) => write.body);
+    const paths = writes.map((write) => write.nested.path);
+    const { ids } = await this.insertRows(writes[0]!.child, bodies, false, paths);
+    writes.forEach((write, k) => this.childChanges.push({ ...write, id: ids[k]! }));
   }
 
   /**
@@ -289,7 +347,7 @@ export class EntityWriter {
    * or null when the row did not match (stale version or gone). A row the transaction read with a
    * lock (`locked`) cannot have moved: its UPDATE is not checked and travels with the next statement.
    * Children listed in the patch are merged: rows with `id` are updated, rows without are inserted,
-   * stored rows not listed are removed.
+   * stored rows not listed are removed. `path`: where the body stands in the request (`/rows/3`).
    */
   async update(
     rt: EntityRuntime,
@@ -297,6 +355,7 @@ export class EntityWriter {
     body: EntityRecord,
     expectedVersion: number,
     locked = false,
+    path = '',
   ): Promise<UpdatedRow | null> {
     const values: DbRow = { updated_at: this.now, updated_by: this.ctx.userId };
     let exact = true;
@@ -317,7 +376,7 @@ export class EntityWriter {
     else if ((await this.store.update(this.tx, rt.entity, id, values, expectedVersion)) === 0) return null;
     for (const field of rt.childrenFields) {
       const items = body[field.apiName];
-      if (Array.isArray(items)) await this.mergeChildren(field, id, items as EntityRecord[]);
+      if (Array.isArray(items)) await this.mergeChildren(rt, field, id, items as EntityRecord[], path);
     }
     for (const field of rt.manyFields) {
       const targets = body[`${field.apiName}Ids`];
@@ -326,38 +385,67 @@ export class EntityWriter {
     return { written: { ...values, version: Number(current.version) + 1 }, exact };
   }
 
-  private async mergeChildren(field: CompiledField, parentId: number, items: EntityRecord[]): Promise<void> {
+  /**
+   * Merges a parent's listed children with the stored ones: each row's before-write callback runs
+   * just before that row is written (updates, then removals, then inserts).
+   */
+  private async mergeChildren(
+    parent: EntityRuntime,
+    field: CompiledField,
+    parentId: number,
+    items: EntityRecord[],
+    path: string,
+  ): Promise<void> {
     const children = field.children;
     if (!children) return;
     const child = runtimeOf(this.ctx.model).entity(children.target);
     const stored = await this.store.childrenOf(this.tx, child.entity, field, [parentId]);
     const storedById = new Map(stored.map((row) => [Number(row.id), row]));
+    const at = (nestedPath: string) => ({
+      parent: { entity: parent.entity.name, id: parentId },
+      field: field.apiName,
+      path: nestedPath,
+    });
     const errors: FieldError[] = [];
-    const kept = new Set<number>();
-    const inserts: EntityRecord[] = [];
+    const updates: { row: DbRow; write: ChildWrite }[] = [];
+    const inserts: ChildWrite[] = [];
     for (const [i, item] of items.entries()) {
+      const nested = at(`${path}/${field.apiName}/${i}`);
       const body = withParent(child, children.foreignKey, item, parentId);
       if (typeof item.id !== 'number') {
-        inserts.push(body);
+        inserts.push({ child, action: 'create', body, previous: null, id: null, nested });
         continue;
       }
       const row = storedById.get(item.id);
       if (!row) {
-        const path = `/${field.apiName}/${i}/id`;
         errors.push({
           field: `${field.apiName}.${i}.id`,
-          path,
+          path: `${nested.path}/id`,
           rule: 'exists',
           message: `No ${child.entity.name} ${item.id} under this record`,
         });
         continue;
       }
-      kept.add(item.id);
       const { id: _id, ...patch } = body;
-      await this.update(child, row, patch, Number(row.version));
+      const previous = serializeRow(child, row, this.ctx.tenantId);
+      updates.push({ row, write: { child, action: 'update', body: patch, previous, id: item.id, nested } });
     }
     if (errors.length > 0) throw new ValidationError(errors);
-    const removed = stored.map((row) => Number(row.id)).filter((id) => !kept.has(id));
+    for (const { row, write } of updates) {
+      await this.beforeChild(write);
+      await this.update(child, row, write.body, Number(row.version), false, write.nested.path);
+      this.childChanges.push({ ...write, id: Number(row.id) });
+    }
+    const listed = new Set(updates.map(({ write }) => write.id));
+    const removals = stored
+      .filter((row) => !listed.has(Number(row.id)))
+      .map((row): ChildChange => {
+        const previous = serializeRow(child, row, this.ctx.tenantId);
+        const id = Number(row.id);
+        return { child, action: 'delete', body: {}, previous, id, nested: at(`${path}/${field.apiName}`) };
+      });
+    for (const removal of removals) await this.beforeChild(removal);
+    const removed = removals.map((removal) => removal.id);
     if (child.entity.softDelete) {
       for (const id of removed) {
         await this.store.update(
@@ -371,46 +459,79 @@ export class EntityWriter {
     } else {
       await this.store.deleteByIds(this.tx, child.entity, removed);
     }
-    const added = await this.reviveRemoved(child, field, parentId, inserts);
-    if (added.length > 0) await this.insert(child, added);
+    this.childChanges.push(...removals);
+    for (const write of inserts) await this.beforeChild(write);
+    await this.insertChildRows(await this.reviveRemoved(child, field, parentId, inserts));
   }
 
   /**
    * A unique rule speaks of the live children: a child added again with the unique values of one
    * removed earlier (a role granted, revoked and granted again) brings that row back with the new
-   * values instead of colliding with it. Returns the bodies that still need a row of their own.
+   * values instead of colliding with it; it is recorded as created. Returns the writes that still
+   * need a row of their own.
    */
   private async reviveRemoved(
     child: EntityRuntime,
     field: CompiledField,
     parentId: number,
-    inserts: EntityRecord[],
-  ): Promise<EntityRecord[]> {
+    inserts: ChildWrite[],
+  ): Promise<ChildWrite[]> {
     const uniques = child.entity.indexes.filter((index) => index.unique);
     if (inserts.length === 0 || uniques.length === 0 || !child.entity.softDelete) return inserts;
     const removed = await this.store.childrenOf(this.tx, child.entity, field, [parentId], true);
     if (removed.length === 0) return inserts;
     const revived = new Set<number>();
-    const remaining: EntityRecord[] = [];
-    for (const body of inserts) {
+    const remaining: ChildWrite[] = [];
+    for (const write of inserts) {
       const row = removed.find(
         (candidate) =>
           !revived.has(Number(candidate.id)) &&
           uniques.some((index) =>
-            index.columns.every((column) => sameUniqueValue(child, column, body, candidate)),
+            index.columns.every((column) => sameUniqueValue(child, column, write.body, candidate)),
           ),
       );
       if (!row) {
-        remaining.push(body);
+        remaining.push(write);
         continue;
       }
-      revived.add(Number(row.id));
-      const restored = await this.update(child, { ...row }, body, Number(row.version));
-      if (restored)
-        await this.store.update(this.tx, child.entity, Number(row.id), { deleted_at: null }, null);
+      const id = Number(row.id);
+      revived.add(id);
+      const restored = await this.update(
+        child,
+        { ...row },
+        write.body,
+        Number(row.version),
+        false,
+        write.nested.path,
+      );
+      if (restored) await this.store.update(this.tx, child.entity, id, { deleted_at: null }, null);
+      this.childChanges.push({ ...write, id });
     }
     return remaining;
   }
+}
+
+/** The references of `wanted` that `referenced` lacks, as errors per row under `pathOf(row)`. */
+function missingReferences(
+  wanted: ReadonlyMap<string, WantedReferences>,
+  referenced: KnownRows,
+  pathOf: (row: number) => string,
+): RowErrors {
+  const errors: RowErrors = new Map();
+  for (const { entity, refs } of wanted.values()) {
+    for (const ref of refs) {
+      if (referenced.get(entity.name)?.has(ref.id)) continue;
+      const error: FieldError = {
+        field: ref.field,
+        path: `${pathOf(ref.row)}${ref.path}`,
+        rule: 'exists',
+        limit: entity.name,
+        message: `${entity.name} ${ref.id} does not exist`,
+      };
+      errors.set(ref.row, [...(errors.get(ref.row) ?? []), error]);
+    }
+  }
+  return errors;
 }
 
 /** Whether a body's value for a unique rule's column equals a stored row's (tenant: always). */

@@ -17,7 +17,9 @@ import type { EntityRecord, RequestContext } from './types';
  *   the request.
  *
  * Within a phase, hooks run stage by stage (`HOOK_STAGES`), and within a stage in order of
- * registration.
+ * registration. A child row written through its parent's nested body is a change of the child
+ * entity too: its hooks run with `nested` set, `before` just before the row is written,
+ * `inTransaction` and `after` once the parent's own ran.
  */
 export type WriteAction = 'create' | 'update' | 'delete' | 'restore' | 'transition';
 
@@ -55,6 +57,21 @@ export interface HookBase {
   transition?: TransitionChange;
   /** Set when the change's author decides its event (see Announcement). */
   announce?: Announcement;
+  /** Set for a child row written through its parent's nested body (see NestedChange). */
+  nested?: NestedChange;
+}
+
+/**
+ * Where a child row changed through its parent's nested body stands: the parent and the row's JSON
+ * pointer in the parent's body (`/operations/1`; a removed row, which the body no longer lists, is
+ * named by its collection, `/operations`). The parent's audit record and event carry the row, so
+ * the `record` stage does not run for it (HOOK_STAGES).
+ */
+export interface NestedChange {
+  parent: { entity: string; id: number };
+  /** The parent's children field (API name), `operations`. */
+  field: string;
+  path: string;
 }
 
 /**
@@ -137,10 +154,13 @@ export interface HookSelector {
  * - `plugin`: plugin code (`api.hooks.beforeWrite` / `afterWrite`), after the core's;
  * - `record`: the writers of the change — its audit record, then its outbox events (in
  *   `inTransaction`) and the commit notification (in `after`) — which must see what every other
- *   hook did (a transition's `eventData`).
+ *   hook did (a transition's `eventData`). Not run for a child row written through its parent
+ *   (`nested`): the parent's record (its audit diff, its event's payload) is that row's, once.
  */
 export const HOOK_STAGES = ['guard', 'domain', 'automation', 'plugin', 'record'] as const;
 export type HookStage = (typeof HOOK_STAGES)[number];
+
+const RECORD_RANK = HOOK_STAGES.indexOf('record');
 
 export interface HookOptions {
   /** The stage the hook runs in; default the registry's (`domain` unless made with `inStage`). */
@@ -201,9 +221,10 @@ export class HookRegistry {
 
   async run<P extends HookPhase>(phase: P, args: HookArgsByPhase[P]): Promise<void> {
     const list = this.hooks[phase] as Registration<P>[];
-    for (const { selector, hook } of list) {
+    for (const { selector, hook, rank } of list) {
       if (selector.entity !== '*' && selector.entity !== args.entity) continue;
       if (selector.action !== '*' && selector.action !== args.action) continue;
+      if (args.nested && rank >= RECORD_RANK) continue;
       if (phase !== 'after') {
         await hook(args);
         continue;
@@ -216,10 +237,14 @@ export class HookRegistry {
     }
   }
 
-  /** Whether any hook of the phase could apply, so the service can skip building their arguments. */
-  has(phase: HookPhase, entity: string, action: WriteAction): boolean {
+  /**
+   * Whether any hook of the phase could apply, so the service can skip building their arguments;
+   * `nested`: to a child row written through its parent (no `record` stage).
+   */
+  has(phase: HookPhase, entity: string, action: WriteAction, nested = false): boolean {
     return this.hooks[phase].some(
-      ({ selector }) =>
+      ({ selector, rank }) =>
+        !(nested && rank >= RECORD_RANK) &&
         (selector.entity === '*' || selector.entity === entity) &&
         (selector.action === '*' || selector.action === action),
     );

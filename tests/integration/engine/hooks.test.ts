@@ -1,5 +1,5 @@
 import type { Model } from '../../../metadata/src/model';
-import { BusinessRuleError } from '../../../platform/src/crud/errors';
+import { BusinessRuleError, ValidationError } from '../../../platform/src/crud/errors';
 import { EntityService } from '../../../platform/src/crud/entity.service';
 import { HookRegistry, type AfterHookArgs } from '../../../platform/src/crud/hooks';
 import type { RequestContext } from '../../../platform/src/crud/types';
@@ -213,5 +213,148 @@ describe.each(ENGINE_DIALECTS)('write hooks on %s', (dialect) => {
       name: 'rolled up',
       version: 2,
     });
+  });
+
+  it('runs the hooks of child rows written through their parent, and lets a child before hook refuse its row', async () => {
+    const afterErrors: unknown[] = [];
+    const hooks = new HookRegistry((error) => afterErrors.push(error));
+    const service = new EntityService(database.db, hooks);
+    const child = { entity: 'inspection_result', action: '*' } as const;
+    const before: { action: string; id: number | null; path?: string; current: unknown; body: unknown }[] =
+      [];
+    hooks.on('before', child, ({ action, id, nested, current, body }) => {
+      if (body.characteristic === 'forbidden') throw new BusinessRuleError('not measured here');
+      if (typeof body.characteristic === 'string') body.characteristic = body.characteristic.toUpperCase();
+      before.push({
+        action,
+        id,
+        path: nested?.path,
+        current: current?.characteristic,
+        body: body.characteristic,
+      });
+    });
+    const inTransaction: string[] = [];
+    hooks.on('inTransaction', child, ({ action, record, nested }) => {
+      inTransaction.push(`${action}:${String(record.characteristic)}:${String(nested?.parent.entity)}`);
+    });
+    const after: { action: string; id: unknown; value: unknown; previous: unknown }[] = [];
+    hooks.on('after', child, ({ action, record, previous }) => {
+      after.push({ action, id: record.id, value: record.value, previous: previous?.value ?? null });
+    });
+    // The writers of the change (audit, outbox) see the parent's change only: it carries its rows.
+    const recorded: string[] = [];
+    hooks.on(
+      'inTransaction',
+      { entity: '*', action: '*' },
+      ({ entity, action }) => void recorded.push(`${entity}:${action}`),
+      {
+        stage: 'record',
+      },
+    );
+
+    const created = await service.create(
+      'inspection',
+      {
+        results: [
+          { seq: 1, characteristic: 'length', value: 1 },
+          { seq: 2, characteristic: 'width' },
+        ],
+      },
+      ctx,
+    );
+    const [length, width] = created.results as { id: number; characteristic: string }[];
+    expect(created.results).toMatchObject([{ characteristic: 'LENGTH' }, { characteristic: 'WIDTH' }]);
+    expect(before).toEqual([
+      { action: 'create', id: null, path: '/results/0', current: undefined, body: 'LENGTH' },
+      { action: 'create', id: null, path: '/results/1', current: undefined, body: 'WIDTH' },
+    ]);
+    expect(inTransaction).toEqual(['create:LENGTH:inspection', 'create:WIDTH:inspection']);
+    expect(after).toEqual([
+      { action: 'create', id: length!.id, value: 1, previous: null },
+      { action: 'create', id: width!.id, value: null, previous: null },
+    ]);
+    expect(recorded).toEqual(['inspection:create']);
+
+    before.length = 0;
+    inTransaction.length = 0;
+    after.length = 0;
+    recorded.length = 0;
+    const updated = await service.update(
+      'inspection',
+      created.id as number,
+      {
+        version: 1,
+        results: [
+          { id: length!.id, seq: 1, characteristic: 'length', value: 2 },
+          { seq: 3, characteristic: 'height' },
+        ],
+      },
+      ctx,
+    );
+    const height = (updated.results as { id: number; characteristic: string }[]).find(
+      (r) => r.characteristic === 'HEIGHT',
+    );
+    expect(before).toEqual([
+      { action: 'update', id: length!.id, path: '/results/0', current: 'LENGTH', body: 'LENGTH' },
+      { action: 'delete', id: width!.id, path: '/results', current: 'WIDTH', body: undefined },
+      { action: 'create', id: null, path: '/results/1', current: undefined, body: 'HEIGHT' },
+    ]);
+    expect(inTransaction).toEqual([
+      'update:LENGTH:inspection',
+      'delete:WIDTH:inspection',
+      'create:HEIGHT:inspection',
+    ]);
+    expect(after).toEqual([
+      { action: 'update', id: length!.id, value: 2, previous: 1 },
+      { action: 'delete', id: width!.id, value: null, previous: null },
+      { action: 'create', id: height!.id, value: null, previous: null },
+    ]);
+    expect(recorded).toEqual(['inspection:update']);
+    expect(afterErrors).toEqual([]);
+
+    // A refused row fails the parent's change, named at its place in the body; nothing is written.
+    await expect(
+      service.update(
+        'inspection',
+        created.id as number,
+        {
+          version: 2,
+          results: [
+            { id: length!.id, seq: 1, characteristic: 'length' },
+            { seq: 4, characteristic: 'forbidden' },
+          ],
+        },
+        ctx,
+      ),
+    ).rejects.toMatchObject({
+      code: 'BUSINESS_RULE',
+      httpStatus: 422,
+      details: {
+        errors: [{ field: 'results', path: '/results/1', rule: 'refused', message: 'not measured here' }],
+      },
+    });
+    expect(await service.get('inspection', created.id as number, ctx)).toMatchObject({
+      version: 2,
+      results: [{ characteristic: 'LENGTH', value: 2 }, { characteristic: 'HEIGHT' }],
+    });
+
+    // A hook's field errors are named under the row, a bulk row's children under that row.
+    hooks.on('before', child, ({ body }) => {
+      if (typeof body.value === 'number' && body.value < 0)
+        throw new ValidationError([
+          { field: 'value', path: '/value', rule: 'min', message: 'value below 0' },
+        ]);
+    });
+    const negative = {
+      id: created.id,
+      version: 2,
+      results: [{ seq: 5, characteristic: 'depth', value: -1 }],
+    };
+    await expect(service.bulk('inspection', { mode: 'update', rows: [negative] }, ctx)).rejects.toMatchObject(
+      {
+        code: 'VALIDATION_FAILED',
+        details: { errors: [{ field: 'value', path: '/rows/0/results/0/value', rule: 'min' }] },
+      },
+    );
   });
 });
