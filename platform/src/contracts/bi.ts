@@ -132,3 +132,13 @@ export interface KpiSummary {
   unit: string | null;
   target: number | null;
 }
+
+/** `GET /api/calendars/:id/working-time`: the working time of a calendar between two instants. */
+export interface CalendarWorkingTime {
+  calendar: number;
+  timeZone: string;
+  from: string;
+  to: string;
+  /** Working spans within the range, in order, not overlapping; the rest of the range is non-working. */
+  working: { start: string; end: string }[];
+}

@@ -1,5 +1,6 @@
-/** Types of the metadata API (`/api/meta/entities[/:entity]`) the browser app reads; type-only, no runtime code. */
+/** Types of the metadata and lookup APIs (`/api/meta/...`, `/api/lookup/...`) the browser app reads; type-only, no runtime code. */
 import type {
+  DataScope,
   ExtensionPolicy,
   FieldType,
   FormDef,
@@ -65,4 +66,33 @@ export interface EntityMeta extends EntitySummary {
   attachments: { maxSize: number; accept: string[] } | null;
   /** Whether records carry a comment thread (`/api/<path>/:id/comments`). */
   comments: boolean;
+}
+
+/** What one role grants on one entity: the actions with the data scope of each, and the fields it hides or makes read-only. */
+export interface RoleEntityAccess {
+  entity: string;
+  label: I18nText;
+  actions: { action: string; scopes: DataScope[] }[];
+  hidden: string[];
+  readonly: string[];
+}
+
+/** `GET /api/meta/roles/:role/access`: a role as the permission matrix applies it. */
+export interface RoleAccess {
+  role: string;
+  label: I18nText;
+  description: I18nText | null;
+  inherits: string[];
+  entities: RoleEntityAccess[];
+  /** Granted codes that are not about one entity (`bi:dashboard`, `trace:query`). */
+  other: string[];
+}
+
+/** A choice of the lookup projection (`GET /api/lookup/:entity/:field`). */
+export interface LookupChoice {
+  id: number;
+  /** The relation's display value. */
+  label: string;
+  /** The target's business key, when it has one the caller may see. */
+  key: string | null;
 }

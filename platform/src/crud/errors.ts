@@ -1,23 +1,9 @@
 import type { CompiledEntity } from '../../../metadata/src/model';
 import { apiPropertyOf } from '../../../metadata/src/model/api-schema';
+import type { ErrorCode } from '../contracts/envelope';
 import type { FieldError, RowError } from './types';
 
-/** Stable error codes of the API (docs/architecture.md §5); clients branch on these, never on messages. */
-export type ErrorCode =
-  | 'VALIDATION_FAILED'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'DUPLICATE_VALUE'
-  | 'UNKNOWN_FIELD'
-  | 'BAD_REQUEST'
-  | 'BUSINESS_RULE'
-  | 'FORBIDDEN'
-  | 'PLUGIN_FAILED'
-  | 'PLUGIN_TIMEOUT'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'STORAGE_FAILED'
-  | 'STORAGE_UNAVAILABLE';
+export type { ErrorCode };
 
 export interface ErrorDetails {
   /** Per-field failures (VALIDATION_FAILED, UNKNOWN_FIELD, DUPLICATE_VALUE). */

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Param, Query, Req, UseInterceptors } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { CompiledEntity } from '../../../metadata/src/model';
+import type { LookupChoice } from '../contracts/meta';
 import { BadRequestError, NotFoundError } from '../crud/errors';
 import { EnvelopeInterceptor } from '../crud/http/envelope.interceptor';
 import { requestContext } from '../crud/http/request-context';
@@ -11,14 +12,6 @@ import { lookupGrant, type LookupGrant } from '../security/authorization/lookup-
 
 /** Nest token of the engine's unsecured reads, which the lookup calls after its own authorization. */
 export const LOOKUP_RECORDS = Symbol('LookupRecords');
-
-export interface LookupChoice {
-  id: number;
-  /** The relation's display value. */
-  label: string;
-  /** The target's business key, when it has one the caller may see. */
-  key: string | null;
-}
 
 const MAX_CHOICES = 50;
 const MAX_IDS = 200;

@@ -5,27 +5,11 @@
  */
 import type { Model } from '../../../metadata/src/model';
 import { entityAccess } from '../../../metadata/src/model/permissions';
-import type { DataScope, I18nText } from '../../../metadata/src/types';
+import type { RoleAccess, RoleEntityAccess } from '../contracts/meta';
 import { NotFoundError } from '../crud/errors';
 import { matrixOf } from '../security/principal';
 
-export interface RoleEntityAccess {
-  entity: string;
-  label: I18nText;
-  actions: { action: string; scopes: DataScope[] }[];
-  hidden: string[];
-  readonly: string[];
-}
-
-export interface RoleAccess {
-  role: string;
-  label: I18nText;
-  description: I18nText | null;
-  inherits: string[];
-  entities: RoleEntityAccess[];
-  /** Granted codes that are not about one entity (`bi:dashboard`, `trace:query`). */
-  other: string[];
-}
+export type { RoleAccess };
 
 const CRUD = ['read', 'create', 'update', 'delete', 'export', 'import'];
 

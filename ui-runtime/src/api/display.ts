@@ -5,15 +5,9 @@
  */
 import { reactive } from 'vue';
 import { i18n, text } from '../i18n';
+import type { LookupChoice } from '../../../platform/src/contracts/meta';
 import { api } from './http';
 import type { EntityMeta, FieldMeta } from './meta';
-
-/** A choice of the lookup projection (`GET /api/lookup/:entity/:field`). */
-export interface LookupChoice {
-  id: number;
-  label: string;
-  key: string | null;
-}
 
 /** Labels the lookup answered, by `<entity>.<field>` and id; reactive so cells fill in when they arrive. */
 const lookedUp = reactive(new Map<string, Map<number, string>>());

@@ -1,5 +1,6 @@
 /** Envelope-aware fetch for `/api`: unwraps `data`, throws ApiError with the server's code and field errors. */
 import type { FieldError, RowError } from '../../../platform/src/contracts/crud';
+import type { ErrorEnvelope, SuccessEnvelope } from '../../../platform/src/contracts/envelope';
 
 export class ApiError extends Error {
   constructor(
@@ -14,12 +15,6 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
-}
-
-interface Envelope<T> {
-  code: string;
-  message: string;
-  data: T;
 }
 
 /** The tokens of the signed-in session; kept in localStorage so a shop-floor tablet stays signed in. */
@@ -114,7 +109,7 @@ function renewSession(): Promise<boolean> {
       accountInactive = response.status === 401 && (await errorCode(response)) === 'ACCOUNT_INACTIVE';
       return false;
     }
-    const pair = ((await response.json()) as Envelope<SessionTokens>).data;
+    const pair = ((await response.json()) as SuccessEnvelope<SessionTokens>).data;
     setTokens({ accessToken: pair.accessToken, refreshToken: pair.refreshToken });
     return true;
   }).finally(() => (refreshing = null));
@@ -123,7 +118,7 @@ function renewSession(): Promise<boolean> {
 
 async function errorCode(response: Response): Promise<string | undefined> {
   try {
-    return ((await response.json()) as Partial<Envelope<unknown>>).code;
+    return ((await response.json()) as Partial<ErrorEnvelope>).code;
   } catch {
     return undefined;
   }
@@ -172,20 +167,17 @@ export async function api<T>(method: string, url: string, body?: unknown): Promi
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
-  const envelope = (text ? JSON.parse(text) : {}) as Partial<Envelope<T>> & {
-    errors?: FieldError[];
-    currentVersion?: number;
-    rows?: RowError[];
-  };
+  const envelope: unknown = text ? JSON.parse(text) : {};
   if (!response.ok) {
+    const failure = envelope as Partial<ErrorEnvelope>;
     throw new ApiError(
       response.status,
-      envelope.code ?? String(response.status),
-      envelope.message ?? response.statusText,
-      envelope.errors ?? [],
-      envelope.currentVersion,
-      envelope.rows ?? [],
+      failure.code ?? String(response.status),
+      failure.message ?? response.statusText,
+      failure.errors ?? [],
+      failure.currentVersion,
+      failure.rows ?? [],
     );
   }
-  return envelope.data as T;
+  return (envelope as SuccessEnvelope<T>).data;
 }

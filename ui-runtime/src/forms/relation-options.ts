@@ -1,4 +1,5 @@
-import { choiceLabel, lookupUrl, type LookupChoice } from '../api/display';
+import type { LookupChoice } from '../../../platform/src/contracts/meta';
+import { choiceLabel, lookupUrl } from '../api/display';
 import { api } from '../api/http';
 
 export interface Option {

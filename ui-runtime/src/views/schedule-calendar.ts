@@ -7,16 +7,13 @@
  */
 import { entityMeta, fieldByName } from '../api/entity-meta';
 import { api } from '../api/http';
+import type { CalendarWorkingTime } from '../../../platform/src/contracts/bi';
 import type { EntityRecord, ListPage } from '../api/meta';
 
 /** Working time from `start` (inclusive) to `end`, epoch milliseconds. */
 export interface Span {
   start: number;
   end: number;
-}
-
-interface WorkingTime {
-  working: { start: string; end: string }[];
 }
 
 /** The value at the end of `segments` for each record (by id), following relations as the caller. */
@@ -59,7 +56,7 @@ export async function workingSpans(
   to: Date,
 ): Promise<Span[]> {
   const params = new URLSearchParams({ from: from.toISOString(), to: to.toISOString(), tz: timeZone });
-  const answer = await api<WorkingTime>('GET', `/api/calendars/${calendar}/working-time?${params}`);
+  const answer = await api<CalendarWorkingTime>('GET', `/api/calendars/${calendar}/working-time?${params}`);
   return answer.working.map((span) => ({ start: Date.parse(span.start), end: Date.parse(span.end) }));
 }
 

@@ -6,6 +6,7 @@
  */
 import { Controller, Get, Inject, Optional, Param, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import type { CalendarWorkingTime } from '../../contracts/bi';
 import { BadRequestError, NotFoundError } from '../../crud/errors';
 import { successEnvelope, type SuccessEnvelope } from '../../crud/http/envelope';
 import { requestContext } from '../../crud/http/request-context';
@@ -22,15 +23,6 @@ import { AGGREGATE_ENGINE } from './tokens';
 const MAX_RANGE_DAYS = 92;
 const DAY_MS = 86_400_000;
 const QUERY_KEYS = new Set(['from', 'to', 'tz']);
-
-export interface WorkingTime {
-  calendar: number;
-  timeZone: string;
-  from: string;
-  to: string;
-  /** Working spans within the range, in order, not overlapping; the rest of the range is non-working. */
-  working: { start: string; end: string }[];
-}
 
 function instant(value: unknown, parameter: string): number {
   const raw = text(value ?? '', parameter);
@@ -53,7 +45,7 @@ export class WorkingTimeController {
     @Param('id') id: string,
     @Query() query: Record<string, unknown>,
     @Req() request: FastifyRequest,
-  ): Promise<SuccessEnvelope<WorkingTime>> {
+  ): Promise<SuccessEnvelope<CalendarWorkingTime>> {
     if (!this.engine) throw new NotFoundError('path', '/api/calendars/{id}/working-time');
     for (const key of Object.keys(query))
       if (!QUERY_KEYS.has(key))
