@@ -3,8 +3,6 @@ import type { SqlExecutor } from '../data/database';
 import { AUDIT_TABLE, parseJsonColumn } from './audit-record';
 import { auditRowsOfRecord, recordWrites } from './audit-store';
 
-export type { AuditHistoryEntry };
-
 /** A record's audit history, oldest first (row order: a record's seq is set only once it is sealed). Callers authorize the record read first. */
 export async function auditHistory(
   db: SqlExecutor,

@@ -19,7 +19,7 @@ import { bucketRange, offsetPeriods } from './time-zone';
 import type { WidgetCache } from './widget-cache';
 import { WidgetQueries, type SharedFilters } from './widget-query';
 
-export type { DashboardData, DashboardSummary, WidgetData };
+export type { DashboardData, DashboardSummary };
 
 export class DashboardService {
   private readonly kpis: KpiEngine;

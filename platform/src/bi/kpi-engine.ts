@@ -21,7 +21,7 @@ import { OeeEngine, type OeeResult } from './oee-engine';
 import { ReliabilityEngine } from './reliability-engine';
 import { WidgetQueries, type ListParser, type SharedFilters } from './widget-query';
 
-export type { KpiPoint, KpiResult };
+export type { KpiResult };
 
 const DAY_MS = 86_400_000;
 

@@ -28,7 +28,7 @@ export interface UploadedFile {
   description?: string;
 }
 
-export type { AttachmentInfo, Author, CommentInfo };
+export type { AttachmentInfo, CommentInfo };
 
 export interface Download {
   fileName: string;

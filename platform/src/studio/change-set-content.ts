@@ -15,8 +15,6 @@ export const STUDIO_KINDS = [
   'rule',
 ];
 
-export type { StudioError };
-
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 

@@ -3,7 +3,7 @@ import type { SqlExecutor } from '../data/database';
 import { parseNodeKey } from './genealogy';
 import { walkGenealogy } from './genealogy-store';
 
-export type { TraceDirection, TraceEdge, TraceNode };
+export type { TraceDirection, TraceNode };
 
 export interface TraceOptions {
   tenant: string;

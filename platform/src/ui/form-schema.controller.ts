@@ -12,8 +12,6 @@ import { callerView, filterFormSchema } from '../meta/caller-view';
 import type { FormOverlayStore } from '../studio/form-overlay-store';
 import { FORM_OVERLAYS } from '../studio/tokens';
 
-export type { ServedForm };
-
 /**
  * `GET /api/ui/forms/:entity[?base=<hash>]`: an entity's form for the *current* Model, made by the
  * same form mapping as `mes generate`, so a published metadata change reaches the form without a
