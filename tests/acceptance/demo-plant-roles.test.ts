@@ -12,13 +12,14 @@ import { Writable } from 'node:stream';
 import { createConnection } from 'mysql2/promise';
 import { DEMO_PLANT } from '../../database/seeds/demo-plant';
 import { startServer, type RunningServer } from '../../platform/src/bootstrap/start-server';
+import { TEST_DIALECTS } from '../support/test-dialects';
 
 type Row = Record<string, unknown>;
 type Dialect = 'sqlite' | 'mysql';
 const PASSWORD = 'Demo-Passw0rd!';
 const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
 
-describe.each<Dialect>(['sqlite', 'mysql'])('the demo plant, as each demo user (%s)', (dialect) => {
+describe.each<Dialect>(TEST_DIALECTS)('the demo plant, as each demo user (%s)', (dialect) => {
   let server: RunningServer;
   let drop: () => Promise<void>;
   let env: Record<string, string>;

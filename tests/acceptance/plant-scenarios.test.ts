@@ -13,6 +13,7 @@ import {
   type ScenarioDialect,
   type Who,
 } from '../integration/scenario/mes-server';
+import { TEST_DIALECTS } from '../support/test-dialects';
 
 type Row = Record<string, unknown>;
 
@@ -23,7 +24,7 @@ const LOT_NO = /^LOT-[0-9]{8}-[0-9]{3}$/;
 const SN = /^SN-LOT-[0-9]{8}-[0-9]{3}-[0-9]{4}$/;
 const LOT_SIZE = 500;
 
-describe.each<ScenarioDialect>(['sqlite', 'mysql'])('plant acceptance scenarios (%s)', (dialect) => {
+describe.each<ScenarioDialect>(TEST_DIALECTS)('plant acceptance scenarios (%s)', (dialect) => {
   let mes: MesServer;
   /** What the scenarios made, for the ones after them. */
   const plant: Record<string, Row> = {};

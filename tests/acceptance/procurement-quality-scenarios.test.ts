@@ -15,6 +15,7 @@ import {
   type MesServer,
   type ScenarioDialect,
 } from '../integration/scenario/mes-server';
+import { TEST_DIALECTS } from '../support/test-dialects';
 
 type Row = Record<string, unknown>;
 interface Reply {
@@ -41,7 +42,7 @@ const GRN_NO = /^GRN-[0-9]{8}-[0-9]{3}$/;
 const NCR_NO = /^NCR-[0-9]{8}-[0-9]{3}$/;
 const DAY = 86_400_000;
 
-describe.each<ScenarioDialect>(['sqlite', 'mysql'])(
+describe.each<ScenarioDialect>(TEST_DIALECTS)(
   'procurement and quality acceptance scenarios (%s)',
   (dialect) => {
     let mes: MesServer;

@@ -14,6 +14,7 @@ import {
   type ScenarioDialect,
   type Who,
 } from '../integration/scenario/mes-server';
+import { TEST_DIALECTS } from '../support/test-dialects';
 
 type Row = Record<string, unknown>;
 
@@ -23,7 +24,7 @@ const QUARANTINED_GRN = 'GRN-20261201-002';
 const SUPPLIER_LOT = 'ACME-L2612-01';
 const HELD_LOT = 'ACME-L2612-02';
 
-describe.each<ScenarioDialect>(['sqlite', 'mysql'])('traceability acceptance scenarios (%s)', (dialect) => {
+describe.each<ScenarioDialect>(TEST_DIALECTS)('traceability acceptance scenarios (%s)', (dialect) => {
   let mes: MesServer;
   const plant: Record<string, Row> = {};
   const serials: Row[] = [];

@@ -15,6 +15,7 @@ import {
   type SecurityServer,
 } from '../integration/security/security-server';
 import { waitFor } from '../support/wait-for';
+import { TEST_DIALECTS } from '../support/test-dialects';
 
 interface Received {
   path: string;
@@ -25,7 +26,7 @@ interface Received {
 const EMAIL = 'li.planner@example.com';
 const PHONE = '13800138000';
 
-describe.each<Dialect>(['sqlite', 'mysql'])('events and webhooks on %s', (dialect) => {
+describe.each<Dialect>(TEST_DIALECTS)('events and webhooks on %s', (dialect) => {
   let mes: SecurityServer;
   let receiver: Server;
   let base: string;

@@ -13,9 +13,10 @@ import { DEMO_PLANT } from '../../database/seeds/demo-plant';
 import { startServer, type RunningServer } from '../../platform/src/bootstrap/start-server';
 import { hashPassword } from '../../platform/src/security/auth/password';
 import { DEMO_USERS } from '../../platform/src/security/demo-seed';
+import { TEST_DIALECTS } from '../support/test-dialects';
 
 export type Dialect = 'sqlite' | 'mysql';
-export const DIALECTS: Dialect[] = ['sqlite', 'mysql'];
+export const DIALECTS: readonly Dialect[] = TEST_DIALECTS;
 const PASSWORD = 'Demo-Passw0rd!';
 const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
 

@@ -13,6 +13,7 @@ import { createConnection } from 'mysql2/promise';
 import { startServer, type RunningServer } from '../../platform/src/bootstrap/start-server';
 import { registeredRoutes, type RegisteredRoute } from '../../platform/src/security/http/route-access';
 import { UI_DIST } from '../../platform/src/ui/static-app';
+import { TEST_DIALECTS } from '../support/test-dialects';
 
 type Dialect = 'sqlite' | 'mysql';
 const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
@@ -99,7 +100,7 @@ function spellings(path: string): string[] {
   ];
 }
 
-describe.each<Dialect>(['sqlite', 'mysql'])('anonymous calls to every route (%s)', (dialect) => {
+describe.each<Dialect>(TEST_DIALECTS)('anonymous calls to every route (%s)', (dialect) => {
   let server: RunningServer;
   let port: number;
   let routes: RegisteredRoute[];

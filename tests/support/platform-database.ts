@@ -8,8 +8,9 @@ import { WorkflowEventsTraceTables1764061200000 } from '../../database/migration
 import { WebhookSubscriptionTimePrecision1795620000000 } from '../../database/migrations/1795620000000-webhook-subscription-time-precision';
 import { WebhookSubscriptionUnmask1796540952832 } from '../../database/migrations/1796540952832-webhook-subscription-unmask';
 import { dropMysqlDatabase, mysqlUrl } from '../integration/migrations/helpers';
+import type { TestDialect } from './test-dialects';
 
-export type TestDialect = 'sqlite' | 'mysql';
+export type { TestDialect } from './test-dialects';
 
 export interface TestDatabase {
   dataSource: DataSource;

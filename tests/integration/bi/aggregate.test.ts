@@ -7,8 +7,9 @@
  * parameter.
  */
 import { startSecurityServer, type Dialect, type SecurityServer } from '../security/security-server';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
-describe.each<Dialect>(['sqlite', 'mysql'])('aggregate API on %s', (dialect) => {
+describe.each<Dialect>(TEST_DIALECTS)('aggregate API on %s', (dialect) => {
   let mes: SecurityServer;
   const ids: Record<string, number> = {};
   const path = (entity: string) => `/api/${mes.server.registry.current().entities.get(entity)!.path}`;

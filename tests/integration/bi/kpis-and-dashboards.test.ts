@@ -8,8 +8,9 @@ import { rebuildRollups } from '../../../platform/src/bi/rollup-consumer';
 import { EntityService } from '../../../platform/src/crud/entity.service';
 import type { EntityRecord, RequestContext } from '../../../platform/src/crud/types';
 import { startSecurityServer, type Dialect, type SecurityServer } from '../security/security-server';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
-describe.each<Dialect>(['sqlite', 'mysql'])('KPIs and dashboards on %s', (dialect) => {
+describe.each<Dialect>(TEST_DIALECTS)('KPIs and dashboards on %s', (dialect) => {
   let mes: SecurityServer;
   const ids: Record<string, number> = {};
   const table = (entity: string) => mes.server.registry.current().entities.get(entity)!.table;

@@ -41,6 +41,7 @@
 import type { TestDialect } from '../plugins/plugin-harness';
 import { bootBusinessServer, ok, type BusinessServer, type Call } from '../plugins/business-plugins-harness';
 import { buildPlant } from './plant-fixture';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
 type Kpi = {
   value: number | null;
@@ -61,7 +62,7 @@ type Period = {
   durationMinutes: number | null;
 };
 
-describe.each<TestDialect>(['sqlite', 'mysql'])('OEE from equipment states on %s', (dialect) => {
+describe.each<TestDialect>(TEST_DIALECTS)('OEE from equipment states on %s', (dialect) => {
   let env: BusinessServer;
   let manager: Call;
   const ids: Record<string, number> = {};

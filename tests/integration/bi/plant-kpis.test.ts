@@ -12,6 +12,7 @@ import type { EntityRecord } from '../../../platform/src/crud/types';
 import type { TestDialect } from '../plugins/plugin-harness';
 import { bootBusinessServer, ok, type BusinessServer, type Call } from '../plugins/business-plugins-harness';
 import { buildPlant } from './plant-fixture';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
 type Kpi = {
   value: number | null;
@@ -20,7 +21,7 @@ type Kpi = {
   applied: Record<string, boolean>;
 };
 
-describe.each<TestDialect>(['sqlite', 'mysql'])('plant KPIs on %s', (dialect) => {
+describe.each<TestDialect>(TEST_DIALECTS)('plant KPIs on %s', (dialect) => {
   let env: BusinessServer;
   let analyst: Call;
   const ids: Record<string, number> = {};

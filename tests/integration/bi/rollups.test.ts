@@ -16,8 +16,9 @@ import type { EventEnvelope } from '../../../platform/src/events/envelope';
 import { waitFor } from '../../support/wait-for';
 import type { SecureContext } from '../../../platform/src/security/principal';
 import { startSecurityServer, type Dialect, type SecurityServer } from '../security/security-server';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
-describe.each<Dialect>(['sqlite', 'mysql'])('work report rollup on %s', (dialect) => {
+describe.each<Dialect>(TEST_DIALECTS)('work report rollup on %s', (dialect) => {
   let mes: SecurityServer;
   let ctx: SecureContext;
   const ids: Record<string, number> = {};

@@ -4,6 +4,7 @@
  * holds the supplier lot (issuing it is refused), and the NCR's disposition releases or scraps it.
  */
 import { startMesServer, PASSWORD, type MesServer, type ScenarioDialect } from '../scenario/mes-server';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
 type Row = Record<string, unknown>;
 
@@ -24,7 +25,7 @@ const ITEM_FIELDS = [
 const pick = (row: Row, fields: readonly string[]) =>
   Object.fromEntries(fields.filter((field) => row[field] !== null).map((field) => [field, row[field]]));
 
-describe.each<ScenarioDialect>(['sqlite', 'mysql'])('quality inspections, NCRs and holds (%s)', (dialect) => {
+describe.each<ScenarioDialect>(TEST_DIALECTS)('quality inspections, NCRs and holds (%s)', (dialect) => {
   let mes: MesServer;
   let itemId: unknown;
   let supplierId: unknown;

@@ -11,6 +11,7 @@ import {
 } from '../../../platform/src/events/publisher';
 import { openPlatformDatabase, type TestDatabase } from '../../support/platform-database';
 import { waitFor } from '../../support/wait-for';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
 /** Records each handled event in `effect` inside the consumer's transaction. */
 const recorder: EventConsumer = {
@@ -48,7 +49,7 @@ async function count(db: TestDatabase, sql: string, params: unknown[] = []): Pro
   return Number(rows[0]?.n ?? 0);
 }
 
-describe.each(['sqlite', 'mysql'] as const)('outbox and in-process relay on %s', (dialect) => {
+describe.each(TEST_DIALECTS)('outbox and in-process relay on %s', (dialect) => {
   let db: TestDatabase;
 
   beforeAll(async () => {

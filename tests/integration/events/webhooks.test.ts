@@ -20,13 +20,14 @@ import type { SqlExecutor } from '../../../platform/src/data/database';
 import { coreModel } from '../../fixtures/security/core-model';
 import { openSecurityDatabase, type SecurityTestDatabase } from '../../fixtures/security/database';
 import { waitFor } from '../../support/wait-for';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
 const SECRET = 'a-long-shared-secret';
 /** The receiver listens on loopback, which webhooks reach only when it is allowed. */
 const RECEIVER = new WebhookTargetPolicy(['127.0.0.1']);
 const ACTOR = { actorId: 'test' };
 
-describe.each(['sqlite', 'mysql'] as const)('webhooks on %s', (dialect) => {
+describe.each(TEST_DIALECTS)('webhooks on %s', (dialect) => {
   let db: SecurityTestDatabase;
   let server: Server;
   let url: string;

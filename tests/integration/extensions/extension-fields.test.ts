@@ -5,6 +5,7 @@ import {
   type PluginTestDatabase,
   type TestDialect,
 } from '../plugins/plugin-harness';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
 interface Envelope<T> {
   data: T;
@@ -25,7 +26,7 @@ const RISK_FIELD = {
   label: { en: 'Risk class', zh: '风险等级' },
 };
 
-describe.each<TestDialect>(['sqlite', 'mysql'])('extension fields at runtime on %s', (dialect) => {
+describe.each<TestDialect>(TEST_DIALECTS)('extension fields at runtime on %s', (dialect) => {
   let database: PluginTestDatabase;
   let server: RunningServer;
 

@@ -5,6 +5,7 @@ import {
   type PluginTestDatabase,
   type TestDialect,
 } from '../plugins/plugin-harness';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
 interface Envelope<T> {
   data: T;
@@ -32,7 +33,7 @@ const APPROVED_FIELD = { name: 'approved', type: 'boolean', label: { en: 'Approv
 const AUDITED_FIELD = { name: 'audited_on', type: 'date', label: { en: 'Audited on' } };
 const NOTES_FIELD = { name: 'audit_notes', type: 'text', label: { en: 'Audit notes' } };
 
-describe.each<TestDialect>(['sqlite', 'mysql'])('promoting extension fields on %s', (dialect) => {
+describe.each<TestDialect>(TEST_DIALECTS)('promoting extension fields on %s', (dialect) => {
   let database: PluginTestDatabase;
   let server: RunningServer;
 

@@ -12,6 +12,7 @@ import type { EntityService } from '../../../platform/src/crud/entity.service';
 import { sqlTime } from '../../../platform/src/data/sql';
 import { JobScheduler, MAX_CATCH_UP } from '../../../platform/src/jobs/job-scheduler';
 import { startMesServer, type MesServer } from '../scenario/mes-server';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
 type Dialect = 'sqlite' | 'mysql';
 
@@ -23,7 +24,7 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30
   }
 }
 
-describe.each<Dialect>(['sqlite', 'mysql'])('scheduled jobs (%s)', (dialect) => {
+describe.each<Dialect>(TEST_DIALECTS)('scheduled jobs (%s)', (dialect) => {
   let mes: MesServer;
   const calls: { handler: string; params: Record<string, unknown>; scheduledAt: Date }[] = [];
   let release: (() => void) | null = null;

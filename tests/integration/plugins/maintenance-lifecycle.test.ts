@@ -14,6 +14,7 @@ import {
   type BusinessServer,
   type Call,
 } from './business-plugins-harness';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
 type Rec = Record<string, unknown> & { id: number; version: number };
 type Generation = { created: string[]; skipped: { planCode: string; reason: string }[] };
@@ -26,7 +27,7 @@ const TABLES = [
   'downtime_record',
 ];
 
-describe.each<TestDialect>(['sqlite', 'mysql'])('maintenance plugin lifecycle on %s', (dialect) => {
+describe.each<TestDialect>(TEST_DIALECTS)('maintenance plugin lifecycle on %s', (dialect) => {
   let env: BusinessServer;
   let admin: Call;
   let release: ReturnType<typeof previousRelease>;

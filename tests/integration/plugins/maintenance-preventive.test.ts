@@ -7,11 +7,12 @@
  */
 import type { TestDialect } from './plugin-harness';
 import { bootBusinessServer, ok, type BusinessServer, type Call } from './business-plugins-harness';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
 type Rec = Record<string, unknown> & { id: number; version: number };
 type Generation = { created: string[]; skipped: { planCode: string; reason: string }[] };
 
-describe.each<TestDialect>(['sqlite', 'mysql'])(
+describe.each<TestDialect>(TEST_DIALECTS)(
   'maintenance orders and the preventive schedule on %s',
   (dialect) => {
     let env: BusinessServer;

@@ -5,10 +5,11 @@
  */
 import type { TestDialect } from './plugin-harness';
 import { bootBusinessServer, ok, type BusinessServer, type Call } from './business-plugins-harness';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
 type Rec = Record<string, unknown> & { id: number };
 
-describe.each<TestDialect>(['sqlite', 'mysql'])('MTBF and MTTR on %s', (dialect) => {
+describe.each<TestDialect>(TEST_DIALECTS)('MTBF and MTTR on %s', (dialect) => {
   let env: BusinessServer;
   let planner: Call;
   let pressId: number;

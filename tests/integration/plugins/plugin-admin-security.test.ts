@@ -17,6 +17,7 @@ import {
   type SignedInServer,
   type TestDialect,
 } from './plugin-harness';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
 interface ErrorEnvelope {
   code: string;
@@ -63,7 +64,7 @@ function adminRoutes(archive: Buffer): InjectOptions[] {
 /** `/api/...` spelled with a percent-encoded letter: routed like the plain path. */
 const encoded = (url: string) => url.replace(/^\/api\//, '/%61pi/');
 
-describe.each<TestDialect>(['sqlite', 'mysql'])('plugin administration signed in on %s', (dialect) => {
+describe.each<TestDialect>(TEST_DIALECTS)('plugin administration signed in on %s', (dialect) => {
   let database: PluginTestDatabase;
   let mes: SignedInServer;
   let work: string;

@@ -14,8 +14,9 @@ import {
   type TestDialect,
 } from './plugin-harness';
 import { waitFor } from '../../support/wait-for';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
-describe.each<TestDialect>(['sqlite', 'mysql'])('a disabled plugin route over HTTP on %s', (dialect) => {
+describe.each<TestDialect>(TEST_DIALECTS)('a disabled plugin route over HTTP on %s', (dialect) => {
   let database: PluginTestDatabase;
   let mes: SignedInServer;
   const log = capturedLog();

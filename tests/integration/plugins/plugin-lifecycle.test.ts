@@ -8,6 +8,7 @@ import {
   type PluginTestDatabase,
   type TestDialect,
 } from './plugin-harness';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
 interface Envelope<T> {
   data: T;
@@ -26,7 +27,7 @@ interface PluginView {
 
 const PROCUREMENT_TABLES = ['purchase_order', 'purchase_order_line', 'supplier_evaluation'];
 
-describe.each<TestDialect>(['sqlite', 'mysql'])('plugin lifecycle at runtime on %s', (dialect) => {
+describe.each<TestDialect>(TEST_DIALECTS)('plugin lifecycle at runtime on %s', (dialect) => {
   let database: PluginTestDatabase;
   let server: RunningServer;
   let supplierId: number;

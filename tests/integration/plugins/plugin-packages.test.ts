@@ -13,6 +13,7 @@ import {
   type PluginTestDatabase,
   type TestDialect,
 } from './plugin-harness';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
 interface Envelope<T> {
   data: T;
@@ -109,7 +110,7 @@ describe('mes plugin build', () => {
   });
 });
 
-describe.each<TestDialect>(['sqlite', 'mysql'])('plugin packages uploaded on %s', (dialect) => {
+describe.each<TestDialect>(TEST_DIALECTS)('plugin packages uploaded on %s', (dialect) => {
   let database: PluginTestDatabase;
   let server: RunningServer;
   let out: string;

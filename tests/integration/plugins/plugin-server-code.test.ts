@@ -11,6 +11,7 @@ import {
   type TestDialect,
 } from './plugin-harness';
 import { waitFor } from '../../support/wait-for';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
 interface Envelope<T> {
   code: string;
@@ -47,7 +48,7 @@ function gadgetsVersion(version: string, behaviour: string): { root: string; dir
   return { root, dir };
 }
 
-describe.each<TestDialect>(['sqlite', 'mysql'])('plugin server code on %s', (dialect) => {
+describe.each<TestDialect>(TEST_DIALECTS)('plugin server code on %s', (dialect) => {
   let database: PluginTestDatabase;
   let server: RunningServer;
   const copies: string[] = [];

@@ -16,6 +16,7 @@ import {
   type SignedInServer,
   type TestDialect,
 } from './plugin-harness';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
 interface ErrorEnvelope {
   code: string;
@@ -23,7 +24,7 @@ interface ErrorEnvelope {
   errors?: { field: string; rule: string; message: string }[];
 }
 
-describe.each<TestDialect>(['sqlite', 'mysql'])('signed plugin packages on %s', (dialect) => {
+describe.each<TestDialect>(TEST_DIALECTS)('signed plugin packages on %s', (dialect) => {
   let database: PluginTestDatabase;
   let mes: SignedInServer;
   let work: string;

@@ -6,11 +6,12 @@
  */
 import type { TestDialect } from './plugin-harness';
 import { bootBusinessServer, ok, type BusinessServer, type Call } from './business-plugins-harness';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
 type Rec = Record<string, unknown> & { id: number; version: number };
 type ActionResult = { status: string; to: string; approvals?: { approvals: number; required: number } };
 
-describe.each<TestDialect>(['sqlite', 'mysql'])('purchase approval by amount, n of m, on %s', (dialect) => {
+describe.each<TestDialect>(TEST_DIALECTS)('purchase approval by amount, n of m, on %s', (dialect) => {
   let env: BusinessServer;
   let buyer: Call;
   let approvers: Call[];

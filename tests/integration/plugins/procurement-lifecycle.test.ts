@@ -14,6 +14,7 @@ import {
   type BusinessServer,
   type Call,
 } from './business-plugins-harness';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
 type Rec = Record<string, unknown> & { id: number; version: number };
 const current = join(PLUGINS_DIR, 'procurement');
@@ -25,7 +26,7 @@ const TABLES = [
   'supplier_evaluation',
 ];
 
-describe.each<TestDialect>(['sqlite', 'mysql'])('procurement plugin lifecycle on %s', (dialect) => {
+describe.each<TestDialect>(TEST_DIALECTS)('procurement plugin lifecycle on %s', (dialect) => {
   let env: BusinessServer;
   let admin: Call;
   let release: ReturnType<typeof previousRelease>;

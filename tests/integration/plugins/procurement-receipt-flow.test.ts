@@ -6,11 +6,12 @@
  */
 import type { TestDialect } from './plugin-harness';
 import { bootBusinessServer, ok, type BusinessServer, type Call } from './business-plugins-harness';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
 type Rec = Record<string, unknown> & { id: number; version: number };
 type Lines = { lines: Rec[] };
 
-describe.each<TestDialect>(['sqlite', 'mysql'])('procurement receipt → IQC → stock on %s', (dialect) => {
+describe.each<TestDialect>(TEST_DIALECTS)('procurement receipt → IQC → stock on %s', (dialect) => {
   let env: BusinessServer;
   let admin: Call;
   let buyer: Call;

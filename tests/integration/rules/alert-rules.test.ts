@@ -9,8 +9,9 @@
  */
 import { RuleRunner } from '../../../platform/src/rules/rule-runner';
 import { PASSWORD, startMesServer, type MesServer } from '../scenario/mes-server';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
-describe.each(['mysql', 'sqlite'] as const)('alert rules (%s)', (dialect) => {
+describe.each(TEST_DIALECTS)('alert rules (%s)', (dialect) => {
   let mes: MesServer;
   let analyst: string;
   /** Ticks a minute apart, so every rule with the default interval (60 s) is due at each. */

@@ -5,8 +5,9 @@
  */
 import { RuleRunner } from '../../../platform/src/rules/rule-runner';
 import { startMesServer, type MesServer } from '../scenario/mes-server';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
-describe.each(['sqlite', 'mysql'] as const)('rule run leases (%s)', (dialect) => {
+describe.each(TEST_DIALECTS)('rule run leases (%s)', (dialect) => {
   let mes: MesServer;
 
   beforeAll(async () => {

@@ -20,13 +20,14 @@ import {
   type ScenarioDialect,
 } from './mes-server';
 import { waitFor } from '../../support/wait-for';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
 type Row = Record<string, unknown>;
 
 const ITEM_FIELDS = ['id', 'lineNo', 'itemKey', 'itemName', 'characteristic', 'standardValue'];
 const LIMIT_FIELDS = ['lowerLimit', 'upperLimit', 'unit', 'method'];
 
-describe.each<ScenarioDialect>(['sqlite', 'mysql'])('supplier lot to serial and back (%s)', (dialect) => {
+describe.each<ScenarioDialect>(TEST_DIALECTS)('supplier lot to serial and back (%s)', (dialect) => {
   let mes: MesServer;
   let events: EventReceiver;
   /** Records every step wrote, as [entity, id, audit action, workflow action?] to find in the audit trail. */

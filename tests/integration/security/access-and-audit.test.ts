@@ -11,8 +11,9 @@ import { scopeFilter } from '../../../platform/src/security/authorization/row-sc
 import type { Principal } from '../../../platform/src/security/principal';
 import { writeGenealogy } from '../../../platform/src/trace/genealogy';
 import { startSecurityServer, type Dialect, type SecurityServer } from './security-server';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
-describe.each<Dialect>(['sqlite', 'mysql'])('access and audit on %s', (dialect) => {
+describe.each<Dialect>(TEST_DIALECTS)('access and audit on %s', (dialect) => {
   let mes: SecurityServer;
   const ids: Record<string, number> = {};
   const path = (entity: string) => `/api/${mes.server.registry.current().entities.get(entity)!.path}`;

@@ -10,8 +10,9 @@ import { EngineDatabase } from '../../../platform/src/data/database';
 import { DEMO_USERS, seedDemoSecurity } from '../../../platform/src/security/demo-seed';
 import { TestSessions } from '../../support/stale-token';
 import { PASSWORD, startSecurityServer, type Dialect, type SecurityServer } from './security-server';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
-describe.each<Dialect>(['sqlite', 'mysql'])('API security end to end on %s', (dialect) => {
+describe.each<Dialect>(TEST_DIALECTS)('API security end to end on %s', (dialect) => {
   let mes: SecurityServer;
   let server: RunningServer;
   let sessions: TestSessions;

@@ -6,8 +6,9 @@ import {
   type SecurityTestDatabase,
   type TestDialect,
 } from '../../fixtures/security/database';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
-describe.each<TestDialect>(['sqlite', 'mysql'])('audit hash chain on %s', (dialect) => {
+describe.each<TestDialect>(TEST_DIALECTS)('audit hash chain on %s', (dialect) => {
   let database: SecurityTestDatabase;
 
   beforeAll(async () => {

@@ -10,6 +10,7 @@ import {
   type SecurityTestDatabase,
   type TestDialect,
 } from '../../fixtures/security/database';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
 const TABLES = [
   'audit_log',
@@ -26,7 +27,7 @@ const TABLES = [
 const PASSWORD = 'Demo-Passw0rd!';
 const meta = { ip: '10.1.1.1', userAgent: 'jest', traceId: 'trace-auth' };
 
-describe.each<TestDialect>(['sqlite', 'mysql'])('authentication on %s', (dialect) => {
+describe.each<TestDialect>(TEST_DIALECTS)('authentication on %s', (dialect) => {
   let database: SecurityTestDatabase;
   let auth: AuthService;
 

@@ -13,6 +13,7 @@ import {
   type SecurityTestDatabase,
   type TestDialect,
 } from '../../fixtures/security/database';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
 const TABLES = [
   'audit_log',
@@ -29,7 +30,7 @@ const TABLES = [
 ];
 const PASSWORD = 'Demo-Passw0rd!';
 
-describe.each<TestDialect>(['sqlite', 'mysql'])('HTTP authentication and hardening on %s', (dialect) => {
+describe.each<TestDialect>(TEST_DIALECTS)('HTTP authentication and hardening on %s', (dialect) => {
   let database: SecurityTestDatabase;
   let app: FastifyInstance;
 

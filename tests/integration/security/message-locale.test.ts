@@ -4,8 +4,9 @@
  * header does. The user stores the preference themselves; the next access token carries it.
  */
 import { PASSWORD, startSecurityServer, type Dialect, type SecurityServer } from './security-server';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
-describe.each<Dialect>(['sqlite', 'mysql'])('server messages in the user’s language (%s)', (dialect) => {
+describe.each<Dialect>(TEST_DIALECTS)('server messages in the user’s language (%s)', (dialect) => {
   let sec: SecurityServer;
 
   beforeAll(async () => {

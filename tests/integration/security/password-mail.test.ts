@@ -7,6 +7,7 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { PASSWORD, startSecurityServer, type Dialect, type SecurityServer } from './security-server';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
 interface Mail {
   to: string;
@@ -42,7 +43,7 @@ async function startSmtpSink(): Promise<{ server: SMTPServer; port: number; mail
   return { server, port: (server.server.address() as AddressInfo).port, mails };
 }
 
-describe.each<Dialect>(['sqlite', 'mysql'])('password links by e-mail (%s)', (dialect) => {
+describe.each<Dialect>(TEST_DIALECTS)('password links by e-mail (%s)', (dialect) => {
   let sec: SecurityServer;
   let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
   let lastIp = 0;

@@ -17,8 +17,9 @@ import {
 } from '../../../platform/src/security/auth/password';
 import { seedDemoSecurity } from '../../../platform/src/security/demo-seed';
 import { PASSWORD, startSecurityServer, type Dialect, type SecurityServer } from './security-server';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
-describe.each<Dialect>(['sqlite', 'mysql'])('setting passwords (%s)', (dialect) => {
+describe.each<Dialect>(TEST_DIALECTS)('setting passwords (%s)', (dialect) => {
   let sec: SecurityServer;
   let lastIp = 0;
   const freshIp = () => `10.88.0.${++lastIp}`;

@@ -12,6 +12,7 @@ import { PrincipalInvalidations } from '../../../platform/src/security/auth/prin
 import type { Principal } from '../../../platform/src/security/principal';
 import { waitFor } from '../../support/wait-for';
 import { PASSWORD, startSecurityServer, type Dialect, type SecurityServer } from './security-server';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
 interface Pair {
   accessToken: string;
@@ -56,7 +57,7 @@ async function userRow(sec: SecurityServer, username: string): Promise<Row> {
   return (found.json().data as { items: Row[] }).items[0]!;
 }
 
-describe.each<Dialect>(['sqlite', 'mysql'])('principal invalidation on %s', (dialect) => {
+describe.each<Dialect>(TEST_DIALECTS)('principal invalidation on %s', (dialect) => {
   let sec: SecurityServer;
 
   beforeAll(async () => {

@@ -9,11 +9,12 @@ import { rotateSensitiveColumns } from '../../../platform/src/security/crypto/ro
 import { installSensitiveKeyRing } from '../../../platform/src/security/crypto/sensitive-fields';
 import { expectIntactAuditChain } from '../../support/sealed-audit';
 import { startSecurityServer, type Dialect, type SecurityServer } from './security-server';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
 const OLD_KEY = generateKey();
 const NEW_KEY = generateKey();
 
-describe.each<Dialect>(['sqlite', 'mysql'])('sensitive fields on %s', (dialect) => {
+describe.each<Dialect>(TEST_DIALECTS)('sensitive fields on %s', (dialect) => {
   let mes: SecurityServer;
   const rawCustomer = async (id: number) =>
     (

@@ -6,6 +6,7 @@
 import { startSecurityServer, type Dialect, type SecurityServer } from './security-server';
 import { DEMO_DEPARTMENTS } from '../../../platform/src/security/demo-departments';
 import { DEMO_USERS } from '../../../platform/src/security/demo-seed';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
 const PAYLOADS = [
   "' OR '1'='1",
@@ -51,7 +52,7 @@ function enc(value: string): string {
   return encodeURIComponent(value);
 }
 
-describe.each<Dialect>(['sqlite', 'mysql'])('SQL injection attempts on %s', (dialect) => {
+describe.each<Dialect>(TEST_DIALECTS)('SQL injection attempts on %s', (dialect) => {
   let mes: SecurityServer;
   const counts = async () => ({
     departments: (await mes.query<{ n: number }>('SELECT COUNT(*) AS n FROM sys_dept'))[0].n,

@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { startServer, type RunningServer } from '../../../platform/src/bootstrap/start-server';
 import { dropMysqlDatabase, mysqlUrl } from '../migrations/helpers';
 import { createSchema } from './server-harness';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
 /** Numbers a column cannot store are field errors on both drivers, never a 500 or a silent NULL. */
 const FIXTURE = join(__dirname, '..', '..', 'fixtures', 'server', 'number-ranges');
@@ -13,7 +14,7 @@ interface FieldErrorBody {
   rows?: { row: number; errors: { field: string; rule: string }[] }[];
 }
 
-describe.each(['sqlite', 'mysql'] as const)('number ranges on %s', (dialect) => {
+describe.each(TEST_DIALECTS)('number ranges on %s', (dialect) => {
   let server: RunningServer;
   const name = `mes_test_ranges_${process.pid}_${Date.now() % 100000}`;
 

@@ -10,6 +10,7 @@ import type { EntityRecord, RequestContext } from '../../../platform/src/crud/ty
 import { waitFor } from '../../support/wait-for';
 import { startSecurityServer, type Dialect, type SecurityServer } from '../security/security-server';
 import { dataOf } from './studio-client';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
 interface ChangeSet {
   id: number;
@@ -64,7 +65,7 @@ const WIDGETS = [
   },
 ];
 
-describe.each<Dialect>(['sqlite', 'mysql'])('Dashboard builder on %s', (dialect) => {
+describe.each<Dialect>(TEST_DIALECTS)('Dashboard builder on %s', (dialect) => {
   let mes: SecurityServer;
   const ids: Record<string, number> = {};
   const preview = (content: unknown, filters?: Record<string, unknown>, as = 'analyst') =>

@@ -6,6 +6,7 @@
  */
 import { startSecurityServer, type Dialect, type SecurityServer } from '../security/security-server';
 import { dataOf, studioClient } from './studio-client';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
 const label = (en: string) => ({ en, zh: en });
 const PUBLISHES = 12;
@@ -28,7 +29,7 @@ const logEntity = (extra: number) => ({
   list: { columns: ['title'] },
 });
 
-describe.each<Dialect>(['sqlite', 'mysql'])('studio history stored as deltas on %s', (dialect) => {
+describe.each<Dialect>(TEST_DIALECTS)('studio history stored as deltas on %s', (dialect) => {
   let mes: SecurityServer;
   const { draft, submit, publish } = studioClient(() => mes);
   const publishAll = async (title: string, content: unknown): Promise<number> =>

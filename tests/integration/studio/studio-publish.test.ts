@@ -16,8 +16,9 @@ import {
   type SecurityServer,
 } from '../security/security-server';
 import { dataOf, studioClient, type ChangeSet } from './studio-client';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
-describe.each<Dialect>(['sqlite', 'mysql'])('Metadata Studio on %s', (dialect) => {
+describe.each<Dialect>(TEST_DIALECTS)('Metadata Studio on %s', (dialect) => {
   let mes: SecurityServer;
   const { draft, submit, publish } = studioClient(() => mes);
   const inspectionFormNames = async (username: string): Promise<string[]> =>

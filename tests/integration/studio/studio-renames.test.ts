@@ -7,6 +7,7 @@
  */
 import { startSecurityServer, type Dialect, type SecurityServer } from '../security/security-server';
 import { dataOf, studioClient } from './studio-client';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
 interface SavedView {
   id: number;
@@ -143,7 +144,7 @@ const dashboard = {
   ],
 };
 
-describe.each<Dialect>(['sqlite', 'mysql'])('renaming studio fields on %s', (dialect) => {
+describe.each<Dialect>(TEST_DIALECTS)('renaming studio fields on %s', (dialect) => {
   let mes: SecurityServer;
   const { draft, submit, publish } = studioClient(() => mes);
 

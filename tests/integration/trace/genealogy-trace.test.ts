@@ -3,6 +3,7 @@ import { writeGenealogy, type GenealogyEdge } from '../../../platform/src/trace/
 import { traceGenealogy } from '../../../platform/src/trace/trace-query';
 import { traceReport } from '../../../platform/src/trace/trace-service';
 import { openPlatformDatabase, type TestDatabase } from '../../support/platform-database';
+import { TEST_DIALECTS } from '../../support/test-dialects';
 
 const edge = (from: string, to: string, relation: string): GenealogyEdge => ({ from, to, relation });
 
@@ -28,7 +29,7 @@ const genealogy: GenealogyEdge[] = [
   edge('LOT:L4', 'SN:C', 'PRODUCED'),
 ];
 
-describe.each(['sqlite', 'mysql'] as const)('genealogy trace on %s', (dialect) => {
+describe.each(TEST_DIALECTS)('genealogy trace on %s', (dialect) => {
   let db: TestDatabase;
 
   beforeAll(async () => {
