@@ -34,3 +34,32 @@ export interface CurrentUser {
   menu: ServedMenu[];
   session: SessionPolicy;
 }
+
+/** Why a user sets their own password with a token: a new account's invitation, or a reset. */
+export type PasswordTokenPurpose = 'invite' | 'reset';
+
+/** `POST /api/users/:id/password-link`: a one-time link for a user to set their own password. */
+export interface PasswordLink {
+  userId: string;
+  username: string;
+  purpose: PasswordTokenPurpose;
+  token: string;
+  expiresAt: string;
+}
+
+/** `POST /api/users/:id/password-link` with `send`: the token went to the user's address only, so the answer names the address, masked. */
+export interface SentPasswordLink {
+  userId: string;
+  username: string;
+  purpose: PasswordTokenPurpose;
+  sentTo: string;
+  expiresAt: string;
+}
+
+/** A password set for a user; `POST /api/auth/password-reset` answers with its `username`. */
+export interface PasswordSet {
+  userId: string;
+  username: string;
+  /** Live refresh tokens of the user that were revoked: every session must sign in again. */
+  refreshTokensRevoked: number;
+}

@@ -73,3 +73,14 @@ export interface RuleTestRun {
   measures: Record<string, number>;
   actions: PlannedAction[];
 }
+
+/** `GET /api/me/notifications/count`. */
+export interface UnreadCount {
+  unread: number;
+}
+
+/** `POST /api/me/notifications/read`: how many were marked read, and how many stay unread. */
+export interface MarkedRead {
+  marked: number;
+  unread: number;
+}

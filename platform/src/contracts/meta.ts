@@ -22,6 +22,12 @@ export interface EntitySummary {
   origin: string;
 }
 
+/** `GET /api/meta/entities`: the entities the caller may address, on the Model version they come from. */
+export interface EntityList {
+  modelVersion: number;
+  entities: EntitySummary[];
+}
+
 export interface FieldMeta {
   name: string;
   /** camelCase name of the field. */

@@ -1,5 +1,6 @@
 import { Controller, Get, Inject, Param, Req, UseInterceptors } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import type { EntityList } from '../contracts/meta';
 import { NotFoundError } from '../crud/errors';
 import { EnvelopeInterceptor } from '../crud/http/envelope.interceptor';
 import { requestContext } from '../crud/http/request-context';
@@ -8,7 +9,7 @@ import type { ModelRegistry } from '../kernel/model-registry';
 import { requirePermission } from '../security/authorization/access';
 import { callerView } from './caller-view';
 import { roleAccess, type RoleAccess } from './role-access';
-import { entityMeta, entitySummaries, type EntityMeta, type EntitySummary } from './entity-meta';
+import { entityMeta, entitySummaries, type EntityMeta } from './entity-meta';
 
 /**
  * `GET /api/meta/entities[/:entity]`: the live Model for clients, as far as the caller may see it;
@@ -20,7 +21,7 @@ export class MetaController {
   constructor(@Inject(MODEL_REGISTRY) private readonly models: ModelRegistry) {}
 
   @Get('entities')
-  entities(@Req() request: FastifyRequest): { modelVersion: number; entities: EntitySummary[] } {
+  entities(@Req() request: FastifyRequest): EntityList {
     const ctx = requestContext(request, this.models);
     return { modelVersion: ctx.model.version, entities: entitySummaries(ctx.model, callerView(ctx)) };
   }

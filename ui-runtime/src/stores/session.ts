@@ -7,6 +7,7 @@ import type {
   ServedMenuItem,
   TokenPair,
 } from '../../../platform/src/contracts/auth';
+import type { EntityList } from '../../../platform/src/contracts/meta';
 import type { EntitySummary, I18nText } from '../api/meta';
 
 export interface MenuItem {
@@ -62,7 +63,7 @@ export const useSession = defineStore('session', {
       }
       const [me, entities] = await Promise.allSettled([
         api<CurrentUser>('GET', '/api/auth/me'),
-        api<{ entities: EntitySummary[] }>('GET', '/api/meta/entities'),
+        api<EntityList>('GET', '/api/meta/entities'),
       ]);
       if (me.status === 'fulfilled') {
         this.me = me.value;

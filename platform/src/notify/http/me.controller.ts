@@ -15,7 +15,7 @@ import type { EntityRecord } from '../../crud/types';
 import type { ModelRegistry } from '../../kernel/model-registry';
 import { AUTOMATION } from '../../rules/http/automation.controller';
 import { effectivePermissions, type SecureContext } from '../../security/principal';
-import type { AssignedTask, RoleTask, TaskInbox } from '../../contracts/automation';
+import type { AssignedTask, MarkedRead, RoleTask, TaskInbox, UnreadCount } from '../../contracts/automation';
 import type { WorkflowService } from '../../workflow/workflow.service';
 import { WORKFLOW_SERVICE } from '../../workflow/http/workflow.controller';
 import type { Channel, NotificationRow } from '../notification-store';
@@ -43,17 +43,14 @@ export class MeController {
   }
 
   @Get('notifications/count')
-  async count(@Req() request: FastifyRequest): Promise<{ unread: number }> {
+  async count(@Req() request: FastifyRequest): Promise<UnreadCount> {
     const ctx = this.context(request);
     return { unread: await this.store().unread(this.sql(), ctx.tenantId, ctx.principal.userId) };
   }
 
   /** Marks the listed notifications read (`{ ids: [...] }`), or all of them (`{}`). */
   @Post('notifications/read')
-  async read(
-    @Body() body: unknown,
-    @Req() request: FastifyRequest,
-  ): Promise<{ marked: number; unread: number }> {
+  async read(@Body() body: unknown, @Req() request: FastifyRequest): Promise<MarkedRead> {
     const ctx = this.context(request);
     const ids = (body as { ids?: unknown } | null)?.ids;
     if (ids !== undefined && (!Array.isArray(ids) || !ids.every((id) => Number.isInteger(id) && id > 0)))

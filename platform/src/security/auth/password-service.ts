@@ -1,4 +1,5 @@
 import type { Model } from '../../../../metadata/src/model';
+import type { PasswordLink, PasswordSet, SentPasswordLink } from '../../contracts/auth';
 import type { EngineDatabase } from '../../data/database';
 import type { SqlExecutor } from '../../data/database';
 import { BusinessRuleError, NotFoundError } from '../../crud/errors';
@@ -24,24 +25,6 @@ export interface PasswordActor {
   username: string;
 }
 
-/** A one-time link for a user to set their own password. */
-export interface PasswordLink {
-  userId: string;
-  username: string;
-  purpose: PasswordTokenPurpose;
-  token: string;
-  expiresAt: string;
-}
-
-/** A link sent by e-mail: the token went to the user's address only, so the answer names the address, masked. */
-export interface SentPasswordLink {
-  userId: string;
-  username: string;
-  purpose: PasswordTokenPurpose;
-  sentTo: string;
-  expiresAt: string;
-}
-
 /** How password links reach users by e-mail: the transport, and the app's address the links point at. */
 export interface PasswordMail {
   mailer: Mailer;
@@ -63,13 +46,6 @@ export interface FailedResetMail {
 
 /** How long a link stays valid: an invitation a week, a reset link a day. */
 const LINK_TTL_SECONDS: Record<PasswordTokenPurpose, number> = { invite: 7 * 24 * 3600, reset: 24 * 3600 };
-
-export interface PasswordSet {
-  userId: string;
-  username: string;
-  /** Live refresh tokens of the user that were revoked: every session must sign in again. */
-  refreshTokensRevoked: number;
-}
 
 /**
  * Every way a password is set after the account exists: a user changing their own (with the current

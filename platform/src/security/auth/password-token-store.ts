@@ -1,11 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { PasswordTokenPurpose } from '../../contracts/auth';
 import type { SqlExecutor } from '../../data/database';
 import { toSqlDateTime } from '../../audit/audit-record';
 import { AuthenticationError } from './auth-errors';
 import { hashToken } from './refresh-token-store';
 
-/** Why a user sets their own password with a token: a new account's invitation, or a reset. */
-export type PasswordTokenPurpose = 'invite' | 'reset';
+export type { PasswordTokenPurpose };
 
 export interface PasswordTokenOwner {
   tenantId: string;
