@@ -221,6 +221,28 @@ export class EntityService implements EntityOperations, RecordChanges {
     return this.updateRecord(tx, rt, current, { ...fields }, ctx, { ...options, scopeAction });
   }
 
+  /**
+   * Changes a record from its current values inside the caller's transaction through the same path
+   * as `updateIn`: the record is read with a lock held until commit (with `ctx`'s row scope, 404
+   * outside it), `compute` checks it (throwing the change's refusal: a state, a limit) and returns
+   * the fields to write, computed from it (a counter plus a delta). Concurrent changes of one record
+   * wait for each other instead of failing on a stale version.
+   */
+  async changeIn(
+    tx: SqlExecutor,
+    entity: string,
+    id: number,
+    compute: (current: EntityRecord) => EntityRecord | Promise<EntityRecord>,
+    ctx: RequestContext,
+    options: { announce?: Announcement } = {},
+  ): Promise<EntityRecord> {
+    const rt = runtimeOf(ctx.model).entity(entity);
+    refuseArchived(rt.entity);
+    const current = await this.reader.current(tx, entity, id, ctx, 'update', { lock: true });
+    const fields = await compute(current.record);
+    return this.updateRecord(tx, rt, current, { ...fields }, ctx, { announce: options.announce });
+  }
+
   getIn(tx: SqlExecutor, entity: string, id: number, ctx: RequestContext): Promise<EntityRecord> {
     return this.reader.get(tx, entity, id, ctx);
   }

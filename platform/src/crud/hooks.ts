@@ -95,6 +95,15 @@ export interface RecordChanges {
     ctx: RequestContext,
     options?: { announce?: Announcement },
   ): Promise<EntityRecord[]>;
+  /** A record changed from its current values, read with a lock (EntityService.changeIn). */
+  changeIn(
+    tx: SqlExecutor,
+    entity: string,
+    id: number,
+    compute: (current: EntityRecord) => EntityRecord | Promise<EntityRecord>,
+    ctx: RequestContext,
+    options?: { announce?: Announcement },
+  ): Promise<EntityRecord>;
   updateIn(
     tx: SqlExecutor,
     entity: string,
