@@ -6,6 +6,7 @@ import { hooks as stockTransactionHooks } from '../../../platform/src/domain/inv
 import { hooks as productionLotHooks } from '../../../platform/src/domain/production/production-lot.hooks';
 import { workOrderTransitionHooks } from '../../../platform/src/domain/production/work-order-transitions';
 import { hooks as workReportHooks } from '../../../platform/src/domain/production/work-report.hooks';
+import { registerAuditHooks } from '../../../platform/src/audit/audit-hooks';
 import { registerOutboxHooks } from '../../../platform/src/events/register-outbox-hooks';
 import { registerEntityHooks } from '../../../platform/src/generated/domain-hooks';
 import { traceReport } from '../../../platform/src/trace/trace-service';
@@ -197,9 +198,17 @@ describe.each(ENGINE_DIALECTS)('work reports and completion on the core modules 
       'SELECT event_type FROM evt_outbox WHERE id > ? ORDER BY id',
       [eventsBefore],
     );
+    // The counters change through the record-change path: each report updates the order, the
+    // operation and the lot, with their events.
     expect(types.map((e) => e.event_type).sort()).toEqual([
+      'production_lot.updated',
+      'production_lot.updated',
       'trace.event.created',
       'trace.event.created',
+      'wo_operation.updated',
+      'wo_operation.updated',
+      'work_order.updated',
+      'work_order.updated',
       'work_report.created',
       'work_report.created',
     ]);
@@ -286,6 +295,39 @@ describe.each(ENGINE_DIALECTS)('work reports and completion on the core modules 
     ]);
     expect(Number((await row('wo_operation', order.operations[0]!)).completed_quantity)).toBe(9);
     expect(await count(table('work_report'), 'work_order_id = ?', [order.id])).toBe(3);
+  });
+
+  it('books the counters as record changes: a work order hook sees them, and each has its audit record', async () => {
+    const order = await startedOrder(10);
+    const seen: [unknown, unknown][] = [];
+    const removeHook = entities.hooks.on(
+      'inTransaction',
+      { entity: 'work_order', action: 'update' },
+      ({ record, previous }) => {
+        if (record.id === order.id) seen.push([previous?.scrapQuantity, record.scrapQuantity]);
+      },
+    );
+    const removeAudit = registerAuditHooks(entities.hooks);
+    try {
+      const posted = await report(order.id, order.operations[0]!, { goodQuantity: 4, scrapQuantity: 2 });
+      expect(seen).toEqual([[0, 2]]);
+      // Audited only while this report is posted: its own records, each once.
+      const audits = await sql().query<{ entity_name: string; record_id: string; action: string }>(
+        `SELECT entity_name, record_id, action FROM audit_log
+          WHERE entity_name IN ('work_order', 'wo_operation', 'production_lot', 'work_report')`,
+      );
+      expect(audits.map((a) => `${a.entity_name}/${a.record_id}/${a.action}`).sort()).toEqual(
+        [
+          `production_lot/${order.lot.id}/UPDATE`,
+          `wo_operation/${order.operations[0]}/UPDATE`,
+          `work_order/${order.id}/UPDATE`,
+          `work_report/${String(posted.id)}/CREATE`,
+        ].sort(),
+      );
+    } finally {
+      removeHook();
+      removeAudit();
+    }
   });
 
   it('writes the lot a report books into with the report, so its response and its event carry it', async () => {

@@ -5,32 +5,30 @@ import { engineContext } from '../../crud/request-context';
 import type { EntityRecord, FieldError, RequestContext } from '../../crud/types';
 import type { SqlExecutor } from '../../data/database';
 import { RowStore } from '../../data/row-store';
-import { isoToDbDatetime, nowForDb } from '../../data/values';
 import { runtimeOf } from '../../kernel/model-runtime';
 import { nodeKey, writeGenealogy } from '../../trace/genealogy';
 import { numberSetting, SETTINGS } from '../inventory/tenant-settings';
-import {
-  bookLotOutput,
-  bookOperationOutput,
-  bookOrderOutput,
-  firstOpenLot,
-  operationsInSequence,
-} from './work-report-store';
+import { firstOpenLot, operationsInSequence } from './work-report-store';
+
+/** Tolerance of decimal(18,4) arithmetic in floating point. */
+const EPSILON = 1e-9;
 
 /** The work order state in which work is reported. */
 const REPORTING_STATE = 'IN_PROGRESS';
 
 /**
- * Books a work report inside its create transaction:
+ * Books a work report inside its create transaction. The order's, the operation's and the lot's
+ * quantities change through the record-change path (`changeIn`: each row read with a lock, then
+ * updated with its hooks, audit record and `.updated` event), so concurrent reports on the same
+ * order wait for each other and can neither lose an update nor slip past a state or a limit:
  *
- * 1. the work order must be in progress (checked by the conditional update that also books its
- *    quantities, so a concurrent hold or completion cannot slip between check and booking);
+ * 1. the work order must be in progress;
  * 2. the operation belongs to the order and is not cancelled; good + scrap is positive; the report
  *    ends after it starts;
  * 3. the operation's cumulative good + scrap stays within what the previous operation delivered as
  *    good (the first: the planned quantity), plus the tenant's
- *    `production.over_report_tolerance_percent` — one conditional UPDATE, so concurrent reports on
- *    the same operation cannot overshoot together;
+ *    `production.over_report_tolerance_percent`; the operation starts (`actualStart`, once) and
+ *    completes when it reaches its planned quantity (status COMPLETED, `actualEnd`);
  * 4. good output of the last operation is the order's and the lot's actual quantity; scrap of every
  *    operation is theirs too (the report's lot: the one it names, else the one `assignReportLot`
  *    gave it before it was written);
@@ -48,11 +46,10 @@ export async function postWorkReport(
   const good = Number(report.goodQuantity ?? 0);
   const scrap = Number(report.scrapQuantity ?? 0);
   assertReportShape(report, good, scrap);
-  const tables = tablesOf(ctx);
+  const operations = runtimeOf(ctx.model).entity('wo_operation').entity;
   const store = new RowStore(ctx.tenantId);
-  const booking = { tenant: ctx.tenantId, actor: ctx.userId, at: nowForDb() };
 
-  const [operation] = await store.byIds(tx, tables.woOperation, [report.woOperationId as number], true);
+  const [operation] = await store.byIds(tx, operations, [report.woOperationId as number], true);
   if (!operation || Number(operation.work_order_id) !== report.workOrderId) {
     throw fieldRule(
       'woOperationId',
@@ -68,75 +65,83 @@ export async function postWorkReport(
   const previous = sequence.filter((op) => Number(op.op_seq) < opSeq).pop();
   const isLast = !sequence.some((op) => Number(op.op_seq) > opSeq);
 
-  const orderBooked = await bookOrderOutput(tx, ctx.model, booking, {
-    id: report.workOrderId,
-    state: REPORTING_STATE,
-    actual: isLast ? good : 0,
-    scrap,
-  });
-  const [order] = await store.byIds(tx, tables.workOrder, [report.workOrderId as number], true);
-  if (!orderBooked) {
-    throw new BusinessRuleError(
-      `Work order ${String(order?.wo_no)} is ${String(order?.status)}: work is reported on an order ${REPORTING_STATE}`,
-      {
-        rule: 'work-order-state',
-        state: order?.status ?? null,
-        allowedStates: [REPORTING_STATE],
-        errors: [
-          {
-            field: 'workOrderId',
-            path: '/workOrderId',
-            rule: 'state',
-            limit: REPORTING_STATE,
-            message: `work order is ${String(order?.status)}`,
-          },
-        ],
-      },
-    );
-  }
+  const engine = engineContext(ctx);
+  const order = await records.changeIn(
+    tx,
+    'work_order',
+    report.workOrderId as number,
+    (wo) => {
+      if (wo.status !== REPORTING_STATE) throw orderStateError(wo);
+      return {
+        actualQuantity: sum(wo.actualQuantity, isLast ? good : 0),
+        scrapQuantity: sum(wo.scrapQuantity, scrap),
+      };
+    },
+    engine,
+  );
 
   const tolerance = await numberSetting(tx, ctx, SETTINGS.overReportTolerancePercent, 0);
-  const delivered = previous ? Number(previous.completed_quantity) : Number(order!.planned_quantity);
+  const delivered = previous ? Number(previous.completed_quantity) : Number(order.plannedQuantity);
   const limit = delivered * (1 + Math.max(0, tolerance) / 100);
-  const startAt = isoToDbDatetime(String(report.startTime));
-  const endAt = isoToDbDatetime(String(report.endTime));
-  const operationBooked = await bookOperationOutput(tx, ctx.model, booking, {
-    id: operation.id,
-    good,
-    scrap,
-    limit,
-    startAt,
-    endAt,
-  });
-  if (!operationBooked) {
-    const [current] = await store.byIds(tx, tables.woOperation, [Number(operation.id)], true);
-    const reported = Number(current?.completed_quantity ?? 0) + Number(current?.rejected_quantity ?? 0);
-    const source = previous ? `the previous operation delivered ${delivered}` : `${delivered} are planned`;
-    throw new BusinessRuleError(
-      `Over-report on ${String(operation.op_name)}: ${reported} reported + ${good + scrap} exceeds ${limit} (${source}${tolerance > 0 ? `, +${tolerance}%` : ''})`,
-      {
-        rule: 'over-report',
-        limit,
-        reported,
-        requested: good + scrap,
-        errors: [
+  await records.changeIn(
+    tx,
+    'wo_operation',
+    Number(operation.id),
+    (op) => {
+      const reported = Number(op.completedQuantity ?? 0) + Number(op.rejectedQuantity ?? 0);
+      if (reported + good + scrap > limit + EPSILON) {
+        const source = previous
+          ? `the previous operation delivered ${delivered}`
+          : `${delivered} are planned`;
+        throw new BusinessRuleError(
+          `Over-report on ${String(operation.op_name)}: ${reported} reported + ${good + scrap} exceeds ${limit} (${source}${tolerance > 0 ? `, +${tolerance}%` : ''})`,
           {
-            field: 'goodQuantity',
-            path: '/goodQuantity',
             rule: 'over-report',
-            limit: limit - reported,
-            message: `good + scrap may be at most ${limit - reported} on this operation`,
+            limit,
+            reported,
+            requested: good + scrap,
+            errors: [
+              {
+                field: 'goodQuantity',
+                path: '/goodQuantity',
+                rule: 'over-report',
+                limit: limit - reported,
+                message: `good + scrap may be at most ${limit - reported} on this operation`,
+              },
+            ],
           },
-        ],
-      },
-    );
-  }
+        );
+      }
+      const completed = reported + good + scrap >= Number(op.plannedQuantity) - EPSILON;
+      return {
+        completedQuantity: sum(op.completedQuantity, good),
+        rejectedQuantity: sum(op.rejectedQuantity, scrap),
+        actualStart: op.actualStart ?? report.startTime,
+        status: completed ? 'COMPLETED' : 'IN_PROGRESS',
+        ...(completed ? { actualEnd: report.endTime } : {}),
+      };
+    },
+    engine,
+  );
 
-  const lot = await lotOfReport(tx, ctx, tables, report);
-  await bookLotOutput(tx, ctx.model, booking, { id: lot.id, good: isLast ? good : 0, scrap });
+  const lot = await records.changeIn(
+    tx,
+    'production_lot',
+    lotIdOf(report),
+    (row) => {
+      if (row.workOrderId !== report.workOrderId) {
+        throw fieldRule('lotId', 'belongs-to', `Lot ${String(report.lotId)} is not a lot of this work order`);
+      }
+      return {
+        goodQuantity: sum(row.goodQuantity, isLast ? good : 0),
+        scrapQuantity: sum(row.scrapQuantity, scrap),
+      };
+    },
+    engine,
+  );
 
   const reportNo = String(report.reportNo);
-  const woNo = String(order!.wo_no);
+  const woNo = String(order.woNo);
   const ref = { refType: 'work_report', refId: reportNo };
   await writeGenealogy(tx, ctx.tenantId, [
     {
@@ -148,7 +153,7 @@ export async function postWorkReport(
     },
     {
       from: nodeKey('OP', reportNo),
-      to: nodeKey('LOT', lot.lotNo),
+      to: nodeKey('LOT', String(lot.lotNo)),
       relation: 'PROCESSED',
       quantity: good,
       ...ref,
@@ -200,16 +205,6 @@ function fieldRule(field: string, rule: string, message: string): BusinessRuleEr
   return new BusinessRuleError(message, { rule, errors: [{ field, path: `/${field}`, rule, message }] });
 }
 
-function tablesOf(ctx: RequestContext) {
-  const runtime = runtimeOf(ctx.model);
-  return {
-    workOrder: runtime.entity('work_order').entity,
-    woOperation: runtime.entity('wo_operation').entity,
-    productionLot: runtime.entity('production_lot').entity,
-    workReport: runtime.entity('work_report').entity,
-  };
-}
-
 /**
  * Completes a report that names no lot with the work order's first lot that is not cancelled, before
  * the report is written: the lot is part of the report's own change (its audit record and
@@ -226,21 +221,37 @@ export async function assignReportLot(
   if (lot) report.lotId = Number(lot.id);
 }
 
-/** The report's lot, which must be one of the order's. */
-async function lotOfReport(
-  tx: SqlExecutor,
-  ctx: RequestContext,
-  tables: ReturnType<typeof tablesOf>,
-  report: EntityRecord,
-): Promise<{ id: number; lotNo: string }> {
+/** The report's lot (`assignReportLot` gave it one when the order has any). */
+function lotIdOf(report: EntityRecord): number {
   if (typeof report.lotId !== 'number') {
     throw fieldRule('lotId', 'required', 'The work order has no production lot to report into');
   }
-  const [row] = await new RowStore(ctx.tenantId).byIds(tx, tables.productionLot, [report.lotId], true);
-  if (!row || Number(row.work_order_id) !== report.workOrderId) {
-    throw fieldRule('lotId', 'belongs-to', `Lot ${report.lotId} is not a lot of this work order`);
-  }
-  return { id: Number(row.id), lotNo: String(row.lot_no) };
+  return report.lotId;
+}
+
+/** A stored counter plus a delta (the writer rounds it to the column's scale). */
+function sum(stored: unknown, delta: number): number {
+  return Number(stored ?? 0) + delta;
+}
+
+function orderStateError(order: EntityRecord): BusinessRuleError {
+  return new BusinessRuleError(
+    `Work order ${String(order.woNo)} is ${String(order.status)}: work is reported on an order ${REPORTING_STATE}`,
+    {
+      rule: 'work-order-state',
+      state: order.status ?? null,
+      allowedStates: [REPORTING_STATE],
+      errors: [
+        {
+          field: 'workOrderId',
+          path: '/workOrderId',
+          rule: 'state',
+          limit: REPORTING_STATE,
+          message: `work order is ${String(order.status)}`,
+        },
+      ],
+    },
+  );
 }
 
 /** A trace point (docs/traceability.md) through the record-change path (its `trace.event.created` event, audit). */
