@@ -4,10 +4,13 @@ import { engineContext } from '../../crud/request-context';
 import type { EntityRecord, FieldError, RequestContext } from '../../crud/types';
 import type { SqlExecutor } from '../../data/database';
 import { RowStore } from '../../data/row-store';
-import { liveBalance, moveBalance, type BalanceKey } from './stock-balance-store';
+import { liveBalanceId, type BalanceKey } from './stock-balance-store';
 import { inspectedOnReceipt, receiptPassedIqc } from './stock-store';
 import { stockStatuses } from './stock-status';
 import { booleanSetting, SETTINGS } from './tenant-settings';
+
+/** Tolerance of decimal(18,4) arithmetic in floating point. */
+const EPSILON = 1e-9;
 
 /** One balance change at one location: deltas of available and reserved stock (on hand = their sum). */
 interface BalanceChange {
@@ -80,10 +83,12 @@ export function assertValidMovement(movement: EntityRecord): void {
 }
 
 /**
- * Applies a stock transaction to the balances inside its transaction. Each balance change is one
- * conditional UPDATE (`available_quantity + delta >= 0`, `reserved_quantity + delta >= 0`), so
- * concurrent movements can neither lose an update nor take stock below zero: a movement larger than
- * what is available fails with 422 and rolls back with everything else in the transaction. A
+ * Applies a stock transaction to the balances inside its transaction. Each balance changes through
+ * the record-change path (`changeIn`: the balance read with a lock, then updated with its hooks,
+ * audit record and `stock.updated` event; available and reserved stock stay at or above zero), so
+ * concurrent movements wait for each other and can neither lose an update nor take stock below
+ * zero: a movement larger than what is available fails with 422 and rolls back with everything
+ * else in the transaction. A
  * transfer changes both balances in the same transaction. The tenant setting
  * `inventory.allow_negative_stock` lifts the available-stock floor (never the reserved one). ADJUST
  * applies its signed quantity at `to_location` (or `from_location`). Movements touch active
@@ -211,55 +216,15 @@ async function changeBalance(
     arrivingStatus: () => Promise<string | undefined>;
   },
 ): Promise<void> {
-  const { held } = stockStatuses(ctx.model);
-  const move = () =>
-    moveBalance(tx, ctx.model, ctx.tenantId, ctx.userId, {
-      ...change,
-      blockedStatuses: change.usable ? held : [],
-    });
-  if (await move()) return;
-  const balance = await liveBalance(tx, ctx.model, ctx.tenantId, change);
-  const blocked = balance?.status;
-  if (change.usable && blocked !== undefined && held.includes(blocked)) {
-    const what = `${change.lotNo ? `Lot ${change.lotNo}` : `Item ${change.itemId}`} at location ${change.locationId}`;
-    throw new BusinessRuleError(`${what} is ${blocked}: quality must release it before it is used or moved`, {
-      rule: 'stock-status',
-      errors: [
-        {
-          field: 'lotNo',
-          path: '/lotNo',
-          rule: 'stock-status',
-          limit: blocked,
-          message: `the stock is ${blocked}`,
-        },
-      ],
-    });
+  const engine = engineContext(ctx);
+  const id = await liveBalanceId(tx, ctx.model, ctx.tenantId, change);
+  if (id !== undefined) {
+    await records.changeIn(tx, 'stock', id, (balance) => movedBalance(ctx, balance, change), engine);
+    return;
   }
-  const needsStock = change.reserved < 0 || (change.available < 0 && !change.allowNegative);
-  if (balance !== undefined || needsStock) {
-    const what = change.reserved < 0 ? 'reserved' : 'available';
-    const wanted = change.reserved < 0 ? -change.reserved : -change.available;
-    throw new BusinessRuleError(
-      `Not enough ${what} stock of item ${change.itemId}${change.lotNo ? ` lot ${change.lotNo}` : ''} at location ${change.locationId} for ${wanted}`,
-      {
-        rule: 'no-negative-stock',
-        itemId: change.itemId,
-        lotNo: change.lotNo,
-        locationId: change.locationId,
-        errors: [
-          {
-            field: 'quantity',
-            path: '/quantity',
-            rule: 'no-negative-stock',
-            limit: what,
-            message: `more than the ${what} stock at location ${change.locationId}`,
-          },
-        ],
-      },
-    );
-  }
-  // The first stock of the item and lot at the location: a new balance record, created through the
-  // record-change path (its hooks, audit record and `stock.created` event), then moved like any other.
+  if (change.reserved < 0 || (change.available < 0 && !change.allowNegative)) throw notEnoughStock(change);
+  // The first stock of the item and lot at the location: a new balance record holding this change,
+  // created through the record-change path (its hooks, audit record and `stock.created` event).
   const status = await change.arrivingStatus();
   await records.createIn(
     tx,
@@ -268,9 +233,70 @@ async function changeBalance(
       itemId: change.itemId,
       lotNo: change.lotNo,
       locationId: change.locationId,
+      quantity: change.available + change.reserved,
+      availableQuantity: change.available,
+      reservedQuantity: change.reserved,
       ...(status ? { status } : {}),
     },
-    engineContext(ctx),
+    engine,
   );
-  await move();
+}
+
+/**
+ * The balance's quantities after the change: refused (422) when held stock would be used or moved,
+ * or when reserved stock, or available stock unless negative stock is allowed, would go below zero.
+ */
+function movedBalance(
+  ctx: RequestContext,
+  balance: EntityRecord,
+  change: BalanceKey & { available: number; reserved: number; allowNegative: boolean; usable: boolean },
+): EntityRecord {
+  const status = String(balance.status);
+  if (change.usable && stockStatuses(ctx.model).held.includes(status)) {
+    const what = `${change.lotNo ? `Lot ${change.lotNo}` : `Item ${change.itemId}`} at location ${change.locationId}`;
+    throw new BusinessRuleError(`${what} is ${status}: quality must release it before it is used or moved`, {
+      rule: 'stock-status',
+      errors: [
+        {
+          field: 'lotNo',
+          path: '/lotNo',
+          rule: 'stock-status',
+          limit: status,
+          message: `the stock is ${status}`,
+        },
+      ],
+    });
+  }
+  const available = Number(balance.availableQuantity ?? 0) + change.available;
+  const reserved = Number(balance.reservedQuantity ?? 0) + change.reserved;
+  if (reserved < -EPSILON || (available < -EPSILON && !change.allowNegative)) throw notEnoughStock(change);
+  return {
+    quantity: Number(balance.quantity ?? 0) + change.available + change.reserved,
+    availableQuantity: available,
+    reservedQuantity: reserved,
+  };
+}
+
+/** 422: the change would take reserved or available stock below zero. */
+function notEnoughStock(change: BalanceKey & { available: number; reserved: number }): BusinessRuleError {
+  const what = change.reserved < 0 ? 'reserved' : 'available';
+  const wanted = change.reserved < 0 ? -change.reserved : -change.available;
+  return new BusinessRuleError(
+    `Not enough ${what} stock of item ${change.itemId}${change.lotNo ? ` lot ${change.lotNo}` : ''} at location ${change.locationId} for ${wanted}`,
+    {
+      rule: 'no-negative-stock',
+      itemId: change.itemId,
+      lotNo: change.lotNo,
+      locationId: change.locationId,
+      errors: [
+        {
+          field: 'quantity',
+          path: '/quantity',
+          rule: 'no-negative-stock',
+          limit: what,
+          message: `more than the ${what} stock at location ${change.locationId}`,
+        },
+      ],
+    },
+  );
 }
