@@ -6,7 +6,7 @@ import {
   type RecordRef,
   type ShipmentDetail,
 } from './trace-details';
-import { traceReport } from './trace-service';
+import { traceReport, type TraceReport } from './trace-service';
 
 /** One shipment that received affected product. */
 export interface ImpactedShipment extends ShipmentDetail {
@@ -38,19 +38,19 @@ export interface ImpactReport {
 
 /**
  * The customer impact of a start node (`sn`, `lotId`, `grnNo`, `boxNo`, `palletNo`): the forward
- * trace, then the boxes, pallets and shipments it reached read as records (a shipment not yet
- * shipped included), grouped by customer.
+ * trace, narrowed by `visible` to the nodes the caller may see (every count and list below is taken
+ * from what it leaves), then the boxes, pallets and shipments it reached read as records (a shipment
+ * not yet shipped included), grouped by customer.
  */
 export async function impactReport(
   sql: SqlExecutor,
   reader: RecordReader,
   request: { tenant: string; query: Readonly<Record<string, unknown>> },
+  visible: (trace: TraceReport) => Promise<TraceReport>,
 ): Promise<ImpactReport> {
-  const report = await traceReport(sql, {
-    tenant: request.tenant,
-    direction: 'forward',
-    query: request.query,
-  });
+  const report = await visible(
+    await traceReport(sql, { tenant: request.tenant, direction: 'forward', query: request.query }),
+  );
   const startKind = report.start.slice(0, report.start.indexOf(':'));
   const serialNodes = report.graph.nodes.filter((node) => node.kind === 'SN');
   const serialsByBox = new Map<string, Set<string>>();

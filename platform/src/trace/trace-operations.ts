@@ -36,11 +36,18 @@ export class TraceOperations {
     };
   }
 
-  impact(ctx: SecureContext, query: Readonly<Record<string, unknown>>): Promise<ImpactReport> {
-    return impactReport(this.db.executor(), recordReader(this.operations, this.records, ctx), {
-      tenant: ctx.tenantId,
-      query,
-    });
+  /** The impact report, counted from the forward trace as `visible` leaves it for the caller. */
+  impact(
+    ctx: SecureContext,
+    query: Readonly<Record<string, unknown>>,
+    visible: (trace: TraceReport) => Promise<TraceReport>,
+  ): Promise<ImpactReport> {
+    return impactReport(
+      this.db.executor(),
+      recordReader(this.operations, this.records, ctx),
+      { tenant: ctx.tenantId, query },
+      visible,
+    );
   }
 }
 

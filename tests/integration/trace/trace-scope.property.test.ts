@@ -90,6 +90,12 @@ const TRACE_ENTITIES: EntityDef[] = [
       grade,
     },
   }),
+  entity({
+    entity: 'shipment',
+    display: 'shipment_no',
+    identifier: { field: 'shipment_no', pattern: 'SHP-{seq:4}' },
+    fields: { shipment_no: f({ type: 'string', length: 32, unique: true, readonly: true }) },
+  }),
 ];
 
 type ScopeKind = 'all' | 'own' | 'line' | 'filter';
@@ -163,7 +169,13 @@ function modelFor(c: Caller): Model {
   const role: RoleDef = {
     role: 'tracer',
     label: t('Tracer'),
-    permissions: ['serial_number:read', 'production_lot:read', ...(c.workOrder ? ['work_order:read'] : [])],
+    permissions: [
+      'serial_number:read',
+      'production_lot:read',
+      'shipment:read',
+      'trace:analyse',
+      ...(c.workOrder ? ['work_order:read'] : []),
+    ],
     dataScopes: {
       serial_number: scopeOf(c.serial),
       production_lot: scopeOf(c.lot),
@@ -408,6 +420,34 @@ describe.each(ENGINE_DIALECTS)('trace answers are scope-filtered by SQL (%s)', (
         );
       }),
       { numRuns: 30 },
+    );
+  });
+
+  it('the impact report names and counts only the lots and serials in scope', async () => {
+    await fc.assert(
+      fc.asyncProperty(genealogy, caller, async (g, c) => {
+        tenants += 1;
+        const tenantId = `TI${tenants}`;
+        const model = modelFor(c);
+        const { lineIds, start } = await seed(g, model, tenantId);
+        fc.pre(start !== null);
+        const ctx = contextOf(c, model, tenantId, lineIds);
+        const secure = new SecureEntityOperations(service);
+        const traces = new SecureTraceOperations(
+          new TraceOperations(database.db, plantOnly(secure), null),
+          secure,
+        );
+        const [kind, key] = [start!.slice(0, start!.indexOf(':')), start!.slice(start!.indexOf(':') + 1)];
+        const impact = await traces.impact(ctx, { [kind === 'SN' ? 'sn' : 'lotId']: key, depth: '50' });
+
+        const walk = await walked(database.db.executor(), tenantId, start!, 'forward');
+        const visible = await visibleNodes(c, tenantId, lineIds, walk.nodes.keys());
+        const lots = [...visible].filter((id) => id.startsWith('LOT:')).map((id) => id.slice(4));
+        expect([...impact.lots].sort()).toEqual(lots.sort());
+        expect(impact.affected.lots).toBe(lots.length);
+        expect(impact.affected.serials).toBe([...visible].filter((id) => id.startsWith('SN:')).length);
+      }),
+      { numRuns: 25 },
     );
   });
 });
