@@ -1,4 +1,5 @@
 import type { Model } from '../../../metadata/src/model';
+import type { VotableApproval } from '../contracts/automation';
 import { ForbiddenError } from '../crud/errors';
 import type { RequestContext } from '../crud/types';
 import type { WorkflowActor } from '../workflow/actor';
@@ -65,6 +66,12 @@ export class SecureWorkflowOperations {
       entity,
       id,
     );
+  }
+
+  /** The open approvals the caller may vote on, as the workflow's approver rules judge the caller. */
+  async votableApprovals(ctx: RequestContext): Promise<VotableApproval[]> {
+    const principal = principalOf(ctx);
+    return this.inner.votableApprovals(withAccess(ctx, principal), workflowActorOf(principal, ctx.model));
   }
 
   async history(ctx: RequestContext, entity: string, id: number): Promise<HistoryRow[]> {

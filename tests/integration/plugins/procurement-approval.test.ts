@@ -97,6 +97,26 @@ describe.each<TestDialect>(TEST_DIALECTS)('purchase approval by amount, n of m, 
     });
   });
 
+  it("lists an open approval in the approvers' task inbox until they have voted, never in the submitter's", async () => {
+    type Inbox = {
+      counts: { approvals: number };
+      approvals: { recordId: number; action: string; path: string }[];
+    };
+    const waiting = async (who: Call, id: number) =>
+      ok(await who<Inbox>('GET', '/api/me/tasks')).approvals.filter((approval) => approval.recordId === id);
+    const order = await submittedOrder(1000, 100);
+
+    for (const approver of approvers)
+      expect(await waiting(approver, order.id)).toEqual([
+        expect.objectContaining({ recordId: order.id, action: 'approve_large', path: 'purchase-orders' }),
+      ]);
+    expect(await waiting(buyer, order.id)).toEqual([]);
+
+    ok(await vote(approvers[0]!, order.id, 'approve_large'));
+    expect(await waiting(approvers[0]!, order.id)).toEqual([]);
+    expect(await waiting(approvers[1]!, order.id)).toHaveLength(1);
+  });
+
   it('freezes the priced content of a submitted order', async () => {
     const order = await submittedOrder(10, 100);
     const current = ok(await buyer<Rec>('GET', `/api/purchase-orders/${order.id}`));

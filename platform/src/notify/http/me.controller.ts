@@ -15,6 +15,7 @@ import type { EntityRecord } from '../../crud/types';
 import type { ModelRegistry } from '../../kernel/model-registry';
 import { AUTOMATION } from '../../rules/http/automation.controller';
 import { effectivePermissions, type SecureContext } from '../../security/principal';
+import { SecureWorkflowOperations } from '../../security/secure-workflow';
 import type { AssignedTask, MarkedRead, RoleTask, TaskInbox, UnreadCount } from '../../contracts/automation';
 import type { WorkflowService } from '../../workflow/workflow.service';
 import { WORKFLOW_SERVICE } from '../../workflow/http/workflow.controller';
@@ -26,11 +27,15 @@ const ASSIGNED_LIMIT = 100;
 @Controller('api/me')
 @UseInterceptors(EnvelopeInterceptor)
 export class MeController {
+  private readonly workflows: SecureWorkflowOperations;
+
   constructor(
     @Inject(AUTOMATION) private readonly automation: AutomationRuntime,
-    @Inject(WORKFLOW_SERVICE) private readonly workflows: WorkflowService,
+    @Inject(WORKFLOW_SERVICE) workflows: WorkflowService,
     @Inject(MODEL_REGISTRY) private readonly models: ModelRegistry,
-  ) {}
+  ) {
+    this.workflows = new SecureWorkflowOperations(workflows);
+  }
 
   @Get('notifications')
   notifications(
@@ -109,18 +114,13 @@ export class MeController {
   async tasks(@Req() request: FastifyRequest): Promise<TaskInbox> {
     const ctx = this.context(request);
     const granted = effectivePermissions(ctx.principal, ctx.model);
-    const actor = {
-      userId: ctx.principal.userId,
-      roles: ctx.principal.roles,
-      hasPermission: (code: string) => hasPermission(granted, code),
-    };
     const approvals: TaskInbox['approvals'] = [];
-    for (const approval of await this.workflows.votableApprovals(ctx, actor)) {
+    for (const approval of await this.workflows.votableApprovals(ctx)) {
       const record = await this.readable(approval.entity, approval.recordId, ctx);
       if (record) approvals.push({ ...approval, ...this.describe(approval.entity, record, ctx) });
     }
     const assigned = await this.assigned(ctx);
-    const actions = await this.roleActions(ctx, actor.hasPermission);
+    const actions = await this.roleActions(ctx, (code) => hasPermission(granted, code));
     const unread = await this.store().unread(this.sql(), ctx.tenantId, ctx.principal.userId);
     return {
       counts: {
