@@ -4,26 +4,15 @@
  * read the history of an order outside its lines through the workflow decorator, while it can on an
  * order of its own line. Called in process, without the HTTP routes in front.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { startServer, type RunningServer } from '../../../platform/src/bootstrap/start-server';
 import { ApiError } from '../../../platform/src/crud/errors';
 import type { RequestContext } from '../../../platform/src/crud/types';
-import { EngineDatabase } from '../../../platform/src/data/database';
 import { AuthenticationError } from '../../../platform/src/security/auth/auth-errors';
-import { seedDemoSecurity } from '../../../platform/src/security/demo-seed';
 import type { SecureContext } from '../../../platform/src/security/principal';
 import { SecureTraceOperations } from '../../../platform/src/security/secure-trace';
 import { SecureWorkflowOperations } from '../../../platform/src/security/secure-workflow';
 import { TraceOperations } from '../../../platform/src/trace/trace-operations';
 import { WorkflowService } from '../../../platform/src/workflow/workflow.service';
-import { TestSessions } from '../../support/stale-token';
-
-const PASSWORD = 'Demo-Passw0rd!';
-const TENANT = 'DEMO';
-const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
+import { PLANT_TENANT, startLineScopedPlant, type LineScopedPlant } from './line-scoped-plant';
 
 async function refusal(promise: Promise<unknown>): Promise<unknown> {
   try {
@@ -41,93 +30,38 @@ function statusOf(error: unknown): number | undefined {
 }
 
 describe('secure decorators of the workflow and trace engines (SQLite)', () => {
-  let server: RunningServer;
-  let dir: string;
-  let sessions: TestSessions;
+  let plant: LineScopedPlant;
   let workflows: SecureWorkflowOperations;
   let traces: SecureTraceOperations;
   let ownOrder: number;
   let otherOrder: number;
-
-  const call = (who: string, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object) =>
-    sessions.send(who, (token) =>
-      server.app.inject({ method, url, payload, headers: { authorization: `Bearer ${token}` } }),
-    );
-
-  async function created(who: string, url: string, payload: object): Promise<number> {
-    const response = await call(who, 'POST', url, payload);
-    if (response.statusCode !== 201) throw new Error(`${url}: ${response.statusCode} ${response.body}`);
-    return (response.json().data as { id: number }).id;
-  }
+  const call: LineScopedPlant['call'] = (...args) => plant.call(...args);
 
   /** A context as the engine's in-process callers build one: tenant and user, no principal. */
   const anonymous = (): RequestContext => ({
-    tenantId: TENANT,
+    tenantId: PLANT_TENANT,
     userId: null,
     traceId: 'engine-boundary',
-    model: server.registry.current(),
+    model: plant.server.registry.current(),
   });
 
   const signedIn = async (username: string): Promise<SecureContext> => {
-    const principal = await server.security.auth.authenticate(await sessions.token(username));
+    const principal = await plant.server.security.auth.authenticate(await plant.sessions.token(username));
     return { ...anonymous(), userId: principal.userId, principal };
   };
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mes-engine-boundary-'));
-    server = await startServer({
-      env: {
-        DATABASE_URL: `sqlite:${join(dir, 'mes.sqlite')}`,
-        SEED_DEMO: 'false',
-        LOG_LEVEL: 'warn',
-        MES_JWT_SECRET: 'jwt-secret-for-tests-0123456789abcdef',
-      },
-      listen: false,
-      logDestination: quiet,
-    });
-    const database = new EngineDatabase(server.dataSource);
-    await seedDemoSecurity(database, server.registry.current(), TENANT, { MES_DEMO_PASSWORD: PASSWORD });
-    sessions = new TestSessions(
-      (request) => server.app.inject(request),
-      (username) => ({ username, password: PASSWORD }),
-    );
+    plant = await startLineScopedPlant('EB');
+    ({ ownOrder, otherOrder } = plant);
+    const { server, database } = plant;
     const operations = server.security.records!.operations;
     workflows = new SecureWorkflowOperations(
       new WorkflowService(database, server.service, { verifyPassword: () => Promise.resolve(false) }),
     );
     traces = new SecureTraceOperations(new TraceOperations(database, operations, null), operations);
-
-    const uomId = await created('admin', '/api/units', { uomCode: 'EB-PCS', uomName: 'Pieces' });
-    const plantId = await created('admin', '/api/plants', { plantCode: 'EB-P1', plantName: 'Plant EB' });
-    const line = (code: string) =>
-      created('admin', '/api/production-lines', { lineCode: code, lineName: `Line ${code}`, plantId });
-    const ownLine = await line('EB01');
-    const otherLine = await line('EB02');
-    const itemId = await created('admin', '/api/items', { itemName: 'Gauge', itemType: 'FINISHED', uomId });
-    const order = async (lineId: number) => {
-      const id = await created('planner', '/api/work-orders', {
-        itemId,
-        lineId,
-        plannedQuantity: 5,
-        plannedStart: '2026-12-01T08:00:00Z',
-      });
-      const released = await call('planner', 'POST', `/api/work-orders/${id}/actions/release`, {});
-      expect(released.statusCode).toBe(201);
-      return id;
-    };
-    ownOrder = await order(ownLine);
-    otherOrder = await order(otherLine);
-    const users = await call('admin', 'GET', '/api/users?filter[username][eq]=operator');
-    const operator = (users.json().data as { items: Record<string, unknown>[] }).items[0]!;
-    const assigned = await call('admin', 'PATCH', `/api/users/${String(operator.id)}`, {
-      linesIds: [ownLine],
-      version: operator.version,
-    });
-    expect(assigned.statusCode).toBe(200);
   });
   afterAll(async () => {
-    await server?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await plant?.close();
   });
 
   it('refuses every workflow entry point a context without a principal, before reading anything', async () => {

@@ -5,91 +5,24 @@
  * write names the actor, its IP and user agent. A relation picker's lookup works for any role that may
  * set the field, within the read scope of a role that reads the target.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { startServer, type RunningServer } from '../../../platform/src/bootstrap/start-server';
-import { EngineDatabase } from '../../../platform/src/data/database';
-import { seedDemoSecurity } from '../../../platform/src/security/demo-seed';
-import { TestSessions } from '../../support/stale-token';
+import { startLineScopedPlant, type LineScopedPlant } from './line-scoped-plant';
 
-const PASSWORD = 'Demo-Passw0rd!';
-const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
-
-type Method = 'GET' | 'POST' | 'PATCH';
 type Row = Record<string, unknown>;
 
 describe('field rules and row scope on writes through the server (SQLite)', () => {
-  let server: RunningServer;
-  let dir: string;
-  let sessions: TestSessions;
+  let plant: LineScopedPlant;
   let ownOrder: number;
   let otherOrder: number;
-
-  const call = (who: string, method: Method, url: string, payload?: object, headers: object = {}) =>
-    sessions.send(who, (token) =>
-      server.app.inject({ method, url, payload, headers: { authorization: `Bearer ${token}`, ...headers } }),
-    );
-
-  async function created(who: string, url: string, payload: object): Promise<number> {
-    const response = await call(who, 'POST', url, payload);
-    if (response.statusCode !== 201) throw new Error(`${url}: ${response.statusCode} ${response.body}`);
-    return (response.json().data as { id: number }).id;
-  }
+  const call: LineScopedPlant['call'] = (...args) => plant.call(...args);
+  const created: LineScopedPlant['created'] = (...args) => plant.created(...args);
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mes-write-scope-'));
-    server = await startServer({
-      env: {
-        DATABASE_URL: `sqlite:${join(dir, 'mes.sqlite')}`,
-        SEED_DEMO: 'false',
-        LOG_LEVEL: 'warn',
-        MES_JWT_SECRET: 'jwt-secret-for-tests-0123456789abcdef',
-      },
-      listen: false,
-      logDestination: quiet,
-    });
-    await seedDemoSecurity(new EngineDatabase(server.dataSource), server.registry.current(), 'DEMO', {
-      MES_DEMO_PASSWORD: PASSWORD,
-    });
-    sessions = new TestSessions(
-      (request) => server.app.inject(request),
-      (username) => ({ username, password: PASSWORD }),
-    );
-    for (const username of ['admin', 'planner', 'inspector']) await sessions.signIn(username);
-    const uomId = await created('admin', '/api/units', { uomCode: 'WS-PCS', uomName: 'Pieces' });
-    const plantId = await created('admin', '/api/plants', { plantCode: 'WS-P1', plantName: 'Plant WS' });
-    const line = (code: string) =>
-      created('admin', '/api/production-lines', { lineCode: code, lineName: `Line ${code}`, plantId });
-    const ownLine = await line('WS01');
-    const otherLine = await line('WS02');
-    const itemId = await created('admin', '/api/items', { itemName: 'Counter', itemType: 'FINISHED', uomId });
-    const order = async (lineId: number) => {
-      const id = await created('planner', '/api/work-orders', {
-        itemId,
-        lineId,
-        plannedQuantity: 5,
-        plannedStart: '2026-12-01T08:00:00Z',
-      });
-      const released = await call('planner', 'POST', `/api/work-orders/${id}/actions/release`, {});
-      expect(released.statusCode).toBe(201);
-      return id;
-    };
-    ownOrder = await order(ownLine);
-    otherOrder = await order(otherLine);
-    const users = await call('admin', 'GET', '/api/users?filter[username][eq]=operator');
-    const operator = (users.json().data as { items: Row[] }).items[0]!;
-    const assigned = await call('admin', 'PATCH', `/api/users/${String(operator.id)}`, {
-      linesIds: [ownLine],
-      version: operator.version,
-    });
-    expect(assigned.statusCode).toBe(200);
-    await sessions.signIn('operator');
+    plant = await startLineScopedPlant('WS');
+    ({ ownOrder, otherOrder } = plant);
+    for (const username of ['admin', 'planner', 'inspector']) await plant.sessions.signIn(username);
   });
   afterAll(async () => {
-    await server?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await plant?.close();
   });
 
   it.each([
