@@ -372,28 +372,45 @@ describe.each(ENGINE_DIALECTS)('trace answers are scope-filtered by SQL (%s)', (
     return visible;
   }
 
+  /**
+   * The genealogy seeded in a tenant of its own (`prefix` and a counter), the caller's context and
+   * the secured trace engine; a genealogy without a start node is discarded (`fc.pre`).
+   */
+  async function scopedPlant(g: Genealogy, c: Caller, prefix: string) {
+    tenants += 1;
+    const tenantId = `${prefix}${tenants}`;
+    const model = modelFor(c);
+    const { lineIds, start } = await seed(g, model, tenantId);
+    fc.pre(start !== null);
+    const ctx = contextOf(c, model, tenantId, lineIds);
+    const secure = new SecureEntityOperations(service);
+    const traces = new SecureTraceOperations(
+      new TraceOperations(database.db, plantOnly(secure), null),
+      secure,
+    );
+    const colon = start!.indexOf(':');
+    return {
+      tenantId,
+      lineIds,
+      start: start!,
+      ctx,
+      traces,
+      kind: start!.slice(0, colon),
+      key: start!.slice(colon + 1),
+    };
+  }
+
   it('reverse and forward traces show exactly the walked nodes in scope and the edges between them', async () => {
     await fc.assert(
       fc.asyncProperty(genealogy, caller, async (g, c) => {
-        tenants += 1;
-        const tenantId = `TS${tenants}`;
-        const model = modelFor(c);
-        const { lineIds, start } = await seed(g, model, tenantId);
-        fc.pre(start !== null);
-        const ctx = contextOf(c, model, tenantId, lineIds);
-        const secure = new SecureEntityOperations(service);
-        const traces = new SecureTraceOperations(
-          new TraceOperations(database.db, plantOnly(secure), null),
-          secure,
-        );
-        const [kind, key] = [start!.slice(0, start!.indexOf(':')), start!.slice(start!.indexOf(':') + 1)];
+        const { tenantId, lineIds, start, ctx, traces, kind, key } = await scopedPlant(g, c, 'TS');
         const report = await traces.trace(ctx, g.direction, {
           [kind === 'SN' ? 'sn' : 'lotId']: key,
           depth: '50',
         });
 
         const exec = database.db.executor();
-        const walk = await walked(exec, tenantId, start!, g.direction);
+        const walk = await walked(exec, tenantId, start, g.direction);
         const visible = await visibleNodes(c, tenantId, lineIds, walk.nodes.keys());
         expect(report.truncated).toBe(false);
         expect(new Map(report.graph.nodes.map((n) => [n.id, n.depth]))).toEqual(
@@ -426,21 +443,10 @@ describe.each(ENGINE_DIALECTS)('trace answers are scope-filtered by SQL (%s)', (
   it('the impact report names and counts only the lots and serials in scope', async () => {
     await fc.assert(
       fc.asyncProperty(genealogy, caller, async (g, c) => {
-        tenants += 1;
-        const tenantId = `TI${tenants}`;
-        const model = modelFor(c);
-        const { lineIds, start } = await seed(g, model, tenantId);
-        fc.pre(start !== null);
-        const ctx = contextOf(c, model, tenantId, lineIds);
-        const secure = new SecureEntityOperations(service);
-        const traces = new SecureTraceOperations(
-          new TraceOperations(database.db, plantOnly(secure), null),
-          secure,
-        );
-        const [kind, key] = [start!.slice(0, start!.indexOf(':')), start!.slice(start!.indexOf(':') + 1)];
+        const { tenantId, lineIds, start, ctx, traces, kind, key } = await scopedPlant(g, c, 'TI');
         const impact = await traces.impact(ctx, { [kind === 'SN' ? 'sn' : 'lotId']: key, depth: '50' });
 
-        const walk = await walked(database.db.executor(), tenantId, start!, 'forward');
+        const walk = await walked(database.db.executor(), tenantId, start, 'forward');
         const visible = await visibleNodes(c, tenantId, lineIds, walk.nodes.keys());
         const lots = [...visible].filter((id) => id.startsWith('LOT:')).map((id) => id.slice(4));
         expect([...impact.lots].sort()).toEqual(lots.sort());
