@@ -11,8 +11,7 @@ import type { EntityOperations } from '../../crud/types';
 import type { EngineDatabase } from '../../data/database';
 import type { ModelRegistry } from '../../kernel/model-registry';
 import { redactRecord } from '../authorization/redact';
-import type { SecureContext } from '../principal';
-import { principalOfRequest } from './request-principal';
+import { principalContext, principalOfRequest } from './request-principal';
 import { fail, sendError } from './replies';
 
 export interface RecordAccess {
@@ -63,13 +62,7 @@ export function registerAuditHistoryRoute(fastify: FastifyInstance, records: Rec
     const id = Number(request.params.id);
     if (!entity || !Number.isSafeInteger(id) || id <= 0)
       return fail(request, reply, 404, 'NOT_FOUND', 'No such record');
-    const ctx: SecureContext = {
-      tenantId: principal.tenantId,
-      userId: principal.userId,
-      traceId: request.id,
-      model,
-      principal,
-    };
+    const ctx = principalContext(request, principal, model);
     try {
       await records.operations.get(entity.name, id, ctx, { fields: ['id'] });
       const history = await auditHistory(

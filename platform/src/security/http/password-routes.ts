@@ -5,7 +5,8 @@ import { AuthenticationError } from '../auth/auth-errors';
 import type { AuthService, ClientMeta } from '../auth/auth.service';
 import type { PasswordActor } from '../auth/password-service';
 import { holds } from '../authorization/access';
-import type { Principal, SecureContext } from '../principal';
+import type { Principal } from '../principal';
+import { principalContext } from './request-principal';
 import type { RecordAccess } from './register-security';
 import { PUBLIC_ROUTE } from './route-access';
 
@@ -137,13 +138,7 @@ async function userInScope(
       errors: [{ field: 'id', path: '/params/id', rule: 'type', message: 'id must be a positive integer' }],
     });
   if (options.records) {
-    const ctx: SecureContext = {
-      tenantId: principal.tenantId,
-      userId: principal.userId,
-      traceId: request.id,
-      model,
-      principal,
-    };
+    const ctx = principalContext(request, principal, model);
     await options.records.operations.get('user', id, ctx, { fields: ['id'] });
   }
   return id;
