@@ -30,11 +30,14 @@ function englishLabel(label: ListDefinition['label']): string {
   return typeof label === 'string' ? label : (label.en ?? '');
 }
 
-/** Opens a list screen and returns the list definition the server answered with. */
-async function openList(path: string, entity: string): Promise<ServedList> {
+/**
+ * Opens a list screen by `open` (a typed address, or the menu) and returns the list definition the
+ * server answered with.
+ */
+async function openList(entity: string, open: () => Promise<unknown>): Promise<ServedList> {
   const { page } = harness;
   const answer = page.waitForResponse((r) => r.url().includes(`/api/ui/lists/${entity}`));
-  await openApp(harness, path);
+  await open();
   const served = ((await (await answer).json()) as { data: ServedList }).data;
   await page.waitForSelector('.mes-list-table .el-table__row');
   return served;
@@ -47,7 +50,7 @@ async function columnHeaders(): Promise<string[]> {
 
 test('a shipped entity lists with its generated definition: its columns in order, sorted by its default sort', async () => {
   const generated = generatedList('work-order.list.json');
-  const served = await openList('/e/work-orders', 'work_order');
+  const served = await openList('work_order', () => openApp(harness, '/e/work-orders'));
   expect(served).toMatchObject({ hash: generated.hash, list: null });
 
   expect(await columnHeaders()).toEqual(generated.columns.map((c) => englishLabel(c.label)));
@@ -58,10 +61,13 @@ test('a shipped entity lists with its generated definition: its columns in order
   await harness.screenshot('list-generated-definition');
 });
 
-test("a caller who may not read a column's field gets the served list without it", async () => {
+test("a caller who may not read a column's field gets the served list without it, opened from the menu", async () => {
   const generated = generatedList('item-master.list.json');
   await signInThroughLogin(harness, 'operator');
-  const served = await openList('/e/items', 'item_master');
+  const served = await openList('item_master', async () => {
+    await harness.page.click('.mes-aside .el-sub-menu__title:has-text("Master data")');
+    await harness.page.click('.mes-aside .el-menu-item:has-text("Items")');
+  });
   expect(served.hash).toBe(generated.hash);
   expect(served.list?.columns.map((c) => c.field)).not.toContain('unitCost');
 
